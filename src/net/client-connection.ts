@@ -1,0 +1,367 @@
+// One Kafka client's TCP connection to Turnout.
+//
+// Requests are read as frames, handed to the router, and either answered locally or
+// forwarded to a backend broker over this connection's own upstream connections. Responses
+// are released to the client strictly in request order through an in-order queue.
+//
+// Each client connection gets its own upstream connection per backend broker it needs,
+// opened lazily on its first request for that broker. A broker processes one request at a
+// time per connection, so an upstream shared between clients would let one client's slow
+// fetch (long poll) hold up every other client's requests behind it.
+//
+// Backpressure: reading from the client stops while too many requests are in flight, while
+// an upstream's write buffer is full, or while the client's own write buffer is full; reading
+// from upstreams stops while the client's write buffer is full. Both resume on 'drain'.
+import type net from 'node:net';
+import type { Logger } from '../observability/logger.js';
+import type { ProxyMetrics } from '../observability/metrics.js';
+import type { LimitsConfig } from '../policy/config.js';
+import { FrameError, FrameReader } from './frame-reader.js';
+import { InOrderResponseQueue } from './response-queue.js';
+import {
+  MIN_REQUEST_FRAME_BYTES,
+  REQUEST_API_KEY_OFFSET,
+  REQUEST_API_VERSION_OFFSET,
+  REQUEST_CORRELATION_OFFSET,
+  writeResponseCorrelationId,
+} from './correlation.js';
+import {
+  RequestRejectedError,
+  type ClientSession,
+  type RequestExchange,
+  type RequestRouter,
+} from './request-router.js';
+import { UpstreamConnection, UpstreamError, type UpstreamExchange, type UpstreamListener } from './upstream-connection.js';
+
+/** A client request from arrival until its response is written. */
+class ClientExchange implements RequestExchange, UpstreamExchange {
+  readonly conn: ClientConnection;
+  frame: Buffer;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly receivedAtMs: number;
+  response: Buffer | null = null;
+  expectResponse = true;
+  targetBrokerId = -1;
+  routeState: unknown = undefined;
+  upstreamCorrelationId = 0;
+
+  constructor(conn: ClientConnection, frame: Buffer, receivedAtMs: number) {
+    this.conn = conn;
+    this.frame = frame;
+    this.apiKey = frame.readInt16BE(REQUEST_API_KEY_OFFSET);
+    this.apiVersion = frame.readInt16BE(REQUEST_API_VERSION_OFFSET);
+    this.correlationId = frame.readInt32BE(REQUEST_CORRELATION_OFFSET);
+    this.receivedAtMs = receivedAtMs;
+  }
+
+  onUpstreamResponse(frame: Buffer): void {
+    this.conn.onExchangeResponse(this, frame);
+  }
+
+  onUpstreamFailure(err: UpstreamError): void {
+    this.conn.onExchangeFailure(this, err);
+  }
+}
+
+export interface ClientConnectionOptions {
+  connId: number;
+  socket: net.Socket;
+  listenerName: string;
+  /** Virtual node the socket was accepted for, or -1 for the bootstrap port. */
+  virtualNodeId: number;
+  router: RequestRouter;
+  limits: LimitsConfig;
+  log: Logger;
+  metrics: ProxyMetrics;
+  onClosed: (conn: ClientConnection) => void;
+}
+
+/** Close reasons that are a client's ordinary goodbye rather than a problem. */
+const QUIET_CLOSE_REASONS = new Set(['client_closed', 'client_reset', 'shutdown']);
+
+export class ClientConnection implements ClientSession, UpstreamListener {
+  readonly connId: number;
+  readonly log: Logger;
+  readonly listenerName: string;
+  readonly virtualNodeId: number;
+  anyBrokerId = -1;
+
+  private readonly socket: net.Socket;
+  private readonly router: RequestRouter;
+  private readonly limits: LimitsConfig;
+  private readonly metrics: ProxyMetrics;
+  private readonly onClosedCallback: (conn: ClientConnection) => void;
+  private readonly reader: FrameReader;
+  private readonly queue = new InOrderResponseQueue<ClientExchange>();
+  private readonly upstreams = new Map<number, UpstreamConnection>();
+  private readonly fullUpstreams = new Set<UpstreamConnection>();
+  private clientWriteFull = false;
+  private readPaused = false;
+  private draining = false;
+  private closed = false;
+  private drainWaiters: Array<() => void> = [];
+
+  constructor(opts: ClientConnectionOptions) {
+    this.connId = opts.connId;
+    this.socket = opts.socket;
+    this.listenerName = opts.listenerName;
+    this.virtualNodeId = opts.virtualNodeId;
+    this.router = opts.router;
+    this.limits = opts.limits;
+    this.metrics = opts.metrics;
+    this.onClosedCallback = opts.onClosed;
+    this.log = opts.log.child({
+      conn: this.connId,
+      client: `${this.socket.remoteAddress}:${this.socket.remotePort}`,
+      listener: opts.listenerName,
+      node: opts.virtualNodeId,
+    });
+    this.reader = new FrameReader(opts.limits.maxFrameBytes, (frame) => this.onFrame(frame));
+
+    this.socket.setNoDelay(true);
+    this.socket.setKeepAlive(true, 60_000);
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('drain', () => this.onClientDrain());
+    this.socket.on('end', () => this.onEnd());
+    this.socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.close(err.code === 'ECONNRESET' || err.code === 'EPIPE' ? 'client_reset' : 'client_error', err);
+    });
+    this.socket.on('close', () => this.close('client_closed'));
+    this.metrics.connectionOpened('client');
+    this.log.info('client connected');
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Requests received whose responses have not yet been written. */
+  get inFlight(): number {
+    return this.queue.size;
+  }
+
+  /**
+   * Stops reading new requests, lets in-flight ones finish, then closes. Resolves once closed;
+   * forces the close after `timeoutMs`.
+   */
+  drain(timeoutMs: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.draining = true;
+    this.updateReadState();
+    const done = new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    if (this.queue.size === 0) {
+      this.close('shutdown');
+    } else {
+      const timer = setTimeout(() => this.close('shutdown'), timeoutMs);
+      timer.unref();
+    }
+    return done;
+  }
+
+  /** Closes the connection and its upstreams now. `reason` labels the close in logs and metrics. */
+  close(reason: string, err?: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.reader.pause();
+    if (reason === 'shutdown') {
+      // Let the responses already written reach the client before the socket goes.
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 5_000).unref();
+    } else {
+      this.socket.destroy();
+    }
+    for (const upstream of this.upstreams.values()) upstream.close('client connection closed');
+    this.upstreams.clear();
+    this.fullUpstreams.clear();
+    const dropped = this.queue.clear().length;
+    this.metrics.connectionClosed('client', reason);
+    if (QUIET_CLOSE_REASONS.has(reason)) {
+      this.log.info({ reason, inFlight: dropped }, 'client connection closed');
+    } else {
+      this.log.warn({ reason, err, inFlight: dropped }, 'client connection closed');
+    }
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
+    this.onClosedCallback(this);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.metrics.clientBytesIn(chunk.length);
+    try {
+      this.reader.push(chunk);
+    } catch (err) {
+      this.closeOnReadError(err);
+    }
+  }
+
+  private onEnd(): void {
+    try {
+      this.reader.end();
+    } catch (err) {
+      this.closeOnReadError(err);
+      return;
+    }
+    this.close('client_closed');
+  }
+
+  private closeOnReadError(err: unknown): void {
+    if (err instanceof FrameError) this.close(err.reason, err);
+    else this.close('internal_error', err);
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.closed) return;
+    if (frame.length < MIN_REQUEST_FRAME_BYTES) {
+      this.close('short_frame', new Error(`request frame of ${frame.length} bytes is shorter than a request header`));
+      return;
+    }
+    const exchange = new ClientExchange(this, frame, performance.now());
+    try {
+      this.router.routeRequest(this, exchange);
+    } catch (err) {
+      if (err instanceof RequestRejectedError) this.close(err.reason, err);
+      else this.close('internal_error', err);
+      return;
+    }
+    this.metrics.requestReceived(exchange.apiKey, exchange.apiVersion);
+    if (exchange.response !== null) {
+      this.metrics.answeredLocally(exchange.apiKey);
+      this.queue.push(exchange);
+      this.flush();
+    } else {
+      this.forward(exchange);
+    }
+    this.updateReadState();
+  }
+
+  private forward(exchange: ClientExchange): void {
+    const upstream = this.upstreamFor(exchange.targetBrokerId);
+    if (exchange.expectResponse) this.queue.push(exchange);
+    if (upstream === null) {
+      this.onExchangeFailure(
+        exchange,
+        new UpstreamError('connect_failed', '', exchange.targetBrokerId, `no address known for broker ${exchange.targetBrokerId}`),
+      );
+      return;
+    }
+    if (!upstream.send(exchange.frame, exchange.expectResponse ? exchange : null)) {
+      this.fullUpstreams.add(upstream);
+    }
+  }
+
+  private upstreamFor(brokerId: number): UpstreamConnection | null {
+    const existing = this.upstreams.get(brokerId);
+    if (existing !== undefined && !existing.isClosed) return existing;
+    const address = this.router.brokerAddress(brokerId);
+    if (address === null) return null;
+    const upstream = new UpstreamConnection(
+      {
+        backend: address.backend,
+        brokerId,
+        host: address.host,
+        port: address.port,
+        connectTimeoutMs: this.limits.upstreamConnectTimeoutMs,
+        requestTimeoutMs: this.limits.upstreamRequestTimeoutMs,
+        maxFrameBytes: this.limits.maxFrameBytes,
+        writeHighWaterBytes: this.limits.writeHighWaterBytes,
+        log: this.log,
+        metrics: this.metrics,
+      },
+      this,
+    );
+    this.upstreams.set(brokerId, upstream);
+    if (this.clientWriteFull) upstream.pauseReading();
+    return upstream;
+  }
+
+  /** Called by an exchange when its upstream response arrives. */
+  onExchangeResponse(exchange: ClientExchange, frame: Buffer): void {
+    if (this.closed) return;
+    writeResponseCorrelationId(frame, exchange.correlationId);
+    try {
+      exchange.response = this.router.rewriteResponse(this, exchange, frame);
+    } catch (err) {
+      this.close('bad_backend_response', err);
+      return;
+    }
+    this.flush();
+    this.updateReadState();
+  }
+
+  /** Called by an exchange when its upstream failed before answering. */
+  onExchangeFailure(exchange: ClientExchange, err: UpstreamError): void {
+    if (this.closed || !exchange.expectResponse) return;
+    let response: Buffer | null = null;
+    try {
+      response = this.router.failureResponse(this, exchange, err);
+    } catch {
+      response = null;
+    }
+    if (response === null) {
+      this.close('upstream_failed', err);
+      return;
+    }
+    exchange.response = response;
+    this.flush();
+    this.updateReadState();
+  }
+
+  onUpstreamDrain(upstream: UpstreamConnection): void {
+    if (this.fullUpstreams.delete(upstream)) this.updateReadState();
+  }
+
+  onUpstreamClosed(upstream: UpstreamConnection): void {
+    if (this.upstreams.get(upstream.brokerId) === upstream) this.upstreams.delete(upstream.brokerId);
+    if (this.fullUpstreams.delete(upstream)) this.updateReadState();
+  }
+
+  private flush(): void {
+    let exchange: ClientExchange | undefined;
+    const now = performance.now();
+    while (!this.closed && (exchange = this.queue.shiftReady()) !== undefined) {
+      const response = exchange.response as Buffer;
+      this.metrics.clientBytesOut(response.length);
+      this.metrics.requestCompleted(exchange.apiKey, (now - exchange.receivedAtMs) / 1000);
+      this.socket.write(response);
+    }
+    if (this.closed) return;
+    const full = this.socket.writableNeedDrain && this.socket.writableLength >= this.limits.writeHighWaterBytes;
+    if (full && !this.clientWriteFull) {
+      this.clientWriteFull = true;
+      for (const upstream of this.upstreams.values()) upstream.pauseReading();
+    }
+    if (this.draining && this.queue.size === 0) this.close('shutdown');
+  }
+
+  private onClientDrain(): void {
+    if (!this.clientWriteFull || this.closed) return;
+    this.clientWriteFull = false;
+    for (const upstream of this.upstreams.values()) upstream.resumeReading();
+    this.updateReadState();
+  }
+
+  private updateReadState(): void {
+    if (this.closed) return;
+    const pause =
+      this.draining ||
+      this.queue.size >= this.limits.maxInFlightRequests ||
+      this.fullUpstreams.size > 0 ||
+      this.clientWriteFull;
+    if (pause && !this.readPaused) {
+      this.readPaused = true;
+      this.reader.pause();
+      this.socket.pause();
+    } else if (!pause && this.readPaused) {
+      this.readPaused = false;
+      this.socket.resume();
+      try {
+        this.reader.resume();
+      } catch (err) {
+        this.closeOnReadError(err);
+      }
+    }
+  }
+}

@@ -1,0 +1,182 @@
+// Splits a Kafka byte stream into frames: an int32 size and that many bytes of body.
+//
+// Frames are handed out as views over the socket's chunks (`subarray`, no copy). Only a frame
+// that spans two or more chunks is joined into a new buffer, once, when it is complete. The
+// size is checked as soon as its four bytes are in, so a hostile prefix never makes us buffer
+// more than one frame's worth of a legal size.
+
+const SIZE_BYTES = 4;
+
+/** Base class of everything the frame reader rejects; the connection closes with `reason`. */
+export class FrameError extends Error {
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super(message);
+    this.name = 'FrameError';
+    this.reason = reason;
+  }
+}
+
+export class FrameTooLargeError extends FrameError {
+  readonly sizeBytes: number;
+  readonly maxBytes: number;
+  constructor(sizeBytes: number, maxBytes: number) {
+    super('frame_too_large', `frame of ${sizeBytes} bytes exceeds the limit of ${maxBytes}`);
+    this.name = 'FrameTooLargeError';
+    this.sizeBytes = sizeBytes;
+    this.maxBytes = maxBytes;
+  }
+}
+
+export class NegativeFrameSizeError extends FrameError {
+  readonly sizeBytes: number;
+  constructor(sizeBytes: number) {
+    super('negative_frame_size', `frame size ${sizeBytes} is negative`);
+    this.name = 'NegativeFrameSizeError';
+    this.sizeBytes = sizeBytes;
+  }
+}
+
+export class TruncatedFrameError extends FrameError {
+  readonly bufferedBytes: number;
+  readonly expectedBytes: number;
+  constructor(bufferedBytes: number, expectedBytes: number) {
+    super('truncated_frame', `stream ended inside a frame: ${bufferedBytes} of ${expectedBytes} bytes`);
+    this.name = 'TruncatedFrameError';
+    this.bufferedBytes = bufferedBytes;
+    this.expectedBytes = expectedBytes;
+  }
+}
+
+export type FrameListener = (frame: Buffer) => void;
+
+export class FrameReader {
+  private readonly maxFrameBytes: number;
+  private readonly onFrame: FrameListener;
+  private chunks: Buffer[] = [];
+  /** Offset of the first unconsumed byte in chunks[0]. */
+  private headOffset = 0;
+  private buffered = 0;
+  /** Size of the frame being assembled (body only), or -1 while its prefix is not yet read. */
+  private pendingSize = -1;
+  private paused = false;
+  private draining = false;
+
+  /**
+   * `onFrame` receives each complete frame, size prefix included (`frame.subarray(4)` is the
+   * body). Frames may be views over the caller's chunks; they stay valid as long as the
+   * caller does not reuse those chunks.
+   */
+  constructor(maxFrameBytes: number, onFrame: FrameListener) {
+    this.maxFrameBytes = maxFrameBytes;
+    this.onFrame = onFrame;
+  }
+
+  /** Bytes received but not yet handed out as frames. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Adds bytes and hands out every complete frame (unless paused). Throws a `FrameError`. */
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    this.drain();
+  }
+
+  /** Stops handing out frames; bytes keep being buffered until `resume`. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Hands out the frames buffered while paused. Throws a `FrameError`. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.drain();
+  }
+
+  /** Call at end of stream: throws `TruncatedFrameError` if a partial frame is left. */
+  end(): void {
+    if (this.buffered === 0) return;
+    const expected = this.pendingSize >= 0 ? this.pendingSize + SIZE_BYTES : SIZE_BYTES;
+    throw new TruncatedFrameError(this.buffered, expected);
+  }
+
+  private drain(): void {
+    // onFrame may pause or resume us; a nested drain would hand frames out of order.
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (!this.paused) {
+        if (this.pendingSize < 0) {
+          if (this.buffered < SIZE_BYTES) return;
+          const size = this.peekInt32();
+          if (size < 0) throw new NegativeFrameSizeError(size);
+          if (size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
+          this.pendingSize = size;
+        }
+        const total = this.pendingSize + SIZE_BYTES;
+        if (this.buffered < total) return;
+        const frame = this.take(total);
+        this.pendingSize = -1;
+        this.onFrame(frame);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private peekInt32(): number {
+    const first = this.chunks[0];
+    if (first.length - this.headOffset >= SIZE_BYTES) return first.readInt32BE(this.headOffset);
+    // The prefix itself spans chunks.
+    let value = 0;
+    let need = SIZE_BYTES;
+    for (let c = 0, off = this.headOffset; need > 0; c++, off = 0) {
+      const chunk = this.chunks[c];
+      for (let i = off; i < chunk.length && need > 0; i++, need--) value = (value << 8) | chunk[i];
+    }
+    return value | 0;
+  }
+
+  /** Removes `n` bytes from the front; a view when they lie in one chunk, else one copy. */
+  private take(n: number): Buffer {
+    const first = this.chunks[0];
+    const available = first.length - this.headOffset;
+    let out: Buffer;
+    if (available >= n) {
+      out = first.subarray(this.headOffset, this.headOffset + n);
+      this.headOffset += n;
+      if (this.headOffset === first.length) {
+        this.chunks.shift();
+        this.headOffset = 0;
+      }
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let written = 0;
+      while (written < n) {
+        const chunk = this.chunks[0];
+        const want = n - written;
+        const have = chunk.length - this.headOffset;
+        if (have <= want) {
+          chunk.copy(out, written, this.headOffset);
+          written += have;
+          this.chunks.shift();
+          this.headOffset = 0;
+        } else {
+          chunk.copy(out, written, this.headOffset, this.headOffset + want);
+          written += want;
+          this.headOffset += want;
+        }
+      }
+    }
+    this.buffered -= n;
+    return out;
+  }
+}

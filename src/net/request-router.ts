@@ -1,0 +1,79 @@
+// The seam between moving bytes (src/net) and deciding about them (src/routing). A client
+// connection hands every request to a RequestRouter, which says where it goes, and hands
+// every response back to it for rewriting. The router never touches sockets.
+import type { Logger } from '../observability/logger.js';
+import type { UpstreamError } from './upstream-connection.js';
+
+/** What the router may know about the client connection a request arrived on. */
+export interface ClientSession {
+  readonly connId: number;
+  readonly log: Logger;
+  /** Name of the listener the client connected to. */
+  readonly listenerName: string;
+  /** Virtual node the client connected to, or -1 for a bootstrap connection. */
+  readonly virtualNodeId: number;
+  /** Backend broker a bootstrap connection sends its requests to; -1 until the router picks one. */
+  anyBrokerId: number;
+}
+
+/** One request from a client, from arrival to its response being written. */
+export interface RequestExchange {
+  /** The request frame, size prefix included. The router may replace it with a rewritten one. */
+  frame: Buffer;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  /** The client's correlation id. */
+  readonly correlationId: number;
+  /** Set by the router to answer locally; the frame must carry the client's correlation id. */
+  response: Buffer | null;
+  /** Set by the router to false for requests that get no response (produce acks=0). */
+  expectResponse: boolean;
+  /** Set by the router: the backend broker to forward to. */
+  targetBrokerId: number;
+  /** Scratch space for the router, carried from routing to response rewriting. */
+  routeState: unknown;
+}
+
+/** Where a backend broker can be reached. */
+export interface BrokerAddress {
+  backend: string;
+  brokerId: number;
+  host: string;
+  port: number;
+}
+
+export interface RequestRouter {
+  /**
+   * Decides what to do with one request: fill `exchange.response` to answer it locally, or
+   * `exchange.targetBrokerId` to forward it. Throws `RequestRejectedError` to close the
+   * connection.
+   */
+  routeRequest(session: ClientSession, exchange: RequestExchange): void;
+  /**
+   * Rewrites a backend response for the client. `frame` already carries the client's
+   * correlation id; return it unchanged when nothing needs rewriting. A throw closes the
+   * client connection.
+   */
+  rewriteResponse(session: ClientSession, exchange: RequestExchange, frame: Buffer): Buffer;
+  /**
+   * A retriable Kafka error response for a request whose upstream failed, or null when none
+   * can be built for this api (the client connection is then closed, which clients retry).
+   */
+  failureResponse(session: ClientSession, exchange: RequestExchange, err: UpstreamError): Buffer | null;
+  /** Where to connect for a backend broker, or null if it is unknown. */
+  brokerAddress(brokerId: number): BrokerAddress | null;
+}
+
+/** Thrown by a router to close the client connection; `reason` labels the close. */
+export class RequestRejectedError extends Error {
+  readonly reason: string;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  constructor(reason: string, apiKey: number, apiVersion: number, message: string) {
+    super(message);
+    this.name = 'RequestRejectedError';
+    this.reason = reason;
+    this.apiKey = apiKey;
+    this.apiVersion = apiVersion;
+  }
+}

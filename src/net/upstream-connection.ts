@@ -1,0 +1,299 @@
+// One TCP connection from Turnout to one backend broker.
+//
+// It knows nothing about clients: it sends request frames under its own correlation ids and
+// hands each response back to the exchange that sent it. A broker answers a connection's
+// requests one at a time and in order, so pending exchanges form a FIFO; a response whose
+// correlation id is not the oldest pending one is a protocol error and ends the connection.
+import net from 'node:net';
+import type { Logger } from '../observability/logger.js';
+import type { ProxyMetrics } from '../observability/metrics.js';
+import { FrameError, FrameReader } from './frame-reader.js';
+import {
+  MIN_RESPONSE_FRAME_BYTES,
+  nextCorrelationId,
+  readResponseCorrelationId,
+  writeRequestCorrelationId,
+} from './correlation.js';
+
+export type UpstreamErrorKind =
+  | 'connect_failed'
+  | 'connect_timeout'
+  | 'connection_lost'
+  | 'request_timeout'
+  | 'bad_response'
+  | 'closed';
+
+/** Why an upstream connection failed; every exchange pending on it receives this. */
+export class UpstreamError extends Error {
+  readonly kind: UpstreamErrorKind;
+  readonly backend: string;
+  readonly brokerId: number;
+
+  constructor(kind: UpstreamErrorKind, backend: string, brokerId: number, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'UpstreamError';
+    this.kind = kind;
+    this.backend = backend;
+    this.brokerId = brokerId;
+  }
+}
+
+/** A request in flight on an upstream connection. */
+export interface UpstreamExchange {
+  /** Set by the upstream connection when the request is sent. */
+  upstreamCorrelationId: number;
+  /** The response frame, correlation id still Turnout's. The frame may be a view over socket data. */
+  onUpstreamResponse(frame: Buffer): void;
+  onUpstreamFailure(err: UpstreamError): void;
+}
+
+/** What the owner of an upstream connection hears about it. */
+export interface UpstreamListener {
+  /** The write buffer drained below the high-water mark after `send` returned false. */
+  onUpstreamDrain(upstream: UpstreamConnection): void;
+  /** The connection is gone; pending exchanges have already been failed. */
+  onUpstreamClosed(upstream: UpstreamConnection, err: UpstreamError | null): void;
+}
+
+export interface UpstreamOptions {
+  backend: string;
+  brokerId: number;
+  host: string;
+  port: number;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxFrameBytes: number;
+  writeHighWaterBytes: number;
+  log: Logger;
+  metrics: ProxyMetrics;
+}
+
+interface Pending {
+  exchange: UpstreamExchange;
+  sentAtMs: number;
+}
+
+let nextUpstreamId = 1;
+
+export class UpstreamConnection {
+  readonly id: number;
+  readonly backend: string;
+  readonly brokerId: number;
+  readonly host: string;
+  readonly port: number;
+
+  private readonly opts: UpstreamOptions;
+  private readonly listener: UpstreamListener;
+  private readonly log: Logger;
+  private readonly socket: net.Socket;
+  private readonly reader: FrameReader;
+  private pending: Pending[] = [];
+  private pendingHead = 0;
+  private correlationId = 0;
+  private connected = false;
+  private closed = false;
+  private connectTimer: NodeJS.Timeout | null;
+  private requestTimer: NodeJS.Timeout | null = null;
+
+  constructor(opts: UpstreamOptions, listener: UpstreamListener) {
+    this.id = nextUpstreamId++;
+    this.opts = opts;
+    this.listener = listener;
+    this.backend = opts.backend;
+    this.brokerId = opts.brokerId;
+    this.host = opts.host;
+    this.port = opts.port;
+    this.log = opts.log.child({ upstream: this.id, backend: opts.backend, brokerId: opts.brokerId });
+    this.reader = new FrameReader(opts.maxFrameBytes, (frame) => this.onFrame(frame));
+
+    this.socket = net.connect({ host: opts.host, port: opts.port, noDelay: true });
+    this.opts.metrics.connectionOpened('upstream');
+    this.connectTimer = setTimeout(() => this.onConnectTimeout(), opts.connectTimeoutMs);
+    this.connectTimer.unref();
+    this.socket.on('connect', () => this.onConnect());
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('drain', () => this.listener.onUpstreamDrain(this));
+    this.socket.on('end', () => this.onEnd());
+    this.socket.on('error', (err) => this.onSocketError(err));
+    this.socket.on('close', () => this.fail(new UpstreamError('connection_lost', this.backend, this.brokerId, 'upstream connection closed')));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Exchanges sent and not yet answered. */
+  get inFlight(): number {
+    return this.pending.length - this.pendingHead;
+  }
+
+  /** True while the write buffer is over the high-water mark; wait for `onUpstreamDrain`. */
+  get isWriteFull(): boolean {
+    return this.socket.writableNeedDrain && this.socket.writableLength >= this.opts.writeHighWaterBytes;
+  }
+
+  /**
+   * Sends a request frame (size prefix included), rewriting its correlation id in place to
+   * this connection's own. With a null exchange no response is expected (produce acks=0).
+   * Returns false when the write buffer is over the high-water mark.
+   */
+  send(frame: Buffer, exchange: UpstreamExchange | null): boolean {
+    if (this.closed) {
+      exchange?.onUpstreamFailure(new UpstreamError('closed', this.backend, this.brokerId, 'upstream connection is closed'));
+      return true;
+    }
+    this.correlationId = nextCorrelationId(this.correlationId);
+    writeRequestCorrelationId(frame, this.correlationId);
+    if (exchange !== null) {
+      exchange.upstreamCorrelationId = this.correlationId;
+      this.pending.push({ exchange, sentAtMs: Date.now() });
+      if (this.requestTimer === null) this.armRequestTimer(this.opts.requestTimeoutMs);
+    }
+    this.opts.metrics.upstreamBytesOut(frame.length);
+    this.socket.write(frame);
+    return !this.isWriteFull;
+  }
+
+  /** Stops reading responses (the client they go to cannot take more). */
+  pauseReading(): void {
+    if (!this.closed) this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.closed) this.socket.resume();
+  }
+
+  /** Closes the connection; pending exchanges fail with kind `closed`. */
+  close(reason = 'closed by owner'): void {
+    this.fail(new UpstreamError('closed', this.backend, this.brokerId, reason));
+  }
+
+  private onConnect(): void {
+    this.connected = true;
+    this.clearConnectTimer();
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ host: this.host, port: this.port }, 'upstream connected');
+  }
+
+  private onConnectTimeout(): void {
+    this.connectTimer = null;
+    if (this.connected || this.closed) return;
+    this.fail(
+      new UpstreamError('connect_timeout', this.backend, this.brokerId, `connect to ${this.host}:${this.port} timed out after ${this.opts.connectTimeoutMs} ms`),
+    );
+  }
+
+  private onData(chunk: Buffer): void {
+    this.opts.metrics.upstreamBytesIn(chunk.length);
+    try {
+      this.reader.push(chunk);
+    } catch (err) {
+      if (err instanceof FrameError) {
+        this.fail(new UpstreamError('bad_response', this.backend, this.brokerId, err.message, err));
+      } else {
+        throw err;
+      }
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.closed) return;
+    if (frame.length < MIN_RESPONSE_FRAME_BYTES) {
+      this.fail(new UpstreamError('bad_response', this.backend, this.brokerId, `response frame of ${frame.length} bytes is too short`));
+      return;
+    }
+    const correlationId = readResponseCorrelationId(frame);
+    const head = this.pendingHead < this.pending.length ? this.pending[this.pendingHead] : undefined;
+    if (head === undefined || head.exchange.upstreamCorrelationId !== correlationId) {
+      this.fail(
+        new UpstreamError(
+          'bad_response',
+          this.backend,
+          this.brokerId,
+          `response correlation id ${correlationId} does not match the oldest request (${head?.exchange.upstreamCorrelationId ?? 'none'})`,
+        ),
+      );
+      return;
+    }
+    this.shiftPending();
+    head.exchange.onUpstreamResponse(frame);
+  }
+
+  private shiftPending(): void {
+    this.pending[this.pendingHead] = undefined as unknown as Pending;
+    this.pendingHead++;
+    if (this.pendingHead === this.pending.length) {
+      this.pending.length = 0;
+      this.pendingHead = 0;
+    } else if (this.pendingHead >= 1024) {
+      this.pending = this.pending.slice(this.pendingHead);
+      this.pendingHead = 0;
+    }
+  }
+
+  private armRequestTimer(delayMs: number): void {
+    this.requestTimer = setTimeout(() => this.onRequestTimer(), Math.max(1, delayMs));
+    this.requestTimer.unref();
+  }
+
+  // One timer per connection, not per request: it checks the oldest pending exchange, the
+  // one that would time out first, and re-arms for the next.
+  private onRequestTimer(): void {
+    this.requestTimer = null;
+    if (this.closed || this.inFlight === 0) return;
+    const oldest = this.pending[this.pendingHead];
+    const dueInMs = oldest.sentAtMs + this.opts.requestTimeoutMs - Date.now();
+    if (dueInMs <= 0) {
+      this.fail(
+        new UpstreamError('request_timeout', this.backend, this.brokerId, `no response within ${this.opts.requestTimeoutMs} ms`),
+      );
+    } else {
+      this.armRequestTimer(dueInMs);
+    }
+  }
+
+  private onEnd(): void {
+    try {
+      this.reader.end();
+    } catch {
+      // A partial response at close: the pending exchanges fail below either way.
+    }
+    this.fail(new UpstreamError('connection_lost', this.backend, this.brokerId, 'broker closed the connection'));
+  }
+
+  private onSocketError(err: Error): void {
+    const kind: UpstreamErrorKind = this.connected ? 'connection_lost' : 'connect_failed';
+    const where = `${this.host}:${this.port}`;
+    this.fail(new UpstreamError(kind, this.backend, this.brokerId, `${kind === 'connect_failed' ? 'cannot connect to' : 'lost connection to'} ${where}: ${err.message}`, err));
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== null) {
+      clearTimeout(this.connectTimer);
+      this.connectTimer = null;
+    }
+  }
+
+  private fail(err: UpstreamError): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearConnectTimer();
+    if (this.requestTimer !== null) {
+      clearTimeout(this.requestTimer);
+      this.requestTimer = null;
+    }
+    this.socket.destroy();
+    const failed = this.pending.slice(this.pendingHead);
+    this.pending = [];
+    this.pendingHead = 0;
+    const reason = err.kind;
+    this.opts.metrics.connectionClosed('upstream', reason);
+    if (err.kind !== 'closed') {
+      this.opts.metrics.upstreamError(this.backend, err.kind);
+      this.log.warn({ reason, err, inFlight: failed.length }, 'upstream connection failed');
+    } else if (this.log.isLevelEnabled('debug')) {
+      this.log.debug({ reason: err.message, inFlight: failed.length }, 'upstream connection closed');
+    }
+    for (const p of failed) p.exchange.onUpstreamFailure(err);
+    this.listener.onUpstreamClosed(this, err.kind === 'closed' ? null : err);
+  }
+}
