@@ -1,0 +1,87 @@
+// The admin HTTP endpoint: Prometheus metrics, liveness and readiness.
+//   GET /metrics  Prometheus text format
+//   GET /healthz  200 while the process is alive
+//   GET /readyz   200 once the backend topology is known and every listener is bound, else 503
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../observability/logger.js';
+
+export interface ReadinessReport {
+  ready: boolean;
+  /** What is missing, for humans reading the 503 body. */
+  reasons: string[];
+}
+
+export interface AdminServerOptions {
+  host: string;
+  port: number;
+  registry: Registry;
+  readiness: () => ReadinessReport;
+  log: Logger;
+}
+
+export class AdminServer {
+  private readonly opts: AdminServerOptions;
+  private readonly server: http.Server;
+
+  constructor(opts: AdminServerOptions) {
+    this.opts = opts;
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        opts.log.error({ err, path: req.url }, 'admin request failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal error\n');
+      });
+    });
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  /** Binds the port; resolves with the bound port (useful with port 0). */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });
+      res.end('method not allowed\n');
+      return;
+    }
+    switch (path) {
+      case '/metrics': {
+        const body = await this.opts.registry.metrics();
+        res.writeHead(200, { 'content-type': this.opts.registry.contentType });
+        res.end(body);
+        return;
+      }
+      case '/healthz':
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('ok\n');
+        return;
+      case '/readyz': {
+        const report = this.opts.readiness();
+        res.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(`${JSON.stringify(report)}\n`);
+        return;
+      }
+      default:
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('not found\n');
+    }
+  }
+}
