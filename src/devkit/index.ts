@@ -1,0 +1,38 @@
+// The devkit: real Apache Kafka for development, tests, the demo and the benchmarks.
+export { cacheRoot, clusterDir, kafkaHome, DEFAULT_KAFKA_VERSION, TOOLS_KAFKA_VERSION } from './devkit-paths.js';
+export { ensureKafka, cachedKafka, cachedKafkaVersions, KafkaInstallError, type KafkaInstall, type EnsureKafkaOptions } from './kafka-install.js';
+export {
+  startCluster,
+  stopCluster,
+  clusterStatus,
+  clusterInfo,
+  listClusters,
+  stopBroker,
+  startBroker,
+  ClusterStartError,
+  DEFAULT_RACKS,
+  type StartClusterOptions,
+  type StopClusterOptions,
+  type StatusOptions,
+  type StopBrokerOptions,
+  type StartBrokerOptions,
+  type ClusterInfo,
+  type ClusterStatus,
+  type BrokerInfo,
+  type NodeStatus,
+} from './kafka-cluster.js';
+export { probeKafka, type ProbeResult, type ProbedBroker } from './kafka-probe.js';
+export {
+  KAFKA_TOOLS,
+  resolveKafkaTool,
+  runKafkaTool,
+  spawnKafkaTool,
+  kafkaToolCommand,
+  UnknownKafkaToolError,
+  type KafkaToolSpec,
+  type KafkaToolOptions,
+  type RunKafkaToolOptions,
+  type SpawnKafkaToolOptions,
+  type KafkaToolResult,
+  type KafkaToolCommand,
+} from './kafka-tools.js';
