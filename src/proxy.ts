@@ -1,0 +1,293 @@
+// Turnout in-process: `startProxy(config)` binds the listeners and the admin endpoint, learns
+// the backend cluster's topology, and returns a handle to inspect and stop it. The CLI, the
+// tests, the demo and the benchmarks all start Turnout through this function.
+//
+//   const proxy = await startProxy({
+//     virtualCluster: { clusterId: 'my-virtual-cluster' },
+//     listeners: [{ bootstrapPort: 0, nodePortBase: 0 }],   // ephemeral ports
+//     backends: [{ name: 'main', bootstrapServers: ['localhost:9092'] }],
+//     admin: { port: 0 },
+//   });
+//   const kafka = new Kafka({ brokers: [proxy.bootstrapServers()] });
+//   ...
+//   await proxy.close();
+import type net from 'node:net';
+import type { Registry } from 'prom-client';
+import { AdminServer, type ReadinessReport } from './admin/admin-server.js';
+import { ClientConnection } from './net/client-connection.js';
+import { ListenerGroup } from './net/listener-group.js';
+import { createLogger, type Logger, type LogLevel } from './observability/logger.js';
+import { ProxyMetrics } from './observability/metrics.js';
+import { parseConfig, type TurnoutConfig, type TurnoutConfigInput } from './policy/config.js';
+import { apiName } from './routing/api-names.js';
+import { BackendTopology } from './routing/backend-topology.js';
+import { VirtualClusterRouter } from './routing/virtual-cluster-router.js';
+import { VirtualNodeMap } from './routing/virtual-node-map.js';
+
+export interface StartProxyOptions {
+  /** Logger to use; by default one is created at `config.logging.level`, writing to stdout. */
+  logger?: Logger;
+  /** Overrides `config.logging.level` for the created logger. */
+  logLevel?: LogLevel;
+  /**
+   * How long `startProxy` waits for the backend topology before resolving, in ms. If it is not
+   * known in time, the proxy is closed and `startProxy` rejects. 0 resolves as soon as the
+   * listeners are bound; readiness then shows on `/readyz` and `whenReady()`.
+   * (default: 30000)
+   */
+  waitForReadyMs?: number;
+  /** Also export Node process metrics (CPU, memory, event loop). (default: false) */
+  processMetrics?: boolean;
+  /** Start the admin HTTP endpoint. (default: true) */
+  admin?: boolean;
+}
+
+export interface CloseOptions {
+  /** Time in-flight requests get to finish before connections are cut, in ms. (default: 5000) */
+  drainTimeoutMs?: number;
+}
+
+/** Ports of one listener. */
+export interface ListenerPorts {
+  advertisedHost: string;
+  bootstrap: number;
+  /** Virtual node id → port, for every node bound so far. */
+  nodes: Map<number, number>;
+}
+
+/** A running Turnout. */
+export interface ProxyHandle {
+  /** The validated configuration, defaults filled in. */
+  readonly config: TurnoutConfig;
+  readonly logger: Logger;
+  /** The metrics of this instance; `metrics.registry` is what `/metrics` serves. */
+  readonly metrics: ProxyMetrics;
+  /** Shorthand for `metrics.registry`. */
+  readonly registry: Registry;
+  /** Bound admin port, or 0 when the admin endpoint is off. */
+  readonly adminPort: number;
+  /** `advertisedHost:bootstrapPort` of a listener (the first when unnamed), for clients. */
+  bootstrapServers(listener?: string): string;
+  /** Bound ports of a listener (the first when unnamed). */
+  ports(listener?: string): ListenerPorts;
+  /** Client connections currently open. */
+  readonly clientConnections: number;
+  /** True once the backend topology is known and every listener is bound. */
+  isReady(): boolean;
+  readiness(): ReadinessReport;
+  /** Resolves when ready; rejects after `timeoutMs`. */
+  whenReady(timeoutMs?: number): Promise<void>;
+  /** Stops accepting, drains client connections, closes everything. Idempotent. */
+  close(opts?: CloseOptions): Promise<void>;
+}
+
+class RunningProxy implements ProxyHandle {
+  readonly config: TurnoutConfig;
+  readonly logger: Logger;
+  readonly metrics: ProxyMetrics;
+  adminPort = 0;
+
+  private readonly nodeMap = new VirtualNodeMap();
+  private readonly topology: BackendTopology;
+  private readonly router: VirtualClusterRouter;
+  private readonly listeners: ListenerGroup[];
+  private readonly admin: AdminServer | null;
+  private readonly connections = new Set<ClientConnection>();
+  private nextConnId = 1;
+  private listenersBound = false;
+  private nodeBindError: unknown = null;
+  private readyWaiters: Array<() => void> = [];
+  private closing: Promise<void> | null = null;
+
+  constructor(config: TurnoutConfig, opts: StartProxyOptions) {
+    this.config = config;
+    this.logger = opts.logger ?? createLogger({ level: opts.logLevel ?? config.logging.level });
+    this.metrics = new ProxyMetrics({ apiName, processMetrics: opts.processMetrics ?? false });
+    const backend = config.backends[0];
+    this.topology = new BackendTopology({
+      backend,
+      limits: config.limits,
+      refreshIntervalMs: config.topology.refreshIntervalMs,
+      log: this.logger,
+      metrics: this.metrics,
+    });
+    this.listeners = config.listeners.map(
+      (l) => new ListenerGroup(l, (socket, name, node) => this.accept(socket, name, node), this.logger),
+    );
+    this.router = new VirtualClusterRouter({
+      clusterId: config.virtualCluster.clusterId,
+      topology: this.topology,
+      nodeMap: this.nodeMap,
+      listeners: this.listeners,
+      log: this.logger,
+    });
+    this.admin =
+      opts.admin === false
+        ? null
+        : new AdminServer({
+            host: config.admin.host,
+            port: config.admin.port,
+            registry: this.metrics.registry,
+            readiness: () => this.readiness(),
+            log: this.logger,
+          });
+    this.topology.onChange(() => this.onTopologyChange());
+  }
+
+  get registry(): Registry {
+    return this.metrics.registry;
+  }
+
+  get clientConnections(): number {
+    return this.connections.size;
+  }
+
+  async start(): Promise<void> {
+    for (const l of this.listeners) await l.listenBootstrap();
+    this.listenersBound = true;
+    if (this.admin !== null) this.adminPort = await this.admin.listen();
+    this.topology.start();
+    this.logger.info(
+      {
+        clusterId: this.config.virtualCluster.clusterId,
+        backend: this.topology.backend,
+        listeners: this.listeners.map((l) => ({ name: l.name, bootstrapPort: l.bootstrapPort })),
+        adminPort: this.adminPort,
+      },
+      'turnout started',
+    );
+  }
+
+  bootstrapServers(listener?: string): string {
+    const l = this.listenerNamed(listener);
+    return `${l.advertisedHost}:${l.bootstrapPort}`;
+  }
+
+  ports(listener?: string): ListenerPorts {
+    const l = this.listenerNamed(listener);
+    return {
+      advertisedHost: l.advertisedHost,
+      bootstrap: l.bootstrapPort,
+      nodes: new Map(l.boundNodes().map((n) => [n.virtualNodeId, n.port])),
+    };
+  }
+
+  readiness(): ReadinessReport {
+    const reasons: string[] = [];
+    if (this.closing !== null) reasons.push('shutting down');
+    if (!this.listenersBound) reasons.push('listeners not bound');
+    if (!this.topology.isKnown) reasons.push(`topology of backend ${this.topology.backend} not known yet`);
+    else if (!this.allNodesBound()) reasons.push('node listeners not bound yet');
+    if (this.nodeBindError !== null) reasons.push(`cannot bind a node port: ${String(this.nodeBindError)}`);
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  isReady(): boolean {
+    return this.readiness().ready;
+  }
+
+  whenReady(timeoutMs = 30_000): Promise<void> {
+    if (this.isReady()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.readyWaiters = this.readyWaiters.filter((w) => w !== done);
+        reject(new Error(`turnout not ready after ${timeoutMs} ms: ${this.readiness().reasons.join('; ')}`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.readyWaiters.push(done);
+    });
+  }
+
+  close(opts: CloseOptions = {}): Promise<void> {
+    if (this.closing === null) this.closing = this.doClose(opts.drainTimeoutMs ?? 5_000);
+    return this.closing;
+  }
+
+  private async doClose(drainTimeoutMs: number): Promise<void> {
+    await Promise.all(this.listeners.map((l) => l.close()));
+    await Promise.all([...this.connections].map((c) => c.drain(drainTimeoutMs)));
+    this.topology.close();
+    if (this.admin !== null) await this.admin.close();
+    this.logger.info('turnout stopped');
+  }
+
+  private listenerNamed(name: string | undefined): ListenerGroup {
+    const l = name === undefined ? this.listeners[0] : this.listeners.find((x) => x.name === name);
+    if (l === undefined) throw new Error(`no listener named ${name}`);
+    return l;
+  }
+
+  private allNodesBound(): boolean {
+    for (const brokerId of this.topology.brokers().keys()) {
+      const vid = this.nodeMap.lookupVirtualId(this.topology.backend, brokerId);
+      if (vid < 0) return false;
+      for (const l of this.listeners) if (l.nodePort(vid) === undefined) return false;
+    }
+    return true;
+  }
+
+  private onTopologyChange(): void {
+    const binds: Array<Promise<number>> = [];
+    for (const brokerId of this.topology.brokers().keys()) {
+      const vid = this.nodeMap.virtualIdFor(this.topology.backend, brokerId);
+      for (const l of this.listeners) binds.push(l.ensureNode(vid));
+    }
+    Promise.all(binds).then(
+      () => {
+        this.nodeBindError = null;
+        this.notifyIfReady();
+      },
+      (err: unknown) => {
+        this.nodeBindError = err;
+        this.logger.error({ err }, 'cannot bind a node listener');
+      },
+    );
+  }
+
+  private notifyIfReady(): void {
+    if (!this.isReady()) return;
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private accept(socket: net.Socket, listenerName: string, virtualNodeId: number): void {
+    if (this.closing !== null) {
+      socket.destroy();
+      return;
+    }
+    const conn = new ClientConnection({
+      connId: this.nextConnId++,
+      socket,
+      listenerName,
+      virtualNodeId,
+      router: this.router,
+      limits: this.config.limits,
+      log: this.logger,
+      metrics: this.metrics,
+      onClosed: (c) => this.connections.delete(c),
+    });
+    this.connections.add(conn);
+  }
+}
+
+/**
+ * Starts Turnout with a configuration (validated here; a `ConfigError` names the bad field).
+ * Resolves once the listeners are bound and, unless `waitForReadyMs` is 0, the backend
+ * topology is known and every virtual node's port is bound.
+ */
+export async function startProxy(config: TurnoutConfigInput | TurnoutConfig, opts: StartProxyOptions = {}): Promise<ProxyHandle> {
+  const proxy = new RunningProxy(parseConfig(config), opts);
+  try {
+    await proxy.start();
+    const waitMs = opts.waitForReadyMs ?? 30_000;
+    if (waitMs > 0) await proxy.whenReady(waitMs);
+  } catch (err) {
+    await proxy.close({ drainTimeoutMs: 0 });
+    throw err;
+  }
+  return proxy;
+}

@@ -1,0 +1,148 @@
+// ApiVersions is answered by Turnout itself. The versions offered are, per api key, the
+// intersection of what Turnout's codec supports and what every backend broker advertises,
+// less the apis clients have no business sending through a proxy (broker-to-broker and
+// controller apis). A request for an api or version outside that set is refused.
+import { APIS, ApiKey } from '../codec/generated/apis.js';
+import {
+  type ApiVersionsResponse,
+  type FinalizedFeatureKey,
+  type SupportedFeatureKey,
+  createApiVersionsResponse,
+  encodeApiVersionsResponse,
+} from '../codec/generated/api-versions.js';
+import { encodeResponseFrame } from './message-frames.js';
+
+export interface VersionRange {
+  minVersion: number;
+  maxVersion: number;
+}
+
+/** What one broker said in its ApiVersions response. */
+export interface BrokerApiVersions {
+  apis: Map<number, VersionRange>;
+  supportedFeatures: SupportedFeatureKey[];
+  finalizedFeaturesEpoch: bigint;
+  finalizedFeatures: FinalizedFeatureKey[];
+}
+
+/**
+ * Apis that brokers may advertise but that only brokers and controllers send to each other,
+ * or that would hand a client controller addresses. Never offered to clients.
+ */
+const NOT_FOR_CLIENTS = new Set<number>([
+  ApiKey.LeaderAndIsr,
+  ApiKey.StopReplica,
+  ApiKey.UpdateMetadata,
+  ApiKey.ControlledShutdown,
+  ApiKey.WriteTxnMarkers,
+  ApiKey.Vote,
+  ApiKey.BeginQuorumEpoch,
+  ApiKey.EndQuorumEpoch,
+  ApiKey.AlterPartition,
+  ApiKey.Envelope,
+  ApiKey.FetchSnapshot,
+  ApiKey.BrokerRegistration,
+  ApiKey.BrokerHeartbeat,
+  ApiKey.AllocateProducerIds,
+  ApiKey.ControllerRegistration,
+  ApiKey.AssignReplicasToDirs,
+  ApiKey.AddRaftVoter,
+  ApiKey.RemoveRaftVoter,
+  ApiKey.UpdateRaftVoter,
+  ApiKey.InitializeShareGroupState,
+  ApiKey.ReadShareGroupState,
+  ApiKey.WriteShareGroupState,
+  ApiKey.DeleteShareGroupState,
+  ApiKey.ReadShareGroupStateSummary,
+]);
+
+const UNSUPPORTED_VERSION = 35;
+
+/** The versions of ApiVersions itself that Turnout answers (the codec's range). */
+const API_VERSIONS_RANGE: VersionRange = (() => {
+  const info = APIS.find((a) => a.apiKey === ApiKey.ApiVersions);
+  if (info === undefined) throw new Error('codec has no ApiVersions');
+  return { minVersion: info.minVersion, maxVersion: info.maxVersion };
+})();
+
+export class ApiVersionsTable {
+  private ranges: (VersionRange | undefined)[] = [];
+  private response: ApiVersionsResponse | null = null;
+
+  /** True once computed from at least one broker. */
+  get isKnown(): boolean {
+    return this.response !== null;
+  }
+
+  /** Recomputes the offered versions from every backend broker's advertised versions. */
+  update(brokers: BrokerApiVersions[]): void {
+    if (brokers.length === 0) return;
+    const ranges: (VersionRange | undefined)[] = [];
+    for (const api of APIS) {
+      if (NOT_FOR_CLIENTS.has(api.apiKey)) continue;
+      let min = api.minVersion;
+      let max = api.maxVersion;
+      for (const b of brokers) {
+        const r = b.apis.get(api.apiKey);
+        if (r === undefined) {
+          min = 1;
+          max = 0;
+          break;
+        }
+        min = Math.max(min, r.minVersion);
+        max = Math.min(max, r.maxVersion);
+      }
+      if (min <= max) ranges[api.apiKey] = { minVersion: min, maxVersion: max };
+    }
+    if (ranges[ApiKey.ApiVersions] === undefined) ranges[ApiKey.ApiVersions] = { ...API_VERSIONS_RANGE };
+    this.ranges = ranges;
+
+    const first = brokers[0];
+    const m = createApiVersionsResponse();
+    m.errorCode = 0;
+    m.apiKeys = [];
+    for (let k = 0; k < ranges.length; k++) {
+      const r = ranges[k];
+      if (r !== undefined) m.apiKeys.push({ apiKey: k, minVersion: r.minVersion, maxVersion: r.maxVersion });
+    }
+    m.throttleTimeMs = 0;
+    // Features are cluster-wide (finalized by the controller); any broker's view will do.
+    m.supportedFeatures = first.supportedFeatures.map((f) => ({ name: f.name, minVersion: f.minVersion, maxVersion: f.maxVersion }));
+    m.finalizedFeaturesEpoch = first.finalizedFeaturesEpoch;
+    m.finalizedFeatures = first.finalizedFeatures.map((f) => ({
+      name: f.name,
+      maxVersionLevel: f.maxVersionLevel,
+      minVersionLevel: f.minVersionLevel,
+    }));
+    this.response = m;
+  }
+
+  /** The offered range of an api key, or undefined when it is not offered. */
+  range(apiKey: number): VersionRange | undefined {
+    return apiKey >= 0 ? this.ranges[apiKey] : undefined;
+  }
+
+  isSupported(apiKey: number, version: number): boolean {
+    const r = apiKey >= 0 ? this.ranges[apiKey] : undefined;
+    return r !== undefined && version >= r.minVersion && version <= r.maxVersion;
+  }
+
+  /**
+   * The ApiVersions response frame for a request of `requestVersion`. A version Turnout does
+   * not know gets what brokers send: a v0 response with UNSUPPORTED_VERSION and the api list,
+   * from which the client picks a version both sides speak.
+   */
+  buildResponse(requestVersion: number, correlationId: number): Buffer {
+    const m = this.response;
+    if (m === null) throw new Error('api versions not known yet');
+    if (requestVersion > API_VERSIONS_RANGE.maxVersion || requestVersion < API_VERSIONS_RANGE.minVersion) {
+      const v0: ApiVersionsResponse = { errorCode: UNSUPPORTED_VERSION, apiKeys: m.apiKeys, throttleTimeMs: 0 };
+      return encodeResponseFrame(ApiKey.ApiVersions, 0, { correlationId }, v0, encodeApiVersionsResponse);
+    }
+    if (requestVersion < 3) {
+      const old: ApiVersionsResponse = { errorCode: 0, apiKeys: m.apiKeys, throttleTimeMs: 0 };
+      return encodeResponseFrame(ApiKey.ApiVersions, requestVersion, { correlationId }, old, encodeApiVersionsResponse);
+    }
+    return encodeResponseFrame(ApiKey.ApiVersions, requestVersion, { correlationId }, m, encodeApiVersionsResponse);
+  }
+}

@@ -1,0 +1,383 @@
+// The router for one backend cluster presented as Turnout's virtual cluster.
+//
+// Per request: ApiVersions is answered here; an api or version outside what Turnout offers
+// closes the connection; everything else goes to the backend broker behind the virtual node
+// the client connected to (or any broker, from a bootstrap connection). Only the apis in the
+// two tables below are decoded: requests that carry virtual broker ids, and responses that
+// carry backend broker ids, addresses or the cluster id. Every other frame passes as bytes.
+import {
+  ApiKey,
+  DecodeError,
+  EncodeError,
+  decodeAlterConfigsRequest,
+  decodeAlterConfigsResponse,
+  decodeAlterPartitionReassignmentsRequest,
+  decodeCreatePartitionsRequest,
+  decodeCreateTopicsRequest,
+  decodeDescribeClusterResponse,
+  decodeDescribeConfigsRequest,
+  decodeDescribeConfigsResponse,
+  decodeDescribeQuorumResponse,
+  decodeDescribeTopicPartitionsResponse,
+  decodeFetchResponse,
+  decodeFindCoordinatorResponse,
+  decodeIncrementalAlterConfigsRequest,
+  decodeIncrementalAlterConfigsResponse,
+  decodeListPartitionReassignmentsResponse,
+  decodeMetadataResponse,
+  decodeProduceResponse,
+  decodeShareAcknowledgeResponse,
+  decodeShareFetchResponse,
+  decodeUnregisterBrokerRequest,
+  encodeAlterConfigsRequest,
+  encodeAlterConfigsResponse,
+  encodeAlterPartitionReassignmentsRequest,
+  encodeCreatePartitionsRequest,
+  encodeCreateTopicsRequest,
+  encodeDescribeClusterResponse,
+  encodeDescribeConfigsRequest,
+  encodeDescribeConfigsResponse,
+  encodeDescribeQuorumResponse,
+  encodeDescribeTopicPartitionsResponse,
+  encodeFetchResponse,
+  encodeFindCoordinatorResponse,
+  encodeIncrementalAlterConfigsRequest,
+  encodeIncrementalAlterConfigsResponse,
+  encodeListPartitionReassignmentsResponse,
+  encodeMetadataResponse,
+  encodeProduceResponse,
+  encodeShareAcknowledgeResponse,
+  encodeShareFetchResponse,
+  encodeUnregisterBrokerRequest,
+} from '../codec/index.js';
+import type { ListenerGroup } from '../net/listener-group.js';
+import {
+  RequestRejectedError,
+  type BrokerAddress,
+  type ClientSession,
+  type RequestExchange,
+  type RequestRouter,
+} from '../net/request-router.js';
+import type { UpstreamError } from '../net/upstream-connection.js';
+import type { Logger } from '../observability/logger.js';
+import { apiName } from './api-names.js';
+import type { BackendTopology } from './backend-topology.js';
+import {
+  rewriteAlterPartitionReassignmentsRequest,
+  rewriteCreatePartitionsRequest,
+  rewriteCreateTopicsRequest,
+  rewriteDescribeQuorumResponse,
+  rewriteDescribeTopicPartitionsResponse,
+  rewriteListPartitionReassignmentsResponse,
+  rewriteUnregisterBrokerRequest,
+} from './broker-id-rewrite.js';
+import {
+  rewriteConfigResourcesRequest,
+  rewriteConfigResourcesResponse,
+  rewriteDescribeConfigsResults,
+} from './config-resource-rewrite.js';
+import { rewriteDescribeClusterResponse } from './describe-cluster-rewrite.js';
+import { rewriteFindCoordinatorResponse } from './find-coordinator-rewrite.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from './message-frames.js';
+import { rewriteMetadataResponse } from './metadata-rewrite.js';
+import { rewriteFetchResponse, rewriteProduceResponse, rewriteShareResponse } from './node-endpoints-rewrite.js';
+import { readProduceAcks } from './produce-acks.js';
+import type { NodeEndpoint, RewriteContext } from './rewrite-context.js';
+import type { VirtualNodeMap } from './virtual-node-map.js';
+
+/** Rewrites a request in place (`exchange.frame`, `exchange.routeState`). */
+type RequestRewrite = (exchange: RequestExchange, ctx: RewriteContext) => void;
+/** Returns the response frame to send: `frame` itself when nothing changed. */
+type ResponseRewrite = (frame: Buffer, exchange: RequestExchange, ctx: RewriteContext) => Buffer;
+
+/** The rewrite context of one listener. */
+class ListenerRewriteContext implements RewriteContext {
+  readonly clusterId: string;
+  private readonly backend: string;
+  private readonly nodeMap: VirtualNodeMap;
+  private readonly listener: ListenerGroup;
+  private readonly onUnknownBroker: () => void;
+
+  constructor(clusterId: string, backend: string, nodeMap: VirtualNodeMap, listener: ListenerGroup, onUnknownBroker: () => void) {
+    this.clusterId = clusterId;
+    this.backend = backend;
+    this.nodeMap = nodeMap;
+    this.listener = listener;
+    this.onUnknownBroker = onUnknownBroker;
+  }
+
+  toVirtual(brokerId: number): number {
+    if (brokerId < 0) return brokerId;
+    const known = this.nodeMap.lookupVirtualId(this.backend, brokerId);
+    if (known >= 0) return known;
+    this.onUnknownBroker();
+    return this.nodeMap.virtualIdFor(this.backend, brokerId);
+  }
+
+  toBackend(virtualNodeId: number): number {
+    const ref = this.nodeMap.brokerFor(virtualNodeId);
+    return ref !== undefined && ref.backend === this.backend ? ref.brokerId : -1;
+  }
+
+  endpoint(virtualNodeId: number): NodeEndpoint | null {
+    const port = this.listener.nodePort(virtualNodeId);
+    return port === undefined ? null : { host: this.listener.advertisedHost, port };
+  }
+}
+
+// ---- requests carrying virtual broker ids
+
+const REQUEST_REWRITES: (RequestRewrite | undefined)[] = [];
+
+REQUEST_REWRITES[ApiKey.DescribeConfigs] = (ex, ctx) => {
+  const { header, body } = decodeRequestFrame(ex.frame, decodeDescribeConfigsRequest);
+  const originals = rewriteConfigResourcesRequest(body.resources, ctx);
+  if (originals === null) return;
+  ex.routeState = originals;
+  ex.frame = encodeRequestFrame(header, body, encodeDescribeConfigsRequest);
+};
+
+REQUEST_REWRITES[ApiKey.AlterConfigs] = (ex, ctx) => {
+  const { header, body } = decodeRequestFrame(ex.frame, decodeAlterConfigsRequest);
+  const originals = rewriteConfigResourcesRequest(body.resources, ctx);
+  if (originals === null) return;
+  ex.routeState = originals;
+  ex.frame = encodeRequestFrame(header, body, encodeAlterConfigsRequest);
+};
+
+REQUEST_REWRITES[ApiKey.IncrementalAlterConfigs] = (ex, ctx) => {
+  const { header, body } = decodeRequestFrame(ex.frame, decodeIncrementalAlterConfigsRequest);
+  const originals = rewriteConfigResourcesRequest(body.resources, ctx);
+  if (originals === null) return;
+  ex.routeState = originals;
+  ex.frame = encodeRequestFrame(header, body, encodeIncrementalAlterConfigsRequest);
+};
+
+REQUEST_REWRITES[ApiKey.CreateTopics] = (ex, ctx) => {
+  const { header, body } = decodeRequestFrame(ex.frame, decodeCreateTopicsRequest);
+  if (rewriteCreateTopicsRequest(body, ctx)) ex.frame = encodeRequestFrame(header, body, encodeCreateTopicsRequest);
+};
+
+REQUEST_REWRITES[ApiKey.CreatePartitions] = (ex, ctx) => {
+  const { header, body } = decodeRequestFrame(ex.frame, decodeCreatePartitionsRequest);
+  if (rewriteCreatePartitionsRequest(body, ctx)) ex.frame = encodeRequestFrame(header, body, encodeCreatePartitionsRequest);
+};
+
+REQUEST_REWRITES[ApiKey.AlterPartitionReassignments] = (ex, ctx) => {
+  const { header, body } = decodeRequestFrame(ex.frame, decodeAlterPartitionReassignmentsRequest);
+  if (rewriteAlterPartitionReassignmentsRequest(body, ctx)) {
+    ex.frame = encodeRequestFrame(header, body, encodeAlterPartitionReassignmentsRequest);
+  }
+};
+
+REQUEST_REWRITES[ApiKey.UnregisterBroker] = (ex, ctx) => {
+  const { header, body } = decodeRequestFrame(ex.frame, decodeUnregisterBrokerRequest);
+  if (rewriteUnregisterBrokerRequest(body, ctx)) ex.frame = encodeRequestFrame(header, body, encodeUnregisterBrokerRequest);
+};
+
+// ---- responses carrying backend broker ids, addresses or the cluster id
+
+const RESPONSE_REWRITES: (ResponseRewrite | undefined)[] = [];
+
+RESPONSE_REWRITES[ApiKey.Metadata] = (frame, ex, ctx) => {
+  const v = ex.apiVersion;
+  const { header, body } = decodeResponseFrame(frame, ApiKey.Metadata, v, decodeMetadataResponse);
+  rewriteMetadataResponse(body, v, ctx);
+  return encodeResponseFrame(ApiKey.Metadata, v, header, body, encodeMetadataResponse);
+};
+
+RESPONSE_REWRITES[ApiKey.FindCoordinator] = (frame, ex, ctx) => {
+  const v = ex.apiVersion;
+  const { header, body } = decodeResponseFrame(frame, ApiKey.FindCoordinator, v, decodeFindCoordinatorResponse);
+  rewriteFindCoordinatorResponse(body, v, ctx);
+  return encodeResponseFrame(ApiKey.FindCoordinator, v, header, body, encodeFindCoordinatorResponse);
+};
+
+RESPONSE_REWRITES[ApiKey.DescribeCluster] = (frame, ex, ctx) => {
+  const v = ex.apiVersion;
+  const { header, body } = decodeResponseFrame(frame, ApiKey.DescribeCluster, v, decodeDescribeClusterResponse);
+  rewriteDescribeClusterResponse(body, ctx);
+  return encodeResponseFrame(ApiKey.DescribeCluster, v, header, body, encodeDescribeClusterResponse);
+};
+
+/** Produce names brokers from v10 (CurrentLeader, NodeEndpoints). */
+const PRODUCE_FIRST_LEADER_VERSION = 10;
+/** Fetch names brokers from v11 (PreferredReadReplica), then v12 (CurrentLeader), v16 (NodeEndpoints). */
+const FETCH_FIRST_REPLICA_VERSION = 11;
+
+RESPONSE_REWRITES[ApiKey.Produce] = (frame, ex, ctx) => {
+  const v = ex.apiVersion;
+  if (v < PRODUCE_FIRST_LEADER_VERSION) return frame;
+  const { header, body } = decodeResponseFrame(frame, ApiKey.Produce, v, decodeProduceResponse);
+  if (!rewriteProduceResponse(body, ctx)) return frame;
+  return encodeResponseFrame(ApiKey.Produce, v, header, body, encodeProduceResponse);
+};
+
+RESPONSE_REWRITES[ApiKey.Fetch] = (frame, ex, ctx) => {
+  const v = ex.apiVersion;
+  if (v < FETCH_FIRST_REPLICA_VERSION) return frame;
+  const { header, body } = decodeResponseFrame(frame, ApiKey.Fetch, v, decodeFetchResponse);
+  if (!rewriteFetchResponse(body, ctx)) return frame;
+  return encodeResponseFrame(ApiKey.Fetch, v, header, body, encodeFetchResponse);
+};
+
+RESPONSE_REWRITES[ApiKey.ShareFetch] = (frame, ex, ctx) => {
+  const v = ex.apiVersion;
+  const { header, body } = decodeResponseFrame(frame, ApiKey.ShareFetch, v, decodeShareFetchResponse);
+  if (!rewriteShareResponse(body, ctx)) return frame;
+  return encodeResponseFrame(ApiKey.ShareFetch, v, header, body, encodeShareFetchResponse);
+};
+
+RESPONSE_REWRITES[ApiKey.ShareAcknowledge] = (frame, ex, ctx) => {
+  const v = ex.apiVersion;
+  const { header, body } = decodeResponseFrame(frame, ApiKey.ShareAcknowledge, v, decodeShareAcknowledgeResponse);
+  if (!rewriteShareResponse(body, ctx)) return frame;
+  return encodeResponseFrame(ApiKey.ShareAcknowledge, v, header, body, encodeShareAcknowledgeResponse);
+};
+
+function originalNames(ex: RequestExchange): Map<string, string> | null {
+  return ex.routeState instanceof Map ? (ex.routeState as Map<string, string>) : null;
+}
+
+RESPONSE_REWRITES[ApiKey.DescribeConfigs] = (frame, ex, ctx) => {
+  const v = ex.apiVersion;
+  const { header, body } = decodeResponseFrame(frame, ApiKey.DescribeConfigs, v, decodeDescribeConfigsResponse);
+  rewriteDescribeConfigsResults(body.results, originalNames(ex), ctx);
+  return encodeResponseFrame(ApiKey.DescribeConfigs, v, header, body, encodeDescribeConfigsResponse);
+};
+
+RESPONSE_REWRITES[ApiKey.AlterConfigs] = (frame, ex, ctx) => {
+  const v = ex.apiVersion;
+  const { header, body } = decodeResponseFrame(frame, ApiKey.AlterConfigs, v, decodeAlterConfigsResponse);
+  rewriteConfigResourcesResponse(body.responses, originalNames(ex), ctx);
+  return encodeResponseFrame(ApiKey.AlterConfigs, v, header, body, encodeAlterConfigsResponse);
+};
+
+RESPONSE_REWRITES[ApiKey.IncrementalAlterConfigs] = (frame, ex, ctx) => {
+  const v = ex.apiVersion;
+  const { header, body } = decodeResponseFrame(frame, ApiKey.IncrementalAlterConfigs, v, decodeIncrementalAlterConfigsResponse);
+  rewriteConfigResourcesResponse(body.responses, originalNames(ex), ctx);
+  return encodeResponseFrame(ApiKey.IncrementalAlterConfigs, v, header, body, encodeIncrementalAlterConfigsResponse);
+};
+
+RESPONSE_REWRITES[ApiKey.DescribeQuorum] = (frame, ex, ctx) => {
+  const v = ex.apiVersion;
+  const { header, body } = decodeResponseFrame(frame, ApiKey.DescribeQuorum, v, decodeDescribeQuorumResponse);
+  rewriteDescribeQuorumResponse(body, ctx);
+  return encodeResponseFrame(ApiKey.DescribeQuorum, v, header, body, encodeDescribeQuorumResponse);
+};
+
+RESPONSE_REWRITES[ApiKey.DescribeTopicPartitions] = (frame, ex, ctx) => {
+  const v = ex.apiVersion;
+  const { header, body } = decodeResponseFrame(frame, ApiKey.DescribeTopicPartitions, v, decodeDescribeTopicPartitionsResponse);
+  rewriteDescribeTopicPartitionsResponse(body, ctx);
+  return encodeResponseFrame(ApiKey.DescribeTopicPartitions, v, header, body, encodeDescribeTopicPartitionsResponse);
+};
+
+RESPONSE_REWRITES[ApiKey.ListPartitionReassignments] = (frame, ex, ctx) => {
+  const v = ex.apiVersion;
+  const { header, body } = decodeResponseFrame(frame, ApiKey.ListPartitionReassignments, v, decodeListPartitionReassignmentsResponse);
+  rewriteListPartitionReassignmentsResponse(body, ctx);
+  return encodeResponseFrame(ApiKey.ListPartitionReassignments, v, header, body, encodeListPartitionReassignmentsResponse);
+};
+
+/** Api keys whose responses Turnout rewrites (for tests and docs). */
+export const REWRITTEN_RESPONSE_APIS: readonly number[] = RESPONSE_REWRITES.flatMap((r, k) => (r === undefined ? [] : [k]));
+/** Api keys whose requests Turnout rewrites. */
+export const REWRITTEN_REQUEST_APIS: readonly number[] = REQUEST_REWRITES.flatMap((r, k) => (r === undefined ? [] : [k]));
+
+export interface VirtualClusterRouterOptions {
+  clusterId: string;
+  topology: BackendTopology;
+  nodeMap: VirtualNodeMap;
+  listeners: readonly ListenerGroup[];
+  log: Logger;
+}
+
+export class VirtualClusterRouter implements RequestRouter {
+  private readonly topology: BackendTopology;
+  private readonly nodeMap: VirtualNodeMap;
+  private readonly contexts = new Map<string, ListenerRewriteContext>();
+
+  constructor(opts: VirtualClusterRouterOptions) {
+    this.topology = opts.topology;
+    this.nodeMap = opts.nodeMap;
+    const refresh = (): void => opts.topology.requestRefresh();
+    for (const l of opts.listeners) {
+      this.contexts.set(l.name, new ListenerRewriteContext(opts.clusterId, opts.topology.backend, opts.nodeMap, l, refresh));
+    }
+  }
+
+  /** The rewrite context of a listener (exposed for tests). */
+  contextFor(listenerName: string): RewriteContext {
+    const ctx = this.contexts.get(listenerName);
+    if (ctx === undefined) throw new Error(`unknown listener ${listenerName}`);
+    return ctx;
+  }
+
+  routeRequest(session: ClientSession, ex: RequestExchange): void {
+    const { apiKey, apiVersion } = ex;
+    const versions = this.topology.apiVersions;
+    if (apiKey === ApiKey.ApiVersions) {
+      if (!versions.isKnown) {
+        throw new RequestRejectedError('backend_unknown', apiKey, apiVersion, 'backend api versions not known yet');
+      }
+      ex.response = versions.buildResponse(apiVersion, ex.correlationId);
+      return;
+    }
+    if (!versions.isSupported(apiKey, apiVersion)) {
+      const known = apiName(apiKey) !== undefined;
+      const range = versions.range(apiKey);
+      throw new RequestRejectedError(
+        known ? 'unsupported_version' : 'unknown_api_key',
+        apiKey,
+        apiVersion,
+        known
+          ? `${apiName(apiKey)} v${apiVersion} is not offered (${range === undefined ? 'api not offered' : `v${range.minVersion}-${range.maxVersion}`})`
+          : `unknown api key ${apiKey}`,
+      );
+    }
+    ex.targetBrokerId = this.targetBroker(session);
+    try {
+      if (apiKey === ApiKey.Produce) ex.expectResponse = readProduceAcks(ex.frame, apiVersion) !== 0;
+      const rewrite = REQUEST_REWRITES[apiKey];
+      if (rewrite !== undefined) rewrite(ex, this.contextOf(session));
+    } catch (err) {
+      if (err instanceof DecodeError || err instanceof EncodeError) {
+        throw new RequestRejectedError('malformed_request', apiKey, apiVersion, err.message);
+      }
+      throw err;
+    }
+  }
+
+  rewriteResponse(session: ClientSession, ex: RequestExchange, frame: Buffer): Buffer {
+    const rewrite = RESPONSE_REWRITES[ex.apiKey];
+    return rewrite === undefined ? frame : rewrite(frame, ex, this.contextOf(session));
+  }
+
+  failureResponse(_session: ClientSession, _ex: RequestExchange, _err: UpstreamError): Buffer | null {
+    // Closing the client connection is what a broker failure looks like to a client anyway,
+    // and every client retries it; per-api error responses come later.
+    return null;
+  }
+
+  brokerAddress(brokerId: number): BrokerAddress | null {
+    const b = this.topology.broker(brokerId);
+    return b === undefined ? null : { backend: this.topology.backend, brokerId, host: b.host, port: b.port };
+  }
+
+  private contextOf(session: ClientSession): ListenerRewriteContext {
+    return this.contexts.get(session.listenerName) as ListenerRewriteContext;
+  }
+
+  private targetBroker(session: ClientSession): number {
+    if (session.virtualNodeId >= 0) {
+      const ref = this.nodeMap.brokerFor(session.virtualNodeId);
+      return ref === undefined ? -1 : ref.brokerId;
+    }
+    if (session.anyBrokerId < 0 || this.topology.broker(session.anyBrokerId) === undefined) {
+      session.anyBrokerId = this.topology.anyBrokerId();
+    }
+    return session.anyBrokerId;
+  }
+}
