@@ -17,9 +17,9 @@ for (const api of API_SCHEMAS) {
     lines.set(release, list);
     for (const [i, opts] of [{ nulls: false, unknownTags: true }, { nulls: true, unknownTags: false }].entries()) {
       const rng = new Rng(api.apiKey * 1000 + version * 10 + i);
-      const req = encodeRequestBody(api.apiKey, version, sampleMessage(api.request, version, rng, opts) as AnyRequest);
+      const req = encodeRequestBody(api.apiKey, version, sampleMessage(api.request, version, rng, opts) as unknown as AnyRequest);
       list.push(`${api.apiKey} ${version} request ${req.toString('hex')}`);
-      const resp = encodeResponseBody(api.apiKey, version, sampleMessage(api.response, version, rng, opts) as AnyResponse);
+      const resp = encodeResponseBody(api.apiKey, version, sampleMessage(api.response, version, rng, opts) as unknown as AnyResponse);
       list.push(`${api.apiKey} ${version} response ${resp.toString('hex')}`);
     }
   }
