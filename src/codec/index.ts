@@ -105,3 +105,5 @@ export function encodeResponseFrame(correlationId: number, apiKey: number, versi
   writeResponseBody(w, apiKey, version, msg);
   return patchSize(w);
 }
+export * from './record-batch.js';
+export { crc32c } from './crc32c.js';
