@@ -36,3 +36,4 @@ export {
   type KafkaToolResult,
   type KafkaToolCommand,
 } from './kafka-tools.js';
+export { acquireRigCluster, releaseRigClusters, rigSpec, RIG_CLUSTER_SPECS, type RigClusterSpec, type RigRun } from './rig-clusters.js';

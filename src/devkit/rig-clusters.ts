@@ -1,0 +1,103 @@
+// Clusters shared by one integration-test run (or by a developer's successive runs).
+// A cluster is named by its role (`it-main`, `it-legacy`) and owned by the test run's main
+// process: its pid is recorded, so a run that died leaves a cluster the next run recognises
+// as stale and replaces. With reuse on, clusters are left running, ownerless, for the next
+// run; a cluster that another live run owns is never touched (this run takes another name).
+import { isPidAlive } from './node-process.js';
+import { clusterInfo, clusterStatus, listClusters, startCluster, stopCluster, type ClusterInfo } from './kafka-cluster.js';
+import { readRecord } from './cluster-record.js';
+import { DEFAULT_KAFKA_VERSION } from './devkit-paths.js';
+
+export interface RigClusterSpec {
+  /** Short name; the cluster is `it-<role>`. */
+  role: string;
+  version: string;
+  brokers: number;
+  racks: string[];
+  brokerConfig?: Record<string, string>;
+}
+
+/** The clusters tests can ask for by role. */
+export const RIG_CLUSTER_SPECS: Readonly<Record<string, RigClusterSpec>> = {
+  main: { role: 'main', version: DEFAULT_KAFKA_VERSION, brokers: 3, racks: ['az-a', 'az-b', 'az-c'] },
+  legacy: { role: 'legacy', version: '3.9.1', brokers: 3, racks: ['az-a', 'az-b', 'az-c'] },
+};
+
+export interface RigRun {
+  /** Pid of the test run's main process (vitest's globalSetup). */
+  ownerPid: number;
+  /** Leave clusters running for the next run and adopt the ones already running. */
+  reuse: boolean;
+  log?: (line: string) => void;
+  cacheRoot?: string;
+}
+
+export function rigSpec(role: string): RigClusterSpec {
+  const spec = RIG_CLUSTER_SPECS[role];
+  if (spec === undefined) throw new Error(`no rig cluster role ${JSON.stringify(role)}; known: ${Object.keys(RIG_CLUSTER_SPECS).join(', ')}`);
+  return spec;
+}
+
+function sameSpec(info: ClusterInfo, spec: RigClusterSpec): boolean {
+  return info.version === spec.version && info.brokers.length === spec.brokers && info.brokers.every((b, i) => b.rack === spec.racks[i % spec.racks.length]);
+}
+
+/** The name this run uses for a role, clearing a stale cluster of that name on the way. */
+async function nameFor(spec: RigClusterSpec, run: RigRun): Promise<string> {
+  const base = `it-${spec.role}`;
+  const root = run.cacheRoot;
+  const record = await readRecord(base, root).catch(() => undefined);
+  if (record === undefined) return base;
+  if (record.ownerPid === run.ownerPid) return base;
+  const ownerLive = record.ownerPid !== undefined && isPidAlive(record.ownerPid);
+  if (ownerLive) return `${base}-${run.ownerPid}`;
+  if (record.ownerPid !== undefined) {
+    // Its run died: nobody uses it.
+    run.log?.(`removing stale cluster ${base} (owner pid ${record.ownerPid} is gone)`);
+    await stopCluster(base, { timeoutMs: 5_000, ...(root !== undefined ? { cacheRoot: root } : {}) });
+    return base;
+  }
+  // Ownerless: started by hand or left by a reuse run. Adopt it only when reusing.
+  return run.reuse ? base : `${base}-${run.ownerPid}`;
+}
+
+/** Starts (or adopts, or just returns) the cluster for a role in this run. */
+export async function acquireRigCluster(roleOrSpec: string | RigClusterSpec, run: RigRun): Promise<ClusterInfo> {
+  const spec = typeof roleOrSpec === 'string' ? rigSpec(roleOrSpec) : roleOrSpec;
+  const root = run.cacheRoot;
+  const rootOpt = root !== undefined ? { cacheRoot: root } : {};
+  const name = await nameFor(spec, run);
+  const existing = await clusterInfo(name, rootOpt);
+  if (existing !== undefined && !sameSpec(existing, spec)) {
+    run.log?.(`replacing cluster ${name}: it runs Kafka ${existing.version} with ${existing.brokers.length} brokers`);
+    await stopCluster(name, { timeoutMs: 5_000, ...rootOpt });
+  }
+  if (existing !== undefined && run.reuse) {
+    const status = await clusterStatus(name, rootOpt);
+    if (status?.healthy === true) run.log?.(`reusing running cluster ${name}`);
+  }
+  return startCluster({
+    name,
+    version: spec.version,
+    brokers: spec.brokers,
+    racks: spec.racks,
+    ...(spec.brokerConfig !== undefined ? { brokerConfig: spec.brokerConfig } : {}),
+    ...(run.reuse ? {} : { ownerPid: run.ownerPid }),
+    ...(run.log !== undefined ? { log: run.log } : {}),
+    ...rootOpt,
+  });
+}
+
+/** Stops every cluster this run owns (none when reusing: those are ownerless). */
+export async function releaseRigClusters(run: RigRun): Promise<string[]> {
+  const root = run.cacheRoot;
+  const rootOpt = root !== undefined ? { cacheRoot: root } : {};
+  const stopped: string[] = [];
+  for (const name of await listClusters(rootOpt)) {
+    const record = await readRecord(name, root).catch(() => undefined);
+    if (record?.ownerPid !== run.ownerPid) continue;
+    await stopCluster(name, { timeoutMs: 10_000, ...rootOpt });
+    stopped.push(name);
+  }
+  return stopped;
+}
