@@ -27,6 +27,17 @@ export interface BrokerInfo {
   rack: string | null;
 }
 
+/** What routing reads from a backend's topology. */
+export interface TopologyView {
+  readonly backend: string;
+  readonly apiVersions: ApiVersionsTable;
+  broker(brokerId: number): BrokerInfo | undefined;
+  /** A live broker for requests any broker can serve, or -1 when none is known. */
+  anyBrokerId(): number;
+  /** Asks for a refresh soon (a response named a broker Turnout does not know). */
+  requestRefresh(): void;
+}
+
 export interface BackendTopologyOptions {
   backend: BackendConfig;
   limits: LimitsConfig;
@@ -88,7 +99,7 @@ function sameBrokers(a: Map<number, BrokerInfo>, b: Map<number, BrokerInfo>): bo
   return true;
 }
 
-export class BackendTopology implements UpstreamListener {
+export class BackendTopology implements TopologyView, UpstreamListener {
   readonly backend: string;
   readonly apiVersions = new ApiVersionsTable();
   private readonly opts: BackendTopologyOptions;

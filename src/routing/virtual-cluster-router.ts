@@ -50,7 +50,6 @@ import {
   encodeShareFetchResponse,
   encodeUnregisterBrokerRequest,
 } from '../codec/index.js';
-import type { ListenerGroup } from '../net/listener-group.js';
 import {
   RequestRejectedError,
   type BrokerAddress,
@@ -61,7 +60,7 @@ import {
 import type { UpstreamError } from '../net/upstream-connection.js';
 import type { Logger } from '../observability/logger.js';
 import { apiName } from './api-names.js';
-import type { BackendTopology } from './backend-topology.js';
+import type { TopologyView } from './backend-topology.js';
 import {
   rewriteAlterPartitionReassignmentsRequest,
   rewriteCreatePartitionsRequest,
@@ -90,15 +89,22 @@ type RequestRewrite = (exchange: RequestExchange, ctx: RewriteContext) => void;
 /** Returns the response frame to send: `frame` itself when nothing changed. */
 type ResponseRewrite = (frame: Buffer, exchange: RequestExchange, ctx: RewriteContext) => Buffer;
 
+/** What the router needs of a listener: where its virtual nodes are reached. */
+export interface ListenerView {
+  readonly name: string;
+  readonly advertisedHost: string;
+  nodePort(virtualNodeId: number): number | undefined;
+}
+
 /** The rewrite context of one listener. */
 class ListenerRewriteContext implements RewriteContext {
   readonly clusterId: string;
   private readonly backend: string;
   private readonly nodeMap: VirtualNodeMap;
-  private readonly listener: ListenerGroup;
+  private readonly listener: ListenerView;
   private readonly onUnknownBroker: () => void;
 
-  constructor(clusterId: string, backend: string, nodeMap: VirtualNodeMap, listener: ListenerGroup, onUnknownBroker: () => void) {
+  constructor(clusterId: string, backend: string, nodeMap: VirtualNodeMap, listener: ListenerView, onUnknownBroker: () => void) {
     this.clusterId = clusterId;
     this.backend = backend;
     this.nodeMap = nodeMap;
@@ -288,14 +294,14 @@ export const REWRITTEN_REQUEST_APIS: readonly number[] = REQUEST_REWRITES.flatMa
 
 export interface VirtualClusterRouterOptions {
   clusterId: string;
-  topology: BackendTopology;
+  topology: TopologyView;
   nodeMap: VirtualNodeMap;
-  listeners: readonly ListenerGroup[];
+  listeners: readonly ListenerView[];
   log: Logger;
 }
 
 export class VirtualClusterRouter implements RequestRouter {
-  private readonly topology: BackendTopology;
+  private readonly topology: TopologyView;
   private readonly nodeMap: VirtualNodeMap;
   private readonly contexts = new Map<string, ListenerRewriteContext>();
 
