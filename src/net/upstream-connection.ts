@@ -187,11 +187,10 @@ export class UpstreamConnection {
     try {
       this.reader.push(chunk);
     } catch (err) {
-      if (err instanceof FrameError) {
-        this.fail(new UpstreamError('bad_response', this.backend, this.brokerId, err.message, err));
-      } else {
-        throw err;
-      }
+      // A frame error is the broker's fault; anything else escaped from handling a response.
+      // Either way only this connection (and the exchanges on it) is lost, never the process.
+      const message = err instanceof FrameError ? err.message : `error handling a response: ${String(err)}`;
+      this.fail(new UpstreamError('bad_response', this.backend, this.brokerId, message, err));
     }
   }
 
@@ -287,10 +286,12 @@ export class UpstreamConnection {
     this.pendingHead = 0;
     const reason = err.kind;
     this.opts.metrics.connectionClosed('upstream', reason);
-    if (err.kind !== 'closed') {
+    const idleLoss = err.kind === 'connection_lost' && failed.length === 0;
+    if (err.kind !== 'closed' && !idleLoss) {
       this.opts.metrics.upstreamError(this.backend, err.kind);
       this.log.warn({ reason, err, inFlight: failed.length }, 'upstream connection failed');
     } else if (this.log.isLevelEnabled('debug')) {
+      // A broker closing an idle connection (connections.max.idle.ms) is routine.
       this.log.debug({ reason: err.message, inFlight: failed.length }, 'upstream connection closed');
     }
     for (const p of failed) p.exchange.onUpstreamFailure(err);

@@ -13,7 +13,8 @@ import {
   type ApiVersionsResponse,
   type MetadataResponse,
 } from '../codec/index.js';
-import { UpstreamConnection, UpstreamError, type UpstreamExchange, type UpstreamListener } from '../net/upstream-connection.js';
+import { UpstreamConnection, type UpstreamListener } from '../net/upstream-connection.js';
+import { sendRequest } from '../net/upstream-request.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { splitHostPort, type BackendConfig, type LimitsConfig } from '../policy/config.js';
@@ -55,27 +56,6 @@ const API_VERSIONS_REQUEST_VERSION = 3;
 const MIN_REFRESH_GAP_MS = 1_000;
 /** Retry delay while the topology has never been learned. */
 const INITIAL_RETRY_MS = 1_000;
-
-/** One request/response on an upstream connection as a promise (Turnout's own requests). */
-class PromiseExchange implements UpstreamExchange {
-  upstreamCorrelationId = 0;
-  private readonly resolve: (frame: Buffer) => void;
-  private readonly reject: (err: unknown) => void;
-  constructor(resolve: (frame: Buffer) => void, reject: (err: unknown) => void) {
-    this.resolve = resolve;
-    this.reject = reject;
-  }
-  onUpstreamResponse(frame: Buffer): void {
-    this.resolve(frame);
-  }
-  onUpstreamFailure(err: UpstreamError): void {
-    this.reject(err);
-  }
-}
-
-function requestOn(upstream: UpstreamConnection, frame: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => upstream.send(frame, new PromiseExchange(resolve, reject)));
-}
 
 const codecMetadata = APIS.find((a) => a.apiKey === ApiKey.Metadata) as { minVersion: number; maxVersion: number };
 
@@ -337,7 +317,7 @@ export class BackendTopology implements TopologyView, UpstreamListener {
       req,
       encodeApiVersionsRequest,
     );
-    const response = await requestOn(upstream, frame);
+    const response = await sendRequest(upstream, frame);
     const { body } = decodeResponseFrame(response, ApiKey.ApiVersions, API_VERSIONS_REQUEST_VERSION, decodeApiVersionsResponse);
     if (body.errorCode !== 0) throw new Error(`ApiVersions failed with error code ${body.errorCode}`);
     return toBrokerApiVersions(body);
@@ -356,7 +336,7 @@ export class BackendTopology implements TopologyView, UpstreamListener {
       req,
       encodeMetadataRequest,
     );
-    const response = await requestOn(upstream, frame);
+    const response = await sendRequest(upstream, frame);
     return decodeResponseFrame(response, ApiKey.Metadata, version, decodeMetadataResponse).body;
   }
 }

@@ -361,7 +361,11 @@ export class VirtualClusterRouter implements RequestRouter {
     return rewrite === undefined ? frame : rewrite(frame, ex, this.contextOf(session));
   }
 
-  failureResponse(_session: ClientSession, _ex: RequestExchange, _err: UpstreamError): Buffer | null {
+  failureResponse(_session: ClientSession, _ex: RequestExchange, err: UpstreamError): Buffer | null {
+    // A broker that cannot be reached may have moved or gone: learn the topology again.
+    if (err.kind === 'connect_failed' || err.kind === 'connect_timeout' || err.kind === 'connection_lost') {
+      this.topology.requestRefresh();
+    }
     // Closing the client connection is what a broker failure looks like to a client anyway,
     // and every client retries it; per-api error responses come later.
     return null;
