@@ -398,7 +398,12 @@ export async function startCluster(opts: StartClusterOptions): Promise<ClusterIn
     for (const b of record.brokers) bpaths.push(await writeNodeFiles(record, 'broker', b.id, ctx.root));
     const rec = record;
     await Promise.all([formatStorage(install, rec, 'controller', cpaths), ...bpaths.map((p) => formatStorage(install, rec, 'broker', p))]);
-    ctx.log(`starting cluster ${rec.name} (Kafka ${rec.version}, ${rec.brokers.length} brokers) in ${clusterDir(rec.name, ctx.root)}`);
+    const all = [cpaths, ...bpaths];
+    const stopped: NodePaths[] = [];
+    for (const p of all) if ((await nodePid(p)) === undefined) stopped.push(p);
+    if (stopped.length === 0) ctx.log(`cluster ${rec.name} is already running`);
+    else if (stopped.length < all.length) ctx.log(`starting ${stopped.length} stopped node(s) of cluster ${rec.name}`);
+    else ctx.log(`starting cluster ${rec.name} (Kafka ${rec.version}, ${rec.brokers.length} brokers) in ${clusterDir(rec.name, ctx.root)}`);
     try {
       await startNode(install, rec, 'controller', cpaths);
       for (const p of bpaths) await startNode(install, rec, 'broker', p);

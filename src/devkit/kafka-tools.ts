@@ -3,6 +3,7 @@
 // talk to every cluster, whatever the cluster's version: they negotiate API versions.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { kafkaMajor, TOOLS_KAFKA_VERSION } from './devkit-paths.js';
+import { toolArchive, type ArchivePlan } from './class-data-archive.js';
 import { ensureKafka, type KafkaInstall } from './kafka-install.js';
 import { javaCommand } from './kafka-cluster.js';
 import { logConfigProperty } from './log-config.js';
@@ -105,10 +106,16 @@ export interface KafkaToolCommand {
   args: string[];
   tool: ResolvedTool;
   install: KafkaInstall;
+  /** Class data archive in use or being dumped; call `archive.finish(exitCode)` after exit. */
+  archive: ArchivePlan;
 }
 
-/** The java command line for a tool (downloads the version first if needed). */
-export async function kafkaToolCommand(tool: string, args: readonly string[], opts: KafkaToolOptions = {}): Promise<KafkaToolCommand> {
+/**
+ * The java command line for a tool (downloads the version first if needed). With
+ * `createArchive`, a run without a class data archive dumps one; the caller must then call
+ * `archive.finish(code)` when the process has exited.
+ */
+export async function kafkaToolCommand(tool: string, args: readonly string[], opts: KafkaToolOptions & { createArchive?: boolean } = {}): Promise<KafkaToolCommand> {
   const version = opts.version ?? TOOLS_KAFKA_VERSION;
   const resolved = resolveKafkaTool(tool, version);
   const install = await ensureKafka(version, {
@@ -119,10 +126,20 @@ export async function kafkaToolCommand(tool: string, args: readonly string[], op
   const jvm = resolved.longRunning
     ? ['-Xms64m', '-Xmx768m', '-XX:+UseSerialGC']
     : ['-Xms32m', '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
+  const java = javaCommand(opts.env ?? process.env);
+  const archive = await toolArchive({
+    java,
+    home: install.home,
+    classpath: install.classpath,
+    mainClass: resolved.mainClass,
+    create: opts.createArchive === true,
+    ...(opts.env !== undefined ? { env: opts.env } : {}),
+  });
   return {
-    command: javaCommand(opts.env ?? process.env),
+    command: java,
     args: [
       ...jvm,
+      ...archive.jvmArgs,
       '-XX:-UsePerfData',
       '-Djava.awt.headless=true',
       '-Djava.net.preferIPv4Stack=true',
@@ -135,6 +152,7 @@ export async function kafkaToolCommand(tool: string, args: readonly string[], op
     ],
     tool: resolved,
     install,
+    archive,
   };
 }
 
@@ -159,7 +177,7 @@ export interface KafkaToolResult {
 
 /** Runs a tool to completion and collects its output. Never rejects on a non-zero exit. */
 export async function runKafkaTool(tool: string, args: readonly string[], opts: RunKafkaToolOptions = {}): Promise<KafkaToolResult> {
-  const cmd = await kafkaToolCommand(tool, args, opts);
+  const cmd = await kafkaToolCommand(tool, args, { ...opts, createArchive: true });
   const started = Date.now();
   const cap = opts.maxOutputBytes ?? 32 * 1024 * 1024;
   const child = spawn(cmd.command, cmd.args, {
@@ -195,6 +213,7 @@ export async function runKafkaTool(tool: string, args: readonly string[], opts: 
     clearTimeout(timer);
     if (killTimer !== undefined) clearTimeout(killTimer);
   });
+  await cmd.archive.finish(timedOut ? null : code);
   return {
     code,
     signal,

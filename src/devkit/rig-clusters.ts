@@ -57,8 +57,15 @@ async function nameFor(spec: RigClusterSpec, run: RigRun): Promise<string> {
     await stopCluster(base, { timeoutMs: 5_000, ...(root !== undefined ? { cacheRoot: root } : {}) });
     return base;
   }
-  // Ownerless: started by hand or left by a reuse run. Adopt it only when reusing.
-  return run.reuse ? base : `${base}-${run.ownerPid}`;
+  // Ownerless: started by hand or left by a reuse run. Adopt it when reusing; otherwise
+  // leave it alone while it runs, and clear it once nothing of it runs.
+  if (run.reuse) return base;
+  const info = await clusterInfo(base, root !== undefined ? { cacheRoot: root } : {});
+  const running = info !== undefined && (info.controller.pid !== null || info.brokers.some((b) => b.pid !== null));
+  if (running) return `${base}-${run.ownerPid}`;
+  run.log?.(`removing stopped cluster ${base}`);
+  await stopCluster(base, { timeoutMs: 5_000, ...(root !== undefined ? { cacheRoot: root } : {}) });
+  return base;
 }
 
 /** Starts (or adopts, or just returns) the cluster for a role in this run. */
