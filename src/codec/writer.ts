@@ -1,34 +1,39 @@
 import type { TaggedField } from './errors.js';
 
 const UUID_FORM = /^[A-Za-z0-9_-]{22}$/;
+const DETACHED = Buffer.alloc(0);
 
 /**
  * Writes Kafka wire primitives into a growable Buffer (capacity doubles when full).
- * `finish()` hands back the written bytes and leaves the writer empty for reuse.
+ * `finish()` hands back the written bytes (no copy) and leaves the writer empty for reuse; the
+ * next write starts a new buffer sized like the last one.
  */
 export class Writer {
   buf: Buffer;
   offset = 0;
+  private capacityHint: number;
 
   constructor(initialCapacityBytes = 256) {
-    this.buf = Buffer.allocUnsafe(Math.max(16, initialCapacityBytes));
+    this.capacityHint = Math.max(16, initialCapacityBytes);
+    this.buf = Buffer.allocUnsafe(this.capacityHint);
   }
 
   /** Makes room for n more bytes. */
   ensure(n: number): void {
     const need = this.offset + n;
     if (need <= this.buf.length) return;
-    let cap = this.buf.length * 2;
+    let cap = Math.max(this.buf.length * 2, this.capacityHint);
     while (cap < need) cap *= 2;
     const next = Buffer.allocUnsafe(cap);
     this.buf.copy(next, 0, 0, this.offset);
     this.buf = next;
   }
 
-  /** The bytes written so far; the writer starts over on a fresh buffer. */
+  /** The bytes written so far (a view, not a copy); the writer is then empty. */
   finish(): Buffer {
     const out = this.buf.subarray(0, this.offset);
-    this.buf = Buffer.allocUnsafe(Math.max(16, Math.min(this.buf.length, 64 * 1024)));
+    this.capacityHint = Math.max(16, Math.min(this.offset, 1024 * 1024));
+    this.buf = DETACHED;
     this.offset = 0;
     return out;
   }

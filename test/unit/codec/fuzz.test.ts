@@ -124,8 +124,10 @@ describe('hostile input only ever gives a DecodeError', () => {
     expect(cases).toBeGreaterThan(3000);
     expect(truncations).toBeGreaterThan(1000);
     expect(oversizedRejected).toBe(oversized);
-    expect(Date.now() - started).toBeLessThan(20_000);
-  });
+    // Bounded work: a few thousand cases in a couple of seconds on an idle machine; the timeout
+    // leaves room for a loaded one but still catches a hang.
+    expect(Date.now() - started).toBeLessThan(60_000);
+  }, 90_000);
 
   it('a hostile array length is rejected before anything is allocated', () => {
     // Metadata v1 request: topics array claiming 2^31-1 entries, with no bytes behind it.

@@ -152,5 +152,5 @@ describe.skipIf(!RELEASES.every((r) => existsSync(join(specRoot, r))))('committe
     for (const [name, text] of generate(apis)) {
       expect(readFileSync(join(process.cwd(), 'src/codec/generated', name), 'utf8'), name).toBe(text);
     }
-  });
+  }, 30_000);
 });

@@ -38,7 +38,7 @@ describe('every api, version and direction round-trips', () => {
             expect(again.equals(bytes), `v${version} re-encode`).toBe(true);
           }
         }
-      });
+      }, 30_000);
     }
   }
 });
@@ -77,5 +77,5 @@ describe('fields a version lacks', () => {
     }
     expect(rejected).toBeGreaterThan(10);
     expect(dropped).toBeGreaterThan(10);
-  });
+  }, 30_000);
 });
