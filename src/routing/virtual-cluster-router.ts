@@ -76,6 +76,7 @@ import {
   rewriteDescribeConfigsResults,
 } from './config-resource-rewrite.js';
 import { rewriteDescribeClusterResponse } from './describe-cluster-rewrite.js';
+import { buildFailureResponse } from './failure-responses.js';
 import { rewriteFindCoordinatorResponse } from './find-coordinator-rewrite.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from './message-frames.js';
 import { rewriteMetadataResponse } from './metadata-rewrite.js';
@@ -361,14 +362,12 @@ export class VirtualClusterRouter implements RequestRouter {
     return rewrite === undefined ? frame : rewrite(frame, ex, this.contextOf(session));
   }
 
-  failureResponse(_session: ClientSession, _ex: RequestExchange, err: UpstreamError): Buffer | null {
+  failureResponse(_session: ClientSession, ex: RequestExchange, err: UpstreamError): Buffer | null {
     // A broker that cannot be reached may have moved or gone: learn the topology again.
     if (err.kind === 'connect_failed' || err.kind === 'connect_timeout' || err.kind === 'connection_lost') {
       this.topology.requestRefresh();
     }
-    // Closing the client connection is what a broker failure looks like to a client anyway,
-    // and every client retries it; per-api error responses come later.
-    return null;
+    return buildFailureResponse(ex);
   }
 
   brokerAddress(brokerId: number): BrokerAddress | null {

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import {
+  APIS,
+  ApiKey,
+  apiCodec,
+  createFetchRequest,
+  createHeartbeatRequest,
+  createListOffsetsRequest,
+  createProduceRequest,
+  encodeRequestFrame,
+} from '../../../src/codec/index.js';
+import { UpstreamError } from '../../../src/net/upstream-connection.js';
+import { decodeResponseFrame } from '../../../src/routing/message-frames.js';
+import { exchangeFor, makeRouter } from './router-fixture.js';
+
+const lost = new UpstreamError('connection_lost', 'main', 101, 'broker went away');
+
+function versionsOf(apiKey: number): number[] {
+  const a = APIS.find((x) => x.apiKey === apiKey)!;
+  return Array.from({ length: a.maxVersion - a.minVersion + 1 }, (_, i) => a.minVersion + i);
+}
+
+function failed(apiKey: number, version: number, body: unknown): Record<string, any> {
+  const { router, session } = makeRouter();
+  const frame = encodeRequestFrame({ apiKey, apiVersion: version, correlationId: 999, clientId: 'c' }, body as never);
+  const ex = exchangeFor(apiKey, version, frame);
+  const out = router.failureResponse(session, ex, lost);
+  expect(out).not.toBeNull();
+  expect(out!.readInt32BE(4)).toBe(42);
+  return decodeResponseFrame(out!, apiKey, version, apiCodec(apiKey)!.decodeResponse).body as Record<string, any>;
+}
+
+describe('failure responses', () => {
+  it('answers Produce with NOT_LEADER_OR_FOLLOWER for every partition, in every version', () => {
+    for (const v of versionsOf(ApiKey.Produce)) {
+      const req = createProduceRequest();
+      req.acks = -1;
+      req.topicData = [
+        {
+          name: v < 13 ? 'orders' : '',
+          topicId: v >= 13 ? 'AAAAAAAAAAAAAAAAAAAAAQ' : 'AAAAAAAAAAAAAAAAAAAAAA',
+          partitionData: [
+            { index: 0, records: null },
+            { index: 2, records: null },
+          ],
+        },
+      ];
+      const res = failed(ApiKey.Produce, v, req);
+      expect(res.responses[0].partitionResponses.map((p: any) => [p.index, p.errorCode])).toEqual([
+        [0, 6],
+        [2, 6],
+      ]);
+    }
+  });
+
+  it('answers Fetch with NOT_LEADER_OR_FOLLOWER for every partition, in every version', () => {
+    for (const v of versionsOf(ApiKey.Fetch)) {
+      const req = createFetchRequest();
+      req.topics = [
+        {
+          topic: v < 13 ? 'orders' : '',
+          topicId: v >= 13 ? 'AAAAAAAAAAAAAAAAAAAAAQ' : 'AAAAAAAAAAAAAAAAAAAAAA',
+          partitions: [{ partition: 1, currentLeaderEpoch: -1, fetchOffset: 5n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1024 }],
+        },
+      ];
+      if (v >= 7) req.sessionId = 0;
+      const res = failed(ApiKey.Fetch, v, req);
+      expect(res.responses[0].partitions[0]).toMatchObject({ partitionIndex: 1, errorCode: 6 });
+    }
+  });
+
+  it('answers ListOffsets and Heartbeat with retriable errors', () => {
+    for (const v of versionsOf(ApiKey.ListOffsets)) {
+      const req = createListOffsetsRequest();
+      req.topics = [{ name: 'orders', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: v === 0 ? 1 : 1 }] }];
+      const res = failed(ApiKey.ListOffsets, v, req);
+      expect(res.topics[0].partitions[0].errorCode).toBe(6);
+    }
+    const hb = createHeartbeatRequest();
+    hb.groupId = 'g';
+    hb.memberId = 'm';
+    expect(failed(ApiKey.Heartbeat, 4, hb).errorCode).toBe(16);
+  });
+
+  it('has no error response for apis without a retriable per-request error', () => {
+    const { router, session } = makeRouter();
+    expect(router.failureResponse(session, exchangeFor(ApiKey.Metadata, 12), lost)).toBeNull();
+  });
+});
