@@ -12,6 +12,7 @@ import {
   mainCluster,
   produceLines,
   startRigBroker,
+  startTool,
   stopRigBroker,
   uniqueGroup,
   useCluster,
@@ -77,6 +78,26 @@ describe('shared Kafka 4.1.1 cluster', () => {
     await startRigBroker(cluster, 2);
     expectThreeRackedBrokers(await brokersSeenBy(cluster, b1!.port), cluster);
     expect(await consumeLines(cluster, topic, { count: 1 })).toEqual(['while-2-is-down']);
+  });
+
+  it('streams a background consumer line by line while records arrive', async () => {
+    const cluster = mainCluster();
+    const topic = await createTopic(cluster, { partitions: 1 });
+    // A new group with --from-beginning starts at the earliest offset, so records produced
+    // before it has joined are still read.
+    const consumer = await startTool('kafka-console-consumer', ['--bootstrap-server', cluster.bootstrapServers, '--topic', topic, '--group', uniqueGroup(), '--from-beginning']);
+    await produceLines(cluster, topic, ['first', 'second']);
+    expect(await consumer.waitForLine()).toBe('first');
+    expect(await consumer.waitForLine((l) => l === 'second')).toBe('second');
+    await consumer.stop();
+  });
+
+  it('runs the verifiable producer, which reports every acknowledged record as JSON', async () => {
+    const cluster = mainCluster();
+    const topic = await createTopic(cluster, { partitions: 2 });
+    const out = await kafkaToolOk('kafka-verifiable-producer', ['--bootstrap-server', cluster.bootstrapServers, '--topic', topic, '--max-messages', '10', '--acks', '-1']);
+    const events = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { name: string });
+    expect(events.filter((e) => e.name === 'producer_send_success')).toHaveLength(10);
   });
 
   it('reports the KRaft quorum through kafka-metadata-quorum', async () => {

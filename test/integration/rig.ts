@@ -1,17 +1,20 @@
 // What integration tests use to reach the shared Kafka clusters (started by global-setup.ts)
 // and to drive them with Kafka's own tools and kcat. Tests start no clusters themselves:
 // they ask for one by role, make uniquely named topics and groups, and clean up after.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { expect, inject, onTestFinished } from 'vitest';
 import {
   acquireRigCluster,
   clusterStatus,
   runKafkaTool,
+  spawnKafkaTool,
   startBroker,
   stopBroker,
   type ClusterInfo,
   type KafkaToolResult,
   type RunKafkaToolOptions,
+  type SpawnKafkaToolOptions,
 } from '../../src/devkit/index.js';
 import type { RigContext } from './global-setup.js';
 
@@ -282,4 +285,86 @@ export async function stopRigBroker(cluster: ClusterInfo, brokerId: number, opts
 /** Starts a stopped broker of a rig cluster and waits until the cluster lists it again. */
 export async function startRigBroker(cluster: ClusterInfo, brokerId: number): Promise<void> {
   await startBroker(cluster.cluster, brokerId);
+}
+
+/** A long-running Kafka tool (consumer, verifiable producer, perf test) read line by line. */
+export interface RunningTool {
+  child: ChildProcess;
+  /** Every stdout line so far. */
+  readonly lines: readonly string[];
+  /** The last 16 KiB of stderr. */
+  stderr(): string;
+  /** Waits for the next stdout line matching `match` (default: any) that no earlier wait took. */
+  waitForLine(match?: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code (null after a signal) once the process has exited. */
+  readonly exited: Promise<number | null>;
+  /** SIGTERM, then SIGKILL after 5 s; resolves once it has exited. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts a Kafka CLI tool in the background. Inside a test it is stopped when the test
+ * finishes, so a failing assertion never leaves a consumer running.
+ */
+export async function startTool(tool: string, args: readonly string[], opts: SpawnKafkaToolOptions = {}): Promise<RunningTool> {
+  const child = await spawnKafkaTool(tool, args, { ...opts, stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let taken = 0;
+  let stderrTail = '';
+  let notify: (() => void) | undefined;
+  const exited = new Promise<number | null>((resolveExit) => {
+    child.once('close', (code: number | null) => {
+      notify?.();
+      resolveExit(code);
+    });
+  });
+  let done = false;
+  void exited.then(() => {
+    done = true;
+  });
+  child.stdin?.end();
+  child.stderr?.on('data', (b: Buffer) => {
+    stderrTail = (stderrTail + b.toString('utf8')).slice(-16_384);
+  });
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    lines.push(line);
+    notify?.();
+  });
+  const stop = async (): Promise<number | null> => {
+    if (!done) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    return exited;
+  };
+  if (expect.getState().currentTestName !== undefined) onTestFinished(async () => void (await stop()));
+  return {
+    child,
+    lines,
+    stderr: () => stderrTail,
+    exited,
+    stop,
+    async waitForLine(match = () => true, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        while (taken < lines.length) {
+          const line = lines[taken++] as string;
+          if (match(line)) return line;
+        }
+        if (done) throw new Error(`${tool} exited before printing the awaited line; stderr: ${stderrTail.slice(-2_000)}`);
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for a line from ${tool}; stderr: ${stderrTail.slice(-2_000)}`);
+        await new Promise<void>((wake) => {
+          const timer = setTimeout(wake, left);
+          notify = () => {
+            clearTimeout(timer);
+            notify = undefined;
+            wake();
+          };
+        });
+      }
+    },
+  };
 }
