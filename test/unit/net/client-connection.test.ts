@@ -1,0 +1,235 @@
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClientConnection } from '../../../src/net/client-connection.js';
+import { FrameReader } from '../../../src/net/frame-reader.js';
+import type { BrokerAddress, ClientSession, RequestExchange, RequestRouter } from '../../../src/net/request-router.js';
+import { RequestRejectedError } from '../../../src/net/request-router.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { ProxyMetrics } from '../../../src/observability/metrics.js';
+import { parseConfig } from '../../../src/policy/config.js';
+
+// A fake broker: answers each request with its own correlation id and "apiKey" as body,
+// after a delay chosen per api key; records the correlation ids it saw.
+class FakeBroker {
+  readonly server: net.Server;
+  readonly seen: number[] = [];
+  readonly sockets = new Set<net.Socket>();
+  delayMs: (apiKey: number) => number = () => 0;
+
+  constructor() {
+    this.server = net.createServer((socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('error', () => undefined);
+      let chain = Promise.resolve();
+      const reader = new FrameReader(1 << 20, (frame) => {
+        const apiKey = frame.readInt16BE(4);
+        const corr = frame.readInt32BE(8);
+        this.seen.push(corr);
+        // one request at a time per connection, like a broker
+        chain = chain.then(
+          () =>
+            new Promise<void>((resolve) =>
+              setTimeout(() => {
+                const res = Buffer.alloc(10);
+                res.writeInt32BE(6, 0);
+                res.writeInt32BE(corr, 4);
+                res.writeInt16BE(apiKey, 8);
+                if (!socket.destroyed) socket.write(res);
+                resolve();
+              }, this.delayMs(apiKey)),
+            ),
+        );
+      });
+      socket.on('data', (b: Buffer) => reader.push(b));
+    });
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+const LOCAL_API = 18;
+
+class FakeRouter implements RequestRouter {
+  ports = new Map<number, number>();
+  routeRequest(_s: ClientSession, ex: RequestExchange): void {
+    if (ex.apiKey === 999) throw new RequestRejectedError('unknown_api_key', ex.apiKey, ex.apiVersion, 'no such api');
+    if (ex.apiKey === LOCAL_API) {
+      const res = Buffer.alloc(10);
+      res.writeInt32BE(6, 0);
+      res.writeInt32BE(ex.correlationId, 4);
+      res.writeInt16BE(LOCAL_API, 8);
+      ex.response = res;
+      return;
+    }
+    ex.targetBrokerId = ex.apiKey % 2 === 0 ? 1 : 2;
+  }
+  rewriteResponse(_s: ClientSession, _ex: RequestExchange, frame: Buffer): Buffer {
+    return frame;
+  }
+  failureResponse(): Buffer | null {
+    return null;
+  }
+  brokerAddress(brokerId: number): BrokerAddress | null {
+    const port = this.ports.get(brokerId);
+    return port === undefined ? null : { backend: 'fake', brokerId, host: '127.0.0.1', port };
+  }
+}
+
+function request(apiKey: number, correlationId: number): Buffer {
+  const b = Buffer.alloc(14);
+  b.writeInt32BE(10, 0);
+  b.writeInt16BE(apiKey, 4);
+  b.writeInt16BE(0, 6);
+  b.writeInt32BE(correlationId, 8);
+  b.writeInt16BE(-1, 12);
+  return b;
+}
+
+interface Harness {
+  client: net.Socket;
+  responses: Array<{ corr: number; apiKey: number }>;
+  closed: Promise<void>;
+  conn: () => ClientConnection;
+  metrics: ProxyMetrics;
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function harness(router: FakeRouter, limits: Record<string, number> = {}): Promise<Harness> {
+  const config = parseConfig({
+    virtualCluster: { clusterId: 'x' },
+    listeners: [{ bootstrapPort: 0, nodePortBase: 0 }],
+    backends: [{ name: 'fake', bootstrapServers: ['127.0.0.1:1'] }],
+    limits,
+  });
+  const metrics = new ProxyMetrics({ apiName: () => undefined });
+  let conn: ClientConnection | undefined;
+  const server = net.createServer((socket) => {
+    conn = new ClientConnection({
+      connId: 1,
+      socket,
+      listenerName: 'default',
+      virtualNodeId: 0,
+      router,
+      limits: config.limits,
+      log: createLogger({ level: 'silent' }),
+      metrics,
+      onClosed: () => undefined,
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  const client = net.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port });
+  cleanups.push(() => {
+    client.destroy();
+    conn?.close('test_done');
+  });
+  const responses: Array<{ corr: number; apiKey: number }> = [];
+  const reader = new FrameReader(1 << 20, (f) => responses.push({ corr: f.readInt32BE(4), apiKey: f.readInt16BE(8) }));
+  client.on('data', (b: Buffer) => reader.push(b));
+  client.on('error', () => undefined);
+  const closed = new Promise<void>((r) => client.on('close', () => r()));
+  await new Promise<void>((r) => client.once('connect', () => r()));
+  await waitUntil(() => conn !== undefined);
+  return { client, responses, closed, conn: () => conn as ClientConnection, metrics };
+}
+
+async function waitUntil(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function brokers(router: FakeRouter): Promise<[FakeBroker, FakeBroker]> {
+  const a = new FakeBroker();
+  const b = new FakeBroker();
+  router.ports.set(1, await a.listen());
+  router.ports.set(2, await b.listen());
+  cleanups.push(() => a.close(), () => b.close());
+  return [a, b];
+}
+
+describe('ClientConnection', () => {
+  it('releases responses in request order across a slow broker, a fast broker and local answers', async () => {
+    const router = new FakeRouter();
+    const [slow, fast] = await brokers(router);
+    slow.delayMs = () => 50;
+    fast.delayMs = () => 0;
+    const h = await harness(router);
+    // even api keys go to the slow broker 1, odd to the fast broker 2, 18 is local
+    const plan = [2, 3, LOCAL_API, 4, 5, LOCAL_API, 7, 6];
+    h.client.write(Buffer.concat(plan.map((k, i) => request(k, 500 + i))));
+    await waitUntil(() => h.responses.length === plan.length);
+    expect(h.responses).toEqual(plan.map((k, i) => ({ corr: 500 + i, apiKey: k })));
+  });
+
+  it("sends brokers Turnout's own correlation ids and restores the client's", async () => {
+    const router = new FakeRouter();
+    const [broker] = await brokers(router);
+    const h = await harness(router);
+    h.client.write(Buffer.concat([request(2, -7), request(2, 123456), request(2, -7)]));
+    await waitUntil(() => h.responses.length === 3);
+    expect(broker.seen).toEqual([1, 2, 3]);
+    expect(h.responses.map((r) => r.corr)).toEqual([-7, 123456, -7]);
+  });
+
+  it('stops reading requests while too many are in flight', async () => {
+    const router = new FakeRouter();
+    const [broker] = await brokers(router);
+    broker.delayMs = () => 100;
+    const h = await harness(router, { maxInFlightRequests: 2 });
+    h.client.write(Buffer.concat([1, 2, 3, 4, 5].map((i) => request(2, i))));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(broker.seen.length).toBe(2);
+    await waitUntil(() => h.responses.length === 5);
+    expect(h.responses.map((r) => r.corr)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('closes the client when its broker fails and no error response can be built', async () => {
+    const router = new FakeRouter();
+    const [broker] = await brokers(router);
+    broker.delayMs = () => 10_000;
+    const h = await harness(router);
+    h.client.write(request(2, 1));
+    await waitUntil(() => broker.sockets.size === 1);
+    for (const s of broker.sockets) s.destroy();
+    await h.closed;
+    expect(await h.metrics.registry.metrics()).toMatch(/reason="upstream_failed"\} 1/);
+  });
+
+  it('closes the client when a request is rejected, answering what came before', async () => {
+    const router = new FakeRouter();
+    await brokers(router);
+    const h = await harness(router);
+    h.client.write(Buffer.concat([request(LOCAL_API, 1), request(999, 2)]));
+    await h.closed;
+    expect(await h.metrics.registry.metrics()).toMatch(/reason="unknown_api_key"\} 1/);
+  });
+
+  it('drains in-flight requests before closing on shutdown', async () => {
+    const router = new FakeRouter();
+    const [broker] = await brokers(router);
+    broker.delayMs = () => 100;
+    const h = await harness(router);
+    h.client.write(Buffer.concat([request(2, 1), request(2, 2)]));
+    await waitUntil(() => broker.seen.length >= 1);
+    await h.conn().drain(5_000);
+    await h.closed;
+    expect(h.responses.map((r) => r.corr)).toEqual([1, 2]);
+  });
+});
