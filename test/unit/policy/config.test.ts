@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfigFile } from '../../../src/policy/config.js';
 import { ConfigError, parseConfig, parseConfigYaml, splitHostPort } from '../../../src/policy/config.js';
 
 const minimal = {
@@ -70,4 +71,12 @@ describe('config', () => {
     expect(splitHostPort('broker-1:9092')).toEqual({ host: 'broker-1', port: 9092 });
     expect(splitHostPort('[::1]:9092')).toEqual({ host: '::1', port: 9092 });
   });
+
+  for (const file of ['config/turnout.example.yaml', 'config/local.yaml']) {
+    it(`accepts the shipped ${file}`, async () => {
+      const c = await loadConfigFile(file);
+      expect(c.backends).toHaveLength(1);
+      expect(c.listeners[0].bootstrapPort).toBeGreaterThan(0);
+    });
+  }
 });
