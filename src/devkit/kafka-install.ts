@@ -100,13 +100,26 @@ export function cachedKafka(version: string, root?: string): KafkaInstall | unde
 
 async function runMaven(mvn: string, args: string[], cwd: string, logFile: string): Promise<void> {
   const output: Buffer[] = [];
+  let timedOut = false;
   const code = await new Promise<number | null>((resolveCode, reject) => {
     const child = spawn(mvn, ['-B', '-q', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A stalled download must not hang setup or a test run forever.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, MAVEN_TIMEOUT_MS);
     child.stdout.on('data', (b: Buffer) => output.push(b));
     child.stderr.on('data', (b: Buffer) => output.push(b));
-    child.once('error', reject);
-    child.once('close', resolveCode);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('close', (c: number | null) => {
+      clearTimeout(timer);
+      resolveCode(c);
+    });
   });
+  if (timedOut) throw new Error(`${mvn} ${args.join(' ')} did not finish within ${MAVEN_TIMEOUT_MS / 1000} s`);
   const text = Buffer.concat(output).toString('utf8');
   await writeFile(logFile, text, { flag: 'a' });
   if (code !== 0) {
@@ -115,6 +128,7 @@ async function runMaven(mvn: string, args: string[], cwd: string, logFile: strin
   }
 }
 
+const MAVEN_TIMEOUT_MS = 15 * 60_000;
 const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 
 /** Returns the cached install of `version`, downloading it first if needed. */

@@ -27,7 +27,10 @@ describe('file lock', () => {
         events.push(`${name} out`);
       });
     await Promise.all([holder('a'), holder('b')]);
-    expect(events).toEqual(['a in', 'a out', 'b in', 'b out']);
+    expect(events).toHaveLength(4);
+    // Whoever got in first got out before the other came in.
+    expect(events[1]).toBe(events[0]?.replace('in', 'out'));
+    expect(events[3]).toBe(events[2]?.replace('in', 'out'));
   });
 
   it('takes over a lock whose holder died', async () => {
@@ -40,8 +43,13 @@ describe('file lock', () => {
   it('gives up after the timeout while a live holder keeps it', async () => {
     const path = await lockPath();
     let release: () => void = () => undefined;
-    const held = withLock(path, () => new Promise<void>((r) => (release = r)));
-    await sleep(20);
+    let entered: () => void = () => undefined;
+    const inside = new Promise<void>((r) => (entered = r));
+    const held = withLock(path, () => {
+      entered();
+      return new Promise<void>((r) => (release = r));
+    });
+    await inside;
     await expect(withLock(path, async () => 'never', { timeoutMs: 300 })).rejects.toBeInstanceOf(LockTimeoutError);
     release();
     await held;
