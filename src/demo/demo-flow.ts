@@ -1,0 +1,422 @@
+// The demo's flow against a running cluster, whoever started it: Turnout in front of it
+// in-process, keyed order events produced and consumed through Turnout with kafkajs (and
+// read back by kcat and Kafka's Java console consumer), every record checked against the
+// produce acks, and both views of the cluster (the client's and the real one) lined up.
+// `turnout demo` runs this against its own cluster; the integration test against the rig's.
+import { performance } from 'node:perf_hooks';
+import kafkajs from 'kafkajs';
+import type { Admin, Consumer, Message, PartitionMetadata, Producer } from 'kafkajs';
+import { pino } from 'pino';
+import { createLogger, type LogLevel } from '../observability/logger.js';
+import { startProxy, type ProxyHandle } from '../proxy.js';
+import { checkDelivery, type DeliveryReport, type ExpectedRecord, type ReceivedRecord } from './delivery-check.js';
+import { leakedIdentifiers, mapVirtualNodes, viewCluster, type ClusterView, type NodeRoute, type PartitionLeaders } from './cluster-view.js';
+import { consumeWithJavaConsole, consumeWithKcat, type ConsoleRun } from './console-consumers.js';
+import { summarizeLatency, type LatencySummary } from './latency-stats.js';
+import { orderEvents, type OrderEvent } from './order-events.js';
+import { turnoutTraffic, type TurnoutTraffic } from './turnout-traffic.js';
+
+const { Kafka, logLevel: kafkaLogLevel, Partitioners } = kafkajs;
+
+/** The real cluster behind Turnout. */
+export interface DemoBackend {
+  bootstrapServers: readonly string[];
+  /** Kafka version, for the summary, when known. */
+  kafkaVersion?: string;
+  /** How the summary names the cluster ("cluster demo"). */
+  label: string;
+}
+
+export interface DemoProxyOptions {
+  /** Cluster id clients see; default a fixed demo id. */
+  clusterId?: string;
+  /** Turnout's own log level (to stderr); default error. */
+  logLevel?: LogLevel;
+}
+
+export const DEMO_CLUSTER_ID = 'tUrNoUtDeMoViRtUaLcLu0';
+
+/** Starts Turnout in front of `backend` on loopback, every port ephemeral. */
+export function startDemoProxy(backend: DemoBackend, opts: DemoProxyOptions = {}): Promise<ProxyHandle> {
+  const level = opts.logLevel ?? 'error';
+  return startProxy(
+    {
+      virtualCluster: { clusterId: opts.clusterId ?? DEMO_CLUSTER_ID },
+      listeners: [{ name: 'demo', bindHost: '127.0.0.1', advertisedHost: '127.0.0.1', bootstrapPort: 0, nodePortBase: 0 }],
+      backends: [{ name: 'demo', bootstrapServers: [...backend.bootstrapServers] }],
+      admin: { host: '127.0.0.1', port: 0 },
+      logging: { level },
+    },
+    // The demo's own output owns stdout; Turnout's log lines go to stderr.
+    { logger: createLogger({ level, destination: pino.destination({ fd: 2, sync: false }) }) },
+  );
+}
+
+export interface DemoFlowOptions {
+  /** Number of order events; default 5000. */
+  records?: number;
+  /** Default `orders`. A topic of that name is deleted and created anew. */
+  topic?: string;
+  /** kafkajs consumer group; default `orders-demo-<time>`. */
+  groupId?: string;
+  /** Default 6. */
+  partitions?: number;
+  /** Default min(3, brokers). */
+  replicationFactor?: number;
+  /** Records per produce request; default 100. */
+  batchSize?: number;
+  /** Also read the topic with kcat (if installed); default true. */
+  kcat?: boolean;
+  /** Also read the topic with Kafka's Java console consumer; default true. */
+  javaConsole?: boolean;
+  /** Delete the topic at the end; default false. */
+  deleteTopic?: boolean;
+  /** Give up when the consumer gets nothing new for this long; default 30 s. */
+  idleTimeoutMs?: number;
+  /** Progress lines. */
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface ProduceStats {
+  records: number;
+  payloadBytes: number;
+  requests: number;
+  durationMs: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  /** Time from send to acknowledgement of each produce request (acks=all), ms. */
+  ackLatencyMs: LatencySummary;
+}
+
+export interface ClientCheck {
+  client: string;
+  /** Why this client did not run. */
+  skipped?: string;
+  report?: DeliveryReport;
+  durationMs: number;
+  /** Produce-to-consume time per record (kafkajs only: it runs while producing), ms. */
+  endToEndLatencyMs?: LatencySummary;
+  /** Exit code and stderr tail of a console client that failed. */
+  error?: string;
+}
+
+export interface DemoResult {
+  /** Every client got every record intact and in order, and nothing of the backend leaked. */
+  ok: boolean;
+  backend: { label: string; kafkaVersion: string | null; bootstrapServers: string[] };
+  turnout: { bootstrapServers: string; nodePorts: Record<string, number>; adminUrl: string | null };
+  topic: { name: string; partitions: number; replicationFactor: number };
+  produce: ProduceStats;
+  clients: ClientCheck[];
+  /** What a client sees through Turnout, and what is really there. */
+  seen: ClusterView;
+  real: ClusterView;
+  /** What kafkajs's DescribeCluster returned through Turnout. */
+  kafkajsSaw: { clusterId: string; brokers: string[] };
+  nodes: NodeRoute[];
+  /** Backend addresses or ids visible to the client (must be none). */
+  leaks: string[];
+  traffic: TurnoutTraffic;
+  durationMs: number;
+}
+
+export class DemoAbortedError extends Error {
+  constructor() {
+    super('demo interrupted');
+    this.name = 'DemoAbortedError';
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new DemoAbortedError();
+}
+
+/** Resolves like `p`, or rejects with DemoAbortedError as soon as `signal` aborts. */
+function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return p;
+  throwIfAborted(signal);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new DemoAbortedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Creates the topic, first deleting one of that name (topic deletion completes asynchronously). */
+async function recreateTopic(admin: Admin, topic: string, partitions: number, replicationFactor: number, signal: AbortSignal | undefined): Promise<void> {
+  const existing = await admin.listTopics();
+  if (existing.includes(topic)) await admin.deleteTopics({ topics: [topic], timeout: 30_000 });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    throwIfAborted(signal);
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor }], waitForLeaders: true, timeout: 30_000 });
+      return;
+    } catch (err) {
+      const type = (err as { type?: string }).type;
+      if (Date.now() > deadline || (type !== 'TOPIC_ALREADY_EXISTS' && type !== 'UNKNOWN_TOPIC_OR_PARTITION')) throw err;
+      await sleep(500);
+    }
+  }
+}
+
+async function partitionLeaders(viaTurnout: Admin, direct: Admin, topic: string): Promise<{ leaders: PartitionLeaders[]; metadata: PartitionMetadata[] }> {
+  const [seen, real] = await Promise.all([viaTurnout.fetchTopicMetadata({ topics: [topic] }), direct.fetchTopicMetadata({ topics: [topic] })]);
+  const seenPartitions = seen.topics[0]?.partitions ?? [];
+  const realLeader = new Map((real.topics[0]?.partitions ?? []).map((p) => [p.partitionId, p.leader]));
+  const leaders = seenPartitions
+    .map((p) => ({ partition: p.partitionId, virtualLeader: p.leader, realLeader: realLeader.get(p.partitionId) ?? -1 }))
+    .sort((a, b) => a.partition - b.partition);
+  return { leaders, metadata: seenPartitions };
+}
+
+interface ConsumerTap {
+  received: ReceivedRecord[];
+  latenciesMs: number[];
+  firstAt: number;
+  lastAt: number;
+}
+
+/** Starts a kafkajs consumer on `topic` and resolves once the group has assigned every partition. */
+async function startConsumer(consumer: Consumer, topic: string, partitions: number, tap: ConsumerTap, signal: AbortSignal | undefined): Promise<void> {
+  let assigned = 0;
+  let onJoin: (() => void) | undefined;
+  const joined = new Promise<void>((resolve) => {
+    onJoin = resolve;
+  });
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    assigned = Object.values(e.payload.memberAssignment).reduce((n, ps) => n + ps.length, 0);
+    if (assigned === partitions) onJoin?.();
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      const now = Date.now();
+      if (tap.firstAt === 0) tap.firstAt = now;
+      tap.lastAt = now;
+      for (const m of batch.messages) {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = v === undefined ? '' : String(v);
+        tap.received.push({
+          partition: batch.partition,
+          offset: Number(m.offset),
+          key: m.key === null ? null : m.key.toString('utf8'),
+          value: m.value === null ? null : m.value.toString('utf8'),
+          headers,
+        });
+        tap.latenciesMs.push(now - Number(m.timestamp));
+      }
+    },
+  });
+  await unlessAborted(
+    Promise.race([
+      joined,
+      sleep(60_000).then(() => {
+        throw new Error(`the kafkajs consumer was assigned ${assigned} of ${partitions} partitions after 60 s`);
+      }),
+    ]),
+    signal,
+  );
+}
+
+async function produceAll(
+  producer: Producer,
+  topic: string,
+  events: readonly OrderEvent[],
+  metadata: PartitionMetadata[],
+  batchSize: number,
+  signal: AbortSignal | undefined,
+): Promise<{ expected: ExpectedRecord[]; stats: ProduceStats }> {
+  // The partition of each event is chosen here, with kafkajs's default (Java-compatible)
+  // partitioner, so that each acknowledged base offset names exactly which events it covers.
+  const partitioner = Partitioners.DefaultPartitioner();
+  const expected: ExpectedRecord[] = [];
+  const ackMs: number[] = [];
+  let payloadBytes = 0;
+  let requests = 0;
+  const started = performance.now();
+  for (let i = 0; i < events.length; i += batchSize) {
+    throwIfAborted(signal);
+    const batch = events.slice(i, i + batchSize);
+    const messages: Message[] = batch.map((e) => {
+      const m: Message = { key: e.key, value: e.value, headers: e.headers };
+      m.partition = partitioner({ topic, partitionMetadata: metadata, message: m });
+      payloadBytes += Buffer.byteLength(e.key) + Buffer.byteLength(e.value);
+      return m;
+    });
+    const sent = performance.now();
+    const acks = await producer.send({ topic, acks: -1, messages });
+    ackMs.push(performance.now() - sent);
+    requests++;
+    const baseOffset = new Map<number, number>();
+    for (const a of acks) {
+      if (a.errorCode !== 0 || a.baseOffset === undefined) throw new Error(`produce to ${topic}-${a.partition} failed with error code ${a.errorCode}`);
+      baseOffset.set(a.partition, Number(a.baseOffset));
+    }
+    const next = new Map<number, number>();
+    batch.forEach((e, j) => {
+      const partition = messages[j]?.partition as number;
+      const k = next.get(partition) ?? 0;
+      next.set(partition, k + 1);
+      const base = baseOffset.get(partition);
+      if (base === undefined) throw new Error(`no acknowledgement for ${topic}-${partition}`);
+      expected.push({ partition, offset: base + k, key: e.key, value: e.value, headers: e.headers });
+    });
+  }
+  const durationMs = performance.now() - started;
+  return {
+    expected,
+    stats: {
+      records: expected.length,
+      payloadBytes,
+      requests,
+      durationMs,
+      recordsPerSec: expected.length / (durationMs / 1000),
+      mbPerSec: payloadBytes / 1e6 / (durationMs / 1000),
+      ackLatencyMs: summarizeLatency(ackMs),
+    },
+  };
+}
+
+async function waitForRecords(tap: ConsumerTap, count: number, idleTimeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+  let lastCount = -1;
+  let lastChange = Date.now();
+  while (tap.received.length < count) {
+    throwIfAborted(signal);
+    if (tap.received.length !== lastCount) {
+      lastCount = tap.received.length;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > idleTimeoutMs) {
+      return; // the delivery check reports what is missing
+    }
+    await sleep(20);
+  }
+}
+
+function consoleCheck(run: ConsoleRun, expected: readonly ExpectedRecord[]): ClientCheck {
+  if (run.skipped !== undefined) return { client: run.client, skipped: run.skipped, durationMs: 0 };
+  return {
+    client: run.client,
+    report: checkDelivery(run.client, expected, run.records),
+    durationMs: run.durationMs,
+    ...(run.errorTail !== undefined ? { error: `exit ${run.exitCode}: ${run.errorTail}` } : {}),
+  };
+}
+
+/** Runs the demo's traffic through a started Turnout (`startDemoProxy`) and checks it. */
+export async function runDemoFlow(proxy: ProxyHandle, backend: DemoBackend, opts: DemoFlowOptions = {}): Promise<DemoResult> {
+  const started = performance.now();
+  const log = opts.log ?? (() => undefined);
+  const signal = opts.signal;
+  const records = opts.records ?? 5_000;
+  const topic = opts.topic ?? 'orders';
+  const partitions = opts.partitions ?? 6;
+  const groupId = opts.groupId ?? `orders-demo-${Date.now().toString(36)}`;
+  const bootstrap = proxy.bootstrapServers();
+
+  const real = await unlessAborted(viewCluster(backend.bootstrapServers), signal);
+  const seen = await unlessAborted(viewCluster([bootstrap]), signal);
+  const replicationFactor = opts.replicationFactor ?? Math.min(3, real.brokers.length);
+
+  const viaTurnout = new Kafka({ clientId: 'turnout-demo', brokers: [bootstrap], logLevel: kafkaLogLevel.NOTHING });
+  const direct = new Kafka({ clientId: 'turnout-demo-direct', brokers: [...backend.bootstrapServers], logLevel: kafkaLogLevel.NOTHING });
+  const admin = viaTurnout.admin();
+  const directAdmin = direct.admin();
+  const producer = viaTurnout.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
+  const consumer = viaTurnout.consumer({ groupId, maxWaitTimeInMs: 100 });
+  const tap: ConsumerTap = { received: [], latenciesMs: [], firstAt: 0, lastAt: 0 };
+  try {
+    await unlessAborted(Promise.all([admin.connect(), directAdmin.connect()]), signal);
+    const described = await unlessAborted(admin.describeCluster(), signal);
+    const kafkajsSaw = { clusterId: described.clusterId, brokers: described.brokers.map((b) => `${b.host}:${b.port}`).sort() };
+
+    log(`creating topic ${topic} (${partitions} partitions, replication factor ${replicationFactor}) through Turnout`);
+    await unlessAborted(recreateTopic(admin, topic, partitions, replicationFactor, signal), signal);
+    const { leaders, metadata } = await unlessAborted(partitionLeaders(admin, directAdmin, topic), signal);
+
+    log(`starting a kafkajs consumer (group ${groupId}) through Turnout`);
+    await startConsumer(consumer, topic, partitions, tap, signal);
+
+    log(`producing ${records} order events through Turnout (acks=all)`);
+    await unlessAborted(producer.connect(), signal);
+    const events = orderEvents(records);
+    const { expected, stats } = await produceAll(producer, topic, events, metadata, opts.batchSize ?? 100, signal);
+    await waitForRecords(tap, expected.length, opts.idleTimeoutMs ?? 30_000, signal);
+    const clients: ClientCheck[] = [
+      {
+        client: 'kafkajs',
+        report: checkDelivery('kafkajs', expected, tap.received),
+        durationMs: tap.lastAt - tap.firstAt,
+        endToEndLatencyMs: summarizeLatency(tap.latenciesMs),
+      },
+    ];
+    await Promise.all([producer.disconnect(), consumer.disconnect()]);
+
+    if (opts.kcat !== false) {
+      log('reading the topic back with kcat (librdkafka) through Turnout');
+      clients.push(consoleCheck(await unlessAborted(consumeWithKcat(bootstrap, topic, expected.length), signal), expected));
+    }
+    if (opts.javaConsole !== false) {
+      log("reading the topic back with Kafka's Java console consumer through Turnout");
+      clients.push(consoleCheck(await unlessAborted(consumeWithJavaConsole(bootstrap, topic, expected.length, `${groupId}-java`), signal), expected));
+    }
+
+    const nodes = mapVirtualNodes(seen, real, leaders);
+    const byPartition = new Map<number, { records: number; bytes: number }>();
+    for (const e of expected) {
+      const c = byPartition.get(e.partition) ?? { records: 0, bytes: 0 };
+      c.records++;
+      c.bytes += Buffer.byteLength(e.key) + Buffer.byteLength(e.value);
+      byPartition.set(e.partition, c);
+    }
+    for (const n of nodes) {
+      for (const p of n.partitions) {
+        n.records += byPartition.get(p)?.records ?? 0;
+        n.payloadBytes += byPartition.get(p)?.bytes ?? 0;
+      }
+    }
+    const leaks = leakedIdentifiers(seen, real);
+    if (kafkajsSaw.clusterId === real.clusterId) leaks.push(`kafkajs saw the backend's cluster id ${real.clusterId}`);
+    const realAddresses = new Set(real.brokers.map((b) => `${b.host}:${b.port}`));
+    for (const a of kafkajsSaw.brokers) if (realAddresses.has(a)) leaks.push(`kafkajs saw broker address ${a}`);
+
+    if (opts.deleteTopic === true) await directAdmin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    const traffic = turnoutTraffic(await proxy.registry.getMetricsAsJSON());
+    const ok = leaks.length === 0 && clients.every((c) => c.skipped !== undefined || (c.report?.ok === true && c.error === undefined));
+    return {
+      ok,
+      backend: { label: backend.label, kafkaVersion: backend.kafkaVersion ?? null, bootstrapServers: [...backend.bootstrapServers] },
+      turnout: {
+        bootstrapServers: bootstrap,
+        nodePorts: Object.fromEntries([...proxy.ports().nodes].map(([id, port]) => [String(id), port])),
+        adminUrl: proxy.adminPort > 0 ? `http://127.0.0.1:${proxy.adminPort}` : null,
+      },
+      topic: { name: topic, partitions, replicationFactor },
+      produce: stats,
+      clients,
+      seen,
+      real,
+      kafkajsSaw,
+      nodes,
+      leaks,
+      traffic,
+      durationMs: performance.now() - started,
+    };
+  } finally {
+    await Promise.allSettled([producer.disconnect(), consumer.disconnect()]);
+    await Promise.allSettled([admin.disconnect(), directAdmin.disconnect()]);
+  }
+}
