@@ -1,0 +1,190 @@
+// What the acceptance tests share: a Turnout started in-process in front of the shared cluster
+// with its log lines captured, reading a topic back directly from the cluster (the ground
+// truth a test compares against), and the check that no text a client printed names a real
+// broker or the real cluster.
+import { Writable } from 'node:stream';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { expect } from 'vitest';
+import { createLogger } from '../../src/observability/logger.js';
+import type { TurnoutConfigInput } from '../../src/policy/config.js';
+import { startProxy, type ProxyHandle } from '../../src/proxy.js';
+import { kcat, mainCluster, type ClusterInfo } from './rig.js';
+
+/** One JSON log line Turnout wrote. */
+export interface LogLine {
+  level: number;
+  msg: string;
+  reason?: string;
+  [field: string]: unknown;
+}
+
+export interface AcceptanceTurnout {
+  proxy: ProxyHandle;
+  /** Log lines at warn and above (and below when TURNOUT_LOG_LEVEL asks), newest last; capped. */
+  logs: LogLine[];
+}
+
+const MAX_LOG_LINES = 50_000;
+
+/**
+ * Starts Turnout on ephemeral loopback ports in front of the shared 4.1.1 cluster. Log lines are
+ * kept in memory for assertions; TURNOUT_LOG_LEVEL=info (or lower) also echoes them to stderr.
+ */
+export async function startTurnout(clusterId: string, overrides: Partial<TurnoutConfigInput> = {}): Promise<AcceptanceTurnout> {
+  const echoLevel = process.env.TURNOUT_LOG_LEVEL;
+  const logs: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const text of chunk.toString('utf8').split('\n')) {
+        if (text === '') continue;
+        if (echoLevel !== undefined) process.stderr.write(`${text}\n`);
+        try {
+          logs.push(JSON.parse(text) as LogLine);
+        } catch {
+          logs.push({ level: 0, msg: text });
+        }
+        if (logs.length > MAX_LOG_LINES) logs.splice(0, logs.length - MAX_LOG_LINES);
+      }
+      done();
+    },
+  });
+  const logger = createLogger({ level: (echoLevel as 'info' | undefined) ?? 'warn', destination: sink });
+  const proxy = await startProxy(
+    {
+      virtualCluster: { clusterId },
+      listeners: [{ bindHost: '127.0.0.1', advertisedHost: '127.0.0.1', bootstrapPort: 0, nodePortBase: 0 }],
+      backends: [{ name: 'main', bootstrapServers: mainCluster().bootstrapServers.split(',') }],
+      admin: { host: '127.0.0.1', port: 0 },
+      ...overrides,
+    },
+    { logger },
+  );
+  return { proxy, logs };
+}
+
+/** What identifies the real cluster behind Turnout: none of it may reach a client. */
+export interface BackendFacts {
+  /** `host:port` of every broker and the controller, as the rig knows them. */
+  addresses: string[];
+  brokerIds: Set<number>;
+  clusterId: string;
+}
+
+export function backendFacts(cluster: ClusterInfo = mainCluster()): BackendFacts {
+  const nodes = [...cluster.brokers, cluster.controller];
+  const addresses = new Set<string>();
+  for (const n of nodes) {
+    addresses.add(`${n.host}:${n.port}`);
+    // The same listener under the other loopback spellings a client could print.
+    for (const alias of ['127.0.0.1', 'localhost']) addresses.add(`${alias}:${n.port}`);
+  }
+  return { addresses: [...addresses], brokerIds: new Set(cluster.brokers.map((b) => b.id)), clusterId: cluster.clusterId };
+}
+
+/** Every real address or the real cluster id found in `text` (empty when it shows only Turnout). */
+export function backendLeaks(text: string, facts: BackendFacts = backendFacts()): string[] {
+  const found: string[] = [];
+  for (const address of facts.addresses) {
+    const port = address.slice(address.lastIndexOf(':') + 1);
+    const host = address.slice(0, address.lastIndexOf(':'));
+    if (new RegExp(`(^|[^0-9A-Za-z.])${host.replace(/[.]/g, '\\.')}:${port}(?![0-9])`).test(text)) found.push(address);
+  }
+  if (text.includes(facts.clusterId)) found.push(`cluster id ${facts.clusterId}`);
+  return found;
+}
+
+/** Asserts `text` (a tool's output) names no real broker address and not the real cluster id. */
+export function expectNoBackendLeak(text: string, what: string, facts: BackendFacts = backendFacts()): void {
+  expect(backendLeaks(text, facts), `${what} names the real cluster`).toEqual([]);
+}
+
+/** Virtual node ids Turnout presents (the ids a client may see as broker ids). */
+export function virtualNodeIds(proxy: ProxyHandle): Set<number> {
+  return new Set(proxy.ports().nodes.keys());
+}
+
+/** One record as read back. Keys and values are UTF-8 text (null when absent). */
+export interface ReadRecord {
+  partition: number;
+  offset: number;
+  key: string | null;
+  value: string | null;
+  headers: Array<[string, string]>;
+}
+
+interface KcatMessage {
+  partition: number;
+  offset: number;
+  key: string | null;
+  payload: string | null;
+  headers?: string[] | null;
+}
+
+/**
+ * Reads a topic from the beginning to its current end with kcat and returns its records in
+ * partition, then offset order. Against the cluster directly this is the ground truth a test
+ * compares with what clients saw through Turnout.
+ */
+export async function readTopic(bootstrap: string, topic: string, timeoutMs = 60_000): Promise<ReadRecord[]> {
+  const result = await kcat(['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-J', '-X', 'fetch.wait.max.ms=100'], { timeoutMs });
+  if (result.code !== 0 || result.timedOut) throw new Error(`kcat could not read ${topic} from ${bootstrap}: ${result.stderr.slice(-2_000)}`);
+  const records: ReadRecord[] = [];
+  for (const line of result.stdout.split('\n')) {
+    if (line.trim() === '') continue;
+    const m = JSON.parse(line) as KcatMessage;
+    const flat = m.headers ?? [];
+    const headers: Array<[string, string]> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) headers.push([flat[i], flat[i + 1]]);
+    records.push({ partition: m.partition, offset: m.offset, key: m.key, value: m.payload, headers });
+  }
+  return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+/** Records grouped by partition, each list in the order given. */
+export function byPartition<T extends { partition: number }>(records: readonly T[]): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const r of records) {
+    let list = out.get(r.partition);
+    if (list === undefined) out.set(r.partition, (list = []));
+    list.push(r);
+  }
+  return new Map([...out].sort((a, b) => a[0] - b[0]));
+}
+
+/** Values grouped by key, each list in the order given. */
+export function valuesByKey(records: ReadonlyArray<{ key: string | null; value: string | null }>): Map<string | null, Array<string | null>> {
+  const out = new Map<string | null, Array<string | null>>();
+  for (const r of records) {
+    let list = out.get(r.key);
+    if (list === undefined) out.set(r.key, (list = []));
+    list.push(r.value);
+  }
+  return out;
+}
+
+let gcFunction: (() => void) | undefined;
+
+/** Runs a full garbage collection (enabling --expose-gc at run time if needed). */
+export function collectGarbage(): void {
+  if (gcFunction === undefined) {
+    const existing = (globalThis as { gc?: () => void }).gc;
+    if (existing !== undefined) {
+      gcFunction = existing;
+    } else {
+      v8.setFlagsFromString('--expose-gc');
+      gcFunction = vm.runInNewContext('gc') as () => void;
+    }
+  }
+  gcFunction();
+}
+
+/** Heap and resident set of this process (where Turnout runs) after two full collections. */
+export async function settledMemory(): Promise<{ heapUsedBytes: number; rssBytes: number }> {
+  for (let i = 0; i < 2; i++) {
+    collectGarbage();
+    await new Promise((r) => setImmediate(r));
+  }
+  const m = process.memoryUsage();
+  return { heapUsedBytes: m.heapUsed, rssBytes: m.rss };
+}
