@@ -74,10 +74,16 @@ export function writeRequestHeader(w: Writer, h: RequestHeader, headerVersion = 
   if (headerVersion >= 2) w.writeTaggedFields(h.unknownTaggedFields);
 }
 
+const shared = new Writer(4096);
+
 export function encodeRequestHeader(h: RequestHeader, headerVersion?: number): Buffer {
-  const w = new Writer(64);
-  writeRequestHeader(w, h, headerVersion);
-  return w.finish();
+  try {
+    writeRequestHeader(shared, h, headerVersion);
+  } catch (e) {
+    shared.discard();
+    throw e;
+  }
+  return shared.finish();
 }
 
 export interface ResponseHeader {
@@ -113,7 +119,11 @@ export function writeResponseHeader(w: Writer, h: ResponseHeader, headerVersion:
 }
 
 export function encodeResponseHeader(h: ResponseHeader, headerVersion: number): Buffer {
-  const w = new Writer(16);
-  writeResponseHeader(w, h, headerVersion);
-  return w.finish();
+  try {
+    writeResponseHeader(shared, h, headerVersion);
+  } catch (e) {
+    shared.discard();
+    throw e;
+  }
+  return shared.finish();
 }

@@ -48,36 +48,42 @@ export function decodeResponseBody(apiKey: number, version: number, body: Buffer
   return m;
 }
 
+// One writer for the facade: encoding is synchronous, and finished messages are views of its
+// slabs, so successive results never share bytes.
+const shared = new Writer();
+
 export function encodeRequestBody<K extends keyof RequestByApiKey>(apiKey: K, version: number, msg: RequestByApiKey[K]): Buffer;
 export function encodeRequestBody(apiKey: number, version: number, msg: AnyRequest): Buffer;
 export function encodeRequestBody(apiKey: number, version: number, msg: AnyRequest): Buffer {
-  const w = new Writer();
-  writeRequestBody(w, apiKey, version, msg);
-  return w.finish();
+  writeRequestBody(shared, apiKey, version, msg);
+  return shared.finish();
 }
 
 export function encodeResponseBody<K extends keyof ResponseByApiKey>(apiKey: K, version: number, msg: ResponseByApiKey[K]): Buffer;
 export function encodeResponseBody(apiKey: number, version: number, msg: AnyResponse): Buffer;
 export function encodeResponseBody(apiKey: number, version: number, msg: AnyResponse): Buffer {
-  const w = new Writer();
-  writeResponseBody(w, apiKey, version, msg);
-  return w.finish();
+  writeResponseBody(shared, apiKey, version, msg);
+  return shared.finish();
 }
 
 export function writeRequestBody(w: Writer, apiKey: number, version: number, msg: AnyRequest): void {
   const c = codecOrThrow(apiKey, version, false);
+  const mark = w.length;
   try {
     c.encodeRequest(w, version, msg);
   } catch (e) {
+    w.truncate(mark);
     throw toEncodeError(e, apiKey, version);
   }
 }
 
 export function writeResponseBody(w: Writer, apiKey: number, version: number, msg: AnyResponse): void {
   const c = codecOrThrow(apiKey, version, false);
+  const mark = w.length;
   try {
     c.encodeResponse(w, version, msg);
   } catch (e) {
+    w.truncate(mark);
     throw toEncodeError(e, apiKey, version);
   }
 }
@@ -90,19 +96,29 @@ function patchSize(w: Writer): Buffer {
 
 /** A whole request frame, int32 size prefix included, ready for the socket. */
 export function encodeRequestFrame(header: RequestHeader, msg: AnyRequest): Buffer {
-  const w = new Writer();
-  w.writeInt32(0);
-  writeRequestHeader(w, header);
-  writeRequestBody(w, header.apiKey, header.apiVersion, msg);
+  const w = shared;
+  try {
+    w.writeInt32(0);
+    writeRequestHeader(w, header);
+    writeRequestBody(w, header.apiKey, header.apiVersion, msg);
+  } catch (e) {
+    w.discard();
+    throw e;
+  }
   return patchSize(w);
 }
 
 /** A whole response frame, int32 size prefix included; the header version follows from the api. */
 export function encodeResponseFrame(correlationId: number, apiKey: number, version: number, msg: AnyResponse): Buffer {
-  const w = new Writer();
-  w.writeInt32(0);
-  writeResponseHeader(w, { correlationId }, responseHeaderVersion(apiKey, version));
-  writeResponseBody(w, apiKey, version, msg);
+  const w = shared;
+  try {
+    w.writeInt32(0);
+    writeResponseHeader(w, { correlationId }, responseHeaderVersion(apiKey, version));
+    writeResponseBody(w, apiKey, version, msg);
+  } catch (e) {
+    w.discard();
+    throw e;
+  }
   return patchSize(w);
 }
 export * from './record-batch.js';

@@ -2,6 +2,16 @@ import type { TaggedField } from './errors.js';
 
 const EMPTY = Buffer.alloc(0);
 
+// int64 through a scratch typed array: far cheaper than Buffer.readBigInt64BE.
+const SCRATCH64 = new BigInt64Array(1);
+const SCRATCH8 = new Uint8Array(SCRATCH64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const B64URL_CODES = Array.from(B64URL, (c) => c.charCodeAt(0));
+
+type Utf8Slicer = { utf8Slice(start: number, end: number): string };
+
 /**
  * Reads Kafka wire primitives from a Buffer with a sticky error: no method throws. The first
  * failure (truncation, bad length, null where not allowed) is recorded with its offset, the
@@ -86,9 +96,20 @@ export class Reader {
 
   readInt64(): bigint {
     if (!this.need(8, 'int64')) return 0n;
-    const v = this.buf.readBigInt64BE(this.offset);
-    this.offset += 8;
-    return v;
+    const b = this.buf;
+    const p = this.offset;
+    this.offset = p + 8;
+    if (!LITTLE_ENDIAN) return b.readBigInt64BE(p);
+    const s = SCRATCH8;
+    s[7] = b[p];
+    s[6] = b[p + 1];
+    s[5] = b[p + 2];
+    s[4] = b[p + 3];
+    s[3] = b[p + 4];
+    s[2] = b[p + 5];
+    s[1] = b[p + 6];
+    s[0] = b[p + 7];
+    return SCRATCH64[0];
   }
 
   readFloat64(): number {
@@ -101,9 +122,24 @@ export class Reader {
   /** A UUID in Kafka's display form: URL-safe base64 without padding (22 characters). */
   readUuid(): string {
     if (!this.need(16, 'uuid')) return ZERO_UUID;
+    const b = this.buf;
     const p = this.offset;
     this.offset = p + 16;
-    return this.buf.toString('base64url', p, p + 16);
+    // 16 bytes -> 22 base64url characters: five 3-byte groups and one trailing byte.
+    const c = B64URL_CODES;
+    const out = new Array<number>(22);
+    let o = 0;
+    for (let i = p; i < p + 15; i += 3) {
+      const n = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2];
+      out[o++] = c[(n >>> 18) & 63];
+      out[o++] = c[(n >>> 12) & 63];
+      out[o++] = c[(n >>> 6) & 63];
+      out[o++] = c[n & 63];
+    }
+    const last = b[p + 15];
+    out[20] = c[last >>> 2];
+    out[21] = c[(last & 3) << 4];
+    return String.fromCharCode.apply(null, out);
   }
 
   /** Unsigned LEB128 varint of at most 32 bits (Kafka's unsigned varint). */
@@ -170,7 +206,7 @@ export class Reader {
     }
     const p = this.offset;
     this.offset = p + n;
-    return this.buf.toString('utf8', p, p + n);
+    return (this.buf as unknown as Utf8Slicer).utf8Slice(p, p + n);
   }
 
   private raw(n: number, what: string): Buffer {
