@@ -189,7 +189,9 @@ class ApiEmitter {
     seen.add(t.struct);
     const s = structByJsonName(msg, t.struct);
     let best = Infinity;
-    for (const v of msg.versions) {
+    // Only versions in which the struct exists (some field of it is present) bound its size.
+    const used = msg.versions.filter((v) => s.fields.some((f) => f.versions.includes(v)));
+    for (const v of used) {
       let size = msg.flexible.includes(v) ? 1 : 0;
       for (const f of s.fields) {
         if (!f.versions.includes(v) || f.tagged.includes(v)) continue;

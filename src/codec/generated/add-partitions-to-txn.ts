@@ -100,7 +100,7 @@ function readAddPartitionsToTxnRequest(r: Reader, version: number): AddPartition
     m.v3AndBelowTopics = a;
   }
   if (version >= 4) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(14);
     const a: AddPartitionsToTxnTransaction[] = [];
     for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnTransaction(r, version));
     m.transactions = a;
@@ -362,7 +362,7 @@ function readAddPartitionsToTxnResponse(r: Reader, version: number): AddPartitio
     m.errorCode = r.readInt16();
   }
   if (version >= 4) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(3);
     const a: AddPartitionsToTxnResult[] = [];
     for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnResult(r, version));
     m.resultsByTransaction = a;

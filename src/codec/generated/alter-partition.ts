@@ -166,7 +166,7 @@ function readAlterPartitionRequestPartitionData(r: Reader, version: number): Alt
     m.newIsr = a;
   }
   if (version >= 3) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(13);
     const a: BrokerState[] = [];
     for (let i = 0; i < n; i++) a.push(readBrokerState(r, version));
     m.newIsrWithEpochs = a;

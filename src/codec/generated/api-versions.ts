@@ -176,7 +176,7 @@ function readApiVersionsResponse(r: Reader, version: number): ApiVersionsRespons
       const size = r.readTaggedFieldSize();
       if (tag === 0) {
         const end = r.offset + size;
-        const n = r.readCompactArrayLength(1);
+        const n = r.readCompactArrayLength(6);
         const a: SupportedFeatureKey[] = [];
         for (let i = 0; i < n; i++) a.push(readSupportedFeatureKey(r, version));
         m.supportedFeatures = a;
@@ -187,7 +187,7 @@ function readApiVersionsResponse(r: Reader, version: number): ApiVersionsRespons
         r.endTaggedField(tag, end);
       } else if (tag === 2) {
         const end = r.offset + size;
-        const n = r.readCompactArrayLength(1);
+        const n = r.readCompactArrayLength(6);
         const a: FinalizedFeatureKey[] = [];
         for (let i = 0; i < n; i++) a.push(readFinalizedFeatureKey(r, version));
         m.finalizedFeatures = a;

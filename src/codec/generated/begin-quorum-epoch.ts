@@ -110,7 +110,7 @@ function readBeginQuorumEpochRequest(r: Reader, version: number): BeginQuorumEpo
     m.topics = a;
   }
   if (version >= 1) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(5);
     const a: LeaderEndpoint[] = [];
     for (let i = 0; i < n; i++) a.push(readLeaderEndpoint(r, version));
     m.leaderEndpoints = a;
@@ -373,7 +373,7 @@ function readBeginQuorumEpochResponse(r: Reader, version: number): BeginQuorumEp
       const size = r.readTaggedFieldSize();
       if (tag === 0) {
         const end = r.offset + size;
-        const n = r.readCompactArrayLength(1);
+        const n = r.readCompactArrayLength(8);
         const a: NodeEndpoint[] = [];
         for (let i = 0; i < n; i++) a.push(readNodeEndpoint(r, version));
         m.nodeEndpoints = a;

@@ -425,7 +425,7 @@ function readCreatableTopicResult(r: Reader, version: number): CreatableTopicRes
     m.replicationFactor = r.readInt16();
   }
   if (version >= 5) {
-    const n = r.readCompactNullableArrayLength(1);
+    const n = r.readCompactNullableArrayLength(6);
     if (n < 0) {
       m.configs = null;
     } else {

@@ -58,7 +58,7 @@ function readDeleteTopicsRequest(r: Reader, version: number): DeleteTopicsReques
     m.topicNames = a;
   }
   if (version >= 6) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(18);
     const a: DeleteTopicState[] = [];
     for (let i = 0; i < n; i++) a.push(readDeleteTopicState(r, version));
     m.topics = a;

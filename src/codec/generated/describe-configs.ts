@@ -391,12 +391,12 @@ function readDescribeConfigsResourceResult(r: Reader, version: number): Describe
   }
   m.isSensitive = r.readBool();
   if (version >= 4) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(3);
     const a: DescribeConfigsSynonym[] = [];
     for (let i = 0; i < n; i++) a.push(readDescribeConfigsSynonym(r, version));
     m.synonyms = a;
   } else if (version >= 1) {
-    const n = r.readArrayLength(1);
+    const n = r.readArrayLength(3);
     const a: DescribeConfigsSynonym[] = [];
     for (let i = 0; i < n; i++) a.push(readDescribeConfigsSynonym(r, version));
     m.synonyms = a;

@@ -277,7 +277,7 @@ function readDescribeQuorumResponse(r: Reader, version: number): DescribeQuorumR
     m.topics = a;
   }
   if (version >= 2) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(6);
     const a: Node[] = [];
     for (let i = 0; i < n; i++) a.push(readNode(r, version));
     m.nodes = a;
@@ -429,7 +429,7 @@ function readNode(r: Reader, version: number): Node {
     m.nodeId = r.readInt32();
   }
   if (version >= 2) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(5);
     const a: Listener[] = [];
     for (let i = 0; i < n; i++) a.push(readListener(r, version));
     m.listeners = a;

@@ -123,7 +123,7 @@ function readEndQuorumEpochRequest(r: Reader, version: number): EndQuorumEpochRe
     m.topics = a;
   }
   if (version >= 1) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(5);
     const a: LeaderEndpoint[] = [];
     for (let i = 0; i < n; i++) a.push(readLeaderEndpoint(r, version));
     m.leaderEndpoints = a;
@@ -217,7 +217,7 @@ function readEndQuorumEpochRequestPartitionData(r: Reader, version: number): End
     m.preferredSuccessors = a;
   }
   if (version >= 1) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(21);
     const a: ReplicaInfo[] = [];
     for (let i = 0; i < n; i++) a.push(readReplicaInfo(r, version));
     m.preferredCandidates = a;
@@ -430,7 +430,7 @@ function readEndQuorumEpochResponse(r: Reader, version: number): EndQuorumEpochR
       const size = r.readTaggedFieldSize();
       if (tag === 0) {
         const end = r.offset + size;
-        const n = r.readCompactArrayLength(1);
+        const n = r.readCompactArrayLength(8);
         const a: NodeEndpoint[] = [];
         for (let i = 0; i < n; i++) a.push(readNodeEndpoint(r, version));
         m.nodeEndpoints = a;

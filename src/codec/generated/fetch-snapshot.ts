@@ -377,7 +377,7 @@ function readFetchSnapshotResponse(r: Reader, version: number): FetchSnapshotRes
       const size = r.readTaggedFieldSize();
       if (tag === 0 && (version >= 1)) {
         const end = r.offset + size;
-        const n = r.readCompactArrayLength(1);
+        const n = r.readCompactArrayLength(8);
         const a: NodeEndpoint[] = [];
         for (let i = 0; i < n; i++) a.push(readNodeEndpoint(r, version));
         m.nodeEndpoints = a;

@@ -170,12 +170,12 @@ function readFetchRequest(r: Reader, version: number): FetchRequest {
     m.topics = a;
   }
   if (version >= 12) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(3);
     const a: ForgottenTopic[] = [];
     for (let i = 0; i < n; i++) a.push(readForgottenTopic(r, version));
     m.forgottenTopicsData = a;
   } else if (version >= 7) {
-    const n = r.readArrayLength(1);
+    const n = r.readArrayLength(3);
     const a: ForgottenTopic[] = [];
     for (let i = 0; i < n; i++) a.push(readForgottenTopic(r, version));
     m.forgottenTopicsData = a;
@@ -701,7 +701,7 @@ function readFetchResponse(r: Reader, version: number): FetchResponse {
       const size = r.readTaggedFieldSize();
       if (tag === 0 && (version >= 16)) {
         const end = r.offset + size;
-        const n = r.readCompactArrayLength(1);
+        const n = r.readCompactArrayLength(11);
         const a: NodeEndpoint[] = [];
         for (let i = 0; i < n; i++) a.push(readNodeEndpoint(r, version));
         m.nodeEndpoints = a;
@@ -818,7 +818,7 @@ function readPartitionData(r: Reader, version: number): PartitionData {
     m.logStartOffset = r.readInt64();
   }
   if (version >= 12) {
-    const n = r.readCompactNullableArrayLength(1);
+    const n = r.readCompactNullableArrayLength(16);
     if (n < 0) {
       m.abortedTransactions = null;
     } else {
@@ -827,7 +827,7 @@ function readPartitionData(r: Reader, version: number): PartitionData {
       m.abortedTransactions = a;
     }
   } else if (version >= 4) {
-    const n = r.readNullableArrayLength(1);
+    const n = r.readNullableArrayLength(16);
     if (n < 0) {
       m.abortedTransactions = null;
     } else {

@@ -176,7 +176,7 @@ function readFindCoordinatorResponse(r: Reader, version: number): FindCoordinato
     m.port = r.readInt32();
   }
   if (version >= 4) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(14);
     const a: Coordinator[] = [];
     for (let i = 0; i < n; i++) a.push(readCoordinator(r, version));
     m.coordinators = a;

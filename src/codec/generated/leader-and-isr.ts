@@ -147,12 +147,12 @@ function readLeaderAndIsrRequest(r: Reader, version: number): LeaderAndIsrReques
     m.type = r.readInt8();
   }
   if (version >= 4) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(3);
     const a: LeaderAndIsrTopicState[] = [];
     for (let i = 0; i < n; i++) a.push(readLeaderAndIsrTopicState(r, version));
     m.topicStates = a;
   } else if (version >= 2) {
-    const n = r.readArrayLength(1);
+    const n = r.readArrayLength(3);
     const a: LeaderAndIsrTopicState[] = [];
     for (let i = 0; i < n; i++) a.push(readLeaderAndIsrTopicState(r, version));
     m.topicStates = a;
@@ -517,7 +517,7 @@ function readLeaderAndIsrResponse(r: Reader, version: number): LeaderAndIsrRespo
     m.partitionErrors = a;
   }
   if (version >= 5) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(18);
     const a: LeaderAndIsrTopicError[] = [];
     for (let i = 0; i < n; i++) a.push(readLeaderAndIsrTopicError(r, version));
     m.topics = a;

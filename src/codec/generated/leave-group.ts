@@ -58,12 +58,12 @@ function readLeaveGroupRequest(r: Reader, version: number): LeaveGroupRequest {
     m.memberId = r.readString();
   }
   if (version >= 4) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(2);
     const a: MemberIdentity[] = [];
     for (let i = 0; i < n; i++) a.push(readMemberIdentity(r, version));
     m.members = a;
   } else if (version >= 3) {
-    const n = r.readArrayLength(1);
+    const n = r.readArrayLength(2);
     const a: MemberIdentity[] = [];
     for (let i = 0; i < n; i++) a.push(readMemberIdentity(r, version));
     m.members = a;
@@ -208,12 +208,12 @@ function readLeaveGroupResponse(r: Reader, version: number): LeaveGroupResponse 
   }
   m.errorCode = r.readInt16();
   if (version >= 4) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(4);
     const a: MemberResponse[] = [];
     for (let i = 0; i < n; i++) a.push(readMemberResponse(r, version));
     m.members = a;
   } else if (version >= 3) {
-    const n = r.readArrayLength(1);
+    const n = r.readArrayLength(4);
     const a: MemberResponse[] = [];
     for (let i = 0; i < n; i++) a.push(readMemberResponse(r, version));
     m.members = a;

@@ -93,7 +93,7 @@ function readOffsetFetchRequest(r: Reader, version: number): OffsetFetchRequest 
     m.groupId = r.readString();
   }
   if ((version >= 6 && version <= 7)) {
-    const n = r.readCompactNullableArrayLength(1);
+    const n = r.readCompactNullableArrayLength(3);
     if (n < 0) {
       m.topics = null;
     } else {
@@ -102,7 +102,7 @@ function readOffsetFetchRequest(r: Reader, version: number): OffsetFetchRequest 
       m.topics = a;
     }
   } else if ((version >= 2 && version <= 5)) {
-    const n = r.readNullableArrayLength(1);
+    const n = r.readNullableArrayLength(3);
     if (n < 0) {
       m.topics = null;
     } else {
@@ -111,13 +111,13 @@ function readOffsetFetchRequest(r: Reader, version: number): OffsetFetchRequest 
       m.topics = a;
     }
   } else if (version <= 1) {
-    const n = r.readArrayLength(1);
+    const n = r.readArrayLength(3);
     const a: OffsetFetchRequestTopic[] = [];
     for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestTopic(r, version));
     m.topics = a;
   }
   if (version >= 8) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(3);
     const a: OffsetFetchRequestGroup[] = [];
     for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestGroup(r, version));
     m.groups = a;
@@ -193,7 +193,7 @@ function readOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchReq
     m.memberEpoch = r.readInt32();
   }
   if (version >= 8) {
-    const n = r.readCompactNullableArrayLength(1);
+    const n = r.readCompactNullableArrayLength(3);
     if (n < 0) {
       m.topics = null;
     } else {
@@ -465,12 +465,12 @@ function readOffsetFetchResponse(r: Reader, version: number): OffsetFetchRespons
     m.throttleTimeMs = r.readInt32();
   }
   if ((version >= 6 && version <= 7)) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(3);
     const a: OffsetFetchResponseTopic[] = [];
     for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseTopic(r, version));
     m.topics = a;
   } else if (version <= 5) {
-    const n = r.readArrayLength(1);
+    const n = r.readArrayLength(3);
     const a: OffsetFetchResponseTopic[] = [];
     for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseTopic(r, version));
     m.topics = a;
@@ -479,7 +479,7 @@ function readOffsetFetchResponse(r: Reader, version: number): OffsetFetchRespons
     m.errorCode = r.readInt16();
   }
   if (version >= 8) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(5);
     const a: OffsetFetchResponseGroup[] = [];
     for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseGroup(r, version));
     m.groups = a;
@@ -527,7 +527,7 @@ function readOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchRe
     m.groupId = r.readCompactString();
   }
   if (version >= 8) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(3);
     const a: OffsetFetchResponseTopics[] = [];
     for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseTopics(r, version));
     m.topics = a;
@@ -571,7 +571,7 @@ function readOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchR
     m.name = r.readCompactString();
   }
   if (version >= 8) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(20);
     const a: OffsetFetchResponsePartitions[] = [];
     for (let i = 0; i < n; i++) a.push(readOffsetFetchResponsePartitions(r, version));
     m.partitions = a;
@@ -660,12 +660,12 @@ function readOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchRe
     m.name = r.readString();
   }
   if ((version >= 6 && version <= 7)) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(15);
     const a: OffsetFetchResponsePartition[] = [];
     for (let i = 0; i < n; i++) a.push(readOffsetFetchResponsePartition(r, version));
     m.partitions = a;
   } else if (version <= 5) {
-    const n = r.readArrayLength(1);
+    const n = r.readArrayLength(15);
     const a: OffsetFetchResponsePartition[] = [];
     for (let i = 0; i < n; i++) a.push(readOffsetFetchResponsePartition(r, version));
     m.partitions = a;

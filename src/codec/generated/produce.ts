@@ -358,7 +358,7 @@ function readProduceResponse(r: Reader, version: number): ProduceResponse {
       const size = r.readTaggedFieldSize();
       if (tag === 0 && (version >= 10)) {
         const end = r.offset + size;
-        const n = r.readCompactArrayLength(1);
+        const n = r.readCompactArrayLength(11);
         const a: NodeEndpoint[] = [];
         for (let i = 0; i < n; i++) a.push(readNodeEndpoint(r, version));
         m.nodeEndpoints = a;
@@ -467,12 +467,12 @@ function readPartitionProduceResponse(r: Reader, version: number): PartitionProd
     m.logStartOffset = r.readInt64();
   }
   if (version >= 9) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(5);
     const a: BatchIndexAndErrorMessage[] = [];
     for (let i = 0; i < n; i++) a.push(readBatchIndexAndErrorMessage(r, version));
     m.recordErrors = a;
   } else if (version >= 8) {
-    const n = r.readArrayLength(1);
+    const n = r.readArrayLength(5);
     const a: BatchIndexAndErrorMessage[] = [];
     for (let i = 0; i < n; i++) a.push(readBatchIndexAndErrorMessage(r, version));
     m.recordErrors = a;

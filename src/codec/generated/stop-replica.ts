@@ -124,24 +124,24 @@ function readStopReplicaRequest(r: Reader, version: number): StopReplicaRequest 
     m.deletePartitions = r.readBool();
   }
   if (version <= 0) {
-    const n = r.readArrayLength(1);
+    const n = r.readArrayLength(5);
     const a: StopReplicaPartitionV0[] = [];
     for (let i = 0; i < n; i++) a.push(readStopReplicaPartitionV0(r, version));
     m.ungroupedPartitions = a;
   }
   if (version === 2) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(3);
     const a: StopReplicaTopicV1[] = [];
     for (let i = 0; i < n; i++) a.push(readStopReplicaTopicV1(r, version));
     m.topics = a;
   } else if (version === 1) {
-    const n = r.readArrayLength(1);
+    const n = r.readArrayLength(3);
     const a: StopReplicaTopicV1[] = [];
     for (let i = 0; i < n; i++) a.push(readStopReplicaTopicV1(r, version));
     m.topics = a;
   }
   if (version >= 3) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(3);
     const a: StopReplicaTopicState[] = [];
     for (let i = 0; i < n; i++) a.push(readStopReplicaTopicState(r, version));
     m.topicStates = a;
@@ -205,7 +205,7 @@ function readStopReplicaTopicState(r: Reader, version: number): StopReplicaTopic
     m.topicName = r.readCompactString();
   }
   if (version >= 3) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(10);
     const a: StopReplicaPartitionState[] = [];
     for (let i = 0; i < n; i++) a.push(readStopReplicaPartitionState(r, version));
     m.partitionStates = a;

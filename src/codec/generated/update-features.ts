@@ -180,7 +180,7 @@ function readUpdateFeaturesResponse(r: Reader, version: number): UpdateFeaturesR
   m.errorCode = r.readInt16();
   m.errorMessage = r.readCompactNullableString();
   if (version <= 1) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(5);
     const a: UpdatableFeatureResult[] = [];
     for (let i = 0; i < n; i++) a.push(readUpdatableFeatureResult(r, version));
     m.results = a;

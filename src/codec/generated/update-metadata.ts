@@ -162,12 +162,12 @@ function readUpdateMetadataRequest(r: Reader, version: number): UpdateMetadataRe
     m.brokerEpoch = r.readInt64();
   }
   if (version >= 6) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(3);
     const a: UpdateMetadataTopicState[] = [];
     for (let i = 0; i < n; i++) a.push(readUpdateMetadataTopicState(r, version));
     m.topicStates = a;
   } else if (version >= 5) {
-    const n = r.readArrayLength(1);
+    const n = r.readArrayLength(3);
     const a: UpdateMetadataTopicState[] = [];
     for (let i = 0; i < n; i++) a.push(readUpdateMetadataTopicState(r, version));
     m.topicStates = a;
@@ -412,12 +412,12 @@ function readUpdateMetadataBroker(r: Reader, version: number): UpdateMetadataBro
     m.v0Port = r.readInt32();
   }
   if (version >= 6) {
-    const n = r.readCompactArrayLength(1);
+    const n = r.readCompactArrayLength(7);
     const a: UpdateMetadataEndpoint[] = [];
     for (let i = 0; i < n; i++) a.push(readUpdateMetadataEndpoint(r, version));
     m.endpoints = a;
   } else if (version >= 1) {
-    const n = r.readArrayLength(1);
+    const n = r.readArrayLength(7);
     const a: UpdateMetadataEndpoint[] = [];
     for (let i = 0; i < n; i++) a.push(readUpdateMetadataEndpoint(r, version));
     m.endpoints = a;

@@ -289,7 +289,7 @@ function readVoteResponse(r: Reader, version: number): VoteResponse {
       const size = r.readTaggedFieldSize();
       if (tag === 0 && (version >= 1)) {
         const end = r.offset + size;
-        const n = r.readCompactArrayLength(1);
+        const n = r.readCompactArrayLength(8);
         const a: NodeEndpoint[] = [];
         for (let i = 0; i < n; i++) a.push(readNodeEndpoint(r, version));
         m.nodeEndpoints = a;
