@@ -81,7 +81,7 @@ export function formatDemoSummary(r: DemoResult, opts: SummaryOptions = {}): str
   const verdict = r.ok ? paint('PASSED', 32, color) : paint('FAILED', 31, color);
   out.push('', `Turnout demo: ${verdict}`, '');
   const racks = [...new Set(r.real.brokers.map((b) => b.rack ?? '-'))].join(', ');
-  const version = r.backend.kafkaVersion !== null ? `Kafka ${r.backend.kafkaVersion}, ` : '';
+  const version = r.backend.kafkaVersion !== null ? `${r.backend.kafkaVersion}, ` : '';
   out.push(`  Kafka    ${version}${r.backend.label}: ${r.real.brokers.length} brokers in racks ${racks}`);
   out.push(`  Turnout  bootstrap ${r.turnout.bootstrapServers}${r.turnout.adminUrl !== null ? `, metrics ${r.turnout.adminUrl}/metrics` : ''}`);
   out.push(`  Topic    ${r.topic.name}: ${r.topic.partitions} partitions, replication factor ${r.topic.replicationFactor}`);
