@@ -37,7 +37,7 @@ const limitsSchema = z
     maxInFlightRequests: z.number().int().min(1).max(10_000).default(100),
     writeHighWaterBytes: z.number().int().min(1024).default(MiB),
     upstreamConnectTimeoutMs: z.number().int().min(1).default(10_000),
-    upstreamRequestTimeoutMs: z.number().int().min(1).default(60_000),
+    upstreamRequestTimeoutMs: z.number().int().min(1).default(360_000),
   })
   .strict();
 
