@@ -57,7 +57,8 @@ export class Writer {
     const used = this.offset - this.base;
     let cap = this.slabBytes;
     while (cap < (used + n) * 2) cap *= 2;
-    const next = Buffer.allocUnsafeSlow(cap);
+    // Small buffers come from Node's shared pool; large ones are allocated on their own.
+    const next = cap <= 4096 ? Buffer.allocUnsafe(cap) : Buffer.allocUnsafeSlow(cap);
     this.buf.copy(next, 0, this.base, this.offset);
     this.buf = next;
     this.base = 0;
