@@ -13,6 +13,8 @@ export { Writer } from './writer.js';
 export * from './headers.js';
 export * from './generated/index.js';
 
+const API_VERSIONS = 18;
+
 function codecOrThrow(apiKey: number, version: number, decoding: boolean) {
   const c = apiCodec(apiKey);
   if (c === undefined) {
@@ -42,10 +44,26 @@ export function decodeRequestBody(apiKey: number, version: number, body: Buffer)
 export function decodeResponseBody<K extends keyof ResponseByApiKey>(apiKey: K, version: number, body: Buffer): ResponseByApiKey[K];
 export function decodeResponseBody(apiKey: number, version: number, body: Buffer): AnyResponse;
 export function decodeResponseBody(apiKey: number, version: number, body: Buffer): AnyResponse {
-  const r = new Reader(body);
-  const m = codecOrThrow(apiKey, version, true).decodeResponse(r, version);
-  checkConsumed(r, apiKey, version);
-  return m;
+  const c = codecOrThrow(apiKey, version, true);
+  try {
+    const r = new Reader(body);
+    const m = c.decodeResponse(r, version);
+    checkConsumed(r, apiKey, version);
+    return m;
+  } catch (e) {
+    // A broker answers an ApiVersions request of a version it does not support with a v0
+    // response (error UNSUPPORTED_VERSION and its own range), whatever version was asked.
+    if (apiKey !== API_VERSIONS || version === 0 || !(e instanceof DecodeError)) throw e;
+    const r = new Reader(body);
+    let m: AnyResponse;
+    try {
+      m = c.decodeResponse(r, 0);
+    } catch {
+      throw e;
+    }
+    if (r.offset !== r.end) throw e;
+    return m;
+  }
 }
 
 // One writer for the facade: encoding is synchronous, and finished messages are views of its

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ApiKey, DecodeError, decodeRequestBody, decodeRequestHeader, decodeResponseHeader, encodeRequestFrame, encodeRequestHeader,
   encodeResponseFrame, encodeResponseHeader, peekRequestHeader, requestHeaderVersion, responseHeaderVersion, createApiVersionsResponse,
-  decodeApiVersionsResponse, Reader, type RequestHeaderPeek,
+  decodeApiVersionsResponse, Reader, type RequestHeaderPeek, decodeResponseBody, encodeResponseBody,
 } from '../../../src/codec/index.js';
 
 describe('header versions', () => {
@@ -76,6 +76,14 @@ describe('response headers', () => {
     expect(d.headerSizeBytes).toBe(v1.length);
     expect(encodeResponseHeader(d, 1).equals(v1)).toBe(true);
     expect(() => decodeResponseHeader(Buffer.alloc(2), 0)).toThrow(DecodeError);
+  });
+
+  it('an ApiVersions answer in v0 to a newer request decodes, as Kafka clients fall back', () => {
+    const v0 = encodeResponseBody(ApiKey.ApiVersions, 0, { ...createApiVersionsResponse(), errorCode: 35, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 3 }] });
+    const decoded = decodeResponseBody(ApiKey.ApiVersions, 4, v0);
+    expect(decoded.errorCode).toBe(35);
+    expect(decoded.apiKeys).toEqual([{ apiKey: 18, minVersion: 0, maxVersion: 3 }]);
+    expect(() => decodeResponseBody(ApiKey.ApiVersions, 4, Buffer.from([1]))).toThrow(DecodeError);
   });
 
   it('ApiVersions responses use header v0 even in flexible versions', () => {
