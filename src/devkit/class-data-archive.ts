@@ -20,7 +20,8 @@ const NO_ARCHIVE: ArchivePlan = { jvmArgs: [], finish: async () => undefined };
 // Archive mismatches are expected (another JDK, changed jars) and must never reach stdout.
 const QUIET = ['-Xlog:cds=off', '-Xlog:cds+dynamic=off'];
 
-function resolveJava(java: string, env: NodeJS.ProcessEnv): string | undefined {
+/** The real path of a java command (absolute, or looked up on PATH); undefined if absent. */
+export function resolveJava(java: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (java.includes('/')) return existsSync(java) ? realpathSync(java) : undefined;
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     const candidate = join(dir, java);

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkClusterName, checkKafkaVersion, clusterDir, clustersRoot, DEFAULT_KAFKA_VERSION, kafkaMajor } from './devkit-paths.js';
+import { resolveJava } from './class-data-archive.js';
 import { withLock } from './file-lock.js';
 import { ensureKafka, type KafkaInstall } from './kafka-install.js';
 import { probeKafka } from './kafka-probe.js';
@@ -203,9 +204,13 @@ function jvmArgs(install: KafkaInstall, paths: NodePaths, heapMb: number): strin
   ];
 }
 
+/** `$JAVA_HOME/bin/java` when it exists, else `java` from PATH; throws when there is none. */
 export function javaCommand(env: NodeJS.ProcessEnv = process.env): string {
   const home = env.JAVA_HOME;
   if (home !== undefined && home !== '' && existsSync(join(home, 'bin', 'java'))) return join(home, 'bin', 'java');
+  if (resolveJava('java', env) === undefined) {
+    throw new Error('no java found (JAVA_HOME or PATH): Kafka needs a Java 17+ runtime; `npm run setup` installs one');
+  }
   return 'java';
 }
 
@@ -378,6 +383,7 @@ export async function startCluster(opts: StartClusterOptions): Promise<ClusterIn
   const install = await ensureKafka(wanted.version, { log: ctx.log, ...(ctx.root !== undefined ? { cacheRoot: ctx.root } : {}) });
   return withLock(lockPath(opts.name, ctx.root), async () => {
     let record = await readRecord(opts.name, ctx.root);
+    let created = false;
     if (record !== undefined) {
       const conflicts = specConflicts(record, opts, wanted);
       if (conflicts.length > 0) {
@@ -391,25 +397,31 @@ export async function startCluster(opts: StartClusterOptions): Promise<ClusterIn
       }
     } else {
       record = await createRecord(opts, wanted, ctx.root);
+      created = true;
     }
     const started = Date.now();
-    const cpaths = await writeNodeFiles(record, 'controller', record.controller.id, ctx.root);
-    const bpaths: NodePaths[] = [];
-    for (const b of record.brokers) bpaths.push(await writeNodeFiles(record, 'broker', b.id, ctx.root));
     const rec = record;
-    await Promise.all([formatStorage(install, rec, 'controller', cpaths), ...bpaths.map((p) => formatStorage(install, rec, 'broker', p))]);
-    const all = [cpaths, ...bpaths];
-    const stopped: NodePaths[] = [];
-    for (const p of all) if ((await nodePid(p)) === undefined) stopped.push(p);
-    if (stopped.length === 0) ctx.log(`cluster ${rec.name} is already running`);
-    else if (stopped.length < all.length) ctx.log(`starting ${stopped.length} stopped node(s) of cluster ${rec.name}`);
-    else ctx.log(`starting cluster ${rec.name} (Kafka ${rec.version}, ${rec.brokers.length} brokers) in ${clusterDir(rec.name, ctx.root)}`);
+    let spawned = false;
     try {
+      const cpaths = await writeNodeFiles(rec, 'controller', rec.controller.id, ctx.root);
+      const bpaths: NodePaths[] = [];
+      for (const b of rec.brokers) bpaths.push(await writeNodeFiles(rec, 'broker', b.id, ctx.root));
+      await Promise.all([formatStorage(install, rec, 'controller', cpaths), ...bpaths.map((p) => formatStorage(install, rec, 'broker', p))]);
+      const all = [cpaths, ...bpaths];
+      const stopped: NodePaths[] = [];
+      for (const p of all) if ((await nodePid(p)) === undefined) stopped.push(p);
+      if (stopped.length === 0) ctx.log(`cluster ${rec.name} is already running`);
+      else if (stopped.length < all.length) ctx.log(`starting ${stopped.length} stopped node(s) of cluster ${rec.name}`);
+      else ctx.log(`starting cluster ${rec.name} (Kafka ${rec.version}, ${rec.brokers.length} brokers) in ${clusterDir(rec.name, ctx.root)}`);
+      spawned = true;
       await startNode(install, rec, 'controller', cpaths);
       for (const p of bpaths) await startNode(install, rec, 'broker', p);
       await waitReady(rec, rec.brokers.map((b) => b.id), opts.readyTimeoutMs ?? 180_000, ctx.root);
     } catch (err) {
       await stopAllNodes(rec, ctx.root, 5_000);
+      // A cluster that never got as far as a process has nothing worth keeping; otherwise
+      // its logs stay for a look (and a later `up` retries it).
+      if (created && !spawned) await rm(clusterDir(rec.name, ctx.root), { recursive: true, force: true });
       throw err;
     }
     ctx.log(`cluster ${rec.name} ready in ${Math.round((Date.now() - started) / 100) / 10} s: ${bootstrapServers(rec)}`);
