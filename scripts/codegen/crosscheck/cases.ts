@@ -1,28 +1,113 @@
-// Writes sample bodies encoded by the Turnout codec, one file per Kafka release that describes
-// their version, for CrossCheck.java to parse with Kafka's own message classes.
-import { writeFileSync, mkdirSync } from 'node:fs';
+// Sample bodies encoded by the Turnout codec, for CrossCheck.java to parse with Kafka's own
+// message classes; and the comparison of Kafka's JSON view of them with the samples.
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeRequestBody, encodeResponseBody } from '../../../src/codec/index.js';
 import type { AnyRequest, AnyResponse } from '../../../src/codec/generated/registry.js';
-import { API_SCHEMAS, Rng, sampleMessage, versionsOf } from '../../../test/unit/codec/samples.js';
+import type { MessageSchema } from '../../../src/codec/generated/schema.js';
+import { API_SCHEMAS, parseVersions, Rng, sampleMessage, versionsOf } from '../../../test/unit/codec/samples.js';
 
-const [outDir, sourcesJson] = process.argv.slice(2);
-// sources: { "<apiKey>": { "<version>": "<release>" } }, from the generator's model.
-const sources = JSON.parse(sourcesJson) as Record<string, Record<string, string>>;
-const lines = new Map<string, string[]>();
-for (const api of API_SCHEMAS) {
-  for (const version of versionsOf(api)) {
-    const release = sources[api.apiKey][version];
-    const list = lines.get(release) ?? [];
-    lines.set(release, list);
-    for (const [i, opts] of [{ nulls: false, unknownTags: true }, { nulls: true, unknownTags: false }].entries()) {
-      const rng = new Rng(api.apiKey * 1000 + version * 10 + i);
-      const req = encodeRequestBody(api.apiKey, version, sampleMessage(api.request, version, rng, opts) as unknown as AnyRequest);
-      list.push(`${api.apiKey} ${version} request ${req.toString('hex')}`);
-      const resp = encodeResponseBody(api.apiKey, version, sampleMessage(api.response, version, rng, opts) as unknown as AnyResponse);
-      list.push(`${api.apiKey} ${version} response ${resp.toString('hex')}`);
+interface Case {
+  apiKey: number;
+  version: number;
+  direction: 'request' | 'response';
+  schema: MessageSchema;
+  message: Record<string, unknown>;
+  bytes: Buffer;
+}
+
+/** Every case, grouped by the release whose spec describes its version. */
+function cases(sources: Record<string, Record<string, string>>): Map<string, Case[]> {
+  const out = new Map<string, Case[]>();
+  for (const api of API_SCHEMAS) {
+    for (const version of versionsOf(api)) {
+      const release = sources[api.apiKey][version];
+      const list = out.get(release) ?? [];
+      out.set(release, list);
+      for (const [i, opts] of [{ nulls: false, unknownTags: true }, { nulls: true, unknownTags: false }].entries()) {
+        const rng = new Rng(api.apiKey * 1000 + version * 10 + i);
+        const req = sampleMessage(api.request, version, rng, opts);
+        list.push({ apiKey: api.apiKey, version, direction: 'request', schema: api.request, message: req, bytes: encodeRequestBody(api.apiKey, version, req as unknown as AnyRequest) });
+        const resp = sampleMessage(api.response, version, rng, opts);
+        list.push({ apiKey: api.apiKey, version, direction: 'response', schema: api.response, message: resp, bytes: encodeResponseBody(api.apiKey, version, resp as unknown as AnyResponse) });
+      }
     }
   }
+  return out;
 }
-mkdirSync(outDir, { recursive: true });
-for (const [release, list] of lines) writeFileSync(join(outDir, `${release}.txt`), list.join('\n') + '\n');
+
+/** Differences between Kafka's JSON view (numbers and bytes as text) and a sample message. */
+function compare(schema: MessageSchema, struct: string, version: number, kafka: Record<string, unknown>, ours: Record<string, unknown>, path: string, out: string[]): void {
+  for (const f of schema.structs[struct]) {
+    const here = `${path}.${f.name}`;
+    const present = parseVersions(f.versions).has(version);
+    const inKafka = Object.prototype.hasOwnProperty.call(kafka, f.name);
+    if (!present) {
+      if (inKafka) out.push(`${here}: Kafka has it, the schema says v${version} does not`);
+      continue;
+    }
+    if (!inKafka) {
+      if (!parseVersions(f.tagged).has(version) || ours[f.name] !== undefined) out.push(`${here}: missing in Kafka's view`);
+      continue;
+    }
+    compareValue(schema, f.type, version, kafka[f.name], ours[f.name], here, out);
+  }
+}
+
+function compareValue(schema: MessageSchema, type: string, version: number, k: unknown, o: unknown, path: string, out: string[]): void {
+  if (k === null || o === null || o === undefined) {
+    if (k !== (o ?? null)) out.push(`${path}: Kafka ${JSON.stringify(k)}, ours ${String(o)}`);
+    return;
+  }
+  if (type.startsWith('[]')) {
+    const ka = k as unknown[];
+    const oa = o as unknown[];
+    if (ka.length !== oa.length) out.push(`${path}: ${ka.length} elements in Kafka, ${oa.length} ours`);
+    else ka.forEach((x, i) => compareValue(schema, type.slice(2), version, x, oa[i], `${path}[${i}]`, out));
+    return;
+  }
+  if (schema.structs[type]) {
+    compare(schema, type, version, k as Record<string, unknown>, o as Record<string, unknown>, path, out);
+    return;
+  }
+  // Records are opaque here; their bytes were already compared on the wire.
+  if (type === 'records') return;
+  let same: boolean;
+  if (type === 'float64') same = Number(k) === o;
+  else if (type === 'bytes') same = k === (o as Buffer).toString('base64');
+  else if (type === 'bool' || type === 'string' || type === 'uuid') same = k === o;
+  else same = k === String(o);
+  if (!same) out.push(`${path}: Kafka ${JSON.stringify(k)}, ours ${String(o)}`);
+}
+
+function main(): void {
+  const [mode, outDir, sourcesJson] = process.argv.slice(2);
+  const sources = JSON.parse(sourcesJson) as Record<string, Record<string, string>>;
+  const all = cases(sources);
+  if (mode === 'write') {
+    mkdirSync(outDir, { recursive: true });
+    for (const [release, list] of all) {
+      const lines = list.map((c) => `${c.apiKey} ${c.version} ${c.direction} ${c.bytes.toString('hex')}`);
+      writeFileSync(join(outDir, `${release}.txt`), lines.join('\n') + '\n');
+    }
+    return;
+  }
+  let checked = 0;
+  const problems: string[] = [];
+  for (const [release, list] of all) {
+    const views = readFileSync(join(outDir, `${release}.json.txt`), 'utf8').trimEnd().split('\n');
+    list.forEach((c, i) => {
+      const view = JSON.parse(views[i]) as Record<string, unknown> | null;
+      if (view === null) return; // CrossCheck.java already reported it
+      const diffs: string[] = [];
+      compare(c.schema, c.schema.name, c.version, view, c.message, c.schema.name, diffs);
+      for (const d of diffs) problems.push(`${release} api ${c.apiKey} v${c.version} ${c.direction}: ${d}`);
+      checked++;
+    });
+  }
+  for (const p of problems.slice(0, 50)) console.log(p);
+  console.log(`field values: ${checked - new Set(problems.map((p) => p.split(':')[0])).size} passed, ${new Set(problems.map((p) => p.split(':')[0])).size} failed`);
+  if (problems.length > 0) process.exitCode = 1;
+}
+
+main();
