@@ -48,21 +48,41 @@ export interface ConfigResourceLike {
   resourceName: string;
 }
 
+/** A resource of a config request; AlterConfigs and IncrementalAlterConfigs carry values. */
+export interface ConfigRequestResourceLike extends ConfigResourceLike {
+  configs?: Array<{ name: string; value: string | null }>;
+}
+
+export interface ConfigRequestRewrite {
+  /** The client's original broker resource names, keyed by `type/translated name`; null if none. */
+  originals: Map<string, string> | null;
+  /** True when the request must be re-encoded. */
+  changed: boolean;
+}
+
 /**
- * Translates broker resource names of a request to backend ids, returning the client's
- * original names keyed by the translated name (to restore them in the response), or null if
- * the request names no broker.
+ * Translates a config request to backend ids: broker resource names, and broker ids in the
+ * values being set (throttled replica lists). Returns what the response rewrite needs.
  */
-export function rewriteConfigResourcesRequest(resources: ConfigResourceLike[], ctx: RewriteContext): Map<string, string> | null {
+export function rewriteConfigResourcesRequest(resources: ConfigRequestResourceLike[], ctx: RewriteContext): ConfigRequestRewrite {
   let originals: Map<string, string> | null = null;
+  let changed = false;
   for (const r of resources) {
-    if (!isBrokerResource(r.resourceType)) continue;
-    const backendName = nameToBackend(r.resourceName, ctx);
-    if (originals === null) originals = new Map();
-    originals.set(`${r.resourceType}/${backendName}`, r.resourceName);
-    r.resourceName = backendName;
+    if (isBrokerResource(r.resourceType)) {
+      const backendName = nameToBackend(r.resourceName, ctx);
+      if (originals === null) originals = new Map();
+      originals.set(`${r.resourceType}/${backendName}`, r.resourceName);
+      r.resourceName = backendName;
+      changed = true;
+    }
+    if (r.configs === undefined) continue;
+    for (const c of r.configs) {
+      if (c.value === null || !THROTTLED_REPLICAS_KEYS.has(c.name)) continue;
+      c.value = c.value.replace(/(\d+):(\d+)/g, (_, p: string, b: string) => `${p}:${ctx.toBackend(Number(b))}`);
+      changed = true;
+    }
   }
-  return originals;
+  return { originals, changed };
 }
 
 /** Restores broker resource names in a response (AlterConfigs and IncrementalAlterConfigs). */

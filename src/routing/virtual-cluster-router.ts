@@ -138,24 +138,24 @@ const REQUEST_REWRITES: (RequestRewrite | undefined)[] = [];
 
 REQUEST_REWRITES[ApiKey.DescribeConfigs] = (ex, ctx) => {
   const { header, body } = decodeRequestFrame(ex.frame, decodeDescribeConfigsRequest);
-  const originals = rewriteConfigResourcesRequest(body.resources, ctx);
-  if (originals === null) return;
+  const { originals, changed } = rewriteConfigResourcesRequest(body.resources, ctx);
+  if (!changed) return;
   ex.routeState = originals;
   ex.frame = encodeRequestFrame(header, body, encodeDescribeConfigsRequest);
 };
 
 REQUEST_REWRITES[ApiKey.AlterConfigs] = (ex, ctx) => {
   const { header, body } = decodeRequestFrame(ex.frame, decodeAlterConfigsRequest);
-  const originals = rewriteConfigResourcesRequest(body.resources, ctx);
-  if (originals === null) return;
+  const { originals, changed } = rewriteConfigResourcesRequest(body.resources, ctx);
+  if (!changed) return;
   ex.routeState = originals;
   ex.frame = encodeRequestFrame(header, body, encodeAlterConfigsRequest);
 };
 
 REQUEST_REWRITES[ApiKey.IncrementalAlterConfigs] = (ex, ctx) => {
   const { header, body } = decodeRequestFrame(ex.frame, decodeIncrementalAlterConfigsRequest);
-  const originals = rewriteConfigResourcesRequest(body.resources, ctx);
-  if (originals === null) return;
+  const { originals, changed } = rewriteConfigResourcesRequest(body.resources, ctx);
+  if (!changed) return;
   ex.routeState = originals;
   ex.frame = encodeRequestFrame(header, body, encodeIncrementalAlterConfigsRequest);
 };

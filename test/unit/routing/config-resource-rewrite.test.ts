@@ -3,8 +3,10 @@ import {
   ApiKey,
   createDescribeConfigsRequest,
   createDescribeConfigsResponse,
+  createIncrementalAlterConfigsRequest,
   createIncrementalAlterConfigsResponse,
   decodeDescribeConfigsRequest,
+  decodeIncrementalAlterConfigsRequest,
   encodeRequestFrame,
 } from '../../../src/codec/index.js';
 import { decodeRequestFrame } from '../../../src/routing/message-frames.js';
@@ -116,5 +118,28 @@ describe('config resource rewrite', () => {
     m.responses = [{ errorCode: 0, errorMessage: null, resourceType: BROKER, resourceName: '103' }];
     const d = decodeResponse(ApiKey.IncrementalAlterConfigs, 1, router.rewriteResponse(session, ex, responseFrame(ApiKey.IncrementalAlterConfigs, 1, m))) as any;
     expect(d.responses[0].resourceName).toBe('2');
+  });
+
+  it('translates broker ids in throttled replica lists being set', () => {
+    const { router, session } = makeRouter();
+    const m = createIncrementalAlterConfigsRequest();
+    m.resources = [
+      {
+        resourceType: TOPIC,
+        resourceName: 'orders',
+        configs: [
+          { name: 'leader.replication.throttled.replicas', configOperation: 0, value: '0:0,1:2' },
+          { name: 'retention.ms', configOperation: 0, value: '1000' },
+        ],
+      },
+    ];
+    const ex = exchangeFor(
+      ApiKey.IncrementalAlterConfigs,
+      1,
+      encodeRequestFrame({ apiKey: ApiKey.IncrementalAlterConfigs, apiVersion: 1, correlationId: 42, clientId: 'c' }, m),
+    );
+    router.routeRequest(session, ex);
+    const { body } = decodeRequestFrame(ex.frame, decodeIncrementalAlterConfigsRequest);
+    expect(body.resources[0].configs.map((c) => c.value)).toEqual(['0:101,1:103', '1000']);
   });
 });
