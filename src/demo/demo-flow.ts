@@ -221,15 +221,15 @@ async function startConsumer(consumer: Consumer, topic: string, partitions: numb
       }
     },
   });
-  await unlessAborted(
-    Promise.race([
-      joined,
-      sleep(60_000).then(() => {
-        throw new Error(`the kafkajs consumer was assigned ${assigned} of ${partitions} partitions after 60 s`);
-      }),
-    ]),
-    signal,
-  );
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the kafkajs consumer was assigned ${assigned} of ${partitions} partitions after 60 s`)), 60_000);
+  });
+  try {
+    await unlessAborted(Promise.race([joined, timedOut]), signal);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function produceAll(
