@@ -43,7 +43,7 @@ function sameSpec(info: ClusterInfo, spec: RigClusterSpec): boolean {
 }
 
 /** The name this run uses for a role, clearing a stale cluster of that name on the way. */
-async function nameFor(spec: RigClusterSpec, run: RigRun): Promise<string> {
+export async function rigClusterName(spec: RigClusterSpec, run: RigRun): Promise<string> {
   const base = `it-${spec.role}`;
   const root = run.cacheRoot;
   const record = await readRecord(base, root).catch(() => undefined);
@@ -73,7 +73,7 @@ export async function acquireRigCluster(roleOrSpec: string | RigClusterSpec, run
   const spec = typeof roleOrSpec === 'string' ? rigSpec(roleOrSpec) : roleOrSpec;
   const root = run.cacheRoot;
   const rootOpt = root !== undefined ? { cacheRoot: root } : {};
-  const name = await nameFor(spec, run);
+  const name = await rigClusterName(spec, run);
   const existing = await clusterInfo(name, rootOpt);
   if (existing !== undefined && !sameSpec(existing, spec)) {
     run.log?.(`replacing cluster ${name}: it runs Kafka ${existing.version} with ${existing.brokers.length} brokers`);
@@ -83,19 +83,22 @@ export async function acquireRigCluster(roleOrSpec: string | RigClusterSpec, run
     const status = await clusterStatus(name, rootOpt);
     if (status?.healthy === true) run.log?.(`reusing running cluster ${name}`);
   }
+  // Reuse keeps only the role's own name running after the run; a fallback name (taken
+  // because another live run holds the role's name) is this run's to stop.
+  const keep = run.reuse && name === `it-${spec.role}`;
   return startCluster({
     name,
     version: spec.version,
     brokers: spec.brokers,
     racks: spec.racks,
     ...(spec.brokerConfig !== undefined ? { brokerConfig: spec.brokerConfig } : {}),
-    ...(run.reuse ? {} : { ownerPid: run.ownerPid }),
+    ...(keep ? {} : { ownerPid: run.ownerPid }),
     ...(run.log !== undefined ? { log: run.log } : {}),
     ...rootOpt,
   });
 }
 
-/** Stops every cluster this run owns (none when reusing: those are ownerless). */
+/** Stops every cluster this run owns (with reuse, only fallback-named ones). */
 export async function releaseRigClusters(run: RigRun): Promise<string[]> {
   const root = run.cacheRoot;
   const rootOpt = root !== undefined ? { cacheRoot: root } : {};

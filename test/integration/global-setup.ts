@@ -36,12 +36,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     .map((r) => r.trim())
     .filter((r) => r !== '' && r !== 'main');
   const teardown = async (): Promise<void> => {
-    if (run.reuse) {
-      log('leaving clusters running (TURNOUT_IT_REUSE=1)');
-      return;
-    }
+    // With reuse, the clusters under their role names are ownerless and stay up.
     const stopped = await releaseRigClusters(run);
     if (stopped.length > 0) log(`stopped ${stopped.join(', ')}`);
+    if (run.reuse) log('leaving it-* clusters running for the next run (TURNOUT_IT_REUSE=1)');
   };
   const started = Date.now();
   try {
