@@ -1,0 +1,143 @@
+// Acceptance: a broker stopped and restarted during a run of an idempotent Java producer
+// (acks=all) through Turnout. The run finishes with every record acknowledged, and the topic,
+// read back directly from the cluster, holds each record exactly once: count, per-record
+// uniqueness (values are sequence numbers), checksum, per-partition order, and the offsets the
+// producer was told.
+//
+// proxy-broker-restart.test.ts covers a non-idempotent kafkajs producer losing no acknowledged
+// record; this adds the Java idempotent producer and checks for duplicates and order too.
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { ProxyHandle } from '../../src/proxy.js';
+import { byPartition, readTopic, startTurnout } from './acceptance-helpers.js';
+import { createTopic, describeTopic, mainCluster, startRigBroker, startTool, stopRigBroker, waitFor } from './rig.js';
+
+const CLUSTER_ID = 'tUrNoUtAcCePtIdEmPoTnT';
+const KEYS = 30;
+let proxy: ProxyHandle;
+
+beforeAll(async () => {
+  ({ proxy } = await startTurnout(CLUSTER_ID, { topology: { refreshIntervalMs: 2_000 } }));
+});
+
+afterAll(async () => {
+  await proxy?.close();
+});
+
+interface ProducerEvent {
+  name: string;
+  key?: string;
+  value?: string;
+  partition?: number;
+  offset?: number;
+  exception?: string;
+  message?: string;
+  sent?: number;
+  acked?: number;
+}
+
+function sha256(lines: readonly string[]): string {
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
+}
+
+describe('broker restart under an idempotent producer through Turnout', () => {
+  it('a broker stopped and restarted mid-run: every record acknowledged, stored exactly once, in order', { timeout: 420_000 }, async () => {
+    const cluster = mainCluster();
+    const topic = await createTopic(cluster, { partitions: 3, replicationFactor: 3, config: { 'min.insync.replicas': '2' } });
+    const dir = await mkdtemp(join(tmpdir(), 'turnout-acceptance-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const config = join(dir, 'producer.properties');
+    await writeFile(
+      config,
+      [
+        'enable.idempotence=true',
+        'acks=all',
+        'retries=2147483647',
+        'max.in.flight.requests.per.connection=5',
+        'delivery.timeout.ms=240000',
+        'request.timeout.ms=15000',
+        'linger.ms=5',
+        'metadata.max.age.ms=5000',
+      ].join('\n'),
+    );
+
+    // The victim leads a partition of the topic, so its stop moves leadership under the producer.
+    const layout = await describeTopic(cluster, topic);
+    const victim = layout[0].leader;
+    expect(cluster.brokers.map((b) => b.id)).toContain(victim);
+
+    const producer = await startTool('kafka-verifiable-producer', [
+      '--bootstrap-server', proxy.bootstrapServers(), '--topic', topic, '--acks', '-1',
+      '--throughput', '300', '--max-messages', '-1', '--repeating-keys', String(KEYS), '--producer.config', config,
+    ]);
+    let read = 0;
+    const successes: ProducerEvent[] = [];
+    const errors: ProducerEvent[] = [];
+    let toolData: ProducerEvent | undefined;
+    const acked = (): number => {
+      for (; read < producer.lines.length; read++) {
+        const line = producer.lines[read];
+        if (!line.startsWith('{')) continue;
+        const e = JSON.parse(line) as ProducerEvent;
+        if (e.name === 'producer_send_success') successes.push(e);
+        else if (e.name === 'producer_send_error') errors.push(e);
+        else if (e.name === 'tool_data') toolData = e;
+      }
+      return successes.length;
+    };
+    const progress = (what: string, atLeast: number, timeoutMs = 120_000) =>
+      waitFor(() => acked() >= atLeast, { timeoutMs, what: `${what} (${acked()} acked so far); stderr ${producer.stderr().slice(-800)}` });
+
+    await progress('records before the stop', 600);
+    await stopRigBroker(cluster, victim);
+    const atStop = acked();
+    await progress('records while a broker is down', atStop + 600);
+
+    await startRigBroker(cluster, victim);
+    // Back in every ISR: the restarted broker replicates what was written without it.
+    await waitFor(async () => (await describeTopic(cluster, topic)).every((p) => p.isr.includes(victim)), {
+      timeoutMs: 120_000,
+      what: `broker ${victim} back in every ISR`,
+    });
+    const atRestart = acked();
+    await progress('records after the restart', atRestart + 600);
+
+    // A clean end: SIGTERM makes the tool stop sending, flush, close and report its totals.
+    producer.child.kill('SIGTERM');
+    const exitedInTime = await Promise.race([producer.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 60_000))]);
+    expect(exitedInTime, 'the producer closes within 60 s').toBe(true);
+    acked();
+
+    expect(errors.map((e) => e.exception ?? e.message)).toEqual([]);
+    expect(toolData, 'the tool reported its totals').toBeDefined();
+    const total = successes.length;
+    expect(toolData?.sent).toBe(total);
+    expect(toolData?.acked).toBe(total);
+    // Values are the sequence 0..total-1 and keys cycle through 0..KEYS-1.
+    expect(new Set(successes.map((e) => e.value)).size).toBe(total);
+
+    const stored = await readTopic(cluster.bootstrapServers, topic, 120_000);
+    expect(stored).toHaveLength(total);
+    const values = stored.map((r) => Number(r.value));
+    expect(new Set(values).size, 'no duplicate').toBe(total);
+    expect(Math.min(...values)).toBe(0);
+    expect(Math.max(...values)).toBe(total - 1);
+    const expectedLines = Array.from({ length: total }, (_, i) => `${i % KEYS}=${i}`);
+    const storedLines = stored.slice().sort((a, b) => Number(a.value) - Number(b.value)).map((r) => `${r.key}=${r.value}`);
+    expect(sha256(storedLines), 'checksum of every key=value').toBe(sha256(expectedLines));
+
+    // Order per partition: sequence numbers increase with the offset.
+    for (const [partition, rs] of byPartition(stored)) {
+      const seq = rs.map((r) => Number(r.value));
+      const firstOutOfOrder = seq.findIndex((v, i) => i > 0 && v <= seq[i - 1]);
+      expect(firstOutOfOrder, `partition ${partition} in order`).toBe(-1);
+    }
+    // Each acknowledgement named the partition and offset where the record really is.
+    const at = new Map(stored.map((r) => [`${r.partition}@${r.offset}`, r.value]));
+    const misplaced = successes.filter((e) => at.get(`${e.partition}@${e.offset}`) !== e.value).slice(0, 5);
+    expect(misplaced).toEqual([]);
+  });
+});
