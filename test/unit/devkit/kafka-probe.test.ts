@@ -149,6 +149,6 @@ describe('Kafka probe', () => {
     const result = await probeKafka('127.0.0.1', port, { timeoutMs: 300 });
     expect(result.answers).toBe(false);
     expect(result.error).toMatch(/no answer within 300 ms/);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
