@@ -207,8 +207,11 @@ class RunningProxy implements ProxyHandle {
   }
 
   private async doClose(drainTimeoutMs: number): Promise<void> {
-    await Promise.all(this.listeners.map((l) => l.close()));
+    // A server's close completes only once its connections are gone, so stop accepting
+    // first, drain the connections, then wait for the servers.
+    const listenersClosed = Promise.all(this.listeners.map((l) => l.close()));
     await Promise.all([...this.connections].map((c) => c.drain(drainTimeoutMs)));
+    await listenersClosed;
     this.topology.close();
     if (this.admin !== null) await this.admin.close();
     this.logger.info('turnout stopped');

@@ -83,7 +83,10 @@ export class ListenerGroup {
     return promise;
   }
 
-  /** Stops accepting connections; existing connections are not touched. */
+  /**
+   * Stops accepting connections at once; resolves when every server has closed, which is
+   * only after the connections it accepted have closed too.
+   */
   async close(): Promise<void> {
     this.closed = true;
     const servers = [this.bootstrap, ...[...this.nodes.values()].map((n) => n.server)].filter(

@@ -54,8 +54,8 @@ const SOFTWARE_VERSION = '0.1.0';
 const API_VERSIONS_REQUEST_VERSION = 3;
 /** On-demand refreshes closer together than this are merged. */
 const MIN_REFRESH_GAP_MS = 1_000;
-/** Retry delay while the topology has never been learned. */
-const INITIAL_RETRY_MS = 1_000;
+/** First retry delay while the topology has never been learned; doubles up to the refresh interval. */
+const INITIAL_RETRY_MS = 500;
 
 const codecMetadata = APIS.find((a) => a.apiKey === ApiKey.Metadata) as { minVersion: number; maxVersion: number };
 
@@ -97,6 +97,7 @@ export class BackendTopology implements TopologyView, UpstreamListener {
   private periodicTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private roundRobin = 0;
+  private retryDelayMs = INITIAL_RETRY_MS;
   private closed = false;
 
   constructor(opts: BackendTopologyOptions) {
@@ -205,15 +206,16 @@ export class BackendTopology implements TopologyView, UpstreamListener {
       this.clusterIdValue = metadata.clusterId;
       this.controllerIdValue = metadata.controllerId;
       const changed = !sameBrokers(this.brokersById, brokers);
-      this.brokersById = brokers;
-      const probed = await this.probeVersions(changed);
+      const probed = await this.probeVersions(brokers, changed);
       if (this.closed) return;
+      this.brokersById = brokers;
       if (probed || !this.apiVersions.isKnown) {
         const all = [...brokers.keys()].map((id) => this.versionsByBroker.get(id)).filter((v): v is BrokerApiVersions => v !== undefined);
         this.apiVersions.update(all.length > 0 ? all : [versions]);
       }
       const first = !this.known;
       this.known = true;
+      this.retryDelayMs = INITIAL_RETRY_MS;
       if (changed || first) {
         this.log.info(
           { clusterId: this.clusterIdValue, controllerId: this.controllerIdValue, brokers: [...brokers.values()] },
@@ -224,21 +226,22 @@ export class BackendTopology implements TopologyView, UpstreamListener {
     } catch (err) {
       if (this.closed) return;
       this.opts.metrics.upstreamError(this.backend, 'topology_refresh');
-      this.log.warn({ err }, 'backend topology refresh failed');
+      this.log.warn({ err, retryInMs: this.known ? undefined : this.retryDelayMs }, 'backend topology refresh failed');
       if (!this.known && this.retryTimer === null) {
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null;
           this.requestRefresh();
-        }, INITIAL_RETRY_MS);
+        }, this.retryDelayMs);
         this.retryTimer.unref();
+        this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.opts.refreshIntervalMs);
       }
     }
   }
 
   /** Probes the api versions of brokers not probed yet (all of them after a change). */
-  private async probeVersions(changed: boolean): Promise<boolean> {
+  private async probeVersions(brokers: Map<number, BrokerInfo>, changed: boolean): Promise<boolean> {
     let probed = false;
-    for (const b of this.brokersById.values()) {
+    for (const b of brokers.values()) {
       if (!changed && this.versionsByBroker.has(b.brokerId)) continue;
       const upstream = this.connect(b.brokerId, b.host, b.port);
       try {
@@ -250,7 +253,7 @@ export class BackendTopology implements TopologyView, UpstreamListener {
         upstream.close('probe done');
       }
     }
-    for (const id of this.versionsByBroker.keys()) if (!this.brokersById.has(id)) this.versionsByBroker.delete(id);
+    for (const id of this.versionsByBroker.keys()) if (!brokers.has(id)) this.versionsByBroker.delete(id);
     return probed;
   }
 
