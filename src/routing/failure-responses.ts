@@ -5,23 +5,42 @@
 // is closed, which clients treat as retriable too.
 import {
   ApiKey,
+  createConsumerGroupHeartbeatResponse,
   createFetchResponse,
+  createFindCoordinatorResponse,
   createHeartbeatResponse,
+  createJoinGroupResponse,
+  createLeaveGroupResponse,
   createListOffsetsResponse,
+  createOffsetCommitResponse,
   createProduceResponse,
+  createSyncGroupResponse,
+  decodeConsumerGroupHeartbeatRequest,
   decodeFetchRequest,
+  decodeFindCoordinatorRequest,
   decodeHeartbeatRequest,
+  decodeJoinGroupRequest,
+  decodeLeaveGroupRequest,
   decodeListOffsetsRequest,
+  decodeOffsetCommitRequest,
   decodeProduceRequest,
+  decodeSyncGroupRequest,
+  encodeConsumerGroupHeartbeatResponse,
   encodeFetchResponse,
+  encodeFindCoordinatorResponse,
   encodeHeartbeatResponse,
+  encodeJoinGroupResponse,
+  encodeLeaveGroupResponse,
   encodeListOffsetsResponse,
+  encodeOffsetCommitResponse,
   encodeProduceResponse,
+  encodeSyncGroupResponse,
 } from '../codec/index.js';
 import type { RequestExchange } from '../net/request-router.js';
 import { decodeRequestFrame, encodeResponseFrame } from './message-frames.js';
 
 export const NOT_LEADER_OR_FOLLOWER = 6;
+export const COORDINATOR_NOT_AVAILABLE = 15;
 export const NOT_COORDINATOR = 16;
 
 type FailureBuilder = (ex: RequestExchange) => Buffer;
@@ -90,6 +109,74 @@ BUILDERS[ApiKey.Heartbeat] = (ex) => {
   const res = createHeartbeatResponse();
   res.errorCode = NOT_COORDINATOR;
   return encodeResponseFrame(ApiKey.Heartbeat, ex.apiVersion, { correlationId: ex.correlationId }, res, encodeHeartbeatResponse);
+};
+
+// Group coordinator requests: NOT_COORDINATOR sends the client to FindCoordinator again.
+
+BUILDERS[ApiKey.JoinGroup] = (ex) => {
+  decodeRequestFrame(ex.frame, decodeJoinGroupRequest);
+  const res = createJoinGroupResponse();
+  res.errorCode = NOT_COORDINATOR;
+  res.generationId = -1;
+  return encodeResponseFrame(ApiKey.JoinGroup, ex.apiVersion, { correlationId: ex.correlationId }, res, encodeJoinGroupResponse);
+};
+
+BUILDERS[ApiKey.SyncGroup] = (ex) => {
+  decodeRequestFrame(ex.frame, decodeSyncGroupRequest);
+  const res = createSyncGroupResponse();
+  res.errorCode = NOT_COORDINATOR;
+  return encodeResponseFrame(ApiKey.SyncGroup, ex.apiVersion, { correlationId: ex.correlationId }, res, encodeSyncGroupResponse);
+};
+
+BUILDERS[ApiKey.LeaveGroup] = (ex) => {
+  decodeRequestFrame(ex.frame, decodeLeaveGroupRequest);
+  const res = createLeaveGroupResponse();
+  res.errorCode = NOT_COORDINATOR;
+  return encodeResponseFrame(ApiKey.LeaveGroup, ex.apiVersion, { correlationId: ex.correlationId }, res, encodeLeaveGroupResponse);
+};
+
+BUILDERS[ApiKey.OffsetCommit] = (ex) => {
+  const { body: req } = decodeRequestFrame(ex.frame, decodeOffsetCommitRequest);
+  const res = createOffsetCommitResponse();
+  res.topics = req.topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: NOT_COORDINATOR })),
+  }));
+  return encodeResponseFrame(ApiKey.OffsetCommit, ex.apiVersion, { correlationId: ex.correlationId }, res, encodeOffsetCommitResponse);
+};
+
+BUILDERS[ApiKey.ConsumerGroupHeartbeat] = (ex) => {
+  decodeRequestFrame(ex.frame, decodeConsumerGroupHeartbeatRequest);
+  const res = createConsumerGroupHeartbeatResponse();
+  res.errorCode = NOT_COORDINATOR;
+  return encodeResponseFrame(
+    ApiKey.ConsumerGroupHeartbeat,
+    ex.apiVersion,
+    { correlationId: ex.correlationId },
+    res,
+    encodeConsumerGroupHeartbeatResponse,
+  );
+};
+
+BUILDERS[ApiKey.FindCoordinator] = (ex) => {
+  const { body: req } = decodeRequestFrame(ex.frame, decodeFindCoordinatorRequest);
+  const res = createFindCoordinatorResponse();
+  if (ex.apiVersion < 4) {
+    res.errorCode = COORDINATOR_NOT_AVAILABLE;
+    res.errorMessage = ex.apiVersion >= 1 ? null : res.errorMessage;
+    res.nodeId = -1;
+    res.port = -1;
+  } else {
+    res.coordinators = req.coordinatorKeys.map((key) => ({
+      key,
+      nodeId: -1,
+      host: '',
+      port: -1,
+      errorCode: COORDINATOR_NOT_AVAILABLE,
+      errorMessage: null,
+    }));
+  }
+  return encodeResponseFrame(ApiKey.FindCoordinator, ex.apiVersion, { correlationId: ex.correlationId }, res, encodeFindCoordinatorResponse);
 };
 
 /** A retriable error response for a failed request, or null when this api has none. Throws on undecodable requests. */

@@ -3,6 +3,7 @@ import {
   APIS,
   ApiKey,
   apiCodec,
+  apiCodec as codecOf,
   createFetchRequest,
   createHeartbeatRequest,
   createListOffsetsRequest,
@@ -80,6 +81,31 @@ describe('failure responses', () => {
     hb.groupId = 'g';
     hb.memberId = 'm';
     expect(failed(ApiKey.Heartbeat, 4, hb).errorCode).toBe(16);
+  });
+
+  it('answers every version of the group coordinator apis with NOT_COORDINATOR', () => {
+    for (const apiKey of [ApiKey.JoinGroup, ApiKey.SyncGroup, ApiKey.LeaveGroup, ApiKey.ConsumerGroupHeartbeat, ApiKey.Heartbeat]) {
+      for (const v of versionsOf(apiKey)) {
+        const res = failed(apiKey, v, codecOf(apiKey)!.createRequest());
+        expect(res.errorCode, `api ${apiKey} v${v}`).toBe(16);
+      }
+    }
+  });
+
+  it('answers OffsetCommit with NOT_COORDINATOR per partition and FindCoordinator with COORDINATOR_NOT_AVAILABLE', () => {
+    for (const v of versionsOf(ApiKey.OffsetCommit)) {
+      const req = codecOf(ApiKey.OffsetCommit)!.createRequest() as any;
+      req.topics = [{ name: 'orders', partitions: [{ partitionIndex: 3, committedOffset: 5n, commitTimestamp: -1n, committedLeaderEpoch: -1, committedMetadata: '' }] }];
+      expect(failed(ApiKey.OffsetCommit, v, req).topics[0].partitions[0]).toEqual(expect.objectContaining({ partitionIndex: 3, errorCode: 16 }));
+    }
+    for (const v of versionsOf(ApiKey.FindCoordinator)) {
+      const req = codecOf(ApiKey.FindCoordinator)!.createRequest() as any;
+      if (v >= 4) req.coordinatorKeys = ['g1', 'g2'];
+      else req.key = 'g1';
+      const res = failed(ApiKey.FindCoordinator, v, req);
+      if (v >= 4) expect(res.coordinators.map((c: any) => [c.key, c.errorCode, c.nodeId])).toEqual([['g1', 15, -1], ['g2', 15, -1]]);
+      else expect([res.errorCode, res.nodeId]).toEqual([15, -1]);
+    }
   });
 
   it('has no error response for apis without a retriable per-request error', () => {
