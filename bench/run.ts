@@ -1,0 +1,283 @@
+// `npm run bench`: Kafka's own perf tools against a 3-broker cluster, directly and through
+// Turnout, in one run. Produce throughput (kafka-producer-perf-test, uncapped), consume
+// throughput (kafka-consumer-perf-test) and latency at moderate load (the producer perf test
+// capped, plus a microsecond-resolution produce probe), each run for both paths back to back,
+// alternating which goes first, repeated. Prints a table, then exactly one JSON line.
+//
+// Turnout runs as a child process (`turnout start`), as deployed: it then shares no event
+// loop, heap or GC with this driver (which runs the probe), and its CPU time is its own.
+import { availableParallelism } from 'node:os';
+import { Command, InvalidArgumentError } from 'commander';
+import kafkajs from 'kafkajs';
+import { DEFAULT_KAFKA_VERSION, runKafkaTool, startCluster, stopCluster, type KafkaToolResult } from '../src/devkit/index.js';
+import { benchJsonLine, formatBenchReport, summarizeBench, type BenchConfig, type BenchPath, type ConsumeRun, type LatencyRun, type ProduceRun } from './bench-report.js';
+import { parseConsumerPerf, parseProducerPerf, type ProducerPerfResult } from './perf-output.js';
+import { runProduceProbe } from './produce-probe.js';
+import { startTurnoutChild, type TurnoutChild } from './turnout-child.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+const BENCH_CLUSTER = 'bench';
+/** The tools print numbers with the JVM's locale; pin one the parsers expect. */
+const TOOL_JVM = ['-Duser.language=en', '-Duser.country=US'];
+
+interface BenchOptions {
+  records?: number;
+  recordSize: number;
+  repeat?: number;
+  quick?: boolean;
+  bootstrap?: string;
+  kafkaVersion: string;
+  partitions: number;
+  replicationFactor?: number;
+  latencyRate?: number;
+  latencySeconds?: number;
+  probeRate: number;
+  keepCluster?: boolean;
+}
+
+function positiveInt(what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
+    return n;
+  };
+}
+
+function progress(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+class ToolFailed extends Error {
+  constructor(tool: string, result: KafkaToolResult) {
+    super(`${tool} ${result.timedOut ? 'timed out' : `exited with ${result.code ?? result.signal}`}: ${result.stderr.trimEnd().slice(-1_500)}\n${result.stdout.trimEnd().slice(-600)}`);
+    this.name = 'ToolFailed';
+  }
+}
+
+async function tool(name: string, args: string[], timeoutMs: number): Promise<KafkaToolResult> {
+  const result = await runKafkaTool(name, args, { timeoutMs, jvmOptions: TOOL_JVM, log: progress });
+  if (result.code !== 0) throw new ToolFailed(name, result);
+  return result;
+}
+
+function producerArgs(topic: string, records: number, recordSize: number, throughput: number, bootstrap: string, clientId: string): string[] {
+  return [
+    '--topic', topic,
+    '--num-records', String(records),
+    '--record-size', String(recordSize),
+    '--throughput', String(throughput),
+    '--producer-props', `bootstrap.servers=${bootstrap}`, 'acks=all', `client.id=${clientId}`,
+  ];
+}
+
+async function producePerf(topic: string, records: number, recordSize: number, throughput: number, bootstrap: string, clientId: string): Promise<ProducerPerfResult> {
+  const result = await tool('kafka-producer-perf-test', producerArgs(topic, records, recordSize, throughput, bootstrap, clientId), 15 * 60_000);
+  return parseProducerPerf(result.stdout);
+}
+
+async function createTopics(bootstrap: string, topics: Array<{ topic: string; numPartitions: number; replicationFactor: number }>): Promise<void> {
+  const admin = new Kafka({ clientId: 'turnout-bench', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics, waitForLeaders: true, timeout: 60_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function deleteTopics(bootstrap: string, topics: string[]): Promise<void> {
+  const admin = new Kafka({ clientId: 'turnout-bench', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics, timeout: 60_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** direct first in even repetitions, Turnout first in odd ones. */
+function orderFor(rep: number): BenchPath[] {
+  return rep % 2 === 0 ? ['direct', 'turnout'] : ['turnout', 'direct'];
+}
+
+async function main(opts: BenchOptions): Promise<void> {
+  const quick = opts.quick === true;
+  const records = opts.records ?? (quick ? 20_000 : 100_000);
+  const repeat = opts.repeat ?? (quick ? 1 : 2);
+  const latencyRate = opts.latencyRate ?? (quick ? 2_000 : 5_000);
+  const latencyRecords = latencyRate * (opts.latencySeconds ?? (quick ? 4 : 10));
+  const ownCluster = opts.bootstrap === undefined;
+  const runId = Date.now().toString(36);
+  let turnout: TurnoutChild | undefined;
+  let clusterUp = false;
+  let bootstrap = opts.bootstrap ?? '';
+  const topics = { warm: `bench-warm-${runId}`, tput: `bench-tput-${runId}`, lat: `bench-lat-${runId}`, probe: `bench-probe-${runId}` };
+
+  const cleanup = async (): Promise<void> => {
+    await turnout?.stop().catch(() => undefined);
+    turnout = undefined;
+    if (ownCluster && clusterUp && opts.keepCluster !== true) {
+      progress(`stopping cluster ${BENCH_CLUSTER}`);
+      await stopCluster(BENCH_CLUSTER, { log: progress }).catch((e: unknown) => progress(`could not stop cluster ${BENCH_CLUSTER}: ${String(e)}`));
+      clusterUp = false;
+    } else if (!ownCluster || opts.keepCluster === true) {
+      await deleteTopics(bootstrap, Object.values(topics)).catch(() => undefined);
+    }
+  };
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    progress('interrupted: cleaning up (again to exit at once)');
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    let kafkaVersion: string | null = null;
+    if (ownCluster) {
+      progress(`starting cluster ${BENCH_CLUSTER} (3 brokers, Kafka ${opts.kafkaVersion})`);
+      const info = await startCluster({ name: BENCH_CLUSTER, brokers: 3, racks: ['az-a', 'az-b', 'az-c'], version: opts.kafkaVersion, log: progress });
+      clusterUp = true;
+      bootstrap = info.bootstrapServers;
+      kafkaVersion = info.version;
+    }
+    const brokers = bootstrap.split(',').length;
+    const replicationFactor = opts.replicationFactor ?? Math.min(3, ownCluster ? 3 : brokers);
+    await createTopics(bootstrap, [
+      { topic: topics.warm, numPartitions: opts.partitions, replicationFactor },
+      { topic: topics.tput, numPartitions: opts.partitions, replicationFactor },
+      { topic: topics.lat, numPartitions: opts.partitions, replicationFactor },
+      { topic: topics.probe, numPartitions: 1, replicationFactor },
+    ]);
+
+    progress('starting Turnout (node dist/src/cli.js start) in front of the cluster');
+    turnout = await startTurnoutChild(bootstrap.split(','));
+    const proxy = turnout;
+    const target = (path: BenchPath): string => (path === 'direct' ? bootstrap : proxy.bootstrapServers);
+    progress(`Turnout pid ${proxy.pid} at ${proxy.bootstrapServers}; cluster at ${bootstrap}`);
+
+    // JIT in the brokers, the tools and Turnout: a short uncounted run on each path.
+    const warmRecords = Math.min(records, quick ? 5_000 : 20_000);
+    for (const path of ['direct', 'turnout'] as const) {
+      progress(`warm-up: ${warmRecords} records ${path}`);
+      await producePerf(topics.warm, warmRecords, opts.recordSize, -1, target(path), `bench-warm-${path}`);
+    }
+
+    const measureTurnout = async <T>(path: BenchPath, run: () => Promise<T>): Promise<{ value: T; cpuSec?: number; durationMs: number; clientInBytes?: number; clientOutBytes?: number }> => {
+      const cpu0 = proxy.cpuSeconds();
+      const bytes0 = path === 'turnout' ? await proxy.bytes() : {};
+      const t0 = performance.now();
+      const value = await run();
+      const durationMs = performance.now() - t0;
+      if (path === 'direct') return { value, durationMs };
+      const bytes1 = await proxy.bytes();
+      return {
+        value,
+        cpuSec: proxy.cpuSeconds() - cpu0,
+        durationMs,
+        clientInBytes: (bytes1['client/in'] ?? 0) - (bytes0['client/in'] ?? 0),
+        clientOutBytes: (bytes1['client/out'] ?? 0) - (bytes0['client/out'] ?? 0),
+      };
+    };
+    const payload = records * opts.recordSize;
+    const checkThrough = (what: string, moved: number | undefined): void => {
+      // Guards against a run that silently bypassed Turnout.
+      if (moved !== undefined && moved < payload) throw new Error(`${what}: Turnout moved only ${moved} bytes for ${payload} bytes of records`);
+    };
+
+    const produce: ProduceRun[] = [];
+    for (let rep = 0; rep < repeat; rep++) {
+      for (const path of orderFor(rep)) {
+        const m = await measureTurnout(path, () => producePerf(topics.tput, records, opts.recordSize, -1, target(path), `bench-produce-${path}`));
+        checkThrough(`produce ${path}`, m.clientInBytes);
+        const r = m.value;
+        produce.push({ path, rep, result: r, durationMs: (r.records / r.recordsPerSec) * 1000, ...(m.cpuSec !== undefined ? { turnoutCpuSec: m.cpuSec } : {}) });
+        progress(`produce ${path.padEnd(7)} #${rep + 1}: ${r.mbPerSec.toFixed(2)} MB/s, ${Math.round(r.recordsPerSec)} rec/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
+      }
+    }
+
+    const consume: ConsumeRun[] = [];
+    for (let rep = 0; rep < repeat; rep++) {
+      for (const path of orderFor(rep)) {
+        const group = `bench-consume-${path}-${rep}-${runId}`;
+        const m = await measureTurnout(path, async () => {
+          const result = await tool('kafka-consumer-perf-test', ['--bootstrap-server', target(path), '--topic', topics.tput, '--messages', String(records), '--group', group, '--timeout', '60000'], 15 * 60_000);
+          return parseConsumerPerf(result.stdout);
+        });
+        checkThrough(`consume ${path}`, m.clientOutBytes);
+        const r = m.value;
+        if (r.records < records) throw new Error(`consume ${path}: the consumer perf test read ${r.records} of ${records} records`);
+        // Turnout works while records flow: CPU over the fetch time, not over the JVM's start.
+        consume.push({ path, rep, result: r, durationMs: r.fetchMs, ...(m.cpuSec !== undefined ? { turnoutCpuSec: m.cpuSec } : {}) });
+        progress(`consume ${path.padEnd(7)} #${rep + 1}: ${r.fetchMbPerSec.toFixed(2)} MB/s, ${Math.round(r.fetchRecordsPerSec)} rec/s while fetching (group join ${r.rebalanceMs} ms)`);
+      }
+    }
+
+    const latency: LatencyRun[] = [];
+    for (let rep = 0; rep < repeat; rep++) {
+      for (const path of orderFor(rep)) {
+        const durationMs = (latencyRecords / latencyRate) * 1000;
+        const [perf, probe] = await Promise.all([
+          producePerf(topics.lat, latencyRecords, opts.recordSize, latencyRate, target(path), `bench-latency-${path}`),
+          // Starts with the perf test's JVM and stops before it does, so it runs under load.
+          new Promise<void>((r) => setTimeout(r, 1_500)).then(() =>
+            runProduceProbe({ bootstrap: target(path), topic: topics.probe, durationMs: Math.max(1_000, durationMs - 1_000), ratePerSec: opts.probeRate, recordSizeBytes: opts.recordSize }),
+          ),
+        ]);
+        latency.push({ path, rep, perf, probe });
+        progress(
+          `latency ${path.padEnd(7)} #${rep + 1}: perf test p50 ${perf.p50Ms} ms, p99 ${perf.p99Ms} ms at ${Math.round(perf.recordsPerSec)} rec/s; ` +
+            `probe p50 ${(probe.p50Us / 1000).toFixed(3)} ms, p99 ${(probe.p99Us / 1000).toFixed(3)} ms (${probe.count} round trips${probe.errors > 0 ? `, ${probe.errors} errors` : ''})`,
+        );
+      }
+    }
+
+    const config: BenchConfig = {
+      records,
+      recordSizeBytes: opts.recordSize,
+      repeat,
+      partitions: opts.partitions,
+      replicationFactor,
+      acks: 'all',
+      latencyRate,
+      latencyRecords,
+      probeRate: opts.probeRate,
+      kafkaVersion,
+      cluster: ownCluster ? BENCH_CLUSTER : bootstrap,
+      turnout: 'child process',
+      cores: availableParallelism(),
+    };
+    const summary = summarizeBench(config, produce, consume, latency);
+    process.stdout.write(`${formatBenchReport(summary).join('\n')}\n`);
+    process.stdout.write(`${benchJsonLine(summary)}\n`);
+  } finally {
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+const program = new Command()
+  .name('bench')
+  .description('Kafka perf tools directly against a 3-broker cluster and through Turnout; prints the Turnout/direct ratios and added latency, then one JSON line')
+  .option('--records <n>', 'records per throughput run (default 100000, --quick 20000)', positiveInt('--records'))
+  .option('--record-size <bytes>', 'record size in bytes', positiveInt('--record-size'), 1024)
+  .option('--repeat <n>', 'repetitions of each run per path, alternating which path goes first (default 2, --quick 1)', positiveInt('--repeat'))
+  .option('--quick', 'a small, fast smoke run')
+  .option('--bootstrap <servers>', `use this running cluster instead of starting "${BENCH_CLUSTER}"`)
+  .option('--kafka-version <version>', 'Kafka version of the bench cluster', DEFAULT_KAFKA_VERSION)
+  .option('--partitions <n>', 'partitions of the bench topics', positiveInt('--partitions'), 6)
+  .option('--replication-factor <n>', 'replication factor of the bench topics (default 3)', positiveInt('--replication-factor'))
+  .option('--latency-rate <n>', 'records/s of the moderate-load latency run (default 5000, --quick 2000)', positiveInt('--latency-rate'))
+  .option('--latency-seconds <n>', 'length of each latency run (default 10, --quick 4)', positiveInt('--latency-seconds'))
+  .option('--probe-rate <n>', 'single-record produce requests per second of the latency probe', positiveInt('--probe-rate'), 200)
+  .option('--keep-cluster', `leave the "${BENCH_CLUSTER}" cluster running for the next run`)
+  .action(main);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,144 @@
+// Turnout as a child process (`turnout start`), the way it is deployed. The bench measures it
+// from outside: it does not share an event loop, a heap or a garbage collector with the bench
+// driver, and its CPU time can be read on its own from /proc.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface TurnoutChild {
+  pid: number;
+  bootstrapServers: string;
+  adminPort: number;
+  /** User plus system CPU seconds the process has used so far (NaN off Linux). */
+  cpuSeconds(): number;
+  /** Turnout's turnout_bytes_total counters, by `side/direction`. */
+  bytes(): Promise<Record<string, number>>;
+  /** The last lines Turnout wrote (it logs at warn). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** A free loopback port (bound and released; the child binds it right after). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times; 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
+
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Parses `turnout_bytes_total{side="client",direction="in"} 123` lines of /metrics. */
+export function parseBytesMetrics(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const re = /^turnout_bytes_total\{side="(\w+)",direction="(\w+)"\} (\S+)$/;
+  for (const line of text.split('\n')) {
+    const m = re.exec(line);
+    if (m !== null) out[`${m[1]}/${m[2]}`] = Number(m[3]);
+  }
+  return out;
+}
+
+/** The compiled CLI next to this file (dist/bench/ → dist/src/cli.js). */
+export function turnoutCliPath(): string {
+  return fileURLToPath(new URL('../src/cli.js', import.meta.url));
+}
+
+export async function startTurnoutChild(backendBootstrap: readonly string[], opts: { readyTimeoutMs?: number } = {}): Promise<TurnoutChild> {
+  const dir = await mkdtemp(join(tmpdir(), 'turnout-bench-'));
+  const bootstrapPort = await freePort();
+  const adminPort = await freePort();
+  const configFile = join(dir, 'turnout.yaml');
+  const config = [
+    'virtualCluster:',
+    '  clusterId: tUrNoUtBeNcHvIrTuAlCl0',
+    'listeners:',
+    '  - name: bench',
+    '    bindHost: 127.0.0.1',
+    '    advertisedHost: 127.0.0.1',
+    `    bootstrapPort: ${bootstrapPort}`,
+    '    nodePortBase: 0',
+    'backends:',
+    '  - name: bench',
+    '    bootstrapServers:',
+    ...backendBootstrap.map((b) => `      - ${b}`),
+    'admin:',
+    '  host: 127.0.0.1',
+    `  port: ${adminPort}`,
+    'logging:',
+    '  level: warn',
+    '',
+  ].join('\n');
+  await writeFile(configFile, config);
+  const child: ChildProcess = spawn(process.execPath, [turnoutCliPath(), 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  const keep = (b: Buffer): void => {
+    tail = (tail + b.toString('utf8')).slice(-8_192);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    });
+  });
+  const stop = async (): Promise<void> => {
+    if (!exited) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exit;
+      clearTimeout(timer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (exited) {
+      await stop();
+      throw new Error(`turnout start exited before it was ready: ${tail.slice(-2_000)}`);
+    }
+    const ready = await fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`turnout not ready after ${opts.readyTimeoutMs ?? 60_000} ms: ${tail.slice(-2_000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const pid = child.pid as number;
+  return {
+    pid,
+    bootstrapServers: `127.0.0.1:${bootstrapPort}`,
+    adminPort,
+    cpuSeconds: () => cpuSecondsOf(pid),
+    bytes: async () => parseBytesMetrics(await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()),
+    output: () => tail,
+    stop,
+  };
+}
