@@ -179,12 +179,12 @@ export function collectGarbage(): void {
   gcFunction();
 }
 
-/** Heap and resident set of this process (where Turnout runs) after two full collections. */
-export async function settledMemory(): Promise<{ heapUsedBytes: number; rssBytes: number }> {
+/** Heap, buffer memory and resident set of this process (where Turnout runs) after two full collections. */
+export async function settledMemory(): Promise<{ heapUsedBytes: number; rssBytes: number; arrayBufferBytes: number }> {
   for (let i = 0; i < 2; i++) {
     collectGarbage();
     await new Promise((r) => setImmediate(r));
   }
   const m = process.memoryUsage();
-  return { heapUsedBytes: m.heapUsed, rssBytes: m.rss };
+  return { heapUsedBytes: m.heapUsed, rssBytes: m.rss, arrayBufferBytes: m.arrayBuffers };
 }
