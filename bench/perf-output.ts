@@ -1,6 +1,6 @@
 // Parsers for the output of Kafka's perf tools. The tools print for people, so the parsers
 // look for the one line that carries the result and ignore everything else (progress windows,
-// warnings, log lines, the metrics dump). Numbers may use a decimal comma when the JVM runs
+// warnings, log lines, a metrics dump). Numbers may use a decimal comma when the JVM runs
 // in such a locale; the bench pins en-US, but the parsers accept both.
 
 /** The final line of kafka-producer-perf-test. MB is 2^20 bytes, as the tool counts it. */
@@ -127,20 +127,4 @@ export function parseConsumerPerf(stdout: string): ConsumerPerfResult {
     fetchMbPerSec: field('fetch.MB.sec'),
     fetchRecordsPerSec: field('fetch.nMsg.sec'),
   };
-}
-
-/**
- * Producer metrics from `--print-metrics` (`group:name:{tags} : value`), for the
- * producer-level (untagged by node) metrics only: `request-latency-avg` and the like.
- */
-export function parseProducerMetrics(stdout: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  const re = /^producer-metrics:([A-Za-z0-9-]+):\{client-id=[^}]*\}\s*:\s*(\S+)\s*$/;
-  for (const line of stdout.split('\n')) {
-    const m = re.exec(line);
-    if (m === null) continue;
-    const value = num(m[2] as string);
-    if (Number.isFinite(value)) out[m[1] as string] = value;
-  }
-  return out;
 }

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { benchJsonLine, formatBenchReport, median, summarizeBench, type BenchConfig, type ConsumeRun, type LatencyRun, type ProduceRun } from '../../../bench/bench-report.js';
+import type { ConsumerPerfResult, ProducerPerfResult } from '../../../bench/perf-output.js';
+import type { ProbeLatency } from '../../../bench/produce-probe.js';
+
+const config: BenchConfig = {
+  records: 100_000,
+  recordSizeBytes: 1024,
+  repeat: 2,
+  partitions: 6,
+  replicationFactor: 3,
+  acks: 'all',
+  latencyRate: 5_000,
+  latencyRecords: 50_000,
+  probeRate: 200,
+  kafkaVersion: '4.1.1',
+  cluster: 'bench',
+  turnout: 'child process',
+  cores: 2,
+};
+
+function perf(mbPerSec: number, p50Ms = 5, p99Ms = 20, avgLatencyMs = 6): ProducerPerfResult {
+  return { records: 100_000, recordsPerSec: mbPerSec * 1024, mbPerSec, avgLatencyMs, maxLatencyMs: 50, p50Ms, p95Ms: 15, p99Ms, p999Ms: 40 };
+}
+
+function fetched(fetchMbPerSec: number): ConsumerPerfResult {
+  return { records: 100_000, mb: 97.66, mbPerSec: fetchMbPerSec / 2, recordsPerSec: 0, rebalanceMs: 3_000, fetchMs: 2_000, fetchMbPerSec, fetchRecordsPerSec: fetchMbPerSec * 1024 };
+}
+
+function probe(p50Us: number, p99Us: number): ProbeLatency {
+  return { count: 1_800, errors: 0, p50Us, p90Us: p50Us * 2, p99Us, p999Us: p99Us * 2, maxUs: p99Us * 3, meanUs: p50Us * 1.2 };
+}
+
+const produce: ProduceRun[] = [
+  { path: 'direct', rep: 0, result: perf(40), durationMs: 2_500 },
+  { path: 'turnout', rep: 0, result: perf(38), durationMs: 2_600, turnoutCpuSec: 1.3 },
+  { path: 'turnout', rep: 1, result: perf(30), durationMs: 3_300, turnoutCpuSec: 1.65 },
+  { path: 'direct', rep: 1, result: perf(32), durationMs: 3_100 },
+];
+
+const consume: ConsumeRun[] = [
+  { path: 'direct', rep: 0, result: fetched(100), durationMs: 2_000 },
+  { path: 'turnout', rep: 0, result: fetched(90), durationMs: 2_000, turnoutCpuSec: 1 },
+  { path: 'turnout', rep: 1, result: fetched(95), durationMs: 2_000, turnoutCpuSec: 1 },
+  { path: 'direct', rep: 1, result: fetched(100), durationMs: 2_000 },
+];
+
+const latency: LatencyRun[] = [
+  { path: 'direct', rep: 0, perf: perf(5, 3, 8, 3.5), probe: probe(1_800, 4_000) },
+  { path: 'turnout', rep: 0, perf: perf(5, 3, 9, 3.9), probe: probe(2_100, 4_500) },
+  { path: 'turnout', rep: 1, perf: perf(5, 3, 8, 3.8), probe: probe(2_000, 4_300) },
+  { path: 'direct', rep: 1, perf: perf(5, 3, 8, 3.6), probe: probe(1_750, 3_900) },
+];
+
+describe('median', () => {
+  it('takes the middle value, or the mean of the two middle ones, ignoring NaN', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([Number.NaN, 5])).toBe(5);
+    expect(median([])).toBeNaN();
+  });
+});
+
+describe('summarizeBench', () => {
+  const s = summarizeBench(config, produce, consume, latency);
+
+  it('compares each repetition with its own direct run', () => {
+    expect(s.produce.ratios).toEqual([38 / 40, 30 / 32]);
+    expect(s.produce.ratio).toBeCloseTo((38 / 40 + 30 / 32) / 2, 10);
+    expect(s.consume.ratios).toEqual([0.9, 0.95]);
+    expect(s.produce.direct.mbPerSec).toBe(36);
+    expect(s.produce.turnout.mbPerSec).toBe(34);
+  });
+
+  it('uses fetch throughput for consume, without the group join', () => {
+    expect(s.consume.direct.mbPerSec).toBe(100);
+    expect(s.consume.turnout.mbPerSec).toBe(92.5);
+  });
+
+  it("reports Turnout's CPU as the share of a core while records flow", () => {
+    expect(s.produce.turnout.turnoutCores).toBeCloseTo(0.5, 10);
+    expect(s.produce.direct.turnoutCores).toBeUndefined();
+    expect(s.consume.turnout.turnoutCores).toBeCloseTo(0.5, 10);
+  });
+
+  it('takes added latency as the median of paired differences, in ms', () => {
+    expect(s.latency.addedP99Ms).toBeCloseTo((0.5 + 0.4) / 2, 10);
+    expect(s.latency.addedP50Ms).toBeCloseTo((0.3 + 0.25) / 2, 10);
+    expect(s.latency.perfAddedP99Ms).toBe(0.5);
+    expect(s.latency.perfAddedAvgMs).toBeCloseTo(0.3, 10);
+    expect(s.latency.turnout.probeCount).toBe(3_600);
+  });
+
+  it('judges the goals', () => {
+    expect(s.goals).toEqual({ produceRatio: true, consumeRatio: true, addedP99: true });
+    const slow = summarizeBench(config, produce.map((r) => (r.path === 'turnout' ? { ...r, result: perf(20) } : r)), consume, latency);
+    expect(slow.goals.produceRatio).toBe(false);
+  });
+});
+
+describe('report', () => {
+  const s = summarizeBench(config, produce, consume, latency);
+
+  it('prints the ratios, the added latency and the goals', () => {
+    const text = formatBenchReport(s).join('\n');
+    expect(text).toContain('100,000 records of 1024 B per run, acks=all');
+    expect(text).toMatch(/produce \(perf\) +36\.0 MB\/s +36,864 rec\/s +34\.0 MB\/s +34,816 rec\/s +0\.944/);
+    expect(text).toMatch(/consume \(fetch\) +100\.0 MB\/s/);
+    expect(text).toContain('added p50 +0.275 ms, p99 +0.450 ms');
+    expect(text).toContain('added p99 < 1 ms at moderate load: met (+0.450 ms)');
+  });
+
+  it('ends with one JSON line holding every number', () => {
+    const line = benchJsonLine(s);
+    expect(line).not.toContain('\n');
+    const parsed = JSON.parse(line) as { bench: string; produce: { ratio: number }; latency: { addedP99Ms: number }; goals: object };
+    expect(parsed.bench).toBe('turnout');
+    expect(parsed.produce.ratio).toBe(0.944);
+    expect(parsed.latency.addedP99Ms).toBe(0.45);
+    expect(parsed.goals).toEqual({ produceRatio: true, consumeRatio: true, addedP99: true });
+  });
+});
