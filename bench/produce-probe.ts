@@ -6,7 +6,6 @@
 import { Socket } from 'node:net';
 import kafkajs from 'kafkajs';
 import { crc32c, decodeResponseBody, decodeResponseHeader, encodeRequestBody, encodeRequestHeader, responseHeaderVersion } from '../src/codec/index.js';
-import { splitHostPort } from '../src/policy/config.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -124,7 +123,7 @@ export interface ProbeOptions {
 
 /** Produces to partition 0 of `topic` one record at a time and times each acknowledgement. */
 export async function runProduceProbe(opts: ProbeOptions): Promise<ProbeLatency> {
-  const { host, port } = await leaderAddress(opts.bootstrap, opts.topic).then((a) => (a.host === '' ? splitHostPort(opts.bootstrap) : a));
+  const { host, port } = await leaderAddress(opts.bootstrap, opts.topic);
   const socket = new Socket();
   socket.setNoDelay(true);
   await new Promise<void>((resolve, reject) => {
@@ -181,12 +180,14 @@ export async function runProduceProbe(opts: ProbeOptions): Promise<ProbeLatency>
       const size = Buffer.alloc(4);
       size.writeInt32BE(header.length + body.length);
       const frame = Buffer.concat([size, header, body]);
-      const answered = new Promise<Buffer>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const answered = new Promise<Buffer>((resolve, reject) => {
         pending = resolve;
+        timer = setTimeout(() => reject(new Error(`no produce response within 30 s from ${host}:${port}`)), 30_000);
       });
       const t0 = process.hrtime.bigint();
       socket.write(frame);
-      const response = await answered;
+      const response = await answered.finally(() => clearTimeout(timer));
       const us = Number(process.hrtime.bigint() - t0) / 1_000;
       if (failure !== undefined) throw failure;
       const responseHeader = decodeResponseHeader(response, responseHeaderVersion(PRODUCE, PRODUCE_VERSION));
