@@ -93,6 +93,8 @@ export async function acquireRigCluster(roleOrSpec: string | RigClusterSpec, run
     racks: spec.racks,
     ...(spec.brokerConfig !== undefined ? { brokerConfig: spec.brokerConfig } : {}),
     ...(keep ? {} : { ownerPid: run.ownerPid }),
+    // Test machines are small and often busy: be patient before calling a start failed.
+    readyTimeoutMs: 300_000,
     ...(run.log !== undefined ? { log: run.log } : {}),
     ...rootOpt,
   });

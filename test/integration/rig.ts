@@ -276,7 +276,7 @@ export async function stopRigBroker(cluster: ClusterInfo, brokerId: number, opts
   if (expect.getState().currentTestName !== undefined) {
     onTestFinished(async () => {
       const status = await clusterStatus(cluster.cluster);
-      if (status?.brokers.find((b) => b.id === brokerId)?.running === false) await startBroker(cluster.cluster, brokerId);
+      if (status?.brokers.find((b) => b.id === brokerId)?.running === false) await startBroker(cluster.cluster, brokerId, { readyTimeoutMs: 240_000 });
     });
   }
   await stopBroker(cluster.cluster, brokerId, { kill: opts.kill === true });
@@ -284,7 +284,7 @@ export async function stopRigBroker(cluster: ClusterInfo, brokerId: number, opts
 
 /** Starts a stopped broker of a rig cluster and waits until the cluster lists it again. */
 export async function startRigBroker(cluster: ClusterInfo, brokerId: number): Promise<void> {
-  await startBroker(cluster.cluster, brokerId);
+  await startBroker(cluster.cluster, brokerId, { readyTimeoutMs: 240_000 });
 }
 
 /** A long-running Kafka tool (consumer, verifiable producer, perf test) read line by line. */
