@@ -1,0 +1,99 @@
+// `turnout start --config FILE` as operators run it: a separate process that becomes ready,
+// serves clients, and on SIGTERM drains and exits cleanly.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import kafkajs from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { mainCluster, waitFor } from './rig.js';
+
+const { Kafka, logLevel } = kafkajs;
+const ROOT = resolve(import.meta.dirname, '../..');
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+describe('turnout start', () => {
+  it('becomes ready, serves a client, and exits 0 on SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'turnout-cli-'));
+    const [bootstrapPort, adminPort] = [await freePort(), await freePort()];
+    const configFile = join(dir, 'turnout.yaml');
+    await writeFile(
+      configFile,
+      [
+        'virtualCluster:',
+        '  clusterId: tUrNoUtClIpRoCeSs00000',
+        'listeners:',
+        '  - bindHost: 127.0.0.1',
+        '    advertisedHost: 127.0.0.1',
+        `    bootstrapPort: ${bootstrapPort}`,
+        '    nodePortBase: 0',
+        'backends:',
+        '  - name: main',
+        '    bootstrapServers:',
+        ...mainCluster().bootstrapServers.split(',').map((s) => `      - ${s}`),
+        'admin:',
+        '  host: 127.0.0.1',
+        `  port: ${adminPort}`,
+        '',
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--config', configFile, '--log-level', 'info'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      await waitFor(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => undefined);
+          return res?.status === 200;
+        },
+        { timeoutMs: 60_000, what: 'turnout to be ready' },
+      );
+      const kafka = new Kafka({ clientId: 'it-cli', brokers: [`127.0.0.1:${bootstrapPort}`], logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      await admin.disconnect();
+      expect(cluster.clusterId).toBe('tUrNoUtClIpRoCeSs00000');
+      expect(cluster.brokers).toHaveLength(mainCluster().brokers.length);
+
+      child.kill('SIGTERM');
+      const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running'), 20_000))]);
+      expect(code, output.slice(-2_000)).toBe(0);
+      expect(output).toContain('"msg":"stopped"');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails at start naming the bad field', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'turnout-cli-'));
+    const configFile = join(dir, 'bad.yaml');
+    await writeFile(configFile, 'virtualCluster:\n  clusterId: x\nlisteners:\n  - bootstrapPort: 70000\n    nodePortBase: 0\nbackends: []\n');
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--config', configFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      expect(code).toBe(1);
+      expect(stderr).toContain('listeners[0].bootstrapPort');
+      expect(stderr).toContain('backends');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
