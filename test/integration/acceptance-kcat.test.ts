@@ -1,6 +1,6 @@
 // Acceptance: librdkafka (kcat) through Turnout. Keyed records with headers, plain and
 // compressed, go in and come back intact and in order per partition; the metadata kcat
-// learns names only Turnout's addresses and virtual node ids.
+// learns names only Turnout's addresses, virtual node ids and cluster id.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyHandle } from '../../src/proxy.js';
 import { backendFacts, byPartition, expectNoBackendLeak, readTopic, startTurnout, valuesByKey, virtualNodeIds } from './acceptance-helpers.js';
@@ -28,8 +28,9 @@ interface KcatMetadata {
   }>;
 }
 
+/** `kcat -L -J`, with librdkafka's metadata and broker debug log (which names the cluster id and every broker it learns). */
 async function metadata(bootstrap: string, topic: string): Promise<{ text: string; md: KcatMetadata }> {
-  const result = await kcat(['-b', bootstrap, '-L', '-J', '-t', topic], { timeoutMs: 30_000 });
+  const result = await kcat(['-b', bootstrap, '-L', '-J', '-t', topic, '-d', 'metadata,broker'], { timeoutMs: 30_000 });
   expect(result.code, result.stderr).toBe(0);
   return { text: result.stdout + result.stderr, md: JSON.parse(result.stdout) as KcatMetadata };
 }
@@ -41,11 +42,13 @@ describe('kcat through Turnout', () => {
       const produced = Array.from({ length: 500 }, (_, i) => ({ key: `k${(i * 5) % 9}`, value: `payload ${i} – ✓ ${'z'.repeat(i % 80)}` }));
       const input = produced.map((r) => `${r.key}\t${r.value}\n`).join('');
       const put = await kcat(
-        ['-b', proxy.bootstrapServers(), '-P', '-t', topic, '-K', '\t', '-H', 'origin=kcat', '-H', 'note=ünï', '-z', codec, '-X', 'acks=all', '-X', 'linger.ms=5'],
+        ['-b', proxy.bootstrapServers(), '-P', '-t', topic, '-K', '\t', '-H', 'origin=kcat', '-H', 'note=ünï', '-z', codec, '-X', 'acks=all', '-X', 'linger.ms=5', '-d', 'broker,metadata'],
         { input, timeoutMs: 60_000 },
       );
       expect(put.code, put.stderr).toBe(0);
-      expectNoBackendLeak(put.stderr, 'kcat -P');
+      // The debug log names every broker librdkafka learns of and connects to.
+      expect(put.stderr).toContain('ClusterId: ');
+      expectNoBackendLeak(put.stderr, 'kcat -P and its debug log');
 
       // The cluster holds each key's records, in order, with their headers.
       const stored = await readTopic(mainCluster().bootstrapServers, topic);
@@ -54,9 +57,9 @@ describe('kcat through Turnout', () => {
       expect(stored.every((r) => JSON.stringify(r.headers) === JSON.stringify([['origin', 'kcat'], ['note', 'ünï']]))).toBe(true);
 
       // Read back through Turnout: partition by partition, the same records at the same offsets.
-      const got = await kcat(['-b', proxy.bootstrapServers(), '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-J'], { timeoutMs: 60_000 });
+      const got = await kcat(['-b', proxy.bootstrapServers(), '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-J', '-d', 'broker,metadata'], { timeoutMs: 60_000 });
       expect(got.code, got.stderr).toBe(0);
-      expectNoBackendLeak(got.stdout + got.stderr, 'kcat -C');
+      expectNoBackendLeak(got.stdout + got.stderr, 'kcat -C and its debug log');
       const lines = got.stdout.split('\n').filter((l) => l.trim() !== '');
       const servedBy = new Set<number>();
       const consumed = lines.map((l) => {
@@ -72,14 +75,16 @@ describe('kcat through Turnout', () => {
     });
   }
 
-  it('kcat -L -J shows only Turnout host:ports and virtual node ids, consistent with the real layout', async () => {
+  it("kcat -L -J shows only Turnout host:ports, virtual node ids and Turnout's cluster id, consistent with the real layout", async () => {
     const topic = await createTopic(mainCluster(), { partitions: 6, replicationFactor: 3 });
     const facts = backendFacts();
     const virtualIds = virtualNodeIds(proxy);
     expect([...facts.brokerIds].some((id) => !virtualIds.has(id)), 'real and virtual ids differ, so a pass-through would show').toBe(true);
 
     const { text, md } = await metadata(proxy.bootstrapServers(), topic);
-    expectNoBackendLeak(text, 'kcat -L -J');
+    expectNoBackendLeak(text, 'kcat -L -J and its debug log');
+    const clusterIds = new Set([...text.matchAll(/ClusterId: (\S+?),/g)].map((m) => m[1]));
+    expect([...clusterIds]).toEqual([CLUSTER_ID]);
     const nodes = proxy.ports().nodes;
     const host = proxy.ports().advertisedHost;
     expect(md.brokers.map((b) => [b.id, b.name]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual(
