@@ -181,7 +181,7 @@ class Tap {
 }
 
 /** Asks the bootstrap broker for the cluster's brokers with a Metadata v12 request. */
-async function discoverBrokers(bootstrap: string): Promise<{ host: string; port: number }[]> {
+async function discoverBrokers(bootstrap: string): Promise<{ nodeId: number; host: string; port: number }[]> {
   const [host, port] = bootstrap.split(':');
   const sock = net.connect(Number(port), host);
   const frame = encodeRequestFrame({ apiKey: 3, apiVersion: 12, correlationId: 1, clientId: 'turnout-capture' }, {
@@ -199,7 +199,7 @@ async function discoverBrokers(bootstrap: string): Promise<{ host: string; port:
   sock.destroy();
   const h = decodeResponseHeader(resp, 1);
   const m = decodeResponseBody(3, 12, resp.subarray(h.headerSizeBytes)) as MetadataResponse;
-  return m.brokers.map((b) => ({ host: b.host, port: b.port }));
+  return m.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port }));
 }
 
 function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
@@ -215,7 +215,7 @@ function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: nu
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (code !== 0) console.error(`capture: ${cmd} ${args.slice(0, 4).join(' ')} exited ${code}: ${err.trim().split('\n').slice(-2).join(' | ')}`);
+      if (code !== 0) console.error(`capture: ${[cmd, ...args].slice(0, 9).join(' ')} exited ${code}: ${err.trim().split('\n').slice(-2).join(' | ')}`);
       ok();
     });
     if (opts.input !== undefined) child.stdin.end(opts.input);
@@ -232,7 +232,7 @@ async function kcatScenario(bootstrap: string, topic: string): Promise<void> {
   await run('kcat', ['-b', bootstrap, '-G', `${topic}-kcat-group`, '-e', '-q', '-X', 'auto.offset.reset=earliest', topic], { timeoutMs: 30_000 });
 }
 
-async function javaScenario(bootstrap: string, topic: string): Promise<void> {
+async function javaScenario(bootstrap: string, topic: string, brokerIds: number[]): Promise<void> {
   const tool = (name: string, args: string[], input?: string, timeoutMs = 90_000): Promise<void> =>
     run('npx', ['tsx', 'src/cli.ts', 'kafka', 'tool', name, ...args], { input, timeoutMs });
   const bs = ['--bootstrap-server', bootstrap];
@@ -256,6 +256,22 @@ async function javaScenario(bootstrap: string, topic: string): Promise<void> {
   await tool('kafka-acls', [...bs, '--list']);
   await tool('kafka-client-metrics', [...bs, '--list']);
   await tool('kafka-groups', [...bs, '--list']);
+  await tool('kafka-topics', [...bs, '--alter', '--topic', `${topic}-java`, '--partitions', '4']);
+  await tool('kafka-consumer-groups', [...bs, '--delete-offsets', '--group', `${topic}-classic`, '--topic', `${topic}-java`]);
+  await tool('kafka-consumer-groups', [...bs, '--delete', '--group', `${topic}-classic`]);
+  await tool('kafka-leader-election', [...bs, '--election-type', 'preferred', '--all-topic-partitions']);
+  const reassignFile = join(tmpdir(), `${topic}-reassign.json`);
+  writeFileSync(reassignFile, JSON.stringify({ version: 1, partitions: [{ topic: `${topic}-java`, partition: 0, replicas: [brokerIds[0]] }] }));
+  await tool('kafka-reassign-partitions', [...bs, '--execute', '--reassignment-json-file', reassignFile]);
+  await tool('kafka-transactions', [...bs, 'describe-producers', '--topic', `${topic}-java`, '--partition', '0']);
+  await tool('kafka-transactions', [...bs, 'describe', '--transactional-id', `${topic}-txn`]);
+  await tool('kafka-configs', [...bs, '--alter', '--entity-type', 'clients', '--entity-name', 'capture-client', '--add-config', 'producer_byte_rate=1048576']);
+  await tool('kafka-configs', [...bs, '--describe', '--entity-type', 'clients']);
+  await tool('kafka-configs', [...bs, '--describe', '--entity-type', 'users']);
+  await tool('kafka-acls', [...bs, '--add', '--allow-principal', 'User:alice', '--operation', 'Read', '--topic', `${topic}-java`]);
+  await tool('kafka-acls', [...bs, '--remove', '--force', '--allow-principal', 'User:alice', '--operation', 'Read', '--topic', `${topic}-java`]);
+  await tool('kafka-delegation-tokens', [...bs, '--describe']);
+  await tool('kafka-cluster', ['cluster-id', ...bs]);
   await tool('kafka-topics', [...bs, '--delete', '--topic', `${topic}-java`]);
 }
 
@@ -268,10 +284,15 @@ async function kafkajsScenario(bootstrap: string, topic: string): Promise<void> 
   await admin.createTopics({ topics: [{ topic: t, numPartitions: 2 }], waitForLeaders: true });
   await admin.fetchTopicMetadata({ topics: [t] });
   await admin.describeCluster();
+  await admin.createPartitions({ topicPartitions: [{ topic: t, count: 3 }] });
+  await admin.describeConfigs({ resources: [{ type: 2, name: t }], includeSynonyms: false });
+  await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: t, configEntries: [{ name: 'retention.ms', value: '7200000' }] }] });
+  await admin.describeAcls({ resourceType: 1, resourcePatternType: 1, operation: 1, permissionType: 1 }).catch(() => undefined);
   const producer = kafka.producer({ idempotent: true, transactionalId: `${topic}-txn`, maxInFlightRequests: 1 });
   await producer.connect();
   const txn = await producer.transaction();
   await txn.send({ topic: t, messages: [{ key: 'k', value: 'in a transaction', headers: { h: 'v' } }] });
+  await txn.sendOffsets({ consumerGroupId: `${topic}-kafkajs-group`, topics: [{ topic: t, partitions: [{ partition: 0, offset: '0' }] }] });
   await txn.commit();
   await producer.disconnect();
   const plain = kafka.producer();
@@ -295,6 +316,8 @@ async function kafkajsScenario(bootstrap: string, topic: string): Promise<void> 
     });
   });
   await consumer.disconnect();
+  await admin.fetchTopicOffsetsByTimestamp(t, Date.now() - 60_000);
+  await admin.deleteTopicRecords({ topic: t, partitions: [{ partition: 0, offset: '1' }] }).catch(() => undefined);
   await admin.fetchOffsets({ groupId: `${topic}-kafkajs-group`, topics: [t] });
   await admin.describeGroups([`${topic}-kafkajs-group`]);
   await admin.listGroups();
@@ -311,10 +334,11 @@ async function main(): Promise<void> {
   for (const b of brokers) tapPorts.push(await tap.listen(b.host, b.port));
   const bootstrap = `127.0.0.1:${tapPorts[0]}`;
   const topic = `capture-${Date.now().toString(36)}`;
+  // kafkajs before the Java tools, which then describe its transaction.
   const scenarios: [string, () => Promise<void>][] = [
     ['kcat', () => kcatScenario(bootstrap, topic)],
-    ['java', () => javaScenario(bootstrap, topic)],
     ['kafkajs', () => kafkajsScenario(bootstrap, topic)],
+    ['java', () => javaScenario(bootstrap, topic, brokers.map((b) => b.nodeId))],
   ];
   for (const [name, scenario] of scenarios) {
     if (args.only && !args.only.split(',').includes(name)) continue;
