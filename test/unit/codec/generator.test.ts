@@ -154,3 +154,91 @@ describe.skipIf(!RELEASES.every((r) => existsSync(join(specRoot, r))))('committe
     }
   }, 30_000);
 });
+
+describe('generated code, compiled and run', () => {
+  // A synthetic api whose known tags leave gaps, so unknown tags must interleave with them.
+  const [api] = buildApis([
+    {
+      label: 'r',
+      specs: [
+        spec({
+          type: 'request', name: 'GappyRequest', validVersions: '0-2', flexibleVersions: '1+', fields: [
+            { name: 'Id', type: 'int32', versions: '0+' },
+            { name: 'Note', type: 'string', versions: '1+', nullableVersions: '1+', taggedVersions: '1+', tag: 1 },
+            { name: 'Epochs', type: '[]int64', versions: '2+', taggedVersions: '2+', tag: 3 },
+            { name: 'Items', type: '[]Item', versions: '0+', fields: [
+              { name: 'Key', type: 'string', versions: '0+' },
+              { name: 'Hint', type: 'uuid', versions: '2+', taggedVersions: '2+', tag: 0 },
+            ] },
+          ],
+        }),
+        spec({ type: 'response', name: 'GappyResponse', validVersions: '0-2', flexibleVersions: '1+', fields: [{ name: 'ErrorCode', type: 'int16', versions: '0+' }] }),
+      ],
+    },
+  ]);
+
+  async function load(): Promise<Record<string, (...args: unknown[]) => unknown>> {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'turnout-codegen-'));
+    const codec = join(process.cwd(), 'src/codec');
+    const code = emitApiFile(api).replace(/from '\.\.\/(\w+)\.js'/g, (_m, f: string) => `from '${join(codec, `${f}.ts`)}'`);
+    writeFileSync(join(dir, 'gappy.ts'), code);
+    return (await import(/* @vite-ignore */ join(dir, 'gappy.ts'))) as Record<string, (...args: unknown[]) => unknown>;
+  }
+
+  it('interleaves unknown tagged fields with known ones in tag order and decodes them back', async () => {
+    const mod = await load();
+    const { Reader } = await import('../../../src/codec/reader.js');
+    const { Writer } = await import('../../../src/codec/writer.js');
+    const m = {
+      id: 7,
+      note: 'hello',
+      epochs: [1n, -2n],
+      items: [{ key: 'k', hint: 'zgKTXDnYRUWtmB6RuXHz8Q', unknownTaggedFields: [{ tag: 2, data: Buffer.from([9]) }] }],
+      unknownTaggedFields: [
+        { tag: 0, data: Buffer.from([1]) },
+        { tag: 2, data: Buffer.from([2, 2]) },
+        { tag: 4, data: Buffer.from([4]) },
+      ],
+    };
+    const w = new Writer();
+    mod.encodeGappyRequest(w, 2, m);
+    const bytes = w.finish();
+    // Top-level tagged section: count 5, then tags 0,1,2,3,4 in order.
+    const r = new Reader(bytes);
+    const decoded = mod.decodeGappyRequest(r, 2);
+    expect(decoded).toStrictEqual(m);
+    expect(r.remaining).toBe(0);
+    const again = new Writer();
+    mod.encodeGappyRequest(again, 2, decoded);
+    expect(again.finish().equals(bytes)).toBe(true);
+    // Walk to the top-level tagged section and list its tags.
+    const tags: number[] = [];
+    const tail = new Reader(bytes);
+    tail.readInt32();
+    const n = tail.readCompactArrayLength(1);
+    for (let i = 0; i < n; i++) {
+      tail.readCompactString();
+      const nt = tail.readTaggedFieldCount();
+      for (let j = 0; j < nt; j++) {
+        tail.readUVarint();
+        tail.readRaw(tail.readTaggedFieldSize());
+      }
+    }
+    const count = tail.readTaggedFieldCount();
+    for (let j = 0; j < count; j++) {
+      tags.push(tail.readUVarint());
+      tail.readRaw(tail.readTaggedFieldSize());
+    }
+    expect(tags).toEqual([0, 1, 2, 3, 4]);
+  }, 60_000);
+
+  it('drops nothing silently: a non-ignorable tagged field in a version without it is an EncodeError', async () => {
+    const mod = await load();
+    const { Writer } = await import('../../../src/codec/writer.js');
+    const { EncodeError } = await import('../../../src/codec/errors.js');
+    expect(() => mod.encodeGappyRequest(new Writer(), 1, { id: 1, epochs: [1n], items: [] })).toThrow(EncodeError);
+    expect(() => mod.encodeGappyRequest(new Writer(), 0, { id: 1, note: 'x', items: [] })).toThrow(EncodeError);
+  }, 60_000);
+});
