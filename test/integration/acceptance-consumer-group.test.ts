@@ -5,8 +5,18 @@
 // group protocol (JoinGroup/SyncGroup) and for the consumer protocol (KIP-848 heartbeats).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyHandle } from '../../src/proxy.js';
-import { byPartition, expectNoBackendLeak, readTopic, startTurnout } from './acceptance-helpers.js';
-import { createTopic, kafkaToolOk, kcat, mainCluster, startTool, uniqueGroup, waitFor, type RunningTool } from './rig.js';
+import {
+  byPartition,
+  expectJavaSawOnlyTurnout,
+  expectWatchSawOnlyTurnout,
+  javaClientLogOptions,
+  javaTool,
+  readTopic,
+  startTurnout,
+  watchJavaLog,
+  type JavaLogWatch,
+} from './acceptance-helpers.js';
+import { createTopic, kcat, mainCluster, startTool, uniqueGroup, waitFor, type RunningTool } from './rig.js';
 
 const CLUSTER_ID = 'tUrNoUtAcCePtGrOuP0000';
 const PARTITIONS = 4;
@@ -46,7 +56,11 @@ class GroupMember {
   failedCommits: string[] = [];
   private read = 0;
 
-  constructor(readonly name: string, readonly tool: RunningTool) {}
+  readonly clientLog: JavaLogWatch;
+
+  constructor(readonly name: string, readonly tool: RunningTool) {
+    this.clientLog = watchJavaLog(tool.child.stderr!);
+  }
 
   /** Folds in the events printed since the last call. */
   update(): this {
@@ -85,7 +99,7 @@ async function startMember(name: string, topic: string, group: string, protocol:
   const tool = await startTool('kafka-verifiable-consumer', [
     '--bootstrap-server', proxy.bootstrapServers(), '--topic', topic, '--group-id', group,
     '--group-protocol', protocol, '--reset-policy', 'earliest', '--verbose',
-  ]);
+  ], await javaClientLogOptions());
   return new GroupMember(name, tool);
 }
 
@@ -121,8 +135,8 @@ function parseGroupDescribe(out: string, group: string, topic: string): GroupRow
     .sort((a, b) => a.partition - b.partition);
 }
 
-async function describeGroup(bootstrap: string, group: string): Promise<string> {
-  return kafkaToolOk('kafka-consumer-groups', ['--bootstrap-server', bootstrap, '--describe', '--group', group]);
+async function describeGroup(bootstrap: string, group: string): Promise<{ stdout: string; stderr: string }> {
+  return javaTool('kafka-consumer-groups', ['--bootstrap-server', bootstrap, '--describe', '--group', group]);
 }
 
 describe.each(['classic', 'consumer'])('a consumer group (%s protocol) through Turnout', (protocol) => {
@@ -179,22 +193,24 @@ describe.each(['classic', 'consumer'])('a consumer group (%s protocol) through T
     // every partition committed to its end.
     const viaTurnout = await waitFor(
       async () => {
-        const out = await describeGroup(proxy.bootstrapServers(), group);
-        const rows = parseGroupDescribe(out, group, topic);
+        const result = await describeGroup(proxy.bootstrapServers(), group);
+        const rows = parseGroupDescribe(result.stdout, group, topic);
         const ok = rows.length === PARTITIONS && rows.every((r) => r.currentOffset === endOffsets.get(r.partition) && r.logEndOffset === r.currentOffset);
-        return ok ? { out, rows } : undefined;
+        return ok ? { result, rows } : undefined;
       },
       { timeoutMs: 60_000, what: 'kafka-consumer-groups through Turnout to show the commits' },
     );
-    expectNoBackendLeak(viaTurnout.out, 'kafka-consumer-groups --describe');
+    expectJavaSawOnlyTurnout(viaTurnout.result, CLUSTER_ID, 'kafka-consumer-groups --describe');
     expect(new Set(viaTurnout.rows.map((r) => r.consumerId)).size).toBe(2);
     expect(viaTurnout.rows.every((r) => r.consumerId !== '-')).toBe(true);
 
     // And directly on the cluster: the commit landed where Kafka keeps it.
-    const direct = parseGroupDescribe(await describeGroup(mainCluster().bootstrapServers, group), group, topic);
+    const direct = parseGroupDescribe((await describeGroup(mainCluster().bootstrapServers, group)).stdout, group, topic);
     expect(direct.map((r) => [r.partition, r.currentOffset])).toEqual(all.map((p) => [p, endOffsets.get(p)]));
 
     await second.tool.stop();
     await first.tool.stop();
+    expectWatchSawOnlyTurnout(first.clientLog, CLUSTER_ID, 'the first consumer');
+    expectWatchSawOnlyTurnout(second.clientLog, CLUSTER_ID, 'the second consumer');
   });
 });

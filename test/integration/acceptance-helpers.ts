@@ -2,6 +2,9 @@
 // with its log lines captured, reading a topic back directly from the cluster (the ground
 // truth a test compares against), and the check that no text a client printed names a real
 // broker or the real cluster.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -9,7 +12,7 @@ import { expect } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
 import type { TurnoutConfigInput } from '../../src/policy/config.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy.js';
-import { kcat, mainCluster, type ClusterInfo } from './rig.js';
+import { kafkaTool, kcat, mainCluster, ToolFailedError, type ClusterInfo, type KafkaToolResult } from './rig.js';
 
 /** One JSON log line Turnout wrote. */
 export interface LogLine {
@@ -97,6 +100,93 @@ export function backendLeaks(text: string, facts: BackendFacts = backendFacts())
 /** Asserts `text` (a tool's output) names no real broker address and not the real cluster id. */
 export function expectNoBackendLeak(text: string, what: string, facts: BackendFacts = backendFacts()): void {
   expect(backendLeaks(text, facts), `${what} names the real cluster`).toEqual([]);
+}
+
+// Java clients log every node they connect to (NetworkClient, debug) and the cluster id they
+// learn (Metadata, info; the Admin client's metadata manager, debug): with these loggers on,
+// a Java tool's stderr shows everything the client was told about the cluster.
+const JAVA_CLIENT_LOG_CONFIG = [
+  'status = error',
+  'appender.err.type = Console',
+  'appender.err.name = err',
+  'appender.err.target = SYSTEM_ERR',
+  'appender.err.layout.type = PatternLayout',
+  'appender.err.layout.pattern = [%d] %p %m (%c)%n',
+  'rootLogger.level = warn',
+  'rootLogger.appenderRef.err.ref = err',
+  'logger.metadata.name = org.apache.kafka.clients.Metadata',
+  'logger.metadata.level = info',
+  'logger.network.name = org.apache.kafka.clients.NetworkClient',
+  'logger.network.level = debug',
+  'logger.admin.name = org.apache.kafka.clients.admin.internals.AdminMetadataManager',
+  'logger.admin.level = debug',
+  '',
+].join('\n');
+
+let javaLogConfigFile: Promise<string> | undefined;
+
+/** JVM options that make a Kafka Java tool log the client's view of the cluster to stderr. */
+export async function javaClientLogOptions(): Promise<{ jvmOptions: string[] }> {
+  javaLogConfigFile ??= (async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'turnout-acceptance-')), 'client-log4j2.properties');
+    await writeFile(file, JAVA_CLIENT_LOG_CONFIG);
+    return file;
+  })();
+  // Later -D options override the tool defaults' logging config.
+  return { jvmOptions: [`-Dlog4j2.configurationFile=${await javaLogConfigFile}`] };
+}
+
+/** Runs a Kafka Java tool with its client's view logged to stderr; throws unless it exits 0. */
+export async function javaTool(tool: string, args: readonly string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<KafkaToolResult> {
+  const result = await kafkaTool(tool, args, { ...opts, ...(await javaClientLogOptions()) });
+  if (result.code !== 0) throw new ToolFailedError(tool, args, result);
+  return result;
+}
+
+/**
+ * Asserts that a Java tool run with `javaClientLogOptions` connected only to Turnout: it logged
+ * connections, none to a real address, and every cluster id it learned is Turnout's.
+ */
+export function expectJavaSawOnlyTurnout(result: { stdout: string; stderr: string }, clusterId: string, what: string): void {
+  const text = result.stdout + result.stderr;
+  expectNoBackendLeak(text, what);
+  expect(text, `${what} logged its connections`).toMatch(/Initiating connection to node /);
+  // The Admin client's bootstrap placeholder cluster has id null.
+  const ids = new Set([...text.matchAll(/Cluster ID: (\S+)|Cluster\(id = ([^,]+),/g)].map((m) => m[1] ?? m[2]).filter((id) => id !== 'null'));
+  expect([...ids], `cluster ids ${what} learned`).toEqual([clusterId]);
+}
+
+/** What a long-running Java tool's client log (see javaClientLogOptions) showed, scanned as it streams. */
+export interface JavaLogWatch {
+  leaks: Set<string>;
+  clusterIds: Set<string>;
+  connections: number;
+}
+
+/** Scans a tool's stderr line by line, however long it runs, for what its client was told. */
+export function watchJavaLog(stderr: NodeJS.ReadableStream, facts: BackendFacts = backendFacts()): JavaLogWatch {
+  const watch: JavaLogWatch = { leaks: new Set(), clusterIds: new Set(), connections: 0 };
+  let carry = '';
+  stderr.on('data', (chunk: Buffer) => {
+    const lines = (carry + chunk.toString('utf8')).split('\n');
+    carry = lines.pop() ?? '';
+    for (const line of lines) {
+      for (const leak of backendLeaks(line, facts)) watch.leaks.add(leak);
+      if (line.includes('Initiating connection to node ')) watch.connections++;
+      for (const m of line.matchAll(/Cluster ID: (\S+)|Cluster\(id = ([^,]+),/g)) {
+        const id = m[1] ?? m[2];
+        if (id !== 'null') watch.clusterIds.add(id);
+      }
+    }
+  });
+  return watch;
+}
+
+/** Asserts that a watched Java tool connected only to Turnout and learned only Turnout's cluster id. */
+export function expectWatchSawOnlyTurnout(watch: JavaLogWatch, clusterId: string, what: string): void {
+  expect([...watch.leaks], `${what} names the real cluster`).toEqual([]);
+  expect(watch.connections, `${what} logged its connections`).toBeGreaterThan(0);
+  expect([...watch.clusterIds], `cluster ids ${what} learned`).toEqual([clusterId]);
 }
 
 /** Virtual node ids Turnout presents (the ids a client may see as broker ids). */

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ProxyHandle } from '../../src/proxy.js';
-import { byPartition, readTopic, startTurnout } from './acceptance-helpers.js';
+import { byPartition, expectWatchSawOnlyTurnout, javaClientLogOptions, readTopic, startTurnout, watchJavaLog } from './acceptance-helpers.js';
 import { createTopic, describeTopic, mainCluster, startRigBroker, startTool, stopRigBroker, waitFor } from './rig.js';
 
 const CLUSTER_ID = 'tUrNoUtAcCePtIdEmPoTnT';
@@ -72,7 +72,9 @@ describe('broker restart under an idempotent producer through Turnout', () => {
     const producer = await startTool('kafka-verifiable-producer', [
       '--bootstrap-server', proxy.bootstrapServers(), '--topic', topic, '--acks', '-1',
       '--throughput', '300', '--max-messages', '-1', '--repeating-keys', String(KEYS), '--producer.config', config,
-    ]);
+    ], await javaClientLogOptions());
+    // Everything the producer is told while the cluster changes under it must be Turnout's.
+    const clientLog = watchJavaLog(producer.child.stderr!);
     let read = 0;
     const successes: ProducerEvent[] = [];
     const errors: ProducerEvent[] = [];
@@ -112,6 +114,7 @@ describe('broker restart under an idempotent producer through Turnout', () => {
     acked();
 
     expect(errors.map((e) => e.exception ?? e.message)).toEqual([]);
+    expectWatchSawOnlyTurnout(clientLog, CLUSTER_ID, 'the producer through the restart');
     expect(toolData, 'the tool reported its totals').toBeDefined();
     const total = successes.length;
     expect(toolData?.sent).toBe(total);
