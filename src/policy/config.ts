@@ -1,18 +1,19 @@
 // Turnout's configuration: the YAML schema, its defaults, and loading with errors that name
-// the offending field. Every field is documented in config/turnout.example.yaml.
+// the offending field. Every field is documented in config/turnout.example.yaml. Backends,
+// domains and their cross-checks live in policy-schema.ts, shared with the policy store.
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { ConfigError, formatPath } from './config-error.js';
+import { checkPolicy, envVarNameSchema, policyFields } from './policy-schema.js';
+
+export { ConfigError, type ConfigIssue } from './config-error.js';
+export type { BackendConfig, DomainConfig, PolicyDocument } from './policy-schema.js';
 
 const MiB = 1024 * 1024;
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1);
-
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port')
-  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
 
 const listenerSchema = z
   .object({
@@ -21,13 +22,6 @@ const listenerSchema = z
     advertisedHost: host.default('localhost'),
     bootstrapPort: port,
     nodePortBase: port,
-  })
-  .strict();
-
-const backendSchema = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"'),
-    bootstrapServers: z.array(hostPort).min(1, 'needs at least one host:port'),
   })
   .strict();
 
@@ -41,80 +35,97 @@ const limitsSchema = z
   })
   .strict();
 
-const configSchema = z
+const redisStoreSchema = z
   .object({
-    virtualCluster: z
-      .object({
-        clusterId: z.string().min(1).max(128),
-      })
-      .strict(),
-    listeners: z
-      .array(listenerSchema)
-      .min(1, 'needs at least one listener')
-      .refine((ls) => new Set(ls.map((l) => l.name)).size === ls.length, 'listener names must be unique'),
-    backends: z
-      .array(backendSchema)
-      .length(1, 'exactly one backend is supported for now'),
-    admin: z
-      .object({
-        host: host.default('127.0.0.1'),
-        port: port.default(9190),
-      })
-      .strict()
-      .default({ host: '127.0.0.1', port: 9190 }),
-    limits: limitsSchema.default(limitsSchema.parse({})),
-    topology: z
-      .object({
-        refreshIntervalMs: z.number().int().min(100).default(30_000),
-      })
-      .strict()
-      .default({ refreshIntervalMs: 30_000 }),
-    logging: z
-      .object({
-        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-      })
-      .strict()
-      .default({ level: 'info' }),
+    url: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
+    passwordEnv: envVarNameSchema.optional(),
+    keyPrefix: z.string().min(1).optional(),
+    pollIntervalMs: z.number().int().min(100).max(3_600_000).default(1_000),
+    connectTimeoutMs: z.number().int().min(100).max(600_000).default(5_000),
   })
   .strict();
+
+const storeSchema = z
+  .object({
+    type: z.enum(['file', 'redis']).default('file'),
+    watchFile: z.boolean().default(true),
+    reloadDebounceMs: z.number().int().min(0).max(60_000).default(200),
+    redis: redisStoreSchema.optional(),
+  })
+  .strict()
+  .superRefine((store, ctx) => {
+    if (store.type === 'redis' && store.redis === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['redis'], message: 'required when store.type is redis' });
+    }
+  });
+
+function configSchemaFor(severalBackends: boolean) {
+  return z
+    .object({
+      virtualCluster: z
+        .object({
+          clusterId: z.string().min(1).max(128),
+        })
+        .strict(),
+      listeners: z
+        .array(listenerSchema)
+        .min(1, 'needs at least one listener')
+        .refine((ls) => new Set(ls.map((l) => l.name)).size === ls.length, 'listener names must be unique'),
+      backends: severalBackends ? policyFields.backends : policyFields.backends.length(1, 'exactly one backend is supported for now'),
+      domains: policyFields.domains,
+      defaultDomain: policyFields.defaultDomain,
+      store: storeSchema.default(storeSchema.parse({})),
+      admin: z
+        .object({
+          host: host.default('127.0.0.1'),
+          port: port.default(9190),
+        })
+        .strict()
+        .default({ host: '127.0.0.1', port: 9190 }),
+      limits: limitsSchema.default(limitsSchema.parse({})),
+      topology: z
+        .object({
+          refreshIntervalMs: z.number().int().min(100).default(30_000),
+        })
+        .strict()
+        .default({ refreshIntervalMs: 30_000 }),
+      logging: z
+        .object({
+          level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        })
+        .strict()
+        .default({ level: 'info' }),
+    })
+    .strict()
+    .superRefine((config, ctx) => {
+      checkPolicy(config, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+    });
+}
+
+const configSchema = configSchemaFor(true);
+const singleBackendConfigSchema = configSchemaFor(false);
 
 export type TurnoutConfig = z.output<typeof configSchema>;
 /** What a caller may pass to `parseConfig`: defaults filled in for missing fields. */
 export type TurnoutConfigInput = z.input<typeof configSchema>;
 export type ListenerConfig = TurnoutConfig['listeners'][number];
-export type BackendConfig = TurnoutConfig['backends'][number];
 export type LimitsConfig = TurnoutConfig['limits'];
+export type StoreConfig = TurnoutConfig['store'];
+export type RedisStoreConfig = NonNullable<StoreConfig['redis']>;
 
-/** One problem in a configuration: where (`listeners[0].bootstrapPort`) and what. */
-export interface ConfigIssue {
-  path: string;
-  reason: string;
-}
-
-export class ConfigError extends Error {
-  readonly source: string;
-  readonly issues: ConfigIssue[];
-
-  constructor(source: string, issues: ConfigIssue[]) {
-    super(`invalid configuration in ${source}: ${issues.map((i) => `${i.path || '(root)'}: ${i.reason}`).join('; ')}`);
-    this.name = 'ConfigError';
-    this.source = source;
-    this.issues = issues;
-  }
-}
-
-function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out;
+export interface ParseConfigOptions {
+  /**
+   * Accept several backends. The policy layer (domains, policy store, admin API) handles
+   * any number; the proxy still forwards to one backend until routing over several lands, so
+   * `startProxy` parses with the default and refuses a second backend. (default: false)
+   */
+  severalBackends?: boolean;
 }
 
 /** Validates an already-parsed object (from YAML or built in code) and fills in defaults. */
-export function parseConfig(input: unknown, source = 'config'): TurnoutConfig {
-  const result = configSchema.safeParse(input);
+export function parseConfig(input: unknown, source = 'config', opts: ParseConfigOptions = {}): TurnoutConfig {
+  const schema = opts.severalBackends === true ? configSchema : singleBackendConfigSchema;
+  const result = schema.safeParse(input);
   if (!result.success) {
     throw new ConfigError(
       source,
@@ -125,7 +136,7 @@ export function parseConfig(input: unknown, source = 'config'): TurnoutConfig {
 }
 
 /** Parses YAML text and validates it. */
-export function parseConfigYaml(text: string, source = 'config'): TurnoutConfig {
+export function parseConfigYaml(text: string, source = 'config', opts: ParseConfigOptions = {}): TurnoutConfig {
   let doc: unknown;
   try {
     doc = parseYaml(text, { prettyErrors: true });
@@ -133,11 +144,11 @@ export function parseConfigYaml(text: string, source = 'config'): TurnoutConfig 
     const reason = err instanceof YAMLParseError ? err.message : String(err);
     throw new ConfigError(source, [{ path: '', reason: `not valid YAML: ${reason}` }]);
   }
-  return parseConfig(doc ?? {}, source);
+  return parseConfig(doc ?? {}, source, opts);
 }
 
 /** Reads and validates a YAML configuration file. */
-export async function loadConfigFile(file: string): Promise<TurnoutConfig> {
+export async function loadConfigFile(file: string, opts: ParseConfigOptions = {}): Promise<TurnoutConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -145,7 +156,7 @@ export async function loadConfigFile(file: string): Promise<TurnoutConfig> {
     const reason = err instanceof Error ? err.message : String(err);
     throw new ConfigError(file, [{ path: '', reason: `cannot read file: ${reason}` }]);
   }
-  return parseConfigYaml(text, file);
+  return parseConfigYaml(text, file, opts);
 }
 
 /** Splits `host:port` (IPv6 in brackets) into its parts. */
