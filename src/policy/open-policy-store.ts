@@ -1,0 +1,49 @@
+// Opens the policy store a configuration asks for (`store.type`). The start command calls
+// this once, then `reloadOnSignal(store, log)` for SIGHUP.
+//
+//   const config = await loadConfigFile(file, { severalBackends: true });
+//   const store = await openPolicyStore({ file, config, log });
+//   store.current().resolve('topic', 'orders.created');
+import type { Logger } from '../observability/logger.js';
+import { ConfigError } from './config-error.js';
+import type { TurnoutConfig } from './config.js';
+import { FilePolicyStore } from './file-policy-store.js';
+import { policyDocumentOf } from './policy-snapshot.js';
+import type { PolicyStore } from './policy-store.js';
+import { defaultRedisKeyPrefix, RedisPolicyStore } from './redis-policy-store.js';
+
+export interface OpenPolicyStoreOptions {
+  /** The configuration file: watched by the file store, named in messages by both. */
+  file: string;
+  /** Its validated content. */
+  config: TurnoutConfig;
+  log: Logger;
+  /** Environment to read `store.redis.passwordEnv` from. (default: process.env) */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function openPolicyStore(opts: OpenPolicyStoreOptions): Promise<PolicyStore> {
+  const { config } = opts;
+  const redis = config.store.redis;
+  if (config.store.type === 'file' || redis === undefined) {
+    return FilePolicyStore.open({ file: opts.file, config, log: opts.log });
+  }
+  let password: string | undefined;
+  if (redis.passwordEnv !== undefined) {
+    password = (opts.env ?? process.env)[redis.passwordEnv];
+    if (password === undefined) {
+      throw new ConfigError(opts.file, [
+        { path: 'store.redis.passwordEnv', reason: `environment variable ${redis.passwordEnv} is not set` },
+      ]);
+    }
+  }
+  return RedisPolicyStore.open({
+    url: redis.url,
+    password,
+    keyPrefix: redis.keyPrefix ?? defaultRedisKeyPrefix(config.virtualCluster.clusterId),
+    seed: policyDocumentOf(config),
+    log: opts.log,
+    pollIntervalMs: redis.pollIntervalMs,
+    connectTimeoutMs: redis.connectTimeoutMs,
+  });
+}
