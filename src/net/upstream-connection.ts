@@ -15,6 +15,9 @@ import {
   writeRequestCorrelationId,
 } from './correlation.js';
 
+/** How long a closed connection may take to flush requests already written to it. */
+const CLOSE_FLUSH_TIMEOUT_MS = 5_000;
+
 export type UpstreamErrorKind =
   | 'connect_failed'
   | 'connect_timeout'
@@ -163,7 +166,11 @@ export class UpstreamConnection {
     if (!this.closed) this.socket.resume();
   }
 
-  /** Closes the connection; pending exchanges fail with kind `closed`. */
+  /**
+   * Closes the connection; pending exchanges fail with kind `closed`. Requests already written
+   * still reach the broker (the socket is flushed, then ended, even mid-connect), as they
+   * would from a client closing its own connection: produce acks=0 has nothing else to wait for.
+   */
   close(reason = 'closed by owner'): void {
     this.fail(new UpstreamError('closed', this.backend, this.brokerId, reason));
   }
@@ -280,7 +287,12 @@ export class UpstreamConnection {
       clearTimeout(this.requestTimer);
       this.requestTimer = null;
     }
-    this.socket.destroy();
+    if (err.kind === 'closed') {
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), CLOSE_FLUSH_TIMEOUT_MS).unref();
+    } else {
+      this.socket.destroy();
+    }
     const failed = this.pending.slice(this.pendingHead);
     this.pending = [];
     this.pendingHead = 0;
