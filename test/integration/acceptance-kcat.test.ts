@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyHandle } from '../../src/proxy.js';
 import { backendFacts, byPartition, expectNoBackendLeak, readTopic, startTurnout, valuesByKey, virtualNodeIds } from './acceptance-helpers.js';
-import { createTopic, kcat, mainCluster } from './rig.js';
+import { createTopic, kcat, mainCluster, waitFor } from './rig.js';
 
 const CLUSTER_ID = 'tUrNoUtAcCePtKcAt00000';
 let proxy: ProxyHandle;
@@ -74,6 +74,31 @@ describe('kcat through Turnout', () => {
       expect([...servedBy].every((id) => virtualIds.has(id)), `fetches served by ${[...servedBy]}`).toBe(true);
     });
   }
+
+  it('acks=0 records kcat sends just before it exits all reach the cluster, as they do without Turnout', async () => {
+    // kcat sends its last produce requests and closes at once; a broker still takes requests
+    // that arrived before the close, so Turnout must pass them on, not drop them with the client.
+    const values = Array.from({ length: 2_000 }, (_, i) => `fire-and-forget ${i}`);
+    const input = values.map((v) => `${v}\n`).join('');
+    const storedVia = async (bootstrap: string): Promise<string[]> => {
+      const topic = await createTopic(mainCluster(), { partitions: 3, replicationFactor: 3 });
+      const put = await kcat(['-b', bootstrap, '-P', '-t', topic, '-X', 'acks=0'], { input, timeoutMs: 60_000 });
+      expect(put.code, put.stderr).toBe(0);
+      // acks=0 gives no acknowledgement to wait for: wait for the records to be there.
+      let stored: string[] = [];
+      await waitFor(async () => (stored = (await readTopic(mainCluster().bootstrapServers, topic)).map((r) => r.value ?? '')).length >= values.length, {
+        timeoutMs: 15_000,
+        what: `acks=0 records sent through ${bootstrap}`,
+      }).catch(() => undefined);
+      return stored.sort();
+    };
+    const expected = [...values].sort();
+    // The control: straight to the cluster, every record arrives.
+    expect(await storedVia(mainCluster().bootstrapServers)).toEqual(expected);
+    const viaTurnout = await storedVia(proxy.bootstrapServers());
+    expect(viaTurnout.length, 'acks=0 records stored when sent through Turnout').toBe(values.length);
+    expect(viaTurnout).toEqual(expected);
+  });
 
   it("kcat -L -J shows only Turnout host:ports, virtual node ids and Turnout's cluster id, consistent with the real layout", async () => {
     const topic = await createTopic(mainCluster(), { partitions: 6, replicationFactor: 3 });
