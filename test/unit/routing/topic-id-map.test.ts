@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { Reader, Writer, ZERO_UUID } from '../../../src/codec/index.js';
+import { ONE_UUID, TopicIdMap, isReservedTopicId, randomTopicId } from '../../../src/routing/topic-id-map.js';
+
+const REAL_A = 'rAAAAAAAAAAAAAAAAAAAAA';
+const REAL_A2 = 'rAAAAAAAAAAAAAAAAAAAAg';
+const REAL_B = 'rBBBBBBBBBBBBBBBBBBBBA';
+const REAL_B2 = 'rBBBBBBBBBBBBBBBBBBBBg';
+
+/** A generator that yields the given ids, then fails the test. */
+function idsFrom(...ids: string[]): () => string {
+  let i = 0;
+  return () => {
+    if (i >= ids.length) throw new Error('test generator exhausted');
+    return ids[i++];
+  };
+}
+
+describe('random topic ids', () => {
+  it('are 22-character display-form uuids that survive a wire round trip', () => {
+    for (let i = 0; i < 200; i++) {
+      const id = randomTopicId();
+      expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      const w = new Writer(32);
+      w.writeUuid(id);
+      expect(new Reader(w.finish()).readUuid()).toBe(id);
+    }
+  });
+
+  it('treats the zero and one uuids and a leading dash as reserved, as Kafka does', () => {
+    expect(isReservedTopicId(ZERO_UUID)).toBe(true);
+    expect(isReservedTopicId(ONE_UUID)).toBe(true);
+    expect(isReservedTopicId('-AAAAAAAAAAAAAAAAAAAAA')).toBe(true);
+    expect(isReservedTopicId('AAAAAAAAAAAAAAAAAAAAAg')).toBe(false);
+  });
+});
+
+describe('TopicIdMap', () => {
+  it('assigns a virtual id on first sight and maps it both ways', () => {
+    const map = new TopicIdMap();
+    const obs = map.observeServing('a', 'orders', REAL_A);
+    expect(obs.change).toBe('assigned');
+    expect(obs.virtualId).not.toBe(REAL_A);
+    expect(isReservedTopicId(obs.virtualId)).toBe(false);
+    expect(map.virtualIdOf('orders')).toBe(obs.virtualId);
+    expect(map.nameOf(obs.virtualId)).toBe('orders');
+    expect(map.realIdOf(obs.virtualId, 'a')).toBe(REAL_A);
+    expect(map.virtualIdOfReal('a', REAL_A)).toBe(obs.virtualId);
+    expect(map.servingBackendOf('orders')).toBe('a');
+    expect(map.observeServing('a', 'orders', REAL_A)).toEqual({ virtualId: obs.virtualId, change: 'unchanged' });
+  });
+
+  it('never hands out a reserved id, a malformed one or one already issued', () => {
+    const map = new TopicIdMap({
+      generateId: idsFrom(ZERO_UUID, ONE_UUID, '-xAAAAAAAAAAAAAAAAAAAA', 'short', 'v1AAAAAAAAAAAAAAAAAAAA', 'v1AAAAAAAAAAAAAAAAAAAA', 'v2AAAAAAAAAAAAAAAAAAAA'),
+    });
+    expect(map.observeServing('a', 't1', REAL_A).virtualId).toBe('v1AAAAAAAAAAAAAAAAAAAA');
+    expect(map.observeServing('a', 't2', REAL_A2).virtualId).toBe('v2AAAAAAAAAAAAAAAAAAAA');
+  });
+
+  it('never reuses the id of a recreated or forgotten topic', () => {
+    const map = new TopicIdMap({
+      generateId: idsFrom('v1AAAAAAAAAAAAAAAAAAAA', 'v1AAAAAAAAAAAAAAAAAAAA', 'v2AAAAAAAAAAAAAAAAAAAA', 'v2AAAAAAAAAAAAAAAAAAAA', 'v3AAAAAAAAAAAAAAAAAAAA'),
+    });
+    map.observeServing('a', 'orders', REAL_A);
+    expect(map.observeServing('a', 'orders', REAL_A2).virtualId).toBe('v2AAAAAAAAAAAAAAAAAAAA');
+    map.forget('orders');
+    expect(map.observeServing('a', 'orders', REAL_A).virtualId).toBe('v3AAAAAAAAAAAAAAAAAAAA');
+  });
+
+  it('gives a topic recreated on its serving backend a new id and retires the old one', () => {
+    const map = new TopicIdMap();
+    const first = map.observeServing('a', 'orders', REAL_A).virtualId;
+    const again = map.observeServing('a', 'orders', REAL_A2);
+    expect(again.change).toBe('recreated');
+    expect(again.virtualId).not.toBe(first);
+    expect(map.nameOf(first)).toBeUndefined();
+    expect(map.realIdOf(first, 'a')).toBeUndefined();
+    expect(map.virtualIdOfReal('a', REAL_A)).toBeUndefined();
+    expect(map.virtualIdOfReal('a', REAL_A2)).toBe(again.virtualId);
+    expect(map.nameOf(again.virtualId)).toBe('orders');
+  });
+
+  it('keeps the virtual id when the topic moves to another backend', () => {
+    const map = new TopicIdMap();
+    const v = map.observeServing('a', 'orders', REAL_A).virtualId;
+    expect(map.observeServing('b', 'orders', REAL_B)).toEqual({ virtualId: v, change: 'bound' });
+    expect(map.servingBackendOf('orders')).toBe('b');
+    expect(map.realIdOf(v, 'a')).toBe(REAL_A);
+    expect(map.realIdOf(v, 'b')).toBe(REAL_B);
+    expect(map.virtualIdOfReal('a', REAL_A)).toBe(v);
+    expect(map.virtualIdOfReal('b', REAL_B)).toBe(v);
+    // and back again (a rollback): still the same topic
+    expect(map.observeServing('a', 'orders', REAL_A)).toEqual({ virtualId: v, change: 'bound' });
+  });
+
+  it('binds a migration target without changing the id, even when the target recreates the topic', () => {
+    const map = new TopicIdMap();
+    const v = map.observeServing('a', 'orders', REAL_A).virtualId;
+    expect(map.observeOther('b', 'orders', REAL_B)).toEqual({ virtualId: v, change: 'bound' });
+    expect(map.observeOther('b', 'orders', REAL_B)).toEqual({ virtualId: v, change: 'unchanged' });
+    expect(map.observeOther('b', 'orders', REAL_B2)).toEqual({ virtualId: v, change: 'bound' });
+    expect(map.virtualIdOfReal('b', REAL_B)).toBeUndefined();
+    expect(map.realIdOf(v, 'b')).toBe(REAL_B2);
+    expect(map.servingBackendOf('orders')).toBe('a');
+    // the cutover: the prepared target starts serving with the id it had; clients see no change
+    expect(map.observeServing('b', 'orders', REAL_B2)).toEqual({ virtualId: v, change: 'bound' });
+  });
+
+  it('assigns an id to a topic first seen on a non-serving backend', () => {
+    const map = new TopicIdMap();
+    const obs = map.observeOther('b', 'orders', REAL_B);
+    expect(obs.change).toBe('assigned');
+    expect(map.servingBackendOf('orders')).toBeUndefined();
+    expect(map.observeServing('a', 'orders', REAL_A)).toEqual({ virtualId: obs.virtualId, change: 'bound' });
+  });
+
+  it('lets a real id name one topic per backend', () => {
+    const map = new TopicIdMap();
+    const v1 = map.observeServing('a', 'one', REAL_A).virtualId;
+    const v2 = map.observeServing('a', 'two', REAL_A).virtualId;
+    expect(map.virtualIdOfReal('a', REAL_A)).toBe(v2);
+    expect(map.realIdOf(v1, 'a')).toBeUndefined();
+  });
+
+  it('refuses the zero uuid as a real id', () => {
+    const map = new TopicIdMap();
+    expect(() => map.observeServing('a', 'orders', ZERO_UUID)).toThrow(RangeError);
+    expect(() => map.observeOther('a', 'orders', ZERO_UUID)).toThrow(RangeError);
+  });
+
+  it('shares its entries with another instance, which then answers the same ids', () => {
+    const one = new TopicIdMap();
+    const v = one.observeServing('a', 'orders', REAL_A).virtualId;
+    one.observeOther('b', 'orders', REAL_B);
+    const two = new TopicIdMap();
+    two.observeServing('a', 'orders', REAL_A); // its own id, replaced by the adopted one
+    for (const e of one.entries()) two.adopt(e);
+    expect(two.virtualIdOf('orders')).toBe(v);
+    expect(two.virtualIdOfReal('b', REAL_B)).toBe(v);
+    expect(two.servingBackendOf('orders')).toBe('a');
+    expect(two.size).toBe(1);
+    expect(() => two.adopt({ name: 'other', virtualId: v, servingBackend: 'a', realIds: {} })).toThrow(RangeError);
+    expect(() => two.adopt({ name: 'other', virtualId: ZERO_UUID, servingBackend: 'a', realIds: {} })).toThrow(RangeError);
+  });
+});
