@@ -44,9 +44,16 @@ export interface BenchConfig {
   cluster: string;
   turnout: 'child process';
   cores: number;
+  /** 1-minute load average when the bench started and when it ended (other work on the machine). */
+  loadAverage: { start: number; end: number };
 }
 
 export const GOALS = { throughputRatio: 0.9, addedP99Ms: 1 } as const;
+
+/** Probe round trips a run needs for its p99 to mean something. */
+export const MIN_PROBE_SAMPLES = 300;
+/** The capped perf test must reach this share of its cap for the load to be the one asked. */
+const MIN_RATE_SHARE = 0.9;
 
 export interface PathNumbers {
   mbPerSec: number;
@@ -81,7 +88,10 @@ export interface BenchSummary {
   produce: ThroughputComparison;
   consume: ThroughputComparison;
   latency: LatencyComparison;
-  goals: { produceRatio: boolean; consumeRatio: boolean; addedP99: boolean };
+  /** null: inconclusive (see notes). */
+  goals: { produceRatio: boolean; consumeRatio: boolean; addedP99: boolean | null };
+  /** Why a result should be read with care. */
+  notes: string[];
 }
 
 export function median(values: readonly number[]): number {
@@ -161,19 +171,34 @@ export function summarizeBench(config: BenchConfig, produce: readonly ProduceRun
       perfAddedP99Ms: median(latencyPairs.map((p) => p.turnout.perf.p99Ms - p.direct.perf.p99Ms)),
       perfAddedAvgMs: median(latencyPairs.map((p) => p.turnout.perf.avgLatencyMs - p.direct.perf.avgLatencyMs)),
     },
-    goals: { produceRatio: false, consumeRatio: false, addedP99: false },
+    goals: { produceRatio: false, consumeRatio: false, addedP99: null },
+    notes: [],
   };
+  const fewSamples = latency.filter((r) => r.probe.count < MIN_PROBE_SAMPLES);
+  const slowLoad = latency.filter((r) => r.perf.recordsPerSec < MIN_RATE_SHARE * config.latencyRate);
+  if (fewSamples.length > 0) {
+    summary.notes.push(`latency probe: ${fewSamples.map((r) => `${r.path} #${r.rep + 1} ${r.probe.count}`).join(', ')} round trips, fewer than ${MIN_PROBE_SAMPLES}: its p99 is not meaningful`);
+  }
+  if (slowLoad.length > 0) {
+    summary.notes.push(
+      `the capped perf test did not reach ${config.latencyRate} rec/s (${slowLoad.map((r) => `${r.path} #${r.rep + 1} ${Math.round(r.perf.recordsPerSec)}`).join(', ')}): ` +
+        'the machine was saturated, so latencies measure queueing rather than Turnout',
+    );
+  }
+  if (config.loadAverage.start > config.cores || config.loadAverage.end > config.cores) {
+    summary.notes.push(`load average ${config.loadAverage.start.toFixed(1)} at the start, ${config.loadAverage.end.toFixed(1)} at the end, on ${config.cores} cores: other work competed for the CPU`);
+  }
   summary.goals = {
     produceRatio: summary.produce.ratio >= GOALS.throughputRatio,
     consumeRatio: summary.consume.ratio >= GOALS.throughputRatio,
-    addedP99: summary.latency.addedP99Ms < GOALS.addedP99Ms,
+    addedP99: fewSamples.length > 0 || slowLoad.length > 0 || !Number.isFinite(summary.latency.addedP99Ms) ? null : summary.latency.addedP99Ms < GOALS.addedP99Ms,
   };
   return summary;
 }
 
 const f = (n: number | undefined, digits = 1): string => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
 const k = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
-const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+const verdict = (ok: boolean | null): string => (ok === null ? 'inconclusive' : ok ? 'met' : 'NOT met');
 const signed = (n: number, digits: number): string => (Number.isFinite(n) ? `${n >= 0 ? '+' : ''}${n.toFixed(digits)}` : '-');
 
 /** The report for people, as lines. */
@@ -199,7 +224,11 @@ export function formatBenchReport(s: BenchSummary): string[] {
   out.push(`  perf test  p50/p99/avg  direct ${f(l.direct.perfP50Ms, 0)}/${f(l.direct.perfP99Ms, 0)}/${f(l.direct.perfAvgMs, 2)} ms   Turnout ${f(l.turnout.perfP50Ms, 0)}/${f(l.turnout.perfP99Ms, 0)}/${f(l.turnout.perfAvgMs, 2)} ms   added p99 ${signed(l.perfAddedP99Ms, 1)} ms, avg ${signed(l.perfAddedAvgMs, 2)} ms (whole-ms percentiles)`);
   out.push(`  probe      p50/p99/p99.9 direct ${f(l.direct.probeP50Us / 1000, 3)}/${f(l.direct.probeP99Us / 1000, 3)}/${f(l.direct.probeP999Us / 1000, 3)} ms   Turnout ${f(l.turnout.probeP50Us / 1000, 3)}/${f(l.turnout.probeP99Us / 1000, 3)}/${f(l.turnout.probeP999Us / 1000, 3)} ms   added p50 ${signed(l.addedP50Ms, 3)} ms, p99 ${signed(l.addedP99Ms, 3)} ms`);
   out.push('');
-  out.push(`  goals: produce ratio >= ${GOALS.throughputRatio}: ${verdict(s.goals.produceRatio)} (${f(s.produce.ratio, 3)}); consume ratio >= ${GOALS.throughputRatio}: ${verdict(s.goals.consumeRatio)} (${f(s.consume.ratio, 3)}); added p99 < ${GOALS.addedP99Ms} ms at moderate load: ${verdict(s.goals.addedP99)} (${signed(l.addedP99Ms, 3)} ms)`);
+  for (const note of s.notes) out.push(`  note: ${note}`);
+  out.push('  goals:');
+  out.push(`    produce throughput Turnout/direct >= ${GOALS.throughputRatio}: ${verdict(s.goals.produceRatio)} (${f(s.produce.ratio, 3)})`);
+  out.push(`    consume throughput Turnout/direct >= ${GOALS.throughputRatio}: ${verdict(s.goals.consumeRatio)} (${f(s.consume.ratio, 3)})`);
+  out.push(`    added p99 latency < ${GOALS.addedP99Ms} ms at moderate load: ${verdict(s.goals.addedP99)} (${signed(l.addedP99Ms, 3)} ms)`);
   return out;
 }
 

@@ -6,7 +6,7 @@
 //
 // Turnout runs as a child process (`turnout start`), as deployed: it then shares no event
 // loop, heap or GC with this driver (which runs the probe), and its CPU time is its own.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import kafkajs from 'kafkajs';
 import { DEFAULT_KAFKA_VERSION, runKafkaTool, startCluster, stopCluster, type KafkaToolResult } from '../src/devkit/index.js';
@@ -109,6 +109,7 @@ async function main(opts: BenchOptions): Promise<void> {
   const latencyRecords = latencyRate * (opts.latencySeconds ?? (quick ? 4 : 10));
   const ownCluster = opts.bootstrap === undefined;
   const runId = Date.now().toString(36);
+  const loadAtStart = loadavg()[0] as number;
   let turnout: TurnoutChild | undefined;
   let clusterUp = false;
   let bootstrap = opts.bootstrap ?? '';
@@ -249,6 +250,7 @@ async function main(opts: BenchOptions): Promise<void> {
       cluster: ownCluster ? BENCH_CLUSTER : bootstrap,
       turnout: 'child process',
       cores: availableParallelism(),
+      loadAverage: { start: loadAtStart, end: loadavg()[0] as number },
     };
     const summary = summarizeBench(config, produce, consume, latency);
     process.stdout.write(`${formatBenchReport(summary).join('\n')}\n`);

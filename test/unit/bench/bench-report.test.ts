@@ -17,6 +17,7 @@ const config: BenchConfig = {
   cluster: 'bench',
   turnout: 'child process',
   cores: 2,
+  loadAverage: { start: 0.4, end: 0.6 },
 };
 
 function perf(mbPerSec: number, p50Ms = 5, p99Ms = 20, avgLatencyMs = 6): ProducerPerfResult {
@@ -91,6 +92,21 @@ describe('summarizeBench', () => {
     expect(s.latency.turnout.probeCount).toBe(3_600);
   });
 
+  it('calls the latency goal inconclusive when the probe has too few samples or the load was not reached', () => {
+    const few = summarizeBench(config, produce, consume, latency.map((r) => ({ ...r, probe: { ...r.probe, count: 40 } })));
+    expect(few.goals.addedP99).toBeNull();
+    expect(few.notes[0]).toMatch(/direct #1 40, turnout #1 40.*round trips, fewer than 300/);
+    const saturated = summarizeBench(config, produce, consume, latency.map((r) => (r.path === 'turnout' ? { ...r, perf: { ...r.perf, recordsPerSec: 1_359 } } : r)));
+    expect(saturated.goals.addedP99).toBeNull();
+    expect(saturated.notes[0]).toMatch(/did not reach 5000 rec\/s \(turnout #1 1359, turnout #2 1359\)/);
+    expect(formatBenchReport(saturated).join('\n')).toContain('added p99 latency < 1 ms at moderate load: inconclusive');
+  });
+
+  it('notes a busy machine', () => {
+    const busy = summarizeBench({ ...config, loadAverage: { start: 9.5, end: 12 } }, produce, consume, latency);
+    expect(busy.notes).toEqual(['load average 9.5 at the start, 12.0 at the end, on 2 cores: other work competed for the CPU']);
+  });
+
   it('judges the goals', () => {
     expect(s.goals).toEqual({ produceRatio: true, consumeRatio: true, addedP99: true });
     const slow = summarizeBench(config, produce.map((r) => (r.path === 'turnout' ? { ...r, result: perf(20) } : r)), consume, latency);
@@ -107,7 +123,8 @@ describe('report', () => {
     expect(text).toMatch(/produce \(perf\) +36\.0 MB\/s +36,864 rec\/s +34\.0 MB\/s +34,816 rec\/s +0\.944/);
     expect(text).toMatch(/consume \(fetch\) +100\.0 MB\/s/);
     expect(text).toContain('added p50 +0.275 ms, p99 +0.450 ms');
-    expect(text).toContain('added p99 < 1 ms at moderate load: met (+0.450 ms)');
+    expect(text).toContain('added p99 latency < 1 ms at moderate load: met (+0.450 ms)');
+    expect(text).not.toContain('note:');
   });
 
   it('ends with one JSON line holding every number', () => {
@@ -118,5 +135,6 @@ describe('report', () => {
     expect(parsed.produce.ratio).toBe(0.944);
     expect(parsed.latency.addedP99Ms).toBe(0.45);
     expect(parsed.goals).toEqual({ produceRatio: true, consumeRatio: true, addedP99: true });
+    expect(JSON.parse(benchJsonLine(summarizeBench(config, produce, consume, [])))).toMatchObject({ latency: { addedP99Ms: null }, goals: { addedP99: null } });
   });
 });
