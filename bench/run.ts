@@ -76,6 +76,16 @@ async function producePerf(topic: string, records: number, recordSize: number, t
   return parseProducerPerf(result.stdout);
 }
 
+async function brokerCount(bootstrap: string): Promise<number> {
+  const admin = new Kafka({ clientId: 'turnout-bench', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    return (await admin.describeCluster()).brokers.length;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 async function createTopics(bootstrap: string, topics: Array<{ topic: string; numPartitions: number; replicationFactor: number }>): Promise<void> {
   const admin = new Kafka({ clientId: 'turnout-bench', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
@@ -145,8 +155,7 @@ async function main(opts: BenchOptions): Promise<void> {
       bootstrap = info.bootstrapServers;
       kafkaVersion = info.version;
     }
-    const brokers = bootstrap.split(',').length;
-    const replicationFactor = opts.replicationFactor ?? Math.min(3, ownCluster ? 3 : brokers);
+    const replicationFactor = opts.replicationFactor ?? Math.min(3, await brokerCount(bootstrap));
     await createTopics(bootstrap, [
       { topic: topics.warm, numPartitions: opts.partitions, replicationFactor },
       { topic: topics.tput, numPartitions: opts.partitions, replicationFactor },
