@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerStartCommand } from './commands/start-command.js';
 import { registerKafkaCommand } from './commands/kafka-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
+import { registerDomainsCommand } from './commands/domains-command.js';
 
 const program = new Command();
 program
@@ -14,6 +15,7 @@ program
 registerStartCommand(program);
 registerKafkaCommand(program);
 registerDemoCommand(program);
+registerDomainsCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);

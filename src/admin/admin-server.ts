@@ -1,16 +1,22 @@
-// The admin HTTP endpoint: Prometheus metrics, liveness and readiness.
+// The admin HTTP endpoint: Prometheus metrics, liveness, readiness and service domains.
 //   GET /metrics  Prometheus text format
 //   GET /healthz  200 while the process is alive
-//   GET /readyz   200 once the backend topology is known and every listener is bound, else 503
+//   GET /readyz   200 once the backend topology is known, every listener is bound and the
+//                 policy store (when given) is ready, else 503
+//   /v1/domains   the domain API (domain-routes.ts), when a policy store is given
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
+import type { PolicyStore, PolicyStoreHealth } from '../policy/policy-store.js';
+import { DomainRoutes, type DomainInsights } from './domain-routes.js';
 
 export interface ReadinessReport {
   ready: boolean;
   /** What is missing, for humans reading the 503 body. */
   reasons: string[];
+  /** The policy store's health, when the server has a store. */
+  policyStore?: PolicyStoreHealth;
 }
 
 export interface AdminServerOptions {
@@ -19,14 +25,23 @@ export interface AdminServerOptions {
   registry: Registry;
   readiness: () => ReadinessReport;
   log: Logger;
+  /** Serves /v1/domains and adds the store's health to /readyz. */
+  policyStore?: PolicyStore;
+  /** What routing knows of domains at run time (topics, groups, traffic) for /v1/domains/NAME. */
+  domainInsights?: DomainInsights;
 }
 
 export class AdminServer {
   private readonly opts: AdminServerOptions;
   private readonly server: http.Server;
+  private readonly domains: DomainRoutes | null;
 
   constructor(opts: AdminServerOptions) {
     this.opts = opts;
+    this.domains =
+      opts.policyStore === undefined
+        ? null
+        : new DomainRoutes({ store: opts.policyStore, insights: opts.domainInsights, log: opts.log });
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         opts.log.error({ err, path: req.url }, 'admin request failed');
@@ -55,8 +70,20 @@ export class AdminServer {
     });
   }
 
+  /** The caller's readiness and, when there is a store, the store's. */
+  readiness(): ReadinessReport {
+    const report = this.opts.readiness();
+    const store = this.opts.policyStore;
+    if (store === undefined) return report;
+    const health = store.health();
+    const reasons = [...report.reasons];
+    if (!health.ready) reasons.push(`policy store (${health.kind}) not ready: ${health.lastError ?? 'unknown reason'}`);
+    return { ready: report.ready && health.ready, reasons, policyStore: health };
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    if (this.domains !== null && (await this.domains.handle(req, res, path))) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });
       res.end('method not allowed\n');
@@ -74,7 +101,7 @@ export class AdminServer {
         res.end('ok\n');
         return;
       case '/readyz': {
-        const report = this.opts.readiness();
+        const report = this.readiness();
         res.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' });
         res.end(`${JSON.stringify(report)}\n`);
         return;

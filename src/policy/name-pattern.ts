@@ -24,6 +24,8 @@ export interface NamePattern {
   readonly text: string;
   /** As written in the configuration, for messages: `"orders.*"` or `{prefix: "orders."}`. */
   readonly written: string;
+  /** As it came in the configuration, for the admin API. */
+  readonly input: PatternInput;
 }
 
 /** Longest pattern text accepted; Kafka's topic names stop at 249 characters. */
@@ -44,16 +46,16 @@ export function parsePattern(input: PatternInput): NamePattern {
   if (typeof input === 'string') {
     const written = JSON.stringify(input);
     const firstWildcard = input.search(/[*?]/);
-    if (firstWildcard < 0) return { kind: 'literal', text: input, written };
+    if (firstWildcard < 0) return { kind: 'literal', text: input, written, input };
     const glob = collapseStars(input);
     if (glob.indexOf('*') === glob.length - 1 && !glob.includes('?')) {
-      return { kind: 'prefix', text: glob.slice(0, -1), written };
+      return { kind: 'prefix', text: glob.slice(0, -1), written, input };
     }
-    return { kind: 'glob', text: glob, written };
+    return { kind: 'glob', text: glob, written, input };
   }
-  if ('literal' in input) return { kind: 'literal', text: input.literal, written: `{literal: ${JSON.stringify(input.literal)}}` };
-  if ('prefix' in input) return { kind: 'prefix', text: input.prefix, written: `{prefix: ${JSON.stringify(input.prefix)}}` };
-  return { kind: 'glob', text: collapseStars(input.glob), written: `{glob: ${JSON.stringify(input.glob)}}` };
+  if ('literal' in input) return { kind: 'literal', text: input.literal, written: `{literal: ${JSON.stringify(input.literal)}}`, input };
+  if ('prefix' in input) return { kind: 'prefix', text: input.prefix, written: `{prefix: ${JSON.stringify(input.prefix)}}`, input };
+  return { kind: 'glob', text: collapseStars(input.glob), written: `{glob: ${JSON.stringify(input.glob)}}`, input };
 }
 
 /** Why a pattern cannot be used for names of this kind, or null when it can. */

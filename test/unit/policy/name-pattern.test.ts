@@ -26,7 +26,12 @@ function overlap(a: PatternInput, b: PatternInput): string | null {
 
 describe('pattern parsing', () => {
   it('reads a name without wildcards as a literal', () => {
-    expect(parsePattern('orders.created')).toEqual({ kind: 'literal', text: 'orders.created', written: '"orders.created"' });
+    expect(parsePattern('orders.created')).toEqual({
+      kind: 'literal',
+      text: 'orders.created',
+      written: '"orders.created"',
+      input: 'orders.created',
+    });
   });
 
   it('reads one trailing star as a prefix', () => {
@@ -42,7 +47,12 @@ describe('pattern parsing', () => {
   });
 
   it('takes explicit forms as written, wildcards included', () => {
-    expect(parsePattern({ literal: 'a*b' })).toEqual({ kind: 'literal', text: 'a*b', written: '{literal: "a*b"}' });
+    expect(parsePattern({ literal: 'a*b' })).toEqual({
+      kind: 'literal',
+      text: 'a*b',
+      written: '{literal: "a*b"}',
+      input: { literal: 'a*b' },
+    });
     expect(parsePattern({ prefix: 'pay?' })).toMatchObject({ kind: 'prefix', text: 'pay?' });
     expect(parsePattern({ glob: 'x' })).toMatchObject({ kind: 'glob', text: 'x' });
   });
