@@ -1,7 +1,8 @@
 // What the acceptance tests share: a Turnout started in-process in front of the shared cluster
 // with its log lines captured, reading a topic back directly from the cluster (the ground
-// truth a test compares against), and the check that no text a client printed names a real
-// broker or the real cluster.
+// truth a test compares against), the check that no text a client printed names a real
+// broker or the real cluster, Java tools run with their client's view of the cluster logged,
+// and settled memory readings of the process Turnout runs in.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
