@@ -1,0 +1,94 @@
+// Producer ids in the messages that carry them besides record batches, translated between
+// the client's virtual producers and one backend's real ones with a ProducerIdMap. Batches
+// are rewritten by `ProducerIdMap.prepareBatches` / `rewriteBatchesToReal`.
+//
+// Real producer ids Turnout mapped nothing to (producers that write to the backend directly)
+// are shown as they are: there is no virtual producer they could be confused with, as virtual
+// ids lie above 2^40.
+import {
+  createInitProducerIdResponse,
+  type DescribeProducersResponse,
+  type DescribeTransactionsResponse,
+  type InitProducerIdRequest,
+  type InitProducerIdResponse,
+  type ListTransactionsRequest,
+  type ListTransactionsResponse,
+} from '../codec/index.js';
+import { INVALID_PRODUCER_EPOCH, PRODUCER_FENCED } from './error-codes.js';
+import { ProducerMappingError, type ProducerIdMap } from './producer-id-map.js';
+
+/** InitProducerId carries the producer's current id and epoch from v3 (KIP-360). */
+const INIT_FIRST_EXISTING_PRODUCER_VERSION = 3;
+/** PRODUCER_FENCED is answered from InitProducerId v4 (KIP-588); older versions get INVALID_PRODUCER_EPOCH. */
+const INIT_FIRST_PRODUCER_FENCED_VERSION = 4;
+
+/** Turnout's own answer to an InitProducerId without transactional id. */
+export function answerIdempotentInitProducerId(producerIds: ProducerIdMap): InitProducerIdResponse {
+  const res = createInitProducerIdResponse();
+  const virtual = producerIds.newIdempotent();
+  res.producerId = virtual.producerId;
+  res.producerEpoch = virtual.producerEpoch;
+  return res;
+}
+
+/**
+ * A transactional InitProducerId to `backend`'s real producer, in place. Returns 0, or the
+ * error code to answer it with (a stale producer of the transactional id is fenced).
+ */
+export function initProducerIdRequestToReal(req: InitProducerIdRequest, version: number, backend: string, producerIds: ProducerIdMap): number {
+  if (version < INIT_FIRST_EXISTING_PRODUCER_VERSION || req.transactionalId === null) return 0;
+  try {
+    const real = producerIds.initRequestToReal(req.transactionalId, backend, req.producerId, req.producerEpoch);
+    req.producerId = real.producerId;
+    req.producerEpoch = real.producerEpoch;
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ProducerMappingError)) throw err;
+    return err.errorCode === PRODUCER_FENCED && version < INIT_FIRST_PRODUCER_FENCED_VERSION ? INVALID_PRODUCER_EPOCH : err.errorCode;
+  }
+}
+
+/** The coordinator's answer to a transactional InitProducerId, to the virtual producer, in place. */
+export function initProducerIdResponseToVirtual(res: InitProducerIdResponse, transactionalId: string, backend: string, producerIds: ProducerIdMap): void {
+  if (res.errorCode !== 0) return;
+  const virtual = producerIds.bindTransactional(transactionalId, backend, { producerId: res.producerId, producerEpoch: res.producerEpoch });
+  res.producerId = virtual.producerId;
+  res.producerEpoch = virtual.producerEpoch;
+}
+
+/** A DescribeProducers answer from `backend`: every active producer Turnout maps, to virtual, in place. */
+export function describeProducersResponseToVirtual(res: DescribeProducersResponse, backend: string, producerIds: ProducerIdMap): void {
+  for (const t of res.topics) {
+    for (const p of t.partitions) {
+      for (const s of p.activeProducers) {
+        const virtual = producerIds.toVirtual(backend, s.producerId, s.producerEpoch);
+        if (virtual === undefined) continue;
+        s.producerId = virtual.producerId;
+        s.producerEpoch = virtual.producerEpoch;
+      }
+    }
+  }
+}
+
+/** A DescribeTransactions answer from `backend`'s coordinator, to virtual producers, in place. */
+export function describeTransactionsResponseToVirtual(res: DescribeTransactionsResponse, backend: string, producerIds: ProducerIdMap): void {
+  for (const s of res.transactionStates) {
+    const virtual = producerIds.toVirtual(backend, s.producerId, s.producerEpoch);
+    if (virtual === undefined) continue;
+    s.producerId = virtual.producerId;
+    s.producerEpoch = virtual.producerEpoch;
+  }
+}
+
+/** ListTransactions' producer id filter to `backend`'s real ids, in place (unknown ids kept). */
+export function listTransactionsRequestToReal(req: ListTransactionsRequest, backend: string, producerIds: ProducerIdMap): void {
+  req.producerIdFilters = req.producerIdFilters.map((id) => producerIds.realIdIfBound(id, backend) ?? id);
+}
+
+/** A ListTransactions answer from `backend`'s coordinator, to virtual producer ids, in place. */
+export function listTransactionsResponseToVirtual(res: ListTransactionsResponse, backend: string, producerIds: ProducerIdMap): void {
+  for (const s of res.transactionStates) {
+    const virtual = producerIds.toVirtual(backend, s.producerId, -1);
+    if (virtual !== undefined) s.producerId = virtual.producerId;
+  }
+}
