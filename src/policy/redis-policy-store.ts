@@ -400,8 +400,11 @@ export class RedisPolicyStore implements PolicyStore {
     } catch (err) {
       const reason = err instanceof ConfigError ? err.message : `unreadable policy in redis key ${this.keys.policy}: ${messageOf(err)}`;
       this.lastOpOk = false;
+      // The poll re-reads it every interval; say so once per distinct problem.
+      if (this.lastError !== reason) {
+        this.log.error({ reason, version: this.snapshot.version }, 'policy in Redis is invalid; keeping the last known policy');
+      }
       this.lastError = reason;
-      this.log.error({ reason, version: this.snapshot.version }, 'policy in Redis is invalid; keeping the last known policy');
       return;
     }
     if (!this.readFromRedis && JSON.stringify(doc) !== this.seedText) {
