@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine, as root, without a tty.
 # Idempotent and quick when everything is already there:
-#   - Debian packages: kcat (librdkafka client for tests), iproute2, a JRE (17+) and Maven;
+#   - Debian packages: kcat (librdkafka client for tests), iproute2, redis-server, a JRE (17+)
+#     and Maven;
 #     `apt-get update` runs only when an install fails on stale or missing package lists.
 #   - Apache Kafka 4.1.1 and 3.9.1 jars from Maven Central into the devkit cache
 #     ($TURNOUT_CACHE_DIR, default ~/.cache/turnout/kafka/<version>/libs).
@@ -25,6 +26,8 @@ java_major() {
 missing=()
 installed kcat || missing+=(kcat)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+# The policy store's integration tests run their own redis-server on a loopback port.
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 jm="$(java_major)"
 if [[ -z "$jm" || "$jm" -lt 17 ]]; then missing+=(default-jre-headless); fi
