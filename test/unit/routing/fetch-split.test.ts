@@ -248,6 +248,16 @@ describe('fetch split', () => {
     expect(wire.responses[0].partitions[0].currentLeader).toEqual({ leaderId: 3, leaderEpoch: 9 });
   });
 
+  it('sends nothing when every partition is answered locally, and answers them all', () => {
+    const version = 13;
+    const req = clientRequest(version, [['orders', [0, 1]]]);
+    const split = splitFetchRequest(req, version, () => ({ errorCode: FENCED_LEADER_EPOCH }));
+    expect(split.parts).toEqual([]);
+    const merged = mergeFetchResponses(split, []);
+    expect(merged.responses[0].partitions.map((p) => [p.partitionIndex, p.errorCode])).toEqual([[0, FENCED_LEADER_EPOCH], [1, FENCED_LEADER_EPOCH]]);
+    expectExactlyRequested(version, req, merged);
+  });
+
   it('refuses a merge with a wrong number of outcomes', () => {
     const split = splitFetchRequest(clientRequest(12, [['orders', [0]]]), 12, () => 'a/1');
     expect(() => mergeFetchResponses(split, [])).toThrow(RangeError);
