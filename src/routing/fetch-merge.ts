@@ -45,7 +45,7 @@ export function mergeFetchResponses(split: FetchSplit, outcomes: readonly FetchO
   if (split.sessionErrorCode !== 0) return merged;
 
   const byId = split.version >= FIRST_TOPIC_ID_VERSION;
-  const indexes: Array<PartitionIndex | null> = outcomes.map(() => null);
+  const indexes: Array<PartitionIndex | null> = new Array<PartitionIndex | null>(outcomes.length).fill(null);
   const endpoints = new Map<number, NodeEndpoint>();
   let anyEndpoints = false;
   for (const o of outcomes) {

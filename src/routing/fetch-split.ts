@@ -30,7 +30,7 @@
 // refuses a response above its receive.message.max.bytes).
 import type { FetchPartition, FetchRequest, FetchTopic } from '../codec/generated/fetch.js';
 import { FETCH_SESSION_ID_NOT_FOUND } from './error-codes.js';
-import { PartBuilder, placePartitions, type PartitionRoute, type SplitPlacement } from './split-route.js';
+import { PartTracker, type PartitionRoute, type RouteError, type SplitPlacement } from './split-route.js';
 
 /** Session epochs of KIP-227. */
 export const INITIAL_SESSION_EPOCH = 0;
@@ -69,46 +69,29 @@ export function splitFetchRequest(req: FetchRequest, version: number, route: Fet
   if (!isFullFetch(req, version)) {
     return { version, request: req, parts: [], placement: [], localCount: 0, sessionErrorCode: FETCH_SESSION_ID_NOT_FOUND };
   }
-  const builder = new PartBuilder<FetchRequest, FetchTopic>(
-    () => {
-      const part: FetchRequest = {
-        replicaId: req.replicaId,
-        maxWaitMs: req.maxWaitMs,
-        minBytes: req.minBytes,
-        maxBytes: req.maxBytes,
-        isolationLevel: req.isolationLevel,
-        sessionId: 0,
-        sessionEpoch: FINAL_SESSION_EPOCH,
-        topics: [],
-        forgottenTopicsData: [],
-        rackId: req.rackId,
-      };
-      // clusterId is left out: the client knows Turnout's, which no backend would accept.
-      if (req.replicaState !== undefined) part.replicaState = req.replicaState;
-      if (req.unknownTaggedFields !== undefined) part.unknownTaggedFields = req.unknownTaggedFields;
-      return part;
-    },
-    (ti) => {
-      const t = req.topics[ti];
-      const topic: FetchTopic = { topic: t.topic, topicId: t.topicId, partitions: [] };
-      if (t.unknownTaggedFields !== undefined) topic.unknownTaggedFields = t.unknownTaggedFields;
-      return topic;
-    },
-    (part, topic) => {
-      part.topics.push(topic);
-    },
-  );
-  const { placement, localCount } = placePartitions(
-    req.topics,
-    (t) => t.partitions,
-    route,
-    (destination, ti, _t, p) => {
-      const { part, topic } = builder.topicFor(destination, ti);
-      topic.partitions.push(p);
-      return part;
-    },
-  );
-  const parts = builder.parts;
+  const parts: FetchPart[] = [];
+  const tracker = new PartTracker();
+  const placement: SplitPlacement = [];
+  let localCount = 0;
+  for (let ti = 0; ti < req.topics.length; ti++) {
+    const t = req.topics[ti];
+    const row: Array<number | RouteError> = [];
+    for (const p of t.partitions) {
+      const r = route(t, p);
+      if (typeof r !== 'string') {
+        row.push(r);
+        localCount++;
+        continue;
+      }
+      const part = tracker.partOf(r);
+      if (part === parts.length) parts.push({ destination: r, request: sessionlessPart(req) });
+      const topics = parts[part].request.topics;
+      if (tracker.startsTopic(part, ti)) topics.push(partTopic(t));
+      topics[topics.length - 1].partitions.push(p);
+      row.push(part);
+    }
+    placement.push(row);
+  }
   if (version >= FIRST_MAX_BYTES_VERSION && parts.length > 1) {
     const share = Math.max(1, Math.floor(req.maxBytes / parts.length));
     for (const part of parts) part.request.maxBytes = share;
@@ -117,4 +100,29 @@ export function splitFetchRequest(req: FetchRequest, version: number, route: Fet
     for (const part of parts) part.request.maxWaitMs = 0;
   }
   return { version, request: req, parts, placement, localCount, sessionErrorCode: 0 };
+}
+
+function sessionlessPart(req: FetchRequest): FetchRequest {
+  const part: FetchRequest = {
+    replicaId: req.replicaId,
+    maxWaitMs: req.maxWaitMs,
+    minBytes: req.minBytes,
+    maxBytes: req.maxBytes,
+    isolationLevel: req.isolationLevel,
+    sessionId: 0,
+    sessionEpoch: FINAL_SESSION_EPOCH,
+    topics: [],
+    forgottenTopicsData: [],
+    rackId: req.rackId,
+  };
+  // clusterId is left out: the client knows Turnout's, which no backend would accept.
+  if (req.replicaState !== undefined) part.replicaState = req.replicaState;
+  if (req.unknownTaggedFields !== undefined) part.unknownTaggedFields = req.unknownTaggedFields;
+  return part;
+}
+
+function partTopic(t: FetchTopic): FetchTopic {
+  const topic: FetchTopic = { topic: t.topic, topicId: t.topicId, partitions: [] };
+  if (t.unknownTaggedFields !== undefined) topic.unknownTaggedFields = t.unknownTaggedFields;
+  return topic;
 }

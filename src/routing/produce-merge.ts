@@ -31,7 +31,7 @@ type PartitionIndex = Map<string, Map<number, { partition: PartitionProduceRespo
 export function mergeProduceResponses(split: ProduceSplit, outcomes: readonly ProduceOutcome[]): ProduceResponse {
   if (outcomes.length !== split.parts.length) throw new RangeError(`${outcomes.length} outcomes for ${split.parts.length} parts`);
   const byId = split.version >= FIRST_TOPIC_ID_VERSION;
-  const indexes: Array<PartitionIndex | null> = outcomes.map(() => null);
+  const indexes: Array<PartitionIndex | null> = new Array<PartitionIndex | null>(outcomes.length).fill(null);
   const merged: ProduceResponse = { responses: [], throttleTimeMs: 0 };
   const endpoints = new Map<number, NodeEndpoint>();
   let anyEndpoints = false;

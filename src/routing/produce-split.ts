@@ -7,7 +7,7 @@
 //
 // acks=0 has no response: send every part and answer nothing (`expectsResponse` is false).
 import type { PartitionProduceData, ProduceRequest, TopicProduceData } from '../codec/generated/produce.js';
-import { PartBuilder, placePartitions, type PartitionRoute, type SplitPlacement } from './split-route.js';
+import { PartTracker, type PartitionRoute, type RouteError, type SplitPlacement } from './split-route.js';
 
 export interface ProducePart {
   destination: string;
@@ -31,31 +31,40 @@ export interface ProduceSplit {
 export type ProduceRouter = (topic: TopicProduceData, partition: PartitionProduceData) => PartitionRoute;
 
 export function splitProduceRequest(req: ProduceRequest, version: number, route: ProduceRouter): ProduceSplit {
-  const builder = new PartBuilder<ProduceRequest, TopicProduceData>(
-    () => {
-      const part: ProduceRequest = { transactionalId: req.transactionalId, acks: req.acks, timeoutMs: req.timeoutMs, topicData: [] };
-      if (req.unknownTaggedFields !== undefined) part.unknownTaggedFields = req.unknownTaggedFields;
-      return part;
-    },
-    (ti) => {
-      const t = req.topicData[ti];
-      const topic: TopicProduceData = { name: t.name, topicId: t.topicId, partitionData: [] };
-      if (t.unknownTaggedFields !== undefined) topic.unknownTaggedFields = t.unknownTaggedFields;
-      return topic;
-    },
-    (part, topic) => {
-      part.topicData.push(topic);
-    },
-  );
-  const { placement, localCount } = placePartitions(
-    req.topicData,
-    (t) => t.partitionData,
-    route,
-    (destination, ti, _t, p) => {
-      const { part, topic } = builder.topicFor(destination, ti);
-      topic.partitionData.push(p);
-      return part;
-    },
-  );
-  return { version, request: req, parts: builder.parts, placement, localCount, expectsResponse: req.acks !== 0 };
+  const parts: ProducePart[] = [];
+  const tracker = new PartTracker();
+  const placement: SplitPlacement = [];
+  let localCount = 0;
+  for (let ti = 0; ti < req.topicData.length; ti++) {
+    const t = req.topicData[ti];
+    const row: Array<number | RouteError> = [];
+    for (const p of t.partitionData) {
+      const r = route(t, p);
+      if (typeof r !== 'string') {
+        row.push(r);
+        localCount++;
+        continue;
+      }
+      const part = tracker.partOf(r);
+      if (part === parts.length) parts.push({ destination: r, request: partRequest(req) });
+      const topics = parts[part].request.topicData;
+      if (tracker.startsTopic(part, ti)) topics.push(partTopic(t));
+      topics[topics.length - 1].partitionData.push(p);
+      row.push(part);
+    }
+    placement.push(row);
+  }
+  return { version, request: req, parts, placement, localCount, expectsResponse: req.acks !== 0 };
+}
+
+function partRequest(req: ProduceRequest): ProduceRequest {
+  const part: ProduceRequest = { transactionalId: req.transactionalId, acks: req.acks, timeoutMs: req.timeoutMs, topicData: [] };
+  if (req.unknownTaggedFields !== undefined) part.unknownTaggedFields = req.unknownTaggedFields;
+  return part;
+}
+
+function partTopic(t: TopicProduceData): TopicProduceData {
+  const topic: TopicProduceData = { name: t.name, topicId: t.topicId, partitionData: [] };
+  if (t.unknownTaggedFields !== undefined) topic.unknownTaggedFields = t.unknownTaggedFields;
+  return topic;
 }

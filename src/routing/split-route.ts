@@ -38,66 +38,36 @@ export class DestinationFailure {
   }
 }
 
-/** Calls `place` for every partition; returns the placement and the number answered locally. */
-export function placePartitions<T, P>(
-  topics: readonly T[],
-  partitionsOf: (topic: T) => readonly P[],
-  route: (topic: T, partition: P) => PartitionRoute,
-  place: (destination: string, topicIndex: number, topic: T, partition: P) => number,
-): { placement: SplitPlacement; localCount: number } {
-  const placement: SplitPlacement = [];
-  let localCount = 0;
-  for (let ti = 0; ti < topics.length; ti++) {
-    const t = topics[ti];
-    const row: Array<number | RouteError> = [];
-    for (const p of partitionsOf(t)) {
-      const r = route(t, p);
-      if (isRouteError(r)) {
-        row.push(r);
-        localCount++;
-      } else {
-        row.push(place(r, ti, t, p));
-      }
-    }
-    placement.push(row);
-  }
-  return { placement, localCount };
-}
-
 /**
- * Per-destination requests built while placing partitions: one per destination key, in order
- * of first appearance, each holding the client's topics in the client's order with only the
- * partitions routed there.
+ * Tracks the per-destination requests of a split while the client's partitions are walked in
+ * order: which part a destination's partitions go to (parts numbered in order of first
+ * appearance), and whether a part's last topic entry is for the client topic at hand.
  */
-export class PartBuilder<Req, Topic> {
-  readonly parts: Array<{ destination: string; request: Req }> = [];
+export class PartTracker {
   private readonly indexOf = new Map<string, number>();
-  /** Per part: the client topic index its last topic entry is for, and that entry. */
+  /** Per part: the client topic index its last topic entry is for. */
   private readonly lastTopicIndex: number[] = [];
-  private readonly lastTopic: Topic[] = [];
 
-  constructor(
-    private readonly newRequest: () => Req,
-    private readonly newTopic: (clientTopicIndex: number) => Topic,
-    private readonly addTopic: (req: Req, topic: Topic) => void,
-  ) {}
+  /** Number of parts so far. */
+  get size(): number {
+    return this.lastTopicIndex.length;
+  }
 
-  /** The topic entry of `destination`'s request for client topic `topicIndex`, and the part's index. */
-  topicFor(destination: string, topicIndex: number): { part: number; topic: Topic } {
+  /** The part of `destination`; equal to the previous `size` when the part is new. */
+  partOf(destination: string): number {
     let part = this.indexOf.get(destination);
     if (part === undefined) {
-      part = this.parts.length;
-      this.parts.push({ destination, request: this.newRequest() });
+      part = this.lastTopicIndex.length;
       this.indexOf.set(destination, part);
       this.lastTopicIndex.push(-1);
-      this.lastTopic.push(undefined as unknown as Topic);
     }
-    if (this.lastTopicIndex[part] !== topicIndex) {
-      const topic = this.newTopic(topicIndex);
-      this.addTopic(this.parts[part].request, topic);
-      this.lastTopicIndex[part] = topicIndex;
-      this.lastTopic[part] = topic;
-    }
-    return { part, topic: this.lastTopic[part] };
+    return part;
+  }
+
+  /** True when `part` needs a new topic entry for client topic `topicIndex` (and records it has one). */
+  startsTopic(part: number, topicIndex: number): boolean {
+    if (this.lastTopicIndex[part] === topicIndex) return false;
+    this.lastTopicIndex[part] = topicIndex;
+    return true;
   }
 }
