@@ -113,7 +113,10 @@ function orderFor(rep: number): BenchPath[] {
 
 async function main(opts: BenchOptions): Promise<void> {
   const quick = opts.quick === true;
-  const records = opts.records ?? (quick ? 20_000 : 100_000);
+  // Without --records, each throughput run is sized from the warm-up to last about this long:
+  // enough data on a fast machine, a bounded run time on a slow or busy one.
+  const sizing = quick ? { seconds: 3, min: 5_000, max: 30_000 } : { seconds: 8, min: 20_000, max: 300_000 };
+  let records = opts.records ?? 0;
   const repeat = opts.repeat ?? (quick ? 1 : 2);
   const latencyRate = opts.latencyRate ?? (quick ? 2_000 : 5_000);
   const latencyRecords = latencyRate * (opts.latencySeconds ?? (quick ? 4 : 10));
@@ -170,10 +173,16 @@ async function main(opts: BenchOptions): Promise<void> {
     progress(`Turnout pid ${proxy.pid} at ${proxy.bootstrapServers}; cluster at ${bootstrap}`);
 
     // JIT in the brokers, the tools and Turnout: a short uncounted run on each path.
-    const warmRecords = Math.min(records, quick ? 5_000 : 20_000);
+    const warmRecords = quick ? 5_000 : 20_000;
+    let warmRate = 0;
     for (const path of ['direct', 'turnout'] as const) {
       progress(`warm-up: ${warmRecords} records ${path}`);
-      await producePerf(topics.warm, warmRecords, opts.recordSize, -1, target(path), `bench-warm-${path}`);
+      const warm = await producePerf(topics.warm, warmRecords, opts.recordSize, -1, target(path), `bench-warm-${path}`);
+      if (path === 'direct') warmRate = warm.recordsPerSec;
+    }
+    if (records === 0) {
+      records = Math.round(Math.min(sizing.max, Math.max(sizing.min, warmRate * sizing.seconds)) / 1_000) * 1_000;
+      progress(`${records} records per throughput run (about ${sizing.seconds} s at the warm-up's ${Math.round(warmRate)} rec/s)`);
     }
 
     const measureTurnout = async <T>(path: BenchPath, run: () => Promise<T>): Promise<{ value: T; cpuSec?: number; durationMs: number; clientInBytes?: number; clientOutBytes?: number }> => {
@@ -274,7 +283,7 @@ async function main(opts: BenchOptions): Promise<void> {
 const program = new Command()
   .name('bench')
   .description('Kafka perf tools directly against a 3-broker cluster and through Turnout; prints the Turnout/direct ratios and added latency, then one JSON line')
-  .option('--records <n>', 'records per throughput run (default 100000, --quick 20000)', positiveInt('--records'))
+  .option('--records <n>', 'records per throughput run, the same for both paths (default: about 8 s of the warm-up rate, 20000 to 300000; --quick about 3 s, 5000 to 30000)', positiveInt('--records'))
   .option('--record-size <bytes>', 'record size in bytes', positiveInt('--record-size'), 1024)
   .option('--repeat <n>', 'repetitions of each run per path, alternating which path goes first (default 2, --quick 1)', positiveInt('--repeat'))
   .option('--quick', 'a small, fast smoke run')
