@@ -19,6 +19,8 @@ import { ListenerGroup } from './net/listener-group.js';
 import { createLogger, type Logger, type LogLevel } from './observability/logger.js';
 import { ProxyMetrics } from './observability/metrics.js';
 import { parseConfig, type TurnoutConfig, type TurnoutConfigInput } from './policy/config.js';
+import { openPolicyStore } from './policy/open-policy-store.js';
+import type { PolicyStore } from './policy/policy-store.js';
 import { apiName } from './routing/api-names.js';
 import { BackendTopology } from './routing/backend-topology.js';
 import { VirtualClusterRouter } from './routing/virtual-cluster-router.js';
@@ -40,6 +42,16 @@ export interface StartProxyOptions {
   processMetrics?: boolean;
   /** Start the admin HTTP endpoint. (default: true) */
   admin?: boolean;
+  /**
+   * The configuration file `config` was read from: Turnout opens the policy store it names
+   * (`store.type`), serves `/v1/domains` from it, and closes it on `close()`.
+   */
+  configFile?: string;
+  /**
+   * A policy store the caller opened (and closes), used instead of opening one from
+   * `configFile`.
+   */
+  policyStore?: PolicyStore;
 }
 
 export interface CloseOptions {
@@ -66,6 +78,8 @@ export interface ProxyHandle {
   readonly registry: Registry;
   /** Bound admin port, or 0 when the admin endpoint is off. */
   readonly adminPort: number;
+  /** The policy store in use, or null when started without a configuration file or store. */
+  readonly policyStore: PolicyStore | null;
   /** `advertisedHost:bootstrapPort` of a listener (the first when unnamed), for clients. */
   bootstrapServers(listener?: string): string;
   /** Bound ports of a listener (the first when unnamed). */
@@ -85,6 +99,7 @@ class RunningProxy implements ProxyHandle {
   readonly config: TurnoutConfig;
   readonly logger: Logger;
   readonly metrics: ProxyMetrics;
+  readonly policyStore: PolicyStore | null;
   adminPort = 0;
 
   private readonly nodeMap = new VirtualNodeMap();
@@ -98,10 +113,14 @@ class RunningProxy implements ProxyHandle {
   private nodeBindError: unknown = null;
   private readyWaiters: Array<() => void> = [];
   private closing: Promise<void> | null = null;
+  /** Whether close() closes the policy store (it was opened here, not given by the caller). */
+  private readonly ownsPolicyStore: boolean;
 
-  constructor(config: TurnoutConfig, opts: StartProxyOptions) {
+  constructor(config: TurnoutConfig, opts: StartProxyOptions, logger: Logger, policyStore: PolicyStore | null, ownsPolicyStore: boolean) {
     this.config = config;
-    this.logger = opts.logger ?? createLogger({ level: opts.logLevel ?? config.logging.level });
+    this.logger = logger;
+    this.policyStore = policyStore;
+    this.ownsPolicyStore = ownsPolicyStore;
     this.metrics = new ProxyMetrics({ apiName, processMetrics: opts.processMetrics ?? false });
     const backend = config.backends[0];
     this.topology = new BackendTopology({
@@ -130,6 +149,7 @@ class RunningProxy implements ProxyHandle {
             registry: this.metrics.registry,
             readiness: () => this.readiness(),
             log: this.logger,
+            policyStore: policyStore ?? undefined,
           });
     this.topology.onChange(() => this.onTopologyChange());
   }
@@ -214,6 +234,9 @@ class RunningProxy implements ProxyHandle {
     await listenersClosed;
     this.topology.close();
     if (this.admin !== null) await this.admin.close();
+    if (this.ownsPolicyStore && this.policyStore !== null) {
+      await this.policyStore.close().catch((err: unknown) => this.logger.error({ err }, 'error closing the policy store'));
+    }
     this.logger.info('turnout stopped');
   }
 
@@ -283,7 +306,14 @@ class RunningProxy implements ProxyHandle {
  * topology is known and every virtual node's port is bound.
  */
 export async function startProxy(config: TurnoutConfigInput | TurnoutConfig, opts: StartProxyOptions = {}): Promise<ProxyHandle> {
-  const proxy = new RunningProxy(parseConfig(config), opts);
+  const parsed = parseConfig(config);
+  const logger = opts.logger ?? createLogger({ level: opts.logLevel ?? parsed.logging.level });
+  let policyStore: PolicyStore | null = opts.policyStore ?? null;
+  const ownsPolicyStore = policyStore === null && opts.configFile !== undefined;
+  if (ownsPolicyStore && opts.configFile !== undefined) {
+    policyStore = await openPolicyStore({ file: opts.configFile, config: parsed, log: logger });
+  }
+  const proxy = new RunningProxy(parsed, opts, logger, policyStore, ownsPolicyStore);
   try {
     await proxy.start();
     const waitMs = opts.waitForReadyMs ?? 30_000;

@@ -1,7 +1,9 @@
 // `turnout start --config FILE`: runs the proxy until SIGTERM or SIGINT, then stops accepting
-// connections and lets in-flight requests finish before exiting.
+// connections and lets in-flight requests finish before exiting. The policy store the file
+// names is re-read on SIGHUP.
 import type { Command } from 'commander';
 import { loadConfigFile, ConfigError } from '../policy/config.js';
+import { reloadOnSignal } from '../policy/policy-store.js';
 import { startProxy } from '../proxy.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -40,8 +42,9 @@ export function registerStartCommand(program: Command): void {
       }
       if (opts.logLevel !== undefined) config.logging.level = opts.logLevel as LogLevel;
 
-      const proxy = await startProxy(config, { waitForReadyMs: 0, processMetrics: true });
+      const proxy = await startProxy(config, { waitForReadyMs: 0, processMetrics: true, configFile: opts.config });
       const log = proxy.logger;
+      const stopReloading = proxy.policyStore === null ? () => undefined : reloadOnSignal(proxy.policyStore, log);
 
       let stopping = false;
       const stop = (signal: NodeJS.Signals): void => {
@@ -50,6 +53,7 @@ export function registerStartCommand(program: Command): void {
           process.exit(1);
         }
         stopping = true;
+        stopReloading();
         log.info({ signal, drainTimeoutMs }, 'stopping: draining connections');
         proxy.close({ drainTimeoutMs }).then(
           () => {

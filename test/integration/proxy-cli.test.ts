@@ -22,7 +22,7 @@ async function freePort(): Promise<number> {
 }
 
 describe('turnout start', () => {
-  it('becomes ready, serves a client, and exits 0 on SIGTERM', async () => {
+  it('becomes ready, serves a client and the domain API, reloads the policy on SIGHUP, and exits 0 on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'turnout-cli-'));
     const [bootstrapPort, adminPort] = [await freePort(), await freePort()];
     const configFile = join(dir, 'turnout.yaml');
@@ -69,6 +69,12 @@ describe('turnout start', () => {
       await admin.disconnect();
       expect(cluster.clusterId).toBe('tUrNoUtClIpRoCeSs00000');
       expect(cluster.brokers).toHaveLength(mainCluster().brokers.length);
+
+      const domains = await fetch(`http://127.0.0.1:${adminPort}/v1/domains`);
+      expect(domains.status).toBe(200);
+      child.kill('SIGHUP');
+      await waitFor(() => output.includes('"msg":"reloading the policy"'), { timeoutMs: 10_000, what: 'the policy reload on SIGHUP' });
+      expect(child.exitCode).toBeNull();
 
       child.kill('SIGTERM');
       const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running'), 20_000))]);
