@@ -1,8 +1,10 @@
 // One Kafka client's TCP connection to Turnout.
 //
 // Requests are read as frames, handed to the router, and either answered locally or
-// forwarded to a backend broker over this connection's own upstream connections. Responses
-// are released to the client strictly in request order through an in-order queue.
+// forwarded to a backend broker over this connection's own upstream connections, or answered
+// later by the router (`exchange.deferred`) from requests it sends through `sendUpstream`, as
+// a split request is. Responses are released to the client strictly in request order through
+// an in-order queue.
 //
 // Each client connection gets its own upstream connection per backend broker it needs,
 // opened lazily on its first request for that broker. A broker processes one request at a
@@ -27,11 +29,13 @@ import {
 } from './correlation.js';
 import {
   RequestRejectedError,
+  type BrokerAddress,
   type ClientSession,
   type RequestExchange,
   type RequestRouter,
 } from './request-router.js';
 import { UpstreamConnection, UpstreamError, type UpstreamExchange, type UpstreamListener } from './upstream-connection.js';
+import { sendRequest } from './upstream-request.js';
 
 /** A client request from arrival until its response is written. */
 class ClientExchange implements RequestExchange, UpstreamExchange {
@@ -45,6 +49,7 @@ class ClientExchange implements RequestExchange, UpstreamExchange {
   expectResponse = true;
   targetBrokerId = -1;
   routeState: unknown = undefined;
+  deferred: Promise<Buffer | null> | null = null;
   upstreamCorrelationId = 0;
 
   constructor(conn: ClientConnection, frame: Buffer, receivedAtMs: number) {
@@ -96,6 +101,8 @@ export class ClientConnection implements ClientSession, UpstreamListener {
   private readonly reader: FrameReader;
   private readonly queue = new InOrderResponseQueue<ClientExchange>();
   private readonly upstreams = new Map<number, UpstreamConnection>();
+  /** Upstreams of `sendUpstream`, by backend and broker: a router over several backends uses these. */
+  private readonly destinationUpstreams = new Map<string, UpstreamConnection>();
   private readonly fullUpstreams = new Set<UpstreamConnection>();
   private clientWriteFull = false;
   private readPaused = false;
@@ -174,6 +181,8 @@ export class ClientConnection implements ClientSession, UpstreamListener {
     }
     for (const upstream of this.upstreams.values()) upstream.close('client connection closed');
     this.upstreams.clear();
+    for (const upstream of this.destinationUpstreams.values()) upstream.close('client connection closed');
+    this.destinationUpstreams.clear();
     this.fullUpstreams.clear();
     const dropped = this.queue.clear().length;
     this.metrics.connectionClosed('client', reason);
@@ -231,6 +240,12 @@ export class ClientConnection implements ClientSession, UpstreamListener {
       this.metrics.answeredLocally(exchange.apiKey);
       this.queue.push(exchange);
       this.flush();
+    } else if (exchange.deferred !== null) {
+      if (exchange.expectResponse) this.queue.push(exchange);
+      exchange.deferred.then(
+        (response) => this.onDeferredResponse(exchange, response),
+        (err: unknown) => this.close('internal_error', err),
+      );
     } else {
       this.forward(exchange);
     }
@@ -252,15 +267,50 @@ export class ClientConnection implements ClientSession, UpstreamListener {
     }
   }
 
+  sendUpstream(address: BrokerAddress, frame: Buffer, expectResponse: boolean): Promise<Buffer | null> {
+    if (this.closed) return Promise.reject(new UpstreamError('closed', address.backend, address.brokerId, 'client connection is closed'));
+    const key = `${address.backend}/${address.brokerId}`;
+    let upstream = this.destinationUpstreams.get(key);
+    if (upstream === undefined || upstream.isClosed || upstream.host !== address.host || upstream.port !== address.port) {
+      upstream?.close('broker address changed');
+      upstream = this.openUpstream(address);
+      this.destinationUpstreams.set(key, upstream);
+    }
+    if (!expectResponse) {
+      if (!upstream.send(frame, null)) this.fullUpstreams.add(upstream);
+      return Promise.resolve(null);
+    }
+    const pending = sendRequest(upstream, frame);
+    if (upstream.isWriteFull) this.fullUpstreams.add(upstream);
+    return pending;
+  }
+
+  private onDeferredResponse(exchange: ClientExchange, response: Buffer | null): void {
+    if (this.closed || !exchange.expectResponse) return;
+    if (response === null) {
+      this.close('internal_error', new Error(`no response built for api ${exchange.apiKey}`));
+      return;
+    }
+    exchange.response = response;
+    this.flush();
+    this.updateReadState();
+  }
+
   private upstreamFor(brokerId: number): UpstreamConnection | null {
     const existing = this.upstreams.get(brokerId);
     if (existing !== undefined && !existing.isClosed) return existing;
     const address = this.router.brokerAddress(brokerId);
     if (address === null) return null;
+    const upstream = this.openUpstream(address);
+    this.upstreams.set(brokerId, upstream);
+    return upstream;
+  }
+
+  private openUpstream(address: BrokerAddress): UpstreamConnection {
     const upstream = new UpstreamConnection(
       {
         backend: address.backend,
-        brokerId,
+        brokerId: address.brokerId,
         host: address.host,
         port: address.port,
         connectTimeoutMs: this.limits.upstreamConnectTimeoutMs,
@@ -272,7 +322,6 @@ export class ClientConnection implements ClientSession, UpstreamListener {
       },
       this,
     );
-    this.upstreams.set(brokerId, upstream);
     if (this.clientWriteFull) upstream.pauseReading();
     return upstream;
   }
@@ -315,6 +364,8 @@ export class ClientConnection implements ClientSession, UpstreamListener {
 
   onUpstreamClosed(upstream: UpstreamConnection): void {
     if (this.upstreams.get(upstream.brokerId) === upstream) this.upstreams.delete(upstream.brokerId);
+    const key = `${upstream.backend}/${upstream.brokerId}`;
+    if (this.destinationUpstreams.get(key) === upstream) this.destinationUpstreams.delete(key);
     if (this.fullUpstreams.delete(upstream)) this.updateReadState();
   }
 
@@ -332,6 +383,7 @@ export class ClientConnection implements ClientSession, UpstreamListener {
     if (full && !this.clientWriteFull) {
       this.clientWriteFull = true;
       for (const upstream of this.upstreams.values()) upstream.pauseReading();
+      for (const upstream of this.destinationUpstreams.values()) upstream.pauseReading();
     }
     if (this.draining && this.queue.size === 0) this.close('shutdown');
   }
@@ -340,6 +392,7 @@ export class ClientConnection implements ClientSession, UpstreamListener {
     if (!this.clientWriteFull || this.closed) return;
     this.clientWriteFull = false;
     for (const upstream of this.upstreams.values()) upstream.resumeReading();
+    for (const upstream of this.destinationUpstreams.values()) upstream.resumeReading();
     this.updateReadState();
   }
 

@@ -14,6 +14,13 @@ export interface ClientSession {
   readonly virtualNodeId: number;
   /** Backend broker a bootstrap connection sends its requests to; -1 until the router picks one. */
   anyBrokerId: number;
+  /**
+   * Sends a request frame to a backend broker over this client's own upstream connection to
+   * it (opened on first use), for routers that answer through `exchange.deferred`. Resolves
+   * with the response frame (correlation id still Turnout's), or null at once when
+   * `expectResponse` is false; rejects with an UpstreamError.
+   */
+  sendUpstream(address: BrokerAddress, frame: Buffer, expectResponse: boolean): Promise<Buffer | null>;
 }
 
 /** One request from a client, from arrival to its response being written. */
@@ -32,6 +39,12 @@ export interface RequestExchange {
   targetBrokerId: number;
   /** Scratch space for the router, carried from routing to response rewriting. */
   routeState: unknown;
+  /**
+   * Set by the router to answer later (after requests of its own upstream): resolves with the
+   * response frame, carrying the client's correlation id, or null when the request gets no
+   * response (then `expectResponse` must be false). A rejection closes the client connection.
+   */
+  deferred: Promise<Buffer | null> | null;
 }
 
 /** Where a backend broker can be reached. */

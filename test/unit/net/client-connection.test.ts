@@ -58,10 +58,32 @@ class FakeBroker {
 }
 
 const LOCAL_API = 18;
+/** Answered later from two upstream requests, one per fake broker (as a split request is). */
+const FAN_OUT_API = 100;
+/** Sent to broker 1 with no response expected (as produce acks=0 through a split). */
+const FIRE_AND_FORGET_API = 101;
 
 class FakeRouter implements RequestRouter {
   ports = new Map<number, number>();
-  routeRequest(_s: ClientSession, ex: RequestExchange): void {
+  routeRequest(s: ClientSession, ex: RequestExchange): void {
+    if (ex.apiKey === FAN_OUT_API) {
+      const a = s.sendUpstream(this.brokerAddress(1) as BrokerAddress, request(2, 0), true);
+      const b = s.sendUpstream(this.brokerAddress(2) as BrokerAddress, request(3, 0), true);
+      ex.deferred = Promise.all([a, b]).then(([ra, rb]) => {
+        const res = Buffer.alloc(12);
+        res.writeInt32BE(8, 0);
+        res.writeInt32BE(ex.correlationId, 4);
+        res.writeInt16BE((ra as Buffer).readInt16BE(8), 8);
+        res.writeInt16BE((rb as Buffer).readInt16BE(8), 10);
+        return res;
+      });
+      return;
+    }
+    if (ex.apiKey === FIRE_AND_FORGET_API) {
+      ex.expectResponse = false;
+      ex.deferred = s.sendUpstream(this.brokerAddress(1) as BrokerAddress, request(4, 0), false);
+      return;
+    }
     if (ex.apiKey === 999) throw new RequestRejectedError('unknown_api_key', ex.apiKey, ex.apiVersion, 'no such api');
     if (ex.apiKey === LOCAL_API) {
       const res = Buffer.alloc(10);
@@ -219,6 +241,23 @@ describe('ClientConnection', () => {
     h.client.write(Buffer.concat([request(LOCAL_API, 1), request(999, 2)]));
     await h.closed;
     expect(await h.metrics.registry.metrics()).toMatch(/reason="unknown_api_key"\} 1/);
+  });
+
+  it('answers a request the router answers later from its own upstream requests, in request order', async () => {
+    const router = new FakeRouter();
+    const [slow, fast] = await brokers(router);
+    slow.delayMs = () => 50;
+    fast.delayMs = () => 0;
+    const h = await harness(router);
+    const raw: Buffer[] = [];
+    h.client.on('data', (b: Buffer) => raw.push(b));
+    h.client.write(Buffer.concat([request(3, 1), request(FAN_OUT_API, 2), request(FIRE_AND_FORGET_API, 3), request(LOCAL_API, 4)]));
+    await waitUntil(() => h.responses.length === 3);
+    expect(h.responses.map((r) => r.corr)).toEqual([1, 2, 4]);
+    const fanOut = Buffer.concat(raw).subarray(10, 22);
+    expect([fanOut.readInt32BE(4), fanOut.readInt16BE(8), fanOut.readInt16BE(10)]).toEqual([2, 2, 3]);
+    await waitUntil(() => slow.seen.length === 2);
+    expect(h.conn().isClosed).toBe(false);
   });
 
   it('drains in-flight requests before closing on shutdown', async () => {

@@ -70,6 +70,7 @@ export function makeRouter(): RouterFixture {
     listenerName: 'default',
     virtualNodeId: 0,
     anyBrokerId: -1,
+    sendUpstream: () => Promise.reject(new Error('the single-backend router sends nothing itself')),
   };
   return { router, nodeMap, session, refreshRequests: () => refreshes };
 }
@@ -84,6 +85,7 @@ export function exchangeFor(apiKey: number, apiVersion: number, frame: Buffer = 
     expectResponse: true,
     targetBrokerId: -1,
     routeState: undefined,
+    deferred: null,
   };
 }
 
