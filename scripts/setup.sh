@@ -6,6 +6,7 @@
 #     `apt-get update` runs only when an install fails on stale or missing package lists.
 #   - Apache Kafka 4.1.1 and 3.9.1 jars from Maven Central into the devkit cache
 #     ($TURNOUT_CACHE_DIR, default ~/.cache/turnout/kafka/<version>/libs).
+#   - Kafka's JSON message specs into .turnout/specs (for the generated-codec check).
 # Needs node_modules (npm ci) for tsx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,4 +48,6 @@ if [[ ! -x node_modules/.bin/tsx ]]; then
   exit 1
 fi
 node_modules/.bin/tsx scripts/kafka/fetch-kafka.ts "${KAFKA_VERSIONS[@]}"
+# The Kafka message specs, so the test that the committed codec matches its generator runs.
+bash scripts/codegen/fetch-specs.sh >/dev/null
 log "ready: kcat $(kcat -V 2>&1 | sed -n 's/^Version \([^ ]*\).*/\1/p' | head -n1), java $(java_major), Kafka ${KAFKA_VERSIONS[*]}"
