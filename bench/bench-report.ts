@@ -31,7 +31,10 @@ export interface LatencyRun {
 }
 
 export interface BenchConfig {
+  /** Records per produce run. */
   records: number;
+  /** Records per consume run (everything the produce runs wrote). */
+  consumeRecords: number;
   recordSizeBytes: number;
   repeat: number;
   partitions: number;
@@ -206,7 +209,8 @@ export function formatBenchReport(s: BenchSummary): string[] {
   const c = s.config;
   const out: string[] = [];
   out.push('');
-  out.push(`Turnout bench: ${k(c.records)} records of ${c.recordSizeBytes} B per run, acks=${c.acks}, ${c.partitions} partitions, replication ${c.replicationFactor}, ${c.repeat} repetition(s) alternating direct/Turnout`);
+  out.push(`Turnout bench: records of ${c.recordSizeBytes} B, ${k(c.records)} per produce run, ${k(c.consumeRecords)} per consume run, acks=${c.acks}, ${c.partitions} partitions, replication ${c.replicationFactor}`);
+  out.push(`  ${c.repeat} repetition(s) of each run per path, back to back, alternating which path goes first`);
   out.push(`  cluster ${c.cluster}${c.kafkaVersion !== null ? ` (Kafka ${c.kafkaVersion})` : ''}, Turnout as a ${c.turnout}, ${c.cores} cores; MB = 2^20 bytes as the Kafka tools count`);
   out.push('');
   out.push('                    direct                      through Turnout             Turnout/direct');

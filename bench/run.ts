@@ -10,7 +10,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import kafkajs from 'kafkajs';
 import { DEFAULT_KAFKA_VERSION, runKafkaTool, startCluster, stopCluster, type KafkaToolResult } from '../src/devkit/index.js';
-import { benchJsonLine, formatBenchReport, summarizeBench, type BenchConfig, type BenchPath, type ConsumeRun, type LatencyRun, type ProduceRun } from './bench-report.js';
+import { benchJsonLine, formatBenchReport, median, summarizeBench, type BenchConfig, type BenchPath, type ConsumeRun, type LatencyRun, type ProduceRun } from './bench-report.js';
 import { parseConsumerPerf, parseProducerPerf, type ProducerPerfResult } from './perf-output.js';
 import { runProduceProbe } from './produce-probe.js';
 import { startTurnoutChild, type TurnoutChild } from './turnout-child.js';
@@ -118,8 +118,7 @@ async function main(opts: BenchOptions): Promise<void> {
   const sizing = quick ? { seconds: 3, min: 5_000, max: 30_000 } : { seconds: 8, min: 20_000, max: 300_000 };
   let records = opts.records ?? 0;
   const repeat = opts.repeat ?? (quick ? 1 : 2);
-  const latencyRate = opts.latencyRate ?? (quick ? 2_000 : 5_000);
-  const latencyRecords = latencyRate * (opts.latencySeconds ?? (quick ? 4 : 10));
+  const latencySeconds = opts.latencySeconds ?? (quick ? 4 : 10);
   const ownCluster = opts.bootstrap === undefined;
   const runId = Date.now().toString(36);
   const loadAtStart = loadavg()[0] as number;
@@ -218,23 +217,33 @@ async function main(opts: BenchOptions): Promise<void> {
       }
     }
 
+    // Consuming is several times faster than producing: read everything the produce runs
+    // wrote, so that a consume run lasts long enough to measure.
+    const consumeRecords = records * produce.length;
     const consume: ConsumeRun[] = [];
     for (let rep = 0; rep < repeat; rep++) {
       for (const path of orderFor(rep)) {
         const group = `bench-consume-${path}-${rep}-${runId}`;
         const m = await measureTurnout(path, async () => {
-          const result = await tool('kafka-consumer-perf-test', ['--bootstrap-server', target(path), '--topic', topics.tput, '--messages', String(records), '--group', group, '--timeout', '60000'], 15 * 60_000);
+          const result = await tool('kafka-consumer-perf-test', ['--bootstrap-server', target(path), '--topic', topics.tput, '--messages', String(consumeRecords), '--group', group, '--timeout', '60000'], 15 * 60_000);
           return parseConsumerPerf(result.stdout);
         });
         checkThrough(`consume ${path}`, m.clientOutBytes);
         const r = m.value;
-        if (r.records < records) throw new Error(`consume ${path}: the consumer perf test read ${r.records} of ${records} records`);
+        if (r.records < consumeRecords) throw new Error(`consume ${path}: the consumer perf test read ${r.records} of ${consumeRecords} records`);
         // Turnout works while records flow: CPU over the fetch time, not over the JVM's start.
         consume.push({ path, rep, result: r, durationMs: r.fetchMs, ...(m.cpuSec !== undefined ? { turnoutCpuSec: m.cpuSec } : {}) });
         progress(`consume ${path.padEnd(7)} #${rep + 1}: ${r.fetchMbPerSec.toFixed(2)} MB/s, ${Math.round(r.fetchRecordsPerSec)} rec/s while fetching (group join ${r.rebalanceMs} ms)`);
       }
     }
 
+    // Moderate load: 5000 rec/s, or 40% of what the cluster took directly when that is less
+    // (on a small machine 5000 rec/s of 1 KiB can be its whole capacity, which is no longer
+    // moderate: latency would then measure queueing).
+    const directRate = median(produce.filter((r) => r.path === 'direct').map((r) => r.result.recordsPerSec));
+    const latencyRate = opts.latencyRate ?? Math.max(100, Math.min(quick ? 2_000 : 5_000, Math.round((0.4 * directRate) / 100) * 100));
+    const latencyRecords = latencyRate * latencySeconds;
+    progress(`latency runs at ${latencyRate} rec/s${opts.latencyRate === undefined ? ` (40% of the direct ${Math.round(directRate)} rec/s, at most ${quick ? 2_000 : 5_000})` : ''}`);
     const latency: LatencyRun[] = [];
     for (let rep = 0; rep < repeat; rep++) {
       for (const path of orderFor(rep)) {
@@ -256,6 +265,7 @@ async function main(opts: BenchOptions): Promise<void> {
 
     const config: BenchConfig = {
       records,
+      consumeRecords,
       recordSizeBytes: opts.recordSize,
       repeat,
       partitions: opts.partitions,
@@ -291,7 +301,7 @@ const program = new Command()
   .option('--kafka-version <version>', 'Kafka version of the bench cluster', DEFAULT_KAFKA_VERSION)
   .option('--partitions <n>', 'partitions of the bench topics', positiveInt('--partitions'), 6)
   .option('--replication-factor <n>', 'replication factor of the bench topics (default 3)', positiveInt('--replication-factor'))
-  .option('--latency-rate <n>', 'records/s of the moderate-load latency run (default 5000, --quick 2000)', positiveInt('--latency-rate'))
+  .option('--latency-rate <n>', 'records/s of the moderate-load latency run (default 5000, --quick 2000, or 40% of the direct produce throughput when that is less)', positiveInt('--latency-rate'))
   .option('--latency-seconds <n>', 'length of each latency run (default 10, --quick 4)', positiveInt('--latency-seconds'))
   .option('--probe-rate <n>', 'single-record produce requests per second of the latency probe', positiveInt('--probe-rate'), 200)
   .option('--keep-cluster', `leave the "${BENCH_CLUSTER}" cluster running for the next run`)

@@ -5,6 +5,7 @@ import type { ProbeLatency } from '../../../bench/produce-probe.js';
 
 const config: BenchConfig = {
   records: 100_000,
+  consumeRecords: 400_000,
   recordSizeBytes: 1024,
   repeat: 2,
   partitions: 6,
@@ -119,7 +120,7 @@ describe('report', () => {
 
   it('prints the ratios, the added latency and the goals', () => {
     const text = formatBenchReport(s).join('\n');
-    expect(text).toContain('100,000 records of 1024 B per run, acks=all');
+    expect(text).toContain('records of 1024 B, 100,000 per produce run, 400,000 per consume run, acks=all');
     expect(text).toMatch(/produce \(perf\) +36\.0 MB\/s +36,864 rec\/s +34\.0 MB\/s +34,816 rec\/s +0\.944/);
     expect(text).toMatch(/consume \(fetch\) +100\.0 MB\/s/);
     expect(text).toContain('added p50 +0.275 ms, p99 +0.450 ms');
