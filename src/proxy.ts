@@ -1,5 +1,7 @@
 // Turnout in-process: `startProxy(config)` binds the listeners and the admin endpoint, learns
-// the backend cluster's topology, and returns a handle to inspect and stop it. The CLI, the
+// the backend clusters' topology, and returns a handle to inspect and stop it. With one
+// backend its brokers are presented one for one (VirtualClusterRouter); with several, as
+// Turnout's own nodes over all of them (MultiBackendRouter). The CLI, the
 // tests, the demo and the benchmarks all start Turnout through this function.
 //
 //   const proxy = await startProxy({
@@ -16,13 +18,17 @@ import type { Registry } from 'prom-client';
 import { AdminServer, type ReadinessReport } from './admin/admin-server.js';
 import { ClientConnection } from './net/client-connection.js';
 import { ListenerGroup } from './net/listener-group.js';
+import { OwnSession } from './net/own-session.js';
+import type { RequestRouter } from './net/request-router.js';
 import { createLogger, type Logger, type LogLevel } from './observability/logger.js';
 import { ProxyMetrics } from './observability/metrics.js';
 import { parseConfig, type TurnoutConfig, type TurnoutConfigInput } from './policy/config.js';
 import { openPolicyStore } from './policy/open-policy-store.js';
+import { PolicySnapshot, policyDocumentOf } from './policy/policy-snapshot.js';
 import type { PolicyStore } from './policy/policy-store.js';
 import { apiName } from './routing/api-names.js';
 import { BackendTopology } from './routing/backend-topology.js';
+import { MultiBackendRouter } from './routing/multi-backend-router.js';
 import { VirtualClusterRouter } from './routing/virtual-cluster-router.js';
 import { VirtualNodeMap } from './routing/virtual-node-map.js';
 
@@ -95,6 +101,9 @@ export interface ProxyHandle {
   close(opts?: CloseOptions): Promise<void>;
 }
 
+const PRODUCER_ID_IDLE_MS = 24 * 60 * 60 * 1000;
+const PRODUCER_ID_EXPIRY_CHECK_MS = 10 * 60 * 1000;
+
 class RunningProxy implements ProxyHandle {
   readonly config: TurnoutConfig;
   readonly logger: Logger;
@@ -103,8 +112,15 @@ class RunningProxy implements ProxyHandle {
   adminPort = 0;
 
   private readonly nodeMap = new VirtualNodeMap();
+  /** The first backend's topology; the only one with a single backend. */
   private readonly topology: BackendTopology;
-  private readonly router: VirtualClusterRouter;
+  /** Every backend's topology, in configuration order. */
+  private readonly topologies: BackendTopology[];
+  private readonly router: RequestRouter;
+  /** Set with several backends: Turnout's own nodes, split and merge over the backends. */
+  private readonly multi: MultiBackendRouter | null = null;
+  private readonly ownSession: OwnSession | null = null;
+  private producerIdExpiryTimer: NodeJS.Timeout | null = null;
   private readonly listeners: ListenerGroup[];
   private readonly admin: AdminServer | null;
   private readonly connections = new Set<ClientConnection>();
@@ -122,24 +138,46 @@ class RunningProxy implements ProxyHandle {
     this.policyStore = policyStore;
     this.ownsPolicyStore = ownsPolicyStore;
     this.metrics = new ProxyMetrics({ apiName, processMetrics: opts.processMetrics ?? false });
-    const backend = config.backends[0];
-    this.topology = new BackendTopology({
-      backend,
-      limits: config.limits,
-      refreshIntervalMs: config.topology.refreshIntervalMs,
-      log: this.logger,
-      metrics: this.metrics,
-    });
+    this.topologies = config.backends.map(
+      (backend) =>
+        new BackendTopology({
+          backend,
+          limits: config.limits,
+          refreshIntervalMs: config.topology.refreshIntervalMs,
+          log: this.logger,
+          metrics: this.metrics,
+        }),
+    );
+    this.topology = this.topologies[0];
     this.listeners = config.listeners.map(
       (l) => new ListenerGroup(l, (socket, name, node) => this.accept(socket, name, node), this.logger),
     );
-    this.router = new VirtualClusterRouter({
-      clusterId: config.virtualCluster.clusterId,
-      topology: this.topology,
-      nodeMap: this.nodeMap,
-      listeners: this.listeners,
-      log: this.logger,
-    });
+    if (this.topologies.length > 1) {
+      const fixedPolicy = new PolicySnapshot(policyDocumentOf(config), 1, new Map());
+      this.multi = new MultiBackendRouter({
+        clusterId: config.virtualCluster.clusterId,
+        topologies: this.topologies,
+        policy: policyStore === null ? () => fixedPolicy : () => policyStore.current(),
+        listeners: this.listeners,
+        nodeCount: Math.min(...config.listeners.map((l) => l.nodes)),
+        log: this.logger,
+      });
+      this.ownSession = new OwnSession({ limits: config.limits, log: this.logger, metrics: this.metrics });
+      this.multi.setOwnSession(this.ownSession);
+      const multi = this.multi;
+      // Kafka forgets idle producer ids after a day (producer.id.expiration.ms); so does the map.
+      this.producerIdExpiryTimer = setInterval(() => multi.producerIds.expireIdle(PRODUCER_ID_IDLE_MS), PRODUCER_ID_EXPIRY_CHECK_MS);
+      this.producerIdExpiryTimer.unref();
+      this.router = this.multi;
+    } else {
+      this.router = new VirtualClusterRouter({
+        clusterId: config.virtualCluster.clusterId,
+        topology: this.topology,
+        nodeMap: this.nodeMap,
+        listeners: this.listeners,
+        log: this.logger,
+      });
+    }
     this.admin =
       opts.admin === false
         ? null
@@ -151,7 +189,7 @@ class RunningProxy implements ProxyHandle {
             log: this.logger,
             policyStore: policyStore ?? undefined,
           });
-    this.topology.onChange(() => this.onTopologyChange());
+    for (const t of this.topologies) t.onChange(() => this.onTopologyChange());
   }
 
   get registry(): Registry {
@@ -166,11 +204,12 @@ class RunningProxy implements ProxyHandle {
     for (const l of this.listeners) await l.listenBootstrap();
     this.listenersBound = true;
     if (this.admin !== null) this.adminPort = await this.admin.listen();
-    this.topology.start();
+    if (this.multi !== null) this.bindNodes(this.multi.nodeIds());
+    for (const t of this.topologies) t.start();
     this.logger.info(
       {
         clusterId: this.config.virtualCluster.clusterId,
-        backend: this.topology.backend,
+        backends: this.topologies.map((t) => t.backend),
         listeners: this.listeners.map((l) => ({ name: l.name, bootstrapPort: l.bootstrapPort })),
         adminPort: this.adminPort,
       },
@@ -196,8 +235,9 @@ class RunningProxy implements ProxyHandle {
     const reasons: string[] = [];
     if (this.closing !== null) reasons.push('shutting down');
     if (!this.listenersBound) reasons.push('listeners not bound');
-    if (!this.topology.isKnown) reasons.push(`topology of backend ${this.topology.backend} not known yet`);
-    else if (!this.allNodesBound()) reasons.push('node listeners not bound yet');
+    const unknown = this.topologies.filter((t) => !t.isKnown);
+    for (const t of unknown) reasons.push(`topology of backend ${t.backend} not known yet`);
+    if (unknown.length === 0 && !this.allNodesBound()) reasons.push('node listeners not bound yet');
     if (this.nodeBindError !== null) reasons.push(`cannot bind a node port: ${String(this.nodeBindError)}`);
     return { ready: reasons.length === 0, reasons };
   }
@@ -232,7 +272,9 @@ class RunningProxy implements ProxyHandle {
     const listenersClosed = Promise.all(this.listeners.map((l) => l.close()));
     await Promise.all([...this.connections].map((c) => c.drain(drainTimeoutMs)));
     await listenersClosed;
-    this.topology.close();
+    for (const t of this.topologies) t.close();
+    this.ownSession?.close();
+    if (this.producerIdExpiryTimer !== null) clearInterval(this.producerIdExpiryTimer);
     if (this.admin !== null) await this.admin.close();
     if (this.ownsPolicyStore && this.policyStore !== null) {
       await this.policyStore.close().catch((err: unknown) => this.logger.error({ err }, 'error closing the policy store'));
@@ -247,6 +289,10 @@ class RunningProxy implements ProxyHandle {
   }
 
   private allNodesBound(): boolean {
+    if (this.multi !== null) {
+      for (const vid of this.multi.nodeIds()) for (const l of this.listeners) if (l.nodePort(vid) === undefined) return false;
+      return true;
+    }
     for (const brokerId of this.topology.brokers().keys()) {
       const vid = this.nodeMap.lookupVirtualId(this.topology.backend, brokerId);
       if (vid < 0) return false;
@@ -256,11 +302,20 @@ class RunningProxy implements ProxyHandle {
   }
 
   private onTopologyChange(): void {
-    const binds: Array<Promise<number>> = [];
-    for (const brokerId of this.topology.brokers().keys()) {
-      const vid = this.nodeMap.virtualIdFor(this.topology.backend, brokerId);
-      for (const l of this.listeners) binds.push(l.ensureNode(vid));
+    if (this.multi !== null) {
+      this.multi.updateApiVersions();
+      this.notifyIfReady();
+      return;
     }
+    const vids: number[] = [];
+    for (const brokerId of this.topology.brokers().keys()) vids.push(this.nodeMap.virtualIdFor(this.topology.backend, brokerId));
+    this.bindNodes(vids);
+  }
+
+  /** Binds the ports of virtual nodes on every listener; readiness follows. */
+  private bindNodes(vids: readonly number[]): void {
+    const binds: Array<Promise<number>> = [];
+    for (const vid of vids) for (const l of this.listeners) binds.push(l.ensureNode(vid));
     Promise.all(binds).then(
       () => {
         this.nodeBindError = null;
@@ -306,7 +361,7 @@ class RunningProxy implements ProxyHandle {
  * topology is known and every virtual node's port is bound.
  */
 export async function startProxy(config: TurnoutConfigInput | TurnoutConfig, opts: StartProxyOptions = {}): Promise<ProxyHandle> {
-  const parsed = parseConfig(config);
+  const parsed = parseConfig(config, 'config', { severalBackends: true });
   const logger = opts.logger ?? createLogger({ level: opts.logLevel ?? parsed.logging.level });
   let policyStore: PolicyStore | null = opts.policyStore ?? null;
   const ownsPolicyStore = policyStore === null && opts.configFile !== undefined;

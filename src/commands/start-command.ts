@@ -32,7 +32,7 @@ export function registerStartCommand(program: Command): void {
       }
       let config;
       try {
-        config = await loadConfigFile(opts.config);
+        config = await loadConfigFile(opts.config, { severalBackends: true });
       } catch (err) {
         if (err instanceof ConfigError) {
           const lines = err.issues.map((i) => `  ${i.path || '(file)'}: ${i.reason}`).join('\n');

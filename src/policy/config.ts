@@ -22,6 +22,8 @@ const listenerSchema = z
     advertisedHost: host.default('localhost'),
     bootstrapPort: port,
     nodePortBase: port,
+    /** Turnout's own nodes on this listener when there are several backends (one per backend broker otherwise). */
+    nodes: z.number().int().min(1).max(256).default(3),
   })
   .strict();
 
@@ -115,9 +117,9 @@ export type RedisStoreConfig = NonNullable<StoreConfig['redis']>;
 
 export interface ParseConfigOptions {
   /**
-   * Accept several backends. The policy layer (domains, policy store, admin API) handles
-   * any number; the proxy still forwards to one backend until routing over several lands, so
-   * `startProxy` parses with the default and refuses a second backend. (default: false)
+   * Accept several backends. The policy layer (domains, policy store, admin API) and
+   * `startProxy` handle any number; callers that forward to one backend only keep the
+   * default, which refuses a second. (default: false)
    */
   severalBackends?: boolean;
 }

@@ -128,6 +128,11 @@ export class BackendTopology implements TopologyView, UpstreamListener {
     return this.brokersById.get(brokerId);
   }
 
+  /** The api versions each broker advertised (a router over several backends intersects them all). */
+  brokerApiVersions(): BrokerApiVersions[] {
+    return [...this.versionsByBroker.values()];
+  }
+
   /** A live broker for requests any broker can serve (round robin), or -1 when none is known. */
   anyBrokerId(): number {
     const n = this.brokersById.size;

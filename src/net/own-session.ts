@@ -1,0 +1,76 @@
+// Turnout's own upstream connections, for requests it sends on no client's behalf (a real
+// producer id per backend, for instance): one connection per backend broker, opened on first
+// use, shared by those requests. It acts as a session so that routers send through it as they
+// send through a client's connection.
+import type { Logger } from '../observability/logger.js';
+import type { ProxyMetrics } from '../observability/metrics.js';
+import type { LimitsConfig } from '../policy/config.js';
+import type { BrokerAddress, ClientSession } from './request-router.js';
+import { UpstreamConnection, UpstreamError, type UpstreamListener } from './upstream-connection.js';
+import { sendRequest } from './upstream-request.js';
+
+export interface OwnSessionOptions {
+  limits: LimitsConfig;
+  log: Logger;
+  metrics: ProxyMetrics;
+}
+
+export class OwnSession implements ClientSession, UpstreamListener {
+  readonly connId = 0;
+  readonly log: Logger;
+  readonly listenerName = '';
+  readonly virtualNodeId = -1;
+  anyBrokerId = -1;
+  private readonly opts: OwnSessionOptions;
+  private readonly upstreams = new Map<string, UpstreamConnection>();
+  private closed = false;
+
+  constructor(opts: OwnSessionOptions) {
+    this.opts = opts;
+    this.log = opts.log.child({ component: 'own-session' });
+  }
+
+  sendUpstream(address: BrokerAddress, frame: Buffer, expectResponse: boolean): Promise<Buffer | null> {
+    if (this.closed) return Promise.reject(new UpstreamError('closed', address.backend, address.brokerId, 'Turnout is closing'));
+    const key = `${address.backend}/${address.brokerId}`;
+    let upstream = this.upstreams.get(key);
+    if (upstream === undefined || upstream.isClosed || upstream.host !== address.host || upstream.port !== address.port) {
+      upstream?.close('broker address changed');
+      const l = this.opts.limits;
+      upstream = new UpstreamConnection(
+        {
+          backend: address.backend,
+          brokerId: address.brokerId,
+          host: address.host,
+          port: address.port,
+          connectTimeoutMs: l.upstreamConnectTimeoutMs,
+          requestTimeoutMs: Math.min(l.upstreamRequestTimeoutMs, 30_000),
+          maxFrameBytes: l.maxFrameBytes,
+          writeHighWaterBytes: l.writeHighWaterBytes,
+          log: this.log,
+          metrics: this.opts.metrics,
+        },
+        this,
+      );
+      this.upstreams.set(key, upstream);
+    }
+    if (!expectResponse) {
+      upstream.send(frame, null);
+      return Promise.resolve(null);
+    }
+    return sendRequest(upstream, frame);
+  }
+
+  onUpstreamDrain(): void {}
+
+  onUpstreamClosed(upstream: UpstreamConnection): void {
+    const key = `${upstream.backend}/${upstream.brokerId}`;
+    if (this.upstreams.get(key) === upstream) this.upstreams.delete(key);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const u of this.upstreams.values()) u.close('shutdown');
+    this.upstreams.clear();
+  }
+}

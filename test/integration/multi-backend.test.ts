@@ -1,0 +1,185 @@
+// One Turnout over two clusters (the main Kafka 4.1 cluster and the legacy Kafka 3.9 one),
+// with a domain on each: clients see one cluster with the topics of both, and every record,
+// topic and committed offset lands on the backend of its domain.
+import kafkajs from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { ProxyHandle } from '../../src/proxy.js';
+import { startProxy } from '../../src/proxy.js';
+import { readTopic } from './acceptance-helpers.js';
+import { createTopic, deleteTopics, describeTopic, kafkaToolOk, kcat, mainCluster, uniqueName, useCluster, waitFor, type ClusterInfo } from './rig.js';
+
+const { Kafka, logLevel } = kafkajs;
+const CLUSTER_ID = 'tUrNoUtMuLtIbAcKeNd000';
+/** Topics and groups of the orders domain start with this; they live on the main cluster. */
+const ORDERS = 'mbo-';
+/** Topics and groups of the payments domain start with this; they live on the legacy cluster. */
+const PAYMENTS = 'mbp-';
+
+let proxy: ProxyHandle;
+let main: ClusterInfo;
+let legacy: ClusterInfo;
+
+beforeAll(async () => {
+  main = mainCluster();
+  legacy = await useCluster('legacy');
+  proxy = await startProxy(
+    {
+      virtualCluster: { clusterId: CLUSTER_ID },
+      listeners: [{ bindHost: '127.0.0.1', advertisedHost: '127.0.0.1', bootstrapPort: 0, nodePortBase: 0, nodes: 3 }],
+      backends: [
+        { name: 'main', bootstrapServers: main.bootstrapServers.split(',') },
+        { name: 'legacy', bootstrapServers: legacy.bootstrapServers.split(',') },
+      ],
+      domains: [
+        { name: 'orders', owner: 'team-orders', topics: [`${ORDERS}*`], groups: [`${ORDERS}*`], backend: 'main' },
+        { name: 'payments', owner: 'team-payments', topics: [`${PAYMENTS}*`], groups: [`${PAYMENTS}*`], backend: 'legacy' },
+      ],
+      admin: { host: '127.0.0.1', port: 0 },
+    },
+    { logLevel: 'warn', waitForReadyMs: 60_000 },
+  );
+}, 300_000);
+
+afterAll(async () => {
+  await proxy?.close();
+});
+
+function kafka(clientId: string): kafkajs.Kafka {
+  return new Kafka({ clientId, brokers: [proxy.bootstrapServers()], logLevel: logLevel.NOTHING });
+}
+
+function backendPorts(): Set<number> {
+  return new Set([...main.brokers, ...legacy.brokers].map((b) => b.port));
+}
+
+describe('one virtual cluster over two backends', () => {
+  it('kcat -L and the kafkajs admin see one cluster with the topics of both domains and only Turnout nodes', async () => {
+    const orders = await createTopic(main, { name: uniqueName('mbo') });
+    const payments = await createTopic(legacy, { name: uniqueName('mbp') });
+
+    const listed = await waitFor(
+      async () => {
+        const r = await kcat(['-b', proxy.bootstrapServers(), '-L', '-J']);
+        if (r.code !== 0) return undefined;
+        const m = JSON.parse(r.stdout) as { brokers: Array<{ id: number; name: string }>; topics: Array<{ topic: string; partitions: Array<{ leader: number }> }> };
+        const names = new Set(m.topics.map((t) => t.topic));
+        return names.has(orders) && names.has(payments) ? m : undefined;
+      },
+      { timeoutMs: 30_000, what: 'kcat -L to list the topics of both backends' },
+    );
+    const nodePorts = new Set(proxy.ports().nodes.values());
+    expect(listed.brokers.map((b) => b.id).sort()).toEqual([0, 1, 2]);
+    for (const b of listed.brokers) expect(nodePorts.has(Number(b.name.split(':').pop()))).toBe(true);
+    for (const t of listed.topics) {
+      expect(t.topic.startsWith(ORDERS) || t.topic.startsWith(PAYMENTS)).toBe(true);
+      for (const p of t.partitions) expect([0, 1, 2]).toContain(p.leader);
+    }
+
+    const admin = kafka('it-multi-admin').admin();
+    await admin.connect();
+    try {
+      const cluster = await admin.describeCluster();
+      expect(cluster.clusterId).toBe(CLUSTER_ID);
+      for (const b of cluster.brokers) expect(backendPorts().has(b.port)).toBe(false);
+      const topics = await admin.listTopics();
+      expect(topics).toEqual(expect.arrayContaining([orders, payments]));
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('creates topics of two domains in one request, each on its domain backend', async () => {
+    const orders = uniqueName('mbo');
+    const payments = uniqueName('mbp');
+    onTestFinished(async () => {
+      await deleteTopics(main, [orders]);
+      await deleteTopics(legacy, [payments]);
+    });
+    const admin = kafka('it-multi-create').admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: orders, numPartitions: 2, replicationFactor: 3 }, { topic: payments, numPartitions: 4, replicationFactor: 3 }] });
+    } finally {
+      await admin.disconnect();
+    }
+    expect(await describeTopic(main, orders)).toHaveLength(2);
+    expect(await describeTopic(legacy, payments)).toHaveLength(4);
+    const onMain = await kafkaToolOk('kafka-topics', ['--bootstrap-server', main.bootstrapServers, '--list']);
+    expect(onMain.split('\n')).not.toContain(payments);
+  });
+
+  it('an idempotent producer writes to both domains in the same requests; each record lands once, in order, on its backend', async () => {
+    const orders = await createTopic(main, { name: uniqueName('mbo') });
+    const payments = await createTopic(legacy, { name: uniqueName('mbp') });
+    const producer = kafka('it-multi-producer').producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      for (let round = 0; round < 5; round++) {
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: [
+            { topic: orders, messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i % 3}`, value: `o-${round}-${i}` })) },
+            { topic: payments, messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i % 3}`, value: `p-${round}-${i}` })) },
+          ],
+        });
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    for (const [cluster, topic, prefix] of [
+      [main, orders, 'o'],
+      [legacy, payments, 'p'],
+    ] as const) {
+      const records = await readTopic(cluster.bootstrapServers, topic);
+      expect(records).toHaveLength(50);
+      const byKey = new Map<string, string[]>();
+      for (const r of records) {
+        const list = byKey.get(r.key as string) ?? [];
+        list.push(r.value as string);
+        byKey.set(r.key as string, list);
+      }
+      for (const [key, values] of byKey) {
+        const expected: string[] = [];
+        for (let round = 0; round < 5; round++) for (let i = 0; i < 10; i++) if (`k${i % 3}` === key) expected.push(`${prefix}-${round}-${i}`);
+        expect(values).toEqual(expected);
+      }
+    }
+  });
+
+  it('a consumer group reads a domain topic through Turnout and commits; the offsets are on that backend', async () => {
+    const payments = await createTopic(legacy, { name: uniqueName('mbp'), partitions: 3 });
+    const groupId = uniqueName('mbp');
+    const k = kafka('it-multi-consumer');
+    const producer = k.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    await producer.send({ topic: payments, acks: -1, messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
+    await producer.disconnect();
+
+    const consumer = k.consumer({ groupId, maxWaitTimeInMs: 200 });
+    const seen: string[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: payments, fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value?.toString() ?? '') });
+      await waitFor(() => seen.length >= 30 || undefined, { timeoutMs: 60_000, what: 'the group to read 30 records' });
+      await consumer.commitOffsets([]);
+    } finally {
+      await consumer.disconnect();
+    }
+    expect(new Set(seen).size).toBe(30);
+    const described = await waitFor(
+      async () => {
+        const out = await kafkaToolOk('kafka-consumer-groups', ['--bootstrap-server', legacy.bootstrapServers, '--describe', '--group', groupId]);
+        const committed = out
+          .split('\n')
+          .filter((l) => l.includes(payments))
+          .map((l) => Number(l.trim().split(/\s+/)[3]));
+        return committed.length === 3 && committed.reduce((a, b) => a + b, 0) === 30 ? out : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the committed offsets on the legacy cluster' },
+    );
+    expect(described).toContain(payments);
+    const onMain = await kafkaToolOk('kafka-consumer-groups', ['--bootstrap-server', main.bootstrapServers, '--list']);
+    expect(onMain.split('\n')).not.toContain(groupId);
+  });
+});
