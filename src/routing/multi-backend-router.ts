@@ -10,8 +10,10 @@
 //                    limited to the apis below (a client never sends an api it was not offered)
 //   Metadata         asked of every backend at v12 (real topic ids and epochs), merged
 //   Produce, Fetch   split per destination (backend + real leader), merged in the client's order
-//   ListOffsets      split per destination, merged
-//   CreateTopics     split per backend of each topic's domain, merged
+//   ListOffsets, OffsetForLeaderEpoch
+//                    split per destination, merged
+//   CreateTopics, DeleteTopics
+//                    split per backend of each topic's domain, merged
 //   FindCoordinator  answered here with a Turnout node; the group apis then go to the real
 //                    coordinator on the group's domain backend (found with FindCoordinator,
 //                    cached, forgotten on NOT_COORDINATOR)
@@ -75,6 +77,26 @@ import {
   type ProduceResponse,
 } from '../codec/index.js';
 import { createCreatableTopicResult } from '../codec/generated/create-topics.js';
+import {
+  createDeletableTopicResult,
+  createDeleteTopicState,
+  decodeDeleteTopicsRequest,
+  decodeDeleteTopicsResponse,
+  encodeDeleteTopicsRequest,
+  encodeDeleteTopicsResponse,
+  type DeleteTopicsRequest,
+  type DeleteTopicsResponse,
+} from '../codec/generated/delete-topics.js';
+import {
+  createEpochEndOffset,
+  decodeOffsetForLeaderEpochRequest,
+  decodeOffsetForLeaderEpochResponse,
+  encodeOffsetForLeaderEpochRequest,
+  encodeOffsetForLeaderEpochResponse,
+  type EpochEndOffset,
+  type OffsetForLeaderEpochRequest,
+  type OffsetForLeaderEpochResponse,
+} from '../codec/generated/offset-for-leader-epoch.js';
 import { createFindCoordinatorRequest, createFindCoordinatorResponse } from '../codec/generated/find-coordinator.js';
 import { createListOffsetsPartitionResponse, type ListOffsetsPartitionResponse } from '../codec/generated/list-offsets.js';
 import type { MetadataRequestTopic, MetadataResponseBroker, MetadataResponsePartition } from '../codec/generated/metadata.js';
@@ -102,6 +124,8 @@ import {
   fetchPartitionEpochsToVirtual,
   listOffsetsPartitionEpochsToReal,
   listOffsetsPartitionEpochsToVirtual,
+  offsetForLeaderEpochPartitionToReal,
+  offsetForLeaderEpochResultToVirtual,
   producePartitionEpochsToVirtual,
   recordsEpochsToReal,
 } from './leader-epoch-rewrite.js';
@@ -131,7 +155,9 @@ const OFFERED_APIS: ReadonlySet<number> = new Set([
   ApiKey.Produce,
   ApiKey.Fetch,
   ApiKey.ListOffsets,
+  ApiKey.OffsetForLeaderEpoch,
   ApiKey.CreateTopics,
+  ApiKey.DeleteTopics,
   ApiKey.FindCoordinator,
   ApiKey.JoinGroup,
   ApiKey.SyncGroup,
@@ -331,8 +357,12 @@ export class MultiBackendRouter implements RequestRouter {
         return this.fetch(session, ex);
       case ApiKey.ListOffsets:
         return this.listOffsets(session, ex);
+      case ApiKey.OffsetForLeaderEpoch:
+        return this.offsetForLeaderEpoch(session, ex);
       case ApiKey.CreateTopics:
         return this.createTopics(session, ex);
+      case ApiKey.DeleteTopics:
+        return this.deleteTopics(session, ex);
       case ApiKey.FindCoordinator:
         return Promise.resolve(this.findCoordinator(session, ex));
       case ApiKey.InitProducerId:
@@ -697,6 +727,152 @@ export class MultiBackendRouter implements RequestRouter {
       });
     });
     return encodeResponseFrame(ApiKey.ListOffsets, v, { correlationId: ex.correlationId }, merged, encodeListOffsetsResponse);
+  }
+
+  // ---- OffsetForLeaderEpoch
+
+  private async offsetForLeaderEpoch(session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+    const v = ex.apiVersion;
+    const { header, body } = decodeRequestFrame(ex.frame, decodeOffsetForLeaderEpochRequest);
+    const policy = this.policy();
+    const parts = new Map<string, OffsetForLeaderEpochRequest>();
+    /** [topic][partition] → destination, or the result to answer with. */
+    const placement: Array<Array<string | EpochEndOffset>> = [];
+    const local = (partition: number, errorCode: number, leaderEpoch = -1, endOffset = -1n): EpochEndOffset => ({
+      ...createEpochEndOffset(),
+      partition,
+      errorCode,
+      leaderEpoch,
+      endOffset,
+    });
+    for (const t of body.topics) {
+      const row: Array<string | EpochEndOffset> = [];
+      placement.push(row);
+      const backend = this.backendOfTopic(t.topic, policy);
+      for (const p of t.partitions) {
+        if (typeof backend !== 'string') {
+          row.push(local(p.partition, backend.errorCode));
+          continue;
+        }
+        const decision = offsetForLeaderEpochPartitionToReal(p, v, t.topic, backend, this.epochs);
+        if (decision.kind === 'error') {
+          row.push(local(p.partition, decision.errorCode));
+          continue;
+        }
+        if (decision.kind === 'answer') {
+          row.push(local(p.partition, 0, decision.leaderEpoch, decision.endOffset));
+          continue;
+        }
+        const leader = this.leaders.leaderOf(backend, t.topic, p.partition);
+        if (leader < 0) {
+          row.push(local(p.partition, NOT_LEADER_OR_FOLLOWER));
+          continue;
+        }
+        const destination = destinationOf(backend, leader);
+        row.push(destination);
+        let part = parts.get(destination);
+        if (part === undefined) parts.set(destination, (part = { ...body, topics: [] }));
+        let topic = part.topics[part.topics.length - 1];
+        if (topic === undefined || topic.topic !== t.topic) part.topics.push((topic = { ...t, partitions: [] }));
+        topic.partitions.push(p);
+      }
+    }
+    const answers = new Map<string, Map<string, EpochEndOffset> | DestinationFailure>();
+    await Promise.all(
+      [...parts].map(async ([destination, req]) => {
+        const { backend, brokerId } = parseDestination(destination);
+        try {
+          const frame = encodeRequestFrame(header, req, encodeOffsetForLeaderEpochRequest);
+          const res = await this.send(session, this.addressOf(backend, brokerId), frame);
+          const answer = decodeResponseFrame(res, ApiKey.OffsetForLeaderEpoch, v, decodeOffsetForLeaderEpochResponse).body;
+          const byPartition = new Map<string, EpochEndOffset>();
+          for (const t of answer.topics) {
+            for (const p of t.partitions) {
+              if (p.errorCode === NOT_LEADER_OR_FOLLOWER) this.leaders.forgetBroker(backend, brokerId);
+              offsetForLeaderEpochResultToVirtual(p, t.topic, backend, this.epochs);
+              byPartition.set(`${t.topic}:${p.partition}`, p);
+            }
+          }
+          answers.set(destination, byPartition);
+        } catch (err) {
+          answers.set(destination, failureOf(err));
+        }
+      }),
+    );
+    const merged: OffsetForLeaderEpochResponse = { throttleTimeMs: 0, topics: [] };
+    body.topics.forEach((t, ti) => {
+      merged.topics.push({
+        topic: t.topic,
+        partitions: t.partitions.map((p, pi) => {
+          const where = placement[ti][pi];
+          if (typeof where !== 'string') return where;
+          const answer = answers.get(where);
+          const found = answer instanceof Map ? answer.get(`${t.topic}:${p.partition}`) : undefined;
+          if (found !== undefined) return found;
+          return local(p.partition, answer instanceof DestinationFailure ? answer.errorCode : NOT_LEADER_OR_FOLLOWER);
+        }),
+      });
+    });
+    return encodeResponseFrame(ApiKey.OffsetForLeaderEpoch, v, { correlationId: ex.correlationId }, merged, encodeOffsetForLeaderEpochResponse);
+  }
+
+  // ---- DeleteTopics
+
+  private async deleteTopics(session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+    const v = ex.apiVersion;
+    const { header, body } = decodeRequestFrame(ex.frame, decodeDeleteTopicsRequest);
+    const policy = this.policy();
+    // v6+ names topics (by name or by virtual id) in `topics`, earlier versions in `topicNames`.
+    const asked: Array<{ name: string | null; topicId: string }> =
+      v >= 6 ? body.topics.map((t) => ({ name: t.name ?? this.topicIds.nameOf(t.topicId) ?? null, topicId: t.topicId })) : body.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+    const parts = new Map<string, DeleteTopicsRequest>();
+    const refused = new Map<string, RouteError>();
+    for (const t of asked) {
+      if (t.name === null) continue;
+      const backend = this.backendOfTopic(t.name, policy);
+      if (typeof backend !== 'string') {
+        refused.set(t.name, backend);
+        continue;
+      }
+      let part = parts.get(backend);
+      if (part === undefined) parts.set(backend, (part = { ...body, topicNames: [], topics: [] }));
+      if (v >= 6) part.topics.push({ ...createDeleteTopicState(), name: t.name });
+      else part.topicNames.push(t.name);
+    }
+    const answered = new Map<string, DeleteTopicsResponse['responses'][number]>();
+    let throttleTimeMs = 0;
+    await Promise.all(
+      [...parts].map(async ([backend, req]) => {
+        try {
+          const frame = encodeRequestFrame(header, req, encodeDeleteTopicsRequest);
+          const res = await this.send(session, this.anyBrokerOf(backend), frame);
+          const answer = decodeResponseFrame(res, ApiKey.DeleteTopics, v, decodeDeleteTopicsResponse).body;
+          throttleTimeMs = Math.max(throttleTimeMs, answer.throttleTimeMs);
+          for (const r of answer.responses) {
+            if (r.name === null) continue;
+            r.topicId = v >= 6 ? (this.topicIds.virtualIdOf(r.name) ?? ZERO_UUID) : r.topicId;
+            if (r.errorCode === 0) this.topicIds.forget(r.name);
+            answered.set(r.name, r);
+          }
+        } catch (err) {
+          const code = failureOf(err).errorCode === NOT_LEADER_OR_FOLLOWER ? LEADER_NOT_AVAILABLE : failureOf(err).errorCode;
+          for (const n of v >= 6 ? req.topics.map((t) => t.name as string) : req.topicNames) refused.set(n, { errorCode: code });
+        }
+      }),
+    );
+    const merged: DeleteTopicsResponse = {
+      throttleTimeMs,
+      responses: asked.map((t) => {
+        const a = t.name === null ? undefined : answered.get(t.name);
+        if (a !== undefined) return a;
+        const result = createDeletableTopicResult();
+        result.name = t.name;
+        if (v >= 6) result.topicId = t.topicId;
+        result.errorCode = t.name === null ? UNKNOWN_TOPIC_ID : (refused.get(t.name) ?? { errorCode: LEADER_NOT_AVAILABLE }).errorCode;
+        return result;
+      }),
+    };
+    return encodeResponseFrame(ApiKey.DeleteTopics, v, { correlationId: ex.correlationId }, merged, encodeDeleteTopicsResponse);
   }
 
   // ---- CreateTopics

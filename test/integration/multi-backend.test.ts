@@ -5,7 +5,7 @@ import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ProxyHandle } from '../../src/proxy.js';
 import { startProxy } from '../../src/proxy.js';
-import { readTopic } from './acceptance-helpers.js';
+import { backendFacts, expectJavaSawOnlyTurnout, expectNoBackendLeak, javaTool, readTopic } from './acceptance-helpers.js';
 import { createTopic, deleteTopics, describeTopic, kafkaToolOk, kcat, mainCluster, uniqueName, useCluster, waitFor, type ClusterInfo } from './rig.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -88,7 +88,7 @@ describe('one virtual cluster over two backends', () => {
     }
   });
 
-  it('creates topics of two domains in one request, each on its domain backend', async () => {
+  it('creates and deletes topics of two domains in one request each, on each domain backend', async () => {
     const orders = uniqueName('mbo');
     const payments = uniqueName('mbp');
     onTestFinished(async () => {
@@ -106,6 +106,24 @@ describe('one virtual cluster over two backends', () => {
     expect(await describeTopic(legacy, payments)).toHaveLength(4);
     const onMain = await kafkaToolOk('kafka-topics', ['--bootstrap-server', main.bootstrapServers, '--list']);
     expect(onMain.split('\n')).not.toContain(payments);
+
+    const deleter = kafka('it-multi-delete').admin();
+    await deleter.connect();
+    try {
+      await deleter.deleteTopics({ topics: [orders, payments] });
+    } finally {
+      await deleter.disconnect();
+    }
+    await waitFor(
+      async () => {
+        const [m, l] = await Promise.all([
+          kafkaToolOk('kafka-topics', ['--bootstrap-server', main.bootstrapServers, '--list']),
+          kafkaToolOk('kafka-topics', ['--bootstrap-server', legacy.bootstrapServers, '--list']),
+        ]);
+        return !m.split('\n').includes(orders) && !l.split('\n').includes(payments) ? true : undefined;
+      },
+      { timeoutMs: 30_000, what: 'both topics to be deleted on their backends' },
+    );
   });
 
   it('an idempotent producer writes to both domains in the same requests; each record lands once, in order, on its backend', async () => {
@@ -181,5 +199,43 @@ describe('one virtual cluster over two backends', () => {
     expect(described).toContain(payments);
     const onMain = await kafkaToolOk('kafka-consumer-groups', ['--bootstrap-server', main.bootstrapServers, '--list']);
     expect(onMain.split('\n')).not.toContain(groupId);
+  });
+
+  it('Java clients: the admin lists the topics of both domains, an idempotent console producer and a console consumer group work on the legacy domain', async () => {
+    const orders = await createTopic(main, { name: uniqueName('mbo') });
+    const payments = await createTopic(legacy, { name: uniqueName('mbp'), partitions: 2 });
+    const listed = await javaTool('kafka-topics', ['--bootstrap-server', proxy.bootstrapServers(), '--list']);
+    expect(listed.stdout.split('\n')).toEqual(expect.arrayContaining([orders, payments]));
+
+    const lines = Array.from({ length: 100 }, (_, i) => `k${i % 5}\tvalue ${i}`);
+    const producer = await javaTool(
+      'kafka-console-producer',
+      [
+        '--bootstrap-server', proxy.bootstrapServers(), '--topic', payments,
+        '--property', 'parse.key=true', '--property', 'key.separator=\t',
+        '--producer-property', 'acks=all', '--producer-property', 'enable.idempotence=true', '--producer-property', 'linger.ms=5',
+      ],
+      { input: lines.map((l) => `${l}\n`).join(''), timeoutMs: 120_000 },
+    );
+    expectJavaSawOnlyTurnout(producer, CLUSTER_ID, 'the console producer');
+    expectNoBackendLeak(producer.stdout + producer.stderr, 'the console producer', backendFacts(legacy));
+    const stored = await readTopic(legacy.bootstrapServers, payments);
+    expect(stored.map((r) => r.value).sort()).toEqual(lines.map((l) => l.split('\t')[1]).sort());
+
+    const group = uniqueName('mbp');
+    const consumer = await javaTool(
+      'kafka-console-consumer',
+      ['--bootstrap-server', proxy.bootstrapServers(), '--topic', payments, '--group', group, '--from-beginning', '--max-messages', '100', '--timeout-ms', '60000'],
+      { timeoutMs: 180_000 },
+    );
+    expectJavaSawOnlyTurnout(consumer, CLUSTER_ID, 'the console consumer');
+    expectNoBackendLeak(consumer.stdout + consumer.stderr, 'the console consumer', backendFacts(legacy));
+    expect(consumer.stdout.split('\n').filter((l) => l.startsWith('value '))).toHaveLength(100);
+    const described = await kafkaToolOk('kafka-consumer-groups', ['--bootstrap-server', legacy.bootstrapServers, '--describe', '--group', group]);
+    const committed = described
+      .split('\n')
+      .filter((l) => l.includes(payments))
+      .map((l) => Number(l.trim().split(/\s+/)[3]));
+    expect(committed.reduce((a, b) => a + b, 0)).toBe(100);
   });
 });

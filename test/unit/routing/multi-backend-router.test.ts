@@ -82,7 +82,7 @@ describe('startProxy over two backends', () => {
     for (const k of [ApiKey.Metadata, ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.FindCoordinator, ApiKey.JoinGroup, ApiKey.OffsetCommit]) {
       expect(offered.has(k)).toBe(true);
     }
-    for (const k of [ApiKey.DeleteTopics, ApiKey.AddPartitionsToTxn, ApiKey.EndTxn, ApiKey.ConsumerGroupHeartbeat, ApiKey.DescribeConfigs]) {
+    for (const k of [ApiKey.DeleteRecords, ApiKey.AddPartitionsToTxn, ApiKey.EndTxn, ApiKey.ConsumerGroupHeartbeat, ApiKey.DescribeConfigs]) {
       expect(offered.has(k)).toBe(false);
     }
 
