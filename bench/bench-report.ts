@@ -39,7 +39,10 @@ export interface BenchConfig {
   repeat: number;
   partitions: number;
   replicationFactor: number;
+  /** acks of the throughput runs. */
   acks: string;
+  /** acks of the latency runs (perf test and probe). */
+  latencyAcks: string;
   latencyRate: number;
   latencyRecords: number;
   probeRate: number;
@@ -224,7 +227,7 @@ export function formatBenchReport(s: BenchSummary): string[] {
   row('consume (fetch)', s.consume, false);
   const l = s.latency;
   out.push('');
-  out.push(`  moderate load: producer perf test capped at ${k(c.latencyRate)} rec/s (${k(c.latencyRecords)} records), with a ${c.probeRate}/s single-record produce probe on the same path`);
+  out.push(`  moderate load: producer perf test capped at ${k(c.latencyRate)} rec/s (${k(c.latencyRecords)} records), with a ${c.probeRate}/s single-record produce probe on the same path, acks=${c.latencyAcks}`);
   out.push(`  perf test  p50/p99/avg  direct ${f(l.direct.perfP50Ms, 0)}/${f(l.direct.perfP99Ms, 0)}/${f(l.direct.perfAvgMs, 2)} ms   Turnout ${f(l.turnout.perfP50Ms, 0)}/${f(l.turnout.perfP99Ms, 0)}/${f(l.turnout.perfAvgMs, 2)} ms   added p99 ${signed(l.perfAddedP99Ms, 1)} ms, avg ${signed(l.perfAddedAvgMs, 2)} ms (whole-ms percentiles)`);
   out.push(`  probe      p50/p99/p99.9 direct ${f(l.direct.probeP50Us / 1000, 3)}/${f(l.direct.probeP99Us / 1000, 3)}/${f(l.direct.probeP999Us / 1000, 3)} ms   Turnout ${f(l.turnout.probeP50Us / 1000, 3)}/${f(l.turnout.probeP99Us / 1000, 3)}/${f(l.turnout.probeP999Us / 1000, 3)} ms   added p50 ${signed(l.addedP50Ms, 3)} ms, p99 ${signed(l.addedP99Ms, 3)} ms`);
   out.push('');

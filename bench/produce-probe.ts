@@ -1,6 +1,6 @@
 // A produce latency probe with microsecond resolution. kafka-producer-perf-test reports its
 // percentiles in whole milliseconds, too coarse to tell whether Turnout adds less than 1 ms;
-// this probe sends one single-record Produce request (acks=all) at a time, at a fixed rate,
+// this probe sends one single-record Produce request at a time, at a fixed rate,
 // on one connection to the partition leader, and times each round trip with hrtime. Run
 // alongside the throughput-capped perf test, it measures latency under that moderate load.
 import { Socket } from 'node:net';
@@ -119,6 +119,8 @@ export interface ProbeOptions {
   recordSizeBytes?: number;
   /** Round trips before this are not counted (connection set-up, first appends). Default 20. */
   warmupRequests?: number;
+  /** -1 (all) or 1; default -1. */
+  acks?: number;
 }
 
 /** Produces to partition 0 of `topic` one record at a time and times each acknowledgement. */
@@ -172,7 +174,7 @@ export async function runProduceProbe(opts: ProbeOptions): Promise<ProbeLatency>
       correlationId++;
       const body = encodeRequestBody(PRODUCE, PRODUCE_VERSION, {
         transactionalId: null,
-        acks: -1,
+        acks: opts.acks ?? -1,
         timeoutMs: 30_000,
         topicData: [{ name: opts.topic, topicId: '', partitionData: [{ index: 0, records: singleRecordBatch(value, BigInt(Date.now())) }] }],
       });

@@ -7,7 +7,7 @@
 // Turnout runs as a child process (`turnout start`), as deployed: it then shares no event
 // loop, heap or GC with this driver (which runs the probe), and its CPU time is its own.
 import { availableParallelism, loadavg } from 'node:os';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import kafkajs from 'kafkajs';
 import { DEFAULT_KAFKA_VERSION, runKafkaTool, startCluster, stopCluster, type KafkaToolResult } from '../src/devkit/index.js';
 import { benchJsonLine, formatBenchReport, median, summarizeBench, type BenchConfig, type BenchPath, type ConsumeRun, type LatencyRun, type ProduceRun } from './bench-report.js';
@@ -33,6 +33,7 @@ interface BenchOptions {
   latencyRate?: number;
   latencySeconds?: number;
   probeRate: number;
+  latencyAcks: '1' | 'all';
   keepCluster?: boolean;
 }
 
@@ -61,18 +62,18 @@ async function tool(name: string, args: string[], timeoutMs: number): Promise<Ka
   return result;
 }
 
-function producerArgs(topic: string, records: number, recordSize: number, throughput: number, bootstrap: string, clientId: string): string[] {
+function producerArgs(topic: string, records: number, recordSize: number, throughput: number, bootstrap: string, clientId: string, acks: string): string[] {
   return [
     '--topic', topic,
     '--num-records', String(records),
     '--record-size', String(recordSize),
     '--throughput', String(throughput),
-    '--producer-props', `bootstrap.servers=${bootstrap}`, 'acks=all', `client.id=${clientId}`,
+    '--producer-props', `bootstrap.servers=${bootstrap}`, `acks=${acks}`, `client.id=${clientId}`,
   ];
 }
 
-async function producePerf(topic: string, records: number, recordSize: number, throughput: number, bootstrap: string, clientId: string): Promise<ProducerPerfResult> {
-  const result = await tool('kafka-producer-perf-test', producerArgs(topic, records, recordSize, throughput, bootstrap, clientId), 15 * 60_000);
+async function producePerf(topic: string, records: number, recordSize: number, throughput: number, bootstrap: string, clientId: string, acks = 'all'): Promise<ProducerPerfResult> {
+  const result = await tool('kafka-producer-perf-test', producerArgs(topic, records, recordSize, throughput, bootstrap, clientId, acks), 15 * 60_000);
   return parseProducerPerf(result.stdout);
 }
 
@@ -117,7 +118,7 @@ async function main(opts: BenchOptions): Promise<void> {
   // enough data on a fast machine, a bounded run time on a slow or busy one.
   const sizing = quick ? { seconds: 3, min: 5_000, max: 30_000 } : { seconds: 8, min: 20_000, max: 300_000 };
   let records = opts.records ?? 0;
-  const repeat = opts.repeat ?? (quick ? 1 : 2);
+  const repeat = opts.repeat ?? (quick ? 1 : 3);
   const latencySeconds = opts.latencySeconds ?? (quick ? 4 : 10);
   const ownCluster = opts.bootstrap === undefined;
   const runId = Date.now().toString(36);
@@ -249,10 +250,17 @@ async function main(opts: BenchOptions): Promise<void> {
       for (const path of orderFor(rep)) {
         const durationMs = (latencyRecords / latencyRate) * 1000;
         const [perf, probe] = await Promise.all([
-          producePerf(topics.lat, latencyRecords, opts.recordSize, latencyRate, target(path), `bench-latency-${path}`),
+          producePerf(topics.lat, latencyRecords, opts.recordSize, latencyRate, target(path), `bench-latency-${path}`, opts.latencyAcks),
           // Starts with the perf test's JVM and stops before it does, so it runs under load.
           new Promise<void>((r) => setTimeout(r, 1_500)).then(() =>
-            runProduceProbe({ bootstrap: target(path), topic: topics.probe, durationMs: Math.max(1_000, durationMs - 1_000), ratePerSec: opts.probeRate, recordSizeBytes: opts.recordSize }),
+            runProduceProbe({
+              bootstrap: target(path),
+              topic: topics.probe,
+              durationMs: Math.max(1_000, durationMs - 1_000),
+              ratePerSec: opts.probeRate,
+              recordSizeBytes: opts.recordSize,
+              acks: opts.latencyAcks === 'all' ? -1 : Number(opts.latencyAcks),
+            }),
           ),
         ]);
         latency.push({ path, rep, perf, probe });
@@ -271,6 +279,7 @@ async function main(opts: BenchOptions): Promise<void> {
       partitions: opts.partitions,
       replicationFactor,
       acks: 'all',
+      latencyAcks: opts.latencyAcks,
       latencyRate,
       latencyRecords,
       probeRate: opts.probeRate,
@@ -295,7 +304,7 @@ const program = new Command()
   .description('Kafka perf tools directly against a 3-broker cluster and through Turnout; prints the Turnout/direct ratios and added latency, then one JSON line')
   .option('--records <n>', 'records per throughput run, the same for both paths (default: about 8 s of the warm-up rate, 20000 to 300000; --quick about 3 s, 5000 to 30000)', positiveInt('--records'))
   .option('--record-size <bytes>', 'record size in bytes', positiveInt('--record-size'), 1024)
-  .option('--repeat <n>', 'repetitions of each run per path, alternating which path goes first (default 2, --quick 1)', positiveInt('--repeat'))
+  .option('--repeat <n>', 'repetitions of each run per path, alternating which path goes first (default 3, --quick 1)', positiveInt('--repeat'))
   .option('--quick', 'a small, fast smoke run')
   .option('--bootstrap <servers>', `use this running cluster instead of starting "${BENCH_CLUSTER}"`)
   .option('--kafka-version <version>', 'Kafka version of the bench cluster', DEFAULT_KAFKA_VERSION)
@@ -303,6 +312,11 @@ const program = new Command()
   .option('--replication-factor <n>', 'replication factor of the bench topics (default 3)', positiveInt('--replication-factor'))
   .option('--latency-rate <n>', 'records/s of the moderate-load latency run (default 5000, --quick 2000, or 40% of the direct produce throughput when that is less)', positiveInt('--latency-rate'))
   .option('--latency-seconds <n>', 'length of each latency run (default 10, --quick 4)', positiveInt('--latency-seconds'))
+  .addOption(
+    new Option('--latency-acks <acks>', 'acks of the latency runs: 1 keeps replication timing, which Turnout does not touch, from swamping a sub-millisecond difference')
+      .choices(['1', 'all'])
+      .default('1'),
+  )
   .option('--probe-rate <n>', 'single-record produce requests per second of the latency probe', positiveInt('--probe-rate'), 200)
   .option('--keep-cluster', `leave the "${BENCH_CLUSTER}" cluster running for the next run`)
   .action(main);

@@ -11,6 +11,7 @@ const config: BenchConfig = {
   partitions: 6,
   replicationFactor: 3,
   acks: 'all',
+  latencyAcks: '1',
   latencyRate: 5_000,
   latencyRecords: 50_000,
   probeRate: 200,
