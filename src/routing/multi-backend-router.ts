@@ -17,8 +17,13 @@
 //   FindCoordinator  answered here with a Turnout node; the group apis then go to the real
 //                    coordinator on the group's domain backend (found with FindCoordinator,
 //                    cached, forgotten on NOT_COORDINATOR)
-//   InitProducerId   answered here for idempotent producers (virtual producer ids); refused
-//                    for transactional ids until transactions are routed
+//   InitProducerId   answered here for idempotent producers (virtual producer ids); with a
+//                    transactional id sent to its coordinator on the id's domain backend
+//   AddPartitionsToTxn, AddOffsetsToTxn, EndTxn
+//                    to the transaction coordinator, producer ids to real; a transaction
+//                    whose partitions or group live on another backend is refused
+//                    (INVALID_TXN_STATE), never split
+//   TxnOffsetCommit  to the group coordinator, producer ids to real
 //   DescribeCluster  answered here with Turnout's nodes
 // Topic ids, leader epochs and producer ids are translated between virtual and real per backend.
 import {
@@ -76,7 +81,17 @@ import {
   type MetadataResponse,
   type ProduceResponse,
 } from '../codec/index.js';
+import { decodeAddOffsetsToTxnRequest, encodeAddOffsetsToTxnRequest, encodeAddOffsetsToTxnResponse } from '../codec/generated/add-offsets-to-txn.js';
+import {
+  createAddPartitionsToTxnResponse,
+  decodeAddPartitionsToTxnRequest,
+  encodeAddPartitionsToTxnRequest,
+  encodeAddPartitionsToTxnResponse,
+} from '../codec/generated/add-partitions-to-txn.js';
 import { createCreatableTopicResult } from '../codec/generated/create-topics.js';
+import { createEndTxnResponse, decodeEndTxnRequest, decodeEndTxnResponse, encodeEndTxnRequest, encodeEndTxnResponse } from '../codec/generated/end-txn.js';
+import { createOffsetFetchResponse, createOffsetFetchResponseGroup, encodeOffsetFetchResponse } from '../codec/generated/offset-fetch.js';
+import { decodeTxnOffsetCommitRequest, encodeTxnOffsetCommitRequest } from '../codec/generated/txn-offset-commit.js';
 import {
   createDeletableTopicResult,
   createDeleteTopicState,
@@ -114,7 +129,14 @@ import type { PolicySnapshot } from '../policy/policy-snapshot.js';
 import { apiName } from './api-names.js';
 import { ApiVersionsTable, type BrokerApiVersions, type VersionRange } from './api-versions.js';
 import type { BackendTopology } from './backend-topology.js';
-import { LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_OR_PARTITION } from './error-codes.js';
+import {
+  INVALID_PRODUCER_ID_MAPPING,
+  INVALID_TXN_STATE,
+  LEADER_NOT_AVAILABLE,
+  NOT_LEADER_OR_FOLLOWER,
+  UNKNOWN_TOPIC_ID,
+  UNKNOWN_TOPIC_OR_PARTITION,
+} from './error-codes.js';
 import { buildFailureResponse } from './failure-responses.js';
 import { mergeFetchResponses, type FetchOutcome } from './fetch-merge.js';
 import { splitFetchRequest } from './fetch-split.js';
@@ -135,7 +157,7 @@ import { readProduceAcks } from './produce-acks.js';
 import { mergeProduceResponses, type ProduceOutcome } from './produce-merge.js';
 import { splitProduceRequest } from './produce-split.js';
 import { ProducerIdMap, ProducerMappingError, type ProducerIdAndEpoch } from './producer-id-map.js';
-import { answerIdempotentInitProducerId } from './producer-id-rewrite.js';
+import { answerIdempotentInitProducerId, initProducerIdRequestToReal, initProducerIdResponseToVirtual } from './producer-id-rewrite.js';
 import { DestinationFailure, type PartitionRoute, type RouteError } from './split-route.js';
 import { TopicIdMap } from './topic-id-map.js';
 import {
@@ -166,8 +188,18 @@ const OFFERED_APIS: ReadonlySet<number> = new Set([
   ApiKey.OffsetCommit,
   ApiKey.OffsetFetch,
   ApiKey.InitProducerId,
+  ApiKey.AddPartitionsToTxn,
+  ApiKey.AddOffsetsToTxn,
+  ApiKey.EndTxn,
+  ApiKey.TxnOffsetCommit,
   ApiKey.DescribeCluster,
 ]);
+
+/**
+ * Highest versions offered where a later one changes the routing: AddPartitionsToTxn v4+ is
+ * the brokers' batched form (several transactional ids per request).
+ */
+const OFFERED_MAX_VERSIONS: ReadonlyMap<number, number> = new Map([[ApiKey.AddPartitionsToTxn, 3]]);
 
 /** Backends are asked Metadata at this version (real topic ids and leader epochs) or their highest below it. */
 const BACKEND_METADATA_VERSION = 12;
@@ -178,6 +210,9 @@ const CLIENT_ID = 'turnout';
 const COORDINATOR_NOT_AVAILABLE = 15;
 const NOT_COORDINATOR = 16;
 const TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53;
+const OPERATION_NOT_ATTEMPTED = 55;
+/** EndTxn answers with the producer id and epoch from v5. */
+const END_TXN_FIRST_PRODUCER_VERSION = 5;
 const INVALID_REQUEST = 42;
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
@@ -221,6 +256,16 @@ function parseDestination(destination: string): { backend: string; brokerId: num
 function failureOf(err: unknown): DestinationFailure {
   if (err instanceof DestinationFailure) return err;
   return new DestinationFailure(err instanceof Error ? err.message : String(err));
+}
+
+/** OffsetFetch answered COORDINATOR_NOT_AVAILABLE (v2+ has a group-level error; v0-1 close the connection). */
+function offsetFetchUnavailable(ex: RequestExchange, groupId: string): Buffer {
+  const v = ex.apiVersion;
+  const m = createOffsetFetchResponse();
+  if (v >= 8) m.groups = [{ ...createOffsetFetchResponseGroup(), groupId, errorCode: COORDINATOR_NOT_AVAILABLE }];
+  else if (v >= 2) m.errorCode = COORDINATOR_NOT_AVAILABLE;
+  else throw new Error('no failure response for OffsetFetch v0-1');
+  return encodeResponseFrame(ApiKey.OffsetFetch, v, { correlationId: ex.correlationId }, m, encodeOffsetFetchResponse);
 }
 
 /** Real partition leaders per backend, learned from the Metadata answers Turnout receives. */
@@ -288,7 +333,11 @@ export class MultiBackendRouter implements RequestRouter {
       if (!t.isKnown) return;
       for (const b of t.brokerApiVersions()) {
         const apis = new Map<number, VersionRange>();
-        for (const [k, r] of b.apis) if (OFFERED_APIS.has(k)) apis.set(k, r);
+        for (const [k, r] of b.apis) {
+          if (!OFFERED_APIS.has(k)) continue;
+          const cap = OFFERED_MAX_VERSIONS.get(k);
+          apis.set(k, cap === undefined || r.maxVersion <= cap ? r : { minVersion: r.minVersion, maxVersion: cap });
+        }
         brokers.push({ ...b, apis });
       }
     }
@@ -366,7 +415,15 @@ export class MultiBackendRouter implements RequestRouter {
       case ApiKey.FindCoordinator:
         return Promise.resolve(this.findCoordinator(session, ex));
       case ApiKey.InitProducerId:
-        return Promise.resolve(this.initProducerId(ex));
+        return this.initProducerId(session, ex);
+      case ApiKey.AddPartitionsToTxn:
+        return this.addPartitionsToTxn(session, ex);
+      case ApiKey.AddOffsetsToTxn:
+        return this.addOffsetsToTxn(session, ex);
+      case ApiKey.EndTxn:
+        return this.endTxn(session, ex);
+      case ApiKey.TxnOffsetCommit:
+        return this.txnOffsetCommit(session, ex);
       case ApiKey.DescribeCluster:
         return Promise.resolve(this.describeCluster(session, ex));
       case ApiKey.JoinGroup:
@@ -381,11 +438,11 @@ export class MultiBackendRouter implements RequestRouter {
         return this.toGroupCoordinator(session, ex, decodeRequestFrame(ex.frame, decodeOffsetCommitRequest).body.groupId);
       case ApiKey.OffsetFetch: {
         const body = decodeRequestFrame(ex.frame, decodeOffsetFetchRequest).body;
-        if (ex.apiVersion < 8) return this.toGroupCoordinator(session, ex, body.groupId);
-        if (body.groups.length !== 1) {
+        if (ex.apiVersion >= 8 && body.groups.length !== 1) {
           throw new RequestRejectedError('unsupported_request', ex.apiKey, ex.apiVersion, 'OffsetFetch for several groups at once is not routed over several backends');
         }
-        return this.toGroupCoordinator(session, ex, body.groups[0].groupId);
+        const groupId = ex.apiVersion < 8 ? body.groupId : body.groups[0].groupId;
+        return this.toGroupCoordinator(session, ex, groupId, () => offsetFetchUnavailable(ex, groupId));
       }
       default:
         throw new RequestRejectedError('unsupported_version', ex.apiKey, ex.apiVersion, `${apiName(ex.apiKey)} is not routed over several backends`);
@@ -961,29 +1018,177 @@ export class MultiBackendRouter implements RequestRouter {
     return encodeResponseFrame(ApiKey.FindCoordinator, v, { correlationId: ex.correlationId }, m, encodeFindCoordinatorResponse);
   }
 
-  private async toGroupCoordinator(session: ClientSession, ex: RequestExchange, groupId: string): Promise<Buffer> {
-    const res = this.policy().resolve('group', groupId);
-    if (!res.ok || !this.topologies.has(res.domain.backend)) {
-      // The client was told at FindCoordinator; a request anyway gets the coordinator error.
-      return this.failureFrame(ex);
-    }
-    const backend = res.domain.backend;
-    const cacheKey = `${backend}/${KEY_TYPE_GROUP}/${groupId}`;
+  private toGroupCoordinator(session: ClientSession, ex: RequestExchange, groupId: string, unavailable?: () => Buffer): Promise<Buffer> {
+    const backend = this.backendOfKey(KEY_TYPE_GROUP, groupId);
+    // The client was told at FindCoordinator; a request anyway gets the coordinator error.
+    if (backend === undefined) return Promise.resolve(unavailable === undefined ? this.failureFrame(ex) : unavailable());
+    return this.toCoordinator(session, ex, backend, KEY_TYPE_GROUP, groupId, ex.frame, unavailable);
+  }
+
+  /** The backend of a group's or transactional id's domain, or undefined when none claims it. */
+  private backendOfKey(keyType: number, key: string): string | undefined {
+    const res = this.policy().resolve(keyType === KEY_TYPE_TRANSACTION ? 'transactionalId' : 'group', key);
+    return res.ok && this.topologies.has(res.domain.backend) ? res.domain.backend : undefined;
+  }
+
+  /**
+   * Sends `frame` to the real coordinator of a key; resolves with the response frame in the
+   * client's correlation. When the coordinator cannot be found or reached, answers with
+   * `unavailable` (the api's COORDINATOR_NOT_AVAILABLE answer, which clients retry), or with
+   * the generic failure answer of the api.
+   */
+  private async toCoordinator(
+    session: ClientSession,
+    ex: RequestExchange,
+    backend: string,
+    keyType: number,
+    key: string,
+    frame: Buffer,
+    unavailable?: () => Buffer,
+  ): Promise<Buffer> {
+    const cacheKey = `${backend}/${keyType}/${key}`;
     try {
       let brokerId = this.coordinators.get(cacheKey);
       if (brokerId === undefined) {
-        brokerId = await this.lookUpCoordinator(session, backend, KEY_TYPE_GROUP, groupId);
+        brokerId = await this.lookUpCoordinator(session, backend, keyType, key);
         this.coordinators.set(cacheKey, brokerId);
       }
-      const frame = await this.send(session, this.addressOf(backend, brokerId), ex.frame);
-      writeResponseCorrelationId(frame, ex.correlationId);
-      if (this.answersNotCoordinator(frame, ex)) this.coordinators.delete(cacheKey);
-      return frame;
+      const res = await this.send(session, this.addressOf(backend, brokerId), frame);
+      writeResponseCorrelationId(res, ex.correlationId);
+      if (this.answersNotCoordinator(res, ex)) this.coordinators.delete(cacheKey);
+      return res;
     } catch (err) {
       this.coordinators.delete(cacheKey);
-      this.log.debug({ err, groupId, backend }, 'group request failed');
-      return this.failureFrame(ex);
+      this.log.debug({ err, key, keyType, backend }, 'coordinator request failed');
+      return unavailable === undefined ? this.failureFrame(ex) : unavailable();
     }
+  }
+
+  // ---- transactions
+
+  /** The real producer of a transactional request's virtual one on `backend`, or the error to answer with. */
+  private transactionalProducerToReal(producerId: bigint, producerEpoch: number, backend: string): ProducerIdAndEpoch | number {
+    try {
+      const real = this.producerIds.toReal(producerId, producerEpoch, backend, true);
+      // A transactional producer is bound by its InitProducerId: never obtained here.
+      return real instanceof Promise ? INVALID_PRODUCER_ID_MAPPING : real;
+    } catch (err) {
+      if (err instanceof ProducerMappingError) return err.errorCode;
+      throw err;
+    }
+  }
+
+  private async initProducerId(session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+    const v = ex.apiVersion;
+    const { header, body } = decodeRequestFrame(ex.frame, decodeInitProducerIdRequest);
+    const answer = (errorCode: number): Buffer =>
+      encodeResponseFrame(ApiKey.InitProducerId, v, { correlationId: ex.correlationId }, { throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 }, encodeInitProducerIdResponse);
+    const transactionalId = body.transactionalId;
+    if (transactionalId === null) {
+      const m = answerIdempotentInitProducerId(this.producerIds);
+      return encodeResponseFrame(ApiKey.InitProducerId, v, { correlationId: ex.correlationId }, m, encodeInitProducerIdResponse);
+    }
+    const res = this.policy().resolve('transactionalId', transactionalId);
+    if (!res.ok) return answer(res.errorCode);
+    const backend = res.domain.backend;
+    if (!this.topologies.has(backend)) return answer(COORDINATOR_NOT_AVAILABLE);
+    const err = initProducerIdRequestToReal(body, v, backend, this.producerIds);
+    if (err !== 0) return answer(err);
+    const frame = await this.toCoordinator(session, ex, backend, KEY_TYPE_TRANSACTION, transactionalId, encodeRequestFrame(header, body, encodeInitProducerIdRequest), () =>
+      answer(COORDINATOR_NOT_AVAILABLE),
+    );
+    const decoded = decodeResponseFrame(frame, ApiKey.InitProducerId, v, decodeInitProducerIdResponse);
+    initProducerIdResponseToVirtual(decoded.body, transactionalId, backend, this.producerIds);
+    return encodeResponseFrame(ApiKey.InitProducerId, v, decoded.header, decoded.body, encodeInitProducerIdResponse);
+  }
+
+  private async addPartitionsToTxn(session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+    const v = ex.apiVersion;
+    const { header, body } = decodeRequestFrame(ex.frame, decodeAddPartitionsToTxnRequest);
+    const answerAll = (codeOf: (topic: string) => number): Buffer => {
+      const m = createAddPartitionsToTxnResponse();
+      m.resultsByTopicV3AndBelow = body.v3AndBelowTopics.map((t) => ({
+        name: t.name,
+        resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: codeOf(t.name) })),
+      }));
+      return encodeResponseFrame(ApiKey.AddPartitionsToTxn, v, { correlationId: ex.correlationId }, m, encodeAddPartitionsToTxnResponse);
+    };
+    const transactionalId = body.v3AndBelowTransactionalId;
+    const backend = this.backendOfKey(KEY_TYPE_TRANSACTION, transactionalId);
+    if (backend === undefined) return answerAll(() => TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    const policy = this.policy();
+    const elsewhere = body.v3AndBelowTopics.filter((t) => this.backendOfTopic(t.name, policy) !== backend).map((t) => t.name);
+    if (elsewhere.length > 0) {
+      this.log.warn({ transactionalId, backend, topics: elsewhere }, 'a transaction spans backends: refused');
+      const refused = new Set(elsewhere);
+      return answerAll((topic) => (refused.has(topic) ? INVALID_TXN_STATE : OPERATION_NOT_ATTEMPTED));
+    }
+    const real = this.transactionalProducerToReal(body.v3AndBelowProducerId, body.v3AndBelowProducerEpoch, backend);
+    if (typeof real === 'number') return answerAll(() => real);
+    body.v3AndBelowProducerId = real.producerId;
+    body.v3AndBelowProducerEpoch = real.producerEpoch;
+    return this.toCoordinator(session, ex, backend, KEY_TYPE_TRANSACTION, transactionalId, encodeRequestFrame(header, body, encodeAddPartitionsToTxnRequest), () =>
+      answerAll(() => COORDINATOR_NOT_AVAILABLE),
+    );
+  }
+
+  private async addOffsetsToTxn(session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+    const v = ex.apiVersion;
+    const { header, body } = decodeRequestFrame(ex.frame, decodeAddOffsetsToTxnRequest);
+    const answer = (errorCode: number): Buffer =>
+      encodeResponseFrame(ApiKey.AddOffsetsToTxn, v, { correlationId: ex.correlationId }, { throttleTimeMs: 0, errorCode }, encodeAddOffsetsToTxnResponse);
+    const backend = this.backendOfKey(KEY_TYPE_TRANSACTION, body.transactionalId);
+    if (backend === undefined) return answer(TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (this.backendOfKey(KEY_TYPE_GROUP, body.groupId) !== backend) {
+      this.log.warn({ transactionalId: body.transactionalId, groupId: body.groupId, backend }, 'a transaction commits offsets of a group on another backend: refused');
+      return answer(INVALID_TXN_STATE);
+    }
+    const real = this.transactionalProducerToReal(body.producerId, body.producerEpoch, backend);
+    if (typeof real === 'number') return answer(real);
+    body.producerId = real.producerId;
+    body.producerEpoch = real.producerEpoch;
+    return this.toCoordinator(session, ex, backend, KEY_TYPE_TRANSACTION, body.transactionalId, encodeRequestFrame(header, body, encodeAddOffsetsToTxnRequest), () =>
+      answer(COORDINATOR_NOT_AVAILABLE),
+    );
+  }
+
+  private async endTxn(session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+    const v = ex.apiVersion;
+    const { header, body } = decodeRequestFrame(ex.frame, decodeEndTxnRequest);
+    const answer = (errorCode: number): Buffer => {
+      const m = createEndTxnResponse();
+      m.errorCode = errorCode;
+      return encodeResponseFrame(ApiKey.EndTxn, v, { correlationId: ex.correlationId }, m, encodeEndTxnResponse);
+    };
+    const backend = this.backendOfKey(KEY_TYPE_TRANSACTION, body.transactionalId);
+    if (backend === undefined) return answer(TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    const real = this.transactionalProducerToReal(body.producerId, body.producerEpoch, backend);
+    if (typeof real === 'number') return answer(real);
+    body.producerId = real.producerId;
+    body.producerEpoch = real.producerEpoch;
+    const frame = await this.toCoordinator(session, ex, backend, KEY_TYPE_TRANSACTION, body.transactionalId, encodeRequestFrame(header, body, encodeEndTxnRequest), () =>
+      answer(COORDINATOR_NOT_AVAILABLE),
+    );
+    if (v < END_TXN_FIRST_PRODUCER_VERSION) return frame;
+    // From v5 the answer carries the producer (KIP-890): back to the virtual one.
+    const decoded = decodeResponseFrame(frame, ApiKey.EndTxn, v, decodeEndTxnResponse);
+    const virtual = this.producerIds.toVirtual(backend, decoded.body.producerId, decoded.body.producerEpoch);
+    if (virtual !== undefined) {
+      decoded.body.producerId = virtual.producerId;
+      decoded.body.producerEpoch = virtual.producerEpoch;
+    }
+    return encodeResponseFrame(ApiKey.EndTxn, v, decoded.header, decoded.body, encodeEndTxnResponse);
+  }
+
+  private async txnOffsetCommit(session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+    const { header, body } = decodeRequestFrame(ex.frame, decodeTxnOffsetCommitRequest);
+    const backend = this.backendOfKey(KEY_TYPE_GROUP, body.groupId);
+    if (backend === undefined || this.backendOfKey(KEY_TYPE_TRANSACTION, body.transactionalId) !== backend) return this.failureFrame(ex);
+    const real = this.transactionalProducerToReal(body.producerId, body.producerEpoch, backend);
+    if (typeof real === 'number') return this.failureFrame(ex);
+    body.producerId = real.producerId;
+    body.producerEpoch = real.producerEpoch;
+    return this.toCoordinator(session, ex, backend, KEY_TYPE_GROUP, body.groupId, encodeRequestFrame(header, body, encodeTxnOffsetCommitRequest));
   }
 
   private failureFrame(ex: RequestExchange): Buffer {
@@ -1024,18 +1229,6 @@ export class MultiBackendRouter implements RequestRouter {
   }
 
   // ---- answered here
-
-  private initProducerId(ex: RequestExchange): Buffer {
-    const v = ex.apiVersion;
-    const { body } = decodeRequestFrame(ex.frame, decodeInitProducerIdRequest);
-    if (body.transactionalId !== null) {
-      this.log.warn({ transactionalId: body.transactionalId }, 'transactional producers are not routed over several backends yet');
-      const refused = { throttleTimeMs: 0, errorCode: TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
-      return encodeResponseFrame(ApiKey.InitProducerId, v, { correlationId: ex.correlationId }, refused, encodeInitProducerIdResponse);
-    }
-    const m = answerIdempotentInitProducerId(this.producerIds);
-    return encodeResponseFrame(ApiKey.InitProducerId, v, { correlationId: ex.correlationId }, m, encodeInitProducerIdResponse);
-  }
 
   private describeCluster(session: ClientSession, ex: RequestExchange): Buffer {
     const v = ex.apiVersion;

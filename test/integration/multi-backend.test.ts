@@ -31,8 +31,8 @@ beforeAll(async () => {
         { name: 'legacy', bootstrapServers: legacy.bootstrapServers.split(',') },
       ],
       domains: [
-        { name: 'orders', owner: 'team-orders', topics: [`${ORDERS}*`], groups: [`${ORDERS}*`], backend: 'main' },
-        { name: 'payments', owner: 'team-payments', topics: [`${PAYMENTS}*`], groups: [`${PAYMENTS}*`], backend: 'legacy' },
+        { name: 'orders', owner: 'team-orders', topics: [`${ORDERS}*`], groups: [`${ORDERS}*`], transactionalIds: [`${ORDERS}*`], backend: 'main' },
+        { name: 'payments', owner: 'team-payments', topics: [`${PAYMENTS}*`], groups: [`${PAYMENTS}*`], transactionalIds: [`${PAYMENTS}*`], backend: 'legacy' },
       ],
       admin: { host: '127.0.0.1', port: 0 },
     },
@@ -237,5 +237,28 @@ describe('one virtual cluster over two backends', () => {
       .filter((l) => l.includes(payments))
       .map((l) => Number(l.trim().split(/\s+/)[3]));
     expect(committed.reduce((a, b) => a + b, 0)).toBe(100);
+  });
+
+  it('a transactional producer commits on its domain backend; a transaction that reaches another backend is refused', async () => {
+    const payments = await createTopic(legacy, { name: uniqueName('mbp'), partitions: 2 });
+    const orders = await createTopic(main, { name: uniqueName('mbo'), partitions: 1 });
+    const producer = kafka('it-multi-txn').producer({ transactionalId: uniqueName('mbp'), idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      for (let round = 0; round < 3; round++) {
+        const tx = await producer.transaction();
+        await tx.send({ topic: payments, acks: -1, messages: Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `t-${round}-${i}` })) });
+        await tx.commit();
+      }
+      const stored = await readTopic(legacy.bootstrapServers, payments);
+      expect(stored.map((r) => r.value).sort()).toEqual(Array.from({ length: 15 }, (_, i) => `t-${Math.floor(i / 5)}-${i % 5}`).sort());
+
+      const tx = await producer.transaction();
+      await expect(tx.send({ topic: orders, acks: -1, messages: [{ value: 'must not land' }] })).rejects.toThrow();
+      await tx.abort().catch(() => undefined);
+    } finally {
+      await producer.disconnect();
+    }
+    expect(await readTopic(main.bootstrapServers, orders)).toEqual([]);
   });
 });

@@ -78,13 +78,16 @@ describe('startProxy over two backends', () => {
       conn,
       encodeRequestFrame({ apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId: 0, clientId: 't' }, createApiVersionsRequest(), encodeApiVersionsRequest),
     );
-    const offered = new Set(decodeResponseFrame(versionsFrame, ApiKey.ApiVersions, 3, decodeApiVersionsResponse).body.apiKeys.map((k) => k.apiKey));
-    for (const k of [ApiKey.Metadata, ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.FindCoordinator, ApiKey.JoinGroup, ApiKey.OffsetCommit]) {
+    const apiKeys = decodeResponseFrame(versionsFrame, ApiKey.ApiVersions, 3, decodeApiVersionsResponse).body.apiKeys;
+    const offered = new Set(apiKeys.map((k) => k.apiKey));
+    for (const k of [ApiKey.Metadata, ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.FindCoordinator, ApiKey.JoinGroup, ApiKey.OffsetCommit, ApiKey.EndTxn]) {
       expect(offered.has(k)).toBe(true);
     }
-    for (const k of [ApiKey.DeleteRecords, ApiKey.AddPartitionsToTxn, ApiKey.EndTxn, ApiKey.ConsumerGroupHeartbeat, ApiKey.DescribeConfigs]) {
+    for (const k of [ApiKey.DeleteRecords, ApiKey.ConsumerGroupHeartbeat, ApiKey.DescribeConfigs, ApiKey.DescribeGroups, ApiKey.ListGroups]) {
       expect(offered.has(k)).toBe(false);
     }
+    // v4+ is the brokers' batched form, several transactional ids per request.
+    expect(apiKeys.find((k) => k.apiKey === ApiKey.AddPartitionsToTxn)?.maxVersion).toBe(3);
 
     const req = createMetadataRequest();
     req.topics = null;
