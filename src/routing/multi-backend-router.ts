@@ -12,7 +12,7 @@
 //   Produce, Fetch   split per destination (backend + real leader), merged in the client's order
 //   ListOffsets, OffsetForLeaderEpoch
 //                    split per destination, merged
-//   CreateTopics, DeleteTopics
+//   CreateTopics, DeleteTopics, DescribeConfigs (topics)
 //                    split per backend of each topic's domain, merged
 //   FindCoordinator  answered here with a Turnout node; the group apis then go to the real
 //                    coordinator on the group's domain backend (found with FindCoordinator,
@@ -24,6 +24,9 @@
 //                    whose partitions or group live on another backend is refused
 //                    (INVALID_TXN_STATE), never split
 //   TxnOffsetCommit  to the group coordinator, producer ids to real
+//   DescribeGroups   split per real coordinator, merged
+//   ListGroups       asked of every broker of every backend; a Turnout node lists the groups
+//                    it is the coordinator of (all of them from the bootstrap port)
 //   DescribeCluster  answered here with Turnout's nodes
 // Topic ids, leader epochs and producer ids are translated between virtual and real per backend.
 import {
@@ -89,6 +92,32 @@ import {
   encodeAddPartitionsToTxnResponse,
 } from '../codec/generated/add-partitions-to-txn.js';
 import { createCreatableTopicResult } from '../codec/generated/create-topics.js';
+import {
+  createDescribedGroup,
+  decodeDescribeGroupsRequest,
+  decodeDescribeGroupsResponse,
+  encodeDescribeGroupsRequest,
+  encodeDescribeGroupsResponse,
+  type DescribeGroupsResponse,
+} from '../codec/generated/describe-groups.js';
+import {
+  createListGroupsResponse,
+  decodeListGroupsRequest,
+  decodeListGroupsResponse,
+  encodeListGroupsRequest,
+  encodeListGroupsResponse,
+  type ListGroupsResponse,
+} from '../codec/generated/list-groups.js';
+import {
+  createDescribeConfigsResult,
+  decodeDescribeConfigsRequest,
+  decodeDescribeConfigsResponse,
+  encodeDescribeConfigsRequest,
+  encodeDescribeConfigsResponse,
+  type DescribeConfigsRequest,
+  type DescribeConfigsResponse,
+  type DescribeConfigsResult,
+} from '../codec/generated/describe-configs.js';
 import { createEndTxnResponse, decodeEndTxnRequest, decodeEndTxnResponse, encodeEndTxnRequest, encodeEndTxnResponse } from '../codec/generated/end-txn.js';
 import { createOffsetFetchResponse, createOffsetFetchResponseGroup, encodeOffsetFetchResponse } from '../codec/generated/offset-fetch.js';
 import { decodeTxnOffsetCommitRequest, encodeTxnOffsetCommitRequest } from '../codec/generated/txn-offset-commit.js';
@@ -180,6 +209,7 @@ const OFFERED_APIS: ReadonlySet<number> = new Set([
   ApiKey.OffsetForLeaderEpoch,
   ApiKey.CreateTopics,
   ApiKey.DeleteTopics,
+  ApiKey.DescribeConfigs,
   ApiKey.FindCoordinator,
   ApiKey.JoinGroup,
   ApiKey.SyncGroup,
@@ -187,6 +217,8 @@ const OFFERED_APIS: ReadonlySet<number> = new Set([
   ApiKey.LeaveGroup,
   ApiKey.OffsetCommit,
   ApiKey.OffsetFetch,
+  ApiKey.DescribeGroups,
+  ApiKey.ListGroups,
   ApiKey.InitProducerId,
   ApiKey.AddPartitionsToTxn,
   ApiKey.AddOffsetsToTxn,
@@ -211,6 +243,8 @@ const COORDINATOR_NOT_AVAILABLE = 15;
 const NOT_COORDINATOR = 16;
 const TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53;
 const OPERATION_NOT_ATTEMPTED = 55;
+/** DescribeConfigs resource type of a topic. */
+const CONFIG_RESOURCE_TOPIC = 2;
 /** EndTxn answers with the producer id and epoch from v5. */
 const END_TXN_FIRST_PRODUCER_VERSION = 5;
 const INVALID_REQUEST = 42;
@@ -412,6 +446,8 @@ export class MultiBackendRouter implements RequestRouter {
         return this.createTopics(session, ex);
       case ApiKey.DeleteTopics:
         return this.deleteTopics(session, ex);
+      case ApiKey.DescribeConfigs:
+        return this.describeConfigs(session, ex);
       case ApiKey.FindCoordinator:
         return Promise.resolve(this.findCoordinator(session, ex));
       case ApiKey.InitProducerId:
@@ -436,6 +472,10 @@ export class MultiBackendRouter implements RequestRouter {
         return this.toGroupCoordinator(session, ex, decodeRequestFrame(ex.frame, decodeLeaveGroupRequest).body.groupId);
       case ApiKey.OffsetCommit:
         return this.toGroupCoordinator(session, ex, decodeRequestFrame(ex.frame, decodeOffsetCommitRequest).body.groupId);
+      case ApiKey.DescribeGroups:
+        return this.describeGroups(session, ex);
+      case ApiKey.ListGroups:
+        return this.listGroups(session, ex);
       case ApiKey.OffsetFetch: {
         const body = decodeRequestFrame(ex.frame, decodeOffsetFetchRequest).body;
         if (ex.apiVersion >= 8 && body.groups.length !== 1) {
@@ -932,6 +972,56 @@ export class MultiBackendRouter implements RequestRouter {
     return encodeResponseFrame(ApiKey.DeleteTopics, v, { correlationId: ex.correlationId }, merged, encodeDeleteTopicsResponse);
   }
 
+  // ---- DescribeConfigs
+
+  private async describeConfigs(session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+    const v = ex.apiVersion;
+    const { header, body } = decodeRequestFrame(ex.frame, decodeDescribeConfigsRequest);
+    const policy = this.policy();
+    const parts = new Map<string, DescribeConfigsRequest>();
+    const refused = new Map<number, RouteError>();
+    body.resources.forEach((r, i) => {
+      if (r.resourceType !== CONFIG_RESOURCE_TOPIC) {
+        // Turnout's nodes are no backend broker: their configs would be some backend's.
+        refused.set(i, { errorCode: INVALID_REQUEST, errorMessage: `resource type ${r.resourceType} is not described over several backends` });
+        return;
+      }
+      const backend = this.backendOfTopic(r.resourceName, policy);
+      if (typeof backend !== 'string') {
+        refused.set(i, backend);
+        return;
+      }
+      let part = parts.get(backend);
+      if (part === undefined) parts.set(backend, (part = { ...body, resources: [] }));
+      part.resources.push(r);
+    });
+    const answered = new Map<string, DescribeConfigsResult>();
+    let throttleTimeMs = 0;
+    await Promise.all(
+      [...parts].map(async ([backend, req]) => {
+        try {
+          const frame = encodeRequestFrame(header, req, encodeDescribeConfigsRequest);
+          const res = await this.send(session, this.anyBrokerOf(backend), frame);
+          const answer = decodeResponseFrame(res, ApiKey.DescribeConfigs, v, decodeDescribeConfigsResponse).body;
+          throttleTimeMs = Math.max(throttleTimeMs, answer.throttleTimeMs);
+          for (const r of answer.results) answered.set(r.resourceName, r);
+        } catch (err) {
+          this.log.debug({ err, backend }, 'describe configs failed');
+        }
+      }),
+    );
+    const merged: DescribeConfigsResponse = {
+      throttleTimeMs,
+      results: body.resources.map((r, i) => {
+        const found = r.resourceType === CONFIG_RESOURCE_TOPIC ? answered.get(r.resourceName) : undefined;
+        if (found !== undefined) return found;
+        const err = refused.get(i) ?? { errorCode: LEADER_NOT_AVAILABLE };
+        return { ...createDescribeConfigsResult(), errorCode: err.errorCode, errorMessage: err.errorMessage ?? null, resourceType: r.resourceType, resourceName: r.resourceName };
+      }),
+    };
+    return encodeResponseFrame(ApiKey.DescribeConfigs, v, { correlationId: ex.correlationId }, merged, encodeDescribeConfigsResponse);
+  }
+
   // ---- CreateTopics
 
   private async createTopics(session: ClientSession, ex: RequestExchange): Promise<Buffer> {
@@ -1062,6 +1152,102 @@ export class MultiBackendRouter implements RequestRouter {
       this.log.debug({ err, key, keyType, backend }, 'coordinator request failed');
       return unavailable === undefined ? this.failureFrame(ex) : unavailable();
     }
+  }
+
+  private async describeGroups(session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+    const v = ex.apiVersion;
+    const { header, body } = decodeRequestFrame(ex.frame, decodeDescribeGroupsRequest);
+    const byBackend = new Map<string, string[]>();
+    const refused = new Map<string, number>();
+    for (const g of body.groups) {
+      const res = this.policy().resolve('group', g);
+      if (!res.ok || !this.topologies.has(res.domain.backend)) {
+        refused.set(g, res.ok ? COORDINATOR_NOT_AVAILABLE : res.errorCode);
+        continue;
+      }
+      let list = byBackend.get(res.domain.backend);
+      if (list === undefined) byBackend.set(res.domain.backend, (list = []));
+      list.push(g);
+    }
+    const answered = new Map<string, DescribeGroupsResponse['groups'][number]>();
+    let throttleTimeMs = 0;
+    await Promise.all(
+      [...byBackend].map(async ([backend, groups]) => {
+        // One request per real coordinator.
+        const byCoordinator = new Map<number, string[]>();
+        for (const g of groups) {
+          try {
+            const cacheKey = `${backend}/${KEY_TYPE_GROUP}/${g}`;
+            let brokerId = this.coordinators.get(cacheKey);
+            if (brokerId === undefined) {
+              brokerId = await this.lookUpCoordinator(session, backend, KEY_TYPE_GROUP, g);
+              this.coordinators.set(cacheKey, brokerId);
+            }
+            let list = byCoordinator.get(brokerId);
+            if (list === undefined) byCoordinator.set(brokerId, (list = []));
+            list.push(g);
+          } catch {
+            refused.set(g, COORDINATOR_NOT_AVAILABLE);
+          }
+        }
+        await Promise.all(
+          [...byCoordinator].map(async ([brokerId, part]) => {
+            try {
+              const frame = encodeRequestFrame(header, { ...body, groups: part }, encodeDescribeGroupsRequest);
+              const res = await this.send(session, this.addressOf(backend, brokerId), frame);
+              const answer = decodeResponseFrame(res, ApiKey.DescribeGroups, v, decodeDescribeGroupsResponse).body;
+              throttleTimeMs = Math.max(throttleTimeMs, answer.throttleTimeMs);
+              for (const g of answer.groups) {
+                if (g.errorCode === NOT_COORDINATOR || g.errorCode === COORDINATOR_NOT_AVAILABLE) this.coordinators.delete(`${backend}/${KEY_TYPE_GROUP}/${g.groupId}`);
+                answered.set(g.groupId, g);
+              }
+            } catch {
+              for (const g of part) refused.set(g, COORDINATOR_NOT_AVAILABLE);
+            }
+          }),
+        );
+      }),
+    );
+    const merged: DescribeGroupsResponse = {
+      throttleTimeMs,
+      groups: body.groups.map((g) => answered.get(g) ?? { ...createDescribedGroup(), groupId: g, errorCode: refused.get(g) ?? COORDINATOR_NOT_AVAILABLE }),
+    };
+    return encodeResponseFrame(ApiKey.DescribeGroups, v, { correlationId: ex.correlationId }, merged, encodeDescribeGroupsResponse);
+  }
+
+  private async listGroups(session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+    const v = ex.apiVersion;
+    const { header, body } = decodeRequestFrame(ex.frame, decodeListGroupsRequest);
+    const merged: ListGroupsResponse = { ...createListGroupsResponse(), groups: [] };
+    const seen = new Set<string>();
+    const asks: Array<Promise<void>> = [];
+    for (const t of this.topologies.values()) {
+      for (const brokerId of t.brokers().keys()) {
+        asks.push(
+          (async () => {
+            try {
+              const frame = encodeRequestFrame(header, body, encodeListGroupsRequest);
+              const res = await this.send(session, this.addressOf(t.backend, brokerId), frame);
+              const answer = decodeResponseFrame(res, ApiKey.ListGroups, v, decodeListGroupsResponse).body;
+              merged.throttleTimeMs = Math.max(merged.throttleTimeMs, answer.throttleTimeMs);
+              if (answer.errorCode !== 0) merged.errorCode = answer.errorCode;
+              for (const g of answer.groups) {
+                if (this.backendOfKey(KEY_TYPE_GROUP, g.groupId) !== t.backend) continue;
+                if (session.virtualNodeId >= 0 && this.coordinatorNodeOf(g.groupId) !== session.virtualNodeId) continue;
+                if (seen.has(g.groupId)) continue;
+                seen.add(g.groupId);
+                merged.groups.push(g);
+              }
+            } catch {
+              merged.errorCode = COORDINATOR_NOT_AVAILABLE;
+            }
+          })(),
+        );
+      }
+    }
+    await Promise.all(asks);
+    merged.groups.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+    return encodeResponseFrame(ApiKey.ListGroups, v, { correlationId: ex.correlationId }, merged, encodeListGroupsResponse);
   }
 
   // ---- transactions

@@ -203,6 +203,17 @@ describe('one virtual cluster over two backends', () => {
     expect(described).toContain(payments);
     const onMain = await kafkaToolOk('kafka-consumer-groups', ['--bootstrap-server', main.bootstrapServers, '--list']);
     expect(onMain.split('\n')).not.toContain(groupId);
+
+    // The same view through Turnout: the group is listed once and described with its offsets.
+    const listed = await javaTool('kafka-consumer-groups', ['--bootstrap-server', proxy.bootstrapServers(), '--list']);
+    expect(listed.stdout.split('\n').filter((l) => l.trim() === groupId)).toHaveLength(1);
+    const through = await javaTool('kafka-consumer-groups', ['--bootstrap-server', proxy.bootstrapServers(), '--describe', '--group', groupId]);
+    expectJavaSawOnlyTurnout(through, CLUSTER_ID, 'kafka-consumer-groups --describe');
+    const throughCommitted = through.stdout
+      .split('\n')
+      .filter((l) => l.includes(payments))
+      .map((l) => Number(l.trim().split(/\s+/)[3]));
+    expect(throughCommitted.reduce((a, b) => a + b, 0)).toBe(30);
   });
 
   it('Java clients: the admin lists the topics of both domains, an idempotent console producer and a console consumer group work on the legacy domain', async () => {
@@ -241,6 +252,24 @@ describe('one virtual cluster over two backends', () => {
       .filter((l) => l.includes(payments))
       .map((l) => Number(l.trim().split(/\s+/)[3]));
     expect(committed.reduce((a, b) => a + b, 0)).toBe(100);
+  });
+
+  it('Java kafka-topics and kafka-configs describe a topic of each domain with its backend configs and Turnout nodes only', async () => {
+    const orders = await createTopic(main, { name: uniqueName('mbo'), partitions: 2, config: { 'retention.ms': '3600000' } });
+    const payments = await createTopic(legacy, { name: uniqueName('mbp'), partitions: 3, config: { 'retention.ms': '7200000' } });
+    for (const [topic, partitions, retention] of [
+      [orders, 2, '3600000'],
+      [payments, 3, '7200000'],
+    ] as const) {
+      const described = await javaTool('kafka-topics', ['--bootstrap-server', proxy.bootstrapServers(), '--describe', '--topic', topic]);
+      expectJavaSawOnlyTurnout(described, CLUSTER_ID, 'kafka-topics --describe');
+      expect(described.stdout).toContain(`retention.ms=${retention}`);
+      const leaders = [...described.stdout.matchAll(/Leader: (\d+)/g)].map((m) => Number(m[1]));
+      expect(leaders).toHaveLength(partitions);
+      for (const l of leaders) expect([0, 1, 2]).toContain(l);
+      const configs = await javaTool('kafka-configs', ['--bootstrap-server', proxy.bootstrapServers(), '--describe', '--entity-type', 'topics', '--entity-name', topic]);
+      expect(configs.stdout).toContain(`retention.ms=${retention}`);
+    }
   });
 
   it('a transactional producer commits on its domain backend; a transaction that reaches another backend is refused', async () => {
