@@ -76,7 +76,9 @@ import {
   encodeProduceResponse,
   type CreateTopicsRequest,
   type CreateTopicsResponse,
+  type DecodedRequestHeader,
   type DescribeClusterResponse,
+  type FetchRequest,
   type FetchResponse,
   type FindCoordinatorResponse,
   type ListOffsetsRequest,
@@ -167,7 +169,7 @@ import {
   UNKNOWN_TOPIC_OR_PARTITION,
 } from './error-codes.js';
 import { buildFailureResponse } from './failure-responses.js';
-import { mergeFetchResponses, type FetchOutcome } from './fetch-merge.js';
+import { fetchResponseBytes, mergeFetchResponses, NOT_ANSWERED, type FetchOutcome } from './fetch-merge.js';
 import { splitFetchRequest } from './fetch-split.js';
 import { LeaderEpochMap } from './leader-epoch-map.js';
 import {
@@ -290,6 +292,13 @@ function parseDestination(destination: string): { backend: string; brokerId: num
 function failureOf(err: unknown): DestinationFailure {
   if (err instanceof DestinationFailure) return err;
   return new DestinationFailure(err instanceof Error ? err.message : String(err));
+}
+
+/** True when a Fetch answer has a top-level or partition error (a broker answers those at once). */
+function hasPartitionError(res: FetchResponse): boolean {
+  if (res.errorCode !== 0) return true;
+  for (const t of res.responses) for (const p of t.partitions) if (p.errorCode !== 0) return true;
+  return false;
 }
 
 /** OffsetFetch answered COORDINATOR_NOT_AVAILABLE (v2+ has a group-level error; v0-1 close the connection). */
@@ -711,24 +720,44 @@ export class MultiBackendRouter implements RequestRouter {
       if (leader < 0) return { errorCode: NOT_LEADER_OR_FOLLOWER };
       return destinationOf(backend, leader);
     });
-    const outcomes = await Promise.all(
-      split.parts.map(async (part): Promise<FetchOutcome> => {
-        const { backend, brokerId } = parseDestination(part.destination);
-        try {
-          fetchRequestTopicIdsToReal(part.request, v, backend, this.topicIds);
-          const frame = encodeRequestFrame(header, part.request, encodeFetchRequest);
-          const res = await this.send(session, this.addressOf(backend, brokerId), frame);
-          const answer = decodeResponseFrame(res, ApiKey.Fetch, v, decodeFetchResponse).body;
-          this.fetchAnswerToVirtual(session, answer, v, backend, brokerId);
-          return answer;
-        } catch (err) {
-          this.log.debug({ err, destination: part.destination }, 'fetch part failed');
-          return failureOf(err);
-        }
-      }),
-    );
-    const merged = mergeFetchResponses(split, outcomes);
+    // Each destination waits up to maxWaitMs for minBytes of its own. The client is answered
+    // as soon as the answers in hand hold minBytes (or an error): a destination without data
+    // then counts as "no data yet" and its late answer is dropped (harmless for sessionless
+    // consumer fetches), so data from one broker is not held back by an idle one.
+    const outcomes: FetchOutcome[] = split.parts.map(() => NOT_ANSWERED);
+    const minBytes = Math.max(1, body.minBytes);
+    const ready = await new Promise<FetchOutcome[]>((resolve) => {
+      let pending = split.parts.length;
+      let bytes = 0;
+      if (pending === 0) resolve(outcomes);
+      split.parts.forEach((part, i) => {
+        void this.fetchPart(session, header, part.request, part.destination, v).then((o) => {
+          outcomes[i] = o;
+          pending -= 1;
+          if (o instanceof DestinationFailure) bytes = minBytes;
+          else if (o !== NOT_ANSWERED) bytes += fetchResponseBytes(o) + (hasPartitionError(o) ? minBytes : 0);
+          if (pending === 0 || bytes >= minBytes) resolve(outcomes.slice());
+        });
+      });
+    });
+    const merged = mergeFetchResponses(split, ready);
     return encodeResponseFrame(ApiKey.Fetch, v, { correlationId: ex.correlationId }, merged, encodeFetchResponse);
+  }
+
+  /** One destination's part of a Fetch: its answer in the client's terms, or why there is none. Never rejects. */
+  private async fetchPart(session: ClientSession, header: DecodedRequestHeader, request: FetchRequest, destination: string, v: number): Promise<FetchOutcome> {
+    const { backend, brokerId } = parseDestination(destination);
+    try {
+      fetchRequestTopicIdsToReal(request, v, backend, this.topicIds);
+      const frame = encodeRequestFrame(header, request, encodeFetchRequest);
+      const res = await this.send(session, this.addressOf(backend, brokerId), frame);
+      const answer = decodeResponseFrame(res, ApiKey.Fetch, v, decodeFetchResponse).body;
+      this.fetchAnswerToVirtual(session, answer, v, backend, brokerId);
+      return answer;
+    } catch (err) {
+      this.log.debug({ err, destination }, 'fetch part failed');
+      return failureOf(err);
+    }
   }
 
   private fetchAnswerToVirtual(session: ClientSession, answer: FetchResponse, v: number, backend: string, brokerId: number): void {
