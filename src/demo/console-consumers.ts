@@ -85,7 +85,7 @@ export async function consumeWithKcat(bootstrap: string, topic: string, count: n
 }
 
 /** Reads `count` records of `topic` from the beginning with Kafka's Java console consumer. */
-export async function consumeWithJavaConsole(bootstrap: string, topic: string, count: number, group: string, timeoutMs = 120_000): Promise<ConsoleRun> {
+export async function consumeWithJavaConsole(bootstrap: string, topic: string, count: number, group: string, payloadBytes: number, timeoutMs = 120_000): Promise<ConsoleRun> {
   const started = Date.now();
   const args = [
     '--bootstrap-server', bootstrap,
@@ -99,7 +99,9 @@ export async function consumeWithJavaConsole(bootstrap: string, topic: string, c
     '--property', 'print.key=true',
     '--property', 'key.separator=\t',
   ];
-  const result = await runKafkaTool('kafka-console-consumer', args, { timeoutMs });
+  // Room for every line: key and value, the partition and offset labels, separators.
+  const maxOutputBytes = payloadBytes + 64 * count + 1024 * 1024;
+  const result = await runKafkaTool('kafka-console-consumer', args, { timeoutMs, maxOutputBytes });
   return {
     client: 'Java console consumer',
     records: parseConsoleConsumerLines(result.stdout),

@@ -364,14 +364,17 @@ export async function runDemoFlow(proxy: ProxyHandle, backend: DemoBackend, opts
       },
     ];
     await Promise.all([producer.disconnect(), consumer.disconnect()]);
+    // A minute and a half, plus time to read big topics at a slow 5000 records/s.
+    const consoleTimeoutMs = 90_000 + Math.ceil(expected.length / 5);
 
     if (opts.kcat !== false) {
       log('reading the topic back with kcat (librdkafka) through Turnout');
-      clients.push(consoleCheck(await unlessAborted(consumeWithKcat(bootstrap, topic, expected.length), signal), expected));
+      clients.push(consoleCheck(await unlessAborted(consumeWithKcat(bootstrap, topic, expected.length, consoleTimeoutMs), signal), expected));
     }
     if (opts.javaConsole !== false) {
       log("reading the topic back with Kafka's Java console consumer through Turnout");
-      clients.push(consoleCheck(await unlessAborted(consumeWithJavaConsole(bootstrap, topic, expected.length, `${groupId}-java`), signal), expected));
+      const java = consumeWithJavaConsole(bootstrap, topic, expected.length, `${groupId}-java`, stats.payloadBytes, consoleTimeoutMs);
+      clients.push(consoleCheck(await unlessAborted(java, signal), expected));
     }
 
     const nodes = mapVirtualNodes(seen, real, leaders);
