@@ -50,6 +50,8 @@ import {
   decodeHeartbeatRequest,
   decodeInitProducerIdRequest,
   decodeJoinGroupRequest,
+  createJoinGroupResponse,
+  encodeJoinGroupResponse,
   decodeLeaveGroupRequest,
   decodeListOffsetsRequest,
   decodeListOffsetsResponse,
@@ -245,6 +247,7 @@ const COORDINATOR_NOT_AVAILABLE = 15;
 const NOT_COORDINATOR = 16;
 const TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53;
 const OPERATION_NOT_ATTEMPTED = 55;
+const INCONSISTENT_GROUP_PROTOCOL = 23;
 /** DescribeConfigs resource type of a topic. */
 const CONFIG_RESOURCE_TOPIC = 2;
 /** EndTxn answers with the producer id and epoch from v5. */
@@ -292,6 +295,29 @@ function parseDestination(destination: string): { backend: string; brokerId: num
 function failureOf(err: unknown): DestinationFailure {
   if (err instanceof DestinationFailure) return err;
   return new DestinationFailure(err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * The topics of a consumer's subscription (the consumer protocol's metadata: version int16,
+ * then the topic names as an int16-length string array). Unreadable metadata subscribes to none.
+ */
+function subscribedTopics(metadata: Buffer): string[] {
+  try {
+    if (metadata.length < 6) return [];
+    const count = metadata.readInt32BE(2);
+    const topics: string[] = [];
+    let at = 6;
+    for (let i = 0; i < count && at + 2 <= metadata.length; i++) {
+      const len = metadata.readInt16BE(at);
+      at += 2;
+      if (len < 0 || at + len > metadata.length) break;
+      topics.push(metadata.toString('utf8', at, at + len));
+      at += len;
+    }
+    return topics;
+  } catch {
+    return [];
+  }
 }
 
 /** True when a Fetch answer has a top-level or partition error (a broker answers those at once). */
@@ -472,7 +498,7 @@ export class MultiBackendRouter implements RequestRouter {
       case ApiKey.DescribeCluster:
         return Promise.resolve(this.describeCluster(session, ex));
       case ApiKey.JoinGroup:
-        return this.toGroupCoordinator(session, ex, decodeRequestFrame(ex.frame, decodeJoinGroupRequest).body.groupId);
+        return this.joinGroup(session, ex);
       case ApiKey.SyncGroup:
         return this.toGroupCoordinator(session, ex, decodeRequestFrame(ex.frame, decodeSyncGroupRequest).body.groupId);
       case ApiKey.Heartbeat:
@@ -1142,6 +1168,34 @@ export class MultiBackendRouter implements RequestRouter {
     // The client was told at FindCoordinator; a request anyway gets the coordinator error.
     if (backend === undefined) return Promise.resolve(unavailable === undefined ? this.failureFrame(ex) : unavailable());
     return this.toCoordinator(session, ex, backend, KEY_TYPE_GROUP, groupId, ex.frame, unavailable);
+  }
+
+  /**
+   * JoinGroup, refused when a consumer subscribes to topics that live on another backend than
+   * the group: that backend's coordinator could not commit their offsets, and the group would
+   * silently lose its positions.
+   */
+  private joinGroup(session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+    const { body } = decodeRequestFrame(ex.frame, decodeJoinGroupRequest);
+    const backend = this.backendOfKey(KEY_TYPE_GROUP, body.groupId);
+    if (backend !== undefined && body.protocolType === 'consumer') {
+      const policy = this.policy();
+      const elsewhere = new Set<string>();
+      for (const p of body.protocols) {
+        for (const topic of subscribedTopics(p.metadata)) {
+          const b = this.backendOfTopic(topic, policy);
+          if (typeof b === 'string' && b !== backend) elsewhere.add(topic);
+        }
+      }
+      if (elsewhere.size > 0) {
+        this.log.warn({ groupId: body.groupId, backend, topics: [...elsewhere] }, 'a consumer group subscribes to topics on another backend: refused');
+        const m = createJoinGroupResponse();
+        m.errorCode = INCONSISTENT_GROUP_PROTOCOL;
+        m.memberId = body.memberId;
+        return Promise.resolve(encodeResponseFrame(ApiKey.JoinGroup, ex.apiVersion, { correlationId: ex.correlationId }, m, encodeJoinGroupResponse));
+      }
+    }
+    return this.toGroupCoordinator(session, ex, body.groupId);
   }
 
   /** The backend of a group's or transactional id's domain, or undefined when none claims it. */

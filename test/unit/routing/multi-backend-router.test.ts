@@ -3,7 +3,10 @@ import {
   ApiKey,
   createApiVersionsRequest,
   createFindCoordinatorRequest,
+  createJoinGroupRequest,
   createMetadataRequest,
+  decodeJoinGroupResponse,
+  encodeJoinGroupRequest,
   decodeApiVersionsResponse,
   decodeFindCoordinatorResponse,
   decodeMetadataResponse,
@@ -120,4 +123,34 @@ describe('startProxy over two backends', () => {
     expect(orders.host).toBe('turnout.test');
     expect(nobody.errorCode).toBe(30);
   }, 30_000);
+
+  it('refuses a consumer joining a group of one backend with a subscription to topics of another', async () => {
+    const proxy = await twoBackends();
+    const conn = connectTo(proxy.ports().bootstrap);
+    const join = async (topics: string[]): Promise<number> => {
+      const req = createJoinGroupRequest();
+      req.groupId = 'orders-billing';
+      req.sessionTimeoutMs = 10_000;
+      req.rebalanceTimeoutMs = 10_000;
+      req.protocolType = 'consumer';
+      req.protocols = [{ name: 'range', metadata: subscription(topics) }];
+      const frame = await sendRequest(conn, encodeRequestFrame({ apiKey: ApiKey.JoinGroup, apiVersion: 5, correlationId: 0, clientId: 't' }, req, encodeJoinGroupRequest));
+      return decodeResponseFrame(frame, ApiKey.JoinGroup, 5, decodeJoinGroupResponse).body.errorCode;
+    };
+    expect(await join(['orders.created', 'payments.refunds'])).toBe(23);
+    expect(await join(['orders.created'])).not.toBe(23);
+  }, 30_000);
 });
+
+/** ConsumerProtocolSubscription v0: version, topics, user data. */
+function subscription(topics: string[]): Buffer {
+  const parts = [Buffer.from([0, 0]), Buffer.alloc(4)];
+  parts[1].writeInt32BE(topics.length);
+  for (const t of topics) {
+    const len = Buffer.alloc(2);
+    len.writeInt16BE(Buffer.byteLength(t));
+    parts.push(len, Buffer.from(t));
+  }
+  parts.push(Buffer.from([0xff, 0xff, 0xff, 0xff]));
+  return Buffer.concat(parts);
+}
