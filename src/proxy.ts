@@ -101,6 +101,10 @@ export interface ProxyHandle {
   close(opts?: CloseOptions): Promise<void>;
 }
 
+function multiTopicNames(router: MultiBackendRouter): string[] {
+  return router.topicIds.entries().map((e) => e.name);
+}
+
 const PRODUCER_ID_IDLE_MS = 24 * 60 * 60 * 1000;
 const PRODUCER_ID_EXPIRY_CHECK_MS = 10 * 60 * 1000;
 
@@ -188,6 +192,8 @@ class RunningProxy implements ProxyHandle {
             readiness: () => this.readiness(),
             log: this.logger,
             policyStore: policyStore ?? undefined,
+            // Over several backends: the topics merged Metadata has shown clients.
+            domainInsights: this.multi === null ? undefined : { knownTopics: () => multiTopicNames(this.multi as MultiBackendRouter) },
           });
     for (const t of this.topologies) t.onChange(() => this.onTopologyChange());
   }

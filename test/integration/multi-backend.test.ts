@@ -52,6 +52,14 @@ function kafka(clientId: string): kafkajs.Kafka {
   return new Kafka({ clientId, brokers: [proxy.bootstrapServers()], logLevel: logLevel.NOTHING });
 }
 
+/** The topics the admin API resolves to a domain (those Turnout has seen in Metadata). */
+async function domainTopics(p: ProxyHandle, domain: string): Promise<string[]> {
+  const res = await fetch(`http://127.0.0.1:${p.adminPort}/v1/domains/${domain}`);
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { domain: { topics: string[] | null } };
+  return body.domain.topics ?? [];
+}
+
 function backendPorts(): Set<number> {
   return new Set([...main.brokers, ...legacy.brokers].map((b) => b.port));
 }
@@ -333,6 +341,7 @@ describe('rerouting a domain', () => {
     } finally {
       await producer.disconnect();
     }
+    expect(await domainTopics(moving, 'moving')).toContain(topic);
     expect((await readTopic(main.bootstrapServers, topic)).map((r) => r.value)).toEqual(['before-1', 'before-2']);
     expect((await readTopic(legacy.bootstrapServers, topic)).map((r) => r.value)).toEqual(['after-1', 'after-2']);
   });
