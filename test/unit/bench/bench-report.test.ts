@@ -106,7 +106,7 @@ describe('summarizeBench', () => {
 
   it('notes a busy machine', () => {
     const busy = summarizeBench({ ...config, loadAverage: { start: 9.5, end: 12 } }, produce, consume, latency);
-    expect(busy.notes).toEqual(['load average 9.5 at the start, 12.0 at the end, on 2 cores: other work competed for the CPU']);
+    expect(busy.notes).toEqual(['load average 9.5 on 2 cores before the bench started: other work competed for the CPU']);
   });
 
   it('judges the goals', () => {
