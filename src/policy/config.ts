@@ -1,11 +1,13 @@
 // Turnout's configuration: the YAML schema, its defaults, and loading with errors that name
 // the offending field. Every field is documented in config/turnout.example.yaml. Backends,
-// domains and their cross-checks live in policy-schema.ts, shared with the policy store.
+// domains and their cross-checks live in policy-schema.ts, shared with the policy store; zones
+// and the client CIDR map in zone-schema.ts.
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, formatPath } from './config-error.js';
 import { checkPolicy, envVarNameSchema, policyFields } from './policy-schema.js';
+import { checkZones, zoneFields, zoneNameSchema } from './zone-schema.js';
 
 export { ConfigError, type ConfigIssue } from './config-error.js';
 export type { BackendConfig, DomainConfig, PolicyDocument } from './policy-schema.js';
@@ -24,6 +26,8 @@ const listenerSchema = z
     nodePortBase: port,
     /** Turnout's own nodes on this listener when there are several backends (one per backend broker otherwise). */
     nodes: z.number().int().min(1).max(256).default(3),
+    /** Availability zone this listener (and the Turnout instance behind it) is in; one of `zones`. */
+    zone: zoneNameSchema.optional(),
   })
   .strict();
 
@@ -76,6 +80,8 @@ function configSchemaFor(severalBackends: boolean) {
       backends: severalBackends ? policyFields.backends : policyFields.backends.length(1, 'exactly one backend is supported for now'),
       domains: policyFields.domains,
       defaultDomain: policyFields.defaultDomain,
+      zones: zoneFields.zones,
+      clientZones: zoneFields.clientZones,
       store: storeSchema.default(storeSchema.parse({})),
       admin: z
         .object({
@@ -100,7 +106,9 @@ function configSchemaFor(severalBackends: boolean) {
     })
     .strict()
     .superRefine((config, ctx) => {
-      checkPolicy(config, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+      const addIssue = (path: PropertyKey[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
+      checkPolicy(config, addIssue);
+      checkZones(config, addIssue);
     });
 }
 
@@ -114,6 +122,7 @@ export type ListenerConfig = TurnoutConfig['listeners'][number];
 export type LimitsConfig = TurnoutConfig['limits'];
 export type StoreConfig = TurnoutConfig['store'];
 export type RedisStoreConfig = NonNullable<StoreConfig['redis']>;
+export type ClientZonesConfig = TurnoutConfig['clientZones'];
 
 export interface ParseConfigOptions {
   /**
