@@ -9,10 +9,29 @@ export const LOOPBACK = '127.0.0.1';
 export const CONTROLLER_NODE_ID = 100;
 export const MAX_BROKERS = 64;
 
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
 export interface BrokerRecord {
   id: number;
   port: number;
   rack: string;
+  /** Client listener address; default the cluster's `host`. */
+  host?: string;
+  /** A separate replication listener, when the cluster has one. */
+  replication?: Endpoint;
+  /** Network namespace the broker runs in; default the caller's. */
+  netns?: string;
+}
+
+export interface ControllerRecord {
+  id: number;
+  port: number;
+  /** Default the cluster's `host`. */
+  host?: string;
+  netns?: string;
 }
 
 export interface ClusterRecord {
@@ -20,7 +39,7 @@ export interface ClusterRecord {
   version: string;
   clusterId: string;
   host: string;
-  controller: { id: number; port: number };
+  controller: ControllerRecord;
   brokers: BrokerRecord[];
   heapMb: number;
   /** Broker properties given at creation, kept for restarts. */
@@ -93,6 +112,11 @@ export async function listClusterNames(root?: string): Promise<string[]> {
   return out.sort();
 }
 
+/** The address a node listens on: its own when placed, else the cluster's. */
+export function nodeHost(record: Pick<ClusterRecord, 'host'>, node: { host?: string }): string {
+  return node.host ?? record.host;
+}
+
 export function bootstrapServers(record: Pick<ClusterRecord, 'host' | 'brokers'>): string {
-  return record.brokers.map((b) => `${record.host}:${b.port}`).join(',');
+  return record.brokers.map((b) => `${nodeHost(record, b)}:${b.port}`).join(',');
 }

@@ -22,6 +22,28 @@ export {
   type NodeStatus,
 } from './kafka-cluster.js';
 export { probeKafka, type ProbeResult, type ProbedBroker } from './kafka-probe.js';
+export { checkPlacement, type ClusterPlacement, type NodePlacement, type BrokerPlacement } from './cluster-placement.js';
+export { inNetns, tcpRelayCommand, checkNetnsName, type Command } from './netns.js';
+export {
+  zonesUp,
+  zonesDown,
+  zoneLayout,
+  zoneNamespaces,
+  zonesScript,
+  readZoneCounters,
+  parseZoneCounters,
+  parseZoneLayout,
+  counterDelta,
+  zoneClusterPlacement,
+  ZoneRigError,
+  ZONE_TRAFFIC_CLASSES,
+  type Zone,
+  type ZoneLayout,
+  type ZoneCounters,
+  type DeviceCounters,
+  type ZoneTrafficClass,
+  type ZoneRigOptions,
+} from './zone-rig.js';
 export {
   KAFKA_TOOLS,
   resolveKafkaTool,

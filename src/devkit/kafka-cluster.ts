@@ -16,12 +16,15 @@ import { logConfigProperty, renderServerLogConfig } from './log-config.js';
 import { newClusterId, renderNodeConfig, storageFormatArgs } from './node-config.js';
 import { livePid, processMarker, spawnDetached, stopProcess } from './node-process.js';
 import { assignRacks, planPorts } from './cluster-ports.js';
+import { checkPlacement, placedBroker, placedController, placementConflicts, type ClusterPlacement } from './cluster-placement.js';
+import { inNetns } from './netns.js';
 import {
   bootstrapServers,
   CONTROLLER_NODE_ID,
   listClusterNames,
   LOOPBACK,
   MAX_BROKERS,
+  nodeHost,
   nodePaths,
   readRecord,
   writeRecord,
@@ -47,6 +50,11 @@ export interface StartClusterOptions {
   heapMb?: number;
   /** Extra broker properties (replace the devkit's own where they overlap). */
   brokerConfig?: Readonly<Record<string, string>>;
+  /**
+   * Each node at its own address, optionally in a network namespace, brokers optionally
+   * replicating over a second address; default: all on loopback here. Needs root for netns.
+   */
+  placement?: ClusterPlacement;
   /** Wait for readiness at most this long; default 180 s. */
   readyTimeoutMs?: number;
   /** Pid of the process that owns the cluster (a test run); the cluster is stale once it dies. */
@@ -63,6 +71,9 @@ export interface BrokerInfo {
   port: number;
   rack: string;
   pid: number | null;
+  /** The replication listener, when the cluster was started with a placement that gives one. */
+  replication?: { host: string; port: number };
+  netns?: string;
 }
 
 export interface ClusterInfo {
@@ -71,7 +82,7 @@ export interface ClusterInfo {
   clusterId: string;
   bootstrapServers: string;
   brokers: BrokerInfo[];
-  controller: { id: number; host: string; port: number; pid: number | null };
+  controller: { id: number; host: string; port: number; pid: number | null; netns?: string };
   stateDir: string;
 }
 
@@ -159,6 +170,7 @@ function checkOptions(opts: StartClusterOptions): Required<Pick<StartClusterOpti
   const version = checkKafkaVersion(opts.version ?? DEFAULT_KAFKA_VERSION);
   const heapMb = opts.heapMb ?? DEFAULT_BROKER_HEAP_MB;
   if (!Number.isInteger(heapMb) || heapMb < 128) throw new Error(`heap must be at least 128 MiB, got ${heapMb}`);
+  if (opts.placement !== undefined) checkPlacement(opts.placement, brokers);
   return { brokers, racks: racks.length > 0 ? racks : DEFAULT_RACKS, version, heapMb };
 }
 
@@ -172,6 +184,7 @@ function specConflicts(record: ClusterRecord, opts: StartClusterOptions, wanted:
     out.push(`racks ${record.brokers.map((b) => b.rack).join(',')} (asked ${racks.join(',')})`);
   }
   if (opts.basePort !== undefined && record.brokers[0]?.port !== opts.basePort) out.push(`base port ${record.brokers[0]?.port} (asked ${opts.basePort})`);
+  if (record.brokers.length === wanted.brokers) out.push(...placementConflicts(record, opts.placement));
   return out;
 }
 
@@ -219,12 +232,14 @@ async function writeNodeFiles(record: ClusterRecord, role: 'broker' | 'controlle
   const paths = role === 'controller' ? controllerPaths(record, root) : brokerPaths(record, id, root);
   await mkdir(paths.dataDir, { recursive: true });
   const broker = record.brokers.find((b) => b.id === id);
+  const node = role === 'controller' ? record.controller : broker;
   const config = renderNodeConfig({
     version: record.version,
     role,
-    node: { id, host: record.host, port: role === 'controller' ? record.controller.port : (broker?.port ?? 0) },
+    node: { id, host: nodeHost(record, node ?? {}), port: node?.port ?? 0 },
     ...(role === 'broker' && broker !== undefined ? { rack: broker.rack } : {}),
-    controller: { id: record.controller.id, host: record.host, port: record.controller.port },
+    ...(role === 'broker' && broker?.replication !== undefined ? { replication: broker.replication } : {}),
+    controller: { id: record.controller.id, host: nodeHost(record, record.controller), port: record.controller.port },
     dataDir: paths.dataDir,
     brokerCount: record.brokers.length,
     ...(role === 'broker' ? { overrides: record.brokerConfig } : {}),
@@ -260,18 +275,23 @@ async function formatStorage(install: KafkaInstall, record: ClusterRecord, role:
   }
 }
 
-async function startNode(install: KafkaInstall, record: ClusterRecord, role: 'broker' | 'controller', paths: NodePaths): Promise<number> {
+async function startNode(install: KafkaInstall, record: ClusterRecord, role: 'broker' | 'controller', paths: NodePaths, netns: string | undefined): Promise<number> {
   const running = await livePid(paths.pidFile, processMarker(paths.dir));
   if (running !== undefined) return running;
   await writeFile(paths.stdoutFile, `--- started ${new Date().toISOString()} ---\n`, { flag: 'a' });
   const heap = role === 'controller' ? CONTROLLER_HEAP_MB : record.heapMb;
+  const { command, args } = inNetns(netns, javaCommand(), [...jvmArgs(install, paths, heap), 'kafka.Kafka', paths.configFile]);
   return spawnDetached({
-    command: javaCommand(),
-    args: [...jvmArgs(install, paths, heap), 'kafka.Kafka', paths.configFile],
+    command,
+    args,
     cwd: paths.dir,
     outputFile: paths.stdoutFile,
     pidFile: paths.pidFile,
   });
+}
+
+function netnsOf(node: { netns?: string }): { netns?: string } {
+  return node.netns !== undefined ? { netns: node.netns } : {};
 }
 
 async function nodePid(paths: NodePaths): Promise<number | undefined> {
@@ -299,7 +319,7 @@ async function waitReady(record: ClusterRecord, ids: readonly number[], timeoutM
       if ((await nodePid(paths)) === undefined) {
         throw new ClusterStartError(record.name, `broker ${id} process exited`, { [paths.stdoutFile]: await tail(paths.stdoutFile), [paths.logFile]: await tail(paths.logFile) });
       }
-      const probe = await probeKafka(record.host, broker.port, { metadata: true, timeoutMs: 2_000 });
+      const probe = await probeKafka(nodeHost(record, broker), broker.port, { metadata: true, timeoutMs: 2_000, ...netnsOf(broker) });
       if (probe.error !== undefined || probe.brokers === undefined) {
         problems.push(`broker ${id}: ${probe.error ?? 'no metadata'}`);
         continue;
@@ -315,14 +335,23 @@ async function waitReady(record: ClusterRecord, ids: readonly number[], timeoutM
       for (const id of ids) tails[brokerPaths(record, id, root).logFile] = await tail(brokerPaths(record, id, root).logFile, 10);
       throw new ClusterStartError(record.name, `not ready after ${timeoutMs} ms: ${lastProblem}`, tails);
     }
-    await sleep(300);
+    // A probe into a namespace starts a relay process: poll those less often.
+    await sleep(record.brokers.some((b) => b.netns !== undefined) ? 1_000 : 300);
   }
 }
 
 async function infoOf(record: ClusterRecord, root: string | undefined): Promise<ClusterInfo> {
   const brokers: BrokerInfo[] = [];
   for (const b of record.brokers) {
-    brokers.push({ id: b.id, host: record.host, port: b.port, rack: b.rack, pid: (await nodePid(brokerPaths(record, b.id, root))) ?? null });
+    brokers.push({
+      id: b.id,
+      host: nodeHost(record, b),
+      port: b.port,
+      rack: b.rack,
+      pid: (await nodePid(brokerPaths(record, b.id, root))) ?? null,
+      ...(b.replication !== undefined ? { replication: b.replication } : {}),
+      ...netnsOf(b),
+    });
   }
   return {
     cluster: record.name,
@@ -330,7 +359,13 @@ async function infoOf(record: ClusterRecord, root: string | undefined): Promise<
     clusterId: record.clusterId,
     bootstrapServers: bootstrapServers(record),
     brokers,
-    controller: { id: record.controller.id, host: record.host, port: record.controller.port, pid: (await nodePid(controllerPaths(record, root))) ?? null },
+    controller: {
+      id: record.controller.id,
+      host: nodeHost(record, record.controller),
+      port: record.controller.port,
+      pid: (await nodePid(controllerPaths(record, root))) ?? null,
+      ...netnsOf(record.controller),
+    },
     stateDir: clusterDir(record.name, root),
   };
 }
@@ -359,8 +394,8 @@ async function createRecord(opts: StartClusterOptions, wanted: ReturnType<typeof
       version: wanted.version,
       clusterId: newClusterId(randomBytes),
       host: LOOPBACK,
-      controller: { id: CONTROLLER_NODE_ID, port: plan.controllerPort },
-      brokers: plan.brokerPorts.map((port, i) => ({ id: i + 1, port, rack: racks[i] as string })),
+      controller: { id: CONTROLLER_NODE_ID, port: plan.controllerPort, ...placedController(opts.placement) },
+      brokers: plan.brokerPorts.map((port, i) => ({ id: i + 1, port, rack: racks[i] as string, ...placedBroker(opts.placement, i, port) })),
       heapMb: wanted.heapMb,
       brokerConfig: { ...(opts.brokerConfig ?? {}) },
       ...(opts.ownerPid !== undefined ? { ownerPid: opts.ownerPid } : {}),
@@ -414,8 +449,8 @@ export async function startCluster(opts: StartClusterOptions): Promise<ClusterIn
       else if (stopped.length < all.length) ctx.log(`starting ${stopped.length} stopped node(s) of cluster ${rec.name}`);
       else ctx.log(`starting cluster ${rec.name} (Kafka ${rec.version}, ${rec.brokers.length} brokers) in ${clusterDir(rec.name, ctx.root)}`);
       spawned = true;
-      await startNode(install, rec, 'controller', cpaths);
-      for (const p of bpaths) await startNode(install, rec, 'broker', p);
+      await startNode(install, rec, 'controller', cpaths, rec.controller.netns);
+      for (const [i, p] of bpaths.entries()) await startNode(install, rec, 'broker', p, rec.brokers[i]?.netns);
       await waitReady(rec, rec.brokers.map((b) => b.id), opts.readyTimeoutMs ?? 180_000, ctx.root);
     } catch (err) {
       await stopAllNodes(rec, ctx.root, 5_000);
@@ -472,10 +507,12 @@ export async function clusterStatus(name: string, opts: StatusOptions = {}): Pro
   const timeoutMs = opts.probeTimeoutMs ?? 1_500;
   const nodeStatus = async (role: 'broker' | 'controller', id: number, port: number, rack: string | null): Promise<NodeStatus> => {
     const paths = role === 'controller' ? controllerPaths(record, root) : brokerPaths(record, id, root);
+    const node = role === 'controller' ? record.controller : (record.brokers.find((b) => b.id === id) ?? {});
+    const host = nodeHost(record, node);
     const pid = (await nodePid(paths)) ?? null;
-    const status: NodeStatus = { role, id, host: record.host, port, rack, pid, running: pid !== null, answers: false, logFile: paths.logFile };
+    const status: NodeStatus = { role, id, host, port, rack, pid, running: pid !== null, answers: false, logFile: paths.logFile };
     if (pid === null) return status;
-    const probe = await probeKafka(record.host, port, { metadata: role === 'broker', timeoutMs });
+    const probe = await probeKafka(host, port, { metadata: role === 'broker', timeoutMs, ...netnsOf(node) });
     status.answers = probe.answers;
     if (probe.brokers !== undefined) status.sees = probe.brokers.map((b) => b.nodeId).sort((a, b) => a - b);
     if (probe.error !== undefined) status.error = probe.error;
@@ -577,7 +614,7 @@ export async function startBroker(name: string, brokerId: number, opts: StartBro
     }
     const paths = await writeNodeFiles(record, 'broker', brokerId, root);
     await formatStorage(install, record, 'broker', paths);
-    await startNode(install, record, 'broker', paths);
+    await startNode(install, record, 'broker', paths, record.brokers.find((b) => b.id === brokerId)?.netns);
     const running: number[] = [];
     for (const b of record.brokers) {
       if ((await nodePid(brokerPaths(record, b.id, root))) !== undefined) running.push(b.id);

@@ -1,7 +1,10 @@
 // A Java-free liveness probe: ApiVersions v0 then Metadata v12 over one TCP connection.
 // Deliberately standalone (not src/codec) so the test rig can judge a broker without
 // trusting the code under test. Every length is checked against the bytes that arrived.
+// A broker inside a network namespace is reached through a relay process started there.
+import { spawn } from 'node:child_process';
 import { Socket } from 'node:net';
+import { tcpRelayCommand } from './netns.js';
 
 export interface ProbedBroker {
   nodeId: number;
@@ -157,24 +160,22 @@ export function decodeMetadataResponse(body: Buffer, correlationId: number): Met
   return { brokers, clusterId, controllerId };
 }
 
-/** Sends frames one at a time over a socket and reads whole response frames. */
+/** Sends frames one at a time over a byte stream and reads whole response frames. */
 class FrameConversation {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private waiter: ((frame: Buffer | Error) => void) | undefined;
   private failure: Error | undefined;
 
-  constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-      this.deliver();
-    });
-    socket.on('error', (err) => this.fail(err));
-    socket.on('close', () => this.fail(new Error('connection closed by broker')));
+  constructor(private readonly send: (bytes: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    this.deliver();
   }
 
-  private fail(err: Error): void {
+  fail(err: Error): void {
     this.failure ??= err;
     const w = this.waiter;
     this.waiter = undefined;
@@ -204,34 +205,81 @@ class FrameConversation {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolveFrame, reject) => {
       this.waiter = (result) => (result instanceof Error ? reject(result) : resolveFrame(result));
-      this.socket.write(request);
+      this.send(request);
       this.deliver();
     });
   }
+}
+
+interface ProbeConnection {
+  conversation: FrameConversation;
+  /** Resolves once bytes can flow (rejects when the connection cannot be made). */
+  ready: Promise<void>;
+  close(reason?: Error): void;
+}
+
+function socketConnection(host: string, port: number): ProbeConnection {
+  const socket = new Socket();
+  socket.setNoDelay(true);
+  const conversation = new FrameConversation((bytes) => socket.write(bytes));
+  const ready = new Promise<void>((resolveConnect, reject) => {
+    socket.once('connect', resolveConnect);
+    socket.once('error', reject);
+    socket.once('close', () => reject(new Error('connection closed')));
+  });
+  socket.on('data', (chunk: Buffer) => conversation.push(chunk));
+  socket.on('error', (err) => conversation.fail(err));
+  socket.on('close', () => conversation.fail(new Error('connection closed by broker')));
+  socket.connect(port, host);
+  return { conversation, ready, close: (reason) => socket.destroy(reason) };
+}
+
+function relayConnection(netns: string, host: string, port: number): ProbeConnection {
+  const { command, args } = tcpRelayCommand(netns, host, port);
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const conversation = new FrameConversation((bytes) => child.stdin.write(bytes));
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString('utf8')).slice(-500);
+  });
+  child.stdin.on('error', () => undefined); // the relay may exit before reading
+  child.stdout.on('data', (chunk: Buffer) => conversation.push(chunk));
+  const ready = new Promise<void>((resolveSpawn, reject) => {
+    child.once('spawn', resolveSpawn);
+    child.once('error', reject);
+  });
+  child.once('close', (code) => {
+    const why = stderr.trim() !== '' ? stderr.trim() : `relay exited with ${code}`;
+    conversation.fail(new Error(code === 0 ? 'connection closed by broker' : `in netns ${netns}: ${why}`));
+  });
+  return {
+    conversation,
+    ready,
+    close: (reason) => {
+      if (reason !== undefined) conversation.fail(reason);
+      child.kill('SIGKILL');
+    },
+  };
 }
 
 export interface ProbeOptions {
   timeoutMs?: number;
   /** Also ask for Metadata (broker list). */
   metadata?: boolean;
+  /** Connect from inside this network namespace (see netns.ts). */
+  netns?: string;
 }
 
 /** Never throws: a broker that does not answer gives `answers: false` and an error text. */
 export async function probeKafka(host: string, port: number, opts: ProbeOptions = {}): Promise<ProbeResult> {
   const started = Date.now();
-  const socket = new Socket();
-  socket.setNoDelay(true);
   const timeoutMs = opts.timeoutMs ?? 2_000;
-  const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  const connection = opts.netns === undefined ? socketConnection(host, port) : relayConnection(opts.netns, host, port);
+  const timer = setTimeout(() => connection.close(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   const result: ProbeResult = { answers: false, latencyMs: 0 };
   try {
-    await new Promise<void>((resolveConnect, reject) => {
-      socket.once('connect', resolveConnect);
-      socket.once('error', reject);
-      socket.once('close', () => reject(new Error('connection closed')));
-      socket.connect(port, host);
-    });
-    const conversation = new FrameConversation(socket);
+    await connection.ready;
+    const conversation = connection.conversation;
     const versions = decodeApiVersionsResponse(await conversation.exchange(encodeApiVersionsRequest(1)), 1);
     result.answers = true;
     result.apiVersions = versions;
@@ -249,7 +297,7 @@ export async function probeKafka(host: string, port: number, opts: ProbeOptions 
     result.error = err instanceof Error ? err.message : String(err);
   } finally {
     clearTimeout(timer);
-    socket.destroy();
+    connection.close();
     result.latencyMs = Date.now() - started;
   }
   return result;

@@ -7,6 +7,7 @@ import { toolArchive, type ArchivePlan } from './class-data-archive.js';
 import { ensureKafka, type KafkaInstall } from './kafka-install.js';
 import { javaCommand } from './kafka-cluster.js';
 import { logConfigProperty } from './log-config.js';
+import { inNetns } from './netns.js';
 
 export interface KafkaToolSpec {
   /** The name of Kafka's script, without `.sh`. */
@@ -99,6 +100,8 @@ export interface KafkaToolOptions {
   cacheRoot?: string;
   /** Download progress. */
   log?: (line: string) => void;
+  /** Run the tool inside this network namespace (`ip netns exec`; needs root). */
+  netns?: string;
 }
 
 export interface KafkaToolCommand {
@@ -135,21 +138,22 @@ export async function kafkaToolCommand(tool: string, args: readonly string[], op
     create: opts.createArchive === true,
     ...(opts.env !== undefined ? { env: opts.env } : {}),
   });
+  const { command, args: fullArgs } = inNetns(opts.netns, java, [
+    ...jvm,
+    ...archive.jvmArgs,
+    '-XX:-UsePerfData',
+    '-Djava.awt.headless=true',
+    '-Djava.net.preferIPv4Stack=true',
+    logConfigProperty(version, install.toolLogConfig),
+    ...(opts.jvmOptions ?? []),
+    '-cp',
+    install.classpath,
+    resolved.mainClass,
+    ...args,
+  ]);
   return {
-    command: java,
-    args: [
-      ...jvm,
-      ...archive.jvmArgs,
-      '-XX:-UsePerfData',
-      '-Djava.awt.headless=true',
-      '-Djava.net.preferIPv4Stack=true',
-      logConfigProperty(version, install.toolLogConfig),
-      ...(opts.jvmOptions ?? []),
-      '-cp',
-      install.classpath,
-      resolved.mainClass,
-      ...args,
-    ],
+    command,
+    args: fullArgs,
     tool: resolved,
     install,
     archive,

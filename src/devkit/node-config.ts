@@ -19,6 +19,12 @@ export interface NodeConfigInput {
   node: NodeEndpoint;
   /** Only for brokers. */
   rack?: string;
+  /**
+   * Brokers only: a second address for a REPLICATION listener that the brokers use among
+   * themselves (inter.broker.listener.name), so replication and client traffic take
+   * different network paths.
+   */
+  replication?: { host: string; port: number };
   controller: NodeEndpoint;
   /** Folder for the node's log segments / metadata log. */
   dataDir: string;
@@ -37,6 +43,25 @@ function quorumProperties(version: string, controller: NodeEndpoint): Array<[str
   return usesDynamicQuorum(version)
     ? [['controller.quorum.bootstrap.servers', `${controller.host}:${controller.port}`]]
     : [['controller.quorum.voters', `${controller.id}@${controller.host}:${controller.port}`]];
+}
+
+function brokerListeners(node: NodeEndpoint, replication: { host: string; port: number } | undefined): Array<[string, string]> {
+  const client = `PLAINTEXT://${node.host}:${node.port}`;
+  if (replication === undefined) {
+    return [
+      ['listeners', client],
+      ['advertised.listeners', client],
+      ['inter.broker.listener.name', 'PLAINTEXT'],
+      ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
+    ];
+  }
+  const both = `${client},REPLICATION://${replication.host}:${replication.port}`;
+  return [
+    ['listeners', both],
+    ['advertised.listeners', both],
+    ['inter.broker.listener.name', 'REPLICATION'],
+    ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,REPLICATION:PLAINTEXT'],
+  ];
 }
 
 export function nodeProperties(input: NodeConfigInput): Array<[string, string]> {
@@ -62,14 +87,7 @@ export function nodeProperties(input: NodeConfigInput): Array<[string, string]> 
   }
   const rf = String(Math.min(3, input.brokerCount));
   const minIsr = String(Math.min(2, input.brokerCount));
-  const props: Array<[string, string]> = [
-    ['process.roles', 'broker'],
-    ...common,
-    ['listeners', `PLAINTEXT://${node.host}:${node.port}`],
-    ['advertised.listeners', `PLAINTEXT://${node.host}:${node.port}`],
-    ['inter.broker.listener.name', 'PLAINTEXT'],
-    ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
-  ];
+  const props: Array<[string, string]> = [['process.roles', 'broker'], ...common, ...brokerListeners(node, input.replication)];
   if (input.rack !== undefined) props.push(['broker.rack', input.rack]);
   props.push(
     ['auto.create.topics.enable', 'true'],
