@@ -19,12 +19,14 @@ import { AdminServer, type ReadinessReport } from './admin/admin-server.js';
 import { ClientConnection } from './net/client-connection.js';
 import { ListenerGroup } from './net/listener-group.js';
 import { OwnSession } from './net/own-session.js';
+import { zoneContextOf, type ZoneContext } from './net/session-zone.js';
 import type { RequestRouter } from './net/request-router.js';
 import { createLogger, type Logger, type LogLevel } from './observability/logger.js';
 import { ProxyMetrics } from './observability/metrics.js';
 import { parseConfig, type TurnoutConfig, type TurnoutConfigInput } from './policy/config.js';
 import { openPolicyStore } from './policy/open-policy-store.js';
 import { PolicySnapshot, policyDocumentOf } from './policy/policy-snapshot.js';
+import { zoneModelOf } from './policy/zone-resolver.js';
 import type { PolicyStore } from './policy/policy-store.js';
 import { apiName } from './routing/api-names.js';
 import { BackendTopology } from './routing/backend-topology.js';
@@ -128,6 +130,7 @@ class RunningProxy implements ProxyHandle {
   private readonly listeners: ListenerGroup[];
   private readonly admin: AdminServer | null;
   private readonly connections = new Set<ClientConnection>();
+  private readonly zones: ZoneContext;
   private nextConnId = 1;
   private listenersBound = false;
   private nodeBindError: unknown = null;
@@ -153,6 +156,7 @@ class RunningProxy implements ProxyHandle {
         }),
     );
     this.topology = this.topologies[0];
+    this.zones = zoneContextOf(zoneModelOf(config), this.topologies);
     this.listeners = config.listeners.map(
       (l) => new ListenerGroup(l, (socket, name, node) => this.accept(socket, name, node), this.logger),
     );
@@ -194,6 +198,12 @@ class RunningProxy implements ProxyHandle {
             policyStore: policyStore ?? undefined,
             // Over several backends: the topics merged Metadata has shown clients.
             domainInsights: this.multi === null ? undefined : { knownTopics: () => multiTopicNames(this.multi as MultiBackendRouter) },
+            zones: {
+              zones: config.zones,
+              listeners: config.listeners.map((l) => ({ name: l.name, zone: l.zone ?? null })),
+              connections: () => [...this.connections].map((c) => c.view()),
+              traffic: () => this.metrics.zones.snapshot(),
+            },
           });
     for (const t of this.topologies) t.onChange(() => this.onTopologyChange());
   }
@@ -355,6 +365,7 @@ class RunningProxy implements ProxyHandle {
       limits: this.config.limits,
       log: this.logger,
       metrics: this.metrics,
+      zones: this.zones,
       onClosed: (c) => this.connections.delete(c),
     });
     this.connections.add(conn);

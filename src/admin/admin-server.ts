@@ -4,12 +4,14 @@
 //   GET /readyz   200 once the backend topology is known, every listener is bound and the
 //                 policy store (when given) is ready, else 503
 //   /v1/domains   the domain API (domain-routes.ts), when a policy store is given
+//   /v1/zones     client zones and bytes by zone pair (zone-routes.ts), when zones are given
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import type { PolicyStore, PolicyStoreHealth } from '../policy/policy-store.js';
 import { DomainRoutes, type DomainInsights } from './domain-routes.js';
+import { handleZoneRoute, type ZoneInsights } from './zone-routes.js';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -29,6 +31,8 @@ export interface AdminServerOptions {
   policyStore?: PolicyStore;
   /** What routing knows of domains at run time (topics, groups, traffic) for /v1/domains/NAME. */
   domainInsights?: DomainInsights;
+  /** Serves /v1/zones. */
+  zones?: ZoneInsights;
 }
 
 export class AdminServer {
@@ -84,6 +88,7 @@ export class AdminServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (this.domains !== null && (await this.domains.handle(req, res, path))) return;
+    if (this.opts.zones !== undefined && handleZoneRoute(this.opts.zones, req, res, path)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });
       res.end('method not allowed\n');

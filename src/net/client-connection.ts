@@ -18,6 +18,7 @@ import type net from 'node:net';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { LimitsConfig } from '../policy/config.js';
+import type { ZoneSource } from '../policy/zone-resolver.js';
 import { FrameError, FrameReader } from './frame-reader.js';
 import { InOrderResponseQueue } from './response-queue.js';
 import {
@@ -34,6 +35,7 @@ import {
   type RequestExchange,
   type RequestRouter,
 } from './request-router.js';
+import { NO_ZONES, SessionZone, type SessionZoneView, type ZoneContext } from './session-zone.js';
 import { UpstreamConnection, UpstreamError, type UpstreamExchange, type UpstreamListener } from './upstream-connection.js';
 import { sendRequest } from './upstream-request.js';
 
@@ -80,7 +82,17 @@ export interface ClientConnectionOptions {
   limits: LimitsConfig;
   log: Logger;
   metrics: ProxyMetrics;
+  /** Zones to resolve the client's against. (default: none) */
+  zones?: ZoneContext;
   onClosed: (conn: ClientConnection) => void;
+}
+
+/** One client connection as the admin API lists it. */
+export interface ClientConnectionView extends SessionZoneView {
+  connId: number;
+  listener: string;
+  /** `address:port` the client connected from. */
+  remote: string;
 }
 
 /** Close reasons that are a client's ordinary goodbye rather than a problem. */
@@ -98,6 +110,9 @@ export class ClientConnection implements ClientSession, UpstreamListener {
   private readonly limits: LimitsConfig;
   private readonly metrics: ProxyMetrics;
   private readonly onClosedCallback: (conn: ClientConnection) => void;
+  private readonly zones: ZoneContext;
+  private readonly sessionZone: SessionZone;
+  private readonly remote: string;
   private readonly reader: FrameReader;
   private readonly queue = new InOrderResponseQueue<ClientExchange>();
   private readonly upstreams = new Map<number, UpstreamConnection>();
@@ -119,13 +134,22 @@ export class ClientConnection implements ClientSession, UpstreamListener {
     this.limits = opts.limits;
     this.metrics = opts.metrics;
     this.onClosedCallback = opts.onClosed;
+    this.remote = `${this.socket.remoteAddress}:${this.socket.remotePort}`;
     this.log = opts.log.child({
       conn: this.connId,
-      client: `${this.socket.remoteAddress}:${this.socket.remotePort}`,
+      client: this.remote,
       listener: opts.listenerName,
       node: opts.virtualNodeId,
     });
     this.reader = new FrameReader(opts.limits.maxFrameBytes, (frame) => this.onFrame(frame));
+    this.zones = opts.zones ?? NO_ZONES;
+    this.sessionZone = new SessionZone({
+      model: this.zones.model,
+      remoteAddress: this.socket.remoteAddress,
+      listenerName: opts.listenerName,
+      log: this.log,
+      metrics: opts.metrics.zones,
+    });
 
     this.socket.setNoDelay(true);
     this.socket.setKeepAlive(true, 60_000);
@@ -142,6 +166,18 @@ export class ClientConnection implements ClientSession, UpstreamListener {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  get zone(): string | null {
+    return this.sessionZone.zone;
+  }
+
+  get zoneSource(): ZoneSource {
+    return this.sessionZone.source;
+  }
+
+  view(): ClientConnectionView {
+    return { connId: this.connId, listener: this.listenerName, remote: this.remote, ...this.sessionZone.view() };
   }
 
   /** Requests received whose responses have not yet been written. */
@@ -228,6 +264,8 @@ export class ClientConnection implements ClientSession, UpstreamListener {
       return;
     }
     const exchange = new ClientExchange(this, frame, performance.now());
+    // Before routing: the router may rewrite the frame.
+    this.sessionZone.observeRequest(frame, exchange.apiKey, exchange.apiVersion);
     try {
       this.router.routeRequest(this, exchange);
     } catch (err) {
@@ -307,6 +345,7 @@ export class ClientConnection implements ClientSession, UpstreamListener {
   }
 
   private openUpstream(address: BrokerAddress): UpstreamConnection {
+    const brokerZone = this.zones.brokerZone(address);
     const upstream = new UpstreamConnection(
       {
         backend: address.backend,
@@ -319,6 +358,7 @@ export class ClientConnection implements ClientSession, UpstreamListener {
         writeHighWaterBytes: this.limits.writeHighWaterBytes,
         log: this.log,
         metrics: this.metrics,
+        zoneTally: brokerZone === null ? undefined : this.sessionZone.tallyFor(brokerZone),
       },
       this,
     );

@@ -2,6 +2,7 @@
 // connection hands every request to a RequestRouter, which says where it goes, and hands
 // every response back to it for rewriting. The router never touches sockets.
 import type { Logger } from '../observability/logger.js';
+import type { ZoneSource } from '../policy/zone-resolver.js';
 import type { UpstreamError } from './upstream-connection.js';
 
 /** What the router may know about the client connection a request arrived on. */
@@ -14,6 +15,14 @@ export interface ClientSession {
   readonly virtualNodeId: number;
   /** Backend broker a bootstrap connection sends its requests to; -1 until the router picks one. */
   anyBrokerId: number;
+  /**
+   * The client's availability zone (session-zone.ts), null when none is known. It can change
+   * during the connection, only ever to a more trusted source. Absent on sessions that stand
+   * for no client (test fakes).
+   */
+  readonly zone?: string | null;
+  /** What decided `zone`: client-id-tag, fetch-rack, cidr, listener or none. */
+  readonly zoneSource?: ZoneSource;
   /**
    * Sends a request frame to a backend broker over this client's own upstream connection to
    * it (opened on first use), for routers that answer through `exchange.deferred`. Resolves

@@ -14,6 +14,7 @@ import {
   readResponseCorrelationId,
   writeRequestCorrelationId,
 } from './correlation.js';
+import type { UpstreamZoneTally } from './session-zone.js';
 
 /** How long a closed connection may take to flush requests already written to it. */
 const CLOSE_FLUSH_TIMEOUT_MS = 5_000;
@@ -69,6 +70,8 @@ export interface UpstreamOptions {
   writeHighWaterBytes: number;
   log: Logger;
   metrics: ProxyMetrics;
+  /** Counts this connection's bytes by zone pair, when the broker's zone is known. */
+  zoneTally?: UpstreamZoneTally;
 }
 
 interface Pending {
@@ -153,6 +156,7 @@ export class UpstreamConnection {
       if (this.requestTimer === null) this.armRequestTimer(this.opts.requestTimeoutMs);
     }
     this.opts.metrics.upstreamBytesOut(frame.length);
+    this.opts.zoneTally?.count('to_broker', frame.length);
     this.socket.write(frame);
     return !this.isWriteFull;
   }
@@ -191,6 +195,7 @@ export class UpstreamConnection {
 
   private onData(chunk: Buffer): void {
     this.opts.metrics.upstreamBytesIn(chunk.length);
+    this.opts.zoneTally?.count('from_broker', chunk.length);
     try {
       this.reader.push(chunk);
     } catch (err) {

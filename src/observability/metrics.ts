@@ -2,6 +2,7 @@
 // instances in one process (tests, benchmarks) do not collide. Label children are cached,
 // so counting a request on the hot path is an array lookup and an add.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ZoneMetrics } from './zone-metrics.js';
 
 export type ConnectionSide = 'client' | 'upstream';
 
@@ -17,6 +18,8 @@ export interface ProxyMetricsOptions {
 
 export class ProxyMetrics {
   readonly registry: Registry;
+  /** Client zone decisions and bytes by zone pair (zone-metrics.ts). */
+  readonly zones: ZoneMetrics;
   private readonly apiName: (apiKey: number) => string;
 
   private readonly requests: Counter<'api' | 'version'>;
@@ -82,6 +85,7 @@ export class ProxyMetrics {
       labelNames: ['api'],
       registers,
     });
+    this.zones = new ZoneMetrics(this.registry);
     this.clientIn = this.bytes.labels('client', 'in');
     this.clientOut = this.bytes.labels('client', 'out');
     this.upstreamIn = this.bytes.labels('upstream', 'in');
