@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, type TurnoutConfigInput } from '../../../src/policy/config.js';
+import { ConfigError, loadConfigFile, parseConfig, type TurnoutConfigInput } from '../../../src/policy/config.js';
+import { zoneModelOf } from '../../../src/policy/zone-resolver.js';
 
 const base = {
   virtualCluster: { clusterId: 'turnout-test' },
@@ -93,4 +94,14 @@ describe('zone configuration', () => {
     expect(issues[0].path).toBe('clientZones');
     expect(issues[0].reason).toMatch(/cidr/);
   });
+
+  for (const file of ['config/turnout.example.yaml', 'config/multi-backend.example.yaml', 'config/local.yaml']) {
+    it(`${file} documents zones that validate and resolve`, async () => {
+      const c = await loadConfigFile(file, { severalBackends: true });
+      expect(c.zones.length).toBeGreaterThan(1);
+      expect(c.zones).toContain(c.listeners[0].zone);
+      const model = zoneModelOf(c);
+      expect(model.listenerZone(c.listeners[0].name)).toBe(c.listeners[0].zone);
+    });
+  }
 });
