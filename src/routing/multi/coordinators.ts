@@ -1,0 +1,129 @@
+// Coordinators over several backends. FindCoordinator is answered by Turnout with one of its
+// own nodes (spread by key); the coordinator requests that follow go to the real coordinator
+// of the key on the backend of its domain, found with FindCoordinator there, cached, and
+// forgotten when it answers NOT_COORDINATOR or cannot be reached.
+import {
+  ApiKey,
+  decodeFindCoordinatorRequest,
+  decodeFindCoordinatorResponse,
+  decodeResponseBody,
+  decodeResponseHeader,
+  encodeFindCoordinatorRequest,
+  encodeFindCoordinatorResponse,
+  responseHeaderVersion,
+  type FindCoordinatorResponse,
+} from '../../codec/index.js';
+import { createFindCoordinatorRequest, createFindCoordinatorResponse } from '../../codec/generated/find-coordinator.js';
+import { writeResponseCorrelationId } from '../../net/correlation.js';
+import type { ClientSession, RequestExchange } from '../../net/request-router.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { COORDINATOR_NOT_AVAILABLE, INVALID_REQUEST, KEY_TYPE_GROUP, KEY_TYPE_TRANSACTION, NOT_COORDINATOR, TURNOUT_CLIENT_ID } from './multi-codes.js';
+import type { MultiContext } from './multi-context.js';
+
+/** FindCoordinator version Turnout asks backends with (single key, every broker since 2.4). */
+const BACKEND_FIND_COORDINATOR_VERSION = 3;
+
+export function findCoordinator(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Buffer {
+  const v = ex.apiVersion;
+  const { body } = decodeRequestFrame(ex.frame, decodeFindCoordinatorRequest);
+  const l = ctx.listenerOf(session);
+  const policy = ctx.policy();
+  const answer = (key: string): { nodeId: number; host: string; port: number; errorCode: number; errorMessage: string | null } => {
+    const kind = body.keyType === KEY_TYPE_TRANSACTION ? 'transactionalId' : 'group';
+    if (body.keyType !== KEY_TYPE_GROUP && body.keyType !== KEY_TYPE_TRANSACTION) {
+      return { nodeId: -1, host: '', port: -1, errorCode: INVALID_REQUEST, errorMessage: `key type ${body.keyType} is not routed over several backends` };
+    }
+    const res = policy.resolve(kind, key);
+    if (!res.ok) return { nodeId: -1, host: '', port: -1, errorCode: res.errorCode, errorMessage: res.reason };
+    const nodeId = ctx.coordinatorNodeOf(key);
+    const port = l.nodePort(nodeId);
+    if (port === undefined) return { nodeId: -1, host: '', port: -1, errorCode: COORDINATOR_NOT_AVAILABLE, errorMessage: null };
+    return { nodeId, host: l.advertisedHost, port, errorCode: 0, errorMessage: null };
+  };
+  // Fields a version lacks keep their defaults: the encoder refuses anything else.
+  const m: FindCoordinatorResponse = createFindCoordinatorResponse();
+  if (v < 4) Object.assign(m, answer(body.key));
+  else m.coordinators = body.coordinatorKeys.map((key) => ({ key, ...answer(key) }));
+  return encodeResponseFrame(ApiKey.FindCoordinator, v, { correlationId: ex.correlationId }, m, encodeFindCoordinatorResponse);
+}
+
+/** The real coordinator's broker id for a key on a backend, from the cache or asked for. */
+export async function coordinatorOf(ctx: MultiContext, session: ClientSession, backend: string, keyType: number, key: string): Promise<number> {
+  const cacheKey = coordinatorCacheKey(backend, keyType, key);
+  const cached = ctx.coordinators.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const req = createFindCoordinatorRequest();
+  req.key = key;
+  req.keyType = keyType;
+  const v = BACKEND_FIND_COORDINATOR_VERSION;
+  const frame = encodeRequestFrame({ apiKey: ApiKey.FindCoordinator, apiVersion: v, correlationId: 0, clientId: TURNOUT_CLIENT_ID }, req, encodeFindCoordinatorRequest);
+  const res = await ctx.send(session, ctx.anyBrokerOf(backend), frame);
+  const answer = decodeResponseFrame(res, ApiKey.FindCoordinator, v, decodeFindCoordinatorResponse).body;
+  if (answer.errorCode !== 0 || answer.nodeId < 0) throw new Error(`FindCoordinator for ${key} on ${backend} answered error ${answer.errorCode}`);
+  ctx.coordinators.set(cacheKey, answer.nodeId);
+  return answer.nodeId;
+}
+
+export function coordinatorCacheKey(backend: string, keyType: number, key: string): string {
+  return `${backend}/${keyType}/${key}`;
+}
+
+/** True for the errors that say a broker is not (or no longer) a key's coordinator. */
+export function isNotCoordinator(code: number | undefined): boolean {
+  return code === NOT_COORDINATOR || code === COORDINATOR_NOT_AVAILABLE;
+}
+
+/** True when a coordinator's answer says it is not (or no longer) the coordinator. */
+function answersNotCoordinator(frame: Buffer, ex: RequestExchange): boolean {
+  try {
+    const header = decodeResponseHeader(frame.subarray(4), responseHeaderVersion(ex.apiKey, ex.apiVersion));
+    const m = decodeResponseBody(ex.apiKey, ex.apiVersion, frame.subarray(4 + header.headerSizeBytes)) as {
+      errorCode?: number;
+      groups?: Array<{ errorCode?: number }>;
+      topics?: Array<{ partitions?: Array<{ errorCode?: number }> }>;
+    };
+    if (isNotCoordinator(m.errorCode)) return true;
+    if (m.groups?.some((g) => isNotCoordinator(g.errorCode)) === true) return true;
+    return m.topics?.some((t) => t.partitions?.some((p) => isNotCoordinator(p.errorCode)) === true) === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sends `frame` to the real coordinator of a key; resolves with the response frame in the
+ * client's correlation. When the coordinator cannot be found or reached, answers with
+ * `unavailable` (the api's COORDINATOR_NOT_AVAILABLE answer, which clients retry), or with
+ * the generic failure answer of the api.
+ */
+export async function toCoordinator(
+  ctx: MultiContext,
+  session: ClientSession,
+  ex: RequestExchange,
+  backend: string,
+  keyType: number,
+  key: string,
+  frame: Buffer,
+  unavailable?: () => Buffer,
+): Promise<Buffer> {
+  const cacheKey = coordinatorCacheKey(backend, keyType, key);
+  try {
+    const brokerId = await coordinatorOf(ctx, session, backend, keyType, key);
+    const res = await ctx.send(session, ctx.addressOf(backend, brokerId), frame);
+    writeResponseCorrelationId(res, ex.correlationId);
+    if (answersNotCoordinator(res, ex)) ctx.coordinators.delete(cacheKey);
+    return res;
+  } catch (err) {
+    ctx.coordinators.delete(cacheKey);
+    ctx.log.debug({ err, key, keyType, backend }, 'coordinator request failed');
+    return unavailable === undefined ? ctx.failureFrame(ex) : unavailable();
+  }
+}
+
+/** Sends a group request to the group's coordinator on its domain backend. */
+export function toGroupCoordinator(ctx: MultiContext, session: ClientSession, ex: RequestExchange, groupId: string, unavailable?: () => Buffer): Promise<Buffer> {
+  const backend = ctx.backendOfKey(KEY_TYPE_GROUP, groupId);
+  // The client was told at FindCoordinator; a request anyway gets the coordinator error.
+  if (backend === undefined) return Promise.resolve(unavailable === undefined ? ctx.failureFrame(ex) : unavailable());
+  return toCoordinator(ctx, session, ex, backend, KEY_TYPE_GROUP, groupId, ex.frame, unavailable);
+}

@@ -1,0 +1,149 @@
+// What every multi-backend handler works with: the backends' topologies, the policy in effect,
+// Turnout's own nodes per listener, the virtual<->real maps, and the small lookups built on
+// them (the backend of a topic or key, a backend broker's address, the virtual leader of a
+// partition). Handlers are functions of this context, a session and a request.
+import type { MetadataResponseBroker } from '../../codec/generated/metadata.js';
+import type { BrokerAddress, ClientSession, RequestExchange } from '../../net/request-router.js';
+import type { Logger } from '../../observability/logger.js';
+import type { PolicySnapshot } from '../../policy/policy-snapshot.js';
+import { apiName } from '../api-names.js';
+import type { BackendTopology } from '../backend-topology.js';
+import { UNKNOWN_TOPIC_OR_PARTITION } from '../error-codes.js';
+import { buildFailureResponse } from '../failure-responses.js';
+import { LeaderEpochMap } from '../leader-epoch-map.js';
+import type { ProducerIdMap } from '../producer-id-map.js';
+import { DestinationFailure, type RouteError } from '../split-route.js';
+import { TopicIdMap } from '../topic-id-map.js';
+import type { ListenerView } from '../virtual-cluster-router.js';
+import { nameHash } from './destinations.js';
+import { KEY_TYPE_TRANSACTION } from './multi-codes.js';
+import { PartitionLeaders } from './partition-leaders.js';
+
+export interface NodeEndpoint {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+export interface MultiBackendRouterOptions {
+  clusterId: string;
+  /** One topology per backend, in configuration order (topics are listed in this order). */
+  topologies: readonly BackendTopology[];
+  /** The policy in effect, read per decision. */
+  policy: () => PolicySnapshot;
+  listeners: readonly ListenerView[];
+  /** Turnout's nodes: ids 0..nodeCount-1 on every listener. */
+  nodeCount: number;
+  log: Logger;
+}
+
+export interface MultiContextOptions extends MultiBackendRouterOptions {
+  topicIds: TopicIdMap;
+  epochs: LeaderEpochMap;
+}
+
+export class MultiContext {
+  readonly clusterId: string;
+  readonly topologies: ReadonlyMap<string, BackendTopology>;
+  readonly policy: () => PolicySnapshot;
+  readonly nodeCount: number;
+  readonly log: Logger;
+  readonly topicIds: TopicIdMap;
+  readonly epochs: LeaderEpochMap;
+  readonly leaders = new PartitionLeaders();
+  /** `backend/keyType/key` → real coordinator broker id. */
+  readonly coordinators = new Map<string, number>();
+  /** Set by the router right after construction (the map obtains real ids through the context). */
+  producerIds!: ProducerIdMap;
+  /** Turnout's own requests (InitProducerId for real producer ids) go over this session's upstreams. */
+  ownSession: ClientSession | null = null;
+  private readonly listeners: ReadonlyMap<string, ListenerView>;
+
+  constructor(opts: MultiContextOptions) {
+    this.clusterId = opts.clusterId;
+    this.topologies = new Map(opts.topologies.map((t) => [t.backend, t]));
+    this.policy = opts.policy;
+    this.listeners = new Map(opts.listeners.map((l) => [l.name, l]));
+    this.nodeCount = opts.nodeCount;
+    this.log = opts.log;
+    this.topicIds = opts.topicIds;
+    this.epochs = opts.epochs;
+  }
+
+  /** The backend of a topic's domain, or the error the topic is refused with. */
+  backendOfTopic(name: string, policy: PolicySnapshot): string | RouteError {
+    const res = policy.resolve('topic', name);
+    if (!res.ok) return { errorCode: res.errorCode, errorMessage: res.reason };
+    if (!this.topologies.has(res.domain.backend)) return { errorCode: UNKNOWN_TOPIC_OR_PARTITION };
+    return res.domain.backend;
+  }
+
+  /** The backend of a group's or transactional id's domain, or undefined when none claims it. */
+  backendOfKey(keyType: number, key: string): string | undefined {
+    const res = this.policy().resolve(keyType === KEY_TYPE_TRANSACTION ? 'transactionalId' : 'group', key);
+    return res.ok && this.topologies.has(res.domain.backend) ? res.domain.backend : undefined;
+  }
+
+  anyBrokerOf(backend: string): BrokerAddress {
+    const t = this.topologies.get(backend);
+    const id = t === undefined ? -1 : t.anyBrokerId();
+    return this.addressOf(backend, id);
+  }
+
+  addressOf(backend: string, brokerId: number): BrokerAddress {
+    const b = this.topologies.get(backend)?.broker(brokerId);
+    if (b === undefined) throw new DestinationFailure(`broker ${brokerId} of backend ${backend} is not known`);
+    return { backend, brokerId, host: b.host, port: b.port };
+  }
+
+  /** Sends a request to a backend broker and returns the response frame. */
+  async send(session: ClientSession, address: BrokerAddress, frame: Buffer): Promise<Buffer> {
+    const res = await session.sendUpstream(address, frame, true);
+    if (res === null) throw new Error(`no response from broker ${address.brokerId} of backend ${address.backend}`);
+    return res;
+  }
+
+  /** The Turnout node presented as the leader of a partition. */
+  virtualLeaderOf(topic: string, partition: number): number {
+    return (nameHash(topic) + partition) % this.nodeCount;
+  }
+
+  /** The Turnout node presented as the coordinator of a group or transactional id. */
+  coordinatorNodeOf(key: string): number {
+    return nameHash(key) % this.nodeCount;
+  }
+
+  listenerOf(session: ClientSession): ListenerView {
+    return this.listeners.get(session.listenerName) as ListenerView;
+  }
+
+  /** Turnout's nodes with a bound port on the session's listener. */
+  brokersFor(session: ClientSession): MetadataResponseBroker[] {
+    const l = this.listenerOf(session);
+    const brokers: MetadataResponseBroker[] = [];
+    for (let id = 0; id < this.nodeCount; id++) {
+      const port = l.nodePort(id);
+      if (port !== undefined) brokers.push({ nodeId: id, host: l.advertisedHost, port, rack: null });
+    }
+    return brokers;
+  }
+
+  /** The endpoints of some of Turnout's nodes (Produce and Fetch NodeEndpoints), by id. */
+  endpointsOf(session: ClientSession, ids: ReadonlySet<number>): NodeEndpoint[] {
+    const l = this.listenerOf(session);
+    const out: NodeEndpoint[] = [];
+    for (const id of [...ids].sort((a, b) => a - b)) {
+      const port = l.nodePort(id);
+      if (port !== undefined) out.push({ nodeId: id, host: l.advertisedHost, port, rack: null });
+    }
+    return out;
+  }
+
+  /** The api's generic retriable failure answer; throws for an api that has none (the connection closes). */
+  failureFrame(ex: RequestExchange): Buffer {
+    const frame = buildFailureResponse(ex);
+    if (frame === null) throw new Error(`no failure response for ${apiName(ex.apiKey)}`);
+    return frame;
+  }
+}

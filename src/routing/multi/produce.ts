@@ -1,0 +1,96 @@
+// Produce over several backends: split per destination (backend + real leader), producer ids
+// and batch leader epochs rewritten to each backend's real ones (a real producer id obtained
+// first where the producer has none there yet), answers merged in the client's order with
+// topic ids, epochs and leaders in the client's terms.
+import { ApiKey, decodeProduceRequest, decodeProduceResponse, encodeProduceRequest, encodeProduceResponse, type ProduceResponse } from '../../codec/index.js';
+import type { ClientSession, RequestExchange } from '../../net/request-router.js';
+import { NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID } from '../error-codes.js';
+import { producePartitionEpochsToVirtual, recordsEpochsToReal } from '../leader-epoch-rewrite.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { mergeProduceResponses, type ProduceOutcome } from '../produce-merge.js';
+import { splitProduceRequest } from '../produce-split.js';
+import { ProducerMappingError } from '../producer-id-map.js';
+import { DestinationFailure, type PartitionRoute } from '../split-route.js';
+import { produceRequestTopicIdsToReal, produceResponseTopicIdsToVirtual, produceTopicName } from '../topic-id-rewrite.js';
+import { destinationOf, failureOf, parseDestination } from './destinations.js';
+import type { MultiContext } from './multi-context.js';
+
+/** Produce names brokers from this version (CurrentLeader and NodeEndpoints). */
+const PRODUCE_FIRST_LEADER_VERSION = 10;
+
+export async function produce(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer | null> {
+  const v = ex.apiVersion;
+  const { header, body } = decodeRequestFrame(ex.frame, decodeProduceRequest);
+  const policy = ctx.policy();
+  const waits = new Map<string, Array<Promise<void>>>();
+  const split = splitProduceRequest(body, v, (t, p): PartitionRoute => {
+    const name = produceTopicName(t, v, ctx.topicIds);
+    if (name === undefined) return { errorCode: UNKNOWN_TOPIC_ID };
+    const backend = ctx.backendOfTopic(name, policy);
+    if (typeof backend !== 'string') return backend;
+    if (v >= 13 && ctx.topicIds.realIdOf(t.topicId, backend) === undefined) return { errorCode: UNKNOWN_TOPIC_ID };
+    const leader = ctx.leaders.leaderOf(backend, name, p.index);
+    if (leader < 0) return { errorCode: NOT_LEADER_OR_FOLLOWER };
+    const destination = destinationOf(backend, leader);
+    try {
+      const wait = ctx.producerIds.prepareBatches(p.records, backend);
+      if (wait !== null) {
+        let list = waits.get(destination);
+        if (list === undefined) waits.set(destination, (list = []));
+        list.push(wait);
+      }
+    } catch (err) {
+      if (err instanceof ProducerMappingError) return { errorCode: err.errorCode, errorMessage: err.message };
+      throw err;
+    }
+    return destination;
+  });
+  const outcomes = await Promise.all(
+    split.parts.map(async (part): Promise<ProduceOutcome | null> => {
+      const { backend, brokerId } = parseDestination(part.destination);
+      try {
+        const pending = waits.get(part.destination);
+        if (pending !== undefined) await Promise.all(pending);
+        for (const t of part.request.topicData) {
+          const name = produceTopicName(t, v, ctx.topicIds) as string;
+          for (const d of t.partitionData) {
+            ctx.producerIds.rewriteBatchesToReal(d.records, backend);
+            recordsEpochsToReal(d.records, name, d.index, backend, ctx.epochs);
+          }
+        }
+        produceRequestTopicIdsToReal(part.request, v, backend, ctx.topicIds);
+        const frame = encodeRequestFrame(header, part.request, encodeProduceRequest);
+        const res = await session.sendUpstream(ctx.addressOf(backend, brokerId), frame, split.expectsResponse);
+        if (res === null) return null;
+        const answer = decodeResponseFrame(res, ApiKey.Produce, v, decodeProduceResponse).body;
+        produceAnswerToVirtual(ctx, session, answer, v, backend, brokerId);
+        return answer;
+      } catch (err) {
+        if (err instanceof ProducerMappingError) return new DestinationFailure(err.message, err.errorCode);
+        ctx.log.debug({ err, destination: part.destination }, 'produce part failed');
+        return failureOf(err);
+      }
+    }),
+  );
+  if (!split.expectsResponse) return null;
+  const merged = mergeProduceResponses(split, outcomes as ProduceOutcome[]);
+  return encodeResponseFrame(ApiKey.Produce, v, { correlationId: ex.correlationId }, merged, encodeProduceResponse);
+}
+
+function produceAnswerToVirtual(ctx: MultiContext, session: ClientSession, answer: ProduceResponse, v: number, backend: string, brokerId: number): void {
+  produceResponseTopicIdsToVirtual(answer, v, backend, ctx.topicIds);
+  const named = new Set<number>();
+  for (const t of answer.responses) {
+    const name = produceTopicName(t, v, ctx.topicIds);
+    if (name === undefined) continue;
+    for (const p of t.partitionResponses) {
+      if (p.errorCode === NOT_LEADER_OR_FOLLOWER) ctx.leaders.forgetBroker(backend, brokerId);
+      producePartitionEpochsToVirtual(p, name, backend, ctx.epochs);
+      if (v >= PRODUCE_FIRST_LEADER_VERSION && p.currentLeader !== undefined && p.currentLeader.leaderId >= 0) {
+        p.currentLeader.leaderId = ctx.virtualLeaderOf(name, p.index);
+        named.add(p.currentLeader.leaderId);
+      }
+    }
+  }
+  if (answer.nodeEndpoints !== undefined) answer.nodeEndpoints = ctx.endpointsOf(session, named);
+}

@@ -1,0 +1,185 @@
+// Transactional requests over several backends: InitProducerId (answered here for idempotent
+// producers, sent to the transaction coordinator on the id's domain backend otherwise),
+// AddPartitionsToTxn, AddOffsetsToTxn and EndTxn to the transaction coordinator,
+// TxnOffsetCommit to the group coordinator; producer ids and epochs to real and back. A
+// transaction whose partitions or group live on another backend is refused
+// (INVALID_TXN_STATE), never split over two clusters.
+import {
+  ApiKey,
+  createInitProducerIdRequest,
+  decodeInitProducerIdRequest,
+  decodeInitProducerIdResponse,
+  encodeInitProducerIdRequest,
+  encodeInitProducerIdResponse,
+} from '../../codec/index.js';
+import { decodeAddOffsetsToTxnRequest, encodeAddOffsetsToTxnRequest, encodeAddOffsetsToTxnResponse } from '../../codec/generated/add-offsets-to-txn.js';
+import {
+  createAddPartitionsToTxnResponse,
+  decodeAddPartitionsToTxnRequest,
+  encodeAddPartitionsToTxnRequest,
+  encodeAddPartitionsToTxnResponse,
+} from '../../codec/generated/add-partitions-to-txn.js';
+import { createEndTxnResponse, decodeEndTxnRequest, decodeEndTxnResponse, encodeEndTxnRequest, encodeEndTxnResponse } from '../../codec/generated/end-txn.js';
+import { decodeTxnOffsetCommitRequest, encodeTxnOffsetCommitRequest } from '../../codec/generated/txn-offset-commit.js';
+import type { ClientSession, RequestExchange } from '../../net/request-router.js';
+import { INVALID_PRODUCER_ID_MAPPING, INVALID_TXN_STATE } from '../error-codes.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { ProducerMappingError, type ProducerIdAndEpoch } from '../producer-id-map.js';
+import { answerIdempotentInitProducerId, initProducerIdRequestToReal, initProducerIdResponseToVirtual } from '../producer-id-rewrite.js';
+import { toCoordinator } from './coordinators.js';
+import {
+  COORDINATOR_NOT_AVAILABLE,
+  KEY_TYPE_GROUP,
+  KEY_TYPE_TRANSACTION,
+  OPERATION_NOT_ATTEMPTED,
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+  TURNOUT_CLIENT_ID,
+} from './multi-codes.js';
+import type { MultiContext } from './multi-context.js';
+
+/** EndTxn answers with the producer id and epoch from v5. */
+const END_TXN_FIRST_PRODUCER_VERSION = 5;
+
+/** The real producer of a transactional request's virtual one on `backend`, or the error to answer with. */
+function transactionalProducerToReal(ctx: MultiContext, producerId: bigint, producerEpoch: number, backend: string): ProducerIdAndEpoch | number {
+  try {
+    const real = ctx.producerIds.toReal(producerId, producerEpoch, backend, true);
+    // A transactional producer is bound by its InitProducerId: never obtained here.
+    return real instanceof Promise ? INVALID_PRODUCER_ID_MAPPING : real;
+  } catch (err) {
+    if (err instanceof ProducerMappingError) return err.errorCode;
+    throw err;
+  }
+}
+
+export async function initProducerId(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+  const v = ex.apiVersion;
+  const { header, body } = decodeRequestFrame(ex.frame, decodeInitProducerIdRequest);
+  const answer = (errorCode: number): Buffer =>
+    encodeResponseFrame(ApiKey.InitProducerId, v, { correlationId: ex.correlationId }, { throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 }, encodeInitProducerIdResponse);
+  const transactionalId = body.transactionalId;
+  if (transactionalId === null) {
+    const m = answerIdempotentInitProducerId(ctx.producerIds);
+    return encodeResponseFrame(ApiKey.InitProducerId, v, { correlationId: ex.correlationId }, m, encodeInitProducerIdResponse);
+  }
+  const res = ctx.policy().resolve('transactionalId', transactionalId);
+  if (!res.ok) return answer(res.errorCode);
+  const backend = res.domain.backend;
+  if (!ctx.topologies.has(backend)) return answer(COORDINATOR_NOT_AVAILABLE);
+  const err = initProducerIdRequestToReal(body, v, backend, ctx.producerIds);
+  if (err !== 0) return answer(err);
+  const frame = await toCoordinator(ctx, session, ex, backend, KEY_TYPE_TRANSACTION, transactionalId, encodeRequestFrame(header, body, encodeInitProducerIdRequest), () =>
+    answer(COORDINATOR_NOT_AVAILABLE),
+  );
+  const decoded = decodeResponseFrame(frame, ApiKey.InitProducerId, v, decodeInitProducerIdResponse);
+  initProducerIdResponseToVirtual(decoded.body, transactionalId, backend, ctx.producerIds);
+  return encodeResponseFrame(ApiKey.InitProducerId, v, decoded.header, decoded.body, encodeInitProducerIdResponse);
+}
+
+export async function addPartitionsToTxn(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+  const v = ex.apiVersion;
+  const { header, body } = decodeRequestFrame(ex.frame, decodeAddPartitionsToTxnRequest);
+  const answerAll = (codeOf: (topic: string) => number): Buffer => {
+    const m = createAddPartitionsToTxnResponse();
+    m.resultsByTopicV3AndBelow = body.v3AndBelowTopics.map((t) => ({
+      name: t.name,
+      resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: codeOf(t.name) })),
+    }));
+    return encodeResponseFrame(ApiKey.AddPartitionsToTxn, v, { correlationId: ex.correlationId }, m, encodeAddPartitionsToTxnResponse);
+  };
+  const transactionalId = body.v3AndBelowTransactionalId;
+  const backend = ctx.backendOfKey(KEY_TYPE_TRANSACTION, transactionalId);
+  if (backend === undefined) return answerAll(() => TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  const policy = ctx.policy();
+  const elsewhere = body.v3AndBelowTopics.filter((t) => ctx.backendOfTopic(t.name, policy) !== backend).map((t) => t.name);
+  if (elsewhere.length > 0) {
+    ctx.log.warn({ transactionalId, backend, topics: elsewhere }, 'a transaction spans backends: refused');
+    const refused = new Set(elsewhere);
+    return answerAll((topic) => (refused.has(topic) ? INVALID_TXN_STATE : OPERATION_NOT_ATTEMPTED));
+  }
+  const real = transactionalProducerToReal(ctx, body.v3AndBelowProducerId, body.v3AndBelowProducerEpoch, backend);
+  if (typeof real === 'number') return answerAll(() => real);
+  body.v3AndBelowProducerId = real.producerId;
+  body.v3AndBelowProducerEpoch = real.producerEpoch;
+  return toCoordinator(ctx, session, ex, backend, KEY_TYPE_TRANSACTION, transactionalId, encodeRequestFrame(header, body, encodeAddPartitionsToTxnRequest), () =>
+    answerAll(() => COORDINATOR_NOT_AVAILABLE),
+  );
+}
+
+export async function addOffsetsToTxn(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+  const v = ex.apiVersion;
+  const { header, body } = decodeRequestFrame(ex.frame, decodeAddOffsetsToTxnRequest);
+  const answer = (errorCode: number): Buffer =>
+    encodeResponseFrame(ApiKey.AddOffsetsToTxn, v, { correlationId: ex.correlationId }, { throttleTimeMs: 0, errorCode }, encodeAddOffsetsToTxnResponse);
+  const backend = ctx.backendOfKey(KEY_TYPE_TRANSACTION, body.transactionalId);
+  if (backend === undefined) return answer(TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  if (ctx.backendOfKey(KEY_TYPE_GROUP, body.groupId) !== backend) {
+    ctx.log.warn({ transactionalId: body.transactionalId, groupId: body.groupId, backend }, 'a transaction commits offsets of a group on another backend: refused');
+    return answer(INVALID_TXN_STATE);
+  }
+  const real = transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, backend);
+  if (typeof real === 'number') return answer(real);
+  body.producerId = real.producerId;
+  body.producerEpoch = real.producerEpoch;
+  return toCoordinator(ctx, session, ex, backend, KEY_TYPE_TRANSACTION, body.transactionalId, encodeRequestFrame(header, body, encodeAddOffsetsToTxnRequest), () =>
+    answer(COORDINATOR_NOT_AVAILABLE),
+  );
+}
+
+export async function endTxn(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+  const v = ex.apiVersion;
+  const { header, body } = decodeRequestFrame(ex.frame, decodeEndTxnRequest);
+  const answer = (errorCode: number): Buffer => {
+    const m = createEndTxnResponse();
+    m.errorCode = errorCode;
+    return encodeResponseFrame(ApiKey.EndTxn, v, { correlationId: ex.correlationId }, m, encodeEndTxnResponse);
+  };
+  const backend = ctx.backendOfKey(KEY_TYPE_TRANSACTION, body.transactionalId);
+  if (backend === undefined) return answer(TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  const real = transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, backend);
+  if (typeof real === 'number') return answer(real);
+  body.producerId = real.producerId;
+  body.producerEpoch = real.producerEpoch;
+  const frame = await toCoordinator(ctx, session, ex, backend, KEY_TYPE_TRANSACTION, body.transactionalId, encodeRequestFrame(header, body, encodeEndTxnRequest), () =>
+    answer(COORDINATOR_NOT_AVAILABLE),
+  );
+  if (v < END_TXN_FIRST_PRODUCER_VERSION) return frame;
+  // From v5 the answer carries the producer (KIP-890): back to the virtual one.
+  const decoded = decodeResponseFrame(frame, ApiKey.EndTxn, v, decodeEndTxnResponse);
+  const virtual = ctx.producerIds.toVirtual(backend, decoded.body.producerId, decoded.body.producerEpoch);
+  if (virtual !== undefined) {
+    decoded.body.producerId = virtual.producerId;
+    decoded.body.producerEpoch = virtual.producerEpoch;
+  }
+  return encodeResponseFrame(ApiKey.EndTxn, v, decoded.header, decoded.body, encodeEndTxnResponse);
+}
+
+export async function txnOffsetCommit(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+  const { header, body } = decodeRequestFrame(ex.frame, decodeTxnOffsetCommitRequest);
+  const backend = ctx.backendOfKey(KEY_TYPE_GROUP, body.groupId);
+  if (backend === undefined || ctx.backendOfKey(KEY_TYPE_TRANSACTION, body.transactionalId) !== backend) return ctx.failureFrame(ex);
+  const real = transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, backend);
+  if (typeof real === 'number') return ctx.failureFrame(ex);
+  body.producerId = real.producerId;
+  body.producerEpoch = real.producerEpoch;
+  return toCoordinator(ctx, session, ex, backend, KEY_TYPE_GROUP, body.groupId, encodeRequestFrame(header, body, encodeTxnOffsetCommitRequest));
+}
+
+/** A real producer id for `backend`, from InitProducerId without transactional id on Turnout's own session. */
+export async function obtainProducerId(ctx: MultiContext, backend: string): Promise<ProducerIdAndEpoch> {
+  const session = ctx.ownSession;
+  if (session === null) throw new Error('no session for Turnout requests');
+  const range = ctx.topologies.get(backend)?.apiVersions.range(ApiKey.InitProducerId);
+  if (range === undefined) throw new Error(`backend ${backend} does not support InitProducerId`);
+  const v = Math.min(range.maxVersion, 4);
+  const req = createInitProducerIdRequest();
+  req.transactionalId = null;
+  req.transactionTimeoutMs = -1;
+  req.producerId = -1n;
+  req.producerEpoch = -1;
+  const frame = encodeRequestFrame({ apiKey: ApiKey.InitProducerId, apiVersion: v, correlationId: 0, clientId: TURNOUT_CLIENT_ID }, req, encodeInitProducerIdRequest);
+  const res = await ctx.send(session, ctx.anyBrokerOf(backend), frame);
+  const answer = decodeResponseFrame(res, ApiKey.InitProducerId, v, decodeInitProducerIdResponse).body;
+  if (answer.errorCode !== 0) throw new Error(`InitProducerId on ${backend} answered error ${answer.errorCode}`);
+  return { producerId: answer.producerId, producerEpoch: answer.producerEpoch };
+}
