@@ -1,10 +1,14 @@
 // Turns the bench's runs into the numbers it reports: per path (direct, through Turnout) the
 // median over repetitions, the Turnout/direct ratio and the added latency (medians of the
-// paired differences, each pair run back to back), and whether the goals are met.
+// paired differences, each pair run back to back), and whether the goals are met. The
+// two-backend case is summarized on its own (two-backend-report.ts) and carried along.
+import { GOALS, MIN_RATE_SHARE, median, ofPath, pairByRep, turnoutCores, type BenchPath, type PathNumbers, type ThroughputComparison } from './comparison.js';
 import type { ConsumerPerfResult, ProducerPerfResult } from './perf-output.js';
 import type { ProbeLatency } from './produce-probe.js';
+import { f, goalLines, k, signed, TABLE_HEADER, throughputRows, type Goals } from './report-format.js';
+import { formatTwoBackendReport, type TwoBackendSummary } from './two-backend-report.js';
 
-export type BenchPath = 'direct' | 'turnout';
+export { GOALS, median, type BenchPath, type PathNumbers, type ThroughputComparison } from './comparison.js';
 
 export interface ProduceRun {
   path: BenchPath;
@@ -54,29 +58,8 @@ export interface BenchConfig {
   loadAverage: { start: number; end: number };
 }
 
-export const GOALS = { throughputRatio: 0.9, addedP99Ms: 1 } as const;
-
 /** Probe round trips a run needs for its p99 to mean something. */
 export const MIN_PROBE_SAMPLES = 300;
-/** The capped perf test must reach this share of its cap for the load to be the one asked. */
-const MIN_RATE_SHARE = 0.9;
-
-export interface PathNumbers {
-  mbPerSec: number;
-  recordsPerSec: number;
-  p50Ms?: number;
-  p99Ms?: number;
-  /** Turnout's CPU per MB moved (through Turnout only): cores used at the measured rate. */
-  turnoutCores?: number;
-}
-
-export interface ThroughputComparison {
-  direct: PathNumbers;
-  turnout: PathNumbers;
-  /** Median over repetitions of turnout/direct throughput (MB/s). */
-  ratio: number;
-  ratios: number[];
-}
 
 export interface LatencyComparison {
   direct: { perfP50Ms: number; perfP99Ms: number; perfAvgMs: number; probeP50Us: number; probeP99Us: number; probeP999Us: number; probeCount: number };
@@ -94,66 +77,47 @@ export interface BenchSummary {
   produce: ThroughputComparison;
   consume: ThroughputComparison;
   latency: LatencyComparison;
-  /** null: inconclusive (see notes). */
-  goals: { produceRatio: boolean; consumeRatio: boolean; addedP99: boolean | null };
+  /** addedP99 null: inconclusive (see notes). */
+  goals: Goals;
   /** Why a result should be read with care. */
   notes: string[];
+  /** The two-backend case; null when it was not run. */
+  twoBackends: TwoBackendSummary | null;
 }
 
-export function median(values: readonly number[]): number {
-  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return Number.NaN;
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 === 1 ? (v[mid] as number) : ((v[mid - 1] as number) + (v[mid] as number)) / 2;
-}
-
-function byRep<T extends { path: BenchPath; rep: number }>(runs: readonly T[]): Array<{ direct: T; turnout: T }> {
-  const reps = [...new Set(runs.map((r) => r.rep))].sort((a, b) => a - b);
-  const pairs: Array<{ direct: T; turnout: T }> = [];
-  for (const rep of reps) {
-    const direct = runs.find((r) => r.rep === rep && r.path === 'direct');
-    const turnout = runs.find((r) => r.rep === rep && r.path === 'turnout');
-    if (direct !== undefined && turnout !== undefined) pairs.push({ direct, turnout });
-  }
-  return pairs;
-}
-
-function of<T extends { path: BenchPath }>(runs: readonly T[], path: BenchPath): T[] {
-  return runs.filter((r) => r.path === path);
-}
-
-function cores(runs: ReadonlyArray<{ turnoutCpuSec?: number; durationMs: number }>): number | undefined {
-  const values = runs.flatMap((r) => (r.turnoutCpuSec === undefined || r.durationMs <= 0 ? [] : [r.turnoutCpuSec / (r.durationMs / 1000)]));
-  return values.length === 0 ? undefined : median(values);
-}
-
-export function summarizeBench(config: BenchConfig, produce: readonly ProduceRun[], consume: readonly ConsumeRun[], latency: readonly LatencyRun[]): BenchSummary {
+export function summarizeBench(
+  config: BenchConfig,
+  produce: readonly ProduceRun[],
+  consume: readonly ConsumeRun[],
+  latency: readonly LatencyRun[],
+  twoBackends: TwoBackendSummary | null = null,
+): BenchSummary {
   const producePath = (path: BenchPath): PathNumbers => {
-    const runs = of(produce, path);
+    const runs = ofPath(produce, path);
     const n: PathNumbers = {
       mbPerSec: median(runs.map((r) => r.result.mbPerSec)),
       recordsPerSec: median(runs.map((r) => r.result.recordsPerSec)),
       p50Ms: median(runs.map((r) => r.result.p50Ms)),
       p99Ms: median(runs.map((r) => r.result.p99Ms)),
     };
-    const c = cores(runs);
+    const c = turnoutCores(runs);
     if (c !== undefined) n.turnoutCores = c;
     return n;
   };
   const consumePath = (path: BenchPath): PathNumbers => {
-    const runs = of(consume, path);
+    const runs = ofPath(consume, path);
     const n: PathNumbers = {
       mbPerSec: median(runs.map((r) => r.result.fetchMbPerSec)),
       recordsPerSec: median(runs.map((r) => r.result.fetchRecordsPerSec)),
     };
-    const c = cores(runs);
+    const c = turnoutCores(runs);
     if (c !== undefined) n.turnoutCores = c;
     return n;
   };
-  const produceRatios = byRep(produce).map((p) => p.turnout.result.mbPerSec / p.direct.result.mbPerSec);
-  const consumeRatios = byRep(consume).map((p) => p.turnout.result.fetchMbPerSec / p.direct.result.fetchMbPerSec);
+  const produceRatios = pairByRep(produce).map((p) => p.turnout.result.mbPerSec / p.direct.result.mbPerSec);
+  const consumeRatios = pairByRep(consume).map((p) => p.turnout.result.fetchMbPerSec / p.direct.result.fetchMbPerSec);
   const latencyPath = (path: BenchPath): LatencyComparison['direct'] => {
-    const runs = of(latency, path);
+    const runs = ofPath(latency, path);
     return {
       perfP50Ms: median(runs.map((r) => r.perf.p50Ms)),
       perfP99Ms: median(runs.map((r) => r.perf.p99Ms)),
@@ -164,7 +128,7 @@ export function summarizeBench(config: BenchConfig, produce: readonly ProduceRun
       probeCount: runs.reduce((n, r) => n + r.probe.count, 0),
     };
   };
-  const latencyPairs = byRep(latency);
+  const latencyPairs = pairByRep(latency);
   const summary: BenchSummary = {
     config,
     produce: { direct: producePath('direct'), turnout: producePath('turnout'), ratio: median(produceRatios), ratios: produceRatios },
@@ -179,6 +143,7 @@ export function summarizeBench(config: BenchConfig, produce: readonly ProduceRun
     },
     goals: { produceRatio: false, consumeRatio: false, addedP99: null },
     notes: [],
+    twoBackends,
   };
   const fewSamples = latency.filter((r) => r.probe.count < MIN_PROBE_SAMPLES);
   const slowLoad = latency.filter((r) => r.perf.recordsPerSec < MIN_RATE_SHARE * config.latencyRate);
@@ -203,11 +168,6 @@ export function summarizeBench(config: BenchConfig, produce: readonly ProduceRun
   return summary;
 }
 
-const f = (n: number | undefined, digits = 1): string => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
-const k = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
-const verdict = (ok: boolean | null): string => (ok === null ? 'inconclusive' : ok ? 'met' : 'NOT met');
-const signed = (n: number, digits: number): string => (Number.isFinite(n) ? `${n >= 0 ? '+' : ''}${n.toFixed(digits)}` : '-');
-
 /** The report for people, as lines. */
 export function formatBenchReport(s: BenchSummary): string[] {
   const c = s.config;
@@ -217,15 +177,9 @@ export function formatBenchReport(s: BenchSummary): string[] {
   out.push(`  ${c.repeat} repetition(s) of each run per path, back to back, alternating which path goes first`);
   out.push(`  cluster ${c.cluster}${c.kafkaVersion !== null ? ` (Kafka ${c.kafkaVersion})` : ''}, Turnout as a ${c.turnout}, ${c.cores} cores; MB = 2^20 bytes as the Kafka tools count`);
   out.push('');
-  out.push('                    direct                      through Turnout             Turnout/direct');
-  const row = (label: string, t: ThroughputComparison, latency: boolean): void => {
-    const cell = (p: PathNumbers): string => `${f(p.mbPerSec)} MB/s ${k(p.recordsPerSec).padStart(7)} rec/s`.padEnd(28);
-    out.push(`  ${label.padEnd(17)} ${cell(t.direct)}${cell(t.turnout)}${f(t.ratio, 3)}  (runs: ${t.ratios.map((r) => r.toFixed(3)).join(', ')})`);
-    if (latency) out.push(`  ${''.padEnd(17)} ${`p50 ${f(t.direct.p50Ms, 0)} ms, p99 ${f(t.direct.p99Ms, 0)} ms`.padEnd(28)}${`p50 ${f(t.turnout.p50Ms, 0)} ms, p99 ${f(t.turnout.p99Ms, 0)} ms`.padEnd(28)}`);
-    if (t.turnout.turnoutCores !== undefined) out.push(`  ${''.padEnd(17)} ${''.padEnd(28)}${`Turnout CPU ${f(t.turnout.turnoutCores * 100, 0)}% of a core`.padEnd(28)}`);
-  };
-  row('produce (perf)', s.produce, true);
-  row('consume (fetch)', s.consume, false);
+  out.push(TABLE_HEADER);
+  out.push(...throughputRows('produce (perf)', s.produce, true));
+  out.push(...throughputRows('consume (fetch)', s.consume, false));
   const l = s.latency;
   out.push('');
   out.push(`  moderate load: producer perf test capped at ${k(c.latencyRate)} rec/s (${k(c.latencyRecords)} records), with a ${c.probeRate}/s single-record produce probe on the same path, acks=${c.latencyAcks}`);
@@ -233,10 +187,8 @@ export function formatBenchReport(s: BenchSummary): string[] {
   out.push(`  probe      p50/p99/p99.9 direct ${f(l.direct.probeP50Us / 1000, 3)}/${f(l.direct.probeP99Us / 1000, 3)}/${f(l.direct.probeP999Us / 1000, 3)} ms   Turnout ${f(l.turnout.probeP50Us / 1000, 3)}/${f(l.turnout.probeP99Us / 1000, 3)}/${f(l.turnout.probeP999Us / 1000, 3)} ms   added p50 ${signed(l.addedP50Ms, 3)} ms, p99 ${signed(l.addedP99Ms, 3)} ms`);
   out.push('');
   for (const note of s.notes) out.push(`  note: ${note}`);
-  out.push('  goals:');
-  out.push(`    produce throughput Turnout/direct >= ${GOALS.throughputRatio}: ${verdict(s.goals.produceRatio)} (${f(s.produce.ratio, 3)})`);
-  out.push(`    consume throughput Turnout/direct >= ${GOALS.throughputRatio}: ${verdict(s.goals.consumeRatio)} (${f(s.consume.ratio, 3)})`);
-  out.push(`    added p99 latency < ${GOALS.addedP99Ms} ms at moderate load: ${verdict(s.goals.addedP99)} (${signed(l.addedP99Ms, 3)} ms)`);
+  out.push(...goalLines('goals', s.goals, { produceRatio: s.produce.ratio, consumeRatio: s.consume.ratio, addedP99Ms: l.addedP99Ms }));
+  if (s.twoBackends !== null) out.push(...formatTwoBackendReport(s.twoBackends));
   return out;
 }
 

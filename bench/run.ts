@@ -2,22 +2,29 @@
 // Turnout, in one run. Produce throughput (kafka-producer-perf-test, uncapped), consume
 // throughput (kafka-consumer-perf-test) and latency at moderate load (the producer perf test
 // capped, plus a microsecond-resolution produce probe), each run for both paths back to back,
-// alternating which goes first, repeated. Prints a table, then exactly one JSON line.
+// alternating which goes first, repeated. Then the two-backend case (two-backend-case.ts):
+// one Turnout over two clusters against the same workload split across them by hand.
+// Prints a table, then exactly one JSON line.
 //
 // Turnout runs as a child process (`turnout start`), as deployed: it then shares no event
 // loop, heap or GC with this driver (which runs the probe), and its CPU time is its own.
 import { availableParallelism, loadavg } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import kafkajs from 'kafkajs';
 import { DEFAULT_KAFKA_VERSION, runKafkaTool, startCluster, stopCluster, type KafkaToolResult } from '../src/devkit/index.js';
+import { brokerCount, createTopics, deleteTopics } from './bench-admin.js';
 import { benchJsonLine, formatBenchReport, median, summarizeBench, type BenchConfig, type BenchPath, type ConsumeRun, type LatencyRun, type ProduceRun } from './bench-report.js';
+import { moderateRate, orderFor } from './comparison.js';
 import { parseConsumerPerf, parseProducerPerf, type ProducerPerfResult } from './perf-output.js';
 import { runProduceProbe } from './produce-probe.js';
-import { startTurnoutChild, type TurnoutChild } from './turnout-child.js';
-
-const { Kafka, logLevel } = kafkajs;
+import { checkThroughTurnout, measureRun, startTurnoutChild, type TurnoutChild } from './turnout-child.js';
+import { runTwoBackendCase } from './two-backend-case.js';
+import type { TwoBackendSummary } from './two-backend-report.js';
 
 const BENCH_CLUSTER = 'bench';
+/** The second cluster of the two-backend case. */
+const SECOND_CLUSTER = 'bench-b';
+/** Small: it only has to hold the two-backend case's share of the records. */
+const SECOND_HEAP_MB = 384;
 /** The tools print numbers with the JVM's locale; pin one the parsers expect. */
 const TOOL_JVM = ['-Duser.language=en', '-Duser.country=US'];
 
@@ -35,6 +42,11 @@ interface BenchOptions {
   probeRate: number;
   latencyAcks: '1' | 'all';
   keepCluster?: boolean;
+  twoBackends: boolean;
+  secondBootstrap?: string;
+  secondKafkaVersion?: string;
+  secondBrokers: number;
+  twoBackendRepeat?: number;
 }
 
 function positiveInt(what: string) {
@@ -77,41 +89,6 @@ async function producePerf(topic: string, records: number, recordSize: number, t
   return parseProducerPerf(result.stdout);
 }
 
-async function brokerCount(bootstrap: string): Promise<number> {
-  const admin = new Kafka({ clientId: 'turnout-bench', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    return (await admin.describeCluster()).brokers.length;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function createTopics(bootstrap: string, topics: Array<{ topic: string; numPartitions: number; replicationFactor: number }>): Promise<void> {
-  const admin = new Kafka({ clientId: 'turnout-bench', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics, waitForLeaders: true, timeout: 60_000 });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function deleteTopics(bootstrap: string, topics: string[]): Promise<void> {
-  const admin = new Kafka({ clientId: 'turnout-bench', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    await admin.deleteTopics({ topics, timeout: 60_000 });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** direct first in even repetitions, Turnout first in odd ones. */
-function orderFor(rep: number): BenchPath[] {
-  return rep % 2 === 0 ? ['direct', 'turnout'] : ['turnout', 'direct'];
-}
-
 async function main(opts: BenchOptions): Promise<void> {
   const quick = opts.quick === true;
   // Without --records, each throughput run is sized from the warm-up to last about this long:
@@ -124,13 +101,25 @@ async function main(opts: BenchOptions): Promise<void> {
   const runId = Date.now().toString(36);
   const loadAtStart = loadavg()[0] as number;
   let turnout: TurnoutChild | undefined;
+  let twoBackendTurnout: TurnoutChild | undefined;
   let clusterUp = false;
   let bootstrap = opts.bootstrap ?? '';
+  const ownSecond = opts.twoBackends && opts.secondBootstrap === undefined;
+  let secondUp = false;
+  let secondBootstrap = opts.secondBootstrap ?? '';
+  let secondVersion: string | null = null;
   const topics = { warm: `bench-warm-${runId}`, tput: `bench-tput-${runId}`, lat: `bench-lat-${runId}`, probe: `bench-probe-${runId}` };
 
   const cleanup = async (): Promise<void> => {
     await turnout?.stop().catch(() => undefined);
     turnout = undefined;
+    await twoBackendTurnout?.stop().catch(() => undefined);
+    twoBackendTurnout = undefined;
+    if (ownSecond && secondUp && opts.keepCluster !== true) {
+      progress(`stopping cluster ${SECOND_CLUSTER}`);
+      await stopCluster(SECOND_CLUSTER, { log: progress }).catch((e: unknown) => progress(`could not stop cluster ${SECOND_CLUSTER}: ${String(e)}`));
+      secondUp = false;
+    }
     if (ownCluster && clusterUp && opts.keepCluster !== true) {
       progress(`stopping cluster ${BENCH_CLUSTER}`);
       await stopCluster(BENCH_CLUSTER, { log: progress }).catch((e: unknown) => progress(`could not stop cluster ${BENCH_CLUSTER}: ${String(e)}`));
@@ -151,13 +140,31 @@ async function main(opts: BenchOptions): Promise<void> {
 
   try {
     let kafkaVersion: string | null = null;
+    // Both clusters start together; each is recorded as up as soon as it is, for the cleanup.
+    const starts: Array<Promise<void>> = [];
     if (ownCluster) {
       progress(`starting cluster ${BENCH_CLUSTER} (3 brokers, Kafka ${opts.kafkaVersion})`);
-      const info = await startCluster({ name: BENCH_CLUSTER, brokers: 3, racks: ['az-a', 'az-b', 'az-c'], version: opts.kafkaVersion, log: progress });
-      clusterUp = true;
-      bootstrap = info.bootstrapServers;
-      kafkaVersion = info.version;
+      starts.push(
+        startCluster({ name: BENCH_CLUSTER, brokers: 3, racks: ['az-a', 'az-b', 'az-c'], version: opts.kafkaVersion, log: progress }).then((info) => {
+          clusterUp = true;
+          bootstrap = info.bootstrapServers;
+          kafkaVersion = info.version;
+        }),
+      );
     }
+    if (ownSecond) {
+      const version = opts.secondKafkaVersion ?? opts.kafkaVersion;
+      progress(`starting cluster ${SECOND_CLUSTER} (${opts.secondBrokers} broker(s), Kafka ${version}) for the two-backend case`);
+      starts.push(
+        startCluster({ name: SECOND_CLUSTER, brokers: opts.secondBrokers, version, heapMb: SECOND_HEAP_MB, log: progress }).then((info) => {
+          secondUp = true;
+          secondBootstrap = info.bootstrapServers;
+          secondVersion = info.version;
+        }),
+      );
+    }
+    const failed = (await Promise.allSettled(starts)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     const replicationFactor = opts.replicationFactor ?? Math.min(3, await brokerCount(bootstrap));
     await createTopics(bootstrap, [
       { topic: topics.warm, numPartitions: opts.partitions, replicationFactor },
@@ -167,7 +174,7 @@ async function main(opts: BenchOptions): Promise<void> {
     ]);
 
     progress('starting Turnout (node dist/src/cli.js start) in front of the cluster');
-    turnout = await startTurnoutChild(bootstrap.split(','));
+    turnout = await startTurnoutChild([{ name: 'bench', bootstrapServers: bootstrap.split(',') }]);
     const proxy = turnout;
     const target = (path: BenchPath): string => (path === 'direct' ? bootstrap : proxy.bootstrapServers);
     progress(`Turnout pid ${proxy.pid} at ${proxy.bootstrapServers}; cluster at ${bootstrap}`);
@@ -185,33 +192,14 @@ async function main(opts: BenchOptions): Promise<void> {
       progress(`${records} records per throughput run (about ${sizing.seconds} s at the warm-up's ${Math.round(warmRate)} rec/s)`);
     }
 
-    const measureTurnout = async <T>(path: BenchPath, run: () => Promise<T>): Promise<{ value: T; cpuSec?: number; durationMs: number; clientInBytes?: number; clientOutBytes?: number }> => {
-      const cpu0 = proxy.cpuSeconds();
-      const bytes0 = path === 'turnout' ? await proxy.bytes() : {};
-      const t0 = performance.now();
-      const value = await run();
-      const durationMs = performance.now() - t0;
-      if (path === 'direct') return { value, durationMs };
-      const bytes1 = await proxy.bytes();
-      return {
-        value,
-        cpuSec: proxy.cpuSeconds() - cpu0,
-        durationMs,
-        clientInBytes: (bytes1['client/in'] ?? 0) - (bytes0['client/in'] ?? 0),
-        clientOutBytes: (bytes1['client/out'] ?? 0) - (bytes0['client/out'] ?? 0),
-      };
-    };
+    const measureTurnout = <T>(path: BenchPath, run: () => Promise<T>) => measureRun(proxy, path, run);
     const payload = records * opts.recordSize;
-    const checkThrough = (what: string, moved: number | undefined): void => {
-      // Guards against a run that silently bypassed Turnout.
-      if (moved !== undefined && moved < payload) throw new Error(`${what}: Turnout moved only ${moved} bytes for ${payload} bytes of records`);
-    };
 
     const produce: ProduceRun[] = [];
     for (let rep = 0; rep < repeat; rep++) {
       for (const path of orderFor(rep)) {
         const m = await measureTurnout(path, () => producePerf(topics.tput, records, opts.recordSize, -1, target(path), `bench-produce-${path}`));
-        checkThrough(`produce ${path}`, m.clientInBytes);
+        checkThroughTurnout(`produce ${path}`, m.clientInBytes, payload);
         const r = m.value;
         produce.push({ path, rep, result: r, durationMs: (r.records / r.recordsPerSec) * 1000, ...(m.cpuSec !== undefined ? { turnoutCpuSec: m.cpuSec } : {}) });
         progress(`produce ${path.padEnd(7)} #${rep + 1}: ${r.mbPerSec.toFixed(2)} MB/s, ${Math.round(r.recordsPerSec)} rec/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
@@ -229,7 +217,7 @@ async function main(opts: BenchOptions): Promise<void> {
           const result = await tool('kafka-consumer-perf-test', ['--bootstrap-server', target(path), '--topic', topics.tput, '--messages', String(consumeRecords), '--group', group, '--timeout', '60000'], 15 * 60_000);
           return parseConsumerPerf(result.stdout);
         });
-        checkThrough(`consume ${path}`, m.clientOutBytes);
+        checkThroughTurnout(`consume ${path}`, m.clientOutBytes, payload);
         const r = m.value;
         if (r.records < consumeRecords) throw new Error(`consume ${path}: the consumer perf test read ${r.records} of ${consumeRecords} records`);
         // Turnout works while records flow: CPU over the fetch time, not over the JVM's start.
@@ -238,11 +226,8 @@ async function main(opts: BenchOptions): Promise<void> {
       }
     }
 
-    // Moderate load: 5000 rec/s, or 40% of what the cluster took directly when that is less
-    // (on a small machine 5000 rec/s of 1 KiB can be its whole capacity, which is no longer
-    // moderate: latency would then measure queueing).
     const directRate = median(produce.filter((r) => r.path === 'direct').map((r) => r.result.recordsPerSec));
-    const latencyRate = opts.latencyRate ?? Math.max(100, Math.min(quick ? 2_000 : 5_000, Math.round((0.4 * directRate) / 100) * 100));
+    const latencyRate = opts.latencyRate ?? moderateRate(directRate, quick);
     const latencyRecords = latencyRate * latencySeconds;
     progress(`latency runs at ${latencyRate} rec/s${opts.latencyRate === undefined ? ` (40% of the direct ${Math.round(directRate)} rec/s, at most ${quick ? 2_000 : 5_000})` : ''}`);
     const latency: LatencyRun[] = [];
@@ -271,6 +256,35 @@ async function main(opts: BenchOptions): Promise<void> {
       }
     }
 
+    // The single-cluster Turnout is done; the two-backend case starts its own over both clusters.
+    await proxy.stop();
+    turnout = undefined;
+    let twoBackends: TwoBackendSummary | null = null;
+    if (opts.twoBackends) {
+      const secondCluster = ownSecond ? SECOND_CLUSTER : secondBootstrap;
+      progress(`two backends: ${ownCluster ? BENCH_CLUSTER : bootstrap} and ${secondCluster}`);
+      twoBackends = await runTwoBackendCase({
+        clusters: [
+          { cluster: ownCluster ? BENCH_CLUSTER : bootstrap, bootstrap, kafkaVersion, brokers: await brokerCount(bootstrap) },
+          { cluster: secondCluster, bootstrap: secondBootstrap, kafkaVersion: secondVersion, brokers: await brokerCount(secondBootstrap) },
+        ],
+        runId,
+        quick,
+        recordSizeBytes: opts.recordSize,
+        partitions: opts.partitions,
+        replicationFactor: opts.replicationFactor ?? 3,
+        repeat: opts.twoBackendRepeat ?? (quick ? 1 : 2),
+        ...(opts.latencyRate !== undefined ? { latencyRate: opts.latencyRate } : {}),
+        latencySeconds: opts.latencySeconds ?? (quick ? 3 : 6),
+        latencyAcks: opts.latencyAcks,
+        deleteTopics: opts.keepCluster === true || !ownCluster || !ownSecond,
+        log: progress,
+        onTurnout: (child) => {
+          twoBackendTurnout = child;
+        },
+      });
+    }
+
     const config: BenchConfig = {
       records,
       consumeRecords,
@@ -289,7 +303,7 @@ async function main(opts: BenchOptions): Promise<void> {
       cores: availableParallelism(),
       loadAverage: { start: loadAtStart, end: loadavg()[0] as number },
     };
-    const summary = summarizeBench(config, produce, consume, latency);
+    const summary = summarizeBench(config, produce, consume, latency, twoBackends);
     process.stdout.write(`${formatBenchReport(summary).join('\n')}\n`);
     process.stdout.write(`${benchJsonLine(summary)}\n`);
   } finally {
@@ -318,7 +332,12 @@ const program = new Command()
       .default('1'),
   )
   .option('--probe-rate <n>', 'single-record produce requests per second of the latency probe', positiveInt('--probe-rate'), 200)
-  .option('--keep-cluster', `leave the "${BENCH_CLUSTER}" cluster running for the next run`)
+  .option('--keep-cluster', `leave the "${BENCH_CLUSTER}" (and "${SECOND_CLUSTER}") cluster running for the next run`)
+  .option('--no-two-backends', 'skip the two-backend case (one Turnout over two clusters, a domain on each)')
+  .option('--second-bootstrap <servers>', `second cluster of the two-backend case: use this running one instead of starting "${SECOND_CLUSTER}"`)
+  .option('--second-kafka-version <version>', `Kafka version of "${SECOND_CLUSTER}" (default: --kafka-version; 3.9.1 mixes versions)`)
+  .option('--second-brokers <n>', `brokers of "${SECOND_CLUSTER}"`, positiveInt('--second-brokers'), 1)
+  .option('--two-backend-repeat <n>', 'repetitions of each two-backend run per path (default 2, --quick 1)', positiveInt('--two-backend-repeat'))
   .action(main);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -64,31 +64,50 @@ export function turnoutCliPath(): string {
   return fileURLToPath(new URL('../src/cli.js', import.meta.url));
 }
 
-export async function startTurnoutChild(backendBootstrap: readonly string[], opts: { readyTimeoutMs?: number } = {}): Promise<TurnoutChild> {
-  const dir = await mkdtemp(join(tmpdir(), 'turnout-bench-'));
-  const bootstrapPort = await freePort();
-  const adminPort = await freePort();
-  const configFile = join(dir, 'turnout.yaml');
-  const config = [
+/** A backend of the child's config; with several, each gets a domain of the same name. */
+export interface ChildBackend {
+  name: string;
+  bootstrapServers: readonly string[];
+  /** Topics of this backend's domain start with this (several backends only). */
+  topicPrefix?: string;
+}
+
+/**
+ * The child's config file. One backend: Turnout in front of one cluster. Several: one
+ * virtual cluster of three Turnout nodes over all of them, a domain per backend that owns
+ * the topics starting with its prefix.
+ */
+export function turnoutChildConfig(backends: readonly ChildBackend[], ports: { bootstrapPort: number; adminPort: number }): string {
+  const several = backends.length > 1;
+  const lines = [
     'virtualCluster:',
     '  clusterId: tUrNoUtBeNcHvIrTuAlCl0',
     'listeners:',
     '  - name: bench',
     '    bindHost: 127.0.0.1',
     '    advertisedHost: 127.0.0.1',
-    `    bootstrapPort: ${bootstrapPort}`,
+    `    bootstrapPort: ${ports.bootstrapPort}`,
     '    nodePortBase: 0',
     'backends:',
-    '  - name: bench',
-    '    bootstrapServers:',
-    ...backendBootstrap.map((b) => `      - ${b}`),
-    'admin:',
-    '  host: 127.0.0.1',
-    `  port: ${adminPort}`,
-    'logging:',
-    '  level: warn',
-    '',
-  ].join('\n');
+    ...backends.flatMap((b) => [`  - name: ${b.name}`, '    bootstrapServers:', ...b.bootstrapServers.map((s) => `      - ${s}`)]),
+  ];
+  if (several) {
+    lines.push('domains:');
+    for (const b of backends) {
+      if (b.topicPrefix === undefined) throw new Error(`backend ${b.name}: a topic prefix is needed with several backends`);
+      lines.push(`  - name: ${b.name}`, '    owner: bench', '    topics:', `      - {prefix: ${JSON.stringify(b.topicPrefix)}}`, `    backend: ${b.name}`);
+    }
+  }
+  lines.push('admin:', '  host: 127.0.0.1', `  port: ${ports.adminPort}`, 'logging:', '  level: warn', '');
+  return lines.join('\n');
+}
+
+export async function startTurnoutChild(backends: readonly ChildBackend[], opts: { readyTimeoutMs?: number } = {}): Promise<TurnoutChild> {
+  const dir = await mkdtemp(join(tmpdir(), 'turnout-bench-'));
+  const bootstrapPort = await freePort();
+  const adminPort = await freePort();
+  const configFile = join(dir, 'turnout.yaml');
+  const config = turnoutChildConfig(backends, { bootstrapPort, adminPort });
   await writeFile(configFile, config);
   const child: ChildProcess = spawn(process.execPath, [turnoutCliPath(), 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
@@ -141,4 +160,36 @@ export async function startTurnoutChild(backendBootstrap: readonly string[], opt
     output: () => tail,
     stop,
   };
+}
+
+export interface MeasuredRun<T> {
+  value: T;
+  durationMs: number;
+  /** Turnout's CPU seconds and the client bytes it moved during the run (through Turnout only). */
+  cpuSec?: number;
+  clientInBytes?: number;
+  clientOutBytes?: number;
+}
+
+/** Runs `run` on `path`; through Turnout, also what the child spent and moved meanwhile. */
+export async function measureRun<T>(proxy: TurnoutChild, path: 'direct' | 'turnout', run: () => Promise<T>): Promise<MeasuredRun<T>> {
+  const cpu0 = proxy.cpuSeconds();
+  const bytes0 = path === 'turnout' ? await proxy.bytes() : {};
+  const t0 = performance.now();
+  const value = await run();
+  const durationMs = performance.now() - t0;
+  if (path === 'direct') return { value, durationMs };
+  const bytes1 = await proxy.bytes();
+  return {
+    value,
+    cpuSec: proxy.cpuSeconds() - cpu0,
+    durationMs,
+    clientInBytes: (bytes1['client/in'] ?? 0) - (bytes0['client/in'] ?? 0),
+    clientOutBytes: (bytes1['client/out'] ?? 0) - (bytes0['client/out'] ?? 0),
+  };
+}
+
+/** Throws when Turnout moved fewer bytes than the records hold: the run bypassed it. */
+export function checkThroughTurnout(what: string, movedBytes: number | undefined, payloadBytes: number): void {
+  if (movedBytes !== undefined && movedBytes < payloadBytes) throw new Error(`${what}: Turnout moved only ${movedBytes} bytes for ${payloadBytes} bytes of records`);
 }

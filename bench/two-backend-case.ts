@@ -1,0 +1,157 @@
+// The bench's two-backend case: one Turnout (a child process, as deployed) over two clusters,
+// a domain on each. One Java producer writes round-robin to a topic of each domain, so that
+// Turnout splits its produce requests per backend and merges the answers; direct, the same
+// records go to the same topics with one producer per cluster. Consume reads both topics back
+// without a group: one consumer through Turnout (split fetches), one per cluster directly.
+// A group cannot span the two (a group belongs to one domain's backend).
+import { createTopics, deleteTopics } from './bench-admin.js';
+import { median, moderateRate, orderFor, type BenchPath } from './comparison.js';
+import { prepareSplitPerf, type SplitRoute } from './split-perf.js';
+import { checkThroughTurnout, measureRun, startTurnoutChild, type TurnoutChild } from './turnout-child.js';
+import { summarizeTwoBackends, type SplitConsumeRun, type SplitLatencyRun, type SplitProduceRun, type TwoBackendCluster, type TwoBackendSummary } from './two-backend-report.js';
+
+export interface TwoBackendClusterInput {
+  /** Devkit cluster name, or the bootstrap servers given. */
+  cluster: string;
+  bootstrap: string;
+  kafkaVersion: string | null;
+  brokers: number;
+}
+
+export interface TwoBackendCaseOptions {
+  clusters: readonly [TwoBackendClusterInput, TwoBackendClusterInput];
+  runId: string;
+  quick: boolean;
+  recordSizeBytes: number;
+  partitions: number;
+  /** Upper bound; each cluster's topics get at most as many replicas as it has brokers. */
+  replicationFactor: number;
+  repeat: number;
+  /** Records per produce run; default sized from the warm-up. */
+  records?: number;
+  latencyRate?: number;
+  latencySeconds: number;
+  latencyAcks: '1' | 'all';
+  /** Delete the case's topics at the end (the clusters outlive the bench). */
+  deleteTopics: boolean;
+  log: (line: string) => void;
+  /** Told about the Turnout child as soon as it runs, so that an interrupt can stop it. */
+  onTurnout: (child: TurnoutChild | undefined) => void;
+}
+
+const BACKENDS = ['a', 'b'] as const;
+const KINDS = ['warm', 'tput', 'lat'] as const;
+type Kind = (typeof KINDS)[number];
+
+/** Records per produce run: about `seconds` at the warm-up's direct rate, even (two routes), in thousands. */
+export function sizeRecords(warmRatePerSec: number, quick: boolean): number {
+  const sizing = quick ? { seconds: 3, min: 6_000, max: 30_000 } : { seconds: 6, min: 10_000, max: 200_000 };
+  return Math.round(Math.min(sizing.max, Math.max(sizing.min, warmRatePerSec * sizing.seconds)) / 2_000) * 2_000;
+}
+
+export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<TwoBackendSummary> {
+  const log = opts.log;
+  const backends: TwoBackendCluster[] = opts.clusters.map((c, i) => ({
+    backend: BACKENDS[i] as string,
+    cluster: c.cluster,
+    kafkaVersion: c.kafkaVersion,
+    brokers: c.brokers,
+    replicationFactor: Math.min(opts.replicationFactor, c.brokers),
+    topicPrefix: `bench-${BACKENDS[i] as string}.`,
+  }));
+  const topic = (b: TwoBackendCluster, kind: Kind): string => `${b.topicPrefix}${kind}-${opts.runId}`;
+  const bootstrapOf = (i: number): string => (opts.clusters[i] as TwoBackendClusterInput).bootstrap;
+
+  for (const [i, b] of backends.entries()) {
+    await createTopics(
+      bootstrapOf(i),
+      KINDS.map((kind) => ({ topic: topic(b, kind), numPartitions: opts.partitions, replicationFactor: b.replicationFactor })),
+    );
+  }
+  log('two backends: compiling SplitPerf.java');
+  const perf = await prepareSplitPerf({ log });
+  let turnout: TurnoutChild | undefined;
+  try {
+    log('two backends: starting Turnout over both clusters, a domain on each');
+    turnout = await startTurnoutChild(backends.map((b, i) => ({ name: b.backend, bootstrapServers: bootstrapOf(i).split(','), topicPrefix: b.topicPrefix })));
+    opts.onTurnout(turnout);
+    const proxy = turnout;
+    log(`two backends: Turnout pid ${proxy.pid} at ${proxy.bootstrapServers}`);
+    const routes = (path: BenchPath, kind: Kind): SplitRoute[] =>
+      backends.map((b, i) => ({ topic: topic(b, kind), bootstrap: path === 'direct' ? bootstrapOf(i) : proxy.bootstrapServers }));
+
+    const warmRecords = opts.quick ? 4_000 : 10_000;
+    let warmRate = 0;
+    for (const path of ['direct', 'turnout'] as const) {
+      log(`two backends: warm-up ${warmRecords} records ${path}`);
+      const warm = await perf.produce({ routes: routes(path, 'warm'), records: warmRecords, recordSizeBytes: opts.recordSizeBytes, throughput: -1, acks: 'all' });
+      if (path === 'direct') warmRate = warm.recordsPerSec;
+    }
+    const records = opts.records ?? sizeRecords(warmRate, opts.quick);
+    const payload = records * opts.recordSizeBytes;
+    log(`two backends: ${records} records per produce run (warm-up direct ${Math.round(warmRate)} rec/s)`);
+
+    const produce: SplitProduceRun[] = [];
+    for (let rep = 0; rep < opts.repeat; rep++) {
+      for (const path of orderFor(rep)) {
+        const m = await measureRun(proxy, path, () => perf.produce({ routes: routes(path, 'tput'), records, recordSizeBytes: opts.recordSizeBytes, throughput: -1, acks: 'all' }));
+        checkThroughTurnout(`two backends: produce ${path}`, m.clientInBytes, payload);
+        const r = m.value;
+        if (r.errors > 0) throw new Error(`two backends: produce ${path} #${rep + 1}: ${r.errors} of ${r.records} sends failed`);
+        produce.push({ path, rep, result: r, durationMs: r.elapsedMs, ...(m.cpuSec !== undefined ? { turnoutCpuSec: m.cpuSec } : {}) });
+        log(`two backends: produce ${path.padEnd(7)} #${rep + 1}: ${r.mbPerSec.toFixed(2)} MB/s, ${Math.round(r.recordsPerSec)} rec/s, p50 ${(r.p50Us / 1000).toFixed(1)} ms, p99 ${(r.p99Us / 1000).toFixed(1)} ms (${r.clients} producer(s))`);
+      }
+    }
+
+    const consumeRecords = records * produce.length;
+    const consume: SplitConsumeRun[] = [];
+    for (let rep = 0; rep < opts.repeat; rep++) {
+      for (const path of orderFor(rep)) {
+        const m = await measureRun(proxy, path, () => perf.consume(routes(path, 'tput')));
+        checkThroughTurnout(`two backends: consume ${path}`, m.clientOutBytes, consumeRecords * opts.recordSizeBytes);
+        const r = m.value;
+        if (r.records !== consumeRecords) throw new Error(`two backends: consume ${path} #${rep + 1} read ${r.records} records, the produce runs wrote ${consumeRecords}`);
+        consume.push({ path, rep, result: r, durationMs: r.elapsedMs, ...(m.cpuSec !== undefined ? { turnoutCpuSec: m.cpuSec } : {}) });
+        log(`two backends: consume ${path.padEnd(7)} #${rep + 1}: ${r.mbPerSec.toFixed(2)} MB/s, ${Math.round(r.recordsPerSec)} rec/s (${r.clients} consumer(s))`);
+      }
+    }
+
+    const directRate = median(produce.filter((r) => r.path === 'direct').map((r) => r.result.recordsPerSec));
+    const latencyRate = opts.latencyRate ?? moderateRate(directRate, opts.quick);
+    const latencyRecords = Math.max(2, Math.round((latencyRate * opts.latencySeconds) / 2) * 2);
+    log(`two backends: latency runs at ${latencyRate} rec/s, acks=${opts.latencyAcks}`);
+    const latency: SplitLatencyRun[] = [];
+    for (let rep = 0; rep < opts.repeat; rep++) {
+      for (const path of orderFor(rep)) {
+        const r = await perf.produce({ routes: routes(path, 'lat'), records: latencyRecords, recordSizeBytes: opts.recordSizeBytes, throughput: latencyRate, acks: opts.latencyAcks });
+        latency.push({ path, rep, result: r });
+        log(`two backends: latency ${path.padEnd(7)} #${rep + 1}: p50 ${(r.p50Us / 1000).toFixed(3)} ms, p99 ${(r.p99Us / 1000).toFixed(3)} ms at ${Math.round(r.recordsPerSec)} rec/s${r.errors > 0 ? `, ${r.errors} errors` : ''}`);
+      }
+    }
+
+    return summarizeTwoBackends(
+      {
+        backends,
+        partitions: opts.partitions,
+        records,
+        consumeRecords,
+        recordSizeBytes: opts.recordSizeBytes,
+        repeat: opts.repeat,
+        acks: 'all',
+        latencyAcks: opts.latencyAcks,
+        latencyRate,
+        latencyRecords,
+      },
+      produce,
+      consume,
+      latency,
+    );
+  } finally {
+    await turnout?.stop().catch(() => undefined);
+    opts.onTurnout(undefined);
+    await perf.dispose();
+    if (opts.deleteTopics) {
+      for (const [i, b] of backends.entries()) await deleteTopics(bootstrapOf(i), KINDS.map((kind) => topic(b, kind))).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,188 @@
+// The two-backend case in numbers: one Turnout over two clusters, a domain on each, against
+// the same workload split by hand across the two clusters. Per path the median over
+// repetitions, Turnout/direct ratios of throughput and of latency percentiles, and the added
+// latency (medians of paired values, each pair run back to back).
+import { GOALS, MIN_RATE_SHARE, median, ofPath, pairByRep, turnoutCores, type BenchPath, type PathNumbers, type ThroughputComparison } from './comparison.js';
+import { f, goalLines, k, signed, TABLE_HEADER, throughputRows, type Goals } from './report-format.js';
+import type { SplitConsumeResult, SplitProduceResult } from './split-perf.js';
+
+export interface SplitProduceRun {
+  path: BenchPath;
+  rep: number;
+  result: SplitProduceResult;
+  /** Turnout's CPU seconds during the run (through-Turnout runs only). */
+  turnoutCpuSec?: number;
+  durationMs: number;
+}
+
+export interface SplitConsumeRun {
+  path: BenchPath;
+  rep: number;
+  result: SplitConsumeResult;
+  turnoutCpuSec?: number;
+  durationMs: number;
+}
+
+/** A produce run capped at the moderate rate, for latency. */
+export interface SplitLatencyRun {
+  path: BenchPath;
+  rep: number;
+  result: SplitProduceResult;
+}
+
+export interface TwoBackendCluster {
+  /** Backend name in Turnout's config, which is also its domain's name. */
+  backend: string;
+  /** Devkit cluster name, or the bootstrap servers given. */
+  cluster: string;
+  kafkaVersion: string | null;
+  brokers: number;
+  replicationFactor: number;
+  /** Topics of this backend's domain start with this. */
+  topicPrefix: string;
+}
+
+export interface TwoBackendConfig {
+  backends: TwoBackendCluster[];
+  /** Partitions of each topic (one topic per backend and run kind). */
+  partitions: number;
+  /** Records per produce run, over both backends. */
+  records: number;
+  /** Records per consume run: everything the produce runs wrote, over both backends. */
+  consumeRecords: number;
+  recordSizeBytes: number;
+  repeat: number;
+  acks: string;
+  latencyAcks: string;
+  latencyRate: number;
+  latencyRecords: number;
+}
+
+export interface SplitLatencyNumbers {
+  p50Us: number;
+  p99Us: number;
+  p999Us: number;
+  avgUs: number;
+  recordsPerSec: number;
+}
+
+export interface TwoBackendLatency {
+  direct: SplitLatencyNumbers;
+  turnout: SplitLatencyNumbers;
+  /** Medians over repetitions of the paired turnout/direct ratios. */
+  p50Ratio: number;
+  p99Ratio: number;
+  /** Medians over repetitions of the paired turnout − direct differences, ms. */
+  addedP50Ms: number;
+  addedP99Ms: number;
+}
+
+export interface TwoBackendSummary {
+  config: TwoBackendConfig;
+  produce: ThroughputComparison;
+  consume: ThroughputComparison;
+  latency: TwoBackendLatency;
+  /** addedP99 null: inconclusive (see notes). */
+  goals: Goals;
+  notes: string[];
+}
+
+function withCores(n: PathNumbers, runs: ReadonlyArray<{ turnoutCpuSec?: number; durationMs: number }>): PathNumbers {
+  const c = turnoutCores(runs);
+  return c === undefined ? n : { ...n, turnoutCores: c };
+}
+
+function comparison<T extends { path: BenchPath; rep: number; result: { mbPerSec: number } }>(runs: readonly T[], numbers: (runs: T[]) => PathNumbers): ThroughputComparison {
+  const ratios = pairByRep(runs).map((p) => p.turnout.result.mbPerSec / p.direct.result.mbPerSec);
+  return { direct: numbers(ofPath(runs, 'direct')), turnout: numbers(ofPath(runs, 'turnout')), ratio: median(ratios), ratios };
+}
+
+export function summarizeTwoBackends(
+  config: TwoBackendConfig,
+  produce: readonly SplitProduceRun[],
+  consume: readonly SplitConsumeRun[],
+  latency: readonly SplitLatencyRun[],
+): TwoBackendSummary {
+  const produceNumbers = (runs: SplitProduceRun[]): PathNumbers =>
+    withCores(
+      {
+        mbPerSec: median(runs.map((r) => r.result.mbPerSec)),
+        recordsPerSec: median(runs.map((r) => r.result.recordsPerSec)),
+        p50Ms: median(runs.map((r) => r.result.p50Us / 1_000)),
+        p99Ms: median(runs.map((r) => r.result.p99Us / 1_000)),
+      },
+      runs,
+    );
+  const consumeNumbers = (runs: SplitConsumeRun[]): PathNumbers =>
+    withCores({ mbPerSec: median(runs.map((r) => r.result.mbPerSec)), recordsPerSec: median(runs.map((r) => r.result.recordsPerSec)) }, runs);
+  const latencyNumbers = (path: BenchPath): SplitLatencyNumbers => {
+    const runs = ofPath(latency, path);
+    return {
+      p50Us: median(runs.map((r) => r.result.p50Us)),
+      p99Us: median(runs.map((r) => r.result.p99Us)),
+      p999Us: median(runs.map((r) => r.result.p999Us)),
+      avgUs: median(runs.map((r) => r.result.avgUs)),
+      recordsPerSec: median(runs.map((r) => r.result.recordsPerSec)),
+    };
+  };
+  const pairs = pairByRep(latency);
+  const summary: TwoBackendSummary = {
+    config,
+    produce: comparison(produce, produceNumbers),
+    consume: comparison(consume, consumeNumbers),
+    latency: {
+      direct: latencyNumbers('direct'),
+      turnout: latencyNumbers('turnout'),
+      p50Ratio: median(pairs.map((p) => p.turnout.result.p50Us / p.direct.result.p50Us)),
+      p99Ratio: median(pairs.map((p) => p.turnout.result.p99Us / p.direct.result.p99Us)),
+      addedP50Ms: median(pairs.map((p) => (p.turnout.result.p50Us - p.direct.result.p50Us) / 1_000)),
+      addedP99Ms: median(pairs.map((p) => (p.turnout.result.p99Us - p.direct.result.p99Us) / 1_000)),
+    },
+    goals: { produceRatio: false, consumeRatio: false, addedP99: null },
+    notes: [],
+  };
+  const failed = [...produce, ...latency].filter((r) => r.result.errors > 0);
+  if (failed.length > 0) summary.notes.push(`sends failed: ${failed.map((r) => `${r.path} #${r.rep + 1} ${r.result.errors}`).join(', ')} (not counted in the latencies)`);
+  const slowLoad = latency.filter((r) => r.result.recordsPerSec < MIN_RATE_SHARE * config.latencyRate);
+  if (slowLoad.length > 0) {
+    summary.notes.push(
+      `the capped two-backend producer did not reach ${config.latencyRate} rec/s (${slowLoad.map((r) => `${r.path} #${r.rep + 1} ${Math.round(r.result.recordsPerSec)}`).join(', ')}): ` +
+        'the machine was saturated, so latencies measure queueing rather than Turnout',
+    );
+  }
+  summary.goals = {
+    produceRatio: summary.produce.ratio >= GOALS.throughputRatio,
+    consumeRatio: summary.consume.ratio >= GOALS.throughputRatio,
+    addedP99: slowLoad.length > 0 || !Number.isFinite(summary.latency.addedP99Ms) ? null : summary.latency.addedP99Ms < GOALS.addedP99Ms,
+  };
+  return summary;
+}
+
+const ms = (us: number): string => f(us / 1_000, 3);
+
+/** The two-backend section of the report, as lines. */
+export function formatTwoBackendReport(s: TwoBackendSummary): string[] {
+  const c = s.config;
+  const clusters = c.backends.map((b) => `${b.cluster} (${b.kafkaVersion !== null ? `Kafka ${b.kafkaVersion}, ` : ''}${b.brokers} broker${b.brokers === 1 ? '' : 's'}, replication ${b.replicationFactor})`).join(' and ');
+  const l = s.latency;
+  const out: string[] = [];
+  out.push('');
+  out.push(`Two backends: one Turnout over ${clusters}, a domain on each`);
+  out.push(`  one Java producer writes round-robin to a ${c.partitions}-partition topic of each domain through Turnout; direct, one producer per cluster takes the same records`);
+  out.push(`  ${k(c.records)} records of ${c.recordSizeBytes} B per produce run, acks=${c.acks}; consume reads all ${k(c.consumeRecords)} back without a group (one consumer per cluster directly, one through Turnout)`);
+  out.push(`  ${c.repeat} repetition(s) of each run per path, back to back, alternating which path goes first`);
+  out.push('');
+  out.push(TABLE_HEADER);
+  out.push(...throughputRows('produce', s.produce, true));
+  out.push(...throughputRows('consume', s.consume, false));
+  out.push('');
+  out.push(`  moderate load: capped at ${k(c.latencyRate)} rec/s (${k(c.latencyRecords)} records), acks=${c.latencyAcks}, send-to-ack latency of every record`);
+  out.push(
+    `  p50/p99/p99.9 direct ${ms(l.direct.p50Us)}/${ms(l.direct.p99Us)}/${ms(l.direct.p999Us)} ms   Turnout ${ms(l.turnout.p50Us)}/${ms(l.turnout.p99Us)}/${ms(l.turnout.p999Us)} ms   ` +
+      `Turnout/direct p50 ${f(l.p50Ratio, 3)}, p99 ${f(l.p99Ratio, 3)}; added p50 ${signed(l.addedP50Ms, 3)} ms, p99 ${signed(l.addedP99Ms, 3)} ms`,
+  );
+  out.push('');
+  for (const note of s.notes) out.push(`  note: ${note}`);
+  out.push(...goalLines('goals (two backends)', s.goals, { produceRatio: s.produce.ratio, consumeRatio: s.consume.ratio, addedP99Ms: l.addedP99Ms }));
+  return out;
+}
