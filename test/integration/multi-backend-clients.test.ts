@@ -4,7 +4,7 @@
 // were acknowledged and what they committed is checked on each backend directly, never
 // through Turnout.
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { backendFacts, byPartition, expectNoBackendLeak, expectWatchSawOnlyTurnout, readTopic, watchJavaLog, type ReadRecord } from './acceptance-helpers.js';
+import { backendFacts, byPartition, expectNoBackendLeak, expectWatchSawOnlyTurnout, readTopic, type ReadRecord } from './acceptance-helpers.js';
 import {
   committedOffsetsOn,
   groupsOn,
@@ -109,6 +109,64 @@ async function expectStoredAsAcknowledged(cluster: ClusterInfo, topic: string, a
   return stored;
 }
 
+/** What a GroupMember printed: its latest assignment and the records it read. */
+interface MemberView {
+  assignment: string[] | undefined;
+  records: Array<{ topic: string; partition: number; offset: number; key: string | null; value: string | null }>;
+}
+
+function memberView(member: JavaProgram): MemberView {
+  const view: MemberView = { assignment: undefined, records: [] };
+  for (const line of member.lines) {
+    const event = JSON.parse(line) as { assignment?: string[]; topic?: string; partition: number; offset: number; key: string | null; value: string | null };
+    if (event.assignment !== undefined) view.assignment = event.assignment;
+    else if (event.topic !== undefined) view.records.push({ topic: event.topic, partition: event.partition, offset: event.offset, key: event.key, value: event.value });
+  }
+  return view;
+}
+
+/** True once every member owns partitions and together they own `partitions` partitions, none twice. */
+function settled(members: readonly JavaProgram[], partitions: number): boolean {
+  const owned = members.map((m) => memberView(m).assignment ?? []);
+  const all = owned.flat();
+  return owned.every((a) => a.length > 0) && all.length === partitions && new Set(all).size === partitions;
+}
+
+/** Produces `key<TAB>value` lines through Turnout with kcat (librdkafka, acks=all). */
+async function kcatProduce(topic: string, lines: readonly string[]): Promise<void> {
+  const r = await kcat(['-b', turnout.bootstrapServers, '-P', '-t', topic, '-K', '\t', '-X', 'acks=all'], { input: lines.map((l) => `${l}\n`).join(''), timeoutMs: 60_000 });
+  if (r.code !== 0 || r.timedOut) throw new Error(`kcat could not produce to ${topic} through Turnout: ${r.stderr.slice(-2_000)}`);
+}
+
+/**
+ * One run of a kcat balanced consumer (-G) through Turnout: it joins the group, reads from the
+ * committed offsets (the earliest without), leaves at the end of every partition and commits
+ * what it read on the way out.
+ */
+async function kcatGroupRead(group: string, topic: string): Promise<ReadRecord[]> {
+  const r = await kcat(
+    ['-b', turnout.bootstrapServers, '-G', group, '-X', 'auto.offset.reset=earliest', '-X', 'fetch.wait.max.ms=100', '-e', '-q', '-J', topic],
+    { timeoutMs: 120_000 },
+  );
+  if (r.code !== 0 || r.timedOut) throw new Error(`kcat -G ${group} ${topic} through Turnout ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${r.stderr.slice(-2_000)}`);
+  expectOnlyTurnoutNamed(r.stdout + r.stderr, `kcat -G ${group}`);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const m = JSON.parse(l) as { partition: number; offset: number; key: string | null; payload: string | null };
+      return { partition: m.partition, offset: m.offset, key: m.key, value: m.payload, headers: [] };
+    });
+}
+
+/** Asserts that a group's committed offsets, read directly on `cluster`, are the end of every partition of `topic`. */
+async function expectCommittedAtEnd(cluster: ClusterInfo, group: string, topic: string, partitions: number, total: number): Promise<void> {
+  const committed = await committedOffsetsOn(cluster, group);
+  expect([...committed.keys()].sort()).toEqual(Array.from({ length: partitions }, (_, p) => `${topic}:${p}`));
+  for (const [partition, offsets] of committed) expect(offsets.committed, `committed offset of ${partition}`).toBe(offsets.logEnd);
+  expect([...committed.values()].reduce((n, o) => n + o.committed, 0)).toBe(total);
+}
+
 describe('Java and librdkafka clients over two backends', () => {
   it('one idempotent Java producer writes both domains in the same Produce requests; each record lands once, in order, on its own backend at its acknowledged offset', async () => {
     const records = 3_000;
@@ -150,5 +208,76 @@ describe('Java and librdkafka clients over two backends', () => {
     // Each virtual node leads a partition of both topics, so nearly every request carries both;
     // per-topic batching would leave none.
     expect(sum(spanning), 'records sent in requests carrying both domains').toBeGreaterThan(sum(ours) / 2);
+  }, 300_000);
+
+  it('a Java consumer group of two members reads two topics of a domain through Turnout and commits; the offsets are on that domain backend only', async () => {
+    const records = 1_000;
+    const first = await createTopic(main, { name: uniqueName('mco'), partitions: 3 });
+    const second = await createTopic(main, { name: uniqueName('mco'), partitions: 2 });
+    const group = uniqueName('mco');
+    const members = await Promise.all(
+      ['a', 'b'].map((name) => startJavaProgram('GroupMember', [turnout.bootstrapServers, group, `${first},${second}`, name, '240000'], [backendFacts(main), backendFacts(legacy)])),
+    );
+    onTestFinished(() => members.forEach((m) => m.kill()));
+
+    // Records are written only once the group is settled: no commit ever races a rebalance.
+    const started = Date.now();
+    await waitFor(() => settled(members, 5), { timeoutMs: 120_000, what: `both members of ${group} to own the five partitions between them` });
+    const settledMs = Date.now() - started;
+    const produced = await produceAlternating(first, second, records, { lingerMs: 5, batchSizeBytes: 16_384 });
+    const producedAt = Date.now();
+    const readCount = (): number => members.reduce((n, m) => n + memberView(m).records.length, 0);
+    await waitFor(() => readCount() >= records || undefined, { timeoutMs: 120_000, what: `the group to read ${records} records (read ${readCount()})` });
+    const readMs = Date.now() - producedAt;
+    await Promise.all(members.map((m) => m.finish()));
+    console.log(`[multi-backend-clients] Java group: settled in ${settledMs} ms, had read all ${records} records ${readMs} ms after the producer exited`);
+
+    const views = members.map(memberView);
+    for (const [i, view] of views.entries()) expect(view.records.length, `records member ${i} read`).toBeGreaterThan(0);
+    const read = views.flatMap((v) => v.records);
+    expect(read.map((r) => `${r.topic} ${place(r)}`).sort(), 'every acknowledged record read once').toEqual(produced.acks.map((a) => `${a.topic} ${place(a)}`).sort());
+    for (const [i, m] of members.entries()) {
+      const [mainWatch, legacyWatch] = m.watches;
+      expectWatchSawOnlyTurnout(mainWatch, MULTI_CLUSTER_ID, `group member ${i}`);
+      expect([...legacyWatch.leaks], `group member ${i} names the legacy cluster`).toEqual([]);
+      expect(m.stderr(), `group member ${i} names the address Turnout binds behind the tap`).not.toContain('127.0.0.2');
+    }
+
+    // The main cluster itself holds the group's positions: the end of every partition.
+    const perPartition = new Map<string, number>();
+    for (const a of produced.acks) perPartition.set(`${a.topic}:${a.partition}`, (perPartition.get(`${a.topic}:${a.partition}`) ?? 0) + 1);
+    const committed = await committedOffsetsOn(main, group);
+    expect([...committed.keys()].sort()).toEqual([0, 1, 2].map((p) => `${first}:${p}`).concat([0, 1].map((p) => `${second}:${p}`)).sort());
+    for (const [partition, offsets] of committed) {
+      expect(offsets.committed, `committed offset of ${partition}`).toBe(perPartition.get(partition) ?? 0);
+      expect(offsets.logEnd, `end offset of ${partition}`).toBe(offsets.committed);
+    }
+    expect(await groupsOn(legacy)).not.toContain(group);
+    expect((await committedOffsetsOn(legacy, group)).size).toBe(0);
+  }, 300_000);
+
+  it('a kcat consumer group reads a domain topic through Turnout once and commits on that domain backend only; its next run resumes from those commits', async () => {
+    const payments = await createTopic(legacy, { name: uniqueName('mcp'), partitions: 3 });
+    const group = uniqueName('mcp');
+    const lines = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => `key-${(from + i) % 7}\tpayment-${from + i}`);
+    const byPlace = (records: readonly ReadRecord[]): string[] => records.map(place).sort();
+
+    await kcatProduce(payments, lines(0, 300));
+    const firstRun = await kcatGroupRead(group, payments);
+    const stored = await readTopic(legacy.bootstrapServers, payments);
+    expect(stored).toHaveLength(300);
+    expect(byPlace(firstRun), 'the first run read every record once').toEqual(byPlace(stored));
+    await expectCommittedAtEnd(legacy, group, payments, 3, 300);
+    expect(await groupsOn(main)).not.toContain(group);
+
+    await kcatProduce(payments, lines(300, 500));
+    const secondRun = await kcatGroupRead(group, payments);
+    const storedAfter = await readTopic(legacy.bootstrapServers, payments);
+    const added = storedAfter.filter((r) => !stored.some((s) => s.partition === r.partition && s.offset === r.offset));
+    expect(added).toHaveLength(200);
+    expect(byPlace(secondRun), 'the second run read only the records written since').toEqual(byPlace(added));
+    await expectCommittedAtEnd(legacy, group, payments, 3, 500);
+    expect(await groupsOn(main)).not.toContain(group);
+    expect((await committedOffsetsOn(main, group)).size).toBe(0);
   }, 300_000);
 });

@@ -16,7 +16,7 @@ import { decodeRequestBody, decodeRequestHeader, scanRecordBatches } from '../..
 import { ensureKafka, TOOLS_KAFKA_VERSION } from '../../src/devkit/index.js';
 import { javaCommand } from '../../src/devkit/kafka-cluster.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy.js';
-import { javaClientLogOptions } from './acceptance-helpers.js';
+import { javaClientLogOptions, watchJavaLog, type BackendFacts, type JavaLogWatch } from './acceptance-helpers.js';
 import { kafkaTool, kafkaToolOk, type ClusterInfo } from './rig.js';
 
 export const MULTI_CLUSTER_ID = 'tUrNoUtMuLtIcLiEnTs000';
@@ -279,8 +279,8 @@ export async function runJavaProgram(mainClass: string, args: readonly string[],
 export interface JavaProgram {
   /** Every stdout line so far. */
   readonly lines: readonly string[];
-  /** Its stderr as it streams (the client log of javaClientLogOptions; see watchJavaLog). */
-  readonly stderrStream: NodeJS.ReadableStream;
+  /** What its client log showed, one watch per `BackendFacts` given at start, in that order. */
+  readonly watches: JavaLogWatch[];
   stderr(): string;
   /** Closes stdin and waits for the exit (killing it after `timeoutMs`); throws unless it exits 0. */
   finish(timeoutMs?: number): Promise<void>;
@@ -288,9 +288,10 @@ export interface JavaProgram {
   kill(): void;
 }
 
-export async function startJavaProgram(mainClass: string, args: readonly string[]): Promise<JavaProgram> {
+export async function startJavaProgram(mainClass: string, args: readonly string[], watchFor: readonly BackendFacts[] = []): Promise<JavaProgram> {
   const cmd = await javaProgramCommand(mainClass, args);
   const child = spawn(cmd.command, cmd.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const watches = watchFor.map((facts) => watchJavaLog(child.stderr, facts));
   const lines: string[] = [];
   let stderrTail = '';
   child.stderr.on('data', (b: Buffer) => {
@@ -304,7 +305,7 @@ export async function startJavaProgram(mainClass: string, args: readonly string[
   });
   return {
     lines,
-    stderrStream: child.stderr,
+    watches,
     stderr: () => stderrTail,
     kill: () => void child.kill('SIGKILL'),
     async finish(timeoutMs = 60_000) {
