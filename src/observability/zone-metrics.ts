@@ -12,12 +12,10 @@ import { NO_ZONE_LABEL } from '../policy/zone-schema.js';
 
 export type ZoneDirection = 'to_broker' | 'from_broker';
 
-type CounterChild = ReturnType<Counter<string>['labels']>;
-
-/** Bytes between one client zone and one broker zone, counted here and in Prometheus. */
+/** Bytes between one client zone and one broker zone. */
 interface PairCell {
-  readonly toBroker: CounterChild;
-  readonly fromBroker: CounterChild;
+  readonly clientLabel: string;
+  readonly brokerZone: string;
   readonly cross: boolean;
   toBrokerBytes: number;
   fromBrokerBytes: number;
@@ -45,10 +43,10 @@ export interface ZoneTrafficSnapshot {
   decisions: ZoneDecisionCount[];
 }
 
+// Byte counts are plain numbers on the hot path (a prom-client child's inc hashes its labels
+// on every call, some 100 ns); the Prometheus counters are filled from them at scrape time.
 export class ZoneMetrics {
   private readonly decisions: Counter<'zone' | 'source'>;
-  private readonly zoneBytes: Counter<'client_zone' | 'broker_zone' | 'direction'>;
-  private readonly crossChildren: Readonly<Record<ZoneDirection, CounterChild>>;
   private readonly crossBytes = { toBroker: 0, fromBroker: 0 };
   /** client zone label → broker zone → cell; two map lookups per count, no string building. */
   private readonly pairs = new Map<string, Map<string, PairCell>>();
@@ -62,22 +60,35 @@ export class ZoneMetrics {
       labelNames: ['zone', 'source'],
       registers,
     });
-    this.zoneBytes = new Counter({
+    const pairs = this.pairs;
+    new Counter({
       name: 'turnout_zone_bytes_total',
       help: 'Bytes between Turnout and backend brokers, by the client\'s zone, the broker\'s zone and direction (to_broker, from_broker)',
       labelNames: ['client_zone', 'broker_zone', 'direction'],
       registers,
+      collect() {
+        this.reset();
+        for (const byBroker of pairs.values()) {
+          for (const c of byBroker.values()) {
+            this.labels(c.clientLabel, c.brokerZone, 'to_broker').inc(c.toBrokerBytes);
+            this.labels(c.clientLabel, c.brokerZone, 'from_broker').inc(c.fromBrokerBytes);
+          }
+        }
+      },
     });
-    const cross = new Counter({
+    const crossBytes = this.crossBytes;
+    new Counter({
       name: 'turnout_cross_zone_bytes_total',
       help: 'Bytes between Turnout and a backend broker in another zone than the client\'s, by direction (to_broker, from_broker)',
       labelNames: ['direction'],
       registers,
+      // Both directions always present, so a dashboard shows 0 rather than no data.
+      collect() {
+        this.reset();
+        this.labels('to_broker').inc(crossBytes.toBroker);
+        this.labels('from_broker').inc(crossBytes.fromBroker);
+      },
     });
-    this.crossChildren = { to_broker: cross.labels('to_broker'), from_broker: cross.labels('from_broker') };
-    // Present from the start, so a dashboard shows 0 rather than no data.
-    this.crossChildren.to_broker.inc(0);
-    this.crossChildren.from_broker.inc(0);
   }
 
   /** Counts a decision about a client's zone. */
@@ -97,15 +108,12 @@ export class ZoneMetrics {
   brokerBytes(clientZone: string | null, brokerZone: string, direction: ZoneDirection, bytes: number): void {
     const cell = this.cell(clientZone, brokerZone);
     if (direction === 'to_broker') {
-      cell.toBroker.inc(bytes);
       cell.toBrokerBytes += bytes;
       if (cell.cross) this.crossBytes.toBroker += bytes;
     } else {
-      cell.fromBroker.inc(bytes);
       cell.fromBrokerBytes += bytes;
       if (cell.cross) this.crossBytes.fromBroker += bytes;
     }
-    if (cell.cross) this.crossChildren[direction].inc(bytes);
   }
 
   snapshot(): ZoneTrafficSnapshot {
@@ -135,8 +143,8 @@ export class ZoneMetrics {
     let cell = byBroker.get(brokerZone);
     if (cell === undefined) {
       cell = {
-        toBroker: this.zoneBytes.labels(clientLabel, brokerZone, 'to_broker'),
-        fromBroker: this.zoneBytes.labels(clientLabel, brokerZone, 'from_broker'),
+        clientLabel,
+        brokerZone,
         cross: clientZone !== null && clientZone !== brokerZone,
         toBrokerBytes: 0,
         fromBrokerBytes: 0,
