@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { benchJsonLine, formatBenchReport, summarizeBench, type BenchConfig } from '../../../bench/bench-report.js';
+import type { SplitConsumeResult, SplitProduceResult } from '../../../bench/split-perf.js';
+import { formatTwoBackendReport, summarizeTwoBackends, type SplitConsumeRun, type SplitLatencyRun, type SplitProduceRun, type TwoBackendConfig } from '../../../bench/two-backend-report.js';
+
+const config: TwoBackendConfig = {
+  backends: [
+    { backend: 'a', cluster: 'bench', kafkaVersion: '4.1.1', brokers: 3, replicationFactor: 3, topicPrefix: 'bench-a.' },
+    { backend: 'b', cluster: 'bench-b', kafkaVersion: '3.9.1', brokers: 1, replicationFactor: 1, topicPrefix: 'bench-b.' },
+  ],
+  partitions: 6,
+  records: 60_000,
+  consumeRecords: 240_000,
+  recordSizeBytes: 1024,
+  repeat: 2,
+  acks: 'all',
+  latencyAcks: '1',
+  latencyRate: 4_000,
+  latencyRecords: 24_000,
+};
+
+function produced(mbPerSec: number, p50Us = 20_000, p99Us = 90_000, recordsPerSec = mbPerSec * 1024, errors = 0): SplitProduceResult {
+  return { clients: 1, records: 60_000, errors, elapsedMs: 6_000, recordsPerSec, mbPerSec, p50Us, p90Us: p50Us * 2, p99Us, p999Us: p99Us * 2, maxUs: p99Us * 3, avgUs: p50Us * 1.1 };
+}
+
+function consumed(mbPerSec: number): SplitConsumeResult {
+  return { clients: 1, records: 240_000, bytes: 240_000 * 1024, elapsedMs: 2_000, recordsPerSec: mbPerSec * 1024, mbPerSec };
+}
+
+const produce: SplitProduceRun[] = [
+  { path: 'direct', rep: 0, result: produced(20), durationMs: 3_000 },
+  { path: 'turnout', rep: 0, result: produced(18), durationMs: 3_300, turnoutCpuSec: 0.99 },
+  { path: 'turnout', rep: 1, result: produced(19), durationMs: 3_200, turnoutCpuSec: 0.64 },
+  { path: 'direct', rep: 1, result: produced(20), durationMs: 3_000 },
+];
+
+const consume: SplitConsumeRun[] = [
+  { path: 'direct', rep: 0, result: consumed(80), durationMs: 2_000 },
+  { path: 'turnout', rep: 0, result: consumed(60), durationMs: 2_000, turnoutCpuSec: 0.5 },
+  { path: 'turnout', rep: 1, result: consumed(76), durationMs: 2_000, turnoutCpuSec: 0.5 },
+  { path: 'direct', rep: 1, result: consumed(80), durationMs: 2_000 },
+];
+
+const latency: SplitLatencyRun[] = [
+  { path: 'direct', rep: 0, result: produced(4, 4_000, 10_000, 3_990) },
+  { path: 'turnout', rep: 0, result: produced(4, 5_000, 12_000, 3_980) },
+  { path: 'turnout', rep: 1, result: produced(4, 4_400, 11_000, 3_995) },
+  { path: 'direct', rep: 1, result: produced(4, 4_000, 10_000, 3_990) },
+];
+
+describe('summarizeTwoBackends', () => {
+  const s = summarizeTwoBackends(config, produce, consume, latency);
+
+  it('compares each repetition of the split workload with its own direct run', () => {
+    expect(s.produce.ratios).toEqual([0.9, 0.95]);
+    expect(s.produce.ratio).toBeCloseTo(0.925, 10);
+    expect(s.consume.ratios).toEqual([0.75, 0.95]);
+    expect(s.consume.ratio).toBeCloseTo(0.85, 10);
+    expect(s.produce.direct.mbPerSec).toBe(20);
+    expect(s.produce.turnout.mbPerSec).toBe(18.5);
+  });
+
+  it('reports the producer latencies of the throughput runs in ms and Turnout CPU as a share of a core', () => {
+    expect(s.produce.direct.p50Ms).toBe(20);
+    expect(s.produce.turnout.p99Ms).toBe(90);
+    expect(s.produce.turnout.turnoutCores).toBeCloseTo(0.25, 10);
+    expect(s.produce.direct.turnoutCores).toBeUndefined();
+    expect(s.consume.turnout.turnoutCores).toBeCloseTo(0.25, 10);
+  });
+
+  it('takes latency ratios and added latency as medians of the paired runs', () => {
+    expect(s.latency.p50Ratio).toBeCloseTo((1.25 + 1.1) / 2, 10);
+    expect(s.latency.p99Ratio).toBeCloseTo((1.2 + 1.1) / 2, 10);
+    expect(s.latency.addedP50Ms).toBeCloseTo((1 + 0.4) / 2, 10);
+    expect(s.latency.addedP99Ms).toBeCloseTo((2 + 1) / 2, 10);
+    expect(s.latency.direct.p99Us).toBe(10_000);
+    expect(s.latency.turnout.p50Us).toBe(4_700);
+  });
+
+  it('judges the goals: consume below 0.9 and added p99 of 1.5 ms are not met', () => {
+    expect(s.goals).toEqual({ produceRatio: true, consumeRatio: false, addedP99: false });
+    expect(s.notes).toEqual([]);
+  });
+
+  it('calls the latency goal inconclusive when the capped producer did not reach its rate', () => {
+    const slow = summarizeTwoBackends(config, produce, consume, latency.map((r) => (r.path === 'turnout' ? { ...r, result: { ...r.result, recordsPerSec: 2_100 } } : r)));
+    expect(slow.goals.addedP99).toBeNull();
+    expect(slow.notes[0]).toMatch(/did not reach 4000 rec\/s \(turnout #1 2100, turnout #2 2100\)/);
+  });
+
+  it('notes failed sends of the latency runs', () => {
+    const failing = summarizeTwoBackends(config, produce, consume, latency.map((r) => (r.rep === 1 && r.path === 'direct' ? { ...r, result: { ...r.result, errors: 3 } } : r)));
+    expect(failing.notes).toEqual(['sends failed: direct #2 3 (not counted in the latencies)']);
+  });
+});
+
+describe('two-backend report', () => {
+  const s = summarizeTwoBackends(config, produce, consume, latency);
+
+  it('names both clusters and prints the ratios, latency ratios and goals', () => {
+    const text = formatTwoBackendReport(s).join('\n');
+    expect(text).toContain('one Turnout over bench (Kafka 4.1.1, 3 brokers, replication 3) and bench-b (Kafka 3.9.1, 1 broker, replication 1)');
+    expect(text).toContain('60,000 records of 1024 B per produce run, acks=all; consume reads all 240,000 back');
+    expect(text).toMatch(/produce +20\.0 MB\/s +20,480 rec\/s +18\.5 MB\/s +18,944 rec\/s +0\.925 +\(runs: 0\.900, 0\.950\)/);
+    expect(text).toMatch(/consume +80\.0 MB\/s/);
+    expect(text).toContain('p50/p99/p99.9 direct 4.000/10.000/20.000 ms   Turnout 4.700/11.500/23.000 ms');
+    expect(text).toContain('Turnout/direct p50 1.175, p99 1.150; added p50 +0.700 ms, p99 +1.500 ms');
+    expect(text).toContain('consume throughput Turnout/direct >= 0.9: NOT met (0.850)');
+    expect(text).toContain('added p99 latency < 1 ms at moderate load: NOT met (+1.500 ms)');
+  });
+
+  const benchConfig: BenchConfig = {
+    records: 100_000,
+    consumeRecords: 200_000,
+    recordSizeBytes: 1024,
+    repeat: 1,
+    partitions: 6,
+    replicationFactor: 3,
+    acks: 'all',
+    latencyAcks: '1',
+    latencyRate: 5_000,
+    latencyRecords: 50_000,
+    probeRate: 200,
+    kafkaVersion: '4.1.1',
+    cluster: 'bench',
+    turnout: 'child process',
+    cores: 2,
+    loadAverage: { start: 0.5, end: 1 },
+  };
+
+  it('follows the single-cluster section of the bench report', () => {
+    const lines = formatBenchReport(summarizeBench(benchConfig, [], [], [], s));
+    const single = lines.findIndex((l) => l.startsWith('  goals:'));
+    const two = lines.findIndex((l) => l.startsWith('Two backends:'));
+    expect(single).toBeGreaterThan(0);
+    expect(two).toBeGreaterThan(single);
+    expect(formatBenchReport(summarizeBench(benchConfig, [], [], [])).join('\n')).not.toContain('Two backends');
+  });
+
+  it('rides in the one JSON line under twoBackends, rounded like the rest, or null when not run', () => {
+    const line = benchJsonLine(summarizeBench(benchConfig, [], [], [], s));
+    expect(line).not.toContain('\n');
+    const parsed = JSON.parse(line) as { bench: string; twoBackends: { produce: { ratio: number; ratios: number[] }; consume: { ratio: number }; latency: { p99Ratio: number; addedP99Ms: number }; goals: object; config: { backends: Array<{ cluster: string }> } } };
+    expect(parsed.bench).toBe('turnout');
+    expect(parsed.twoBackends.produce.ratio).toBe(0.925);
+    expect(parsed.twoBackends.produce.ratios).toEqual([0.9, 0.95]);
+    expect(parsed.twoBackends.consume.ratio).toBe(0.85);
+    expect(parsed.twoBackends.latency.p99Ratio).toBe(1.15);
+    expect(parsed.twoBackends.latency.addedP99Ms).toBe(1.5);
+    expect(parsed.twoBackends.goals).toEqual({ produceRatio: true, consumeRatio: false, addedP99: false });
+    expect(parsed.twoBackends.config.backends.map((b) => b.cluster)).toEqual(['bench', 'bench-b']);
+    expect(JSON.parse(benchJsonLine(summarizeBench(benchConfig, [], [], [])))).toMatchObject({ twoBackends: null });
+  });
+});
