@@ -5,9 +5,11 @@ import { ClientConnection } from '../../../src/net/client-connection.js';
 import { FrameReader } from '../../../src/net/frame-reader.js';
 import type { BrokerAddress, ClientSession, RequestExchange, RequestRouter } from '../../../src/net/request-router.js';
 import { RequestRejectedError } from '../../../src/net/request-router.js';
+import { zoneContextOf, type ZoneContext } from '../../../src/net/session-zone.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { ProxyMetrics } from '../../../src/observability/metrics.js';
 import { parseConfig } from '../../../src/policy/config.js';
+import { ZoneModel } from '../../../src/policy/zone-resolver.js';
 
 // A fake broker: answers each request with its own correlation id and "apiKey" as body,
 // after a delay chosen per api key; records the correlation ids it saw.
@@ -130,7 +132,7 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
-async function harness(router: FakeRouter, limits: Record<string, number> = {}): Promise<Harness> {
+async function harness(router: FakeRouter, limits: Record<string, number> = {}, zones?: ZoneContext): Promise<Harness> {
   const config = parseConfig({
     virtualCluster: { clusterId: 'x' },
     listeners: [{ bootstrapPort: 0, nodePortBase: 0 }],
@@ -149,6 +151,7 @@ async function harness(router: FakeRouter, limits: Record<string, number> = {}):
       limits: config.limits,
       log: createLogger({ level: 'silent' }),
       metrics,
+      zones,
       onClosed: () => undefined,
     });
   });
@@ -271,4 +274,35 @@ describe('ClientConnection', () => {
     await h.closed;
     expect(h.responses.map((r) => r.corr)).toEqual([1, 2]);
   });
+
+  it('takes its zone from the client.id of its first request and counts upstream bytes by client and broker zone', async () => {
+    const router = new FakeRouter();
+    await brokers(router);
+    const model = new ZoneModel({ zones: ['az-a', 'az-b'], listenerZones: [['default', 'az-a']], cidrs: [], backendRackZones: [['fake', { r1: 'az-a', r2: 'az-b' }]] });
+    const zones = zoneContextOf(model, [{ backend: 'fake', broker: (id) => ({ rack: id === 1 ? 'r1' : 'r2' }) }]);
+    const h = await harness(router, {}, zones);
+    expect([h.conn().zone, h.conn().zoneSource]).toEqual(['az-a', 'listener']);
+    // api 2 goes to broker 1 (rack r1, az-a), api 3 to broker 2 (rack r2, az-b)
+    h.client.write(Buffer.concat([requestWithClientId(2, 1, 'svc,turnout_az=az-b'), requestWithClientId(3, 2, 'svc,turnout_az=az-b')]));
+    await waitUntil(() => h.responses.length === 2);
+    expect(h.conn().view()).toMatchObject({ connId: 1, listener: 'default', zone: 'az-b', source: 'client-id-tag', clientId: 'svc,turnout_az=az-b' });
+    const frameBytes = requestWithClientId(2, 1, 'svc,turnout_az=az-b').length;
+    expect(h.metrics.zones.snapshot().pairs).toEqual([
+      { clientZone: 'az-b', brokerZone: 'az-a', crossZone: true, toBrokerBytes: frameBytes, fromBrokerBytes: 10 },
+      { clientZone: 'az-b', brokerZone: 'az-b', crossZone: false, toBrokerBytes: frameBytes, fromBrokerBytes: 10 },
+    ]);
+    expect(h.metrics.zones.snapshot().crossZone).toEqual({ toBrokerBytes: frameBytes, fromBrokerBytes: 10 });
+  });
 });
+
+function requestWithClientId(apiKey: number, correlationId: number, clientId: string): Buffer {
+  const id = Buffer.from(clientId);
+  const b = Buffer.alloc(14 + id.length);
+  b.writeInt32BE(b.length - 4, 0);
+  b.writeInt16BE(apiKey, 4);
+  b.writeInt16BE(0, 6);
+  b.writeInt32BE(correlationId, 8);
+  b.writeInt16BE(id.length, 12);
+  id.copy(b, 14);
+  return b;
+}
