@@ -96,7 +96,7 @@ function place(r: { partition: number; offset: number; key: string | null; value
  * records: each once, at its acknowledged partition and offset, offsets from 0 without a gap,
  * and per partition in the order they were sent.
  */
-async function expectStoredAsAcknowledged(cluster: ClusterInfo, topic: string, acks: readonly Ack[]): Promise<ReadRecord[]> {
+async function expectStoredAsAcknowledged(cluster: ClusterInfo, topic: string, acks: readonly Ack[]): Promise<void> {
   const stored = await readTopic(cluster.bootstrapServers, topic);
   const expected = acks.filter((a) => a.topic === topic);
   expect(stored.length, `records of ${topic} on ${cluster.cluster}`).toBe(expected.length);
@@ -106,7 +106,6 @@ async function expectStoredAsAcknowledged(cluster: ClusterInfo, topic: string, a
     const seqs = records.map((r) => seqOf(r.value));
     expect(seqs, `send order of ${topic}/${partition}`).toEqual([...seqs].sort((a, b) => a - b));
   }
-  return stored;
 }
 
 /** What a GroupMember printed: its latest assignment and the records it read. */

@@ -53,6 +53,7 @@ export interface TappedTurnout {
  * ports, where a tap listens: clients connect to the tap without knowing it, and the tap passes
  * bytes through both ways unchanged while decoding the Produce requests on the way in. That is
  * how a test sees what a client put in one request, which neither Turnout nor Kafka counts.
+ * (Linux answers on all of 127.0.0.0/8; macOS needs `sudo ifconfig lo0 alias 127.0.0.2`.)
  */
 export async function startTappedTurnout(main: ClusterInfo, legacy: ClusterInfo): Promise<TappedTurnout> {
   const produceRequests: TappedProduce[] = [];
@@ -104,14 +105,16 @@ function listen(server: net.Server, port: number): Promise<net.Server> {
   });
 }
 
-/**
- * Finds `count` consecutive free ports on 127.0.0.1 (below the kernel's ephemeral range, so
- * outgoing connections do not take them meanwhile) and binds the tap on each.
- */
+// Below the devkit's cluster ports (20000-31999: a rig broker stopped for a moment must get
+// its port back) and the kernel's ephemeral range (outgoing connections must not take them).
+const TAP_PORTS_START = 12_000;
+const TAP_PORTS_END = 19_990;
+
+/** Finds `count` consecutive free ports on 127.0.0.1 and binds the tap on each. */
 async function reserveNodePorts(count: number, bind: (port: number) => Promise<net.Server>, servers: net.Server[]): Promise<number> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 30; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    const base = TAP_PORTS_START + Math.floor(Math.random() * (TAP_PORTS_END - TAP_PORTS_START));
     const bound: net.Server[] = [];
     try {
       for (let i = 0; i < count; i++) bound.push(await bind(base + i));
