@@ -1,28 +1,40 @@
 // Virtual leader epochs: the partition leader epochs clients see, which never go backwards
-// when the backend serving a partition changes.
+// when the backend serving a topic changes, and which every Turnout instance computes alike.
 //
-// Each partition's history is a list of generations, one per period in which one backend
-// served it. In generation g, virtual = real + offset(g). The first generation has offset 0
-// (with one backend, clients see the backend's own epochs). A new generation starts above
-// every virtual epoch the previous one handed out:
+// Each topic's history is a list of numbered generations, one per period in which one backend
+// served it (a domain moved, or the topic recreated on its backend). Generation g owns a fixed
+// slice of the epoch space:
 //
-//   offset(g+1) = offset(g) + maxReal(g) + 1
+//   virtual = g * GENERATION_STRIDE + real        (0 <= real < GENERATION_STRIDE)
 //
-// so the whole real epoch space [0, ∞) of the new backend lies above the old one, the
-// generations tile the virtual epoch space, and a virtual epoch names exactly one
-// (backend, real epoch). maxReal(g) is the highest real epoch translated while g was current;
-// once g is superseded its range is frozen, and a late real epoch above it (an in-flight
-// response from the old backend) is clamped to the top of the range rather than reach into
-// the next generation's.
+// Generation 0 has offset 0, so with one backend clients see the backend's own epochs. A later
+// generation lies wholly above every earlier one whatever epochs either backend reached, and
+// a virtual epoch names exactly one (generation, real epoch). A fixed stride, rather than
+// "the next generation starts above the highest epoch handed out", is what lets several
+// instances agree: the offset depends only on the generation number, never on which real
+// epochs an instance happened to see. The price: 2^20 real epochs per generation (more leader
+// changes than a partition sees in decades; a larger one is clamped to the top of its slice)
+// and 2048 generations per topic.
+//
+// What instances must agree on is then only which backend each generation number belongs to.
+// An instance serving a topic from backend b keeps its current generation while that names
+// b; routing it elsewhere takes the highest known generation when that already names the new
+// backend (another instance moved first), else begins the next one (highest + 1). Instances
+// that see the same move derive the same number. A shared store (src/policy/identity-sync.ts)
+// records each generation first-writer-wins and tells everyone (`onGeneration` out,
+// `adoptGeneration` in). A generation this instance began but the store gave to another
+// backend is replaced at once by a higher one, so its clients' epochs still only rise. A
+// generation only begins on a routing change or a recreation, never on hearing of one, so
+// instances whose policies briefly disagree cannot push the number up in turns.
 //
 // A client's current leader epoch is checked as a broker checks it: -1 skips the check; an
-// epoch from an older generation is FENCED_LEADER_EPOCH (the client refreshes metadata and
-// sees the new generation's epoch); an epoch of the current generation is translated and the
-// backend checks it (a newer one than the backend knows is its UNKNOWN_LEADER_EPOCH).
-//
-// The map is per process. Several Turnout instances (and a restarted one) must agree on the
-// offsets, or a client moving between them would see epochs go backwards and Java clients
-// would ignore the lower epochs; `entries()` / `adopt()` let the policy store share them.
+// epoch of an older generation than this instance's is FENCED_LEADER_EPOCH (the client
+// refreshes metadata and sees the current generation); one of the current generation is
+// translated and the backend checks it. One of a newer generation (the client came from an
+// instance that already moved; this one has not yet heard of it) is passed on at least
+// GENERATION_STRIDE above anything real, which the backend answers UNKNOWN_LEADER_EPOCH:
+// retriable, and the client tries again, never seeing an epoch lower than it already had
+// accepted.
 import { FENCED_LEADER_EPOCH } from './error-codes.js';
 
 /** Kafka's "no epoch" (RecordBatch.NO_PARTITION_LEADER_EPOCH, and "skip the check" in requests). */
@@ -32,22 +44,39 @@ export const EPOCH_OF_OTHER_BACKEND = -2;
 /** `currentToReal`: the virtual epoch belongs to an older generation (FENCED_LEADER_EPOCH). */
 export const EPOCH_FENCED = -3;
 
+/** The real epochs of one generation: its slice of the virtual epoch space. */
+export const GENERATION_STRIDE = 1 << 20;
 const INT32_MAX = 2147483647;
+/** The highest generation whose slice fits in an int32. */
+export const MAX_GENERATION = Math.floor(INT32_MAX / GENERATION_STRIDE);
 
-/** One generation of a partition's history. */
+/** One generation of a topic's history. */
 export interface EpochGeneration {
+  generation: number;
   backend: string;
-  /** virtual = real + offset within this generation. */
-  offset: number;
-  /** Highest real epoch handed out in this generation, -1 if none yet. */
-  maxReal: number;
 }
 
-/** One partition's generations as the store would share them. */
+/** One topic's generations as the store would share them. */
 export interface LeaderEpochEntry {
   topic: string;
-  partition: number;
   generations: EpochGeneration[];
+}
+
+/** A generation this instance began, for a store to share. */
+export interface GenerationClaim extends EpochGeneration {
+  topic: string;
+}
+
+export type GenerationListener = (claim: GenerationClaim) => void;
+
+/** The virtual epoch of real epoch 0 in generation `g`. */
+export function generationOffset(g: number): number {
+  return g * GENERATION_STRIDE;
+}
+
+/** The generation a virtual epoch belongs to. */
+export function generationOf(virtualEpoch: number): number {
+  return Math.floor(virtualEpoch / GENERATION_STRIDE);
 }
 
 /** The Kafka error code for a sentinel from `currentToReal`, or 0 when it is an epoch. */
@@ -55,60 +84,60 @@ export function epochErrorCode(result: number): number {
   return result === EPOCH_FENCED ? FENCED_LEADER_EPOCH : 0;
 }
 
+interface TopicEpochs {
+  /** Generation → backend: every generation known here, begun here or adopted. */
+  known: Map<number, string>;
+  highest: number;
+  /** The generation this instance serves the topic from; -1 before it first routes the topic. */
+  current: number;
+}
+
 export class LeaderEpochMap {
-  /** Topic → partition → generations, oldest first; the last is current. */
-  private readonly topics = new Map<string, Map<number, EpochGeneration[]>>();
+  private readonly topics = new Map<string, TopicEpochs>();
+  private readonly listeners = new Set<GenerationListener>();
+
+  /** Calls `listener` for every generation this instance begins (never for adopted ones). Returns an unsubscribe. */
+  onGeneration(listener: GenerationListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
 
   /**
-   * The serving backend's leader epoch of a partition, as its Metadata says: starts a new
-   * generation when the backend differs from the current one. Returns the virtual epoch.
+   * The serving backend's leader epoch of a partition, as its Metadata says: moves the topic
+   * to a generation of that backend when the current one is another's. Returns the virtual epoch.
    */
   observeServing(topic: string, partition: number, backend: string, realEpoch: number): number {
-    const gens = this.generationsFor(topic, partition, backend);
-    if (gens[gens.length - 1].backend !== backend) this.push(gens, backend);
+    this.route(topic, backend);
     return this.toVirtual(topic, partition, backend, realEpoch);
   }
 
   /**
-   * Starts a new generation for `backend` even when it is the current one: the topic was
-   * recreated there (its epochs restart), or traffic moves back to a backend that served
-   * before.
+   * Begins a new generation for `backend` even when it is the current one's: the topic was
+   * recreated there (its epochs restart). When another instance already began a newer
+   * generation on that backend, that one is taken instead: it is the same recreation.
+   * A topic not seen yet has nothing to renew.
    */
-  beginGeneration(topic: string, partition: number, backend: string): void {
-    const parts = this.topics.get(topic);
-    const gens = parts?.get(partition);
-    if (gens === undefined) this.generationsFor(topic, partition, backend);
-    else this.push(gens, backend);
-  }
-
-  /** `beginGeneration` for every partition of a topic seen so far. */
   beginTopicGeneration(topic: string, backend: string): void {
-    const parts = this.topics.get(topic);
-    if (parts === undefined) return;
-    for (const gens of parts.values()) this.push(gens, backend);
+    const t = this.topics.get(topic);
+    if (t === undefined) return;
+    if (t.highest > t.current && t.known.get(t.highest) === backend) t.current = t.highest;
+    else this.begin(topic, t, backend);
   }
 
   /**
    * A real epoch from `backend` (a response field or a fetched batch) in virtual terms, by the
-   * latest generation of that backend. The first sight of a partition starts its first
-   * generation. A backend that never served the partition gives NO_EPOCH: the client then
+   * latest generation of that backend up to the current one. The first sight of a topic routes
+   * it to `backend`. A backend that never served the topic gives NO_EPOCH: the client then
    * simply does not learn an epoch.
    */
-  toVirtual(topic: string, partition: number, backend: string, realEpoch: number): number {
+  toVirtual(topic: string, _partition: number, backend: string, realEpoch: number): number {
     if (realEpoch < 0) return realEpoch;
-    const gens = this.generationsFor(topic, partition, backend);
-    for (let i = gens.length - 1; i >= 0; i--) {
-      const g = gens[i];
-      if (g.backend !== backend) continue;
-      if (i === gens.length - 1) {
-        if (realEpoch > g.maxReal) {
-          if (g.offset + realEpoch > INT32_MAX) throw new RangeError(`virtual leader epoch of ${topic}-${partition} overflows int32`);
-          g.maxReal = realEpoch;
-        }
-        return g.offset + realEpoch;
-      }
-      if (g.maxReal < 0) return NO_EPOCH;
-      return g.offset + Math.min(realEpoch, g.maxReal);
+    let t = this.topics.get(topic);
+    if (t === undefined || t.current < 0) t = this.route(topic, backend);
+    for (let g = t.current; g >= 0; g--) {
+      if (t.known.get(g) === backend) return generationOffset(g) + Math.min(realEpoch, GENERATION_STRIDE - 1);
     }
     return NO_EPOCH;
   }
@@ -117,108 +146,113 @@ export class LeaderEpochMap {
    * A client's current leader epoch (Fetch, ListOffsets, OffsetForLeaderEpoch
    * `currentLeaderEpoch`) for a request routed to `backend`: the real epoch to send, NO_EPOCH
    * when the client sent none, or EPOCH_FENCED when it is from an older generation. Routing a
-   * partition to a backend other than the current generation's starts a new generation, so
-   * the client's old epoch is fenced and its metadata refresh shows the new one.
+   * topic to a backend other than the current generation's moves it to a generation of that
+   * backend, so the client's old epoch is fenced and its metadata refresh shows the new one.
    */
-  currentToReal(topic: string, partition: number, backend: string, virtualEpoch: number): number {
-    const gens = this.generationsFor(topic, partition, backend);
-    if (gens[gens.length - 1].backend !== backend) this.push(gens, backend);
+  currentToReal(topic: string, _partition: number, backend: string, virtualEpoch: number): number {
+    const t = this.route(topic, backend);
     if (virtualEpoch < 0) return NO_EPOCH;
-    const current = gens[gens.length - 1];
-    return virtualEpoch < current.offset ? EPOCH_FENCED : virtualEpoch - current.offset;
+    if (generationOf(virtualEpoch) < t.current) return EPOCH_FENCED;
+    // A newer generation than this instance's comes out >= GENERATION_STRIDE: UNKNOWN_LEADER_EPOCH.
+    return virtualEpoch - generationOffset(t.current);
   }
 
   /**
    * A historical virtual epoch (Fetch `lastFetchedEpoch`, OffsetForLeaderEpoch `leaderEpoch`,
    * a produced batch's `partitionLeaderEpoch`) in `backend`'s terms: its real epoch when it
    * lies in a generation of that backend, NO_EPOCH for none, EPOCH_OF_OTHER_BACKEND when it
-   * lies in another backend's generation. An unknown partition translates as identity (the
-   * first generation's offset is 0).
+   * lies in another backend's generation or one not known here. An unknown topic translates
+   * generation 0 as identity.
    */
-  toReal(topic: string, partition: number, backend: string, virtualEpoch: number): number {
+  toReal(topic: string, _partition: number, backend: string, virtualEpoch: number): number {
     if (virtualEpoch < 0) return NO_EPOCH;
-    const gens = this.topics.get(topic)?.get(partition);
-    if (gens === undefined) return virtualEpoch;
-    for (let i = gens.length - 1; i >= 0; i--) {
-      const g = gens[i];
-      if (g.offset > virtualEpoch) continue;
-      return g.backend === backend ? virtualEpoch - g.offset : EPOCH_OF_OTHER_BACKEND;
-    }
-    return EPOCH_OF_OTHER_BACKEND;
+    const g = generationOf(virtualEpoch);
+    const t = this.topics.get(topic);
+    if (t === undefined) return g === 0 ? virtualEpoch : EPOCH_OF_OTHER_BACKEND;
+    return t.known.get(g) === backend ? virtualEpoch - generationOffset(g) : EPOCH_OF_OTHER_BACKEND;
   }
 
-  /** The backend of a partition's current generation. */
-  currentBackend(topic: string, partition: number): string | undefined {
-    const gens = this.topics.get(topic)?.get(partition);
-    return gens === undefined ? undefined : gens[gens.length - 1].backend;
+  /** The backend of a topic's current generation. */
+  currentBackend(topic: string, _partition?: number): string | undefined {
+    const t = this.topics.get(topic);
+    return t === undefined ? undefined : t.known.get(t.current);
   }
 
-  /** A partition's generations, oldest first (copies). */
-  generations(topic: string, partition: number): EpochGeneration[] {
-    return (this.topics.get(topic)?.get(partition) ?? []).map((g) => ({ ...g }));
+  /** The generation this instance serves a topic from, or undefined before it routes the topic. */
+  currentGeneration(topic: string): number | undefined {
+    const t = this.topics.get(topic);
+    return t === undefined || t.current < 0 ? undefined : t.current;
   }
 
-  /** Every partition's generations, for the policy store to share with other instances. */
+  /** A topic's known generations, oldest first. */
+  generations(topic: string): EpochGeneration[] {
+    const t = this.topics.get(topic);
+    if (t === undefined) return [];
+    return [...t.known].sort((x, y) => x[0] - y[0]).map(([generation, backend]) => ({ generation, backend }));
+  }
+
+  /** Every topic's generations, for a store to share with other instances. */
   entries(): LeaderEpochEntry[] {
-    const out: LeaderEpochEntry[] = [];
-    for (const [topic, parts] of this.topics) {
-      for (const [partition, gens] of parts) out.push({ topic, partition, generations: gens.map((g) => ({ ...g })) });
-    }
-    return out;
+    return [...this.topics.keys()].map((topic) => ({ topic, generations: this.generations(topic) }));
+  }
+
+  /** Takes every generation of a topic as the store holds them. Returns whether anything changed. */
+  adopt(entry: LeaderEpochEntry): boolean {
+    let changed = false;
+    for (const g of entry.generations) changed = this.adoptGeneration(entry.topic, g.generation, g.backend) || changed;
+    return changed;
   }
 
   /**
-   * Takes a partition's generations as another instance recorded them, when they reach at
-   * least as high as this instance's own (so adopting never lowers an epoch already shown).
-   * Returns whether they were taken.
+   * Takes one generation as the store holds it (the store's word is final). A newer generation
+   * of the backend this instance serves from becomes its current one; one that takes this
+   * instance's current generation number for another backend makes it begin a higher one.
+   * Returns whether anything changed.
    */
-  adopt(entry: LeaderEpochEntry): boolean {
-    if (entry.generations.length === 0) return false;
-    checkTiling(entry);
-    let parts = this.topics.get(entry.topic);
-    const own = parts?.get(entry.partition);
-    if (own !== undefined && topOf(own) > topOf(entry.generations)) return false;
-    if (parts === undefined) {
-      parts = new Map();
-      this.topics.set(entry.topic, parts);
-    }
-    parts.set(entry.partition, entry.generations.map((g) => ({ ...g })));
+  adoptGeneration(topic: string, generation: number, backend: string): boolean {
+    checkGeneration(topic, generation);
+    const t = this.entryFor(topic);
+    const before = t.known.get(generation);
+    if (before === backend) return false;
+    const servingBackend = t.current >= 0 ? t.known.get(t.current) : undefined;
+    t.known.set(generation, backend);
+    if (generation > t.highest) t.highest = generation;
+    if (servingBackend === undefined) return true;
+    if (generation === t.current) this.begin(topic, t, servingBackend);
+    else if (generation > t.current && backend === servingBackend) t.current = generation;
     return true;
   }
 
-  private generationsFor(topic: string, partition: number, backend: string): EpochGeneration[] {
-    let parts = this.topics.get(topic);
-    if (parts === undefined) {
-      parts = new Map();
-      this.topics.set(topic, parts);
-    }
-    let gens = parts.get(partition);
-    if (gens === undefined) {
-      gens = [{ backend, offset: 0, maxReal: -1 }];
-      parts.set(partition, gens);
-    }
-    return gens;
+  /** Makes `backend` the topic's current generation's backend, taking or beginning one as the header says. */
+  private route(topic: string, backend: string): TopicEpochs {
+    const t = this.entryFor(topic);
+    if (t.current >= 0 && t.known.get(t.current) === backend) return t;
+    if (t.highest > t.current && t.known.get(t.highest) === backend) t.current = t.highest;
+    else this.begin(topic, t, backend);
+    return t;
   }
 
-  private push(gens: EpochGeneration[], backend: string): void {
-    const current = gens[gens.length - 1];
-    const offset = current.offset + current.maxReal + 1;
-    if (offset > INT32_MAX) throw new RangeError('virtual leader epoch offset overflows int32');
-    gens.push({ backend, offset, maxReal: -1 });
+  private begin(topic: string, t: TopicEpochs, backend: string): void {
+    const generation = t.highest + 1;
+    checkGeneration(topic, generation);
+    t.known.set(generation, backend);
+    t.highest = generation;
+    t.current = generation;
+    for (const listener of this.listeners) listener({ topic, generation, backend });
+  }
+
+  private entryFor(topic: string): TopicEpochs {
+    let t = this.topics.get(topic);
+    if (t === undefined) {
+      t = { known: new Map(), highest: -1, current: -1 };
+      this.topics.set(topic, t);
+    }
+    return t;
   }
 }
 
-/** The highest virtual epoch a generation list has handed out (or would start at). */
-function topOf(gens: readonly EpochGeneration[]): number {
-  const last = gens[gens.length - 1];
-  return last.offset + last.maxReal;
-}
-
-function checkTiling(entry: LeaderEpochEntry): void {
-  const gens = entry.generations;
-  for (let i = 1; i < gens.length; i++) {
-    if (gens[i].offset !== gens[i - 1].offset + gens[i - 1].maxReal + 1) {
-      throw new RangeError(`generations of ${entry.topic}-${entry.partition} overlap or leave a gap`);
-    }
+function checkGeneration(topic: string, generation: number): void {
+  if (!Number.isInteger(generation) || generation < 0 || generation > MAX_GENERATION) {
+    throw new RangeError(`leader epoch generation ${generation} of ${topic} is outside 0..${MAX_GENERATION}`);
   }
 }

@@ -1,24 +1,32 @@
 // Virtual topic ids: the topic ids clients see (Metadata v10+, Fetch v13+, Produce v13,
 // DescribeTopicPartitions, ...), each mapped to the real id of the topic on every backend that
-// has it. A virtual id is random, in Kafka's display form, and never the zero uuid, the
+// has it. An id once handed out is never handed out again, and is never the zero uuid, the
 // reserved metadata-topic uuid (ONE_UUID) or a string starting with '-' (Kafka's own
-// `Uuid.randomUuid` rules); an id once handed out is never handed out again.
+// `Uuid.randomUuid` rules).
+//
+// A virtual id is derived, not drawn: SHA-256 of (topic name, serving backend, the topic's
+// real id there), truncated to a version-8 uuid (`deriveTopicId`). Two Turnout instances that
+// first see a topic served by the same backend therefore present the same id without
+// talking to each other. A topic first seen only on a backend that does not serve it (a
+// migration target) has no id until its serving backend shows it: its real id there is kept
+// and bound then.
 //
 // When the id changes, by Kafka's semantics:
 // - The topic moves to another backend (a domain rerouted or cut over): the virtual id stays.
-//   To clients it is the same topic; only Turnout's routing changed.
+//   To clients it is the same topic; only Turnout's routing changed. (An instance that first
+//   sees the topic after the move would derive another id: the shared store gives it the
+//   topic's history instead, see src/policy/identity-sync.ts.)
 // - The backend that serves the topic reports a new real id for it: the topic was deleted and
 //   recreated there. Kafka gives a recreated topic a new id and clients (the Java client
 //   compares ids in Metadata, Fetch answers UNKNOWN_TOPIC_ID / INCONSISTENT_TOPIC_ID for the
-//   old one) must see a new id too, so the topic gets a new virtual id and the old one stops
-//   resolving, exactly as the old real id would on the broker.
+//   old one) must see a new id too, so the topic gets a new virtual id, derived from the new
+//   real id, and the old one stops resolving, exactly as the old real id would on the broker.
 // - A backend that does not serve the topic (a migration target being prepared) reports a new
 //   real id: only its binding changes. Clients never read that incarnation.
 //
-// The map is per process. Several Turnout instances must agree on virtual ids (a client may
-// reach any of them), so the policy store is expected to share `entries()` and feed them to
-// `adopt()`; until then each instance assigns its own.
-import { randomUUID } from 'node:crypto';
+// Sharing: `onChange` reports every change this instance makes (not the adopted ones) so a
+// store can write it; `adopt` / `adoptForget` take what another instance decided.
+import { createHash } from 'node:crypto';
 import { ZERO_UUID } from '../codec/index.js';
 
 /** Kafka's reserved uuid for the KRaft metadata topic (`Uuid.ONE_UUID`), never a random id. */
@@ -40,6 +48,12 @@ export interface TopicIdObservation {
   change: TopicIdChange;
 }
 
+/** What `observeOther` did: a topic no serving backend has shown yet has no virtual id. */
+export interface OtherBackendObservation {
+  virtualId: string | undefined;
+  change: TopicIdChange | 'pending';
+}
+
 /** One topic as the store would share it. */
 export interface TopicIdEntry {
   name: string;
@@ -50,9 +64,21 @@ export interface TopicIdEntry {
   realIds: Record<string, string>;
 }
 
+/** A change this instance made, for a store to share. */
+export type TopicIdMapChange =
+  /** The topic's entry is now `entry`; `previousVirtualId` is the id it replaced (recreated), else null. */
+  | { kind: 'set'; entry: TopicIdEntry; previousVirtualId: string | null }
+  /** The topic was deleted: `virtualId` no longer resolves. */
+  | { kind: 'forget'; name: string; virtualId: string };
+
+export type TopicIdMapListener = (change: TopicIdMapChange) => void;
+
+/** Derives a candidate virtual id; `attempt` counts up while a candidate is reserved or already issued. */
+export type TopicIdDerivation = (name: string, backend: string, realId: string, attempt: number) => string;
+
 export interface TopicIdMapOptions {
-  /** Source of candidate ids in display form (tests inject collisions). Default: random v4 uuids. */
-  generateId?: () => string;
+  /** Source of candidate ids in display form (tests inject collisions). Default: `deriveTopicId`. */
+  deriveId?: TopicIdDerivation;
 }
 
 interface TopicEntry {
@@ -62,9 +88,17 @@ interface TopicEntry {
   realIds: Map<string, string>;
 }
 
-/** A random v4 uuid in Kafka's display form (URL-safe base64, no padding). */
-export function randomTopicId(): string {
-  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+/**
+ * The virtual id of topic `name` served by `backend` with real id `realId`: the first 16
+ * bytes of SHA-256 over the three (NUL-separated: no topic or backend name holds a NUL) and
+ * the attempt, marked as a version-8 (custom) RFC 9562 uuid, in Kafka's display form.
+ */
+export function deriveTopicId(name: string, backend: string, realId: string, attempt: number): string {
+  const digest = createHash('sha256').update(`${name}\0${backend}\0${realId}\0${attempt}`).digest();
+  const bytes = digest.subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x80;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  return bytes.toString('base64url');
 }
 
 /** True for an id Kafka would never generate: the zero or one uuid, or one printed with a leading '-'. */
@@ -79,17 +113,28 @@ export class TopicIdMap {
   private readonly byVirtualId = new Map<string, TopicEntry>();
   /** Backend → real id → entry. */
   private readonly byRealId = new Map<string, Map<string, TopicEntry>>();
+  /** Real ids on non-serving backends of topics without a virtual id yet: name → backend → real id. */
+  private readonly pending = new Map<string, Map<string, string>>();
   /** Every virtual id ever handed out, live or retired: never reused. */
   private readonly issued = new Set<string>();
-  private readonly generateId: () => string;
+  private readonly deriveId: TopicIdDerivation;
+  private readonly listeners = new Set<TopicIdMapListener>();
 
   constructor(opts: TopicIdMapOptions = {}) {
-    this.generateId = opts.generateId ?? randomTopicId;
+    this.deriveId = opts.deriveId ?? deriveTopicId;
   }
 
   /** Number of topics with a live virtual id. */
   get size(): number {
     return this.byName.size;
+  }
+
+  /** Calls `listener` after every change this instance makes (never for adopted ones). Returns an unsubscribe. */
+  onChange(listener: TopicIdMapListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   /**
@@ -101,41 +146,43 @@ export class TopicIdMap {
     checkRealId(realId);
     const entry = this.byName.get(name);
     if (entry === undefined) {
-      const created = this.create(name, backend);
-      this.bind(created, backend, realId);
+      const created = this.create(name, backend, realId);
+      this.emitSet(created, null);
       return { virtualId: created.virtualId, change: 'assigned' };
     }
     const bound = entry.realIds.get(backend);
     if (entry.servingBackend === backend && bound !== undefined && bound !== realId) {
       this.retire(entry);
-      const created = this.create(name, backend);
-      this.bind(created, backend, realId);
+      const created = this.create(name, backend, realId);
+      this.emitSet(created, entry.virtualId);
       return { virtualId: created.virtualId, change: 'recreated' };
     }
     const wasServing = entry.servingBackend === backend;
     entry.servingBackend = backend;
-    if (bound === realId) return { virtualId: entry.virtualId, change: wasServing ? 'unchanged' : 'bound' };
-    this.bind(entry, backend, realId);
+    if (bound === realId && wasServing) return { virtualId: entry.virtualId, change: 'unchanged' };
+    if (bound !== realId) this.bind(entry, backend, realId);
+    this.emitSet(entry, null);
     return { virtualId: entry.virtualId, change: 'bound' };
   }
 
   /**
    * Records the real id of topic `name` on a backend that does not serve it (a migration
-   * target). Binds it to the topic's virtual id, assigning one on first sight; never changes
-   * an existing virtual id.
+   * target). Binds it to the topic's virtual id; never changes an existing virtual id. A topic
+   * no serving backend has shown yet gets no id: the binding waits for its first serving sight.
    */
-  observeOther(backend: string, name: string, realId: string): TopicIdObservation {
+  observeOther(backend: string, name: string, realId: string): OtherBackendObservation {
     checkRealId(realId);
-    let entry = this.byName.get(name);
-    let change: TopicIdChange = 'bound';
+    const entry = this.byName.get(name);
     if (entry === undefined) {
-      entry = this.create(name, null);
-      change = 'assigned';
-    } else if (entry.realIds.get(backend) === realId) {
-      return { virtualId: entry.virtualId, change: 'unchanged' };
+      let reals = this.pending.get(name);
+      if (reals === undefined) this.pending.set(name, (reals = new Map()));
+      reals.set(backend, realId);
+      return { virtualId: undefined, change: 'pending' };
     }
+    if (entry.realIds.get(backend) === realId) return { virtualId: entry.virtualId, change: 'unchanged' };
     this.bind(entry, backend, realId);
-    return { virtualId: entry.virtualId, change };
+    this.emitSet(entry, null);
+    return { virtualId: entry.virtualId, change: 'bound' };
   }
 
   /** The live virtual id of a topic, if it has one. */
@@ -165,23 +212,35 @@ export class TopicIdMap {
 
   /** Forgets a deleted topic: its virtual id stops resolving and is never handed out again. */
   forget(name: string): void {
+    this.pending.delete(name);
     const entry = this.byName.get(name);
-    if (entry !== undefined) this.retire(entry);
+    if (entry === undefined) return;
+    this.retire(entry);
+    this.emit({ kind: 'forget', name, virtualId: entry.virtualId });
+  }
+
+  /** Another instance forgot a deleted topic: forgets it too, if it still has that virtual id here. */
+  adoptForget(name: string, virtualId: string): void {
+    const entry = this.byName.get(name);
+    if (entry !== undefined && entry.virtualId === virtualId) this.retire(entry);
+  }
+
+  /** One live topic as the store would share it. */
+  entryOf(name: string): TopicIdEntry | undefined {
+    const e = this.byName.get(name);
+    return e === undefined ? undefined : shared(e);
   }
 
   /** Every live topic, for the policy store to share with other instances. */
   entries(): TopicIdEntry[] {
-    return [...this.byName.values()].map((e) => ({
-      name: e.name,
-      virtualId: e.virtualId,
-      servingBackend: e.servingBackend,
-      realIds: Object.fromEntries(e.realIds),
-    }));
+    return [...this.byName.values()].map(shared);
   }
 
   /**
-   * Takes a topic's ids as another instance assigned them, replacing what this instance had
-   * for the name. Throws if the virtual id is reserved or already names another topic here.
+   * Takes a topic's ids as another instance assigned them. With the virtual id this instance
+   * has for the name, the bindings are merged (the adopted ones win per backend) and the
+   * serving backend this instance observed is kept; with another id, it replaces what this
+   * instance had. Throws if the virtual id is reserved or already names another topic here.
    */
   adopt(entry: TopicIdEntry): void {
     if (isReservedTopicId(entry.virtualId)) throw new RangeError(`reserved virtual topic id ${entry.virtualId}`);
@@ -190,29 +249,47 @@ export class TopicIdMap {
       throw new RangeError(`virtual topic id ${entry.virtualId} already names topic ${holder.name}`);
     }
     const old = this.byName.get(entry.name);
-    if (old !== undefined) this.retire(old);
-    const adopted: TopicEntry = { name: entry.name, virtualId: entry.virtualId, servingBackend: entry.servingBackend, realIds: new Map() };
-    this.issued.add(entry.virtualId);
-    this.byName.set(entry.name, adopted);
-    this.byVirtualId.set(entry.virtualId, adopted);
-    for (const [backend, realId] of Object.entries(entry.realIds)) this.bind(adopted, backend, realId);
+    let adopted: TopicEntry;
+    if (old !== undefined && old.virtualId === entry.virtualId) {
+      adopted = old;
+      adopted.servingBackend ??= entry.servingBackend;
+    } else {
+      if (old !== undefined) this.retire(old);
+      adopted = { name: entry.name, virtualId: entry.virtualId, servingBackend: entry.servingBackend, realIds: new Map() };
+      this.issued.add(entry.virtualId);
+      this.byName.set(entry.name, adopted);
+      this.byVirtualId.set(entry.virtualId, adopted);
+      this.bindPending(adopted);
+    }
+    for (const [backend, realId] of Object.entries(entry.realIds)) {
+      if (realId !== ZERO_UUID && adopted.realIds.get(backend) !== realId) this.bind(adopted, backend, realId);
+    }
   }
 
-  private create(name: string, servingBackend: string | null): TopicEntry {
-    const entry: TopicEntry = { name, virtualId: this.newVirtualId(), servingBackend, realIds: new Map() };
+  private create(name: string, servingBackend: string, realId: string): TopicEntry {
+    const entry: TopicEntry = { name, virtualId: this.newVirtualId(name, servingBackend, realId), servingBackend, realIds: new Map() };
     this.byName.set(name, entry);
     this.byVirtualId.set(entry.virtualId, entry);
+    this.bindPending(entry);
+    this.bind(entry, servingBackend, realId);
     return entry;
   }
 
-  private newVirtualId(): string {
-    for (let i = 0; i < MAX_ID_ATTEMPTS; i++) {
-      const id = this.generateId();
+  private bindPending(entry: TopicEntry): void {
+    const reals = this.pending.get(entry.name);
+    if (reals === undefined) return;
+    this.pending.delete(entry.name);
+    for (const [backend, realId] of reals) this.bind(entry, backend, realId);
+  }
+
+  private newVirtualId(name: string, backend: string, realId: string): string {
+    for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
+      const id = this.deriveId(name, backend, realId, attempt);
       if (id.length !== 22 || isReservedTopicId(id) || this.issued.has(id)) continue;
       this.issued.add(id);
       return id;
     }
-    throw new Error(`no fresh virtual topic id after ${MAX_ID_ATTEMPTS} attempts`);
+    throw new Error(`no fresh virtual topic id for ${name} after ${MAX_ID_ATTEMPTS} attempts`);
   }
 
   private bind(entry: TopicEntry, backend: string, realId: string): void {
@@ -238,6 +315,18 @@ export class TopicIdMap {
       if (reals?.get(realId) === entry) reals.delete(realId);
     }
   }
+
+  private emitSet(entry: TopicEntry, previousVirtualId: string | null): void {
+    if (this.listeners.size > 0) this.emit({ kind: 'set', entry: shared(entry), previousVirtualId });
+  }
+
+  private emit(change: TopicIdMapChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+function shared(e: TopicEntry): TopicIdEntry {
+  return { name: e.name, virtualId: e.virtualId, servingBackend: e.servingBackend, realIds: Object.fromEntries(e.realIds) };
 }
 
 function checkRealId(realId: string): void {

@@ -20,7 +20,7 @@ import { createListOffsetsPartition, createListOffsetsPartitionResponse } from '
 import { createEpochEndOffset, createOffsetForLeaderPartition } from '../../../src/codec/generated/offset-for-leader-epoch.js';
 import { createPartitionProduceResponse } from '../../../src/codec/generated/produce.js';
 import { FENCED_LEADER_EPOCH } from '../../../src/routing/error-codes.js';
-import { LeaderEpochMap } from '../../../src/routing/leader-epoch-map.js';
+import { GENERATION_STRIDE, LeaderEpochMap } from '../../../src/routing/leader-epoch-map.js';
 import {
   fetchPartitionEpochsToReal,
   fetchPartitionEpochsToVirtual,
@@ -33,7 +33,10 @@ import {
 } from '../../../src/routing/leader-epoch-rewrite.js';
 import { capturedResponse, recordBatches } from './record-batches.js';
 
-/** A map where orders-0 was served by a (epochs up to 9) and is now served by b (virtual = real + 10). */
+/** b's generation: virtual = real + B. */
+const B = GENERATION_STRIDE;
+
+/** A map where orders-0 was served by a (epochs up to 9) and is now served by b (virtual = real + B). */
 function movedMap(): LeaderEpochMap {
   const m = new LeaderEpochMap();
   m.observeServing('orders', 0, 'a', 9);
@@ -47,8 +50,8 @@ describe('leader epochs in Fetch', () => {
     const req = createFetchRequest();
     const p = createFetchPartition();
     p.partition = 0;
-    p.currentLeaderEpoch = 13;
-    p.lastFetchedEpoch = 12;
+    p.currentLeaderEpoch = B + 3;
+    p.lastFetchedEpoch = B + 2;
     req.topics = [{ topic: 'orders', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [p] }];
     const decoded = decodeRequestBody(ApiKey.Fetch, 12, encodeRequestBody(ApiKey.Fetch, 12, req));
     const dp = decoded.topics[0].partitions[0];
@@ -102,11 +105,11 @@ describe('leader epochs in Fetch', () => {
     const dp = decoded.responses[0].partitions[0];
     fetchPartitionEpochsToVirtual(dp, 'orders', 'b', epochs);
     const out = decodeResponseBody(ApiKey.Fetch, 12, encodeResponseBody(ApiKey.Fetch, 12, decoded)).responses[0].partitions[0];
-    expect(out.currentLeader?.leaderEpoch).toBe(13);
-    expect(out.divergingEpoch?.epoch).toBe(12);
-    expect(out.snapshotId?.epoch).toBe(11);
+    expect(out.currentLeader?.leaderEpoch).toBe(B + 3);
+    expect(out.divergingEpoch?.epoch).toBe(B + 2);
+    expect(out.snapshotId?.epoch).toBe(B + 1);
     const batches = scanRecordBatches(out.records).batches;
-    expect(batches.map((b) => b.partitionLeaderEpoch)).toEqual([11, 13, 13]);
+    expect(batches.map((b) => b.partitionLeaderEpoch)).toEqual([B + 1, B + 3, B + 3]);
     for (const b of batches) expect(b.verifyCrc()).toBe(true);
   });
 
@@ -117,15 +120,16 @@ describe('leader epochs in Fetch', () => {
     it(`translates the batches of a Fetch response captured from a real broker (${file})`, () => {
       const res = capturedResponse(ApiKey.Fetch, version, file) as FetchResponse;
       const epochs = new LeaderEpochMap();
+      // Generations are per topic: x served it, y serves it now.
+      epochs.observeServing('captured', 0, 'x', 100);
+      epochs.observeServing('captured', 0, 'y', 0); // y: offset B
       let batchCount = 0;
       for (const t of res.responses) {
         for (const p of t.partitions) {
           const before = scanRecordBatches(p.records).batches.map((b) => b.partitionLeaderEpoch);
-          epochs.observeServing('captured', p.partitionIndex, 'x', 100);
-          epochs.observeServing('captured', p.partitionIndex, 'y', 0); // y: offset 101
           fetchPartitionEpochsToVirtual(p, 'captured', 'y', epochs);
           const after = scanRecordBatches(p.records).batches;
-          expect(after.map((b) => b.partitionLeaderEpoch)).toEqual(before.map((e) => (e < 0 ? e : e + 101)));
+          expect(after.map((b) => b.partitionLeaderEpoch)).toEqual(before.map((e) => (e < 0 ? e : e + B)));
           for (const b of after) expect(b.verifyCrc()).toBe(true);
           batchCount += after.length;
         }
@@ -138,7 +142,7 @@ describe('leader epochs in Fetch', () => {
 describe('leader epochs in Produce', () => {
   it('sets a produced batch epoch to the backend epoch, or -1 when it belongs to another backend', async () => {
     const epochs = movedMap();
-    const records = await recordBatches({ partitionLeaderEpoch: 12 }, { partitionLeaderEpoch: 5 }, { partitionLeaderEpoch: -1 });
+    const records = await recordBatches({ partitionLeaderEpoch: B + 2 }, { partitionLeaderEpoch: 5 }, { partitionLeaderEpoch: -1 });
     recordsEpochsToReal(records, 'orders', 0, 'b', epochs);
     const batches = scanRecordBatches(records).batches;
     expect(batches.map((b) => b.partitionLeaderEpoch)).toEqual([2, -1, -1]);
@@ -155,7 +159,7 @@ describe('leader epochs in Produce', () => {
     res.responses = [{ name: 'orders', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionResponses: [p] }];
     const decoded = decodeResponseBody(ApiKey.Produce, 10, encodeResponseBody(ApiKey.Produce, 10, res));
     producePartitionEpochsToVirtual(decoded.responses[0].partitionResponses[0], 'orders', 'b', epochs);
-    expect(decoded.responses[0].partitionResponses[0].currentLeader?.leaderEpoch).toBe(14);
+    expect(decoded.responses[0].partitionResponses[0].currentLeader?.leaderEpoch).toBe(B + 4);
   });
 });
 
@@ -164,7 +168,7 @@ describe('leader epochs in ListOffsets', () => {
     const epochs = movedMap();
     const req = createListOffsetsRequest();
     const p = createListOffsetsPartition();
-    p.currentLeaderEpoch = 13;
+    p.currentLeaderEpoch = B + 3;
     req.topics = [{ name: 'orders', partitions: [p] }];
     const decoded = decodeRequestBody(ApiKey.ListOffsets, 7, encodeRequestBody(ApiKey.ListOffsets, 7, req));
     expect(listOffsetsPartitionEpochsToReal(decoded.topics[0].partitions[0], 7, 'orders', 'b', epochs)).toBe(0);
@@ -182,7 +186,7 @@ describe('leader epochs in ListOffsets', () => {
     p.leaderEpoch = 2;
     res.topics = [{ name: 'orders', partitions: [p] }];
     listOffsetsPartitionEpochsToVirtual(res.topics[0].partitions[0], 'orders', 'b', epochs);
-    expect(res.topics[0].partitions[0].leaderEpoch).toBe(12);
+    expect(res.topics[0].partitions[0].leaderEpoch).toBe(B + 2);
   });
 });
 
@@ -191,8 +195,8 @@ describe('leader epochs in OffsetForLeaderEpoch', () => {
     const epochs = movedMap();
     const req = createOffsetForLeaderEpochRequest();
     const p = createOffsetForLeaderPartition();
-    p.currentLeaderEpoch = 13;
-    p.leaderEpoch = 11;
+    p.currentLeaderEpoch = B + 3;
+    p.leaderEpoch = B + 1;
     req.topics = [{ topic: 'orders', partitions: [p] }];
     const decoded = decodeRequestBody(ApiKey.OffsetForLeaderEpoch, 4, encodeRequestBody(ApiKey.OffsetForLeaderEpoch, 4, req));
     const dp = decoded.topics[0].partitions[0];
@@ -203,7 +207,7 @@ describe('leader epochs in OffsetForLeaderEpoch', () => {
   it("answers an epoch of the old backend's generation as undefined, and fences an old current epoch", () => {
     const epochs = movedMap();
     const p = createOffsetForLeaderPartition();
-    p.currentLeaderEpoch = 13;
+    p.currentLeaderEpoch = B + 3;
     p.leaderEpoch = 9;
     expect(offsetForLeaderEpochPartitionToReal(p, 4, 'orders', 'b', epochs)).toEqual({ kind: 'answer', leaderEpoch: -1, endOffset: -1n });
     const fenced = createOffsetForLeaderPartition();
@@ -221,7 +225,7 @@ describe('leader epochs in OffsetForLeaderEpoch', () => {
     r.endOffset = 100n;
     res.topics = [{ topic: 'orders', partitions: [r] }];
     offsetForLeaderEpochResultToVirtual(r, 'orders', 'b', epochs);
-    expect(r.leaderEpoch).toBe(13);
+    expect(r.leaderEpoch).toBe(B + 3);
     expect(r.endOffset).toBe(100n);
   });
 });

@@ -9,7 +9,7 @@ import {
 } from '../../../src/codec/index.js';
 import type { MetadataRequestTopic, MetadataResponsePartition, MetadataResponseTopic } from '../../../src/codec/generated/metadata.js';
 import { LEADER_NOT_AVAILABLE, UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_OR_PARTITION } from '../../../src/routing/error-codes.js';
-import { LeaderEpochMap } from '../../../src/routing/leader-epoch-map.js';
+import { GENERATION_STRIDE, LeaderEpochMap } from '../../../src/routing/leader-epoch-map.js';
 import { AUTHORIZED_OPERATIONS_OMITTED, mergeMetadataResponses, type MetadataMergeInput } from '../../../src/routing/metadata-merge.js';
 import { DestinationFailure } from '../../../src/routing/split-route.js';
 import { TopicIdMap } from '../../../src/routing/topic-id-map.js';
@@ -147,7 +147,7 @@ describe('metadata merge', () => {
     // the orders domain now lives on b: same topic id, epochs above every epoch shown before
     const moved = mergeMetadataResponses(mergeInput(12, twoBackends(12), named('orders'), maps, { ...OWNER, orders: 'b' })).response;
     expect(moved.topics[0].topicId).toBe(first.topics[0].topicId);
-    expect(moved.topics[0].partitions.map((p) => p.leaderEpoch)).toEqual([8, 4]);
+    expect(moved.topics[0].partitions.map((p) => p.leaderEpoch)).toEqual([GENERATION_STRIDE, GENERATION_STRIDE]);
     expect(maps.epochs.currentBackend('orders', 0)).toBe('b');
   });
 

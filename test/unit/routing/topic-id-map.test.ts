@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Reader, Writer, ZERO_UUID } from '../../../src/codec/index.js';
-import { ONE_UUID, TopicIdMap, isReservedTopicId, randomTopicId } from '../../../src/routing/topic-id-map.js';
+import { ONE_UUID, TopicIdMap, deriveTopicId, isReservedTopicId, type TopicIdMapChange } from '../../../src/routing/topic-id-map.js';
 
 const REAL_A = 'rAAAAAAAAAAAAAAAAAAAAA';
 const REAL_A2 = 'rAAAAAAAAAAAAAAAAAAAAg';
 const REAL_B = 'rBBBBBBBBBBBBBBBBBBBBA';
 const REAL_B2 = 'rBBBBBBBBBBBBBBBBBBBBg';
 
-/** A generator that yields the given ids, then fails the test. */
+/** A derivation that yields the given ids, then fails the test. */
 function idsFrom(...ids: string[]): () => string {
   let i = 0;
   return () => {
@@ -16,15 +16,32 @@ function idsFrom(...ids: string[]): () => string {
   };
 }
 
-describe('random topic ids', () => {
-  it('are 22-character display-form uuids that survive a wire round trip', () => {
+describe('derived topic ids', () => {
+  it('are 22-character display-form version-8 uuids that survive a wire round trip', () => {
     for (let i = 0; i < 200; i++) {
-      const id = randomTopicId();
+      const id = deriveTopicId(`topic-${i}`, 'main', REAL_A, 0);
       expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      const bytes = Buffer.from(id, 'base64url');
+      expect(bytes[6] >> 4).toBe(8);
+      expect(bytes[8] >> 6).toBe(2);
       const w = new Writer(32);
       w.writeUuid(id);
       expect(new Reader(w.finish()).readUuid()).toBe(id);
     }
+  });
+
+  it('depend on the name, the serving backend, its real id and the attempt, and nothing else', () => {
+    const id = deriveTopicId('orders', 'main', REAL_A, 0);
+    expect(deriveTopicId('orders', 'main', REAL_A, 0)).toBe(id);
+    const others = [
+      deriveTopicId('orders2', 'main', REAL_A, 0),
+      deriveTopicId('orders', 'legacy', REAL_A, 0),
+      deriveTopicId('orders', 'main', REAL_A2, 0),
+      deriveTopicId('orders', 'main', REAL_A, 1),
+      // the separator keeps name and backend apart
+      deriveTopicId('ordersm', 'ain', REAL_A, 0),
+    ];
+    expect(new Set([id, ...others]).size).toBe(6);
   });
 
   it('treats the zero and one uuids and a leading dash as reserved, as Kafka does', () => {
@@ -52,7 +69,7 @@ describe('TopicIdMap', () => {
 
   it('never hands out a reserved id, a malformed one or one already issued', () => {
     const map = new TopicIdMap({
-      generateId: idsFrom(ZERO_UUID, ONE_UUID, '-xAAAAAAAAAAAAAAAAAAAA', 'short', 'v1AAAAAAAAAAAAAAAAAAAA', 'v1AAAAAAAAAAAAAAAAAAAA', 'v2AAAAAAAAAAAAAAAAAAAA'),
+      deriveId: idsFrom(ZERO_UUID, ONE_UUID, '-xAAAAAAAAAAAAAAAAAAAA', 'short', 'v1AAAAAAAAAAAAAAAAAAAA', 'v1AAAAAAAAAAAAAAAAAAAA', 'v2AAAAAAAAAAAAAAAAAAAA'),
     });
     expect(map.observeServing('a', 't1', REAL_A).virtualId).toBe('v1AAAAAAAAAAAAAAAAAAAA');
     expect(map.observeServing('a', 't2', REAL_A2).virtualId).toBe('v2AAAAAAAAAAAAAAAAAAAA');
@@ -60,7 +77,7 @@ describe('TopicIdMap', () => {
 
   it('never reuses the id of a recreated or forgotten topic', () => {
     const map = new TopicIdMap({
-      generateId: idsFrom('v1AAAAAAAAAAAAAAAAAAAA', 'v1AAAAAAAAAAAAAAAAAAAA', 'v2AAAAAAAAAAAAAAAAAAAA', 'v2AAAAAAAAAAAAAAAAAAAA', 'v3AAAAAAAAAAAAAAAAAAAA'),
+      deriveId: idsFrom('v1AAAAAAAAAAAAAAAAAAAA', 'v1AAAAAAAAAAAAAAAAAAAA', 'v2AAAAAAAAAAAAAAAAAAAA', 'v2AAAAAAAAAAAAAAAAAAAA', 'v3AAAAAAAAAAAAAAAAAAAA'),
     });
     map.observeServing('a', 'orders', REAL_A);
     expect(map.observeServing('a', 'orders', REAL_A2).virtualId).toBe('v2AAAAAAAAAAAAAAAAAAAA');
@@ -107,12 +124,25 @@ describe('TopicIdMap', () => {
     expect(map.observeServing('b', 'orders', REAL_B2)).toEqual({ virtualId: v, change: 'bound' });
   });
 
-  it('assigns an id to a topic first seen on a non-serving backend', () => {
+  it('keeps a non-serving backend real id of a topic not served yet, and derives the id from the serving backend', () => {
     const map = new TopicIdMap();
-    const obs = map.observeOther('b', 'orders', REAL_B);
-    expect(obs.change).toBe('assigned');
-    expect(map.servingBackendOf('orders')).toBeUndefined();
-    expect(map.observeServing('a', 'orders', REAL_A)).toEqual({ virtualId: obs.virtualId, change: 'bound' });
+    expect(map.observeOther('b', 'orders', REAL_B)).toEqual({ virtualId: undefined, change: 'pending' });
+    expect(map.virtualIdOf('orders')).toBeUndefined();
+    const obs = map.observeServing('a', 'orders', REAL_A);
+    expect(obs).toEqual({ virtualId: deriveTopicId('orders', 'a', REAL_A, 0), change: 'assigned' });
+    expect(map.virtualIdOfReal('b', REAL_B)).toBe(obs.virtualId);
+    expect(map.servingBackendOf('orders')).toBe('a');
+  });
+
+  it('gives two instances that first see a topic on the same serving backend the same id, whatever else they saw first', () => {
+    const one = new TopicIdMap();
+    const two = new TopicIdMap();
+    one.observeServing('a', 'orders', REAL_A);
+    two.observeOther('b', 'orders', REAL_B);
+    two.observeServing('a', 'orders', REAL_A);
+    expect(two.virtualIdOf('orders')).toBe(one.virtualIdOf('orders'));
+    // recreated on a: both derive the same new id, independently
+    expect(one.observeServing('a', 'orders', REAL_A2).virtualId).toBe(two.observeServing('a', 'orders', REAL_A2).virtualId);
   });
 
   it('lets a real id name one topic per backend', () => {
@@ -142,5 +172,46 @@ describe('TopicIdMap', () => {
     expect(two.size).toBe(1);
     expect(() => two.adopt({ name: 'other', virtualId: v, servingBackend: 'a', realIds: {} })).toThrow(RangeError);
     expect(() => two.adopt({ name: 'other', virtualId: ZERO_UUID, servingBackend: 'a', realIds: {} })).toThrow(RangeError);
+  });
+
+  it('merges the bindings of an adopted entry with its own id, keeping the serving backend it observed', () => {
+    const map = new TopicIdMap();
+    const v = map.observeServing('b', 'orders', REAL_B).virtualId;
+    map.adopt({ name: 'orders', virtualId: v, servingBackend: 'a', realIds: { a: REAL_A } });
+    expect(map.servingBackendOf('orders')).toBe('b');
+    expect(map.realIdOf(v, 'a')).toBe(REAL_A);
+    expect(map.realIdOf(v, 'b')).toBe(REAL_B);
+  });
+
+  it('reports its own changes to listeners, and none of the adopted ones', () => {
+    const map = new TopicIdMap();
+    const seen: TopicIdMapChange[] = [];
+    const stop = map.onChange((c) => seen.push(c));
+    const v1 = map.observeServing('a', 'orders', REAL_A).virtualId;
+    map.observeServing('a', 'orders', REAL_A); // unchanged
+    map.observeOther('b', 'orders', REAL_B);
+    const v2 = map.observeServing('a', 'orders', REAL_A2).virtualId;
+    map.adopt({ name: 'payments', virtualId: 'pAAAAAAAAAAAAAAAAAAAAA', servingBackend: 'a', realIds: {} });
+    map.adoptForget('payments', 'pAAAAAAAAAAAAAAAAAAAAA');
+    map.forget('orders');
+    expect(seen.map((c) => (c.kind === 'set' ? [c.kind, c.entry.virtualId, c.previousVirtualId, Object.keys(c.entry.realIds).sort()] : [c.kind, c.virtualId]))).toEqual([
+      ['set', v1, null, ['a']],
+      ['set', v1, null, ['a', 'b']],
+      ['set', v2, v1, ['a']],
+      ['forget', v2],
+    ]);
+    expect(map.nameOf('pAAAAAAAAAAAAAAAAAAAAA')).toBeUndefined();
+    stop();
+    map.observeServing('a', 'users', REAL_A);
+    expect(seen).toHaveLength(4);
+  });
+
+  it('forgets an adopted deletion only while it still names the same id', () => {
+    const map = new TopicIdMap();
+    const v = map.observeServing('a', 'orders', REAL_A).virtualId;
+    map.adoptForget('orders', 'otherAAAAAAAAAAAAAAAAA');
+    expect(map.virtualIdOf('orders')).toBe(v);
+    map.adoptForget('orders', v);
+    expect(map.virtualIdOf('orders')).toBeUndefined();
   });
 });
