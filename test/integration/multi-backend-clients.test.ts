@@ -4,7 +4,7 @@
 // were acknowledged and what they committed is checked on each backend directly, never
 // through Turnout.
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { backendFacts, byPartition, expectNoBackendLeak, expectWatchSawOnlyTurnout, readTopic, type ReadRecord } from './acceptance-helpers.js';
+import { backendFacts, byPartition, expectJavaSawOnlyTurnout, expectNoBackendLeak, expectWatchSawOnlyTurnout, readTopic, type ReadRecord } from './acceptance-helpers.js';
 import {
   committedOffsetsOn,
   groupsOn,
@@ -176,6 +176,7 @@ describe('Java and librdkafka clients over two backends', () => {
 
     const run = await produceAlternating(orders, payments, records, { lingerMs: 20, batchSizeBytes: 2_048 });
 
+    expectJavaSawOnlyTurnout(run.result, MULTI_CLUSTER_ID, 'the Java producer');
     expectOnlyTurnoutNamed(run.result.stdout + run.result.stderr, 'the Java producer');
     expect(run.acks.map((a) => a.seq)).toEqual(Array.from({ length: records }, (_, i) => i));
     for (const a of run.acks) expect(a.topic).toBe(a.seq % 2 === 0 ? orders : payments);
