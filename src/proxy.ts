@@ -24,8 +24,11 @@ import type { RequestRouter } from './net/request-router.js';
 import { createLogger, type Logger, type LogLevel } from './observability/logger.js';
 import { ProxyMetrics } from './observability/metrics.js';
 import { parseConfig, type TurnoutConfig, type TurnoutConfigInput } from './policy/config.js';
+import { RedisIdentityStore } from './policy/identity-redis-store.js';
+import { SharedIdentities } from './policy/identity-sync.js';
 import { openPolicyStore } from './policy/open-policy-store.js';
 import { PolicySnapshot, policyDocumentOf } from './policy/policy-snapshot.js';
+import { defaultRedisKeyPrefix } from './policy/redis-policy-store.js';
 import { zoneModelOf } from './policy/zone-resolver.js';
 import type { PolicyStore } from './policy/policy-store.js';
 import { apiName } from './routing/api-names.js';
@@ -126,6 +129,8 @@ class RunningProxy implements ProxyHandle {
   /** Set with several backends: Turnout's own nodes, split and merge over the backends. */
   private readonly multi: MultiBackendRouter | null = null;
   private readonly ownSession: OwnSession | null = null;
+  /** Set with several backends on the Redis store: topic ids and leader epochs agreed with the other instances. */
+  private readonly identities: SharedIdentities | null = null;
   private producerIdExpiryTimer: NodeJS.Timeout | null = null;
   private readonly listeners: ListenerGroup[];
   private readonly admin: AdminServer | null;
@@ -177,6 +182,7 @@ class RunningProxy implements ProxyHandle {
       this.producerIdExpiryTimer = setInterval(() => multi.producerIds.expireIdle(PRODUCER_ID_IDLE_MS), PRODUCER_ID_EXPIRY_CHECK_MS);
       this.producerIdExpiryTimer.unref();
       this.router = this.multi;
+      this.identities = this.shareIdentities(this.multi, policyStore);
     } else {
       this.router = new VirtualClusterRouter({
         clusterId: config.virtualCluster.clusterId,
@@ -212,6 +218,23 @@ class RunningProxy implements ProxyHandle {
     return this.metrics.registry;
   }
 
+  /**
+   * With the Redis policy store, several instances serve one virtual cluster: their topic ids
+   * and leader epoch generations are kept in the same Redis, under the policy's key prefix.
+   */
+  private shareIdentities(multi: MultiBackendRouter, policyStore: PolicyStore | null): SharedIdentities | null {
+    const redis = this.config.store.redis;
+    if (policyStore?.kind !== 'redis' || redis === undefined) return null;
+    const store = new RedisIdentityStore({
+      url: redis.url,
+      password: redis.passwordEnv === undefined ? undefined : process.env[redis.passwordEnv],
+      keyPrefix: redis.keyPrefix ?? defaultRedisKeyPrefix(this.config.virtualCluster.clusterId),
+      log: this.logger,
+      connectTimeoutMs: redis.connectTimeoutMs,
+    });
+    return new SharedIdentities({ topicIds: multi.topicIds, epochs: multi.epochs, store, log: this.logger, onLoaded: () => this.notifyIfReady() });
+  }
+
   get clientConnections(): number {
     return this.connections.size;
   }
@@ -221,6 +244,7 @@ class RunningProxy implements ProxyHandle {
     this.listenersBound = true;
     if (this.admin !== null) this.adminPort = await this.admin.listen();
     if (this.multi !== null) this.bindNodes(this.multi.nodeIds());
+    this.identities?.start();
     for (const t of this.topologies) t.start();
     this.logger.info(
       {
@@ -255,6 +279,7 @@ class RunningProxy implements ProxyHandle {
     for (const t of unknown) reasons.push(`topology of backend ${t.backend} not known yet`);
     if (unknown.length === 0 && !this.allNodesBound()) reasons.push('node listeners not bound yet');
     if (this.nodeBindError !== null) reasons.push(`cannot bind a node port: ${String(this.nodeBindError)}`);
+    if (this.identities !== null && !this.identities.loaded) reasons.push('shared topic ids and leader epochs not loaded from redis yet');
     return { ready: reasons.length === 0, reasons };
   }
 
@@ -291,6 +316,7 @@ class RunningProxy implements ProxyHandle {
     for (const t of this.topologies) t.close();
     this.ownSession?.close();
     if (this.producerIdExpiryTimer !== null) clearInterval(this.producerIdExpiryTimer);
+    await this.identities?.close();
     if (this.admin !== null) await this.admin.close();
     if (this.ownsPolicyStore && this.policyStore !== null) {
       await this.policyStore.close().catch((err: unknown) => this.logger.error({ err }, 'error closing the policy store'));
