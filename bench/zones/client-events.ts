@@ -1,0 +1,37 @@
+// What a zone client process (zone-client.ts) tells the runner: one JSON object per stdout
+// line. Both sides use these types; the runner validates every line it reads.
+import { z } from 'zod';
+
+export const clientEventSchema = z.discriminatedUnion('event', [
+  /** A consumer joined its group and got these partitions (again after every rebalance). */
+  z.object({ event: z.literal('assigned'), partitions: z.array(z.number().int()) }),
+  z.object({ event: z.literal('progress'), records: z.number().int() }),
+  z.object({ event: z.literal('produced'), records: z.number().int(), valueBytes: z.number().int(), elapsedMs: z.number() }),
+  z.object({
+    event: z.literal('consumed'),
+    records: z.number().int(),
+    valueBytes: z.number().int(),
+    duplicates: z.number().int(),
+    unexpected: z.number().int(),
+    bitmaps: z.array(z.string()),
+  }),
+  z.object({ event: z.literal('error'), message: z.string() }),
+]);
+
+export type ClientEvent = z.infer<typeof clientEventSchema>;
+
+export function parseClientEvent(line: string): ClientEvent | undefined {
+  if (!line.startsWith('{')) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const parsed = clientEventSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+export function emit(event: ClientEvent): void {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}

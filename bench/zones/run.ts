@@ -1,0 +1,83 @@
+// `node dist/bench/zones/run.js` (as root): the cross-zone traffic benchmark. Three zones
+// made of network namespaces (scripts/zones/zones.sh), one Kafka broker per zone, and in
+// every zone a producer and a consumer moving incompressible 1 KiB records with RF 3. Each
+// mode runs the same workload; the kernel's veth counters say how many bytes crossed zones,
+// split into client traffic, broker replication and controller traffic. Prints a table,
+// then exactly one JSON line. Everything it built is removed on exit, also after a failure.
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_KAFKA_VERSION } from '../../src/devkit/index.js';
+import { formatZoneReport, zoneJsonLine, type ZoneBenchConfig, type ZoneRunResult } from './traffic-report.js';
+import { closeZoneRig, openZoneRig, runZoneMode, type ZoneRig } from './zone-bench.js';
+import { ZONE_MODES, zoneMode } from './zone-modes.js';
+
+interface Options {
+  recordsPerZone: number;
+  recordSize: number;
+  partitions: number;
+  modes: string;
+  prefix: string;
+  kafkaVersion: string;
+  heapMb: number;
+}
+
+function positiveInt(what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
+    return n;
+  };
+}
+
+function progress(line: string): void {
+  process.stderr.write(`[zones] ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const program = new Command('zones-bench')
+    .description('cross-zone bytes of a fixed Kafka workload over three simulated zones (needs root)')
+    .option('--records-per-zone <n>', 'records each zone produces', positiveInt('--records-per-zone'), 20_000)
+    .option('--record-size <bytes>', 'record value size (random bytes)', positiveInt('--record-size'), 1024)
+    .option('--partitions <n>', 'partitions of the workload topic', positiveInt('--partitions'), 12)
+    .option('--modes <list>', `comma-separated, of: ${Object.keys(ZONE_MODES).join(', ')}`, 'direct')
+    .option('--prefix <p>', 'network namespace prefix', 'tz')
+    .option('--kafka-version <v>', 'Kafka version of the cluster', DEFAULT_KAFKA_VERSION)
+    .option('--heap-mb <mb>', 'broker heap', positiveInt('--heap-mb'), 384);
+  program.parse();
+  const opts = program.opts<Options>();
+  if (process.getuid?.() !== 0) throw new Error('the zone benchmark needs root (ip netns)');
+  const modes = opts.modes.split(',').map((m) => zoneMode(m.trim()));
+  const replicationFactor = 3;
+
+  let zoneRig: ZoneRig | undefined;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => (closing ??= zoneRig !== undefined ? closeZoneRig(zoneRig) : Promise.resolve());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      progress(`${signal}: cleaning up`);
+      void close().finally(() => process.exit(130));
+    });
+  }
+  try {
+    zoneRig = await openZoneRig({ prefix: opts.prefix, clusterName: `zones-bench-${opts.prefix}`, kafkaVersion: opts.kafkaVersion, heapMb: opts.heapMb, log: progress });
+    const config: ZoneBenchConfig = {
+      zones: zoneRig.layout.zones.map((z) => z.zone),
+      recordsPerZone: opts.recordsPerZone,
+      recordSize: opts.recordSize,
+      partitions: opts.partitions,
+      replicationFactor,
+      kafkaVersion: opts.kafkaVersion,
+    };
+    const runs: ZoneRunResult[] = [];
+    for (const mode of modes) {
+      runs.push(await runZoneMode(zoneRig, mode, { recordsPerZone: opts.recordsPerZone, recordSize: opts.recordSize, partitions: opts.partitions, replicationFactor }, progress));
+    }
+    process.stdout.write(`${formatZoneReport(config, runs)}\n${zoneJsonLine(config, runs)}\n`);
+  } finally {
+    await close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`zones bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

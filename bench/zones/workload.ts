@@ -1,0 +1,120 @@
+// The fixed zone workload: in every zone one producer and one consumer (all consumers in
+// one group), run inside the zone's namespace against whatever endpoint the mode gives that
+// zone. Counters are read once the consumers have their partitions and before the first
+// record, and again once every record has been consumed.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { counterDelta, readZoneCounters, type Zone, type ZoneCounters, type ZoneRigOptions } from '../../src/devkit/index.js';
+import { checkDelivery, type DeliveryCheck } from './record-payload.js';
+import { ZoneClient } from './zone-process.js';
+
+/** Where clients in one zone connect, and the rack they announce (for follower fetching). */
+export interface ZoneEndpoint {
+  zone: Zone;
+  bootstrap: string;
+  rack?: string;
+}
+
+export interface WorkloadSpec {
+  topic: string;
+  group: string;
+  recordsPerZone: number;
+  recordSize: number;
+  partitions: number;
+  /** Budget for each phase (joining, producing, consuming); default 120 s. */
+  phaseTimeoutMs?: number;
+}
+
+export interface WorkloadOutcome {
+  records: number;
+  producedBytes: number;
+  consumedBytes: number;
+  delivery: DeliveryCheck;
+  /** The zone of the consumer that read each partition. */
+  consumerZones: Map<number, string>;
+  /** Counters moved between the two readings. */
+  delta: ZoneCounters;
+  elapsedMs: number;
+}
+
+/** True when the consumers' latest assignments split all partitions, each holding some. */
+export function assignmentComplete(latest: ReadonlyArray<readonly number[] | undefined>, partitions: number): boolean {
+  const owned = new Set<number>();
+  for (const parts of latest) {
+    if (parts === undefined || parts.length === 0) return false;
+    for (const p of parts) {
+      if (owned.has(p)) return false;
+      owned.add(p);
+    }
+  }
+  return owned.size === partitions;
+}
+
+async function waitUntil(what: string, done: () => boolean, clients: readonly ZoneClient[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    // A client that failed or died says why instead of the wait timing out.
+    for (const c of clients) c.check();
+    if (Date.now() > deadline) throw new Error(`zone workload: ${what} not reached within ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+export async function runZoneWorkload(endpoints: readonly ZoneEndpoint[], spec: WorkloadSpec, rig: ZoneRigOptions, log: (line: string) => void): Promise<WorkloadOutcome> {
+  const timeoutMs = spec.phaseTimeoutMs ?? 120_000;
+  const producers = endpoints.length;
+  const clients: ZoneClient[] = [];
+  try {
+    const consumers: ZoneClient[] = [];
+    for (const e of endpoints) {
+      const args = ['--bootstrap', e.bootstrap, '--topic', spec.topic, '--group', spec.group, '--producers', String(producers), '--per-producer', String(spec.recordsPerZone)];
+      if (e.rack !== undefined) args.push('--rack', e.rack);
+      const c = await ZoneClient.start(`consumer ${e.zone.zone}`, e.zone.netns, 'consume', args);
+      consumers.push(c);
+      clients.push(c);
+    }
+    await waitUntil('a settled consumer group', () => assignmentComplete(consumers.map((c) => c.last('assigned')?.partitions), spec.partitions), clients, timeoutMs);
+    log(`consumers joined: ${consumers.map((c) => `${c.label} ${JSON.stringify(c.last('assigned')?.partitions)}`).join(', ')}`);
+
+    const before = await readZoneCounters(rig);
+    const producerClients: ZoneClient[] = [];
+    for (const [i, e] of endpoints.entries()) {
+      const args = ['--bootstrap', e.bootstrap, '--topic', spec.topic, '--producer', String(i), '--records', String(spec.recordsPerZone), '--record-size', String(spec.recordSize), '--partitions', String(spec.partitions)];
+      const p = await ZoneClient.start(`producer ${e.zone.zone}`, e.zone.netns, 'produce', args);
+      producerClients.push(p);
+      clients.push(p);
+    }
+    let producedBytes = 0;
+    for (const p of producerClients) {
+      const done = await p.waitFor('produced', () => p.last('produced'), timeoutMs);
+      producedBytes += done.valueBytes;
+      log(`${p.label}: ${done.records} records in ${(done.elapsedMs / 1000).toFixed(1)} s`);
+    }
+    const records = producers * spec.recordsPerZone;
+    const consumedSoFar = (): number => consumers.reduce((n, c) => n + (c.last('progress')?.records ?? 0), 0);
+    await waitUntil(`${records} records consumed`, () => consumedSoFar() >= records, clients, timeoutMs);
+    // Late duplicates would show up here; idle fetches and heartbeats are part of the cost.
+    await sleep(1_000);
+    const after = await readZoneCounters(rig);
+
+    const consumerZones = new Map<number, string>();
+    consumers.forEach((c, i) => {
+      for (const p of c.last('assigned')?.partitions ?? []) consumerZones.set(p, (endpoints[i] as ZoneEndpoint).zone.zone);
+    });
+    const reports = [];
+    for (const c of consumers) {
+      c.requestStop();
+      reports.push(await c.waitFor('consumed', () => c.last('consumed'), 30_000));
+    }
+    return {
+      records,
+      producedBytes,
+      consumedBytes: reports.reduce((n, r) => n + r.valueBytes, 0),
+      delivery: checkDelivery(reports, producers, spec.recordsPerZone),
+      consumerZones,
+      delta: counterDelta(before, after),
+      elapsedMs: after.readAtMs - before.readAtMs,
+    };
+  } finally {
+    await Promise.all(clients.map((c) => c.kill()));
+  }
+}

@@ -1,0 +1,129 @@
+// The zone benchmark's life cycle: build the zones, start a Kafka cluster with one broker per
+// zone (controller in the core namespace), run the workload once per mode on a fresh topic,
+// and take everything down again, also when a step fails.
+import { randomBytes } from 'node:crypto';
+import {
+  startCluster,
+  stopCluster,
+  zoneClusterPlacement,
+  zonesDown,
+  zonesUp,
+  type ClusterInfo,
+  type ZoneLayout,
+  type ZoneRigOptions,
+} from '../../src/devkit/index.js';
+import { countLeaders, leaderPathCrossPayload, summarizeTraffic, type ZoneRunResult } from './traffic-report.js';
+import { runZoneWorkload } from './workload.js';
+import type { ZoneMode } from './zone-modes.js';
+import { createZoneTopic, deleteZoneTopic, leaderZones } from './zone-topic.js';
+
+export interface ZoneRig {
+  layout: ZoneLayout;
+  cluster: ClusterInfo;
+  rig: ZoneRigOptions;
+}
+
+export interface ZoneRigSetup {
+  /** Namespace prefix; default `tz`. */
+  prefix?: string;
+  clusterName: string;
+  kafkaVersion?: string;
+  /** Broker heap; small by default, the machine is shared. */
+  heapMb?: number;
+  /** The process whose death makes the cluster stale; default this one. */
+  ownerPid?: number;
+  log: (line: string) => void;
+}
+
+/** Builds the zones and the namespaced cluster; tears down what it built if a step fails. */
+export async function openZoneRig(setup: ZoneRigSetup): Promise<ZoneRig> {
+  const rig: ZoneRigOptions = setup.prefix !== undefined ? { prefix: setup.prefix } : {};
+  const ownerPid = setup.ownerPid ?? process.pid;
+  const layout = await zonesUp({ ...rig, ownerPid });
+  try {
+    const cluster = await startCluster({
+      name: setup.clusterName,
+      brokers: layout.zones.length,
+      racks: layout.zones.map((z) => z.zone),
+      placement: zoneClusterPlacement(layout),
+      heapMb: setup.heapMb ?? 384,
+      ownerPid,
+      readyTimeoutMs: 240_000,
+      log: setup.log,
+      ...(setup.kafkaVersion !== undefined ? { version: setup.kafkaVersion } : {}),
+    });
+    return { layout, cluster, rig };
+  } catch (err) {
+    await stopCluster(setup.clusterName, { timeoutMs: 5_000 }).catch(() => undefined);
+    await zonesDown(rig).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Stops the cluster (brokers need their namespaces to shut down cleanly), then the zones. */
+export async function closeZoneRig(zoneRig: ZoneRig, opts: { keepZones?: boolean } = {}): Promise<void> {
+  try {
+    await stopCluster(zoneRig.cluster.cluster, { timeoutMs: 10_000 });
+  } finally {
+    if (opts.keepZones !== true) await zonesDown(zoneRig.rig);
+  }
+}
+
+export interface ZoneRunSpec {
+  recordsPerZone: number;
+  recordSize: number;
+  partitions: number;
+  replicationFactor: number;
+  phaseTimeoutMs?: number;
+}
+
+/** One run of the workload in one mode, on a topic and group of its own. */
+export async function runZoneMode(zoneRig: ZoneRig, mode: ZoneMode, spec: ZoneRunSpec, log: (line: string) => void): Promise<ZoneRunResult> {
+  const { layout, cluster, rig } = zoneRig;
+  const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const topic = `zones-${mode.name}-${suffix}`;
+  await createZoneTopic(layout, cluster, topic, spec.partitions, spec.replicationFactor);
+  try {
+    const leaders = await leaderZones(layout, cluster, topic);
+    const zones = layout.zones.map((z) => z.zone);
+    const session = await mode.open({ layout, cluster, log });
+    try {
+      log(`${mode.name}: ${mode.summary}; topic ${topic}, leaders per zone ${JSON.stringify(countLeaders(zones, leaders))}`);
+      const outcome = await runZoneWorkload(
+        session.endpoints,
+        {
+          topic,
+          group: `zones-${mode.name}-${suffix}`,
+          recordsPerZone: spec.recordsPerZone,
+          recordSize: spec.recordSize,
+          partitions: spec.partitions,
+          ...(spec.phaseTimeoutMs !== undefined ? { phaseTimeoutMs: spec.phaseTimeoutMs } : {}),
+        },
+        rig,
+        log,
+      );
+      return {
+        mode: mode.name,
+        records: outcome.records,
+        producedBytes: outcome.producedBytes,
+        consumedBytes: outcome.consumedBytes,
+        delivery: outcome.delivery,
+        traffic: summarizeTraffic(outcome.delta),
+        leadersPerZone: countLeaders(zones, leaders),
+        leaderPathCrossPayloadBytes: leaderPathCrossPayload({
+          zones,
+          recordsPerZone: spec.recordsPerZone,
+          recordSize: spec.recordSize,
+          partitions: spec.partitions,
+          leaderZones: leaders,
+          consumerZones: outcome.consumerZones,
+        }),
+        elapsedMs: outcome.elapsedMs,
+      };
+    } finally {
+      await session.close();
+    }
+  } finally {
+    await deleteZoneTopic(layout, cluster, topic).catch((err: unknown) => log(`could not delete ${topic}: ${err instanceof Error ? err.message : String(err)}`));
+  }
+}

@@ -1,0 +1,128 @@
+// One workload client, run inside a zone's network namespace by the zone runner:
+//
+//   zone-client produce --bootstrap B --topic T --producer I --records N --record-size S --partitions P
+//   zone-client consume --bootstrap B --topic T --group G --producers K --per-producer N [--rack Z]
+//
+// Produce writes N records of S random bytes (acks=all, no compression), record i to
+// partition i mod P, so every producer spreads its bytes evenly over the partitions.
+// Consume reads in a group until the runner writes `stop` on stdin, then reports which
+// records it saw. Events go to stdout as JSON lines (client-events.ts).
+import { randomFillSync } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import kafkajs from 'kafkajs';
+import { emit } from './client-events.js';
+import { readStamp, SeenRecords, stampRecord } from './record-payload.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+function intOption(values: Record<string, string | boolean | undefined>, name: string, fallback?: number): number {
+  const raw = values[name];
+  if (raw === undefined && fallback !== undefined) return fallback;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${String(raw)}`);
+  return n;
+}
+
+function stringOption(values: Record<string, string | boolean | undefined>, name: string): string {
+  const raw = values[name];
+  if (typeof raw !== 'string' || raw === '') throw new Error(`--${name} is required`);
+  return raw;
+}
+
+async function produce(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const topic = stringOption(values, 'topic');
+  const producerIndex = intOption(values, 'producer');
+  const records = intOption(values, 'records');
+  const recordSize = intOption(values, 'record-size', 1024);
+  const partitions = intOption(values, 'partitions');
+  const batch = intOption(values, 'batch', 64);
+  const inFlight = intOption(values, 'in-flight', 4);
+  const kafka = new Kafka({ clientId: `zone-producer-${producerIndex}`, brokers: stringOption(values, 'bootstrap').split(','), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const started = Date.now();
+  let next = 0;
+  // A few sends in flight per producer, each one batch of records for whichever partitions.
+  const lane = async (): Promise<void> => {
+    while (next < records) {
+      const from = next;
+      const to = Math.min(records, from + batch);
+      next = to;
+      const messages = [];
+      for (let seq = from; seq < to; seq++) {
+        messages.push({ partition: seq % partitions, value: stampRecord(randomFillSync(Buffer.allocUnsafe(recordSize)), producerIndex, seq) });
+      }
+      await producer.send({ topic, acks: -1, messages });
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  const elapsedMs = Date.now() - started;
+  await producer.disconnect();
+  emit({ event: 'produced', records, valueBytes: records * recordSize, elapsedMs });
+}
+
+async function consume(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const topic = stringOption(values, 'topic');
+  const seen = new SeenRecords(intOption(values, 'producers'), intOption(values, 'per-producer'));
+  const rack = values.rack;
+  const kafka = new Kafka({ clientId: `zone-consumer-${String(rack ?? 'any')}`, brokers: stringOption(values, 'bootstrap').split(','), logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({
+    groupId: stringOption(values, 'group'),
+    ...(typeof rack === 'string' ? { rackId: rack } : {}),
+    maxWaitTimeInMs: 500,
+  });
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    emit({ event: 'assigned', partitions: [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b) });
+  });
+  let valueBytes = 0;
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const message of batch.messages) {
+        const value = message.value ?? Buffer.alloc(0);
+        valueBytes += value.length;
+        seen.add(readStamp(value));
+      }
+    },
+  });
+  let reported = -1;
+  const ticker = setInterval(() => {
+    if (seen.records === reported) return;
+    reported = seen.records;
+    emit({ event: 'progress', records: seen.records });
+  }, 500);
+  // The runner says when everything it expects has arrived; stdin closing means the same.
+  await new Promise<void>((resolveStop) => {
+    const lines = createInterface({ input: process.stdin });
+    lines.on('line', (line) => {
+      if (line.trim() === 'stop') resolveStop();
+    });
+    lines.on('close', resolveStop);
+  });
+  clearInterval(ticker);
+  await consumer.disconnect();
+  emit({ event: 'consumed', records: seen.records, valueBytes, duplicates: seen.duplicates, unexpected: seen.unexpected, bitmaps: seen.encoded() });
+}
+
+async function main(): Promise<void> {
+  const [role, ...rest] = process.argv.slice(2);
+  const { values } = parseArgs({
+    args: rest,
+    options: Object.fromEntries(
+      ['bootstrap', 'topic', 'producer', 'records', 'record-size', 'partitions', 'batch', 'in-flight', 'group', 'producers', 'per-producer', 'rack'].map((name) => [name, { type: 'string' as const }]),
+    ),
+  });
+  if (role === 'produce') await produce(values);
+  else if (role === 'consume') await consume(values);
+  else throw new Error(`unknown role ${JSON.stringify(role)}: produce or consume`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    emit({ event: 'error', message: err instanceof Error ? err.message : String(err) });
+    process.exit(1);
+  },
+);

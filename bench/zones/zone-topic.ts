@@ -1,0 +1,47 @@
+// The workload topic of one run, made and dropped with Kafka's own kafka-topics from inside
+// the first zone (admin traffic happens outside the counted window).
+import { runKafkaTool, type ClusterInfo, type KafkaToolResult, type ZoneLayout } from '../../src/devkit/index.js';
+
+export class ZoneTopicError extends Error {
+  constructor(action: string, topic: string, result: KafkaToolResult) {
+    super(`kafka-topics ${action} ${topic} ${result.timedOut ? 'timed out' : `exited with ${result.code ?? result.signal}`}: ${result.stderr.trim().slice(-1_500)}`);
+    this.name = 'ZoneTopicError';
+  }
+}
+
+async function topics(layout: ZoneLayout, cluster: ClusterInfo, action: string, topic: string, args: readonly string[]): Promise<string> {
+  const netns = layout.zones[0]?.netns;
+  const result = await runKafkaTool('kafka-topics', ['--bootstrap-server', cluster.bootstrapServers, ...args], { timeoutMs: 90_000, ...(netns !== undefined ? { netns } : {}) });
+  if (result.code !== 0) throw new ZoneTopicError(action, topic, result);
+  return result.stdout;
+}
+
+export async function createZoneTopic(layout: ZoneLayout, cluster: ClusterInfo, topic: string, partitions: number, replicationFactor: number): Promise<void> {
+  await topics(layout, cluster, 'create', topic, ['--create', '--topic', topic, '--partitions', String(partitions), '--replication-factor', String(replicationFactor)]);
+}
+
+export async function deleteZoneTopic(layout: ZoneLayout, cluster: ClusterInfo, topic: string): Promise<void> {
+  await topics(layout, cluster, 'delete', topic, ['--delete', '--if-exists', '--topic', topic]);
+}
+
+/** Leader broker id of every partition, from `kafka-topics --describe` output. */
+export function parseLeaders(describeOutput: string): Map<number, number> {
+  const leaders = new Map<number, number>();
+  for (const line of describeOutput.split('\n')) {
+    const m = /Partition:\s*(\d+)\s+Leader:\s*(-?\d+)/.exec(line);
+    if (m !== null) leaders.set(Number(m[1]), Number(m[2]));
+  }
+  return leaders;
+}
+
+/** The zone (the broker's rack) of every partition's leader. */
+export async function leaderZones(layout: ZoneLayout, cluster: ClusterInfo, topic: string): Promise<Map<number, string>> {
+  const leaders = parseLeaders(await topics(layout, cluster, 'describe', topic, ['--describe', '--topic', topic]));
+  const out = new Map<number, string>();
+  for (const [partition, id] of leaders) {
+    const rack = cluster.brokers.find((b) => b.id === id)?.rack;
+    if (rack === undefined) throw new Error(`partition ${partition} of ${topic} has leader ${id}, which is no broker of ${cluster.cluster}`);
+    out.set(partition, rack);
+  }
+  return out;
+}
