@@ -5,6 +5,7 @@
 // split into client traffic, broker replication and controller traffic. Prints a table,
 // then exactly one JSON line. Everything it built is removed on exit, also after a failure.
 import { Command, InvalidArgumentError } from 'commander';
+import { integerOption } from './cli-numbers.js';
 import { DEFAULT_KAFKA_VERSION } from '../../src/devkit/index.js';
 import { formatZoneReport, zoneJsonLine, type ZoneBenchConfig, type ZoneRunResult } from './traffic-report.js';
 import { closeZoneRig, openZoneRig, runZoneMode, type ZoneRig } from './zone-bench.js';
@@ -20,11 +21,14 @@ interface Options {
   heapMb: number;
 }
 
-function positiveInt(what: string) {
+/** A commander parser for an integer option of at least 1. */
+function atLeastOne(option: string) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
-    return n;
+    try {
+      return integerOption(option, value, 1);
+    } catch (err) {
+      throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+    }
   };
 }
 
@@ -35,13 +39,13 @@ function progress(line: string): void {
 async function main(): Promise<void> {
   const program = new Command('zones-bench')
     .description('cross-zone bytes of a fixed Kafka workload over three simulated zones (needs root)')
-    .option('--records-per-zone <n>', 'records each zone produces', positiveInt('--records-per-zone'), 20_000)
-    .option('--record-size <bytes>', 'record value size (random bytes)', positiveInt('--record-size'), 1024)
-    .option('--partitions <n>', 'partitions of the workload topic', positiveInt('--partitions'), 12)
+    .option('--records-per-zone <n>', 'records each zone produces', atLeastOne('--records-per-zone'), 20_000)
+    .option('--record-size <bytes>', 'record value size (random bytes)', atLeastOne('--record-size'), 1024)
+    .option('--partitions <n>', 'partitions of the workload topic', atLeastOne('--partitions'), 12)
     .option('--modes <list>', `comma-separated, of: ${Object.keys(ZONE_MODES).join(', ')}`, 'direct')
     .option('--prefix <p>', 'network namespace prefix', 'tz')
     .option('--kafka-version <v>', 'Kafka version of the cluster', DEFAULT_KAFKA_VERSION)
-    .option('--heap-mb <mb>', 'broker heap', positiveInt('--heap-mb'), 384);
+    .option('--heap-mb <mb>', 'broker heap', atLeastOne('--heap-mb'), 384);
   program.parse();
   const opts = program.opts<Options>();
   if (process.getuid?.() !== 0) throw new Error('the zone benchmark needs root (ip netns)');

@@ -7,47 +7,51 @@
 import type { DeviceCounters, ZoneCounters } from '../../src/devkit/index.js';
 import type { DeliveryCheck } from './record-payload.js';
 
+/** Bytes one way and the other: out of a zone (sent by its veth), into it (received). */
+export interface Flow {
+  outBytes: number;
+  inBytes: number;
+}
+
 export interface ZoneTraffic {
-  /** Bytes that left a zone for another zone, by class. */
-  crossClientBytes: number;
-  crossReplicationBytes: number;
-  /** The same seen arriving (should match what left; a check on the accounting). */
-  crossClientRxBytes: number;
-  crossReplicationRxBytes: number;
+  /** Between zones, by class. Summed over zones, out and in should match (a check on the accounting). */
+  client: Flow;
+  replication: Flow;
   /** Broker <-> controller, both directions. */
   controlBytes: number;
   /** Traffic inside zones (loopback), counted once. */
   localBytes: number;
-  perZone: Record<string, { clientOut: number; clientIn: number; replicationOut: number; replicationIn: number; control: number; local: number }>;
+  perZone: Record<string, { client: Flow; replication: Flow; controlBytes: number; localBytes: number }>;
 }
 
+function addFlow(flow: Flow, d: DeviceCounters): void {
+  flow.outBytes += d.txBytes;
+  flow.inBytes += d.rxBytes;
+}
+
+const noFlow = (): Flow => ({ outBytes: 0, inBytes: 0 });
+
 export function summarizeTraffic(delta: ZoneCounters): ZoneTraffic {
-  const t: ZoneTraffic = { crossClientBytes: 0, crossReplicationBytes: 0, crossClientRxBytes: 0, crossReplicationRxBytes: 0, controlBytes: 0, localBytes: 0, perZone: {} };
-  const zoneOf = (d: DeviceCounters): ZoneTraffic['perZone'][string] =>
-    (t.perZone[d.zone] ??= { clientOut: 0, clientIn: 0, replicationOut: 0, replicationIn: 0, control: 0, local: 0 });
+  const t: ZoneTraffic = { client: noFlow(), replication: noFlow(), controlBytes: 0, localBytes: 0, perZone: {} };
   for (const d of delta.devices) {
-    const z = zoneOf(d);
+    const z = (t.perZone[d.zone] ??= { client: noFlow(), replication: noFlow(), controlBytes: 0, localBytes: 0 });
     switch (d.trafficClass) {
       case 'client':
-        t.crossClientBytes += d.txBytes;
-        t.crossClientRxBytes += d.rxBytes;
-        z.clientOut += d.txBytes;
-        z.clientIn += d.rxBytes;
+        addFlow(t.client, d);
+        addFlow(z.client, d);
         break;
       case 'repl':
-        t.crossReplicationBytes += d.txBytes;
-        t.crossReplicationRxBytes += d.rxBytes;
-        z.replicationOut += d.txBytes;
-        z.replicationIn += d.rxBytes;
+        addFlow(t.replication, d);
+        addFlow(z.replication, d);
         break;
       case 'ctrl':
         t.controlBytes += d.txBytes + d.rxBytes;
-        z.control += d.txBytes + d.rxBytes;
+        z.controlBytes += d.txBytes + d.rxBytes;
         break;
       case 'local':
         // Loopback counts every packet as sent and as received: take one side.
         t.localBytes += d.txBytes;
-        z.local += d.txBytes;
+        z.localBytes += d.txBytes;
         break;
     }
   }
@@ -116,13 +120,13 @@ export interface ZoneRunRatios {
 
 export function runRatios(run: ZoneRunResult): ZoneRunRatios {
   const t = run.traffic;
-  const clientWire = t.crossClientBytes + t.localBytes;
+  const clientWire = t.client.outBytes + t.localBytes;
   const payload = run.producedBytes + run.consumedBytes;
   return {
-    clientCrossShare: clientWire > 0 ? t.crossClientBytes / clientWire : 0,
-    clientCrossPerPayloadByte: payload > 0 ? t.crossClientBytes / payload : 0,
-    replicationPerProducedByte: run.producedBytes > 0 ? t.crossReplicationBytes / run.producedBytes : 0,
-    clientCrossPerLeaderPathByte: run.leaderPathCrossPayloadBytes > 0 ? t.crossClientBytes / run.leaderPathCrossPayloadBytes : 0,
+    clientCrossShare: clientWire > 0 ? t.client.outBytes / clientWire : 0,
+    clientCrossPerPayloadByte: payload > 0 ? t.client.outBytes / payload : 0,
+    replicationPerProducedByte: run.producedBytes > 0 ? t.replication.outBytes / run.producedBytes : 0,
+    clientCrossPerLeaderPathByte: run.leaderPathCrossPayloadBytes > 0 ? t.client.outBytes / run.leaderPathCrossPayloadBytes : 0,
   };
 }
 
@@ -154,12 +158,12 @@ export function formatZoneReport(config: ZoneBenchConfig, runs: readonly ZoneRun
     ['bytes produced (payload)', (r) => mib(r.producedBytes)],
     ['bytes consumed (payload)', (r) => mib(r.consumedBytes)],
     ['delivery', (r) => deliveryText(r.delivery)],
-    ['cross-zone client', (r) => mib(r.traffic.crossClientBytes)],
+    ['cross-zone client', (r) => mib(r.traffic.client.outBytes)],
     ['  share of client wire bytes', (r) => pct(runRatios(r).clientCrossShare)],
     ['  per payload byte', (r) => runRatios(r).clientCrossPerPayloadByte.toFixed(3)],
     ['  payload crossing via leaders', (r) => mib(r.leaderPathCrossPayloadBytes)],
     ['  measured / via leaders', (r) => runRatios(r).clientCrossPerLeaderPathByte.toFixed(3)],
-    ['cross-zone replication', (r) => mib(r.traffic.crossReplicationBytes)],
+    ['cross-zone replication', (r) => mib(r.traffic.replication.outBytes)],
     ['  per produced byte', (r) => runRatios(r).replicationPerProducedByte.toFixed(3)],
     ['control (brokers-controller)', (r) => mib(r.traffic.controlBytes)],
     ['in-zone client (loopback)', (r) => mib(r.traffic.localBytes)],
@@ -190,7 +194,7 @@ export function zoneJsonLine(config: ZoneBenchConfig, runs: readonly ZoneRunResu
       consumedBytes: r.consumedBytes,
       exactlyOnce: r.delivery.exactlyOnce,
       delivery: r.delivery,
-      crossZone: { clientBytes: r.traffic.crossClientBytes, replicationBytes: r.traffic.crossReplicationBytes },
+      crossZone: { clientBytes: r.traffic.client.outBytes, replicationBytes: r.traffic.replication.outBytes },
       controlBytes: r.traffic.controlBytes,
       localBytes: r.traffic.localBytes,
       ...runRatios(r),

@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { emit } from './client-events.js';
+import { integerOption } from './cli-numbers.js';
 import { readStamp, SeenRecords, stampRecord } from './record-payload.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -19,9 +20,7 @@ const { Kafka, logLevel } = kafkajs;
 function intOption(values: Record<string, string | boolean | undefined>, name: string, fallback?: number): number {
   const raw = values[name];
   if (raw === undefined && fallback !== undefined) return fallback;
-  const n = Number(raw);
-  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${String(raw)}`);
-  return n;
+  return integerOption(`--${name}`, raw, 0);
 }
 
 function stringOption(values: Record<string, string | boolean | undefined>, name: string): string {

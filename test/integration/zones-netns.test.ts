@@ -65,14 +65,14 @@ describe('zones in network namespaces', () => {
     expect(replicationPerProducedByte).toBeGreaterThanOrEqual(2.0);
     expect(replicationPerProducedByte).toBeLessThan(2.4);
     for (const zone of Object.values(direct.traffic.perZone)) {
-      expect(zone.replicationOut).toBeGreaterThan(0.5 * direct.producedBytes / 3);
-      expect(zone.replicationIn).toBeGreaterThan(0.5 * direct.producedBytes / 3);
+      expect(zone.replication.outBytes).toBeGreaterThan(0.5 * direct.producedBytes / 3);
+      expect(zone.replication.inBytes).toBeGreaterThan(0.5 * direct.producedBytes / 3);
     }
   });
 
   it('counts client bytes crossing zones as the leaders and the group assignment predict', () => {
     const { clientCrossPerLeaderPathByte, clientCrossShare } = runRatios(direct);
-    expect(direct.traffic.crossClientBytes).toBeGreaterThan(0);
+    expect(direct.traffic.client.outBytes).toBeGreaterThan(0);
     // Direct clients write to and read from leaders: what crosses is the payload headed for
     // another zone's leader, plus protocol and TCP/IP overhead.
     expect(direct.leaderPathCrossPayloadBytes).toBeGreaterThan(0);
@@ -85,11 +85,11 @@ describe('zones in network namespaces', () => {
   it('sees every cross-zone byte leave one zone and arrive in another', () => {
     const t = direct.traffic;
     // The core only switches frames between zones: what left a zone arrived in another.
-    expect(Math.abs(t.crossClientRxBytes - t.crossClientBytes)).toBeLessThan(0.01 * t.crossClientBytes);
-    expect(Math.abs(t.crossReplicationRxBytes - t.crossReplicationBytes)).toBeLessThan(0.01 * t.crossReplicationBytes);
+    expect(Math.abs(t.client.inBytes - t.client.outBytes)).toBeLessThan(0.01 * t.client.outBytes);
+    expect(Math.abs(t.replication.inBytes - t.replication.outBytes)).toBeLessThan(0.01 * t.replication.outBytes);
     // Controller traffic (heartbeats, metadata) is counted apart and stays small.
     expect(t.controlBytes).toBeGreaterThan(0);
-    expect(t.controlBytes).toBeLessThan(0.05 * t.crossReplicationBytes);
+    expect(t.controlBytes).toBeLessThan(0.05 * t.replication.outBytes);
   });
 
   it('leaves the caller\'s network untouched while up, and nothing behind once down', async () => {
