@@ -259,13 +259,19 @@ describe('the Redis identity store', () => {
     });
   }
 
-  it('lets the first writer of a topic win, merges bindings of the same id, and takes a newer incarnation', async () => {
+  /** Two stores on a fresh prefix, connected; `heard` collects what the second hears. */
+  async function connectedPair(): Promise<{ one: RedisIdentityStore; two: RedisIdentityStore; heard: IdentityChange[] }> {
     const keyPrefix = testPrefix();
     const one = store(keyPrefix);
     const two = store(keyPrefix);
     const heard: IdentityChange[] = [];
     two.onChange((c) => heard.push(c));
     await Promise.all([connected(one), connected(two)]);
+    return { one, two, heard };
+  }
+
+  it('lets the first writer of a topic win, merges bindings of the same id, and takes a newer incarnation', async () => {
+    const { one, two, heard } = await connectedPair();
 
     const first = await one.writeTopic({ name: 't', virtualId: 'vOneAAAAAAAAAAAAAAAAAA', servingBackend: 'main', realIds: { main: 'rMain1' } }, null);
     expect(first.rev).toBeGreaterThan(0);
@@ -290,12 +296,7 @@ describe('the Redis identity store', () => {
   });
 
   it('gives a leader epoch generation to its first claimant and tells the others', async () => {
-    const keyPrefix = testPrefix();
-    const one = store(keyPrefix);
-    const two = store(keyPrefix);
-    const heard: IdentityChange[] = [];
-    two.onChange((c) => heard.push(c));
-    await Promise.all([connected(one), connected(two)]);
+    const { one, two, heard } = await connectedPair();
     expect(await one.claimGeneration({ topic: 'orders', generation: 1, backend: 'legacy' })).toBe('legacy');
     expect(await two.claimGeneration({ topic: 'orders', generation: 1, backend: 'main' })).toBe('legacy');
     expect((await two.load()).generations).toEqual([{ topic: 'orders', generation: 1, backend: 'legacy' }]);
