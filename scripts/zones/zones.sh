@@ -18,7 +18,7 @@
 # Classes are separated by destination subnet alone (connected routes), so no policy routing,
 # firewall or forwarding is needed, and traffic inside a zone stays on the zone's loopback.
 # Nothing is created in, or changed on, the namespace this script is started from.
-set -euo pipefail
+set -Eeuo pipefail
 
 PREFIX="${TURNOUT_ZONES_PREFIX:-tz}"
 NET="10.231"
@@ -102,7 +102,7 @@ owner_alive() {
 
 cmd_up() {
   need_root
-  local owner="$PPID"
+  local owner="$PPID" core z ns class octet zi
   while (($# > 0)); do
     case "$1" in
       --owner) owner="$2"; shift 2 ;;
@@ -114,10 +114,15 @@ cmd_up() {
     exit 3
   fi
   # Leftovers of a run that died: clear them before building anew.
-  cmd_down 2>/dev/null
+  for ns in $(all_ns); do
+    if ns_exists "$ns"; then
+      log "removing leftovers of an earlier run"
+      cmd_down
+      break
+    fi
+  done
   trap 'status=$?; log "up failed (exit $status); removing what was created"; cmd_down; exit $status' ERR
 
-  local core z ns class octet zi
   core="$(core_ns)"
   for ns in $(all_ns); do
     ip netns add "$ns"

@@ -1,6 +1,7 @@
-// Named KRaft clusters on loopback, run as detached JVMs: one dedicated controller and N
-// brokers (stopping any broker never costs the quorum). The CLI (`turnout kafka`), the
-// integration-test rig, the demo and the benchmarks all go through these functions.
+// Named KRaft clusters, run as detached JVMs: one dedicated controller and N brokers
+// (stopping any broker never costs the quorum), on loopback by default or each node at its
+// own address and network namespace (a placement, see cluster-placement.ts). The CLI
+// (`turnout kafka`), the integration-test rig, the demo and the benchmarks all go through here.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
