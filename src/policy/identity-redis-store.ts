@@ -125,7 +125,7 @@ export class RedisIdentityStore implements IdentityStore {
     this.sub.on('message', (_channel: string, message: string) => this.onMessage(message));
   }
 
-  /** Connects and subscribes; resolves at once (a Redis down now is retried by ioredis). */
+  /** Connects and subscribes; returns at once (a Redis down now is retried by ioredis). */
   start(): void {
     this.cmd.connect().catch(() => undefined);
     this.sub.connect().catch(() => undefined);
