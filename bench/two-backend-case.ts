@@ -59,6 +59,7 @@ export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<Tw
     replicationFactor: Math.min(opts.replicationFactor, c.brokers),
     topicPrefix: `bench-${BACKENDS[i] as string}.`,
   }));
+  const startedMs = performance.now();
   const topic = (b: TwoBackendCluster, kind: Kind): string => `${b.topicPrefix}${kind}-${opts.runId}`;
   const bootstrapOf = (i: number): string => (opts.clusters[i] as TwoBackendClusterInput).bootstrap;
 
@@ -129,6 +130,7 @@ export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<Tw
       }
     }
 
+    log(`two backends: measured in ${Math.round((performance.now() - startedMs) / 1000)} s`);
     return summarizeTwoBackends(
       {
         backends,

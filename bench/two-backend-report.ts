@@ -87,6 +87,12 @@ export interface TwoBackendSummary {
   notes: string[];
 }
 
+/**
+ * A direct p99 above this at moderate load means the machine queued records: a difference of
+ * the goal's size (1 ms) is then within the noise, so the latency goal is not judged.
+ */
+export const MAX_DIRECT_P99_MS = 50;
+
 function withCores(n: PathNumbers, runs: ReadonlyArray<{ turnoutCpuSec?: number; durationMs: number }>): PathNumbers {
   const c = turnoutCores(runs);
   return c === undefined ? n : { ...n, turnoutCores: c };
@@ -150,10 +156,17 @@ export function summarizeTwoBackends(
         'the machine was saturated, so latencies measure queueing rather than Turnout',
     );
   }
+  const queued = summary.latency.direct.p99Us / 1_000 > MAX_DIRECT_P99_MS;
+  if (queued) {
+    summary.notes.push(
+      `direct p99 of ${(summary.latency.direct.p99Us / 1_000).toFixed(1)} ms at moderate load, above ${MAX_DIRECT_P99_MS} ms: records queued, ` +
+        `so a ${GOALS.addedP99Ms} ms difference is within the noise`,
+    );
+  }
   summary.goals = {
     produceRatio: summary.produce.ratio >= GOALS.throughputRatio,
     consumeRatio: summary.consume.ratio >= GOALS.throughputRatio,
-    addedP99: slowLoad.length > 0 || !Number.isFinite(summary.latency.addedP99Ms) ? null : summary.latency.addedP99Ms < GOALS.addedP99Ms,
+    addedP99: slowLoad.length > 0 || queued || !Number.isFinite(summary.latency.addedP99Ms) ? null : summary.latency.addedP99Ms < GOALS.addedP99Ms,
   };
   return summary;
 }

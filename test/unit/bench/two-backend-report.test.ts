@@ -88,6 +88,13 @@ describe('summarizeTwoBackends', () => {
     expect(slow.notes[0]).toMatch(/did not reach 4000 rec\/s \(turnout #1 2100, turnout #2 2100\)/);
   });
 
+  it('calls the latency goal inconclusive when the direct p99 shows records queued', () => {
+    const queued = summarizeTwoBackends(config, produce, consume, latency.map((r) => ({ ...r, result: { ...r.result, p99Us: r.path === 'direct' ? 700_000 : 650_000 } })));
+    expect(queued.latency.addedP99Ms).toBe(-50);
+    expect(queued.goals.addedP99).toBeNull();
+    expect(queued.notes).toEqual(['direct p99 of 700.0 ms at moderate load, above 50 ms: records queued, so a 1 ms difference is within the noise']);
+  });
+
   it('notes failed sends of the latency runs', () => {
     const failing = summarizeTwoBackends(config, produce, consume, latency.map((r) => (r.rep === 1 && r.path === 'direct' ? { ...r, result: { ...r.result, errors: 3 } } : r)));
     expect(failing.notes).toEqual(['sends failed: direct #2 3 (not counted in the latencies)']);
