@@ -36,35 +36,63 @@ export async function fetch(ctx: MultiContext, session: ClientSession, ex: Reque
     if (leader < 0) return { errorCode: NOT_LEADER_OR_FOLLOWER };
     return destinationOf(backend, leader);
   });
-  // Each destination waits up to maxWaitMs for minBytes of its own. The client is answered
-  // as soon as the answers in hand hold minBytes (or an error): a destination without data
-  // then counts as "no data yet" and its late answer is dropped (harmless for sessionless
-  // consumer fetches), so data from one broker is not held back by an idle one.
-  const outcomes: FetchOutcome[] = split.parts.map(() => NOT_ANSWERED);
   const minBytes = Math.max(1, body.minBytes);
-  const ready = await new Promise<FetchOutcome[]>((resolve) => {
-    let pending = split.parts.length;
-    let bytes = 0;
+  // Topic ids to each destination backend's real ids, once: both rounds below reuse them.
+  const requests = split.parts.map((part) => {
+    fetchRequestTopicIdsToReal(part.request, v, parseDestination(part.destination).backend, ctx.topicIds);
+    return part.request;
+  });
+  let ready: FetchOutcome[];
+  if (requests.length > 1 && body.maxWaitMs > 0) {
+    // Several destinations: first take what every one of them holds now (maxWait 0), so
+    // data that is already there is served together. Answering at the first destination with
+    // data would drop the others' answers, already read and sent, and the client would fetch
+    // them again: on a busy topic that costs most of the throughput.
+    const started = Date.now();
+    const now = await Promise.all(split.parts.map((part, i) => fetchPart(ctx, session, header, { ...(requests[i] as FetchRequest), maxWaitMs: 0 }, part.destination, v)));
+    ready = heldBytes(now, minBytes) >= minBytes ? now : await firstReady(ctx, session, header, split.parts, requests, Math.max(0, body.maxWaitMs - (Date.now() - started)), minBytes, v);
+  } else {
+    ready = await firstReady(ctx, session, header, split.parts, requests, body.maxWaitMs, minBytes, v);
+  }
+  const merged = mergeFetchResponses(split, ready);
+  return encodeResponseFrame(ApiKey.Fetch, v, { correlationId: ex.correlationId }, merged, encodeFetchResponse);
+}
+
+/** Bytes the outcomes in hand count toward minBytes; an error or a failure counts as enough (a broker answers those at once). */
+function heldBytes(outcomes: readonly FetchOutcome[], minBytes: number): number {
+  let bytes = 0;
+  for (const o of outcomes) {
+    if (o instanceof DestinationFailure) return minBytes;
+    if (o !== NOT_ANSWERED) bytes += fetchResponseBytes(o) + (hasPartitionError(o) ? minBytes : 0);
+  }
+  return bytes;
+}
+
+/**
+ * Long-polls every destination (up to maxWaitMs for minBytes of its own) and resolves as soon
+ * as the answers in hand hold minBytes, or an error, or all have answered. A destination
+ * without an answer by then counts as "no data yet" and its late answer is dropped (harmless
+ * for sessionless consumer fetches), so data from one broker is not held back by an idle one.
+ */
+function firstReady(ctx: MultiContext, session: ClientSession, header: DecodedRequestHeader, parts: readonly { destination: string }[], requests: readonly FetchRequest[], maxWaitMs: number, minBytes: number, v: number): Promise<FetchOutcome[]> {
+  const outcomes: FetchOutcome[] = parts.map(() => NOT_ANSWERED);
+  return new Promise<FetchOutcome[]>((resolve) => {
+    let pending = parts.length;
     if (pending === 0) resolve(outcomes);
-    split.parts.forEach((part, i) => {
-      void fetchPart(ctx, session, header, part.request, part.destination, v).then((o) => {
+    parts.forEach((part, i) => {
+      void fetchPart(ctx, session, header, { ...(requests[i] as FetchRequest), maxWaitMs }, part.destination, v).then((o) => {
         outcomes[i] = o;
         pending -= 1;
-        if (o instanceof DestinationFailure) bytes = minBytes;
-        else if (o !== NOT_ANSWERED) bytes += fetchResponseBytes(o) + (hasPartitionError(o) ? minBytes : 0);
-        if (pending === 0 || bytes >= minBytes) resolve(outcomes.slice());
+        if (pending === 0 || heldBytes(outcomes, minBytes) >= minBytes) resolve(outcomes.slice());
       });
     });
   });
-  const merged = mergeFetchResponses(split, ready);
-  return encodeResponseFrame(ApiKey.Fetch, v, { correlationId: ex.correlationId }, merged, encodeFetchResponse);
 }
 
 /** One destination's part of a Fetch: its answer in the client's terms, or why there is none. Never rejects. */
 async function fetchPart(ctx: MultiContext, session: ClientSession, header: DecodedRequestHeader, request: FetchRequest, destination: string, v: number): Promise<FetchOutcome> {
   const { backend, brokerId } = parseDestination(destination);
   try {
-    fetchRequestTopicIdsToReal(request, v, backend, ctx.topicIds);
     const frame = encodeRequestFrame(header, request, encodeFetchRequest);
     const res = await ctx.send(session, ctx.addressOf(backend, brokerId), frame);
     const answer = decodeResponseFrame(res, ApiKey.Fetch, v, decodeFetchResponse).body;
