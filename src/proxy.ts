@@ -174,6 +174,7 @@ class RunningProxy implements ProxyHandle {
         listeners: this.listeners,
         nodeCount: Math.min(...config.listeners.map((l) => l.nodes)),
         log: this.logger,
+        metrics: this.metrics,
       });
       this.ownSession = new OwnSession({ limits: config.limits, log: this.logger, metrics: this.metrics });
       this.multi.setOwnSession(this.ownSession);

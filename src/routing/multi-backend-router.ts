@@ -51,8 +51,12 @@ import { metadata } from './multi/metadata.js';
 import { MultiContext, type MultiBackendRouterOptions } from './multi/multi-context.js';
 import { offeredVersionsOf } from './multi/offered-apis.js';
 import { produce } from './multi/produce.js';
-import { createTopics, deleteTopics } from './multi/topic-requests.js';
-import { describeConfigs } from './multi/config-requests.js';
+import { createPartitions, createTopics, deleteTopics } from './multi/topic-requests.js';
+import { alterConfigs, describeConfigs, incrementalAlterConfigs } from './multi/config-requests.js';
+import { consumerGroupDescribe, consumerGroupHeartbeat } from './multi/consumer-groups.js';
+import { describeTopicPartitions } from './multi/describe-topic-partitions.js';
+import { deleteRecords, describeProducers } from './multi/leader-admin-requests.js';
+import { describeTransactions, listTransactions } from './multi/transaction-listing.js';
 import { addOffsetsToTxn, addPartitionsToTxn, endTxn, initProducerId, obtainProducerId, txnOffsetCommit } from './multi/transactions.js';
 
 export type { MultiBackendRouterOptions } from './multi/multi-context.js';
@@ -89,6 +93,16 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [ApiKey.DescribeGroups, describeGroups],
   [ApiKey.ListGroups, listGroups],
   [ApiKey.OffsetFetch, offsetFetch],
+  [ApiKey.DeleteRecords, deleteRecords],
+  [ApiKey.DescribeProducers, describeProducers],
+  [ApiKey.CreatePartitions, createPartitions],
+  [ApiKey.AlterConfigs, alterConfigs],
+  [ApiKey.IncrementalAlterConfigs, incrementalAlterConfigs],
+  [ApiKey.DescribeTopicPartitions, describeTopicPartitions],
+  [ApiKey.ListTransactions, listTransactions],
+  [ApiKey.DescribeTransactions, describeTransactions],
+  [ApiKey.ConsumerGroupHeartbeat, consumerGroupHeartbeat],
+  [ApiKey.ConsumerGroupDescribe, consumerGroupDescribe],
 ]);
 
 export class MultiBackendRouter implements RequestRouter {
@@ -106,6 +120,7 @@ export class MultiBackendRouter implements RequestRouter {
       listeners: opts.listeners,
       nodeCount: opts.nodeCount,
       log: opts.log.child({ component: 'multi-backend-router' }),
+      metrics: opts.metrics,
       topicIds: this.topicIds,
       epochs: this.epochs,
     });
@@ -118,13 +133,21 @@ export class MultiBackendRouter implements RequestRouter {
     this.ctx.ownSession = session;
   }
 
-  /** Recomputes the offered api versions from every backend's brokers; call after a topology change. */
+  /**
+   * Recomputes the offered api versions from every known backend's brokers; call after a
+   * topology change. A backend not reached yet does not hold the others hostage: the versions
+   * are those of the backends known so far (its topics get retriable errors meanwhile), and
+   * narrow when it is learned; a client that then sends a version no longer offered has its
+   * connection closed and asks ApiVersions again on reconnecting.
+   */
   updateApiVersions(): void {
     const brokers: BrokerApiVersions[] = [];
+    const unknown: string[] = [];
     for (const t of this.ctx.topologies.values()) {
-      if (!t.isKnown) return;
-      for (const b of t.brokerApiVersions()) brokers.push(offeredVersionsOf(b));
+      if (!t.isKnown) unknown.push(t.backend);
+      else for (const b of t.brokerApiVersions()) brokers.push(offeredVersionsOf(b));
     }
+    if (unknown.length > 0 && brokers.length > 0) this.ctx.log.warn({ unknownBackends: unknown }, 'api versions offered from the backends known so far');
     this.apiVersions.update(brokers);
   }
 

@@ -11,10 +11,24 @@ import {
   encodeDescribeConfigsResponse,
   type DescribeConfigsResult,
 } from '../../codec/generated/describe-configs.js';
-import { ApiKey } from '../../codec/index.js';
+import {
+  createAlterConfigsResourceResponse,
+  decodeAlterConfigsRequest,
+  decodeAlterConfigsResponse,
+  encodeAlterConfigsRequest,
+  encodeAlterConfigsResponse,
+  type AlterConfigsResourceResponse,
+} from '../../codec/generated/alter-configs.js';
+import {
+  decodeIncrementalAlterConfigsRequest,
+  decodeIncrementalAlterConfigsResponse,
+  encodeIncrementalAlterConfigsRequest,
+  encodeIncrementalAlterConfigsResponse,
+} from '../../codec/generated/incremental-alter-configs.js';
+import { ApiKey, type DecodedRequestHeader } from '../../codec/index.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import type { PolicySnapshot } from '../../policy/policy-snapshot.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame, type BodyDecoder, type BodyEncoder } from '../message-frames.js';
 import type { RouteError } from '../split-route.js';
 import { CONFIG_RESOURCE_TOPIC, INVALID_REQUEST } from './multi-codes.js';
 import type { MultiContext } from './multi-context.js';
@@ -67,4 +81,77 @@ export async function describeConfigs(ctx: MultiContext, session: ClientSession,
     unanswered: (r, failure) => refused(r, backendUnanswered(failure)),
   });
   return encodeResponseFrame(ApiKey.DescribeConfigs, v, { correlationId: ex.correlationId }, { throttleTimeMs: throttle.ms, results }, encodeDescribeConfigsResponse);
+}
+
+interface AlterRequest<R extends ConfigResource> {
+  resources: R[];
+}
+
+interface AlterResponse {
+  throttleTimeMs: number;
+  responses: AlterConfigsResourceResponse[];
+}
+
+interface AlterCodec<Req> {
+  apiKey: number;
+  encodeRequest: BodyEncoder<Req>;
+  decodeResponse: BodyDecoder<AlterResponse>;
+  encodeResponse: BodyEncoder<AlterResponse>;
+}
+
+/** AlterConfigs and IncrementalAlterConfigs: the same resources and answers, different config entries. */
+async function alterConfigResources<R extends ConfigResource, Req extends AlterRequest<R>>(
+  ctx: MultiContext,
+  session: ClientSession,
+  ex: RequestExchange,
+  header: DecodedRequestHeader,
+  body: Req,
+  codec: AlterCodec<Req>,
+): Promise<Buffer> {
+  const v = ex.apiVersion;
+  const policy = ctx.policy();
+  const throttle = new ThrottleTime();
+  const refused = (r: ConfigResource, err: RouteError): AlterConfigsResourceResponse => ({
+    ...createAlterConfigsResourceResponse(),
+    errorCode: err.errorCode,
+    errorMessage: err.errorMessage ?? null,
+    resourceType: r.resourceType,
+    resourceName: r.resourceName,
+  });
+  const responses = await scatterGather({
+    items: body.resources,
+    keyOf: configResourceKey,
+    route: (r) => {
+      const backend = configResourceBackend(ctx, r, policy, 'altered');
+      return typeof backend === 'string' ? backend : refused(r, backend);
+    },
+    send: async (backend, resources) => {
+      const frame = encodeRequestFrame(header, { ...body, resources }, codec.encodeRequest);
+      const answer = decodeResponseFrame(await ctx.send(session, ctx.anyBrokerOf(backend), frame), codec.apiKey, v, codec.decodeResponse).body;
+      throttle.observe(answer.throttleTimeMs);
+      return answer.responses.map((r): [string, AlterConfigsResourceResponse] => [configResourceKey(r), r]);
+    },
+    unanswered: (r, failure) => refused(r, backendUnanswered(failure)),
+  });
+  return encodeResponseFrame(codec.apiKey, v, { correlationId: ex.correlationId }, { throttleTimeMs: throttle.ms, responses }, codec.encodeResponse);
+}
+
+export function alterConfigs(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+  const { header, body } = decodeRequestFrame(ex.frame, decodeAlterConfigsRequest);
+  return alterConfigResources(ctx, session, ex, header, body, {
+    apiKey: ApiKey.AlterConfigs,
+    encodeRequest: encodeAlterConfigsRequest,
+    decodeResponse: decodeAlterConfigsResponse,
+    encodeResponse: encodeAlterConfigsResponse,
+  });
+}
+
+export function incrementalAlterConfigs(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+  const { header, body } = decodeRequestFrame(ex.frame, decodeIncrementalAlterConfigsRequest);
+  return alterConfigResources(ctx, session, ex, header, body, {
+    apiKey: ApiKey.IncrementalAlterConfigs,
+    encodeRequest: encodeIncrementalAlterConfigsRequest,
+    decodeResponse: decodeIncrementalAlterConfigsResponse,
+    encodeResponse: encodeIncrementalAlterConfigsResponse,
+  });
 }

@@ -18,7 +18,9 @@ import { writeResponseCorrelationId } from '../../net/correlation.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
 import { COORDINATOR_NOT_AVAILABLE, INVALID_REQUEST, KEY_TYPE_GROUP, KEY_TYPE_TRANSACTION, NOT_COORDINATOR, TURNOUT_CLIENT_ID } from './multi-codes.js';
+import { destinationOf, parseDestination } from './destinations.js';
 import type { MultiContext } from './multi-context.js';
+import { scatterGather } from './scatter-gather.js';
 
 /** FindCoordinator version Turnout asks backends with (single key, every broker since 2.4). */
 const BACKEND_FIND_COORDINATOR_VERSION = 3;
@@ -126,4 +128,58 @@ export function toGroupCoordinator(ctx: MultiContext, session: ClientSession, ex
   // The client was told at FindCoordinator; a request anyway gets the coordinator error.
   if (backend === undefined) return Promise.resolve(unavailable === undefined ? ctx.failureFrame(ex) : unavailable());
   return toCoordinator(ctx, session, ex, backend, KEY_TYPE_GROUP, groupId, ex.frame, unavailable);
+}
+
+/**
+ * The real coordinator (`backend/brokerId`) of each key, or the error the key is answered
+ * with: the policy's for a key no domain claims, COORDINATOR_NOT_AVAILABLE when it cannot be found.
+ */
+export async function keyCoordinators(ctx: MultiContext, session: ClientSession, keyType: number, keys: readonly string[]): Promise<Array<string | number>> {
+  const policy = ctx.policy();
+  return Promise.all(
+    keys.map(async (key): Promise<string | number> => {
+      const res = policy.resolve(keyType === KEY_TYPE_TRANSACTION ? 'transactionalId' : 'group', key);
+      if (!res.ok) return res.errorCode;
+      const backend = res.domain.backend;
+      if (!ctx.topologies.has(backend)) return COORDINATOR_NOT_AVAILABLE;
+      try {
+        return destinationOf(backend, await coordinatorOf(ctx, session, backend, keyType, key));
+      } catch {
+        return COORDINATOR_NOT_AVAILABLE;
+      }
+    }),
+  );
+}
+
+/** Forgets a key's cached coordinator when its answer says it is no longer the one. */
+export function noteCoordinatorAnswer(ctx: MultiContext, destination: string, keyType: number, key: string, errorCode: number): void {
+  if (isNotCoordinator(errorCode)) ctx.coordinators.delete(coordinatorCacheKey(parseDestination(destination).backend, keyType, key));
+}
+
+export interface CoordinatorScatterSpec<R extends object> {
+  /** The result of a key answered without being sent (no domain, no coordinator found or answering). */
+  refused: (key: string, errorCode: number) => R;
+  /** Sends one real coordinator's keys (`backend/brokerId`); resolves with their results by key. */
+  send: (destination: string, keys: string[]) => Promise<Iterable<readonly [string, R]>>;
+}
+
+/** A request for several keys split per real coordinator, answers merged in the client's order. */
+export async function scatterByCoordinator<R extends object>(
+  ctx: MultiContext,
+  session: ClientSession,
+  keyType: number,
+  keys: readonly string[],
+  spec: CoordinatorScatterSpec<R>,
+): Promise<R[]> {
+  const where = await keyCoordinators(ctx, session, keyType, keys);
+  return scatterGather({
+    items: keys,
+    keyOf: (key) => key,
+    route: (key, i) => {
+      const w = where[i];
+      return typeof w === 'string' ? w : spec.refused(key, w);
+    },
+    send: spec.send,
+    unanswered: (key) => spec.refused(key, COORDINATOR_NOT_AVAILABLE),
+  });
 }

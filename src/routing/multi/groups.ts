@@ -23,11 +23,13 @@ import {
 import { createOffsetFetchResponse, createOffsetFetchResponseGroup, encodeOffsetFetchResponse } from '../../codec/generated/offset-fetch.js';
 import { RequestRejectedError, type ClientSession, type RequestExchange } from '../../net/request-router.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
-import { coordinatorCacheKey, coordinatorOf, isNotCoordinator, toGroupCoordinator } from './coordinators.js';
-import { destinationOf, parseDestination } from './destinations.js';
+import { noteCoordinatorAnswer, scatterByCoordinator, toGroupCoordinator } from './coordinators.js';
+import { parseDestination } from './destinations.js';
 import { COORDINATOR_NOT_AVAILABLE, INCONSISTENT_GROUP_PROTOCOL, KEY_TYPE_GROUP } from './multi-codes.js';
 import type { MultiContext } from './multi-context.js';
-import { scatterGather, ThrottleTime } from './scatter-gather.js';
+import { askEveryBroker, listedHere } from './every-broker.js';
+import { ThrottleTime } from './scatter-gather.js';
+import { DestinationFailure } from '../split-route.js';
 
 /**
  * The topics of a consumer's subscription (the consumer protocol's metadata: version int16,
@@ -108,56 +110,23 @@ function offsetFetchUnavailable(ex: RequestExchange, groupId: string): Buffer {
   return encodeResponseFrame(ApiKey.OffsetFetch, v, { correlationId: ex.correlationId }, m, encodeOffsetFetchResponse);
 }
 
-/**
- * The real coordinator (`backend/brokerId`) of each group, or the error the group is answered
- * with: the policy's for a group no domain claims, COORDINATOR_NOT_AVAILABLE when it cannot be found.
- */
-export async function groupCoordinators(ctx: MultiContext, session: ClientSession, groupIds: readonly string[]): Promise<Array<string | number>> {
-  const policy = ctx.policy();
-  return Promise.all(
-    groupIds.map(async (g): Promise<string | number> => {
-      const res = policy.resolve('group', g);
-      if (!res.ok) return res.errorCode;
-      const backend = res.domain.backend;
-      if (!ctx.topologies.has(backend)) return COORDINATOR_NOT_AVAILABLE;
-      try {
-        return destinationOf(backend, await coordinatorOf(ctx, session, backend, KEY_TYPE_GROUP, g));
-      } catch {
-        return COORDINATOR_NOT_AVAILABLE;
-      }
-    }),
-  );
-}
-
-/** Forgets a group's cached coordinator when its answer says it is no longer the one. */
-export function noteGroupAnswer(ctx: MultiContext, destination: string, groupId: string, errorCode: number): void {
-  if (isNotCoordinator(errorCode)) ctx.coordinators.delete(coordinatorCacheKey(parseDestination(destination).backend, KEY_TYPE_GROUP, groupId));
-}
-
 export async function describeGroups(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
   const v = ex.apiVersion;
   const { header, body } = decodeRequestFrame(ex.frame, decodeDescribeGroupsRequest);
-  const where = await groupCoordinators(ctx, session, body.groups);
   const throttle = new ThrottleTime();
   const refused = (groupId: string, errorCode: number): DescribedGroup => ({ ...createDescribedGroup(), groupId, errorCode });
-  const groups = await scatterGather({
-    items: body.groups,
-    keyOf: (g) => g,
-    route: (g, i) => {
-      const w = where[i];
-      return typeof w === 'string' ? w : refused(g, w);
-    },
+  const groups = await scatterByCoordinator(ctx, session, KEY_TYPE_GROUP, body.groups, {
+    refused,
     send: async (destination, part) => {
       const { backend, brokerId } = parseDestination(destination);
       const frame = encodeRequestFrame(header, { ...body, groups: part }, encodeDescribeGroupsRequest);
       const answer = decodeResponseFrame(await ctx.send(session, ctx.addressOf(backend, brokerId), frame), ApiKey.DescribeGroups, v, decodeDescribeGroupsResponse).body;
       throttle.observe(answer.throttleTimeMs);
       return answer.groups.map((g): [string, DescribedGroup] => {
-        noteGroupAnswer(ctx, destination, g.groupId, g.errorCode);
+        noteCoordinatorAnswer(ctx, destination, KEY_TYPE_GROUP, g.groupId, g.errorCode);
         return [g.groupId, g];
       });
     },
-    unanswered: (g) => refused(g, COORDINATOR_NOT_AVAILABLE),
   });
   return encodeResponseFrame(ApiKey.DescribeGroups, v, { correlationId: ex.correlationId }, { throttleTimeMs: throttle.ms, groups }, encodeDescribeGroupsResponse);
 }
@@ -167,32 +136,20 @@ export async function listGroups(ctx: MultiContext, session: ClientSession, ex: 
   const { header, body } = decodeRequestFrame(ex.frame, decodeListGroupsRequest);
   const merged: ListGroupsResponse = { ...createListGroupsResponse(), groups: [] };
   const seen = new Set<string>();
-  const asks: Array<Promise<void>> = [];
-  for (const t of ctx.topologies.values()) {
-    for (const brokerId of t.brokers().keys()) {
-      asks.push(
-        (async () => {
-          try {
-            const frame = encodeRequestFrame(header, body, encodeListGroupsRequest);
-            const res = await ctx.send(session, ctx.addressOf(t.backend, brokerId), frame);
-            const answer = decodeResponseFrame(res, ApiKey.ListGroups, v, decodeListGroupsResponse).body;
-            merged.throttleTimeMs = Math.max(merged.throttleTimeMs, answer.throttleTimeMs);
-            if (answer.errorCode !== 0) merged.errorCode = answer.errorCode;
-            for (const g of answer.groups) {
-              if (ctx.backendOfKey(KEY_TYPE_GROUP, g.groupId) !== t.backend) continue;
-              if (session.virtualNodeId >= 0 && ctx.coordinatorNodeOf(g.groupId) !== session.virtualNodeId) continue;
-              if (seen.has(g.groupId)) continue;
-              seen.add(g.groupId);
-              merged.groups.push(g);
-            }
-          } catch {
-            merged.errorCode = COORDINATOR_NOT_AVAILABLE;
-          }
-        })(),
-      );
+  const frameFor = (): Buffer => encodeRequestFrame(header, body, encodeListGroupsRequest);
+  for (const { backend, answer } of await askEveryBroker(ctx, session, frameFor, ApiKey.ListGroups, v, decodeListGroupsResponse)) {
+    if (answer instanceof DestinationFailure) {
+      merged.errorCode = COORDINATOR_NOT_AVAILABLE;
+      continue;
+    }
+    merged.throttleTimeMs = Math.max(merged.throttleTimeMs, answer.throttleTimeMs);
+    if (answer.errorCode !== 0) merged.errorCode = answer.errorCode;
+    for (const g of answer.groups) {
+      if (seen.has(g.groupId) || !listedHere(ctx, session, backend, KEY_TYPE_GROUP, g.groupId)) continue;
+      seen.add(g.groupId);
+      merged.groups.push(g);
     }
   }
-  await Promise.all(asks);
   merged.groups.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
   return encodeResponseFrame(ApiKey.ListGroups, v, { correlationId: ex.correlationId }, merged, encodeListGroupsResponse);
 }

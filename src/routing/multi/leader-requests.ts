@@ -24,7 +24,7 @@ import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResp
 import type { RouteError } from '../split-route.js';
 import { destinationOf, parseDestination } from './destinations.js';
 import type { MultiContext } from './multi-context.js';
-import { scatterPartitions, ThrottleTime, type PartitionResult } from './scatter-gather.js';
+import { answeredPartitions, scatterPartitions, ThrottleTime } from './scatter-gather.js';
 
 /**
  * The destination of a partition on its domain backend's real leader, or the error it is
@@ -83,15 +83,10 @@ export async function listOffsets(ctx: MultiContext, session: ClientSession, ex:
       const req = { ...body, topics: topics.map(({ topic, partitions }) => ({ ...topic, partitions })) };
       const answer = await askDestination(ctx, session, destination, header, req, encodeListOffsetsRequest, decodeListOffsetsResponse);
       throttle.observe(answer.throttleTimeMs);
-      const out: Array<PartitionResult<ListOffsetsPartitionResponse>> = [];
-      for (const t of answer.topics) {
-        for (const p of t.partitions) {
-          noteLeaderError(ctx, destination, p.errorCode);
-          listOffsetsPartitionEpochsToVirtual(p, t.name, backend, ctx.epochs);
-          out.push({ topic: t.name, partition: p.partitionIndex, result: p });
-        }
-      }
-      return out;
+      return answeredPartitions(answer.topics, (t) => t.name, (t) => t.partitions, (p) => p.partitionIndex, (topic, p) => {
+        noteLeaderError(ctx, destination, p.errorCode);
+        listOffsetsPartitionEpochsToVirtual(p, topic, backend, ctx.epochs);
+      });
     },
     unanswered: (_t, p, failure) => errorResult(p.partitionIndex, failure?.errorCode ?? NOT_LEADER_OR_FOLLOWER),
   });
@@ -125,15 +120,10 @@ export async function offsetForLeaderEpoch(ctx: MultiContext, session: ClientSes
       const req = { ...body, topics: topics.map(({ topic, partitions }) => ({ ...topic, partitions })) };
       const answer = await askDestination(ctx, session, destination, header, req, encodeOffsetForLeaderEpochRequest, decodeOffsetForLeaderEpochResponse);
       throttle.observe(answer.throttleTimeMs);
-      const out: Array<PartitionResult<EpochEndOffset>> = [];
-      for (const t of answer.topics) {
-        for (const p of t.partitions) {
-          noteLeaderError(ctx, destination, p.errorCode);
-          offsetForLeaderEpochResultToVirtual(p, t.topic, backend, ctx.epochs);
-          out.push({ topic: t.topic, partition: p.partition, result: p });
-        }
-      }
-      return out;
+      return answeredPartitions(answer.topics, (t) => t.topic, (t) => t.partitions, (p) => p.partition, (topic, p) => {
+        noteLeaderError(ctx, destination, p.errorCode);
+        offsetForLeaderEpochResultToVirtual(p, topic, backend, ctx.epochs);
+      });
     },
     unanswered: (_t, p, failure) => local(p.partition, failure?.errorCode ?? NOT_LEADER_OR_FOLLOWER),
   });

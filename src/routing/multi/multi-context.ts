@@ -2,6 +2,7 @@
 // Turnout's own nodes per listener, the virtual<->real maps, and the small lookups built on
 // them (the backend of a topic or key, a backend broker's address, the virtual leader of a
 // partition). Handlers are functions of this context, a session and a request.
+import type { Registry } from 'prom-client';
 import type { MetadataResponseBroker } from '../../codec/generated/metadata.js';
 import type { BrokerAddress, ClientSession, RequestExchange } from '../../net/request-router.js';
 import type { Logger } from '../../observability/logger.js';
@@ -17,6 +18,8 @@ import { TopicIdMap } from '../topic-id-map.js';
 import type { ListenerView } from '../virtual-cluster-router.js';
 import { nameHash } from './destinations.js';
 import { KEY_TYPE_TRANSACTION } from './multi-codes.js';
+import { LastKnownTopics } from './last-known-topics.js';
+import { MultiBackendMetrics } from './multi-metrics.js';
 import { PartitionLeaders } from './partition-leaders.js';
 
 export interface NodeEndpoint {
@@ -36,6 +39,8 @@ export interface MultiBackendRouterOptions {
   /** Turnout's nodes: ids 0..nodeCount-1 on every listener. */
   nodeCount: number;
   log: Logger;
+  /** Where the router's own metrics are registered (the proxy's registry); none are kept without it. */
+  metrics?: { readonly registry: Registry };
 }
 
 export interface MultiContextOptions extends MultiBackendRouterOptions {
@@ -52,6 +57,9 @@ export class MultiContext {
   readonly topicIds: TopicIdMap;
   readonly epochs: LeaderEpochMap;
   readonly leaders = new PartitionLeaders();
+  readonly metrics: MultiBackendMetrics;
+  /** The topics each backend last listed, shown with a retriable error while it does not answer. */
+  readonly lastKnownTopics = new LastKnownTopics();
   /** `backend/keyType/key` → real coordinator broker id. */
   readonly coordinators = new Map<string, number>();
   /** Set by the router right after construction (the map obtains real ids through the context). */
@@ -69,6 +77,7 @@ export class MultiContext {
     this.log = opts.log;
     this.topicIds = opts.topicIds;
     this.epochs = opts.epochs;
+    this.metrics = new MultiBackendMetrics(opts.metrics?.registry);
   }
 
   /** The backend of a topic's domain, or the error the topic is refused with. */

@@ -29,6 +29,16 @@ export const OFFERED_APIS: ReadonlySet<number> = new Set([
   ApiKey.EndTxn,
   ApiKey.TxnOffsetCommit,
   ApiKey.DescribeCluster,
+  ApiKey.DeleteRecords,
+  ApiKey.CreatePartitions,
+  ApiKey.AlterConfigs,
+  ApiKey.IncrementalAlterConfigs,
+  ApiKey.DescribeProducers,
+  ApiKey.DescribeTopicPartitions,
+  ApiKey.ListTransactions,
+  ApiKey.DescribeTransactions,
+  ApiKey.ConsumerGroupHeartbeat,
+  ApiKey.ConsumerGroupDescribe,
 ]);
 
 /**

@@ -110,6 +110,28 @@ export async function scatterPartitions<T, P, R extends object>(spec: PartitionS
   return out;
 }
 
+/**
+ * The partitions of a destination's answer as results, each passed through `visit` first
+ * (translation to the client's terms, noting errors).
+ */
+export function answeredPartitions<T, P extends object>(
+  topics: readonly T[],
+  topicName: (t: T) => string,
+  partitionsOf: (t: T) => readonly P[],
+  partitionIndex: (p: P) => number,
+  visit: (topic: string, p: P) => void,
+): Array<PartitionResult<P>> {
+  const out: Array<PartitionResult<P>> = [];
+  for (const t of topics) {
+    const topic = topicName(t);
+    for (const p of partitionsOf(t)) {
+      visit(topic, p);
+      out.push({ topic, partition: partitionIndex(p), result: p });
+    }
+  }
+  return out;
+}
+
 /** The throttle time of a merged answer: the longest any part asked for. */
 export class ThrottleTime {
   ms = 0;

@@ -21,10 +21,19 @@ import {
   encodeDeleteTopicsResponse,
   type DeleteTopicsResponse,
 } from '../../codec/generated/delete-topics.js';
+import {
+  createCreatePartitionsTopicResult,
+  decodeCreatePartitionsRequest,
+  decodeCreatePartitionsResponse,
+  encodeCreatePartitionsRequest,
+  encodeCreatePartitionsResponse,
+  type CreatePartitionsTopicResult,
+} from '../../codec/generated/create-partitions.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID } from '../error-codes.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
 import type { DestinationFailure, RouteError } from '../split-route.js';
+import { INVALID_REPLICA_ASSIGNMENT } from './multi-codes.js';
 import type { MultiContext } from './multi-context.js';
 import { scatterGather, ThrottleTime } from './scatter-gather.js';
 
@@ -110,4 +119,40 @@ export async function deleteTopics(ctx: MultiContext, session: ClientSession, ex
     unanswered: (t, failure) => refused(t, backendUnanswered(failure).errorCode),
   });
   return encodeResponseFrame(ApiKey.DeleteTopics, v, { correlationId: ex.correlationId }, { throttleTimeMs: throttle.ms, responses }, encodeDeleteTopicsResponse);
+}
+
+/**
+ * CreatePartitions, per backend of each topic's domain. A manual assignment is refused
+ * (INVALID_REPLICA_ASSIGNMENT): it names Turnout's nodes, which are no backend's brokers.
+ */
+export async function createPartitions(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+  const v = ex.apiVersion;
+  const { header, body } = decodeRequestFrame(ex.frame, decodeCreatePartitionsRequest);
+  const policy = ctx.policy();
+  const throttle = new ThrottleTime();
+  const refused = (name: string, err: RouteError): CreatePartitionsTopicResult => ({
+    ...createCreatePartitionsTopicResult(),
+    name,
+    errorCode: err.errorCode,
+    errorMessage: err.errorMessage ?? null,
+  });
+  const results = await scatterGather({
+    items: body.topics,
+    keyOf: (t) => t.name,
+    route: (t) => {
+      if (t.assignments !== null) {
+        return refused(t.name, { errorCode: INVALID_REPLICA_ASSIGNMENT, errorMessage: 'replica assignments name backend brokers, which are not offered over several backends' });
+      }
+      const backend = ctx.backendOfTopic(t.name, policy);
+      return typeof backend === 'string' ? backend : refused(t.name, backend);
+    },
+    send: async (backend, topics) => {
+      const frame = encodeRequestFrame(header, { ...body, topics }, encodeCreatePartitionsRequest);
+      const answer = decodeResponseFrame(await ctx.send(session, ctx.anyBrokerOf(backend), frame), ApiKey.CreatePartitions, v, decodeCreatePartitionsResponse).body;
+      throttle.observe(answer.throttleTimeMs);
+      return answer.results.map((r): [string, CreatePartitionsTopicResult] => [r.name, r]);
+    },
+    unanswered: (t, failure) => refused(t.name, backendUnanswered(failure)),
+  });
+  return encodeResponseFrame(ApiKey.CreatePartitions, v, { correlationId: ex.correlationId }, { throttleTimeMs: throttle.ms, results }, encodeCreatePartitionsResponse);
 }
