@@ -8,9 +8,11 @@ import { z } from 'zod';
 import { ConfigError, formatPath } from './config-error.js';
 import { checkPolicy, envVarNameSchema, policyFields } from './policy-schema.js';
 import { checkZones, zoneFields, zoneNameSchema } from './zone-schema.js';
+import { checkZoneRouting, MAX_NODES_PER_GROUP, nodeIdBaseSchema, presentationSchema, zoneRoutingField } from './zone-routing-schema.js';
 
 export { ConfigError, type ConfigIssue } from './config-error.js';
 export type { BackendConfig, DomainConfig, PolicyDocument } from './policy-schema.js';
+export { presentationOf, type PeerConfig, type Presentation, type ZoneRoutingConfig } from './zone-routing-schema.js';
 
 const MiB = 1024 * 1024;
 
@@ -24,8 +26,10 @@ const listenerSchema = z
     advertisedHost: host.default('localhost'),
     bootstrapPort: port,
     nodePortBase: port,
-    /** Turnout's own nodes on this listener when there are several backends (one per backend broker otherwise). */
-    nodes: z.number().int().min(1).max(256).default(3),
+    /** Turnout's own nodes on this listener with the turnout-nodes presentation (one per backend broker otherwise). */
+    nodes: z.number().int().min(1).max(MAX_NODES_PER_GROUP).default(3),
+    /** Id of this listener's first node (turnout-nodes): ids nodeIdBase..nodeIdBase+nodes-1, unique across zones and peers. */
+    nodeIdBase: nodeIdBaseSchema.default(0),
     /** Availability zone this listener (and the Turnout instance behind it) is in; one of `zones`. */
     zone: zoneNameSchema.optional(),
   })
@@ -71,6 +75,8 @@ function configSchemaFor(severalBackends: boolean) {
       virtualCluster: z
         .object({
           clusterId: z.string().min(1).max(128),
+          /** Default: turnout-nodes with several backends or with zones, else broker-per-node (see presentationOf). */
+          presentation: presentationSchema.optional(),
         })
         .strict(),
       listeners: z
@@ -82,6 +88,7 @@ function configSchemaFor(severalBackends: boolean) {
       defaultDomain: policyFields.defaultDomain,
       zones: zoneFields.zones,
       clientZones: zoneFields.clientZones,
+      zoneRouting: zoneRoutingField,
       store: storeSchema.default(storeSchema.parse({})),
       admin: z
         .object({
@@ -109,6 +116,7 @@ function configSchemaFor(severalBackends: boolean) {
       const addIssue = (path: PropertyKey[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
       checkPolicy(config, addIssue);
       checkZones(config, addIssue);
+      checkZoneRouting(config, addIssue);
     });
 }
 
@@ -123,6 +131,7 @@ export type LimitsConfig = TurnoutConfig['limits'];
 export type StoreConfig = TurnoutConfig['store'];
 export type RedisStoreConfig = NonNullable<StoreConfig['redis']>;
 export type ClientZonesConfig = TurnoutConfig['clientZones'];
+export type DomainLocality = NonNullable<TurnoutConfig['domains'][number]['locality']>;
 
 export interface ParseConfigOptions {
   /**

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ConfigError, formatPath, type ConfigIssue } from './config-error.js';
 import { checkPattern, parsePattern, patternsOverlap, type NameKind, type NamePattern, type PatternInput } from './name-pattern.js';
+import { localitySchema } from './zone-routing-schema.js';
 
 const NAME_RE = /^[A-Za-z0-9._-]+$/;
 const NAME_MSG = 'must be letters, digits, ".", "_" or "-"';
@@ -69,6 +70,8 @@ export const domainSchema = z
     transactionalIds: z.array(patternSchema('transactionalId')).default([]),
     backend: z.string().min(1),
     migrationTarget: z.string().min(1).optional(),
+    /** Where the domain's partition leaders should be; reported, not enforced (zone-routing-schema.ts). */
+    locality: localitySchema.optional(),
   })
   .strict();
 
