@@ -28,6 +28,20 @@
 //   ListGroups       asked of every broker of every backend; a Turnout node lists the groups
 //                    it is the coordinator of (all of them from the bootstrap port)
 //   DescribeCluster  answered here with Turnout's nodes
+//   DeleteRecords, DescribeProducers
+//                    split per partition leader, merged (producer ids shown virtual where known)
+//   CreatePartitions, AlterConfigs, IncrementalAlterConfigs
+//                    per backend of each topic's domain; manual replica assignments and
+//                    broker / broker-logger config resources refused (INVALID_REPLICA_ASSIGNMENT,
+//                    INVALID_REQUEST with a message): Turnout's nodes are no backend brokers
+//   DescribeTopicPartitions
+//                    every backend asked for its domains' topics from the cursor, one merged page
+//   ListTransactions, DescribeTransactions
+//                    every broker asked / split per real transaction coordinator
+//   ConsumerGroupHeartbeat, ConsumerGroupDescribe
+//                    to the group's real coordinator (KIP-848), topic ids translated; a
+//                    subscription reaching another backend refused with INVALID_REQUEST
+//   Metadata with a backend not answering: its known topics LEADER_NOT_AVAILABLE, never left out
 // Topic ids, leader epochs and producer ids are translated between virtual and real per backend.
 // Each concern lives in its own module under ./multi/; this class owns the state they share
 // and dispatches each request to its handler.
