@@ -14,10 +14,21 @@
 //     "bytes": { "pairs": [{ "clientZone": "az-b", "brokerZone": "az-a", "crossZone": true,
 //                            "toBrokerBytes": 120, "fromBrokerBytes": 4096 }],
 //                "crossZone": { "toBrokerBytes": 120, "fromBrokerBytes": 4096 } },
-//     "decisions": [{ "zone": "az-b", "source": "client-id-tag", "count": 4 }] }
+//     "decisions": [{ "zone": "az-b", "source": "client-id-tag", "count": 4 }],
+//     "routing": { "fallbacks": [{ "clientZone": "az-d", "servedZone": "az-a", "connections": 2 }],
+//                  "fetches": [{ "clientZone": "az-b", "brokerZone": "az-b", "replica": "follower",
+//                                "partitions": 310, "recordBytes": 52000 }],
+//                  "followerRetries": { "offset_out_of_range": 1, "unreachable": 3 },
+//                  "remoteLeaders": [{ "domain": "orders", "topic": "orders.created", "partition": 2,
+//                                      "leaderZone": "az-c", "producerZones": ["az-a"]}] } }
 // Byte counts are since start; `decisions` counts every decision, of open and closed connections.
+// `routing` (Turnout-nodes presentation): connections shown another zone's nodes, partitions
+// fetched by replica kind, follower answers fetched again at the leader, and the partitions of
+// producer-zone domains whose leaders are outside their producers' zones.
 import type http from 'node:http';
 import type { ZoneDecisionCount, ZonePairBytes, ZoneTrafficSnapshot } from '../observability/zone-metrics.js';
+
+type ZoneRoutingView = Pick<ZoneTrafficSnapshot, 'fallbacks' | 'fetches' | 'followerRetries' | 'remoteLeaders'>;
 import { ZONE_SOURCES, type ZoneSource } from '../policy/zone-resolver.js';
 
 /** One open client connection and its zone. */
@@ -58,6 +69,7 @@ export interface ZonesResponse {
   };
   bytes: { pairs: ZonePairBytes[]; crossZone: ZoneTrafficSnapshot['crossZone'] };
   decisions: ZoneDecisionCount[];
+  routing: ZoneRoutingView;
 }
 
 const PATH = '/v1/zones';
@@ -87,6 +99,7 @@ export function zonesResponse(insights: ZoneInsights): ZonesResponse {
     clients: { total, byZone, connections, connectionsTruncated: total > connections.length },
     bytes: { pairs: traffic.pairs, crossZone: traffic.crossZone },
     decisions: traffic.decisions,
+    routing: { fallbacks: traffic.fallbacks, fetches: traffic.fetches, followerRetries: traffic.followerRetries, remoteLeaders: traffic.remoteLeaders },
   };
 }
 

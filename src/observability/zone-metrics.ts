@@ -3,10 +3,20 @@
 //   turnout_client_zone_decisions_total{zone,source}
 //   turnout_zone_bytes_total{client_zone,broker_zone,direction}
 //   turnout_cross_zone_bytes_total{direction}
+//   turnout_zone_fallbacks_total{client_zone,served_zone}
+//   turnout_zone_fetch_partitions_total{client_zone,broker_zone,replica}
+//   turnout_zone_fetch_bytes_total{client_zone,broker_zone,replica}
+//   turnout_follower_fetch_retries_total{reason}
+//   turnout_remote_leader_partitions{domain}
 // `direction` is to_broker (requests: produce data) or from_broker (responses: fetch data).
+// Produce bytes that cross zones to reach leaders are the to_broker part of the cross-zone
+// bytes: Turnout sends produce data straight to the leader, wherever it is.
+// Fallbacks count client connections shown another zone's Turnout nodes (their zone has
+// none); fetches count partitions fetched and their record bytes, by the replica (leader or
+// follower) that served them; retries count follower answers fetched again at the leader.
 // A client without a zone is labelled "none" (no zone may be called that); bytes of such a
 // client are counted by zone pair but never as cross-zone, since nobody knows.
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ZoneSource } from '../policy/zone-resolver.js';
 import { NO_ZONE_LABEL } from '../policy/zone-schema.js';
 
@@ -36,11 +46,51 @@ export interface ZoneDecisionCount {
   count: number;
 }
 
+export type FetchReplica = 'leader' | 'follower';
+
+/** Why a follower's answer for a partition was fetched again at the leader. */
+export type FollowerRetryReason =
+  | 'offset_out_of_range'
+  | 'offset_not_available'
+  | 'not_leader_or_follower'
+  | 'fenced_leader_epoch'
+  | 'unknown_leader_epoch'
+  | 'replica_not_available'
+  | 'unreachable';
+
+export interface ZoneFallbackCount {
+  clientZone: string;
+  servedZone: string;
+  /** Client connections shown the served zone's nodes. */
+  connections: number;
+}
+
+export interface ZoneFetchCount {
+  clientZone: string | null;
+  brokerZone: string | null;
+  replica: FetchReplica;
+  partitions: number;
+  recordBytes: number;
+}
+
+/** A partition of a producer-zone domain whose leader is outside every zone it is produced from. */
+export interface RemoteLeaderPartition {
+  domain: string;
+  topic: string;
+  partition: number;
+  leaderZone: string | null;
+  producerZones: string[];
+}
+
 export interface ZoneTrafficSnapshot {
   /** Every zone pair that carried bytes, sorted by client zone then broker zone. */
   pairs: ZonePairBytes[];
   crossZone: { toBrokerBytes: number; fromBrokerBytes: number };
   decisions: ZoneDecisionCount[];
+  fallbacks: ZoneFallbackCount[];
+  fetches: ZoneFetchCount[];
+  followerRetries: Partial<Record<FollowerRetryReason, number>>;
+  remoteLeaders: RemoteLeaderPartition[];
 }
 
 // Byte counts are plain numbers on the hot path (a prom-client child's inc hashes its labels
@@ -51,6 +101,10 @@ export class ZoneMetrics {
   /** client zone label → broker zone → cell; two map lookups per count, no string building. */
   private readonly pairs = new Map<string, Map<string, PairCell>>();
   private readonly decisionCounts = new Map<string, ZoneDecisionCount>();
+  private readonly fallbackCounts = new Map<string, ZoneFallbackCount>();
+  private readonly fetchCounts = new Map<string, ZoneFetchCount>();
+  private readonly retryCounts = new Map<FollowerRetryReason, number>();
+  private remoteLeaderSource: () => RemoteLeaderPartition[] = () => [];
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -89,6 +143,36 @@ export class ZoneMetrics {
         this.labels('from_broker').inc(crossBytes.fromBroker);
       },
     });
+    this.registerRoutingMetrics(registers);
+  }
+
+  /** Where the remote-leader report comes from (the router that knows leaders and producers). */
+  reportRemoteLeaders(source: () => RemoteLeaderPartition[]): void {
+    this.remoteLeaderSource = source;
+  }
+
+  /** Counts a client connection shown the nodes of `servedZone` because `clientZone` has none. */
+  fallback(clientZone: string, servedZone: string): void {
+    const key = `${clientZone}\u0000${servedZone}`;
+    const c = this.fallbackCounts.get(key);
+    if (c === undefined) this.fallbackCounts.set(key, { clientZone, servedZone, connections: 1 });
+    else c.connections++;
+  }
+
+  /** Counts partitions fetched for a client from one broker, and their record bytes. */
+  fetched(clientZone: string | null, brokerZone: string | null, replica: FetchReplica, partitions: number, recordBytes: number): void {
+    const key = `${clientZone ?? NO_ZONE_LABEL}\u0000${brokerZone ?? NO_ZONE_LABEL}\u0000${replica}`;
+    const c = this.fetchCounts.get(key);
+    if (c === undefined) this.fetchCounts.set(key, { clientZone, brokerZone, replica, partitions, recordBytes });
+    else {
+      c.partitions += partitions;
+      c.recordBytes += recordBytes;
+    }
+  }
+
+  /** Counts a partition a follower answered that was fetched again at the leader. */
+  followerRetry(reason: FollowerRetryReason): void {
+    this.retryCounts.set(reason, (this.retryCounts.get(reason) ?? 0) + 1);
   }
 
   /** Counts a decision about a client's zone. */
@@ -133,7 +217,80 @@ export class ZoneMetrics {
     const decisions = [...this.decisionCounts.values()]
       .map((d) => ({ ...d }))
       .sort((a, b) => compareZones(a.zone, b.zone) || a.source.localeCompare(b.source));
-    return { pairs, crossZone: { toBrokerBytes: this.crossBytes.toBroker, fromBrokerBytes: this.crossBytes.fromBroker }, decisions };
+    const byZones = <T extends { clientZone: string | null }>(a: T, b: T): number => compareZones(a.clientZone, b.clientZone);
+    return {
+      pairs,
+      crossZone: { toBrokerBytes: this.crossBytes.toBroker, fromBrokerBytes: this.crossBytes.fromBroker },
+      decisions,
+      fallbacks: [...this.fallbackCounts.values()].map((c) => ({ ...c })).sort((a, b) => byZones(a, b) || a.servedZone.localeCompare(b.servedZone)),
+      fetches: [...this.fetchCounts.values()]
+        .map((c) => ({ ...c }))
+        .sort((a, b) => byZones(a, b) || compareZones(a.brokerZone, b.brokerZone) || a.replica.localeCompare(b.replica)),
+      followerRetries: Object.fromEntries([...this.retryCounts].sort(([a], [b]) => a.localeCompare(b))),
+      remoteLeaders: this.remoteLeaders(),
+    };
+  }
+
+  private remoteLeaders(): RemoteLeaderPartition[] {
+    try {
+      return this.remoteLeaderSource();
+    } catch {
+      // A report is not worth failing a scrape or an admin answer for.
+      return [];
+    }
+  }
+
+  private registerRoutingMetrics(registers: Registry[]): void {
+    const fallbacks = this.fallbackCounts;
+    new Counter({
+      name: 'turnout_zone_fallbacks_total',
+      help: 'Client connections shown the Turnout nodes of another zone because their own has none, by client zone and the zone served',
+      labelNames: ['client_zone', 'served_zone'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of fallbacks.values()) this.labels(c.clientZone, c.servedZone).inc(c.connections);
+      },
+    });
+    const fetches = this.fetchCounts;
+    const fetchCounter = (name: string, help: string, value: (c: ZoneFetchCount) => number): void => {
+      new Counter({
+        name,
+        help,
+        labelNames: ['client_zone', 'broker_zone', 'replica'],
+        registers,
+        collect() {
+          this.reset();
+          for (const c of fetches.values()) this.labels(c.clientZone ?? NO_ZONE_LABEL, c.brokerZone ?? NO_ZONE_LABEL, c.replica).inc(value(c));
+        },
+      });
+    };
+    fetchCounter('turnout_zone_fetch_partitions_total', 'Partitions fetched for clients, by client zone, the serving broker\'s zone and replica (leader, follower)', (c) => c.partitions);
+    fetchCounter('turnout_zone_fetch_bytes_total', 'Record bytes fetched for clients, by client zone, the serving broker\'s zone and replica (leader, follower)', (c) => c.recordBytes);
+    const retries = this.retryCounts;
+    new Counter({
+      name: 'turnout_follower_fetch_retries_total',
+      help: 'Partitions a follower answered with an error (or could not be reached for) that were fetched again at the leader, by reason',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [reason, n] of retries) this.labels(reason).inc(n);
+      },
+    });
+    const remote = (): RemoteLeaderPartition[] => this.remoteLeaders();
+    new Gauge({
+      name: 'turnout_remote_leader_partitions',
+      help: 'Partitions of domains with locality.leaders producer-zone whose leader is outside every zone they are produced from, by domain',
+      labelNames: ['domain'],
+      registers,
+      collect() {
+        this.reset();
+        const byDomain = new Map<string, number>();
+        for (const p of remote()) byDomain.set(p.domain, (byDomain.get(p.domain) ?? 0) + 1);
+        for (const [domain, n] of byDomain) this.labels(domain).set(n);
+      },
+    });
   }
 
   private cell(clientZone: string | null, brokerZone: string): PairCell {
