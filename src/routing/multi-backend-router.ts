@@ -25,6 +25,7 @@
 //                    (INVALID_TXN_STATE), never split
 //   TxnOffsetCommit  to the group coordinator, producer ids to real
 //   DescribeGroups   split per real coordinator, merged
+//   DeleteGroups     split per real coordinator, merged; OffsetDelete to the group's coordinator
 //   ListGroups       asked of every broker of every backend; a Turnout node lists the groups
 //                    it is the coordinator of (all of them from the bootstrap port)
 //   DescribeCluster  answered here with Turnout's nodes
@@ -59,6 +60,7 @@ import { TopicIdMap } from './topic-id-map.js';
 import { findCoordinator, toGroupCoordinator } from './multi/coordinators.js';
 import { describeCluster } from './multi/describe-cluster.js';
 import { fetch } from './multi/fetch.js';
+import { deleteGroups, offsetDelete } from './multi/group-admin.js';
 import { describeGroups, joinGroup, listGroups, offsetFetch } from './multi/groups.js';
 import { listOffsets, offsetForLeaderEpoch } from './multi/leader-requests.js';
 import { metadata } from './multi/metadata.js';
@@ -107,6 +109,8 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [ApiKey.DescribeGroups, describeGroups],
   [ApiKey.ListGroups, listGroups],
   [ApiKey.OffsetFetch, offsetFetch],
+  [ApiKey.DeleteGroups, deleteGroups],
+  [ApiKey.OffsetDelete, offsetDelete],
   [ApiKey.DeleteRecords, deleteRecords],
   [ApiKey.DescribeProducers, describeProducers],
   [ApiKey.CreatePartitions, createPartitions],

@@ -19,7 +19,7 @@ import {
   type ProcessResult,
   type TappedTurnout,
 } from './multi-backend-helpers.js';
-import { createTopic, kcat, mainCluster, uniqueName, useCluster, waitFor, type ClusterInfo } from './rig.js';
+import { createTopic, kafkaToolOk, kcat, mainCluster, uniqueName, useCluster, waitFor, type ClusterInfo } from './rig.js';
 
 let turnout: TappedTurnout;
 let main: ClusterInfo;
@@ -256,7 +256,7 @@ describe('Java and librdkafka clients over two backends', () => {
     expect((await committedOffsetsOn(legacy, group)).size).toBe(0);
   }, 300_000);
 
-  it('a kcat consumer group reads a domain topic through Turnout once and commits on that domain backend only; its next run resumes from those commits', async () => {
+  it('a kcat consumer group reads a domain topic through Turnout once and commits on that domain backend only; its next run resumes from those commits; its offsets and then the group are deleted through Turnout', async () => {
     const payments = await createTopic(legacy, { name: uniqueName('mcp'), partitions: 3 });
     const group = uniqueName('mcp');
     const lines = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => `key-${(from + i) % 7}\tpayment-${from + i}`);
@@ -279,5 +279,17 @@ describe('Java and librdkafka clients over two backends', () => {
     await expectCommittedAtEnd(legacy, group, payments, 3, 500);
     expect(await groupsOn(main)).not.toContain(group);
     expect((await committedOffsetsOn(main, group)).size).toBe(0);
+
+    // Deleted through Turnout, on the group's backend: one group's offsets (an empty group
+    // without offsets is then gone too, as Kafka does), and a second group as a whole.
+    const deletedOffsets = await kafkaToolOk('kafka-consumer-groups', ['--bootstrap-server', turnout.bootstrapServers, '--group', group, '--delete-offsets', '--topic', payments]);
+    expectOnlyTurnoutNamed(deletedOffsets, 'kafka-consumer-groups --delete-offsets');
+    expect((await committedOffsetsOn(legacy, group)).size, 'offsets left on legacy after --delete-offsets').toBe(0);
+    const other = uniqueName('mcp');
+    expect(await kcatGroupRead(other, payments)).toHaveLength(500);
+    expect(await groupsOn(legacy)).toContain(other);
+    const deleted = await kafkaToolOk('kafka-consumer-groups', ['--bootstrap-server', turnout.bootstrapServers, '--group', other, '--delete']);
+    expect(deleted).toMatch(/successful/i);
+    expect(await groupsOn(legacy)).not.toContain(other);
   }, 300_000);
 });

@@ -23,6 +23,8 @@ export const OFFERED_APIS: ReadonlySet<number> = new Set([
   ApiKey.OffsetFetch,
   ApiKey.DescribeGroups,
   ApiKey.ListGroups,
+  ApiKey.DeleteGroups,
+  ApiKey.OffsetDelete,
   ApiKey.InitProducerId,
   ApiKey.AddPartitionsToTxn,
   ApiKey.AddOffsetsToTxn,

@@ -86,10 +86,10 @@ describe('startProxy over two backends', () => {
     for (const k of [ApiKey.Metadata, ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.FindCoordinator, ApiKey.JoinGroup, ApiKey.OffsetCommit, ApiKey.EndTxn]) {
       expect(offered.has(k)).toBe(true);
     }
-    for (const k of [ApiKey.DeleteRecords, ApiKey.ConsumerGroupHeartbeat, ApiKey.AlterConfigs, ApiKey.CreatePartitions, ApiKey.DescribeTopicPartitions]) {
+    for (const k of [ApiKey.DeleteRecords, ApiKey.ConsumerGroupHeartbeat, ApiKey.AlterConfigs, ApiKey.CreatePartitions, ApiKey.DescribeTopicPartitions, ApiKey.DeleteGroups, ApiKey.OffsetDelete]) {
       expect(offered.has(k)).toBe(true);
     }
-    for (const k of [ApiKey.ElectLeaders, ApiKey.AlterPartitionReassignments, ApiKey.DescribeLogDirs, ApiKey.DeleteGroups, ApiKey.OffsetDelete]) {
+    for (const k of [ApiKey.ElectLeaders, ApiKey.AlterPartitionReassignments, ApiKey.DescribeLogDirs]) {
       expect(offered.has(k)).toBe(false);
     }
     // v4+ is the brokers' batched form, several transactional ids per request.
