@@ -1,7 +1,8 @@
 // Turnout in-process: `startProxy(config)` binds the listeners and the admin endpoint, learns
 // the backend clusters' topology, and returns a handle to inspect and stop it. With one
-// backend its brokers are presented one for one (VirtualClusterRouter); with several, as
-// Turnout's own nodes over all of them (MultiBackendRouter). The CLI, the
+// backend and no zones its brokers are presented one for one (VirtualClusterRouter); with
+// several backends or with zones (or virtualCluster.presentation: turnout-nodes), as Turnout's
+// own nodes over all of them, each client shown its zone's (MultiBackendRouter). The CLI, the
 // tests, the demo and the benchmarks all start Turnout through this function.
 //
 //   const proxy = await startProxy({
@@ -23,19 +24,21 @@ import { zoneContextOf, type ZoneContext } from './net/session-zone.js';
 import type { RequestRouter } from './net/request-router.js';
 import { createLogger, type Logger, type LogLevel } from './observability/logger.js';
 import { ProxyMetrics } from './observability/metrics.js';
-import { parseConfig, type TurnoutConfig, type TurnoutConfigInput } from './policy/config.js';
+import { parseConfig, presentationOf, type TurnoutConfig, type TurnoutConfigInput } from './policy/config.js';
 import { RedisIdentityStore } from './policy/identity-redis-store.js';
 import { SharedIdentities } from './policy/identity-sync.js';
 import { openPolicyStore } from './policy/open-policy-store.js';
 import { PolicySnapshot, policyDocumentOf } from './policy/policy-snapshot.js';
 import { defaultRedisKeyPrefix } from './policy/redis-policy-store.js';
-import { zoneModelOf } from './policy/zone-resolver.js';
+import { zoneModelOf, type ZoneModel } from './policy/zone-resolver.js';
 import type { PolicyStore } from './policy/policy-store.js';
 import { apiName } from './routing/api-names.js';
 import { BackendTopology } from './routing/backend-topology.js';
 import { MultiBackendRouter } from './routing/multi-backend-router.js';
 import { VirtualClusterRouter } from './routing/virtual-cluster-router.js';
 import { VirtualNodeMap } from './routing/virtual-node-map.js';
+import { ZoneRouting } from './routing/multi/zone-routing.js';
+import { ZoneNodes } from './routing/zone-nodes.js';
 
 export interface StartProxyOptions {
   /** Logger to use; by default one is created at `config.logging.level`, writing to stdout. */
@@ -126,7 +129,7 @@ class RunningProxy implements ProxyHandle {
   /** Every backend's topology, in configuration order. */
   private readonly topologies: BackendTopology[];
   private readonly router: RequestRouter;
-  /** Set with several backends: Turnout's own nodes, split and merge over the backends. */
+  /** Set with the turnout-nodes presentation: Turnout's own nodes, split and merge over the backends. */
   private readonly multi: MultiBackendRouter | null = null;
   private readonly ownSession: OwnSession | null = null;
   /** Set with several backends on the Redis store: topic ids and leader epochs agreed with the other instances. */
@@ -161,11 +164,12 @@ class RunningProxy implements ProxyHandle {
         }),
     );
     this.topology = this.topologies[0];
-    this.zones = zoneContextOf(zoneModelOf(config), this.topologies);
+    const zoneModel = zoneModelOf(config);
+    this.zones = zoneContextOf(zoneModel, this.topologies);
     this.listeners = config.listeners.map(
       (l) => new ListenerGroup(l, (socket, name, node) => this.accept(socket, name, node), this.logger),
     );
-    if (this.topologies.length > 1) {
+    if (presentationOf(config) === 'turnout-nodes') {
       const fixedPolicy = new PolicySnapshot(policyDocumentOf(config), 1, new Map());
       this.multi = new MultiBackendRouter({
         clusterId: config.virtualCluster.clusterId,
@@ -173,9 +177,12 @@ class RunningProxy implements ProxyHandle {
         policy: policyStore === null ? () => fixedPolicy : () => policyStore.current(),
         listeners: this.listeners,
         nodeCount: Math.min(...config.listeners.map((l) => l.nodes)),
+        zoneRouting: this.zoneRouting(zoneModel),
         log: this.logger,
         metrics: this.metrics,
       });
+      const multiRouter = this.multi;
+      this.metrics.zones.reportRemoteLeaders(() => multiRouter.remoteLeaders());
       this.ownSession = new OwnSession({ limits: config.limits, log: this.logger, metrics: this.metrics });
       this.multi.setOwnSession(this.ownSession);
       const multi = this.multi;
@@ -219,6 +226,26 @@ class RunningProxy implements ProxyHandle {
     return this.metrics.registry;
   }
 
+  /** Which nodes each client is shown and which replica serves its fetches (turnout-nodes). */
+  private zoneRouting(model: ZoneModel): ZoneRouting {
+    const config = this.config;
+    const topologyOf = (backend: string): BackendTopology | undefined => this.topologies.find((t) => t.backend === backend);
+    const nodes = new ZoneNodes({
+      zones: config.zones,
+      fallbacks: config.zoneRouting.fallbacks,
+      listeners: this.listeners.map((listener) => ({ listener, zone: listener.config.zone ?? null, nodeIdBase: listener.config.nodeIdBase, nodes: listener.config.nodes })),
+      peers: config.zoneRouting.peers,
+    });
+    return new ZoneRouting({
+      nodes,
+      brokerZone: (backend, brokerId) => model.brokerZone(backend, topologyOf(backend)?.broker(brokerId)?.rack ?? null),
+      isLive: (backend, brokerId) => topologyOf(backend)?.broker(brokerId) !== undefined,
+      followerFetching: config.zoneRouting.followerFetching,
+      replicaMaxAgeMs: config.topology.refreshIntervalMs,
+      metrics: this.metrics.zones,
+    });
+  }
+
   /**
    * With the Redis policy store, several instances serve one virtual cluster: their topic ids
    * and leader epoch generations are kept in the same Redis, under the policy's key prefix.
@@ -244,7 +271,7 @@ class RunningProxy implements ProxyHandle {
     for (const l of this.listeners) await l.listenBootstrap();
     this.listenersBound = true;
     if (this.admin !== null) this.adminPort = await this.admin.listen();
-    if (this.multi !== null) this.bindNodes(this.multi.nodeIds());
+    if (this.multi !== null) this.bindOwnNodes(this.multi);
     this.identities?.start();
     for (const t of this.topologies) t.start();
     this.logger.info(
@@ -333,7 +360,7 @@ class RunningProxy implements ProxyHandle {
 
   private allNodesBound(): boolean {
     if (this.multi !== null) {
-      for (const vid of this.multi.nodeIds()) for (const l of this.listeners) if (l.nodePort(vid) === undefined) return false;
+      for (const l of this.listeners) for (const vid of this.multi.nodeIds(l.name)) if (l.nodePort(vid) === undefined) return false;
       return true;
     }
     for (const brokerId of this.topology.brokers().keys()) {
@@ -359,6 +386,15 @@ class RunningProxy implements ProxyHandle {
   private bindNodes(vids: readonly number[]): void {
     const binds: Array<Promise<number>> = [];
     for (const vid of vids) for (const l of this.listeners) binds.push(l.ensureNode(vid));
+    this.awaitBinds(binds);
+  }
+
+  /** Binds each listener's own Turnout nodes (their ids differ between listeners with nodeIdBase). */
+  private bindOwnNodes(multi: MultiBackendRouter): void {
+    this.awaitBinds(this.listeners.flatMap((l) => multi.nodeIds(l.name).map((vid) => l.ensureNode(vid))));
+  }
+
+  private awaitBinds(binds: Array<Promise<number>>): void {
     Promise.all(binds).then(
       () => {
         this.nodeBindError = null;

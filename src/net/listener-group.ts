@@ -1,5 +1,6 @@
 // The TCP servers of one configured listener: a bootstrap port, and one port per virtual node
-// (virtual node N listens on nodePortBase + N, or on an ephemeral port when the base is 0).
+// (virtual node N listens on nodePortBase + N - nodeIdBase, or on an ephemeral port when the
+// base is 0).
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../observability/logger.js';
@@ -61,7 +62,7 @@ export class ListenerGroup {
     if (existing !== undefined) return Promise.resolve(existing.port);
     const inProgress = this.binding.get(virtualNodeId);
     if (inProgress !== undefined) return inProgress;
-    const wanted = this.config.nodePortBase === 0 ? 0 : this.config.nodePortBase + virtualNodeId;
+    const wanted = this.config.nodePortBase === 0 ? 0 : this.config.nodePortBase + virtualNodeId - this.config.nodeIdBase;
     const server = this.createServer(virtualNodeId);
     const promise = this.bind(server, wanted).then(
       (port) => {

@@ -23,3 +23,9 @@ export const UNKNOWN_LEADER_EPOCH = 75;
 export const PRODUCER_FENCED = 90;
 /** No topic has this id. Retriable: metadata refresh. */
 export const UNKNOWN_TOPIC_ID = 100;
+/** Fetch: the offset is outside the replica's log. From a follower that has not caught up, retried at the leader. */
+export const OFFSET_OUT_OF_RANGE = 1;
+/** The replica cannot serve the partition now (a follower that is restarting or catching up). */
+export const REPLICA_NOT_AVAILABLE = 9;
+/** The replica's high watermark is not yet at the asked offset (a follower after a leader change). */
+export const OFFSET_NOT_AVAILABLE = 78;

@@ -1,7 +1,8 @@
 // The router for several backend clusters presented as one virtual cluster (used when the
 // configuration has more than one backend).
 //
-// Turnout's own nodes (0..nodeCount-1 on every listener) are the only brokers a client sees;
+// Turnout's own nodes are the only brokers a client sees (those of its zone, zone-nodes.ts;
+// without zones, 0..nodeCount-1 on every listener);
 // each presents itself as the leader of the partitions placed on it (by topic and partition,
 // deterministically) and forwards their traffic to the real leader on the backend of the
 // topic's domain. Requests are answered through `exchange.deferred` from requests this router
@@ -46,9 +47,11 @@
 // Topic ids, leader epochs and producer ids are translated between virtual and real per backend.
 // Each concern lives in its own module under ./multi/; this class owns the state they share
 // and dispatches each request to its handler.
-import { ApiKey, DecodeError, EncodeError, decodeHeartbeatRequest, decodeLeaveGroupRequest, decodeOffsetCommitRequest, decodeSyncGroupRequest } from '../codec/index.js';
+import { ApiKey, DecodeError, EncodeError, ZERO_UUID, decodeHeartbeatRequest, decodeLeaveGroupRequest, decodeOffsetCommitRequest, decodeSyncGroupRequest, type MetadataResponse } from '../codec/index.js';
+import { TURNOUT_CLIENT_ID } from './multi/multi-codes.js';
 import { RequestRejectedError, type BrokerAddress, type ClientSession, type RequestExchange, type RequestRouter } from '../net/request-router.js';
 import type { UpstreamError } from '../net/upstream-connection.js';
+import type { RemoteLeaderPartition } from '../observability/zone-metrics.js';
 import { apiName } from './api-names.js';
 import { ApiVersionsTable, type BrokerApiVersions } from './api-versions.js';
 import { buildFailureResponse } from './failure-responses.js';
@@ -63,7 +66,8 @@ import { fetch } from './multi/fetch.js';
 import { deleteGroups, offsetDelete } from './multi/group-admin.js';
 import { describeGroups, joinGroup, listGroups, offsetFetch } from './multi/groups.js';
 import { listOffsets, offsetForLeaderEpoch } from './multi/leader-requests.js';
-import { metadata } from './multi/metadata.js';
+import { askBackendMetadata, metadata } from './multi/metadata.js';
+import { ReplicaRefresh } from './multi/replica-refresh.js';
 import { MultiContext, type MultiBackendRouterOptions } from './multi/multi-context.js';
 import { offeredVersionsOf } from './multi/offered-apis.js';
 import { produce } from './multi/produce.js';
@@ -137,6 +141,7 @@ export class MultiBackendRouter implements RequestRouter {
       policy: opts.policy,
       listeners: opts.listeners,
       nodeCount: opts.nodeCount,
+      zoneRouting: opts.zoneRouting,
       log: opts.log.child({ component: 'multi-backend-router' }),
       metrics: opts.metrics,
       topicIds: this.topicIds,
@@ -144,6 +149,20 @@ export class MultiBackendRouter implements RequestRouter {
     });
     this.producerIds = new ProducerIdMap({ obtain: (backend) => obtainProducerId(this.ctx, backend) });
     this.ctx.producerIds = this.producerIds;
+    this.ctx.zones.refresh = new ReplicaRefresh({ leaders: this.ctx.leaders, ask: (backend, topics) => this.askReplicas(backend, topics), log: this.ctx.log });
+  }
+
+  /** Turnout's own Metadata request for some topics' replicas, on its own session. */
+  private askReplicas(backend: string, topics: string[]): Promise<MetadataResponse> {
+    const session = this.ctx.ownSession;
+    const topology = this.ctx.topologies.get(backend);
+    if (session === null || topology === undefined) return Promise.reject(new Error(`cannot refresh replicas of backend ${backend}: no own session or topology`));
+    return askBackendMetadata(this.ctx, session, topology, {
+      topics: topics.map((name) => ({ topicId: ZERO_UUID, name })),
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+      clientId: TURNOUT_CLIENT_ID,
+    });
   }
 
   /** Gives the router a session of its own for the requests it sends on no client's behalf. */
@@ -169,14 +188,14 @@ export class MultiBackendRouter implements RequestRouter {
     this.apiVersions.update(brokers);
   }
 
-  /** Virtual node ids, in order. */
-  nodeIds(): number[] {
-    return Array.from({ length: this.ctx.nodeCount }, (_, i) => i);
+  /** The node ids a listener of this instance binds, in order. */
+  nodeIds(listenerName: string): readonly number[] {
+    return this.ctx.zones.nodes.localNodeIds(listenerName);
   }
 
-  /** The Turnout node presented as the leader of a partition. */
-  virtualLeaderOf(topic: string, partition: number): number {
-    return this.ctx.virtualLeaderOf(topic, partition);
+  /** Producer-zone domains' partitions whose leaders are outside their producers' zones. */
+  remoteLeaders(): RemoteLeaderPartition[] {
+    return this.ctx.zones.remoteLeaders(this.ctx.policy(), this.ctx.leaders);
   }
 
   routeRequest(session: ClientSession, ex: RequestExchange): void {

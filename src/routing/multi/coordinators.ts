@@ -28,7 +28,7 @@ const BACKEND_FIND_COORDINATOR_VERSION = 3;
 export function findCoordinator(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Buffer {
   const v = ex.apiVersion;
   const { body } = decodeRequestFrame(ex.frame, decodeFindCoordinatorRequest);
-  const l = ctx.listenerOf(session);
+  const served = ctx.served(session);
   const policy = ctx.policy();
   const answer = (key: string): { nodeId: number; host: string; port: number; errorCode: number; errorMessage: string | null } => {
     const kind = body.keyType === KEY_TYPE_TRANSACTION ? 'transactionalId' : 'group';
@@ -37,10 +37,9 @@ export function findCoordinator(ctx: MultiContext, session: ClientSession, ex: R
     }
     const res = policy.resolve(kind, key);
     if (!res.ok) return { nodeId: -1, host: '', port: -1, errorCode: res.errorCode, errorMessage: res.reason };
-    const nodeId = ctx.coordinatorNodeOf(key);
-    const port = l.nodePort(nodeId);
-    if (port === undefined) return { nodeId: -1, host: '', port: -1, errorCode: COORDINATOR_NOT_AVAILABLE, errorMessage: null };
-    return { nodeId, host: l.advertisedHost, port, errorCode: 0, errorMessage: null };
+    const node = served.group.endpoint(ctx.coordinatorNodeOf(session, key));
+    if (node === undefined) return { nodeId: -1, host: '', port: -1, errorCode: COORDINATOR_NOT_AVAILABLE, errorMessage: null };
+    return { nodeId: node.nodeId, host: node.host, port: node.port, errorCode: 0, errorMessage: null };
   };
   // Fields a version lacks keep their defaults: the encoder refuses anything else.
   const m: FindCoordinatorResponse = createFindCoordinatorResponse();

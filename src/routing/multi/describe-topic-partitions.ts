@@ -18,6 +18,7 @@ import { LEADER_NOT_AVAILABLE } from '../error-codes.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
 import { placePartition } from './metadata.js';
 import type { MultiContext } from './multi-context.js';
+import type { ServedNodes } from '../zone-nodes.js';
 import { ThrottleTime } from './scatter-gather.js';
 import { mergeTopicPartitionPages, type TopicPartitionsPage } from './topic-partitions-merge.js';
 
@@ -26,7 +27,7 @@ function errorTopic(name: string, errorCode: number): DescribeTopicPartitionsRes
 }
 
 /** One backend topic in the client's terms, in place. */
-function topicToVirtual(ctx: MultiContext, backend: string, t: DescribeTopicPartitionsResponseTopic): void {
+function topicToVirtual(ctx: MultiContext, served: ServedNodes, backend: string, t: DescribeTopicPartitionsResponseTopic): void {
   const name = t.name as string;
   if (t.topicId !== ZERO_UUID) {
     const obs = ctx.topicIds.observeServing(backend, name, t.topicId);
@@ -35,7 +36,7 @@ function topicToVirtual(ctx: MultiContext, backend: string, t: DescribeTopicPart
   }
   for (const p of t.partitions) {
     p.leaderEpoch = ctx.epochs.observeServing(name, p.partitionIndex, backend, p.leaderEpoch);
-    placePartition(ctx, backend, name, p);
+    placePartition(ctx, served, backend, name, p, Date.now());
     // Eligible leader replicas are real broker ids: Turnout's nodes have no such thing to show.
     if (p.eligibleLeaderReplicas !== null) p.eligibleLeaderReplicas = [];
     if (p.lastKnownElr !== null) p.lastKnownElr = [];
@@ -79,7 +80,7 @@ export async function describeTopicPartitions(ctx: MultiContext, session: Client
         const answer = decodeResponseFrame(res, ApiKey.DescribeTopicPartitions, v, decodeDescribeTopicPartitionsResponse).body;
         throttle.observe(answer.throttleTimeMs);
         const topics = answer.topics.filter((t) => t.name !== null && ctx.backendOfTopic(t.name, policy) === backend);
-        for (const t of topics) topicToVirtual(ctx, backend, t);
+        for (const t of topics) topicToVirtual(ctx, ctx.served(session), backend, t);
         return { topics, nextCursor: answer.nextCursor };
       } catch (err) {
         ctx.log.warn({ err, backend }, 'topic partitions of a backend not available');

@@ -47,5 +47,5 @@ export async function askEveryBroker<T>(
 /** True when a key a broker of `backend` listed is listed by this session's Turnout node. */
 export function listedHere(ctx: MultiContext, session: ClientSession, backend: string, keyType: number, key: string): boolean {
   if (ctx.backendOfKey(keyType, key) !== backend) return false;
-  return session.virtualNodeId < 0 || ctx.coordinatorNodeOf(key) === session.virtualNodeId;
+  return session.virtualNodeId < 0 || ctx.coordinatorNodeOf(session, key) === session.virtualNodeId;
 }

@@ -1,6 +1,10 @@
-// Fetch over several backends: split per destination (backend + real leader), topic ids and
-// leader epochs translated, answers merged in the client's order as soon as the answers in
-// hand hold minBytes or an error.
+// Fetch over several backends: split per destination (backend + the replica that serves each
+// partition: an in-sync follower in the client's zone when there is one, else the leader;
+// zone-routing.ts), topic ids and leader epochs translated, answers merged in the client's
+// order as soon as the answers in hand hold minBytes or an error. Follower answers that only
+// the leader can fix are fetched again at the leader within the same request
+// (follower-fetch.ts). Followers learn the high watermark one replication round after the
+// leader, so data fetched from a follower arrives a little later than from the leader.
 import { ApiKey, decodeFetchRequest, decodeFetchResponse, encodeFetchRequest, encodeFetchResponse, type DecodedRequestHeader, type FetchRequest, type FetchResponse } from '../../codec/index.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID } from '../error-codes.js';
@@ -10,8 +14,33 @@ import { fetchPartitionEpochsToReal, fetchPartitionEpochsToVirtual } from '../le
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
 import { DestinationFailure, type PartitionRoute } from '../split-route.js';
 import { fetchRequestTopicIdsToReal, fetchResponseTopicIdsToVirtual, fetchTopicName } from '../topic-id-rewrite.js';
+import type { FetchReplica, FollowerRetryReason } from '../../observability/zone-metrics.js';
 import { destinationOf, failureOf, parseDestination } from './destinations.js';
+import {
+  emptyFetchAnswer,
+  findPartition,
+  followerKey,
+  followerRetryReason,
+  leaderRetryRequests,
+  replacePartition,
+  unansweredPartition,
+  wireTopicKey,
+  type FollowerPartitions,
+  type LeaderRetry,
+} from './follower-fetch.js';
 import type { MultiContext } from './multi-context.js';
+
+/** One destination's part, ready to send: topic ids already the backend's real ones. */
+interface PreparedPart {
+  readonly destination: string;
+  readonly backend: string;
+  readonly brokerId: number;
+  readonly request: FetchRequest;
+  /** Topic wire key (real id from v13, else name) → name. */
+  readonly names: ReadonlyMap<string, string>;
+  /** The part's partitions that went to a follower, with their leader. */
+  readonly followers: FollowerPartitions;
+}
 
 /** True when a Fetch answer has a top-level or partition error (a broker answers those at once). */
 function hasPartitionError(res: FetchResponse): boolean {
@@ -24,6 +53,8 @@ export async function fetch(ctx: MultiContext, session: ClientSession, ex: Reque
   const v = ex.apiVersion;
   const { header, body } = decodeRequestFrame(ex.frame, decodeFetchRequest);
   const policy = ctx.policy();
+  /** destination → `topic/partition` → leader, for partitions sent to a follower. */
+  const followers = new Map<string, Map<string, number>>();
   const split = splitFetchRequest(body, v, (t, p): PartitionRoute => {
     const name = fetchTopicName(t, v, ctx.topicIds);
     if (name === undefined) return { errorCode: UNKNOWN_TOPIC_ID };
@@ -34,28 +65,44 @@ export async function fetch(ctx: MultiContext, session: ClientSession, ex: Reque
     if (err !== 0) return { errorCode: err };
     const leader = ctx.leaders.leaderOf(backend, name, p.partition);
     if (leader < 0) return { errorCode: NOT_LEADER_OR_FOLLOWER };
-    return destinationOf(backend, leader);
+    const choice = ctx.zones.readReplica(session, ctx.leaders, backend, name, p.partition, v);
+    const destination = destinationOf(backend, choice.brokerId);
+    if (choice.follower) {
+      let set = followers.get(destination);
+      if (set === undefined) followers.set(destination, (set = new Map()));
+      set.set(followerKey(name, p.partition), leader);
+    }
+    return destination;
   });
   const minBytes = Math.max(1, body.minBytes);
   // Topic ids to each destination backend's real ids, once: both rounds below reuse them.
-  const requests = split.parts.map((part) => {
-    fetchRequestTopicIdsToReal(part.request, v, parseDestination(part.destination).backend, ctx.topicIds);
-    return part.request;
-  });
+  const parts = split.parts.map((part) => preparePart(ctx, part.destination, part.request, v, followers.get(part.destination)));
   let ready: FetchOutcome[];
-  if (requests.length > 1 && body.maxWaitMs > 0) {
+  if (parts.length > 1 && body.maxWaitMs > 0) {
     // Several destinations: first take what every one of them holds now (maxWait 0), so
     // data that is already there is served together. Answering at the first destination with
     // data would drop the others' answers, already read and sent, and the client would fetch
     // them again: on a busy topic that costs most of the throughput.
     const started = Date.now();
-    const now = await Promise.all(split.parts.map((part, i) => fetchPart(ctx, session, header, { ...(requests[i] as FetchRequest), maxWaitMs: 0 }, part.destination, v)));
-    ready = heldBytes(now, minBytes) >= minBytes ? now : await firstReady(ctx, session, header, split.parts, requests, Math.max(0, body.maxWaitMs - (Date.now() - started)), minBytes, v);
+    const now = await Promise.all(parts.map((part) => fetchPart(ctx, session, header, part, 0, v)));
+    ready = heldBytes(now, minBytes) >= minBytes ? now : await firstReady(ctx, session, header, parts, Math.max(0, body.maxWaitMs - (Date.now() - started)), minBytes, v);
   } else {
-    ready = await firstReady(ctx, session, header, split.parts, requests, body.maxWaitMs, minBytes, v);
+    ready = await firstReady(ctx, session, header, parts, body.maxWaitMs, minBytes, v);
   }
   const merged = mergeFetchResponses(split, ready);
   return encodeResponseFrame(ApiKey.Fetch, v, { correlationId: ex.correlationId }, merged, encodeFetchResponse);
+}
+
+function preparePart(ctx: MultiContext, destination: string, request: FetchRequest, v: number, followers: FollowerPartitions | undefined): PreparedPart {
+  const { backend, brokerId } = parseDestination(destination);
+  const topicNames = request.topics.map((t) => fetchTopicName(t, v, ctx.topicIds));
+  fetchRequestTopicIdsToReal(request, v, backend, ctx.topicIds);
+  const names = new Map<string, string>();
+  request.topics.forEach((t, i) => {
+    const name = topicNames[i];
+    if (name !== undefined) names.set(wireTopicKey(t, v), name);
+  });
+  return { destination, backend, brokerId, request, names, followers: followers ?? new Map() };
 }
 
 /** Bytes the outcomes in hand count toward minBytes; an error or a failure counts as enough (a broker answers those at once). */
@@ -74,13 +121,13 @@ function heldBytes(outcomes: readonly FetchOutcome[], minBytes: number): number 
  * without an answer by then counts as "no data yet" and its late answer is dropped (harmless
  * for sessionless consumer fetches), so data from one broker is not held back by an idle one.
  */
-function firstReady(ctx: MultiContext, session: ClientSession, header: DecodedRequestHeader, parts: readonly { destination: string }[], requests: readonly FetchRequest[], maxWaitMs: number, minBytes: number, v: number): Promise<FetchOutcome[]> {
+function firstReady(ctx: MultiContext, session: ClientSession, header: DecodedRequestHeader, parts: readonly PreparedPart[], maxWaitMs: number, minBytes: number, v: number): Promise<FetchOutcome[]> {
   const outcomes: FetchOutcome[] = parts.map(() => NOT_ANSWERED);
   return new Promise<FetchOutcome[]>((resolve) => {
     let pending = parts.length;
     if (pending === 0) resolve(outcomes);
     parts.forEach((part, i) => {
-      void fetchPart(ctx, session, header, { ...(requests[i] as FetchRequest), maxWaitMs }, part.destination, v).then((o) => {
+      void fetchPart(ctx, session, header, part, maxWaitMs, v).then((o) => {
         outcomes[i] = o;
         pending -= 1;
         if (pending === 0 || heldBytes(outcomes, minBytes) >= minBytes) resolve(outcomes.slice());
@@ -89,36 +136,118 @@ function firstReady(ctx: MultiContext, session: ClientSession, header: DecodedRe
   });
 }
 
-/** One destination's part of a Fetch: its answer in the client's terms, or why there is none. Never rejects. */
-async function fetchPart(ctx: MultiContext, session: ClientSession, header: DecodedRequestHeader, request: FetchRequest, destination: string, v: number): Promise<FetchOutcome> {
-  const { backend, brokerId } = parseDestination(destination);
+async function askFetch(ctx: MultiContext, session: ClientSession, header: DecodedRequestHeader, request: FetchRequest, backend: string, brokerId: number, v: number): Promise<FetchResponse> {
+  const frame = encodeRequestFrame(header, request, encodeFetchRequest);
+  const res = await ctx.send(session, ctx.addressOf(backend, brokerId), frame);
+  return decodeResponseFrame(res, ApiKey.Fetch, v, decodeFetchResponse).body;
+}
+
+/**
+ * One destination's part of a Fetch: its answer in the client's terms (follower answers only
+ * the leader can fix already replaced by the leader's), or why there is none. Never rejects.
+ */
+async function fetchPart(ctx: MultiContext, session: ClientSession, header: DecodedRequestHeader, part: PreparedPart, maxWaitMs: number, v: number): Promise<FetchOutcome> {
+  const request = { ...part.request, maxWaitMs };
+  let answer: FetchResponse | null = null;
   try {
-    const frame = encodeRequestFrame(header, request, encodeFetchRequest);
-    const res = await ctx.send(session, ctx.addressOf(backend, brokerId), frame);
-    const answer = decodeResponseFrame(res, ApiKey.Fetch, v, decodeFetchResponse).body;
-    fetchAnswerToVirtual(ctx, session, answer, v, backend, brokerId);
-    return answer;
+    answer = await askFetch(ctx, session, header, request, part.backend, part.brokerId, v);
   } catch (err) {
-    ctx.log.debug({ err, destination }, 'fetch part failed');
-    return failureOf(err);
+    ctx.log.debug({ err, destination: part.destination, followerPartitions: part.followers.size }, 'fetch part failed');
+    if (part.followers.size === 0) return failureOf(err);
+  }
+  const retries = followerRetries(ctx, part, answer, v);
+  const result = answer ?? emptyFetchAnswer();
+  if (answer !== null) noteAnswer(ctx, session, part, answer, retries, v);
+  if (retries.length > 0) await retryAtLeaders(ctx, session, header, part, result, retries, v);
+  fetchAnswerToVirtual(ctx, session, result, v, part.backend);
+  return result;
+}
+
+/** The part's follower partitions to fetch again at the leader: all of them when the follower gave no answer. */
+function followerRetries(ctx: MultiContext, part: PreparedPart, answer: FetchResponse | null, v: number): LeaderRetry[] {
+  const retries: LeaderRetry[] = [];
+  if (part.followers.size === 0) return retries;
+  for (const t of part.request.topics) {
+    const topicKey = wireTopicKey(t, v);
+    const name = part.names.get(topicKey);
+    if (name === undefined) continue;
+    for (const p of t.partitions) {
+      const leaderId = part.followers.get(followerKey(name, p.partition));
+      if (leaderId === undefined) continue;
+      let reason: FollowerRetryReason | null = 'unreachable';
+      if (answer !== null) {
+        const got = findPartition(answer, topicKey, p.partition, v);
+        reason = got === undefined ? null : followerRetryReason(got.errorCode);
+      }
+      if (reason === null) continue;
+      ctx.zones.followerFailed(part.backend, name, p.partition, part.brokerId, reason);
+      retries.push({ topicKey, partition: p.partition, leaderId });
+    }
+  }
+  return retries;
+}
+
+/** Counts an answer's partitions by the replica that served them, and forgets a leader that says it is none. */
+function noteAnswer(ctx: MultiContext, session: ClientSession, part: PreparedPart, answer: FetchResponse, retries: readonly LeaderRetry[], v: number): void {
+  const retried = new Set(retries.map((r) => `${r.topicKey}\u0000${r.partition}`));
+  const counts: Record<FetchReplica, { partitions: number; bytes: number }> = { leader: { partitions: 0, bytes: 0 }, follower: { partitions: 0, bytes: 0 } };
+  for (const t of answer.responses) {
+    const topicKey = wireTopicKey(t, v);
+    const name = part.names.get(topicKey);
+    for (const p of t.partitions) {
+      if (retried.has(`${topicKey}\u0000${p.partitionIndex}`)) continue;
+      const follower = name !== undefined && part.followers.has(followerKey(name, p.partitionIndex));
+      if (!follower && p.errorCode === NOT_LEADER_OR_FOLLOWER) ctx.leaders.forgetBroker(part.backend, part.brokerId);
+      const c = counts[follower ? 'follower' : 'leader'];
+      c.partitions++;
+      c.bytes += p.records?.length ?? 0;
+    }
+  }
+  for (const replica of ['leader', 'follower'] as const) {
+    const c = counts[replica];
+    if (c.partitions > 0) ctx.zones.fetched(session, part.backend, part.brokerId, replica, c.partitions, c.bytes);
   }
 }
 
-function fetchAnswerToVirtual(ctx: MultiContext, session: ClientSession, answer: FetchResponse, v: number, backend: string, brokerId: number): void {
+/** Fetches the retried partitions at their leaders and puts the leaders' answers in `result`. */
+async function retryAtLeaders(ctx: MultiContext, session: ClientSession, header: DecodedRequestHeader, part: PreparedPart, result: FetchResponse, retries: readonly LeaderRetry[], v: number): Promise<void> {
+  const requests = leaderRetryRequests(part.request, retries, v);
+  await Promise.all(
+    [...requests].map(async ([leaderId, req]) => {
+      let answer: FetchResponse | null = null;
+      try {
+        answer = await askFetch(ctx, session, header, req, part.backend, leaderId, v);
+        const leaderPart: PreparedPart = { ...part, destination: destinationOf(part.backend, leaderId), brokerId: leaderId, request: req, followers: new Map() };
+        noteAnswer(ctx, session, leaderPart, answer, [], v);
+      } catch (err) {
+        ctx.log.debug({ err, backend: part.backend, leaderId }, 'fetch at the leader after a follower failed');
+      }
+      for (const t of req.topics) {
+        for (const p of t.partitions) {
+          const data = answer === null ? undefined : findPartition(answer, wireTopicKey(t, v), p.partition, v);
+          replacePartition(result, t, data ?? unansweredPartition(p.partition), v);
+        }
+      }
+    }),
+  );
+}
+
+function fetchAnswerToVirtual(ctx: MultiContext, session: ClientSession, answer: FetchResponse, v: number, backend: string): void {
   fetchResponseTopicIdsToVirtual(answer, v, backend, ctx.topicIds);
+  const served = ctx.served(session);
   const named = new Set<number>();
   for (const t of answer.responses) {
     const name = fetchTopicName(t, v, ctx.topicIds);
     if (name === undefined) continue;
     for (const p of t.partitions) {
-      if (p.errorCode === NOT_LEADER_OR_FOLLOWER) ctx.leaders.forgetBroker(backend, brokerId);
       fetchPartitionEpochsToVirtual(p, name, backend, ctx.epochs);
+      // Turnout chose the replica already; a real broker id must never reach the client.
       if (p.preferredReadReplica >= 0) p.preferredReadReplica = -1;
       if (p.currentLeader !== undefined && p.currentLeader.leaderId >= 0) {
-        p.currentLeader.leaderId = ctx.virtualLeaderOf(name, p.partitionIndex);
+        p.currentLeader.leaderId = ctx.virtualLeaderOf(served, name, p.partitionIndex);
         named.add(p.currentLeader.leaderId);
       }
     }
   }
-  if (answer.nodeEndpoints !== undefined) answer.nodeEndpoints = ctx.endpointsOf(session, named);
+  if (answer.nodeEndpoints !== undefined) answer.nodeEndpoints = ctx.endpointsOf(served, named);
 }

@@ -11,21 +11,50 @@ import { AUTHORIZED_OPERATIONS_OMITTED } from './multi-codes.js';
 import { DestinationFailure } from '../split-route.js';
 import { failureOf } from './destinations.js';
 import type { MultiContext } from './multi-context.js';
+import type { BackendTopology } from '../backend-topology.js';
+import type { ServedNodes } from '../zone-nodes.js';
 
 /** Backends are asked Metadata at this version (real topic ids and leader epochs) or their highest below it. */
 const BACKEND_METADATA_VERSION = 12;
 
-/** Places a backend partition on Turnout's nodes, in place, and remembers its real leader. */
-export function placePartition(ctx: MultiContext, backend: string, topic: string, p: MetadataResponsePartition): void {
-  ctx.leaders.record(backend, topic, p.partitionIndex, p.leaderId);
-  const n = ctx.nodeCount;
-  const leader = ctx.virtualLeaderOf(topic, p.partitionIndex);
+/**
+ * Places a backend partition on the Turnout nodes a client is shown, in place: leader by hash
+ * among them, replicas and ISR the nodes that follow it, so that the client connects to no
+ * other node. Remembers the real leader and in-sync replicas first.
+ */
+export function placePartition(ctx: MultiContext, served: ServedNodes, backend: string, topic: string, p: MetadataResponsePartition, learnedAtMs: number): void {
+  ctx.leaders.record(backend, topic, p.partitionIndex, p.leaderId, p.isrNodes, learnedAtMs);
+  const ids = served.group.nodeIds;
+  const n = ids.length;
+  const leader = ctx.virtualLeaderOf(served, topic, p.partitionIndex);
+  const first = ids.indexOf(leader);
   const replicas = Math.max(1, Math.min(p.replicaNodes.length, n));
   const isr = Math.min(p.isrNodes.length, replicas);
-  p.replicaNodes = Array.from({ length: replicas }, (_, i) => (leader + i) % n);
+  p.replicaNodes = Array.from({ length: replicas }, (_, i) => ids[(first + i) % n]);
   p.isrNodes = p.replicaNodes.slice(0, isr);
   p.offlineReplicas = [];
   if (p.leaderId >= 0) p.leaderId = leader;
+}
+
+export interface BackendMetadataAsk {
+  /** null: every topic. */
+  topics: MetadataRequestTopic[] | null;
+  allowAutoTopicCreation: boolean;
+  includeTopicAuthorizedOperations: boolean;
+  clientId: string | null;
+}
+
+/** Asks some broker of a backend for metadata at v12 (or its highest below). */
+export async function askBackendMetadata(ctx: MultiContext, session: ClientSession, t: BackendTopology, ask: BackendMetadataAsk): Promise<MetadataResponse> {
+  const range = t.apiVersions.range(ApiKey.Metadata);
+  const bv = Math.min(BACKEND_METADATA_VERSION, range?.maxVersion ?? BACKEND_METADATA_VERSION);
+  const req = createMetadataRequest();
+  req.topics = ask.topics;
+  req.allowAutoTopicCreation = ask.allowAutoTopicCreation;
+  req.includeTopicAuthorizedOperations = ask.includeTopicAuthorizedOperations;
+  const frame = encodeRequestFrame({ apiKey: ApiKey.Metadata, apiVersion: bv, correlationId: 0, clientId: ask.clientId }, req, encodeMetadataRequest);
+  const res = await ctx.send(session, ctx.anyBrokerOf(t.backend), frame);
+  return decodeResponseFrame(res, ApiKey.Metadata, bv, decodeMetadataResponse).body;
 }
 
 export async function metadata(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
@@ -43,18 +72,17 @@ export async function metadata(ctx: MultiContext, session: ClientSession, ex: Re
       if (typeof backend === 'string') asked.get(backend)?.push({ topicId: ZERO_UUID, name });
     }
   }
+  const served = ctx.served(session);
+  const askedAtMs = Date.now();
   const answers = await Promise.all(
     [...ctx.topologies.values()].map(async (t): Promise<MetadataResponse | DestinationFailure> => {
       try {
-        const range = t.apiVersions.range(ApiKey.Metadata);
-        const bv = Math.min(BACKEND_METADATA_VERSION, range?.maxVersion ?? BACKEND_METADATA_VERSION);
-        const req = createMetadataRequest();
-        req.topics = all ? null : (asked.get(t.backend) as MetadataRequestTopic[]);
-        req.allowAutoTopicCreation = v >= 4 ? body.allowAutoTopicCreation : true;
-        req.includeTopicAuthorizedOperations = body.includeTopicAuthorizedOperations;
-        const frame = encodeRequestFrame({ apiKey: ApiKey.Metadata, apiVersion: bv, correlationId: 0, clientId: header.clientId }, req, encodeMetadataRequest);
-        const res = await ctx.send(session, ctx.anyBrokerOf(t.backend), frame);
-        return decodeResponseFrame(res, ApiKey.Metadata, bv, decodeMetadataResponse).body;
+        return await askBackendMetadata(ctx, session, t, {
+          topics: all ? null : (asked.get(t.backend) as MetadataRequestTopic[]),
+          allowAutoTopicCreation: v >= 4 ? body.allowAutoTopicCreation : true,
+          includeTopicAuthorizedOperations: body.includeTopicAuthorizedOperations,
+          clientId: header.clientId,
+        });
       } catch (err) {
         ctx.log.warn({ err, backend: t.backend }, 'metadata of a backend not available');
         return failureOf(err);
@@ -72,12 +100,12 @@ export async function metadata(ctx: MultiContext, session: ClientSession, ex: Re
     requestedTopics: body.topics,
     backendResponses,
     resolveBackend,
-    brokers: ctx.brokersFor(session),
+    brokers: ctx.brokersFor(session, served),
     clusterId: ctx.clusterId,
     controllerId: 0,
     topicIds: ctx.topicIds,
     epochs: ctx.epochs,
-    placePartition: (backend, topic, p) => placePartition(ctx, backend, topic, p),
+    placePartition: (backend, topic, p) => placePartition(ctx, served, backend, topic, p, askedAtMs),
   });
   rememberListedTopics(ctx, backendResponses, all);
   if (merged.incomplete) listUnansweredTopics(ctx, merged.response, backendResponses, resolveBackend);

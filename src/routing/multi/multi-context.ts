@@ -16,11 +16,12 @@ import type { ProducerIdMap } from '../producer-id-map.js';
 import { DestinationFailure, type RouteError } from '../split-route.js';
 import { TopicIdMap } from '../topic-id-map.js';
 import type { ListenerView } from '../virtual-cluster-router.js';
-import { nameHash } from './destinations.js';
 import { KEY_TYPE_TRANSACTION } from './multi-codes.js';
 import { LastKnownTopics } from './last-known-topics.js';
 import { MultiBackendMetrics } from './multi-metrics.js';
 import { PartitionLeaders } from './partition-leaders.js';
+import { ZoneRouting } from './zone-routing.js';
+import { coordinatorAmong, leaderAmong, ZoneNodes, type ServedNodes } from '../zone-nodes.js';
 
 export interface NodeEndpoint {
   nodeId: number;
@@ -36,8 +37,10 @@ export interface MultiBackendRouterOptions {
   /** The policy in effect, read per decision. */
   policy: () => PolicySnapshot;
   listeners: readonly ListenerView[];
-  /** Turnout's nodes: ids 0..nodeCount-1 on every listener. */
+  /** Turnout's nodes without zone routing: ids 0..nodeCount-1 on every listener. */
   nodeCount: number;
+  /** Zone-aware nodes and replica choice; without it every client sees nodes 0..nodeCount-1 of its listener and fetches from leaders. */
+  zoneRouting?: ZoneRouting;
   log: Logger;
   /** Where the router's own metrics are registered (the proxy's registry); none are kept without it. */
   metrics?: { readonly registry: Registry };
@@ -52,7 +55,7 @@ export class MultiContext {
   readonly clusterId: string;
   readonly topologies: ReadonlyMap<string, BackendTopology>;
   readonly policy: () => PolicySnapshot;
-  readonly nodeCount: number;
+  readonly zones: ZoneRouting;
   readonly log: Logger;
   readonly topicIds: TopicIdMap;
   readonly epochs: LeaderEpochMap;
@@ -73,7 +76,7 @@ export class MultiContext {
     this.topologies = new Map(opts.topologies.map((t) => [t.backend, t]));
     this.policy = opts.policy;
     this.listeners = new Map(opts.listeners.map((l) => [l.name, l]));
-    this.nodeCount = opts.nodeCount;
+    this.zones = opts.zoneRouting ?? ZoneRouting.zoneless(ZoneNodes.zoneless(opts.listeners, opts.nodeCount));
     this.log = opts.log;
     this.topicIds = opts.topicIds;
     this.epochs = opts.epochs;
@@ -113,38 +116,36 @@ export class MultiContext {
     return res;
   }
 
-  /** The Turnout node presented as the leader of a partition. */
-  virtualLeaderOf(topic: string, partition: number): number {
-    return (nameHash(topic) + partition) % this.nodeCount;
+  /** The Turnout nodes shown to a session: its zone's, or its listener's without zones. */
+  served(session: ClientSession): ServedNodes {
+    return this.zones.served(session);
   }
 
-  /** The Turnout node presented as the coordinator of a group or transactional id. */
-  coordinatorNodeOf(key: string): number {
-    return nameHash(key) % this.nodeCount;
+  /** The Turnout node presented to a session as the leader of a partition. */
+  virtualLeaderOf(served: ServedNodes, topic: string, partition: number): number {
+    return leaderAmong(served.group.nodeIds, topic, partition);
+  }
+
+  /** The Turnout node presented to a session as the coordinator of a group or transactional id. */
+  coordinatorNodeOf(session: ClientSession, key: string): number {
+    return coordinatorAmong(this.served(session).group.nodeIds, key);
   }
 
   listenerOf(session: ClientSession): ListenerView {
     return this.listeners.get(session.listenerName) as ListenerView;
   }
 
-  /** Turnout's nodes with a bound port on the session's listener. */
-  brokersFor(session: ClientSession): MetadataResponseBroker[] {
-    const l = this.listenerOf(session);
-    const brokers: MetadataResponseBroker[] = [];
-    for (let id = 0; id < this.nodeCount; id++) {
-      const port = l.nodePort(id);
-      if (port !== undefined) brokers.push({ nodeId: id, host: l.advertisedHost, port, rack: null });
-    }
-    return brokers;
+  /** The session's Turnout nodes that have a bound port (rack: their zone). */
+  brokersFor(session: ClientSession, served = this.served(session)): MetadataResponseBroker[] {
+    return this.endpointsOf(served, served.group.nodeIds);
   }
 
-  /** The endpoints of some of Turnout's nodes (Produce and Fetch NodeEndpoints), by id. */
-  endpointsOf(session: ClientSession, ids: ReadonlySet<number>): NodeEndpoint[] {
-    const l = this.listenerOf(session);
+  /** The endpoints of some of the served nodes (Produce and Fetch NodeEndpoints), by id. */
+  endpointsOf(served: ServedNodes, ids: Iterable<number>): NodeEndpoint[] {
     const out: NodeEndpoint[] = [];
     for (const id of [...ids].sort((a, b) => a - b)) {
-      const port = l.nodePort(id);
-      if (port !== undefined) out.push({ nodeId: id, host: l.advertisedHost, port, rack: null });
+      const e = served.group.endpoint(id);
+      if (e !== undefined) out.push(e);
     }
     return out;
   }

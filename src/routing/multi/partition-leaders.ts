@@ -1,27 +1,55 @@
-// Real partition leaders per backend, learned from the Metadata answers Turnout receives, so
-// that a partition's requests go straight to the broker that leads it.
+// Real partition leaders and in-sync replicas per backend, learned from the Metadata answers
+// Turnout receives (the clients' and its own refreshes), so that a partition's requests go
+// straight to the broker that leads it and a fetch can go to an in-sync follower.
+
+/** What Turnout last learned of one partition. */
+export interface PartitionReplicas {
+  readonly leaderId: number;
+  /** The in-sync replicas, leader included; empty when not known. */
+  readonly isr: readonly number[];
+  /** When the Metadata request that told it was sent (ms since epoch). */
+  readonly learnedAtMs: number;
+}
+
+const NOT_KNOWN: PartitionReplicas = { leaderId: -1, isr: [], learnedAtMs: 0 };
 
 export class PartitionLeaders {
-  private readonly byBackend = new Map<string, Map<string, number[]>>();
+  private readonly byBackend = new Map<string, Map<string, PartitionReplicas[]>>();
 
-  record(backend: string, topic: string, partition: number, leaderId: number): void {
+  /** Records a partition's leader and, when the answer carried them, its in-sync replicas. */
+  record(backend: string, topic: string, partition: number, leaderId: number, isr: readonly number[] = [], learnedAtMs = Date.now()): void {
     let topics = this.byBackend.get(backend);
     if (topics === undefined) this.byBackend.set(backend, (topics = new Map()));
-    let leaders = topics.get(topic);
-    if (leaders === undefined) topics.set(topic, (leaders = []));
-    leaders[partition] = leaderId;
+    let partitions = topics.get(topic);
+    if (partitions === undefined) topics.set(topic, (partitions = []));
+    const known = partitions[partition];
+    // A reply to an older request must not undo what a newer one taught.
+    if (known !== undefined && known.learnedAtMs > learnedAtMs) return;
+    partitions[partition] = { leaderId, isr: [...isr], learnedAtMs };
   }
 
   /** The real leader, or -1 when not known (the client refreshes metadata on NOT_LEADER_OR_FOLLOWER). */
   leaderOf(backend: string, topic: string, partition: number): number {
-    return this.byBackend.get(backend)?.get(topic)?.[partition] ?? -1;
+    return this.replicasOf(backend, topic, partition).leaderId;
+  }
+
+  replicasOf(backend: string, topic: string, partition: number): PartitionReplicas {
+    return this.byBackend.get(backend)?.get(topic)?.[partition] ?? NOT_KNOWN;
+  }
+
+  /** The topics of a backend Turnout knows partitions of. */
+  topicsOf(backend: string): string[] {
+    return [...(this.byBackend.get(backend)?.keys() ?? [])];
   }
 
   forgetBroker(backend: string, brokerId: number): void {
     const topics = this.byBackend.get(backend);
     if (topics === undefined) return;
-    for (const leaders of topics.values()) {
-      for (let i = 0; i < leaders.length; i++) if (leaders[i] === brokerId) leaders[i] = -1;
+    for (const partitions of topics.values()) {
+      for (let i = 0; i < partitions.length; i++) {
+        const p = partitions[i];
+        if (p !== undefined && p.leaderId === brokerId) partitions[i] = { ...p, leaderId: -1 };
+      }
     }
   }
 }

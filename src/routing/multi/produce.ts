@@ -1,7 +1,9 @@
 // Produce over several backends: split per destination (backend + real leader), producer ids
 // and batch leader epochs rewritten to each backend's real ones (a real producer id obtained
 // first where the producer has none there yet), answers merged in the client's order with
-// topic ids, epochs and leaders in the client's terms.
+// topic ids, epochs and leaders in the client's terms. Produce goes straight to the real
+// leader, wherever it is (one hop, never through another Turnout node); the zones a topic is
+// produced from are noted for the remote-leader report of producer-zone domains.
 import { ApiKey, decodeProduceRequest, decodeProduceResponse, encodeProduceRequest, encodeProduceResponse, type ProduceResponse } from '../../codec/index.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID } from '../error-codes.js';
@@ -31,6 +33,7 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
     if (v >= 13 && ctx.topicIds.realIdOf(t.topicId, backend) === undefined) return { errorCode: UNKNOWN_TOPIC_ID };
     const leader = ctx.leaders.leaderOf(backend, name, p.index);
     if (leader < 0) return { errorCode: NOT_LEADER_OR_FOLLOWER };
+    ctx.zones.produced(session, backend, name);
     const destination = destinationOf(backend, leader);
     try {
       const wait = ctx.producerIds.prepareBatches(p.records, backend);
@@ -79,6 +82,7 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
 
 function produceAnswerToVirtual(ctx: MultiContext, session: ClientSession, answer: ProduceResponse, v: number, backend: string, brokerId: number): void {
   produceResponseTopicIdsToVirtual(answer, v, backend, ctx.topicIds);
+  const served = ctx.served(session);
   const named = new Set<number>();
   for (const t of answer.responses) {
     const name = produceTopicName(t, v, ctx.topicIds);
@@ -87,10 +91,10 @@ function produceAnswerToVirtual(ctx: MultiContext, session: ClientSession, answe
       if (p.errorCode === NOT_LEADER_OR_FOLLOWER) ctx.leaders.forgetBroker(backend, brokerId);
       producePartitionEpochsToVirtual(p, name, backend, ctx.epochs);
       if (v >= PRODUCE_FIRST_LEADER_VERSION && p.currentLeader !== undefined && p.currentLeader.leaderId >= 0) {
-        p.currentLeader.leaderId = ctx.virtualLeaderOf(name, p.index);
+        p.currentLeader.leaderId = ctx.virtualLeaderOf(served, name, p.index);
         named.add(p.currentLeader.leaderId);
       }
     }
   }
-  if (answer.nodeEndpoints !== undefined) answer.nodeEndpoints = ctx.endpointsOf(session, named);
+  if (answer.nodeEndpoints !== undefined) answer.nodeEndpoints = ctx.endpointsOf(served, named);
 }
