@@ -14,6 +14,12 @@ export const clientEventSchema = z.discriminatedUnion('event', [
     duplicates: z.number().int(),
     unexpected: z.number().int(),
     bitmaps: z.array(z.string()),
+    /** Milliseconds from produce timestamp to consumption → records (latency-histogram.ts). */
+    latencyMs: z.record(z.string(), z.number().int()),
+    /** Partition → runs of consecutive offsets read (partition-order.ts). */
+    offsetRuns: z.record(z.string(), z.array(z.tuple([z.number().int(), z.number().int()]))),
+    offsetRegressions: z.number().int(),
+    sequenceRegressions: z.number().int(),
   }),
   z.object({ event: z.literal('error'), message: z.string() }),
 ]);

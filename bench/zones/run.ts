@@ -1,13 +1,17 @@
 // `node dist/bench/zones/run.js` (as root): the cross-zone traffic benchmark. Three zones
 // made of network namespaces (scripts/zones/zones.sh), one Kafka broker per zone, and in
 // every zone a producer and a consumer moving incompressible 1 KiB records with RF 3. Each
-// mode runs the same workload; the kernel's veth counters say how many bytes crossed zones,
-// split into client traffic, broker replication and controller traffic. Prints a table,
-// then exactly one JSON line. Everything it built is removed on exit, also after a failure.
+// mode runs the same workload (by default clients straight to Kafka, then through one Turnout
+// per zone); the kernel's veth counters say how many bytes crossed zones, split into client
+// traffic, broker replication and controller traffic, and Turnout's own counts are shown next
+// to them. With --follower-stop ZONE, that zone's broker is stopped while records flow and
+// started again. Prints a table, then exactly one JSON line. Everything it built is removed
+// on exit, also after a failure. The turnout mode runs dist/src/cli.js: `npm run build` first.
 import { Command, InvalidArgumentError } from 'commander';
 import { integerOption } from './cli-numbers.js';
 import { DEFAULT_KAFKA_VERSION } from '../../src/devkit/index.js';
-import { formatZoneReport, zoneJsonLine, type ZoneBenchConfig, type ZoneRunResult } from './traffic-report.js';
+import type { ZoneBenchConfig, ZoneRunResult } from './traffic-report.js';
+import { formatZoneReport, zoneJsonLine } from './zone-report.js';
 import { closeZoneRig, openZoneRig, runZoneMode, type ZoneRig } from './zone-bench.js';
 import { ZONE_MODES, zoneMode } from './zone-modes.js';
 
@@ -19,6 +23,10 @@ interface Options {
   prefix: string;
   kafkaVersion: string;
   heapMb: number;
+  rate: number;
+  idleMs: number;
+  followerStop?: string;
+  downMs: number;
 }
 
 /** A commander parser for an integer option of at least 1. */
@@ -42,7 +50,11 @@ async function main(): Promise<void> {
     .option('--records-per-zone <n>', 'records each zone produces', atLeastOne('--records-per-zone'), 20_000)
     .option('--record-size <bytes>', 'record value size (random bytes)', atLeastOne('--record-size'), 1024)
     .option('--partitions <n>', 'partitions of the workload topic', atLeastOne('--partitions'), 12)
-    .option('--modes <list>', `comma-separated, of: ${Object.keys(ZONE_MODES).join(', ')}`, 'direct')
+    .option('--modes <list>', `comma-separated, of: ${Object.keys(ZONE_MODES).join(', ')}`, 'direct,turnout')
+    .option('--rate <n>', 'records a second each producer writes (0: as fast as it can)', (v) => integerOption('--rate', v, 0), 1000)
+    .option('--idle-ms <ms>', 'idle window before the first record, for the control budget', atLeastOne('--idle-ms'), 5000)
+    .option('--follower-stop <zone>', 'stop this zone\'s broker after a quarter of the records, start it again, wait for the ISR')
+    .option('--down-ms <ms>', 'how long --follower-stop keeps the broker down', atLeastOne('--down-ms'), 8000)
     .option('--prefix <p>', 'network namespace prefix', 'tz')
     .option('--kafka-version <v>', 'Kafka version of the cluster', DEFAULT_KAFKA_VERSION)
     .option('--heap-mb <mb>', 'broker heap', atLeastOne('--heap-mb'), 384);
@@ -70,10 +82,29 @@ async function main(): Promise<void> {
       partitions: opts.partitions,
       replicationFactor,
       kafkaVersion: opts.kafkaVersion,
+      ratePerZone: opts.rate,
     };
+    if (opts.followerStop !== undefined && !config.zones.includes(opts.followerStop)) {
+      throw new Error(`--follower-stop ${opts.followerStop}: not a zone (${config.zones.join(', ')})`);
+    }
     const runs: ZoneRunResult[] = [];
     for (const mode of modes) {
-      runs.push(await runZoneMode(zoneRig, mode, { recordsPerZone: opts.recordsPerZone, recordSize: opts.recordSize, partitions: opts.partitions, replicationFactor }, progress));
+      runs.push(
+        await runZoneMode(
+          zoneRig,
+          mode,
+          {
+            recordsPerZone: opts.recordsPerZone,
+            recordSize: opts.recordSize,
+            partitions: opts.partitions,
+            replicationFactor,
+            ratePerZone: opts.rate,
+            idleWindowMs: opts.idleMs,
+            ...(opts.followerStop !== undefined ? { followerStop: { zone: opts.followerStop, downMs: opts.downMs, afterFraction: 0.25 } } : {}),
+          },
+          progress,
+        ),
+      );
     }
     process.stdout.write(`${formatZoneReport(config, runs)}\n${zoneJsonLine(config, runs)}\n`);
   } finally {

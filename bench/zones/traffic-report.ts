@@ -5,7 +5,11 @@
 // of its class (client, repl). Control traffic runs between the zones and the controller in
 // the core namespace, so both directions count. `local` is what stayed on zone loopbacks.
 import type { DeviceCounters, ZoneCounters } from '../../src/devkit/index.js';
+import type { FollowerStopReport } from './follower-stop.js';
+import type { LatencyCounts } from './latency-histogram.js';
+import type { OrderCheck } from './partition-order.js';
 import type { DeliveryCheck } from './record-payload.js';
+import type { TurnoutTally } from './turnout-zone-view.js';
 
 /** Bytes one way and the other: out of a zone (sent by its veth), into it (received). */
 export interface Flow {
@@ -69,7 +73,24 @@ export interface ZoneRunResult {
   leadersPerZone: Record<string, number>;
   /** Client payload that crosses zones when every request goes to the partition leader. */
   leaderPathCrossPayloadBytes: number;
+  /** Its two parts: produce payload sent to another zone's leader, and fetch payload read from one. */
+  leaderPath: LeaderPathCross;
+  /** Where consumers fetch from in this mode: leaders (plain clients), or unknown ahead of time. */
+  fetchPath: 'leaders' | 'zone-replica';
   elapsedMs: number;
+  /** What crossed in the idle window before the first record (control traffic only). */
+  idle: { traffic: ZoneTraffic; elapsedMs: number };
+  /** Produce timestamp to consumption, all consumers (latency-histogram.ts). */
+  latencyMs: LatencyCounts;
+  order: OrderCheck;
+  /** Turnout's own counts over the run (turnout mode). */
+  turnout?: TurnoutTally;
+  followerStop?: FollowerStopReport;
+}
+
+export interface LeaderPathCross {
+  produceBytes: number;
+  fetchBytes: number;
 }
 
 export interface LeaderPathInput {
@@ -88,16 +109,22 @@ export interface LeaderPathInput {
  * leaders (plain Kafka clients without client.rack). Every zone's producer writes record i
  * to partition i mod P; each partition is read once, by the consumer it is assigned to.
  */
-export function leaderPathCrossPayload(input: LeaderPathInput): number {
-  let bytes = 0;
+export function leaderPathCross(input: LeaderPathInput): LeaderPathCross {
+  const cross: LeaderPathCross = { produceBytes: 0, fetchBytes: 0 };
   for (let p = 0; p < input.partitions; p++) {
     const recordsHere = p < input.recordsPerZone ? Math.floor((input.recordsPerZone - 1 - p) / input.partitions) + 1 : 0;
     const perProducer = recordsHere * input.recordSize;
     const leader = input.leaderZones.get(p);
-    for (const zone of input.zones) if (zone !== leader) bytes += perProducer;
-    if (input.consumerZones.get(p) !== leader) bytes += perProducer * input.zones.length;
+    for (const zone of input.zones) if (zone !== leader) cross.produceBytes += perProducer;
+    if (input.consumerZones.get(p) !== leader) cross.fetchBytes += perProducer * input.zones.length;
   }
-  return bytes;
+  return cross;
+}
+
+/** Both parts of leaderPathCross together. */
+export function leaderPathCrossPayload(input: LeaderPathInput): number {
+  const cross = leaderPathCross(input);
+  return cross.produceBytes + cross.fetchBytes;
 }
 
 /** Partitions led per zone. */
@@ -137,71 +164,6 @@ export interface ZoneBenchConfig {
   partitions: number;
   replicationFactor: number;
   kafkaVersion: string;
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
-}
-
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
-}
-
-function deliveryText(d: DeliveryCheck): string {
-  if (d.exactlyOnce) return 'exactly once';
-  return `${d.missing} missing, ${d.duplicates} duplicated, ${d.unexpected} unexpected`;
-}
-
-/** A table with one column per run. */
-export function formatZoneReport(config: ZoneBenchConfig, runs: readonly ZoneRunResult[]): string {
-  const rows: Array<[string, (r: ZoneRunResult) => string]> = [
-    ['bytes produced (payload)', (r) => mib(r.producedBytes)],
-    ['bytes consumed (payload)', (r) => mib(r.consumedBytes)],
-    ['delivery', (r) => deliveryText(r.delivery)],
-    ['cross-zone client', (r) => mib(r.traffic.client.outBytes)],
-    ['  share of client wire bytes', (r) => pct(runRatios(r).clientCrossShare)],
-    ['  per payload byte', (r) => runRatios(r).clientCrossPerPayloadByte.toFixed(3)],
-    ['  payload crossing via leaders', (r) => mib(r.leaderPathCrossPayloadBytes)],
-    ['  measured / via leaders', (r) => runRatios(r).clientCrossPerLeaderPathByte.toFixed(3)],
-    ['cross-zone replication', (r) => mib(r.traffic.replication.outBytes)],
-    ['  per produced byte', (r) => runRatios(r).replicationPerProducedByte.toFixed(3)],
-    ['control (brokers-controller)', (r) => mib(r.traffic.controlBytes)],
-    ['in-zone client (loopback)', (r) => mib(r.traffic.localBytes)],
-    ['partition leaders per zone', (r) => config.zones.map((z) => r.leadersPerZone[z] ?? 0).join('/')],
-    ['elapsed', (r) => `${(r.elapsedMs / 1000).toFixed(1)} s`],
-  ];
-  const header = ['', ...runs.map((r) => r.mode)];
-  const body = rows.map(([label, cell]) => [label, ...runs.map(cell)]);
-  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => (row[i] ?? '').length)));
-  const line = (row: readonly string[]): string => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('   ');
-  return [
-    `zones ${config.zones.join(', ')}: ${config.recordsPerZone} records of ${config.recordSize} random bytes produced in every zone, ` +
-      `${config.partitions} partitions, RF ${config.replicationFactor}, Kafka ${config.kafkaVersion}`,
-    line(header),
-    ...body.map(line),
-  ].join('\n');
-}
-
-/** The final JSON line: configuration, then every run with its raw bytes and ratios. */
-export function zoneJsonLine(config: ZoneBenchConfig, runs: readonly ZoneRunResult[]): string {
-  return JSON.stringify({
-    bench: 'zones',
-    config,
-    runs: runs.map((r) => ({
-      mode: r.mode,
-      records: r.records,
-      producedBytes: r.producedBytes,
-      consumedBytes: r.consumedBytes,
-      exactlyOnce: r.delivery.exactlyOnce,
-      delivery: r.delivery,
-      crossZone: { clientBytes: r.traffic.client.outBytes, replicationBytes: r.traffic.replication.outBytes },
-      controlBytes: r.traffic.controlBytes,
-      localBytes: r.traffic.localBytes,
-      ...runRatios(r),
-      leadersPerZone: r.leadersPerZone,
-      leaderPathCrossPayloadBytes: r.leaderPathCrossPayloadBytes,
-      perZone: r.traffic.perZone,
-      elapsedMs: r.elapsedMs,
-    })),
-  });
+  /** Records a second per producer; 0 or absent for as fast as it can. */
+  ratePerZone?: number;
 }

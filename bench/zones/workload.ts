@@ -1,10 +1,14 @@
 // The fixed zone workload: in every zone one producer and one consumer (all consumers in
 // one group), run inside the zone's namespace against whatever endpoint the mode gives that
-// zone. Counters are read once the consumers have their partitions and before the first
-// record, and again once every record has been consumed.
+// zone. Counters are read once the consumers have their partitions, again after an idle
+// window (what crosses zones with no records moving: the control traffic), and once more
+// after every record has been consumed.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { counterDelta, readZoneCounters, type Zone, type ZoneCounters, type ZoneRigOptions } from '../../src/devkit/index.js';
+import { mergeLatency, type LatencyCounts } from './latency-histogram.js';
+import { checkOrder, recordsPerPartition, type OrderCheck } from './partition-order.js';
 import { checkDelivery, type DeliveryCheck } from './record-payload.js';
+import { tallyBetween, type TurnoutTally, type ZoneViews } from './turnout-zone-view.js';
 import { ZoneClient } from './zone-process.js';
 
 /** Where clients in one zone connect, and the rack they announce (for follower fetching). */
@@ -20,8 +24,16 @@ export interface WorkloadSpec {
   recordsPerZone: number;
   recordSize: number;
   partitions: number;
+  /** Records a second each producer writes; 0 for as fast as it can. */
+  ratePerZone?: number;
+  /** Quiet time between the group settling and the first record, counted apart; default 5 s. */
+  idleWindowMs?: number;
   /** Budget for each phase (joining, producing, consuming); default 120 s. */
   phaseTimeoutMs?: number;
+  /** What the mode counts itself (Turnout's /v1/zones), read with the kernel counters. */
+  views?: () => Promise<ZoneViews>;
+  /** Something done to the cluster while records flow, once this share of them is produced. */
+  midRun?: { afterFraction: number; run: (producedSoFar: () => number) => Promise<void> };
 }
 
 export interface WorkloadOutcome {
@@ -31,9 +43,15 @@ export interface WorkloadOutcome {
   delivery: DeliveryCheck;
   /** The zone of the consumer that read each partition. */
   consumerZones: Map<number, string>;
-  /** Counters moved between the two readings. */
+  /** Counters moved between the readings before the first record and after the last. */
   delta: ZoneCounters;
   elapsedMs: number;
+  /** Counters moved in the idle window before the first record. */
+  idle: { delta: ZoneCounters; elapsedMs: number };
+  latencyMs: LatencyCounts;
+  order: OrderCheck;
+  /** The mode's own counts over the same span as `delta`, when it has any. */
+  modeTally?: TurnoutTally;
 }
 
 /** True when the consumers' latest assignments split all partitions, each holding some. */
@@ -75,13 +93,24 @@ export async function runZoneWorkload(endpoints: readonly ZoneEndpoint[], spec: 
     await waitUntil('a settled consumer group', () => assignmentComplete(consumers.map((c) => c.last('assigned')?.partitions), spec.partitions), clients, timeoutMs);
     log(`consumers joined: ${consumers.map((c) => `${c.label} ${JSON.stringify(c.last('assigned')?.partitions)}`).join(', ')}`);
 
+    const idleStart = await readZoneCounters(rig);
+    await sleep(spec.idleWindowMs ?? 5_000);
     const before = await readZoneCounters(rig);
+    const viewsBefore = await spec.views?.();
     const producerClients: ZoneClient[] = [];
     for (const [i, e] of endpoints.entries()) {
       const args = ['--bootstrap', e.bootstrap, '--topic', spec.topic, '--producer', String(i), '--records', String(spec.recordsPerZone), '--record-size', String(spec.recordSize), '--partitions', String(spec.partitions)];
+      if (spec.ratePerZone !== undefined && spec.ratePerZone > 0) args.push('--rate', String(spec.ratePerZone));
       const p = await ZoneClient.start(`producer ${e.zone.zone}`, e.zone.netns, 'produce', args);
       producerClients.push(p);
       clients.push(p);
+    }
+    if (spec.midRun !== undefined) {
+      const due = Math.ceil(spec.midRun.afterFraction * producers * spec.recordsPerZone);
+      const producedSoFar = (): number => producerClients.reduce((n, p) => n + (p.last('produced')?.records ?? p.last('progress')?.records ?? 0), 0);
+      await waitUntil(`${due} records produced`, () => producedSoFar() >= due, clients, timeoutMs);
+      // Clients keep running meanwhile; a client error still fails the run once this returns.
+      await spec.midRun.run(producedSoFar);
     }
     let producedBytes = 0;
     for (const p of producerClients) {
@@ -95,6 +124,7 @@ export async function runZoneWorkload(endpoints: readonly ZoneEndpoint[], spec: 
     // Late duplicates would show up here; idle fetches and heartbeats are part of the cost.
     await sleep(1_000);
     const after = await readZoneCounters(rig);
+    const viewsAfter = await spec.views?.();
 
     const consumerZones = new Map<number, string>();
     consumers.forEach((c, i) => {
@@ -105,6 +135,7 @@ export async function runZoneWorkload(endpoints: readonly ZoneEndpoint[], spec: 
       c.requestStop();
       reports.push(await c.waitFor('consumed', () => c.last('consumed'), 30_000));
     }
+    for (const c of clients) c.check();
     return {
       records,
       producedBytes,
@@ -113,6 +144,13 @@ export async function runZoneWorkload(endpoints: readonly ZoneEndpoint[], spec: 
       consumerZones,
       delta: counterDelta(before, after),
       elapsedMs: after.readAtMs - before.readAtMs,
+      idle: { delta: counterDelta(idleStart, before), elapsedMs: before.readAtMs - idleStart.readAtMs },
+      latencyMs: mergeLatency(reports.map((r) => r.latencyMs)),
+      order: checkOrder(
+        reports.map((r) => ({ runs: r.offsetRuns, offsetRegressions: r.offsetRegressions, sequenceRegressions: r.sequenceRegressions })),
+        recordsPerPartition(spec.partitions, producers, spec.recordsPerZone),
+      ),
+      ...(viewsBefore !== undefined && viewsAfter !== undefined ? { modeTally: tallyBetween(viewsBefore, viewsAfter) } : {}),
     };
   } finally {
     await Promise.all(clients.map((c) => c.kill()));

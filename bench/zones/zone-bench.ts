@@ -12,7 +12,8 @@ import {
   type ZoneLayout,
   type ZoneRigOptions,
 } from '../../src/devkit/index.js';
-import { countLeaders, leaderPathCrossPayload, summarizeTraffic, type ZoneRunResult } from './traffic-report.js';
+import { FollowerStop, type FollowerStopSpec } from './follower-stop.js';
+import { countLeaders, leaderPathCross, summarizeTraffic, type ZoneRunResult } from './traffic-report.js';
 import { runZoneWorkload } from './workload.js';
 import type { ZoneMode } from './zone-modes.js';
 import { createZoneTopic, deleteZoneTopic, leaderZones } from './zone-topic.js';
@@ -74,7 +75,12 @@ export interface ZoneRunSpec {
   recordSize: number;
   partitions: number;
   replicationFactor: number;
+  /** Records a second per producer; 0 or absent for as fast as it can. */
+  ratePerZone?: number;
+  idleWindowMs?: number;
   phaseTimeoutMs?: number;
+  /** Stop one zone's broker while records flow, and start it again. */
+  followerStop?: FollowerStopSpec;
 }
 
 /** One run of the workload in one mode, on a topic and group of its own. */
@@ -89,6 +95,7 @@ export async function runZoneMode(zoneRig: ZoneRig, mode: ZoneMode, spec: ZoneRu
     const session = await mode.open({ layout, cluster, log });
     try {
       log(`${mode.name}: ${mode.summary}; topic ${topic}, leaders per zone ${JSON.stringify(countLeaders(zones, leaders))}`);
+      const followerStop = spec.followerStop !== undefined ? new FollowerStop(zoneRig, topic, spec.followerStop, session.views, log) : undefined;
       const outcome = await runZoneWorkload(
         session.endpoints,
         {
@@ -97,11 +104,25 @@ export async function runZoneMode(zoneRig: ZoneRig, mode: ZoneMode, spec: ZoneRu
           recordsPerZone: spec.recordsPerZone,
           recordSize: spec.recordSize,
           partitions: spec.partitions,
+          ...(spec.ratePerZone !== undefined ? { ratePerZone: spec.ratePerZone } : {}),
+          ...(spec.idleWindowMs !== undefined ? { idleWindowMs: spec.idleWindowMs } : {}),
           ...(spec.phaseTimeoutMs !== undefined ? { phaseTimeoutMs: spec.phaseTimeoutMs } : {}),
+          ...(session.views !== undefined ? { views: session.views } : {}),
+          ...(followerStop !== undefined && spec.followerStop !== undefined
+            ? { midRun: { afterFraction: spec.followerStop.afterFraction, run: (produced: () => number) => followerStop.run(produced) } }
+            : {}),
         },
         rig,
         log,
       );
+      const leaderPath = leaderPathCross({
+        zones,
+        recordsPerZone: spec.recordsPerZone,
+        recordSize: spec.recordSize,
+        partitions: spec.partitions,
+        leaderZones: leaders,
+        consumerZones: outcome.consumerZones,
+      });
       return {
         mode: mode.name,
         records: outcome.records,
@@ -110,15 +131,15 @@ export async function runZoneMode(zoneRig: ZoneRig, mode: ZoneMode, spec: ZoneRu
         delivery: outcome.delivery,
         traffic: summarizeTraffic(outcome.delta),
         leadersPerZone: countLeaders(zones, leaders),
-        leaderPathCrossPayloadBytes: leaderPathCrossPayload({
-          zones,
-          recordsPerZone: spec.recordsPerZone,
-          recordSize: spec.recordSize,
-          partitions: spec.partitions,
-          leaderZones: leaders,
-          consumerZones: outcome.consumerZones,
-        }),
+        leaderPathCrossPayloadBytes: leaderPath.produceBytes + leaderPath.fetchBytes,
+        leaderPath,
+        fetchPath: mode.fetchPath,
         elapsedMs: outcome.elapsedMs,
+        idle: { traffic: summarizeTraffic(outcome.idle.delta), elapsedMs: outcome.idle.elapsedMs },
+        latencyMs: outcome.latencyMs,
+        order: outcome.order,
+        ...(outcome.modeTally !== undefined ? { turnout: outcome.modeTally } : {}),
+        ...(followerStop !== undefined ? { followerStop: followerStop.finish(await session.views?.()) } : {}),
       };
     } finally {
       await session.close();

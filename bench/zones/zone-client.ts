@@ -1,18 +1,23 @@
 // One workload client, run inside a zone's network namespace by the zone runner:
 //
-//   zone-client produce --bootstrap B --topic T --producer I --records N --record-size S --partitions P
+//   zone-client produce --bootstrap B --topic T --producer I --records N --record-size S --partitions P [--rate R]
 //   zone-client consume --bootstrap B --topic T --group G --producers K --per-producer N [--rack Z]
 //
 // Produce writes N records of S random bytes (acks=all, no compression), record i to
-// partition i mod P, so every producer spreads its bytes evenly over the partitions.
+// partition i mod P, so every producer spreads its bytes evenly over the partitions; with
+// --rate, at most R records a second (so latency measures the path, not a queue).
 // Consume reads in a group until the runner writes `stop` on stdin, then reports which
-// records it saw. Events go to stdout as JSON lines (client-events.ts).
+// records it saw, in what order per partition, and how long each took from its produce
+// timestamp. Events go to stdout as JSON lines (client-events.ts).
 import { randomFillSync } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { emit } from './client-events.js';
 import { integerOption } from './cli-numbers.js';
+import { LatencyHistogram } from './latency-histogram.js';
+import { PartitionOrder } from './partition-order.js';
 import { readStamp, SeenRecords, stampRecord } from './record-payload.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -37,26 +42,36 @@ async function produce(values: Record<string, string | boolean | undefined>): Pr
   const partitions = intOption(values, 'partitions');
   const batch = intOption(values, 'batch', 64);
   const inFlight = intOption(values, 'in-flight', 4);
+  const ratePerSecond = intOption(values, 'rate', 0);
   const kafka = new Kafka({ clientId: `zone-producer-${producerIndex}`, brokers: stringOption(values, 'bootstrap').split(','), logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const started = Date.now();
   let next = 0;
+  let acknowledged = 0;
+  const ticker = setInterval(() => emit({ event: 'progress', records: acknowledged }), 500);
   // A few sends in flight per producer, each one batch of records for whichever partitions.
   const lane = async (): Promise<void> => {
     while (next < records) {
       const from = next;
       const to = Math.min(records, from + batch);
       next = to;
+      if (ratePerSecond > 0) {
+        // Record `from` is due `from / rate` seconds after the start.
+        const dueMs = started + (from * 1000) / ratePerSecond - Date.now();
+        if (dueMs > 0) await sleep(dueMs);
+      }
       const messages = [];
       for (let seq = from; seq < to; seq++) {
         messages.push({ partition: seq % partitions, value: stampRecord(randomFillSync(Buffer.allocUnsafe(recordSize)), producerIndex, seq) });
       }
       await producer.send({ topic, acks: -1, messages });
+      acknowledged += to - from;
     }
   };
   await Promise.all(Array.from({ length: inFlight }, lane));
   const elapsedMs = Date.now() - started;
+  clearInterval(ticker);
   await producer.disconnect();
   emit({ event: 'produced', records, valueBytes: records * recordSize, elapsedMs });
 }
@@ -64,12 +79,18 @@ async function produce(values: Record<string, string | boolean | undefined>): Pr
 async function consume(values: Record<string, string | boolean | undefined>): Promise<void> {
   const topic = stringOption(values, 'topic');
   const seen = new SeenRecords(intOption(values, 'producers'), intOption(values, 'per-producer'));
+  const latency = new LatencyHistogram();
+  const order = new PartitionOrder();
   const rack = values.rack;
   const kafka = new Kafka({ clientId: `zone-consumer-${String(rack ?? 'any')}`, brokers: stringOption(values, 'bootstrap').split(','), logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({
     groupId: stringOption(values, 'group'),
     ...(typeof rack === 'string' ? { rackId: rack } : {}),
     maxWaitTimeInMs: 500,
+  });
+  // A crash is an error the application would see (kafkajs then restarts the consumer).
+  consumer.on(consumer.events.CRASH, (e) => {
+    emit({ event: 'error', message: `consumer crashed: ${e.payload.error.message}` });
   });
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     emit({ event: 'assigned', partitions: [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b) });
@@ -79,10 +100,14 @@ async function consume(values: Record<string, string | boolean | undefined>): Pr
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachBatch: async ({ batch }) => {
+      const now = Date.now();
       for (const message of batch.messages) {
         const value = message.value ?? Buffer.alloc(0);
         valueBytes += value.length;
-        seen.add(readStamp(value));
+        const stamp = readStamp(value);
+        seen.add(stamp);
+        latency.add(now - Number(message.timestamp));
+        order.add(batch.partition, Number(message.offset), stamp?.producer, stamp?.seq);
       }
     },
   });
@@ -102,7 +127,18 @@ async function consume(values: Record<string, string | boolean | undefined>): Pr
   });
   clearInterval(ticker);
   await consumer.disconnect();
-  emit({ event: 'consumed', records: seen.records, valueBytes, duplicates: seen.duplicates, unexpected: seen.unexpected, bitmaps: seen.encoded() });
+  emit({
+    event: 'consumed',
+    records: seen.records,
+    valueBytes,
+    duplicates: seen.duplicates,
+    unexpected: seen.unexpected,
+    bitmaps: seen.encoded(),
+    latencyMs: latency.toJSON(),
+    offsetRuns: order.toJSON(),
+    offsetRegressions: order.offsetRegressions,
+    sequenceRegressions: order.sequenceRegressions,
+  });
 }
 
 async function main(): Promise<void> {
@@ -110,7 +146,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     args: rest,
     options: Object.fromEntries(
-      ['bootstrap', 'topic', 'producer', 'records', 'record-size', 'partitions', 'batch', 'in-flight', 'group', 'producers', 'per-producer', 'rack'].map((name) => [name, { type: 'string' as const }]),
+      ['bootstrap', 'topic', 'producer', 'records', 'record-size', 'partitions', 'batch', 'in-flight', 'rate', 'group', 'producers', 'per-producer', 'rack'].map((name) => [name, { type: 'string' as const }]),
     ),
   });
   if (role === 'produce') await produce(values);

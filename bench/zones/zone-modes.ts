@@ -1,8 +1,9 @@
 // How clients in each zone reach Kafka in one run of the zone benchmark. A mode opens a
 // session (starting whatever it needs inside the zones) that hands every zone its endpoint,
-// and closes it after the run. The Turnout mode (one Turnout per zone, clients pinned to
-// their zone's instance) plugs in here as another entry of ZONE_MODES.
+// and closes it after the run.
 import type { ClusterInfo, ZoneLayout } from '../../src/devkit/index.js';
+import { startTurnoutInZones } from './turnout-instances.js';
+import type { ZoneViews } from './turnout-zone-view.js';
 import type { ZoneEndpoint } from './workload.js';
 
 export interface ZoneModeContext {
@@ -13,12 +14,16 @@ export interface ZoneModeContext {
 
 export interface ZoneModeSession {
   endpoints: ZoneEndpoint[];
+  /** What the mode's own components count by zone (Turnout's GET /v1/zones), when it has any. */
+  views?: () => Promise<ZoneViews>;
   close(): Promise<void>;
 }
 
 export interface ZoneMode {
   name: string;
   summary: string;
+  /** Where consumers fetch from: partition leaders, or a replica in their zone when one is in sync. */
+  fetchPath: 'leaders' | 'zone-replica';
   open(ctx: ZoneModeContext): Promise<ZoneModeSession>;
 }
 
@@ -26,6 +31,7 @@ export interface ZoneMode {
 export const directMode: ZoneMode = {
   name: 'direct',
   summary: 'clients straight to Kafka, fetching from leaders',
+  fetchPath: 'leaders',
   open: async ({ layout, cluster }) => ({
     endpoints: layout.zones.map((zone) => ({ zone, bootstrap: cluster.bootstrapServers })),
     close: async () => undefined,
@@ -36,15 +42,36 @@ export const directMode: ZoneMode = {
 export const directRackMode: ZoneMode = {
   name: 'direct-rack',
   summary: 'clients straight to Kafka, consumers fetching from a replica in their zone (client.rack)',
+  fetchPath: 'zone-replica',
   open: async ({ layout, cluster }) => ({
     endpoints: layout.zones.map((zone) => ({ zone, bootstrap: cluster.bootstrapServers, rack: zone.zone })),
     close: async () => undefined,
   }),
 };
 
+/**
+ * One Turnout per zone, in the zone's namespace; clients bootstrap to their zone's instance,
+ * which shows them only its own nodes and fetches from the in-sync replica in their zone.
+ * Consumers announce nothing: the listener they reach names their zone.
+ */
+export const turnoutMode: ZoneMode = {
+  name: 'turnout',
+  summary: 'clients through the Turnout instance of their zone',
+  fetchPath: 'zone-replica',
+  open: async ({ layout, cluster, log }) => {
+    const instances = await startTurnoutInZones(layout, cluster, { log });
+    return {
+      endpoints: layout.zones.map((zone) => ({ zone, bootstrap: instances.bootstrapOf(zone.zone) })),
+      views: () => instances.views(),
+      close: () => instances.stop(),
+    };
+  },
+};
+
 export const ZONE_MODES: Readonly<Record<string, ZoneMode>> = {
   [directMode.name]: directMode,
   [directRackMode.name]: directRackMode,
+  [turnoutMode.name]: turnoutMode,
 };
 
 export function zoneMode(name: string): ZoneMode {

@@ -34,9 +34,23 @@ export function parseLeaders(describeOutput: string): Map<number, number> {
   return leaders;
 }
 
+/** In-sync replicas (broker ids) of every partition, from `kafka-topics --describe` output. */
+export function parseIsr(describeOutput: string): Map<number, number[]> {
+  const isr = new Map<number, number[]>();
+  for (const line of describeOutput.split('\n')) {
+    const m = /Partition:\s*(\d+)\s.*\bIsr:\s*([\d,]*)/.exec(line);
+    if (m !== null) isr.set(Number(m[1]), (m[2] ?? '').split(',').filter((x) => x !== '').map(Number));
+  }
+  return isr;
+}
+
+export async function describeZoneTopic(layout: ZoneLayout, cluster: ClusterInfo, topic: string): Promise<string> {
+  return topics(layout, cluster, 'describe', topic, ['--describe', '--topic', topic]);
+}
+
 /** The zone (the broker's rack) of every partition's leader. */
 export async function leaderZones(layout: ZoneLayout, cluster: ClusterInfo, topic: string): Promise<Map<number, string>> {
-  const leaders = parseLeaders(await topics(layout, cluster, 'describe', topic, ['--describe', '--topic', topic]));
+  const leaders = parseLeaders(await describeZoneTopic(layout, cluster, topic));
   const out = new Map<number, string>();
   for (const [partition, id] of leaders) {
     const rack = cluster.brokers.find((b) => b.id === id)?.rack;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseClientEvent } from '../../../../bench/zones/client-events.js';
 import { checkDelivery, readStamp, SeenRecords, stampRecord } from '../../../../bench/zones/record-payload.js';
-import { countLeaders, formatZoneReport, leaderPathCrossPayload, runRatios, summarizeTraffic, zoneJsonLine, type ZoneRunResult } from '../../../../bench/zones/traffic-report.js';
+import { countLeaders, leaderPathCross, leaderPathCrossPayload, runRatios, summarizeTraffic, type ZoneRunResult } from '../../../../bench/zones/traffic-report.js';
+import { formatZoneReport, zoneJsonLine } from '../../../../bench/zones/zone-report.js';
 import { assignmentComplete } from '../../../../bench/zones/workload.js';
 import { parseLeaders } from '../../../../bench/zones/zone-topic.js';
 import { parseZoneCounters } from '../../../../src/devkit/zone-rig.js';
@@ -93,6 +94,7 @@ describe('zone traffic accounting', () => {
     expect(leaderPathCrossPayload({ ...base, consumerZones: new Map([[0, 'az-a'], [1, 'az-b'], [2, 'az-c']]) })).toBe(produce);
     // A partition read from another zone brings all 3000 B of it across.
     expect(leaderPathCrossPayload({ ...base, consumerZones: new Map([[0, 'az-b'], [1, 'az-b'], [2, 'az-c']]) })).toBe(produce + 3000);
+    expect(leaderPathCross({ ...base, consumerZones: new Map([[0, 'az-b'], [1, 'az-b'], [2, 'az-c']]) })).toEqual({ produceBytes: produce, fetchBytes: 3000 });
     // 31 records: partition 0 gets one more per producer.
     expect(leaderPathCrossPayload({ ...base, recordsPerZone: 31, consumerZones: new Map([[0, 'az-b'], [1, 'az-b'], [2, 'az-c']]) })).toBe(3 * 2 * 1000 + 2 * 100 + 3 * 1100);
     expect(countLeaders(ZONES, new Map([[0, 'az-a'], [1, 'az-a']]))).toEqual({ 'az-a': 2, 'az-b': 0, 'az-c': 0 });
@@ -107,7 +109,12 @@ describe('zone traffic accounting', () => {
     traffic: summarizeTraffic(delta),
     leadersPerZone: { 'az-a': 1, 'az-b': 1, 'az-c': 1 },
     leaderPathCrossPayloadBytes: 4000,
+    leaderPath: { produceBytes: 2000, fetchBytes: 2000 },
+    fetchPath: 'leaders',
     elapsedMs: 1500,
+    idle: { traffic: summarizeTraffic({ readAtMs: 0, devices: [] }), elapsedMs: 1000 },
+    latencyMs: { '3': 10, '5': 10, '40': 10 },
+    order: { brokenPartitions: [], overlappingOffsets: 0, skippedOffsets: 0, offsetRegressions: 0, sequenceRegressions: 0, inOrder: true },
   };
   const config = { zones: ZONES, recordsPerZone: 10, recordSize: 100, partitions: 3, replicationFactor: 3, kafkaVersion: '4.1.1' };
 
