@@ -54,6 +54,10 @@ export interface TurnoutTally {
   followerRetries: number;
 }
 
+export function emptyTally(): TurnoutTally {
+  return { crossZone: { toBrokerBytes: 0, fromBrokerBytes: 0 }, inZone: { toBrokerBytes: 0, fromBrokerBytes: 0 }, fetches: {}, followerRetries: 0 };
+}
+
 export function fetchKey(clientZone: string | null, brokerZone: string | null, replica: 'leader' | 'follower'): string {
   return `${clientZone ?? 'none'}>${brokerZone ?? 'none'}:${replica}`;
 }
@@ -64,7 +68,7 @@ function pairKey(p: ZonePair): string {
 
 /** The counts that moved between two readings of the same instances (since start, so after - before). */
 export function tallyBetween(before: ZoneViews, after: ZoneViews): TurnoutTally {
-  const tally: TurnoutTally = { crossZone: { toBrokerBytes: 0, fromBrokerBytes: 0 }, inZone: { toBrokerBytes: 0, fromBrokerBytes: 0 }, fetches: {}, followerRetries: 0 };
+  const tally = emptyTally();
   for (const [instance, now] of Object.entries(after)) {
     const then = before[instance];
     const earlierPairs = new Map((then?.bytes.pairs ?? []).map((p) => [pairKey(p), p]));
