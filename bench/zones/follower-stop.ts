@@ -17,6 +17,11 @@ export interface FollowerStopSpec {
   downMs: number;
   /** Share of the records produced before it is stopped. */
   afterFraction: number;
+  /**
+   * Time after the catch-up before the "settled" reading: Turnout learns that the replica is
+   * back from its next topology refresh, so give it one refresh interval and a little. (default 0)
+   */
+  settleMs?: number;
 }
 
 export interface FollowerStopReport {
@@ -26,17 +31,21 @@ export interface FollowerStopReport {
   downMs: number;
   /** From the restart to the broker in every partition's ISR. */
   rejoinMs: number;
-  /** Records produced (all zones) when the broker stopped and when it was back in sync. */
+  /** Records produced (all zones) when the broker stopped, when it was back in sync, and `settleMs` later. */
   producedAtStop: number;
   producedAtCatchUp: number;
-  /** Turnout's counts while the broker was down, and from its catch-up to the end of the run. */
+  producedAtSettle: number;
+  settleMs: number;
+  /** Turnout's counts while the broker was down, from its catch-up to the end of the run, and from `settleMs` later. */
   whileDown?: TurnoutTally;
   afterCatchUp?: TurnoutTally;
+  afterSettle?: TurnoutTally;
 }
 
 export class FollowerStop {
-  private report: Omit<FollowerStopReport, 'afterCatchUp'> | undefined;
+  private report: Omit<FollowerStopReport, 'afterCatchUp' | 'afterSettle'> | undefined;
   private caughtUpViews: ZoneViews | undefined;
+  private settledViews: ZoneViews | undefined;
 
   constructor(
     private readonly zoneRig: ZoneRig,
@@ -74,15 +83,23 @@ export class FollowerStop {
       await sleep(1_000);
     }
     this.caughtUpViews = await this.views?.();
+    const rejoinMs = Date.now() - restartAt;
     const producedAtCatchUp = producedSoFar();
-    this.log(`follower stop: broker ${brokerId} in every ISR ${Date.now() - restartAt} ms after its restart, ${producedAtCatchUp} records produced`);
+    this.log(`follower stop: broker ${brokerId} in every ISR ${rejoinMs} ms after its restart, ${producedAtCatchUp} records produced`);
+    const settleMs = this.spec.settleMs ?? 0;
+    if (settleMs > 0) {
+      await sleep(settleMs);
+      this.settledViews = await this.views?.();
+    }
     this.report = {
       zone: this.spec.zone,
       brokerId,
       downMs: restartAt - stoppedAt,
-      rejoinMs: Date.now() - restartAt,
+      rejoinMs,
       producedAtStop,
       producedAtCatchUp,
+      producedAtSettle: producedSoFar(),
+      settleMs,
       ...(atStop !== undefined && atRestart !== undefined ? { whileDown: tallyBetween(atStop, atRestart) } : {}),
     };
   }
@@ -93,6 +110,7 @@ export class FollowerStop {
     return {
       ...this.report,
       ...(this.caughtUpViews !== undefined && endViews !== undefined ? { afterCatchUp: tallyBetween(this.caughtUpViews, endViews) } : {}),
+      ...(this.settledViews !== undefined && endViews !== undefined ? { afterSettle: tallyBetween(this.settledViews, endViews) } : {}),
     };
   }
 }

@@ -12,6 +12,7 @@ import { integerOption } from './cli-numbers.js';
 import { DEFAULT_KAFKA_VERSION } from '../../src/devkit/index.js';
 import type { ZoneBenchConfig, ZoneRunResult } from './traffic-report.js';
 import { formatZoneReport, zoneJsonLine } from './zone-report.js';
+import { TOPOLOGY_REFRESH_MS } from './turnout-config.js';
 import { closeZoneRig, openZoneRig, runZoneMode, type ZoneRig } from './zone-bench.js';
 import { ZONE_MODES, zoneMode } from './zone-modes.js';
 
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
             replicationFactor,
             ratePerZone: opts.rate,
             idleWindowMs: opts.idleMs,
-            ...(opts.followerStop !== undefined ? { followerStop: { zone: opts.followerStop, downMs: opts.downMs, afterFraction: 0.25 } } : {}),
+            ...(opts.followerStop !== undefined ? { followerStop: { zone: opts.followerStop, downMs: opts.downMs, afterFraction: 0.25, settleMs: TOPOLOGY_REFRESH_MS + 2_000 } } : {}),
           },
           progress,
         ),

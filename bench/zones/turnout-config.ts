@@ -19,6 +19,8 @@ export const DEFAULT_TURNOUT_ZONE_PORTS: TurnoutZonePorts = { bootstrapPort: 290
 export const NODES_PER_ZONE = 3;
 export const NODE_ID_STRIDE = 100;
 export const VIRTUAL_CLUSTER_ID = 'tUrNoUtZoNeSbEnChMaRk0';
+/** Turnout's topology refresh: metadata refreshes cross zones, yet leader moves are followed within this. */
+export const TOPOLOGY_REFRESH_MS = 5_000;
 
 /** Throws when an instance port would clash with a broker port on the same address. */
 export function checkTurnoutPorts(cluster: ClusterInfo, ports: TurnoutZonePorts): void {
@@ -72,8 +74,7 @@ export function turnoutZoneConfig(layout: ZoneLayout, cluster: ClusterInfo, inde
     store: { type: 'file', watchFile: false },
     // On the zone's loopback: reading it from inside the zone crosses no zone boundary.
     admin: { host: '127.0.0.1', port: ports.adminPort },
-    // Metadata refreshes cross zones: a few seconds keeps leader moves quick to follow.
-    topology: { refreshIntervalMs: 5_000 },
+    topology: { refreshIntervalMs: TOPOLOGY_REFRESH_MS },
     logging: { level: 'warn' },
   };
 }

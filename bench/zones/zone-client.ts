@@ -3,7 +3,7 @@
 //   zone-client produce --bootstrap B --topic T --producer I --records N --record-size S --partitions P [--rate R]
 //   zone-client consume --bootstrap B --topic T --group G --producers K --per-producer N [--rack Z]
 //
-// Produce writes N records of S random bytes (acks=all, no compression), record i to
+// Produce writes N records of S random bytes (acks=all, idempotent, no compression), record i to
 // partition i mod P, so every producer spreads its bytes evenly over the partitions; with
 // --rate, at most R records a second (so latency measures the path, not a queue).
 // Consume reads in a group until the runner writes `stop` on stdin, then reports which
@@ -44,7 +44,9 @@ async function produce(values: Record<string, string | boolean | undefined>): Pr
   const inFlight = intOption(values, 'in-flight', 4);
   const ratePerSecond = intOption(values, 'rate', 0);
   const kafka = new Kafka({ clientId: `zone-producer-${producerIndex}`, brokers: stringOption(values, 'bootstrap').split(','), logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // Idempotent, so a retry after a lost answer (a broker stopping mid-run) writes no record
+  // twice; kafkajs then allows one request in flight per broker.
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const started = Date.now();
   let next = 0;

@@ -86,7 +86,7 @@ export function formatZoneReport(config: ZoneBenchConfig, runs: readonly ZoneRun
 }
 
 function followerStopRows(): Row[] {
-  const zoneFetches = (r: ZoneRunResult, phase: 'whileDown' | 'afterCatchUp'): string => {
+  const zoneFetches = (r: ZoneRunResult, phase: 'whileDown' | 'afterCatchUp' | 'afterSettle'): string => {
     const s = r.followerStop;
     const tally = s?.[phase];
     if (s === undefined || tally === undefined) return '-';
@@ -98,6 +98,7 @@ function followerStopRows(): Row[] {
     ['  back in every ISR after restart', (r) => (r.followerStop === undefined ? '-' : `${(r.followerStop.rejoinMs / 1000).toFixed(1)} s`)],
     ['  its zone fetched while down', (r) => zoneFetches(r, 'whileDown')],
     ['  its zone fetched after catch-up', (r) => zoneFetches(r, 'afterCatchUp')],
+    ['  ... from one Turnout refresh later', (r) => (r.followerStop === undefined ? '-' : `${zoneFetches(r, 'afterSettle')} (+${(r.followerStop.settleMs / 1000).toFixed(0)} s)`)],
   ];
 }
 
