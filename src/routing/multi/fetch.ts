@@ -7,6 +7,7 @@
 // leader, so data fetched from a follower arrives a little later than from the leader.
 import { ApiKey, decodeFetchRequest, decodeFetchResponse, encodeFetchRequest, encodeFetchResponse, type DecodedRequestHeader, type FetchRequest, type FetchResponse } from '../../codec/index.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
+import { UpstreamError } from '../../net/upstream-connection.js';
 import { NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID } from '../error-codes.js';
 import { fetchResponseBytes, mergeFetchResponses, NOT_ANSWERED, type FetchOutcome } from '../fetch-merge.js';
 import { splitFetchRequest } from '../fetch-split.js';
@@ -153,7 +154,8 @@ async function fetchPart(ctx: MultiContext, session: ClientSession, header: Deco
     answer = await askFetch(ctx, session, header, request, part.backend, part.brokerId, v);
   } catch (err) {
     ctx.log.debug({ err, destination: part.destination, followerPartitions: part.followers.size }, 'fetch part failed');
-    if (part.followers.size === 0) return failureOf(err);
+    // Closed on Turnout's side (the client left, shutdown): nothing wrong with the follower.
+    if (part.followers.size === 0 || (err instanceof UpstreamError && err.kind === 'closed')) return failureOf(err);
   }
   const retries = followerRetries(ctx, part, answer, v);
   const result = answer ?? emptyFetchAnswer();
