@@ -95,14 +95,16 @@ export async function metadata(ctx: MultiContext, session: ClientSession, ex: Re
   };
   const backendResponses = new Map<string, MetadataResponse | DestinationFailure>();
   [...ctx.topologies.keys()].forEach((b, i) => backendResponses.set(b, answers[i]));
+  const brokers = ctx.brokersFor(session, served);
   const merged = mergeMetadataResponses({
     version: v,
     requestedTopics: body.topics,
     backendResponses,
     resolveBackend,
-    brokers: ctx.brokersFor(session, served),
+    brokers,
     clusterId: ctx.clusterId,
-    controllerId: 0,
+    // One of the nodes this client is shown: with zones, node 0 may be another zone's.
+    controllerId: brokers[0]?.nodeId ?? -1,
     topicIds: ctx.topicIds,
     epochs: ctx.epochs,
     placePartition: (backend, topic, p) => placePartition(ctx, served, backend, topic, p, askedAtMs),
