@@ -20,6 +20,8 @@ export const clientEventSchema = z.discriminatedUnion('event', [
     offsetRuns: z.record(z.string(), z.array(z.tuple([z.number().int(), z.number().int()]))),
     offsetRegressions: z.number().int(),
     sequenceRegressions: z.number().int(),
+    /** Crashes after the first assignment that kafkajs restarted the consumer from. */
+    restarts: z.number().int(),
   }),
   z.object({ event: z.literal('error'), message: z.string() }),
 ]);

@@ -83,6 +83,8 @@ export interface ZoneRunResult {
   /** Produce timestamp to consumption, all consumers (latency-histogram.ts). */
   latencyMs: LatencyCounts;
   order: OrderCheck;
+  /** Consumer crashes kafkajs restarted from, once the group had settled (errors the application saw). */
+  consumerRestarts: number;
   /** Turnout's own counts over the run (turnout mode). */
   turnout?: TurnoutTally;
   followerStop?: FollowerStopReport;

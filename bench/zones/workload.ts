@@ -50,6 +50,8 @@ export interface WorkloadOutcome {
   idle: { delta: ZoneCounters; elapsedMs: number };
   latencyMs: LatencyCounts;
   order: OrderCheck;
+  /** Consumer crashes kafkajs restarted from, once the group had settled. */
+  consumerRestarts: number;
   /** The mode's own counts over the same span as `delta`, when it has any. */
   modeTally?: TurnoutTally;
 }
@@ -146,6 +148,7 @@ export async function runZoneWorkload(endpoints: readonly ZoneEndpoint[], spec: 
       elapsedMs: after.readAtMs - before.readAtMs,
       idle: { delta: counterDelta(idleStart, before), elapsedMs: before.readAtMs - idleStart.readAtMs },
       latencyMs: mergeLatency(reports.map((r) => r.latencyMs)),
+      consumerRestarts: reports.reduce((n, r) => n + r.restarts, 0),
       order: checkOrder(
         reports.map((r) => ({ runs: r.offsetRuns, offsetRegressions: r.offsetRegressions, sequenceRegressions: r.sequenceRegressions })),
         recordsPerPartition(spec.partitions, producers, spec.recordsPerZone),

@@ -138,6 +138,7 @@ export async function runZoneMode(zoneRig: ZoneRig, mode: ZoneMode, spec: ZoneRu
         idle: { traffic: summarizeTraffic(outcome.idle.delta), elapsedMs: outcome.idle.elapsedMs },
         latencyMs: outcome.latencyMs,
         order: outcome.order,
+        consumerRestarts: outcome.consumerRestarts,
         ...(outcome.modeTally !== undefined ? { turnout: outcome.modeTally } : {}),
         ...(followerStop !== undefined ? { followerStop: followerStop.finish(await session.views?.()) } : {}),
       };

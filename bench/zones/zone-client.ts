@@ -90,11 +90,17 @@ async function consume(values: Record<string, string | boolean | undefined>): Pr
     ...(typeof rack === 'string' ? { rackId: rack } : {}),
     maxWaitTimeInMs: 500,
   });
-  // A crash is an error the application would see (kafkajs then restarts the consumer).
+  // A crash is an error the application sees. One kafkajs restarts from (a retriable error)
+  // is counted once the consumer has had partitions; before that it is the group's
+  // coordinator still loading on a fresh cluster. One it does not restart from ends the run.
+  let restarts = 0;
+  let joined = false;
   consumer.on(consumer.events.CRASH, (e) => {
-    emit({ event: 'error', message: `consumer crashed: ${e.payload.error.message}` });
+    if (!e.payload.restart) emit({ event: 'error', message: `consumer crashed: ${e.payload.error.message}` });
+    else if (joined) restarts += 1;
   });
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    joined = true;
     emit({ event: 'assigned', partitions: [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b) });
   });
   let valueBytes = 0;
@@ -140,6 +146,7 @@ async function consume(values: Record<string, string | boolean | undefined>): Pr
     offsetRuns: order.toJSON(),
     offsetRegressions: order.offsetRegressions,
     sequenceRegressions: order.sequenceRegressions,
+    restarts,
   });
 }
 

@@ -49,6 +49,7 @@ export function formatZoneReport(config: ZoneBenchConfig, runs: readonly ZoneRun
     ['bytes consumed (payload)', (r) => mib(r.consumedBytes)],
     ['delivery', (r) => deliveryText(r.delivery)],
     ['order per partition', (r) => orderText(r.order)],
+    ['consumer errors (restarts)', (r) => String(r.consumerRestarts)],
     ['cross-zone client', (r) => mib(r.traffic.client.outBytes)],
     ['  share of client wire bytes', (r) => pct(runRatios(r).clientCrossShare)],
     ['  per payload byte', (r) => runRatios(r).clientCrossPerPayloadByte.toFixed(3)],
@@ -118,6 +119,7 @@ export function zoneJsonLine(config: ZoneBenchConfig, runs: readonly ZoneRunResu
         inOrder: r.order.inOrder,
         delivery: r.delivery,
         order: r.order,
+        consumerRestarts: r.consumerRestarts,
         crossZone: {
           clientBytes: r.traffic.client.outBytes,
           replicationBytes: r.traffic.replication.outBytes,

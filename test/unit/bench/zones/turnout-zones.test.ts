@@ -142,6 +142,7 @@ describe('the report of a direct and a turnout run', () => {
     idle: { traffic: traffic(1_000, 0), elapsedMs: 5_000 },
     latencyMs: { '20': 150, '30': 147, '90': 3 },
     order: { brokenPartitions: [], overlappingOffsets: 0, skippedOffsets: 0, offsetRegressions: 0, sequenceRegressions: 0, inOrder: true },
+    consumerRestarts: 0,
   };
   const turnout: ZoneRunResult = {
     ...base,

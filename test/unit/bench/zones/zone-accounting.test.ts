@@ -115,6 +115,7 @@ describe('zone traffic accounting', () => {
     idle: { traffic: summarizeTraffic({ readAtMs: 0, devices: [] }), elapsedMs: 1000 },
     latencyMs: { '3': 10, '5': 10, '40': 10 },
     order: { brokenPartitions: [], overlappingOffsets: 0, skippedOffsets: 0, offsetRegressions: 0, sequenceRegressions: 0, inOrder: true },
+    consumerRestarts: 0,
   };
   const config = { zones: ZONES, recordsPerZone: 10, recordSize: 100, partitions: 3, replicationFactor: 3, kafkaVersion: '4.1.1' };
 
