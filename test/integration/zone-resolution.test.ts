@@ -12,6 +12,7 @@ import type { ZoneClientView, ZonesResponse } from '../../src/admin/zone-routes.
 import { createLogger } from '../../src/observability/logger.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy.js';
 import { createTopic, mainCluster, produceLines, waitFor } from './rig.js';
+import { zonesView } from './zone-view.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -57,10 +58,8 @@ afterAll(async () => {
   await proxy?.close();
 });
 
-async function zones(): Promise<ZonesResponse> {
-  const res = await fetch(`http://127.0.0.1:${proxy.adminPort}/v1/zones`);
-  expect(res.status).toBe(200);
-  return (await res.json()) as ZonesResponse;
+function zones(): Promise<ZonesResponse> {
+  return zonesView(proxy);
 }
 
 /** A kcat consumer that keeps running (and its connections open) until the test ends. */
