@@ -53,7 +53,7 @@ export async function askBackendMetadata(ctx: MultiContext, session: ClientSessi
   req.allowAutoTopicCreation = ask.allowAutoTopicCreation;
   req.includeTopicAuthorizedOperations = ask.includeTopicAuthorizedOperations;
   const frame = encodeRequestFrame({ apiKey: ApiKey.Metadata, apiVersion: bv, correlationId: 0, clientId: ask.clientId }, req, encodeMetadataRequest);
-  const res = await ctx.send(session, ctx.anyBrokerOf(t.backend), frame);
+  const res = await ctx.send(session, ctx.anyBrokerOf(t.backend, session.zone ?? null), frame);
   return decodeResponseFrame(res, ApiKey.Metadata, bv, decodeMetadataResponse).body;
 }
 

@@ -97,10 +97,17 @@ export class MultiContext {
     return res.ok && this.topologies.has(res.domain.backend) ? res.domain.backend : undefined;
   }
 
-  anyBrokerOf(backend: string): BrokerAddress {
+  /**
+   * A broker of the backend for a request any broker answers: one in `zone` when there is
+   * one (its answer then crosses no zone), else any (round robin).
+   */
+  anyBrokerOf(backend: string, zone: string | null = null): BrokerAddress {
     const t = this.topologies.get(backend);
-    const id = t === undefined ? -1 : t.anyBrokerId();
-    return this.addressOf(backend, id);
+    if (t === undefined) return this.addressOf(backend, -1);
+    if (zone !== null) {
+      for (const id of t.brokers().keys()) if (this.zones.brokerZone(backend, id) === zone) return this.addressOf(backend, id);
+    }
+    return this.addressOf(backend, t.anyBrokerId());
   }
 
   addressOf(backend: string, brokerId: number): BrokerAddress {
