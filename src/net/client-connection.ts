@@ -11,6 +11,10 @@
 // time per connection, so an upstream shared between clients would let one client's slow
 // fetch (long poll) hold up every other client's requests behind it.
 //
+// Large responses the router can rewrite on the fly (Fetch) are streamed: their bytes go to the
+// client as they arrive from the broker, once every earlier response is out
+// (client-response-stream.ts); later responses wait for the streamed one's last byte.
+//
 // Backpressure: reading from the client stops while too many requests are in flight, while
 // an upstream's write buffer is full, or while the client's own write buffer is full; reading
 // from upstreams stops while the client's write buffer is full. Both resume on 'drain'.
@@ -19,6 +23,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { LimitsConfig } from '../policy/config.js';
 import type { ZoneSource } from '../policy/zone-resolver.js';
+import { ClientResponseStream, type StreamedResponseOwner } from './client-response-stream.js';
 import { FrameError, FrameReader } from './frame-reader.js';
 import { InOrderResponseQueue } from './response-queue.js';
 import {
@@ -34,9 +39,16 @@ import {
   type ClientSession,
   type RequestExchange,
   type RequestRouter,
+  type ResponseStream,
 } from './request-router.js';
 import { NO_ZONES, SessionZone, type SessionZoneView, type ZoneContext } from './session-zone.js';
-import { UpstreamConnection, UpstreamError, type UpstreamExchange, type UpstreamListener } from './upstream-connection.js';
+import {
+  UpstreamConnection,
+  UpstreamError,
+  type UpstreamExchange,
+  type UpstreamListener,
+  type UpstreamResponseStream,
+} from './upstream-connection.js';
 import { sendRequest } from './upstream-request.js';
 
 /** A client request from arrival until its response is written. */
@@ -53,6 +65,8 @@ class ClientExchange implements RequestExchange, UpstreamExchange {
   routeState: unknown = undefined;
   deferred: Promise<Buffer | null> | null = null;
   upstreamCorrelationId = 0;
+  /** Set while the response is streamed instead of arriving whole. */
+  stream: ClientResponseStream | null = null;
 
   constructor(conn: ClientConnection, frame: Buffer, receivedAtMs: number) {
     this.conn = conn;
@@ -67,10 +81,21 @@ class ClientExchange implements RequestExchange, UpstreamExchange {
     this.conn.onExchangeResponse(this, frame);
   }
 
+  onUpstreamResponseStart(frameBytes: number): UpstreamResponseStream | null {
+    return this.conn.startResponseStream(this, frameBytes);
+  }
+
   onUpstreamFailure(err: UpstreamError): void {
     this.conn.onExchangeFailure(this, err);
   }
 }
+
+/**
+ * Responses at least this large are offered to the router for streaming. Smaller ones arrive
+ * in a chunk or two, so holding them costs little, and the router can still rewrite them
+ * whole, length changes included.
+ */
+export const DEFAULT_STREAM_MIN_FRAME_BYTES = 64 * 1024;
 
 export interface ClientConnectionOptions {
   connId: number;
@@ -84,6 +109,8 @@ export interface ClientConnectionOptions {
   metrics: ProxyMetrics;
   /** Zones to resolve the client's against. (default: none) */
   zones?: ZoneContext;
+  /** Responses at least this large may be streamed. (default: DEFAULT_STREAM_MIN_FRAME_BYTES) */
+  streamMinFrameBytes?: number;
   onClosed: (conn: ClientConnection) => void;
 }
 
@@ -98,7 +125,7 @@ export interface ClientConnectionView extends SessionZoneView {
 /** Close reasons that are a client's ordinary goodbye rather than a problem. */
 const QUIET_CLOSE_REASONS = new Set(['client_closed', 'client_reset', 'shutdown']);
 
-export class ClientConnection implements ClientSession, UpstreamListener {
+export class ClientConnection implements ClientSession, UpstreamListener, StreamedResponseOwner {
   readonly connId: number;
   readonly log: Logger;
   readonly listenerName: string;
@@ -114,6 +141,7 @@ export class ClientConnection implements ClientSession, UpstreamListener {
   private readonly sessionZone: SessionZone;
   private readonly remote: string;
   private readonly reader: FrameReader;
+  private readonly streamMinFrameBytes: number | undefined;
   private readonly queue = new InOrderResponseQueue<ClientExchange>();
   private readonly upstreams = new Map<number, UpstreamConnection>();
   /** Upstreams of `sendUpstream`, by backend and broker: a router over several backends uses these. */
@@ -143,6 +171,8 @@ export class ClientConnection implements ClientSession, UpstreamListener {
     });
     this.reader = new FrameReader(opts.limits.maxFrameBytes, (frame) => this.onFrame(frame));
     this.zones = opts.zones ?? NO_ZONES;
+    this.streamMinFrameBytes =
+      this.router.streamResponse === undefined ? undefined : (opts.streamMinFrameBytes ?? DEFAULT_STREAM_MIN_FRAME_BYTES);
     this.sessionZone = new SessionZone({
       model: this.zones.model,
       remoteAddress: this.socket.remoteAddress,
@@ -359,6 +389,7 @@ export class ClientConnection implements ClientSession, UpstreamListener {
         log: this.log,
         metrics: this.metrics,
         zoneTally: brokerZone === null ? undefined : this.sessionZone.tallyFor(brokerZone),
+        streamMinFrameBytes: this.streamMinFrameBytes,
       },
       this,
     );
@@ -380,9 +411,36 @@ export class ClientConnection implements ClientSession, UpstreamListener {
     this.updateReadState();
   }
 
+  /** Called by an exchange when a large response begins: a stream for it, or null to take it whole. */
+  startResponseStream(exchange: ClientExchange, frameBytes: number): UpstreamResponseStream | null {
+    if (this.closed || this.router.streamResponse === undefined) return null;
+    const stream = new ClientResponseStream(this, exchange.correlationId);
+    let rewriter: ResponseStream | null;
+    try {
+      rewriter = this.router.streamResponse(this, exchange, frameBytes, stream);
+    } catch (err) {
+      this.close('internal_error', err);
+      return null;
+    }
+    if (rewriter === null) return null;
+    stream.attach(rewriter);
+    exchange.stream = stream;
+    // It may be the oldest response already: then its bytes go out as they come.
+    this.flush();
+    return stream;
+  }
+
   /** Called by an exchange when its upstream failed before answering. */
   onExchangeFailure(exchange: ClientExchange, err: UpstreamError): void {
     if (this.closed || !exchange.expectResponse) return;
+    if (exchange.stream !== null) {
+      // Part of the response is out: nothing else can follow it on this connection.
+      if (exchange.stream.hasWritten) {
+        this.close('upstream_failed', err);
+        return;
+      }
+      exchange.stream = null;
+    }
     let response: Buffer | null = null;
     try {
       response = this.router.failureResponse(this, exchange, err);
@@ -409,15 +467,58 @@ export class ClientConnection implements ClientSession, UpstreamListener {
     if (this.fullUpstreams.delete(upstream)) this.updateReadState();
   }
 
+  /** Writes a streamed response's bytes (its exchange is the oldest in the queue). */
+  writeToClient(bytes: Buffer): void {
+    if (this.closed) return;
+    this.metrics.clientBytesOut(bytes.length);
+    this.socket.write(bytes);
+  }
+
+  corkClient(): void {
+    if (!this.closed) this.socket.cork();
+  }
+
+  uncorkClient(): void {
+    if (!this.closed) this.socket.uncork();
+  }
+
+  onStreamError(err: unknown): void {
+    this.close('bad_backend_response', err);
+  }
+
+  /** A streamed response has emitted its last byte: release it and whatever waited behind it. */
+  onStreamDone(): void {
+    if (this.closed) return;
+    this.flush();
+    this.updateReadState();
+  }
+
   private flush(): void {
     let exchange: ClientExchange | undefined;
     const now = performance.now();
-    while (!this.closed && (exchange = this.queue.shiftReady()) !== undefined) {
-      const response = exchange.response as Buffer;
-      this.metrics.clientBytesOut(response.length);
+    while (!this.closed && (exchange = this.queue.peek()) !== undefined) {
+      const response = exchange.response;
+      if (response !== null) {
+        this.queue.shift();
+        this.metrics.clientBytesOut(response.length);
+        this.socket.write(response);
+      } else {
+        const stream = exchange.stream;
+        if (stream === null) break;
+        stream.goLive();
+        if (!stream.isDone) break;
+        this.queue.shift();
+        exchange.stream = null;
+      }
       this.metrics.requestCompleted(exchange.apiKey, (now - exchange.receivedAtMs) / 1000);
-      this.socket.write(response);
     }
+    if (this.closed) return;
+    this.afterClientWrite();
+    if (this.draining && this.queue.size === 0) this.close('shutdown');
+  }
+
+  /** Stops reading from upstreams while the client's write buffer is over the high-water mark. */
+  afterClientWrite(): void {
     if (this.closed) return;
     const full = this.socket.writableNeedDrain && this.socket.writableLength >= this.limits.writeHighWaterBytes;
     if (full && !this.clientWriteFull) {
@@ -425,7 +526,6 @@ export class ClientConnection implements ClientSession, UpstreamListener {
       for (const upstream of this.upstreams.values()) upstream.pauseReading();
       for (const upstream of this.destinationUpstreams.values()) upstream.pauseReading();
     }
-    if (this.draining && this.queue.size === 0) this.close('shutdown');
   }
 
   private onClientDrain(): void {

@@ -4,6 +4,10 @@
 // that spans two or more chunks is joined into a new buffer, once, when it is complete. The
 // size is checked as soon as its four bytes are in, so a hostile prefix never makes us buffer
 // more than one frame's worth of a legal size.
+//
+// A large frame can instead be streamed: once its head is in, the owner may take it as a
+// sequence of views handed out as the chunks arrive, so a proxy can pass it on without
+// waiting for (or copying) the whole frame.
 
 const SIZE_BYTES = 4;
 
@@ -50,6 +54,27 @@ export class TruncatedFrameError extends FrameError {
 
 export type FrameListener = (frame: Buffer) => void;
 
+/** Takes the bytes of one streamed frame, in order. */
+export interface FrameSink {
+  /** The next bytes of the frame; the first call starts at the size prefix. A throw propagates to `push`. */
+  push(bytes: Buffer): void;
+  /** The frame's last byte has been pushed. */
+  end(): void;
+}
+
+export interface FrameStreaming {
+  /** Frames of at least this many bytes (size prefix included) may be streamed. */
+  minFrameBytes: number;
+  /** Bytes of the frame (size prefix included) `onFrameStart` needs to decide. */
+  headBytes: number;
+  /**
+   * Called once per frame of at least `minFrameBytes` that is not yet complete, when its head
+   * is in. Return a sink to stream it (its first push is at least `head`, contiguous), or null
+   * to receive it whole through the frame listener as usual.
+   */
+  onFrameStart(frameBytes: number, head: Buffer): FrameSink | null;
+}
+
 export class FrameReader {
   private readonly maxFrameBytes: number;
   private readonly onFrame: FrameListener;
@@ -61,15 +86,22 @@ export class FrameReader {
   private pendingSize = -1;
   private paused = false;
   private draining = false;
+  private readonly streaming: FrameStreaming | null;
+  /** The sink of the frame being streamed, and how many of its bytes it has still to get. */
+  private sink: FrameSink | null = null;
+  private sinkRemaining = 0;
+  /** The pending frame was offered for streaming and declined: hand it out whole. */
+  private declined = false;
 
   /**
    * `onFrame` receives each complete frame, size prefix included (`frame.subarray(4)` is the
    * body). Frames may be views over the caller's chunks; they stay valid as long as the
-   * caller does not reuse those chunks.
+   * caller does not reuse those chunks. With `streaming`, large frames may go to a sink instead.
    */
-  constructor(maxFrameBytes: number, onFrame: FrameListener) {
+  constructor(maxFrameBytes: number, onFrame: FrameListener, streaming?: FrameStreaming) {
     this.maxFrameBytes = maxFrameBytes;
     this.onFrame = onFrame;
+    this.streaming = streaming ?? null;
   }
 
   /** Bytes received but not yet handed out as frames. */
@@ -101,8 +133,14 @@ export class FrameReader {
     this.drain();
   }
 
+  /** True while a frame is being streamed to a sink. */
+  get isStreaming(): boolean {
+    return this.sink !== null;
+  }
+
   /** Call at end of stream: throws `TruncatedFrameError` if a partial frame is left. */
   end(): void {
+    if (this.sink !== null) throw new TruncatedFrameError(this.buffered, this.sinkRemaining);
     if (this.buffered === 0) return;
     const expected = this.pendingSize >= 0 ? this.pendingSize + SIZE_BYTES : SIZE_BYTES;
     throw new TruncatedFrameError(this.buffered, expected);
@@ -114,15 +152,24 @@ export class FrameReader {
     this.draining = true;
     try {
       while (!this.paused) {
+        if (this.sink !== null) {
+          if (this.buffered === 0) return;
+          this.feedSink();
+          continue;
+        }
         if (this.pendingSize < 0) {
           if (this.buffered < SIZE_BYTES) return;
           const size = this.peekInt32();
           if (size < 0) throw new NegativeFrameSizeError(size);
           if (size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
           this.pendingSize = size;
+          this.declined = false;
         }
         const total = this.pendingSize + SIZE_BYTES;
-        if (this.buffered < total) return;
+        if (this.buffered < total) {
+          if (!this.offerStream(total)) return;
+          continue;
+        }
         const frame = this.take(total);
         this.pendingSize = -1;
         this.onFrame(frame);
@@ -130,6 +177,47 @@ export class FrameReader {
     } finally {
       this.draining = false;
     }
+  }
+
+  /**
+   * Offers an incomplete frame for streaming once its head is in. Returns true when it went to
+   * a sink (its head already pushed), false to keep buffering it whole.
+   */
+  private offerStream(total: number): boolean {
+    const streaming = this.streaming;
+    if (streaming === null || this.declined || total < streaming.minFrameBytes) return false;
+    const headBytes = Math.min(streaming.headBytes, total);
+    if (this.buffered < headBytes) return false;
+    const sink = streaming.onFrameStart(total, this.peek(headBytes));
+    if (sink === null) {
+      this.declined = true;
+      return false;
+    }
+    this.pendingSize = -1;
+    this.sink = sink;
+    this.sinkRemaining = total - headBytes;
+    sink.push(this.take(headBytes));
+    if (this.sinkRemaining === 0) this.endSink();
+    return true;
+  }
+
+  /** Hands the streamed frame every buffered byte of it, one view per chunk. */
+  private feedSink(): void {
+    const sink = this.sink as FrameSink;
+    // A push may pause us: the rest waits for `resume`.
+    while (this.sinkRemaining > 0 && this.buffered > 0 && !this.paused) {
+      const n = Math.min(this.chunks[0].length - this.headOffset, this.sinkRemaining);
+      const piece = this.take(n);
+      this.sinkRemaining -= n;
+      sink.push(piece);
+    }
+    if (this.sinkRemaining === 0) this.endSink();
+  }
+
+  private endSink(): void {
+    const sink = this.sink as FrameSink;
+    this.sink = null;
+    sink.end();
   }
 
   private peekInt32(): number {
@@ -143,6 +231,19 @@ export class FrameReader {
       for (let i = off; i < chunk.length && need > 0; i++, need--) value = (value << 8) | chunk[i];
     }
     return value | 0;
+  }
+
+  /** The first `n` buffered bytes, left in place: a view when they lie in one chunk, else a copy. */
+  private peek(n: number): Buffer {
+    const first = this.chunks[0];
+    if (first.length - this.headOffset >= n) return first.subarray(this.headOffset, this.headOffset + n);
+    const out = Buffer.allocUnsafe(n);
+    let written = 0;
+    for (let c = 0, off = this.headOffset; written < n; c++, off = 0) {
+      const chunk = this.chunks[c];
+      written += chunk.copy(out, written, off, Math.min(chunk.length, off + n - written));
+    }
+    return out;
   }
 
   /** Removes `n` bytes from the front; a view when they lie in one chunk, else one copy. */

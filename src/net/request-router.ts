@@ -56,6 +56,27 @@ export interface RequestExchange {
   deferred: Promise<Buffer | null> | null;
 }
 
+/** Where the rewritten bytes of a streamed response go, in order. */
+export interface ResponseBytesSink {
+  /** Bytes for the client. The sink may keep `bytes` (a view) until written: do not change it after. */
+  emit(bytes: Buffer): void;
+}
+
+/**
+ * Rewrites one response frame as its bytes arrive and emits it to a sink, holding back only
+ * what it has yet to decide on. The frame keeps its length: a streamed rewrite cannot change
+ * the size prefix, which has gone to the client already.
+ */
+export interface ResponseStream {
+  /**
+   * The next bytes of the frame, size prefix first. The first call holds at least the size and
+   * the correlation id (the client's already). Throws on a malformed response.
+   */
+  write(bytes: Buffer): void;
+  /** The frame's last byte has been written: emits what was held back. Throws if the response is incomplete. */
+  end(): void;
+}
+
 /** Where a backend broker can be reached. */
 export interface BrokerAddress {
   backend: string;
@@ -77,6 +98,12 @@ export interface RequestRouter {
    * client connection.
    */
   rewriteResponse(session: ClientSession, exchange: RequestExchange, frame: Buffer): Buffer;
+  /**
+   * Offered for a large response of `frameBytes` bytes (size prefix included) before its bytes
+   * arrive: return a stream that rewrites it on the way to `sink`, or null to get it whole
+   * through `rewriteResponse`. Leave out to never stream.
+   */
+  streamResponse?(session: ClientSession, exchange: RequestExchange, frameBytes: number, sink: ResponseBytesSink): ResponseStream | null;
   /**
    * A retriable Kafka error response for a request whose upstream failed, or null when none
    * can be built for this api (the client connection is then closed, which clients retry).

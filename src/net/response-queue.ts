@@ -32,9 +32,17 @@ export class InOrderResponseQueue<T extends QueuedExchange> {
    * Callers loop on it until it returns undefined or the client socket is full.
    */
   shiftReady(): T | undefined {
+    const item = this.peek();
+    return item === undefined || item.response === null ? undefined : this.shift();
+  }
+
+  /**
+   * Removes and returns the oldest exchange whatever its state: for one whose response went
+   * out another way (streamed piece by piece).
+   */
+  shift(): T | undefined {
     if (this.head >= this.items.length) return undefined;
     const item = this.items[this.head];
-    if (item.response === null) return undefined;
     this.items[this.head] = undefined as unknown as T;
     this.head++;
     if (this.head === this.items.length) {

@@ -4,10 +4,13 @@
 // hands each response back to the exchange that sent it. A broker answers a connection's
 // requests one at a time and in order, so pending exchanges form a FIFO; a response whose
 // correlation id is not the oldest pending one is a protocol error and ends the connection.
+//
+// A large response may be streamed: once its correlation id is in, the exchange it answers can
+// take its bytes as they arrive (`onUpstreamResponseStart`) rather than the whole frame.
 import net from 'node:net';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
-import { FrameError, FrameReader } from './frame-reader.js';
+import { FrameError, FrameReader, type FrameSink } from './frame-reader.js';
 import {
   MIN_RESPONSE_FRAME_BYTES,
   nextCorrelationId,
@@ -42,12 +45,30 @@ export class UpstreamError extends Error {
   }
 }
 
+/** Takes the bytes of one streamed response frame, in order. */
+export interface UpstreamResponseStream {
+  /**
+   * The next bytes of the frame, views over socket data; the first call starts at the size
+   * prefix and holds at least the size and the correlation id (still Turnout's).
+   */
+  push(bytes: Buffer): void;
+  /** The frame's last byte has been pushed. */
+  end(): void;
+}
+
 /** A request in flight on an upstream connection. */
 export interface UpstreamExchange {
   /** Set by the upstream connection when the request is sent. */
   upstreamCorrelationId: number;
   /** The response frame, correlation id still Turnout's. The frame may be a view over socket data. */
   onUpstreamResponse(frame: Buffer): void;
+  /**
+   * A response of `frameBytes` bytes (size prefix included) of at least the connection's
+   * `streamMinFrameBytes` has begun: return a stream to take it piece by piece, or null (or
+   * leave this out) to get it whole through `onUpstreamResponse`. Once streaming, a failure of
+   * the connection before the last byte still arrives through `onUpstreamFailure`.
+   */
+  onUpstreamResponseStart?(frameBytes: number): UpstreamResponseStream | null;
   onUpstreamFailure(err: UpstreamError): void;
 }
 
@@ -72,11 +93,43 @@ export interface UpstreamOptions {
   metrics: ProxyMetrics;
   /** Counts this connection's bytes by zone pair, when the broker's zone is known. */
   zoneTally?: UpstreamZoneTally;
+  /** Responses of at least this many bytes are offered to their exchange for streaming. (default: never) */
+  streamMinFrameBytes?: number;
 }
 
 interface Pending {
   exchange: UpstreamExchange;
+  /** When the request was sent; while its response streams, when its last bytes arrived. */
   sentAtMs: number;
+}
+
+/**
+ * Forwards one streamed frame to its exchange's stream. The exchange stays the oldest pending
+ * one until the last byte, so a broker that stalls mid-frame still times out, and a lost
+ * connection still fails it.
+ */
+class StreamedResponse implements FrameSink {
+  private readonly conn: UpstreamConnection;
+  private readonly pending: Pending;
+  private readonly stream: UpstreamResponseStream;
+
+  constructor(conn: UpstreamConnection, pending: Pending, stream: UpstreamResponseStream) {
+    this.conn = conn;
+    this.pending = pending;
+    this.stream = stream;
+  }
+
+  push(bytes: Buffer): void {
+    if (this.conn.isClosed) return;
+    this.pending.sentAtMs = Date.now();
+    this.stream.push(bytes);
+  }
+
+  end(): void {
+    if (this.conn.isClosed) return;
+    this.conn.onStreamedResponseEnd(this.pending);
+    this.stream.end();
+  }
 }
 
 let nextUpstreamId = 1;
@@ -110,7 +163,17 @@ export class UpstreamConnection {
     this.host = opts.host;
     this.port = opts.port;
     this.log = opts.log.child({ upstream: this.id, backend: opts.backend, brokerId: opts.brokerId });
-    this.reader = new FrameReader(opts.maxFrameBytes, (frame) => this.onFrame(frame));
+    this.reader = new FrameReader(
+      opts.maxFrameBytes,
+      (frame) => this.onFrame(frame),
+      opts.streamMinFrameBytes === undefined
+        ? undefined
+        : {
+            minFrameBytes: Math.max(opts.streamMinFrameBytes, MIN_RESPONSE_FRAME_BYTES),
+            headBytes: MIN_RESPONSE_FRAME_BYTES,
+            onFrameStart: (frameBytes, head) => this.onFrameStart(frameBytes, head),
+          },
+    );
 
     this.socket = net.connect({ host: opts.host, port: opts.port, noDelay: true });
     this.opts.metrics.connectionOpened('upstream');
@@ -212,6 +275,28 @@ export class UpstreamConnection {
       this.fail(new UpstreamError('bad_response', this.backend, this.brokerId, `response frame of ${frame.length} bytes is too short`));
       return;
     }
+    const head = this.answeredPending(frame);
+    if (head === undefined) return;
+    this.shiftPending();
+    head.exchange.onUpstreamResponse(frame);
+  }
+
+  /** The head of a large response is in: its exchange may take the rest as it arrives. */
+  private onFrameStart(frameBytes: number, head: Buffer): FrameSink | null {
+    if (this.closed) return null;
+    const pending = this.answeredPending(head);
+    if (pending === undefined || pending.exchange.onUpstreamResponseStart === undefined) return null;
+    const stream = pending.exchange.onUpstreamResponseStart(frameBytes);
+    return stream === null ? null : new StreamedResponse(this, pending, stream);
+  }
+
+  /** Called by a streamed response after its last byte, before its stream hears of it. */
+  onStreamedResponseEnd(pending: Pending): void {
+    if (this.pending[this.pendingHead] === pending) this.shiftPending();
+  }
+
+  /** The oldest pending exchange if `frame` (at least size and correlation id) answers it; else fails the connection. */
+  private answeredPending(frame: Buffer): Pending | undefined {
     const correlationId = readResponseCorrelationId(frame);
     const head = this.pendingHead < this.pending.length ? this.pending[this.pendingHead] : undefined;
     if (head === undefined || head.exchange.upstreamCorrelationId !== correlationId) {
@@ -223,10 +308,9 @@ export class UpstreamConnection {
           `response correlation id ${correlationId} does not match the oldest request (${head?.exchange.upstreamCorrelationId ?? 'none'})`,
         ),
       );
-      return;
+      return undefined;
     }
-    this.shiftPending();
-    head.exchange.onUpstreamResponse(frame);
+    return head;
   }
 
   private shiftPending(): void {

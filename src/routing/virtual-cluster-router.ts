@@ -5,6 +5,8 @@
 // the client connected to (or any broker, from a bootstrap connection). Only the apis in the
 // two tables below are decoded: requests that carry virtual broker ids, and responses that
 // carry backend broker ids, addresses or the cluster id. Every other frame passes as bytes.
+// Large Fetch responses are rewritten as they stream through (fetch-stream.ts) rather than
+// decoded whole, so their records reach the client while the rest still arrives.
 import {
   ApiKey,
   DecodeError,
@@ -56,6 +58,8 @@ import {
   type ClientSession,
   type RequestExchange,
   type RequestRouter,
+  type ResponseBytesSink,
+  type ResponseStream,
 } from '../net/request-router.js';
 import type { UpstreamError } from '../net/upstream-connection.js';
 import type { Logger } from '../observability/logger.js';
@@ -77,6 +81,8 @@ import {
 } from './config-resource-rewrite.js';
 import { rewriteDescribeClusterResponse } from './describe-cluster-rewrite.js';
 import { buildFailureResponse } from './failure-responses.js';
+import { createFetchResponseStream } from './fetch-stream.js';
+import type { FetchTailEvents } from './fetch-stream-tail.js';
 import { rewriteFindCoordinatorResponse } from './find-coordinator-rewrite.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from './message-frames.js';
 import { rewriteMetadataResponse } from './metadata-rewrite.js';
@@ -293,6 +299,38 @@ export const REWRITTEN_RESPONSE_APIS: readonly number[] = RESPONSE_REWRITES.flat
 /** Api keys whose requests Turnout rewrites. */
 export const REWRITTEN_REQUEST_APIS: readonly number[] = REQUEST_REWRITES.flatMap((r, k) => (r === undefined ? [] : [k]));
 
+/** Counts of Fetch responses streamed through (exposed for tests and diagnostics). */
+export interface FetchStreamCounts {
+  streamed: number;
+  /** NodeEndpoints rewritten in a streamed response, padded to keep its length. */
+  endpointsRewritten: number;
+  /** NodeEndpoints replaced by padding: rewritten, it would not fit the frame already announced. */
+  endpointsDropped: number;
+}
+
+/** Counts the tail events of streamed responses and logs the drops of one session. */
+class StreamTailEvents implements FetchTailEvents {
+  private readonly counts: FetchStreamCounts;
+  private readonly session: ClientSession;
+
+  constructor(counts: FetchStreamCounts, session: ClientSession) {
+    this.counts = counts;
+    this.session = session;
+  }
+
+  onEndpointsRewritten(): void {
+    this.counts.endpointsRewritten++;
+  }
+
+  onEndpointsDropped(tailBytes: number, rewrittenTailBytes: number): void {
+    this.counts.endpointsDropped++;
+    this.session.log.warn(
+      { tailBytes, rewrittenTailBytes },
+      'streamed fetch response: node endpoints do not fit once rewritten, replaced by padding (clients fall back to metadata)',
+    );
+  }
+}
+
 export interface VirtualClusterRouterOptions {
   clusterId: string;
   topology: TopologyView;
@@ -302,6 +340,7 @@ export interface VirtualClusterRouterOptions {
 }
 
 export class VirtualClusterRouter implements RequestRouter {
+  readonly fetchStreams: FetchStreamCounts = { streamed: 0, endpointsRewritten: 0, endpointsDropped: 0 };
   private readonly topology: TopologyView;
   private readonly nodeMap: VirtualNodeMap;
   private readonly contexts = new Map<string, ListenerRewriteContext>();
@@ -360,6 +399,13 @@ export class VirtualClusterRouter implements RequestRouter {
   rewriteResponse(session: ClientSession, ex: RequestExchange, frame: Buffer): Buffer {
     const rewrite = RESPONSE_REWRITES[ex.apiKey];
     return rewrite === undefined ? frame : rewrite(frame, ex, this.contextOf(session));
+  }
+
+  streamResponse(session: ClientSession, ex: RequestExchange, frameBytes: number, sink: ResponseBytesSink): ResponseStream | null {
+    if (ex.apiKey !== ApiKey.Fetch) return null;
+    this.fetchStreams.streamed++;
+    const events = new StreamTailEvents(this.fetchStreams, session);
+    return createFetchResponseStream(ex.apiVersion, frameBytes, this.contextOf(session), sink, events);
   }
 
   failureResponse(_session: ClientSession, ex: RequestExchange, err: UpstreamError): Buffer | null {
