@@ -1,61 +1,37 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClientConnection } from '../../../src/net/client-connection.js';
 import { FrameReader } from '../../../src/net/frame-reader.js';
-import type { BrokerAddress, ClientSession, RequestExchange, RequestRouter } from '../../../src/net/request-router.js';
+import type { BrokerAddress, ClientSession, RequestExchange } from '../../../src/net/request-router.js';
 import { RequestRejectedError } from '../../../src/net/request-router.js';
+import { FakeBrokerServer, FakeRouterBase, apiKeyResponse, clientConnection, limitsWith, request, testCleanups, waitUntil } from './socket-test-kit.js';
 import { zoneContextOf, type ZoneContext } from '../../../src/net/session-zone.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { ProxyMetrics } from '../../../src/observability/metrics.js';
-import { parseConfig } from '../../../src/policy/config.js';
 import { ZoneModel } from '../../../src/policy/zone-resolver.js';
 
 // A fake broker: answers each request with its own correlation id and "apiKey" as body,
 // after a delay chosen per api key; records the correlation ids it saw.
-class FakeBroker {
-  readonly server: net.Server;
+class FakeBroker extends FakeBrokerServer {
   readonly seen: number[] = [];
-  readonly sockets = new Set<net.Socket>();
   delayMs: (apiKey: number) => number = () => 0;
 
   constructor() {
-    this.server = net.createServer((socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-      socket.on('error', () => undefined);
-      let chain = Promise.resolve();
-      const reader = new FrameReader(1 << 20, (frame) => {
-        const apiKey = frame.readInt16BE(4);
-        const corr = frame.readInt32BE(8);
-        this.seen.push(corr);
-        // one request at a time per connection, like a broker
-        chain = chain.then(
-          () =>
-            new Promise<void>((resolve) =>
-              setTimeout(() => {
-                const res = Buffer.alloc(10);
-                res.writeInt32BE(6, 0);
-                res.writeInt32BE(corr, 4);
-                res.writeInt16BE(apiKey, 8);
-                if (!socket.destroyed) socket.write(res);
-                resolve();
-              }, this.delayMs(apiKey)),
-            ),
-        );
-      });
-      socket.on('data', (b: Buffer) => reader.push(b));
+    super((socket, frame, chain) => {
+      const apiKey = frame.readInt16BE(4);
+      const corr = frame.readInt32BE(8);
+      this.seen.push(corr);
+      chain(
+        () =>
+          new Promise<void>((resolve) =>
+            setTimeout(() => {
+              if (!socket.destroyed) socket.write(apiKeyResponse(corr, apiKey));
+              resolve();
+            }, this.delayMs(apiKey)),
+          ),
+      );
     });
-  }
-
-  async listen(): Promise<number> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => this.server.close(() => r()));
   }
 }
 
@@ -65,8 +41,7 @@ const FAN_OUT_API = 100;
 /** Sent to broker 1 with no response expected (as produce acks=0 through a split). */
 const FIRE_AND_FORGET_API = 101;
 
-class FakeRouter implements RequestRouter {
-  ports = new Map<number, number>();
+class FakeRouter extends FakeRouterBase {
   routeRequest(s: ClientSession, ex: RequestExchange): void {
     if (ex.apiKey === FAN_OUT_API) {
       const a = s.sendUpstream(this.brokerAddress(1) as BrokerAddress, request(2, 0), true);
@@ -88,35 +63,11 @@ class FakeRouter implements RequestRouter {
     }
     if (ex.apiKey === 999) throw new RequestRejectedError('unknown_api_key', ex.apiKey, ex.apiVersion, 'no such api');
     if (ex.apiKey === LOCAL_API) {
-      const res = Buffer.alloc(10);
-      res.writeInt32BE(6, 0);
-      res.writeInt32BE(ex.correlationId, 4);
-      res.writeInt16BE(LOCAL_API, 8);
-      ex.response = res;
+      ex.response = apiKeyResponse(ex.correlationId, LOCAL_API);
       return;
     }
     ex.targetBrokerId = ex.apiKey % 2 === 0 ? 1 : 2;
   }
-  rewriteResponse(_s: ClientSession, _ex: RequestExchange, frame: Buffer): Buffer {
-    return frame;
-  }
-  failureResponse(): Buffer | null {
-    return null;
-  }
-  brokerAddress(brokerId: number): BrokerAddress | null {
-    const port = this.ports.get(brokerId);
-    return port === undefined ? null : { backend: 'fake', brokerId, host: '127.0.0.1', port };
-  }
-}
-
-function request(apiKey: number, correlationId: number): Buffer {
-  const b = Buffer.alloc(14);
-  b.writeInt32BE(10, 0);
-  b.writeInt16BE(apiKey, 4);
-  b.writeInt16BE(0, 6);
-  b.writeInt32BE(correlationId, 8);
-  b.writeInt16BE(-1, 12);
-  return b;
 }
 
 interface Harness {
@@ -127,33 +78,14 @@ interface Harness {
   metrics: ProxyMetrics;
 }
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+const cleanups = testCleanups();
 
 async function harness(router: FakeRouter, limits: Record<string, number> = {}, zones?: ZoneContext): Promise<Harness> {
-  const config = parseConfig({
-    virtualCluster: { clusterId: 'x' },
-    listeners: [{ bootstrapPort: 0, nodePortBase: 0 }],
-    backends: [{ name: 'fake', bootstrapServers: ['127.0.0.1:1'] }],
-    limits,
-  });
+  const configLimits = limitsWith(limits);
   const metrics = new ProxyMetrics({ apiName: () => undefined });
   let conn: ClientConnection | undefined;
   const server = net.createServer((socket) => {
-    conn = new ClientConnection({
-      connId: 1,
-      socket,
-      listenerName: 'default',
-      virtualNodeId: 0,
-      router,
-      limits: config.limits,
-      log: createLogger({ level: 'silent' }),
-      metrics,
-      zones,
-      onClosed: () => undefined,
-    });
+    conn = clientConnection(socket, 1, router, configLimits, metrics, zones);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
@@ -170,14 +102,6 @@ async function harness(router: FakeRouter, limits: Record<string, number> = {}, 
   await new Promise<void>((r) => client.once('connect', () => r()));
   await waitUntil(() => conn !== undefined);
   return { client, responses, closed, conn: () => conn as ClientConnection, metrics };
-}
-
-async function waitUntil(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 async function brokers(router: FakeRouter): Promise<[FakeBroker, FakeBroker]> {

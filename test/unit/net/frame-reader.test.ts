@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   FrameReader,
+  type FrameSink,
   FrameTooLargeError,
   NegativeFrameSizeError,
   TruncatedFrameError,
@@ -97,5 +98,105 @@ describe('FrameReader', () => {
     expect(reader.isPaused).toBe(true);
     reader.resume();
     expect(frames).toEqual(['a', 'b', 'c']);
+  });
+});
+
+/** A reader that streams frames of at least `minFrameBytes`, recording what every frame became. */
+function streaming(minFrameBytes: number, accept: (frameBytes: number, head: Buffer) => boolean = () => true) {
+  const whole: Buffer[] = [];
+  const streamed: Array<{ pieces: Buffer[]; ended: boolean; frameBytes: number }> = [];
+  const reader = new FrameReader(1 << 20, (f) => whole.push(Buffer.from(f)), {
+    minFrameBytes,
+    headBytes: 8,
+    onFrameStart(frameBytes, head): FrameSink | null {
+      if (!accept(frameBytes, head)) return null;
+      const entry = { pieces: [] as Buffer[], ended: false, frameBytes };
+      streamed.push(entry);
+      return {
+        push: (b) => entry.pieces.push(Buffer.from(b)),
+        end: () => {
+          entry.ended = true;
+        },
+      };
+    },
+  });
+  return { reader, whole, streamed };
+}
+
+describe('FrameReader streaming', () => {
+  const big = frame(Buffer.from(Array.from({ length: 60 }, (_, i) => i)));
+  const small = frame('tiny');
+
+  it('streams an incomplete large frame piece by piece, head first and contiguous', () => {
+    const { reader, whole, streamed } = streaming(32);
+    reader.push(big.subarray(0, 3));
+    expect(streamed).toHaveLength(0); // the head is not in yet
+    reader.push(big.subarray(3, 20));
+    expect(streamed).toHaveLength(1);
+    expect(streamed[0].pieces[0].length).toBeGreaterThanOrEqual(8);
+    reader.push(big.subarray(20, 40));
+    expect(streamed[0].ended).toBe(false);
+    reader.push(Buffer.concat([big.subarray(40), small]));
+    expect(streamed[0].ended).toBe(true);
+    expect(Buffer.concat(streamed[0].pieces).equals(big)).toBe(true);
+    expect(streamed[0].frameBytes).toBe(big.length);
+    expect(whole.map((f) => f.subarray(4).toString())).toEqual(['tiny']);
+    expect(reader.bufferedBytes).toBe(0);
+  });
+
+  it('hands out at every split the same bytes, streamed or whole', () => {
+    const bytes = Buffer.concat([small, big, small, big, small]);
+    for (let a = 1; a < bytes.length; a += 3) {
+      for (let b = a + 1; b < bytes.length; b += 7) {
+        const { reader, whole, streamed } = streaming(32);
+        reader.push(bytes.subarray(0, a));
+        reader.push(bytes.subarray(a, b));
+        reader.push(bytes.subarray(b));
+        const out = [...whole.filter((f) => f.length > 32), ...streamed.map((s) => Buffer.concat(s.pieces))];
+        expect(out).toHaveLength(2);
+        for (const f of out) expect(f.equals(big)).toBe(true);
+        expect(whole.filter((f) => f.length < 32)).toHaveLength(3);
+        expect(streamed.every((s) => s.ended)).toBe(true);
+      }
+    }
+  });
+
+  it('gives a large frame that arrives complete whole, as a view', () => {
+    const { reader, whole, streamed } = streaming(32);
+    const chunk = Buffer.concat([big, small]);
+    reader.push(chunk);
+    expect(streamed).toHaveLength(0);
+    expect(whole).toHaveLength(2);
+  });
+
+  it('buffers a declined frame whole and asks only once', () => {
+    let asked = 0;
+    const { reader, whole, streamed } = streaming(32, () => {
+      asked++;
+      return false;
+    });
+    for (let i = 0; i < big.length; i += 5) reader.push(big.subarray(i, i + 5));
+    expect(asked).toBe(1);
+    expect(streamed).toHaveLength(0);
+    expect(whole).toHaveLength(1);
+    expect(whole[0].equals(big)).toBe(true);
+  });
+
+  it('holds streamed bytes while paused and passes them on resume', () => {
+    const { reader, streamed } = streaming(32);
+    reader.push(big.subarray(0, 20));
+    reader.pause();
+    reader.push(big.subarray(20));
+    expect(Buffer.concat(streamed[0].pieces).length).toBe(20);
+    reader.resume();
+    expect(streamed[0].ended).toBe(true);
+    expect(Buffer.concat(streamed[0].pieces).equals(big)).toBe(true);
+  });
+
+  it('reports a stream that ends inside a streamed frame as truncated', () => {
+    const { reader } = streaming(32);
+    reader.push(big.subarray(0, 30));
+    expect(reader.isStreaming).toBe(true);
+    expect(() => reader.end()).toThrow(TruncatedFrameError);
   });
 });

@@ -259,6 +259,45 @@ describe('streamed Fetch responses', () => {
   });
 });
 
+describe('streamed Fetch responses under random bytes', () => {
+  it('random chunking and scrambled fields end in the response or a DecodeError, never anything else', () => {
+    let seed = 0x5eed;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const frames = RECORDED.filter((r) => r.version >= 11).flatMap((r) => [
+      { version: r.version, frame: atVersion(namingBrokers(r.body, r.version), r.version) },
+      { version: 16, frame: atVersion(namingBrokers(r.body, 16), 16) },
+    ]);
+    let rejected = 0;
+    for (let round = 0; round < 3000; round++) {
+      const { version, frame: original } = frames[random(frames.length)];
+      const frame = Buffer.from(original);
+      const hits = 1 + random(6);
+      for (let i = 0; i < hits; i++) frame[8 + random(frame.length - 8)] = random(256);
+      const { router, session } = makeRouter();
+      let emitted = 0;
+      const s = router.streamResponse(session, exchangeFor(ApiKey.Fetch, version), frame.length, { emit: (b) => (emitted += b.length) });
+      try {
+        let at = 0;
+        while (at < frame.length) {
+          const n = 1 + random(64);
+          s?.write(frame.subarray(at, at + n));
+          at += n;
+        }
+        s?.end();
+        expect(emitted).toBe(frame.length);
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        expect(emitted).toBeLessThanOrEqual(frame.length);
+        rejected++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(0);
+  });
+});
+
 describe('padding tagged fields', () => {
   it('adds up to every length from 3 to 40000 bytes, with ascending tags', () => {
     const varintBytes = (v: number): number => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : 4);
