@@ -1,6 +1,6 @@
-// The fixed zone workload: in every zone one producer and one consumer (all consumers in
-// one group), run inside the zone's namespace against whatever endpoint the mode gives that
-// zone. Counters are read once the consumers have their partitions, again after an idle
+// The fixed zone workload: in every zone one producer (the Java client, java-producer.ts) and
+// one kafkajs consumer (all consumers in one group), run inside the zone's namespace against
+// whatever endpoint the mode gives that zone. Counters are read once the consumers have their partitions, again after an idle
 // window (what crosses zones with no records moving: the control traffic), and once more
 // after every record has been consumed.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,6 +9,7 @@ import { mergeLatency, type LatencyCounts } from './latency-histogram.js';
 import { checkOrder, recordsPerPartition, type OrderCheck } from './partition-order.js';
 import { checkDelivery, type DeliveryCheck } from './record-payload.js';
 import { tallyBetween, type TurnoutTally, type ZoneViews } from './turnout-zone-view.js';
+import { zoneProducerCommand } from './java-producer.js';
 import { ZoneClient } from './zone-process.js';
 
 /** Where clients in one zone connect, and the rack they announce (for follower fetching). */
@@ -101,9 +102,16 @@ export async function runZoneWorkload(endpoints: readonly ZoneEndpoint[], spec: 
     const viewsBefore = await spec.views?.();
     const producerClients: ZoneClient[] = [];
     for (const [i, e] of endpoints.entries()) {
-      const args = ['--bootstrap', e.bootstrap, '--topic', spec.topic, '--producer', String(i), '--records', String(spec.recordsPerZone), '--record-size', String(spec.recordSize), '--partitions', String(spec.partitions)];
-      if (spec.ratePerZone !== undefined && spec.ratePerZone > 0) args.push('--rate', String(spec.ratePerZone));
-      const p = await ZoneClient.start(`producer ${e.zone.zone}`, e.zone.netns, 'produce', args);
+      const cmd = await zoneProducerCommand(e.zone.netns, {
+        bootstrap: e.bootstrap,
+        topic: spec.topic,
+        producer: i,
+        records: spec.recordsPerZone,
+        recordSize: spec.recordSize,
+        partitions: spec.partitions,
+        rate: spec.ratePerZone ?? 0,
+      });
+      const p = await ZoneClient.run(`producer ${e.zone.zone}`, cmd);
       producerClients.push(p);
       clients.push(p);
     }

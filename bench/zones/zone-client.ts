@@ -1,81 +1,30 @@
-// One workload client, run inside a zone's network namespace by the zone runner:
+// The workload's consumer, run inside a zone's network namespace by the zone runner:
 //
-//   zone-client produce --bootstrap B --topic T --producer I --records N --record-size S --partitions P [--rate R]
 //   zone-client consume --bootstrap B --topic T --group G --producers K --per-producer N [--rack Z]
 //
-// Produce writes N records of S random bytes (acks=all, idempotent, no compression), record i to
-// partition i mod P, so every producer spreads its bytes evenly over the partitions; with
-// --rate, at most R records a second (so latency measures the path, not a queue).
+// (The producer is the Java client: java/ZoneProducer.java, started by java-producer.ts.)
 // Consume reads in a group until the runner writes `stop` on stdin, then reports which
 // records it saw, in what order per partition, and how long each took from its produce
 // timestamp. Events go to stdout as JSON lines (client-events.ts).
-import { randomFillSync } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { emit } from './client-events.js';
 import { integerOption } from './cli-numbers.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { PartitionOrder } from './partition-order.js';
-import { readStamp, SeenRecords, stampRecord } from './record-payload.js';
+import { readStamp, SeenRecords } from './record-payload.js';
 
 const { Kafka, logLevel } = kafkajs;
 
-function intOption(values: Record<string, string | boolean | undefined>, name: string, fallback?: number): number {
-  const raw = values[name];
-  if (raw === undefined && fallback !== undefined) return fallback;
-  return integerOption(`--${name}`, raw, 0);
+function intOption(values: Record<string, string | boolean | undefined>, name: string): number {
+  return integerOption(`--${name}`, values[name], 0);
 }
 
 function stringOption(values: Record<string, string | boolean | undefined>, name: string): string {
   const raw = values[name];
   if (typeof raw !== 'string' || raw === '') throw new Error(`--${name} is required`);
   return raw;
-}
-
-async function produce(values: Record<string, string | boolean | undefined>): Promise<void> {
-  const topic = stringOption(values, 'topic');
-  const producerIndex = intOption(values, 'producer');
-  const records = intOption(values, 'records');
-  const recordSize = intOption(values, 'record-size', 1024);
-  const partitions = intOption(values, 'partitions');
-  const batch = intOption(values, 'batch', 64);
-  const inFlight = intOption(values, 'in-flight', 4);
-  const ratePerSecond = intOption(values, 'rate', 0);
-  const kafka = new Kafka({ clientId: `zone-producer-${producerIndex}`, brokers: stringOption(values, 'bootstrap').split(','), logLevel: logLevel.NOTHING });
-  // Idempotent, so a retry after a lost answer (a broker stopping mid-run) writes no record
-  // twice; kafkajs then allows one request in flight per broker.
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  const started = Date.now();
-  let next = 0;
-  let acknowledged = 0;
-  const ticker = setInterval(() => emit({ event: 'progress', records: acknowledged }), 500);
-  // A few sends in flight per producer, each one batch of records for whichever partitions.
-  const lane = async (): Promise<void> => {
-    while (next < records) {
-      const from = next;
-      const to = Math.min(records, from + batch);
-      next = to;
-      if (ratePerSecond > 0) {
-        // Record `from` is due `from / rate` seconds after the start.
-        const dueMs = started + (from * 1000) / ratePerSecond - Date.now();
-        if (dueMs > 0) await sleep(dueMs);
-      }
-      const messages = [];
-      for (let seq = from; seq < to; seq++) {
-        messages.push({ partition: seq % partitions, value: stampRecord(randomFillSync(Buffer.allocUnsafe(recordSize)), producerIndex, seq) });
-      }
-      await producer.send({ topic, acks: -1, messages });
-      acknowledged += to - from;
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, lane));
-  const elapsedMs = Date.now() - started;
-  clearInterval(ticker);
-  await producer.disconnect();
-  emit({ event: 'produced', records, valueBytes: records * recordSize, elapsedMs });
 }
 
 async function consume(values: Record<string, string | boolean | undefined>): Promise<void> {
@@ -155,12 +104,11 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     args: rest,
     options: Object.fromEntries(
-      ['bootstrap', 'topic', 'producer', 'records', 'record-size', 'partitions', 'batch', 'in-flight', 'rate', 'group', 'producers', 'per-producer', 'rack'].map((name) => [name, { type: 'string' as const }]),
+      ['bootstrap', 'topic', 'group', 'producers', 'per-producer', 'rack'].map((name) => [name, { type: 'string' as const }]),
     ),
   });
-  if (role === 'produce') await produce(values);
-  else if (role === 'consume') await consume(values);
-  else throw new Error(`unknown role ${JSON.stringify(role)}: produce or consume`);
+  if (role === 'consume') await consume(values);
+  else throw new Error(`unknown role ${JSON.stringify(role)}: consume`);
 }
 
 main().then(

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { inNetns } from '../../src/devkit/index.js';
+import { inNetns, type Command } from '../../src/devkit/index.js';
 import { parseClientEvent, type ClientEvent } from './client-events.js';
 
 /** The package root (where package.json is), so `--import tsx` resolves when run from sources. */
@@ -61,10 +61,14 @@ export class ZoneClient {
   }
 
   /** Starts `zone-client <role> args...` inside `netns`. */
-  static async start(label: string, netns: string, role: 'produce' | 'consume', args: readonly string[]): Promise<ZoneClient> {
+  static start(label: string, netns: string, role: 'consume', args: readonly string[]): Promise<ZoneClient> {
     const { args: nodeArgs, cwd } = clientCommand();
-    const cmd = inNetns(netns, process.execPath, [...nodeArgs, role, ...args]);
-    const child = spawn(cmd.command, cmd.args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    return ZoneClient.run(label, inNetns(netns, process.execPath, [...nodeArgs, role, ...args]), cwd);
+  }
+
+  /** Starts any command that reports with the same JSON events (the Java producer). */
+  static async run(label: string, cmd: Command, cwd?: string): Promise<ZoneClient> {
+    const child = spawn(cmd.command, cmd.args, { ...(cwd !== undefined ? { cwd } : {}), stdio: ['pipe', 'pipe', 'pipe'] });
     await new Promise<void>((resolveSpawn, reject) => {
       child.once('spawn', resolveSpawn);
       child.once('error', reject);
