@@ -15,6 +15,8 @@ import { ensureKafka, inNetns, TOOLS_KAFKA_VERSION, type Command } from '../../s
 import { javaCommand } from '../../src/devkit/kafka-cluster.js';
 
 const MAIN_CLASS = 'ZoneProducer';
+/** Records sent together: a few per partition in each request, at any rate. */
+const DEFAULT_BURST = 64;
 
 /** The source folder, also from dist/ (sources are not copied there). */
 function sourceFile(): string {
@@ -33,6 +35,8 @@ export interface ZoneProducerArgs {
   partitions: number;
   /** Records a second; 0 for as fast as it can. */
   rate: number;
+  /** Records sent together (default 64). */
+  burst?: number;
 }
 
 let compiled: Promise<{ classes: string; classpath: string }> | undefined;
@@ -100,5 +104,6 @@ export async function zoneProducerCommand(netns: string, a: ZoneProducerArgs): P
     String(a.recordSize),
     String(a.partitions),
     String(a.rate),
+    String(a.burst ?? DEFAULT_BURST),
   ]);
 }

@@ -1,7 +1,9 @@
 // The zone workload's producer: the Java client, idempotent, acks=all, no compression. It writes
 // `records` values of `recordSize` random bytes, record i to partition i mod `partitions`, each
-// stamped in its first five bytes with the producer index and i (record-payload.ts), at most
-// `rate` records a second (0: as fast as it can). Events go to stdout as the JSON lines the
+// stamped in its first five bytes with the producer index and i (record-payload.ts), in bursts of
+// `burst` records sent together, at most `rate` records a second (0: as fast as it can). Bursts
+// make requests of several records per partition, as an application writing in batches does,
+// rather than one small request per record. Events go to stdout as the JSON lines the
 // runner reads from every zone client (client-events.ts): `progress` with the records
 // acknowledged so far, every 500 ms; `produced` once all are acknowledged; `error` (exit 1) when
 // a record is not.
@@ -10,7 +12,7 @@
 // same producer id, epoch and sequence, so a batch the broker wrote before its answer was lost
 // is recognised as a duplicate when it comes again.
 //
-// Usage: ZoneProducer <bootstrap> <topic> <producer> <records> <recordSize> <partitions> <rate>
+// Usage: ZoneProducer <bootstrap> <topic> <producer> <records> <recordSize> <partitions> <rate> <burst>
 import java.nio.ByteBuffer;
 import java.util.Properties;
 import java.util.SplittableRandom;
@@ -38,8 +40,8 @@ public final class ZoneProducer {
   }
 
   private static void run(String[] args) throws Exception {
-    if (args.length != 7) {
-      throw new IllegalArgumentException("usage: ZoneProducer <bootstrap> <topic> <producer> <records> <recordSize> <partitions> <rate>; got " + args.length + " arguments");
+    if (args.length != 8) {
+      throw new IllegalArgumentException("usage: ZoneProducer <bootstrap> <topic> <producer> <records> <recordSize> <partitions> <rate> <burst>; got " + args.length + " arguments");
     }
     String bootstrap = args[0];
     String topic = args[1];
@@ -48,8 +50,9 @@ public final class ZoneProducer {
     int recordSize = Integer.parseInt(args[4]);
     int partitions = Integer.parseInt(args[5]);
     int rate = Integer.parseInt(args[6]);
-    if (producerIndex < 0 || producerIndex > 255 || recordSize < 5 || partitions < 1 || rate < 0) {
-      throw new IllegalArgumentException("producer 0-255, record size of at least 5 bytes, at least one partition, a rate of 0 or more");
+    int burst = Integer.parseInt(args[7]);
+    if (producerIndex < 0 || producerIndex > 255 || recordSize < 5 || partitions < 1 || rate < 0 || burst < 1) {
+      throw new IllegalArgumentException("producer 0-255, record size of at least 5 bytes, at least one partition, a rate of 0 or more, bursts of at least one record");
     }
 
     Properties props = new Properties();
@@ -59,6 +62,8 @@ public final class ZoneProducer {
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+    // A burst's records for one partition leave in one batch.
+    props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
     props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "30000");
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -76,19 +81,21 @@ public final class ZoneProducer {
     SplittableRandom random = new SplittableRandom();
     long startedMs = System.currentTimeMillis();
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
-      for (int seq = 0; seq < records; seq++) {
+      for (int from = 0; from < records; from += burst) {
         if (rate > 0) {
-          // Record `seq` is due `seq / rate` seconds after the start.
-          long dueMs = startedMs + (seq * 1000L) / rate - System.currentTimeMillis();
+          // Record `from` is due `from / rate` seconds after the start.
+          long dueMs = startedMs + (from * 1000L) / rate - System.currentTimeMillis();
           if (dueMs > 0) Thread.sleep(dueMs);
         }
         Exception failed = failure.get();
         if (failed != null) throw failed;
-        final int recordSeq = seq;
-        producer.send(new ProducerRecord<>(topic, seq % partitions, null, stamped(random, recordSize, producerIndex, seq)), (metadata, e) -> {
-          if (e == null) acknowledged.incrementAndGet();
-          else failure.compareAndSet(null, new IllegalStateException("record " + recordSeq + " to " + topic + " was not acknowledged: " + e, e));
-        });
+        for (int seq = from; seq < Math.min(records, from + burst); seq++) {
+          final int recordSeq = seq;
+          producer.send(new ProducerRecord<>(topic, seq % partitions, null, stamped(random, recordSize, producerIndex, seq)), (metadata, e) -> {
+            if (e == null) acknowledged.incrementAndGet();
+            else failure.compareAndSet(null, new IllegalStateException("record " + recordSeq + " to " + topic + " was not acknowledged: " + e, e));
+          });
+        }
       }
       producer.flush();
     }
