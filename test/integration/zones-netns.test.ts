@@ -1,8 +1,8 @@
 // Three simulated availability zones (scripts/zones/zones.sh: network namespaces joined in a
 // core namespace), one Kafka 4.1.1 broker per zone with its replication listener on its own
-// veth and the KRaft controller in the core, and a small direct workload: a kafkajs producer
-// and consumer in every zone, 1 KiB random records, RF 3. The kernel's veth counters must
-// tell client traffic from replication, and the rig must leave nothing behind.
+// veth and the KRaft controller in the core, and a small direct workload: a Java producer
+// and a kafkajs consumer in every zone, 1 KiB random records, RF 3. The kernel's veth
+// counters must tell client traffic from replication, and the rig must leave nothing behind.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterInfo, readZoneCounters, zoneNamespaces, zonesDown } from '../../src/devkit/index.js';
