@@ -148,6 +148,8 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
   private readonly destinationUpstreams = new Map<string, UpstreamConnection>();
   private readonly fullUpstreams = new Set<UpstreamConnection>();
   private clientWriteFull = false;
+  /** The client socket is corked until the end of this event loop turn. */
+  private writesBatched = false;
   private readPaused = false;
   private draining = false;
   private closed = false;
@@ -474,13 +476,20 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     this.socket.write(bytes);
   }
 
-  corkClient(): void {
-    if (!this.closed) this.socket.cork();
+  batchClientWrites(): void {
+    if (this.closed || this.writesBatched) return;
+    this.writesBatched = true;
+    this.socket.cork();
+    setImmediate(this.releaseClientWrites);
   }
 
-  uncorkClient(): void {
-    if (!this.closed) this.socket.uncork();
-  }
+  /** Ends a turn's batch (see `batchClientWrites`); bound once, so no closure per turn. */
+  private readonly releaseClientWrites = (): void => {
+    this.writesBatched = false;
+    if (this.closed) return;
+    this.socket.uncork();
+    this.afterClientWrite();
+  };
 
   onStreamError(err: unknown): void {
     this.close('bad_backend_response', err);
@@ -518,8 +527,9 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
   }
 
   /** Stops reading from upstreams while the client's write buffer is over the high-water mark. */
-  afterClientWrite(): void {
-    if (this.closed) return;
+  private afterClientWrite(): void {
+    // While batched, the buffer holds this turn's writes: judge it once they are sent.
+    if (this.closed || this.writesBatched) return;
     const full = this.socket.writableNeedDrain && this.socket.writableLength >= this.limits.writeHighWaterBytes;
     if (full && !this.clientWriteFull) {
       this.clientWriteFull = true;

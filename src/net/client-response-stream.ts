@@ -13,11 +13,12 @@ import type { UpstreamResponseStream } from './upstream-connection.js';
 export interface StreamedResponseOwner {
   /** Writes bytes to the client socket (counted as bytes out). */
   writeToClient(bytes: Buffer): void;
-  /** Groups the writes of one upstream chunk into one system call. */
-  corkClient(): void;
-  uncorkClient(): void;
-  /** After live bytes were written: stop reading upstreams if the client cannot take more. */
-  afterClientWrite(): void;
+  /**
+   * Holds the client socket's writes until the current turn of the event loop ends, then sends
+   * them in one system call and checks backpressure. Every chunk the upstream socket read in
+   * this turn then reaches the client together.
+   */
+  batchClientWrites(): void;
   /** The response's last byte has been emitted. */
   onStreamDone(): void;
   /** The backend's bytes are not a valid response: the client connection must close. */
@@ -62,9 +63,8 @@ export class ClientResponseStream implements UpstreamResponseStream, ResponseByt
     const held = this.held;
     this.held = [];
     if (held.length === 0) return;
-    this.owner.corkClient();
+    this.owner.batchClientWrites();
     for (const bytes of held) this.write(bytes);
-    this.owner.uncorkClient();
   }
 
   push(bytes: Buffer): void {
@@ -73,16 +73,11 @@ export class ClientResponseStream implements UpstreamResponseStream, ResponseByt
       this.started = true;
       writeResponseCorrelationId(bytes, this.correlationId);
     }
-    if (this.live) this.owner.corkClient();
+    if (this.live) this.owner.batchClientWrites();
     try {
       (this.rewriter as ResponseStream).write(bytes);
     } catch (err) {
       this.fail(err);
-    } finally {
-      if (this.live) {
-        this.owner.uncorkClient();
-        this.owner.afterClientWrite();
-      }
     }
   }
 
@@ -95,7 +90,6 @@ export class ClientResponseStream implements UpstreamResponseStream, ResponseByt
       return;
     }
     this.done = true;
-    if (this.live) this.owner.afterClientWrite();
     this.owner.onStreamDone();
   }
 
