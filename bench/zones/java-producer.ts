@@ -92,6 +92,9 @@ export async function zoneProducerCommand(netns: string, a: ZoneProducerArgs): P
     '-Xms32m',
     '-Xmx192m',
     '-XX:+UseSerialGC',
+    // The quick compiler only: the optimising one's compile threads would compete with the
+    // brokers on a small machine, and a paced producer needs no peak speed.
+    '-XX:TieredStopAtLevel=1',
     '-XX:-UsePerfData',
     '-Djava.net.preferIPv4Stack=true',
     '-cp',

@@ -79,8 +79,12 @@ public final class ZoneProducer {
     ticker.scheduleAtFixedRate(() -> emit("{\"event\":\"progress\",\"records\":" + acknowledged.get() + "}"), PROGRESS_EVERY_MS, PROGRESS_EVERY_MS, TimeUnit.MILLISECONDS);
 
     SplittableRandom random = new SplittableRandom();
-    long startedMs = System.currentTimeMillis();
+    long elapsedMs;
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+      // Connected and holding the topic's metadata before the clock starts, so the first burst
+      // is not late by the client's start-up.
+      producer.partitionsFor(topic);
+      long startedMs = System.currentTimeMillis();
       for (int from = 0; from < records; from += burst) {
         if (rate > 0) {
           // Record `from` is due `from / rate` seconds after the start.
@@ -98,12 +102,12 @@ public final class ZoneProducer {
         }
       }
       producer.flush();
+      elapsedMs = System.currentTimeMillis() - startedMs;
     }
     ticker.shutdownNow();
     Exception failed = failure.get();
     if (failed != null) throw failed;
     if (acknowledged.get() != records) throw new IllegalStateException(acknowledged.get() + " of " + records + " records acknowledged");
-    long elapsedMs = System.currentTimeMillis() - startedMs;
     emit("{\"event\":\"progress\",\"records\":" + records + "}");
     emit("{\"event\":\"produced\",\"records\":" + records + ",\"valueBytes\":" + ((long) records * recordSize) + ",\"elapsedMs\":" + elapsedMs + "}");
   }
