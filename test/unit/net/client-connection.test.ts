@@ -7,7 +7,6 @@ import type { BrokerAddress, ClientSession, RequestExchange } from '../../../src
 import { RequestRejectedError } from '../../../src/net/request-router.js';
 import { FakeBrokerServer, FakeRouterBase, apiKeyResponse, clientConnection, limitsWith, request, testCleanups, waitUntil } from './socket-test-kit.js';
 import { zoneContextOf, type ZoneContext } from '../../../src/net/session-zone.js';
-import { createLogger } from '../../../src/observability/logger.js';
 import { ProxyMetrics } from '../../../src/observability/metrics.js';
 import { ZoneModel } from '../../../src/policy/zone-resolver.js';
 
