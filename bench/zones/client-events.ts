@@ -19,7 +19,25 @@ export const clientEventSchema = z.discriminatedUnion('event', [
     /** Partition → runs of consecutive offsets read (partition-order.ts). */
     offsetRuns: z.record(z.string(), z.array(z.tuple([z.number().int(), z.number().int()]))),
     offsetRegressions: z.number().int(),
+    readBreaks: z.number().int(),
     sequenceRegressions: z.number().int(),
+    /** Reads of one partition between two joins, with the last commit acknowledged in each (resume-check.ts). */
+    tenures: z.array(
+      z.object({
+        partition: z.number().int(),
+        join: z.number().int(),
+        startedAtMs: z.number(),
+        from: z.number().int(),
+        to: z.number().int(),
+        committed: z.number().int().nullable(),
+      }),
+    ),
+    /** Group joins after the first assignment (rebalances this member took part in). */
+    rejoins: z.number().int(),
+    /** Times kafkajs was told the group was rebalancing or its coordinator had moved, and rejoined. */
+    rebalancing: z.number().int(),
+    /** Offset commits the coordinator acknowledged. */
+    commits: z.number().int(),
     /** Crashes after the first assignment that kafkajs restarted the consumer from. */
     restarts: z.number().int(),
   }),

@@ -55,7 +55,8 @@ export class FollowerStop {
     private readonly log: (line: string) => void,
   ) {}
 
-  private brokerId(): number {
+  /** The broker this scenario stops: the one in its zone. */
+  brokerId(): number {
     const broker = this.zoneRig.cluster.brokers.find((b) => b.rack === this.spec.zone);
     if (broker === undefined) throw new Error(`no broker in zone ${this.spec.zone} (racks: ${this.zoneRig.cluster.brokers.map((b) => b.rack).join(', ')})`);
     return broker.id;

@@ -1,27 +1,60 @@
 // Order per partition, as consumers saw it. A consumer notes, per partition, the runs of
 // consecutive offsets it read and how often a producer's sequence number went backwards
 // within a partition. The runner merges every consumer's runs: together they must cover
-// each partition from offset 0 to its last record exactly once, with nothing skipped.
+// each partition from offset 0 to its last record, with nothing skipped. A group member
+// resumes from the group's committed offset after every join, so what it read and did not
+// commit before a rejoin is read again; each stretch between joins is kept as a tenure
+// (resume-check.ts judges where each one started), and order within a partition is judged
+// within a tenure.
+import type { Tenure } from './resume-check.js';
 
 /** Inclusive runs of consecutive offsets, in the order they were read. */
 export type OffsetRuns = Array<[number, number]>;
 
 export class PartitionOrder {
   private readonly runs = new Map<number, OffsetRuns>();
-  /** Partition → producer → last sequence number seen. */
+  /** Partition → producer → last sequence number seen in the current tenure. */
   private readonly lastSeq = new Map<number, Map<number, number>>();
-  /** Records whose offset was not above the previous one read from its partition. */
+  /** Partition → the tenure being read since the last join. */
+  private readonly current = new Map<number, Tenure>();
+  readonly tenures: Tenure[] = [];
+  private joins = 0;
+  /** Records whose offset was not above the previous one read from its partition in the same tenure. */
   offsetRegressions = 0;
-  /** Records whose producer sequence was below an earlier one of that producer in the partition. */
+  /** Records that did not follow the previous one of their partition in the same tenure (skipped or backwards). */
+  readBreaks = 0;
+  /** Records whose producer sequence was below an earlier one of that producer in the partition, in the same tenure. */
   sequenceRegressions = 0;
 
-  add(partition: number, offset: number, producer: number | undefined, seq: number | undefined): void {
+  /** The consumer joined its group (again): every partition is next read from its committed offset. */
+  joined(): void {
+    this.joins += 1;
+    this.current.clear();
+    this.lastSeq.clear();
+  }
+
+  /** A commit the coordinator acknowledged: `offset` is the next offset to read. */
+  committed(partition: number, offset: number): void {
+    const tenure = this.current.get(partition);
+    if (tenure !== undefined) tenure.committed = offset;
+  }
+
+  add(partition: number, offset: number, producer: number | undefined, seq: number | undefined, nowMs = Date.now()): void {
     let runs = this.runs.get(partition);
     if (runs === undefined) this.runs.set(partition, (runs = []));
     const last = runs[runs.length - 1];
-    if (last !== undefined && offset <= last[1]) this.offsetRegressions += 1;
     if (last !== undefined && offset === last[1] + 1) last[1] = offset;
     else runs.push([offset, offset]);
+    const tenure = this.current.get(partition);
+    if (tenure === undefined) {
+      const started: Tenure = { partition, join: this.joins, startedAtMs: nowMs, from: offset, to: offset, committed: null };
+      this.current.set(partition, started);
+      this.tenures.push(started);
+    } else {
+      if (offset <= tenure.to) this.offsetRegressions += 1;
+      if (offset !== tenure.to + 1) this.readBreaks += 1;
+      tenure.to = Math.max(tenure.to, offset);
+    }
     if (producer === undefined || seq === undefined) return;
     let seqs = this.lastSeq.get(partition);
     if (seqs === undefined) this.lastSeq.set(partition, (seqs = new Map()));
@@ -38,6 +71,7 @@ export class PartitionOrder {
 export interface ConsumerOrder {
   runs: Readonly<Record<string, OffsetRuns>>;
   offsetRegressions: number;
+  readBreaks: number;
   sequenceRegressions: number;
 }
 
@@ -48,7 +82,9 @@ export interface OrderCheck {
   overlappingOffsets: number;
   /** Offsets below a partition's end that no consumer read. */
   skippedOffsets: number;
+  /** Within a tenure (between two joins of a consumer). */
   offsetRegressions: number;
+  readBreaks: number;
   sequenceRegressions: number;
   inOrder: boolean;
 }
@@ -83,14 +119,16 @@ export function checkOrder(consumers: readonly ConsumerOrder[], expectedPerParti
     if (!ok) broken.push(partition);
   });
   const offsetRegressions = consumers.reduce((n, c) => n + c.offsetRegressions, 0);
+  const readBreaks = consumers.reduce((n, c) => n + c.readBreaks, 0);
   const sequenceRegressions = consumers.reduce((n, c) => n + c.sequenceRegressions, 0);
   return {
     brokenPartitions: broken,
     overlappingOffsets: overlapping,
     skippedOffsets: skipped,
     offsetRegressions,
+    readBreaks,
     sequenceRegressions,
-    inOrder: broken.length === 0 && offsetRegressions === 0,
+    inOrder: broken.length === 0 && offsetRegressions === 0 && readBreaks === 0,
   };
 }
 

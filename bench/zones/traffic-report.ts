@@ -9,7 +9,9 @@ import type { FollowerStopReport } from './follower-stop.js';
 import type { LatencyCounts } from './latency-histogram.js';
 import type { OrderCheck } from './partition-order.js';
 import type { DeliveryCheck } from './record-payload.js';
+import type { ResumeCheck } from './resume-check.js';
 import type { TurnoutTally } from './turnout-zone-view.js';
+import type { GroupActivity } from './workload.js';
 
 /** Bytes one way and the other: out of a zone (sent by its veth), into it (received). */
 export interface Flow {
@@ -85,6 +87,9 @@ export interface ZoneRunResult {
   order: OrderCheck;
   /** Consumer crashes kafkajs restarted from, once the group had settled (errors the application saw). */
   consumerRestarts: number;
+  /** Where consumers resumed after each group join, and the records they read again there. */
+  resume: ResumeCheck;
+  group: GroupActivity;
   /** Turnout's own counts over the run (turnout mode). */
   turnout?: TurnoutTally;
   followerStop?: FollowerStopReport;

@@ -8,6 +8,7 @@ import { counterDelta, readZoneCounters, type Zone, type ZoneCounters, type Zone
 import { mergeLatency, type LatencyCounts } from './latency-histogram.js';
 import { checkOrder, recordsPerPartition, type OrderCheck } from './partition-order.js';
 import { checkDelivery, type DeliveryCheck } from './record-payload.js';
+import { checkResumes, type ResumeCheck } from './resume-check.js';
 import { tallyBetween, type TurnoutTally, type ZoneViews } from './turnout-zone-view.js';
 import { zoneProducerCommand } from './java-producer.js';
 import { ZoneClient } from './zone-process.js';
@@ -53,8 +54,21 @@ export interface WorkloadOutcome {
   order: OrderCheck;
   /** Consumer crashes kafkajs restarted from, once the group had settled. */
   consumerRestarts: number;
+  /** Where consumers resumed after each join, and what they read again there. */
+  resume: ResumeCheck;
+  group: GroupActivity;
   /** The mode's own counts over the same span as `delta`, when it has any. */
   modeTally?: TurnoutTally;
+}
+
+/** The consumer group's own events over the run, summed over its members. */
+export interface GroupActivity {
+  /** Joins after each member's first assignment. */
+  rejoins: number;
+  /** Times a member was told the group was rebalancing or its coordinator had moved. */
+  rebalancing: number;
+  /** Offset commits the coordinator acknowledged. */
+  commits: number;
 }
 
 /** True when the consumers' latest assignments split all partitions, each holding some. */
@@ -157,8 +171,14 @@ export async function runZoneWorkload(endpoints: readonly ZoneEndpoint[], spec: 
       idle: { delta: counterDelta(idleStart, before), elapsedMs: before.readAtMs - idleStart.readAtMs },
       latencyMs: mergeLatency(reports.map((r) => r.latencyMs)),
       consumerRestarts: reports.reduce((n, r) => n + r.restarts, 0),
+      resume: checkResumes(reports.flatMap((r) => r.tenures)),
+      group: {
+        rejoins: reports.reduce((n, r) => n + r.rejoins, 0),
+        rebalancing: reports.reduce((n, r) => n + r.rebalancing, 0),
+        commits: reports.reduce((n, r) => n + r.commits, 0),
+      },
       order: checkOrder(
-        reports.map((r) => ({ runs: r.offsetRuns, offsetRegressions: r.offsetRegressions, sequenceRegressions: r.sequenceRegressions })),
+        reports.map((r) => ({ runs: r.offsetRuns, offsetRegressions: r.offsetRegressions, readBreaks: r.readBreaks, sequenceRegressions: r.sequenceRegressions })),
         recordsPerPartition(spec.partitions, producers, spec.recordsPerZone),
       ),
       ...(viewsBefore !== undefined && viewsAfter !== undefined ? { modeTally: tallyBetween(viewsBefore, viewsAfter) } : {}),

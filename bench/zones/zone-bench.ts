@@ -13,6 +13,7 @@ import {
   type ZoneRigOptions,
 } from '../../src/devkit/index.js';
 import { FollowerStop, type FollowerStopSpec } from './follower-stop.js';
+import { groupCoordinatedBy } from './group-placement.js';
 import { countLeaders, leaderPathCross, summarizeTraffic, type ZoneRunResult } from './traffic-report.js';
 import { runZoneWorkload } from './workload.js';
 import type { ZoneMode } from './zone-modes.js';
@@ -96,11 +97,13 @@ export async function runZoneMode(zoneRig: ZoneRig, mode: ZoneMode, spec: ZoneRu
     try {
       log(`${mode.name}: ${mode.summary}; topic ${topic}, leaders per zone ${JSON.stringify(countLeaders(zones, leaders))}`);
       const followerStop = spec.followerStop !== undefined ? new FollowerStop(zoneRig, topic, spec.followerStop, session.views, log) : undefined;
+      const group = followerStop !== undefined ? await groupCoordinatedBy(layout, cluster, followerStop.brokerId(), `zones-${mode.name}-${suffix}`) : `zones-${mode.name}-${suffix}`;
+      if (followerStop !== undefined) log(`${mode.name}: group ${group}, coordinated by broker ${followerStop.brokerId()}, the one to be stopped`);
       const outcome = await runZoneWorkload(
         session.endpoints,
         {
           topic,
-          group: `zones-${mode.name}-${suffix}`,
+          group,
           recordsPerZone: spec.recordsPerZone,
           recordSize: spec.recordSize,
           partitions: spec.partitions,
@@ -139,6 +142,8 @@ export async function runZoneMode(zoneRig: ZoneRig, mode: ZoneMode, spec: ZoneRu
         latencyMs: outcome.latencyMs,
         order: outcome.order,
         consumerRestarts: outcome.consumerRestarts,
+        resume: outcome.resume,
+        group: outcome.group,
         ...(outcome.modeTally !== undefined ? { turnout: outcome.modeTally } : {}),
         ...(followerStop !== undefined ? { followerStop: followerStop.finish(await session.views?.()) } : {}),
       };

@@ -48,9 +48,26 @@ async function consume(values: Record<string, string | boolean | undefined>): Pr
     if (!e.payload.restart) emit({ event: 'error', message: `consumer crashed: ${e.payload.error.message}` });
     else if (joined) restarts += 1;
   });
+  // Joins and commits are recorded so that a record read twice can be checked against Kafka's
+  // group guarantee: read again only after a rejoin, from the last acknowledged commit.
+  let rejoins = 0;
+  let rebalancing = 0;
+  let commits = 0;
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    if (joined) rejoins += 1;
     joined = true;
+    order.joined();
     emit({ event: 'assigned', partitions: [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b) });
+  });
+  consumer.on(consumer.events.REBALANCING, () => {
+    rebalancing += 1;
+  });
+  consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
+    commits += 1;
+    for (const t of e.payload.topics) {
+      if (t.topic !== topic) continue;
+      for (const p of t.partitions) order.committed(Number(p.partition), Number(p.offset));
+    }
   });
   let valueBytes = 0;
   await consumer.connect();
@@ -64,7 +81,7 @@ async function consume(values: Record<string, string | boolean | undefined>): Pr
         const stamp = readStamp(value);
         seen.add(stamp);
         latency.add(now - Number(message.timestamp));
-        order.add(batch.partition, Number(message.offset), stamp?.producer, stamp?.seq);
+        order.add(batch.partition, Number(message.offset), stamp?.producer, stamp?.seq, now);
       }
     },
   });
@@ -94,7 +111,12 @@ async function consume(values: Record<string, string | boolean | undefined>): Pr
     latencyMs: latency.toJSON(),
     offsetRuns: order.toJSON(),
     offsetRegressions: order.offsetRegressions,
+    readBreaks: order.readBreaks,
     sequenceRegressions: order.sequenceRegressions,
+    tenures: order.tenures,
+    rejoins,
+    rebalancing,
+    commits,
     restarts,
   });
 }

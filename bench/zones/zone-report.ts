@@ -50,6 +50,7 @@ export function formatZoneReport(config: ZoneBenchConfig, runs: readonly ZoneRun
     ['delivery', (r) => deliveryText(r.delivery)],
     ['order per partition', (r) => orderText(r.order)],
     ['consumer errors (restarts)', (r) => String(r.consumerRestarts)],
+    ['group rejoins, records read again', (r) => `${r.group.rejoins}, ${r.resume.redeliveredOffsets}${r.resume.misplaced.length > 0 ? ` (${r.resume.misplaced.length} resumed off the committed offset)` : ''}`],
     ['cross-zone client', (r) => mib(r.traffic.client.outBytes)],
     ['  share of client wire bytes', (r) => pct(runRatios(r).clientCrossShare)],
     ['  per payload byte', (r) => runRatios(r).clientCrossPerPayloadByte.toFixed(3)],
@@ -120,6 +121,8 @@ export function zoneJsonLine(config: ZoneBenchConfig, runs: readonly ZoneRunResu
         delivery: r.delivery,
         order: r.order,
         consumerRestarts: r.consumerRestarts,
+        group: r.group,
+        resume: r.resume,
         crossZone: {
           clientBytes: r.traffic.client.outBytes,
           replicationBytes: r.traffic.replication.outBytes,

@@ -85,8 +85,8 @@ describe('order per partition', () => {
     for (let o = 0; o < 5; o++) a.add(0, o, 0, o);
     for (let o = 5; o < 8; o++) b.add(0, o, 0, o);
     for (let o = 0; o < 3; o++) b.add(1, o, 1, o);
-    const consumers = [a, b].map((c) => ({ runs: c.toJSON(), offsetRegressions: c.offsetRegressions, sequenceRegressions: c.sequenceRegressions }));
-    expect(checkOrder(consumers, [8, 3])).toEqual({ brokenPartitions: [], overlappingOffsets: 0, skippedOffsets: 0, offsetRegressions: 0, sequenceRegressions: 0, inOrder: true });
+    const consumers = [a, b].map((c) => ({ runs: c.toJSON(), offsetRegressions: c.offsetRegressions, readBreaks: c.readBreaks, sequenceRegressions: c.sequenceRegressions }));
+    expect(checkOrder(consumers, [8, 3])).toEqual({ brokenPartitions: [], overlappingOffsets: 0, skippedOffsets: 0, offsetRegressions: 0, readBreaks: 0, sequenceRegressions: 0, inOrder: true });
   });
 
   it('finds offsets skipped, read twice or backwards, and producer sequences out of order', () => {
@@ -95,8 +95,8 @@ describe('order per partition', () => {
     a.add(1, 0, 0, 5);
     a.add(1, 1, 0, 4);
     a.add(1, 1, 0, 4);
-    const check = checkOrder([{ runs: a.toJSON(), offsetRegressions: a.offsetRegressions, sequenceRegressions: a.sequenceRegressions }], [5, 3]);
-    expect(check).toEqual({ brokenPartitions: [0, 1], overlappingOffsets: 1, skippedOffsets: 2, offsetRegressions: 1, sequenceRegressions: 1, inOrder: false });
+    const check = checkOrder([{ runs: a.toJSON(), offsetRegressions: a.offsetRegressions, readBreaks: a.readBreaks, sequenceRegressions: a.sequenceRegressions }], [5, 3]);
+    expect(check).toEqual({ brokenPartitions: [0, 1], overlappingOffsets: 1, skippedOffsets: 2, offsetRegressions: 1, readBreaks: 2, sequenceRegressions: 1, inOrder: false });
   });
 
   it('counts the records each partition holds', () => {
@@ -141,8 +141,10 @@ describe('the report of a direct and a turnout run', () => {
     elapsedMs: 10_000,
     idle: { traffic: traffic(1_000, 0), elapsedMs: 5_000 },
     latencyMs: { '20': 150, '30': 147, '90': 3 },
-    order: { brokenPartitions: [], overlappingOffsets: 0, skippedOffsets: 0, offsetRegressions: 0, sequenceRegressions: 0, inOrder: true },
+    order: { brokenPartitions: [], overlappingOffsets: 0, skippedOffsets: 0, offsetRegressions: 0, readBreaks: 0, sequenceRegressions: 0, inOrder: true },
     consumerRestarts: 0,
+    resume: { tenures: 6, redeliveredOffsets: 0, redeliveredByPartition: {}, misplaced: [] },
+    group: { rejoins: 0, rebalancing: 0, commits: 12 },
   };
   const turnout: ZoneRunResult = {
     ...base,

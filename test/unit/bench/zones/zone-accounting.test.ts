@@ -114,8 +114,10 @@ describe('zone traffic accounting', () => {
     elapsedMs: 1500,
     idle: { traffic: summarizeTraffic({ readAtMs: 0, devices: [] }), elapsedMs: 1000 },
     latencyMs: { '3': 10, '5': 10, '40': 10 },
-    order: { brokenPartitions: [], overlappingOffsets: 0, skippedOffsets: 0, offsetRegressions: 0, sequenceRegressions: 0, inOrder: true },
+    order: { brokenPartitions: [], overlappingOffsets: 0, skippedOffsets: 0, offsetRegressions: 0, readBreaks: 0, sequenceRegressions: 0, inOrder: true },
     consumerRestarts: 0,
+    resume: { tenures: 6, redeliveredOffsets: 0, redeliveredByPartition: {}, misplaced: [] },
+    group: { rejoins: 0, rebalancing: 0, commits: 12 },
   };
   const config = { zones: ZONES, recordsPerZone: 10, recordSize: 100, partitions: 3, replicationFactor: 3, kafkaVersion: '4.1.1' };
 
