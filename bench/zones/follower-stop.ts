@@ -22,6 +22,14 @@ export interface FollowerStopSpec {
    * back from its next topology refresh, so give it one refresh interval and a little. (default 0)
    */
   settleMs?: number;
+  /**
+   * Where the run's consumer group is coordinated. `elsewhere` (default): on a broker that keeps
+   * running, so the run is about the replica and leaders moving, and every record must be
+   * consumed exactly once. `stopped-broker`: on the broker that is stopped, so the coordinator
+   * moves too; members rejoin and read again what they had not committed (Kafka's
+   * at-least-once group resume), which the run checks instead.
+   */
+  coordinator?: 'elsewhere' | 'stopped-broker';
 }
 
 export interface FollowerStopReport {
@@ -60,6 +68,15 @@ export class FollowerStop {
     const broker = this.zoneRig.cluster.brokers.find((b) => b.rack === this.spec.zone);
     if (broker === undefined) throw new Error(`no broker in zone ${this.spec.zone} (racks: ${this.zoneRig.cluster.brokers.map((b) => b.rack).join(', ')})`);
     return broker.id;
+  }
+
+  /** The broker the run's consumer group is to be coordinated by (see FollowerStopSpec.coordinator). */
+  coordinatorId(): number {
+    const stopped = this.brokerId();
+    if (this.spec.coordinator === 'stopped-broker') return stopped;
+    const other = this.zoneRig.cluster.brokers.find((b) => b.id !== stopped);
+    if (other === undefined) throw new Error(`no broker besides ${stopped} to coordinate the group`);
+    return other.id;
   }
 
   /** Stops, waits, restarts and waits for the ISR; for WorkloadSpec.midRun. */

@@ -1,7 +1,8 @@
 // A consumer group named so that its coordinator is a chosen broker. The follower-stop run
-// puts its group's coordinator on the broker it stops, so that every run covers the
-// coordinator moving while records flow (members rejoin and resume from their last commit)
-// instead of one run in three, as a random group name would.
+// places its group's coordinator on purpose (FollowerStopSpec.coordinator): on a broker that
+// keeps running, so that only the replica and the leaders move and every record must be read
+// exactly once; or on the broker it stops, so that the coordinator moves while records flow
+// (members rejoin and resume from their last commit). A random name would do either, by chance.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runKafkaTool, type ClusterInfo, type ZoneLayout } from '../../src/devkit/index.js';
 import { describeZoneTopic, parseLeaders } from './zone-topic.js';

@@ -28,6 +28,7 @@ interface Options {
   idleMs: number;
   followerStop?: string;
   downMs: number;
+  coordinatorStop: boolean;
 }
 
 /** A commander parser for an integer option of at least 1. */
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     .option('--idle-ms <ms>', 'idle window before the first record, for the control budget', atLeastOne('--idle-ms'), 5000)
     .option('--follower-stop <zone>', 'stop this zone\'s broker after a quarter of the records, start it again, wait for the ISR')
     .option('--down-ms <ms>', 'how long --follower-stop keeps the broker down', atLeastOne('--down-ms'), 8000)
+    .option('--coordinator-stop', 'with --follower-stop: let the stopped broker coordinate the consumer group too (members rejoin and read again what they had not committed)', false)
     .option('--prefix <p>', 'network namespace prefix', 'tz')
     .option('--kafka-version <v>', 'Kafka version of the cluster', DEFAULT_KAFKA_VERSION)
     .option('--heap-mb <mb>', 'broker heap', atLeastOne('--heap-mb'), 384);
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
             replicationFactor,
             ratePerZone: opts.rate,
             idleWindowMs: opts.idleMs,
-            ...(opts.followerStop !== undefined ? { followerStop: { zone: opts.followerStop, downMs: opts.downMs, afterFraction: 0.25, settleMs: TOPOLOGY_REFRESH_MS + 2_000 } } : {}),
+            ...(opts.followerStop !== undefined ? { followerStop: { zone: opts.followerStop, downMs: opts.downMs, afterFraction: 0.25, settleMs: TOPOLOGY_REFRESH_MS + 2_000, coordinator: opts.coordinatorStop ? 'stopped-broker' : 'elsewhere' } } : {}),
           },
           progress,
         ),

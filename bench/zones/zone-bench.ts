@@ -97,8 +97,10 @@ export async function runZoneMode(zoneRig: ZoneRig, mode: ZoneMode, spec: ZoneRu
     try {
       log(`${mode.name}: ${mode.summary}; topic ${topic}, leaders per zone ${JSON.stringify(countLeaders(zones, leaders))}`);
       const followerStop = spec.followerStop !== undefined ? new FollowerStop(zoneRig, topic, spec.followerStop, session.views, log) : undefined;
-      const group = followerStop !== undefined ? await groupCoordinatedBy(layout, cluster, followerStop.brokerId(), `zones-${mode.name}-${suffix}`) : `zones-${mode.name}-${suffix}`;
-      if (followerStop !== undefined) log(`${mode.name}: group ${group}, coordinated by broker ${followerStop.brokerId()}, the one to be stopped`);
+      // A random group name puts the coordinator on the stopped broker one run in three: place it.
+      const coordinator = followerStop?.coordinatorId();
+      const group = coordinator !== undefined ? await groupCoordinatedBy(layout, cluster, coordinator, `zones-${mode.name}-${suffix}`) : `zones-${mode.name}-${suffix}`;
+      if (coordinator !== undefined) log(`${mode.name}: group ${group}, coordinated by broker ${coordinator}${coordinator === followerStop?.brokerId() ? ', the one to be stopped' : ', which keeps running'}`);
       const outcome = await runZoneWorkload(
         session.endpoints,
         {

@@ -16,8 +16,31 @@ async function topics(layout: ZoneLayout, cluster: ClusterInfo, action: string, 
   return result.stdout;
 }
 
+/**
+ * Replicas of each partition (preferred leader first), leaders in pairs: partitions 0 and 1 on
+ * the first broker, 2 and 3 on the second, and so on round the brokers. Kafka's own placement
+ * leads partition p on broker p mod n, and the consumers' round-robin assignment hands member
+ * k the partitions p = k mod n: each member would read partitions of one leader only, so
+ * which zone's consumer gets which member decides whether anything crosses zones (all, or
+ * nothing, one run in six). With leaders in pairs every member reads partitions of two
+ * leaders, so some are in another zone whatever the assignment, and on average two thirds
+ * are, as with a random placement.
+ */
+export function pairedLeaderAssignment(brokerIds: readonly number[], partitions: number, replicationFactor: number): number[][] {
+  if (replicationFactor > brokerIds.length) throw new Error(`replication factor ${replicationFactor} needs ${replicationFactor} brokers, the cluster has ${brokerIds.length}`);
+  return Array.from({ length: partitions }, (_, p) => {
+    const first = Math.floor(p / 2) % brokerIds.length;
+    return Array.from({ length: replicationFactor }, (_, r) => brokerIds[(first + r) % brokerIds.length] as number);
+  });
+}
+
 export async function createZoneTopic(layout: ZoneLayout, cluster: ClusterInfo, topic: string, partitions: number, replicationFactor: number): Promise<void> {
-  await topics(layout, cluster, 'create', topic, ['--create', '--topic', topic, '--partitions', String(partitions), '--replication-factor', String(replicationFactor)]);
+  const assignment = pairedLeaderAssignment(
+    cluster.brokers.map((b) => b.id),
+    partitions,
+    replicationFactor,
+  );
+  await topics(layout, cluster, 'create', topic, ['--create', '--topic', topic, '--replica-assignment', assignment.map((r) => r.join(':')).join(',')]);
 }
 
 export async function deleteZoneTopic(layout: ZoneLayout, cluster: ClusterInfo, topic: string): Promise<void> {

@@ -5,10 +5,12 @@
 // records flow and started again. The kernel's veth counters and Turnout's own counts must
 // show consumer fetches staying in their zone, replication unchanged, every record consumed
 // exactly once and in order, and the stopped broker's zone falling back to the leader and
-// returning to its own replica once it has caught up. The stopped broker also coordinates the
-// run's consumer group, so its members rejoin mid-run and read again what they had not yet
-// committed; that run is held to Kafka's group guarantee instead (resume-check.ts). Needs
-// `npm run build` (Turnout runs from dist/src/cli.js inside the zones).
+// returning to its own replica once it has caught up. In that run the consumer group is
+// coordinated by a broker that keeps running, so it too must deliver exactly once. A last,
+// shorter run stops the broker that coordinates the group: members rejoin mid-run and read
+// again what they had not yet committed, and that run is held to Kafka's group guarantee
+// instead (resume-check.ts). Needs `npm run build` (Turnout runs from dist/src/cli.js inside
+// the zones).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPOLOGY_REFRESH_MS } from '../../bench/zones/turnout-config.js';
 import { emptyTally, fetchSplit } from '../../bench/zones/turnout-zone-view.js';
@@ -26,7 +28,9 @@ const ZONES = ['az-a', 'az-b', 'az-c'];
 /** Paced, so latency measures the path rather than a queue. */
 const RUN: ZoneRunSpec = { recordsPerZone: 2_500, recordSize: RECORD_SIZE, partitions: 6, replicationFactor: 3, ratePerZone: 250, idleWindowMs: 5_000 };
 /** Long enough that records still flow once the stopped broker is back in sync. */
-const STOP_RUN: ZoneRunSpec = { ...RUN, recordsPerZone: 6_000, ratePerZone: 100, followerStop: { zone: 'az-c', downMs: 6_000, afterFraction: 0.15, settleMs: TOPOLOGY_REFRESH_MS + 2_000 } };
+const STOP_RUN: ZoneRunSpec = { ...RUN, recordsPerZone: 6_000, ratePerZone: 100, followerStop: { zone: 'az-c', downMs: 6_000, afterFraction: 0.15, settleMs: TOPOLOGY_REFRESH_MS + 2_000, coordinator: 'elsewhere' } };
+/** The group's coordinator stopped with its broker: shorter, it checks the group resume only. */
+const COORDINATOR_STOP_RUN: ZoneRunSpec = { ...RUN, recordsPerZone: 2_500, ratePerZone: 100, followerStop: { zone: 'az-b', downMs: 6_000, afterFraction: 0.2, coordinator: 'stopped-broker' } };
 
 // Budgets, from measured runs on a 2-core machine (scripts/zones/README.md has the numbers).
 /** Record bytes Turnout fetched from another zone than the consumer's, against all consumed. */
@@ -156,17 +160,11 @@ describe('AZ-local traffic through Turnout in simulated zones', () => {
       log(JSON.stringify({ delivery: stopped.delivery, order: stopped.order, group: stopped.group, resume: stopped.resume, consumerRestarts: stopped.consumerRestarts, followerStop: stopped.followerStop, latency: runFigures(stopped).latency }));
     }, 240_000);
 
-    it('writes every record once and in order, and delivers each again only after a rejoin, from the last committed offset, with no consumer error', () => {
+    it('delivers every record exactly once and in order, with no consumer error', () => {
       // A consumer error (a crash event) fails the run itself. The idempotent producers retry
       // batches across the leader move; a batch written twice would show as a duplicate here.
-      expectEveryRecordInOrderAtLeastOnce(stopped, STOP_RUN.recordsPerZone);
-      log(`group: ${stopped.group.rejoins} rejoins, ${stopped.group.rebalancing} rebalancing notices, ${stopped.group.commits} commits; records read again ${stopped.resume.redeliveredOffsets} ${JSON.stringify(stopped.resume.redeliveredByPartition)}`);
-    });
-
-    it('moves the group\'s coordinator with the stopped broker: the members rejoin and carry on', () => {
-      // The run's group is coordinated by the stopped broker (group-placement.ts).
-      expect(stopped.group.rebalancing).toBeGreaterThan(0);
-      expect(stopped.group.rejoins).toBeGreaterThan(0);
+      // (Members do rejoin while the group forms, one after another; none reads anything twice.)
+      expectExactlyOnceInOrder(stopped, STOP_RUN.recordsPerZone);
       expect(stopped.group.commits).toBeGreaterThan(0);
     });
 
@@ -185,6 +183,25 @@ describe('AZ-local traffic through Turnout in simulated zones', () => {
       // zone reads its own replica.
       expect(settled.inZoneRecordBytes).toBeGreaterThan(0);
       expect(settled.crossZoneRecordBytes).toBeLessThan(FETCH_CROSS_BUDGET * settled.inZoneRecordBytes);
+    });
+  });
+  describe('the broker coordinating the consumer group stopped while records flow', () => {
+    let moved: ZoneRunResult;
+
+    beforeAll(async () => {
+      moved = await runZoneMode(zoneRig as ZoneRig, turnoutMode, COORDINATOR_STOP_RUN, log);
+      log(JSON.stringify({ delivery: moved.delivery, order: moved.order, group: moved.group, resume: moved.resume, consumerRestarts: moved.consumerRestarts }));
+    }, 240_000);
+
+    it('writes every record once and in order, and delivers one again only after a rejoin, from the last committed offset, with no consumer error', () => {
+      expectEveryRecordInOrderAtLeastOnce(moved, COORDINATOR_STOP_RUN.recordsPerZone);
+      log(`group: ${moved.group.rejoins} rejoins, ${moved.group.rebalancing} rebalancing notices, ${moved.group.commits} commits; records read again ${moved.resume.redeliveredOffsets} ${JSON.stringify(moved.resume.redeliveredByPartition)}`);
+    });
+
+    it('moves the group\'s coordinator with the stopped broker: the members rejoin and carry on', () => {
+      expect(moved.group.rebalancing).toBeGreaterThan(0);
+      expect(moved.group.rejoins).toBeGreaterThan(0);
+      expect(moved.group.commits).toBeGreaterThan(0);
     });
   });
 });
