@@ -15,9 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { decodeRequestBody, decodeRequestHeader, scanRecordBatches } from '../../src/codec/index.js';
 import { ensureKafka, TOOLS_KAFKA_VERSION } from '../../src/devkit/index.js';
 import { javaCommand } from '../../src/devkit/kafka-cluster.js';
-import { startProxy, type ProxyHandle } from '../../src/proxy.js';
+import type { ProxyHandle } from '../../src/proxy.js';
 import { javaClientLogOptions, watchJavaLog, type BackendFacts, type JavaLogWatch } from './acceptance-helpers.js';
 import { kafkaTool, kafkaToolOk, type ClusterInfo } from './rig.js';
+import { startTwoDomainTurnout } from './two-domain-turnout.js';
 
 export const MULTI_CLUSTER_ID = 'tUrNoUtMuLtIcLiEnTs000';
 /** Topics and groups of the orders domain start with this; they live on the main cluster. */
@@ -65,22 +66,14 @@ export async function startTappedTurnout(main: ClusterInfo, legacy: ClusterInfo)
       listenPort,
     );
   const nodePortBase = await reserveNodePorts(NODES, (port) => tap(port, port), servers);
-  const proxy = await startProxy(
-    {
-      virtualCluster: { clusterId: MULTI_CLUSTER_ID },
-      listeners: [{ bindHost: '127.0.0.2', advertisedHost: '127.0.0.1', bootstrapPort: 0, nodePortBase, nodes: NODES }],
-      backends: [
-        { name: 'main', bootstrapServers: main.bootstrapServers.split(',') },
-        { name: 'legacy', bootstrapServers: legacy.bootstrapServers.split(',') },
-      ],
-      domains: [
-        { name: 'orders', owner: 'team-orders', topics: [`${ORDERS}*`], groups: [`${ORDERS}*`], backend: 'main' },
-        { name: 'payments', owner: 'team-payments', topics: [`${PAYMENTS}*`], groups: [`${PAYMENTS}*`], backend: 'legacy' },
-      ],
-      admin: { host: '127.0.0.1', port: 0 },
-    },
-    { logLevel: 'warn', waitForReadyMs: 60_000 },
-  );
+  const proxy = await startTwoDomainTurnout({
+    clusterId: MULTI_CLUSTER_ID,
+    main,
+    legacy,
+    orders: ORDERS,
+    payments: PAYMENTS,
+    listener: { bindHost: '127.0.0.2', advertisedHost: '127.0.0.1', bootstrapPort: 0, nodePortBase, nodes: NODES },
+  });
   const bootstrap = await tap(0, proxy.ports().bootstrap);
   servers.push(bootstrap);
   return {

@@ -17,6 +17,7 @@ import { startProxy, type ProxyHandle } from '../../src/proxy.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../../src/routing/message-frames.js';
 import { backendFacts, expectJavaSawOnlyTurnout, expectNoBackendLeak, javaTool } from './acceptance-helpers.js';
 import { createTopic, describeTopic, kafkaTool, kafkaToolOk, kcat, mainCluster, produceLines, uniqueGroup, uniqueTopic, useCluster, waitFor, type ClusterInfo } from './rig.js';
+import { startTwoDomainTurnout } from './two-domain-turnout.js';
 
 const { Kafka, logLevel } = kafkajs;
 const CLUSTER_ID = 'tUrNoUtToPiCaPiS000000';
@@ -34,22 +35,7 @@ let legacy: ClusterInfo;
 beforeAll(async () => {
   main = mainCluster();
   legacy = await useCluster('legacy');
-  proxy = await startProxy(
-    {
-      virtualCluster: { clusterId: CLUSTER_ID },
-      listeners: [{ bindHost: '127.0.0.1', advertisedHost: '127.0.0.1', bootstrapPort: 0, nodePortBase: 0, nodes: 3 }],
-      backends: [
-        { name: 'main', bootstrapServers: main.bootstrapServers.split(',') },
-        { name: 'legacy', bootstrapServers: legacy.bootstrapServers.split(',') },
-      ],
-      domains: [
-        { name: 'orders', owner: 'team-orders', topics: [`${ORDERS}*`], groups: [`${ORDERS}*`], transactionalIds: [`${ORDERS}*`], backend: 'main' },
-        { name: 'payments', owner: 'team-payments', topics: [`${PAYMENTS}*`], groups: [`${PAYMENTS}*`], transactionalIds: [`${PAYMENTS}*`], backend: 'legacy' },
-      ],
-      admin: { host: '127.0.0.1', port: 0 },
-    },
-    { logLevel: 'warn', waitForReadyMs: 60_000 },
-  );
+  proxy = await startTwoDomainTurnout({ clusterId: CLUSTER_ID, main, legacy, orders: ORDERS, payments: PAYMENTS });
 }, 300_000);
 
 afterAll(async () => {

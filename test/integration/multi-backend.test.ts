@@ -11,6 +11,7 @@ import type { ProxyHandle } from '../../src/proxy.js';
 import { startProxy } from '../../src/proxy.js';
 import { backendFacts, expectJavaSawOnlyTurnout, expectNoBackendLeak, javaTool, readTopic } from './acceptance-helpers.js';
 import { createTopic, deleteTopics, describeTopic, kafkaToolOk, kcat, mainCluster, uniqueName, useCluster, waitFor, type ClusterInfo } from './rig.js';
+import { startTwoDomainTurnout } from './two-domain-turnout.js';
 
 const { Kafka, logLevel } = kafkajs;
 const CLUSTER_ID = 'tUrNoUtMuLtIbAcKeNd000';
@@ -26,22 +27,7 @@ let legacy: ClusterInfo;
 beforeAll(async () => {
   main = mainCluster();
   legacy = await useCluster('legacy');
-  proxy = await startProxy(
-    {
-      virtualCluster: { clusterId: CLUSTER_ID },
-      listeners: [{ bindHost: '127.0.0.1', advertisedHost: '127.0.0.1', bootstrapPort: 0, nodePortBase: 0, nodes: 3 }],
-      backends: [
-        { name: 'main', bootstrapServers: main.bootstrapServers.split(',') },
-        { name: 'legacy', bootstrapServers: legacy.bootstrapServers.split(',') },
-      ],
-      domains: [
-        { name: 'orders', owner: 'team-orders', topics: [`${ORDERS}*`], groups: [`${ORDERS}*`], transactionalIds: [`${ORDERS}*`], backend: 'main' },
-        { name: 'payments', owner: 'team-payments', topics: [`${PAYMENTS}*`], groups: [`${PAYMENTS}*`], transactionalIds: [`${PAYMENTS}*`], backend: 'legacy' },
-      ],
-      admin: { host: '127.0.0.1', port: 0 },
-    },
-    { logLevel: 'warn', waitForReadyMs: 60_000 },
-  );
+  proxy = await startTwoDomainTurnout({ clusterId: CLUSTER_ID, main, legacy, orders: ORDERS, payments: PAYMENTS });
 }, 300_000);
 
 afterAll(async () => {

@@ -1,0 +1,44 @@
+// One Turnout in front of the rig's main (Kafka 4.1.1) and legacy (3.9.1) clusters, with a
+// domain on each: orders (topics, groups and transactional ids starting with one prefix) on
+// main, payments (another prefix) on legacy. The multi-backend tests differ only in prefixes,
+// cluster id and listener, so they share this.
+import type { TurnoutConfigInput } from '../../src/policy/config.js';
+import { startProxy, type ProxyHandle } from '../../src/proxy.js';
+import type { ClusterInfo } from './rig.js';
+
+export interface TwoDomainSpec {
+  clusterId: string;
+  main: ClusterInfo;
+  legacy: ClusterInfo;
+  /** Prefix of the orders domain's names (on main). */
+  orders: string;
+  /** Prefix of the payments domain's names (on legacy). */
+  payments: string;
+  /** Default: Turnout's 3 nodes on 127.0.0.1, ports chosen by the system. */
+  listener?: TurnoutConfigInput['listeners'][number];
+}
+
+export function twoDomainConfig(spec: TwoDomainSpec): TurnoutConfigInput {
+  const domain = (name: string, prefix: string, backend: string): NonNullable<TurnoutConfigInput['domains']>[number] => ({
+    name,
+    owner: `team-${name}`,
+    topics: [`${prefix}*`],
+    groups: [`${prefix}*`],
+    transactionalIds: [`${prefix}*`],
+    backend,
+  });
+  return {
+    virtualCluster: { clusterId: spec.clusterId },
+    listeners: [spec.listener ?? { bindHost: '127.0.0.1', advertisedHost: '127.0.0.1', bootstrapPort: 0, nodePortBase: 0, nodes: 3 }],
+    backends: [
+      { name: 'main', bootstrapServers: spec.main.bootstrapServers.split(',') },
+      { name: 'legacy', bootstrapServers: spec.legacy.bootstrapServers.split(',') },
+    ],
+    domains: [domain('orders', spec.orders, 'main'), domain('payments', spec.payments, 'legacy')],
+    admin: { host: '127.0.0.1', port: 0 },
+  };
+}
+
+export function startTwoDomainTurnout(spec: TwoDomainSpec): Promise<ProxyHandle> {
+  return startProxy(twoDomainConfig(spec), { logLevel: 'warn', waitForReadyMs: 60_000 });
+}
