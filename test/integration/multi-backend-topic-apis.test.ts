@@ -12,12 +12,11 @@ import { UpstreamConnection } from '../../src/net/upstream-connection.js';
 import { sendRequest } from '../../src/net/upstream-request.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ProxyMetrics } from '../../src/observability/metrics.js';
-import { loadConfigFile } from '../../src/policy/config.js';
-import { startProxy, type ProxyHandle } from '../../src/proxy.js';
+import type { ProxyHandle } from '../../src/proxy.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../../src/routing/message-frames.js';
 import { backendFacts, expectJavaSawOnlyTurnout, expectNoBackendLeak, javaTool } from './acceptance-helpers.js';
 import { createTopic, describeTopic, kafkaTool, kafkaToolOk, kcat, mainCluster, produceLines, uniqueGroup, uniqueTopic, useCluster, waitFor, type ClusterInfo } from './rig.js';
-import { startTwoDomainTurnout } from './two-domain-turnout.js';
+import { startFromConfigFile, startTwoDomainTurnout, twoDomainConfig } from './two-domain-turnout.js';
 
 const { Kafka, logLevel } = kafkajs;
 const CLUSTER_ID = 'tUrNoUtToPiCaPiS000000';
@@ -314,30 +313,10 @@ function uniqueName(prefix: string): string {
 
 describe('a backend that stops answering', () => {
   it('leaves its known topics listed with LEADER_NOT_AVAILABLE in Metadata for all and for named topics, on a connection that stays open', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'turnout-down-'));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
-    const file = join(dir, 'turnout.yaml');
-    const list = (c: ClusterInfo) => c.bootstrapServers.split(',').map((s) => `"${s}"`).join(', ');
+    const config = twoDomainConfig({ clusterId: 'tUrNoUtBaCkEnDdOwN0000', main, legacy, orders: ORDERS, payments: PAYMENTS });
     // Port 9 (discard) is closed on loopback: the "gone" backend never answers.
-    await writeFile(
-      file,
-      [
-        'virtualCluster: { clusterId: tUrNoUtBaCkEnDdOwN0000 }',
-        'listeners: [{ bindHost: 127.0.0.1, advertisedHost: 127.0.0.1, bootstrapPort: 0, nodePortBase: 0 }]',
-        'backends:',
-        `  - { name: main, bootstrapServers: [${list(main)}] }`,
-        `  - { name: legacy, bootstrapServers: [${list(legacy)}] }`,
-        '  - { name: gone, bootstrapServers: ["127.0.0.1:9"] }',
-        'domains:',
-        `  - { name: orders, owner: team, topics: ["${ORDERS}*"], backend: main }`,
-        `  - { name: payments, owner: team, topics: ["${PAYMENTS}*"], backend: legacy }`,
-        'admin: { host: 127.0.0.1, port: 0 }',
-        'store: { watchFile: false }',
-        '',
-      ].join('\n'),
-    );
-    const down = await startProxy(await loadConfigFile(file, { severalBackends: true }), { configFile: file, logLevel: 'silent', waitForReadyMs: 0 });
-    onTestFinished(() => down.close());
+    config.backends.push({ name: 'gone', bootstrapServers: ['127.0.0.1:9'] });
+    const down = await startFromConfigFile(config, { logLevel: 'silent', waitForReadyMs: 0 });
     const orders = await createTopic(main, { name: uniqueTopic('mto'), partitions: 1 });
     const payments = await createTopic(legacy, { name: uniqueTopic('mtp'), partitions: 2 });
 

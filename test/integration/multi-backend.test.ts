@@ -1,17 +1,12 @@
 // One Turnout over two clusters (the main Kafka 4.1 cluster and the legacy Kafka 3.9 one),
 // with a domain on each: clients see one cluster with the topics of both, and every record,
 // topic and committed offset lands on the backend of its domain.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { loadConfigFile } from '../../src/policy/config.js';
 import type { ProxyHandle } from '../../src/proxy.js';
-import { startProxy } from '../../src/proxy.js';
 import { backendFacts, expectJavaSawOnlyTurnout, expectNoBackendLeak, javaTool, readTopic } from './acceptance-helpers.js';
 import { createTopic, deleteTopics, describeTopic, kafkaToolOk, kcat, mainCluster, uniqueName, useCluster, waitFor, type ClusterInfo } from './rig.js';
-import { startTwoDomainTurnout } from './two-domain-turnout.js';
+import { startFromConfigFile, startTwoDomainTurnout, twoDomainConfig } from './two-domain-turnout.js';
 
 const { Kafka, logLevel } = kafkajs;
 const CLUSTER_ID = 'tUrNoUtMuLtIbAcKeNd000';
@@ -292,27 +287,9 @@ describe('one virtual cluster over two backends', () => {
 
 describe('rerouting a domain', () => {
   it("moves a running producer's new records to the domain's new backend, without a restart", async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'turnout-reroute-'));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
-    const file = join(dir, 'turnout.yaml');
-    const list = (c: ClusterInfo) => c.bootstrapServers.split(',').map((s) => `"${s}"`).join(', ');
-    await writeFile(
-      file,
-      [
-        'virtualCluster: { clusterId: tUrNoUtReRoUtE00000000 }',
-        'listeners: [{ bindHost: 127.0.0.1, advertisedHost: 127.0.0.1, bootstrapPort: 0, nodePortBase: 0 }]',
-        'backends:',
-        `  - { name: main, bootstrapServers: [${list(main)}] }`,
-        `  - { name: legacy, bootstrapServers: [${list(legacy)}] }`,
-        'domains:',
-        '  - { name: moving, owner: team, topics: ["mbm-*"], backend: main }',
-        'admin: { host: 127.0.0.1, port: 0 }',
-        'store: { watchFile: false }',
-        '',
-      ].join('\n'),
-    );
-    const moving = await startProxy(await loadConfigFile(file, { severalBackends: true }), { configFile: file, logLevel: 'warn', waitForReadyMs: 60_000 });
-    onTestFinished(() => moving.close());
+    const config = twoDomainConfig({ clusterId: 'tUrNoUtReRoUtE00000000', main, legacy, orders: ORDERS, payments: PAYMENTS });
+    config.domains = [{ name: 'moving', owner: 'team', topics: ['mbm-*'], backend: 'main' }];
+    const moving = await startFromConfigFile(config, { logLevel: 'warn', waitForReadyMs: 60_000 });
     const topic = uniqueName('mbm');
     await createTopic(main, { name: topic, partitions: 1 });
     await createTopic(legacy, { name: topic, partitions: 1 });

@@ -2,7 +2,12 @@
 // domain on each: orders (topics, groups and transactional ids starting with one prefix) on
 // main, payments (another prefix) on legacy. The multi-backend tests differ only in prefixes,
 // cluster id and listener, so they share this.
-import type { TurnoutConfigInput } from '../../src/policy/config.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
+import { stringify } from 'yaml';
+import { loadConfigFile, type TurnoutConfigInput } from '../../src/policy/config.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy.js';
 import type { ClusterInfo } from './rig.js';
 
@@ -41,4 +46,18 @@ export function twoDomainConfig(spec: TwoDomainSpec): TurnoutConfigInput {
 
 export function startTwoDomainTurnout(spec: TwoDomainSpec): Promise<ProxyHandle> {
   return startProxy(twoDomainConfig(spec), { logLevel: 'warn', waitForReadyMs: 60_000 });
+}
+
+/**
+ * Starts Turnout from `config` written to a YAML file of its own (the file store: the domain
+ * API writes changes back to it), removed with the proxy when the calling test finishes.
+ */
+export async function startFromConfigFile(config: TurnoutConfigInput, opts: { logLevel: 'warn' | 'silent'; waitForReadyMs: number }): Promise<ProxyHandle> {
+  const dir = await mkdtemp(join(tmpdir(), 'turnout-it-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'turnout.yaml');
+  await writeFile(file, stringify({ ...config, store: { watchFile: false } }));
+  const proxy = await startProxy(await loadConfigFile(file, { severalBackends: true }), { configFile: file, ...opts });
+  onTestFinished(() => proxy.close());
+  return proxy;
 }
