@@ -29,3 +29,7 @@ export const OFFSET_OUT_OF_RANGE = 1;
 export const REPLICA_NOT_AVAILABLE = 9;
 /** The replica's high watermark is not yet at the asked offset (a follower after a leader change). */
 export const OFFSET_NOT_AVAILABLE = 78;
+/** The broker is not ready to answer yet (a coordinator loading, a producer id block not fetched). Retriable. */
+export const COORDINATOR_LOAD_IN_PROGRESS = 14;
+/** The broker did not answer in time. Retriable. */
+export const REQUEST_TIMED_OUT = 7;

@@ -266,7 +266,13 @@ export async function runJavaProgram(mainClass: string, args: readonly string[],
   const cmd = await javaProgramCommand(mainClass, args);
   const result = await runProcess(cmd.command, cmd.args, opts);
   if (result.code !== 0 || result.timedOut) {
-    throw new Error(`${mainClass} ${args.join(' ')} ${result.timedOut ? `timed out after ${opts.timeoutMs} ms` : `exited with ${result.code}`}\nstderr: ${result.stderr.slice(-4_000)}`);
+    // The first warnings say what went wrong; the tail, how it ended. The whole log goes to a file.
+    const log = join(tmpdir(), `turnout-it-${mainClass}-${Date.now()}.log`);
+    await writeFile(log, result.stderr).catch(() => undefined);
+    const firstWarnings = result.stderr.split('\n').filter((l) => /\b(WARN|ERROR)\b/.test(l)).slice(0, 8).join('\n');
+    throw new Error(
+      `${mainClass} ${args.join(' ')} ${result.timedOut ? `timed out after ${opts.timeoutMs} ms` : `exited with ${result.code}`} (whole stderr in ${log})\nfirst warnings:\n${firstWarnings}\nstderr tail: ${result.stderr.slice(-3_000)}`,
+    );
   }
   return result;
 }

@@ -22,15 +22,18 @@ import {
 import { createEndTxnResponse, decodeEndTxnRequest, decodeEndTxnResponse, encodeEndTxnRequest, encodeEndTxnResponse } from '../../codec/generated/end-txn.js';
 import { decodeTxnOffsetCommitRequest, encodeTxnOffsetCommitRequest } from '../../codec/generated/txn-offset-commit.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
-import { INVALID_PRODUCER_ID_MAPPING, INVALID_TXN_STATE } from '../error-codes.js';
+import { UpstreamError } from '../../net/upstream-connection.js';
+import { COORDINATOR_LOAD_IN_PROGRESS, INVALID_PRODUCER_ID_MAPPING, INVALID_TXN_STATE, REQUEST_TIMED_OUT } from '../error-codes.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
 import { ProducerMappingError, type ProducerIdAndEpoch } from '../producer-id-map.js';
+import { retryUntil } from '../retry-until.js';
 import { answerIdempotentInitProducerId, initProducerIdRequestToReal, initProducerIdResponseToVirtual } from '../producer-id-rewrite.js';
 import { toCoordinator } from './coordinators.js';
 import {
   COORDINATOR_NOT_AVAILABLE,
   KEY_TYPE_GROUP,
   KEY_TYPE_TRANSACTION,
+  NOT_COORDINATOR,
   OPERATION_NOT_ATTEMPTED,
   TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
   TURNOUT_CLIENT_ID,
@@ -166,6 +169,32 @@ export async function txnOffsetCommit(ctx: MultiContext, session: ClientSession,
 }
 
 /** A real producer id for `backend`, from InitProducerId without transactional id on Turnout's own session. */
+/** What an idempotent InitProducerId answers while a broker gets ready: a fresh broker has not fetched its block of producer ids from the controller yet (COORDINATOR_LOAD_IN_PROGRESS). */
+const INIT_PRODUCER_ID_RETRIABLE: ReadonlySet<number> = new Set([COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, REQUEST_TIMED_OUT]);
+
+/** An InitProducerId answer with an error, kept apart so that the passing ones are retried. */
+export class InitProducerIdError extends Error {
+  constructor(
+    readonly backend: string,
+    readonly errorCode: number,
+  ) {
+    super(`InitProducerId on ${backend} answered error ${errorCode}`);
+    this.name = 'InitProducerIdError';
+  }
+}
+
+/** True for a failure of Turnout's own InitProducerId that another attempt may not meet. */
+export function initProducerIdRetriable(err: unknown): boolean {
+  return err instanceof UpstreamError || (err instanceof InitProducerIdError && INIT_PRODUCER_ID_RETRIABLE.has(err.errorCode));
+}
+
+/**
+ * A real idempotent producer id on `backend`, for a virtual producer's first batch there. A
+ * passing error is retried here (for up to 10 s, well inside a client's request timeout)
+ * rather than answered: the batches waiting for this id would fail, and a later batch of the
+ * same partition sent once an id is obtained would be accepted by the broker (a producer id it
+ * has never seen takes any sequence), leaving a gap the client could never fill.
+ */
 export async function obtainProducerId(ctx: MultiContext, backend: string): Promise<ProducerIdAndEpoch> {
   const session = ctx.ownSession;
   if (session === null) throw new Error('no session for Turnout requests');
@@ -178,8 +207,17 @@ export async function obtainProducerId(ctx: MultiContext, backend: string): Prom
   req.producerId = -1n;
   req.producerEpoch = -1;
   const frame = encodeRequestFrame({ apiKey: ApiKey.InitProducerId, apiVersion: v, correlationId: 0, clientId: TURNOUT_CLIENT_ID }, req, encodeInitProducerIdRequest);
-  const res = await ctx.send(session, ctx.anyBrokerOf(backend), frame);
-  const answer = decodeResponseFrame(res, ApiKey.InitProducerId, v, decodeInitProducerIdResponse).body;
-  if (answer.errorCode !== 0) throw new Error(`InitProducerId on ${backend} answered error ${answer.errorCode}`);
-  return { producerId: answer.producerId, producerEpoch: answer.producerEpoch };
+  return retryUntil(
+    async (attempt) => {
+      // The frame's correlation id is rewritten in place when sent: each attempt sends a copy.
+      const res = await ctx.send(session, ctx.anyBrokerOf(backend), Buffer.from(frame));
+      const answer = decodeResponseFrame(res, ApiKey.InitProducerId, v, decodeInitProducerIdResponse).body;
+      if (answer.errorCode !== 0) {
+        if (attempt === 1) ctx.log.info({ backend, errorCode: answer.errorCode }, 'InitProducerId for a real producer id answered an error; trying again');
+        throw new InitProducerIdError(backend, answer.errorCode);
+      }
+      return { producerId: answer.producerId, producerEpoch: answer.producerEpoch };
+    },
+    { deadlineMs: 10_000, initialDelayMs: 50, maxDelayMs: 1_000, retriable: initProducerIdRetriable },
+  );
 }
