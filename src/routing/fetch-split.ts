@@ -30,7 +30,7 @@
 // refuses a response above its receive.message.max.bytes).
 import type { FetchPartition, FetchRequest, FetchTopic } from '../codec/generated/fetch.js';
 import { FETCH_SESSION_ID_NOT_FOUND } from './error-codes.js';
-import { PartTracker, type PartitionRoute, type RouteError, type SplitPlacement } from './split-route.js';
+import { splitByDestination, type PartitionRoute, type SplitPlacement } from './split-route.js';
 
 /** Session epochs of KIP-227. */
 export const INITIAL_SESSION_EPOCH = 0;
@@ -69,29 +69,11 @@ export function splitFetchRequest(req: FetchRequest, version: number, route: Fet
   if (!isFullFetch(req, version)) {
     return { version, request: req, parts: [], placement: [], localCount: 0, sessionErrorCode: FETCH_SESSION_ID_NOT_FOUND };
   }
-  const parts: FetchPart[] = [];
-  const tracker = new PartTracker();
-  const placement: SplitPlacement = [];
-  let localCount = 0;
-  for (let ti = 0; ti < req.topics.length; ti++) {
-    const t = req.topics[ti];
-    const row: Array<number | RouteError> = [];
-    for (const p of t.partitions) {
-      const r = route(t, p);
-      if (typeof r !== 'string') {
-        row.push(r);
-        localCount++;
-        continue;
-      }
-      const part = tracker.partOf(r);
-      if (part === parts.length) parts.push({ destination: r, request: sessionlessPart(req) });
-      const topics = parts[part].request.topics;
-      if (tracker.startsTopic(part, ti)) topics.push(partTopic(t));
-      topics[topics.length - 1].partitions.push(p);
-      row.push(part);
-    }
-    placement.push(row);
-  }
+  const { parts, placement, localCount } = splitByDestination<FetchRequest, FetchTopic, FetchPartition>(
+    req,
+    { topicsOf: (r) => r.topics, partitionsOf: (t) => t.partitions, emptyRequest: () => sessionlessPart(req), emptyTopic: partTopic },
+    route,
+  );
   if (version >= FIRST_MAX_BYTES_VERSION && parts.length > 1) {
     const share = Math.max(1, Math.floor(req.maxBytes / parts.length));
     for (const part of parts) part.request.maxBytes = share;

@@ -7,7 +7,7 @@
 //
 // acks=0 has no response: send every part and answer nothing (`expectsResponse` is false).
 import type { PartitionProduceData, ProduceRequest, TopicProduceData } from '../codec/generated/produce.js';
-import { PartTracker, type PartitionRoute, type RouteError, type SplitPlacement } from './split-route.js';
+import { splitByDestination, type PartitionRoute, type SplitPlacement, type TopicPartitionShape } from './split-route.js';
 
 export interface ProducePart {
   destination: string;
@@ -31,30 +31,17 @@ export interface ProduceSplit {
 export type ProduceRouter = (topic: TopicProduceData, partition: PartitionProduceData) => PartitionRoute;
 
 export function splitProduceRequest(req: ProduceRequest, version: number, route: ProduceRouter): ProduceSplit {
-  const parts: ProducePart[] = [];
-  const tracker = new PartTracker();
-  const placement: SplitPlacement = [];
-  let localCount = 0;
-  for (let ti = 0; ti < req.topicData.length; ti++) {
-    const t = req.topicData[ti];
-    const row: Array<number | RouteError> = [];
-    for (const p of t.partitionData) {
-      const r = route(t, p);
-      if (typeof r !== 'string') {
-        row.push(r);
-        localCount++;
-        continue;
-      }
-      const part = tracker.partOf(r);
-      if (part === parts.length) parts.push({ destination: r, request: partRequest(req) });
-      const topics = parts[part].request.topicData;
-      if (tracker.startsTopic(part, ti)) topics.push(partTopic(t));
-      topics[topics.length - 1].partitionData.push(p);
-      row.push(part);
-    }
-    placement.push(row);
-  }
+  const { parts, placement, localCount } = splitByDestination(req, producePartShape(req), route);
   return { version, request: req, parts, placement, localCount, expectsResponse: req.acks !== 0 };
+}
+
+function producePartShape(req: ProduceRequest): TopicPartitionShape<ProduceRequest, TopicProduceData, PartitionProduceData> {
+  return {
+    topicsOf: (r) => r.topicData,
+    partitionsOf: (t) => t.partitionData,
+    emptyRequest: () => partRequest(req),
+    emptyTopic: partTopic,
+  };
 }
 
 function partRequest(req: ProduceRequest): ProduceRequest {

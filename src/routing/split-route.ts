@@ -38,36 +38,64 @@ export class DestinationFailure {
   }
 }
 
+/** How a request holds its topics and their partitions, for `splitByDestination`. */
+export interface TopicPartitionShape<Req, T, P> {
+  topicsOf(req: Req): T[];
+  partitionsOf(topic: T): P[];
+  /** A destination's request: the client's fields, no topics yet. */
+  emptyRequest(): Req;
+  /** A destination's entry for a client topic: its fields, no partitions yet. */
+  emptyTopic(topic: T): T;
+}
+
+/** The per-destination requests of a split, and where each of the client's partitions went. */
+export interface SplitParts<Req> {
+  /** One request per destination, in order of first appearance. */
+  parts: Array<{ destination: string; request: Req }>;
+  placement: SplitPlacement;
+  /** Partitions answered with a route error instead of being sent. */
+  localCount: number;
+}
+
 /**
- * Tracks the per-destination requests of a split while the client's partitions are walked in
- * order: which part a destination's partitions go to (parts numbered in order of first
- * appearance), and whether a part's last topic entry is for the client topic at hand.
+ * Walks the client's partitions in order and puts each in its destination's request (topics
+ * in the client's order, a topic entry per run of the same client topic), or records the
+ * route error it is answered with.
  */
-export class PartTracker {
-  private readonly indexOf = new Map<string, number>();
+export function splitByDestination<Req, T, P>(req: Req, shape: TopicPartitionShape<Req, T, P>, route: (topic: T, partition: P) => PartitionRoute): SplitParts<Req> {
+  const parts: Array<{ destination: string; request: Req }> = [];
+  const partIndex = new Map<string, number>();
   /** Per part: the client topic index its last topic entry is for. */
-  private readonly lastTopicIndex: number[] = [];
-
-  /** Number of parts so far. */
-  get size(): number {
-    return this.lastTopicIndex.length;
-  }
-
-  /** The part of `destination`; equal to the previous `size` when the part is new. */
-  partOf(destination: string): number {
-    let part = this.indexOf.get(destination);
-    if (part === undefined) {
-      part = this.lastTopicIndex.length;
-      this.indexOf.set(destination, part);
-      this.lastTopicIndex.push(-1);
+  const lastTopic: number[] = [];
+  const placement: SplitPlacement = [];
+  let localCount = 0;
+  const topics = shape.topicsOf(req);
+  for (let ti = 0; ti < topics.length; ti++) {
+    const t = topics[ti] as T;
+    const row: Array<number | RouteError> = [];
+    for (const p of shape.partitionsOf(t)) {
+      const r = route(t, p);
+      if (typeof r !== 'string') {
+        row.push(r);
+        localCount++;
+        continue;
+      }
+      let part = partIndex.get(r);
+      if (part === undefined) {
+        part = parts.length;
+        partIndex.set(r, part);
+        parts.push({ destination: r, request: shape.emptyRequest() });
+        lastTopic.push(-1);
+      }
+      const partTopics = shape.topicsOf((parts[part] as { request: Req }).request);
+      if (lastTopic[part] !== ti) {
+        partTopics.push(shape.emptyTopic(t));
+        lastTopic[part] = ti;
+      }
+      shape.partitionsOf(partTopics[partTopics.length - 1] as T).push(p);
+      row.push(part);
     }
-    return part;
+    placement.push(row);
   }
-
-  /** True when `part` needs a new topic entry for client topic `topicIndex` (and records it has one). */
-  startsTopic(part: number, topicIndex: number): boolean {
-    if (this.lastTopicIndex[part] === topicIndex) return false;
-    this.lastTopicIndex[part] = topicIndex;
-    return true;
-  }
+  return { parts, placement, localCount };
 }
