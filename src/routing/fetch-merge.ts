@@ -18,12 +18,11 @@ import {
   createPartitionData,
   type FetchResponse,
   type FetchableTopicResponse,
-  type NodeEndpoint,
   type PartitionData,
 } from '../codec/generated/fetch.js';
 import { NOT_LEADER_OR_FOLLOWER } from './error-codes.js';
 import type { FetchSplit } from './fetch-split.js';
-import { DestinationFailure } from './split-route.js';
+import { DestinationFailure, mergeEnvelopes } from './split-route.js';
 
 /** A destination that has not answered yet, for a merge that answers early. */
 export const NOT_ANSWERED: unique symbol = Symbol('not answered');
@@ -46,18 +45,7 @@ export function mergeFetchResponses(split: FetchSplit, outcomes: readonly FetchO
 
   const byId = split.version >= FIRST_TOPIC_ID_VERSION;
   const indexes: Array<PartitionIndex | null> = new Array<PartitionIndex | null>(outcomes.length).fill(null);
-  const endpoints = new Map<number, NodeEndpoint>();
-  let anyEndpoints = false;
-  for (const o of outcomes) {
-    if (o === NOT_ANSWERED || o instanceof DestinationFailure) continue;
-    if (o.throttleTimeMs > merged.throttleTimeMs) merged.throttleTimeMs = o.throttleTimeMs;
-    if (merged.unknownTaggedFields === undefined && o.unknownTaggedFields !== undefined) merged.unknownTaggedFields = o.unknownTaggedFields;
-    if (o.nodeEndpoints !== undefined) {
-      anyEndpoints = true;
-      for (const e of o.nodeEndpoints) if (!endpoints.has(e.nodeId)) endpoints.set(e.nodeId, e);
-    }
-  }
-  if (anyEndpoints) merged.nodeEndpoints = [...endpoints.values()];
+  mergeEnvelopes(merged, outcomes.filter((o): o is FetchResponse => o !== NOT_ANSWERED && !(o instanceof DestinationFailure)));
 
   const req = split.request;
   for (let ti = 0; ti < req.topics.length; ti++) {

@@ -8,14 +8,13 @@
 // (virtual node ids, epochs, topic ids): merging only arranges them.
 import {
   createPartitionProduceResponse,
-  type NodeEndpoint,
   type PartitionProduceResponse,
   type ProduceResponse,
   type TopicProduceResponse,
 } from '../codec/generated/produce.js';
 import { NOT_LEADER_OR_FOLLOWER } from './error-codes.js';
 import type { ProduceSplit } from './produce-split.js';
-import { DestinationFailure, type RouteError } from './split-route.js';
+import { DestinationFailure, mergeEnvelopes, type RouteError } from './split-route.js';
 
 /** A destination's answer, or why there is none. */
 export type ProduceOutcome = ProduceResponse | DestinationFailure;
@@ -33,19 +32,7 @@ export function mergeProduceResponses(split: ProduceSplit, outcomes: readonly Pr
   const byId = split.version >= FIRST_TOPIC_ID_VERSION;
   const indexes: Array<PartitionIndex | null> = new Array<PartitionIndex | null>(outcomes.length).fill(null);
   const merged: ProduceResponse = { responses: [], throttleTimeMs: 0 };
-  const endpoints = new Map<number, NodeEndpoint>();
-  let anyEndpoints = false;
-
-  for (const o of outcomes) {
-    if (o instanceof DestinationFailure) continue;
-    if (o.throttleTimeMs > merged.throttleTimeMs) merged.throttleTimeMs = o.throttleTimeMs;
-    if (merged.unknownTaggedFields === undefined && o.unknownTaggedFields !== undefined) merged.unknownTaggedFields = o.unknownTaggedFields;
-    if (o.nodeEndpoints !== undefined) {
-      anyEndpoints = true;
-      for (const e of o.nodeEndpoints) if (!endpoints.has(e.nodeId)) endpoints.set(e.nodeId, e);
-    }
-  }
-  if (anyEndpoints) merged.nodeEndpoints = [...endpoints.values()];
+  mergeEnvelopes(merged, outcomes.filter((o): o is ProduceResponse => !(o instanceof DestinationFailure)));
 
   const req = split.request;
   for (let ti = 0; ti < req.topicData.length; ti++) {

@@ -1,6 +1,7 @@
 // What splitting a Produce or Fetch request by destination works with: where each partition
 // goes (a destination key, or an error Turnout answers the partition with itself), and what
 // became of each destination's request (its response, or a failure).
+import type { TaggedField } from '../codec/index.js';
 import { NOT_LEADER_OR_FOLLOWER } from './error-codes.js';
 
 /** An error a partition is answered with instead of being sent (unknown topic id, fenced epoch, denied, ...). */
@@ -98,4 +99,29 @@ export function splitByDestination<Req, T, P>(req: Req, shape: TopicPartitionSha
     placement.push(row);
   }
   return { parts, placement, localCount };
+}
+
+/** The response-wide fields of a Produce or Fetch answer. */
+export interface AnswerEnvelope<E extends { nodeId: number }> {
+  throttleTimeMs: number;
+  unknownTaggedFields?: TaggedField[];
+  nodeEndpoints?: E[];
+}
+
+/**
+ * Folds the destinations' response-wide fields into the merged answer: the largest throttle
+ * time (each destination's quota applies to the client), the first answer's unknown tagged
+ * fields, and the union of node endpoints (present when any answer has them).
+ */
+export function mergeEnvelopes<E extends { nodeId: number }>(into: AnswerEnvelope<E>, answers: Iterable<AnswerEnvelope<E>>): void {
+  let endpoints: Map<number, E> | null = null;
+  for (const o of answers) {
+    if (o.throttleTimeMs > into.throttleTimeMs) into.throttleTimeMs = o.throttleTimeMs;
+    if (into.unknownTaggedFields === undefined && o.unknownTaggedFields !== undefined) into.unknownTaggedFields = o.unknownTaggedFields;
+    if (o.nodeEndpoints !== undefined) {
+      endpoints ??= new Map();
+      for (const e of o.nodeEndpoints) if (!endpoints.has(e.nodeId)) endpoints.set(e.nodeId, e);
+    }
+  }
+  if (endpoints !== null) into.nodeEndpoints = [...endpoints.values()];
 }
