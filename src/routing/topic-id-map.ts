@@ -108,6 +108,19 @@ export function isReservedTopicId(id: string): boolean {
 
 const MAX_ID_ATTEMPTS = 1000;
 
+/**
+ * The virtual id a topic first seen served by `backend` with real id `realId` gets when no
+ * candidate has been issued before: the first derivation Kafka could have generated (about one
+ * candidate in 64 starts with '-' and is skipped).
+ */
+export function firstTopicId(name: string, backend: string, realId: string): string {
+  for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
+    const id = deriveTopicId(name, backend, realId, attempt);
+    if (!isReservedTopicId(id)) return id;
+  }
+  throw new Error(`no usable virtual topic id for ${name} after ${MAX_ID_ATTEMPTS} attempts`);
+}
+
 export class TopicIdMap {
   private readonly byName = new Map<string, TopicEntry>();
   private readonly byVirtualId = new Map<string, TopicEntry>();
