@@ -2,7 +2,8 @@
 // with its log lines captured, reading a topic back directly from the cluster (the ground
 // truth a test compares against), the check that no text a client printed names a real
 // broker or the real cluster, Java tools run with their client's view of the cluster logged,
-// and settled memory readings of the process Turnout runs in.
+// the events of a running kafka-verifiable-producer, and settled memory readings of the
+// process Turnout runs in.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { expect } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
 import type { TurnoutConfigInput } from '../../src/policy/config.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy.js';
-import { kafkaTool, kcat, mainCluster, ToolFailedError, type ClusterInfo, type KafkaToolResult } from './rig.js';
+import { kafkaTool, kcat, mainCluster, ToolFailedError, waitFor, type ClusterInfo, type KafkaToolResult, type RunningTool } from './rig.js';
 
 /** One JSON log line Turnout wrote. */
 export interface LogLine {
@@ -230,6 +231,57 @@ export async function readTopic(bootstrap: string, topic: string, timeoutMs = 60
     records.push({ partition: m.partition, offset: m.offset, key: m.key, value: m.payload, headers });
   }
   return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+/** One JSON event line of kafka-verifiable-producer. */
+export interface ProducerEvent {
+  name: string;
+  key?: string;
+  value?: string;
+  partition?: number;
+  offset?: number;
+  exception?: string;
+  message?: string;
+  sent?: number;
+  acked?: number;
+}
+
+/** What a running kafka-verifiable-producer has reported so far. */
+export interface VerifiableProducerEvents {
+  readonly successes: ProducerEvent[];
+  readonly errors: ProducerEvent[];
+  /** The totals it prints on a clean exit. */
+  toolData(): ProducerEvent | undefined;
+  /** Reads the lines printed since the last call; returns the records acknowledged so far. */
+  acked(): number;
+  /** Waits until at least `atLeast` records are acknowledged. */
+  progress(what: string, atLeast: number, timeoutMs?: number): Promise<boolean>;
+}
+
+export function verifiableProducerEvents(producer: RunningTool): VerifiableProducerEvents {
+  let read = 0;
+  const successes: ProducerEvent[] = [];
+  const errors: ProducerEvent[] = [];
+  let toolData: ProducerEvent | undefined;
+  const acked = (): number => {
+    for (; read < producer.lines.length; read++) {
+      const line = producer.lines[read];
+      if (!line.startsWith('{')) continue;
+      const e = JSON.parse(line) as ProducerEvent;
+      if (e.name === 'producer_send_success') successes.push(e);
+      else if (e.name === 'producer_send_error') errors.push(e);
+      else if (e.name === 'tool_data') toolData = e;
+    }
+    return successes.length;
+  };
+  return {
+    successes,
+    errors,
+    toolData: () => toolData,
+    acked,
+    progress: (what, atLeast, timeoutMs = 120_000) =>
+      waitFor(() => acked() >= atLeast, { timeoutMs, what: `${what} (${acked()} acked when the wait began); stderr ${producer.stderr().slice(-800)}` }),
+  };
 }
 
 /** Records grouped by partition, each list in the order given. */

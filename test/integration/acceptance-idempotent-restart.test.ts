@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ProxyHandle } from '../../src/proxy.js';
-import { byPartition, expectWatchSawOnlyTurnout, javaClientLogOptions, readTopic, startTurnout, watchJavaLog } from './acceptance-helpers.js';
+import { byPartition, expectWatchSawOnlyTurnout, javaClientLogOptions, readTopic, startTurnout, verifiableProducerEvents, watchJavaLog } from './acceptance-helpers.js';
 import { createTopic, describeTopic, mainCluster, startRigBroker, startTool, stopRigBroker, waitFor } from './rig.js';
 
 const CLUSTER_ID = 'tUrNoUtAcCePtIdEmPoTnT';
@@ -26,18 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy?.close();
 });
-
-interface ProducerEvent {
-  name: string;
-  key?: string;
-  value?: string;
-  partition?: number;
-  offset?: number;
-  exception?: string;
-  message?: string;
-  sent?: number;
-  acked?: number;
-}
 
 function sha256(lines: readonly string[]): string {
   return createHash('sha256').update(lines.join('\n')).digest('hex');
@@ -80,23 +68,9 @@ describe('broker restart under an idempotent producer through Turnout', () => {
     ], await javaClientLogOptions());
     // Everything the producer is told while the cluster changes under it must be Turnout's.
     const clientLog = watchJavaLog(producer.child.stderr!);
-    let read = 0;
-    const successes: ProducerEvent[] = [];
-    const errors: ProducerEvent[] = [];
-    let toolData: ProducerEvent | undefined;
-    const acked = (): number => {
-      for (; read < producer.lines.length; read++) {
-        const line = producer.lines[read];
-        if (!line.startsWith('{')) continue;
-        const e = JSON.parse(line) as ProducerEvent;
-        if (e.name === 'producer_send_success') successes.push(e);
-        else if (e.name === 'producer_send_error') errors.push(e);
-        else if (e.name === 'tool_data') toolData = e;
-      }
-      return successes.length;
-    };
-    const progress = (what: string, atLeast: number, timeoutMs = 120_000) =>
-      waitFor(() => acked() >= atLeast, { timeoutMs, what: `${what} (${acked()} acked so far); stderr ${producer.stderr().slice(-800)}` });
+    const events = verifiableProducerEvents(producer);
+    const { successes, errors, acked } = events;
+    const progress = (what: string, atLeast: number) => events.progress(what, atLeast);
 
     await progress('records before the stop', 600);
     await stopRigBroker(cluster, victim, { kill });
@@ -120,6 +94,7 @@ describe('broker restart under an idempotent producer through Turnout', () => {
 
     expect(errors.map((e) => e.exception ?? e.message)).toEqual([]);
     expectWatchSawOnlyTurnout(clientLog, CLUSTER_ID, 'the producer through the restart');
+    const toolData = events.toolData();
     expect(toolData, 'the tool reported its totals').toBeDefined();
     const total = successes.length;
     expect(toolData?.sent).toBe(total);
