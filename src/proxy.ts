@@ -39,6 +39,7 @@ import { VirtualClusterRouter } from './routing/virtual-cluster-router.js';
 import { VirtualNodeMap } from './routing/virtual-node-map.js';
 import { ZoneRouting } from './routing/multi/zone-routing.js';
 import { ZoneNodes } from './routing/zone-nodes.js';
+import { PeerHealth } from './routing/peer-health.js';
 
 export interface StartProxyOptions {
   /** Logger to use; by default one is created at `config.logging.level`, writing to stdout. */
@@ -135,6 +136,8 @@ class RunningProxy implements ProxyHandle {
   /** Set with several backends on the Redis store: topic ids and leader epochs agreed with the other instances. */
   private readonly identities: SharedIdentities | null = null;
   private producerIdExpiryTimer: NodeJS.Timeout | null = null;
+  /** Set with zoneRouting.peers: which peers answer, so a zone whose peers are gone is served elsewhere. */
+  private peerHealth: PeerHealth | null = null;
   private readonly listeners: ListenerGroup[];
   private readonly admin: AdminServer | null;
   private readonly connections = new Set<ClientConnection>();
@@ -217,6 +220,7 @@ class RunningProxy implements ProxyHandle {
               listeners: config.listeners.map((l) => ({ name: l.name, zone: l.zone ?? null })),
               connections: () => [...this.connections].map((c) => c.view()),
               traffic: () => this.metrics.zones.snapshot(),
+              peers: () => this.peerHealth?.states() ?? [],
             },
           });
     for (const t of this.topologies) t.onChange(() => this.onTopologyChange());
@@ -230,11 +234,24 @@ class RunningProxy implements ProxyHandle {
   private zoneRouting(model: ZoneModel): ZoneRouting {
     const config = this.config;
     const topologyOf = (backend: string): BackendTopology | undefined => this.topologies.find((t) => t.backend === backend);
+    const { peers, peerHealth } = config.zoneRouting;
+    const health =
+      peers.length === 0
+        ? null
+        : new PeerHealth({
+            // A peer's first node answers for the peer: every node of an instance is one process.
+            peers: peers.map((p) => ({ name: p.name, zone: p.zone, host: p.advertisedHost, port: p.nodePortBase })),
+            ...peerHealth,
+            log: this.logger,
+            metrics: this.metrics,
+          });
+    this.peerHealth = health;
     const nodes = new ZoneNodes({
       zones: config.zones,
       fallbacks: config.zoneRouting.fallbacks,
       listeners: this.listeners.map((listener) => ({ listener, zone: listener.config.zone ?? null, nodeIdBase: listener.config.nodeIdBase, nodes: listener.config.nodes })),
-      peers: config.zoneRouting.peers,
+      peers,
+      peerUp: health === null ? undefined : (name) => health.isUp(name),
     });
     return new ZoneRouting({
       nodes,
@@ -273,6 +290,7 @@ class RunningProxy implements ProxyHandle {
     if (this.admin !== null) this.adminPort = await this.admin.listen();
     if (this.multi !== null) this.bindOwnNodes(this.multi);
     this.identities?.start();
+    this.peerHealth?.start();
     for (const t of this.topologies) t.start();
     this.logger.info(
       {
@@ -343,6 +361,7 @@ class RunningProxy implements ProxyHandle {
     await listenersClosed;
     for (const t of this.topologies) t.close();
     this.ownSession?.close();
+    this.peerHealth?.close();
     if (this.producerIdExpiryTimer !== null) clearInterval(this.producerIdExpiryTimer);
     await this.identities?.close();
     if (this.admin !== null) await this.admin.close();

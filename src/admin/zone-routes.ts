@@ -20,13 +20,19 @@
 //                                "partitions": 310, "recordBytes": 52000 }],
 //                  "followerRetries": { "offset_out_of_range": 1, "unreachable": 3 },
 //                  "remoteLeaders": [{ "domain": "orders", "topic": "orders.created", "partition": 2,
-//                                      "leaderZone": "az-c", "producerZones": ["az-a"]}] } }
+//                                      "leaderZone": "az-c", "producerZones": ["az-a"]}] },
+//     "peers": [{ "name": "turnout-b", "zone": "az-b", "endpoint": "10.0.2.10:9192", "up": false,
+//                 "failures": 3, "lastError": "connect ECONNREFUSED 10.0.2.10:9192",
+//                 "sinceMs": 1795000000000 }] }
 // Byte counts are since start; `decisions` counts every decision, of open and closed connections.
 // `routing` (Turnout-nodes presentation): connections shown another zone's nodes, partitions
 // fetched by replica kind, follower answers fetched again at the leader, and the partitions of
-// producer-zone domains whose leaders are outside their producers' zones.
+// producer-zone domains whose leaders are outside their producers' zones. `peers`: the other
+// instances of zoneRouting.peers and whether their probes answer (a zone whose peers are all
+// down is served from its fallback).
 import type http from 'node:http';
 import type { ZoneDecisionCount, ZonePairBytes, ZoneTrafficSnapshot } from '../observability/zone-metrics.js';
+import type { PeerState } from '../routing/peer-health.js';
 
 type ZoneRoutingView = Pick<ZoneTrafficSnapshot, 'fallbacks' | 'fetches' | 'followerRetries' | 'remoteLeaders'>;
 import { ZONE_SOURCES, type ZoneSource } from '../policy/zone-resolver.js';
@@ -48,6 +54,8 @@ export interface ZoneInsights {
   listeners: ReadonlyArray<{ name: string; zone: string | null }>;
   connections: () => Iterable<ZoneClientView>;
   traffic: () => ZoneTrafficSnapshot;
+  /** The peer instances and their probe state (none without zoneRouting.peers). */
+  peers?: () => PeerState[];
 }
 
 export interface ZoneClientCount {
@@ -70,6 +78,7 @@ export interface ZonesResponse {
   bytes: { pairs: ZonePairBytes[]; crossZone: ZoneTrafficSnapshot['crossZone'] };
   decisions: ZoneDecisionCount[];
   routing: ZoneRoutingView;
+  peers: PeerState[];
 }
 
 const PATH = '/v1/zones';
@@ -100,6 +109,7 @@ export function zonesResponse(insights: ZoneInsights): ZonesResponse {
     bytes: { pairs: traffic.pairs, crossZone: traffic.crossZone },
     decisions: traffic.decisions,
     routing: { fallbacks: traffic.fallbacks, fetches: traffic.fetches, followerRetries: traffic.followerRetries, remoteLeaders: traffic.remoteLeaders },
+    peers: insights.peers?.() ?? [],
   };
 }
 

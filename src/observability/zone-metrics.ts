@@ -8,12 +8,15 @@
 //   turnout_zone_fetch_bytes_total{client_zone,broker_zone,replica}
 //   turnout_follower_fetch_retries_total{reason}
 //   turnout_remote_leader_partitions{domain}
+//   turnout_peer_up{peer,zone}
 // `direction` is to_broker (requests: produce data) or from_broker (responses: fetch data).
 // Produce bytes that cross zones to reach leaders are the to_broker part of the cross-zone
 // bytes: Turnout sends produce data straight to the leader, wherever it is.
 // Fallbacks count client connections shown another zone's Turnout nodes (their zone has
 // none); fetches count partitions fetched and their record bytes, by the replica (leader or
 // follower) that served them; retries count follower answers fetched again at the leader.
+// A peer is 1 while its probes answer (src/routing/peer-health.ts), 0 while its zone's
+// clients are shown another zone.
 // A client without a zone is labelled "none" (no zone may be called that); bytes of such a
 // client are counted by zone pair but never as cross-zone, since nobody knows.
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -105,6 +108,7 @@ export class ZoneMetrics {
   private readonly fetchCounts = new Map<string, ZoneFetchCount>();
   private readonly retryCounts = new Map<FollowerRetryReason, number>();
   private remoteLeaderSource: () => RemoteLeaderPartition[] = () => [];
+  private peers: Gauge<'peer' | 'zone'> | null = null;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -149,6 +153,11 @@ export class ZoneMetrics {
   /** Where the remote-leader report comes from (the router that knows leaders and producers). */
   reportRemoteLeaders(source: () => RemoteLeaderPartition[]): void {
     this.remoteLeaderSource = source;
+  }
+
+  /** Sets whether a peer instance answers its probes. */
+  peerUp(peer: string, zone: string, up: boolean): void {
+    this.peers?.labels(peer, zone).set(up ? 1 : 0);
   }
 
   /** Counts a client connection shown the nodes of `servedZone` because `clientZone` has none. */
@@ -277,6 +286,12 @@ export class ZoneMetrics {
         this.reset();
         for (const [reason, n] of retries) this.labels(reason).inc(n);
       },
+    });
+    this.peers = new Gauge({
+      name: 'turnout_peer_up',
+      help: 'Whether a peer Turnout instance (zoneRouting.peers) answers its probes: 1 up, 0 down (its zone\'s clients are shown another zone)',
+      labelNames: ['peer', 'zone'],
+      registers,
     });
     const remote = (): RemoteLeaderPartition[] => this.remoteLeaders();
     new Gauge({

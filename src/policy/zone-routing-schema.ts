@@ -5,6 +5,7 @@
 //   zoneRouting.followerFetching  fetch from an in-sync replica in the client's zone
 //   zoneRouting.fallbacks         client zone → zones to serve it from, nearest first
 //   zoneRouting.peers             the other instances' nodes (zone, host, ports, ids)
+//   zoneRouting.peerHealth        how often peers are probed and when one counts as down
 //   listeners[].nodeIdBase        first node id of a listener's nodes
 //   domains[].locality.leaders    report partitions whose leaders sit outside the producers' zones
 import { z } from 'zod';
@@ -31,17 +32,34 @@ const peerSchema = z
 
 export type PeerConfig = z.output<typeof peerSchema>;
 
+const PEER_HEALTH_DEFAULTS = { intervalMs: 3_000, timeoutMs: 1_500, failuresBeforeDown: 2 };
+
+const peerHealthSchema = z
+  .object({
+    /** How often each peer is asked ApiVersions on its first node port. */
+    intervalMs: z.number().int().min(100).max(600_000).default(PEER_HEALTH_DEFAULTS.intervalMs),
+    /** A probe not answered within this fails (connect and answer each). */
+    timeoutMs: z.number().int().min(50).max(600_000).default(PEER_HEALTH_DEFAULTS.timeoutMs),
+    /** Failed probes in a row before the peer's zone is served from elsewhere; one good probe brings it back. */
+    failuresBeforeDown: z.number().int().min(1).max(100).default(PEER_HEALTH_DEFAULTS.failuresBeforeDown),
+  })
+  .strict()
+  .default(PEER_HEALTH_DEFAULTS);
+
+export type PeerHealthConfig = z.output<typeof peerHealthSchema>;
+
 const zoneRoutingSchema = z
   .object({
     followerFetching: z.boolean().default(true),
     fallbacks: z.record(zoneNameSchema, z.array(zoneNameSchema)).default({}),
     peers: z.array(peerSchema).default([]),
+    peerHealth: peerHealthSchema,
   })
   .strict();
 
 export type ZoneRoutingConfig = z.output<typeof zoneRoutingSchema>;
 
-export const zoneRoutingField = zoneRoutingSchema.default({ followerFetching: true, fallbacks: {}, peers: [] });
+export const zoneRoutingField = zoneRoutingSchema.default({ followerFetching: true, fallbacks: {}, peers: [], peerHealth: PEER_HEALTH_DEFAULTS });
 
 /** What a domain's leaders are checked against (reporting only: Turnout moves no leader). */
 export const localitySchema = z

@@ -3,10 +3,12 @@
 //
 // A node group is a set of Turnout nodes at one advertised host: a listener of this instance
 // (its ports are the bound ones) or a peer instance from zoneRouting.peers (nodePortBase + i).
-// Peers are taken to be healthy: nothing here probes them (documented in the example config).
+// A peer counts only while it is up (`peerUp`, from src/routing/peer-health.ts): a zone whose
+// peers are all down has no nodes, so its clients are served as if it had none.
 // For a client in zone Z that connected to listener L:
 //   - no zone, or Z is L's zone: L's nodes (as without zones);
-//   - else the nodes of zone Z: this instance's first listener in Z, else every peer in Z;
+//   - else the nodes of zone Z: this instance's first listener in Z, else every peer in Z
+//     that is up;
 //   - else (no node in Z anywhere) the nearest zone that has nodes: the zones listed in
 //     zoneRouting.fallbacks[Z] in order, then the others in the order of `zones`. This is a
 //     fallback, counted by the caller; L itself is preferred among groups of the chosen zone.
@@ -56,6 +58,8 @@ export interface ZoneNodesOptions {
   fallbacks?: Readonly<Record<string, readonly string[]>>;
   listeners: readonly ListenerNodes[];
   peers?: readonly PeerNodes[];
+  /** Whether a peer (by name) is serving; every peer is, without it. */
+  peerUp?: (name: string) => boolean;
 }
 
 function idsFrom(base: number, count: number): number[] {
@@ -90,14 +94,20 @@ export class ZoneNodes {
   private readonly zones: readonly string[];
   private readonly fallbacks: Readonly<Record<string, readonly string[]>>;
   private readonly byListener = new Map<string, NodeGroup>();
-  /** Zone → the group clients of that zone are shown (when they connected elsewhere). */
+  /** Zone → this instance's group clients of that zone are shown (when they connected elsewhere). */
   private readonly byZone = new Map<string, NodeGroup>();
+  /** Zone → its peers, for zones without a listener of this instance. */
+  private readonly peersByZone = new Map<string, readonly PeerNodes[]>();
+  /** Zone → the group of its peers that are up, and which ones those were. */
+  private readonly peerGroups = new Map<string, { upKey: string; group: NodeGroup }>();
+  private readonly peerUp: (name: string) => boolean;
   /** Client zone → where it falls back to, worked out once. */
   private readonly fallbackOrder = new Map<string, readonly string[]>();
 
   constructor(opts: ZoneNodesOptions) {
     this.zones = opts.zones;
     this.fallbacks = opts.fallbacks ?? {};
+    this.peerUp = opts.peerUp ?? (() => true);
     for (const l of opts.listeners) {
       const g = listenerGroup(l);
       this.byListener.set(l.listener.name, g);
@@ -105,7 +115,7 @@ export class ZoneNodes {
     }
     const peerZones = new Map<string, PeerNodes[]>();
     for (const p of opts.peers ?? []) peerZones.set(p.zone, [...(peerZones.get(p.zone) ?? []), p]);
-    for (const [zone, peers] of peerZones) if (!this.byZone.has(zone)) this.byZone.set(zone, peerGroup(peers, zone));
+    for (const [zone, peers] of peerZones) if (!this.byZone.has(zone)) this.peersByZone.set(zone, peers);
   }
 
   /** A presentation without zones: ids 0..nodes-1 on every listener. */
@@ -118,25 +128,42 @@ export class ZoneNodes {
     return this.byListener.get(listenerName)?.nodeIds ?? [];
   }
 
-  /** The zones that have nodes, here or at a peer. */
+  /** The zones that have nodes, here or at a peer that is up. */
   zonesWithNodes(): string[] {
-    return [...this.byZone.keys()];
+    return [...this.byZone.keys(), ...[...this.peersByZone.keys()].filter((z) => this.zoneGroup(z) !== undefined)];
   }
 
   /** The nodes shown to a client in `clientZone` that connected to `listenerName`. */
   servedTo(listenerName: string, clientZone: string | null): ServedNodes {
     const own = this.byListener.get(listenerName);
     if (own === undefined) throw new Error(`no listener named ${listenerName}`);
-    if (clientZone === null || clientZone === own.zone || this.byZone.size === 0) return { group: own, zone: own.zone, fallback: false };
-    const exact = this.byZone.get(clientZone);
+    if (clientZone === null || clientZone === own.zone || (this.byZone.size === 0 && this.peersByZone.size === 0)) return { group: own, zone: own.zone, fallback: false };
+    const exact = this.zoneGroup(clientZone);
     if (exact !== undefined) return { group: exact, zone: clientZone, fallback: false };
     for (const zone of this.fallbackOf(clientZone)) {
       if (zone === own.zone) return { group: own, zone, fallback: true };
-      const g = this.byZone.get(zone);
+      const g = this.zoneGroup(zone);
       if (g !== undefined) return { group: g, zone, fallback: true };
     }
     // Zones with nodes that `zones` does not list cannot happen with a checked configuration.
     return { group: own, zone: own.zone, fallback: own.zone !== null };
+  }
+
+  /** The group a zone's clients are shown: this instance's listener there, else its peers that are up. */
+  private zoneGroup(zone: string): NodeGroup | undefined {
+    const own = this.byZone.get(zone);
+    if (own !== undefined) return own;
+    const peers = this.peersByZone.get(zone);
+    if (peers === undefined) return undefined;
+    const up = peers.filter((p) => this.peerUp(p.name));
+    if (up.length === 0) return undefined;
+    // Built again only when the set of peers up changes: metadata answers call this per request.
+    const upKey = up.map((p) => p.name).join('\u0000');
+    const cached = this.peerGroups.get(zone);
+    if (cached !== undefined && cached.upKey === upKey) return cached.group;
+    const group = peerGroup(up, zone);
+    this.peerGroups.set(zone, { upKey, group });
+    return group;
   }
 
   /** Zones to try for a client zone without nodes: its configured fallbacks, then `zones` in order. */

@@ -12,9 +12,10 @@ const zones = ['az-a', 'az-b', 'az-c'];
 const peer = { name: 'turnout-b', zone: 'az-b', advertisedHost: 'turnout-b.internal', nodePortBase: 9193, nodeIdBase: 100 };
 
 describe('zone routing configuration', () => {
-  it('defaults to follower fetching on, no fallbacks, no peers and node ids from 0', () => {
+  it('defaults to follower fetching on, no fallbacks, no peers, peers probed every 3 s and node ids from 0', () => {
     const c = parseConfig(base);
-    expect(c.zoneRouting).toEqual({ followerFetching: true, fallbacks: {}, peers: [] });
+    expect(c.zoneRouting).toEqual({ followerFetching: true, fallbacks: {}, peers: [], peerHealth: { intervalMs: 3_000, timeoutMs: 1_500, failuresBeforeDown: 2 } });
+    expect(parseConfig({ ...base, zoneRouting: { peerHealth: { intervalMs: 500 } } }).zoneRouting.peerHealth).toEqual({ intervalMs: 500, timeoutMs: 1_500, failuresBeforeDown: 2 });
     expect(c.listeners[0].nodeIdBase).toBe(0);
     expect(c.virtualCluster.presentation).toBeUndefined();
   });

@@ -57,6 +57,37 @@ describe('ZoneNodes', () => {
     expect(b.endpoint(40)?.host).toBe('b2');
   });
 
+  it('shows only the peers that are up, and serves a zone whose peers are all down from its fallback, and its own again once one is back', () => {
+    const up = new Set(['b1', 'b2', 'c1']);
+    const n = new ZoneNodes({
+      zones,
+      fallbacks: { 'az-b': ['az-c'] },
+      listeners: [listener('a', 'az-a', 0)],
+      peers: [
+        { name: 'b1', zone: 'az-b', advertisedHost: 'b1', nodePortBase: 7000, nodeIdBase: 30, nodes: 1 },
+        { name: 'b2', zone: 'az-b', advertisedHost: 'b2', nodePortBase: 7000, nodeIdBase: 40, nodes: 1 },
+        { name: 'c1', zone: 'az-c', advertisedHost: 'c1', nodePortBase: 7000, nodeIdBase: 50, nodes: 2 },
+      ],
+      peerUp: (name) => up.has(name),
+    });
+    expect(n.servedTo('a', 'az-b').group.nodeIds).toEqual([30, 40]);
+    up.delete('b1');
+    expect(n.servedTo('a', 'az-b')).toMatchObject({ zone: 'az-b', fallback: false });
+    expect(n.servedTo('a', 'az-b').group.nodeIds).toEqual([40]);
+    expect(n.servedTo('a', 'az-b').group.endpoint(30)).toBeUndefined();
+    up.delete('b2');
+    const fallback = n.servedTo('a', 'az-b');
+    expect(fallback).toMatchObject({ zone: 'az-c', fallback: true });
+    expect(fallback.group.nodeIds).toEqual([50, 51]);
+    expect(n.zonesWithNodes().sort()).toEqual(['az-a', 'az-c']);
+    up.delete('c1');
+    // nothing up in the fallbacks: the listener's own zone, which is always up
+    expect(n.servedTo('a', 'az-b')).toMatchObject({ zone: 'az-a', fallback: true });
+    up.add('b2');
+    expect(n.servedTo('a', 'az-b')).toMatchObject({ zone: 'az-b', fallback: false });
+    expect(n.servedTo('a', 'az-b').group.nodeIds).toEqual([40]);
+  });
+
   it('without zones shows every client its listener\'s nodes 0..n-1', () => {
     const n = ZoneNodes.zoneless([{ name: 'x', advertisedHost: 'h', nodePort: () => 1 }], 2);
     expect(n.servedTo('x', 'az-a')).toMatchObject({ zone: null, fallback: false });
