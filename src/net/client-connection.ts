@@ -62,6 +62,7 @@ class ClientExchange implements RequestExchange, UpstreamExchange {
   response: Buffer | null = null;
   expectResponse = true;
   targetBrokerId = -1;
+  targetAddress: BrokerAddress | null = null;
   routeState: unknown = undefined;
   deferred: Promise<Buffer | null> | null = null;
   upstreamCorrelationId = 0;
@@ -323,7 +324,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
   }
 
   private forward(exchange: ClientExchange): void {
-    const upstream = this.upstreamFor(exchange.targetBrokerId);
+    const upstream = exchange.targetAddress === null ? this.upstreamFor(exchange.targetBrokerId) : this.destinationUpstream(exchange.targetAddress);
     if (exchange.expectResponse) this.queue.push(exchange);
     if (upstream === null) {
       this.onExchangeFailure(
@@ -339,13 +340,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
 
   sendUpstream(address: BrokerAddress, frame: Buffer, expectResponse: boolean): Promise<Buffer | null> {
     if (this.closed) return Promise.reject(new UpstreamError('closed', address.backend, address.brokerId, 'client connection is closed'));
-    const key = `${address.backend}/${address.brokerId}`;
-    let upstream = this.destinationUpstreams.get(key);
-    if (upstream === undefined || upstream.isClosed || upstream.host !== address.host || upstream.port !== address.port) {
-      upstream?.close('broker address changed');
-      upstream = this.openUpstream(address);
-      this.destinationUpstreams.set(key, upstream);
-    }
+    const upstream = this.destinationUpstream(address);
     if (!expectResponse) {
       if (!upstream.send(frame, null)) this.fullUpstreams.add(upstream);
       return Promise.resolve(null);
@@ -364,6 +359,18 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     exchange.response = response;
     this.flush();
     this.updateReadState();
+  }
+
+  /** This client's upstream to a backend broker named by address (a router over several backends). */
+  private destinationUpstream(address: BrokerAddress): UpstreamConnection {
+    const key = `${address.backend}/${address.brokerId}`;
+    let upstream = this.destinationUpstreams.get(key);
+    if (upstream === undefined || upstream.isClosed || upstream.host !== address.host || upstream.port !== address.port) {
+      upstream?.close('broker address changed');
+      upstream = this.openUpstream(address);
+      this.destinationUpstreams.set(key, upstream);
+    }
+    return upstream;
   }
 
   private upstreamFor(brokerId: number): UpstreamConnection | null {

@@ -46,6 +46,12 @@ export interface RequestExchange {
   expectResponse: boolean;
   /** Set by the router: the backend broker to forward to. */
   targetBrokerId: number;
+  /**
+   * Set by a router over several backends instead of `targetBrokerId`: the broker to forward
+   * to, reached over the same upstream connection as `sendUpstream` to it. The response then
+   * comes back through `rewriteResponse` or `streamResponse` like any forwarded one.
+   */
+  targetAddress: BrokerAddress | null;
   /** Scratch space for the router, carried from routing to response rewriting. */
   routeState: unknown;
   /**

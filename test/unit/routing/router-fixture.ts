@@ -2,7 +2,9 @@
 // Turnout's virtual ones, so a test can tell at a glance whether anything leaked.
 import { expect } from 'vitest';
 import { APIS, apiCodec, encodeResponseFrame as codecEncodeResponseFrame } from '../../../src/codec/index.js';
-import type { ClientSession, RequestExchange } from '../../../src/net/request-router.js';
+import { writeResponseCorrelationId } from '../../../src/net/correlation.js';
+import type { ClientSession, RequestExchange, RequestRouter } from '../../../src/net/request-router.js';
+import { UpstreamError } from '../../../src/net/upstream-connection.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { ApiVersionsTable, type VersionRange } from '../../../src/routing/api-versions.js';
 import type { BrokerInfo, TopologyView } from '../../../src/routing/backend-topology.js';
@@ -84,9 +86,31 @@ export function exchangeFor(apiKey: number, apiVersion: number, frame: Buffer = 
     response: null,
     expectResponse: true,
     targetBrokerId: -1,
+    targetAddress: null,
     routeState: undefined,
     deferred: null,
   };
+}
+
+/**
+ * The response a router gives an exchange, obtained as a client connection would: answered
+ * locally, answered later (`deferred`), or forwarded to `targetAddress` through the session
+ * and rewritten (taken whole, as responses under the stream threshold are).
+ */
+export async function responseOf(router: RequestRouter, session: ClientSession, ex: RequestExchange): Promise<Buffer | null> {
+  if (ex.response !== null) return ex.response;
+  if (ex.deferred !== null) return ex.deferred;
+  if (ex.targetAddress === null) throw new Error('the router neither answered nor forwarded the request');
+  let frame: Buffer | null;
+  try {
+    frame = await session.sendUpstream(ex.targetAddress, ex.frame, true);
+  } catch (err) {
+    const upstreamError = err instanceof UpstreamError ? err : new UpstreamError('connection_lost', ex.targetAddress.backend, ex.targetAddress.brokerId, String(err));
+    return router.failureResponse(session, ex, upstreamError);
+  }
+  if (frame === null) return null;
+  writeResponseCorrelationId(frame, ex.correlationId);
+  return router.rewriteResponse(session, ex, frame);
 }
 
 /** Encodes a backend response with the codec. */
