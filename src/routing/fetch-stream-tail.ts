@@ -9,8 +9,6 @@
 // clients then learn the new leader's address from Metadata, as before KIP-951.
 import { Reader, Writer, decodeFetchResponse, encodeFetchResponse, type FetchResponse, type TaggedField } from '../codec/index.js';
 import { StreamFieldError } from './fetch-stream-engine.js';
-import { rewriteFetchResponse } from './node-endpoints-rewrite.js';
-import type { RewriteContext } from './rewrite-context.js';
 
 /** What the tail rewrite reports, for counting and logging. */
 export interface FetchTailEvents {
@@ -33,11 +31,14 @@ const PADDING_TAG_BASE = 10_000;
 // tail alone: throttleTimeMs, errorCode, sessionId, and an empty compact array.
 const EMPTY_BODY = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
 
-/** Rewrites the tagged-field section `tail` in place, keeping its length. Throws `StreamFieldError`. */
-export function rewriteFetchTail(tail: Buffer, version: number, ctx: RewriteContext, events: FetchTailEvents): void {
+/**
+ * Rewrites the tagged-field section `tail` in place, keeping its length: `rewrite` puts
+ * NodeEndpoints in the client's terms. Throws `StreamFieldError`.
+ */
+export function rewriteFetchTail(tail: Buffer, version: number, rewrite: (m: FetchResponse) => void, events: FetchTailEvents): void {
   const m = decodeTail(tail, version);
   if (m.nodeEndpoints === undefined) return;
-  rewriteFetchResponse(m, ctx);
+  rewrite(m);
   const rewritten = encodeToLength(m, version, tail.length);
   if (rewritten !== null) {
     rewritten.copy(tail);

@@ -19,6 +19,7 @@ import {
   type StepParser,
 } from './fetch-stream-engine.js';
 import { FIRST_NODE_ENDPOINTS_VERSION, rewriteFetchTail, type FetchTailEvents } from './fetch-stream-tail.js';
+import { rewriteFetchResponse } from './node-endpoints-rewrite.js';
 import type { RewriteContext } from './rewrite-context.js';
 
 /** The first version whose response names a broker (PreferredReadReplica). */
@@ -70,7 +71,7 @@ function* fetchResponseSteps(version: number, ctx: RewriteContext, events: Fetch
     if (flexible) yield* skipTaggedFields();
   }
   if (version >= FIRST_NODE_ENDPOINTS_VERSION) {
-    rewriteFetchTail(yield need(REST_OF_FRAME), version, ctx, events);
+    rewriteFetchTail(yield need(REST_OF_FRAME), version, (m) => rewriteFetchResponse(m, ctx), events);
   } else if (flexible) {
     yield* skipTaggedFields();
   }
@@ -109,7 +110,7 @@ function* partitionSteps(version: number, flexible: boolean, ctx: RewriteContext
   }
 }
 
-function* readUVarint(): Generator<Step, number, Buffer> {
+export function* readUVarint(): Generator<Step, number, Buffer> {
   let value = 0;
   for (let i = 0; i < MAX_UVARINT_BYTES; i++) {
     const b = (yield need(1))[0];
@@ -122,20 +123,20 @@ function* readUVarint(): Generator<Step, number, Buffer> {
   throw new StreamFieldError(`varint longer than ${MAX_UVARINT_BYTES} bytes`);
 }
 
-function* readArrayLength(flexible: boolean, field: string): Generator<Step, number, Buffer> {
+export function* readArrayLength(flexible: boolean, field: string): Generator<Step, number, Buffer> {
   const n = yield* readNullableArrayLength(flexible, field);
   if (n < 0) throw new StreamFieldError(`${field} is null`);
   return n;
 }
 
 /** An array's length, -1 for null. */
-function* readNullableArrayLength(flexible: boolean, field: string): Generator<Step, number, Buffer> {
+export function* readNullableArrayLength(flexible: boolean, field: string): Generator<Step, number, Buffer> {
   const n = flexible ? (yield* readUVarint()) - 1 : (yield need(4)).readInt32BE(0);
   if (n < -1) throw new StreamFieldError(`${field} has length ${n}`);
   return n;
 }
 
-function* skipTaggedFields(): StepParser {
+export function* skipTaggedFields(): StepParser {
   const count = yield* readUVarint();
   for (let i = 0; i < count; i++) {
     yield* readUVarint(); // tag
