@@ -49,7 +49,7 @@
 // and dispatches each request to its handler.
 import { ApiKey, DecodeError, EncodeError, ZERO_UUID, decodeHeartbeatRequest, decodeLeaveGroupRequest, decodeOffsetCommitRequest, decodeSyncGroupRequest, type MetadataResponse } from '../codec/index.js';
 import { TURNOUT_CLIENT_ID } from './multi/multi-codes.js';
-import { RequestRejectedError, type BrokerAddress, type ClientSession, type RequestExchange, type RequestRouter } from '../net/request-router.js';
+import { RequestRejectedError, type BrokerAddress, type ClientSession, type RequestExchange, type RequestRouter, type ResponseBytesSink, type ResponseStream } from '../net/request-router.js';
 import type { UpstreamError } from '../net/upstream-connection.js';
 import type { RemoteLeaderPartition } from '../observability/zone-metrics.js';
 import { apiName } from './api-names.js';
@@ -62,7 +62,7 @@ import { ProducerIdMap } from './producer-id-map.js';
 import { TopicIdMap } from './topic-id-map.js';
 import { findCoordinator, toGroupCoordinator } from './multi/coordinators.js';
 import { describeCluster } from './multi/describe-cluster.js';
-import { fetch } from './multi/fetch.js';
+import { ForwardedFetch, forwardedFetchAnswer, forwardedFetchFailure, forwardedFetchStream, routeFetch } from './multi/fetch-forward.js';
 import { deleteGroups, offsetDelete } from './multi/group-admin.js';
 import { describeGroups, joinGroup, listGroups, offsetFetch } from './multi/groups.js';
 import { listOffsets, offsetForLeaderEpoch } from './multi/leader-requests.js';
@@ -92,7 +92,6 @@ type Handler = (ctx: MultiContext, session: ClientSession, ex: RequestExchange) 
 const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [ApiKey.Metadata, metadata],
   [ApiKey.Produce, produce],
-  [ApiKey.Fetch, fetch],
   [ApiKey.ListOffsets, listOffsets],
   [ApiKey.OffsetForLeaderEpoch, offsetForLeaderEpoch],
   [ApiKey.CreateTopics, createTopics],
@@ -217,7 +216,8 @@ export class MultiBackendRouter implements RequestRouter {
       );
     }
     try {
-      ex.deferred = this.handle(session, ex);
+      if (apiKey === ApiKey.Fetch) routeFetch(this.ctx, session, ex);
+      else ex.deferred = this.handle(session, ex);
     } catch (err) {
       if (err instanceof DecodeError || err instanceof EncodeError) {
         throw new RequestRejectedError('malformed_request', apiKey, apiVersion, err.message);
@@ -226,11 +226,20 @@ export class MultiBackendRouter implements RequestRouter {
     }
   }
 
-  rewriteResponse(_session: ClientSession, _ex: RequestExchange, frame: Buffer): Buffer {
+  /** Only forwarded Fetch requests (fetch-forward.ts) come back through here. */
+  rewriteResponse(session: ClientSession, ex: RequestExchange, frame: Buffer): Buffer {
+    if (ex.routeState instanceof ForwardedFetch) return forwardedFetchAnswer(this.ctx, session, ex, ex.routeState, frame);
     return frame;
   }
 
-  failureResponse(_session: ClientSession, ex: RequestExchange, _err: UpstreamError): Buffer | null {
+  streamResponse(session: ClientSession, ex: RequestExchange, frameBytes: number, sink: ResponseBytesSink): ResponseStream | null {
+    if (!(ex.routeState instanceof ForwardedFetch)) return null;
+    return forwardedFetchStream(this.ctx, session, ex, ex.routeState, frameBytes, sink);
+  }
+
+  failureResponse(_session: ClientSession, ex: RequestExchange, err: UpstreamError): Buffer | null {
+    // A forwarded Fetch's frame is the backend's request now: answer from the client's.
+    if (ex.routeState instanceof ForwardedFetch) return forwardedFetchFailure(this.ctx, ex, ex.routeState, err);
     return buildFailureResponse(ex);
   }
 

@@ -10,7 +10,7 @@ import type { ClientSession, RequestExchange } from '../../net/request-router.js
 import { UpstreamError } from '../../net/upstream-connection.js';
 import { NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID } from '../error-codes.js';
 import { fetchResponseBytes, mergeFetchResponses, NOT_ANSWERED, type FetchOutcome } from '../fetch-merge.js';
-import { splitFetchRequest } from '../fetch-split.js';
+import { splitFetchRequest, type FetchSplit } from '../fetch-split.js';
 import { fetchPartitionEpochsToReal, fetchPartitionEpochsToVirtual } from '../leader-epoch-rewrite.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
 import { DestinationFailure, type PartitionRoute } from '../split-route.js';
@@ -32,7 +32,7 @@ import {
 import type { MultiContext } from './multi-context.js';
 
 /** One destination's part, ready to send: topic ids already the backend's real ones. */
-interface PreparedPart {
+export interface PreparedPart {
   readonly destination: string;
   readonly backend: string;
   readonly brokerId: number;
@@ -50,7 +50,16 @@ function hasPartitionError(res: FetchResponse): boolean {
   return false;
 }
 
-export async function fetch(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
+/** A client's Fetch decoded, split per destination and ready to send. */
+export interface FetchPlan {
+  readonly header: DecodedRequestHeader;
+  readonly body: FetchRequest;
+  readonly split: FetchSplit;
+  readonly parts: readonly PreparedPart[];
+}
+
+/** Decodes and splits a client's Fetch: each partition to the replica that serves it. */
+export function planFetch(ctx: MultiContext, session: ClientSession, ex: RequestExchange): FetchPlan {
   const v = ex.apiVersion;
   const { header, body } = decodeRequestFrame(ex.frame, decodeFetchRequest);
   const policy = ctx.policy();
@@ -75,9 +84,16 @@ export async function fetch(ctx: MultiContext, session: ClientSession, ex: Reque
     }
     return destination;
   });
-  const minBytes = Math.max(1, body.minBytes);
-  // Topic ids to each destination backend's real ids, once: both rounds below reuse them.
+  // Topic ids to each destination backend's real ids, once: both rounds of gatherFetch reuse them.
   const parts = split.parts.map((part) => preparePart(ctx, part.destination, part.request, v, followers.get(part.destination)));
+  return { header, body, split, parts };
+}
+
+/** Asks every destination of a plan and merges their answers into the client's response. */
+export async function gatherFetch(ctx: MultiContext, session: ClientSession, ex: RequestExchange, plan: FetchPlan): Promise<Buffer> {
+  const v = ex.apiVersion;
+  const { header, body, split, parts } = plan;
+  const minBytes = Math.max(1, body.minBytes);
   let ready: FetchOutcome[];
   if (parts.length > 1 && body.maxWaitMs > 0) {
     // Several destinations: first take what every one of them holds now (maxWait 0), so
@@ -190,7 +206,7 @@ function followerRetries(ctx: MultiContext, part: PreparedPart, answer: FetchRes
 }
 
 /** Counts an answer's partitions by the replica that served them, and forgets a leader that says it is none. */
-function noteAnswer(ctx: MultiContext, session: ClientSession, part: PreparedPart, answer: FetchResponse, retries: readonly LeaderRetry[], v: number): void {
+export function noteAnswer(ctx: MultiContext, session: ClientSession, part: PreparedPart, answer: FetchResponse, retries: readonly LeaderRetry[], v: number): void {
   const retried = new Set(retries.map((r) => `${r.topicKey}\u0000${r.partition}`));
   const counts: Record<FetchReplica, { partitions: number; bytes: number }> = { leader: { partitions: 0, bytes: 0 }, follower: { partitions: 0, bytes: 0 } };
   for (const t of answer.responses) {
@@ -234,7 +250,7 @@ async function retryAtLeaders(ctx: MultiContext, session: ClientSession, header:
   );
 }
 
-function fetchAnswerToVirtual(ctx: MultiContext, session: ClientSession, answer: FetchResponse, v: number, backend: string): void {
+export function fetchAnswerToVirtual(ctx: MultiContext, session: ClientSession, answer: FetchResponse, v: number, backend: string): void {
   fetchResponseTopicIdsToVirtual(answer, v, backend, ctx.topicIds);
   const served = ctx.served(session);
   const named = new Set<number>();

@@ -7,7 +7,6 @@ import {
   APIS,
   ApiKey,
   createFetchRequest,
-  createFetchResponse,
   createMetadataRequest,
   createMetadataResponse,
   decodeFetchRequest,
@@ -18,7 +17,7 @@ import {
   encodeMetadataRequest,
   encodeResponseFrame,
 } from '../../../src/codec/index.js';
-import { createFetchPartition, createPartitionData } from '../../../src/codec/generated/fetch.js';
+import { createFetchPartition } from '../../../src/codec/generated/fetch.js';
 import type { BrokerAddress, ClientSession, RequestExchange } from '../../../src/net/request-router.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { ZoneMetrics } from '../../../src/observability/zone-metrics.js';
@@ -32,6 +31,8 @@ import { ZoneRouting } from '../../../src/routing/multi/zone-routing.js';
 import { ZoneNodes } from '../../../src/routing/zone-nodes.js';
 import { Registry } from 'prom-client';
 import { recordBatch } from './record-batches.js';
+import { responseOf } from './router-fixture.js';
+import { fetchAnswerFor } from './two-backend-router.js';
 
 const RACKS: Record<number, string> = { 1: 'az-a', 2: 'az-b', 3: 'az-c' };
 const OUT_OF_RANGE = 1;
@@ -60,7 +61,7 @@ function fakeTopology(live: Set<number>): BackendTopology {
 }
 
 function exchange(apiKey: number, apiVersion: number, frame: Buffer): RequestExchange {
-  return { frame, apiKey, apiVersion, correlationId: 7, response: null, expectResponse: true, targetBrokerId: -1, routeState: undefined, deferred: null };
+  return { frame, apiKey, apiVersion, correlationId: 7, response: null, expectResponse: true, targetBrokerId: -1, targetAddress: null, routeState: undefined, deferred: null };
 }
 
 /** How broker 2 (the az-b follower) answers: data, an error code, or no answer at all. */
@@ -130,20 +131,12 @@ class Rig {
     const req = decodeRequestFrame(frame, decodeFetchRequest).body;
     this.fetches.push(`${address.brokerId}/v${h.apiVersion}`);
     if (address.brokerId === 2 && this.follower === 'unreachable') return Promise.reject(new Error('connection refused'));
-    const res = createFetchResponse();
-    res.responses = req.topics.map((t) => ({
-      topic: t.topic,
-      topicId: t.topicId,
-      partitions: t.partitions.map((fp) => {
-        const p = createPartitionData();
-        p.partitionIndex = fp.partition;
-        p.highWatermark = 6n;
-        p.preferredReadReplica = 3;
-        if (address.brokerId === 2 && typeof this.follower === 'number') p.errorCode = this.follower;
-        else p.records = this.batch;
-        return p;
-      }),
-    }));
+    const res = fetchAnswerFor(req, (p) => {
+      p.highWatermark = 6n;
+      p.preferredReadReplica = 3;
+      if (address.brokerId === 2 && typeof this.follower === 'number') p.errorCode = this.follower;
+      else p.records = this.batch;
+    });
     return Promise.resolve(encodeResponseFrame(h.correlationId, ApiKey.Fetch, h.apiVersion, res));
   }
 
@@ -164,7 +157,7 @@ class Rig {
     req.topics = [{ topic: 'orders', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [Object.assign(createFetchPartition(), { partition: 0, fetchOffset: 5n, partitionMaxBytes: 1 << 16 })] }];
     const ex = exchange(ApiKey.Fetch, version, encodeRequestFrame({ apiKey: ApiKey.Fetch, apiVersion: version, correlationId: 7, clientId: 't' }, req, encodeFetchRequest));
     this.router.routeRequest(this.session, ex);
-    const m = decodeResponseFrame((await ex.deferred) as Buffer, ApiKey.Fetch, version, decodeFetchResponse).body;
+    const m = decodeResponseFrame((await responseOf(this.router, this.session, ex)) as Buffer, ApiKey.Fetch, version, decodeFetchResponse).body;
     const p = m.responses[0].partitions[0];
     return [p.errorCode, (p.records?.length ?? 0) > 0, p.preferredReadReplica];
   }

@@ -1,0 +1,93 @@
+// A Fetch whose partitions all go to one leader is forwarded rather than gathered: the
+// client's connection sends the (sessionless, real-id) request itself and its answer comes
+// back as any forwarded response does, so a large answer streams to the client as it arrives
+// (fetch-forward-stream.ts) instead of being held until its last byte and rebuilt. Held whole,
+// a large Fetch answer costs two transfer times per round trip, which is most of what a
+// consumer through Turnout lost against a direct one.
+//
+// Only the simplest Fetch is forwarded: one destination, no partition answered locally, no
+// partition read from a follower (a follower's answer may have to be fetched again at the
+// leader, which a stream already on its way cannot take back), Fetch v11+. Everything else is
+// gathered (fetch.ts). Either way the client gets the same answer: the broker answers every
+// partition of a sessionless request in the request's order, which is the client's.
+import { ApiKey, decodeFetchResponse, encodeFetchRequest, encodeFetchResponse } from '../../codec/index.js';
+import type { BrokerAddress, ClientSession, RequestExchange, ResponseBytesSink, ResponseStream } from '../../net/request-router.js';
+import type { UpstreamError } from '../../net/upstream-connection.js';
+import { mergeFetchResponses } from '../fetch-merge.js';
+import type { FetchSplit } from '../fetch-split.js';
+import type { FetchTailEvents } from '../fetch-stream-tail.js';
+import { decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { failureOf } from './destinations.js';
+import { createForwardedFetchStream, FIRST_FORWARD_STREAM_VERSION } from './fetch-forward-stream.js';
+import { fetchAnswerToVirtual, gatherFetch, noteAnswer, planFetch, type FetchPlan, type PreparedPart } from './fetch.js';
+import type { MultiContext } from './multi-context.js';
+
+/** What a forwarded Fetch carries from routing to its answer (`exchange.routeState`). */
+export class ForwardedFetch {
+  readonly split: FetchSplit;
+  readonly part: PreparedPart;
+
+  constructor(split: FetchSplit, part: PreparedPart) {
+    this.split = split;
+    this.part = part;
+  }
+}
+
+/** Routes a client's Fetch: forwarded when one leader serves all of it, else gathered (`exchange.deferred`). */
+export function routeFetch(ctx: MultiContext, session: ClientSession, ex: RequestExchange): void {
+  const plan = planFetch(ctx, session, ex);
+  if (forwardable(plan, ex.apiVersion)) {
+    const part = plan.parts[0];
+    const address = addressOf(ctx, part);
+    if (address !== null) {
+      ex.frame = encodeRequestFrame(plan.header, part.request, encodeFetchRequest);
+      ex.targetAddress = address;
+      ex.routeState = new ForwardedFetch(plan.split, part);
+      return;
+    }
+  }
+  ctx.metrics.fetch('gathered');
+  ex.deferred = gatherFetch(ctx, session, ex, plan);
+}
+
+/** The part's broker, or null when the topology no longer knows it (the gathered path answers that). */
+function addressOf(ctx: MultiContext, part: PreparedPart): BrokerAddress | null {
+  try {
+    return ctx.addressOf(part.backend, part.brokerId);
+  } catch {
+    return null;
+  }
+}
+
+function forwardable(plan: FetchPlan, version: number): boolean {
+  if (version < FIRST_FORWARD_STREAM_VERSION || plan.parts.length !== 1 || plan.parts[0].followers.size > 0) return false;
+  for (const row of plan.split.placement) for (const place of row) if (typeof place !== 'number') return false;
+  return true;
+}
+
+/** A forwarded Fetch's answer, taken whole, in the client's terms (the correlation id is the client's already). */
+export function forwardedFetchAnswer(ctx: MultiContext, session: ClientSession, ex: RequestExchange, state: ForwardedFetch, frame: Buffer): Buffer {
+  ctx.metrics.fetch('forwarded_whole');
+  const v = ex.apiVersion;
+  const answer = decodeResponseFrame(frame, ApiKey.Fetch, v, decodeFetchResponse).body;
+  noteAnswer(ctx, session, state.part, answer, [], v);
+  fetchAnswerToVirtual(ctx, session, answer, v, state.part.backend);
+  return encodeResponseFrame(ApiKey.Fetch, v, { correlationId: ex.correlationId }, mergeFetchResponses(state.split, [answer]), encodeFetchResponse);
+}
+
+/** The answer to a forwarded Fetch whose broker failed before answering: its partitions retriable. */
+export function forwardedFetchFailure(ctx: MultiContext, ex: RequestExchange, state: ForwardedFetch, err: UpstreamError): Buffer {
+  ctx.log.debug({ err, destination: state.part.destination }, 'forwarded fetch failed');
+  return encodeResponseFrame(ApiKey.Fetch, ex.apiVersion, { correlationId: ex.correlationId }, mergeFetchResponses(state.split, [failureOf(err)]), encodeFetchResponse);
+}
+
+/** Streams a large forwarded Fetch answer to the client, rewritten on the way. */
+export function forwardedFetchStream(ctx: MultiContext, session: ClientSession, ex: RequestExchange, state: ForwardedFetch, frameBytes: number, sink: ResponseBytesSink): ResponseStream {
+  ctx.metrics.fetch('forwarded_streamed');
+  const events: FetchTailEvents = {
+    onEndpointsRewritten: () => undefined,
+    onEndpointsDropped: (tailBytes, rewrittenTailBytes) =>
+      session.log.debug({ tailBytes, rewrittenTailBytes }, 'NodeEndpoints of a streamed Fetch answer did not fit its tail and was left out'),
+  };
+  return createForwardedFetchStream(ex.apiVersion, frameBytes, { ctx, session, part: state.part, served: ctx.served(session), events }, sink);
+}

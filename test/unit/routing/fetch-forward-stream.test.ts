@@ -1,0 +1,173 @@
+// A Fetch served by one leader over several backends is forwarded, and its answer is put in
+// the client's terms either whole (through the codec) or as it streams through (in place).
+// Both must give the same bytes, for every Fetch version the stream takes, however the answer
+// is cut into chunks: virtual topic id, virtual epochs in the tagged fields and in every whole
+// v2 batch (not in a trailing part of one), no preferred read replica, the Turnout node shown
+// as leader, NodeEndpoints of Turnout's nodes.
+import { describe, expect, it } from 'vitest';
+import {
+  ApiKey,
+  createFetchRequest,
+  decodeFetchRequest,
+  decodeFetchResponse,
+  decodeRequestHeader,
+  encodeFetchRequest,
+  encodeResponseFrame,
+  scanRecordBatches,
+} from '../../../src/codec/index.js';
+import { createFetchPartition } from '../../../src/codec/generated/fetch.js';
+import { writeResponseCorrelationId } from '../../../src/net/correlation.js';
+import { UpstreamError } from '../../../src/net/upstream-connection.js';
+import type { ClientSession, RequestExchange } from '../../../src/net/request-router.js';
+import { GENERATION_STRIDE } from '../../../src/routing/leader-epoch-map.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame } from '../../../src/routing/message-frames.js';
+import type { MultiBackendRouter } from '../../../src/routing/multi-backend-router.js';
+import { ForwardedFetch } from '../../../src/routing/multi/fetch-forward.js';
+import { recordBatches } from './record-batches.js';
+import { exchange, fetchAnswerFor, learnMetadata, twoBackendRouter, twoBackendSession } from './two-backend-router.js';
+
+const REAL_EPOCH = 3;
+/** The topic has been served by east, then west, then east again: generation 2. */
+const VIRTUAL_EPOCH = 2 * GENERATION_STRIDE + REAL_EPOCH;
+
+
+/** What east's broker 1 answers: two partitions with batches (the last one cut short), aborted transactions and every tagged field that names an epoch or a broker. */
+async function brokerAnswer(version: number, request: Buffer): Promise<Buffer> {
+  const req = decodeRequestFrame(request, decodeFetchRequest).body;
+  const whole = await recordBatches({ baseOffset: 0, partitionLeaderEpoch: REAL_EPOCH, records: 30 }, { baseOffset: 30, partitionLeaderEpoch: REAL_EPOCH - 1 }, { baseOffset: 32, partitionLeaderEpoch: REAL_EPOCH });
+  const records = whole.subarray(0, whole.length - 7);
+  const res = fetchAnswerFor(req, (p) => {
+    p.highWatermark = 40n;
+    p.lastStableOffset = 40n;
+    p.logStartOffset = 0n;
+    p.abortedTransactions = [{ producerId: 77n, firstOffset: 12n }];
+    p.preferredReadReplica = 2;
+    p.records = records;
+    if (version >= 12) {
+      p.currentLeader = { leaderId: 1, leaderEpoch: REAL_EPOCH };
+      p.divergingEpoch = { epoch: REAL_EPOCH - 1, endOffset: 10n };
+      p.snapshotId = { endOffset: 5n, epoch: REAL_EPOCH - 1 };
+    }
+  });
+  res.throttleTimeMs = 5;
+  if (version >= 16) res.nodeEndpoints = [{ nodeId: 1, host: 'east-1.brokers.example.internal', port: 9092, rack: null }];
+  return encodeResponseFrame(decodeRequestHeader(request.subarray(4)).correlationId, ApiKey.Fetch, version, res);
+}
+
+interface Forwarded {
+  router: MultiBackendRouter;
+  session: ClientSession;
+  ex: RequestExchange;
+  /** The broker's answer to the forwarded request, correlation id already the client's. */
+  answer: Buffer;
+}
+
+async function forwardedFetch(version: number): Promise<Forwarded> {
+  const router = twoBackendRouter();
+  const session = twoBackendSession({ leaderOf: () => 1, leaderEpoch: REAL_EPOCH, answer: () => Promise.reject(new Error('the test answers the forwarded Fetch itself')) });
+  await learnMetadata(router, session);
+  router.epochs.observeServing('orders.a', 0, 'west', 1);
+  router.epochs.observeServing('orders.a', 0, 'east', REAL_EPOCH);
+
+  const fetch = createFetchRequest();
+  Object.assign(fetch, { maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, sessionId: 0, sessionEpoch: -1 });
+  const virtualId = router.topicIds.virtualIdOf('orders.a') as string;
+  fetch.topics = [{ topic: 'orders.a', topicId: virtualId, partitions: [0, 1].map((partition) => Object.assign(createFetchPartition(), { partition, fetchOffset: 0n, partitionMaxBytes: 1 << 16 })) }];
+  const ex = exchange(ApiKey.Fetch, version, encodeRequestFrame({ apiKey: ApiKey.Fetch, apiVersion: version, correlationId: 7, clientId: 't' }, fetch, encodeFetchRequest));
+  router.routeRequest(session, ex);
+  expect(ex.deferred, 'forwarded, not gathered').toBeNull();
+  expect(ex.routeState).toBeInstanceOf(ForwardedFetch);
+  expect(ex.targetAddress).toMatchObject({ backend: 'east', brokerId: 1 });
+  const answer = await brokerAnswer(version, ex.frame);
+  writeResponseCorrelationId(answer, ex.correlationId);
+  return { router, session, ex, answer };
+}
+
+/** The answer streamed through in chunks of the given sizes (cycled). */
+function streamed(f: Forwarded, chunkSizes: readonly number[]): Buffer {
+  const out: Buffer[] = [];
+  const stream = f.router.streamResponse(f.session, f.ex, f.answer.length, { emit: (b) => out.push(Buffer.from(b)) });
+  if (stream === null) throw new Error('the forwarded Fetch was not streamed');
+  const bytes = Buffer.from(f.answer);
+  for (let at = 0, i = 0; at < bytes.length; i++) {
+    const n = chunkSizes[i % chunkSizes.length];
+    stream.write(bytes.subarray(at, at + n));
+    at += n;
+  }
+  stream.end();
+  return Buffer.concat(out);
+}
+
+describe('a forwarded Fetch over several backends', () => {
+  it.for([11, 12, 13, 15, 16, 17])('streamed at v%i gives the bytes the whole answer gives, in the client\'s terms', async (version) => {
+    const f = await forwardedFetch(version);
+    const whole = f.router.rewriteResponse(f.session, f.ex, Buffer.from(f.answer));
+    for (const chunks of [[1], [7, 3, 64], [1 << 20]]) {
+      const out = streamed(f, chunks);
+      if (version < 16) {
+        expect(out.equals(whole), `chunks ${chunks.join(',')}`).toBe(true);
+      } else {
+        // NodeEndpoints keeps its length when streamed: shorter, it is padded with unknown tags.
+        expect(out.length).toBe(f.answer.length);
+        const { unknownTaggedFields, ...fields } = decodeResponseFrame(out, ApiKey.Fetch, version, decodeFetchResponse).body;
+        expect(unknownTaggedFields?.length, 'padding').toBeGreaterThan(0);
+        expect(fields, `chunks ${chunks.join(',')}`).toEqual(decodeResponseFrame(whole, ApiKey.Fetch, version, decodeFetchResponse).body);
+      }
+    }
+
+    const m = decodeResponseFrame(whole, ApiKey.Fetch, version, decodeFetchResponse).body;
+    expect(m.throttleTimeMs).toBe(5);
+    const topic = m.responses[0];
+    if (version >= 13) expect(topic.topicId).toBe(f.router.topicIds.virtualIdOf('orders.a'));
+    expect(topic.partitions.map((p) => p.partitionIndex)).toEqual([0, 1]);
+    for (const p of topic.partitions) {
+      expect(p.preferredReadReplica).toBe(-1);
+      expect(p.abortedTransactions).toEqual([{ producerId: 77n, firstOffset: 12n }]);
+      const scan = scanRecordBatches(p.records);
+      expect(scan.batches.map((b) => b.partitionLeaderEpoch)).toEqual([VIRTUAL_EPOCH, VIRTUAL_EPOCH - 1, VIRTUAL_EPOCH].slice(0, scan.batches.length));
+      expect(scan.batches).toHaveLength(2);
+      expect(scan.trailingPartialBytes).toBeGreaterThan(0);
+      if (version >= 12) {
+        expect(p.currentLeader?.leaderEpoch).toBe(VIRTUAL_EPOCH);
+        expect([0, 1, 2]).toContain(p.currentLeader?.leaderId);
+        expect(p.divergingEpoch?.epoch).toBe(VIRTUAL_EPOCH - 1);
+        expect(p.snapshotId?.epoch).toBe(VIRTUAL_EPOCH - 1);
+      }
+    }
+    if (version >= 16) {
+      const leaders = [...new Set(topic.partitions.map((p) => p.currentLeader?.leaderId as number))].sort((a, b) => a - b);
+      expect(m.nodeEndpoints?.map((e) => [e.nodeId, e.host, e.port])).toEqual(leaders.map((id) => [id, 'turnout', 9100 + id]));
+    }
+    expect(whole.includes(Buffer.from('east-1'))).toBe(false);
+    expect(streamed(f, [13]).includes(Buffer.from('east-1'))).toBe(false);
+  });
+
+  it('answers every partition retriable, in the client\'s terms, when the leader fails before answering', async () => {
+    const f = await forwardedFetch(13);
+    const frame = f.router.failureResponse(f.session, f.ex, new UpstreamError('connection_lost', 'east', 1, 'broker closed the connection'));
+    const m = decodeResponseFrame(frame as Buffer, ApiKey.Fetch, 13, decodeFetchResponse).body;
+    expect(m.responses.map((t) => t.topicId)).toEqual([f.router.topicIds.virtualIdOf('orders.a')]);
+    expect(m.responses[0].partitions.map((p) => [p.partitionIndex, p.errorCode])).toEqual([
+      [0, 6],
+      [1, 6],
+    ]);
+  });
+
+  it('is gathered, not forwarded, when part of it is answered locally', async () => {
+    const f = await forwardedFetch(12);
+    expect(f.ex.deferred).toBeNull();
+    // the same router, a Fetch that also names a partition of an unknown topic: answered partly locally
+    const fetch = createFetchRequest();
+    Object.assign(fetch, { maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, sessionId: 0, sessionEpoch: -1 });
+    fetch.topics = [
+      { topic: 'orders.a', topicId: f.router.topicIds.virtualIdOf('orders.a') as string, partitions: [Object.assign(createFetchPartition(), { partition: 0 })] },
+      { topic: 'orders.none', topicId: 'AAAAAAAAAAAAAAAAAAAAAw', partitions: [Object.assign(createFetchPartition(), { partition: 0 })] },
+    ];
+    const ex = exchange(ApiKey.Fetch, 13, encodeRequestFrame({ apiKey: ApiKey.Fetch, apiVersion: 13, correlationId: 7, clientId: 't' }, fetch, encodeFetchRequest));
+    f.router.routeRequest(f.session, ex);
+    expect(ex.targetAddress).toBeNull();
+    expect(ex.routeState).toBeUndefined();
+    const answer = decodeResponseFrame((await ex.deferred) as Buffer, ApiKey.Fetch, 13, decodeFetchResponse).body;
+    expect(answer.responses.map((t) => t.partitions[0].errorCode)).toEqual([6, 100]);
+  });
+});
