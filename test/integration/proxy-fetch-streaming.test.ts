@@ -20,6 +20,7 @@ import { FrameReader } from '../../src/net/frame-reader.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy.js';
 import { decodeResponseFrame } from '../../src/routing/message-frames.js';
 import { expectWatchSawOnlyTurnout, javaClientLogOptions, watchJavaLog } from './acceptance-helpers.js';
+import { expectExactlyOnceInOrder, produceSequence } from './sequence-records.js';
 import {
   createTopic,
   deleteTopics,
@@ -37,8 +38,6 @@ import {
 const CLUSTER_ID = 'tUrNoUtFeTcHsTrEaMiNg0';
 const FETCH_VERSION = 17;
 const NOT_LEADER_OR_FOLLOWER = 6;
-/** About 1 KiB per record, so fetch responses run to hundreds of KiB and stream. */
-const PADDING = 'x'.repeat(1000);
 
 let proxy: ProxyHandle;
 
@@ -57,36 +56,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy?.close();
 });
-
-/** Produces records `p<partition>-<seq>-<padding>` for seq in [from, to) straight to the cluster. */
-async function produceSequence(topic: string, partition: number, from: number, to: number): Promise<void> {
-  const lines: string[] = [];
-  for (let seq = from; seq < to; seq++) lines.push(`p${partition}-${String(seq).padStart(6, '0')}-${PADDING}`);
-  const result = await kcat(['-P', '-b', mainCluster().bootstrapServers, '-t', topic, '-p', String(partition), '-X', 'linger.ms=20'], {
-    input: `${lines.join('\n')}\n`,
-    timeoutMs: 120_000,
-  });
-  if (result.code !== 0 || result.timedOut) throw new Error(`kcat could not produce to ${topic}/${partition}: ${result.stderr.slice(-2_000)}`);
-}
-
-/** Checks that each partition's values run p<n>-000000 upwards without a gap or a repeat. */
-function expectExactlyOnceInOrder(values: readonly string[], perPartition: number, partitions: number, who: string): void {
-  const seen = new Map<number, number[]>();
-  for (const v of values) {
-    const m = /^p(\d+)-(\d{6})-x+$/.exec(v);
-    expect(m, `${who} read a value it should not have: ${v.slice(0, 40)}`).not.toBeNull();
-    const [partition, seq] = [Number(m?.[1]), Number(m?.[2])];
-    let list = seen.get(partition);
-    if (list === undefined) seen.set(partition, (list = []));
-    list.push(seq);
-  }
-  expect([...seen.keys()].sort(), `${who} partitions`).toEqual(Array.from({ length: partitions }, (_, i) => i));
-  for (const [partition, seqs] of seen) {
-    const firstWrong = seqs.findIndex((s, i) => s !== i);
-    expect(firstWrong, `${who} partition ${partition}: first record out of sequence`).toBe(-1);
-    expect(seqs.length, `${who} partition ${partition}: records`).toBe(perPartition);
-  }
-}
 
 /** One request, one response, on a fresh connection to a Turnout port. */
 async function exchange(port: number, frame: Buffer): Promise<Buffer> {
@@ -151,7 +120,7 @@ function int32(n: number): Buffer {
 async function splitTopic(first: number, second: number): Promise<string> {
   const topic = uniqueTopic('streaming-split');
   await kafkaToolOk('kafka-topics', ['--bootstrap-server', mainCluster().bootstrapServers, '--create', '--topic', topic, '--replica-assignment', `${first},${second}`]);
-  await produceSequence(topic, 0, 0, 400);
+  await produceSequence(mainCluster(), topic, 0, 0, 400);
   return topic;
 }
 
@@ -187,7 +156,7 @@ describe('Fetch responses streamed through Turnout', () => {
     const perPartition = phases.reduce((a, b) => a + b, 0);
     const total = perPartition * partitions;
     const topic = await createTopic(mainCluster(), { partitions, replicationFactor: 3 });
-    for (let p = 0; p < partitions; p++) await produceSequence(topic, p, 0, phases[0]);
+    for (let p = 0; p < partitions; p++) await produceSequence(mainCluster(), topic, p, 0, phases[0]);
 
     const java = await startTool(
       'kafka-console-consumer',
@@ -214,7 +183,7 @@ describe('Fetch responses streamed through Turnout', () => {
       const now = (await describeTopic(mainCluster(), topic))[0].leader;
       return now >= 0 && now !== leader;
     }, { timeoutMs: 60_000, what: `partition 0 to leave broker ${leader}` });
-    for (let p = 0; p < partitions; p++) await produceSequence(topic, p, phases[0], phases[0] + phases[1]);
+    for (let p = 0; p < partitions; p++) await produceSequence(mainCluster(), topic, p, phases[0], phases[0] + phases[1]);
 
     // While the leader is away: a large answer naming another broker's partition.
     const others = mainCluster().brokers.map((b) => b.id).filter((id) => id !== leader);
@@ -230,7 +199,7 @@ describe('Fetch responses streamed through Turnout', () => {
     await waitFor(async () => (await describeTopic(mainCluster(), topic))[0].isr.includes(leader), { timeoutMs: 120_000, what: `broker ${leader} back in sync` });
     await kafkaToolOk('kafka-leader-election', ['--bootstrap-server', mainCluster().bootstrapServers, '--election-type', 'PREFERRED', '--topic', topic, '--partition', '0']);
     await waitFor(async () => (await describeTopic(mainCluster(), topic))[0].leader === leader, { timeoutMs: 60_000, what: `broker ${leader} to lead partition 0 again` });
-    for (let p = 0; p < partitions; p++) await produceSequence(topic, p, phases[0] + phases[1], perPartition);
+    for (let p = 0; p < partitions; p++) await produceSequence(mainCluster(), topic, p, phases[0] + phases[1], perPartition);
 
     const [javaExit, kcatResult] = await Promise.all([java.exited, kcatRun]);
     expect(javaExit, java.stderr()).toBe(0);

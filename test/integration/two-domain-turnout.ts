@@ -5,11 +5,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onTestFinished } from 'vitest';
+import { afterAll, beforeAll, onTestFinished } from 'vitest';
 import { stringify } from 'yaml';
 import { loadConfigFile, type TurnoutConfigInput } from '../../src/policy/config.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy.js';
-import type { ClusterInfo } from './rig.js';
+import { mainCluster, useCluster, type ClusterInfo } from './rig.js';
 
 export interface TwoDomainSpec {
   clusterId: string;
@@ -60,4 +60,25 @@ export async function startFromConfigFile(config: TurnoutConfigInput, opts: { lo
   const proxy = await startProxy(await loadConfigFile(file, { severalBackends: true }), { configFile: file, ...opts });
   onTestFinished(() => proxy.close());
   return proxy;
+}
+
+/** Turnout over the two rig clusters for a whole test file, and the clusters themselves. */
+export interface TwoDomainRig {
+  proxy: ProxyHandle;
+  main: ClusterInfo;
+  legacy: ClusterInfo;
+}
+
+/** Starts Turnout over the rig's main and legacy clusters before the file's tests and closes it after them. */
+export function twoDomainTurnoutForFile(spec: Omit<TwoDomainSpec, 'main' | 'legacy'>): TwoDomainRig {
+  const rig = {} as TwoDomainRig;
+  beforeAll(async () => {
+    rig.main = mainCluster();
+    rig.legacy = await useCluster('legacy');
+    rig.proxy = await startTwoDomainTurnout({ ...spec, main: rig.main, legacy: rig.legacy });
+  }, 300_000);
+  afterAll(async () => {
+    await rig.proxy?.close();
+  });
+  return rig;
 }
