@@ -10,7 +10,9 @@
 //   ApiVersions      answered here: what the codec and every broker of every backend support,
 //                    limited to the apis below (a client never sends an api it was not offered)
 //   Metadata         asked of every backend at v12 (real topic ids and epochs), merged
-//   Produce, Fetch   split per destination (backend + real leader), merged in the client's order
+//   Produce, Fetch   split per destination (backend + real leader), merged in the client's order;
+//                    a Fetch one leader serves whole is forwarded instead and its answer
+//                    streamed back rewritten in place (multi/fetch-forward.ts)
 //   ListOffsets, OffsetForLeaderEpoch
 //                    split per destination, merged
 //   CreateTopics, DeleteTopics, DescribeConfigs (topics)
