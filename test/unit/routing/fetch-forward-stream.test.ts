@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ApiKey,
+  DecodeError,
   createFetchRequest,
   decodeFetchRequest,
   decodeFetchResponse,
@@ -151,6 +152,41 @@ describe('a forwarded Fetch over several backends', () => {
       [0, 6],
       [1, 6],
     ]);
+  });
+
+  it.for([11, 13, 17])('turns a damaged v%i answer into a DecodeError or a rewrite of the same length, nothing else', async (version) => {
+    const f = await forwardedFetch(version);
+    // A fixed-seed generator (mulberry32), so a failure can be replayed.
+    let seed = 0x5eed + version;
+    const random = (): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    let decodeErrors = 0;
+    for (let i = 0; i < 400; i++) {
+      const damaged = Buffer.from(f.answer);
+      // Past the size prefix and correlation id, which the client connection checks first.
+      for (let n = 1 + Math.floor(random() * 4); n > 0; n--) damaged[8 + Math.floor(random() * (damaged.length - 8))] = Math.floor(random() * 256);
+      const cut = random() < 0.2 ? Math.floor(random() * damaged.length) : damaged.length;
+      const out: Buffer[] = [];
+      try {
+        const stream = f.router.streamResponse(f.session, f.ex, damaged.length, { emit: (b) => out.push(Buffer.from(b)) });
+        if (stream === null) throw new Error('not streamed');
+        for (let at = 0; at < cut; ) {
+          const n = Math.min(cut - at, 1 + Math.floor(random() * 300));
+          stream.write(damaged.subarray(at, at + n));
+          at += n;
+        }
+        stream.end();
+        expect(Buffer.concat(out).length).toBe(damaged.length);
+      } catch (err) {
+        expect(err, String(err)).toBeInstanceOf(DecodeError);
+        decodeErrors++;
+      }
+    }
+    expect(decodeErrors, 'damage that was caught').toBeGreaterThan(0);
   });
 
   it('is gathered, not forwarded, when part of it is answered locally', async () => {
