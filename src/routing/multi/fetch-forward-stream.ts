@@ -133,10 +133,11 @@ function* partitionSteps(version: number, flexible: boolean, topic: string, fc: 
   }
   if (!flexible) return;
   const tagged = yield* readUVarint();
+  if (tagged === 0) return;
+  const toVirtual = (real: number): number => ctx.epochs.toVirtual(topic, partition, backend, real);
   for (let i = 0; i < tagged; i++) {
     const tag = yield* readUVarint();
     const size = yield* readUVarint();
-    const toVirtual = (real: number): number => ctx.epochs.toVirtual(topic, partition, backend, real);
     if (tag === DIVERGING_EPOCH_TAG && size >= 4) {
       const f = yield need(4); // epoch; endOffset and tagged fields follow
       f.writeInt32BE(toVirtual(f.readInt32BE(0)), 0);
