@@ -17,9 +17,9 @@ import {
   ZERO_UUID,
 } from '../../src/codec/index.js';
 import { FrameReader } from '../../src/net/frame-reader.js';
-import { startProxy, type ProxyHandle } from '../../src/proxy.js';
+import type { ProxyHandle } from '../../src/proxy.js';
 import { decodeResponseFrame } from '../../src/routing/message-frames.js';
-import { expectWatchSawOnlyTurnout, javaClientLogOptions, watchJavaLog } from './acceptance-helpers.js';
+import { expectWatchSawOnlyTurnout, javaClientLogOptions, startTurnout, watchJavaLog } from './acceptance-helpers.js';
 import { expectExactlyOnceInOrder, produceSequence } from './sequence-records.js';
 import {
   createTopic,
@@ -42,14 +42,7 @@ const NOT_LEADER_OR_FOLLOWER = 6;
 let proxy: ProxyHandle;
 
 beforeAll(async () => {
-  proxy = await startProxy({
-    virtualCluster: { clusterId: CLUSTER_ID },
-    listeners: [{ bindHost: '127.0.0.1', advertisedHost: '127.0.0.1', bootstrapPort: 0, nodePortBase: 0 }],
-    backends: [{ name: 'main', bootstrapServers: mainCluster().bootstrapServers.split(',') }],
-    admin: { host: '127.0.0.1', port: 0 },
-    topology: { refreshIntervalMs: 2_000 },
-    logging: { level: (process.env.TURNOUT_LOG_LEVEL as 'info' | undefined) ?? 'silent' },
-  });
+  ({ proxy } = await startTurnout(CLUSTER_ID, { topology: { refreshIntervalMs: 2_000 } }));
   await proxy.whenReady(60_000);
 });
 
