@@ -15,9 +15,12 @@ export const LOG_OVERHEAD_BYTES = 12;
 export const RECORD_BATCH_HEADER_SIZE_BYTES = 61;
 
 const BASE_OFFSET = 0;
-const BATCH_LENGTH = 8;
-const PARTITION_LEADER_EPOCH = 12;
-const MAGIC = 16;
+/** Where a batch's fields sit, from its start; the ones a batch header rewrite needs are exported. */
+export const BATCH_LENGTH_OFFSET = 8;
+export const PARTITION_LEADER_EPOCH_OFFSET = 12;
+export const MAGIC_OFFSET = 16;
+/** The shortest batchLength of an older (magic 0 or 1) message set entry. */
+const MIN_LEGACY_BATCH_LENGTH = 14;
 const CRC = 17;
 const ATTRIBUTES = 21;
 const LAST_OFFSET_DELTA = 23;
@@ -82,24 +85,24 @@ export class RecordBatchView {
   }
 
   get batchLength(): number {
-    return this.buf.readInt32BE(this.offset + BATCH_LENGTH);
+    return this.buf.readInt32BE(this.offset + BATCH_LENGTH_OFFSET);
   }
   set batchLength(v: number) {
-    this.buf.writeInt32BE(v, this.offset + BATCH_LENGTH);
+    this.buf.writeInt32BE(v, this.offset + BATCH_LENGTH_OFFSET);
   }
 
   get partitionLeaderEpoch(): number {
-    return this.buf.readInt32BE(this.offset + PARTITION_LEADER_EPOCH);
+    return this.buf.readInt32BE(this.offset + PARTITION_LEADER_EPOCH_OFFSET);
   }
   set partitionLeaderEpoch(v: number) {
-    this.buf.writeInt32BE(v, this.offset + PARTITION_LEADER_EPOCH);
+    this.buf.writeInt32BE(v, this.offset + PARTITION_LEADER_EPOCH_OFFSET);
   }
 
   get magic(): number {
-    return this.buf.readInt8(this.offset + MAGIC);
+    return this.buf.readInt8(this.offset + MAGIC_OFFSET);
   }
   set magic(v: number) {
-    this.buf.writeInt8(v, this.offset + MAGIC);
+    this.buf.writeInt8(v, this.offset + MAGIC_OFFSET);
   }
 
   get crc(): number {
@@ -238,6 +241,11 @@ export interface RecordBatchScan {
 }
 
 /** Splits a records blob into its whole batches without copying, and measures a partial tail. */
+/** The shortest batchLength a batch of this magic can have: a v2 header less the log overhead, or an older entry's. */
+export function minBatchLength(magic: number): number {
+  return magic === 2 ? RECORD_BATCH_HEADER_SIZE_BYTES - LOG_OVERHEAD_BYTES : MIN_LEGACY_BATCH_LENGTH;
+}
+
 export function scanRecordBatches(records: Buffer | null): RecordBatchScan {
   const scan: RecordBatchScan = { batches: [], wholeBytes: 0, trailingPartialBytes: 0 };
   if (records === null) return scan;
@@ -249,10 +257,9 @@ export function scanRecordBatches(records: Buffer | null): RecordBatchScan {
       scan.trailingPartialBytes = left;
       break;
     }
-    const length = records.readInt32BE(at + BATCH_LENGTH);
-    const magic = records.readInt8(at + MAGIC);
-    const minLength = magic === 2 ? RECORD_BATCH_HEADER_SIZE_BYTES - LOG_OVERHEAD_BYTES : 14;
-    if (length < minLength) {
+    const length = records.readInt32BE(at + BATCH_LENGTH_OFFSET);
+    const magic = records.readInt8(at + MAGIC_OFFSET);
+    if (length < minBatchLength(magic)) {
       scan.malformed = `batch at ${at} has length ${length}`;
       scan.trailingPartialBytes = left;
       break;

@@ -11,7 +11,7 @@
 // - NodeEndpoints (v16+, tail): the Turnout nodes named as leaders (fetch-stream-tail.ts).
 // Record bytes pass as they arrive. The same answer taken whole goes through the codec in
 // fetch-forward.ts; both give the same bytes (test/unit/routing/fetch-forward-stream.test.ts).
-import { ApiKey, LOG_OVERHEAD_BYTES, RECORD_BATCH_HEADER_SIZE_BYTES } from '../../codec/index.js';
+import { ApiKey, BATCH_LENGTH_OFFSET, LOG_OVERHEAD_BYTES, MAGIC_OFFSET, PARTITION_LEADER_EPOCH_OFFSET, minBatchLength } from '../../codec/index.js';
 import type { ClientSession, ResponseBytesSink, ResponseStream } from '../../net/request-router.js';
 import { NOT_LEADER_OR_FOLLOWER } from '../error-codes.js';
 import { REST_OF_FRAME, StreamFieldError, StreamingRewriter, need, skip, type StepParser } from '../fetch-stream-engine.js';
@@ -31,14 +31,8 @@ const DIVERGING_EPOCH_TAG = 0;
 const CURRENT_LEADER_TAG = 1;
 const SNAPSHOT_ID_TAG = 2;
 /** baseOffset, batchLength, partitionLeaderEpoch, magic. */
-const BATCH_HEAD_BYTES = 17;
-const BATCH_LENGTH_OFFSET = 8;
-const BATCH_EPOCH_OFFSET = 12;
-const BATCH_MAGIC_OFFSET = 16;
+const BATCH_HEAD_BYTES = MAGIC_OFFSET + 1;
 const MAGIC_V2 = 2;
-/** The shortest batchLength of a v2 batch (its header less the log overhead) and of an older message set entry. */
-const MIN_V2_BATCH_LENGTH = RECORD_BATCH_HEADER_SIZE_BYTES - LOG_OVERHEAD_BYTES;
-const MIN_LEGACY_BATCH_LENGTH = 14;
 
 /** What the stream needs to know of the forwarded request. */
 export interface ForwardStreamContext {
@@ -182,19 +176,19 @@ function* recordBatchSteps(length: number, topic: string, partition: number, fc:
     const head = yield need(BATCH_HEAD_BYTES);
     left -= BATCH_HEAD_BYTES;
     const batchLength = head.readInt32BE(BATCH_LENGTH_OFFSET);
-    const magic = head.readInt8(BATCH_MAGIC_OFFSET);
-    const whole = batchLength >= (magic === MAGIC_V2 ? MIN_V2_BATCH_LENGTH : MIN_LEGACY_BATCH_LENGTH) && LOG_OVERHEAD_BYTES + batchLength <= batchBytes;
+    const magic = head.readInt8(MAGIC_OFFSET);
+    const whole = batchLength >= minBatchLength(magic) && LOG_OVERHEAD_BYTES + batchLength <= batchBytes;
     if (!whole) {
       if (left > 0) yield skip(left);
       return;
     }
     if (magic === MAGIC_V2) {
-      const real = head.readInt32BE(BATCH_EPOCH_OFFSET);
+      const real = head.readInt32BE(PARTITION_LEADER_EPOCH_OFFSET);
       if (real !== lastReal) {
         lastReal = real;
         lastVirtual = ctx.epochs.toVirtual(topic, partition, part.backend, real);
       }
-      head.writeInt32BE(lastVirtual, BATCH_EPOCH_OFFSET);
+      head.writeInt32BE(lastVirtual, PARTITION_LEADER_EPOCH_OFFSET);
     }
     const rest = LOG_OVERHEAD_BYTES + batchLength - BATCH_HEAD_BYTES;
     if (rest > 0) yield skip(rest);
