@@ -3,8 +3,8 @@
 // trying to connect there while its own zone's fallback is at hand.
 //
 // Each peer is asked ApiVersions on its first node port over one kept connection, every
-// intervalMs. Turnout answers ApiVersions itself, without its backends, so the answer says
-// exactly "this peer accepts and answers Kafka clients". A peer is down after
+// intervalMs. Turnout answers ApiVersions itself, and only once it knows its backends' api
+// versions, so an answer says "this peer serves Kafka clients". A peer is down after
 // `failuresBeforeDown` failed probes in a row (refused, timed out, or an error answer) and up
 // again after one good one. Peers start up: an instance starting next to running peers must
 // not send their clients elsewhere for the first interval.
@@ -20,6 +20,12 @@ const PROBE_VERSION = 0;
 const PROBE_CLIENT_ID = 'turnout-peer-probe';
 /** An ApiVersions answer is a few hundred bytes; anything larger is not a Turnout node. */
 const PROBE_MAX_FRAME_BYTES = 64 * 1024;
+/** The probe, the same every time (the connection puts its own correlation id in). */
+const PROBE_FRAME = encodeRequestFrame(
+  { apiKey: ApiKey.ApiVersions, apiVersion: PROBE_VERSION, correlationId: 0, clientId: PROBE_CLIENT_ID },
+  createApiVersionsRequest(),
+  encodeApiVersionsRequest,
+);
 
 export interface ProbedPeer {
   readonly name: string;
@@ -133,12 +139,8 @@ export class PeerHealth {
 
   private async askApiVersions(e: PeerEntry): Promise<void> {
     if (e.connection === null || e.connection.isClosed) e.connection = this.connect(e.peer);
-    const frame = encodeRequestFrame(
-      { apiKey: ApiKey.ApiVersions, apiVersion: PROBE_VERSION, correlationId: 0, clientId: PROBE_CLIENT_ID },
-      createApiVersionsRequest(),
-      encodeApiVersionsRequest,
-    );
-    const answer = decodeResponseFrame(await sendRequest(e.connection, frame), ApiKey.ApiVersions, PROBE_VERSION, decodeApiVersionsResponse).body;
+    // The connection writes its correlation id into the frame it is given: each probe sends a copy.
+    const answer = decodeResponseFrame(await sendRequest(e.connection, Buffer.from(PROBE_FRAME)), ApiKey.ApiVersions, PROBE_VERSION, decodeApiVersionsResponse).body;
     if (answer.errorCode !== 0) throw new Error(`ApiVersions answered error code ${answer.errorCode}`);
   }
 
