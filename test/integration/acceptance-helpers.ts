@@ -256,6 +256,11 @@ export interface VerifiableProducerEvents {
   acked(): number;
   /** Waits until at least `atLeast` records are acknowledged. */
   progress(what: string, atLeast: number, timeoutMs?: number): Promise<boolean>;
+  /**
+   * A clean end: SIGTERM makes the tool stop sending, flush, close and report its totals.
+   * Resolves true once it has exited (and its last lines are read), false after `timeoutMs`.
+   */
+  finish(timeoutMs?: number): Promise<boolean>;
 }
 
 export function verifiableProducerEvents(producer: RunningTool): VerifiableProducerEvents {
@@ -281,6 +286,14 @@ export function verifiableProducerEvents(producer: RunningTool): VerifiableProdu
     acked,
     progress: (what, atLeast, timeoutMs = 120_000) =>
       waitFor(() => acked() >= atLeast, { timeoutMs, what: `${what} (${acked()} acked when the wait began); stderr ${producer.stderr().slice(-800)}` }),
+    finish: async (timeoutMs = 60_000) => {
+      producer.child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const exited = await Promise.race([producer.exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+      clearTimeout(timer);
+      acked();
+      return exited;
+    },
   };
 }
 
