@@ -10,7 +10,7 @@ import {
   createApiVersionsResponse,
   encodeApiVersionsResponse,
 } from '../codec/generated/api-versions.js';
-import { encodeResponseFrame } from './message-frames.js';
+import { encodeResponseFrame } from '../codec/message-frames.js';
 
 export interface VersionRange {
   minVersion: number;

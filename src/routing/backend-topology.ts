@@ -19,7 +19,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { splitHostPort, type BackendConfig, type LimitsConfig } from '../policy/config.js';
 import { ApiVersionsTable, type BrokerApiVersions, type VersionRange } from './api-versions.js';
-import { decodeResponseFrame, encodeRequestFrame } from './message-frames.js';
+import { decodeResponseFrame, encodeRequestFrame } from '../codec/message-frames.js';
 
 export interface BrokerInfo {
   brokerId: number;

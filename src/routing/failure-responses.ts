@@ -37,7 +37,7 @@ import {
   encodeSyncGroupResponse,
 } from '../codec/index.js';
 import type { RequestExchange } from '../net/request-router.js';
-import { decodeRequestFrame, encodeResponseFrame } from './message-frames.js';
+import { decodeRequestFrame, encodeResponseFrame } from '../codec/message-frames.js';
 
 export const NOT_LEADER_OR_FOLLOWER = 6;
 export const COORDINATOR_NOT_AVAILABLE = 15;

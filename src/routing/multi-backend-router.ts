@@ -59,7 +59,7 @@ import { ApiVersionsTable, type BrokerApiVersions } from './api-versions.js';
 import { buildFailureResponse } from './failure-responses.js';
 import { LeaderEpochMap } from './leader-epoch-map.js';
 import { readProduceAcks } from './produce-acks.js';
-import { decodeRequestFrame, type BodyDecoder } from './message-frames.js';
+import { decodeRequestFrame, type BodyDecoder } from '../codec/message-frames.js';
 import { ProducerIdMap } from './producer-id-map.js';
 import { TopicIdMap } from './topic-id-map.js';
 import { findCoordinator, toGroupCoordinator } from './multi/coordinators.js';

@@ -13,7 +13,7 @@ import { UpstreamConnection } from '../net/upstream-connection.js';
 import { sendRequest } from '../net/upstream-request.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
-import { decodeResponseFrame, encodeRequestFrame } from './message-frames.js';
+import { decodeResponseFrame, encodeRequestFrame } from '../codec/message-frames.js';
 
 /** ApiVersions v0: every Kafka listener answers it, and its answer is the smallest. */
 const PROBE_VERSION = 0;

@@ -84,7 +84,7 @@ import { buildFailureResponse } from './failure-responses.js';
 import { createFetchResponseStream } from './fetch-stream.js';
 import type { FetchTailEvents } from './fetch-stream-tail.js';
 import { rewriteFindCoordinatorResponse } from './find-coordinator-rewrite.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from './message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../codec/message-frames.js';
 import { rewriteMetadataResponse } from './metadata-rewrite.js';
 import { rewriteFetchResponse, rewriteProduceResponse, rewriteShareResponse } from './node-endpoints-rewrite.js';
 import { readProduceAcks } from './produce-acks.js';

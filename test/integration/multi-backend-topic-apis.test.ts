@@ -13,7 +13,7 @@ import { sendRequest } from '../../src/net/upstream-request.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ProxyMetrics } from '../../src/observability/metrics.js';
 import type { ProxyHandle } from '../../src/proxy.js';
-import { decodeResponseFrame, encodeRequestFrame } from '../../src/routing/message-frames.js';
+import { decodeResponseFrame, encodeRequestFrame } from '../../src/codec/message-frames.js';
 import { backendFacts, expectJavaSawOnlyTurnout, expectNoBackendLeak, javaTool } from './acceptance-helpers.js';
 import { createTopic, describeTopic, kafkaTool, kafkaToolOk, kcat, mainCluster, produceLines, uniqueGroup, uniqueTopic, useCluster, waitFor, type ClusterInfo } from './rig.js';
 import { startFromConfigFile, startTwoDomainTurnout, twoDomainConfig } from './two-domain-turnout.js';

@@ -18,7 +18,7 @@ import {
 } from '../../src/codec/index.js';
 import { FrameReader } from '../../src/net/frame-reader.js';
 import type { ProxyHandle } from '../../src/proxy.js';
-import { decodeResponseFrame } from '../../src/routing/message-frames.js';
+import { decodeResponseFrame } from '../../src/codec/message-frames.js';
 import { expectWatchSawOnlyTurnout, javaClientLogOptions, startTurnout, watchJavaLog } from './acceptance-helpers.js';
 import { expectExactlyOnceInOrder, produceSequence } from './sequence-records.js';
 import {

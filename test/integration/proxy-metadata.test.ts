@@ -24,7 +24,7 @@ import { sendRequest } from '../../src/net/upstream-request.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ProxyMetrics } from '../../src/observability/metrics.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy.js';
-import { decodeResponseFrame, encodeRequestFrame, type BodyDecoder, type BodyEncoder } from '../../src/routing/message-frames.js';
+import { decodeResponseFrame, encodeRequestFrame, type BodyDecoder, type BodyEncoder } from '../../src/codec/message-frames.js';
 import { createTopic, deleteTopics, mainCluster, uniqueGroup } from './rig.js';
 
 const CLUSTER_ID = 'tUrNoUtMeTaDaTaItClStR';

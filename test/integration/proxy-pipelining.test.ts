@@ -14,7 +14,7 @@ import {
 } from '../../src/codec/index.js';
 import { FrameReader } from '../../src/net/frame-reader.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy.js';
-import { decodeResponseFrame } from '../../src/routing/message-frames.js';
+import { decodeResponseFrame } from '../../src/codec/message-frames.js';
 import { mainCluster, waitFor } from './rig.js';
 
 let proxy: ProxyHandle;

@@ -14,11 +14,11 @@ import { sendRequest } from '../../src/net/upstream-request.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ProxyMetrics } from '../../src/observability/metrics.js';
 import { loadConfigFile } from '../../src/policy/config.js';
-import type { IdentityChange } from '../../src/policy/identity-store.js';
-import { RedisIdentityStore } from '../../src/policy/identity-redis-store.js';
+import type { IdentityChange } from '../../src/routing/identity-store.js';
+import { RedisIdentityStore } from '../../src/routing/identity-redis-store.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy.js';
 import { GENERATION_STRIDE } from '../../src/routing/leader-epoch-map.js';
-import { decodeResponseFrame, encodeRequestFrame } from '../../src/routing/message-frames.js';
+import { decodeResponseFrame, encodeRequestFrame } from '../../src/codec/message-frames.js';
 import { firstTopicId } from '../../src/routing/topic-id-map.js';
 import { createTopic, deleteTopics, mainCluster, uniqueTopic, useCluster, waitFor, type ClusterInfo } from './rig.js';
 

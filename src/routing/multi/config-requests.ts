@@ -28,7 +28,7 @@ import {
 import { ApiKey, type DecodedRequestHeader } from '../../codec/index.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import type { PolicySnapshot } from '../../policy/policy-snapshot.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame, type BodyDecoder, type BodyEncoder } from '../message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame, type BodyDecoder, type BodyEncoder } from '../../codec/message-frames.js';
 import type { RouteError } from '../split-route.js';
 import { CONFIG_RESOURCE_TOPIC, INVALID_REQUEST } from './multi-codes.js';
 import type { MultiContext } from './multi-context.js';

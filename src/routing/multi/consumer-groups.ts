@@ -22,7 +22,7 @@ import {
   type DescribedGroup,
 } from '../../codec/generated/consumer-group-describe.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import type { TopicIdMap } from '../topic-id-map.js';
 import { noteCoordinatorAnswer, scatterByCoordinator, toCoordinator } from './coordinators.js';
 import { parseDestination } from './destinations.js';

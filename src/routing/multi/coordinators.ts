@@ -16,7 +16,7 @@ import {
 import { createFindCoordinatorRequest, createFindCoordinatorResponse } from '../../codec/generated/find-coordinator.js';
 import { writeResponseCorrelationId } from '../../net/correlation.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import { COORDINATOR_NOT_AVAILABLE, INVALID_REQUEST, KEY_TYPE_GROUP, KEY_TYPE_TRANSACTION, NOT_COORDINATOR, TURNOUT_CLIENT_ID } from './multi-codes.js';
 import { destinationOf, parseDestination } from './destinations.js';
 import type { MultiContext } from './multi-context.js';

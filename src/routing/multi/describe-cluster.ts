@@ -2,7 +2,7 @@
 // client's listener, the virtual cluster id, the first of those nodes as controller.
 import { ApiKey, encodeDescribeClusterResponse, type DescribeClusterResponse } from '../../codec/index.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
-import { encodeResponseFrame } from '../message-frames.js';
+import { encodeResponseFrame } from '../../codec/message-frames.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from './multi-codes.js';
 import type { MultiContext } from './multi-context.js';
 

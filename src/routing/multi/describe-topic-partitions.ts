@@ -15,7 +15,7 @@ import {
 } from '../../codec/generated/describe-topic-partitions.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { LEADER_NOT_AVAILABLE } from '../error-codes.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import { placePartition } from './metadata.js';
 import type { MultiContext } from './multi-context.js';
 import type { ServedNodes } from '../zone-nodes.js';

@@ -3,7 +3,7 @@
 // it presents itself as the coordinator of, so that a client asking every node (as the Java
 // admin does) sees each key once; the bootstrap port lists all.
 import type { ClientSession } from '../../net/request-router.js';
-import { decodeResponseFrame, type BodyDecoder } from '../message-frames.js';
+import { decodeResponseFrame, type BodyDecoder } from '../../codec/message-frames.js';
 import type { DestinationFailure } from '../split-route.js';
 import { failureOf } from './destinations.js';
 import type { MultiContext } from './multi-context.js';

@@ -16,7 +16,7 @@ import type { UpstreamError } from '../../net/upstream-connection.js';
 import { mergeFetchResponses } from '../fetch-merge.js';
 import type { FetchSplit } from '../fetch-split.js';
 import type { FetchTailEvents } from '../fetch-stream-tail.js';
-import { decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import { failureOf } from './destinations.js';
 import { createForwardedFetchStream, FIRST_FORWARD_STREAM_VERSION } from './fetch-forward-stream.js';
 import { fetchAnswerToVirtual, gatherFetch, noteAnswer, planFetch, type FetchPlan, type PreparedPart } from './fetch.js';

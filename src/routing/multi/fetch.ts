@@ -12,7 +12,7 @@ import { NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID } from '../error-codes.js';
 import { fetchResponseBytes, mergeFetchResponses, NOT_ANSWERED, type FetchOutcome } from '../fetch-merge.js';
 import { splitFetchRequest, type FetchSplit } from '../fetch-split.js';
 import { fetchPartitionEpochsToReal, fetchPartitionEpochsToVirtual } from '../leader-epoch-rewrite.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import { DestinationFailure, type PartitionRoute } from '../split-route.js';
 import { fetchRequestTopicIdsToReal, fetchResponseTopicIdsToVirtual, fetchTopicName } from '../topic-id-rewrite.js';
 import type { FetchReplica, FollowerRetryReason } from '../../observability/zone-metrics.js';

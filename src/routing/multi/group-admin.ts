@@ -13,7 +13,7 @@ import {
 } from '../../codec/generated/delete-groups.js';
 import { createOffsetDeleteResponse, decodeOffsetDeleteRequest, encodeOffsetDeleteResponse } from '../../codec/generated/offset-delete.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import { noteCoordinatorAnswer, scatterByCoordinator, toGroupCoordinator } from './coordinators.js';
 import { parseDestination } from './destinations.js';
 import { COORDINATOR_NOT_AVAILABLE, KEY_TYPE_GROUP } from './multi-codes.js';

@@ -22,7 +22,7 @@ import {
 } from '../../codec/generated/list-groups.js';
 import { createOffsetFetchResponse, createOffsetFetchResponseGroup, encodeOffsetFetchResponse } from '../../codec/generated/offset-fetch.js';
 import { RequestRejectedError, type ClientSession, type RequestExchange } from '../../net/request-router.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import { noteCoordinatorAnswer, scatterByCoordinator, toGroupCoordinator } from './coordinators.js';
 import { parseDestination } from './destinations.js';
 import { COORDINATOR_NOT_AVAILABLE, INCONSISTENT_GROUP_PROTOCOL, KEY_TYPE_GROUP } from './multi-codes.js';

@@ -22,7 +22,7 @@ import {
 } from '../../codec/generated/describe-producers.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { NOT_LEADER_OR_FOLLOWER } from '../error-codes.js';
-import { decodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { decodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import type { ProducerIdMap } from '../producer-id-map.js';
 import { parseDestination } from './destinations.js';
 import { askDestination, leaderDestination, noteLeaderError } from './leader-requests.js';

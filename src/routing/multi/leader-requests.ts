@@ -20,7 +20,7 @@ import {
   offsetForLeaderEpochPartitionToReal,
   offsetForLeaderEpochResultToVirtual,
 } from '../leader-epoch-rewrite.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame, type BodyDecoder, type BodyEncoder } from '../message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame, type BodyDecoder, type BodyEncoder } from '../../codec/message-frames.js';
 import type { RouteError } from '../split-route.js';
 import { destinationOf, parseDestination } from './destinations.js';
 import type { MultiContext } from './multi-context.js';

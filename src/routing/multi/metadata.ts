@@ -4,7 +4,7 @@
 import { ApiKey, ZERO_UUID, createMetadataRequest, decodeMetadataRequest, decodeMetadataResponse, encodeMetadataRequest, encodeMetadataResponse, type MetadataResponse } from '../../codec/index.js';
 import type { MetadataRequestTopic, MetadataResponsePartition, MetadataResponseTopic } from '../../codec/generated/metadata.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import { mergeMetadataResponses } from '../metadata-merge.js';
 import { LEADER_NOT_AVAILABLE } from '../error-codes.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from './multi-codes.js';

@@ -8,7 +8,7 @@ import { ApiKey, decodeProduceRequest, decodeProduceResponse, encodeProduceReque
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID } from '../error-codes.js';
 import { producePartitionEpochsToVirtual, recordsEpochsToReal } from '../leader-epoch-rewrite.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import { mergeProduceResponses, type ProduceOutcome } from '../produce-merge.js';
 import { splitProduceRequest } from '../produce-split.js';
 import { ProducerMappingError } from '../producer-id-map.js';

@@ -31,7 +31,7 @@ import {
 } from '../../codec/generated/create-partitions.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID } from '../error-codes.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import type { DestinationFailure, RouteError } from '../split-route.js';
 import { INVALID_REPLICA_ASSIGNMENT } from './multi-codes.js';
 import type { MultiContext } from './multi-context.js';

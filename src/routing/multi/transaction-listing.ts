@@ -22,7 +22,7 @@ import {
   type ListTransactionsResponse,
 } from '../../codec/generated/list-transactions.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import { DestinationFailure } from '../split-route.js';
 import { noteCoordinatorAnswer, scatterByCoordinator } from './coordinators.js';
 import { parseDestination } from './destinations.js';

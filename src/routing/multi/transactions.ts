@@ -24,7 +24,7 @@ import { decodeTxnOffsetCommitRequest, encodeTxnOffsetCommitRequest } from '../.
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { UpstreamError } from '../../net/upstream-connection.js';
 import { COORDINATOR_LOAD_IN_PROGRESS, INVALID_PRODUCER_ID_MAPPING, INVALID_TXN_STATE, REQUEST_TIMED_OUT } from '../error-codes.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import { ProducerMappingError, type ProducerIdAndEpoch } from '../producer-id-map.js';
 import { retryUntil } from '../retry-until.js';
 import { answerIdempotentInitProducerId, initProducerIdRequestToReal, initProducerIdResponseToVirtual } from '../producer-id-rewrite.js';

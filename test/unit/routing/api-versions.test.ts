@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKey, decodeApiVersionsResponse } from '../../../src/codec/index.js';
 import { ApiVersionsTable, type BrokerApiVersions } from '../../../src/routing/api-versions.js';
-import { decodeResponseFrame } from '../../../src/routing/message-frames.js';
+import { decodeResponseFrame } from '../../../src/codec/message-frames.js';
 
 function broker(ranges: Array<[number, number, number]>): BrokerApiVersions {
   return {

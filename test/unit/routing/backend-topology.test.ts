@@ -8,7 +8,7 @@ import { ProxyMetrics } from '../../../src/observability/metrics.js';
 import { parseConfig } from '../../../src/policy/config.js';
 import { startProxy, type ProxyHandle } from '../../../src/proxy.js';
 import { BackendTopology } from '../../../src/routing/backend-topology.js';
-import { decodeResponseFrame, encodeRequestFrame } from '../../../src/routing/message-frames.js';
+import { decodeResponseFrame, encodeRequestFrame } from '../../../src/codec/message-frames.js';
 import { FakeKafkaBroker, startFakeCluster } from './fake-kafka.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];

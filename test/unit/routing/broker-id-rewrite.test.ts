@@ -10,7 +10,7 @@ import {
   decodeCreateTopicsRequest,
   encodeRequestFrame,
 } from '../../../src/codec/index.js';
-import { decodeRequestFrame } from '../../../src/routing/message-frames.js';
+import { decodeRequestFrame } from '../../../src/codec/message-frames.js';
 import { BACKEND_HOST, decodeResponse, exchangeFor, expectNoBackendLeak, makeRouter, responseFrame } from './router-fixture.js';
 
 describe('broker id rewrites', () => {

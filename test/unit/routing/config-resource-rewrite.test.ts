@@ -9,7 +9,7 @@ import {
   decodeIncrementalAlterConfigsRequest,
   encodeRequestFrame,
 } from '../../../src/codec/index.js';
-import { decodeRequestFrame } from '../../../src/routing/message-frames.js';
+import { decodeRequestFrame } from '../../../src/codec/message-frames.js';
 import { BACKEND_HOST, NODE_PORT_BASE, TURNOUT_HOST, decodeResponse, exchangeFor, makeRouter, responseFrame } from './router-fixture.js';
 
 const BROKER = 4;

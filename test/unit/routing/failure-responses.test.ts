@@ -11,7 +11,7 @@ import {
   encodeRequestFrame,
 } from '../../../src/codec/index.js';
 import { UpstreamError } from '../../../src/net/upstream-connection.js';
-import { decodeResponseFrame } from '../../../src/routing/message-frames.js';
+import { decodeResponseFrame } from '../../../src/codec/message-frames.js';
 import { exchangeFor, makeRouter } from './router-fixture.js';
 
 const lost = new UpstreamError('connection_lost', 'main', 101, 'broker went away');

@@ -21,7 +21,7 @@ import { writeResponseCorrelationId } from '../../../src/net/correlation.js';
 import { UpstreamError } from '../../../src/net/upstream-connection.js';
 import type { ClientSession, RequestExchange } from '../../../src/net/request-router.js';
 import { GENERATION_STRIDE } from '../../../src/routing/leader-epoch-map.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame } from '../../../src/routing/message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame } from '../../../src/codec/message-frames.js';
 import type { MultiBackendRouter } from '../../../src/routing/multi-backend-router.js';
 import { ForwardedFetch } from '../../../src/routing/multi/fetch-forward.js';
 import { recordBatches } from './record-batches.js';

@@ -25,7 +25,7 @@ import { parseConfig } from '../../../src/policy/config.js';
 import { PolicySnapshot, policyDocumentOf } from '../../../src/policy/policy-snapshot.js';
 import { ApiVersionsTable } from '../../../src/routing/api-versions.js';
 import type { BackendTopology } from '../../../src/routing/backend-topology.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame } from '../../../src/routing/message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame } from '../../../src/codec/message-frames.js';
 import { MultiBackendRouter } from '../../../src/routing/multi-backend-router.js';
 import { ZoneRouting } from '../../../src/routing/multi/zone-routing.js';
 import { ZoneNodes } from '../../../src/routing/zone-nodes.js';

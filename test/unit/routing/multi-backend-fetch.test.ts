@@ -10,7 +10,7 @@ import {
   encodeResponseFrame,
 } from '../../../src/codec/index.js';
 import { createFetchPartition } from '../../../src/codec/generated/fetch.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame } from '../../../src/routing/message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame } from '../../../src/codec/message-frames.js';
 import { recordBatch } from './record-batches.js';
 import { responseOf } from './router-fixture.js';
 import { exchange, fetchAnswerFor, learnMetadata, twoBackendRouter, twoBackendSession } from './two-backend-router.js';

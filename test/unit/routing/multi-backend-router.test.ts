@@ -19,7 +19,7 @@ import { sendRequest } from '../../../src/net/upstream-request.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { ProxyMetrics } from '../../../src/observability/metrics.js';
 import { startProxy, type ProxyHandle } from '../../../src/proxy.js';
-import { decodeResponseFrame, encodeRequestFrame } from '../../../src/routing/message-frames.js';
+import { decodeResponseFrame, encodeRequestFrame } from '../../../src/codec/message-frames.js';
 import { startFakeCluster } from './fake-kafka.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];

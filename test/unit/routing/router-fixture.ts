@@ -8,7 +8,7 @@ import { UpstreamError } from '../../../src/net/upstream-connection.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { ApiVersionsTable, type VersionRange } from '../../../src/routing/api-versions.js';
 import type { BrokerInfo, TopologyView } from '../../../src/routing/backend-topology.js';
-import { decodeResponseFrame } from '../../../src/routing/message-frames.js';
+import { decodeResponseFrame } from '../../../src/codec/message-frames.js';
 import { VirtualClusterRouter } from '../../../src/routing/virtual-cluster-router.js';
 import { VirtualNodeMap } from '../../../src/routing/virtual-node-map.js';
 

@@ -22,7 +22,7 @@ import { parseConfig } from '../../../src/policy/config.js';
 import { PolicySnapshot, policyDocumentOf } from '../../../src/policy/policy-snapshot.js';
 import { ApiVersionsTable } from '../../../src/routing/api-versions.js';
 import type { BackendTopology } from '../../../src/routing/backend-topology.js';
-import { encodeRequestFrame } from '../../../src/routing/message-frames.js';
+import { encodeRequestFrame } from '../../../src/codec/message-frames.js';
 import { MultiBackendRouter } from '../../../src/routing/multi-backend-router.js';
 
 const config = parseConfig(

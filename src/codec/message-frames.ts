@@ -12,7 +12,7 @@ import {
   writeResponseHeader,
   type DecodedRequestHeader,
   type ResponseHeader,
-} from '../codec/index.js';
+} from './index.js';
 
 export type BodyDecoder<T> = (r: Reader, version: number) => T;
 export type BodyEncoder<T> = (w: Writer, version: number, m: T) => void;

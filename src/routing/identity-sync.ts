@@ -17,8 +17,8 @@
 // - A write that fails (store unreachable) stays queued and is retried after a second and on
 //   reconnection; until then the instance keeps serving what it decided itself.
 import type { Logger } from '../observability/logger.js';
-import type { LeaderEpochMap, GenerationClaim } from '../routing/leader-epoch-map.js';
-import type { TopicIdEntry, TopicIdMap, TopicIdMapChange } from '../routing/topic-id-map.js';
+import type { LeaderEpochMap, GenerationClaim } from './leader-epoch-map.js';
+import type { TopicIdEntry, TopicIdMap, TopicIdMapChange } from './topic-id-map.js';
 import type { IdentityChange, IdentityStore, StoredGeneration, StoredIdentities, StoredTopicId } from './identity-store.js';
 
 export interface SharedIdentitiesOptions {

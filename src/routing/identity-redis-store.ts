@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
-import type { TopicIdEntry } from '../routing/topic-id-map.js';
+import type { TopicIdEntry } from './topic-id-map.js';
 import type { IdentityChange, IdentityStore, StoredGeneration, StoredIdentities, StoredTopicId } from './identity-store.js';
 
 export interface RedisIdentityStoreOptions {

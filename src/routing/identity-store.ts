@@ -13,8 +13,8 @@
 //   counter, so a reader can tell the newer of two entries (or deletions) for a name.
 // - Generations: (topic, generation) → backend is written once; later claims get the holder.
 // - Every change is announced to the other instances.
-import type { EpochGeneration } from '../routing/leader-epoch-map.js';
-import type { TopicIdEntry } from '../routing/topic-id-map.js';
+import type { EpochGeneration } from './leader-epoch-map.js';
+import type { TopicIdEntry } from './topic-id-map.js';
 
 /** A topic's ids as stored, with the revision of the write that stored them. */
 export interface StoredTopicId extends TopicIdEntry {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { IdentityChange, IdentityStore, StoredGeneration, StoredIdentities, StoredTopicId } from '../../../src/policy/identity-store.js';
-import { SharedIdentities } from '../../../src/policy/identity-sync.js';
+import type { IdentityChange, IdentityStore, StoredGeneration, StoredIdentities, StoredTopicId } from '../../../src/routing/identity-store.js';
+import { SharedIdentities } from '../../../src/routing/identity-sync.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { GENERATION_STRIDE, LeaderEpochMap } from '../../../src/routing/leader-epoch-map.js';
 import { TopicIdMap, type TopicIdEntry } from '../../../src/routing/topic-id-map.js';
