@@ -32,6 +32,7 @@ import { PolicySnapshot, policyDocumentOf } from './policy/policy-snapshot.js';
 import { defaultRedisKeyPrefix } from './policy/redis-policy-store.js';
 import { zoneModelOf, type ZoneModel } from './policy/zone-resolver.js';
 import type { PolicyStore } from './policy/policy-store.js';
+import { buildPipeline } from './pipeline/build-pipeline.js';
 import { apiName } from './routing/api-names.js';
 import { BackendTopology } from './routing/backend-topology.js';
 import { MultiBackendRouter } from './routing/multi-backend-router.js';
@@ -192,16 +193,17 @@ class RunningProxy implements ProxyHandle {
       // Kafka forgets idle producer ids after a day (producer.id.expiration.ms); so does the map.
       this.producerIdExpiryTimer = setInterval(() => multi.producerIds.expireIdle(PRODUCER_ID_IDLE_MS), PRODUCER_ID_EXPIRY_CHECK_MS);
       this.producerIdExpiryTimer.unref();
-      this.router = this.multi;
+      this.router = buildPipeline({ router: multi, offered: () => multi.offeredApis });
       this.identities = this.shareIdentities(this.multi, policyStore);
     } else {
-      this.router = new VirtualClusterRouter({
+      const single = new VirtualClusterRouter({
         clusterId: config.virtualCluster.clusterId,
         topology: this.topology,
         nodeMap: this.nodeMap,
         listeners: this.listeners,
         log: this.logger,
       });
+      this.router = buildPipeline({ router: single, offered: () => single.offeredApis });
     }
     this.admin =
       opts.admin === false

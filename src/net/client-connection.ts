@@ -19,6 +19,9 @@
 // an upstream's write buffer is full, or while the client's own write buffer is full; reading
 // from upstreams stops while the client's write buffer is full. Both resume on 'drain'.
 import type net from 'node:net';
+import { ANONYMOUS, type KafkaPrincipal } from '../auth/principal.js';
+import type { CloseAfter, FilterStateKey, RawFrameHandler, RawFrameResult, TlsPeer } from '../pipeline/filter.js';
+import { FilterStates } from '../pipeline/filter-states.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { LimitsConfig } from '../policy/config.js';
@@ -65,16 +68,20 @@ class ClientExchange implements RequestExchange, UpstreamExchange {
   targetAddress: BrokerAddress | null = null;
   routeState: unknown = undefined;
   deferred: Promise<Buffer | null> | null = null;
+  held: Promise<unknown> | null = null;
+  closeAfter: CloseAfter | null = null;
+  pipelineState: unknown = undefined;
   upstreamCorrelationId = 0;
   /** Set while the response is streamed instead of arriving whole. */
   stream: ClientResponseStream | null = null;
 
-  constructor(conn: ClientConnection, frame: Buffer, receivedAtMs: number) {
+  /** `raw`: a bare frame outside Kafka's request framing (a SASL token after SaslHandshake v0). */
+  constructor(conn: ClientConnection, frame: Buffer, receivedAtMs: number, raw = false) {
     this.conn = conn;
     this.frame = frame;
-    this.apiKey = frame.readInt16BE(REQUEST_API_KEY_OFFSET);
-    this.apiVersion = frame.readInt16BE(REQUEST_API_VERSION_OFFSET);
-    this.correlationId = frame.readInt32BE(REQUEST_CORRELATION_OFFSET);
+    this.apiKey = raw ? RAW_FRAME_API_KEY : frame.readInt16BE(REQUEST_API_KEY_OFFSET);
+    this.apiVersion = raw ? -1 : frame.readInt16BE(REQUEST_API_VERSION_OFFSET);
+    this.correlationId = raw ? 0 : frame.readInt32BE(REQUEST_CORRELATION_OFFSET);
     this.receivedAtMs = receivedAtMs;
   }
 
@@ -90,6 +97,10 @@ class ClientExchange implements RequestExchange, UpstreamExchange {
     this.conn.onExchangeFailure(this, err);
   }
 }
+
+/** The api key a raw frame's exchange carries: no api has it. */
+const RAW_FRAME_API_KEY = -1;
+const SIZE_PREFIX_BYTES = 4;
 
 /**
  * Responses at least this large are offered to the router for streaming. Smaller ones arrive
@@ -112,6 +123,10 @@ export interface ClientConnectionOptions {
   zones?: ZoneContext;
   /** Responses at least this large may be streamed. (default: DEFAULT_STREAM_MIN_FRAME_BYTES) */
   streamMinFrameBytes?: number;
+  /** The TLS facts of the socket, when its listener terminates TLS. (default: none) */
+  tls?: TlsPeer | null;
+  /** Who the client is before any SASL exchange (its certificate's principal on an mTLS listener). (default: User:ANONYMOUS) */
+  principal?: KafkaPrincipal;
   onClosed: (conn: ClientConnection) => void;
 }
 
@@ -132,8 +147,17 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
   readonly listenerName: string;
   readonly virtualNodeId: number;
   anyBrokerId = -1;
+  readonly clientHost: string;
+  readonly tls: TlsPeer | null;
+  principal: KafkaPrincipal;
 
   private readonly socket: net.Socket;
+  private readonly filterStates = new FilterStates();
+  /** Set while frames arrive outside Kafka's request framing (filter.ts takeRawFrames). */
+  private rawFrameHandler: RawFrameHandler | null = null;
+  /** Set once an answer that ends the connection is decided: nothing more is read. */
+  private closeScheduled = false;
+  private closeTimerStarted = false;
   private readonly router: RequestRouter;
   private readonly limits: LimitsConfig;
   private readonly metrics: ProxyMetrics;
@@ -166,6 +190,9 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     this.metrics = opts.metrics;
     this.onClosedCallback = opts.onClosed;
     this.remote = `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+    this.clientHost = clientHostOf(this.socket.remoteAddress);
+    this.tls = opts.tls ?? null;
+    this.principal = opts.principal ?? ANONYMOUS;
     this.log = opts.log.child({
       conn: this.connId,
       client: this.remote,
@@ -211,6 +238,14 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
 
   view(): ClientConnectionView {
     return { connId: this.connId, listener: this.listenerName, remote: this.remote, ...this.sessionZone.view() };
+  }
+
+  filterState<T>(key: FilterStateKey<T>): T {
+    return this.filterStates.get(key);
+  }
+
+  takeRawFrames(handler: RawFrameHandler): void {
+    this.rawFrameHandler = handler;
   }
 
   /** Requests received whose responses have not yet been written. */
@@ -291,7 +326,11 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
   }
 
   private onFrame(frame: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.closeScheduled) return;
+    if (this.rawFrameHandler !== null) {
+      this.onRawFrame(frame, this.rawFrameHandler);
+      return;
+    }
     if (frame.length < MIN_REQUEST_FRAME_BYTES) {
       this.close('short_frame', new Error(`request frame of ${frame.length} bytes is shorter than a request header`));
       return;
@@ -299,6 +338,14 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     const exchange = new ClientExchange(this, frame, performance.now());
     // Before routing: the router may rewrite the frame.
     this.sessionZone.observeRequest(frame, exchange.apiKey, exchange.apiVersion);
+    this.dispatch(exchange, false);
+  }
+
+  /**
+   * Hands a request to the router (the request pipeline) and carries out what it decided.
+   * `queued`: the exchange already holds its place in the response queue (it was held).
+   */
+  private dispatch(exchange: ClientExchange, queued: boolean): void {
     try {
       this.router.routeRequest(this, exchange);
     } catch (err) {
@@ -306,26 +353,86 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
       else this.close('internal_error', err);
       return;
     }
-    this.metrics.requestReceived(exchange.apiKey, exchange.apiVersion);
-    if (exchange.response !== null) {
+    if (!queued) this.metrics.requestReceived(exchange.apiKey, exchange.apiVersion);
+    const enqueue = !queued && exchange.expectResponse;
+    if (exchange.held !== null) {
+      if (enqueue) this.queue.push(exchange);
+      const resume = (): void => {
+        if (this.closed) return;
+        exchange.held = null;
+        this.dispatch(exchange, exchange.expectResponse);
+      };
+      exchange.held.then(resume, resume);
+    } else if (exchange.response !== null) {
       this.metrics.answeredLocally(exchange.apiKey);
-      this.queue.push(exchange);
+      if (!queued) this.queue.push(exchange);
       this.flush();
     } else if (exchange.deferred !== null) {
-      if (exchange.expectResponse) this.queue.push(exchange);
+      if (enqueue) this.queue.push(exchange);
       exchange.deferred.then(
         (response) => this.onDeferredResponse(exchange, response),
         (err: unknown) => this.close('internal_error', err),
       );
     } else {
-      this.forward(exchange);
+      this.forward(exchange, enqueue);
+    }
+    if (exchange.closeAfter !== null && exchange.held === null) {
+      // A request that gets no answer closes the connection once it is on its way; one that
+      // does, once its answer is written. Either way nothing after it is read.
+      if (exchange.expectResponse) this.closeScheduled = true;
+      else this.scheduleClose(exchange.closeAfter);
     }
     this.updateReadState();
   }
 
-  private forward(exchange: ClientExchange): void {
+  /** A bare frame after SaslHandshake v0: its handler's reply keeps its place in the response order. */
+  private onRawFrame(frame: Buffer, handler: RawFrameHandler): void {
+    const exchange = new ClientExchange(this, frame, performance.now(), true);
+    this.queue.push(exchange);
+    let result: RawFrameResult | Promise<RawFrameResult>;
+    try {
+      result = handler(frame.subarray(SIZE_PREFIX_BYTES));
+    } catch (err) {
+      this.close('internal_error', err);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (r) => this.onRawResult(exchange, r),
+        (err: unknown) => this.close('internal_error', err),
+      );
+    } else {
+      this.onRawResult(exchange, result);
+    }
+    this.updateReadState();
+  }
+
+  private onRawResult(exchange: ClientExchange, result: RawFrameResult): void {
+    if (this.closed) return;
+    if (result.done && this.rawFrameHandler !== null) this.rawFrameHandler = null;
+    exchange.closeAfter = result.close ?? null;
+    const reply = result.reply ?? Buffer.alloc(0);
+    const framed = Buffer.allocUnsafe(SIZE_PREFIX_BYTES + reply.length);
+    framed.writeInt32BE(reply.length, 0);
+    reply.copy(framed, SIZE_PREFIX_BYTES);
+    exchange.response = result.reply === null ? Buffer.alloc(0) : framed;
+    this.flush();
+    this.updateReadState();
+  }
+
+  /** Stops reading now, and closes `delayMs` after (the broker's delay after a failed login). */
+  private scheduleClose(after: CloseAfter): void {
+    if (this.closeTimerStarted || this.closed) return;
+    this.closeScheduled = true;
+    this.closeTimerStarted = true;
+    this.updateReadState();
+    const timer = setTimeout(() => this.close(after.reason, new Error(after.message)), after.delayMs);
+    timer.unref();
+  }
+
+  private forward(exchange: ClientExchange, enqueue: boolean): void {
     const upstream = exchange.targetAddress === null ? this.upstreamFor(exchange.targetBrokerId) : this.destinationUpstream(exchange.targetAddress);
-    if (exchange.expectResponse) this.queue.push(exchange);
+    if (enqueue) this.queue.push(exchange);
     if (upstream === null) {
       this.onExchangeFailure(
         exchange,
@@ -517,7 +624,8 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
       if (response !== null) {
         this.queue.shift();
         this.metrics.clientBytesOut(response.length);
-        this.socket.write(response);
+        if (response.length > 0) this.socket.write(response);
+        if (exchange.closeAfter !== null) this.scheduleClose(exchange.closeAfter);
       } else {
         const stream = exchange.stream;
         if (stream === null) break;
@@ -526,7 +634,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
         this.queue.shift();
         exchange.stream = null;
       }
-      this.metrics.requestCompleted(exchange.apiKey, (now - exchange.receivedAtMs) / 1000);
+      if (exchange.apiKey !== RAW_FRAME_API_KEY) this.metrics.requestCompleted(exchange.apiKey, (now - exchange.receivedAtMs) / 1000);
     }
     if (this.closed) return;
     this.afterClientWrite();
@@ -557,6 +665,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     if (this.closed) return;
     const pause =
       this.draining ||
+      this.closeScheduled ||
       this.queue.size >= this.limits.maxInFlightRequests ||
       this.fullUpstreams.size > 0 ||
       this.clientWriteFull;
@@ -574,4 +683,10 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
       }
     }
   }
+}
+
+/** The client's IP address as ACL host rules match it: an IPv4 client on a dual-stack socket without its `::ffff:` prefix. */
+function clientHostOf(remoteAddress: string | undefined): string {
+  if (remoteAddress === undefined) return '';
+  return remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7) : remoteAddress;
 }

@@ -5,6 +5,9 @@
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { LimitsConfig } from '../policy/config.js';
+import type { KafkaPrincipal } from '../auth/principal.js';
+import type { FilterStateKey, RawFrameHandler, TlsPeer } from '../pipeline/filter.js';
+import { sessionWithoutSocket } from '../pipeline/filter-states.js';
 import type { BrokerAddress, ClientSession } from './request-router.js';
 import { UpstreamConnection, UpstreamError, type UpstreamListener } from './upstream-connection.js';
 import { sendRequest } from './upstream-request.js';
@@ -21,6 +24,10 @@ export class OwnSession implements ClientSession, UpstreamListener {
   readonly listenerName = '';
   readonly virtualNodeId = -1;
   anyBrokerId = -1;
+  private readonly filterFacts = sessionWithoutSocket();
+  readonly clientHost = this.filterFacts.clientHost;
+  readonly tls: TlsPeer | null = null;
+  principal: KafkaPrincipal = this.filterFacts.principal;
   private readonly opts: OwnSessionOptions;
   private readonly upstreams = new Map<string, UpstreamConnection>();
   private closed = false;
@@ -28,6 +35,14 @@ export class OwnSession implements ClientSession, UpstreamListener {
   constructor(opts: OwnSessionOptions) {
     this.opts = opts;
     this.log = opts.log.child({ component: 'own-session' });
+  }
+
+  filterState<T>(key: FilterStateKey<T>): T {
+    return this.filterFacts.filterState(key);
+  }
+
+  takeRawFrames(handler: RawFrameHandler): void {
+    this.filterFacts.takeRawFrames(handler);
   }
 
   sendUpstream(address: BrokerAddress, frame: Buffer, expectResponse: boolean): Promise<Buffer | null> {

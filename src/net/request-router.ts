@@ -1,16 +1,15 @@
 // The seam between moving bytes (src/net) and deciding about them (src/routing). A client
 // connection hands every request to a RequestRouter, which says where it goes, and hands
 // every response back to it for rewriting. The router never touches sockets.
-import type { Logger } from '../observability/logger.js';
+import type { CloseAfter, FilterSession } from '../pipeline/filter.js';
 import type { ZoneSource } from '../policy/zone-resolver.js';
 import type { UpstreamError } from './upstream-connection.js';
 
-/** What the router may know about the client connection a request arrived on. */
-export interface ClientSession {
-  readonly connId: number;
-  readonly log: Logger;
-  /** Name of the listener the client connected to. */
-  readonly listenerName: string;
+/**
+ * What the router may know about the client connection a request arrived on: what the
+ * request filters know (who the client is, from where), and where it connected.
+ */
+export interface ClientSession extends FilterSession {
   /** Virtual node the client connected to, or -1 for a bootstrap connection. */
   readonly virtualNodeId: number;
   /** Backend broker a bootstrap connection sends its requests to; -1 until the router picks one. */
@@ -60,6 +59,15 @@ export interface RequestExchange {
    * response (then `expectResponse` must be false). A rejection closes the client connection.
    */
   deferred: Promise<Buffer | null> | null;
+  /**
+   * Set by the request pipeline to hold the request: once the promise settles (either way),
+   * the connection hands the request to the router again, in its place in the response order.
+   */
+  held: Promise<unknown> | null;
+  /** Set by the request pipeline: close the connection once this request's answer is written. */
+  closeAfter: CloseAfter | null;
+  /** Scratch space for the request pipeline, carried from routing to the response. */
+  pipelineState: unknown;
 }
 
 /** Where the rewritten bytes of a streamed response go, in order. */

@@ -120,6 +120,8 @@ export type FilterOutcome =
       readonly request?: Buffer;
       /** Rewrites the response on its way back; the response is then taken whole, never streamed. */
       readonly onResponse?: ResponseTransform;
+      /** The request gets no answer from anyone (Produce acks=0). */
+      readonly noResponse?: true;
     }
   | {
       readonly kind: 'answer';
@@ -132,6 +134,8 @@ export type FilterOutcome =
 
 /** Let the request through unchanged. */
 export const FORWARD: FilterOutcome = Object.freeze({ kind: 'forward' });
+/** Let the request through; it gets no answer. */
+export const FORWARD_WITHOUT_RESPONSE: FilterOutcome = Object.freeze({ kind: 'forward', noResponse: true });
 
 export interface RequestFilter {
   /** Names the filter in logs and metrics. */

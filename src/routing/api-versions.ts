@@ -68,6 +68,15 @@ const API_VERSIONS_RANGE: VersionRange = (() => {
 export class ApiVersionsTable {
   private ranges: (VersionRange | undefined)[] = [];
   private response: ApiVersionsResponse | null = null;
+  /** Apis Turnout answers itself (SASL, ACLs), offered whatever the brokers say. */
+  private localApis: ReadonlyMap<number, VersionRange> = new Map();
+  private lastBrokers: BrokerApiVersions[] = [];
+
+  /** Offers apis that Turnout answers itself, at the given versions, from now on. */
+  offerLocalApis(apis: ReadonlyMap<number, VersionRange>): void {
+    this.localApis = apis;
+    if (this.lastBrokers.length > 0) this.update(this.lastBrokers);
+  }
 
   /** True once computed from at least one broker. */
   get isKnown(): boolean {
@@ -77,6 +86,7 @@ export class ApiVersionsTable {
   /** Recomputes the offered versions from every backend broker's advertised versions. */
   update(brokers: BrokerApiVersions[]): void {
     if (brokers.length === 0) return;
+    this.lastBrokers = brokers;
     const ranges: (VersionRange | undefined)[] = [];
     for (const api of APIS) {
       if (NOT_FOR_CLIENTS.has(api.apiKey)) continue;
@@ -95,6 +105,7 @@ export class ApiVersionsTable {
       if (min <= max) ranges[api.apiKey] = { minVersion: min, maxVersion: max };
     }
     if (ranges[ApiKey.ApiVersions] === undefined) ranges[ApiKey.ApiVersions] = { ...API_VERSIONS_RANGE };
+    for (const [apiKey, range] of this.localApis) ranges[apiKey] = { ...range };
     this.ranges = ranges;
 
     const first = brokers[0];

@@ -7,8 +7,8 @@
 // deterministically) and forwards their traffic to the real leader on the backend of the
 // topic's domain. Requests are answered through `exchange.deferred` from requests this router
 // sends over the client's own upstream connections:
-//   ApiVersions      answered here: what the codec and every broker of every backend support,
-//                    limited to the apis below (a client never sends an api it was not offered)
+//   ApiVersions      answered by the request pipeline from this router's offer: what the codec
+//                    and every broker of every backend support, limited to the apis below
 //   Metadata         asked of every backend at v12 (real topic ids and epochs), merged
 //   Produce, Fetch   split per destination (backend + real leader), merged in the client's order;
 //                    a Fetch one leader serves whole is forwarded instead and its answer
@@ -58,7 +58,6 @@ import { apiName } from './api-names.js';
 import { ApiVersionsTable, type BrokerApiVersions } from './api-versions.js';
 import { buildFailureResponse } from './failure-responses.js';
 import { LeaderEpochMap } from './leader-epoch-map.js';
-import { readProduceAcks } from './produce-acks.js';
 import { decodeRequestFrame, type BodyDecoder } from '../codec/message-frames.js';
 import { ProducerIdMap } from './producer-id-map.js';
 import { TopicIdMap } from './topic-id-map.js';
@@ -199,24 +198,13 @@ export class MultiBackendRouter implements RequestRouter {
     return this.ctx.zones.remoteLeaders(this.ctx.policy(), this.ctx.leaders);
   }
 
+  /** What this router offers clients (the request pipeline answers ApiVersions from it). */
+  get offeredApis(): ApiVersionsTable {
+    return this.apiVersions;
+  }
+
   routeRequest(session: ClientSession, ex: RequestExchange): void {
     const { apiKey, apiVersion } = ex;
-    if (apiKey === ApiKey.ApiVersions) {
-      if (!this.apiVersions.isKnown) {
-        throw new RequestRejectedError('backend_unknown', apiKey, apiVersion, 'backend api versions not known yet');
-      }
-      ex.response = this.apiVersions.buildResponse(apiVersion, ex.correlationId);
-      return;
-    }
-    if (!this.apiVersions.isSupported(apiKey, apiVersion)) {
-      const known = apiName(apiKey) !== undefined;
-      throw new RequestRejectedError(
-        known ? 'unsupported_version' : 'unknown_api_key',
-        apiKey,
-        apiVersion,
-        known ? `${apiName(apiKey)} v${apiVersion} is not offered over several backends` : `unknown api key ${apiKey}`,
-      );
-    }
     try {
       if (apiKey === ApiKey.Fetch) routeFetch(this.ctx, session, ex);
       else ex.deferred = this.handle(session, ex);
@@ -255,7 +243,6 @@ export class MultiBackendRouter implements RequestRouter {
     if (handler === undefined) {
       throw new RequestRejectedError('unsupported_version', ex.apiKey, ex.apiVersion, `${apiName(ex.apiKey)} is not routed over several backends`);
     }
-    if (ex.apiKey === ApiKey.Produce) ex.expectResponse = readProduceAcks(ex.frame, ex.apiVersion) !== 0;
     return Promise.resolve(handler(this.ctx, session, ex));
   }
 }

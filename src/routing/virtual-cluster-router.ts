@@ -1,7 +1,7 @@
 // The router for one backend cluster presented as Turnout's virtual cluster.
 //
-// Per request: ApiVersions is answered here; an api or version outside what Turnout offers
-// closes the connection; everything else goes to the backend broker behind the virtual node
+// Per request (after the request pipeline, which answers ApiVersions and gates versions): each
+// goes to the backend broker behind the virtual node
 // the client connected to (or any broker, from a bootstrap connection). Only the apis in the
 // two tables below are decoded: requests that carry virtual broker ids, and responses that
 // carry backend broker ids, addresses or the cluster id. Every other frame passes as bytes.
@@ -63,7 +63,7 @@ import {
 } from '../net/request-router.js';
 import type { UpstreamError } from '../net/upstream-connection.js';
 import type { Logger } from '../observability/logger.js';
-import { apiName } from './api-names.js';
+import type { ApiVersionsTable } from './api-versions.js';
 import type { TopologyView } from './backend-topology.js';
 import {
   rewriteAlterPartitionReassignmentsRequest,
@@ -87,7 +87,6 @@ import { rewriteFindCoordinatorResponse } from './find-coordinator-rewrite.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../codec/message-frames.js';
 import { rewriteMetadataResponse } from './metadata-rewrite.js';
 import { rewriteFetchResponse, rewriteProduceResponse, rewriteShareResponse } from './node-endpoints-rewrite.js';
-import { readProduceAcks } from './produce-acks.js';
 import type { NodeEndpoint, RewriteContext } from './rewrite-context.js';
 import type { VirtualNodeMap } from './virtual-node-map.js';
 
@@ -361,31 +360,15 @@ export class VirtualClusterRouter implements RequestRouter {
     return ctx;
   }
 
+  /** What this router offers clients: the backend brokers' versions within the codec's. */
+  get offeredApis(): ApiVersionsTable {
+    return this.topology.apiVersions;
+  }
+
   routeRequest(session: ClientSession, ex: RequestExchange): void {
     const { apiKey, apiVersion } = ex;
-    const versions = this.topology.apiVersions;
-    if (apiKey === ApiKey.ApiVersions) {
-      if (!versions.isKnown) {
-        throw new RequestRejectedError('backend_unknown', apiKey, apiVersion, 'backend api versions not known yet');
-      }
-      ex.response = versions.buildResponse(apiVersion, ex.correlationId);
-      return;
-    }
-    if (!versions.isSupported(apiKey, apiVersion)) {
-      const known = apiName(apiKey) !== undefined;
-      const range = versions.range(apiKey);
-      throw new RequestRejectedError(
-        known ? 'unsupported_version' : 'unknown_api_key',
-        apiKey,
-        apiVersion,
-        known
-          ? `${apiName(apiKey)} v${apiVersion} is not offered (${range === undefined ? 'api not offered' : `v${range.minVersion}-${range.maxVersion}`})`
-          : `unknown api key ${apiKey}`,
-      );
-    }
     ex.targetBrokerId = this.targetBroker(session);
     try {
-      if (apiKey === ApiKey.Produce) ex.expectResponse = readProduceAcks(ex.frame, apiVersion) !== 0;
       const rewrite = REQUEST_REWRITES[apiKey];
       if (rewrite !== undefined) rewrite(ex, this.contextOf(session));
     } catch (err) {

@@ -2,6 +2,7 @@
 // racks az-a (1), az-b (2) and az-c (3) that the test answers by hand: a client in az-b is
 // served by broker 2, a follower, and follower answers only the leader can fix are fetched
 // again at the leader within the same request.
+import { sessionWithoutSocket } from '../../../src/pipeline/filter-states.js';
 import { describe, expect, it } from 'vitest';
 import {
   APIS,
@@ -61,7 +62,7 @@ function fakeTopology(live: Set<number>): BackendTopology {
 }
 
 function exchange(apiKey: number, apiVersion: number, frame: Buffer): RequestExchange {
-  return { frame, apiKey, apiVersion, correlationId: 7, response: null, expectResponse: true, targetBrokerId: -1, targetAddress: null, routeState: undefined, deferred: null };
+  return { frame, apiKey, apiVersion, correlationId: 7, response: null, expectResponse: true, targetBrokerId: -1, targetAddress: null, routeState: undefined, deferred: null, held: null, closeAfter: null, pipelineState: undefined };
 }
 
 /** How broker 2 (the az-b follower) answers: data, an error code, or no answer at all. */
@@ -101,6 +102,7 @@ class Rig {
       listenerName: 'b',
       virtualNodeId: 100,
       anyBrokerId: -1,
+    ...sessionWithoutSocket(),
       zone,
       sendUpstream: (address, frame) => this.answer(address, frame),
     };

@@ -13,9 +13,9 @@ function frameFor(apiKey: number, version: number): Buffer {
   return b;
 }
 
-describe('request routing', () => {
+describe('request routing through the pipeline', () => {
   it('answers ApiVersions locally', () => {
-    const { router, session } = makeRouter();
+    const { pipeline: router, session } = makeRouter();
     const ex = exchangeFor(ApiKey.ApiVersions, 3, frameFor(ApiKey.ApiVersions, 3));
     router.routeRequest(session, ex);
     expect(ex.response).not.toBeNull();
@@ -41,14 +41,14 @@ describe('request routing', () => {
   });
 
   it('rejects an unknown api key', () => {
-    const { router, session } = makeRouter();
+    const { pipeline: router, session } = makeRouter();
     expect(() => router.routeRequest(session, exchangeFor(9999, 0, frameFor(9999, 0)))).toThrow(
       expect.objectContaining({ reason: 'unknown_api_key' }) as unknown as Error,
     );
   });
 
   it('rejects a version outside the offered range', () => {
-    const { router, session } = makeRouter();
+    const { pipeline: router, session } = makeRouter();
     let err: unknown;
     try {
       router.routeRequest(session, exchangeFor(ApiKey.Metadata, 99, frameFor(ApiKey.Metadata, 99)));
@@ -60,12 +60,12 @@ describe('request routing', () => {
   });
 
   it('rejects an undecodable request it must decode', () => {
-    const { router, session } = makeRouter();
+    const { pipeline: router, session } = makeRouter();
     expect(() => router.routeRequest(session, exchangeFor(ApiKey.Produce, 9, frameFor(ApiKey.Produce, 9)))).toThrow(RequestRejectedError);
   });
 
   it('expects no response to a produce with acks=0', () => {
-    const { router, session } = makeRouter();
+    const { pipeline: router, session } = makeRouter();
     const b = Buffer.alloc(4 + 8 + 2 + 1 + 1 + 2 + 4 + 1 + 1);
     let p = 0;
     p = b.writeInt32BE(b.length - 4, p);

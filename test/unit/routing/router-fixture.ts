@@ -1,5 +1,6 @@
 // A router over a fake backend whose broker ids, hosts and ports are all distinct from
 // Turnout's virtual ones, so a test can tell at a glance whether anything leaked.
+import { sessionWithoutSocket } from '../../../src/pipeline/filter-states.js';
 import { expect } from 'vitest';
 import { APIS, apiCodec, encodeResponseFrame as codecEncodeResponseFrame } from '../../../src/codec/index.js';
 import { writeResponseCorrelationId } from '../../../src/net/correlation.js';
@@ -9,6 +10,7 @@ import { createLogger } from '../../../src/observability/logger.js';
 import { ApiVersionsTable, type VersionRange } from '../../../src/routing/api-versions.js';
 import type { BrokerInfo, TopologyView } from '../../../src/routing/backend-topology.js';
 import { decodeResponseFrame } from '../../../src/codec/message-frames.js';
+import { buildPipeline } from '../../../src/pipeline/build-pipeline.js';
 import { VirtualClusterRouter } from '../../../src/routing/virtual-cluster-router.js';
 import { VirtualNodeMap } from '../../../src/routing/virtual-node-map.js';
 
@@ -26,6 +28,8 @@ export function backendBrokers(): BrokerInfo[] {
 
 export interface RouterFixture {
   router: VirtualClusterRouter;
+  /** The router behind Turnout's request pipeline, as client connections see it. */
+  pipeline: RequestRouter;
   nodeMap: VirtualNodeMap;
   session: ClientSession;
   refreshRequests: () => number;
@@ -72,9 +76,11 @@ export function makeRouter(): RouterFixture {
     listenerName: 'default',
     virtualNodeId: 0,
     anyBrokerId: -1,
+    ...sessionWithoutSocket(),
     sendUpstream: () => Promise.reject(new Error('the single-backend router sends nothing itself')),
   };
-  return { router, nodeMap, session, refreshRequests: () => refreshes };
+  const pipeline = buildPipeline({ router, offered: () => router.offeredApis });
+  return { router, pipeline, nodeMap, session, refreshRequests: () => refreshes };
 }
 
 export function exchangeFor(apiKey: number, apiVersion: number, frame: Buffer = Buffer.alloc(0)): RequestExchange {
@@ -89,6 +95,9 @@ export function exchangeFor(apiKey: number, apiVersion: number, frame: Buffer = 
     targetAddress: null,
     routeState: undefined,
     deferred: null,
+    held: null,
+    closeAfter: null,
+    pipelineState: undefined,
   };
 }
 

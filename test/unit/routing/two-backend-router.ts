@@ -2,6 +2,7 @@
 // with fake brokers 1 and 2 each (no network: the test's session answers every request), the
 // orders domain on east with topic orders.a (partitions 0 and 1), a router over them that has
 // learnt the topic from Metadata, and request exchanges.
+import { sessionWithoutSocket } from '../../../src/pipeline/filter-states.js';
 import {
   APIS,
   ApiKey,
@@ -69,7 +70,7 @@ export function twoBackendRouter(): MultiBackendRouter {
 }
 
 export function exchange(apiKey: number, apiVersion: number, frame: Buffer): RequestExchange {
-  return { frame, apiKey, apiVersion, correlationId: 7, response: null, expectResponse: true, targetBrokerId: -1, targetAddress: null, routeState: undefined, deferred: null };
+  return { frame, apiKey, apiVersion, correlationId: 7, response: null, expectResponse: true, targetBrokerId: -1, targetAddress: null, routeState: undefined, deferred: null, held: null, closeAfter: null, pipelineState: undefined };
 }
 
 /** orders.a's real topic id on east. */
@@ -91,6 +92,7 @@ export function twoBackendSession(opts: TwoBackendSessionOptions): ClientSession
     listenerName: 'default',
     virtualNodeId: 0,
     anyBrokerId: -1,
+    ...sessionWithoutSocket(),
     sendUpstream: (address: BrokerAddress, frame: Buffer) => {
       const h = decodeRequestHeader(frame.subarray(4));
       if (h.apiKey !== ApiKey.Metadata) return opts.answer(address, frame, h);

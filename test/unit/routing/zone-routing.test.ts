@@ -1,3 +1,4 @@
+import { sessionWithoutSocket } from '../../../src/pipeline/filter-states.js';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { ClientSession } from '../../../src/net/request-router.js';
@@ -42,7 +43,8 @@ describe('ReadReplicas', () => {
 });
 
 function session(zone: string | null): ClientSession {
-  return { connId: 1, log: createLogger({ level: 'silent' }), listenerName: 'a', virtualNodeId: -1, anyBrokerId: -1, zone, sendUpstream: () => Promise.resolve(null) };
+  return { connId: 1, log: createLogger({ level: 'silent' }), listenerName: 'a', virtualNodeId: -1, anyBrokerId: -1,
+    ...sessionWithoutSocket(), zone, sendUpstream: () => Promise.resolve(null) };
 }
 
 describe('ZoneRouting', () => {

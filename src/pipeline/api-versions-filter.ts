@@ -1,0 +1,49 @@
+// ApiVersions, answered by Turnout, and the gate on what a client may send: an api or version
+// outside what Turnout offers (its codec, every backend broker, and the apis it answers
+// itself) closes the connection, as a client never sends what it was not offered.
+import { ApiKey } from '../codec/index.js';
+import { apiName } from '../routing/api-names.js';
+import type { VersionRange } from '../routing/api-versions.js';
+import { FORWARD, type FilterOutcome, type FilterRequest, type RequestFilter } from './filter.js';
+
+/** What is offered to clients (api-versions.ts ApiVersionsTable). */
+export interface OfferedApis {
+  /** False until a backend's versions are known: ApiVersions cannot be answered before. */
+  readonly isKnown: boolean;
+  isSupported(apiKey: number, version: number): boolean;
+  range(apiKey: number): VersionRange | undefined;
+  /** The ApiVersions response frame for a request of this version. */
+  buildResponse(requestVersion: number, correlationId: number): Buffer;
+}
+
+export class ApiVersionsFilter implements RequestFilter {
+  readonly name = 'api-versions';
+  private readonly offered: () => OfferedApis;
+
+  /** `offered` is asked per request: the offer narrows or widens as backends are learned. */
+  constructor(offered: () => OfferedApis) {
+    this.offered = offered;
+  }
+
+  wants(): boolean {
+    return true;
+  }
+
+  onRequest(request: FilterRequest): FilterOutcome {
+    const { apiKey, apiVersion } = request;
+    const offered = this.offered();
+    if (apiKey === ApiKey.ApiVersions) {
+      if (!offered.isKnown) return { kind: 'close', reason: 'backend_unknown', message: 'backend api versions not known yet' };
+      return { kind: 'answer', response: offered.buildResponse(apiVersion, request.correlationId) };
+    }
+    if (offered.isSupported(apiKey, apiVersion)) return FORWARD;
+    const name = apiName(apiKey);
+    if (name === undefined) return { kind: 'close', reason: 'unknown_api_key', message: `unknown api key ${apiKey}` };
+    const range = offered.range(apiKey);
+    return {
+      kind: 'close',
+      reason: 'unsupported_version',
+      message: `${name} v${apiVersion} is not offered (${range === undefined ? 'api not offered' : `v${range.minVersion}-${range.maxVersion}`})`,
+    };
+  }
+}

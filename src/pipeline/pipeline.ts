@@ -1,0 +1,184 @@
+// The request pipeline: an ordered chain of filters (filter.ts) in front of a router, itself a
+// router to the client connection. A request whose api key no filter wants goes straight to
+// the router, untouched. Otherwise each filter that wants it decides in turn, and the pipeline
+// carries out the outcome:
+//
+//   forward   the next filter (a replaced frame is what it sees); a response transform is kept
+//   answer    the request is answered here, the router never sees it
+//   deny      the denied part is answered here; the allowed part goes on; the answers are
+//             merged once the router's answer is in
+//   hold      the connection keeps the request in its place and hands it back once the promise
+//             settles; the same filter then decides again
+//   close     the connection closes, with the filter's reason
+//
+// Response transforms (from forward and deny) apply in reverse filter order, whether the
+// router answers locally, later, by forwarding, or with a failure answer; such a response is
+// taken whole, never streamed.
+import { DecodeError, EncodeError } from '../codec/index.js';
+import {
+  RequestRejectedError,
+  type BrokerAddress,
+  type ClientSession,
+  type RequestExchange,
+  type RequestRouter,
+  type ResponseBytesSink,
+  type ResponseStream,
+} from '../net/request-router.js';
+import type { UpstreamError } from '../net/upstream-connection.js';
+import type { CloseAfter, FilterOutcome, RequestFilter, ResponseTransform } from './filter.js';
+import { PipelineRequest } from './pipeline-request.js';
+
+/** What the pipeline remembers of one request between routing and its answer. */
+class PipelineProgress {
+  readonly request: PipelineRequest;
+  /** The filter to ask next (after a hold: the one that held). */
+  nextFilter = 0;
+  /** Response transforms in filter order; applied last to first. */
+  transforms: ResponseTransform[] | null = null;
+  /** Close after forwarding a request that gets no answer (acks=0 produce denied in part). */
+  closeIfNoResponse: CloseAfter | null = null;
+
+  constructor(request: PipelineRequest) {
+    this.request = request;
+  }
+
+  addTransform(t: ResponseTransform): void {
+    if (this.transforms === null) this.transforms = [t];
+    else this.transforms.push(t);
+  }
+
+  apply(response: Buffer): Buffer {
+    const ts = this.transforms;
+    if (ts === null) return response;
+    let out = response;
+    for (let i = ts.length - 1; i >= 0; i--) out = ts[i](out);
+    return out;
+  }
+}
+
+function progressOf(ex: RequestExchange): PipelineProgress | null {
+  return ex.pipelineState instanceof PipelineProgress ? ex.pipelineState : null;
+}
+
+function hasTransforms(ex: RequestExchange): boolean {
+  const p = progressOf(ex);
+  return p !== null && p.transforms !== null;
+}
+
+export class RequestPipeline implements RequestRouter {
+  readonly filters: readonly RequestFilter[];
+  private readonly router: RequestRouter;
+  streamResponse?: (session: ClientSession, ex: RequestExchange, frameBytes: number, sink: ResponseBytesSink) => ResponseStream | null;
+
+  constructor(filters: readonly RequestFilter[], router: RequestRouter) {
+    this.filters = filters;
+    this.router = router;
+    // Offered only when the router streams at all: the connection asks nothing otherwise.
+    const inner = router.streamResponse;
+    if (inner !== undefined) {
+      this.streamResponse = (session, ex, frameBytes, sink) => (hasTransforms(ex) ? null : inner.call(router, session, ex, frameBytes, sink));
+    }
+  }
+
+  routeRequest(session: ClientSession, ex: RequestExchange): void {
+    let progress = progressOf(ex);
+    const filters = this.filters;
+    for (let i = progress === null ? 0 : progress.nextFilter; i < filters.length; i++) {
+      const filter = filters[i];
+      if (!filter.wants(ex.apiKey)) continue;
+      if (progress === null) {
+        progress = new PipelineProgress(new PipelineRequest(ex.frame, ex.apiKey, ex.apiVersion, ex.correlationId));
+        ex.pipelineState = progress;
+      }
+      const outcome = this.decide(filter, progress.request, session, ex);
+      if (!this.carryOut(outcome, progress, ex, i)) return;
+    }
+    this.router.routeRequest(session, ex);
+    if (progress === null) return;
+    if (progress.transforms !== null) {
+      if (ex.response !== null) {
+        ex.response = progress.apply(ex.response);
+      } else if (ex.deferred !== null) {
+        const p = progress;
+        ex.deferred = ex.deferred.then((response) => (response === null ? null : p.apply(response)));
+      }
+    }
+    if (!ex.expectResponse && progress.closeIfNoResponse !== null) ex.closeAfter = progress.closeIfNoResponse;
+  }
+
+  rewriteResponse(session: ClientSession, ex: RequestExchange, frame: Buffer): Buffer {
+    const out = this.router.rewriteResponse(session, ex, frame);
+    const p = progressOf(ex);
+    return p === null ? out : p.apply(out);
+  }
+
+  failureResponse(session: ClientSession, ex: RequestExchange, err: UpstreamError): Buffer | null {
+    const out = this.router.failureResponse(session, ex, err);
+    const p = progressOf(ex);
+    return out === null || p === null ? out : p.apply(out);
+  }
+
+  brokerAddress(brokerId: number): BrokerAddress | null {
+    return this.router.brokerAddress(brokerId);
+  }
+
+  private decide(filter: RequestFilter, request: PipelineRequest, session: ClientSession, ex: RequestExchange): FilterOutcome {
+    try {
+      return filter.onRequest(request, session);
+    } catch (err) {
+      if (err instanceof DecodeError || err instanceof EncodeError) {
+        throw new RequestRejectedError('malformed_request', ex.apiKey, ex.apiVersion, `${filter.name}: ${err.message}`);
+      }
+      throw err;
+    }
+  }
+
+  /** Carries out one outcome; returns whether the next filter (or the router) is to see the request. */
+  private carryOut(outcome: FilterOutcome, progress: PipelineProgress, ex: RequestExchange, filterIndex: number): boolean {
+    switch (outcome.kind) {
+      case 'forward':
+        if (outcome.request !== undefined) this.replaceFrame(progress, ex, outcome.request);
+        if (outcome.onResponse !== undefined) progress.addTransform(outcome.onResponse);
+        if (outcome.noResponse === true) ex.expectResponse = false;
+        return true;
+      case 'answer':
+        this.answer(progress, ex, outcome.response);
+        if (outcome.thenClose !== undefined) ex.closeAfter = outcome.thenClose;
+        return false;
+      case 'deny': {
+        const denial = outcome.denial;
+        if (denial.allowed === null) {
+          this.answer(progress, ex, denial.answerAll());
+          if (!ex.expectResponse && denial.closeIfNoResponse !== undefined) ex.closeAfter = denial.closeIfNoResponse;
+          return false;
+        }
+        this.replaceFrame(progress, ex, denial.allowed);
+        progress.addTransform((response) => denial.merge(response));
+        if (denial.closeIfNoResponse !== undefined) progress.closeIfNoResponse = denial.closeIfNoResponse;
+        return true;
+      }
+      case 'hold':
+        progress.nextFilter = filterIndex;
+        ex.held = outcome.until;
+        return false;
+      case 'close':
+        throw new RequestRejectedError(outcome.reason, ex.apiKey, ex.apiVersion, outcome.message);
+    }
+  }
+
+  private replaceFrame(progress: PipelineProgress, ex: RequestExchange, frame: Buffer): void {
+    progress.request.replaceFrame(frame);
+    ex.frame = frame;
+  }
+
+  /** Answers here; transforms added by earlier filters still apply. */
+  private answer(progress: PipelineProgress, ex: RequestExchange, response: Buffer | Promise<Buffer>): void {
+    if (!ex.expectResponse) {
+      // A request that gets no answer (acks=0) has nothing to answer: it is dropped.
+      ex.deferred = Promise.resolve(null);
+      return;
+    }
+    if (Buffer.isBuffer(response)) ex.response = progress.apply(response);
+    else ex.deferred = response.then((r) => progress.apply(r));
+  }
+}

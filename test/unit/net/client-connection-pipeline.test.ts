@@ -1,0 +1,146 @@
+// How a client connection carries out the request pipeline's outcomes: a held request keeps
+// its place in the response order, raw frames after SaslHandshake v0 are answered in order,
+// and an answer that ends a connection closes it after its delay, answered first.
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { ClientConnection } from '../../../src/net/client-connection.js';
+import { FrameReader } from '../../../src/net/frame-reader.js';
+import type { ClientSession, RequestExchange } from '../../../src/net/request-router.js';
+import { ProxyMetrics } from '../../../src/observability/metrics.js';
+import { FORWARD, type FilterOutcome, type FilterRequest, type FilterSession, type RequestFilter } from '../../../src/pipeline/filter.js';
+import { RequestPipeline } from '../../../src/pipeline/pipeline.js';
+import { FakeBrokerServer, FakeRouterBase, apiKeyResponse, clientConnection, limitsWith, request, testCleanups, waitUntil } from './socket-test-kit.js';
+
+const HOLD_API = 200;
+const RAW_API = 201;
+const GOODBYE_API = 202;
+const FORWARDED_API = 2;
+
+class EchoBroker extends FakeBrokerServer {
+  constructor() {
+    super((socket, frame, chain) => {
+      const apiKey = frame.readInt16BE(4);
+      const corr = frame.readInt32BE(8);
+      chain(async () => {
+        if (!socket.destroyed) socket.write(apiKeyResponse(corr, apiKey));
+      });
+    });
+  }
+}
+
+class ForwardingRouter extends FakeRouterBase {
+  routeRequest(_s: ClientSession, ex: RequestExchange): void {
+    ex.targetBrokerId = 1;
+  }
+}
+
+/** Holds HOLD_API until released; switches to raw frames on RAW_API; says goodbye on GOODBYE_API. */
+class TestFilter implements RequestFilter {
+  readonly name = 'test';
+  release: () => void = () => undefined;
+  private readonly held = new Promise<void>((resolve) => {
+    this.release = resolve;
+  });
+
+  wants(apiKey: number): boolean {
+    return apiKey >= HOLD_API;
+  }
+
+  onRequest(request: FilterRequest, session: FilterSession): FilterOutcome {
+    if (request.apiKey === HOLD_API) {
+      const outcome: FilterOutcome = { kind: 'hold', until: this.held };
+      this.wants = (k) => k >= RAW_API; // asked again after the hold: let it through then
+      return outcome;
+    }
+    if (request.apiKey === RAW_API) {
+      session.takeRawFrames((frame) => {
+        const text = frame.toString();
+        return { reply: Buffer.from(text.toUpperCase()), done: text === 'end' };
+      });
+      return { kind: 'answer', response: apiKeyResponse(request.correlationId, RAW_API) };
+    }
+    return { kind: 'answer', response: apiKeyResponse(request.correlationId, GOODBYE_API), thenClose: { reason: 'goodbye', message: 'test says goodbye', delayMs: 30 } };
+  }
+}
+
+const cleanups = testCleanups();
+
+async function start(filter: TestFilter): Promise<{ client: net.Socket; frames: Buffer[]; closed: Promise<void>; conn: () => ClientConnection }> {
+  const broker = new EchoBroker();
+  const router = new ForwardingRouter();
+  router.ports.set(1, await broker.listen());
+  cleanups.push(() => broker.close());
+  const pipeline = new RequestPipeline([filter], router);
+  const metrics = new ProxyMetrics({ apiName: () => undefined });
+  let conn: ClientConnection | undefined;
+  const server = net.createServer((socket) => {
+    conn = clientConnection(socket, 1, pipeline, limitsWith({}), metrics);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  const client = net.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port });
+  cleanups.push(() => {
+    client.destroy();
+    conn?.close('test_done');
+  });
+  const frames: Buffer[] = [];
+  const reader = new FrameReader(1 << 20, (f) => frames.push(Buffer.from(f)));
+  client.on('data', (b: Buffer) => reader.push(b));
+  client.on('error', () => undefined);
+  const closed = new Promise<void>((r) => client.on('close', () => r()));
+  await new Promise<void>((r) => client.once('connect', () => r()));
+  await waitUntil(() => conn !== undefined);
+  return { client, frames, closed, conn: () => conn as ClientConnection };
+}
+
+function raw(text: string): Buffer {
+  const b = Buffer.alloc(4 + text.length);
+  b.writeInt32BE(text.length, 0);
+  b.write(text, 4);
+  return b;
+}
+
+describe('ClientConnection with the request pipeline', () => {
+  it('keeps a held request in its place: later answers wait for it, and it is forwarded once released', async () => {
+    const filter = new TestFilter();
+    const h = await start(filter);
+    h.client.write(Buffer.concat([request(HOLD_API, 1), request(FORWARDED_API, 2)]));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.frames).toHaveLength(0);
+    filter.release();
+    await waitUntil(() => h.frames.length === 2);
+    expect(h.frames.map((f) => [f.readInt32BE(4), f.readInt16BE(8)])).toEqual([
+      [1, HOLD_API],
+      [2, FORWARDED_API],
+    ]);
+  });
+
+  it('hands bare frames to the raw frame handler after it is set, and returns to Kafka framing when it is done', async () => {
+    const h = await start(new TestFilter());
+    h.client.write(request(RAW_API, 7));
+    await waitUntil(() => h.frames.length === 1);
+    h.client.write(Buffer.concat([raw('token'), raw('end'), request(FORWARDED_API, 8)]));
+    await waitUntil(() => h.frames.length === 4);
+    expect(h.frames[1].subarray(4).toString()).toBe('TOKEN');
+    expect(h.frames[2].subarray(4).toString()).toBe('END');
+    expect([h.frames[3].readInt32BE(4), h.frames[3].readInt16BE(8)]).toEqual([8, FORWARDED_API]);
+  });
+
+  it('writes an answer that ends the connection, reads nothing more, and closes after the delay', async () => {
+    const h = await start(new TestFilter());
+    h.client.write(Buffer.concat([request(FORWARDED_API, 1), request(GOODBYE_API, 2), request(FORWARDED_API, 3)]));
+    await h.closed;
+    expect(h.frames.map((f) => f.readInt32BE(4))).toEqual([1, 2]);
+    expect(h.conn().isClosed).toBe(true);
+  });
+
+  it('lets a request no filter wants pass to the router untouched', async () => {
+    const filter = new TestFilter();
+    const h = await start(filter);
+    h.client.write(request(FORWARDED_API, 5));
+    await waitUntil(() => h.frames.length === 1);
+    expect([h.frames[0].readInt32BE(4), h.frames[0].readInt16BE(8)]).toEqual([5, FORWARDED_API]);
+    expect(FORWARD.kind).toBe('forward');
+  });
+});

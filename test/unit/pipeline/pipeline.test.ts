@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { DecodeError } from '../../../src/codec/index.js';
+import { RequestRejectedError, type ClientSession, type RequestExchange, type RequestRouter } from '../../../src/net/request-router.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { sessionWithoutSocket } from '../../../src/pipeline/filter-states.js';
+import { FORWARD, type FilterOutcome, type RequestFilter } from '../../../src/pipeline/filter.js';
+import { RequestPipeline } from '../../../src/pipeline/pipeline.js';
+
+function frame(apiKey: number, body: string): Buffer {
+  const b = Buffer.alloc(14 + body.length);
+  b.writeInt32BE(b.length - 4, 0);
+  b.writeInt16BE(apiKey, 4);
+  b.writeInt16BE(0, 6);
+  b.writeInt32BE(9, 8);
+  b.writeInt16BE(-1, 12);
+  b.write(body, 14);
+  return b;
+}
+
+function bodyOf(f: Buffer): string {
+  return f.subarray(14).toString();
+}
+
+function exchange(apiKey: number, body: string): RequestExchange {
+  return { frame: frame(apiKey, body), apiKey, apiVersion: 0, correlationId: 9, response: null, expectResponse: true, targetBrokerId: -1, targetAddress: null, routeState: undefined, deferred: null, held: null, closeAfter: null, pipelineState: undefined };
+}
+
+const session: ClientSession = { connId: 1, log: createLogger({ level: 'silent' }), listenerName: 'l', virtualNodeId: -1, anyBrokerId: -1, sendUpstream: () => Promise.resolve(null), ...sessionWithoutSocket() };
+
+/** Answers later with "<request body>|answered"; records what it was given. */
+class RecordingRouter implements RequestRouter {
+  readonly seen: string[] = [];
+  streamResponse = (): null => null;
+  routeRequest(_s: ClientSession, ex: RequestExchange): void {
+    this.seen.push(bodyOf(ex.frame));
+    ex.deferred = Promise.resolve(frame(ex.apiKey, `${bodyOf(ex.frame)}|answered`));
+  }
+  rewriteResponse(_s: ClientSession, _ex: RequestExchange, f: Buffer): Buffer {
+    return f;
+  }
+  failureResponse(): Buffer | null {
+    return null;
+  }
+  brokerAddress(): null {
+    return null;
+  }
+}
+
+function filterOf(name: string, decide: (body: string) => FilterOutcome, apiKey = 0): RequestFilter {
+  return { name, wants: (k) => k === apiKey, onRequest: (r) => decide(bodyOf(r.frame)) };
+}
+
+describe('RequestPipeline', () => {
+  it('hands a request no filter wants to the router as it came', () => {
+    const router = new RecordingRouter();
+    const pipeline = new RequestPipeline([filterOf('x', () => ({ kind: 'close', reason: 'no', message: 'no' }), 5)], router);
+    const ex = exchange(0, 'a,b');
+    pipeline.routeRequest(session, ex);
+    expect(router.seen).toEqual(['a,b']);
+    expect(ex.pipelineState).toBeUndefined();
+  });
+
+  it('forwards the allowed part of a denied request and merges the denied part into the answer, in filter order', async () => {
+    const router = new RecordingRouter();
+    // The first filter denies "b", the second "c"; merges must undo the second before the first.
+    const denyOne = (name: string, denied: string): RequestFilter =>
+      filterOf(name, (body) => {
+        const parts = body.split(',');
+        return {
+          kind: 'deny',
+          denial: {
+            allowed: frame(0, parts.filter((p) => p !== denied).join(',')),
+            answerAll: () => frame(0, `${denied}:denied`),
+            merge: (response) => frame(0, `${bodyOf(response)}+${denied}:denied`),
+          },
+        };
+      });
+    const pipeline = new RequestPipeline([denyOne('first', 'b'), denyOne('second', 'c')], router);
+    const ex = exchange(0, 'a,b,c');
+    pipeline.routeRequest(session, ex);
+    expect(router.seen).toEqual(['a']);
+    expect(bodyOf((await ex.deferred) as Buffer)).toBe('a|answered+c:denied+b:denied');
+    expect(pipeline.streamResponse?.(session, ex, 1 << 20, { emit: () => undefined })).toBeNull();
+  });
+
+  it('answers a request denied whole without the router', () => {
+    const router = new RecordingRouter();
+    const pipeline = new RequestPipeline(
+      [filterOf('deny-all', () => ({ kind: 'deny', denial: { allowed: null, answerAll: () => frame(0, 'all denied'), merge: (r) => r } }))],
+      router,
+    );
+    const ex = exchange(0, 'a');
+    pipeline.routeRequest(session, ex);
+    expect(router.seen).toEqual([]);
+    expect(bodyOf(ex.response as Buffer)).toBe('all denied');
+  });
+
+  it('holds a request and asks the same filter again when the connection hands it back', () => {
+    const router = new RecordingRouter();
+    let asked = 0;
+    const release = Promise.resolve();
+    const pipeline = new RequestPipeline([filterOf('hold-once', () => (++asked === 1 ? { kind: 'hold', until: release } : FORWARD))], router);
+    const ex = exchange(0, 'a');
+    pipeline.routeRequest(session, ex);
+    expect(ex.held).toBe(release);
+    expect(router.seen).toEqual([]);
+    ex.held = null;
+    pipeline.routeRequest(session, ex);
+    expect(asked).toBe(2);
+    expect(router.seen).toEqual(['a']);
+  });
+
+  it('closes the connection for a close outcome, and for a request a filter cannot decode', () => {
+    const pipeline = new RequestPipeline([filterOf('closer', () => ({ kind: 'close', reason: 'not_authenticated', message: 'authenticate first' }))], new RecordingRouter());
+    expect(() => pipeline.routeRequest(session, exchange(0, 'a'))).toThrow(expect.objectContaining({ reason: 'not_authenticated' }) as unknown as Error);
+    const decoding = new RequestPipeline(
+      [
+        filterOf('decoder', () => {
+          throw new DecodeError(0, 0, 3, 'truncated');
+        }),
+      ],
+      new RecordingRouter(),
+    );
+    let err: unknown;
+    try {
+      decoding.routeRequest(session, exchange(0, 'a'));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RequestRejectedError);
+    expect((err as RequestRejectedError).reason).toBe('malformed_request');
+  });
+
+  it('drops an answer to a request that gets none (acks=0), and marks a forwarded one as answerless', async () => {
+    const router = new RecordingRouter();
+    const pipeline = new RequestPipeline([filterOf('no-response', () => ({ kind: 'forward', noResponse: true }))], router);
+    const ex = exchange(0, 'a');
+    pipeline.routeRequest(session, ex);
+    expect(ex.expectResponse).toBe(false);
+    expect(router.seen).toEqual(['a']);
+  });
+});
