@@ -20,7 +20,7 @@
 // from upstreams stops while the client's write buffer is full. Both resume on 'drain'.
 import type net from 'node:net';
 import { ANONYMOUS, type KafkaPrincipal } from '../auth/principal.js';
-import type { CloseAfter, FilterStateKey, RawFrameHandler, RawFrameResult, TlsPeer } from '../pipeline/filter.js';
+import type { CloseAfter, Deadline, FilterStateKey, RawFrameHandler, RawFrameResult, TlsPeer } from '../pipeline/filter.js';
 import { FilterStates } from '../pipeline/filter-states.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
@@ -158,6 +158,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
   /** Set once an answer that ends the connection is decided: nothing more is read. */
   private closeScheduled = false;
   private closeTimerStarted = false;
+  private deadlineTimer: NodeJS.Timeout | null = null;
   private readonly router: RequestRouter;
   private readonly limits: LimitsConfig;
   private readonly metrics: ProxyMetrics;
@@ -248,6 +249,14 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     this.rawFrameHandler = handler;
   }
 
+  setDeadline(deadline: Deadline | null): void {
+    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = null;
+    if (deadline === null || this.closed) return;
+    this.deadlineTimer = setTimeout(() => this.close(deadline.reason, new Error(deadline.message)), Math.max(0, deadline.atMs - Date.now()));
+    this.deadlineTimer.unref();
+  }
+
   /** Requests received whose responses have not yet been written. */
   get inFlight(): number {
     return this.queue.size;
@@ -275,6 +284,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
   close(reason: string, err?: unknown): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
     this.reader.pause();
     if (reason === 'shutdown') {
       // Let the responses already written reach the client before the socket goes.

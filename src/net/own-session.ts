@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { LimitsConfig } from '../policy/config.js';
 import type { KafkaPrincipal } from '../auth/principal.js';
-import type { FilterStateKey, RawFrameHandler, TlsPeer } from '../pipeline/filter.js';
+import type { Deadline, FilterStateKey, RawFrameHandler, TlsPeer } from '../pipeline/filter.js';
 import { sessionWithoutSocket } from '../pipeline/filter-states.js';
 import type { BrokerAddress, ClientSession } from './request-router.js';
 import { UpstreamConnection, UpstreamError, type UpstreamListener } from './upstream-connection.js';
@@ -43,6 +43,10 @@ export class OwnSession implements ClientSession, UpstreamListener {
 
   takeRawFrames(handler: RawFrameHandler): void {
     this.filterFacts.takeRawFrames(handler);
+  }
+
+  setDeadline(deadline: Deadline | null): void {
+    this.filterFacts.setDeadline(deadline);
   }
 
   sendUpstream(address: BrokerAddress, frame: Buffer, expectResponse: boolean): Promise<Buffer | null> {

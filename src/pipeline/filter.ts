@@ -72,6 +72,18 @@ export interface FilterSession {
    * size-prefixed frames without a request header. Requests already in flight finish first.
    */
   takeRawFrames(handler: RawFrameHandler): void;
+  /**
+   * Closes the connection at `deadline.atMs` (Date.now() time) unless replaced or cleared
+   * (null) before: a client that never finishes authenticating is closed this way.
+   */
+  setDeadline(deadline: Deadline | null): void;
+}
+
+/** When a connection is closed if nothing clears the deadline first. */
+export interface Deadline {
+  readonly atMs: number;
+  readonly reason: string;
+  readonly message: string;
 }
 
 /** One client request as filters see it. */

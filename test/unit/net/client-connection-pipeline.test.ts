@@ -15,6 +15,8 @@ import { FakeBrokerServer, FakeRouterBase, apiKeyResponse, clientConnection, lim
 const HOLD_API = 200;
 const RAW_API = 201;
 const GOODBYE_API = 202;
+const DEADLINE_API = 203;
+const CLEAR_DEADLINE_API = 204;
 const FORWARDED_API = 2;
 
 class EchoBroker extends FakeBrokerServer {
@@ -52,6 +54,10 @@ class TestFilter implements RequestFilter {
       const outcome: FilterOutcome = { kind: 'hold', until: this.held };
       this.wants = (k) => k >= RAW_API; // asked again after the hold: let it through then
       return outcome;
+    }
+    if (request.apiKey === DEADLINE_API || request.apiKey === CLEAR_DEADLINE_API) {
+      session.setDeadline(request.apiKey === CLEAR_DEADLINE_API ? null : { atMs: Date.now() + 40, reason: 'not_authenticated_in_time', message: 'no login within 40 ms' });
+      return { kind: 'answer', response: apiKeyResponse(request.correlationId, request.apiKey) };
     }
     if (request.apiKey === RAW_API) {
       session.takeRawFrames((frame) => {
@@ -133,6 +139,17 @@ describe('ClientConnection with the request pipeline', () => {
     await h.closed;
     expect(h.frames.map((f) => f.readInt32BE(4))).toEqual([1, 2]);
     expect(h.conn().isClosed).toBe(true);
+  });
+
+  it('closes a connection whose deadline passes, and keeps one whose deadline was cleared', async () => {
+    const kept = await start(new TestFilter());
+    kept.client.write(Buffer.concat([request(DEADLINE_API, 1), request(CLEAR_DEADLINE_API, 2)]));
+    const closing = await start(new TestFilter());
+    closing.client.write(request(DEADLINE_API, 1));
+    await closing.closed;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(kept.conn().isClosed).toBe(false);
+    expect(kept.frames).toHaveLength(2);
   });
 
   it('lets a request no filter wants pass to the router untouched', async () => {
