@@ -2,6 +2,7 @@
 // instances in one process (tests, benchmarks) do not collide. Label children are cached,
 // so counting a request on the hot path is an array lookup and an add.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AuthzMetrics } from './authz-metrics.js';
 import { ZoneMetrics } from './zone-metrics.js';
 
 export type ConnectionSide = 'client' | 'upstream';
@@ -20,6 +21,8 @@ export class ProxyMetrics {
   readonly registry: Registry;
   /** Client zone decisions and bytes by zone pair (zone-metrics.ts). */
   readonly zones: ZoneMetrics;
+  /** Authorization decisions (authz-metrics.ts). */
+  readonly authz: AuthzMetrics;
   private readonly apiName: (apiKey: number) => string;
 
   private readonly requests: Counter<'api' | 'version'>;
@@ -86,6 +89,7 @@ export class ProxyMetrics {
       registers,
     });
     this.zones = new ZoneMetrics(this.registry);
+    this.authz = new AuthzMetrics(this.registry);
     this.clientIn = this.bytes.labels('client', 'in');
     this.clientOut = this.bytes.labels('client', 'out');
     this.upstreamIn = this.bytes.labels('upstream', 'in');

@@ -49,15 +49,40 @@ export interface AuthorizationRequest {
   readonly operation: AclOperation;
   readonly resourceType: ResourceType;
   readonly resourceName: string;
+  /**
+   * False for a check that only filters what a listing shows (an all-topics Metadata,
+   * ListGroups): a denial is then counted but not audited, as Kafka logs those only at trace.
+   * (default: true)
+   */
+  readonly audit?: boolean;
+}
+
+/**
+ * One ALLOW entry that a domain's `access` grants over one of its name patterns. A glob
+ * pattern has no Kafka pattern type, so these are evaluated on the domain's patterns
+ * themselves and shown as domain grants, never as stored bindings.
+ */
+export interface DomainGrant {
+  readonly domain: string;
+  readonly role: 'owners' | 'producers' | 'consumers';
+  readonly resourceType: ResourceType;
+  /** The pattern as the domain writes it: `"orders.*"`, `{glob: "*.audit"}`. */
+  readonly pattern: string;
+  readonly patternKind: 'literal' | 'prefix' | 'glob';
+  readonly principal: string;
+  readonly operation: AclOperation;
 }
 
 /** Why a decision came out as it did: the binding that decided, or the rule that applied when none did. */
 export type DecisionReason =
   | { readonly kind: 'acl'; readonly binding: AclBinding }
+  | { readonly kind: 'domain-access'; readonly grant: DomainGrant }
   | { readonly kind: 'super-user' }
   | { readonly kind: 'no-acl-allow-everyone' }
   | { readonly kind: 'no-matching-allow' }
-  | { readonly kind: 'authorization-off' };
+  | { readonly kind: 'authorization-off' }
+  /** The shared store's bindings have not been read yet: only super users are allowed (Kafka's AuthorizerNotReady). */
+  | { readonly kind: 'acls-not-loaded' };
 
 export interface AuthorizationDecision {
   readonly allowed: boolean;
