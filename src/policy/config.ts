@@ -5,6 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { adminAuthSchema } from './admin-auth-schema.js';
+import { authorizationField } from './authorization-schema.js';
 import { ConfigError, formatPath } from './config-error.js';
 import { checkPolicy, envVarNameSchema, policyFields } from './policy-schema.js';
 import { checkZones, zoneFields, zoneNameSchema } from './zone-schema.js';
@@ -89,11 +91,14 @@ function configSchemaFor(severalBackends: boolean) {
       zones: zoneFields.zones,
       clientZones: zoneFields.clientZones,
       zoneRouting: zoneRoutingField,
+      authorization: authorizationField,
       store: storeSchema.default(storeSchema.parse({})),
       admin: z
         .object({
           host: host.default('127.0.0.1'),
           port: port.default(9190),
+          /** The bearer token the /v1 API requires; without it the API is read-only. */
+          auth: adminAuthSchema.optional(),
         })
         .strict()
         .default({ host: '127.0.0.1', port: 9190 }),

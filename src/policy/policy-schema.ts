@@ -3,6 +3,7 @@
 // and a policy document read back from the shared store, so both fail with field paths.
 import { z } from 'zod';
 import { ConfigError, formatPath, type ConfigIssue } from './config-error.js';
+import { domainAccessSchema } from './domain-access.js';
 import { checkPattern, parsePattern, patternsOverlap, type NameKind, type NamePattern, type PatternInput } from './name-pattern.js';
 import { localitySchema } from './zone-routing-schema.js';
 
@@ -72,6 +73,8 @@ export const domainSchema = z
     migrationTarget: z.string().min(1).optional(),
     /** Where the domain's partition leaders should be; reported, not enforced (zone-routing-schema.ts). */
     locality: localitySchema.optional(),
+    /** Principals granted ACL entries over the domain's patterns (domain-access.ts). */
+    access: domainAccessSchema.optional(),
   })
   .strict();
 
