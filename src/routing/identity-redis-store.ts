@@ -10,8 +10,9 @@
 // Commands fail at once while Redis is unreachable (no offline queue): the caller keeps its
 // own decisions and retries; `onConnected` fires when both connections are back.
 import { randomUUID } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
+import { redisConnectionPair } from '../policy/redis-sync.js';
 import type { TopicIdEntry } from './topic-id-map.js';
 import type { IdentityChange, IdentityStore, StoredGeneration, StoredIdentities, StoredTopicId } from './identity-store.js';
 
@@ -108,15 +109,7 @@ export class RedisIdentityStore implements IdentityStore {
     this.log = opts.log.child({ identityStore: 'redis' });
     const p = opts.keyPrefix;
     this.keys = { topics: `${p}topic-ids`, generations: `${p}epoch-generations`, rev: `${p}identity-rev`, channel: `${p}identities` };
-    const timeoutMs = opts.connectTimeoutMs ?? 5_000;
-    const common: RedisOptions = {
-      lazyConnect: true,
-      connectTimeout: timeoutMs,
-      retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 10), 1_000),
-      ...(opts.password !== undefined ? { password: opts.password } : {}),
-    };
-    this.cmd = new Redis(opts.url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: timeoutMs });
-    this.sub = new Redis(opts.url, { ...common, maxRetriesPerRequest: null, autoResubscribe: true });
+    ({ cmd: this.cmd, sub: this.sub } = redisConnectionPair({ url: opts.url, password: opts.password, connectTimeoutMs: opts.connectTimeoutMs ?? 5_000 }));
     for (const conn of [this.cmd, this.sub]) {
       // Outages are reported by the callers' failed commands; an unhandled 'error' would crash.
       conn.on('error', (err: Error) => this.log.debug({ err: err.message }, 'redis connection error'));
