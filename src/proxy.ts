@@ -211,6 +211,7 @@ class RunningProxy implements ProxyHandle {
         : new AdminServer({
             host: config.admin.host,
             port: config.admin.port,
+            auth: config.admin.auth,
             registry: this.metrics.registry,
             readiness: () => this.readiness(),
             log: this.logger,

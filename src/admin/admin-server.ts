@@ -5,12 +5,19 @@
 //                 policy store (when given) is ready, else 503
 //   /v1/domains   the domain API (domain-routes.ts), when a policy store is given
 //   /v1/zones     client zones and bytes by zone pair (zone-routes.ts), when zones are given
+//   /v1/acl       ACL bindings, domain grants and explain (acl-routes.ts), when acl is given
+// Who may use /v1 is admin-auth.ts's decision (admin.auth); the other paths are always open.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
+import type { AclStoreHealth } from '../policy/acl-binding-store.js';
+import type { AdminAuthConfig } from '../policy/admin-auth-schema.js';
 import type { PolicyStore, PolicyStoreHealth } from '../policy/policy-store.js';
+import { AclRoutes, type AclAdmin } from './acl-routes.js';
+import { AdminGate } from './admin-auth.js';
 import { DomainRoutes, type DomainInsights } from './domain-routes.js';
+import { sendJson } from './http-json.js';
 import { handleZoneRoute, type ZoneInsights } from './zone-routes.js';
 
 export interface ReadinessReport {
@@ -19,6 +26,8 @@ export interface ReadinessReport {
   reasons: string[];
   /** The policy store's health, when the server has a store. */
   policyStore?: PolicyStoreHealth;
+  /** The ACL store's health, when authorization is on. */
+  aclStore?: AclStoreHealth;
 }
 
 export interface AdminServerOptions {
@@ -33,15 +42,36 @@ export interface AdminServerOptions {
   domainInsights?: DomainInsights;
   /** Serves /v1/zones. */
   zones?: ZoneInsights;
+  /** Serves /v1/acl, and adds the ACL store's health to /readyz. */
+  acl?: AclAdmin & { health?(): AclStoreHealth | null };
+  /** `admin.auth`: the token /v1 needs; without it /v1 is read-only. */
+  auth?: AdminAuthConfig;
+  /** Environment to read `auth.tokenEnv` from. (default: process.env) */
+  env?: NodeJS.ProcessEnv;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 export class AdminServer {
   private readonly opts: AdminServerOptions;
   private readonly server: http.Server;
   private readonly domains: DomainRoutes | null;
+  private readonly acl: AclRoutes | null;
+  private readonly gate: AdminGate;
 
+  /** Throws AdminTokenError when admin.auth names a token that cannot be read. */
   constructor(opts: AdminServerOptions) {
     this.opts = opts;
+    this.gate = new AdminGate(opts.auth, opts.env);
+    if (opts.auth === undefined && !isLoopback(opts.host)) {
+      opts.log.warn(
+        { host: opts.host },
+        'admin endpoint reachable beyond loopback without admin.auth: its read API (domains, zones, ACLs) is open to whoever reaches it; changes are refused',
+      );
+    }
+    this.acl = opts.acl === undefined ? null : new AclRoutes(opts.acl);
     this.domains =
       opts.policyStore === undefined
         ? null
@@ -76,18 +106,33 @@ export class AdminServer {
 
   /** The caller's readiness and, when there is a store, the store's. */
   readiness(): ReadinessReport {
-    const report = this.opts.readiness();
-    const store = this.opts.policyStore;
-    if (store === undefined) return report;
-    const health = store.health();
+    const report: ReadinessReport = { ...this.opts.readiness() };
     const reasons = [...report.reasons];
-    if (!health.ready) reasons.push(`policy store (${health.kind}) not ready: ${health.lastError ?? 'unknown reason'}`);
-    return { ready: report.ready && health.ready, reasons, policyStore: health };
+    const health = this.opts.policyStore?.health();
+    if (health !== undefined) {
+      report.policyStore = health;
+      if (!health.ready) reasons.push(`policy store (${health.kind}) not ready: ${health.lastError ?? 'unknown reason'}`);
+    }
+    const acl = this.opts.acl?.health?.() ?? null;
+    if (acl !== null) {
+      report.aclStore = acl;
+      if (!acl.ready) reasons.push(`ACL store (${acl.kind}) not ready: ${acl.lastError ?? 'unknown reason'}`);
+    }
+    return { ...report, ready: report.ready && reasons.length === report.reasons.length, reasons };
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const path = url.pathname;
+    if (path === '/v1' || path.startsWith('/v1/')) {
+      const access = this.gate.check(req);
+      if (!access.allowed) {
+        sendJson(res, access.status, { error: access.message }, access.status === 401 ? { 'www-authenticate': 'Bearer realm="turnout-admin"' } : {});
+        return;
+      }
+    }
     if (this.domains !== null && (await this.domains.handle(req, res, path))) return;
+    if (this.acl !== null && (await this.acl.handle(req, res, path, url.searchParams))) return;
     if (this.opts.zones !== undefined && handleZoneRoute(this.opts.zones, req, res, path)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });

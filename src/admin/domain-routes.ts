@@ -10,6 +10,7 @@ import type { Logger } from '../observability/logger.js';
 import type { PatternInput } from '../policy/name-pattern.js';
 import type { DomainPolicy, PolicySnapshot } from '../policy/policy-snapshot.js';
 import { PolicyChangeError, type PolicyStore } from '../policy/policy-store.js';
+import { HttpError, parseJsonObject, readBody, sendJson } from './http-json.js';
 
 /** What routing knows at run time; every part optional, an absent part shows as null. */
 export interface DomainInsights {
@@ -65,15 +66,6 @@ export interface SetBackendResponse extends DomainResponse {
 }
 
 const PREFIX = '/v1/domains';
-const MAX_BODY_BYTES = 64 * 1024;
-
-class HttpError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
 
 function summaryOf(snapshot: PolicySnapshot, d: DomainPolicy): DomainSummary {
   return {
@@ -191,13 +183,7 @@ export class DomainRoutes {
 
 function parseSetBackendBody(body: string): string {
   const usage = 'expected a JSON body {"backend": "<backend name>"}';
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    throw new HttpError(400, `body is not JSON: ${usage}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, usage);
+  const value = parseJsonObject(body, usage);
   const extra = Object.keys(value).filter((k) => k !== 'backend');
   if (extra.length > 0) throw new HttpError(400, `unknown field ${extra.map((k) => JSON.stringify(k)).join(', ')}: ${usage}`);
   const backend = (value as { backend?: unknown }).backend;
@@ -205,31 +191,6 @@ function parseSetBackendBody(body: string): string {
   return backend;
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        // Answer 413 and let the rest of the body drain without keeping it.
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new HttpError(413, `body larger than ${MAX_BODY_BYTES} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 function allowed(path: string): string {
   return path === PREFIX || path === `${PREFIX}/` ? 'GET, HEAD' : 'GET, HEAD, PUT';
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(`${JSON.stringify(body, null, 2)}\n`);
 }

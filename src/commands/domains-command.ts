@@ -1,7 +1,9 @@
 // `turnout domains list | show NAME | set-backend NAME BACKEND`: service domains of a running
-// Turnout, through its admin endpoint (/v1/domains). Prints a table, or the JSON answer with
-// --json.
+// Turnout, through its admin endpoint (/v1/domains), with the admin token when one is given
+// (admin-client.ts). Prints a table, or the JSON answer with --json.
 import type { Command } from 'commander';
+import { textTable } from './text-table.js';
+import { adminCall as call, adminOptions, writeOut as write, type AdminClientOptions } from './admin-client.js';
 import type {
   DomainListResponse,
   DomainResponse,
@@ -10,11 +12,7 @@ import type {
 } from '../admin/domain-routes.js';
 import type { PatternInput } from '../policy/name-pattern.js';
 
-const DEFAULT_ADMIN = 'http://127.0.0.1:9190';
-
-export interface DomainsCommandOptions {
-  /** Base URL of the admin endpoint. */
-  admin: string;
+export interface DomainsCommandOptions extends AdminClientOptions {
   json?: boolean;
   /** Where output goes. (default: stdout) */
   out?: (text: string) => void;
@@ -22,10 +20,7 @@ export interface DomainsCommandOptions {
 
 export function registerDomainsCommand(program: Command): void {
   const domains = program.command('domains').description("service domains of a running Turnout, through its admin endpoint");
-  const common = (cmd: Command): Command =>
-    cmd
-      .option('--admin <url>', 'admin endpoint of the Turnout instance', DEFAULT_ADMIN)
-      .option('--json', 'print the JSON answer instead of a table');
+  const common = (cmd: Command): Command => adminOptions(cmd).option('--json', 'print the JSON answer instead of a table');
   common(domains.command('list').description('every domain: owner, backend, migration target, patterns')).action(
     (opts: DomainsCommandOptions) => domainsList(opts),
   );
@@ -59,39 +54,6 @@ export async function domainsSetBackend(name: string, backend: string, opts: Dom
   write(opts, `domain ${name}: ${moved} (policy version ${res.version})\n`);
 }
 
-async function call<T>(opts: DomainsCommandOptions, method: string, path: string, body?: unknown): Promise<T> {
-  const url = new URL(path, opts.admin.endsWith('/') ? opts.admin : `${opts.admin}/`).toString();
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (err) {
-    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-    throw new Error(`cannot reach the admin endpoint at ${opts.admin}: ${cause}`);
-  }
-  const text = await res.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (!res.ok) {
-    const message = (parsed as { error?: unknown } | undefined)?.error;
-    throw new Error(`${method} ${path}: ${res.status} ${typeof message === 'string' ? message : text.trim() || res.statusText}`);
-  }
-  if (parsed === undefined) throw new Error(`${method} ${path}: the answer is not JSON`);
-  return parsed as T;
-}
-
-function write(opts: DomainsCommandOptions, text: string): void {
-  (opts.out ?? ((t: string) => process.stdout.write(t)))(text);
-}
-
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
@@ -110,11 +72,6 @@ function backendText(d: DomainSummary): string {
   return d.backend === d.configuredBackend ? d.backend : `${d.backend} (configured: ${d.configuredBackend})`;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ')).join('\n');
-}
-
 export function formatDomainTable(list: DomainListResponse): string {
   const rows = [['DOMAIN', 'OWNER', 'BACKEND', 'MIGRATION TARGET', 'TOPICS', 'GROUPS', 'TRANSACTIONAL IDS']];
   for (const d of list.domains) {
@@ -131,7 +88,7 @@ export function formatDomainTable(list: DomainListResponse): string {
   const notes = [`policy version ${list.version}`];
   if (list.defaultDomain !== null) notes.push('* default domain: receives the names no pattern matches');
   else notes.push('no default domain: names no pattern matches are refused');
-  return `${table(rows)}\n\n${notes.join('\n')}\n`;
+  return `${textTable(rows)}\n\n${notes.join('\n')}\n`;
 }
 
 export function formatDomainDetail(res: DomainResponse): string {

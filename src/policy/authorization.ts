@@ -36,8 +36,8 @@ export interface Authorization {
   readonly store: AclBindingStore | null;
   /** The decision for a question with the rules behind it (admin API, CLI). */
   explain(q: ExplainQuestion): AclExplanation;
-  /** The grants the domains' `access` make now. */
-  domainGrants(): DomainGrant[];
+  /** The grants the domains' `access` make now; with a name, those whose pattern covers it. */
+  domainGrants(coveringName?: string): DomainGrant[];
   /** The store's health for /readyz, or null without a store. */
   health(): AclStoreHealth | null;
   close(): Promise<void>;
@@ -95,7 +95,7 @@ export async function createAuthorization(
     authorizer,
     store,
     explain: (q) => authorizer.explain(q),
-    domainGrants: () => domainGrants(domains()),
+    domainGrants: (name) => domainGrants(domains(), name),
     health: () => store.health(),
     close: async () => {
       unsubscribe();
@@ -111,7 +111,7 @@ function offAuthorization(domains: () => readonly GrantingDomain[]): Authorizati
     authorizer: OPEN_AUTHORIZER,
     store: null,
     explain: (q) => ({ ...q, allowed: true, reason, rule: reasonText(reason), resourceHasAcls: false, allowEveryoneIfNoAclFound: false, rules: [] }),
-    domainGrants: () => domainGrants(domains()),
+    domainGrants: (name) => domainGrants(domains(), name),
     health: () => null,
     close: async () => undefined,
   };

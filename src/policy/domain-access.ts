@@ -17,7 +17,7 @@
 // shown as domain grants by explain and `GET /v1/acl`. They change with the policy.
 import { z } from 'zod';
 import type { AclOperation, DomainGrant, ResourceType } from './acl-model.js';
-import { ruleOfGrant, type AclRule } from './acl-rules.js';
+import { ruleCovers, ruleOfGrant, type AclRule } from './acl-rules.js';
 import { principalSchema } from './authorization-schema.js';
 import { parsePattern, type NameKind, type PatternInput } from './name-pattern.js';
 
@@ -100,7 +100,9 @@ export function domainGrantRules(domains: readonly GrantingDomain[]): AclRule[] 
   return rules;
 }
 
-/** The grants themselves, for listing. */
-export function domainGrants(domains: readonly GrantingDomain[]): DomainGrant[] {
-  return domainGrantRules(domains).flatMap((r) => (r.reason.kind === 'domain-access' ? [r.reason.grant] : []));
+/** The grants themselves, for listing; with a name, only those whose pattern covers it. */
+export function domainGrants(domains: readonly GrantingDomain[], coveringName?: string): DomainGrant[] {
+  return domainGrantRules(domains)
+    .filter((r) => coveringName === undefined || ruleCovers(r, coveringName))
+    .flatMap((r) => (r.reason.kind === 'domain-access' ? [r.reason.grant] : []));
 }

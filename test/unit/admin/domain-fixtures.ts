@@ -87,11 +87,17 @@ export interface RunningAdmin {
   server: AdminServer;
 }
 
+/** The admin token the test servers accept. */
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const AUTH_HEADER = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
 export async function startAdmin(store: PolicyStore, insights?: DomainInsights, proxyReady = true): Promise<RunningAdmin> {
   const metrics = new ProxyMetrics({ apiName: () => undefined });
   const server = new AdminServer({
     host: '127.0.0.1',
     port: 0,
+    auth: { tokenEnv: 'TURNOUT_TEST_ADMIN_TOKEN', openReads: true },
+    env: { TURNOUT_TEST_ADMIN_TOKEN: ADMIN_TOKEN },
     registry: metrics.registry,
     readiness: () => (proxyReady ? { ready: true, reasons: [] } : { ready: false, reasons: ['listeners not bound'] }),
     log: createLogger({ level: 'silent' }),

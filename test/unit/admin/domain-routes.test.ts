@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DomainInsights } from '../../../src/admin/domain-routes.js';
-import { FakePolicyStore, startAdmin, type RunningAdmin } from './domain-fixtures.js';
+import { AUTH_HEADER, FakePolicyStore, startAdmin, type RunningAdmin } from './domain-fixtures.js';
 
 let admin: RunningAdmin | undefined;
 afterEach(async () => {
@@ -9,7 +9,7 @@ afterEach(async () => {
 });
 
 async function put(base: string, path: string, body: string): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${base}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+  const res = await fetch(`${base}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json', ...AUTH_HEADER }, body });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
@@ -111,10 +111,10 @@ describe('admin domain API', () => {
 
   it('answers 405 with the allowed methods, and 413 for a huge body', async () => {
     admin = await startAdmin(new FakePolicyStore());
-    const post = await fetch(`${admin.base}/v1/domains/orders`, { method: 'POST', body: '{}' });
+    const post = await fetch(`${admin.base}/v1/domains/orders`, { method: 'POST', body: '{}', headers: AUTH_HEADER });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD, PUT');
-    const putList = await fetch(`${admin.base}/v1/domains`, { method: 'PUT', body: '{}' });
+    const putList = await fetch(`${admin.base}/v1/domains`, { method: 'PUT', body: '{}', headers: AUTH_HEADER });
     expect(putList.status).toBe(405);
     expect(putList.headers.get('allow')).toBe('GET, HEAD');
     const huge = await put(admin.base, '/v1/domains/orders', JSON.stringify({ backend: 'x'.repeat(100_000) }));

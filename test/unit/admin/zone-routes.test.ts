@@ -57,6 +57,8 @@ describe('zonesResponse', () => {
   });
 });
 
+const TOKEN = 'zone-test-token-0123456789';
+
 describe('GET /v1/zones', () => {
   let server: AdminServer | undefined;
   afterEach(async () => {
@@ -73,13 +75,15 @@ describe('GET /v1/zones', () => {
       readiness: () => ({ ready: true, reasons: [] }),
       log: createLogger({ level: 'silent' }),
       zones,
+      auth: { tokenEnv: 'ADMIN_TOKEN', openReads: false },
+      env: { ADMIN_TOKEN: TOKEN },
     });
     return `http://127.0.0.1:${await server.listen()}`;
   }
 
   it('answers JSON from the server\'s zone insights', async () => {
     const base = await start(insights([client(9, 'az-b', 'fetch-rack')]));
-    const res = await fetch(`${base}/v1/zones`);
+    const res = await fetch(`${base}/v1/zones`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
     const body = (await res.json()) as ZonesResponse;
@@ -89,11 +93,11 @@ describe('GET /v1/zones', () => {
 
   it('refuses other methods with 405 and is absent without zone insights', async () => {
     const base = await start(insights([]));
-    const res = await fetch(`${base}/v1/zones`, { method: 'POST' });
+    const res = await fetch(`${base}/v1/zones`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(405);
     expect(((await res.json()) as { error: string }).error).toMatch(/POST is not allowed/);
     await server?.close();
     const bare = await start(undefined);
-    expect((await fetch(`${bare}/v1/zones`)).status).toBe(404);
+    expect((await fetch(`${bare}/v1/zones`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
   });
 });
