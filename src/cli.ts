@@ -5,6 +5,7 @@ import { registerStartCommand } from './commands/start-command.js';
 import { registerKafkaCommand } from './commands/kafka-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerDomainsCommand } from './commands/domains-command.js';
+import { registerAclCommand } from './commands/acl-command.js';
 
 const program = new Command();
 program
@@ -16,6 +17,7 @@ registerStartCommand(program);
 registerKafkaCommand(program);
 registerDemoCommand(program);
 registerDomainsCommand(program);
+registerAclCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);
