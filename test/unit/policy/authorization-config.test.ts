@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/policy/config.js';
+import { loadConfigFile, parseConfig } from '../../../src/policy/config.js';
 import { configIssuesOf } from './config-issues.js';
 
 const base = {
@@ -93,5 +93,18 @@ describe('admin.auth', () => {
     expect(configIssuesOf({ ...base, admin: { auth: { tokenEnv: 'A', tokenFile: '/f' } } })).toEqual([
       { path: 'admin.auth', reason: 'set exactly one of tokenEnv and tokenFile' },
     ]);
+  });
+});
+
+describe('the shipped example', () => {
+  it('documents an authorization section and domain access that validate', async () => {
+    const c = await loadConfigFile('config/turnout.example.yaml');
+    expect(c.authorization).toMatchObject({ enabled: false, superUsers: ['User:turnout-admin'], allowEveryoneIfNoAclFound: false });
+    expect(c.authorization?.acls.map((b) => `${b.permission} ${b.principal} ${b.operation} ${b.resourceType} ${b.patternType} ${b.resourceName}`)).toEqual([
+      'ALLOW User:billing READ TOPIC PREFIXED payments.',
+      'ALLOW User:billing READ GROUP LITERAL billing',
+      'DENY User:* ALL TOPIC LITERAL payments.card-numbers',
+    ]);
+    expect(c.domains[0].access?.producers).toEqual(['User:orders-service']);
   });
 });
