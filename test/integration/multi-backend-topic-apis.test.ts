@@ -17,6 +17,7 @@ import { decodeResponseFrame, encodeRequestFrame } from '../../src/codec/message
 import { backendFacts, expectJavaSawOnlyTurnout, expectNoBackendLeak, javaTool } from './acceptance-helpers.js';
 import { createTopic, describeTopic, kafkaTool, kafkaToolOk, kcat, mainCluster, produceLines, uniqueGroup, uniqueTopic, useCluster, waitFor, type ClusterInfo } from './rig.js';
 import { startFromConfigFile, startTwoDomainTurnout, twoDomainConfig } from './two-domain-turnout.js';
+import { ADMIN_WRITE_HEADERS } from './admin-token.js';
 
 const { Kafka, logLevel } = kafkajs;
 const CLUSTER_ID = 'tUrNoUtToPiCaPiS000000';
@@ -334,7 +335,7 @@ describe('a backend that stops answering', () => {
     expect(before.get(payments)?.partitions).toHaveLength(2);
 
     // The payments domain moves to the backend that does not answer.
-    const res = await fetch(`http://127.0.0.1:${down.adminPort}/v1/domains/payments`, { method: 'PUT', body: JSON.stringify({ backend: 'gone' }), headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`http://127.0.0.1:${down.adminPort}/v1/domains/payments`, { method: 'PUT', body: JSON.stringify({ backend: 'gone' }), headers: ADMIN_WRITE_HEADERS });
     expect(res.status).toBe(200);
 
     const after = await listTopics();

@@ -7,6 +7,7 @@ import type { ProxyHandle } from '../../src/proxy.js';
 import { backendFacts, expectJavaSawOnlyTurnout, expectNoBackendLeak, javaTool, readTopic } from './acceptance-helpers.js';
 import { createTopic, deleteTopics, describeTopic, kafkaToolOk, kcat, mainCluster, uniqueName, useCluster, waitFor, type ClusterInfo } from './rig.js';
 import { startFromConfigFile, startTwoDomainTurnout, twoDomainConfig } from './two-domain-turnout.js';
+import { ADMIN_WRITE_HEADERS } from './admin-token.js';
 
 const { Kafka, logLevel } = kafkajs;
 const CLUSTER_ID = 'tUrNoUtMuLtIbAcKeNd000';
@@ -298,7 +299,7 @@ describe('rerouting a domain', () => {
     await producer.connect();
     try {
       await producer.send({ topic, acks: -1, messages: [{ value: 'before-1' }, { value: 'before-2' }] });
-      const res = await fetch(`http://127.0.0.1:${moving.adminPort}/v1/domains/moving`, { method: 'PUT', body: JSON.stringify({ backend: 'legacy' }), headers: { 'content-type': 'application/json' } });
+      const res = await fetch(`http://127.0.0.1:${moving.adminPort}/v1/domains/moving`, { method: 'PUT', body: JSON.stringify({ backend: 'legacy' }), headers: ADMIN_WRITE_HEADERS });
       expect(res.status).toBe(200);
       await producer.send({ topic, acks: -1, messages: [{ value: 'after-1' }, { value: 'after-2' }] });
     } finally {

@@ -16,6 +16,7 @@ import type { ProxyHandle } from '../../src/proxy.js';
 import { startProxy } from '../../src/proxy.js';
 import { readTopic } from './acceptance-helpers.js';
 import { createTopic, mainCluster, uniqueTopic, useCluster, waitFor, type ClusterInfo } from './rig.js';
+import { ADMIN_WRITE_HEADERS, TEST_ADMIN_AUTH } from './admin-token.js';
 
 const { Kafka, logLevel } = kafkajs;
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
@@ -120,7 +121,7 @@ function policyFile(store: Record<string, unknown>, ordersBackend = 'main'): Rec
       { name: 'payments', owner: 'team-payments', topics: [`${PAYMENTS}*`], groups: [`${PAYMENTS}*`], backend: 'legacy' },
     ],
     store,
-    admin: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0, auth: TEST_ADMIN_AUTH },
   };
 }
 
@@ -147,7 +148,7 @@ async function domainBackend(p: ProxyHandle, domain: string): Promise<string> {
 async function setBackend(p: ProxyHandle, domain: string, backend: string): Promise<void> {
   const res = await fetch(adminUrl(p, `/v1/domains/${domain}`), {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: ADMIN_WRITE_HEADERS,
     body: JSON.stringify({ backend }),
   });
   expect(res.status, await res.clone().text()).toBe(200);
@@ -233,7 +234,7 @@ describe('two Turnout instances sharing a Redis policy store', () => {
     await produceThrough(b, topic, 'via-b-during-outage');
     expect((await valuesOn(legacy, topic)).sort()).toEqual(['via-a-during-outage', 'via-b-during-outage']);
     expect(await readyStatus(a)).not.toBe(200);
-    const refused = await fetch(adminUrl(a, '/v1/domains/payments'), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"backend":"main"}' });
+    const refused = await fetch(adminUrl(a, '/v1/domains/payments'), { method: 'PUT', headers: ADMIN_WRITE_HEADERS, body: '{"backend":"main"}' });
     expect(refused.status).toBe(503);
     expect(await domainBackend(b, 'payments')).toBe('legacy');
 

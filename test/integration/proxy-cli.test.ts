@@ -1,6 +1,7 @@
 // `turnout start --config FILE` as operators run it: a separate process that becomes ready,
 // serves clients, and on SIGTERM drains and exits cleanly.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,16 @@ import { mainCluster, waitFor } from './rig.js';
 
 const { Kafka, logLevel } = kafkajs;
 const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Runs the CLI to its end; resolves with its exit code and output. */
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  return new Promise((r) => child.on('exit', (code) => r({ code, stdout, stderr })));
+}
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -82,6 +93,49 @@ describe('turnout start', () => {
       expect(output).toContain('"msg":"stopped"');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('asks for the admin token named by admin.auth, which turnout domains sends from --token-file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'turnout-cli-'));
+    const [bootstrapPort, adminPort] = [await freePort(), await freePort()];
+    const configFile = join(dir, 'turnout.yaml');
+    const tokenFile = join(dir, 'admin-token');
+    await writeFile(tokenFile, `${randomBytes(24).toString('hex')}\n`);
+    const config = (auth: string): string =>
+      [
+        'virtualCluster: { clusterId: tUrNoUtClItOkEn0000000 }',
+        `listeners: [{ bindHost: 127.0.0.1, advertisedHost: 127.0.0.1, bootstrapPort: ${bootstrapPort}, nodePortBase: 0 }]`,
+        `backends: [{ name: main, bootstrapServers: [${mainCluster().bootstrapServers}] }]`,
+        `admin: { host: 127.0.0.1, port: ${adminPort}, auth: { tokenFile: ${auth} } }`,
+        '',
+      ].join('\n');
+    const cli = (...args: string[]) => runCli(args);
+    try {
+      await writeFile(configFile, config(join(dir, 'missing-token')));
+      const refused = await cli('start', '--config', configFile);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('admin.auth.tokenFile: cannot read');
+
+      await writeFile(configFile, config(tokenFile));
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--config', configFile], { cwd: ROOT, stdio: 'ignore' });
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      try {
+        await waitFor(async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => undefined))?.status === 200, { timeoutMs: 60_000, what: 'turnout to be ready' });
+        const admin = `http://127.0.0.1:${adminPort}`;
+        const anonymous = await cli('domains', 'list', '--admin', admin);
+        expect(anonymous.code).toBe(1);
+        expect(anonymous.stderr).toContain('401 this request needs an admin token');
+        const listed = await cli('domains', 'list', '--admin', admin, '--token-file', tokenFile);
+        expect(listed.stdout, listed.stderr).toMatch(/^DOMAIN +OWNER/);
+        const moved = await cli('domains', 'set-backend', 'default', 'main', '--admin', admin, '--token-file', tokenFile);
+        expect(moved.stdout, moved.stderr).toBe('domain default: already on main (policy version 1)\n');
+      } finally {
+        child.kill('SIGTERM');
+        if ((await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('running'), 20_000))])) === 'running') child.kill('SIGKILL');
+      }
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });

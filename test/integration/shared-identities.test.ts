@@ -21,6 +21,7 @@ import { GENERATION_STRIDE } from '../../src/routing/leader-epoch-map.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../../src/codec/message-frames.js';
 import { firstTopicId } from '../../src/routing/topic-id-map.js';
 import { createTopic, deleteTopics, mainCluster, uniqueTopic, useCluster, waitFor, type ClusterInfo } from './rig.js';
+import { ADMIN_WRITE_HEADERS, TEST_ADMIN_AUTH } from './admin-token.js';
 
 const REDIS_URL = process.env.TURNOUT_IT_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CLUSTER_ID = 'tUrNoUtShArEdIdEnTiTy0';
@@ -71,7 +72,7 @@ async function startInstance(keyPrefix: string, opts: { redisUrl?: string; waitF
     ],
     domains: [{ name: 'orders', owner: 'team-orders', topics: [`${ORDERS}*`], groups: [`${ORDERS}*`], backend: 'main' }],
     store: { type: 'redis', redis: { url: opts.redisUrl ?? REDIS_URL, keyPrefix, pollIntervalMs: 1_000, connectTimeoutMs: 2_000 } },
-    admin: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0, auth: TEST_ADMIN_AUTH },
   };
   await writeFile(file, JSON.stringify(policy));
   const proxy = await startProxy(await loadConfigFile(file, { severalBackends: true }), { configFile: file, logLevel: 'error', waitForReadyMs: opts.waitForReadyMs ?? 60_000 });
@@ -139,7 +140,7 @@ async function realTopicId(cluster: ClusterInfo, topic: string): Promise<string>
 async function setBackend(p: ProxyHandle, domain: string, backend: string): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${p.adminPort}/v1/domains/${domain}`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: ADMIN_WRITE_HEADERS,
     body: JSON.stringify({ backend }),
   });
   expect(res.status, await res.clone().text()).toBe(200);

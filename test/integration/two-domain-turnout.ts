@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { loadConfigFile, type TurnoutConfigInput } from '../../src/policy/config.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy.js';
 import { mainCluster, useCluster, type ClusterInfo } from './rig.js';
+import { TEST_ADMIN_AUTH } from './admin-token.js';
 
 export interface TwoDomainSpec {
   clusterId: string;
@@ -40,7 +41,7 @@ export function twoDomainConfig(spec: TwoDomainSpec): TurnoutConfigInput {
       { name: 'legacy', bootstrapServers: spec.legacy.bootstrapServers.split(',') },
     ],
     domains: [domain('orders', spec.orders, 'main'), domain('payments', spec.payments, 'legacy')],
-    admin: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0, auth: TEST_ADMIN_AUTH },
   };
 }
 
