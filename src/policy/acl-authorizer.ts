@@ -63,6 +63,7 @@ export class AclAuthorizer implements Authorizer {
   private readonly metrics: AuthzMetrics | null;
   private readonly unsubscribe: () => void;
   private index: AclRuleIndex | null = null;
+  private readonly principalTexts = new WeakMap<KafkaPrincipal, string>();
 
   constructor(opts: AclAuthorizerOptions) {
     this.settings = opts.settings;
@@ -75,17 +76,17 @@ export class AclAuthorizer implements Authorizer {
   }
 
   authorize(request: AuthorizationRequest): AuthorizationDecision {
-    const principal = principalString(request.principal);
-    const host = aclHostOf(request.host);
-    const key = this.cache.key(principal, host, request.operation, request.resourceType, request.resourceName);
-    let decision = key === null ? undefined : this.cache.get(key);
+    const { operation, resourceType, resourceName } = request;
+    const principal = this.principalText(request.principal);
+    // Cached under the host as the connection gives it; compared in Java's form.
+    let decision = this.cache.get(principal, request.host, operation, resourceType, resourceName);
     if (decision === undefined) {
-      decision = this.decide({ principal, host, operation: request.operation, resourceType: request.resourceType, resourceName: request.resourceName });
-      if (key !== null) this.cache.set(key, decision);
+      decision = this.decide({ principal, host: aclHostOf(request.host), operation, resourceType, resourceName });
+      this.cache.set(principal, request.host, operation, resourceType, resourceName, decision);
     }
-    this.metrics?.decision(decision.allowed, request.resourceType, request.operation);
+    this.metrics?.decision(decision.allowed, resourceType, operation);
     if (!decision.allowed && request.audit !== false) {
-      this.audit?.denied({ principal, host, operation: request.operation, resourceType: request.resourceType, resourceName: request.resourceName }, decision);
+      this.audit?.denied({ principal, host: aclHostOf(request.host), operation, resourceType, resourceName }, decision);
     }
     return decision;
   }
@@ -115,6 +116,16 @@ export class AclAuthorizer implements Authorizer {
   close(): void {
     this.unsubscribe();
     this.invalidate();
+  }
+
+  /** `User:alice`, made once per principal object (a connection keeps its principal). */
+  private principalText(p: KafkaPrincipal): string {
+    let text = this.principalTexts.get(p);
+    if (text === undefined) {
+      text = principalString(p);
+      this.principalTexts.set(p, text);
+    }
+    return text;
   }
 
   private decide(q: AclQuestion): AuthorizationDecision {

@@ -46,8 +46,11 @@ describe('AclAuthorizer', () => {
 
   it('keeps the cache within its size, and does not cache very long names', () => {
     const a = new AclAuthorizer({ settings: { superUsers: new Set(), allowEveryoneIfNoAclFound: false }, bindings: new TestBindings([readOrders]), cacheSize: 10 });
-    for (let i = 0; i < 100; i++) a.authorize(ask('alice', 'READ', 'TOPIC', `orders.${i}`));
-    expect(a.cachedDecisions).toBe(10);
+    for (let i = 0; i < 100; i++) {
+      a.authorize(ask('alice', 'READ', 'TOPIC', `orders.${i}`));
+      expect(a.cachedDecisions).toBeGreaterThan(0);
+      expect(a.cachedDecisions).toBeLessThanOrEqual(10);
+    }
     a.invalidate();
     expect(a.authorize(ask('alice', 'READ', 'GROUP', 'g'.repeat(32_000))).allowed).toBe(false);
     expect(a.cachedDecisions).toBe(0);
@@ -81,6 +84,11 @@ describe('AclAuthorizer', () => {
     expect(text).toContain('turnout_authz_decisions_total{result="allow",resource_type="topic",operation="read"} 2');
     expect(text).toContain('turnout_authz_decisions_total{result="deny",resource_type="topic",operation="write"} 1');
     expect(text).toContain('turnout_authz_decisions_total{result="deny",resource_type="group",operation="read"} 1');
+    // A second scrape adds only what was decided since the first.
+    a.authorize(ask('alice', 'READ', 'TOPIC', 'orders.b'));
+    const again = await registry.metrics();
+    expect(again).toContain('turnout_authz_decisions_total{result="allow",resource_type="topic",operation="read"} 3');
+    expect(again).toContain('turnout_authz_decisions_total{result="deny",resource_type="topic",operation="write"} 1');
   });
 
   it('logs each denial once per (principal, resource, operation) and interval, with the rule', () => {
