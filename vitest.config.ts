@@ -9,6 +9,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // A deadline that only catches a hang: fuzz and property tests take seconds on a busy 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {

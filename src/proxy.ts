@@ -28,6 +28,7 @@ import { parseConfig, presentationOf, type TurnoutConfig, type TurnoutConfigInpu
 import { RedisIdentityStore } from './routing/identity-redis-store.js';
 import { SharedIdentities } from './routing/identity-sync.js';
 import { openPolicyStore } from './policy/open-policy-store.js';
+import { createAuthorization, type Authorization } from './policy/authorization.js';
 import { PolicySnapshot, policyDocumentOf } from './policy/policy-snapshot.js';
 import { defaultRedisKeyPrefix } from './policy/redis-policy-store.js';
 import { zoneModelOf, type ZoneModel } from './policy/zone-resolver.js';
@@ -92,6 +93,8 @@ export interface ProxyHandle {
   readonly metrics: ProxyMetrics;
   /** Shorthand for `metrics.registry`. */
   readonly registry: Registry;
+  /** ACL decisions and bindings (authorization off: an authorizer that allows everything, no store). */
+  readonly authorization: Authorization;
   /** Bound admin port, or 0 when the admin endpoint is off. */
   readonly adminPort: number;
   /** The policy store in use, or null when started without a configuration file or store. */
@@ -109,6 +112,15 @@ export interface ProxyHandle {
   whenReady(timeoutMs?: number): Promise<void>;
   /** Stops accepting, drains client connections, closes everything. Idempotent. */
   close(opts?: CloseOptions): Promise<void>;
+}
+
+/** What startProxy opens before the proxy itself, handed to it to own. */
+interface ProxyParts {
+  policyStore: PolicyStore | null;
+  /** Whether close() closes the policy store (it was opened here, not given by the caller). */
+  ownsPolicyStore: boolean;
+  metrics: ProxyMetrics;
+  authorization: Authorization;
 }
 
 function multiTopicNames(router: MultiBackendRouter): string[] {
@@ -150,13 +162,16 @@ class RunningProxy implements ProxyHandle {
   private closing: Promise<void> | null = null;
   /** Whether close() closes the policy store (it was opened here, not given by the caller). */
   private readonly ownsPolicyStore: boolean;
+  readonly authorization: Authorization;
 
-  constructor(config: TurnoutConfig, opts: StartProxyOptions, logger: Logger, policyStore: PolicyStore | null, ownsPolicyStore: boolean) {
+  constructor(config: TurnoutConfig, opts: StartProxyOptions, logger: Logger, parts: ProxyParts) {
+    const { policyStore, ownsPolicyStore } = parts;
     this.config = config;
     this.logger = logger;
     this.policyStore = policyStore;
     this.ownsPolicyStore = ownsPolicyStore;
-    this.metrics = new ProxyMetrics({ apiName, processMetrics: opts.processMetrics ?? false });
+    this.metrics = parts.metrics;
+    this.authorization = parts.authorization;
     this.topologies = config.backends.map(
       (backend) =>
         new BackendTopology({
@@ -212,6 +227,7 @@ class RunningProxy implements ProxyHandle {
             host: config.admin.host,
             port: config.admin.port,
             auth: config.admin.auth,
+            acl: parts.authorization,
             registry: this.metrics.registry,
             readiness: () => this.readiness(),
             log: this.logger,
@@ -368,6 +384,7 @@ class RunningProxy implements ProxyHandle {
     if (this.producerIdExpiryTimer !== null) clearInterval(this.producerIdExpiryTimer);
     await this.identities?.close();
     if (this.admin !== null) await this.admin.close();
+    await this.authorization.close();
     if (this.ownsPolicyStore && this.policyStore !== null) {
       await this.policyStore.close().catch((err: unknown) => this.logger.error({ err }, 'error closing the policy store'));
     }
@@ -470,7 +487,15 @@ export async function startProxy(config: TurnoutConfigInput | TurnoutConfig, opt
   if (ownsPolicyStore && opts.configFile !== undefined) {
     policyStore = await openPolicyStore({ file: opts.configFile, config: parsed, log: logger });
   }
-  const proxy = new RunningProxy(parsed, opts, logger, policyStore, ownsPolicyStore);
+  const metrics = new ProxyMetrics({ apiName, processMetrics: opts.processMetrics ?? false });
+  let authorization: Authorization;
+  try {
+    authorization = await createAuthorization(parsed, policyStore, logger, metrics, { configFile: opts.configFile });
+  } catch (err) {
+    if (ownsPolicyStore) await policyStore?.close();
+    throw err;
+  }
+  const proxy = new RunningProxy(parsed, opts, logger, { policyStore, ownsPolicyStore, metrics, authorization });
   try {
     await proxy.start();
     const waitMs = opts.waitForReadyMs ?? 30_000;
