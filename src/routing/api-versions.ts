@@ -1,7 +1,8 @@
 // ApiVersions is answered by Turnout itself. The versions offered are, per api key, the
-// intersection of what Turnout's codec supports and what every backend broker advertises,
-// less the apis clients have no business sending through a proxy (broker-to-broker and
-// controller apis). A request for an api or version outside that set is refused.
+// intersection of what Turnout's codec supports and what every backend broker accepts (what
+// it advertises, less the versions a Kafka 4 broker removed but still advertises), less the
+// apis clients have no business sending through a proxy (broker-to-broker and controller
+// apis). A request for an api or version outside that set is refused.
 import { APIS, ApiKey } from '../codec/generated/apis.js';
 import {
   type ApiVersionsResponse,
@@ -11,6 +12,7 @@ import {
   encodeApiVersionsResponse,
 } from '../codec/generated/api-versions.js';
 import { encodeResponseFrame } from '../codec/message-frames.js';
+import { acceptedRange, removedKafka4Versions } from './kafka4-removed-versions.js';
 
 export interface VersionRange {
   minVersion: number;
@@ -83,17 +85,18 @@ export class ApiVersionsTable {
     return this.response !== null;
   }
 
-  /** Recomputes the offered versions from every backend broker's advertised versions. */
+  /** Recomputes the offered versions from what every backend broker accepts. */
   update(brokers: BrokerApiVersions[]): void {
     if (brokers.length === 0) return;
     this.lastBrokers = brokers;
+    const removed = brokers.map(removedKafka4Versions);
     const ranges: (VersionRange | undefined)[] = [];
     for (const api of APIS) {
       if (NOT_FOR_CLIENTS.has(api.apiKey)) continue;
       let min = api.minVersion;
       let max = api.maxVersion;
-      for (const b of brokers) {
-        const r = b.apis.get(api.apiKey);
+      for (const [i, b] of brokers.entries()) {
+        const r = acceptedRange(b, api.apiKey, removed[i]);
         if (r === undefined) {
           min = 1;
           max = 0;
