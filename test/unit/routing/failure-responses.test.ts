@@ -140,6 +140,20 @@ describe('answers to a version that is not offered', () => {
     expect(produceErrors(buildFailureResponse(ex, { isSupported: () => true }), 2)).toEqual([[0, 6], [1, 6]]);
   });
 
+  it('the router answers a failed Produce v2 UNSUPPORTED_VERSION once its backend is known to refuse it', () => {
+    const { router, session } = makeRouter();
+    // A Kafka 4 broker's advertisement: Produce from v0, Fetch from v4.
+    const ranges: Array<[number, number, number]> = [[ApiKey.Produce, 0, 13], [ApiKey.Fetch, 4, 18], [ApiKey.ApiVersions, 0, 4]];
+    router.offeredApis.update([{ apis: new Map(ranges.map(([k, min, max]) => [k, { minVersion: min, maxVersion: max }])), supportedFeatures: [], finalizedFeaturesEpoch: -1n, finalizedFeatures: [] }]);
+    const v2 = exchangeFor(ApiKey.Produce, 2, produceV2());
+    expect(produceErrors(router.failureResponse(session, v2, lost), 2)).toEqual([[0, 35], [1, 35]]);
+    const req = createProduceRequest();
+    req.acks = -1;
+    req.topicData = [{ name: 'orders', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionData: [{ index: 0, records: null }] }];
+    const v3 = exchangeFor(ApiKey.Produce, 3, encodeRequestFrame({ apiKey: ApiKey.Produce, apiVersion: 3, correlationId: 31, clientId: 'c' }, req));
+    expect(produceErrors(router.failureResponse(session, v3, lost), 3)).toEqual([[0, 6]]);
+  });
+
   it('makes UNSUPPORTED_VERSION answers in the version asked, with the client correlation id', () => {
     const frame = buildUnsupportedVersionResponse({ apiKey: ApiKey.Produce, apiVersion: 2, correlationId: 31, frame: produceV2() });
     expect(frame?.readInt32BE(4)).toBe(31);
