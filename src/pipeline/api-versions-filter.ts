@@ -2,8 +2,9 @@
 // Turnout offers (its codec, every backend broker, and the apis it answers itself) closes the
 // connection, as a client never sends what it was not offered. An offered api in a version
 // that is not offered is answered UNSUPPORTED_VERSION where Turnout can make the api's error
-// response: clients pinned to old versions (they never ask ApiVersions) then fail at once
-// instead of retrying a closed connection. Other versions close the connection, as a broker does.
+// response: a client pinned to an old version (one that never asks ApiVersions, or takes
+// Produce v0-2 from the v0 that Kafka 4 and Turnout still advertise) then fails at once instead
+// of retrying a closed connection. Other versions close the connection, as a broker does.
 import { ApiKey, isSupportedVersion } from '../codec/index.js';
 import { apiName } from '../routing/api-names.js';
 import type { VersionRange } from '../routing/api-versions.js';

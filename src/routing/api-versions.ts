@@ -3,6 +3,12 @@
 // it advertises, less the versions a Kafka 4 broker removed but still advertises), less the
 // apis clients have no business sending through a proxy (broker-to-broker and controller
 // apis). A request for an api or version outside that set is refused.
+//
+// The answer to ApiVersions lists those ranges, except that it keeps a minimum every broker
+// advertises below what they accept: Kafka 4 advertises Produce from v0 although it refuses
+// v0-2, because librdkafka releases before the fix of KAFKA-18659 (Debian 12's 2.0.2 among
+// them) silently stop compressing with gzip, snappy and lz4 against a Produce minimum above 0.
+// Turnout advertises what Kafka advertises, and answers a refused version UNSUPPORTED_VERSION.
 import { APIS, ApiKey } from '../codec/generated/apis.js';
 import {
   type ApiVersionsResponse,
@@ -91,10 +97,13 @@ export class ApiVersionsTable {
     this.lastBrokers = brokers;
     const removed = brokers.map(removedKafka4Versions);
     const ranges: (VersionRange | undefined)[] = [];
+    /** Per api, the minimum advertised by every broker where it is below the accepted one. */
+    const advertisedMins: (number | undefined)[] = [];
     for (const api of APIS) {
       if (NOT_FOR_CLIENTS.has(api.apiKey)) continue;
       let min = api.minVersion;
       let max = api.maxVersion;
+      let advertisedMin = api.minVersion;
       for (const [i, b] of brokers.entries()) {
         const r = acceptedRange(b, api.apiKey, removed[i]);
         if (r === undefined) {
@@ -104,11 +113,18 @@ export class ApiVersionsTable {
         }
         min = Math.max(min, r.minVersion);
         max = Math.min(max, r.maxVersion);
+        advertisedMin = Math.max(advertisedMin, (b.apis.get(api.apiKey) as VersionRange).minVersion);
       }
-      if (min <= max) ranges[api.apiKey] = { minVersion: min, maxVersion: max };
+      if (min <= max) {
+        ranges[api.apiKey] = { minVersion: min, maxVersion: max };
+        if (advertisedMin < min) advertisedMins[api.apiKey] = advertisedMin;
+      }
     }
     if (ranges[ApiKey.ApiVersions] === undefined) ranges[ApiKey.ApiVersions] = { ...API_VERSIONS_RANGE };
-    for (const [apiKey, range] of this.localApis) ranges[apiKey] = { ...range };
+    for (const [apiKey, range] of this.localApis) {
+      ranges[apiKey] = { ...range };
+      advertisedMins[apiKey] = undefined;
+    }
     this.ranges = ranges;
 
     const first = brokers[0];
@@ -117,7 +133,7 @@ export class ApiVersionsTable {
     m.apiKeys = [];
     for (let k = 0; k < ranges.length; k++) {
       const r = ranges[k];
-      if (r !== undefined) m.apiKeys.push({ apiKey: k, minVersion: r.minVersion, maxVersion: r.maxVersion });
+      if (r !== undefined) m.apiKeys.push({ apiKey: k, minVersion: advertisedMins[k] ?? r.minVersion, maxVersion: r.maxVersion });
     }
     m.throttleTimeMs = 0;
     // Features are cluster-wide (finalized by the controller); any broker's view will do.

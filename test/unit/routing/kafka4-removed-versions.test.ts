@@ -70,6 +70,19 @@ describe('versions offered to clients', () => {
     expect(offered(kafka4).range(ApiKey.Fetch)?.minVersion).toBe(4);
   });
 
+  it('are advertised as Kafka 4 advertises them: Produce from v0, for librdkafka compression, refused below v3', () => {
+    const answer = (t: ApiVersionsTable): Map<number, [number, number]> => {
+      const body = decodeResponseBody(ApiKey.ApiVersions, 3, t.buildResponse(3, 1).subarray(8)) as { apiKeys: Array<{ apiKey: number; minVersion: number; maxVersion: number }> };
+      return new Map(body.apiKeys.map((k) => [k.apiKey, [k.minVersion, k.maxVersion]]));
+    };
+    const both = offered(kafka3, kafka4);
+    expect(answer(both).get(ApiKey.Produce)).toEqual([0, 11]);
+    expect(both.isSupported(ApiKey.Produce, 0)).toBe(false);
+    // Everything else is advertised as accepted.
+    expect(answer(both).get(ApiKey.Fetch)).toEqual([4, both.range(ApiKey.Fetch)?.maxVersion]);
+    expect(answer(offered(kafka4)).get(ApiKey.Produce)?.[0]).toBe(0);
+  });
+
   it('start at Produce v3 over several backends when one is Kafka 4', () => {
     const t = offered(offeredVersionsOf(kafka3), offeredVersionsOf(kafka4));
     expect(t.range(ApiKey.Produce)).toEqual({ minVersion: 3, maxVersion: 11 });
