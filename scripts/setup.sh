@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine, as root, without a tty.
 # Idempotent and quick when everything is already there:
-#   - Debian packages: kcat (librdkafka client for tests), iproute2, redis-server, a JRE (17+)
-#     and Maven;
+#   - Debian packages: kcat (librdkafka client for tests), iproute2, redis-server, a JDK (17+:
+#     the tests compile Java programs and the codec check against Kafka's classes) and Maven;
 #     `apt-get update` runs only when an install fails on stale or missing package lists.
 #   - Apache Kafka 4.1.1 and 3.9.1 jars from Maven Central into the devkit cache
 #     ($TURNOUT_CACHE_DIR, default ~/.cache/turnout/kafka/<version>/libs).
@@ -31,7 +31,7 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 jm="$(java_major)"
-if [[ -z "$jm" || "$jm" -lt 17 ]]; then missing+=(default-jre-headless); fi
+if [[ -z "$jm" || "$jm" -lt 17 ]] || ! command -v javac >/dev/null 2>&1; then missing+=(default-jdk-headless); fi
 
 if ((${#missing[@]} > 0)); then
   if [[ "$(id -u)" -ne 0 ]]; then SUDO=(sudo -n); else SUDO=(); fi

@@ -1,6 +1,5 @@
 // Ordinary Kafka clients outside this process read the demo topic through Turnout: kcat
-// (librdkafka) when it is installed, and Kafka's own Java console consumer from the devkit's
-// jars. Their output is parsed back into records for the same delivery check kafkajs gets.
+// (librdkafka) and Kafka's own Java console consumer from the devkit's jars. Their output is parsed back into records for the same delivery check kafkajs gets.
 import { spawn } from 'node:child_process';
 import { runKafkaTool } from '../devkit/index.js';
 import type { ReceivedRecord } from './delivery-check.js';
@@ -10,8 +9,8 @@ export const KCAT_FORMAT = '%p\\t%o\\t%k\\t%s\\n';
 
 export interface ConsoleRun {
   client: string;
-  /** Why the client did not run (not installed); the records are then empty. */
-  skipped?: string;
+  /** Set when the client is not installed (and only then); the records are then empty. */
+  notInstalled?: string;
   records: ReceivedRecord[];
   durationMs: number;
   /** Exit code, and the end of stderr when the client failed. */
@@ -54,12 +53,15 @@ function tailOf(text: string, chars = 1_500): string {
   return text.length > chars ? text.slice(-chars) : text;
 }
 
-/** Reads `count` records of `topic` from the beginning with kcat; skipped when kcat is absent. */
-export async function consumeWithKcat(bootstrap: string, topic: string, count: number, timeoutMs = 60_000): Promise<ConsoleRun> {
+/**
+ * Reads `count` records of `topic` from the beginning with kcat. Only a kcat that is not
+ * installed is reported as such; any other failure to start it is a failed run.
+ */
+export async function consumeWithKcat(bootstrap: string, topic: string, count: number, timeoutMs = 60_000, command = 'kcat'): Promise<ConsoleRun> {
   const started = Date.now();
   const args = ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-c', String(count), '-f', KCAT_FORMAT];
   return new Promise((resolveRun) => {
-    const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -67,8 +69,11 @@ export async function consumeWithKcat(bootstrap: string, topic: string, count: n
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const skipped = e.code === 'ENOENT' ? 'kcat is not installed (npm run setup installs it)' : e.message;
-      resolveRun({ client: 'kcat', skipped, records: [], durationMs: 0, exitCode: null });
+      if (e.code === 'ENOENT') {
+        resolveRun({ client: 'kcat', notInstalled: `${command} is not installed (npm run setup installs it)`, records: [], durationMs: 0, exitCode: null });
+      } else {
+        resolveRun({ client: 'kcat', records: [], durationMs: Date.now() - started, exitCode: null, errorTail: `${command} could not be started: ${e.message}` });
+      }
     });
     child.once('close', (code: number | null) => {
       clearTimeout(timer);

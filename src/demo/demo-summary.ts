@@ -51,7 +51,7 @@ function problemsOf(r: DeliveryReport): string {
 
 function clientLine(c: ClientCheck, width: number, color: boolean): string[] {
   const name = clientName(c.client).padEnd(width);
-  if (c.skipped !== undefined) return [`  ${name}  skipped: ${c.skipped}`];
+  if (c.notInstalled !== undefined) return [`  ${name}  ${paint(`NOT CHECKED: ${c.notInstalled}`, 33, color)}`];
   const r = c.report as DeliveryReport;
   const tally = `${count(r.received)}/${count(r.expected)}`.padEnd(13);
   const lines: string[] = [];
@@ -79,7 +79,11 @@ export function formatDemoSummary(r: DemoResult, opts: SummaryOptions = {}): str
   const color = opts.color === true;
   const out: string[] = [];
   const verdict = r.ok ? paint('PASSED', 32, color) : paint('FAILED', 31, color);
-  out.push('', `Turnout demo: ${verdict}`, '');
+  out.push('', `Turnout demo: ${verdict}`);
+  for (const c of r.clients) {
+    if (c.notInstalled !== undefined) out.push(paint(`WARNING: ${clientName(c.client)} was not checked: ${c.notInstalled}`, 33, color));
+  }
+  out.push('');
   const racks = [...new Set(r.real.brokers.map((b) => b.rack ?? '-'))].join(', ');
   const version = r.backend.kafkaVersion !== null ? `${r.backend.kafkaVersion}, ` : '';
   out.push(`  Kafka    ${version}${r.backend.label}: ${r.real.brokers.length} brokers in racks ${racks}`);

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { checkClusterName, checkKafkaVersion, clusterDir, clustersRoot, DEFAULT_KAFKA_VERSION, kafkaMajor } from './devkit-paths.js';
 import { resolveJava } from './class-data-archive.js';
 import { withLock } from './file-lock.js';
@@ -226,6 +226,12 @@ export function javaCommand(env: NodeJS.ProcessEnv = process.env): string {
     throw new Error('no java found (JAVA_HOME or PATH): Kafka needs a Java 17+ runtime; `npm run setup` installs one');
   }
   return 'java';
+}
+
+/** The javac beside the java that `javaCommand` finds (a JDK's), else `javac` from PATH. */
+export function javacCommand(env: NodeJS.ProcessEnv = process.env): string {
+  const java = javaCommand(env);
+  return java === 'java' ? 'javac' : join(dirname(java), 'javac');
 }
 
 /** Writes a node's config and logging files (every start: code changes reach kept clusters). */

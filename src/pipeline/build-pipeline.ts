@@ -1,5 +1,5 @@
 // The request pipeline Turnout runs in front of its router, in order:
-//   api-versions   answers ApiVersions, closes on an api or version not offered
+//   api-versions   answers ApiVersions; refuses an api or version not offered
 //   produce-acks   marks acks=0 produce as getting no answer
 import type { RequestRouter } from '../net/request-router.js';
 import { ApiVersionsFilter, type OfferedApis } from './api-versions-filter.js';

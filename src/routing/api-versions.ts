@@ -1,7 +1,14 @@
 // ApiVersions is answered by Turnout itself. The versions offered are, per api key, the
-// intersection of what Turnout's codec supports and what every backend broker advertises,
-// less the apis clients have no business sending through a proxy (broker-to-broker and
-// controller apis). A request for an api or version outside that set is refused.
+// intersection of what Turnout's codec supports and what every backend broker accepts (what
+// it advertises, less the versions a Kafka 4 broker removed but still advertises), less the
+// apis clients have no business sending through a proxy (broker-to-broker and controller
+// apis). A request for an api or version outside that set is refused.
+//
+// The answer to ApiVersions lists those ranges, except that it keeps a minimum every broker
+// advertises below what they accept: Kafka 4 advertises Produce from v0 although it refuses
+// v0-2, because librdkafka releases before the fix of KAFKA-18659 (Debian 12's 2.0.2 among
+// them) silently stop compressing with gzip, snappy and lz4 against a Produce minimum above 0.
+// Turnout advertises what Kafka advertises, and answers a refused version UNSUPPORTED_VERSION.
 import { APIS, ApiKey } from '../codec/generated/apis.js';
 import {
   type ApiVersionsResponse,
@@ -11,6 +18,7 @@ import {
   encodeApiVersionsResponse,
 } from '../codec/generated/api-versions.js';
 import { encodeResponseFrame } from '../codec/message-frames.js';
+import { acceptedRange, removedKafka4Versions } from './kafka4-removed-versions.js';
 
 export interface VersionRange {
   minVersion: number;
@@ -83,17 +91,21 @@ export class ApiVersionsTable {
     return this.response !== null;
   }
 
-  /** Recomputes the offered versions from every backend broker's advertised versions. */
+  /** Recomputes the offered versions from what every backend broker accepts. */
   update(brokers: BrokerApiVersions[]): void {
     if (brokers.length === 0) return;
     this.lastBrokers = brokers;
+    const removed = brokers.map(removedKafka4Versions);
     const ranges: (VersionRange | undefined)[] = [];
+    /** Per api, the minimum advertised by every broker where it is below the accepted one. */
+    const advertisedMins: (number | undefined)[] = [];
     for (const api of APIS) {
       if (NOT_FOR_CLIENTS.has(api.apiKey)) continue;
       let min = api.minVersion;
       let max = api.maxVersion;
-      for (const b of brokers) {
-        const r = b.apis.get(api.apiKey);
+      let advertisedMin = api.minVersion;
+      for (const [i, b] of brokers.entries()) {
+        const r = acceptedRange(b, api.apiKey, removed[i]);
         if (r === undefined) {
           min = 1;
           max = 0;
@@ -101,11 +113,18 @@ export class ApiVersionsTable {
         }
         min = Math.max(min, r.minVersion);
         max = Math.min(max, r.maxVersion);
+        advertisedMin = Math.max(advertisedMin, (b.apis.get(api.apiKey) as VersionRange).minVersion);
       }
-      if (min <= max) ranges[api.apiKey] = { minVersion: min, maxVersion: max };
+      if (min <= max) {
+        ranges[api.apiKey] = { minVersion: min, maxVersion: max };
+        if (advertisedMin < min) advertisedMins[api.apiKey] = advertisedMin;
+      }
     }
     if (ranges[ApiKey.ApiVersions] === undefined) ranges[ApiKey.ApiVersions] = { ...API_VERSIONS_RANGE };
-    for (const [apiKey, range] of this.localApis) ranges[apiKey] = { ...range };
+    for (const [apiKey, range] of this.localApis) {
+      ranges[apiKey] = { ...range };
+      advertisedMins[apiKey] = undefined;
+    }
     this.ranges = ranges;
 
     const first = brokers[0];
@@ -114,7 +133,7 @@ export class ApiVersionsTable {
     m.apiKeys = [];
     for (let k = 0; k < ranges.length; k++) {
       const r = ranges[k];
-      if (r !== undefined) m.apiKeys.push({ apiKey: k, minVersion: r.minVersion, maxVersion: r.maxVersion });
+      if (r !== undefined) m.apiKeys.push({ apiKey: k, minVersion: advertisedMins[k] ?? r.minVersion, maxVersion: r.maxVersion });
     }
     m.throttleTimeMs = 0;
     // Features are cluster-wide (finalized by the controller); any broker's view will do.

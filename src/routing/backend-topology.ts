@@ -59,7 +59,8 @@ const INITIAL_RETRY_MS = 500;
 
 const codecMetadata = APIS.find((a) => a.apiKey === ApiKey.Metadata) as { minVersion: number; maxVersion: number };
 
-function toBrokerApiVersions(m: ApiVersionsResponse): BrokerApiVersions {
+/** A broker's ApiVersions answer as the version table takes it. */
+export function toBrokerApiVersions(m: ApiVersionsResponse): BrokerApiVersions {
   const apis = new Map<number, VersionRange>();
   for (const k of m.apiKeys) apis.set(k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion });
   return {

@@ -33,3 +33,5 @@ export const OFFSET_NOT_AVAILABLE = 78;
 export const COORDINATOR_LOAD_IN_PROGRESS = 14;
 /** The broker did not answer in time. Retriable. */
 export const REQUEST_TIMED_OUT = 7;
+/** The api version is not one the broker accepts. Not retriable: the client must use another version. */
+export const UNSUPPORTED_VERSION = 35;

@@ -174,8 +174,8 @@ export class MultiBackendRouter implements RequestRouter {
    * Recomputes the offered api versions from every known backend's brokers; call after a
    * topology change. A backend not reached yet does not hold the others hostage: the versions
    * are those of the backends known so far (its topics get retriable errors meanwhile), and
-   * narrow when it is learned; a client that then sends a version no longer offered has its
-   * connection closed and asks ApiVersions again on reconnecting.
+   * narrow when it is learned; a client that then sends a version no longer offered gets
+   * UNSUPPORTED_VERSION or has its connection closed, and asks ApiVersions again.
    */
   updateApiVersions(): void {
     const brokers: BrokerApiVersions[] = [];
@@ -230,7 +230,7 @@ export class MultiBackendRouter implements RequestRouter {
   failureResponse(_session: ClientSession, ex: RequestExchange, err: UpstreamError): Buffer | null {
     // A forwarded Fetch's frame is the backend's request now: answer from the client's.
     if (ex.routeState instanceof ForwardedFetch) return forwardedFetchFailure(this.ctx, ex, ex.routeState, err);
-    return buildFailureResponse(ex);
+    return buildFailureResponse(ex, this.apiVersions);
   }
 
   brokerAddress(): BrokerAddress | null {

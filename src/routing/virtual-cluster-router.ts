@@ -396,7 +396,7 @@ export class VirtualClusterRouter implements RequestRouter {
     if (err.kind === 'connect_failed' || err.kind === 'connect_timeout' || err.kind === 'connection_lost') {
       this.topology.requestRefresh();
     }
-    return buildFailureResponse(ex);
+    return buildFailureResponse(ex, this.offeredApis);
   }
 
   brokerAddress(brokerId: number): BrokerAddress | null {

@@ -262,7 +262,7 @@ describe('one virtual cluster over two backends', () => {
     }
   });
 
-  it('a transactional producer commits on its domain backend; a transaction that reaches another backend is refused', async () => {
+  it('a transactional producer commits on its domain backend; a transaction that reaches another backend is refused and aborts', async () => {
     const payments = await createTopic(legacy, { name: uniqueName('mbp'), partitions: 2 });
     const orders = await createTopic(main, { name: uniqueName('mbo'), partitions: 1 });
     const producer = kafka('it-multi-txn').producer({ transactionalId: uniqueName('mbp'), idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -276,13 +276,23 @@ describe('one virtual cluster over two backends', () => {
       const stored = await readTopic(legacy.bootstrapServers, payments);
       expect(stored.map((r) => r.value).sort()).toEqual(Array.from({ length: 15 }, (_, i) => `t-${Math.floor(i / 5)}-${i % 5}`).sort());
 
+      // Records on the domain's backend, then a topic on the other backend: refused; the abort
+      // must reach the coordinator and discard what the transaction had written.
       const tx = await producer.transaction();
-      await expect(tx.send({ topic: orders, acks: -1, messages: [{ value: 'must not land' }] })).rejects.toThrow();
-      await tx.abort().catch(() => undefined);
+      await tx.send({ topic: payments, acks: -1, messages: [{ value: 'aborted-1' }, { value: 'aborted-2' }] });
+      await expect(tx.send({ topic: orders, acks: -1, messages: [{ value: 'must not land' }] })).rejects.toThrow(/invalid state/i);
+      await tx.abort();
+
+      const after = await producer.transaction();
+      await after.send({ topic: payments, acks: -1, messages: [{ value: 'after-abort' }] });
+      await after.commit();
     } finally {
       await producer.disconnect();
     }
     expect(await readTopic(main.bootstrapServers, orders)).toEqual([]);
+    // kcat reads read_committed: the committed rounds and the transaction after the abort only.
+    const committed = (await readTopic(legacy.bootstrapServers, payments)).map((r) => r.value);
+    expect(committed.sort()).toEqual([...Array.from({ length: 15 }, (_, i) => `t-${Math.floor(i / 5)}-${i % 5}`), 'after-abort'].sort());
   });
 });
 

@@ -19,13 +19,12 @@ import {
   encodeFindCoordinatorRequest,
   encodeMetadataRequest,
 } from '../../src/codec/index.js';
-import { UpstreamConnection } from '../../src/net/upstream-connection.js';
+import type { UpstreamConnection } from '../../src/net/upstream-connection.js';
 import { sendRequest } from '../../src/net/upstream-request.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { ProxyMetrics } from '../../src/observability/metrics.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy.js';
 import { decodeResponseFrame, encodeRequestFrame, type BodyDecoder, type BodyEncoder } from '../../src/codec/message-frames.js';
 import { createTopic, deleteTopics, mainCluster, uniqueGroup } from './rig.js';
+import { wireConnection } from './wire-connection.js';
 
 const CLUSTER_ID = 'tUrNoUtMeTaDaTaItClStR';
 let proxy: ProxyHandle;
@@ -49,23 +48,9 @@ afterAll(async () => {
   if (topic !== undefined) await deleteTopics(mainCluster(), [topic]);
 });
 
-/** A wire-level connection to Turnout (the upstream connection class works against any Kafka endpoint). */
+/** A wire-level connection to Turnout, closed after the file's tests. */
 function connect(port: number): UpstreamConnection {
-  const c = new UpstreamConnection(
-    {
-      backend: 'turnout',
-      brokerId: -1,
-      host: '127.0.0.1',
-      port,
-      connectTimeoutMs: 5_000,
-      requestTimeoutMs: 30_000,
-      maxFrameBytes: 100 * 1024 * 1024,
-      writeHighWaterBytes: 1024 * 1024,
-      log: createLogger({ level: 'silent' }),
-      metrics: new ProxyMetrics({ apiName: () => undefined }),
-    },
-    { onUpstreamDrain: () => undefined, onUpstreamClosed: () => undefined },
-  );
+  const c = wireConnection(port);
   open.push(c);
   return c;
 }

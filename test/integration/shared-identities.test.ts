@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ApiKey, ZERO_UUID, createMetadataRequest, decodeMetadataResponse, encodeMetadataRequest, type MetadataResponse } from '../../src/codec/index.js';
-import { UpstreamConnection } from '../../src/net/upstream-connection.js';
+import type { UpstreamConnection } from '../../src/net/upstream-connection.js';
 import { sendRequest } from '../../src/net/upstream-request.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { ProxyMetrics } from '../../src/observability/metrics.js';
 import { loadConfigFile } from '../../src/policy/config.js';
 import type { IdentityChange } from '../../src/routing/identity-store.js';
 import { RedisIdentityStore } from '../../src/routing/identity-redis-store.js';
@@ -22,6 +21,7 @@ import { decodeResponseFrame, encodeRequestFrame } from '../../src/codec/message
 import { firstTopicId } from '../../src/routing/topic-id-map.js';
 import { createTopic, deleteTopics, mainCluster, uniqueTopic, useCluster, waitFor, type ClusterInfo } from './rig.js';
 import { ADMIN_WRITE_HEADERS, TEST_ADMIN_AUTH } from './admin-token.js';
+import { wireConnection } from './wire-connection.js';
 
 const REDIS_URL = process.env.TURNOUT_IT_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CLUSTER_ID = 'tUrNoUtShArEdIdEnTiTy0';
@@ -83,21 +83,7 @@ async function startInstance(keyPrefix: string, opts: { redisUrl?: string; waitF
 }
 
 function connect(host: string, port: number): UpstreamConnection {
-  const c = new UpstreamConnection(
-    {
-      backend: 'it',
-      brokerId: -1,
-      host,
-      port,
-      connectTimeoutMs: 5_000,
-      requestTimeoutMs: 30_000,
-      maxFrameBytes: 100 * 1024 * 1024,
-      writeHighWaterBytes: 1024 * 1024,
-      log,
-      metrics: new ProxyMetrics({ apiName: () => undefined }),
-    },
-    { onUpstreamDrain: () => undefined, onUpstreamClosed: () => undefined },
-  );
+  const c = wireConnection(port, host);
   open.push(c);
   return c;
 }

@@ -2,6 +2,7 @@
 // message classes parse each body and write it back to exactly the same bytes. For every case
 // it also prints Kafka's JSON view of the parsed message (numbers and bytes as text), one line
 // per case, into the file named by the second argument, so field values can be compared.
+// Arguments: cases file, JSON view file, and a label for its FAIL lines (the release).
 import java.io.PrintWriter;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
@@ -44,6 +45,7 @@ public class CrossCheck {
     }
 
     public static void main(String[] args) throws Exception {
+        String label = args.length > 2 ? args[2] + " " : "";
         int ok = 0, failed = 0;
         try (PrintWriter json = new PrintWriter(Files.newBufferedWriter(Path.of(args[1])))) {
             for (String line : Files.readAllLines(Path.of(args[0]))) {
@@ -73,10 +75,10 @@ public class CrossCheck {
                 } catch (Exception e) {
                     failed++;
                     json.println("null");
-                    System.out.println("FAIL " + p[0] + " v" + p[1] + " " + p[2] + ": " + e);
+                    System.out.println("FAIL " + label + "api " + p[0] + " v" + p[1] + " " + p[2] + ": " + e);
                 }
             }
         }
-        System.out.println(ok + " passed, " + failed + " failed");
+        System.out.println(label + ok + " passed, " + failed + " failed");
     }
 }

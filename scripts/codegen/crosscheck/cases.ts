@@ -1,13 +1,11 @@
 // Sample bodies encoded by the Turnout codec, for CrossCheck.java to parse with Kafka's own
 // message classes; and the comparison of Kafka's JSON view of them with the samples.
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { encodeRequestBody, encodeResponseBody } from '../../../src/codec/index.js';
 import type { AnyRequest, AnyResponse } from '../../../src/codec/generated/registry.js';
 import type { MessageSchema } from '../../../src/codec/generated/schema.js';
 import { API_SCHEMAS, parseVersions, Rng, sampleMessage, versionsOf } from '../../../test/unit/codec/samples.js';
 
-interface Case {
+export interface CrossCheckCase {
   apiKey: number;
   version: number;
   direction: 'request' | 'response';
@@ -16,12 +14,27 @@ interface Case {
   bytes: Buffer;
 }
 
-/** Every case, grouped by the release whose spec describes its version. */
-function cases(sources: Record<string, Record<string, string>>): Map<string, Case[]> {
-  const out = new Map<string, Case[]>();
+/** For each api key, the release whose spec describes each version (the codegen model's sources). */
+export type VersionSources = Record<number, Record<number, string>>;
+
+export class MissingSourceError extends Error {
+  constructor(readonly apiKey: number, readonly version: number) {
+    super(`api ${apiKey} v${version}: no release's spec describes it`);
+    this.name = 'MissingSourceError';
+  }
+}
+
+/**
+ * Every case, grouped by the release whose spec describes its version: for every api and
+ * version, a request and a response with a value in every field, and again with nulls and
+ * empties.
+ */
+export function crossCheckCases(sources: VersionSources): Map<string, CrossCheckCase[]> {
+  const out = new Map<string, CrossCheckCase[]>();
   for (const api of API_SCHEMAS) {
     for (const version of versionsOf(api)) {
-      const release = sources[api.apiKey][version];
+      const release = sources[api.apiKey]?.[version];
+      if (release === undefined) throw new MissingSourceError(api.apiKey, version);
       const list = out.get(release) ?? [];
       out.set(release, list);
       for (const [i, opts] of [{ nulls: false, unknownTags: true }, { nulls: true, unknownTags: false }].entries()) {
@@ -36,7 +49,18 @@ function cases(sources: Record<string, Record<string, string>>): Map<string, Cas
   return out;
 }
 
-/** Differences between Kafka's JSON view (numbers and bytes as text) and a sample message. */
+/** A case as CrossCheck.java reads it: `apiKey version direction hex`. */
+export function caseLine(c: CrossCheckCase): string {
+  return `${c.apiKey} ${c.version} ${c.direction} ${c.bytes.toString('hex')}`;
+}
+
+/** Where Kafka's JSON view of a case (numbers and bytes as text) differs from the sample. */
+export function fieldDifferences(c: CrossCheckCase, kafka: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  compare(c.schema, c.schema.name, c.version, kafka, c.message, c.schema.name, out);
+  return out;
+}
+
 function compare(schema: MessageSchema, struct: string, version: number, kafka: Record<string, unknown>, ours: Record<string, unknown>, path: string, out: string[]): void {
   for (const f of schema.structs[struct]) {
     const here = `${path}.${f.name}`;
@@ -79,35 +103,3 @@ function compareValue(schema: MessageSchema, type: string, version: number, k: u
   else same = k === String(o);
   if (!same) out.push(`${path}: Kafka ${JSON.stringify(k)}, ours ${String(o)}`);
 }
-
-function main(): void {
-  const [mode, outDir, sourcesJson] = process.argv.slice(2);
-  const sources = JSON.parse(sourcesJson) as Record<string, Record<string, string>>;
-  const all = cases(sources);
-  if (mode === 'write') {
-    mkdirSync(outDir, { recursive: true });
-    for (const [release, list] of all) {
-      const lines = list.map((c) => `${c.apiKey} ${c.version} ${c.direction} ${c.bytes.toString('hex')}`);
-      writeFileSync(join(outDir, `${release}.txt`), lines.join('\n') + '\n');
-    }
-    return;
-  }
-  let checked = 0;
-  const problems: string[] = [];
-  for (const [release, list] of all) {
-    const views = readFileSync(join(outDir, `${release}.json.txt`), 'utf8').trimEnd().split('\n');
-    list.forEach((c, i) => {
-      const view = JSON.parse(views[i]) as Record<string, unknown> | null;
-      if (view === null) return; // CrossCheck.java already reported it
-      const diffs: string[] = [];
-      compare(c.schema, c.schema.name, c.version, view, c.message, c.schema.name, diffs);
-      for (const d of diffs) problems.push(`${release} api ${c.apiKey} v${c.version} ${c.direction}: ${d}`);
-      checked++;
-    });
-  }
-  for (const p of problems.slice(0, 50)) console.log(p);
-  console.log(`field values: ${checked - new Set(problems.map((p) => p.split(':')[0])).size} passed, ${new Set(problems.map((p) => p.split(':')[0])).size} failed`);
-  if (problems.length > 0) process.exitCode = 1;
-}
-
-main();

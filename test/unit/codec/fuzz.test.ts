@@ -78,7 +78,6 @@ describe('hostile input only ever gives a DecodeError', () => {
     let truncations = 0;
     let oversized = 0;
     let oversizedRejected = 0;
-    const started = Date.now();
     for (const api of API_SCHEMAS) {
       const codec = apiCodec(api.apiKey)!;
       for (const version of versionsOf(api)) {
@@ -124,9 +123,8 @@ describe('hostile input only ever gives a DecodeError', () => {
     expect(cases).toBeGreaterThan(3000);
     expect(truncations).toBeGreaterThan(1000);
     expect(oversizedRejected).toBe(oversized);
-    // Bounded work: a few thousand cases in a couple of seconds on an idle machine; the timeout
-    // leaves room for a loaded one but still catches a hang.
-    expect(Date.now() - started).toBeLessThan(60_000);
+    // A few thousand cases take seconds; the deadline leaves room for a loaded machine and
+    // only catches a hang.
   }, 90_000);
 
   it('a hostile array length is rejected before anything is allocated', () => {

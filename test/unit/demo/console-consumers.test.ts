@@ -1,7 +1,9 @@
 // Lines captured from kcat 1.7 and Kafka 4.1.1's console consumer reading a two-partition
 // topic with the options the demo passes them.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConsoleConsumerLines, parseKcatLines } from '../../../src/demo/console-consumers.js';
+import { consumeWithKcat, parseConsoleConsumerLines, parseKcatLines } from '../../../src/demo/console-consumers.js';
 
 describe('parseKcatLines', () => {
   it('reads partition, offset, key and value', () => {
@@ -38,5 +40,21 @@ describe('parseConsoleConsumerLines', () => {
 
   it('ignores log lines mixed into stdout', () => {
     expect(parseConsoleConsumerLines('[2025-01-01 00:00:00,000] WARN something\nProcessed a total of 3 messages\n')).toEqual([]);
+  });
+});
+
+describe('consumeWithKcat when kcat cannot start', () => {
+  it('reports a kcat that is not installed as not installed', async () => {
+    const run = await consumeWithKcat('127.0.0.1:1', 't', 1, 10_000, join(tmpdir(), 'no-such-kcat-here'));
+    expect(run.notInstalled).toMatch(/is not installed \(npm run setup installs it\)$/);
+    expect(run.records).toEqual([]);
+  });
+
+  it('counts any other spawn error as a failed run, not as not installed', async () => {
+    // A directory is found but cannot be executed: EACCES.
+    const run = await consumeWithKcat('127.0.0.1:1', 't', 1, 10_000, tmpdir());
+    expect(run.notInstalled).toBeUndefined();
+    expect(run.exitCode).toBeNull();
+    expect(run.errorTail).toMatch(/could not be started: .*EACCES/);
   });
 });

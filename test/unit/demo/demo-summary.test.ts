@@ -96,11 +96,12 @@ describe('formatDemoSummary', () => {
     expect(text).toContain('      partition 1 offset 7: never received (key "c")');
   });
 
-  it('names a skipped client and a leak', () => {
+  it('warns under the verdict about a client that is not installed, and names a leak', () => {
     const text = formatDemoSummary(
-      result({ clients: [{ client: 'kcat', skipped: 'kcat is not installed', durationMs: 0 }], leaks: ['node 0 is advertised at broker address 127.0.0.1:30140'] }),
+      result({ clients: [{ client: 'kcat', notInstalled: 'kcat is not installed', durationMs: 0 }], leaks: ['node 0 is advertised at broker address 127.0.0.1:30140'] }),
     ).join('\n');
-    expect(text).toMatch(/kcat \(librdkafka\) +skipped: kcat is not installed/);
+    expect(text).toMatch(/Turnout demo: \w+\nWARNING: kcat \(librdkafka\) was not checked: kcat is not installed\n/);
+    expect(text).toMatch(/kcat \(librdkafka\) +NOT CHECKED: kcat is not installed/);
     expect(text).toContain('LEAKED to the client: node 0 is advertised at broker address 127.0.0.1:30140');
   });
 

@@ -3,8 +3,15 @@ import { orderEvents } from '../../../src/demo/order-events.js';
 
 describe('orderEvents', () => {
   it('is deterministic for a seed', () => {
-    expect(orderEvents(200)).toEqual(orderEvents(200));
-    expect(orderEvents(200, { seed: 2 })).not.toEqual(orderEvents(200));
+    const events = orderEvents(200);
+    expect(events[0]).toEqual({
+      seq: 0,
+      key: 'customer-0031',
+      value: '{"seq":0,"orderId":"customer-0031/order-0","customer":"customer-0031","status":"created","item":"coffee beans","quantity":3,"priceCents":9813,"customerSeq":0}',
+      headers: { 'event-type': 'order', source: 'turnout-demo' },
+    });
+    expect(events[199].value).toBe('{"seq":199,"orderId":"customer-0017/order-0","customer":"customer-0017","status":"shipped","item":"scale","quantity":1,"priceCents":7752,"customerSeq":3}');
+    expect(orderEvents(200, { seed: 2 })[0]).not.toEqual(events[0]);
   });
 
   it('numbers events in stream order and keys them by customer', () => {

@@ -8,16 +8,20 @@ describe('cluster ports', () => {
     await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
   });
 
-  it('derives the same base port from the same name, inside the devkit range', () => {
-    expect(defaultBasePort('it-main', 3)).toBe(defaultBasePort('it-main', 3));
-    expect(defaultBasePort('it-main', 3)).not.toBe(defaultBasePort('it-legacy', 3));
+  it('derives the base port from the name (FNV-1a), inside the devkit range', () => {
+    // Where the integration rig's clusters listen: a change here moves every developer's rig.
+    expect(defaultBasePort('it-main', 3)).toBe(31_900);
+    expect(defaultBasePort('it-legacy', 3)).toBe(20_320);
     for (const name of ['a', 'dev', 'it-main', 'x'.repeat(60)]) {
       const base = defaultBasePort(name, 3);
       expect(base).toBeGreaterThanOrEqual(PORT_RANGE_START);
       expect(base + 3).toBeLessThan(PORT_RANGE_END);
       expect((base - PORT_RANGE_START) % 10).toBe(0);
     }
+    // FNV-1a 32-bit test vectors.
     expect(nameHash('')).toBe(0x811c9dc5);
+    expect(nameHash('a')).toBe(0xe40c292c);
+    expect(nameHash('foobar')).toBe(0xbf9cf968);
   });
 
   it('lays out brokers first and the controller after them', () => {

@@ -11,26 +11,39 @@ import { ProxyMetrics } from '../../../src/observability/metrics.js';
 import { ZoneModel } from '../../../src/policy/zone-resolver.js';
 
 // A fake broker: answers each request with its own correlation id and "apiKey" as body,
-// after a delay chosen per api key; records the correlation ids it saw.
+// after a delay chosen per api key (and, while held, not before it is released); records
+// the correlation ids it saw.
 class FakeBroker extends FakeBrokerServer {
   readonly seen: number[] = [];
   delayMs: (apiKey: number) => number = () => 0;
+  private held: Promise<void> = Promise.resolve();
 
   constructor() {
     super((socket, frame, chain) => {
       const apiKey = frame.readInt16BE(4);
       const corr = frame.readInt32BE(8);
       this.seen.push(corr);
-      chain(
-        () =>
-          new Promise<void>((resolve) =>
-            setTimeout(() => {
-              if (!socket.destroyed) socket.write(apiKeyResponse(corr, apiKey));
-              resolve();
-            }, this.delayMs(apiKey)),
-          ),
-      );
+      const held = this.held;
+      chain(async () => {
+        await held;
+        await new Promise<void>((resolve) =>
+          setTimeout(() => {
+            if (!socket.destroyed) socket.write(apiKeyResponse(corr, apiKey));
+            resolve();
+          }, this.delayMs(apiKey)),
+        );
+      });
     });
+  }
+
+  /** Holds every answer to a request that arrives from now on until the returned release is called. */
+  holdAnswers(): () => void {
+    let release = (): void => undefined;
+    this.held = new Promise<void>((r) => (release = r));
+    return () => {
+      release();
+      this.held = Promise.resolve();
+    };
   }
 }
 
@@ -139,11 +152,14 @@ describe('ClientConnection', () => {
   it('stops reading requests while too many are in flight', async () => {
     const router = new FakeRouter();
     const [broker] = await brokers(router);
-    broker.delayMs = () => 100;
+    const release = broker.holdAnswers();
     const h = await harness(router, { maxInFlightRequests: 2 });
     h.client.write(Buffer.concat([1, 2, 3, 4, 5].map((i) => request(2, i))));
-    await new Promise((r) => setTimeout(r, 60));
+    await waitUntil(() => broker.seen.length >= 2);
+    // Time for a third request to go out, were the limit not kept; a correct one never sends it.
+    await new Promise((r) => setTimeout(r, 50));
     expect(broker.seen.length).toBe(2);
+    release();
     await waitUntil(() => h.responses.length === 5);
     expect(h.responses.map((r) => r.corr)).toEqual([1, 2, 3, 4, 5]);
   });

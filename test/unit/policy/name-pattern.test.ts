@@ -95,13 +95,14 @@ describe('pattern matching', () => {
     expect(globMatches('*', '')).toBe(true);
   });
 
-  it('stays fast on a name built to make backtracking explode', () => {
+  it('finishes on a name built to make backtracking explode', () => {
+    // A backtracking matcher would not finish this in any machine's lifetime; the test's
+    // deadline only catches that, it does not measure speed.
     const glob = `${'*a'.repeat(30)}*b`;
     const name = 'a'.repeat(5000);
-    const started = performance.now();
     expect(globMatches(glob, name)).toBe(false);
-    expect(performance.now() - started).toBeLessThan(1000);
-  });
+    expect(globMatches(glob, `${name}b`)).toBe(true);
+  }, 30_000);
 });
 
 describe('pattern overlap', () => {

@@ -12,6 +12,7 @@ import {
 } from '../../../src/codec/index.js';
 import { UpstreamError } from '../../../src/net/upstream-connection.js';
 import { decodeResponseFrame } from '../../../src/codec/message-frames.js';
+import { buildFailureResponse, buildUnsupportedVersionResponse, type VersionOffer } from '../../../src/routing/failure-responses.js';
 import { exchangeFor, makeRouter } from './router-fixture.js';
 
 const lost = new UpstreamError('connection_lost', 'main', 101, 'broker went away');
@@ -111,5 +112,58 @@ describe('failure responses', () => {
   it('has no error response for apis without a retriable per-request error', () => {
     const { router, session } = makeRouter();
     expect(router.failureResponse(session, exchangeFor(ApiKey.Metadata, 12), lost)).toBeNull();
+  });
+});
+
+describe('answers to a version that is not offered', () => {
+  // As over a Kafka 4 broker: Produce from v3 only.
+  const offer: VersionOffer = { isSupported: (apiKey, version) => apiKey !== ApiKey.Produce || version >= 3 };
+
+  function produceV2(): Buffer {
+    const req = createProduceRequest();
+    req.acks = -1;
+    req.topicData = [{ name: 'orders', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionData: [{ index: 0, records: null }, { index: 1, records: null }] }];
+    return encodeRequestFrame({ apiKey: ApiKey.Produce, apiVersion: 2, correlationId: 31, clientId: 'old' }, req);
+  }
+
+  function produceErrors(frame: Buffer | null, version: number): Array<[number, number]> {
+    expect(frame).not.toBeNull();
+    const res = decodeResponseFrame(frame as Buffer, ApiKey.Produce, version, apiCodec(ApiKey.Produce)!.decodeResponse).body as Record<string, any>;
+    return res.responses[0].partitionResponses.map((p: any) => [p.index, p.errorCode]);
+  }
+
+  it('answers a failed request of a version no longer offered UNSUPPORTED_VERSION, not a retriable error', () => {
+    const ex = { apiKey: ApiKey.Produce, apiVersion: 2, correlationId: 31, frame: produceV2() };
+    expect(produceErrors(buildFailureResponse(ex, offer), 2)).toEqual([[0, 35], [1, 35]]);
+    // Without that knowledge, or for an offered version, the failure stays retriable.
+    expect(produceErrors(buildFailureResponse(ex), 2)).toEqual([[0, 6], [1, 6]]);
+    expect(produceErrors(buildFailureResponse(ex, { isSupported: () => true }), 2)).toEqual([[0, 6], [1, 6]]);
+  });
+
+  it('the router answers a failed Produce v2 UNSUPPORTED_VERSION once its backend is known to refuse it', () => {
+    const { router, session } = makeRouter();
+    // A Kafka 4 broker's advertisement: Produce from v0, Fetch from v4.
+    const ranges: Array<[number, number, number]> = [[ApiKey.Produce, 0, 13], [ApiKey.Fetch, 4, 18], [ApiKey.ApiVersions, 0, 4]];
+    router.offeredApis.update([{ apis: new Map(ranges.map(([k, min, max]) => [k, { minVersion: min, maxVersion: max }])), supportedFeatures: [], finalizedFeaturesEpoch: -1n, finalizedFeatures: [] }]);
+    const v2 = exchangeFor(ApiKey.Produce, 2, produceV2());
+    expect(produceErrors(router.failureResponse(session, v2, lost), 2)).toEqual([[0, 35], [1, 35]]);
+    const req = createProduceRequest();
+    req.acks = -1;
+    req.topicData = [{ name: 'orders', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionData: [{ index: 0, records: null }] }];
+    const v3 = exchangeFor(ApiKey.Produce, 3, encodeRequestFrame({ apiKey: ApiKey.Produce, apiVersion: 3, correlationId: 31, clientId: 'c' }, req));
+    expect(produceErrors(router.failureResponse(session, v3, lost), 3)).toEqual([[0, 6]]);
+  });
+
+  it('makes UNSUPPORTED_VERSION answers in the version asked, with the client correlation id', () => {
+    const frame = buildUnsupportedVersionResponse({ apiKey: ApiKey.Produce, apiVersion: 2, correlationId: 31, frame: produceV2() });
+    expect(frame?.readInt32BE(4)).toBe(31);
+    expect(produceErrors(frame, 2)).toEqual([[0, 35], [1, 35]]);
+    const fetch = createFetchRequest();
+    fetch.topics = [{ topic: 'orders', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ partition: 4, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1024 }] }];
+    const fetchV3 = encodeRequestFrame({ apiKey: ApiKey.Fetch, apiVersion: 3, correlationId: 32, clientId: 'old' }, fetch);
+    const answer = buildUnsupportedVersionResponse({ apiKey: ApiKey.Fetch, apiVersion: 3, correlationId: 32, frame: fetchV3 });
+    const res = decodeResponseFrame(answer as Buffer, ApiKey.Fetch, 3, apiCodec(ApiKey.Fetch)!.decodeResponse).body as Record<string, any>;
+    expect(res.responses[0].partitions[0]).toMatchObject({ partitionIndex: 4, errorCode: 35 });
+    expect(buildUnsupportedVersionResponse({ apiKey: ApiKey.Metadata, apiVersion: 0, correlationId: 1, frame: Buffer.alloc(0) })).toBeNull();
   });
 });

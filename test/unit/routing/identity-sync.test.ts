@@ -306,7 +306,8 @@ describe('SharedIdentities', () => {
     await sync.reload();
     expect(sync.loaded).toBe(false);
     shared.down = false;
-    await new Promise((r) => setTimeout(r, 50));
+    // Its own retry loads it (every 10 ms); the deadline only catches a retry that never comes.
+    for (let waited = 0; !sync.loaded && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
     expect(sync.loaded).toBe(true);
     expect(loadedCalls).toBe(1);
     await sync.close();

@@ -12,6 +12,7 @@ import {
 import { createFetchPartition } from '../../../src/codec/generated/fetch.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame } from '../../../src/codec/message-frames.js';
 import { recordBatch } from './record-batches.js';
+import { waitUntil } from '../net/socket-test-kit.js';
 import { responseOf } from './router-fixture.js';
 import { exchange, fetchAnswerFor, learnMetadata, twoBackendRouter, twoBackendSession } from './two-backend-router.js';
 
@@ -20,9 +21,19 @@ import { exchange, fetchAnswerFor, learnMetadata, twoBackendRouter, twoBackendSe
 type BrokerFetch = 'data' | 'idle';
 
 interface FetchRun {
-  answer: Buffer | null;
+  /** The client's answer; an idle broker in this fake never answers a long poll. */
+  answer: Promise<Buffer | null>;
   /** `backend/broker/maxWaitMs` of every Fetch sent upstream. */
   fetches: string[];
+}
+
+// The client's wait is long, and the deadline for an answer that should come at once far
+// shorter: a router that waited out maxWait would miss it, a slow machine would not.
+const CLIENT_MAX_WAIT_MS = 60_000;
+const ANSWER_DEADLINE_MS = 15_000;
+
+function answeredWithin(run: FetchRun): Promise<Buffer | null> {
+  return Promise.race([run.answer, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ANSWER_DEADLINE_MS} ms`)), ANSWER_DEADLINE_MS).unref())]);
 }
 
 /** One Fetch for orders.a partitions 0 (leader east/1) and 1 (leader east/2), answered by brokers behaving as `behaviour` says. */
@@ -48,12 +59,11 @@ async function runFetch(behaviour: (brokerId: number) => BrokerFetch): Promise<F
   await learnMetadata(router, session);
 
   const fetch = createFetchRequest();
-  Object.assign(fetch, { maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, sessionId: 0, sessionEpoch: -1 });
+  Object.assign(fetch, { maxWaitMs: CLIENT_MAX_WAIT_MS, minBytes: 1, maxBytes: 1 << 20, sessionId: 0, sessionEpoch: -1 });
   fetch.topics = [{ topic: 'orders.a', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [0, 1].map((partition) => Object.assign(createFetchPartition(), { partition, fetchOffset: 5n, partitionMaxBytes: 1 << 16 })) }];
   const fex = exchange(ApiKey.Fetch, 12, encodeRequestFrame({ apiKey: ApiKey.Fetch, apiVersion: 12, correlationId: 7, clientId: 't' }, fetch, encodeFetchRequest));
   router.routeRequest(session, fex);
-  const answer = await Promise.race([responseOf(router, session, fex), new Promise<null>((r) => setTimeout(() => r(null), 1_000))]);
-  return { answer, fetches };
+  return { answer: responseOf(router, session, fex), fetches };
 }
 
 /** [partition, error, has records] of each partition in a Fetch v12 answer. */
@@ -65,8 +75,9 @@ function partitionsOf(answer: Buffer): Array<[number, number, boolean]> {
 describe('Fetch over several backends', () => {
   it('answers as soon as one destination has data, without waiting for an idle one', async () => {
     const run = await runFetch((broker) => (broker === 2 ? 'idle' : 'data'));
-    expect(run.answer, 'answered without waiting for the idle broker').not.toBeNull();
-    expect(partitionsOf(run.answer as Buffer)).toEqual([
+    const answer = await answeredWithin(run);
+    expect(answer, 'answered without waiting for the idle broker').not.toBeNull();
+    expect(partitionsOf(answer as Buffer)).toEqual([
       [0, 0, true],
       [1, 0, false],
     ]);
@@ -76,7 +87,7 @@ describe('Fetch over several backends', () => {
 
   it('serves the data of every destination that has some, not only of the first to answer', async () => {
     const run = await runFetch(() => 'data');
-    expect(partitionsOf(run.answer as Buffer)).toEqual([
+    expect(partitionsOf((await answeredWithin(run)) as Buffer)).toEqual([
       [0, 0, true],
       [1, 0, true],
     ]);
@@ -85,11 +96,19 @@ describe('Fetch over several backends', () => {
 
   it('long-polls every destination with the time left when none has data yet', async () => {
     const run = await runFetch(() => 'idle');
-    // Nobody answers the long poll in this fake, so the client waits: the answer is the client's maxWait's business.
-    expect(run.answer).toBeNull();
+    let answered = false;
+    void run.answer.then(() => (answered = true));
+    await waitUntil(() => run.fetches.length >= 4, ANSWER_DEADLINE_MS);
     const waits = run.fetches.map((f) => Number(f.split('/')[2]));
     expect(waits.slice(0, 2)).toEqual([0, 0]);
     expect(waits.slice(2).length).toBe(2);
-    for (const w of waits.slice(2)) expect(w).toBeGreaterThan(400);
+    // The time left of the client's wait, whatever the clock did meanwhile.
+    for (const w of waits.slice(2)) {
+      expect(w).toBeGreaterThan(0);
+      expect(w).toBeLessThanOrEqual(CLIENT_MAX_WAIT_MS);
+    }
+    // Nobody answers the long poll in this fake, so the client waits: the answer is the client's maxWait's business.
+    await new Promise((r) => setImmediate(r));
+    expect(answered).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMetadataResponse, type MetadataResponse } from '../../../src/codec/index.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { PartitionLeaders } from '../../../src/routing/multi/partition-leaders.js';
@@ -18,6 +18,15 @@ function answer(topics: string[], isr: number[]): MetadataResponse {
 }
 
 describe('ReplicaRefresh', () => {
+  // The gap between requests is the subject here: the test moves the clock itself, so a slow
+  // machine changes nothing.
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('merges the topics asked for close together into one request per backend and records their in-sync replicas', async () => {
     const leaders = new PartitionLeaders();
     const asked: string[][] = [];
@@ -30,19 +39,19 @@ describe('ReplicaRefresh', () => {
       log: createLogger({ level: 'silent' }),
       minGapMs: 50,
     });
-    const before = Date.now();
     refresh.request('m', 'a');
     refresh.request('m', 'b');
     refresh.request('m', 'a');
-    await new Promise((r) => setTimeout(r, 20));
+    await vi.advanceTimersByTimeAsync(0);
     expect(asked).toEqual([['a', 'b']]);
     expect(leaders.replicasOf('m', 'a', 0)).toMatchObject({ leaderId: 1, isr: [1, 3] });
-    expect(leaders.replicasOf('m', 'b', 0).learnedAtMs).toBeGreaterThanOrEqual(before);
+    expect(leaders.replicasOf('m', 'b', 0).learnedAtMs).toBe(1_000_000);
     // The next request waits out the gap.
+    await vi.advanceTimersByTimeAsync(10);
     refresh.request('m', 'a');
-    await new Promise((r) => setTimeout(r, 10));
+    await vi.advanceTimersByTimeAsync(39);
     expect(asked).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 80));
+    await vi.advanceTimersByTimeAsync(1);
     expect(asked).toEqual([['a', 'b'], ['a']]);
   });
 
@@ -51,7 +60,7 @@ describe('ReplicaRefresh', () => {
     leaders.record('m', 'a', 0, 2, [2], 1);
     const refresh = new ReplicaRefresh({ leaders, ask: () => Promise.reject(new Error('down')), log: createLogger({ level: 'silent' }), minGapMs: 1 });
     refresh.request('m', 'a');
-    await new Promise((r) => setTimeout(r, 20));
+    await vi.advanceTimersByTimeAsync(20);
     expect(leaders.replicasOf('m', 'a', 0)).toEqual({ leaderId: 2, isr: [2], learnedAtMs: 1 });
   });
 });
