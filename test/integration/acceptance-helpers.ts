@@ -297,6 +297,24 @@ export function verifiableProducerEvents(producer: RunningTool): VerifiableProdu
   };
 }
 
+/**
+ * The properties file of a Java idempotent producer that rides out a restart under it: acks=all,
+ * retrying for `deliveryTimeoutMs`, 5 requests in flight, metadata refreshed every 5 s.
+ */
+export function idempotentProducerProperties(deliveryTimeoutMs: number, extra: readonly string[] = []): string {
+  return [
+    'enable.idempotence=true',
+    'acks=all',
+    'retries=2147483647',
+    'max.in.flight.requests.per.connection=5',
+    `delivery.timeout.ms=${deliveryTimeoutMs}`,
+    'request.timeout.ms=15000',
+    'linger.ms=5',
+    'metadata.max.age.ms=5000',
+    ...extra,
+  ].join('\n');
+}
+
 /** Records grouped by partition, each list in the order given. */
 export function byPartition<T extends { partition: number }>(records: readonly T[]): Map<number, T[]> {
   const out = new Map<number, T[]>();

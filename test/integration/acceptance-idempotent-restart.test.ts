@@ -12,7 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ProxyHandle } from '../../src/proxy.js';
-import { byPartition, expectWatchSawOnlyTurnout, javaClientLogOptions, readTopic, startTurnout, verifiableProducerEvents, watchJavaLog } from './acceptance-helpers.js';
+import {
+  byPartition,
+  expectWatchSawOnlyTurnout,
+  idempotentProducerProperties,
+  javaClientLogOptions,
+  readTopic,
+  startTurnout,
+  verifiableProducerEvents,
+  watchJavaLog,
+} from './acceptance-helpers.js';
 import { createTopic, describeTopic, mainCluster, startRigBroker, startTool, stopRigBroker, waitFor } from './rig.js';
 
 const CLUSTER_ID = 'tUrNoUtAcCePtIdEmPoTnT';
@@ -43,19 +52,7 @@ describe('broker restart under an idempotent producer through Turnout', () => {
     const dir = await mkdtemp(join(tmpdir(), 'turnout-acceptance-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const config = join(dir, 'producer.properties');
-    await writeFile(
-      config,
-      [
-        'enable.idempotence=true',
-        'acks=all',
-        'retries=2147483647',
-        'max.in.flight.requests.per.connection=5',
-        'delivery.timeout.ms=240000',
-        'request.timeout.ms=15000',
-        'linger.ms=5',
-        'metadata.max.age.ms=5000',
-      ].join('\n'),
-    );
+    await writeFile(config, idempotentProducerProperties(240_000));
 
     // The victim leads a partition of the topic, so its stop moves leadership under the producer.
     const layout = await describeTopic(cluster, topic);

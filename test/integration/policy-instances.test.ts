@@ -4,9 +4,7 @@
 // keeps its policy when the file turns invalid. The Redis is a private redis-server on an
 // ephemeral loopback port, without persistence, stopped at the end (the machine's own Redis
 // is never touched).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
@@ -17,75 +15,14 @@ import { startProxy } from '../../src/proxy.js';
 import { readTopic } from './acceptance-helpers.js';
 import { createTopic, mainCluster, uniqueTopic, useCluster, waitFor, type ClusterInfo } from './rig.js';
 import { ADMIN_WRITE_HEADERS, TEST_ADMIN_AUTH } from './admin-token.js';
+import { freePort, hasRedis, TestRedis } from './test-redis.js';
 
 const { Kafka, logLevel } = kafkajs;
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
 const CLUSTER_ID = 'tUrNoUtPoLiCyInStAnCe00';
 /** Topics of the orders domain start with this. */
 const ORDERS = 'pio-';
 /** Topics of the payments domain start with this. */
 const PAYMENTS = 'pip-';
-
-/** A redis-server this file owns, on a loopback port that stays the same across restarts. */
-class TestRedis {
-  readonly port: number;
-  private proc: ChildProcess | null = null;
-
-  constructor(port: number) {
-    this.port = port;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    if (this.proc !== null && this.proc.exitCode === null) return;
-    const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.proc = proc;
-    let output = '';
-    proc.stdout?.on('data', (b: Buffer) => (output += b.toString()));
-    proc.stderr?.on('data', (b: Buffer) => (output += b.toString()));
-    const deadline = Date.now() + 10_000;
-    while (!output.includes('Ready to accept connections')) {
-      if (proc.exitCode !== null) {
-        this.proc = null;
-        throw new Error(`redis-server exited: ${output}`);
-      }
-      if (Date.now() > deadline) throw new Error(`redis-server not ready: ${output}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  async stop(): Promise<void> {
-    const proc = this.proc;
-    this.proc = null;
-    if (proc === null || proc.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
-
-  /** Last resort for a crashed test run: synchronous, so it works from process 'exit'. */
-  killNow(): void {
-    if (this.proc !== null && this.proc.exitCode === null) this.proc.kill('SIGKILL');
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 let main: ClusterInfo;
 let legacy: ClusterInfo;

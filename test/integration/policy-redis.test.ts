@@ -1,8 +1,6 @@
 // The Redis policy store against a real redis-server, as two Turnout instances would use it:
 // each test file run starts its own redis-server on an ephemeral loopback port, without
 // persistence, and stops it at the end (the machine's own Redis is never touched).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
@@ -10,72 +8,10 @@ import { parseConfig } from '../../src/policy/config.js';
 import type { PolicyDocument } from '../../src/policy/policy-schema.js';
 import { policyDocumentOf, type PolicySnapshot } from '../../src/policy/policy-snapshot.js';
 import { RedisPolicyStore } from '../../src/policy/redis-policy-store.js';
-
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
-
-/** A redis-server this test owns, on a loopback port that stays the same across restarts. */
-class TestRedis {
-  readonly port: number;
-  private proc: ChildProcess | null = null;
-
-  constructor(port: number) {
-    this.port = port;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    if (this.proc !== null && this.proc.exitCode === null) return;
-    const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.proc = proc;
-    let output = '';
-    proc.stdout?.on('data', (b: Buffer) => (output += b.toString()));
-    proc.stderr?.on('data', (b: Buffer) => (output += b.toString()));
-    const deadline = Date.now() + 10_000;
-    while (!output.includes('Ready to accept connections')) {
-      if (proc.exitCode !== null) {
-        this.proc = null;
-        throw new Error(`redis-server exited: ${output}`);
-      }
-      if (Date.now() > deadline) throw new Error(`redis-server not ready: ${output}`);
-      await sleep(20);
-    }
-  }
-
-  async stop(): Promise<void> {
-    const proc = this.proc;
-    this.proc = null;
-    if (proc === null || proc.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
-
-  /** Last resort for a crashed test run: synchronous, so it works from process 'exit'. */
-  killNow(): void {
-    if (this.proc !== null && this.proc.exitCode === null) this.proc.kill('SIGKILL');
-  }
-}
+import { freePort, hasRedis, TestRedis } from './test-redis.js';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 // Changes must arrive; how fast is not this suite's business. The deadline only catches a

@@ -7,7 +7,6 @@
 // the same ports and its zone is shown B's nodes again. Every record is acknowledged and
 // stored exactly once, in order.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -15,6 +14,7 @@ import type { TurnoutConfigInput } from '../../src/policy/config.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy.js';
 import { byPartition, javaClientLogOptions, readTopic, verifiableProducerEvents } from './acceptance-helpers.js';
 import { createTopic, kcat, mainCluster, startTool, waitFor } from './rig.js';
+import { freePortBlock } from './test-redis.js';
 import { zonesView } from './zone-view.js';
 
 const CLUSTER_ID = 'tUrNoUtPeErHeAlTh00000';
@@ -42,30 +42,6 @@ function instanceConfig(zone: 'az-a' | 'az-b', nodeIdBase: number, nodePortBase:
 
 function startB(): Promise<ProxyHandle> {
   return startProxy(instanceConfig('az-b', B_NODE_ID_BASE, bNodePortBase, []), { logLevel: 'warn', waitForReadyMs: 60_000 });
-}
-
-/** A block of `count` consecutive ports free right now (in the range the test taps use, below the rig's clusters). */
-async function freePortBlock(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 12_000 + Math.floor(Math.random() * 7_900);
-    const bound: net.Server[] = [];
-    try {
-      for (let i = 0; i < count; i++) {
-        const s = net.createServer();
-        await new Promise<void>((resolve, reject) => {
-          s.once('error', reject);
-          s.listen({ host: '127.0.0.1', port: base + i }, resolve);
-        });
-        bound.push(s);
-      }
-      return base;
-    } catch {
-      // taken: try another block
-    } finally {
-      await Promise.all(bound.map((s) => new Promise<void>((done) => s.close(() => done()))));
-    }
-  }
-  throw new Error(`no ${count} consecutive free ports`);
 }
 
 beforeAll(async () => {
