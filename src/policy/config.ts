@@ -62,6 +62,8 @@ const storeSchema = z
     type: z.enum(['file', 'redis']).default('file'),
     watchFile: z.boolean().default(true),
     reloadDebounceMs: z.number().int().min(0).max(60_000).default(200),
+    /** Folder of the state files Turnout writes while running (see state-dir.ts). */
+    stateDir: z.string().min(1).optional(),
     redis: redisStoreSchema.optional(),
   })
   .strict()
