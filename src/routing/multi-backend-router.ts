@@ -147,7 +147,7 @@ export class MultiBackendRouter implements RequestRouter {
       topicIds: this.topicIds,
       epochs: this.epochs,
     });
-    this.producerIds = new ProducerIdMap({ obtain: (backend) => obtainProducerId(this.ctx, backend) });
+    this.producerIds = new ProducerIdMap({ obtain: (backend) => obtainProducerId(this.ctx, backend), store: opts.producerBindings, log: this.ctx.log });
     this.ctx.producerIds = this.producerIds;
     this.ctx.zones.refresh = new ReplicaRefresh({ leaders: this.ctx.leaders, ask: (backend, topics) => this.askReplicas(backend, topics), log: this.ctx.log });
   }

@@ -15,6 +15,8 @@ import {
   type ListTransactionsResponse,
 } from '../codec/index.js';
 import { INVALID_PRODUCER_EPOCH, PRODUCER_FENCED } from './error-codes.js';
+import { COORDINATOR_NOT_AVAILABLE } from './failure-responses.js';
+import { ProducerStoreError } from './producer-binding-store.js';
 import { ProducerMappingError, type ProducerIdMap } from './producer-id-map.js';
 
 /** InitProducerId carries the producer's current id and epoch from v3 (KIP-360). */
@@ -32,28 +34,42 @@ export function answerIdempotentInitProducerId(producerIds: ProducerIdMap): Init
 }
 
 /**
- * A transactional InitProducerId to `backend`'s real producer, in place. Returns 0, or the
- * error code to answer it with (a stale producer of the transactional id is fenced).
+ * A transactional InitProducerId to `backend`'s real producer, in place. Resolves to 0, or the
+ * error code to answer it with (a stale producer of the transactional id is fenced; a binding
+ * store that cannot be read gets a retriable COORDINATOR_NOT_AVAILABLE).
  */
-export function initProducerIdRequestToReal(req: InitProducerIdRequest, version: number, backend: string, producerIds: ProducerIdMap): number {
+export async function initProducerIdRequestToReal(req: InitProducerIdRequest, version: number, backend: string, producerIds: ProducerIdMap): Promise<number> {
   if (version < INIT_FIRST_EXISTING_PRODUCER_VERSION || req.transactionalId === null) return 0;
   try {
-    const real = producerIds.initRequestToReal(req.transactionalId, backend, req.producerId, req.producerEpoch);
+    const real = await producerIds.initRequestToReal(req.transactionalId, backend, req.producerId, req.producerEpoch);
     req.producerId = real.producerId;
     req.producerEpoch = real.producerEpoch;
     return 0;
   } catch (err) {
+    if (err instanceof ProducerStoreError) return COORDINATOR_NOT_AVAILABLE;
     if (!(err instanceof ProducerMappingError)) throw err;
     return err.errorCode === PRODUCER_FENCED && version < INIT_FIRST_PRODUCER_FENCED_VERSION ? INVALID_PRODUCER_EPOCH : err.errorCode;
   }
 }
 
-/** The coordinator's answer to a transactional InitProducerId, to the virtual producer, in place. */
-export function initProducerIdResponseToVirtual(res: InitProducerIdResponse, transactionalId: string, backend: string, producerIds: ProducerIdMap): void {
+/**
+ * The coordinator's answer to a transactional InitProducerId, to the virtual producer, in
+ * place, once the binding is stored. A binding store that cannot write turns the answer into
+ * a retriable COORDINATOR_NOT_AVAILABLE: the client retries with the producer it had, which the
+ * coordinator takes as a retry of the same initialisation.
+ */
+export async function initProducerIdResponseToVirtual(res: InitProducerIdResponse, transactionalId: string, backend: string, producerIds: ProducerIdMap): Promise<void> {
   if (res.errorCode !== 0) return;
-  const virtual = producerIds.bindTransactional(transactionalId, backend, { producerId: res.producerId, producerEpoch: res.producerEpoch });
-  res.producerId = virtual.producerId;
-  res.producerEpoch = virtual.producerEpoch;
+  try {
+    const virtual = await producerIds.bindTransactional(transactionalId, backend, { producerId: res.producerId, producerEpoch: res.producerEpoch });
+    res.producerId = virtual.producerId;
+    res.producerEpoch = virtual.producerEpoch;
+  } catch (err) {
+    if (!(err instanceof ProducerStoreError)) throw err;
+    res.errorCode = COORDINATOR_NOT_AVAILABLE;
+    res.producerId = -1n;
+    res.producerEpoch = -1;
+  }
 }
 
 /** A DescribeProducers answer from `backend`: every active producer Turnout maps, to virtual, in place. */

@@ -12,6 +12,7 @@ import type { BackendTopology } from '../backend-topology.js';
 import { UNKNOWN_TOPIC_OR_PARTITION } from '../error-codes.js';
 import { buildFailureResponse } from '../failure-responses.js';
 import { LeaderEpochMap } from '../leader-epoch-map.js';
+import type { ProducerBindingStore } from '../producer-binding-store.js';
 import type { ProducerIdMap } from '../producer-id-map.js';
 import { DestinationFailure, type RouteError } from '../split-route.js';
 import { TopicIdMap } from '../topic-id-map.js';
@@ -44,6 +45,8 @@ export interface MultiBackendRouterOptions {
   log: Logger;
   /** Where the router's own metrics are registered (the proxy's registry); none are kept without it. */
   metrics?: { readonly registry: Registry };
+  /** Where virtual producers' real ids outlive this instance; in memory only without it. */
+  producerBindings?: ProducerBindingStore;
 }
 
 export interface MultiContextOptions extends MultiBackendRouterOptions {

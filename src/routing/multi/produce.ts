@@ -6,11 +6,12 @@
 // produced from are noted for the remote-leader report of producer-zone domains.
 import { ApiKey, decodeProduceRequest, decodeProduceResponse, encodeProduceRequest, encodeProduceResponse, type ProduceResponse } from '../../codec/index.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
-import { NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID } from '../error-codes.js';
+import { NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, UNKNOWN_TOPIC_ID } from '../error-codes.js';
 import { producePartitionEpochsToVirtual, recordsEpochsToReal } from '../leader-epoch-rewrite.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import { mergeProduceResponses, type ProduceOutcome } from '../produce-merge.js';
 import { splitProduceRequest } from '../produce-split.js';
+import { ProducerStoreError } from '../producer-binding-store.js';
 import { ProducerMappingError } from '../producer-id-map.js';
 import { DestinationFailure, type PartitionRoute } from '../split-route.js';
 import { produceRequestTopicIdsToReal, produceResponseTopicIdsToVirtual, produceTopicName } from '../topic-id-rewrite.js';
@@ -70,6 +71,8 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
         return answer;
       } catch (err) {
         if (err instanceof ProducerMappingError) return new DestinationFailure(err.message, err.errorCode);
+        // Held while the store was retried: never forwarded under an id it does not hold.
+        if (err instanceof ProducerStoreError) return new DestinationFailure(err.message, REQUEST_TIMED_OUT);
         ctx.log.debug({ err, destination: part.destination }, 'produce part failed');
         return failureOf(err);
       }

@@ -23,8 +23,9 @@ import { createEndTxnResponse, decodeEndTxnRequest, decodeEndTxnResponse, encode
 import { decodeTxnOffsetCommitRequest, encodeTxnOffsetCommitRequest } from '../../codec/generated/txn-offset-commit.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { UpstreamError } from '../../net/upstream-connection.js';
-import { COORDINATOR_LOAD_IN_PROGRESS, INVALID_PRODUCER_ID_MAPPING, INVALID_TXN_STATE, REQUEST_TIMED_OUT } from '../error-codes.js';
+import { COORDINATOR_LOAD_IN_PROGRESS, INVALID_TXN_STATE, REQUEST_TIMED_OUT } from '../error-codes.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
+import { ProducerStoreError } from '../producer-binding-store.js';
 import { ProducerMappingError, type ProducerIdAndEpoch } from '../producer-id-map.js';
 import { retryUntil } from '../retry-until.js';
 import { answerIdempotentInitProducerId, initProducerIdRequestToReal, initProducerIdResponseToVirtual } from '../producer-id-rewrite.js';
@@ -43,14 +44,17 @@ import type { MultiContext } from './multi-context.js';
 /** EndTxn answers with the producer id and epoch from v5. */
 const END_TXN_FIRST_PRODUCER_VERSION = 5;
 
-/** The real producer of a transactional request's virtual one on `backend`, or the error to answer with. */
-function transactionalProducerToReal(ctx: MultiContext, producerId: bigint, producerEpoch: number, backend: string): ProducerIdAndEpoch | number {
+/**
+ * The real producer of a transactional request's virtual one on `backend`, or the error to
+ * answer with. A transactional producer is bound by its InitProducerId, never obtained here;
+ * one this instance does not know is adopted from the binding store (a restart, or a peer's).
+ */
+async function transactionalProducerToReal(ctx: MultiContext, producerId: bigint, producerEpoch: number, backend: string): Promise<ProducerIdAndEpoch | number> {
   try {
-    const real = ctx.producerIds.toReal(producerId, producerEpoch, backend, true);
-    // A transactional producer is bound by its InitProducerId: never obtained here.
-    return real instanceof Promise ? INVALID_PRODUCER_ID_MAPPING : real;
+    return await ctx.producerIds.toReal(producerId, producerEpoch, backend, true);
   } catch (err) {
     if (err instanceof ProducerMappingError) return err.errorCode;
+    if (err instanceof ProducerStoreError) return COORDINATOR_NOT_AVAILABLE;
     throw err;
   }
 }
@@ -69,13 +73,13 @@ export async function initProducerId(ctx: MultiContext, session: ClientSession, 
   if (!res.ok) return answer(res.errorCode);
   const backend = res.domain.backend;
   if (!ctx.topologies.has(backend)) return answer(COORDINATOR_NOT_AVAILABLE);
-  const err = initProducerIdRequestToReal(body, v, backend, ctx.producerIds);
+  const err = await initProducerIdRequestToReal(body, v, backend, ctx.producerIds);
   if (err !== 0) return answer(err);
   const frame = await toCoordinator(ctx, session, ex, backend, KEY_TYPE_TRANSACTION, transactionalId, encodeRequestFrame(header, body, encodeInitProducerIdRequest), () =>
     answer(COORDINATOR_NOT_AVAILABLE),
   );
   const decoded = decodeResponseFrame(frame, ApiKey.InitProducerId, v, decodeInitProducerIdResponse);
-  initProducerIdResponseToVirtual(decoded.body, transactionalId, backend, ctx.producerIds);
+  await initProducerIdResponseToVirtual(decoded.body, transactionalId, backend, ctx.producerIds);
   return encodeResponseFrame(ApiKey.InitProducerId, v, decoded.header, decoded.body, encodeInitProducerIdResponse);
 }
 
@@ -100,7 +104,7 @@ export async function addPartitionsToTxn(ctx: MultiContext, session: ClientSessi
     const refused = new Set(elsewhere);
     return answerAll((topic) => (refused.has(topic) ? INVALID_TXN_STATE : OPERATION_NOT_ATTEMPTED));
   }
-  const real = transactionalProducerToReal(ctx, body.v3AndBelowProducerId, body.v3AndBelowProducerEpoch, backend);
+  const real = await transactionalProducerToReal(ctx, body.v3AndBelowProducerId, body.v3AndBelowProducerEpoch, backend);
   if (typeof real === 'number') return answerAll(() => real);
   body.v3AndBelowProducerId = real.producerId;
   body.v3AndBelowProducerEpoch = real.producerEpoch;
@@ -120,7 +124,7 @@ export async function addOffsetsToTxn(ctx: MultiContext, session: ClientSession,
     ctx.log.warn({ transactionalId: body.transactionalId, groupId: body.groupId, backend }, 'a transaction commits offsets of a group on another backend: refused');
     return answer(INVALID_TXN_STATE);
   }
-  const real = transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, backend);
+  const real = await transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, backend);
   if (typeof real === 'number') return answer(real);
   body.producerId = real.producerId;
   body.producerEpoch = real.producerEpoch;
@@ -139,7 +143,7 @@ export async function endTxn(ctx: MultiContext, session: ClientSession, ex: Requ
   };
   const backend = ctx.backendOfKey(KEY_TYPE_TRANSACTION, body.transactionalId);
   if (backend === undefined) return answer(TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-  const real = transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, backend);
+  const real = await transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, backend);
   if (typeof real === 'number') return answer(real);
   body.producerId = real.producerId;
   body.producerEpoch = real.producerEpoch;
@@ -161,7 +165,7 @@ export async function txnOffsetCommit(ctx: MultiContext, session: ClientSession,
   const { header, body } = decodeRequestFrame(ex.frame, decodeTxnOffsetCommitRequest);
   const backend = ctx.backendOfKey(KEY_TYPE_GROUP, body.groupId);
   if (backend === undefined || ctx.backendOfKey(KEY_TYPE_TRANSACTION, body.transactionalId) !== backend) return ctx.failureFrame(ex);
-  const real = transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, backend);
+  const real = await transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, backend);
   if (typeof real === 'number') return ctx.failureFrame(ex);
   body.producerId = real.producerId;
   body.producerEpoch = real.producerEpoch;

@@ -61,6 +61,16 @@ function codeOf(f: () => unknown): number {
   return 0;
 }
 
+async function asyncCodeOf(f: () => Promise<unknown>): Promise<number> {
+  try {
+    await f();
+  } catch (err) {
+    if (err instanceof ProducerMappingError) return err.errorCode;
+    throw err;
+  }
+  return 0;
+}
+
 describe('virtual producer ids', () => {
   it('are random, in [2^40, 2^53), and never collide with a live one', () => {
     for (let i = 0; i < 100; i++) {
@@ -141,48 +151,48 @@ describe('idempotent producers', () => {
 });
 
 describe('transactional producers', () => {
-  it('get a virtual id for the real one their coordinator gives, kept across epoch bumps', () => {
+  it('get a virtual id for the real one their coordinator gives, kept across epoch bumps', async () => {
     const map = new ProducerIdMap({ obtain: fakeBackends().obtain });
-    const v = map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 3 });
+    const v = await map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 3 });
     expect(v.producerId >= 1n << 40n).toBe(true);
     expect(v.producerEpoch).toBe(3);
     expect(map.toReal(v.producerId, 3, 'a', true)).toEqual({ producerId: 500n, producerEpoch: 3 });
     // KIP-360 re-initialisation: the client sends its virtual producer, the coordinator bumps the epoch
-    expect(map.initRequestToReal('txn-1', 'a', v.producerId, 3)).toEqual({ producerId: 500n, producerEpoch: 3 });
-    expect(map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 4 })).toEqual({ producerId: v.producerId, producerEpoch: 4 });
+    expect(await map.initRequestToReal('txn-1', 'a', v.producerId, 3)).toEqual({ producerId: 500n, producerEpoch: 3 });
+    expect(await map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 4 })).toEqual({ producerId: v.producerId, producerEpoch: 4 });
   });
 
-  it('get a new virtual id when the coordinator issues a new producer id, and the old one is fenced', () => {
+  it('get a new virtual id when the coordinator issues a new producer id, and the old one is fenced', async () => {
     const map = new ProducerIdMap({ obtain: fakeBackends().obtain });
-    const old = map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 32767 });
-    const next = map.bindTransactional('txn-1', 'a', { producerId: 501n, producerEpoch: 0 });
+    const old = await map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 32767 });
+    const next = await map.bindTransactional('txn-1', 'a', { producerId: 501n, producerEpoch: 0 });
     expect(next.producerId).not.toBe(old.producerId);
     expect(map.toVirtual('a', 500n, 0)).toBeUndefined();
-    expect(codeOf(() => map.initRequestToReal('txn-1', 'a', old.producerId, 32767))).toBe(PRODUCER_FENCED);
+    expect(await asyncCodeOf(() => map.initRequestToReal('txn-1', 'a', old.producerId, 32767))).toBe(PRODUCER_FENCED);
   });
 
-  it('keep the virtual id, with the next epoch, when the transactional id moves to another backend', () => {
+  it('keep the virtual id, with the next epoch, when the transactional id moves to another backend', async () => {
     const map = new ProducerIdMap({ obtain: fakeBackends().obtain });
-    const v = map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 7 });
+    const v = await map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 7 });
     // the new backend's coordinator has no state for it: a first initialisation there
-    expect(map.initRequestToReal('txn-1', 'b', v.producerId, 7)).toEqual({ producerId: -1n, producerEpoch: -1 });
-    const moved = map.bindTransactional('txn-1', 'b', { producerId: 40n, producerEpoch: 0 });
+    expect(await map.initRequestToReal('txn-1', 'b', v.producerId, 7)).toEqual({ producerId: -1n, producerEpoch: -1 });
+    const moved = await map.bindTransactional('txn-1', 'b', { producerId: 40n, producerEpoch: 0 });
     expect(moved).toEqual({ producerId: v.producerId, producerEpoch: 8 });
     expect(map.toReal(v.producerId, 8, 'b', true)).toEqual({ producerId: 40n, producerEpoch: 0 });
     expect(map.toVirtual('b', 40n, 1)).toEqual({ producerId: v.producerId, producerEpoch: 9 });
     expect(codeOf(() => map.toReal(v.producerId, 7, 'b', true))).toBe(INVALID_PRODUCER_EPOCH);
   });
 
-  it('may not write to a backend other than their coordinator', () => {
+  it('may not write to a backend other than their coordinator', async () => {
     const map = new ProducerIdMap({ obtain: fakeBackends().obtain });
-    const v = map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 0 });
+    const v = await map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 0 });
     expect(codeOf(() => map.toReal(v.producerId, 0, 'b', true))).toBe(INVALID_TXN_STATE);
   });
 
-  it('initialise as new when this instance has no state for the transactional id', () => {
+  it('initialise as new when this instance has no state for the transactional id', async () => {
     const map = new ProducerIdMap({ obtain: fakeBackends().obtain });
-    expect(map.initRequestToReal('txn-x', 'a', 9n << 40n, 2)).toEqual({ producerId: -1n, producerEpoch: -1 });
-    expect(map.initRequestToReal('txn-x', 'a', -1n, -1)).toEqual({ producerId: -1n, producerEpoch: -1 });
+    expect(await map.initRequestToReal('txn-x', 'a', 9n << 40n, 2)).toEqual({ producerId: -1n, producerEpoch: -1 });
+    expect(await map.initRequestToReal('txn-x', 'a', -1n, -1)).toEqual({ producerId: -1n, producerEpoch: -1 });
   });
 });
 
@@ -218,7 +228,7 @@ describe('producer ids in record batches', () => {
 
   it('report a transactional batch for the wrong backend synchronously', async () => {
     const map = new ProducerIdMap({ obtain: fakeBackends().obtain });
-    const v = map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 0 });
+    const v = await map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 0 });
     const records = await recordBatches({ producerId: v.producerId, producerEpoch: 0, baseSequence: 0, transactional: true });
     expect(codeOf(() => map.prepareBatches(records, 'b'))).toBe(INVALID_TXN_STATE);
     expect(map.prepareBatches(records, 'a')).toBeNull();
@@ -257,18 +267,18 @@ describe('producer ids in other messages', () => {
     expect(decoded.producerId >= 1n << 40n).toBe(true);
   });
 
-  it('maps a transactional InitProducerId both ways', () => {
+  it('maps a transactional InitProducerId both ways', async () => {
     const map = new ProducerIdMap({ obtain: fakeBackends().obtain });
     const req = createInitProducerIdRequest();
     req.transactionalId = 'txn-1';
     req.producerId = -1n;
     req.producerEpoch = -1;
-    expect(initProducerIdRequestToReal(req, 5, 'a', map)).toBe(0);
+    expect(await initProducerIdRequestToReal(req, 5, 'a', map)).toBe(0);
     expect(req.producerId).toBe(-1n);
     const res = createInitProducerIdResponse();
     res.producerId = 500n;
     res.producerEpoch = 0;
-    initProducerIdResponseToVirtual(res, 'txn-1', 'a', map);
+    await initProducerIdResponseToVirtual(res, 'txn-1', 'a', map);
     const virtualId = res.producerId;
     expect(virtualId).not.toBe(500n);
 
@@ -276,17 +286,17 @@ describe('producer ids in other messages', () => {
     again.transactionalId = 'txn-1';
     again.producerId = virtualId;
     again.producerEpoch = 0;
-    expect(initProducerIdRequestToReal(again, 5, 'a', map)).toBe(0);
+    expect(await initProducerIdRequestToReal(again, 5, 'a', map)).toBe(0);
     expect(again).toMatchObject({ producerId: 500n, producerEpoch: 0 });
 
     const stale = { ...again, producerId: virtualId + 1n, producerEpoch: 0 };
-    expect(initProducerIdRequestToReal(stale, 5, 'a', map)).toBe(PRODUCER_FENCED);
-    expect(initProducerIdRequestToReal({ ...stale }, 3, 'a', map)).toBe(INVALID_PRODUCER_EPOCH);
+    expect(await initProducerIdRequestToReal(stale, 5, 'a', map)).toBe(PRODUCER_FENCED);
+    expect(await initProducerIdRequestToReal({ ...stale }, 3, 'a', map)).toBe(INVALID_PRODUCER_EPOCH);
 
     const failed = createInitProducerIdResponse();
     failed.errorCode = 51;
     failed.producerId = -1n;
-    initProducerIdResponseToVirtual(failed, 'txn-1', 'a', map);
+    await initProducerIdResponseToVirtual(failed, 'txn-1', 'a', map);
     expect(failed.producerId).toBe(-1n);
   });
 
@@ -294,7 +304,7 @@ describe('producer ids in other messages', () => {
     const map = new ProducerIdMap({ obtain: fakeBackends().obtain });
     const idem = map.newIdempotent();
     await map.toReal(idem.producerId, 2, 'a', false);
-    const txn = map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 1 });
+    const txn = await map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 1 });
 
     const dp = createDescribeProducersResponse();
     const state = (producerId: bigint, producerEpoch: number) => ({

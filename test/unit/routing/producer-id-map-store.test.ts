@@ -1,0 +1,278 @@
+// The ProducerIdMap with a binding store: a binding is stored before the first batch is
+// forwarded under it, a virtual id this instance does not know is adopted with what the
+// store has, a store that fails holds the batch and then fails it, and idle expiry reaches
+// the store. The store here is a fake in memory that records the calls and can be held or
+// made to fail; the real stores have their own tests.
+import { describe, expect, it } from 'vitest';
+import { createInitProducerIdResponse, scanRecordBatches } from '../../../src/codec/index.js';
+import { COORDINATOR_NOT_AVAILABLE } from '../../../src/routing/failure-responses.js';
+import {
+  ProducerStoreError,
+  type ProducerBindingStore,
+  type ProducerKey,
+  type StoredBinding,
+  type StoredProducer,
+} from '../../../src/routing/producer-binding-store.js';
+import { ProducerIdMap, type ProducerIdAndEpoch } from '../../../src/routing/producer-id-map.js';
+import { initProducerIdResponseToVirtual } from '../../../src/routing/producer-id-rewrite.js';
+import { recordBatches } from './record-batches.js';
+
+/** A store in memory shared by the maps given it, as Redis is by instances. */
+class FakeStore implements ProducerBindingStore {
+  readonly kind = 'redis';
+  readonly producers = new Map<bigint, StoredProducer>();
+  readonly calls: string[] = [];
+  /** Failures still to answer, one per call. */
+  failures = 0;
+  /** While set, writes wait for it. */
+  gate: Promise<void> | null = null;
+
+  async find(virtualId: bigint): Promise<StoredProducer | null> {
+    this.calls.push(`find ${virtualId}`);
+    this.maybeFail('read a producer');
+    const p = this.producers.get(virtualId);
+    return p === undefined ? null : { ...p, bindings: new Map(p.bindings) };
+  }
+
+  async findTransactional(transactionalId: string): Promise<StoredProducer | null> {
+    this.calls.push(`findTransactional ${transactionalId}`);
+    this.maybeFail('read a transactional id');
+    const p = [...this.producers.values()].find((x) => x.transactionalId === transactionalId);
+    return p === undefined ? null : { ...p, bindings: new Map(p.bindings) };
+  }
+
+  async claimBinding(virtualId: bigint, backend: string, binding: StoredBinding, usedMs: number): Promise<StoredBinding> {
+    this.calls.push(`claim ${virtualId} ${backend} ${binding.realId}`);
+    await this.gate;
+    this.maybeFail('store a producer binding');
+    let p = this.producers.get(virtualId);
+    if (p === undefined) this.producers.set(virtualId, (p = { virtualId, transactionalId: null, epoch: 0, bindings: new Map(), usedMs }));
+    const standing = p.bindings.get(backend);
+    if (standing !== undefined) return standing;
+    p.bindings.set(backend, binding);
+    return binding;
+  }
+
+  async putTransactional(producer: StoredProducer, replacedVirtualId: bigint | null): Promise<void> {
+    this.calls.push(`putTransactional ${producer.virtualId} replacing ${replacedVirtualId}`);
+    await this.gate;
+    this.maybeFail('store a transactional producer');
+    if (replacedVirtualId !== null) this.producers.delete(replacedVirtualId);
+    this.producers.set(producer.virtualId, { ...producer, bindings: new Map(producer.bindings) });
+  }
+
+  async touch(producers: readonly ProducerKey[], usedMs: number): Promise<void> {
+    this.calls.push(`touch ${producers.map((p) => p.virtualId).join(',')} at ${usedMs}`);
+    for (const { virtualId } of producers) {
+      const p = this.producers.get(virtualId);
+      if (p !== undefined) p.usedMs = Math.max(p.usedMs, usedMs);
+    }
+  }
+
+  async forgetIdle(producers: readonly ProducerKey[], idleBeforeMs: number): Promise<void> {
+    this.calls.push(`forgetIdle ${producers.map((p) => p.virtualId).join(',')} before ${idleBeforeMs}`);
+    for (const { virtualId } of producers) if ((this.producers.get(virtualId)?.usedMs ?? Infinity) < idleBeforeMs) this.producers.delete(virtualId);
+  }
+
+  async close(): Promise<void> {}
+
+  private maybeFail(operation: string): void {
+    if (this.failures > 0) {
+      this.failures--;
+      throw new ProducerStoreError(this.kind, operation, new Error('connection refused'));
+    }
+  }
+}
+
+/** Real ids per backend from 1000 (a) / 2000 (b), counting calls. */
+function fakeBackends() {
+  const next = new Map<string, bigint>();
+  const calls: string[] = [];
+  const obtain = async (backend: string): Promise<ProducerIdAndEpoch> => {
+    calls.push(backend);
+    const id = next.get(backend) ?? (backend === 'a' ? 1000n : 2000n);
+    next.set(backend, id + 1n);
+    return { producerId: id, producerEpoch: 0 };
+  };
+  return { obtain, calls };
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** True once `p` has settled (after the microtasks queued so far ran). */
+async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  return done;
+}
+
+const V = 7n << 40n;
+
+describe('idempotent producers with a binding store', () => {
+  it('store the real id before the first batch can be rewritten to it', async () => {
+    const store = new FakeStore();
+    const map = new ProducerIdMap({ obtain: fakeBackends().obtain, store });
+    const v = map.newIdempotent();
+    const records = await recordBatches({ producerId: v.producerId, producerEpoch: 0, baseSequence: 0 });
+    const gate = deferred();
+    store.gate = gate.promise;
+    const prepared = map.prepareBatches(records, 'a') as Promise<void>;
+    expect(prepared).toBeInstanceOf(Promise);
+    expect(await settled(prepared), 'held while the store writes').toBe(false);
+    expect(store.calls).toEqual([`claim ${v.producerId} a 1000`]);
+    expect(() => map.rewriteBatchesToReal(records, 'a')).toThrow(/prepare/);
+
+    gate.resolve();
+    await prepared;
+    map.rewriteBatchesToReal(records, 'a');
+    expect(scanRecordBatches(records).batches[0].producerIdBigInt).toBe(1000n);
+    expect(store.producers.get(v.producerId)?.bindings.get('a')).toEqual({ realId: 1000n, epochDelta: 0 });
+  });
+
+  it('adopt an unknown virtual id with the real ids stored for it: one lookup, nothing obtained', async () => {
+    const store = new FakeStore();
+    store.producers.set(V, { virtualId: V, transactionalId: null, epoch: 0, bindings: new Map([['a', { realId: 1500n, epochDelta: 0 }]]), usedMs: 0 });
+    const backends = fakeBackends();
+    const restarted = new ProducerIdMap({ obtain: backends.obtain, store });
+    const [first, second] = [restarted.toReal(V, 3, 'a', false), restarted.toReal(V, 3, 'a', false)];
+    expect(await first).toEqual({ producerId: 1500n, producerEpoch: 3 });
+    expect(await second).toEqual({ producerId: 1500n, producerEpoch: 3 });
+    expect(restarted.toReal(V, 4, 'a', false)).toEqual({ producerId: 1500n, producerEpoch: 4 });
+    expect(store.calls).toEqual([`find ${V}`]);
+    expect(backends.calls).toEqual([]);
+    // A backend it has no real id on yet: obtained and stored as for any producer.
+    expect(await restarted.toReal(V, 4, 'b', false)).toEqual({ producerId: 2000n, producerEpoch: 4 });
+    expect(restarted.toVirtual('a', 1500n, 4)).toEqual({ producerId: V, producerEpoch: 4 });
+  });
+
+  it('adopt an id the store does not know with new real ids, stored', async () => {
+    const store = new FakeStore();
+    const map = new ProducerIdMap({ obtain: fakeBackends().obtain, store });
+    expect(await map.toReal(V, 0, 'a', false)).toEqual({ producerId: 1000n, producerEpoch: 0 });
+    expect(store.calls).toEqual([`find ${V}`, `claim ${V} a 1000`]);
+  });
+
+  it('use the real id another instance stored first', async () => {
+    const store = new FakeStore();
+    const map = new ProducerIdMap({ obtain: fakeBackends().obtain, store });
+    const v = map.newIdempotent();
+    // Another instance serving the same producer claimed backend a a moment before.
+    store.producers.set(v.producerId, { virtualId: v.producerId, transactionalId: null, epoch: 0, bindings: new Map([['a', { realId: 4242n, epochDelta: 0 }]]), usedMs: 0 });
+    expect(await map.toReal(v.producerId, 0, 'a', false)).toEqual({ producerId: 4242n, producerEpoch: 0 });
+    expect(map.toVirtual('a', 4242n, 0)).toEqual({ producerId: v.producerId, producerEpoch: 0 });
+    expect(map.toVirtual('a', 1000n, 0)).toBeUndefined();
+  });
+
+  it('hold a batch while the store fails for a moment', async () => {
+    const store = new FakeStore();
+    store.failures = 2;
+    const map = new ProducerIdMap({ obtain: fakeBackends().obtain, store, persistDeadlineMs: 5_000 });
+    const v = map.newIdempotent();
+    expect(await map.toReal(v.producerId, 0, 'a', false)).toEqual({ producerId: 1000n, producerEpoch: 0 });
+    expect(store.calls.filter((c) => c.startsWith('claim'))).toHaveLength(3);
+  });
+
+  it('fail a batch with a retriable store error, never forwarding it, when the store stays down', async () => {
+    const store = new FakeStore();
+    store.failures = 1_000;
+    const map = new ProducerIdMap({ obtain: fakeBackends().obtain, store, persistDeadlineMs: 200 });
+    const v = map.newIdempotent();
+    const records = await recordBatches({ producerId: v.producerId, producerEpoch: 0, baseSequence: 0 });
+    const failure = await (map.prepareBatches(records, 'a') as Promise<void>).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(ProducerStoreError);
+    expect((failure as ProducerStoreError).message).toMatch(/producer binding store \(redis\) could not store a producer binding: connection refused/);
+    expect(map.realIdIfBound(v.producerId, 'a')).toBeUndefined();
+    expect(() => map.rewriteBatchesToReal(records, 'a')).toThrow(/prepare/);
+    // Back up: the next attempt binds.
+    store.failures = 0;
+    await map.prepareBatches(records, 'a');
+    expect(map.realIdIfBound(v.producerId, 'a')).toBe(1001n);
+  });
+
+  it('fail a batch of an unknown producer while the store cannot be read', async () => {
+    const store = new FakeStore();
+    store.failures = 1_000;
+    const backends = fakeBackends();
+    const map = new ProducerIdMap({ obtain: backends.obtain, store, persistDeadlineMs: 100 });
+    await expect(map.toReal(V, 0, 'a', false)).rejects.toBeInstanceOf(ProducerStoreError);
+    expect(backends.calls).toEqual([]);
+    expect(map.size).toBe(0);
+  });
+
+  it('record use and remove expired producers from the store at each idle sweep', async () => {
+    let now = 1_000;
+    const store = new FakeStore();
+    const map = new ProducerIdMap({ obtain: fakeBackends().obtain, store, nowMs: () => now });
+    const idle = map.newIdempotent();
+    const busy = map.newIdempotent();
+    await map.toReal(idle.producerId, 0, 'a', false);
+    await map.toReal(busy.producerId, 0, 'a', false);
+    now = 20_000;
+    await map.toReal(busy.producerId, 0, 'a', false);
+    now = 30_000;
+    expect(map.expireIdle(15_000)).toBe(1);
+    await map.whenStoreSwept();
+    expect(store.calls.slice(-2)).toEqual([`touch ${busy.producerId} at 30000`, `forgetIdle ${idle.producerId} before 15000`]);
+    expect(store.producers.has(idle.producerId)).toBe(false);
+    expect(store.producers.get(busy.producerId)?.usedMs).toBe(30_000);
+    // Nothing used since: nothing to record.
+    expect(map.expireIdle(15_000)).toBe(0);
+    await map.whenStoreSwept();
+    expect(store.calls.at(-2)).toBe('touch  at 30000');
+  });
+});
+
+describe('transactional producers with a binding store', () => {
+  it('are stored before the InitProducerId answer is given, a new producer id replacing the old one', async () => {
+    const store = new FakeStore();
+    const map = new ProducerIdMap({ obtain: fakeBackends().obtain, store });
+    const gate = deferred();
+    store.gate = gate.promise;
+    const answer = map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 3 });
+    expect(await settled(answer), 'the answer waits for the store').toBe(false);
+    gate.resolve();
+    const first = await answer;
+    expect(store.producers.get(first.producerId)).toMatchObject({ transactionalId: 'txn-1', epoch: 3, bindings: new Map([['a', { realId: 500n, epochDelta: 0 }]]) });
+
+    store.gate = null;
+    const next = await map.bindTransactional('txn-1', 'a', { producerId: 501n, producerEpoch: 0 });
+    expect(store.calls.at(-1)).toBe(`putTransactional ${next.producerId} replacing ${first.producerId}`);
+    expect(store.producers.has(first.producerId)).toBe(false);
+  });
+
+  it('are adopted from the store by an instance that does not know them, epoch and backend move included', async () => {
+    const store = new FakeStore();
+    const before = new ProducerIdMap({ obtain: fakeBackends().obtain, store });
+    const v = await before.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 7 });
+
+    // A batch and an EndTxn through a restarted instance.
+    const restarted = new ProducerIdMap({ obtain: fakeBackends().obtain, store });
+    expect(await restarted.toReal(v.producerId, 7, 'a', true)).toEqual({ producerId: 500n, producerEpoch: 7 });
+
+    // KIP-360 re-initialisation through another one, then the transactional id moving to b.
+    const other = new ProducerIdMap({ obtain: fakeBackends().obtain, store });
+    expect(await other.initRequestToReal('txn-1', 'a', v.producerId, 7)).toEqual({ producerId: 500n, producerEpoch: 7 });
+    const third = new ProducerIdMap({ obtain: fakeBackends().obtain, store });
+    expect(await third.bindTransactional('txn-1', 'b', { producerId: 40n, producerEpoch: 0 })).toEqual({ producerId: v.producerId, producerEpoch: 8 });
+    expect(store.producers.get(v.producerId)?.bindings.get('b')).toEqual({ realId: 40n, epochDelta: -8 });
+  });
+
+  it('answer COORDINATOR_NOT_AVAILABLE when the store cannot keep the answer', async () => {
+    const store = new FakeStore();
+    store.failures = 1_000;
+    const map = new ProducerIdMap({ obtain: fakeBackends().obtain, store, persistDeadlineMs: 100 });
+    const res = createInitProducerIdResponse();
+    res.producerId = 500n;
+    res.producerEpoch = 0;
+    await initProducerIdResponseToVirtual(res, 'txn-1', 'a', map);
+    expect(res).toMatchObject({ errorCode: COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 });
+  });
+});
