@@ -42,6 +42,8 @@ import { VirtualNodeMap } from './routing/virtual-node-map.js';
 import { ZoneRouting } from './routing/multi/zone-routing.js';
 import { ZoneNodes } from './routing/zone-nodes.js';
 import { PeerHealth } from './routing/peer-health.js';
+import { openProducerBindingStore } from './routing/open-producer-binding-store.js';
+import type { ProducerBindingStore } from './routing/producer-binding-store.js';
 
 export interface StartProxyOptions {
   /** Logger to use; by default one is created at `config.logging.level`, writing to stdout. */
@@ -121,6 +123,8 @@ interface ProxyParts {
   ownsPolicyStore: boolean;
   metrics: ProxyMetrics;
   authorization: Authorization;
+  /** Where virtual producers' real ids outlive the process, or null (see open-producer-binding-store.ts). */
+  producerBindings: ProducerBindingStore | null;
 }
 
 function multiTopicNames(router: MultiBackendRouter): string[] {
@@ -164,9 +168,13 @@ class RunningProxy implements ProxyHandle {
   private readonly ownsPolicyStore: boolean;
   readonly authorization: Authorization;
 
+  /** Where virtual producers' real ids outlive the process (turnout-nodes with a file or Redis store). */
+  private readonly producerBindings: ProducerBindingStore | null;
+
   constructor(config: TurnoutConfig, opts: StartProxyOptions, logger: Logger, parts: ProxyParts) {
-    const { policyStore, ownsPolicyStore } = parts;
+    const { policyStore, ownsPolicyStore, producerBindings } = parts;
     this.config = config;
+    this.producerBindings = producerBindings;
     this.logger = logger;
     this.policyStore = policyStore;
     this.ownsPolicyStore = ownsPolicyStore;
@@ -199,6 +207,7 @@ class RunningProxy implements ProxyHandle {
         zoneRouting: this.zoneRouting(zoneModel),
         log: this.logger,
         metrics: this.metrics,
+        producerBindings: producerBindings ?? undefined,
       });
       const multiRouter = this.multi;
       this.metrics.zones.reportRemoteLeaders(() => multiRouter.remoteLeaders());
@@ -383,6 +392,7 @@ class RunningProxy implements ProxyHandle {
     this.peerHealth?.close();
     if (this.producerIdExpiryTimer !== null) clearInterval(this.producerIdExpiryTimer);
     await this.identities?.close();
+    await this.producerBindings?.close().catch((err: unknown) => this.logger.error({ err }, 'error closing the producer binding store'));
     if (this.admin !== null) await this.admin.close();
     await this.authorization.close();
     if (this.ownsPolicyStore && this.policyStore !== null) {
@@ -489,13 +499,16 @@ export async function startProxy(config: TurnoutConfigInput | TurnoutConfig, opt
   }
   const metrics = new ProxyMetrics({ apiName, processMetrics: opts.processMetrics ?? false });
   let authorization: Authorization;
+  let producerBindings: ProducerBindingStore | null = null;
   try {
+    producerBindings = await openProducerBindingStore({ config: parsed, configFile: opts.configFile, policyStore, idleMs: PRODUCER_ID_IDLE_MS, log: logger });
     authorization = await createAuthorization(parsed, policyStore, logger, metrics, { configFile: opts.configFile });
   } catch (err) {
+    await producerBindings?.close();
     if (ownsPolicyStore) await policyStore?.close();
     throw err;
   }
-  const proxy = new RunningProxy(parsed, opts, logger, { policyStore, ownsPolicyStore, metrics, authorization });
+  const proxy = new RunningProxy(parsed, opts, logger, { policyStore, ownsPolicyStore, metrics, authorization, producerBindings });
   try {
     await proxy.start();
     const waitMs = opts.waitForReadyMs ?? 30_000;
