@@ -135,6 +135,7 @@ export class ProducerIdMap {
   private readonly randomId: () => bigint;
   private readonly nowMs: () => number;
   private storeSweep: Promise<void> = Promise.resolve();
+  private storeFailing = false;
 
   constructor(opts: ProducerIdMapOptions) {
     this.obtain = opts.obtain;
@@ -379,14 +380,18 @@ export class ProducerIdMap {
     return p;
   }
 
-  /** A store operation, retried while the store fails, for up to `persistDeadlineMs`. */
+  /** A store operation, retried while the store fails, for up to `persistDeadlineMs`. Logged once per outage. */
   private persisting<T>(operation: string, attempt: () => Promise<T>): Promise<T> {
     return retryUntil(
-      async (n) => {
+      async () => {
         try {
-          return await attempt();
+          const result = await attempt();
+          if (this.storeFailing) this.log?.info({ operation }, 'producer binding store answers again');
+          this.storeFailing = false;
+          return result;
         } catch (err) {
-          if (n === 1) this.log?.warn({ err, operation }, 'producer binding store failed; holding the request and trying again');
+          if (!this.storeFailing) this.log?.warn({ err, operation }, 'producer binding store failed; holding the requests that need it and trying again');
+          this.storeFailing = true;
           throw err;
         }
       },
