@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine, as root, without a tty.
 # Idempotent and quick when everything is already there:
-#   - Debian packages: kcat (librdkafka client for tests), iproute2, redis-server, a JDK (17+:
+#   - Debian packages: kcat (librdkafka client for tests), python3-confluent-kafka (librdkafka
+#     from Python, for tests that follow each delivery), iproute2, redis-server, a JDK (17+:
 #     the tests compile Java programs and the codec check against Kafka's classes) and Maven;
 #     `apt-get update` runs only when an install fails on stale or missing package lists.
 #   - Apache Kafka 4.1.1 and 3.9.1 jars from Maven Central into the devkit cache
@@ -29,6 +30,8 @@ installed kcat || missing+=(kcat)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 # The policy store's integration tests run their own redis-server on a loopback port.
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# A librdkafka producer the tests can follow record by record (Debian's python3 sees it).
+installed python3-confluent-kafka || missing+=(python3-confluent-kafka)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 jm="$(java_major)"
 if [[ -z "$jm" || "$jm" -lt 17 ]] || ! command -v javac >/dev/null 2>&1; then missing+=(default-jdk-headless); fi

@@ -1,0 +1,74 @@
+// `turnout start --config FILE` as a separate process a test can kill: ready once /readyz
+// answers 200, stopped with SIGKILL (a crash: nothing flushed, nothing closed) or SIGTERM.
+// Killed when the calling test finishes, whatever happened.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { expect, onTestFinished } from 'vitest';
+import { waitFor } from './rig.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const OUTPUT_TAIL_CHARS = 64 * 1024;
+
+export class TurnoutProcess {
+  private child: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private tail = '';
+
+  constructor(
+    readonly configFile: string,
+    readonly adminPort: number,
+  ) {
+    if (expect.getState().currentTestName !== undefined) onTestFinished(() => this.kill());
+  }
+
+  /** The last 64 KiB of what the process printed (JSON log lines), across its restarts. */
+  output(): string {
+    return this.tail;
+  }
+
+  /** Starts the process and waits until it is ready. */
+  async start(timeoutMs = 60_000): Promise<void> {
+    if (this.child !== null) throw new Error(`turnout on ${this.configFile} is already running`);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--config', this.configFile, '--log-level', 'info'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const keep = (b: Buffer): void => {
+      this.tail = (this.tail + b.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = new Promise((r) => child.once('exit', () => r()));
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`turnout exited with ${child.exitCode}: ${this.tail.slice(-2_000)}`);
+        const res = await fetch(`http://127.0.0.1:${this.adminPort}/readyz`).catch(() => undefined);
+        await res?.arrayBuffer();
+        return res?.status === 200;
+      },
+      { timeoutMs, intervalMs: 100, what: `turnout on ${this.configFile} to be ready` },
+    );
+  }
+
+  /** Produce requests this process has received from clients (its /metrics). */
+  async produceRequests(): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${this.adminPort}/metrics`)).text();
+    let total = 0;
+    for (const m of text.matchAll(/^turnout_requests_total\{[^}]*api="Produce"[^}]*\} (\d+)$/gm)) total += Number(m[1]);
+    return total;
+  }
+
+  /** SIGKILL: the process ends at once, as in a crash. */
+  async kill(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (child === null) return;
+    this.child = null;
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    await this.exited;
+  }
+}
