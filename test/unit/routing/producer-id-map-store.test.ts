@@ -13,8 +13,9 @@ import {
   type StoredBinding,
   type StoredProducer,
 } from '../../../src/routing/producer-binding-store.js';
-import { ProducerIdMap, type ProducerIdAndEpoch } from '../../../src/routing/producer-id-map.js';
+import { ProducerIdMap } from '../../../src/routing/producer-id-map.js';
 import { initProducerIdResponseToVirtual } from '../../../src/routing/producer-id-rewrite.js';
+import { fakeBackends } from './fake-producer-ids.js';
 import { recordBatches } from './record-batches.js';
 
 /** A store in memory shared by the maps given it, as Redis is by instances. */
@@ -82,19 +83,6 @@ class FakeStore implements ProducerBindingStore {
       throw new ProducerStoreError(this.kind, operation, new Error('connection refused'));
     }
   }
-}
-
-/** Real ids per backend from 1000 (a) / 2000 (b), counting calls. */
-function fakeBackends() {
-  const next = new Map<string, bigint>();
-  const calls: string[] = [];
-  const obtain = async (backend: string): Promise<ProducerIdAndEpoch> => {
-    calls.push(backend);
-    const id = next.get(backend) ?? (backend === 'a' ? 1000n : 2000n);
-    next.set(backend, id + 1n);
-    return { producerId: id, producerEpoch: 0 };
-  };
-  return { obtain, calls };
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {

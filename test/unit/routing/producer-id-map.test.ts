@@ -25,7 +25,6 @@ import {
   ProducerIdMap,
   ProducerMappingError,
   randomVirtualProducerId,
-  type ProducerIdAndEpoch,
 } from '../../../src/routing/producer-id-map.js';
 import {
   answerIdempotentInitProducerId,
@@ -36,20 +35,8 @@ import {
   listTransactionsRequestToReal,
   listTransactionsResponseToVirtual,
 } from '../../../src/routing/producer-id-rewrite.js';
+import { fakeBackends } from './fake-producer-ids.js';
 import { capturedRequest, recordBatches } from './record-batches.js';
-
-/** An obtain callback handing out real ids per backend from 1000 (a) / 2000 (b) ..., counting calls. */
-function fakeBackends() {
-  const next = new Map<string, bigint>();
-  const calls: string[] = [];
-  const obtain = async (backend: string): Promise<ProducerIdAndEpoch> => {
-    calls.push(backend);
-    const id = next.get(backend) ?? (backend === 'a' ? 1000n : 2000n);
-    next.set(backend, id + 1n);
-    return { producerId: id, producerEpoch: 0 };
-  };
-  return { obtain, calls };
-}
 
 function codeOf(f: () => unknown): number {
   try {
