@@ -5,9 +5,9 @@
 // codec (Turnout never decompresses); the Java consumer and kcat read every record back
 // through Turnout, each partition in offset order, exactly as the cluster holds it.
 import kafkajs from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ProxyHandle } from '../../src/proxy.js';
-import { byPartition, readTopic, startTurnout, type ReadRecord } from './acceptance-helpers.js';
+import { byPartition, readTopic, turnoutForFile, type ReadRecord } from './acceptance-helpers.js';
 import { readRecords, writeRecords, type WrittenRecord } from './record-programs.js';
 import { kcat, mainCluster, uniqueTopic, type ClusterInfo } from './rig.js';
 import { createTopicsAtOnce } from './topics-at-once.js';
@@ -23,16 +23,8 @@ const CODEC_IDS: Record<Codec, number> = { gzip: 1, snappy: 2, lz4: 3 };
 const RECORDS_PER_WRITER = 300;
 const KCAT_KEYS = 5;
 
-let single: ProxyHandle;
+const single = turnoutForFile('tUrNoUtCaSeCoDeCs1bAcK');
 const two = twoDomainTurnoutForFile({ clusterId: 'tUrNoUtCaSeCoDeCs2bAcK', orders: 'czo-', payments: 'czp-' });
-
-beforeAll(async () => {
-  ({ proxy: single } = await startTurnout('tUrNoUtCaSeCoDeCs1bAcK'));
-});
-
-afterAll(async () => {
-  await single?.close();
-});
 
 /** A topic written by every client with one codec, on one cluster. */
 interface CodecTopic {
@@ -146,7 +138,7 @@ async function roundTrip(proxy: ProxyHandle, topics: readonly CodecTopic[]): Pro
 describe('compressed batches through Turnout', () => {
   it('gzip, snappy and lz4 batches from the Java client, kcat and kafkajs come back whole and in order, in front of one cluster', async () => {
     await roundTrip(
-      single,
+      single.proxy,
       CODECS.map((codec) => ({ codec, name: uniqueTopic(`cz-${codec}`), cluster: mainCluster() })),
     );
   });

@@ -49,11 +49,7 @@ public final class RecordReader {
     props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    for (int i = 4; i < args.length; i++) {
-      int eq = args[i].indexOf('=');
-      if (eq <= 0) throw new IllegalArgumentException("consumer property " + args[i] + " is not name=value");
-      props.put(args[i].substring(0, eq), args[i].substring(eq + 1));
-    }
+    PropertyArgs.putAll(props, args, 4);
 
     long count = 0;
     StringBuilder out = new StringBuilder();

@@ -54,11 +54,7 @@ public final class RecordWriter {
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    for (int i = 5; i < args.length; i++) {
-      int eq = args[i].indexOf('=');
-      if (eq <= 0) throw new IllegalArgumentException("producer property " + args[i] + " is not name=value");
-      props.put(args[i].substring(0, eq), args[i].substring(eq + 1));
-    }
+    PropertyArgs.putAll(props, args, 5);
 
     StringBuilder out = new StringBuilder();
     for (String target : args[4].split(",")) {
