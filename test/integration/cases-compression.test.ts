@@ -8,7 +8,7 @@ import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { ProxyHandle } from '../../src/proxy.js';
 import { byPartition, readTopic, turnoutForFile, type ReadRecord } from './acceptance-helpers.js';
-import { readRecords, writeRecords, type WrittenRecord } from './record-programs.js';
+import { expectAllDelivered, readRecords, writeRecords, type WrittenRecord } from './record-programs.js';
 import { kcat, mainCluster, uniqueTopic, type ClusterInfo } from './rig.js';
 import { createTopicsAtOnce } from './topics-at-once.js';
 import { twoDomainTurnoutForFile } from './two-domain-turnout.js';
@@ -102,7 +102,7 @@ async function roundTrip(proxy: ProxyHandle, topics: readonly CodecTopic[]): Pro
   }
 
   const java = await writeRecords(bootstrap, topics.map((t) => `${t.name}=${t.codec}`), { records: RECORDS_PER_WRITER, valueBytes: 150, props: { 'batch.size': '8192' } });
-  expect(java.failed, 'records the Java producer failed to deliver').toEqual([]);
+  expectAllDelivered(java);
   expect(java.written).toHaveLength(RECORDS_PER_WRITER * topics.length);
   for (const t of topics) await kcatProduce(bootstrap, t);
   for (const t of topics.filter((x) => x.codec === 'gzip')) await kafkajsProduceGzip(bootstrap, t.name);

@@ -3,6 +3,7 @@
 // lines parsed. The Java client is the reference client: what it writes and reads through
 // Turnout is compared with what the cluster holds.
 import { createHash } from 'node:crypto';
+import { expect } from 'vitest';
 import { runJavaProgram, type ProcessResult } from './multi-backend-helpers.js';
 
 /** A record RecordWriter had acknowledged. */
@@ -130,6 +131,22 @@ export async function writeTransactions(bootstrap: string, transactionalId: stri
     else records.push(line);
   }
   return { records, outcomes: done };
+}
+
+/** Asserts RecordWriter delivered every record, showing its client's first warnings if not. */
+export function expectAllDelivered(outcome: WriteOutcome): void {
+  expect(outcome.failed, `records the Java producer failed to deliver; its client's first warnings:\n${clientWarnings(outcome.result)}`).toEqual([]);
+}
+
+/** The first distinct warnings and errors a test program's client logged. */
+function clientWarnings(result: ProcessResult, max = 8): string {
+  const seen = new Set<string>();
+  for (const line of result.stderr.split('\n')) {
+    if (!/\b(WARN|ERROR)\b/.test(line)) continue;
+    seen.add(line.replace(/^\[[^\]]*\] /, ''));
+    if (seen.size >= max) break;
+  }
+  return [...seen].join('\n');
 }
 
 /** The hex SHA-256 of a value, as the Java programs print it. */

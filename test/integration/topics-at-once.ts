@@ -33,7 +33,7 @@ export async function deleteTopicsAtOnce(cluster: ClusterInfo, names: readonly s
   }
 }
 
-/** Creates the topics and waits until each partition has a leader; returns their names. */
+/** Creates the topics and waits until each partition's leader serves it; returns their names. */
 export async function createTopicsAtOnce(cluster: ClusterInfo, specs: readonly TopicSpec[]): Promise<string[]> {
   const names = specs.map((s) => s.name);
   if (expect.getState().currentTestName !== undefined) onTestFinished(() => deleteTopicsAtOnce(cluster, names));
@@ -52,10 +52,14 @@ export async function createTopicsAtOnce(cluster: ClusterInfo, specs: readonly T
         configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
       })),
     });
+    // Leaders named, then every leader answering for its partitions (ListOffsets): a broker
+    // creates the logs of a large topic some time after the controller names the leaders.
     await waitFor(
       async () => {
         const md = await admin.fetchTopicMetadata({ topics: names });
-        return md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+        if (!md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return false;
+        for (const name of names) await admin.fetchTopicOffsets(name);
+        return true;
       },
       { timeoutMs: 120_000, what: `leaders for ${names.join(', ')}` },
     );
