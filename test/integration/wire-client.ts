@@ -12,6 +12,7 @@ import {
   responseHeaderVersion,
   scanRecordBatches,
   ZERO_UUID,
+  type FetchRequest,
   type RecordBatchView,
   type RequestByApiKey,
   type ResponseByApiKey,
@@ -31,6 +32,10 @@ export interface WireAnswer<T> {
 
 export type WireApi = keyof RequestByApiKey & keyof ResponseByApiKey;
 
+// Shared by every wire client: the connection class wants both, a test reads neither.
+const quietLog = createLogger({ level: 'silent' });
+const unusedMetrics = new ProxyMetrics({ apiName: () => undefined });
+
 export class WireClient {
   private readonly conn: UpstreamConnection;
   private closedBy: string | null = null;
@@ -47,8 +52,8 @@ export class WireClient {
         requestTimeoutMs: opts.requestTimeoutMs ?? 60_000,
         maxFrameBytes: 256 * MiB,
         writeHighWaterBytes: MiB,
-        log: createLogger({ level: 'silent' }),
-        metrics: new ProxyMetrics({ apiName: () => undefined }),
+        log: quietLog,
+        metrics: unusedMetrics,
       },
       {
         onUpstreamDrain: () => undefined,
@@ -75,6 +80,23 @@ export class WireClient {
   close(): void {
     this.conn.close();
   }
+}
+
+/** A Fetch v12 request (topic names, read_uncommitted, sessionless) for partitions from their offsets. */
+export function fetchRequest(partitions: ReadonlyArray<{ topic: string; partition: number; offset: bigint }>, partitionMaxBytes = MiB): FetchRequest {
+  const req = createFetchRequest();
+  req.maxWaitMs = 100;
+  req.maxBytes = 64 * MiB;
+  for (const topic of new Set(partitions.map((p) => p.topic))) {
+    req.topics.push({
+      topic,
+      topicId: ZERO_UUID,
+      partitions: partitions
+        .filter((p) => p.topic === topic)
+        .map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes })),
+    });
+  }
+  return req;
 }
 
 /** Where each partition of some topics is led, as a client learns it from Metadata v12. */
@@ -133,19 +155,7 @@ export async function fetchFirstBatches(host: string, bootstrapPort: number, top
           client = new WireClient(node.host, node.port);
           clients.set(leader, client);
         }
-        const req = createFetchRequest();
-        req.maxWaitMs = 100;
-        req.maxBytes = 64 * MiB;
-        for (const topic of new Set(partitions.map((p) => p.topic))) {
-          req.topics.push({
-            topic,
-            topicId: ZERO_UUID,
-            partitions: partitions
-              .filter((p) => p.topic === topic)
-              .map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes })),
-          });
-        }
-        const { body } = await client.call(ApiKey.Fetch, 12, req);
+        const { body } = await client.call(ApiKey.Fetch, 12, fetchRequest(partitions.map((p) => ({ ...p, offset: 0n })), partitionMaxBytes));
         for (const t of body.responses) {
           for (const p of t.partitions) {
             if (p.errorCode !== 0) throw new Error(`Fetch of ${t.topic}:${p.partitionIndex} at node ${leader} answered error ${p.errorCode}`);
