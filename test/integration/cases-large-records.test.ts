@@ -3,7 +3,7 @@
 // and what a client gets when its request is larger than Turnout's frame cap
 // (limits.maxFrameBytes): Turnout closes that connection before buffering any of the frame,
 // logs why, and the client's retries end in its own delivery timeout, while other
-// connections carry on.
+// connections carry on. A broker's Fetch answer over the cap streams through.
 import { describe, expect, it } from 'vitest';
 import type { ProxyHandle } from '../../src/proxy.js';
 import { readTopic, turnoutForFile, type LogLine } from './acceptance-helpers.js';
@@ -97,8 +97,8 @@ describe('records of several MiB through Turnout', () => {
   });
 });
 
-describe("a request larger than Turnout's frame cap", () => {
-  it('closes that connection with a logged reason; the Java producer and kcat fail the record when their delivery timeout ends; others carry on', async () => {
+describe("Turnout's frame cap", () => {
+  it('a request over the cap closes that connection with a logged reason; the Java producer and kcat fail the record when their delivery timeout ends; others carry on', async () => {
     const topic = uniqueTopic('cl-capped');
     await createTopicsAtOnce(mainCluster(), [{ name: topic, partitions: 1, config: { 'max.message.bytes': LARGE_LIMIT } }]);
     const bootstrap = capped.proxy.bootstrapServers();
@@ -139,5 +139,20 @@ describe("a request larger than Turnout's frame cap", () => {
     const small = await kcat(['-b', bootstrap, '-P', '-t', topic, '-X', 'acks=all'], { input: 'within the cap\n', timeoutMs: 30_000 });
     expect(small.code, small.stderr).toBe(0);
     expect((await readTopic(bootstrap, topic)).map((r) => r.value)).toEqual(['within the cap']);
+  });
+
+  it("a Fetch answer larger than the cap streams through: kcat and the Java consumer read a 2 MiB record through Turnout capped at 1 MiB", async () => {
+    const topic = uniqueTopic('cl-capped-fetch');
+    await createTopicsAtOnce(mainCluster(), [{ name: topic, partitions: 1, config: { 'max.message.bytes': LARGE_LIMIT } }]);
+    const value = bigValue('over-the-cap', 2 * MiB);
+    const put = await kcatProduceLarge(mainCluster().bootstrapServers, topic, [value]);
+    expect(put.code, put.stderr).toBe(0);
+    const bootstrap = capped.proxy.bootstrapServers();
+    const failuresBefore = capped.logs.filter((l) => l.msg === 'upstream connection failed').length;
+
+    expect(await kcatDigests(bootstrap, topic), 'read by kcat through the capped Turnout').toEqual([{ partition: 0, offset: 0, sha: sha256Hex(value), bytes: 2 * MiB }]);
+    const viaJava = await readRecords(bootstrap, [topic], { props: { 'max.partition.fetch.bytes': LARGE_LIMIT } });
+    expect(viaJava.map((r) => ({ offset: r.offset, sha: r.valueSha256, bytes: r.valueBytes })), 'read by the Java consumer through the capped Turnout').toEqual([{ offset: 0, sha: sha256Hex(value), bytes: 2 * MiB }]);
+    expect(capped.logs.filter((l) => l.msg === 'upstream connection failed').slice(failuresBefore)).toEqual([]);
   });
 });
