@@ -1,7 +1,6 @@
 // A Kafka client at the wire, for tests that must see what a client receives (frame sizes,
-// record batch headers) or that open many well-behaved connections cheaply. It rides on
-// Turnout's own upstream connection class, which speaks to any Kafka endpoint; requests
-// and responses go through the generated codec.
+// record batch headers) or that open many well-behaved connections cheaply: requests and
+// answers through the generated codec, over a wire connection (wire-connection.ts).
 import {
   ApiKey,
   createFetchRequest,
@@ -17,10 +16,9 @@ import {
   type RequestByApiKey,
   type ResponseByApiKey,
 } from '../../src/codec/index.js';
-import { UpstreamConnection } from '../../src/net/upstream-connection.js';
+import type { UpstreamConnection } from '../../src/net/upstream-connection.js';
 import { sendRequest } from '../../src/net/upstream-request.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { ProxyMetrics } from '../../src/observability/metrics.js';
+import { wireConnection } from './wire-connection.js';
 
 const MiB = 1024 * 1024;
 
@@ -32,43 +30,13 @@ export interface WireAnswer<T> {
 
 export type WireApi = keyof RequestByApiKey & keyof ResponseByApiKey;
 
-// Shared by every wire client: the connection class wants both, a test reads neither.
-const quietLog = createLogger({ level: 'silent' });
-const unusedMetrics = new ProxyMetrics({ apiName: () => undefined });
-
 export class WireClient {
   private readonly conn: UpstreamConnection;
-  private closedBy: string | null = null;
-
-  constructor(host: string, port: number, opts: { clientId?: string; requestTimeoutMs?: number } = {}) {
-    this.clientId = opts.clientId ?? 'it-wire';
-    this.conn = new UpstreamConnection(
-      {
-        backend: 'turnout',
-        brokerId: -1,
-        host,
-        port,
-        connectTimeoutMs: 30_000,
-        requestTimeoutMs: opts.requestTimeoutMs ?? 60_000,
-        maxFrameBytes: 256 * MiB,
-        writeHighWaterBytes: MiB,
-        log: quietLog,
-        metrics: unusedMetrics,
-      },
-      {
-        onUpstreamDrain: () => undefined,
-        onUpstreamClosed: (_c, err) => {
-          this.closedBy = err?.message ?? 'closed';
-        },
-      },
-    );
-  }
-
   readonly clientId: string;
 
-  /** Why the connection closed, or null while it is open. */
-  get closedReason(): string | null {
-    return this.closedBy;
+  constructor(host: string, port: number, opts: { clientId?: string } = {}) {
+    this.clientId = opts.clientId ?? 'it-wire';
+    this.conn = wireConnection(port, host);
   }
 
   async call<K extends WireApi>(apiKey: K, version: number, body: RequestByApiKey[K]): Promise<WireAnswer<ResponseByApiKey[K]>> {
