@@ -24,7 +24,7 @@ import { zoneContextOf, type ZoneContext } from './net/session-zone.js';
 import type { RequestRouter } from './net/request-router.js';
 import { createLogger, type Logger, type LogLevel } from './observability/logger.js';
 import { ProxyMetrics } from './observability/metrics.js';
-import { parseConfig, presentationOf, type TurnoutConfig, type TurnoutConfigInput } from './policy/config.js';
+import { joinHostPort, parseConfig, presentationOf, type TurnoutConfig, type TurnoutConfigInput } from './policy/config.js';
 import { RedisIdentityStore } from './routing/identity-redis-store.js';
 import { SharedIdentities } from './routing/identity-sync.js';
 import { openPolicyStore } from './policy/open-policy-store.js';
@@ -333,7 +333,7 @@ class RunningProxy implements ProxyHandle {
 
   bootstrapServers(listener?: string): string {
     const l = this.listenerNamed(listener);
-    return `${l.advertisedHost}:${l.bootstrapPort}`;
+    return joinHostPort(l.advertisedHost, l.bootstrapPort);
   }
 
   ports(listener?: string): ListenerPorts {

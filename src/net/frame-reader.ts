@@ -7,7 +7,9 @@
 //
 // A large frame can instead be streamed: once its head is in, the owner may take it as a
 // sequence of views handed out as the chunks arrive, so a proxy can pass it on without
-// waiting for (or copying) the whole frame.
+// waiting for (or copying) the whole frame. A frame over the size cap is never held whole,
+// but one that its owner streams may pass (a broker's Fetch answer holding a batch larger than
+// the cap): the cap bounds memory, and a streamed frame takes none.
 
 const SIZE_BYTES = 4;
 
@@ -68,9 +70,10 @@ export interface FrameStreaming {
   /** Bytes of the frame (size prefix included) `onFrameStart` needs to decide. */
   headBytes: number;
   /**
-   * Called once per frame of at least `minFrameBytes` that is not yet complete, when its head
-   * is in. Return a sink to stream it (its first push is at least `head`, contiguous), or null
-   * to receive it whole through the frame listener as usual.
+   * Called once per frame of at least `minFrameBytes` that is not yet complete, and once per
+   * frame over the size cap, complete or not, when its head is in. Return a sink to stream it
+   * (its first push is at least `head`, contiguous), or null to receive it whole through the
+   * frame listener as usual; a frame over the cap that is declined is a FrameTooLargeError.
    */
   onFrameStart(frameBytes: number, head: Buffer): FrameSink | null;
 }
@@ -161,11 +164,17 @@ export class FrameReader {
           if (this.buffered < SIZE_BYTES) return;
           const size = this.peekInt32();
           if (size < 0) throw new NegativeFrameSizeError(size);
-          if (size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
+          if (size > this.maxFrameBytes && this.streaming === null) throw new FrameTooLargeError(size, this.maxFrameBytes);
           this.pendingSize = size;
           this.declined = false;
         }
         const total = this.pendingSize + SIZE_BYTES;
+        if (this.pendingSize > this.maxFrameBytes) {
+          // Over the cap: a sink may take it piece by piece, but it is never held whole.
+          if (this.offerStream(total)) continue;
+          if (this.declined || total < (this.streaming as FrameStreaming).minFrameBytes) throw new FrameTooLargeError(this.pendingSize, this.maxFrameBytes);
+          return;
+        }
         if (this.buffered < total) {
           if (!this.offerStream(total)) return;
           continue;
@@ -180,8 +189,9 @@ export class FrameReader {
   }
 
   /**
-   * Offers an incomplete frame for streaming once its head is in. Returns true when it went to
-   * a sink (its head already pushed), false to keep buffering it whole.
+   * Offers a frame (incomplete, or over the cap) for streaming once its head is in. Returns true
+   * when it went to a sink (its head already pushed), false when it was declined or its head is
+   * not in yet.
    */
   private offerStream(total: number): boolean {
     const streaming = this.streaming;

@@ -193,3 +193,8 @@ export function splitHostPort(hostPort: string): { host: string; port: number } 
   if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
   return { host: h, port: Number(hostPort.slice(i + 1)) };
 }
+
+/** `host:port` as clients take it in bootstrap.servers: an IPv6 address in brackets. */
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}

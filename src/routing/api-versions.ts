@@ -2,7 +2,8 @@
 // intersection of what Turnout's codec supports and what every backend broker accepts (what
 // it advertises, less the versions a Kafka 4 broker removed but still advertises), less the
 // apis clients have no business sending through a proxy (broker-to-broker and controller
-// apis). A request for an api or version outside that set is refused.
+// apis), with the features every backend shares. A request for an api or version outside
+// that set is refused.
 //
 // The answer to ApiVersions lists those ranges, except that it keeps a minimum every broker
 // advertises below what they accept: Kafka 4 advertises Produce from v0 although it refuses
@@ -12,13 +13,12 @@
 import { APIS, ApiKey } from '../codec/generated/apis.js';
 import {
   type ApiVersionsResponse,
-  type FinalizedFeatureKey,
-  type SupportedFeatureKey,
   createApiVersionsResponse,
   encodeApiVersionsResponse,
 } from '../codec/generated/api-versions.js';
 import { encodeResponseFrame } from '../codec/message-frames.js';
 import { acceptedRange, removedKafka4Versions } from './kafka4-removed-versions.js';
+import { SharedFeatures, type BrokerFeatures } from './shared-features.js';
 
 export interface VersionRange {
   minVersion: number;
@@ -26,11 +26,8 @@ export interface VersionRange {
 }
 
 /** What one broker said in its ApiVersions response. */
-export interface BrokerApiVersions {
+export interface BrokerApiVersions extends BrokerFeatures {
   apis: Map<number, VersionRange>;
-  supportedFeatures: SupportedFeatureKey[];
-  finalizedFeaturesEpoch: bigint;
-  finalizedFeatures: FinalizedFeatureKey[];
 }
 
 /**
@@ -79,6 +76,7 @@ export class ApiVersionsTable {
   /** Apis Turnout answers itself (SASL, ACLs), offered whatever the brokers say. */
   private localApis: ReadonlyMap<number, VersionRange> = new Map();
   private lastBrokers: BrokerApiVersions[] = [];
+  private readonly features = new SharedFeatures();
 
   /** Offers apis that Turnout answers itself, at the given versions, from now on. */
   offerLocalApis(apis: ReadonlyMap<number, VersionRange>): void {
@@ -127,7 +125,6 @@ export class ApiVersionsTable {
     }
     this.ranges = ranges;
 
-    const first = brokers[0];
     const m = createApiVersionsResponse();
     m.errorCode = 0;
     m.apiKeys = [];
@@ -136,14 +133,10 @@ export class ApiVersionsTable {
       if (r !== undefined) m.apiKeys.push({ apiKey: k, minVersion: advertisedMins[k] ?? r.minVersion, maxVersion: r.maxVersion });
     }
     m.throttleTimeMs = 0;
-    // Features are cluster-wide (finalized by the controller); any broker's view will do.
-    m.supportedFeatures = first.supportedFeatures.map((f) => ({ name: f.name, minVersion: f.minVersion, maxVersion: f.maxVersion }));
-    m.finalizedFeaturesEpoch = first.finalizedFeaturesEpoch;
-    m.finalizedFeatures = first.finalizedFeatures.map((f) => ({
-      name: f.name,
-      maxVersionLevel: f.maxVersionLevel,
-      minVersionLevel: f.minVersionLevel,
-    }));
+    const features = this.features.update(brokers);
+    m.supportedFeatures = features.supportedFeatures;
+    m.finalizedFeaturesEpoch = features.finalizedFeaturesEpoch;
+    m.finalizedFeatures = features.finalizedFeatures;
     this.response = m;
   }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
 import type { TurnoutConfigInput } from '../../src/policy/config.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy.js';
@@ -66,6 +66,18 @@ export async function startTurnout(clusterId: string, overrides: Partial<Turnout
     { logger },
   );
   return { proxy, logs };
+}
+
+/** Starts Turnout (as `startTurnout`) before the file's tests and closes it after them. */
+export function turnoutForFile(clusterId: string, overrides: Partial<TurnoutConfigInput> = {}): AcceptanceTurnout {
+  const turnout = {} as AcceptanceTurnout;
+  beforeAll(async () => {
+    Object.assign(turnout, await startTurnout(clusterId, overrides));
+  });
+  afterAll(async () => {
+    await turnout.proxy?.close();
+  });
+  return turnout;
 }
 
 /** What identifies the real cluster behind Turnout: none of it may reach a client. */
@@ -215,11 +227,13 @@ interface KcatMessage {
 
 /**
  * Reads a topic from the beginning to its current end with kcat and returns its records in
- * partition, then offset order. Against the cluster directly this is the ground truth a test
+ * partition, then offset order (librdkafka's isolation.level is read_committed unless
+ * `kcatConfig` says otherwise). Against the cluster directly this is the ground truth a test
  * compares with what clients saw through Turnout.
  */
-export async function readTopic(bootstrap: string, topic: string, timeoutMs = 60_000): Promise<ReadRecord[]> {
-  const result = await kcat(['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-J', '-X', 'fetch.wait.max.ms=100'], { timeoutMs });
+export async function readTopic(bootstrap: string, topic: string, timeoutMs = 60_000, kcatConfig: Record<string, string> = {}): Promise<ReadRecord[]> {
+  const config = Object.entries({ 'fetch.wait.max.ms': '100', ...kcatConfig }).flatMap(([k, v]) => ['-X', `${k}=${v}`]);
+  const result = await kcat(['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-J', ...config], { timeoutMs });
   if (result.code !== 0 || result.timedOut) throw new Error(`kcat could not read ${topic} from ${bootstrap}: ${result.stderr.slice(-2_000)}`);
   const records: ReadRecord[] = [];
   for (const line of result.stdout.split('\n')) {

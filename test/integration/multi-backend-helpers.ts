@@ -221,11 +221,12 @@ async function compileTestPrograms(): Promise<string> {
   return dir;
 }
 
-async function javaProgramCommand(mainClass: string, args: readonly string[]): Promise<{ command: string; args: string[] }> {
+/** `jvmOptions` come after the defaults, so they override them (`-Djava.net.preferIPv4Stack=false` for an IPv6 client). */
+async function javaProgramCommand(mainClass: string, args: readonly string[], jvmOptions: readonly string[] = []): Promise<{ command: string; args: string[] }> {
   const [classes, install, logging] = await Promise.all([testProgramClasses(), ensureKafka(TOOLS_KAFKA_VERSION), javaClientLogOptions()]);
   return {
     command: javaCommand(),
-    args: ['-Xms32m', '-Xmx256m', '-XX:+UseSerialGC', '-XX:-UsePerfData', '-Djava.net.preferIPv4Stack=true', ...logging.jvmOptions, '-cp', `${classes}:${install.classpath}`, mainClass, ...args],
+    args: ['-Xms32m', '-Xmx256m', '-XX:+UseSerialGC', '-XX:-UsePerfData', '-Djava.net.preferIPv4Stack=true', ...logging.jvmOptions, ...jvmOptions, '-cp', `${classes}:${install.classpath}`, mainClass, ...args],
   };
 }
 
@@ -262,8 +263,8 @@ function runProcess(command: string, args: readonly string[], opts: { timeoutMs:
 }
 
 /** Runs a test program to its end; throws with its stderr unless it exits 0. */
-export async function runJavaProgram(mainClass: string, args: readonly string[], opts: { timeoutMs: number }): Promise<ProcessResult> {
-  const cmd = await javaProgramCommand(mainClass, args);
+export async function runJavaProgram(mainClass: string, args: readonly string[], opts: { timeoutMs: number; jvmOptions?: readonly string[] }): Promise<ProcessResult> {
+  const cmd = await javaProgramCommand(mainClass, args, opts.jvmOptions);
   const result = await runProcess(cmd.command, cmd.args, opts);
   if (result.code !== 0 || result.timedOut) {
     // The first warnings say what went wrong; the tail, how it ended. The whole log goes to a file.

@@ -102,10 +102,10 @@ describe('FrameReader', () => {
 });
 
 /** A reader that streams frames of at least `minFrameBytes`, recording what every frame became. */
-function streaming(minFrameBytes: number, accept: (frameBytes: number, head: Buffer) => boolean = () => true) {
+function streaming(minFrameBytes: number, accept: (frameBytes: number, head: Buffer) => boolean = () => true, maxFrameBytes = 1 << 20) {
   const whole: Buffer[] = [];
   const streamed: Array<{ pieces: Buffer[]; ended: boolean; frameBytes: number }> = [];
-  const reader = new FrameReader(1 << 20, (f) => whole.push(Buffer.from(f)), {
+  const reader = new FrameReader(maxFrameBytes, (f) => whole.push(Buffer.from(f)), {
     minFrameBytes,
     headBytes: 8,
     onFrameStart(frameBytes, head): FrameSink | null {
@@ -198,5 +198,37 @@ describe('FrameReader streaming', () => {
     reader.push(big.subarray(0, 30));
     expect(reader.isStreaming).toBe(true);
     expect(() => reader.end()).toThrow(TruncatedFrameError);
+  });
+
+  it('streams a frame over the size cap that its owner takes, and never holds it whole', () => {
+    const { reader, whole, streamed } = streaming(32, () => true, 40);
+    reader.push(big.subarray(0, 3));
+    expect(streamed).toHaveLength(0);
+    for (let i = 3; i < big.length; i += 7) reader.push(big.subarray(i, i + 7));
+    reader.push(small);
+    expect(streamed).toHaveLength(1);
+    expect(streamed[0].ended).toBe(true);
+    expect(Buffer.concat(streamed[0].pieces).equals(big)).toBe(true);
+    expect(whole.map((f) => f.subarray(4).toString())).toEqual(['tiny']);
+  });
+
+  it('streams a frame over the size cap even when it arrives complete', () => {
+    const { reader, whole, streamed } = streaming(32, () => true, 40);
+    reader.push(Buffer.concat([big, small]));
+    expect(streamed).toHaveLength(1);
+    expect(Buffer.concat(streamed[0].pieces).equals(big)).toBe(true);
+    expect(whole).toHaveLength(1);
+  });
+
+  it('rejects a frame over the size cap that its owner declines, once its head is in', () => {
+    const { reader, whole } = streaming(32, () => false, 40);
+    reader.push(big.subarray(0, 6));
+    expect(() => reader.push(big.subarray(6, 12))).toThrow(FrameTooLargeError);
+    expect(whole).toHaveLength(0);
+  });
+
+  it('rejects a frame over the size cap that is too small to stream at its size prefix', () => {
+    const { reader } = streaming(1000, () => true, 40);
+    expect(() => reader.push(big.subarray(0, 4))).toThrow(FrameTooLargeError);
   });
 });

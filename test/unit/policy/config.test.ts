@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../src/policy/config.js';
-import { ConfigError, parseConfig, parseConfigYaml, splitHostPort } from '../../../src/policy/config.js';
+import { ConfigError, joinHostPort, parseConfig, parseConfigYaml, splitHostPort } from '../../../src/policy/config.js';
 
 const minimal = {
   virtualCluster: { clusterId: 'turnout-test' },
@@ -70,6 +70,14 @@ describe('config', () => {
   it('splits host:port, including bracketed IPv6', () => {
     expect(splitHostPort('broker-1:9092')).toEqual({ host: 'broker-1', port: 9092 });
     expect(splitHostPort('[::1]:9092')).toEqual({ host: '::1', port: 9092 });
+  });
+
+  it('joins host and port as bootstrap.servers takes them, an IPv6 address in brackets', () => {
+    expect(joinHostPort('turnout.internal', 9192)).toBe('turnout.internal:9192');
+    expect(joinHostPort('127.0.0.1', 9192)).toBe('127.0.0.1:9192');
+    expect(joinHostPort('::1', 9192)).toBe('[::1]:9192');
+    expect(joinHostPort('fd00::2', 9192)).toBe('[fd00::2]:9192');
+    expect(splitHostPort(joinHostPort('fd00::2', 9192))).toEqual({ host: 'fd00::2', port: 9192 });
   });
 
   for (const file of ['config/turnout.example.yaml', 'config/local.yaml']) {
