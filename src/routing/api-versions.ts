@@ -34,7 +34,7 @@ export interface BrokerApiVersions extends BrokerFeatures {
  * Apis that brokers may advertise but that only brokers and controllers send to each other,
  * or that would hand a client controller addresses. Never offered to clients.
  */
-const NOT_FOR_CLIENTS = new Set<number>([
+export const NOT_FOR_CLIENTS: ReadonlySet<number> = new Set<number>([
   ApiKey.LeaderAndIsr,
   ApiKey.StopReplica,
   ApiKey.UpdateMetadata,

@@ -13,6 +13,7 @@ import {
   type ResponseByApiKey,
 } from '../../codec/index.js';
 import { decodeResponseFrame } from '../../codec/message-frames.js';
+import { fitResponseToVersion } from '../../codec/version-fit.js';
 import type { CloseAfter, FilterOutcome, FilterRequest } from '../filter.js';
 import type { RequestAuthorization } from './request-authorization.js';
 
@@ -90,8 +91,9 @@ export class ApiCall<K extends ApiKeyNumber> {
     return { kind: 'close', reason, message };
   }
 
+  /** Answers built here fill every field for every version; those the version lacks go back to their defaults. */
   private respond(body: ResponseOf<K>): Buffer {
-    return this.request.respond(body as AnyResponse);
+    return this.request.respond(fitResponseToVersion(this.apiKey, this.version, body) as AnyResponse);
   }
 
   private encodeRequest(body: RequestOf<K>): Buffer {

@@ -18,7 +18,9 @@ import { decodeResponseFrame } from '../../../src/codec/message-frames.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { AclFilter } from '../../../src/pipeline/acl-filter.js';
 import { FilterStateKey, type FilterOutcome, type FilterRequest, type FilterSession } from '../../../src/pipeline/filter.js';
-import { alice, RuleAuthorizer, type TestRule } from './rule-authorizer.js';
+import { createMetadataRequest } from '../../../src/codec/index.js';
+import { createMetadataResponseTopic } from '../../../src/codec/generated/metadata.js';
+import { alice, allow, RuleAuthorizer, type TestRule } from './rule-authorizer.js';
 
 export const CORRELATION_ID = 4242;
 
@@ -143,4 +145,22 @@ export function decide<K extends keyof RequestByApiKey & keyof ResponseByApiKey>
 ): Decided<K> {
   const outcome = h.filter.onRequest(filterRequest(apiKey, version, body as AnyRequest), filterSession(principal));
   return new Decided(apiKey, version, outcome);
+}
+
+/** Teaches the filter topic ids, as a client's all-topics Metadata answer passing through it does. */
+export function learnTopicIds(h: Harness, ids: Record<string, string>): void {
+  const rules = h.authorizer.rules;
+  h.authorizer.rules = [allow('DESCRIBE', 'TOPIC', '*')];
+  const md = createMetadataRequest();
+  md.topics = null;
+  decide(h, 3, 12, md).answered({
+    throttleTimeMs: 0,
+    brokers: [],
+    clusterId: 'c',
+    controllerId: 1,
+    topics: Object.entries(ids).map(([name, topicId]) => ({ ...createMetadataResponseTopic(), name, topicId })),
+    clusterAuthorizedOperations: -2147483648,
+    errorCode: 0,
+  });
+  h.authorizer.rules = rules;
 }

@@ -7,6 +7,8 @@ import { apiRule } from '../api-rule.js';
 import { DELEGATION_TOKEN_AUTH_DISABLED } from '../authorization-errors.js';
 
 const CHECKS = 'refused: DELEGATION_TOKEN_AUTH_DISABLED (Turnout neither issues nor accepts delegation tokens)';
+/** CreateDelegationToken answers who asked from v3. */
+const FIRST_REQUESTER_VERSION = 3;
 /** Kafka's DelegationTokenManager.ErrorTimestamp. */
 const NO_TIMESTAMP = -1n;
 
@@ -20,8 +22,8 @@ export const createDelegationTokenRule = apiRule({
       errorCode: DELEGATION_TOKEN_AUTH_DISABLED,
       principalType: ownerGiven ? (req.ownerPrincipalType ?? 'User') : requester.type,
       principalName: ownerGiven ? (req.ownerPrincipalName ?? '') : requester.name,
-      tokenRequesterPrincipalType: requester.type,
-      tokenRequesterPrincipalName: requester.name,
+      tokenRequesterPrincipalType: call.version >= FIRST_REQUESTER_VERSION ? requester.type : '',
+      tokenRequesterPrincipalName: call.version >= FIRST_REQUESTER_VERSION ? requester.name : '',
       issueTimestampMs: NO_TIMESTAMP,
       expiryTimestampMs: NO_TIMESTAMP,
       maxTimestampMs: NO_TIMESTAMP,

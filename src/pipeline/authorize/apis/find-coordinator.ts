@@ -2,7 +2,7 @@
 // id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED) whose coordinator is asked for; from v4 each key
 // of the batch is decided on its own. Share coordinator keys (v6+) are for brokers and need
 // CLUSTER_ACTION on the cluster; a key type Turnout does not know is INVALID_REQUEST.
-import { ApiKey } from '../../../codec/index.js';
+import { ApiKey, createFindCoordinatorResponse } from '../../../codec/index.js';
 import type { Coordinator } from '../../../codec/generated/find-coordinator.js';
 import type { AclOperation, ResourceType } from '../../../policy/acl-model.js';
 import { apiRule } from '../api-rule.js';
@@ -38,15 +38,11 @@ export const findCoordinatorRule = apiRule({
   decide(req, call) {
     const v = call.version;
     const keyType = v >= FIRST_KEY_TYPE_VERSION ? req.keyType : GROUP_KEY;
-    const answerAll = (errorCode: number, keys: readonly string[]) => ({
-      throttleTimeMs: 0,
-      errorCode: v < FIRST_BATCHED_VERSION ? errorCode : 0,
-      errorMessage: v < FIRST_BATCHED_VERSION ? defaultErrorMessage(errorCode) : null,
-      nodeId: -1,
-      host: '',
-      port: -1,
-      coordinators: keys.map((key) => noCoordinator(key, errorCode, defaultErrorMessage(errorCode))),
-    });
+    // Before v4 the one coordinator is the answer's top level; from v4 each key has its own.
+    const answerAll = (errorCode: number, keys: readonly string[]) =>
+      v < FIRST_BATCHED_VERSION
+        ? { ...noCoordinator('', errorCode, defaultErrorMessage(errorCode)), throttleTimeMs: 0, coordinators: [] }
+        : { ...createFindCoordinatorResponse(), coordinators: keys.map((key) => noCoordinator(key, errorCode, defaultErrorMessage(errorCode))) };
     if (keyType === SHARE_KEY) {
       if (v < FIRST_SHARE_KEY_VERSION) return call.answer(answerAll(INVALID_REQUEST, req.coordinatorKeys));
       return call.authz.allowedOnCluster('CLUSTER_ACTION') ? { kind: 'forward' } : call.answer(answerAll(CLUSTER_AUTHORIZATION_FAILED, req.coordinatorKeys));

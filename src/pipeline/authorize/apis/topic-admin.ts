@@ -86,8 +86,9 @@ export const deleteTopicsRule = apiRule({
         deniedAnswer,
         emptyResponse,
         answerList: 'responses',
-        requestKey: (t) => (t.topicId === ZERO_UUID ? `name:${t.name}` : `id:${t.topicId}`),
-        answerKey: (r) => (r.topicId === ZERO_UUID || r.name !== null ? `name:${r.name}` : `id:${r.topicId}`),
+        // An answer names its topic (a topic deleted by id too); only an unknown id has no name.
+        requestKey: (t) => nameOf(t) ?? `id:${t.topicId}`,
+        answerKey: (r) => r.name ?? `id:${r.topicId}`,
       }),
     );
   },

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ApiKey, createMetadataRequest, createProduceRequest, ZERO_UUID, type ProduceRequest } from '../../../../src/codec/index.js';
-import { createMetadataResponseTopic } from '../../../../src/codec/generated/metadata.js';
+import { ApiKey, createProduceRequest, ZERO_UUID, type ProduceRequest } from '../../../../src/codec/index.js';
 import { createPartitionProduceResponse } from '../../../../src/codec/generated/produce.js';
 import { recordBatch } from '../../routing/record-batches.js';
-import { decide, harness, type Res } from '../acl-test-kit.js';
+import { decide, harness, learnTopicIds, type Res } from '../acl-test-kit.js';
 import { allow, deny } from '../rule-authorizer.js';
 
 const ID = { orders: 'b3JkZXJzAAAAAAAAAAAAAA', payments: 'cGF5bWVudHMAAAAAAAAAAA', users: 'dXNlcnMAAAAAAAAAAAAAAA' } as const;
@@ -136,21 +135,7 @@ describe('Produce authorization', () => {
 
   it('decides v13 topics by the name their id was given in a Metadata answer; an unknown id gets UNKNOWN_TOPIC_ID', async () => {
     const h = harness([allow('WRITE', 'TOPIC', 'orders'), allow('DESCRIBE', 'TOPIC', '*')]);
-    const md = createMetadataRequest();
-    md.topics = null;
-    const learned = decide(h, ApiKey.Metadata, 12, md);
-    learned.answered({
-      throttleTimeMs: 0,
-      brokers: [],
-      clusterId: 'c',
-      controllerId: 1,
-      topics: [
-        { ...createMetadataResponseTopic(), name: 'orders', topicId: ID.orders },
-        { ...createMetadataResponseTopic(), name: 'payments', topicId: ID.payments },
-      ],
-      clusterAuthorizedOperations: -2147483648,
-      errorCode: 0,
-    });
+    learnTopicIds(h, { orders: ID.orders, payments: ID.payments });
     const req = await produce(13, [['orders', [0]], ['payments', [1]], ['users', [2]]]);
     const d = decide(h, ApiKey.Produce, 13, req);
     expect(d.forwarded(req).topicData.map((t) => t.topicId)).toEqual([ID.orders]);
