@@ -29,7 +29,15 @@ export type Res<K extends keyof ResponseByApiKey> = ResponseByApiKey[K];
 
 /** A FilterRequest over an encoded frame, as the pipeline hands one to a filter. */
 export function filterRequest(apiKey: number, version: number, body: AnyRequest): FilterRequest {
-  const frame = encodeRequestFrame({ apiKey, apiVersion: version, correlationId: CORRELATION_ID, clientId: 'test-client' }, body);
+  return frameRequest(encodeRequestFrame({ apiKey, apiVersion: version, correlationId: CORRELATION_ID, clientId: 'test-client' }, body));
+}
+
+/** A FilterRequest over a whole request frame (size prefix included), with its correlation id set to the kit's. */
+export function frameRequest(original: Buffer): FilterRequest {
+  const frame = Buffer.from(original);
+  frame.writeInt32BE(CORRELATION_ID, 8);
+  const apiKey = frame.readInt16BE(4);
+  const version = frame.readInt16BE(6);
   return {
     apiKey,
     apiVersion: version,

@@ -62,7 +62,7 @@ describe('the ACL table', () => {
     expect(h.authorizer.asked).toEqual([]);
   });
 
-  it('decides every version of every api for a principal without any ACL: refused, or answered with what it may see', () => {
+  it('decides every version of every api for a principal without any ACL: refused, or answered with what it may see', { timeout: 120_000 }, () => {
     for (const row of rows) {
       if (row.kind !== 'rule') continue;
       const api = APIS.find((a) => a.apiKey === row.rule.apiKey)!;
