@@ -3,7 +3,7 @@
 // WRITE on each topic, per partition TOPIC_AUTHORIZATION_FAILED while the allowed partitions
 // of the same request are stored. An acks=0 request has no answer: a broker closes the
 // connection when any partition failed, so the client refreshes metadata and learns.
-import { ApiKey, scanRecordBatches, type ProduceRequest } from '../../../codec/index.js';
+import { ApiKey, RECORD_BATCH_HEADER_SIZE_BYTES, RecordBatchView, type ProduceRequest } from '../../../codec/index.js';
 import {
   createPartitionProduceResponse,
   type PartitionProduceResponse,
@@ -55,11 +55,14 @@ export const produceRule = apiRule({
   },
 });
 
-/** Kafka's RequestUtils.hasTransactionalRecords: whether any partition carries a transactional batch. */
+/** Kafka's RequestUtils.hasTransactionalRecords: whether some partition's first batch is transactional. */
 function hasTransactionalRecords(req: ProduceRequest): boolean {
   for (const t of req.topicData) {
     for (const p of t.partitionData) {
-      if (scanRecordBatches(p.records).batches.some((b) => b.magic === 2 && b.isTransactional)) return true;
+      const records = p.records;
+      if (records === null || records.length < RECORD_BATCH_HEADER_SIZE_BYTES) continue;
+      const first = new RecordBatchView(records, 0);
+      if (first.magic === 2 && first.isTransactional) return true;
     }
   }
   return false;
