@@ -53,6 +53,3 @@ export class AuthzMetrics {
     else t.deny++;
   }
 }
-
-/** Where the ACL filter counts its decisions. */
-export type AuthzDecisionCounter = Pick<AuthzMetrics, 'decision'>;

@@ -38,14 +38,16 @@ export const ACL_API_VERSIONS: ReadonlyMap<number, { readonly minVersion: number
 const UNKNOWN_SERVER_ERROR = -1;
 
 export interface AclApisFilterOptions {
-  readonly store: AclStore;
+  /** Where the bindings live; null when authorization is off (every answer is then SECURITY_DISABLED). */
+  readonly store: AclStore | null;
   readonly authorizer: Authorizer;
+  /** Where a change the store refused is logged (the store logs the changes it makes). */
   readonly log?: Logger;
 }
 
 export class AclApisFilter implements RequestFilter {
   readonly name = 'acl-apis';
-  private readonly store: AclStore;
+  private readonly store: AclStore | null;
   private readonly authorizer: Authorizer;
   private readonly log: Logger | undefined;
 
@@ -61,6 +63,8 @@ export class AclApisFilter implements RequestFilter {
 
   onRequest(request: FilterRequest, session: FilterSession): FilterOutcome {
     const { body } = request.decoded();
+    // Without an authorizer there are no ACLs to manage, as on a broker without one.
+    const store = this.authorizer.enabled ? this.store : null;
     const answer = (response: AnyResponse | Promise<AnyResponse>): FilterOutcome => ({
       kind: 'answer',
       response: response instanceof Promise ? response.then((r) => request.respond(r)) : request.respond(response),
@@ -68,21 +72,21 @@ export class AclApisFilter implements RequestFilter {
     switch (request.apiKey) {
       case ApiKey.DescribeAcls: {
         const req = body as DescribeAclsRequest;
-        if (!this.authorizer.enabled) return answer(describeAclsError(SECURITY_DISABLED, 'No Authorizer is configured on the broker'));
+        if (store === null) return answer(describeAclsError(SECURITY_DISABLED, 'No Authorizer is configured on the broker'));
         if (!this.mayOnCluster(session, 'DESCRIBE')) return answer(describeAclsError(CLUSTER_AUTHORIZATION_FAILED, defaultErrorMessage(CLUSTER_AUTHORIZATION_FAILED)));
-        return answer(this.describe(req));
+        return answer(this.describe(store, req));
       }
       case ApiKey.CreateAcls: {
         const req = body as CreateAclsRequest;
-        if (!this.authorizer.enabled) return answer(createAclsError(req, SECURITY_DISABLED, 'No Authorizer is configured.'));
+        if (store === null) return answer(createAclsError(req, SECURITY_DISABLED, 'No Authorizer is configured.'));
         if (!this.mayOnCluster(session, 'ALTER')) return answer(createAclsError(req, CLUSTER_AUTHORIZATION_FAILED, defaultErrorMessage(CLUSTER_AUTHORIZATION_FAILED)));
-        return answer(this.create(req, session));
+        return answer(this.create(store, req, session));
       }
       case ApiKey.DeleteAcls: {
         const req = body as DeleteAclsRequest;
-        if (!this.authorizer.enabled) return answer(deleteAclsError(req, SECURITY_DISABLED, 'No Authorizer is configured.'));
+        if (store === null) return answer(deleteAclsError(req, SECURITY_DISABLED, 'No Authorizer is configured.'));
         if (!this.mayOnCluster(session, 'ALTER')) return answer(deleteAclsError(req, CLUSTER_AUTHORIZATION_FAILED, defaultErrorMessage(CLUSTER_AUTHORIZATION_FAILED)));
-        return answer(this.delete(req, session));
+        return answer(this.delete(store, req, session));
       }
       default:
         return { kind: 'close', reason: 'acl_apis_unexpected', message: `api ${request.apiKey} is not an ACL api` };
@@ -94,22 +98,21 @@ export class AclApisFilter implements RequestFilter {
     return this.authorizer.authorize({ principal, host, operation, resourceType: 'CLUSTER', resourceName: CLUSTER_RESOURCE_NAME }).allowed;
   }
 
-  private describe(req: DescribeAclsRequest): DescribeAclsResponse {
+  private describe(store: AclStore, req: DescribeAclsRequest): DescribeAclsResponse {
     const filter = filterFromWire(req);
     if (filter instanceof InvalidAcl) return describeAclsError(INVALID_REQUEST, filter.message);
-    return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, resources: byResource(this.store.list(filter)) };
+    return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, resources: byResource(store.list(filter)) };
   }
 
-  private async create(req: CreateAclsRequest, session: FilterSession): Promise<CreateAclsResponse> {
+  private async create(store: AclStore, req: CreateAclsRequest, session: FilterSession): Promise<CreateAclsResponse> {
     const checked = req.creations.map((c) => bindingFromWire({ ...c, patternType: c.resourcePatternType }));
     const valid = checked.filter((b): b is AclBinding => !(b instanceof InvalidAcl));
     let failure: string | null = null;
     try {
-      if (valid.length > 0) await this.store.create(valid);
-      this.log?.info({ principal: principalString(session.principal), created: valid.length }, 'ACLs created');
+      if (valid.length > 0) await store.create(valid);
     } catch (e) {
       failure = e instanceof Error ? e.message : String(e);
-      this.log?.warn({ err: e }, 'ACL store failed to create ACLs');
+      this.log?.warn({ err: e, principal: principalString(session.principal) }, 'ACLs not created: the store refused the change');
     }
     const results = checked.map((b): AclCreationResult => {
       if (b instanceof InvalidAcl) return { errorCode: INVALID_REQUEST, errorMessage: b.message };
@@ -118,17 +121,16 @@ export class AclApisFilter implements RequestFilter {
     return { throttleTimeMs: 0, results };
   }
 
-  private async delete(req: DeleteAclsRequest, session: FilterSession): Promise<DeleteAclsResponse> {
+  private async delete(store: AclStore, req: DeleteAclsRequest, session: FilterSession): Promise<DeleteAclsResponse> {
     const checked = req.filters.map((f) => filterFromWire(f));
     const valid = checked.filter((f): f is AclBindingFilter => !(f instanceof InvalidAcl));
     let deleted: AclBinding[][] = [];
     let failure: string | null = null;
     try {
-      if (valid.length > 0) deleted = await this.store.delete(valid);
-      this.log?.info({ principal: principalString(session.principal), deleted: deleted.flat().length }, 'ACLs deleted');
+      if (valid.length > 0) deleted = await store.delete(valid);
     } catch (e) {
       failure = e instanceof Error ? e.message : String(e);
-      this.log?.warn({ err: e }, 'ACL store failed to delete ACLs');
+      this.log?.warn({ err: e, principal: principalString(session.principal) }, 'ACLs not deleted: the store refused the change');
     }
     let next = 0;
     const filterResults = checked.map((f): DeleteAclsFilterResult => {

@@ -3,40 +3,28 @@
 // wants every api only while the authorizer is enabled, so with authorization off nothing is
 // decoded for it. A request it cannot decode (the pipeline closes the connection on the
 // DecodeError) or of an api with no row is never let through: the connection is closed.
-// Denials are audited once per (principal, resource, operation) per interval and every
-// decision is counted.
-import { apiName } from '../routing/api-names.js';
+// The authorizer audits the denials the filter enforces and counts every decision; checks
+// that only filter a listing ask it not to audit.
 import type { Authorizer } from '../policy/acl-model.js';
-import type { AuthzDecisionCounter } from '../observability/authz-metrics.js';
-import type { Logger } from '../observability/logger.js';
 import { FORWARD, type FilterOutcome, type FilterRequest, type FilterSession, type RequestFilter } from './filter.js';
 import { ApiCall, type ApiKeyNumber } from './authorize/api-call.js';
 import { aclTableRows, rowApiKey, type AclTableRow } from './authorize/acl-table.js';
-import { DenialAudit } from './authorize/denial-audit.js';
 import { RequestAuthorization } from './authorize/request-authorization.js';
 import { LearnedTopicNames } from './authorize/topic-names.js';
 
 export interface AclFilterOptions {
+  /** Decides, audits and counts (src/policy/acl-authorizer.ts); the filter decodes nothing while it is not enabled. */
   readonly authorizer: Authorizer;
-  readonly log: Logger;
-  /** Where decisions are counted (turnout_authz_decisions_total). */
-  readonly metrics?: AuthzDecisionCounter;
-  /** A denial is logged once per (principal, resource, operation) per this interval. Default one minute. */
-  readonly auditIntervalMs?: number;
 }
 
 export class AclFilter implements RequestFilter {
   readonly name = 'acl';
   private readonly authorizer: Authorizer;
-  private readonly metrics: AuthzDecisionCounter | undefined;
-  private readonly audit: DenialAudit;
   private readonly topicNames = new LearnedTopicNames();
   private readonly rows: (AclTableRow | undefined)[] = [];
 
   constructor(opts: AclFilterOptions) {
     this.authorizer = opts.authorizer;
-    this.metrics = opts.metrics;
-    this.audit = new DenialAudit({ log: opts.log, intervalMs: opts.auditIntervalMs });
     for (const row of aclTableRows(this.topicNames)) this.rows[rowApiKey(row)] = row;
   }
 
@@ -56,9 +44,6 @@ export class AclFilter implements RequestFilter {
       authorizer: this.authorizer,
       principal: session.principal,
       host: session.clientHost,
-      api: apiName(request.apiKey) ?? String(request.apiKey),
-      audit: this.audit,
-      metrics: this.metrics,
       topicNames: this.topicNames,
     });
     return row.rule.decide(body, new ApiCall(request.apiKey as ApiKeyNumber, header, authz, request));

@@ -1,11 +1,12 @@
 // ACL bindings and filters between the wire (DescribeAcls, CreateAcls, DeleteAcls) and the ACL
-// model, with the validation a broker applies: a binding must name a concrete resource type,
-// a LITERAL or PREFIXED pattern, an operation and ALLOW or DENY, a non-empty resource name
-// (`kafka-cluster` for the cluster) and a `Type:name` principal; a filter may use ANY (and
-// MATCH for the pattern) but nothing Kafka does not define. What fails is an InvalidAcl
-// carrying the message a broker sends with INVALID_REQUEST.
-import { parsePrincipal } from '../../auth/principal.js';
-import { CLUSTER_RESOURCE_NAME, type AclBinding, type AclBindingFilter } from '../../policy/acl-model.js';
+// model, with the validation a broker applies: a binding must carry codes for a concrete
+// resource type, a LITERAL or PREFIXED pattern, an operation and ALLOW or DENY, and pass the
+// checks every store makes (checkBinding: a resource name, `kafka-cluster` for the cluster, a
+// `Type:name` principal, a host); a filter may use ANY (and MATCH for the pattern) but no code
+// Kafka does not define. What fails is an InvalidAcl carrying the message sent with
+// INVALID_REQUEST.
+import { checkBinding } from '../../policy/acl-binding.js';
+import type { AclBinding, AclBindingFilter } from '../../policy/acl-model.js';
 import { ANY_CODE, MATCH_CODE, operationCodes, patternTypeCodes, permissionCodes, resourceTypeCodes } from '../acl-wire-codes.js';
 
 /** A binding or filter a broker refuses, and why. */
@@ -47,16 +48,9 @@ export function bindingFromWire(acl: WireAcl): AclBinding | InvalidAcl {
   if (operation === undefined) return new InvalidAcl(`Invalid operation ${acl.operation}`);
   const permission = permissionCodes.name(acl.permissionType);
   if (permission === undefined) return new InvalidAcl(`Invalid permissionType ${acl.permissionType}`);
-  if (resourceType === 'CLUSTER' && acl.resourceName !== CLUSTER_RESOURCE_NAME) {
-    return new InvalidAcl(`The only valid name for the CLUSTER resource is ${CLUSTER_RESOURCE_NAME}`);
-  }
-  if (acl.resourceName === '') return new InvalidAcl('Invalid empty resource name');
-  try {
-    parsePrincipal(acl.principal);
-  } catch (e) {
-    return new InvalidAcl((e as Error).message);
-  }
-  return { resourceType, resourceName: acl.resourceName, patternType, principal: acl.principal, host: acl.host, operation, permission };
+  const binding: AclBinding = { resourceType, resourceName: acl.resourceName, patternType, principal: acl.principal, host: acl.host, operation, permission };
+  const refused = checkBinding(binding);
+  return refused === null ? binding : new InvalidAcl(refused);
 }
 
 export function filterFromWire(f: WireAclFilter): AclBindingFilter | InvalidAcl {

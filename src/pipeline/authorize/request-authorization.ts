@@ -1,33 +1,29 @@
 // The authorization questions one request asks, on behalf of its connection's principal and
-// client address. `allowed` is a decision the filter enforces: a denial is audited.
-// `allowedQuietly` only filters what a listing shows (Kafka's logIfDenied = false), so its
-// denials are counted but not logged. Every decision is counted.
+// client address. `allowed` is a decision the filter enforces: the authorizer audits a denial.
+// `allowedQuietly` only filters what a listing shows (Kafka's logIfDenied = false): the
+// authorizer counts its denial but does not audit it.
 import type { KafkaPrincipal } from '../../auth/principal.js';
 import { CLUSTER_RESOURCE_NAME, type AclOperation, type Authorizer, type ResourceType } from '../../policy/acl-model.js';
-import type { AuthzDecisionCounter } from '../../observability/authz-metrics.js';
 import { operationCodes, SUPPORTED_OPERATIONS } from '../acl-wire-codes.js';
-import type { DenialAudit } from './denial-audit.js';
 import type { TopicNameLookup } from './topic-names.js';
 
 export interface RequestAuthorizationOptions {
   readonly authorizer: Authorizer;
   readonly principal: KafkaPrincipal;
   readonly host: string;
-  /** The api's name, for the audit line. */
-  readonly api: string;
-  readonly audit: DenialAudit;
-  readonly metrics?: AuthzDecisionCounter;
   readonly topicNames: TopicNameLookup;
 }
 
 export class RequestAuthorization {
   readonly principal: KafkaPrincipal;
   readonly topicNames: TopicNameLookup;
-  private readonly opts: RequestAuthorizationOptions;
+  private readonly authorizer: Authorizer;
+  private readonly host: string;
 
   constructor(opts: RequestAuthorizationOptions) {
-    this.opts = opts;
+    this.authorizer = opts.authorizer;
     this.principal = opts.principal;
+    this.host = opts.host;
     this.topicNames = opts.topicNames;
   }
 
@@ -36,7 +32,7 @@ export class RequestAuthorization {
     return this.decide(operation, resourceType, resourceName, true);
   }
 
-  /** Whether the principal may, for filtering what a listing shows: a denial is not logged. */
+  /** Whether the principal may, for filtering what a listing shows: a denial is not audited. */
   allowedQuietly(operation: AclOperation, resourceType: ResourceType, resourceName: string): boolean {
     return this.decide(operation, resourceType, resourceName, false);
   }
@@ -48,8 +44,7 @@ export class RequestAuthorization {
 
   /** Kafka's authorizeByResourceType: whether some resource of the type allows the operation. */
   allowedOnSome(operation: AclOperation, resourceType: ResourceType): boolean {
-    const { authorizer, principal, host } = this.opts;
-    return authorizer.authorizeAny(principal, host, operation, resourceType);
+    return this.authorizer.authorizeAny(this.principal, this.host, operation, resourceType);
   }
 
   /** Kafka's authorized-operations bit field for one resource: bit (1 << code) per operation allowed. */
@@ -61,12 +56,7 @@ export class RequestAuthorization {
     return bits;
   }
 
-  private decide(operation: AclOperation, resourceType: ResourceType, resourceName: string, audited: boolean): boolean {
-    const { authorizer, principal, host, metrics, audit, api } = this.opts;
-    const request = { principal, host, operation, resourceType, resourceName };
-    const decision = authorizer.authorize(request);
-    metrics?.decision(decision.allowed, resourceType, operation);
-    if (!decision.allowed && audited) audit.denied(request, decision, api);
-    return decision.allowed;
+  private decide(operation: AclOperation, resourceType: ResourceType, resourceName: string, audit: boolean): boolean {
+    return this.authorizer.authorize({ principal: this.principal, host: this.host, operation, resourceType, resourceName, audit }).allowed;
   }
 }

@@ -11,45 +11,26 @@ import {
 } from '../../../src/codec/index.js';
 import { apiCodec } from '../../../src/codec/index.js';
 import { decodeResponseFrame } from '../../../src/codec/message-frames.js';
-import type { AclBinding, AclBindingFilter, AclStore } from '../../../src/policy/acl-model.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { memoryAclStore } from '../../../src/policy/acl-local-store.js';
+import type { AclBinding, AclStore } from '../../../src/policy/acl-model.js';
+import { ANY_ACL_FILTER } from '../../../src/policy/acl-filter.js';
 import { ACL_API_VERSIONS, AclApisFilter } from '../../../src/pipeline/acl-apis-filter.js';
 import type { FilterOutcome } from '../../../src/pipeline/filter.js';
 import { filterRequest, filterSession } from './acl-test-kit.js';
 import { allow, RuleAuthorizer } from './rule-authorizer.js';
 
-/** Kafka's AclBindingFilter.matches, in miniature. */
-function matches(f: AclBindingFilter, b: AclBinding): boolean {
-  if (f.resourceType !== 'ANY' && f.resourceType !== b.resourceType) return false;
-  if (f.patternType !== 'ANY' && f.patternType !== 'MATCH' && f.patternType !== b.patternType) return false;
-  if (f.resourceName !== null) {
-    if (f.patternType === 'MATCH') {
-      const ok = b.patternType === 'LITERAL' ? b.resourceName === f.resourceName || b.resourceName === '*' : f.resourceName.startsWith(b.resourceName);
-      if (!ok) return false;
-    } else if (f.resourceName !== b.resourceName) return false;
+/** The memory ACL store, made to fail on demand. */
+class FailingStore implements AclStore {
+  constructor(private readonly error: Error) {}
+  list(): readonly AclBinding[] {
+    return [];
   }
-  if (f.principal !== null && f.principal !== b.principal) return false;
-  if (f.host !== null && f.host !== b.host) return false;
-  if (f.operation !== 'ANY' && f.operation !== b.operation) return false;
-  return f.permission === 'ANY' || f.permission === b.permission;
-}
-
-class MemoryAclStore implements AclStore {
-  bindings: AclBinding[] = [];
-  failWith: Error | null = null;
-  list(filter: AclBindingFilter): readonly AclBinding[] {
-    return this.bindings.filter((b) => matches(filter, b));
+  async create(): Promise<void> {
+    throw this.error;
   }
-  async create(bindings: readonly AclBinding[]): Promise<void> {
-    if (this.failWith) throw this.failWith;
-    for (const b of bindings) if (!this.bindings.some((x) => JSON.stringify(x) === JSON.stringify(b))) this.bindings.push(b);
-  }
-  async delete(filters: readonly AclBindingFilter[]): Promise<AclBinding[][]> {
-    if (this.failWith) throw this.failWith;
-    return filters.map((f) => {
-      const gone = this.bindings.filter((b) => matches(f, b));
-      this.bindings = this.bindings.filter((b) => !gone.includes(b));
-      return gone;
-    });
+  async delete(): Promise<AclBinding[][]> {
+    throw this.error;
   }
 }
 
@@ -64,7 +45,7 @@ const ALLOW = 3;
 const ANY = 1;
 
 function setup(clusterOps: Array<'DESCRIBE' | 'ALTER'> = ['DESCRIBE', 'ALTER']) {
-  const store = new MemoryAclStore();
+  const store = memoryAclStore([], createLogger({ level: 'silent' }));
   const authorizer = new RuleAuthorizer(clusterOps.map((op) => allow(op, 'CLUSTER', 'kafka-cluster')));
   return { store, authorizer, filter: new AclApisFilter({ store, authorizer }) };
 }
@@ -119,7 +100,7 @@ describe('the ACL apis answered from Turnout’s store', () => {
         { errorCode: 0, errorMessage: null },
         { errorCode: 0, errorMessage: null },
       ]);
-      expect(store.bindings[2]).toEqual({ resourceType: 'GROUP', resourceName: 'app-', patternType: 'PREFIXED', principal: 'User:bob', host: '*', operation: 'READ', permission: 'ALLOW' });
+      expect(store.list(ANY_ACL_FILTER)[2]).toEqual({ resourceType: 'GROUP', resourceName: 'app-', patternType: 'PREFIXED', principal: 'User:bob', host: '*', operation: 'READ', permission: 'ALLOW' });
 
       const listed = await run<{ errorCode: number; resources: Array<{ resourceType: number; resourceName: string; patternType: number; acls: Array<{ operation: number }> }> }>(
         filter,
@@ -143,21 +124,21 @@ describe('the ACL apis answered from Turnout’s store', () => {
         [0, [['orders', WRITE, LITERAL]]],
         [0, [['app-', READ, PREFIXED]]],
       ]);
-      expect(store.bindings.map((b) => [b.resourceName, b.operation])).toEqual([['orders', 'READ']]);
+      expect(store.list(ANY_ACL_FILTER).map((b) => [b.resourceName, b.operation])).toEqual([['orders', 'READ']]);
     }
   });
 
   it('lists and deletes only literal ACLs in version 0, which has no pattern type on the wire', async () => {
     const { filter, store } = setup();
-    store.bindings = [
+    await store.create([
       { resourceType: 'TOPIC', resourceName: 'orders', patternType: 'LITERAL', principal: 'User:bob', host: '*', operation: 'READ', permission: 'ALLOW' },
       { resourceType: 'TOPIC', resourceName: 'ord', patternType: 'PREFIXED', principal: 'User:bob', host: '*', operation: 'READ', permission: 'ALLOW' },
-    ];
+    ]);
     const listed = await run<{ resources: Array<{ resourceName: string }> }>(filter, ApiKey.DescribeAcls, 0, { ...describeAll(), patternTypeFilter: LITERAL });
     expect(listed.resources.map((r) => r.resourceName)).toEqual(['orders']);
     const deleted = await run<{ filterResults: Array<{ matchingAcls: Array<{ resourceName: string }> }> }>(filter, ApiKey.DeleteAcls, 0, { filters: [deleteFilter({ patternTypeFilter: LITERAL })] });
     expect(deleted.filterResults[0].matchingAcls.map((a) => a.resourceName)).toEqual(['orders']);
-    expect(store.bindings.map((b) => b.patternType)).toEqual(['PREFIXED']);
+    expect(store.list(ANY_ACL_FILTER).map((b) => b.patternType)).toEqual(['PREFIXED']);
   });
 
   it('refuses what a broker refuses with INVALID_REQUEST and its message, creating the rest', async () => {
@@ -176,14 +157,14 @@ describe('the ACL apis answered from Turnout’s store', () => {
       ),
     );
     expect(res.results).toEqual([
-      { errorCode: 42, errorMessage: 'Invalid empty resource name' },
-      { errorCode: 42, errorMessage: 'The only valid name for the CLUSTER resource is kafka-cluster' },
+      { errorCode: 42, errorMessage: 'invalid empty resource name' },
+      { errorCode: 42, errorMessage: 'the only valid name for the CLUSTER resource is kafka-cluster' },
       { errorCode: 42, errorMessage: 'Invalid operation 99' },
       { errorCode: 42, errorMessage: 'Invalid patternType 1' },
-      { errorCode: 42, errorMessage: expect.stringContaining('Type:name') },
+      { errorCode: 42, errorMessage: 'expected a principal in format principalType:principalName but got "bob"' },
       { errorCode: 0, errorMessage: null },
     ]);
-    expect(store.bindings).toHaveLength(1);
+    expect(store.list(ANY_ACL_FILTER)).toHaveLength(1);
     const bad = await run<{ errorCode: number; errorMessage: string }>(filter, ApiKey.DescribeAcls, 3, { ...describeAll(), operation: 0 });
     expect(bad).toMatchObject({ errorCode: 42, errorMessage: 'Unknown entryFilter.' });
     const badDelete = await run<{ filterResults: Array<{ errorCode: number; errorMessage: string | null }> }>(filter, ApiKey.DeleteAcls, 3, {
@@ -193,7 +174,7 @@ describe('the ACL apis answered from Turnout’s store', () => {
       [42, 'Unknown patternFilter.'],
       [0, null],
     ]);
-    expect(store.bindings).toEqual([]);
+    expect(store.list(ANY_ACL_FILTER)).toEqual([]);
   });
 
   it('needs DESCRIBE on the cluster to list and ALTER to change: CLUSTER_AUTHORIZATION_FAILED', async () => {
@@ -202,14 +183,16 @@ describe('the ACL apis answered from Turnout’s store', () => {
     expect(created.results.map((r) => r.errorCode)).toEqual([31, 31]);
     const deleted = await run<{ filterResults: Array<{ errorCode: number }> }>(filter, ApiKey.DeleteAcls, 3, { filters: [deleteFilter()] });
     expect(deleted.filterResults.map((r) => r.errorCode)).toEqual([31]);
-    expect(store.bindings).toEqual([]);
+    expect(store.list(ANY_ACL_FILTER)).toEqual([]);
     const { filter: none } = setup([]);
     expect(await run(none, ApiKey.DescribeAcls, 3, describeAll())).toMatchObject({ errorCode: 31, errorMessage: 'Cluster authorization failed.', resources: [] });
   });
 
-  it('answers SECURITY_DISABLED when authorization is off', async () => {
+  it('answers SECURITY_DISABLED when authorization is off, with or without a store', async () => {
     const { filter, authorizer } = setup();
     authorizer.enabled = false;
+    const storeless = new AclApisFilter({ store: null, authorizer: new RuleAuthorizer([allow('ALL', 'CLUSTER', 'kafka-cluster')]) });
+    expect(await run(storeless, ApiKey.DescribeAcls, 3, describeAll())).toMatchObject({ errorCode: 54 });
     expect(await run(filter, ApiKey.DescribeAcls, 3, describeAll())).toMatchObject({ errorCode: 54, errorMessage: 'No Authorizer is configured on the broker' });
     const created = await run<{ results: unknown[] }>(filter, ApiKey.CreateAcls, 3, create(creation()));
     expect(created.results).toEqual([{ errorCode: 54, errorMessage: 'No Authorizer is configured.' }]);
@@ -218,8 +201,8 @@ describe('the ACL apis answered from Turnout’s store', () => {
   });
 
   it('answers UNKNOWN_SERVER_ERROR with the store’s message when the store fails', async () => {
-    const { filter, store } = setup();
-    store.failWith = new Error('redis unreachable');
+    const authorizer = new RuleAuthorizer([allow('ALL', 'CLUSTER', 'kafka-cluster')]);
+    const filter = new AclApisFilter({ store: new FailingStore(new Error('redis unreachable')), authorizer });
     const created = await run<{ results: unknown[] }>(filter, ApiKey.CreateAcls, 3, create(creation()));
     expect(created.results).toEqual([{ errorCode: -1, errorMessage: 'redis unreachable' }]);
     const deleted = await run<{ filterResults: Array<{ errorCode: number }> }>(filter, ApiKey.DeleteAcls, 3, { filters: [deleteFilter()] });

@@ -1,7 +1,6 @@
 // Runs requests through the ACL filter as the pipeline would: a frame encoded with the
 // generated codec, a session with a principal, and the outcome turned back into decoded
 // messages (the answer, the forwarded request, the merged answer) so tests assert on fields.
-import { Writable } from 'node:stream';
 import type { KafkaPrincipal } from '../../../src/auth/principal.js';
 import {
   apiCodec,
@@ -67,31 +66,27 @@ export function filterSession(principal: KafkaPrincipal = alice): FilterSession 
     takeRawFrames() {
       throw new Error('not in these tests');
     },
-  };
-}
-
-/** Lines the filter logged, as objects. */
-export class LogLines {
-  readonly lines: Array<Record<string, unknown>> = [];
-  readonly stream = new Writable({
-    write: (chunk: Buffer, _enc, done) => {
-      for (const line of chunk.toString().split('\n')) if (line.trim() !== '') this.lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
+    setDeadline() {
+      throw new Error('not in these tests');
     },
-  });
+  };
 }
 
 export interface Harness {
   readonly authorizer: RuleAuthorizer;
   readonly filter: AclFilter;
-  readonly log: LogLines;
 }
 
 export function harness(rules: TestRule[] = []): Harness {
   const authorizer = new RuleAuthorizer(rules);
-  const log = new LogLines();
-  const filter = new AclFilter({ authorizer, log: createLogger({ level: 'info', destination: log.stream }) });
-  return { authorizer, filter, log };
+  return { authorizer, filter: new AclFilter({ authorizer }) };
+}
+
+/** The denials the authorizer was asked to audit, as `OPERATION TYPE name`. */
+export function auditedDenials(h: Harness): string[] {
+  return h.authorizer.asked
+    .filter((a) => a.audit !== false && !h.authorizer.authorize({ ...a, audit: false }).allowed)
+    .map((a) => `${a.operation} ${a.resourceType} ${a.resourceName}`);
 }
 
 /** The outcome of one request, with decoding helpers for what it carries. */

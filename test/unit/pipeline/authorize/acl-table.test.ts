@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { APIS, ApiKey, createMetadataRequest, ZERO_UUID, type AnyRequest } from '../../../../src/codec/index.js';
-import { createLogger } from '../../../../src/observability/logger.js';
-import { AclFilter } from '../../../../src/pipeline/acl-filter.js';
+import { createMetadataResponseTopic } from '../../../../src/codec/generated/metadata.js';
 import { API_SCHEMAS } from '../../../../src/codec/generated/schema.js';
 import { aclTableRows, rowApiKey, rowChecks } from '../../../../src/pipeline/authorize/acl-table.js';
 import { LearnedTopicNames } from '../../../../src/pipeline/authorize/topic-names.js';
@@ -9,7 +8,7 @@ import { NOT_FOR_CLIENTS } from '../../../../src/routing/api-versions.js';
 import { OFFERED_APIS } from '../../../../src/routing/multi/offered-apis.js';
 import { Rng, sampleMessage } from '../../codec/samples.js';
 import { Decided, decide, filterRequest, filterSession, harness } from '../acl-test-kit.js';
-import { alice, allow, RuleAuthorizer } from '../rule-authorizer.js';
+import { alice, allow } from '../rule-authorizer.js';
 
 /** Every api a client may be offered, by one backend or by several. */
 const OFFERED = APIS.map((a) => a.apiKey).filter((k) => !NOT_FOR_CLIENTS.has(k));
@@ -58,15 +57,29 @@ describe('the ACL table', () => {
     }
   });
 
-  it('counts every decision it makes, enforced or only filtering a listing', () => {
-    const counted: string[] = [];
-    const authorizer = new RuleAuthorizer([allow('DESCRIBE', 'TOPIC', 'orders')]);
-    const filter = new AclFilter({ authorizer, log: createLogger({ level: 'silent' }), metrics: { decision: (ok, type, op) => counted.push(`${ok} ${type} ${op}`) } });
-    const md = createMetadataRequest();
-    md.topics = [{ name: 'orders', topicId: ZERO_UUID }, { name: 'payments', topicId: ZERO_UUID }];
-    md.allowAutoTopicCreation = false;
-    filter.onRequest(filterRequest(ApiKey.Metadata, 12, md), filterSession());
-    expect(counted).toEqual(['true TOPIC DESCRIBE', 'false TOPIC DESCRIBE']);
+  it('asks the authorizer to audit what it enforces, and not what only filters a listing', () => {
+    const h = harness([allow('DESCRIBE', 'TOPIC', 'orders')]);
+    const named = createMetadataRequest();
+    named.topics = [{ name: 'orders', topicId: ZERO_UUID }, { name: 'payments', topicId: ZERO_UUID }];
+    named.allowAutoTopicCreation = false;
+    decide(h, ApiKey.Metadata, 12, named);
+    expect(h.authorizer.asked.map((a) => [a.resourceName, a.audit])).toEqual([
+      ['orders', true],
+      ['payments', true],
+    ]);
+    const all = createMetadataRequest();
+    all.topics = null;
+    h.authorizer.asked.length = 0;
+    decide(h, ApiKey.Metadata, 12, all).answered({
+      throttleTimeMs: 0,
+      brokers: [],
+      clusterId: 'c',
+      controllerId: 1,
+      topics: [{ ...createMetadataResponseTopic(), name: 'payments' }],
+      clusterAuthorizedOperations: -2147483648,
+      errorCode: 0,
+    });
+    expect(h.authorizer.asked.map((a) => [a.resourceName, a.audit])).toEqual([['payments', false]]);
   });
 
   it('lets telemetry through unchecked, as a broker does', () => {

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apiCodec, ApiKey, decodeRequestHeader, decodeResponseBody, responseHeaderVersion, decodeResponseHeader, type AnyResponse } from '../../../../src/codec/index.js';
 import { decodeResponseFrame } from '../../../../src/codec/message-frames.js';
-import type { AclBinding, AclBindingFilter, AclStore } from '../../../../src/policy/acl-model.js';
+import { createLogger } from '../../../../src/observability/logger.js';
+import { ANY_ACL_FILTER } from '../../../../src/policy/acl-filter.js';
+import { memoryAclStore } from '../../../../src/policy/acl-local-store.js';
 import { AclApisFilter } from '../../../../src/pipeline/acl-apis-filter.js';
 import { Decided, filterSession, frameRequest, harness } from '../acl-test-kit.js';
 import { allow } from '../rule-authorizer.js';
@@ -85,27 +87,10 @@ describe.each(['kafka-3.9.1', 'kafka-4.1.1'])('recorded client frames (%s)', (la
   });
 });
 
-class ListStore implements AclStore {
-  bindings: AclBinding[] = [];
-  list(f: AclBindingFilter): readonly AclBinding[] {
-    return this.bindings.filter((b) => (f.resourceType === 'ANY' || f.resourceType === b.resourceType) && (f.principal === null || f.principal === b.principal));
-  }
-  async create(bindings: readonly AclBinding[]): Promise<void> {
-    this.bindings.push(...bindings);
-  }
-  async delete(filters: readonly AclBindingFilter[]): Promise<AclBinding[][]> {
-    return filters.map((f) => {
-      const gone = this.list(f);
-      this.bindings = this.bindings.filter((b) => !gone.includes(b));
-      return [...gone];
-    });
-  }
-}
-
 describe('the Java admin client’s ACL requests (kafka-acls.sh)', () => {
   it('create, list and delete ACLs in Turnout’s store', async () => {
     const label = 'kafka-4.1.1';
-    const store = new ListStore();
+    const store = memoryAclStore([], createLogger({ level: 'silent' }));
     const authorizer = harness([allow('ALL', 'CLUSTER', 'kafka-cluster')]).authorizer;
     const filter = new AclApisFilter({ store, authorizer });
     const run = async (file: string, apiKey: number) => {
@@ -117,10 +102,13 @@ describe('the Java admin client’s ACL requests (kafka-acls.sh)', () => {
     };
     const created = await run('0216-java-CreateAcls-v3-request.bin', ApiKey.CreateAcls);
     expect((created.results as Array<{ errorCode: number }>).every((r) => r.errorCode === 0)).toBe(true);
-    expect(store.bindings.length).toBeGreaterThan(0);
+    const binding = { resourceType: 'TOPIC', resourceName: 'capture-mwy6kfan-java', patternType: 'LITERAL', principal: 'User:alice', host: '*', operation: 'READ', permission: 'ALLOW' };
+    expect(store.list(ANY_ACL_FILTER)).toEqual([binding]);
     const listed = await run('0186-java-DescribeAcls-v3-request.bin', ApiKey.DescribeAcls);
-    expect(listed.errorCode).toBe(0);
+    expect(listed).toMatchObject({ errorCode: 0, resources: [{ resourceType: 2, resourceName: 'capture-mwy6kfan-java', patternType: 3, acls: [{ principal: 'User:alice', host: '*', operation: 3, permissionType: 3 }] }] });
     const deleted = await run('0218-java-DeleteAcls-v3-request.bin', ApiKey.DeleteAcls);
-    expect((deleted.filterResults as Array<{ errorCode: number }>).map((r) => r.errorCode)).toEqual([0]);
+    const results = deleted.filterResults as Array<{ errorCode: number; matchingAcls: Array<{ resourceName: string }> }>;
+    expect(results.map((r) => [r.errorCode, r.matchingAcls.map((a) => a.resourceName)])).toEqual([[0, ['capture-mwy6kfan-java']]]);
+    expect(store.list(ANY_ACL_FILTER)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKey, createMetadataRequest, ZERO_UUID, type MetadataRequest } from '../../../../src/codec/index.js';
 import { createMetadataResponseTopic, type MetadataResponseTopic } from '../../../../src/codec/generated/metadata.js';
-import { decide, harness, type Res } from '../acl-test-kit.js';
+import { auditedDenials, decide, harness, type Res } from '../acl-test-kit.js';
 import { allow, deny } from '../rule-authorizer.js';
 
 const ID: Record<string, string> = { orders: 'b3JkZXJzAAAAAAAAAAAAAA', payments: 'cGF5bWVudHMAAAAAAAAAAA', users: 'dXNlcnMAAAAAAAAAAAAAAA' };
@@ -36,7 +36,7 @@ describe('Metadata authorization', () => {
       ['users', 0, ID.users],
     ]);
     expect(res.brokers).toHaveLength(1);
-    expect(h.log.lines.filter((l) => l.msg === 'authorization denied')).toEqual([]);
+    expect(auditedDenials(h)).toEqual([]);
   });
 
   it('treats an empty topic list as all topics in v0', () => {
