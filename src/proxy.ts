@@ -33,6 +33,7 @@ import { PolicySnapshot, policyDocumentOf } from './policy/policy-snapshot.js';
 import { defaultRedisKeyPrefix } from './policy/redis-policy-store.js';
 import { zoneModelOf, type ZoneModel } from './policy/zone-resolver.js';
 import type { PolicyStore } from './policy/policy-store.js';
+import { ACL_API_VERSIONS } from './pipeline/acl-apis-filter.js';
 import { buildPipeline } from './pipeline/build-pipeline.js';
 import { apiName } from './routing/api-names.js';
 import { BackendTopology } from './routing/backend-topology.js';
@@ -217,7 +218,8 @@ class RunningProxy implements ProxyHandle {
       // Kafka forgets idle producer ids after a day (producer.id.expiration.ms); so does the map.
       this.producerIdExpiryTimer = setInterval(() => multi.producerIds.expireIdle(PRODUCER_ID_IDLE_MS), PRODUCER_ID_EXPIRY_CHECK_MS);
       this.producerIdExpiryTimer.unref();
-      this.router = buildPipeline({ router: multi, offered: () => multi.offeredApis });
+      multi.offeredApis.offerLocalApis(ACL_API_VERSIONS);
+      this.router = buildPipeline({ router: multi, offered: () => multi.offeredApis, authorization: parts.authorization, log: this.logger });
       this.identities = this.shareIdentities(this.multi, policyStore);
     } else {
       const single = new VirtualClusterRouter({
@@ -227,7 +229,8 @@ class RunningProxy implements ProxyHandle {
         listeners: this.listeners,
         log: this.logger,
       });
-      this.router = buildPipeline({ router: single, offered: () => single.offeredApis });
+      single.offeredApis.offerLocalApis(ACL_API_VERSIONS);
+      this.router = buildPipeline({ router: single, offered: () => single.offeredApis, authorization: parts.authorization, log: this.logger });
     }
     this.admin =
       opts.admin === false
