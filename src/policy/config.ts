@@ -7,6 +7,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { adminAuthSchema } from './admin-auth-schema.js';
 import { authorizationField } from './authorization-schema.js';
+import { authenticationField, checkAuthentication, listenerSaslSchema } from './authentication-schema.js';
 import { ConfigError, formatPath } from './config-error.js';
 import { checkPolicy, envVarNameSchema, policyFields } from './policy-schema.js';
 import { checkZones, zoneFields, zoneNameSchema } from './zone-schema.js';
@@ -34,6 +35,8 @@ const listenerSchema = z
     nodeIdBase: nodeIdBaseSchema.default(0),
     /** Availability zone this listener (and the Turnout instance behind it) is in; one of `zones`. */
     zone: zoneNameSchema.optional(),
+    /** SASL on this listener (authentication-schema.ts); absent: no SASL, clients are User:ANONYMOUS. */
+    sasl: listenerSaslSchema.optional(),
   })
   .strict();
 
@@ -95,6 +98,7 @@ function configSchemaFor(severalBackends: boolean) {
       zoneRouting: zoneRoutingField,
       authorization: authorizationField,
       store: storeSchema.default(storeSchema.parse({})),
+      authentication: authenticationField,
       admin: z
         .object({
           host: host.default('127.0.0.1'),
@@ -124,6 +128,7 @@ function configSchemaFor(severalBackends: boolean) {
       checkPolicy(config, addIssue);
       checkZones(config, addIssue);
       checkZoneRouting(config, addIssue);
+      checkAuthentication(config, addIssue);
     });
 }
 
@@ -136,6 +141,7 @@ export type TurnoutConfigInput = z.input<typeof configSchema>;
 export type ListenerConfig = TurnoutConfig['listeners'][number];
 export type LimitsConfig = TurnoutConfig['limits'];
 export type StoreConfig = TurnoutConfig['store'];
+export type { AuthenticationConfig, ListenerSaslConfig } from './authentication-schema.js';
 export type RedisStoreConfig = NonNullable<StoreConfig['redis']>;
 export type ClientZonesConfig = TurnoutConfig['clientZones'];
 export type DomainLocality = NonNullable<TurnoutConfig['domains'][number]['locality']>;
