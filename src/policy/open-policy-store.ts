@@ -6,7 +6,7 @@
 //   store.current().resolve('topic', 'orders.created');
 import type { Logger } from '../observability/logger.js';
 import { ConfigError } from './config-error.js';
-import type { TurnoutConfig } from './config.js';
+import type { RedisStoreConfig, TurnoutConfig } from './config.js';
 import { FilePolicyStore } from './file-policy-store.js';
 import { policyDocumentOf } from './policy-snapshot.js';
 import type { PolicyStore } from './policy-store.js';
@@ -28,22 +28,28 @@ export async function openPolicyStore(opts: OpenPolicyStoreOptions): Promise<Pol
   if (config.store.type === 'file' || redis === undefined) {
     return FilePolicyStore.open({ file: opts.file, config, log: opts.log });
   }
-  let password: string | undefined;
-  if (redis.passwordEnv !== undefined) {
-    password = (opts.env ?? process.env)[redis.passwordEnv];
-    if (password === undefined) {
-      throw new ConfigError(opts.file, [
-        { path: 'store.redis.passwordEnv', reason: `environment variable ${redis.passwordEnv} is not set` },
-      ]);
-    }
-  }
   return RedisPolicyStore.open({
     url: redis.url,
-    password,
-    keyPrefix: redis.keyPrefix ?? defaultRedisKeyPrefix(config.virtualCluster.clusterId),
+    password: redisPasswordOf(redis, opts.file, opts.env),
+    keyPrefix: redisKeyPrefixOf(config),
     seed: policyDocumentOf(config),
     log: opts.log,
     pollIntervalMs: redis.pollIntervalMs,
     connectTimeoutMs: redis.connectTimeoutMs,
   });
+}
+
+/** The Redis password `store.redis.passwordEnv` names; throws a ConfigError when that variable is not set. */
+export function redisPasswordOf(redis: RedisStoreConfig, file: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (redis.passwordEnv === undefined) return undefined;
+  const password = env[redis.passwordEnv];
+  if (password === undefined) {
+    throw new ConfigError(file, [{ path: 'store.redis.passwordEnv', reason: `environment variable ${redis.passwordEnv} is not set` }]);
+  }
+  return password;
+}
+
+/** The prefix of every key the instances of a virtual cluster share in Redis. */
+export function redisKeyPrefixOf(config: TurnoutConfig): string {
+  return config.store.redis?.keyPrefix ?? defaultRedisKeyPrefix(config.virtualCluster.clusterId);
 }
