@@ -6,6 +6,7 @@ import { registerKafkaCommand } from './commands/kafka-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerDomainsCommand } from './commands/domains-command.js';
 import { registerAclCommand } from './commands/acl-command.js';
+import { registerUsersCommand } from './commands/users-command.js';
 
 const program = new Command();
 program
@@ -18,6 +19,7 @@ registerKafkaCommand(program);
 registerDemoCommand(program);
 registerDomainsCommand(program);
 registerAclCommand(program);
+registerUsersCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);

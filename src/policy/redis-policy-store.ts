@@ -477,6 +477,6 @@ export class RedisPolicyStore implements PolicyStore {
 }
 
 /** The URL without its password, for logs. */
-function redactUrl(url: string): string {
+export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
