@@ -14,7 +14,7 @@ const ITEMS = ['coffee beans', 'tea', 'mug', 'grinder', 'kettle', 'filter papers
 const STATUSES = ['created', 'paid', 'packed', 'shipped', 'delivered'] as const;
 
 /** A small, fast, seeded generator (mulberry32): the same seed gives the same events. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
