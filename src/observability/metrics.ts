@@ -3,6 +3,7 @@
 // so counting a request on the hot path is an array lookup and an add.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { AuthzMetrics } from './authz-metrics.js';
+import { AuthenticationMetrics } from './authentication-metrics.js';
 import { ZoneMetrics } from './zone-metrics.js';
 
 export type ConnectionSide = 'client' | 'upstream';
@@ -23,6 +24,8 @@ export class ProxyMetrics {
   readonly zones: ZoneMetrics;
   /** Authorization decisions (authz-metrics.ts). */
   readonly authz: AuthzMetrics;
+  /** SASL logins by mechanism and result (authentication-metrics.ts). */
+  readonly authentications: AuthenticationMetrics;
   private readonly apiName: (apiKey: number) => string;
 
   private readonly requests: Counter<'api' | 'version'>;
@@ -90,6 +93,7 @@ export class ProxyMetrics {
     });
     this.zones = new ZoneMetrics(this.registry);
     this.authz = new AuthzMetrics(this.registry);
+    this.authentications = new AuthenticationMetrics(this.registry);
     this.clientIn = this.bytes.labels('client', 'in');
     this.clientOut = this.bytes.labels('client', 'out');
     this.upstreamIn = this.bytes.labels('upstream', 'in');
