@@ -1,8 +1,8 @@
 // Authentication metrics:
 //   turnout_authentications_total{mechanism,result}
 // counts SASL logins and re-authentications by mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512,
-// OAUTHBEARER, or "unsupported" for a mechanism Turnout does not offer: never the client's
-// own string, so the label set stays bounded) and result (success, failure).
+// OAUTHBEARER, or "unsupported" for a mechanism the client's listener does not offer: never
+// the client's own string, so the label set stays bounded) and result (success, failure).
 import { Counter, type Registry } from 'prom-client';
 import { isSaslMechanismName } from '../auth/sasl-mechanism.js';
 

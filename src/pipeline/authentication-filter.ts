@@ -16,8 +16,13 @@
 //   mechanism, which must establish the same principal. A request (other than that
 //   SaslHandshake) on a connection whose session has expired closes it.
 // - A listener without SASL answers the SASL apis ILLEGAL_SASL_STATE, as a broker's
-//   PLAINTEXT listener does.
+//   PLAINTEXT listener does, and lets everything else through.
+// - A login must complete within `loginTimeoutMs` of the connection's first request (of its
+//   SaslHandshake on a listener where SASL is optional, and of a re-authentication's): a
+//   client that never finishes is closed at that deadline.
 //
+// One filter serves every listener of an instance; each request is judged by the `sasl` of
+// the listener its connection came in on.
 // Mechanisms evaluate tokens asynchronously (a credential lookup, a JWKS fetch): the
 // SaslAuthenticate is held until its step is known, then answered. A client that sends
 // anything else meanwhile is not following the protocol and is closed.
@@ -51,14 +56,15 @@ export const SASL_AUTHENTICATION_FAILED = 58;
 export const MAX_SASL_TOKEN_BYTES = 524_288;
 
 export interface AuthenticationFilterOptions {
-  listenerName: string;
-  /** The listener's `sasl`; absent for a listener without SASL. */
-  sasl: ListenerSaslConfig | undefined;
-  /** The instance's mechanisms; the listener offers those its `sasl.mechanisms` names. */
+  /** The instance's listeners; one without `sasl` (or not named here) has no SASL. */
+  listeners: ReadonlyArray<{ readonly name: string; readonly sasl?: ListenerSaslConfig }>;
+  /** The instance's mechanisms; each listener offers those its `sasl.mechanisms` names. */
   mechanisms: SaslMechanisms;
   /** Longest session before re-authentication is due; 0 for none. */
   maxSessionLifetimeMs: number;
   failedLoginDelayMs: number;
+  /** Time a client has to complete a login, from its first request. */
+  loginTimeoutMs: number;
   failedLogins: FailedLoginLog;
   metrics: AuthenticationMetrics;
   /** Monotonic clock in ms, for session expiry. (default: performance.now) */
@@ -92,9 +98,21 @@ interface Exchange {
 interface ConnectionAuth {
   session: Session | null;
   exchange: Exchange | null;
+  /** A login deadline was set for the first login. */
+  deadlineSet: boolean;
 }
 
-const AUTH_STATE = new FilterStateKey<ConnectionAuth>('authentication', () => ({ session: null, exchange: null }));
+const AUTH_STATE = new FilterStateKey<ConnectionAuth>('authentication', () => ({ session: null, exchange: null, deadlineSet: false }));
+
+/** What one listener asks of its clients. */
+interface ListenerAuth {
+  readonly name: string;
+  readonly required: boolean;
+  /** What it offers, in its configured order (the handshake answer lists them so). */
+  readonly enabled: readonly SaslMechanismName[];
+}
+
+const NO_SASL: Omit<ListenerAuth, 'name'> = { required: false, enabled: [] };
 
 function nameOf(apiKey: number): string {
   return apiName(apiKey) ?? `api key ${apiKey}`;
@@ -106,28 +124,30 @@ function close(reason: string, message: string): FilterOutcome {
 
 export class AuthenticationFilter implements RequestFilter {
   readonly name = 'authentication';
-  private readonly listenerName: string;
-  private readonly required: boolean;
-  /** What this listener offers, in its configured order (the handshake answer lists them so). */
-  private readonly enabled: readonly SaslMechanismName[];
+  private readonly listeners = new Map<string, ListenerAuth>();
+  private readonly anySasl: boolean;
   private readonly mechanisms: SaslMechanisms;
   private readonly maxSessionLifetimeMs: number;
   private readonly failedLoginDelayMs: number;
+  private readonly loginTimeoutMs: number;
   private readonly failedLogins: FailedLoginLog;
   private readonly metrics: AuthenticationMetrics;
   private readonly now: () => number;
   private readonly wallClock: () => number;
 
   constructor(opts: AuthenticationFilterOptions) {
-    this.listenerName = opts.listenerName;
-    this.required = opts.sasl?.required ?? false;
-    this.enabled = opts.sasl?.mechanisms ?? [];
-    for (const m of this.enabled) {
-      if (!opts.mechanisms.has(m)) throw new Error(`listener ${opts.listenerName} offers ${m}, which is not set up`);
+    for (const l of opts.listeners) {
+      const enabled = l.sasl?.mechanisms ?? [];
+      for (const m of enabled) {
+        if (!opts.mechanisms.has(m)) throw new Error(`listener ${l.name} offers ${m}, which is not set up`);
+      }
+      this.listeners.set(l.name, { name: l.name, required: enabled.length > 0 && (l.sasl?.required ?? true), enabled });
     }
+    this.anySasl = [...this.listeners.values()].some((l) => l.enabled.length > 0);
     this.mechanisms = opts.mechanisms;
     this.maxSessionLifetimeMs = opts.maxSessionLifetimeMs;
     this.failedLoginDelayMs = opts.failedLoginDelayMs;
+    this.loginTimeoutMs = opts.loginTimeoutMs;
     this.failedLogins = opts.failedLogins;
     this.metrics = opts.metrics;
     this.now = opts.now ?? (() => performance.now());
@@ -135,20 +155,23 @@ export class AuthenticationFilter implements RequestFilter {
   }
 
   wants(apiKey: number): boolean {
-    // With SASL on, every request is checked: before the login, and against session expiry.
-    return this.enabled.length > 0 || apiKey === ApiKey.SaslHandshake || apiKey === ApiKey.SaslAuthenticate;
+    // With SASL on some listener, every request is checked: before the login, and against
+    // session expiry.
+    return this.anySasl || apiKey === ApiKey.SaslHandshake || apiKey === ApiKey.SaslAuthenticate;
   }
 
   onRequest(request: FilterRequest, session: FilterSession): FilterOutcome {
-    if (this.enabled.length === 0) return this.withoutSasl(request);
+    const listener = this.listeners.get(session.listenerName) ?? { name: session.listenerName, ...NO_SASL };
+    if (listener.enabled.length === 0) return this.withoutSasl(request, listener);
     const auth = session.filterState(AUTH_STATE);
-    if (auth.exchange !== null) return this.duringExchange(request, session, auth, auth.exchange);
+    if (auth.exchange !== null) return this.duringExchange(request, session, listener, auth, auth.exchange);
+    if (listener.required && auth.session === null && !auth.deadlineSet) this.startLoginDeadline(session, auth);
     switch (request.apiKey) {
       case ApiKey.SaslHandshake:
-        return this.onHandshake(request, session, auth);
+        return this.onHandshake(request, session, listener, auth);
       case ApiKey.SaslAuthenticate:
         if (auth.session !== null) return this.authenticateAnswer(request, ILLEGAL_SASL_STATE, 'SaslAuthenticate request received after successful authentication');
-        if (this.required) return close('sasl_protocol', 'SaslAuthenticate before SaslHandshake');
+        if (listener.required) return close('sasl_protocol', 'SaslAuthenticate before SaslHandshake');
         return this.authenticateAnswer(request, ILLEGAL_SASL_STATE, 'SaslHandshake must come first');
       default:
         if (auth.session !== null) {
@@ -157,7 +180,7 @@ export class AuthenticationFilter implements RequestFilter {
           }
           return FORWARD;
         }
-        if (this.required && request.apiKey !== ApiKey.ApiVersions) {
+        if (listener.required && request.apiKey !== ApiKey.ApiVersions) {
           return close('sasl_required', `unexpected ${nameOf(request.apiKey)} request before SASL authentication`);
         }
         return FORWARD;
@@ -165,24 +188,40 @@ export class AuthenticationFilter implements RequestFilter {
   }
 
   /** A listener without SASL: what a broker's PLAINTEXT listener answers. */
-  private withoutSasl(request: FilterRequest): FilterOutcome {
-    if (request.apiKey === ApiKey.SaslHandshake) return this.handshakeAnswer(request, ILLEGAL_SASL_STATE);
-    return this.authenticateAnswer(request, ILLEGAL_SASL_STATE, `SASL is not enabled on listener ${this.listenerName}`);
+  private withoutSasl(request: FilterRequest, listener: ListenerAuth): FilterOutcome {
+    switch (request.apiKey) {
+      case ApiKey.SaslHandshake:
+        return this.handshakeAnswer(request, listener, ILLEGAL_SASL_STATE);
+      case ApiKey.SaslAuthenticate:
+        return this.authenticateAnswer(request, ILLEGAL_SASL_STATE, `SASL is not enabled on listener ${listener.name}`);
+      default:
+        return FORWARD;
+    }
   }
 
-  private onHandshake(request: FilterRequest, session: FilterSession, auth: ConnectionAuth): FilterOutcome {
+  private startLoginDeadline(session: FilterSession, auth: ConnectionAuth): void {
+    auth.deadlineSet = true;
+    session.setDeadline({
+      atMs: this.wallClock() + this.loginTimeoutMs,
+      reason: 'sasl_login_timeout',
+      message: `SASL authentication not completed within ${this.loginTimeoutMs} ms`,
+    });
+  }
+
+  private onHandshake(request: FilterRequest, session: FilterSession, listener: ListenerAuth, auth: ConnectionAuth): FilterOutcome {
     const mechanism = (request.decoded().body as SaslHandshakeRequest).mechanism;
     const current = auth.session;
-    if (!(this.enabled as readonly string[]).includes(mechanism)) {
-      this.metrics.authentication(mechanism, 'failure');
-      this.failedLogins.record({ user: undefined, clientHost: session.clientHost, mechanism: 'unsupported', listener: this.listenerName, reason: `unsupported mechanism ${JSON.stringify(mechanism.slice(0, 64))}` });
+    if (!(listener.enabled as readonly string[]).includes(mechanism)) {
+      // Counted as "unsupported" whatever the name: the label is never the client's own string.
+      this.metrics.authentication('unsupported', 'failure');
+      this.failedLogins.record({ user: undefined, clientHost: session.clientHost, mechanism: 'unsupported', listener: listener.name, reason: `unsupported mechanism ${JSON.stringify(mechanism.slice(0, 64))}` });
       const message = `Unsupported SASL mechanism ${mechanism}`;
-      return { ...this.handshakeAnswer(request, UNSUPPORTED_SASL_MECHANISM), thenClose: this.closeAfterFailure(message) };
+      return { ...this.handshakeAnswer(request, listener, UNSUPPORTED_SASL_MECHANISM), thenClose: this.closeAfterFailure(message) };
     }
     const name = mechanism as SaslMechanismName;
     if (current !== null && (request.apiVersion < 1 || !current.canReauthenticate)) {
       // Re-authentication needs SaslHandshake v1 and a client that spoke SaslAuthenticate v1+ (KIP-368).
-      return this.handshakeAnswer(request, ILLEGAL_SASL_STATE);
+      return this.handshakeAnswer(request, listener, ILLEGAL_SASL_STATE);
     }
     const refusal =
       current !== null && current.mechanism !== name
@@ -197,11 +236,13 @@ export class AuthenticationFilter implements RequestFilter {
       pending: null,
     };
     auth.exchange = exchange;
-    if (exchange.raw) session.takeRawFrames((frame) => this.onRawToken(frame, session, auth, exchange));
-    return this.handshakeAnswer(request, 0);
+    // A re-authentication, or a login where SASL is optional, must finish in time too.
+    if (current !== null || !listener.required) this.startLoginDeadline(session, auth);
+    if (exchange.raw) session.takeRawFrames((frame) => this.onRawToken(frame, session, listener, auth, exchange));
+    return this.handshakeAnswer(request, listener, 0);
   }
 
-  private duringExchange(request: FilterRequest, session: FilterSession, auth: ConnectionAuth, exchange: Exchange): FilterOutcome {
+  private duringExchange(request: FilterRequest, session: FilterSession, listener: ListenerAuth, auth: ConnectionAuth, exchange: Exchange): FilterOutcome {
     if (request.apiKey !== ApiKey.SaslAuthenticate || exchange.raw) {
       return close('sasl_protocol', `unexpected ${nameOf(request.apiKey)} request during SASL authentication`);
     }
@@ -210,12 +251,12 @@ export class AuthenticationFilter implements RequestFilter {
       if (pending.correlationId !== request.correlationId) return close('sasl_protocol', 'SaslAuthenticate sent before the previous one was answered');
       if (pending.step === null) return { kind: 'hold', until: pending.settled };
       exchange.pending = null;
-      return this.answerStep(request, session, auth, exchange, pending.step);
+      return this.answerStep(request, session, listener, auth, exchange, pending.step);
     }
     const token = (request.decoded().body as SaslAuthenticateRequest).authBytes;
     if (request.apiVersion >= 1) exchange.usedSaslAuthenticateV1 = true;
     const early = this.refuseEarly(exchange, token);
-    if (early !== null) return this.answerStep(request, session, auth, exchange, early);
+    if (early !== null) return this.answerStep(request, session, listener, auth, exchange, early);
     const held = { correlationId: request.correlationId, step: null as SaslStep | null, settled: Promise.resolve() as Promise<unknown> };
     held.settled = exchange.sasl.evaluate(token).then((step) => {
       held.step = step;
@@ -233,8 +274,8 @@ export class AuthenticationFilter implements RequestFilter {
     return null;
   }
 
-  private answerStep(request: FilterRequest, session: FilterSession, auth: ConnectionAuth, exchange: Exchange, step: SaslStep): FilterOutcome {
-    const settled = this.settle(session, auth, exchange, step);
+  private answerStep(request: FilterRequest, session: FilterSession, listener: ListenerAuth, auth: ConnectionAuth, exchange: Exchange, step: SaslStep): FilterOutcome {
+    const settled = this.settle(session, listener, auth, exchange, step);
     const body: SaslAuthenticateResponse = {
       errorCode: 0,
       errorMessage: null,
@@ -247,9 +288,9 @@ export class AuthenticationFilter implements RequestFilter {
     return { kind: 'answer', response: request.respond(body), thenClose: settled.failure };
   }
 
-  private async onRawToken(frame: Buffer, session: FilterSession, auth: ConnectionAuth, exchange: Exchange): Promise<RawFrameResult> {
+  private async onRawToken(frame: Buffer, session: FilterSession, listener: ListenerAuth, auth: ConnectionAuth, exchange: Exchange): Promise<RawFrameResult> {
     const step = this.refuseEarly(exchange, frame) ?? (await exchange.sasl.evaluate(frame));
-    const settled = this.settle(session, auth, exchange, step);
+    const settled = this.settle(session, listener, auth, exchange, step);
     // A raw login has no error answer: a failure is a closed connection, as with a broker.
     if (settled.failure !== null) return { reply: null, done: true, close: settled.failure };
     return { reply: step.kind === 'failure' ? null : step.token, done: step.kind === 'success' };
@@ -259,15 +300,15 @@ export class AuthenticationFilter implements RequestFilter {
    * Applies one step to the connection: a success establishes (or renews) the session, a
    * failure ends the exchange and says how to close.
    */
-  private settle(session: FilterSession, auth: ConnectionAuth, exchange: Exchange, step: SaslStep): { sessionLifetimeMs: number; failure: CloseAfter | null } {
+  private settle(session: FilterSession, listener: ListenerAuth, auth: ConnectionAuth, exchange: Exchange, step: SaslStep): { sessionLifetimeMs: number; failure: CloseAfter | null } {
     if (step.kind === 'challenge') return { sessionLifetimeMs: 0, failure: null };
     const previous = auth.session;
     auth.exchange = null;
     if (step.kind === 'success' && previous !== null && principalString(previous.principal) !== principalString(step.principal)) {
       const message = `Cannot change principals during re-authentication from ${previous.principal.type}.${previous.principal.name}: ${step.principal.type}.${step.principal.name}`;
-      return this.failed(session, exchange, { kind: 'failure', reason: message, clientMessage: message, user: step.principal.name });
+      return this.failed(session, listener, previous !== null, exchange, { kind: 'failure', reason: message, clientMessage: message, user: step.principal.name });
     }
-    if (step.kind === 'failure') return this.failed(session, exchange, step);
+    if (step.kind === 'failure') return this.failed(session, listener, previous !== null, exchange, step);
     const lifetimeMs = this.sessionLifetimeMs(step.credentialExpiresAtMs);
     auth.session = {
       mechanism: exchange.mechanism,
@@ -276,6 +317,7 @@ export class AuthenticationFilter implements RequestFilter {
       canReauthenticate: exchange.usedSaslAuthenticateV1,
     };
     session.principal = step.principal;
+    session.setDeadline(null);
     this.metrics.authentication(exchange.mechanism, 'success');
     if (session.log.isLevelEnabled('debug')) {
       session.log.debug(
@@ -286,10 +328,15 @@ export class AuthenticationFilter implements RequestFilter {
     return { sessionLifetimeMs: lifetimeMs ?? 0, failure: null };
   }
 
-  private failed(session: FilterSession, exchange: Exchange, step: Extract<SaslStep, { kind: 'failure' }>): { sessionLifetimeMs: number; failure: CloseAfter } {
-    const reauthenticating = session.filterState(AUTH_STATE).session !== null;
+  private failed(
+    session: FilterSession,
+    listener: ListenerAuth,
+    reauthenticating: boolean,
+    exchange: Exchange,
+    step: Extract<SaslStep, { kind: 'failure' }>,
+  ): { sessionLifetimeMs: number; failure: CloseAfter } {
     this.metrics.authentication(exchange.mechanism, 'failure');
-    this.failedLogins.record({ user: step.user, clientHost: session.clientHost, mechanism: exchange.mechanism, listener: this.listenerName, reason: step.reason });
+    this.failedLogins.record({ user: step.user, clientHost: session.clientHost, mechanism: exchange.mechanism, listener: listener.name, reason: step.reason });
     const message =
       step.clientMessage ??
       `Authentication failed during ${reauthenticating ? 're-authentication' : 'authentication'} due to invalid credentials with SASL mechanism ${exchange.mechanism}`;
@@ -308,8 +355,8 @@ export class AuthenticationFilter implements RequestFilter {
     return lifetime === Infinity ? null : Math.floor(lifetime);
   }
 
-  private handshakeAnswer(request: FilterRequest, errorCode: number): Extract<FilterOutcome, { kind: 'answer' }> {
-    const body: SaslHandshakeResponse = { errorCode, mechanisms: [...this.enabled] };
+  private handshakeAnswer(request: FilterRequest, listener: ListenerAuth, errorCode: number): Extract<FilterOutcome, { kind: 'answer' }> {
+    const body: SaslHandshakeResponse = { errorCode, mechanisms: [...listener.enabled] };
     return { kind: 'answer', response: request.respond(body) };
   }
 

@@ -45,6 +45,8 @@ const authenticationSchema = z
     maxSessionLifetimeMs: z.number().int().min(0).max(2 ** 31 - 1).default(0),
     /** Delay between a failed login's answer and the connection's close. */
     failedLoginDelayMs: z.number().int().min(0).max(60_000).default(100),
+    /** Time a client has to complete a login, from its first request. */
+    loginTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
     oauthbearer: oauthBearerSchema.optional(),
   })
   .strict();

@@ -9,6 +9,7 @@ import { createApiVersionsRequest } from '../../../src/codec/generated/api-versi
 import type { SaslAuthenticateResponse } from '../../../src/codec/generated/sasl-authenticate.js';
 import type { SaslHandshakeResponse } from '../../../src/codec/generated/sasl-handshake.js';
 import { AuthenticationMetrics } from '../../../src/observability/authentication-metrics.js';
+import { parseConfig, type ListenerSaslConfig } from '../../../src/policy/config.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import {
   AuthenticationFilter,
@@ -24,6 +25,8 @@ import { MemoryCredentials } from '../auth/memory-credentials.js';
 import { answerBody, FakeSession, filterRequest, settle } from './filter-test-kit.js';
 
 const SCRAM = 'SCRAM-SHA-512';
+const WALL = 1_700_000_000_000;
+const minimalConfig = { virtualCluster: { clusterId: 'c' }, listeners: [{ bootstrapPort: 0, nodePortBase: 0 }], backends: [{ name: 'b', bootstrapServers: ['b:9092'] }] };
 const users = new MemoryCredentials();
 let registry: Registry;
 let metrics: AuthenticationMetrics;
@@ -40,17 +43,22 @@ beforeEach(async () => {
   await users.add('bob', 'bob-secret');
 });
 
-function filterOf(opts: Partial<AuthenticationFilterOptions> & { mechanisms?: never } = {}, enabled: SaslMechanismName[] = [SCRAM, 'PLAIN']): AuthenticationFilter {
+function filterOf(
+  opts: Partial<AuthenticationFilterOptions> & { mechanisms?: never; sasl?: ListenerSaslConfig | null } = {},
+  enabled: SaslMechanismName[] = [SCRAM, 'PLAIN'],
+): AuthenticationFilter {
+  const { sasl, ...rest } = opts;
   return new AuthenticationFilter({
-    listenerName: 'sasl',
-    sasl: { mechanisms: enabled, required: true },
-    mechanisms: createSaslMechanisms({ enabled, credentials: users, authentication: { maxSessionLifetimeMs: 0, failedLoginDelayMs: 100 }, configDir: '.' }),
+    listeners: [{ name: 'sasl', sasl: sasl === null ? undefined : (sasl ?? { mechanisms: enabled, required: true }) }, { name: 'plaintext' }],
+    mechanisms: createSaslMechanisms({ enabled, credentials: users, authentication: parseConfig(minimalConfig).authentication, configDir: '.' }),
     maxSessionLifetimeMs: 0,
     failedLoginDelayMs: 250,
+    loginTimeoutMs: 30_000,
+    wallClock: () => WALL,
     failedLogins,
     metrics,
     now: () => clock,
-    ...opts,
+    ...rest,
   });
 }
 
@@ -109,7 +117,10 @@ describe('authentication filter: before the login', () => {
     const { outcome, body } = await handshakeAnswer(filterOf(), new FakeSession(), 'GSSAPI');
     expect(body).toEqual({ errorCode: UNSUPPORTED_SASL_MECHANISM, mechanisms: [SCRAM, 'PLAIN'] });
     expect(outcome.kind === 'answer' && outcome.thenClose).toEqual({ reason: 'authentication_failed', message: 'Unsupported SASL mechanism GSSAPI', delayMs: 250 });
-    expect(await metricValue('unsupported', 'failure')).toBe(1);
+    // A mechanism Turnout knows but this listener does not offer is as unsupported.
+    expect((await handshakeAnswer(filterOf(), new FakeSession(), 'OAUTHBEARER')).body.errorCode).toBe(UNSUPPORTED_SASL_MECHANISM);
+    expect(await metricValue('unsupported', 'failure')).toBe(2);
+    expect(await metricValue('OAUTHBEARER', 'failure')).toBe(0);
   });
 
   it('closes on a SaslAuthenticate before any SaslHandshake', () => {
@@ -303,8 +314,7 @@ describe('authentication filter: session lifetime and re-authentication (KIP-368
   it("bounds the session by an OAUTHBEARER token's expiry when that comes first", async () => {
     const wall = 1_700_000_000_000;
     const filter = new AuthenticationFilter({
-      listenerName: 'oauth',
-      sasl: { mechanisms: ['OAUTHBEARER'], required: true },
+      listeners: [{ name: 'sasl', sasl: { mechanisms: ['OAUTHBEARER'], required: true } }],
       mechanisms: new Map([
         [
           'OAUTHBEARER',
@@ -316,6 +326,7 @@ describe('authentication filter: session lifetime and re-authentication (KIP-368
       ]),
       maxSessionLifetimeMs: 60_000,
       failedLoginDelayMs: 0,
+      loginTimeoutMs: 30_000,
       failedLogins,
       metrics,
       now: () => clock,
@@ -328,9 +339,42 @@ describe('authentication filter: session lifetime and re-authentication (KIP-368
   });
 });
 
+describe('authentication filter: the login deadline', () => {
+  it('gives a client the login timeout from its first request, and lifts it once logged in', async () => {
+    const filter = filterOf();
+    const session = new FakeSession();
+    filter.onRequest(filterRequest(ApiKey.ApiVersions, 3, createApiVersionsRequest()), session);
+    expect(session.deadline).toEqual({ atMs: WALL + 30_000, reason: 'sasl_login_timeout', message: 'SASL authentication not completed within 30000 ms' });
+    await login(filter, session, 'PLAIN', { username: 'bob', password: 'bob-secret' });
+    expect(session.deadline).toBeNull();
+  });
+
+  it('sets the deadline at the handshake where SASL is optional, and again for a re-authentication', async () => {
+    const filter = filterOf({ sasl: { mechanisms: [SCRAM], required: false } });
+    const session = new FakeSession();
+    filter.onRequest(metadata(), session);
+    expect(session.deadline).toBeUndefined();
+    await handshakeAnswer(filter, session, SCRAM);
+    expect(session.deadline?.atMs).toBe(WALL + 30_000);
+    const fresh = new FakeSession();
+    await login(filter, fresh, SCRAM, { username: 'alice', password: 'alice-secret' });
+    expect(fresh.deadline).toBeNull();
+    await handshakeAnswer(filter, fresh, SCRAM);
+    expect(fresh.deadline?.reason).toBe('sasl_login_timeout');
+  });
+});
+
 describe('authentication filter on a listener without SASL', () => {
+  it('lets every request through on a listener without SASL while another listener has it', () => {
+    const filter = filterOf();
+    expect(filter.wants(ApiKey.Metadata)).toBe(true);
+    const session = new FakeSession({ listenerName: 'plaintext' });
+    expect(filter.onRequest(metadata(), session)).toEqual({ kind: 'forward' });
+    expect(session.deadline).toBeUndefined();
+  });
+
   it('wants only the SASL apis and answers them ILLEGAL_SASL_STATE without closing', async () => {
-    const filter = filterOf({ sasl: undefined });
+    const filter = filterOf({ sasl: null });
     expect(filter.wants(ApiKey.Metadata)).toBe(false);
     expect(filter.wants(ApiKey.SaslHandshake)).toBe(true);
     const session = new FakeSession();

@@ -2,39 +2,37 @@
 // the client connection would: holds are awaited and the filter asked again.
 import { ANONYMOUS, type KafkaPrincipal } from '../../../src/auth/principal.js';
 import {
-  decodeRequestBody,
-  decodeRequestHeader,
   decodeResponseBody,
-  encodeRequestFrame,
-  encodeResponseFrame,
-  responseHeaderVersion,
   decodeResponseHeader,
+  encodeRequestFrame,
+  responseHeaderVersion,
   type AnyRequest,
   type AnyResponse,
 } from '../../../src/codec/index.js';
-import type {
-  FilterOutcome,
-  FilterRequest,
-  FilterSession,
-  FilterStateKey,
-  RawFrameHandler,
-  RequestFilter,
-} from '../../../src/pipeline/filter.js';
+import type { Deadline, FilterOutcome, FilterRequest, FilterSession, FilterStateKey, RawFrameHandler, RequestFilter } from '../../../src/pipeline/filter.js';
+import { PipelineRequest } from '../../../src/pipeline/pipeline-request.js';
 import { createLogger, type Logger } from '../../../src/observability/logger.js';
 
 export class FakeSession implements FilterSession {
   readonly connId = 1;
   readonly log: Logger;
-  readonly listenerName = 'default';
+  readonly listenerName: string;
   readonly clientHost: string;
   readonly tls = null;
   principal: KafkaPrincipal = ANONYMOUS;
   rawHandler: RawFrameHandler | null = null;
+  /** The deadline last set (null once cleared; undefined if never set). */
+  deadline: Deadline | null | undefined = undefined;
   private readonly states = new Map<string, unknown>();
 
-  constructor(opts: { clientHost?: string; log?: Logger } = {}) {
+  constructor(opts: { clientHost?: string; listenerName?: string; log?: Logger } = {}) {
     this.clientHost = opts.clientHost ?? '10.0.0.7';
+    this.listenerName = opts.listenerName ?? 'sasl';
     this.log = opts.log ?? createLogger({ level: 'silent' });
+  }
+
+  setDeadline(deadline: Deadline | null): void {
+    this.deadline = deadline;
   }
 
   filterState<T>(key: FilterStateKey<T>): T {
@@ -51,19 +49,7 @@ let nextCorrelationId = 1;
 
 export function filterRequest(apiKey: number, apiVersion: number, body: AnyRequest, correlationId = nextCorrelationId++): FilterRequest {
   const frame = encodeRequestFrame({ apiKey, apiVersion, correlationId, clientId: 'test-client' }, body);
-  return {
-    apiKey,
-    apiVersion,
-    correlationId,
-    frame,
-    decoded() {
-      const header = decodeRequestHeader(frame.subarray(4));
-      return { header, body: decodeRequestBody(apiKey, apiVersion, frame.subarray(4 + header.headerSizeBytes)) };
-    },
-    respond(response: AnyResponse) {
-      return encodeResponseFrame(correlationId, apiKey, apiVersion, response);
-    },
-  };
+  return new PipelineRequest(frame, apiKey, apiVersion, correlationId);
 }
 
 /** The filter's final outcome for a request: holds are waited out and the filter asked again. */
