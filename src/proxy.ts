@@ -35,6 +35,10 @@ import { zoneModelOf, type ZoneModel } from './policy/zone-resolver.js';
 import type { PolicyStore } from './policy/policy-store.js';
 import { ACL_API_VERSIONS } from './pipeline/acl-apis-filter.js';
 import { buildPipeline } from './pipeline/build-pipeline.js';
+import type { RequestFilter } from './pipeline/filter.js';
+import { createAuthenticationFilter, SASL_API_VERSIONS, usesStoredUsers } from './pipeline/client-authentication.js';
+import type { CredentialStore } from './auth/credential-store.js';
+import { openCredentialStore } from './auth/open-credential-store.js';
 import { apiName } from './routing/api-names.js';
 import { BackendTopology } from './routing/backend-topology.js';
 import { MultiBackendRouter } from './routing/multi-backend-router.js';
@@ -72,6 +76,11 @@ export interface StartProxyOptions {
    * `configFile`.
    */
   policyStore?: PolicyStore;
+  /**
+   * The SASL users, from a store the caller opened (and closes), used instead of the one
+   * `configFile` names. Needed when a listener offers PLAIN or SCRAM.
+   */
+  credentialStore?: CredentialStore;
 }
 
 export interface CloseOptions {
@@ -126,6 +135,16 @@ interface ProxyParts {
   authorization: Authorization;
   /** Where virtual producers' real ids outlive the process, or null (see open-producer-binding-store.ts). */
   producerBindings: ProducerBindingStore | null;
+  /** The SASL login filter, first in the pipeline. */
+  authentication: RequestFilter;
+  /** The SASL users' store when it was opened here, for close() to close. */
+  ownCredentialStore: CredentialStore | null;
+}
+
+interface OpenedCredentials {
+  store: CredentialStore | null;
+  /** Opened here: close() closes it. */
+  owned: boolean;
 }
 
 function multiTopicNames(router: MultiBackendRouter): string[] {
@@ -168,12 +187,14 @@ class RunningProxy implements ProxyHandle {
   /** Whether close() closes the policy store (it was opened here, not given by the caller). */
   private readonly ownsPolicyStore: boolean;
   readonly authorization: Authorization;
+  /** The SASL users' store when it was opened here, for close() to close. */
+  private readonly ownCredentialStore: CredentialStore | null;
 
   /** Where virtual producers' real ids outlive the process (turnout-nodes with a file or Redis store). */
   private readonly producerBindings: ProducerBindingStore | null;
 
   constructor(config: TurnoutConfig, opts: StartProxyOptions, logger: Logger, parts: ProxyParts) {
-    const { policyStore, ownsPolicyStore, producerBindings } = parts;
+    const { policyStore, ownsPolicyStore, producerBindings, authentication } = parts;
     this.config = config;
     this.producerBindings = producerBindings;
     this.logger = logger;
@@ -181,6 +202,7 @@ class RunningProxy implements ProxyHandle {
     this.ownsPolicyStore = ownsPolicyStore;
     this.metrics = parts.metrics;
     this.authorization = parts.authorization;
+    this.ownCredentialStore = parts.ownCredentialStore;
     this.topologies = config.backends.map(
       (backend) =>
         new BackendTopology({
@@ -219,7 +241,8 @@ class RunningProxy implements ProxyHandle {
       this.producerIdExpiryTimer = setInterval(() => multi.producerIds.expireIdle(PRODUCER_ID_IDLE_MS), PRODUCER_ID_EXPIRY_CHECK_MS);
       this.producerIdExpiryTimer.unref();
       multi.offeredApis.offerLocalApis(ACL_API_VERSIONS);
-      this.router = buildPipeline({ router: multi, offered: () => multi.offeredApis, authorization: parts.authorization, log: this.logger });
+      multi.offeredApis.offerLocalApis(SASL_API_VERSIONS);
+      this.router = buildPipeline({ router: multi, offered: () => multi.offeredApis, authorization: parts.authorization, authentication, log: this.logger });
       this.identities = this.shareIdentities(this.multi, policyStore);
     } else {
       const single = new VirtualClusterRouter({
@@ -230,7 +253,8 @@ class RunningProxy implements ProxyHandle {
         log: this.logger,
       });
       single.offeredApis.offerLocalApis(ACL_API_VERSIONS);
-      this.router = buildPipeline({ router: single, offered: () => single.offeredApis, authorization: parts.authorization, log: this.logger });
+      single.offeredApis.offerLocalApis(SASL_API_VERSIONS);
+      this.router = buildPipeline({ router: single, offered: () => single.offeredApis, authorization: parts.authorization, authentication, log: this.logger });
     }
     this.admin =
       opts.admin === false
@@ -401,6 +425,7 @@ class RunningProxy implements ProxyHandle {
     if (this.ownsPolicyStore && this.policyStore !== null) {
       await this.policyStore.close().catch((err: unknown) => this.logger.error({ err }, 'error closing the policy store'));
     }
+    await this.ownCredentialStore?.close().catch((err: unknown) => this.logger.error({ err }, 'error closing the credential store'));
     this.logger.info('turnout stopped');
   }
 
@@ -501,17 +526,30 @@ export async function startProxy(config: TurnoutConfigInput | TurnoutConfig, opt
     policyStore = await openPolicyStore({ file: opts.configFile, config: parsed, log: logger });
   }
   const metrics = new ProxyMetrics({ apiName, processMetrics: opts.processMetrics ?? false });
+  let credentials: OpenedCredentials = { store: null, owned: false };
+  let authentication: RequestFilter;
   let authorization: Authorization;
   let producerBindings: ProducerBindingStore | null = null;
   try {
     producerBindings = await openProducerBindingStore({ config: parsed, configFile: opts.configFile, policyStore, idleMs: PRODUCER_ID_IDLE_MS, log: logger });
+    credentials = await credentialStoreFor(parsed, opts, logger);
+    authentication = createAuthenticationFilter({ config: parsed, configFile: opts.configFile, credentials: credentials.store, log: logger, metrics: metrics.authentications });
     authorization = await createAuthorization(parsed, policyStore, logger, metrics, { configFile: opts.configFile });
   } catch (err) {
     await producerBindings?.close();
+    if (credentials.owned) await credentials.store?.close();
     if (ownsPolicyStore) await policyStore?.close();
     throw err;
   }
-  const proxy = new RunningProxy(parsed, opts, logger, { policyStore, ownsPolicyStore, metrics, authorization, producerBindings });
+  const proxy = new RunningProxy(parsed, opts, logger, {
+    policyStore,
+    ownsPolicyStore,
+    metrics,
+    authorization,
+    producerBindings,
+    authentication,
+    ownCredentialStore: credentials.owned ? credentials.store : null,
+  });
   try {
     await proxy.start();
     const waitMs = opts.waitForReadyMs ?? 30_000;
@@ -521,4 +559,12 @@ export async function startProxy(config: TurnoutConfigInput | TurnoutConfig, opt
     throw err;
   }
   return proxy;
+}
+
+/** The SASL users: the caller's store, or the one the configuration file names when a listener needs users. */
+async function credentialStoreFor(config: TurnoutConfig, opts: StartProxyOptions, log: Logger): Promise<OpenedCredentials> {
+  if (opts.credentialStore !== undefined) return { store: opts.credentialStore, owned: false };
+  if (!usesStoredUsers(config)) return { store: null, owned: false };
+  if (opts.configFile === undefined) throw new Error('listeners offer PLAIN or SCRAM: start Turnout with its configuration file (for the users) or a credential store');
+  return { store: await openCredentialStore({ file: opts.configFile, config, log }), owned: true };
 }

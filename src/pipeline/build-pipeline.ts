@@ -1,4 +1,5 @@
 // The request pipeline Turnout runs in front of its router, in order:
+//   authentication SASL logins; closes a client that sends anything else before logging in
 //   api-versions   answers ApiVersions; refuses an api or version not offered
 //   produce-acks   marks acks=0 produce as getting no answer
 //   acl-apis       answers DescribeAcls, CreateAcls and DeleteAcls from Turnout's ACL store
@@ -21,12 +22,15 @@ export interface PipelineOptions {
   offered: () => OfferedApis;
   /** Who may do what, and where the ACLs live (null when off). (default: authorization off) */
   authorization?: { readonly authorizer: Authorizer; readonly store: AclStore | null };
+  /** The client authentication filter (client-authentication.ts), when there is one. */
+  authentication?: RequestFilter;
   log?: Logger;
 }
 
 export function buildPipeline(opts: PipelineOptions): RequestPipeline {
   const { authorizer, store } = opts.authorization ?? { authorizer: OPEN_AUTHORIZER, store: null };
   const filters: RequestFilter[] = [
+    ...(opts.authentication === undefined ? [] : [opts.authentication]),
     new ApiVersionsFilter(opts.offered),
     new ProduceAcksFilter(),
     new AclApisFilter({ store, authorizer, log: opts.log }),

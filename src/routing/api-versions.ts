@@ -78,9 +78,9 @@ export class ApiVersionsTable {
   private lastBrokers: BrokerApiVersions[] = [];
   private readonly features = new SharedFeatures();
 
-  /** Offers apis that Turnout answers itself, at the given versions, from now on. */
+  /** Offers apis that Turnout answers itself, at the given versions, from now on (added to those offered before). */
   offerLocalApis(apis: ReadonlyMap<number, VersionRange>): void {
-    this.localApis = apis;
+    this.localApis = new Map([...this.localApis, ...apis]);
     if (this.lastBrokers.length > 0) this.update(this.lastBrokers);
   }
 

@@ -28,6 +28,15 @@ describe('ApiVersionsTable', () => {
     expect(t.isSupported(999, 0)).toBe(false);
   });
 
+  it('offers the apis Turnout answers itself whatever the brokers say, and keeps those offered by each caller', () => {
+    const t = new ApiVersionsTable();
+    t.offerLocalApis(new Map([[ApiKey.SaslHandshake, { minVersion: 0, maxVersion: 1 }]]));
+    t.update([broker([[ApiKey.Produce, 3, 11], [ApiKey.ApiVersions, 0, 4]])]);
+    t.offerLocalApis(new Map([[ApiKey.DescribeAcls, { minVersion: 1, maxVersion: 3 }]]));
+    expect(t.range(ApiKey.SaslHandshake)).toEqual({ minVersion: 0, maxVersion: 1 });
+    expect(t.range(ApiKey.DescribeAcls)).toEqual({ minVersion: 1, maxVersion: 3 });
+  });
+
   it('never offers broker-to-broker apis even when brokers advertise them', () => {
     const t = new ApiVersionsTable();
     t.update([broker([[ApiKey.WriteTxnMarkers, 1, 1], [ApiKey.LeaderAndIsr, 0, 7], [ApiKey.ApiVersions, 0, 4]])]);
