@@ -11,9 +11,9 @@ import { Writable } from 'node:stream';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger, type LogLevel } from '../../src/observability/logger.js';
 import type { TurnoutConfigInput } from '../../src/policy/config.js';
-import { startProxy, type ProxyHandle } from '../../src/proxy.js';
+import { startProxy, type ProxyHandle, type StartProxyOptions } from '../../src/proxy.js';
 import { kafkaTool, kcat, mainCluster, ToolFailedError, waitFor, type ClusterInfo, type KafkaToolResult, type RunningTool } from './rig.js';
 
 /** One JSON log line Turnout wrote. */
@@ -33,10 +33,15 @@ export interface AcceptanceTurnout {
 const MAX_LOG_LINES = 50_000;
 
 /**
- * Starts Turnout on ephemeral loopback ports in front of the shared 4.1.1 cluster. Log lines are
- * kept in memory for assertions; TURNOUT_LOG_LEVEL=info (or lower) also echoes them to stderr.
+ * Starts Turnout on ephemeral loopback ports in front of the shared 4.1.1 cluster. Log lines
+ * (from `captureLevel`, warn by default) are kept in memory for assertions;
+ * TURNOUT_LOG_LEVEL=info (or lower) also echoes them to stderr.
  */
-export async function startTurnout(clusterId: string, overrides: Partial<TurnoutConfigInput> = {}): Promise<AcceptanceTurnout> {
+export async function startTurnout(
+  clusterId: string,
+  overrides: Partial<TurnoutConfigInput> = {},
+  start: Omit<StartProxyOptions, 'logger'> & { captureLevel?: LogLevel } = {},
+): Promise<AcceptanceTurnout> {
   const echoLevel = process.env.TURNOUT_LOG_LEVEL;
   const logs: LogLine[] = [];
   const sink = new Writable({
@@ -54,7 +59,8 @@ export async function startTurnout(clusterId: string, overrides: Partial<Turnout
       done();
     },
   });
-  const logger = createLogger({ level: (echoLevel as 'info' | undefined) ?? 'warn', destination: sink });
+  const { captureLevel, ...startOptions } = start;
+  const logger = createLogger({ level: (echoLevel as LogLevel | undefined) ?? captureLevel ?? 'warn', destination: sink });
   const proxy = await startProxy(
     {
       virtualCluster: { clusterId },
@@ -63,7 +69,7 @@ export async function startTurnout(clusterId: string, overrides: Partial<Turnout
       admin: { host: '127.0.0.1', port: 0 },
       ...overrides,
     },
-    { logger },
+    { ...startOptions, logger },
   );
   return { proxy, logs };
 }
