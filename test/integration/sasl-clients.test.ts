@@ -1,21 +1,23 @@
-// SASL termination with real clients through Turnout in front of the shared cluster:
-// kafkajs over SCRAM, kcat (librdkafka 2.0.2, whose SCRAM client-final nonce Kafka 4 refuses)
-// over PLAIN and both SCRAMs, wrong passwords, clients without SASL, a mechanism not offered,
-// a user removed while Turnout runs, and KIP-368 sessions: kafkajs re-authenticates on its
-// connections for several lifetimes; librdkafka 2.0.2, which cannot, has its connection closed
-// at its first request after the session ended and carries on over a new one.
+// SASL termination with real clients through Turnout in front of the shared cluster: the Java
+// tools and kafkajs over SCRAM, kcat (librdkafka 2.0.2, whose SCRAM client-final nonce Kafka 4
+// refuses) over PLAIN and both SCRAMs, wrong passwords, clients without SASL, a mechanism not
+// offered, a user removed while Turnout runs, kafkajs over OAUTHBEARER with a JWT from a local
+// key pair, and KIP-368 sessions: the Java producer and kafkajs re-authenticate on their
+// connections for several lifetimes; librdkafka 2.0.2, which cannot, has its connection
+// closed at its first request after the session ended and carries on over a new one.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileCredentialStore } from '../../src/auth/file-credential-store.js';
 import { deriveScramCredential } from '../../src/auth/scram-credential.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { ProxyHandle } from '../../src/proxy.js';
-import { readTopic, startTurnout, type LogLine } from './acceptance-helpers.js';
-import { createTopic, kcat, mainCluster, waitFor } from './rig.js';
+import { readTopic, startTurnout, verifiableProducerEvents, type LogLine } from './acceptance-helpers.js';
+import { createTopic, kafkaTool, kcat, mainCluster, startTool, waitFor } from './rig.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -24,6 +26,9 @@ let users: FileCredentialStore;
 let turnout: { proxy: ProxyHandle; logs: LogLine[] };
 /** Sessions of 4 s, for re-authentication. */
 let shortSessions: { proxy: ProxyHandle; logs: LogLine[] };
+
+/** The identity provider's signing key; its public half is the JWKS file Turnout reads. */
+let idpKey: CryptoKey;
 
 const SASL_LISTENER = { bindHost: '127.0.0.1', advertisedHost: '127.0.0.1', bootstrapPort: 0, nodePortBase: 0 };
 const MECHANISMS = ['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'] as const;
@@ -46,6 +51,21 @@ async function metric(proxy: ProxyHandle, name: string, labels: Record<string, s
   return values.reduce((sum, v) => sum + v.value, 0);
 }
 
+/** A Java client properties file logging in with SCRAM-SHA-512. */
+async function javaScramConfig(user: string, password: string): Promise<string> {
+  const file = join(dir, `${user}-${password}.properties`);
+  await writeFile(
+    file,
+    [
+      'security.protocol=SASL_PLAINTEXT',
+      'sasl.mechanism=SCRAM-SHA-512',
+      `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${user}" password="${password}";`,
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
 function kafkajsClient(proxy: ProxyHandle, mechanism: 'scram-sha-256' | 'scram-sha-512' | 'plain', username: string, password: string, extra: object = {}) {
   return new Kafka({
     clientId: 'sasl-it',
@@ -65,7 +85,18 @@ beforeAll(async () => {
   await addUser('short-lived', 'pw');
   const listeners = [{ ...SASL_LISTENER, sasl: { mechanisms: [...MECHANISMS], required: true } }];
   turnout = await startTurnout('tUrNoUtSaSlClIeNtS00001', { listeners, authentication: { failedLoginDelayMs: 50 } }, { credentialStore: users, captureLevel: 'debug' });
-  shortSessions = await startTurnout('tUrNoUtSaSlReAuTh000001', { listeners, authentication: { maxSessionLifetimeMs: 4_000 } }, { credentialStore: users });
+  const { publicKey, privateKey } = await generateKeyPair('ES256');
+  idpKey = privateKey;
+  const jwksFile = join(dir, 'jwks.json');
+  await writeFile(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256' }] }));
+  shortSessions = await startTurnout(
+    'tUrNoUtSaSlReAuTh000001',
+    {
+      listeners: [{ ...SASL_LISTENER, sasl: { mechanisms: [...MECHANISMS, 'OAUTHBEARER'], required: true } }],
+      authentication: { maxSessionLifetimeMs: 4_000, oauthbearer: { jwksFile, issuer: 'https://idp.test', audience: 'turnout' } },
+    },
+    { credentialStore: users },
+  );
 });
 
 afterAll(async () => {
@@ -99,6 +130,16 @@ describe('SASL through Turnout with real clients', () => {
     expect(error?.message).toContain('Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256');
     await producer.disconnect();
     expect(await readTopic(mainCluster().bootstrapServers, topic)).toEqual([]);
+  });
+
+  it('the Java tools over SCRAM-SHA-512 list topics through Turnout, and a wrong password gets the authentication error', async () => {
+    const topic = await createTopic(mainCluster(), { partitions: 1 });
+    const ok = await kafkaTool('kafka-topics', ['--bootstrap-server', turnout.proxy.bootstrapServers(), '--list', '--command-config', await javaScramConfig('alice', 'alice-secret')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout.split('\n')).toContain(topic);
+    const refused = await kafkaTool('kafka-topics', ['--bootstrap-server', turnout.proxy.bootstrapServers(), '--list', '--command-config', await javaScramConfig('alice', 'wrong')]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toContain('Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512');
   });
 
   for (const mechanism of MECHANISMS) {
@@ -156,10 +197,76 @@ describe('SASL through Turnout with real clients', () => {
   });
 });
 
+describe('OAUTHBEARER through Turnout', () => {
+  async function token(key: CryptoKey, sub: string): Promise<string> {
+    return new SignJWT({ sub, iss: 'https://idp.test', aud: 'turnout' }).setProtectedHeader({ alg: 'ES256', kid: 'idp-1' }).setExpirationTime('10m').sign(key);
+  }
+
+  function oauthProducer(value: () => Promise<string>) {
+    return new Kafka({
+      brokers: [shortSessions.proxy.bootstrapServers()],
+      sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: await value() }) },
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 1 },
+    }).producer();
+  }
+
+  it('kafkajs produces with a JWT signed by the configured key set', async () => {
+    const topic = await createTopic(mainCluster(), { partitions: 1 });
+    const before = await metric(shortSessions.proxy, 'turnout_authentications_total', { mechanism: 'OAUTHBEARER', result: 'success' });
+    const producer = oauthProducer(() => token(idpKey, 'svc-orders'));
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: 'with a token' }] });
+    await producer.disconnect();
+    expect((await readTopic(mainCluster().bootstrapServers, topic)).map((r) => r.value)).toEqual(['with a token']);
+    expect(await metric(shortSessions.proxy, 'turnout_authentications_total', { mechanism: 'OAUTHBEARER', result: 'success' })).toBeGreaterThan(before);
+  });
+
+  it('produces nothing with a JWT signed by another key', async () => {
+    const topic = await createTopic(mainCluster(), { partitions: 1 });
+    const { privateKey: stranger } = await generateKeyPair('ES256');
+    const producer = oauthProducer(() => token(stranger, 'svc-orders'));
+    const failed = await producer
+      .connect()
+      .then(() => producer.send({ topic, messages: [{ value: 'forged' }] }))
+      .then(
+        () => false,
+        () => true,
+      );
+    await producer.disconnect();
+    expect(failed).toBe(true);
+    expect(await readTopic(mainCluster().bootstrapServers, topic)).toEqual([]);
+  });
+});
+
 describe('KIP-368 sessions through Turnout', () => {
+  const expiredSessions = (): Promise<number> => metric(shortSessions.proxy, 'turnout_connection_closes_total', { side: 'client', reason: 'sasl_session_expired' });
+
+  it('keeps the Java producer running for several session lifetimes by re-authenticating, without loss', async () => {
+    const topic = await createTopic(mainCluster(), { partitions: 1 });
+    const logins = (): Promise<number> => metric(shortSessions.proxy, 'turnout_authentications_total', { mechanism: 'SCRAM-SHA-512', result: 'success' });
+    const before = await logins();
+    const expiredBefore = await expiredSessions();
+    const producer = await startTool('kafka-verifiable-producer', [
+      '--bootstrap-server', shortSessions.proxy.bootstrapServers(), '--topic', topic, '--acks', '-1',
+      '--throughput', '10', '--max-messages', '140', '--producer.config', await javaScramConfig('short-lived', 'pw'),
+    ]);
+    const events = verifiableProducerEvents(producer);
+    await events.progress('every record acknowledged', 140, 90_000);
+    expect(await events.finish()).toBe(true);
+    expect(events.errors).toEqual([]);
+    const stored = await readTopic(mainCluster().bootstrapServers, topic);
+    expect(new Set(stored.map((r) => r.value)).size).toBe(140);
+    expect(stored).toHaveLength(140);
+    // 14 s of sessions lasting 4 s: the producer's connections logged in again on themselves.
+    expect((await logins()) - before).toBeGreaterThanOrEqual(4);
+    expect(await expiredSessions()).toBe(expiredBefore);
+  });
+
   it('keeps a kafkajs producer running for several session lifetimes by re-authenticating, without loss', async () => {
     const topic = await createTopic(mainCluster(), { partitions: 1 });
     const before = await metric(shortSessions.proxy, 'turnout_authentications_total', { mechanism: 'SCRAM-SHA-512', result: 'success' });
+    const expiredBefore = await expiredSessions();
     const producer = kafkajsClient(shortSessions.proxy, 'scram-sha-512', 'short-lived', 'pw', { reauthenticationThreshold: 2_000 }).producer();
     await producer.connect();
     const sent: string[] = [];
@@ -174,14 +281,17 @@ describe('KIP-368 sessions through Turnout', () => {
     const logins = (await metric(shortSessions.proxy, 'turnout_authentications_total', { mechanism: 'SCRAM-SHA-512', result: 'success' })) - before;
     // At least one re-authentication per elapsed lifetime on the producer's connection.
     expect(logins).toBeGreaterThanOrEqual(4);
-    expect(await metric(shortSessions.proxy, 'turnout_connection_closes_total', { side: 'client', reason: 'sasl_session_expired' })).toBe(0);
+    expect(await expiredSessions()).toBe(expiredBefore);
   });
 
   it('closes the connection of a client that cannot re-authenticate (librdkafka 2.0.2) at its first request after expiry; it reconnects and reads on', async () => {
     const topic = await createTopic(mainCluster(), { partitions: 1 });
+    const expiredBefore = await expiredSessions();
     const consumer = spawn('kcat', ['-b', shortSessions.proxy.bootstrapServers(), '-C', '-t', topic, '-o', 'beginning', '-u', '-X', 'fetch.wait.max.ms=200', ...kcatSasl('SCRAM-SHA-256', 'short-lived', 'pw')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
+    let errors = '';
     consumer.stdout.on('data', (b: Buffer) => (output += b.toString()));
+    consumer.stderr.on('data', (b: Buffer) => (errors += b.toString()));
     try {
       const producer = kafkajsClient(shortSessions.proxy, 'scram-sha-256', 'short-lived', 'pw', { reauthenticationThreshold: 2_000 }).producer();
       await producer.connect();
@@ -191,9 +301,11 @@ describe('KIP-368 sessions through Turnout', () => {
         await new Promise((r) => setTimeout(r, 1_000));
       }
       await producer.disconnect();
-      await waitFor(() => output.trim().split('\n').length >= values.length, { timeoutMs: 30_000, what: 'kcat to read every record' });
+      await waitFor(() => output.trim().split('\n').length >= values.length, { timeoutMs: 30_000, what: 'kcat to read every record' }).catch((err: Error) => {
+        throw new Error(`${err.message}; kcat read ${JSON.stringify(output)}; its stderr: ${errors.slice(-3_000)}`);
+      });
       expect(output.trim().split('\n')).toEqual(values);
-      expect(await metric(shortSessions.proxy, 'turnout_connection_closes_total', { side: 'client', reason: 'sasl_session_expired' })).toBeGreaterThan(0);
+      expect(await expiredSessions()).toBeGreaterThan(expiredBefore);
     } finally {
       consumer.kill('SIGTERM');
     }
