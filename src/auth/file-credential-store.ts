@@ -10,6 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { withLock } from '../devkit/file-lock.js';
 import type { Logger } from '../observability/logger.js';
+import { writeFileDurably } from '../policy/durable-file.js';
 import {
   CredentialStoreError,
   checkUserName,
@@ -22,7 +23,6 @@ import {
   type UserCredentials,
   type UserSummary,
 } from './credential-store.js';
-import { writeFileDurably } from './durable-file.js';
 
 const FORMAT = 1;
 const LOCK_TIMEOUT_MS = 10_000;
