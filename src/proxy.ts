@@ -23,6 +23,7 @@ import { OwnSession } from './net/own-session.js';
 import { zoneContextOf, type ZoneContext } from './net/session-zone.js';
 import type { RequestRouter } from './net/request-router.js';
 import { createLogger, type Logger, type LogLevel } from './observability/logger.js';
+import type { TlsPeer } from './pipeline/filter.js';
 import { ProxyMetrics } from './observability/metrics.js';
 import { joinHostPort, parseConfig, presentationOf, type TurnoutConfig, type TurnoutConfigInput } from './policy/config.js';
 import { RedisIdentityStore } from './routing/identity-redis-store.js';
@@ -217,7 +218,7 @@ class RunningProxy implements ProxyHandle {
     const zoneModel = zoneModelOf(config);
     this.zones = zoneContextOf(zoneModel, this.topologies);
     this.listeners = config.listeners.map(
-      (l) => new ListenerGroup(l, (socket, name, node) => this.accept(socket, name, node), this.logger),
+      (l) => new ListenerGroup(l, (socket, name, node, tls) => this.accept(socket, name, node, tls), this.logger),
     );
     if (presentationOf(config) === 'turnout-nodes') {
       const fixedPolicy = new PolicySnapshot(policyDocumentOf(config), 1, new Map());
@@ -491,7 +492,7 @@ class RunningProxy implements ProxyHandle {
     for (const w of waiters) w();
   }
 
-  private accept(socket: net.Socket, listenerName: string, virtualNodeId: number): void {
+  private accept(socket: net.Socket, listenerName: string, virtualNodeId: number, tls: TlsPeer | null): void {
     if (this.closing !== null) {
       socket.destroy();
       return;
@@ -501,6 +502,7 @@ class RunningProxy implements ProxyHandle {
       socket,
       listenerName,
       virtualNodeId,
+      tls,
       router: this.router,
       limits: this.config.limits,
       log: this.logger,

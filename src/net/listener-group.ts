@@ -1,28 +1,41 @@
 // The TCP servers of one configured listener: a bootstrap port, and one port per virtual node
 // (virtual node N listens on nodePortBase + N - nodeIdBase, or on an ephemeral port when the
 // base is 0).
+//
+// With `tls` configured every port terminates TLS (listener-tls.ts) and a socket is handed on
+// once its handshake is done, with its TLS facts. A client that sent a certificate the
+// listener could not verify (clientAuth requested), or whose verified subject no mapping rule
+// maps, is refused there, as a broker refuses it during authentication.
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
+import { principalFromTls, tlsPeerOf } from '../auth/tls-principal.js';
 import type { Logger } from '../observability/logger.js';
+import type { TlsPeer } from '../pipeline/filter.js';
 import type { ListenerConfig } from '../policy/config.js';
+import { ListenerTls } from './listener-tls.js';
 
-/** Receives every accepted socket with where it was accepted. */
-export type AcceptHandler = (socket: net.Socket, listenerName: string, virtualNodeId: number) => void;
+/** Receives every accepted socket with where it was accepted and, on a TLS listener, its TLS facts. */
+export type AcceptHandler = (socket: net.Socket, listenerName: string, virtualNodeId: number, tls: TlsPeer | null) => void;
 
 export class ListenerGroup {
   readonly config: ListenerConfig;
   private readonly onAccept: AcceptHandler;
   private readonly log: Logger;
+  /** Set when the listener terminates TLS. */
+  readonly tls: ListenerTls | null;
   private bootstrap: net.Server | null = null;
   private bootstrapBound = 0;
   private readonly nodes = new Map<number, { server: net.Server; port: number }>();
   private readonly binding = new Map<number, Promise<number>>();
   private closed = false;
 
+  /** Throws ListenerTlsError when the listener's TLS files cannot be used. */
   constructor(config: ListenerConfig, onAccept: AcceptHandler, log: Logger) {
     this.config = config;
     this.onAccept = onAccept;
     this.log = log.child({ listener: config.name });
+    this.tls = config.tls === undefined ? null : new ListenerTls(config.name, config.tls, log);
   }
 
   get name(): string {
@@ -93,19 +106,65 @@ export class ListenerGroup {
     const servers = [this.bootstrap, ...[...this.nodes.values()].map((n) => n.server)].filter(
       (s): s is net.Server => s !== null,
     );
+    this.tls?.close();
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 
   private createServer(virtualNodeId: number): net.Server {
-    const server = net.createServer({ noDelay: true }, (socket) => {
+    const server = this.tls === null ? this.createPlainServer(virtualNodeId) : this.createTlsServer(this.tls, virtualNodeId);
+    server.on('error', (err) => this.log.error({ err, virtualNodeId }, 'listener error'));
+    return server;
+  }
+
+  private createPlainServer(virtualNodeId: number): net.Server {
+    return net.createServer({ noDelay: true }, (socket) => {
       if (this.closed) {
         socket.destroy();
         return;
       }
-      this.onAccept(socket, this.config.name, virtualNodeId);
+      this.onAccept(socket, this.config.name, virtualNodeId, null);
     });
-    server.on('error', (err) => this.log.error({ err, virtualNodeId }, 'listener error'));
+  }
+
+  private createTlsServer(listenerTls: ListenerTls, virtualNodeId: number): tls.Server {
+    const server = tls.createServer({ ...listenerTls.serverOptions(), noDelay: true }, (socket) => {
+      if (this.closed) {
+        socket.destroy();
+        return;
+      }
+      const peer = this.admittedPeer(listenerTls, socket, virtualNodeId);
+      if (peer !== null) this.onAccept(socket, this.config.name, virtualNodeId, peer);
+    });
+    server.on('tlsClientError', (err, socket) => {
+      // Refused certificates, plaintext clients, handshake timeouts: one client's problem.
+      this.log.info({ err: err.message, client: `${socket.remoteAddress}:${socket.remotePort}`, virtualNodeId }, 'client TLS handshake failed');
+    });
+    listenerTls.attach(server);
     return server;
+  }
+
+  /** The TLS facts of a client that may go on, or null after refusing it. */
+  private admittedPeer(listenerTls: ListenerTls, socket: tls.TLSSocket, virtualNodeId: number): TlsPeer | null {
+    const refuse = (reason: string, err?: unknown): null => {
+      this.log.warn({ reason, err, client: `${socket.remoteAddress}:${socket.remotePort}`, virtualNodeId }, 'client refused after its TLS handshake');
+      socket.destroy();
+      return null;
+    };
+    let peer: TlsPeer;
+    try {
+      peer = tlsPeerOf(socket) as TlsPeer;
+    } catch (err) {
+      return refuse('unreadable certificate subject', err);
+    }
+    if (peer.subject !== null && !peer.authorized) {
+      return refuse(`certificate of ${peer.subject} not verified: ${String(socket.authorizationError)}`);
+    }
+    try {
+      principalFromTls(peer, listenerTls.rules);
+    } catch (err) {
+      return refuse('no principal mapping rule applies to the certificate subject', err);
+    }
+    return peer;
   }
 
   private bind(server: net.Server, port: number): Promise<number> {

@@ -9,6 +9,7 @@ import { adminAuthSchema } from './admin-auth-schema.js';
 import { authorizationField } from './authorization-schema.js';
 import { authenticationField, checkAuthentication, listenerSaslSchema } from './authentication-schema.js';
 import { ConfigError, formatPath } from './config-error.js';
+import { listenerTlsSchema } from './listener-tls-schema.js';
 import { checkPolicy, envVarNameSchema, policyFields } from './policy-schema.js';
 import { checkZones, zoneFields, zoneNameSchema } from './zone-schema.js';
 import { checkZoneRouting, MAX_NODES_PER_GROUP, nodeIdBaseSchema, presentationSchema, zoneRoutingField } from './zone-routing-schema.js';
@@ -37,6 +38,8 @@ const listenerSchema = z
     zone: zoneNameSchema.optional(),
     /** SASL on this listener (authentication-schema.ts); absent: no SASL, clients are User:ANONYMOUS. */
     sasl: listenerSaslSchema.optional(),
+    /** Terminate TLS on this listener's ports (listener-tls-schema.ts); plaintext when absent. */
+    tls: listenerTlsSchema.optional(),
   })
   .strict();
 
@@ -139,6 +142,7 @@ export type TurnoutConfig = z.output<typeof configSchema>;
 /** What a caller may pass to `parseConfig`: defaults filled in for missing fields. */
 export type TurnoutConfigInput = z.input<typeof configSchema>;
 export type ListenerConfig = TurnoutConfig['listeners'][number];
+export type { ListenerTlsConfig } from './listener-tls-schema.js';
 export type LimitsConfig = TurnoutConfig['limits'];
 export type StoreConfig = TurnoutConfig['store'];
 export type { AuthenticationConfig, ListenerSaslConfig } from './authentication-schema.js';
