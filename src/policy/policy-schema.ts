@@ -2,6 +2,7 @@
 // domain claims. The same schema and cross-checks validate the YAML file (inside config.ts)
 // and a policy document read back from the shared store, so both fail with field paths.
 import { z } from 'zod';
+import { backendCredentialsSchema, backendTlsSchema } from './backend-security-schema.js';
 import { ConfigError, formatPath, type ConfigIssue } from './config-error.js';
 import { domainAccessSchema } from './domain-access.js';
 import { checkPattern, parsePattern, patternsOverlap, type NameKind, type NamePattern, type PatternInput } from './name-pattern.js';
@@ -9,28 +10,13 @@ import { localitySchema } from './zone-routing-schema.js';
 
 const NAME_RE = /^[A-Za-z0-9._-]+$/;
 const NAME_MSG = 'must be letters, digits, ".", "_" or "-"';
-const ENV_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const hostPortSchema = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port')
   .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
 
-export const envVarNameSchema = z.string().regex(ENV_RE, 'must be an environment variable name (letters, digits, "_")');
-
-/** Credentials Turnout will present to a backend. Validated, not used yet. */
-const credentialsSchema = z
-  .object({
-    sasl: z
-      .object({
-        mechanism: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']),
-        username: z.string().min(1),
-        /** Name of the environment variable holding the password; never the password itself. */
-        passwordEnv: envVarNameSchema,
-      })
-      .strict(),
-  })
-  .strict();
+export { envVarNameSchema } from './backend-security-schema.js';
 
 export const backendSchema = z
   .object({
@@ -38,7 +24,10 @@ export const backendSchema = z
     bootstrapServers: z.array(hostPortSchema).min(1, 'needs at least one host:port'),
     /** Broker rack id → availability zone name. */
     rackZones: z.record(z.string().min(1), z.string().min(1, 'zone name cannot be empty')).default({}),
-    credentials: credentialsSchema.optional(),
+    /** TLS to the backend's brokers (backend-security-schema.ts); plaintext when absent. */
+    tls: backendTlsSchema.optional(),
+    /** SASL credentials Turnout authenticates with to the backend's brokers. */
+    credentials: backendCredentialsSchema.optional(),
   })
   .strict();
 
