@@ -20,6 +20,7 @@ import { AdminServer, type ReadinessReport } from './admin/admin-server.js';
 import { ClientConnection } from './net/client-connection.js';
 import { ListenerGroup } from './net/listener-group.js';
 import { OwnSession } from './net/own-session.js';
+import { UpstreamConnector } from './net/upstream-connector.js';
 import { zoneContextOf, type ZoneContext } from './net/session-zone.js';
 import type { RequestRouter } from './net/request-router.js';
 import { createLogger, type Logger, type LogLevel } from './observability/logger.js';
@@ -168,6 +169,8 @@ class RunningProxy implements ProxyHandle {
   /** Every backend's topology, in configuration order. */
   private readonly topologies: BackendTopology[];
   private readonly router: RequestRouter;
+  /** Opens every connection to a broker, with its backend's TLS and credentials. */
+  private readonly connector: UpstreamConnector;
   /** Set with the turnout-nodes presentation: Turnout's own nodes, split and merge over the backends. */
   private readonly multi: MultiBackendRouter | null = null;
   private readonly ownSession: OwnSession | null = null;
@@ -204,6 +207,7 @@ class RunningProxy implements ProxyHandle {
     this.metrics = parts.metrics;
     this.authorization = parts.authorization;
     this.ownCredentialStore = parts.ownCredentialStore;
+    this.connector = new UpstreamConnector({ backends: config.backends, limits: config.limits, metrics: this.metrics, log: this.logger });
     this.topologies = config.backends.map(
       (backend) =>
         new BackendTopology({
@@ -212,6 +216,7 @@ class RunningProxy implements ProxyHandle {
           refreshIntervalMs: config.topology.refreshIntervalMs,
           log: this.logger,
           metrics: this.metrics,
+          connector: this.connector,
         }),
     );
     this.topology = this.topologies[0];
@@ -235,7 +240,7 @@ class RunningProxy implements ProxyHandle {
       });
       const multiRouter = this.multi;
       this.metrics.zones.reportRemoteLeaders(() => multiRouter.remoteLeaders());
-      this.ownSession = new OwnSession({ limits: config.limits, log: this.logger, metrics: this.metrics });
+      this.ownSession = new OwnSession({ limits: config.limits, log: this.logger, connector: this.connector });
       this.multi.setOwnSession(this.ownSession);
       const multi = this.multi;
       // Kafka forgets idle producer ids after a day (producer.id.expiration.ms); so does the map.
@@ -300,6 +305,7 @@ class RunningProxy implements ProxyHandle {
             ...peerHealth,
             log: this.logger,
             metrics: this.metrics,
+            connector: this.connector,
           });
     this.peerHealth = health;
     const nodes = new ZoneNodes({
@@ -382,6 +388,7 @@ class RunningProxy implements ProxyHandle {
     if (unknown.length === 0 && !this.allNodesBound()) reasons.push('node listeners not bound yet');
     if (this.nodeBindError !== null) reasons.push(`cannot bind a node port: ${String(this.nodeBindError)}`);
     if (this.identities !== null && !this.identities.loaded) reasons.push('shared topic ids and leader epochs not loaded from redis yet');
+    reasons.push(...this.connector.identities.reasons());
     return { ready: reasons.length === 0, reasons };
   }
 
@@ -503,6 +510,7 @@ class RunningProxy implements ProxyHandle {
       listenerName,
       virtualNodeId,
       tls,
+      connector: this.connector,
       router: this.router,
       limits: this.config.limits,
       log: this.logger,
@@ -543,15 +551,25 @@ export async function startProxy(config: TurnoutConfigInput | TurnoutConfig, opt
     if (ownsPolicyStore) await policyStore?.close();
     throw err;
   }
-  const proxy = new RunningProxy(parsed, opts, logger, {
-    policyStore,
-    ownsPolicyStore,
-    metrics,
-    authorization,
-    producerBindings,
-    authentication,
-    ownCredentialStore: credentials.owned ? credentials.store : null,
-  });
+  let proxy: RunningProxy;
+  try {
+    proxy = new RunningProxy(parsed, opts, logger, {
+      policyStore,
+      ownsPolicyStore,
+      metrics,
+      authorization,
+      producerBindings,
+      authentication,
+      ownCredentialStore: credentials.owned ? credentials.store : null,
+    });
+  } catch (err) {
+    // Unusable TLS files, for instance: nothing started but the stores opened here.
+    await authorization.close().catch(() => undefined);
+    await producerBindings?.close().catch(() => undefined);
+    if (credentials.owned) await credentials.store?.close().catch(() => undefined);
+    if (ownsPolicyStore) await policyStore?.close().catch(() => undefined);
+    throw err;
+  }
   try {
     await proxy.start();
     const waitMs = opts.waitForReadyMs ?? 30_000;

@@ -46,12 +46,13 @@ import {
 } from './request-router.js';
 import { NO_ZONES, SessionZone, type SessionZoneView, type ZoneContext } from './session-zone.js';
 import {
-  UpstreamConnection,
   UpstreamError,
+  type UpstreamConnection,
   type UpstreamExchange,
   type UpstreamListener,
   type UpstreamResponseStream,
 } from './upstream-connection.js';
+import type { UpstreamConnector } from './upstream-connector.js';
 import { sendRequest } from './upstream-request.js';
 
 /** A client request from arrival until its response is written. */
@@ -115,6 +116,8 @@ export interface ClientConnectionOptions {
   listenerName: string;
   /** Virtual node the socket was accepted for, or -1 for the bootstrap port. */
   virtualNodeId: number;
+  /** Opens this client's upstreams to brokers. */
+  connector: UpstreamConnector;
   router: RequestRouter;
   limits: LimitsConfig;
   log: Logger;
@@ -160,6 +163,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
   private closeTimerStarted = false;
   private deadlineTimer: NodeJS.Timeout | null = null;
   private readonly router: RequestRouter;
+  private readonly connector: UpstreamConnector;
   private readonly limits: LimitsConfig;
   private readonly metrics: ProxyMetrics;
   private readonly onClosedCallback: (conn: ClientConnection) => void;
@@ -187,6 +191,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     this.listenerName = opts.listenerName;
     this.virtualNodeId = opts.virtualNodeId;
     this.router = opts.router;
+    this.connector = opts.connector;
     this.limits = opts.limits;
     this.metrics = opts.metrics;
     this.onClosedCallback = opts.onClosed;
@@ -502,23 +507,11 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
 
   private openUpstream(address: BrokerAddress): UpstreamConnection {
     const brokerZone = this.zones.brokerZone(address);
-    const upstream = new UpstreamConnection(
-      {
-        backend: address.backend,
-        brokerId: address.brokerId,
-        host: address.host,
-        port: address.port,
-        connectTimeoutMs: this.limits.upstreamConnectTimeoutMs,
-        requestTimeoutMs: this.limits.upstreamRequestTimeoutMs,
-        maxFrameBytes: this.limits.maxFrameBytes,
-        writeHighWaterBytes: this.limits.writeHighWaterBytes,
-        log: this.log,
-        metrics: this.metrics,
-        zoneTally: brokerZone === null ? undefined : this.sessionZone.tallyFor(brokerZone),
-        streamMinFrameBytes: this.streamMinFrameBytes,
-      },
-      this,
-    );
+    const upstream = this.connector.open(address, this, {
+      log: this.log,
+      zoneTally: brokerZone === null ? undefined : this.sessionZone.tallyFor(brokerZone),
+      streamMinFrameBytes: this.streamMinFrameBytes,
+    });
     if (this.clientWriteFull) upstream.pauseReading();
     return upstream;
   }

@@ -3,19 +3,19 @@
 // use, shared by those requests. It acts as a session so that routers send through it as they
 // send through a client's connection.
 import type { Logger } from '../observability/logger.js';
-import type { ProxyMetrics } from '../observability/metrics.js';
 import type { LimitsConfig } from '../policy/config.js';
 import type { KafkaPrincipal } from '../auth/principal.js';
 import type { Deadline, FilterStateKey, RawFrameHandler, TlsPeer } from '../pipeline/filter.js';
 import { sessionWithoutSocket } from '../pipeline/filter-states.js';
 import type { BrokerAddress, ClientSession } from './request-router.js';
-import { UpstreamConnection, UpstreamError, type UpstreamListener } from './upstream-connection.js';
+import { UpstreamError, type UpstreamConnection, type UpstreamListener } from './upstream-connection.js';
+import type { UpstreamConnector } from './upstream-connector.js';
 import { sendRequest } from './upstream-request.js';
 
 export interface OwnSessionOptions {
   limits: LimitsConfig;
   log: Logger;
-  metrics: ProxyMetrics;
+  connector: UpstreamConnector;
 }
 
 export class OwnSession implements ClientSession, UpstreamListener {
@@ -55,22 +55,10 @@ export class OwnSession implements ClientSession, UpstreamListener {
     let upstream = this.upstreams.get(key);
     if (upstream === undefined || upstream.isClosed || upstream.host !== address.host || upstream.port !== address.port) {
       upstream?.close('broker address changed');
-      const l = this.opts.limits;
-      upstream = new UpstreamConnection(
-        {
-          backend: address.backend,
-          brokerId: address.brokerId,
-          host: address.host,
-          port: address.port,
-          connectTimeoutMs: l.upstreamConnectTimeoutMs,
-          requestTimeoutMs: Math.min(l.upstreamRequestTimeoutMs, 30_000),
-          maxFrameBytes: l.maxFrameBytes,
-          writeHighWaterBytes: l.writeHighWaterBytes,
-          log: this.log,
-          metrics: this.opts.metrics,
-        },
-        this,
-      );
+      upstream = this.opts.connector.open(address, this, {
+        log: this.log,
+        requestTimeoutMs: Math.min(this.opts.limits.upstreamRequestTimeoutMs, 30_000),
+      });
       this.upstreams.set(key, upstream);
     }
     if (!expectResponse) {

@@ -7,7 +7,15 @@
 //
 // A large response may be streamed: once its correlation id is in, the exchange it answers can
 // take its bytes as they arrive (`onUpstreamResponseStart`) rather than the whole frame.
+//
+// Setup: with `tls`, the connection is TLS; with `setup` (SASL), that runs once the transport
+// is up. Requests sent before both are done wait in a queue and go out, in order, once the
+// connection is ready; the connect timeout covers the whole setup, so nothing waits forever.
+// Without either, requests are written at once, as they always were: no extra round trip.
+// Connections are opened by the connector (upstream-connector.ts), which knows each backend's
+// security.
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { FrameError, FrameReader, type FrameSink } from './frame-reader.js';
@@ -28,7 +36,16 @@ export type UpstreamErrorKind =
   | 'connection_lost'
   | 'request_timeout'
   | 'bad_response'
-  | 'closed';
+  | 'closed'
+  /** The broker refused Turnout's SASL login, or Turnout could not present its credentials. */
+  | 'auth_failed'
+  /** The TLS handshake failed: a broker certificate not trusted, or Turnout's refused. */
+  | 'tls_failed';
+
+/** Kinds that say the broker did not accept Turnout's identity (the backend's credentials or TLS settings). */
+export function isIdentityRefusal(kind: UpstreamErrorKind): boolean {
+  return kind === 'auth_failed' || kind === 'tls_failed';
+}
 
 /** Why an upstream connection failed; every exchange pending on it receives this. */
 export class UpstreamError extends Error {
@@ -72,6 +89,21 @@ export interface UpstreamExchange {
   onUpstreamFailure(err: UpstreamError): void;
 }
 
+/** Sends one request on a connection being set up, before anything queued, and resolves with its response frame. */
+export type UpstreamSetupRequest = (frame: Buffer) => Promise<Buffer>;
+
+/** Runs on a new connection once its transport is up, before queued requests go out (a SASL login). */
+export type UpstreamSetup = (request: UpstreamSetupRequest) => Promise<void>;
+
+/** Turns a setup's failure into the connection's error (the connector knows which are refusals). */
+export type UpstreamSetupFailure = (err: unknown, backend: string, brokerId: number) => UpstreamError;
+
+/** Hears whether a broker took Turnout's identity (TLS, SASL) on a connection that presented one. */
+export interface UpstreamIdentityReporter {
+  accepted(backend: string): void;
+  refused(err: UpstreamError): void;
+}
+
 /** What the owner of an upstream connection hears about it. */
 export interface UpstreamListener {
   /** The write buffer drained below the high-water mark after `send` returned false. */
@@ -95,6 +127,19 @@ export interface UpstreamOptions {
   zoneTally?: UpstreamZoneTally;
   /** Responses of at least this many bytes are offered to their exchange for streaming. (default: never) */
   streamMinFrameBytes?: number;
+  /** TLS to the broker (secure context, server name, verification); plaintext when absent. */
+  tls?: tls.ConnectionOptions;
+  /** Runs once the transport is up, before queued requests go out. */
+  setup?: { run: UpstreamSetup; failure: UpstreamSetupFailure };
+  /** Told whether the broker took Turnout's identity, when TLS or a setup presents one. */
+  identity?: UpstreamIdentityReporter;
+  /** Fail with this at once, without connecting (a backend that refused Turnout a moment ago). */
+  refused?: UpstreamError;
+}
+
+interface QueuedRequest {
+  frame: Buffer;
+  exchange: UpstreamExchange | null;
 }
 
 interface Pending {
@@ -150,6 +195,17 @@ export class UpstreamConnection {
   private pendingHead = 0;
   private correlationId = 0;
   private connected = false;
+  /** TLS handshake done (always true without TLS once connected). */
+  private secured = false;
+  /** Setup done: requests go straight to the socket. */
+  private ready: boolean;
+  /** Requests sent before the connection was ready, in order. */
+  private queued: QueuedRequest[] = [];
+  private queuedBytes = 0;
+  /** `send` returned false while queueing: the owner waits for onUpstreamDrain. */
+  private queueFullReported = false;
+  /** The owner asked to stop reading before the connection was ready. */
+  private pauseWanted = false;
   private closed = false;
   private connectTimer: NodeJS.Timeout | null;
   private requestTimer: NodeJS.Timeout | null = null;
@@ -175,10 +231,24 @@ export class UpstreamConnection {
           },
     );
 
-    this.socket = net.connect({ host: opts.host, port: opts.port, noDelay: true });
+    this.ready = opts.tls === undefined && opts.setup === undefined;
     this.opts.metrics.connectionOpened('upstream');
     this.connectTimer = setTimeout(() => this.onConnectTimeout(), opts.connectTimeoutMs);
     this.connectTimer.unref();
+    if (opts.refused !== undefined) {
+      // Never connected; fails once the owner holds it, like any failed connect.
+      this.socket = new net.Socket();
+      const refused = opts.refused;
+      setImmediate(() => this.fail(refused));
+      return;
+    }
+    if (opts.tls === undefined) {
+      this.socket = net.connect({ host: opts.host, port: opts.port, noDelay: true });
+    } else {
+      this.socket = tls.connect({ ...opts.tls, host: opts.host, port: opts.port });
+      this.socket.setNoDelay(true);
+      this.socket.on('secureConnect', () => this.onSecureConnect());
+    }
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('drain', () => this.listener.onUpstreamDrain(this));
@@ -196,21 +266,34 @@ export class UpstreamConnection {
     return this.pending.length - this.pendingHead;
   }
 
-  /** True while the write buffer is over the high-water mark; wait for `onUpstreamDrain`. */
+  /** True while the write buffer (or, before ready, the queue) is over the high-water mark; wait for `onUpstreamDrain`. */
   get isWriteFull(): boolean {
+    if (!this.ready) return this.queuedBytes >= this.opts.writeHighWaterBytes;
     return this.socket.writableNeedDrain && this.socket.writableLength >= this.opts.writeHighWaterBytes;
   }
 
   /**
    * Sends a request frame (size prefix included), rewriting its correlation id in place to
    * this connection's own. With a null exchange no response is expected (produce acks=0).
-   * Returns false when the write buffer is over the high-water mark.
+   * Before the connection is ready the request waits in order. Returns false when the write
+   * buffer (or the queue) is over the high-water mark.
    */
   send(frame: Buffer, exchange: UpstreamExchange | null): boolean {
     if (this.closed) {
       exchange?.onUpstreamFailure(new UpstreamError('closed', this.backend, this.brokerId, 'upstream connection is closed'));
       return true;
     }
+    if (!this.ready) {
+      this.queued.push({ frame, exchange });
+      this.queuedBytes += frame.length;
+      if (this.isWriteFull) this.queueFullReported = true;
+      return !this.queueFullReported;
+    }
+    this.write(frame, exchange);
+    return !this.isWriteFull;
+  }
+
+  private write(frame: Buffer, exchange: UpstreamExchange | null): void {
     this.correlationId = nextCorrelationId(this.correlationId);
     writeRequestCorrelationId(frame, this.correlationId);
     if (exchange !== null) {
@@ -221,15 +304,17 @@ export class UpstreamConnection {
     this.opts.metrics.upstreamBytesOut(frame.length);
     this.opts.zoneTally?.count('to_broker', frame.length);
     this.socket.write(frame);
-    return !this.isWriteFull;
   }
 
-  /** Stops reading responses (the client they go to cannot take more). */
+  /** Stops reading responses (the client they go to cannot take more). Setup answers are still read. */
   pauseReading(): void {
-    if (!this.closed) this.socket.pause();
+    if (this.closed) return;
+    if (this.ready) this.socket.pause();
+    else this.pauseWanted = true;
   }
 
   resumeReading(): void {
+    this.pauseWanted = false;
     if (!this.closed) this.socket.resume();
   }
 
@@ -244,15 +329,63 @@ export class UpstreamConnection {
 
   private onConnect(): void {
     this.connected = true;
-    this.clearConnectTimer();
     if (this.log.isLevelEnabled('debug')) this.log.debug({ host: this.host, port: this.port }, 'upstream connected');
+    if (this.opts.tls === undefined) this.onTransportUp();
+  }
+
+  private onSecureConnect(): void {
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ host: this.host, port: this.port }, 'upstream TLS established');
+    this.onTransportUp();
+  }
+
+  private onTransportUp(): void {
+    this.secured = true;
+    if (this.ready) {
+      this.clearConnectTimer();
+      return;
+    }
+    const setup = this.opts.setup;
+    if (setup === undefined) {
+      this.becomeReady();
+      return;
+    }
+    setup.run((frame) => this.setupRequest(frame)).then(
+      () => this.becomeReady(),
+      (err: unknown) => this.fail(err instanceof UpstreamError ? err : setup.failure(err, this.backend, this.brokerId)),
+    );
+  }
+
+  /** A setup request goes out ahead of the queue, through the same in-order bookkeeping. */
+  private setupRequest(frame: Buffer): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const exchange: UpstreamExchange = { upstreamCorrelationId: 0, onUpstreamResponse: (f) => resolve(Buffer.from(f)), onUpstreamFailure: reject };
+      if (this.closed) exchange.onUpstreamFailure(new UpstreamError('closed', this.backend, this.brokerId, 'upstream connection is closed'));
+      else this.write(frame, exchange);
+    });
+  }
+
+  private becomeReady(): void {
+    if (this.closed) return;
+    this.ready = true;
+    this.clearConnectTimer();
+    this.opts.identity?.accepted(this.backend);
+    const queued = this.queued;
+    this.queued = [];
+    this.queuedBytes = 0;
+    for (const q of queued) this.write(q.frame, q.exchange);
+    if (this.pauseWanted) this.socket.pause();
+    if (this.queueFullReported && !this.isWriteFull) {
+      this.queueFullReported = false;
+      this.listener.onUpstreamDrain(this);
+    }
   }
 
   private onConnectTimeout(): void {
     this.connectTimer = null;
-    if (this.connected || this.closed) return;
+    if (this.ready || this.closed) return;
+    const stage = !this.connected ? 'connect' : !this.secured ? 'TLS handshake' : 'login';
     this.fail(
-      new UpstreamError('connect_timeout', this.backend, this.brokerId, `connect to ${this.host}:${this.port} timed out after ${this.opts.connectTimeoutMs} ms`),
+      new UpstreamError('connect_timeout', this.backend, this.brokerId, `${stage} to ${this.host}:${this.port} timed out after ${this.opts.connectTimeoutMs} ms`),
     );
   }
 
@@ -355,10 +488,14 @@ export class UpstreamConnection {
     this.fail(new UpstreamError('connection_lost', this.backend, this.brokerId, 'broker closed the connection'));
   }
 
-  private onSocketError(err: Error): void {
-    const kind: UpstreamErrorKind = this.connected ? 'connection_lost' : 'connect_failed';
+  private onSocketError(err: NodeJS.ErrnoException): void {
     const where = `${this.host}:${this.port}`;
-    this.fail(new UpstreamError(kind, this.backend, this.brokerId, `${kind === 'connect_failed' ? 'cannot connect to' : 'lost connection to'} ${where}: ${err.message}`, err));
+    // A TLS alert may come after the handshake looked done (TLS 1.3 refuses a client
+    // certificate that way): its code still says TLS.
+    const tlsFailure = this.opts.tls !== undefined && ((this.connected && !this.secured) || err.code?.startsWith('ERR_SSL_') === true);
+    const kind: UpstreamErrorKind = tlsFailure ? 'tls_failed' : this.connected ? 'connection_lost' : 'connect_failed';
+    const what = kind === 'tls_failed' ? 'TLS with' : kind === 'connect_failed' ? 'cannot connect to' : 'lost connection to';
+    this.fail(new UpstreamError(kind, this.backend, this.brokerId, `${what} ${where} failed: ${err.message}`, err));
   }
 
   private clearConnectTimer(): void {
@@ -382,13 +519,20 @@ export class UpstreamConnection {
     } else {
       this.socket.destroy();
     }
-    const failed = this.pending.slice(this.pendingHead);
+    const failed: Array<{ exchange: UpstreamExchange }> = this.pending.slice(this.pendingHead);
+    for (const q of this.queued) if (q.exchange !== null) failed.push({ exchange: q.exchange });
     this.pending = [];
     this.pendingHead = 0;
+    this.queued = [];
+    this.queuedBytes = 0;
     const reason = err.kind;
     this.opts.metrics.connectionClosed('upstream', reason);
     const idleLoss = err.kind === 'connection_lost' && failed.length === 0;
-    if (err.kind !== 'closed' && !idleLoss) {
+    if (isIdentityRefusal(err.kind)) {
+      // The identity reporter logs these, once per change rather than per connection.
+      if (this.opts.refused === undefined) this.opts.identity?.refused(err);
+      if (this.log.isLevelEnabled('debug')) this.log.debug({ reason, err, inFlight: failed.length }, 'upstream connection refused Turnout');
+    } else if (err.kind !== 'closed' && !idleLoss) {
       this.opts.metrics.upstreamError(this.backend, err.kind);
       this.log.warn({ reason, err, inFlight: failed.length }, 'upstream connection failed');
     } else if (this.log.isLevelEnabled('debug')) {

@@ -35,6 +35,7 @@ export class ProxyMetrics {
   private readonly upstreamErrors: Counter<'backend' | 'kind'>;
   private readonly closes: Counter<'side' | 'reason'>;
   private readonly localResponses: Counter<'api'>;
+  private readonly backendAuthFailures: Counter<'backend' | 'stage'>;
 
   private readonly requestChildren: CounterChild[][] = [];
   private readonly latencyChildren: HistogramChild[] = [];
@@ -89,6 +90,12 @@ export class ProxyMetrics {
       name: 'turnout_local_responses_total',
       help: 'Requests answered by Turnout itself (not forwarded), by api',
       labelNames: ['api'],
+      registers,
+    });
+    this.backendAuthFailures = new Counter({
+      name: 'turnout_backend_auth_failures_total',
+      help: 'Connections on which a backend refused Turnout\'s own identity, by backend and stage (tls, sasl)',
+      labelNames: ['backend', 'stage'],
       registers,
     });
     this.zones = new ZoneMetrics(this.registry);
@@ -147,5 +154,9 @@ export class ProxyMetrics {
 
   upstreamError(backend: string, kind: string): void {
     this.upstreamErrors.labels(backend, kind).inc();
+  }
+
+  backendAuthFailure(backend: string, stage: 'tls' | 'sasl'): void {
+    this.backendAuthFailures.labels(backend, stage).inc();
   }
 }

@@ -4,16 +4,16 @@
 import {
   ApiKey,
   APIS,
-  createApiVersionsRequest,
   createMetadataRequest,
   decodeApiVersionsResponse,
   decodeMetadataResponse,
-  encodeApiVersionsRequest,
   encodeMetadataRequest,
   type ApiVersionsResponse,
   type MetadataResponse,
 } from '../codec/index.js';
-import { UpstreamConnection, type UpstreamListener } from '../net/upstream-connection.js';
+import type { UpstreamConnection, UpstreamListener } from '../net/upstream-connection.js';
+import type { UpstreamConnector } from '../net/upstream-connector.js';
+import { API_VERSIONS_REQUEST_VERSION, apiVersionsRequestFrame, TURNOUT_CLIENT_ID } from '../net/upstream-handshake.js';
 import { sendRequest } from '../net/upstream-request.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
@@ -45,13 +45,10 @@ export interface BackendTopologyOptions {
   refreshIntervalMs: number;
   log: Logger;
   metrics: ProxyMetrics;
+  /** Opens the control and probe connections, with the backend's TLS and credentials. */
+  connector: UpstreamConnector;
 }
 
-const CLIENT_ID = 'turnout';
-const SOFTWARE_NAME = 'turnout';
-const SOFTWARE_VERSION = '0.1.0';
-/** ApiVersions v3 is what every broker since Kafka 2.4 answers, and carries features. */
-const API_VERSIONS_REQUEST_VERSION = 3;
 /** On-demand refreshes closer together than this are merged. */
 const MIN_REFRESH_GAP_MS = 1_000;
 /** First retry delay while the topology has never been learned; doubles up to the refresh interval. */
@@ -264,22 +261,10 @@ export class BackendTopology implements TopologyView, UpstreamListener {
   }
 
   private connect(brokerId: number, host: string, port: number): UpstreamConnection {
-    const l = this.opts.limits;
-    return new UpstreamConnection(
-      {
-        backend: this.backend,
-        brokerId,
-        host,
-        port,
-        connectTimeoutMs: l.upstreamConnectTimeoutMs,
-        requestTimeoutMs: Math.min(l.upstreamRequestTimeoutMs, 30_000),
-        maxFrameBytes: l.maxFrameBytes,
-        writeHighWaterBytes: l.writeHighWaterBytes,
-        log: this.log,
-        metrics: this.opts.metrics,
-      },
-      this,
-    );
+    return this.opts.connector.open({ backend: this.backend, brokerId, host, port }, this, {
+      log: this.log,
+      requestTimeoutMs: Math.min(this.opts.limits.upstreamRequestTimeoutMs, 30_000),
+    });
   }
 
   /** Turnout's own connection to some broker: a known one, else a bootstrap server. */
@@ -318,15 +303,7 @@ export class BackendTopology implements TopologyView, UpstreamListener {
   }
 
   private async fetchApiVersions(upstream: UpstreamConnection): Promise<BrokerApiVersions> {
-    const req = createApiVersionsRequest();
-    req.clientSoftwareName = SOFTWARE_NAME;
-    req.clientSoftwareVersion = SOFTWARE_VERSION;
-    const frame = encodeRequestFrame(
-      { apiKey: ApiKey.ApiVersions, apiVersion: API_VERSIONS_REQUEST_VERSION, correlationId: 0, clientId: CLIENT_ID },
-      req,
-      encodeApiVersionsRequest,
-    );
-    const response = await sendRequest(upstream, frame);
+    const response = await sendRequest(upstream, apiVersionsRequestFrame());
     const { body } = decodeResponseFrame(response, ApiKey.ApiVersions, API_VERSIONS_REQUEST_VERSION, decodeApiVersionsResponse);
     if (body.errorCode !== 0) throw new Error(`ApiVersions failed with error code ${body.errorCode}`);
     return toBrokerApiVersions(body);
@@ -341,7 +318,7 @@ export class BackendTopology implements TopologyView, UpstreamListener {
     req.topics = []; // v1+: an empty list asks for no topics (null would mean all).
     req.allowAutoTopicCreation = false;
     const frame = encodeRequestFrame(
-      { apiKey: ApiKey.Metadata, apiVersion: version, correlationId: 0, clientId: CLIENT_ID },
+      { apiKey: ApiKey.Metadata, apiVersion: version, correlationId: 0, clientId: TURNOUT_CLIENT_ID },
       req,
       encodeMetadataRequest,
     );

@@ -9,7 +9,8 @@
 // again after one good one. Peers start up: an instance starting next to running peers must
 // not send their clients elsewhere for the first interval.
 import { ApiKey, createApiVersionsRequest, decodeApiVersionsResponse, encodeApiVersionsRequest } from '../codec/index.js';
-import { UpstreamConnection } from '../net/upstream-connection.js';
+import type { UpstreamConnection } from '../net/upstream-connection.js';
+import type { UpstreamConnector } from '../net/upstream-connector.js';
 import { sendRequest } from '../net/upstream-request.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
@@ -41,6 +42,8 @@ export interface PeerHealthOptions {
   failuresBeforeDown: number;
   log: Logger;
   metrics: ProxyMetrics;
+  /** Opens the probe connections (peers are Turnout instances: plain connections). */
+  connector: UpstreamConnector;
   /** Called after a peer goes down or comes back. */
   onChange?: (peer: string, up: boolean) => void;
 }
@@ -145,21 +148,17 @@ export class PeerHealth {
   }
 
   private connect(peer: ProbedPeer): UpstreamConnection {
-    return new UpstreamConnection(
+    return this.opts.connector.open(
+      { backend: `peer:${peer.name}`, brokerId: -1, host: peer.host, port: peer.port },
+      { onUpstreamDrain: () => undefined, onUpstreamClosed: () => undefined },
       {
-        backend: `peer:${peer.name}`,
-        brokerId: -1,
-        host: peer.host,
-        port: peer.port,
+        // A down peer fails every probe: its state changes are logged here, once each.
+        log: this.probeLog,
         connectTimeoutMs: this.opts.timeoutMs,
         requestTimeoutMs: this.opts.timeoutMs,
         maxFrameBytes: PROBE_MAX_FRAME_BYTES,
         writeHighWaterBytes: PROBE_MAX_FRAME_BYTES,
-        // A down peer fails every probe: its state changes are logged here, once each.
-        log: this.probeLog,
-        metrics: this.opts.metrics,
       },
-      { onUpstreamDrain: () => undefined, onUpstreamClosed: () => undefined },
     );
   }
 

@@ -4,6 +4,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
 import { ClientConnection } from '../../../src/net/client-connection.js';
+import { UpstreamConnector } from '../../../src/net/upstream-connector.js';
 import { FrameReader } from '../../../src/net/frame-reader.js';
 import type { ZoneContext } from '../../../src/net/session-zone.js';
 import { createLogger } from '../../../src/observability/logger.js';
@@ -120,14 +121,16 @@ export function clientConnection(
   metrics: ProxyMetrics,
   zones?: ZoneContext,
 ): ClientConnection {
+  const log = createLogger({ level: 'silent' });
   return new ClientConnection({
     connId,
     socket,
     listenerName: 'default',
     virtualNodeId: 0,
+    connector: new UpstreamConnector({ backends: [], limits, metrics, log }),
     router,
     limits,
-    log: createLogger({ level: 'silent' }),
+    log,
     metrics,
     zones,
     onClosed: () => undefined,

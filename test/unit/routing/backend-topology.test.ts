@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiKey, createMetadataRequest, decodeMetadataResponse, encodeMetadataRequest } from '../../../src/codec/index.js';
 import { UpstreamConnection } from '../../../src/net/upstream-connection.js';
+import { UpstreamConnector } from '../../../src/net/upstream-connector.js';
 import { sendRequest } from '../../../src/net/upstream-request.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { ProxyMetrics } from '../../../src/observability/metrics.js';
@@ -23,12 +24,15 @@ function topologyFor(bootstrap: string[], refreshIntervalMs = 60_000): BackendTo
     backends: [{ name: 'main', bootstrapServers: bootstrap }],
     limits: { upstreamConnectTimeoutMs: 1_000 },
   });
+  const log = createLogger({ level: 'silent' });
+  const metrics = new ProxyMetrics({ apiName: () => undefined });
   const t = new BackendTopology({
     backend: config.backends[0],
     limits: config.limits,
     refreshIntervalMs,
-    log: createLogger({ level: 'silent' }),
-    metrics: new ProxyMetrics({ apiName: () => undefined }),
+    log,
+    metrics,
+    connector: new UpstreamConnector({ backends: config.backends, limits: config.limits, metrics, log }),
   });
   cleanups.push(() => t.close());
   return t;

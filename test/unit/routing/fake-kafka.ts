@@ -1,17 +1,37 @@
 // A fake Kafka broker for unit tests: answers ApiVersions and Metadata with the codec, from
-// a cluster description the test controls. Several instances form a fake cluster.
+// a cluster description the test controls. Several instances form a fake cluster. It may
+// listen with TLS, and may require a SASL PLAIN login first, refusing any other request
+// before it as a broker does (by closing the connection).
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import {
   APIS,
   ApiKey,
   apiCodec,
   createApiVersionsResponse,
   createMetadataResponse,
+  createSaslAuthenticateResponse,
+  createSaslHandshakeResponse,
+  decodeRequestBody,
   decodeRequestHeader,
   encodeResponseFrame,
 } from '../../../src/codec/index.js';
 import { FrameReader } from '../../../src/net/frame-reader.js';
+
+export interface FakeBrokerOptions {
+  /** Listen with TLS. */
+  tls?: tls.TlsOptions;
+  /** Require a SASL PLAIN login with one of these user → password pairs. */
+  plainUsers?: ReadonlyMap<string, string>;
+  /** Never answer SaslHandshake (a login that hangs). */
+  stallLogin?: boolean;
+}
+
+/** Requests a broker answers before a SASL login. */
+const BEFORE_LOGIN = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
+const SASL_AUTHENTICATION_FAILED = 58;
+const UNSUPPORTED_SASL_MECHANISM = 33;
 
 export interface FakeClusterState {
   clusterId: string;
@@ -25,23 +45,65 @@ export class FakeKafkaBroker {
   readonly nodeId: number;
   readonly state: FakeClusterState;
   readonly requests: Array<{ apiKey: number; apiVersion: number }> = [];
+  /** Connections accepted (after the TLS handshake, with TLS). */
+  connections = 0;
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  private readonly opts: FakeBrokerOptions;
   port = 0;
 
-  constructor(nodeId: number, state: FakeClusterState) {
+  constructor(nodeId: number, state: FakeClusterState, opts: FakeBrokerOptions = {}) {
     this.nodeId = nodeId;
     this.state = state;
-    this.server = net.createServer((socket) => {
+    this.opts = opts;
+    const onSocket = (socket: net.Socket): void => {
+      this.connections++;
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
       socket.on('error', () => undefined);
+      let loggedIn = opts.plainUsers === undefined;
       const reader = new FrameReader(1 << 20, (frame) => {
-        const res = this.answer(frame.subarray(4));
+        const body = frame.subarray(4);
+        const apiKey = body.readInt16BE(0);
+        if (!loggedIn && !BEFORE_LOGIN.has(apiKey)) {
+          socket.destroy();
+          return;
+        }
+        let res: Buffer | null;
+        if (apiKey === ApiKey.SaslHandshake || apiKey === ApiKey.SaslAuthenticate) {
+          const login = this.login(body);
+          if (login.ok) loggedIn = true;
+          res = login.response;
+          if (login.closeAfter) setTimeout(() => socket.destroy(), 20);
+        } else {
+          res = this.answer(body);
+        }
         if (res !== null && !socket.destroyed) socket.write(res);
       });
       socket.on('data', (b: Buffer) => reader.push(b));
-    });
+    };
+    this.server = opts.tls === undefined ? net.createServer(onSocket) : tls.createServer(opts.tls, onSocket);
+    this.server.on('tlsClientError', () => undefined);
+  }
+
+  /** Answers SaslHandshake (PLAIN only) and SaslAuthenticate against `plainUsers`. */
+  private login(body: Buffer): { response: Buffer | null; ok: boolean; closeAfter: boolean } {
+    const h = decodeRequestHeader(body);
+    this.requests.push({ apiKey: h.apiKey, apiVersion: h.apiVersion });
+    const req = decodeRequestBody(h.apiKey, h.apiVersion, body.subarray(h.headerSizeBytes));
+    if (h.apiKey === ApiKey.SaslHandshake) {
+      if (this.opts.stallLogin === true) return { response: null, ok: false, closeAfter: false };
+      const m = createSaslHandshakeResponse();
+      m.mechanisms = ['PLAIN'];
+      m.errorCode = (req as { mechanism: string }).mechanism === 'PLAIN' ? 0 : UNSUPPORTED_SASL_MECHANISM;
+      return { response: encodeResponseFrame(h.correlationId, h.apiKey, h.apiVersion, m), ok: false, closeAfter: m.errorCode !== 0 };
+    }
+    const [, user, password] = (req as { authBytes: Buffer }).authBytes.toString('utf8').split('\u0000');
+    const ok = this.opts.plainUsers?.get(user ?? '') === password;
+    const m = createSaslAuthenticateResponse();
+    m.errorCode = ok ? 0 : SASL_AUTHENTICATION_FAILED;
+    m.errorMessage = ok ? null : 'Authentication failed: Invalid username or password';
+    return { response: encodeResponseFrame(h.correlationId, h.apiKey, h.apiVersion, m), ok, closeAfter: !ok };
   }
 
   async listen(port = 0): Promise<number> {

@@ -3,12 +3,19 @@
 // answer, each change reported once, on the gauge and in states().
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { UpstreamConnector } from '../../../src/net/upstream-connector.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { ProxyMetrics } from '../../../src/observability/metrics.js';
 import { PeerHealth } from '../../../src/routing/peer-health.js';
+import { limitsWith } from '../net/socket-test-kit.js';
 import { FakeKafkaBroker } from './fake-kafka.js';
 
 const log = createLogger({ level: 'silent' });
+
+/** Peers are Turnout instances: plain connections. */
+function connector(metrics: ProxyMetrics): UpstreamConnector {
+  return new UpstreamConnector({ backends: [], limits: limitsWith({}), metrics, log });
+}
 const open: Array<{ close(): unknown }> = [];
 
 afterEach(async () => {
@@ -42,6 +49,7 @@ describe('PeerHealth', () => {
       failuresBeforeDown: 3,
       log,
       metrics,
+      connector: connector(metrics),
       onChange: (peer, up) => changes.push([peer, up]),
     });
     open.push(health);
@@ -83,7 +91,8 @@ describe('PeerHealth', () => {
       },
     });
     const port = (silent.address() as net.AddressInfo).port;
-    const health = new PeerHealth({ peers: [{ name: 'p', zone: 'az-b', host: '127.0.0.1', port }], intervalMs: 60_000, timeoutMs: 200, failuresBeforeDown: 1, log, metrics: new ProxyMetrics({ apiName: () => undefined }) });
+    const metrics = new ProxyMetrics({ apiName: () => undefined });
+    const health = new PeerHealth({ peers: [{ name: 'p', zone: 'az-b', host: '127.0.0.1', port }], intervalMs: 60_000, timeoutMs: 200, failuresBeforeDown: 1, log, metrics, connector: connector(metrics) });
     open.push(health);
     const started = Date.now();
     await health.probeAll();
