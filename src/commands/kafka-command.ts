@@ -8,6 +8,8 @@ import {
   ensureKafka,
   KAFKA_TOOLS,
   listClusters,
+  parseSecurityProtocols,
+  SECURITY_PROTOCOLS,
   spawnKafkaTool,
   startBroker,
   startCluster,
@@ -16,6 +18,7 @@ import {
   TOOLS_KAFKA_VERSION,
   type ClusterInfo,
   type ClusterStatus,
+  type SecurityProtocol,
 } from '../devkit/index.js';
 
 const DEFAULT_CLUSTER = 'dev';
@@ -47,8 +50,28 @@ function printInfo(info: ClusterInfo, json: boolean): void {
   for (const b of info.brokers) lines.push(`  broker ${b.id}  ${b.host}:${b.port}  rack ${b.rack}  pid ${b.pid ?? '-'}`);
   lines.push(`  controller ${info.controller.id}  ${info.controller.host}:${info.controller.port}  pid ${info.controller.pid ?? '-'}`);
   lines.push(`  state ${info.stateDir}`);
-  lines.push(`bootstrap servers: ${info.bootstrapServers}`);
+  lines.push(`bootstrap servers: ${info.bootstrapServers}${info.security === undefined ? '' : ' (PLAINTEXT, also inter-broker)'}`);
+  const security = info.security;
+  if (security !== undefined) {
+    for (const protocol of security.protocols) {
+      lines.push(`${protocol} bootstrap servers: ${security.bootstrapServers[protocol] ?? ''}  (client settings: ${security.clientConfigs[protocol] ?? '-'})`);
+    }
+    if (security.saslMechanisms.length > 0) {
+      const users = Object.values(security.users).map((u) => `${u.username}/${u.password}`).join(', ');
+      lines.push(`  SASL ${security.saslMechanisms.join(', ')}; users ${users}`);
+    }
+    const c = security.certificates;
+    lines.push(`  CA ${c.caFile}; client certificate ${c.client.certFile} (key ${c.client.keyFile}, keystore ${c.client.keystoreFile}, password ${security.storePassword})`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function securityList(value: string): SecurityProtocol[] {
+  try {
+    return parseSecurityProtocols(value);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 function printStatus(status: ClusterStatus): void {
@@ -114,9 +137,10 @@ export function registerKafkaCommand(program: Command): void {
     .option('--base-port <port>', 'first broker port (brokers take base..base+N-1, the controller base+N); default: derived from the name', positiveInt('--base-port'))
     .option('--heap-mb <mb>', 'broker JVM heap in MiB', positiveInt('--heap-mb'))
     .option('--set <key=value>', 'extra broker property (repeatable)', keyValue)
+    .option('--security <list>', `secured client listeners besides PLAINTEXT, comma-separated: ${SECURITY_PROTOCOLS.join(', ')} (certificates and SCRAM/PLAIN users are made in the cluster's folder)`, securityList)
     .option('--timeout-ms <ms>', 'how long to wait for the cluster to answer', positiveInt('--timeout-ms'), 180_000)
     .option('--json', 'print {cluster, version, bootstrapServers, brokers:[{id,host,port,rack,pid}], ...} as JSON')
-    .action(async (opts: { cluster: string; brokers: number; racks: string; version: string; basePort?: number; heapMb?: number; set?: Record<string, string>; timeoutMs: number; json?: boolean }) => {
+    .action(async (opts: { cluster: string; brokers: number; racks: string; version: string; basePort?: number; heapMb?: number; set?: Record<string, string>; security?: SecurityProtocol[]; timeoutMs: number; json?: boolean }) => {
       const info = await startCluster({
         name: opts.cluster,
         brokers: opts.brokers,
@@ -127,6 +151,7 @@ export function registerKafkaCommand(program: Command): void {
         ...(opts.basePort !== undefined ? { basePort: opts.basePort } : {}),
         ...(opts.heapMb !== undefined ? { heapMb: opts.heapMb } : {}),
         ...(opts.set !== undefined ? { brokerConfig: opts.set } : {}),
+        ...(opts.security !== undefined && opts.security.length > 0 ? { security: opts.security } : {}),
       });
       printInfo(info, opts.json === true);
     });

@@ -3,6 +3,7 @@
 // starting one broker never rewrites the record.
 import { readdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ClusterSecurityRecord, SecuredListener } from './cluster-security.js';
 import { clusterDir, clustersRoot } from './devkit-paths.js';
 
 export const LOOPBACK = '127.0.0.1';
@@ -24,6 +25,8 @@ export interface BrokerRecord {
   replication?: Endpoint;
   /** Network namespace the broker runs in; default the caller's. */
   netns?: string;
+  /** A secured cluster's further client listeners (SASL_SSL, SSL, SASL_PLAINTEXT). */
+  secured?: SecuredListener[];
 }
 
 export interface ControllerRecord {
@@ -44,6 +47,8 @@ export interface ClusterRecord {
   heapMb: number;
   /** Broker properties given at creation, kept for restarts. */
   brokerConfig: Record<string, string>;
+  /** Set for a secured cluster: its protocols, users, certificates and client settings. */
+  security?: ClusterSecurityRecord;
   /** A process whose death makes the cluster stale (a test run); absent for clusters started by hand. */
   ownerPid?: number;
   createdAt: string;

@@ -58,4 +58,14 @@ export {
   type KafkaToolResult,
   type KafkaToolCommand,
 } from './kafka-tools.js';
+export {
+  parseSecurityProtocols,
+  SECURITY_PROTOCOLS,
+  LISTENER_NAMES,
+  DEV_USERS,
+  type SecurityProtocol,
+  type ClusterSecurityInfo,
+  type DevUser,
+} from './cluster-security.js';
+export { createDevCertificates, createCa, issueCertificate, DEV_STORE_PASSWORD, type DevCertificates, type CertificateFiles } from './dev-certificates.js';
 export { acquireRigCluster, releaseRigClusters, rigSpec, RIG_CLUSTER_SPECS, type RigClusterSpec, type RigRun } from './rig-clusters.js';

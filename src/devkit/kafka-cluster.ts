@@ -14,9 +14,10 @@ import { withLock } from './file-lock.js';
 import { ensureKafka, type KafkaInstall } from './kafka-install.js';
 import { probeKafka } from './kafka-probe.js';
 import { logConfigProperty, renderServerLogConfig } from './log-config.js';
-import { newClusterId, renderNodeConfig, storageFormatArgs } from './node-config.js';
+import { newClusterId, renderNodeConfig, renderProperties, storageFormatArgs } from './node-config.js';
 import { livePid, processMarker, spawnDetached, stopProcess } from './node-process.js';
 import { assignRacks, planPorts } from './cluster-ports.js';
+import { createClusterSecurity, securityInfo, type ClusterSecurityInfo, type SecurityProtocol } from './cluster-security.js';
 import { checkPlacement, placedBroker, placedController, placementConflicts, type ClusterPlacement } from './cluster-placement.js';
 import { inNetns } from './netns.js';
 import {
@@ -52,6 +53,11 @@ export interface StartClusterOptions {
   /** Extra broker properties (replace the devkit's own where they overlap). */
   brokerConfig?: Readonly<Record<string, string>>;
   /**
+   * Secured client listeners besides PLAINTEXT (which stays for inter-broker traffic):
+   * certificates, SCRAM and PLAIN users are made with the cluster (cluster-security.ts).
+   */
+  security?: readonly SecurityProtocol[];
+  /**
    * Each node at its own address, optionally in a network namespace, brokers optionally
    * replicating over a second address; default: all on loopback here. Needs root for netns.
    */
@@ -75,6 +81,8 @@ export interface BrokerInfo {
   /** The replication listener, when the cluster was started with a placement that gives one. */
   replication?: { host: string; port: number };
   netns?: string;
+  /** A secured cluster's further client listeners. */
+  secured?: Array<{ protocol: SecurityProtocol; port: number }>;
 }
 
 export interface ClusterInfo {
@@ -85,6 +93,8 @@ export interface ClusterInfo {
   brokers: BrokerInfo[];
   controller: { id: number; host: string; port: number; pid: number | null; netns?: string };
   stateDir: string;
+  /** Set for a secured cluster: its listeners' bootstrap servers, users, certificates and client settings. */
+  security?: ClusterSecurityInfo;
 }
 
 export interface NodeStatus {
@@ -185,6 +195,9 @@ function specConflicts(record: ClusterRecord, opts: StartClusterOptions, wanted:
     out.push(`racks ${record.brokers.map((b) => b.rack).join(',')} (asked ${racks.join(',')})`);
   }
   if (opts.basePort !== undefined && record.brokers[0]?.port !== opts.basePort) out.push(`base port ${record.brokers[0]?.port} (asked ${opts.basePort})`);
+  const recorded = (record.security?.protocols ?? []).join(',');
+  const asked = (opts.security ?? []).join(',');
+  if (recorded !== asked) out.push(`security ${recorded || 'none'} (asked ${asked || 'none'})`);
   if (record.brokers.length === wanted.brokers) out.push(...placementConflicts(record, opts.placement));
   return out;
 }
@@ -196,7 +209,10 @@ async function reservedPorts(except: string, root: string | undefined): Promise<
     const other = await readRecord(name, root).catch(() => undefined);
     if (other === undefined) continue;
     ports.add(other.controller.port);
-    for (const b of other.brokers) ports.add(b.port);
+    for (const b of other.brokers) {
+      ports.add(b.port);
+      for (const l of b.secured ?? []) ports.add(l.port);
+    }
   }
   return ports;
 }
@@ -250,6 +266,7 @@ async function writeNodeFiles(record: ClusterRecord, role: 'broker' | 'controlle
     dataDir: paths.dataDir,
     brokerCount: record.brokers.length,
     ...(role === 'broker' ? { overrides: record.brokerConfig } : {}),
+    ...(role === 'broker' && record.security !== undefined ? { security: { record: record.security, listeners: broker?.secured ?? [] } } : {}),
   });
   await writeFile(paths.configFile, config);
   await writeFile(paths.logConfigFile, renderServerLogConfig(record.version, paths.logFile));
@@ -267,7 +284,7 @@ async function formatStorage(install: KafkaInstall, record: ClusterRecord, role:
     '-cp',
     install.classpath,
     'kafka.tools.StorageTool',
-    ...storageFormatArgs(record.version, role, paths.configFile, record.clusterId),
+    ...storageFormatArgs(record.version, role, paths.configFile, record.clusterId, record.security),
   ];
   const out: Buffer[] = [];
   const code = await new Promise<number | null>((resolveCode, reject) => {
@@ -358,6 +375,7 @@ async function infoOf(record: ClusterRecord, root: string | undefined): Promise<
       pid: (await nodePid(brokerPaths(record, b.id, root))) ?? null,
       ...(b.replication !== undefined ? { replication: b.replication } : {}),
       ...netnsOf(b),
+      ...(b.secured !== undefined ? { secured: b.secured } : {}),
     });
   }
   return {
@@ -374,6 +392,9 @@ async function infoOf(record: ClusterRecord, root: string | undefined): Promise<
       ...netnsOf(record.controller),
     },
     stateDir: clusterDir(record.name, root),
+    ...(record.security !== undefined
+      ? { security: securityInfo(record.security, record.brokers.map((b) => ({ host: nodeHost(record, b), secured: b.secured ?? [] }))) }
+      : {}),
   };
 }
 
@@ -391,24 +412,30 @@ async function stopAllNodes(record: ClusterRecord, root: string | undefined, gra
 async function createRecord(opts: StartClusterOptions, wanted: ReturnType<typeof checkOptions>, root: string | undefined): Promise<ClusterRecord> {
   // One allocation at a time machine-wide, so two `up`s never pick the same free block.
   return withLock(join(clustersRoot(root), '.ports.lock'), async () => {
+    const protocols = opts.security ?? [];
     const plan = await planPorts(opts.name, wanted.brokers, {
       ...(opts.basePort !== undefined ? { basePort: opts.basePort } : {}),
       reserved: await reservedPorts(opts.name, root),
+      extraPerBroker: protocols.length,
     });
     const racks = assignRacks(wanted.brokers, wanted.racks);
+    await mkdir(clusterDir(opts.name, root), { recursive: true });
+    const security = protocols.length === 0 ? undefined : await createClusterSecurity(join(clusterDir(opts.name, root), 'security'), protocols, renderProperties);
+    const secured = (i: number): { secured?: Array<{ protocol: SecurityProtocol; port: number }> } =>
+      protocols.length === 0 ? {} : { secured: protocols.map((protocol, k) => ({ protocol, port: plan.extraPorts[i]?.[k] as number })) };
     const record: ClusterRecord = {
       name: opts.name,
       version: wanted.version,
       clusterId: newClusterId(randomBytes),
       host: LOOPBACK,
       controller: { id: CONTROLLER_NODE_ID, port: plan.controllerPort, ...placedController(opts.placement) },
-      brokers: plan.brokerPorts.map((port, i) => ({ id: i + 1, port, rack: racks[i] as string, ...placedBroker(opts.placement, i, port) })),
+      brokers: plan.brokerPorts.map((port, i) => ({ id: i + 1, port, rack: racks[i] as string, ...placedBroker(opts.placement, i, port), ...secured(i) })),
       heapMb: wanted.heapMb,
       brokerConfig: { ...(opts.brokerConfig ?? {}) },
+      ...(security !== undefined ? { security } : {}),
       ...(opts.ownerPid !== undefined ? { ownerPid: opts.ownerPid } : {}),
       createdAt: new Date().toISOString(),
     };
-    await mkdir(clusterDir(opts.name, root), { recursive: true });
     await writeRecord(record, root);
     return record;
   });

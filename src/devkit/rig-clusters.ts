@@ -6,6 +6,7 @@
 import { isPidAlive } from './node-process.js';
 import { clusterInfo, clusterStatus, listClusters, startCluster, stopCluster, type ClusterInfo } from './kafka-cluster.js';
 import { readRecord } from './cluster-record.js';
+import type { SecurityProtocol } from './cluster-security.js';
 import { DEFAULT_KAFKA_VERSION } from './devkit-paths.js';
 
 export interface RigClusterSpec {
@@ -15,12 +16,19 @@ export interface RigClusterSpec {
   brokers: number;
   racks: string[];
   brokerConfig?: Record<string, string>;
+  /** Broker JVM heap; default the devkit's. */
+  heapMb?: number;
+  /** Secured client listeners (cluster-security.ts). */
+  security?: SecurityProtocol[];
 }
 
 /** The clusters tests can ask for by role. */
 export const RIG_CLUSTER_SPECS: Readonly<Record<string, RigClusterSpec>> = {
   main: { role: 'main', version: DEFAULT_KAFKA_VERSION, brokers: 3, racks: ['az-a', 'az-b', 'az-c'] },
   legacy: { role: 'legacy', version: '3.9.1', brokers: 3, racks: ['az-a', 'az-b', 'az-c'] },
+  // One small broker with SASL_SSL (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN) and SSL with client
+  // certificates required, for Turnout's identity towards a backend and its TLS listeners.
+  secure: { role: 'secure', version: DEFAULT_KAFKA_VERSION, brokers: 1, racks: ['az-a'], heapMb: 256, security: ['sasl-ssl', 'ssl'] },
 };
 
 export interface RigRun {
@@ -39,7 +47,12 @@ export function rigSpec(role: string): RigClusterSpec {
 }
 
 function sameSpec(info: ClusterInfo, spec: RigClusterSpec): boolean {
-  return info.version === spec.version && info.brokers.length === spec.brokers && info.brokers.every((b, i) => b.rack === spec.racks[i % spec.racks.length]);
+  return (
+    info.version === spec.version &&
+    info.brokers.length === spec.brokers &&
+    info.brokers.every((b, i) => b.rack === spec.racks[i % spec.racks.length]) &&
+    (info.security?.protocols ?? []).join(',') === (spec.security ?? []).join(',')
+  );
 }
 
 /** The name this run uses for a role, clearing a stale cluster of that name on the way. */
@@ -92,6 +105,8 @@ export async function acquireRigCluster(roleOrSpec: string | RigClusterSpec, run
     brokers: spec.brokers,
     racks: spec.racks,
     ...(spec.brokerConfig !== undefined ? { brokerConfig: spec.brokerConfig } : {}),
+    ...(spec.heapMb !== undefined ? { heapMb: spec.heapMb } : {}),
+    ...(spec.security !== undefined ? { security: spec.security } : {}),
     ...(keep ? {} : { ownerPid: run.ownerPid }),
     // Test machines are small and often busy: be patient before calling a start failed.
     readyTimeoutMs: 300_000,

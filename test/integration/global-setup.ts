@@ -4,6 +4,8 @@
 //   main     3 brokers, Kafka 4.1.1, racks az-a, az-b, az-c: always started.
 //   legacy   3 brokers, Kafka 3.9.1: started lazily by the first test that asks
 //            (rig.ts useCluster('legacy')), or here with TURNOUT_IT_CLUSTERS=legacy.
+//   secure   1 broker, Kafka 4.1.1, small heap: SASL_SSL (SCRAM-SHA-512, SCRAM-SHA-256,
+//            PLAIN) and SSL with client certificates required, beside PLAINTEXT; lazily too.
 //
 // TURNOUT_IT_REUSE=1 adopts clusters left running by an earlier run and leaves them running
 // afterwards (fast local iteration; `turnout kafka down --all` stops them).

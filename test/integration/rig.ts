@@ -39,8 +39,9 @@ export function mainCluster(): ClusterInfo {
 const lazyClusters = new Map<string, Promise<ClusterInfo>>();
 
 /**
- * The cluster for a role ('main', 'legacy' = Kafka 3.9.1, 3 brokers, same racks). Started on
- * first use and shared by every later test file of the run; stopped when the run ends.
+ * The cluster for a role ('main', 'legacy' = Kafka 3.9.1, 3 brokers, same racks, 'secure' = one
+ * broker with SASL_SSL and SSL listeners, see `info.security`). Started on first use and
+ * shared by every later test file of the run; stopped when the run ends.
  * Allow for its start (about 30 s) in the hook or test timeout that first asks.
  */
 export function useCluster(role: string): Promise<ClusterInfo> {

@@ -25,10 +25,24 @@ describe('cluster ports', () => {
   });
 
   it('lays out brokers first and the controller after them', () => {
-    expect(portBlock(20_000, 3)).toEqual({ basePort: 20_000, brokerPorts: [20_000, 20_001, 20_002], controllerPort: 20_003 });
+    expect(portBlock(20_000, 3)).toEqual({ basePort: 20_000, brokerPorts: [20_000, 20_001, 20_002], controllerPort: 20_003, extraPorts: [[], [], []] });
     expect(blockStride(3)).toBe(10);
     expect(blockStride(9)).toBe(10);
     expect(blockStride(10)).toBe(20);
+  });
+
+  it('puts a secured cluster\'s further listeners after the controller, per broker', () => {
+    expect(portBlock(20_000, 2, 2)).toEqual({
+      basePort: 20_000,
+      brokerPorts: [20_000, 20_001],
+      controllerPort: 20_002,
+      extraPorts: [
+        [20_003, 20_004],
+        [20_005, 20_006],
+      ],
+    });
+    expect(blockStride(1, 2)).toBe(10);
+    expect(blockStride(3, 3)).toBe(20);
   });
 
   it('skips a block holding a reserved or busy port', async () => {

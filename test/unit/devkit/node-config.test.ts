@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { newClusterId, nodeProperties, renderNodeConfig, storageFormatArgs, usesDynamicQuorum, type NodeConfigInput } from '../../../src/devkit/node-config.js';
 import { logConfigProperty, renderServerLogConfig, renderToolLogConfig } from '../../../src/devkit/log-config.js';
+import { clientProperties, parseSecurityProtocols, type ClusterSecurityRecord } from '../../../src/devkit/cluster-security.js';
+import type { DevCertificates } from '../../../src/devkit/dev-certificates.js';
+
+const certificates: DevCertificates = {
+  caFile: '/s/ca.pem',
+  caKeyFile: '/s/ca-key.pem',
+  server: { certFile: '/s/server.pem', keyFile: '/s/server-key.pem', keystoreFile: '/s/server.p12' },
+  client: { certFile: '/s/client.pem', keyFile: '/s/client-key.pem', keystoreFile: '/s/client.p12' },
+  clientSubject: 'CN=turnout-client,OU=clients,O=turnout',
+};
+
+function secured(protocols: ClusterSecurityRecord['protocols']): ClusterSecurityRecord {
+  return { protocols, users: { admin: { username: 'admin', password: 'admin-secret' }, turnout: { username: 'turnout', password: 'turnout-secret' } }, certificates, clientConfigs: {} };
+}
 
 const controller = { id: 100, host: '127.0.0.1', port: 20003 };
 
@@ -82,6 +96,45 @@ describe('node config', () => {
     expect(storageFormatArgs('4.1.1', 'controller', '/c.properties', 'ID')).toEqual(['format', '--config', '/c.properties', '--cluster-id', 'ID', '--ignore-formatted', '--standalone']);
     expect(storageFormatArgs('4.1.1', 'broker', '/b.properties', 'ID')).not.toContain('--standalone');
     expect(storageFormatArgs('3.9.1', 'controller', '/c.properties', 'ID')).not.toContain('--standalone');
+  });
+
+  it('gives a secured broker its SASL_SSL and SSL listeners beside PLAINTEXT, which stays inter-broker', () => {
+    const p = props({
+      ...broker('4.1.1', undefined, 1),
+      security: { record: secured(['sasl-ssl', 'ssl']), listeners: [{ protocol: 'sasl-ssl', port: 20005 }, { protocol: 'ssl', port: 20006 }] },
+    });
+    expect(p.get('listeners')).toBe('PLAINTEXT://127.0.0.1:20001,SASL_SSL://127.0.0.1:20005,SSL://127.0.0.1:20006');
+    expect(p.get('advertised.listeners')).toBe(p.get('listeners'));
+    expect(p.get('listener.security.protocol.map')).toBe('CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL');
+    expect(p.get('inter.broker.listener.name')).toBe('PLAINTEXT');
+    expect(p.get('ssl.keystore.location')).toBe('/s/server.p12');
+    expect(p.get('ssl.truststore.type')).toBe('PEM');
+    expect(p.get('listener.name.ssl.ssl.client.auth')).toBe('required');
+    expect(p.get('listener.name.sasl_ssl.sasl.enabled.mechanisms')).toBe('SCRAM-SHA-512,SCRAM-SHA-256,PLAIN');
+    expect(p.get('listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config')).toMatch(/ScramLoginModule required;$/);
+    expect(p.get('listener.name.sasl_ssl.plain.sasl.jaas.config')).toMatch(/user_turnout="turnout-secret"/);
+  });
+
+  it('writes the SCRAM users into a secured cluster\'s controller at format time', () => {
+    const args = storageFormatArgs('4.1.1', 'controller', '/c.properties', 'ID', secured(['sasl-ssl']));
+    expect(args).toContain('SCRAM-SHA-512=[name=turnout,password=turnout-secret]');
+    expect(args).toContain('SCRAM-SHA-256=[name=admin,password=admin-secret]');
+    expect(storageFormatArgs('4.1.1', 'broker', '/b.properties', 'ID', secured(['sasl-ssl']))).not.toContain('--add-scram');
+    expect(storageFormatArgs('4.1.1', 'controller', '/c.properties', 'ID', secured(['ssl']))).not.toContain('--add-scram');
+  });
+
+  it('gives Java clients the settings of each secured listener', () => {
+    expect(new Map(clientProperties('ssl', certificates)).get('ssl.keystore.location')).toBe('/s/client.p12');
+    const sasl = new Map(clientProperties('sasl-ssl', certificates));
+    expect(sasl.get('security.protocol')).toBe('SASL_SSL');
+    expect(sasl.get('sasl.mechanism')).toBe('SCRAM-SHA-512');
+    expect(sasl.has('ssl.keystore.location')).toBe(false);
+    expect(new Map(clientProperties('sasl-plaintext', certificates)).has('ssl.truststore.location')).toBe(false);
+  });
+
+  it('reads --security lists and refuses unknown protocols', () => {
+    expect(parseSecurityProtocols('SASL-SSL, ssl,ssl')).toEqual(['sasl-ssl', 'ssl']);
+    expect(() => parseSecurityProtocols('sasl-ssl,kerberos')).toThrow(/kerberos/);
   });
 
   it('makes 22-character URL-safe cluster ids that never start with a dash', () => {
