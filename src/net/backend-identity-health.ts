@@ -91,6 +91,11 @@ export class BackendIdentityHealth implements UpstreamIdentityReporter {
     }
   }
 
+  /** Whether `backend` refused Turnout's identity on its last try. */
+  isRefused(backend: string): boolean {
+    return this.states.get(backend)?.refused === true;
+  }
+
   /** The error a new connection to `backend` fails with at once, or null to try the broker. */
   holdOff(backend: string, brokerId: number): UpstreamError | null {
     const s = this.states.get(backend);

@@ -200,6 +200,12 @@ export class BackendTopology implements TopologyView, UpstreamListener {
 
   private async refresh(): Promise<void> {
     this.lastRefreshStartMs = Date.now();
+    if (this.control !== null && this.opts.connector.identities.isRefused(this.backend)) {
+      // Its connections refuse Turnout now: log in afresh, so fixed credentials are seen
+      // (and reported) even while no client connects.
+      this.control.close('checking the backend takes Turnout\'s credentials');
+      this.control = null;
+    }
     try {
       const { upstream, versions } = await this.controlConnection();
       const metadata = await this.fetchMetadata(upstream, versions);

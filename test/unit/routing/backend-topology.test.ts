@@ -1,4 +1,7 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiKey, createMetadataRequest, decodeMetadataResponse, encodeMetadataRequest } from '../../../src/codec/index.js';
 import { UpstreamConnection } from '../../../src/net/upstream-connection.js';
@@ -17,25 +20,28 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
-function topologyFor(bootstrap: string[], refreshIntervalMs = 60_000): BackendTopology {
+function topologyWithConnector(
+  bootstrap: string[],
+  refreshIntervalMs = 60_000,
+  backend: Record<string, unknown> = {},
+  refusalHoldOffMs?: number,
+): { topology: BackendTopology; connector: UpstreamConnector } {
   const config = parseConfig({
     virtualCluster: { clusterId: 'v' },
     listeners: [{ bootstrapPort: 0, nodePortBase: 0 }],
-    backends: [{ name: 'main', bootstrapServers: bootstrap }],
+    backends: [{ name: 'main', bootstrapServers: bootstrap, ...backend }],
     limits: { upstreamConnectTimeoutMs: 1_000 },
   });
   const log = createLogger({ level: 'silent' });
   const metrics = new ProxyMetrics({ apiName: () => undefined });
-  const t = new BackendTopology({
-    backend: config.backends[0],
-    limits: config.limits,
-    refreshIntervalMs,
-    log,
-    metrics,
-    connector: new UpstreamConnector({ backends: config.backends, limits: config.limits, metrics, log }),
-  });
-  cleanups.push(() => t.close());
-  return t;
+  const connector = new UpstreamConnector({ backends: config.backends, limits: config.limits, metrics, log, ...(refusalHoldOffMs !== undefined ? { refusalHoldOffMs } : {}) });
+  const topology = new BackendTopology({ backend: config.backends[0], limits: config.limits, refreshIntervalMs, log, metrics, connector });
+  cleanups.push(() => topology.close());
+  return { topology, connector };
+}
+
+function topologyFor(bootstrap: string[], refreshIntervalMs = 60_000): BackendTopology {
+  return topologyWithConnector(bootstrap, refreshIntervalMs).topology;
 }
 
 async function until(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
@@ -98,6 +104,33 @@ describe('BackendTopology', () => {
     cluster.state.brokers.push(gone);
     await until(() => t.brokers().size === 2);
     expect(changes).toBe(3);
+  });
+
+  it('logs in afresh at a refresh while the backend refuses Turnout, so a fixed password is seen without clients', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'turnout-topology-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const passwordFile = join(dir, 'password');
+    await writeFile(passwordFile, 'right\n');
+    const broker = new FakeKafkaBroker(11, { clusterId: 'c', controllerId: 11, brokers: [], maxVersions: new Map() }, { plainUsers: new Map([['turnout', 'right']]) });
+    const port = await broker.listen();
+    broker.state.brokers.push({ nodeId: 11, host: '127.0.0.1', port, rack: null });
+    cleanups.push(() => broker.close());
+    const { topology: t, connector } = topologyWithConnector([`127.0.0.1:${port}`], 60_000, { credentials: { sasl: { mechanism: 'PLAIN', username: 'turnout', passwordFile } } }, 10);
+    t.start();
+    await until(() => t.isKnown);
+
+    // A client's new connection is refused once the password changes.
+    await writeFile(passwordFile, 'wrong\n');
+    const upstream = connector.open({ backend: 'main', brokerId: 11, host: '127.0.0.1', port }, { onUpstreamDrain: () => undefined, onUpstreamClosed: () => undefined }, { log: createLogger({ level: 'silent' }) });
+    await until(() => upstream.isClosed);
+    expect(connector.identities.isRefused('main')).toBe(true);
+
+    await writeFile(passwordFile, 'right\n');
+    await new Promise((r) => setTimeout(r, 20));
+    const logins = broker.requests.filter((r) => r.apiKey === ApiKey.SaslAuthenticate).length;
+    t.requestRefresh();
+    await until(() => !connector.identities.isRefused('main'));
+    expect(broker.requests.filter((r) => r.apiKey === ApiKey.SaslAuthenticate).length).toBeGreaterThan(logins);
   });
 });
 
