@@ -1,0 +1,138 @@
+// Turnout in front of one secured backend (the rig's `secure` cluster): it logs in over
+// SASL_SSL with its own credentials on every connection it opens, while its clients speak
+// plaintext to it, kcat and the Java tools alike. A wrong password is reported on /readyz, in
+// its metric and the log, never leaves a client waiting, and a fixed password file is taken
+// without a restart.
+import net from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTurnout } from './acceptance-helpers.js';
+import { consumeLines, createTopic, kcat, produceLines, uniqueGroup, waitFor } from './rig.js';
+import {
+  backendAuthFailures,
+  closeAfterTest,
+  readyz,
+  saslSslBackend,
+  scratchDir,
+  secureCluster,
+  writePassword,
+  type SecureCluster,
+} from './secure-rig.js';
+
+const CLUSTER_ID = 'tUrNoUtSeCuReBaCkEnD00';
+
+let secure: SecureCluster;
+let scratch: { dir: string; cleanup: () => Promise<void> };
+let passwordFile: string;
+
+beforeAll(async () => {
+  secure = await secureCluster();
+  scratch = await scratchDir('secure-backend');
+  passwordFile = join(scratch.dir, 'password');
+  await writePassword(passwordFile, secure.security.users.turnout.password);
+}, 300_000);
+
+afterAll(async () => {
+  await scratch?.cleanup();
+});
+
+function lines(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+}
+
+/** kcat produces `values` through Turnout and reads the whole topic back. */
+async function kcatRoundTrip(bootstrap: string, topic: string, values: readonly string[]): Promise<string[]> {
+  const produced = await kcat(['-b', bootstrap, '-t', topic, '-P'], { input: `${values.join('\n')}\n`, timeoutMs: 60_000 });
+  expect(produced.code, produced.stderr).toBe(0);
+  const consumed = await kcat(['-b', bootstrap, '-t', topic, '-C', '-e', '-o', 'beginning', '-q'], { timeoutMs: 60_000 });
+  expect(consumed.code, consumed.stderr).toBe(0);
+  return consumed.stdout.split('\n').filter((l) => l !== '');
+}
+
+/** Connects to Turnout, sends an ApiVersions request and says whether Turnout answered or closed, within `withinMs`. */
+function apiVersionsOutcome(port: number, withinMs: number): Promise<'answered' | 'closed' | 'no answer'> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const request = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0xff, 0xff]);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve('no answer');
+    }, withinMs);
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve('answered');
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve('closed');
+    });
+  });
+}
+
+describe('Turnout in front of a SASL_SSL backend', () => {
+  it('serves kcat and the Java producer and consumer in plaintext from a backend it logs in to with SCRAM-SHA-512 over TLS', async () => {
+    const { proxy } = await startTurnout(CLUSTER_ID, { backends: [saslSslBackend(secure, 'secure', passwordFile)] });
+    closeAfterTest(proxy);
+    const topic = await createTopic(secure.cluster, { partitions: 2 });
+    const bootstrap = proxy.bootstrapServers();
+
+    const fromKcat = lines('kcat', 30);
+    expect((await kcatRoundTrip(bootstrap, topic, fromKcat)).sort()).toEqual([...fromKcat].sort());
+
+    const fromJava = lines('java', 30);
+    await produceLines(bootstrap, topic, fromJava);
+    const consumed = await consumeLines(bootstrap, topic, { count: 60, group: uniqueGroup('secure-java') });
+    expect(consumed.sort()).toEqual([...fromKcat, ...fromJava].sort());
+
+    // What Turnout wrote is on the backend itself (read over its PLAINTEXT listener).
+    const direct = await consumeLines(secure.cluster, topic, { count: 60 });
+    expect(direct.sort()).toEqual([...fromKcat, ...fromJava].sort());
+
+    expect(await backendAuthFailures(proxy, 'secure')).toBe(0);
+    expect((await readyz(proxy)).status).toBe(200);
+  });
+
+  it.each(['SCRAM-SHA-256', 'PLAIN'] as const)('logs in with %s as well', async (mechanism) => {
+    const { proxy } = await startTurnout(CLUSTER_ID, { backends: [saslSslBackend(secure, 'secure', passwordFile, mechanism)] });
+    closeAfterTest(proxy);
+    const topic = await createTopic(secure.cluster, { partitions: 1 });
+    const values = lines(mechanism, 10);
+    expect(await kcatRoundTrip(proxy.bootstrapServers(), topic, values)).toEqual(values);
+  });
+
+  it('reports a wrong password on /readyz, in its metric and its log, leaves no client waiting, and takes a fixed password file without a restart', async () => {
+    const file = join(scratch.dir, 'changing-password');
+    await writePassword(file, 'not-the-password');
+    const { proxy, logs } = await startTurnout(
+      CLUSTER_ID,
+      { backends: [saslSslBackend(secure, 'secure', file)], topology: { refreshIntervalMs: 1_000 } },
+      { waitForReadyMs: 0 },
+    );
+    closeAfterTest(proxy);
+
+    const refused = await waitFor(
+      async () => {
+        const r = await readyz(proxy);
+        return r.reasons.find((reason) => reason.startsWith("backend secure refuses Turnout's credentials")) === undefined ? null : r;
+      },
+      { timeoutMs: 30_000, what: '/readyz to report the refused credentials' },
+    );
+    expect(refused.status).toBe(503);
+    expect(refused.reasons.join('\n')).toMatch(/SASL_AUTHENTICATION_FAILED|error code 58/);
+    expect(await backendAuthFailures(proxy, 'secure')).toBeGreaterThan(0);
+    expect(logs.some((l) => l.msg.startsWith("backend refuses Turnout's credentials") && l.backend === 'secure')).toBe(true);
+
+    // Turnout cannot serve this backend yet: a client's connection is closed, not left open.
+    expect(await apiVersionsOutcome(proxy.ports().bootstrap, 10_000)).toBe('closed');
+
+    await writePassword(file, secure.security.users.turnout.password);
+    await proxy.whenReady(60_000);
+    expect((await readyz(proxy)).status).toBe(200);
+    const topic = await createTopic(secure.cluster, { partitions: 1 });
+    const values = lines('fixed', 5);
+    expect(await kcatRoundTrip(proxy.bootstrapServers(), topic, values)).toEqual(values);
+  });
+});
