@@ -9,7 +9,7 @@ import { mergeMetadataResponses } from '../metadata-merge.js';
 import { LEADER_NOT_AVAILABLE } from '../error-codes.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from './multi-codes.js';
 import { DestinationFailure } from '../split-route.js';
-import { UpstreamError } from '../../net/upstream-connection.js';
+import { isIdentityRefusal, UpstreamError } from '../../net/upstream-connection.js';
 import { failureOf } from './destinations.js';
 import type { MultiContext } from './multi-context.js';
 import type { BackendTopology } from '../backend-topology.js';
@@ -85,8 +85,9 @@ export async function metadata(ctx: MultiContext, session: ClientSession, ex: Re
           clientId: header.clientId,
         });
       } catch (err) {
-        // An upstream closed on Turnout's side (the client left mid-request) says nothing about the backend.
-        if (err instanceof UpstreamError && err.kind === 'closed') ctx.log.debug({ err, backend: t.backend }, 'metadata not gathered: the connection closed');
+        // An upstream closed on Turnout's side (the client left mid-request) says nothing about
+        // the backend; one that refuses Turnout's identity is logged by the identity health.
+        if (err instanceof UpstreamError && (err.kind === 'closed' || isIdentityRefusal(err.kind))) ctx.log.debug({ err, backend: t.backend }, 'metadata not gathered');
         else ctx.log.warn({ err, backend: t.backend }, 'metadata of a backend not available');
         return failureOf(err);
       }
