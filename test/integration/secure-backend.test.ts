@@ -7,10 +7,12 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTurnout } from './acceptance-helpers.js';
-import { consumeLines, createTopic, kcat, produceLines, uniqueGroup, waitFor } from './rig.js';
+import { consumeLines, createTopic, produceLines, uniqueGroup, waitFor } from './rig.js';
 import {
   backendAuthFailures,
   closeAfterTest,
+  kcatRoundTrip,
+  numberedLines,
   readyz,
   saslSslBackend,
   scratchDir,
@@ -35,19 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await scratch?.cleanup();
 });
-
-function lines(prefix: string, n: number): string[] {
-  return Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
-}
-
-/** kcat produces `values` through Turnout and reads the whole topic back. */
-async function kcatRoundTrip(bootstrap: string, topic: string, values: readonly string[]): Promise<string[]> {
-  const produced = await kcat(['-b', bootstrap, '-t', topic, '-P'], { input: `${values.join('\n')}\n`, timeoutMs: 60_000 });
-  expect(produced.code, produced.stderr).toBe(0);
-  const consumed = await kcat(['-b', bootstrap, '-t', topic, '-C', '-e', '-o', 'beginning', '-q'], { timeoutMs: 60_000 });
-  expect(consumed.code, consumed.stderr).toBe(0);
-  return consumed.stdout.split('\n').filter((l) => l !== '');
-}
 
 /** Connects to Turnout, sends an ApiVersions request and says whether Turnout answered or closed, within `withinMs`. */
 function apiVersionsOutcome(port: number, withinMs: number): Promise<'answered' | 'closed' | 'no answer'> {
@@ -79,10 +68,10 @@ describe('Turnout in front of a SASL_SSL backend', () => {
     const topic = await createTopic(secure.cluster, { partitions: 2 });
     const bootstrap = proxy.bootstrapServers();
 
-    const fromKcat = lines('kcat', 30);
+    const fromKcat = numberedLines('kcat', 30);
     expect((await kcatRoundTrip(bootstrap, topic, fromKcat)).sort()).toEqual([...fromKcat].sort());
 
-    const fromJava = lines('java', 30);
+    const fromJava = numberedLines('java', 30);
     await produceLines(bootstrap, topic, fromJava);
     const consumed = await consumeLines(bootstrap, topic, { count: 60, group: uniqueGroup('secure-java') });
     expect(consumed.sort()).toEqual([...fromKcat, ...fromJava].sort());
@@ -99,7 +88,7 @@ describe('Turnout in front of a SASL_SSL backend', () => {
     const { proxy } = await startTurnout(CLUSTER_ID, { backends: [saslSslBackend(secure, 'secure', passwordFile, mechanism)] });
     closeAfterTest(proxy);
     const topic = await createTopic(secure.cluster, { partitions: 1 });
-    const values = lines(mechanism, 10);
+    const values = numberedLines(mechanism, 10);
     expect(await kcatRoundTrip(proxy.bootstrapServers(), topic, values)).toEqual(values);
   });
 
@@ -132,7 +121,7 @@ describe('Turnout in front of a SASL_SSL backend', () => {
     await proxy.whenReady(60_000);
     expect((await readyz(proxy)).status).toBe(200);
     const topic = await createTopic(secure.cluster, { partitions: 1 });
-    const values = lines('fixed', 5);
+    const values = numberedLines('fixed', 5);
     expect(await kcatRoundTrip(proxy.bootstrapServers(), topic, values)).toEqual(values);
   });
 });

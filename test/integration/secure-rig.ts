@@ -5,12 +5,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onTestFinished } from 'vitest';
 import type { ClusterSecurityInfo } from '../../src/devkit/index.js';
 import type { DevCertificates } from '../../src/devkit/dev-certificates.js';
 import type { TurnoutConfigInput } from '../../src/policy/config.js';
 import type { ProxyHandle } from '../../src/proxy.js';
-import { useCluster, type ClusterInfo } from './rig.js';
+import { expect, onTestFinished } from 'vitest';
+import { kcat, useCluster, type ClusterInfo } from './rig.js';
 
 export type BackendInput = TurnoutConfigInput['backends'][number];
 
@@ -93,4 +93,18 @@ export async function backendAuthFailures(proxy: ProxyHandle, backend: string): 
 export function closeAfterTest(proxy: ProxyHandle): ProxyHandle {
   onTestFinished(() => proxy.close());
   return proxy;
+}
+
+/** `prefix-0` .. `prefix-(n-1)`: record values a test can find again. */
+export function numberedLines(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+}
+
+/** kcat produces `values` to `bootstrap` (with `settings`, e.g. TLS) and reads the whole topic back. */
+export async function kcatRoundTrip(bootstrap: string, topic: string, values: readonly string[], settings: readonly string[] = []): Promise<string[]> {
+  const produced = await kcat(['-b', bootstrap, ...settings, '-t', topic, '-P'], { input: `${values.join('\n')}\n`, timeoutMs: 60_000 });
+  expect(produced.code, produced.stderr).toBe(0);
+  const consumed = await kcat(['-b', bootstrap, ...settings, '-t', topic, '-C', '-e', '-o', 'beginning', '-q'], { timeoutMs: 60_000 });
+  expect(consumed.code, consumed.stderr).toBe(0);
+  return consumed.stdout.split('\n').filter((l) => l !== '');
 }

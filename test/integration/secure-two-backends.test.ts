@@ -11,7 +11,7 @@ import type { TurnoutConfigInput } from '../../src/policy/config.js';
 import type { ProxyHandle } from '../../src/proxy.js';
 import { startTurnout, verifiableProducerEvents, type LogLine } from './acceptance-helpers.js';
 import { consumeLines, createTopic, kafkaTool, kcat, mainCluster, produceLines, startTool, uniqueGroup, uniqueTopic, waitFor } from './rig.js';
-import { backendAuthFailures, readyz, saslSslBackend, scratchDir, secureCluster, writePassword, type SecureCluster } from './secure-rig.js';
+import { backendAuthFailures, numberedLines, readyz, saslSslBackend, scratchDir, secureCluster, writePassword, type SecureCluster } from './secure-rig.js';
 
 const CLUSTER_ID = 'tUrNoUtSeCuReTwObAcKeN';
 /** Topics and groups of the orders domain, on the plaintext main cluster. */
@@ -49,10 +49,6 @@ afterAll(async () => {
   await scratch?.cleanup();
 });
 
-function lines(prefix: string, n: number): string[] {
-  return Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
-}
-
 async function kcatProduce(topic: string, values: readonly string[], extra: readonly string[] = []): Promise<{ code: number | null; stderr: string; timedOut: boolean }> {
   return kcat(['-b', proxy.bootstrapServers(), '-t', topic, '-P', ...extra], { input: `${values.join('\n')}\n`, timeoutMs: 90_000 });
 }
@@ -68,10 +64,10 @@ describe('Turnout over a secured and a plaintext backend', () => {
     const orders = await createTopic(mainCluster(), { name: uniqueTopic(ORDERS), partitions: 3 });
     const payments = await createTopic(secure.cluster, { name: uniqueTopic(PAYMENTS), partitions: 2 });
     for (const topic of [orders, payments]) {
-      const fromKcat = lines(`${topic}-kcat`, 20);
+      const fromKcat = numberedLines(`${topic}-kcat`, 20);
       const produced = await kcatProduce(topic, fromKcat);
       expect(produced.code, produced.stderr).toBe(0);
-      const fromJava = lines(`${topic}-java`, 20);
+      const fromJava = numberedLines(`${topic}-java`, 20);
       await produceLines(proxy.bootstrapServers(), topic, fromJava);
       const all = [...fromKcat, ...fromJava].sort();
       // A group of the topic's domain, coordinated on the topic's backend.
