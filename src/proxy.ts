@@ -24,6 +24,7 @@ import { UpstreamConnector } from './net/upstream-connector.js';
 import { zoneContextOf, type ZoneContext } from './net/session-zone.js';
 import type { RequestRouter } from './net/request-router.js';
 import { createLogger, type Logger, type LogLevel } from './observability/logger.js';
+import { principalFromTls } from './auth/tls-principal.js';
 import type { TlsPeer } from './pipeline/filter.js';
 import { ProxyMetrics } from './observability/metrics.js';
 import { joinHostPort, parseConfig, presentationOf, type TurnoutConfig, type TurnoutConfigInput } from './policy/config.js';
@@ -504,12 +505,17 @@ class RunningProxy implements ProxyHandle {
       socket.destroy();
       return;
     }
+    // A verified client certificate names the client before any SASL exchange, as on a
+    // broker's SSL listener (the listener has refused subjects no rule maps).
+    const rules = this.listenerNamed(listenerName).tls?.rules;
+    const principal = rules === undefined ? null : principalFromTls(tls, rules);
     const conn = new ClientConnection({
       connId: this.nextConnId++,
       socket,
       listenerName,
       virtualNodeId,
       tls,
+      ...(principal !== null ? { principal } : {}),
       connector: this.connector,
       router: this.router,
       limits: this.config.limits,
