@@ -12,6 +12,8 @@
 // is up. Requests sent before both are done wait in a queue and go out, in order, once the
 // connection is ready; the connect timeout covers the whole setup, so nothing waits forever.
 // Without either, requests are written at once, as they always were: no extra round trip.
+// A login the broker gave a lifetime (KIP-368) is renewed on the connection before it ends;
+// requests sent meanwhile wait the same way.
 // Connections are opened by the connector (upstream-connector.ts), which knows each backend's
 // security.
 import net from 'node:net';
@@ -92,8 +94,19 @@ export interface UpstreamExchange {
 /** Sends one request on a connection being set up, before anything queued, and resolves with its response frame. */
 export type UpstreamSetupRequest = (frame: Buffer) => Promise<Buffer>;
 
+/** What a setup leaves on the connection: a login that must be renewed before `lifetimeMs` passes. */
+export interface UpstreamSession {
+  /** 0: never. */
+  readonly lifetimeMs: number;
+  renew(request: UpstreamSetupRequest): Promise<UpstreamSession>;
+}
+
 /** Runs on a new connection once its transport is up, before queued requests go out (a SASL login). */
-export type UpstreamSetup = (request: UpstreamSetupRequest) => Promise<void>;
+export type UpstreamSetup = (request: UpstreamSetupRequest) => Promise<UpstreamSession | void>;
+
+/** A session is renewed at a random point in this part of its lifetime, as Kafka's client does. */
+const RENEW_AT_MIN = 0.85;
+const RENEW_AT_SPREAD = 0.1;
 
 /** Turns a setup's failure into the connection's error (the connector knows which are refusals). */
 export type UpstreamSetupFailure = (err: unknown, backend: string, brokerId: number) => UpstreamError;
@@ -206,6 +219,11 @@ export class UpstreamConnection {
   private queueFullReported = false;
   /** The owner asked to stop reading before the connection was ready. */
   private pauseWanted = false;
+  /** The owner has stopped reading (the socket is paused). */
+  private readPaused = false;
+  private renewTimer: NodeJS.Timeout | null = null;
+  /** A session renewal waits for the owner to read again. */
+  private renewalDue: UpstreamSession | null = null;
   private closed = false;
   private connectTimer: NodeJS.Timeout | null;
   private requestTimer: NodeJS.Timeout | null = null;
@@ -309,13 +327,24 @@ export class UpstreamConnection {
   /** Stops reading responses (the client they go to cannot take more). Setup answers are still read. */
   pauseReading(): void {
     if (this.closed) return;
-    if (this.ready) this.socket.pause();
-    else this.pauseWanted = true;
+    if (this.ready) {
+      this.readPaused = true;
+      this.socket.pause();
+    } else {
+      this.pauseWanted = true;
+    }
   }
 
   resumeReading(): void {
     this.pauseWanted = false;
-    if (!this.closed) this.socket.resume();
+    this.readPaused = false;
+    if (this.closed) return;
+    this.socket.resume();
+    const due = this.renewalDue;
+    if (due !== null) {
+      this.renewalDue = null;
+      this.renew(due);
+    }
   }
 
   /**
@@ -346,11 +375,31 @@ export class UpstreamConnection {
     }
     const setup = this.opts.setup;
     if (setup === undefined) {
-      this.becomeReady();
+      this.becomeReady(null);
       return;
     }
     setup.run((frame) => this.setupRequest(frame)).then(
-      () => this.becomeReady(),
+      (session) => this.becomeReady(session ?? null),
+      (err: unknown) => this.fail(err instanceof UpstreamError ? err : setup.failure(err, this.backend, this.brokerId)),
+    );
+  }
+
+  /**
+   * Logs in again on this connection before the broker's session ends. Requests sent
+   * meanwhile wait; those in flight are answered first, in order, as the broker answers them.
+   */
+  private renew(session: UpstreamSession): void {
+    if (this.closed) return;
+    if (this.readPaused) {
+      // The answers come after the responses in flight, which the owner cannot take now.
+      this.renewalDue = session;
+      return;
+    }
+    const setup = this.opts.setup as NonNullable<UpstreamOptions['setup']>;
+    this.ready = false;
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ lifetimeMs: session.lifetimeMs }, 'renewing the upstream login');
+    session.renew((frame) => this.setupRequest(frame)).then(
+      (next) => this.becomeReady(next),
       (err: unknown) => this.fail(err instanceof UpstreamError ? err : setup.failure(err, this.backend, this.brokerId)),
     );
   }
@@ -364,16 +413,28 @@ export class UpstreamConnection {
     });
   }
 
-  private becomeReady(): void {
+  private becomeReady(session: UpstreamSession | null): void {
     if (this.closed) return;
     this.ready = true;
     this.clearConnectTimer();
     this.opts.identity?.accepted(this.backend);
+    if (session !== null && session.lifetimeMs > 0) {
+      const inMs = session.lifetimeMs * (RENEW_AT_MIN + Math.random() * RENEW_AT_SPREAD);
+      this.renewTimer = setTimeout(() => {
+        this.renewTimer = null;
+        this.renew(session);
+      }, inMs);
+      this.renewTimer.unref();
+    }
     const queued = this.queued;
     this.queued = [];
     this.queuedBytes = 0;
     for (const q of queued) this.write(q.frame, q.exchange);
-    if (this.pauseWanted) this.socket.pause();
+    if (this.pauseWanted) {
+      this.pauseWanted = false;
+      this.readPaused = true;
+      this.socket.pause();
+    }
     if (this.queueFullReported && !this.isWriteFull) {
       this.queueFullReported = false;
       this.listener.onUpstreamDrain(this);
@@ -512,6 +573,10 @@ export class UpstreamConnection {
     if (this.requestTimer !== null) {
       clearTimeout(this.requestTimer);
       this.requestTimer = null;
+    }
+    if (this.renewTimer !== null) {
+      clearTimeout(this.renewTimer);
+      this.renewTimer = null;
     }
     if (err.kind === 'closed') {
       this.socket.end();

@@ -179,7 +179,7 @@ export class UpstreamConnector {
       {
         ...base,
         ...(tlsOpts !== undefined ? { tls: tlsOpts } : {}),
-        ...(login !== null ? { setup: { run: (request) => saslLogin(request, login).then(() => undefined), failure: setupFailure } } : {}),
+        ...(login !== null ? { setup: { run: (request) => saslLogin(request, login), failure: setupFailure } } : {}),
         identity: this.identities,
         ...(refused !== null ? { refused } : {}),
       },

@@ -3,6 +3,10 @@
 // mechanism, then the mechanism's tokens in SaslAuthenticate requests until the login is
 // complete. A broker that refuses the mechanism or the credentials, or a server message that
 // breaks SCRAM, ends in an UpstreamAuthError naming why.
+//
+// A broker with connections.max.reauth.ms grants a session lifetime (KIP-368) and closes a
+// connection that is still used after it: the session's `renew` logs in again on the same
+// connection, as Kafka's client does (SaslHandshake and SaslAuthenticate, no ApiVersions).
 import {
   ApiKey,
   createApiVersionsRequest,
@@ -97,14 +101,30 @@ async function authenticate(request: HandshakeRequest, version: number, token: B
   return { authBytes: body.authBytes, sessionLifetimeMs: Number(body.sessionLifetimeMs) };
 }
 
+/** A logged-in connection's session: its lifetime (0: unlimited) and how to log in again before it ends. */
+export interface SaslSession {
+  readonly lifetimeMs: number;
+  renew(request: HandshakeRequest): Promise<SaslSession>;
+}
+
 /**
  * Logs in with `login` over a connection nothing else has used yet. Resolves with the session
- * lifetime the broker granted (0: unlimited). Throws UpstreamAuthError, or the connection's
- * own error when it fails meanwhile.
+ * the broker granted. Throws UpstreamAuthError, or the connection's own error when it fails
+ * meanwhile.
  */
-export async function saslLogin(request: HandshakeRequest, login: SaslLogin): Promise<{ sessionLifetimeMs: number }> {
+export async function saslLogin(request: HandshakeRequest, login: SaslLogin): Promise<SaslSession> {
   const password = await login.password();
   const version = await saslAuthenticateVersion(request);
+  return loginWith(request, login, version, password);
+}
+
+async function loginWith(request: HandshakeRequest, login: SaslLogin, version: number, password: string): Promise<SaslSession> {
+  const lifetimeMs = await exchangeTokens(request, login, version, password);
+  return { lifetimeMs, renew: async (again) => loginWith(again, login, version, await login.password()) };
+}
+
+/** SaslHandshake, then the mechanism's tokens; resolves with the session lifetime. */
+async function exchangeTokens(request: HandshakeRequest, login: SaslLogin, version: number, password: string): Promise<number> {
   await handshake(request, login.mechanism);
   const exchange = saslClientExchange({ mechanism: login.mechanism, username: login.username, password }, login.keys);
   let token: Buffer | null = exchange.first();
@@ -116,7 +136,7 @@ export async function saslLogin(request: HandshakeRequest, login: SaslLogin): Pr
       if (err instanceof ScramError) throw new UpstreamAuthError('sasl', `${login.mechanism} login: ${err.message}`, err);
       throw err;
     }
-    if (token === null) return { sessionLifetimeMs: answer.sessionLifetimeMs };
+    if (token === null) return answer.sessionLifetimeMs;
   }
   throw new UpstreamAuthError('sasl', `the ${login.mechanism} login did not end within ${MAX_SASL_ROUNDS} rounds`);
 }

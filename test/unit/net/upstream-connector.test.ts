@@ -194,6 +194,40 @@ describe('upstream connector', () => {
     expect(err.message).toMatch(/^login to .* timed out after 300 ms/);
   });
 
+  it('logs in again on the same connection before a session the broker limits ends, holding requests meanwhile', async () => {
+    const fake = await broker({ plainUsers: users, sessionLifetimeMs: 300 });
+    const { connector } = connectorFor(backend({ credentials: { sasl: { mechanism: 'PLAIN', username: 'turnout', passwordFile: await passwordFile('right') } } }));
+    const upstream = open(connector, fake.port);
+    const until = Date.now() + 1_200;
+    let answered = 0;
+    while (Date.now() < until) {
+      await Promise.all([sendRequest(upstream, metadataRequest()), sendRequest(upstream, metadataRequest())]);
+      answered += 2;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(upstream.isClosed).toBe(false);
+    expect(fake.connections).toBe(1);
+    expect(fake.expiredSessions).toBe(0);
+    const keys = fake.requests.map((r) => r.apiKey);
+    expect(keys.filter((k) => k === ApiKey.ApiVersions)).toHaveLength(1);
+    expect(keys.filter((k) => k === ApiKey.SaslAuthenticate).length).toBeGreaterThanOrEqual(3);
+    expect(keys.filter((k) => k === ApiKey.Metadata)).toHaveLength(answered);
+  });
+
+  it('renews a session only once its owner reads again', async () => {
+    const fake = await broker({ plainUsers: users, sessionLifetimeMs: 200 });
+    const { connector } = connectorFor(backend({ credentials: { sasl: { mechanism: 'PLAIN', username: 'turnout', passwordFile: await passwordFile('right') } } }));
+    const upstream = open(connector, fake.port);
+    await sendRequest(upstream, metadataRequest());
+    upstream.pauseReading();
+    await new Promise((r) => setTimeout(r, 250));
+    const logins = fake.requests.filter((r) => r.apiKey === ApiKey.SaslAuthenticate).length;
+    expect(logins).toBe(1);
+    upstream.resumeReading();
+    await sendRequest(upstream, metadataRequest());
+    expect(fake.requests.filter((r) => r.apiKey === ApiKey.SaslAuthenticate).length).toBe(2);
+  });
+
   it('verifies the broker against caFile and presents Turnout\'s certificate to a broker that requires one', async () => {
     const fake = await broker({
       tls: {

@@ -26,6 +26,8 @@ export interface FakeBrokerOptions {
   plainUsers?: ReadonlyMap<string, string>;
   /** Never answer SaslHandshake (a login that hangs). */
   stallLogin?: boolean;
+  /** Grant logins this lifetime (KIP-368) and close a connection used after it without a new login. */
+  sessionLifetimeMs?: number;
 }
 
 /** Requests a broker answers before a SASL login. */
@@ -47,6 +49,8 @@ export class FakeKafkaBroker {
   readonly requests: Array<{ apiKey: number; apiVersion: number }> = [];
   /** Connections accepted (after the TLS handshake, with TLS). */
   connections = 0;
+  /** Connections closed for a request after their session ended. */
+  expiredSessions = 0;
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly opts: FakeBrokerOptions;
@@ -62,17 +66,23 @@ export class FakeKafkaBroker {
       socket.on('close', () => this.sockets.delete(socket));
       socket.on('error', () => undefined);
       let loggedIn = opts.plainUsers === undefined;
+      let sessionEndsAt = Infinity;
       const reader = new FrameReader(1 << 20, (frame) => {
         const body = frame.subarray(4);
         const apiKey = body.readInt16BE(0);
-        if (!loggedIn && !BEFORE_LOGIN.has(apiKey)) {
+        const expired = Date.now() > sessionEndsAt;
+        if ((!loggedIn || expired) && !BEFORE_LOGIN.has(apiKey)) {
+          if (expired) this.expiredSessions++;
           socket.destroy();
           return;
         }
         let res: Buffer | null;
         if (apiKey === ApiKey.SaslHandshake || apiKey === ApiKey.SaslAuthenticate) {
           const login = this.login(body);
-          if (login.ok) loggedIn = true;
+          if (login.ok) {
+            loggedIn = true;
+            if (opts.sessionLifetimeMs !== undefined) sessionEndsAt = Date.now() + opts.sessionLifetimeMs;
+          }
           res = login.response;
           if (login.closeAfter) setTimeout(() => socket.destroy(), 20);
         } else {
@@ -103,6 +113,7 @@ export class FakeKafkaBroker {
     const m = createSaslAuthenticateResponse();
     m.errorCode = ok ? 0 : SASL_AUTHENTICATION_FAILED;
     m.errorMessage = ok ? null : 'Authentication failed: Invalid username or password';
+    m.sessionLifetimeMs = BigInt(ok ? (this.opts.sessionLifetimeMs ?? 0) : 0);
     return { response: encodeResponseFrame(h.correlationId, h.apiKey, h.apiVersion, m), ok, closeAfter: !ok };
   }
 
