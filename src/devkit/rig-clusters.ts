@@ -28,7 +28,16 @@ export const RIG_CLUSTER_SPECS: Readonly<Record<string, RigClusterSpec>> = {
   legacy: { role: 'legacy', version: '3.9.1', brokers: 3, racks: ['az-a', 'az-b', 'az-c'] },
   // One small broker with SASL_SSL (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN) and SSL with client
   // certificates required, for Turnout's identity towards a backend and its TLS listeners.
-  secure: { role: 'secure', version: DEFAULT_KAFKA_VERSION, brokers: 1, racks: ['az-a'], heapMb: 256, security: ['sasl-ssl', 'ssl'] },
+  // Its SASL sessions last 10 s (KIP-368): logins are renewed, as clients of real clusters must.
+  secure: {
+    role: 'secure',
+    version: DEFAULT_KAFKA_VERSION,
+    brokers: 1,
+    racks: ['az-a'],
+    heapMb: 256,
+    security: ['sasl-ssl', 'ssl'],
+    brokerConfig: { 'connections.max.reauth.ms': '10000' },
+  },
 };
 
 export interface RigRun {
@@ -46,12 +55,18 @@ export function rigSpec(role: string): RigClusterSpec {
   return spec;
 }
 
-function sameSpec(info: ClusterInfo, spec: RigClusterSpec): boolean {
+function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+function sameSpec(info: ClusterInfo, spec: RigClusterSpec, brokerConfig: Readonly<Record<string, string>>): boolean {
   return (
     info.version === spec.version &&
     info.brokers.length === spec.brokers &&
     info.brokers.every((b, i) => b.rack === spec.racks[i % spec.racks.length]) &&
-    (info.security?.protocols ?? []).join(',') === (spec.security ?? []).join(',')
+    (info.security?.protocols ?? []).join(',') === (spec.security ?? []).join(',') &&
+    sameConfig(brokerConfig, spec.brokerConfig ?? {})
   );
 }
 
@@ -88,8 +103,9 @@ export async function acquireRigCluster(roleOrSpec: string | RigClusterSpec, run
   const rootOpt = root !== undefined ? { cacheRoot: root } : {};
   const name = await rigClusterName(spec, run);
   const existing = await clusterInfo(name, rootOpt);
-  if (existing !== undefined && !sameSpec(existing, spec)) {
-    run.log?.(`replacing cluster ${name}: it runs Kafka ${existing.version} with ${existing.brokers.length} brokers`);
+  const recordedConfig = (await readRecord(name, root).catch(() => undefined))?.brokerConfig ?? {};
+  if (existing !== undefined && !sameSpec(existing, spec, recordedConfig)) {
+    run.log?.(`replacing cluster ${name}: it runs Kafka ${existing.version} with ${existing.brokers.length} brokers and not the role's settings`);
     await stopCluster(name, { timeoutMs: 5_000, ...rootOpt });
   }
   if (existing !== undefined && run.reuse) {

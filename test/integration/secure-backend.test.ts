@@ -2,12 +2,15 @@
 // SASL_SSL with its own credentials on every connection it opens, while its clients speak
 // plaintext to it, kcat and the Java tools alike. A wrong password is reported on /readyz, in
 // its metric and the log, never leaves a client waiting, and a fixed password file is taken
-// without a restart.
+// without a restart. The rig's broker ends SASL sessions after a few seconds: Turnout renews
+// its logins on the same connections, and a producer runs through several sessions unharmed.
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTurnout } from './acceptance-helpers.js';
-import { consumeLines, createTopic, produceLines, uniqueGroup, waitFor } from './rig.js';
+import { RIG_CLUSTER_SPECS } from '../../src/devkit/index.js';
+import type { ProxyHandle } from '../../src/proxy.js';
+import { startTurnout, verifiableProducerEvents } from './acceptance-helpers.js';
+import { consumeLines, createTopic, produceLines, startTool, uniqueGroup, waitFor } from './rig.js';
 import {
   backendAuthFailures,
   closeAfterTest,
@@ -37,6 +40,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await scratch?.cleanup();
 });
+
+/** Failures Turnout counted on its connections to a backend (turnout_upstream_errors_total). */
+async function upstreamErrors(proxy: ProxyHandle, backend: string): Promise<number> {
+  const metric = await proxy.registry.getSingleMetric('turnout_upstream_errors_total')?.get();
+  return (metric?.values ?? []).filter((v) => v.labels.backend === backend).reduce((sum, v) => sum + v.value, 0);
+}
 
 /** Connects to Turnout, sends an ApiVersions request and says whether Turnout answered or closed, within `withinMs`. */
 function apiVersionsOutcome(port: number, withinMs: number): Promise<'answered' | 'closed' | 'no answer'> {
@@ -83,6 +92,24 @@ describe('Turnout in front of a SASL_SSL backend', () => {
     expect(await backendAuthFailures(proxy, 'secure')).toBe(0);
     expect((await readyz(proxy)).status).toBe(200);
   });
+
+  it('renews its logins before the broker\'s sessions end: a producer runs through several of them without an error', async () => {
+    const lifetimeMs = Number(RIG_CLUSTER_SPECS.secure.brokerConfig?.['connections.max.reauth.ms']);
+    expect(lifetimeMs).toBeGreaterThan(0);
+    const { proxy } = await startTurnout(CLUSTER_ID, { backends: [saslSslBackend(secure, 'secure', passwordFile)] });
+    closeAfterTest(proxy);
+    const topic = await createTopic(secure.cluster, { partitions: 1 });
+    // 20 records a second for three session lifetimes.
+    const records = Math.ceil((3 * lifetimeMs) / 50);
+    const producer = await startTool('kafka-verifiable-producer', [
+      '--bootstrap-server', proxy.bootstrapServers(), '--topic', topic, '--throughput', '20', '--max-messages', String(records), '--acks', '-1',
+    ]);
+    const events = verifiableProducerEvents(producer);
+    await events.progress('a producer through three session lifetimes', records, 6 * lifetimeMs + 60_000);
+    expect(events.errors).toEqual([]);
+    expect(await upstreamErrors(proxy, 'secure')).toBe(0);
+    expect(await consumeLines(secure.cluster, topic, { count: records })).toHaveLength(records);
+  }, 240_000);
 
   it.each(['SCRAM-SHA-256', 'PLAIN'] as const)('logs in with %s as well', async (mechanism) => {
     const { proxy } = await startTurnout(CLUSTER_ID, { backends: [saslSslBackend(secure, 'secure', passwordFile, mechanism)] });
