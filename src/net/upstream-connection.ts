@@ -219,6 +219,8 @@ export class UpstreamConnection {
   private queueFullReported = false;
   /** The owner asked to stop reading before the connection was ready. */
   private pauseWanted = false;
+  /** TLS alone presented Turnout's identity and no answer has confirmed it yet. */
+  private identityUnconfirmed = false;
   /** The owner has stopped reading (the socket is paused). */
   private readPaused = false;
   private renewTimer: NodeJS.Timeout | null = null;
@@ -417,7 +419,10 @@ export class UpstreamConnection {
     if (this.closed) return;
     this.ready = true;
     this.clearConnectTimer();
-    this.opts.identity?.accepted(this.backend);
+    // After a login the broker has answered; with TLS alone it may still refuse the client
+    // certificate after the handshake (TLS 1.3), so its first answer tells.
+    if (this.opts.setup !== undefined) this.opts.identity?.accepted(this.backend);
+    else this.identityUnconfirmed = this.opts.identity !== undefined;
     if (session !== null && session.lifetimeMs > 0) {
       const inMs = session.lifetimeMs * (RENEW_AT_MIN + Math.random() * RENEW_AT_SPREAD);
       this.renewTimer = setTimeout(() => {
@@ -465,6 +470,7 @@ export class UpstreamConnection {
 
   private onFrame(frame: Buffer): void {
     if (this.closed) return;
+    if (this.identityUnconfirmed) this.confirmIdentity();
     if (frame.length < MIN_RESPONSE_FRAME_BYTES) {
       this.fail(new UpstreamError('bad_response', this.backend, this.brokerId, `response frame of ${frame.length} bytes is too short`));
       return;
@@ -478,10 +484,16 @@ export class UpstreamConnection {
   /** The head of a large response is in: its exchange may take the rest as it arrives. */
   private onFrameStart(frameBytes: number, head: Buffer): FrameSink | null {
     if (this.closed) return null;
+    if (this.identityUnconfirmed) this.confirmIdentity();
     const pending = this.answeredPending(head);
     if (pending === undefined || pending.exchange.onUpstreamResponseStart === undefined) return null;
     const stream = pending.exchange.onUpstreamResponseStart(frameBytes);
     return stream === null ? null : new StreamedResponse(this, pending, stream);
+  }
+
+  private confirmIdentity(): void {
+    this.identityUnconfirmed = false;
+    this.opts.identity?.accepted(this.backend);
   }
 
   /** Called by a streamed response after its last byte, before its stream hears of it. */

@@ -256,6 +256,20 @@ describe('upstream connector', () => {
     await sendRequest(open(lax, fake.port), metadataRequest());
   });
 
+  it('takes a client certificate refused after the TLS handshake as a refusal, never as an acceptance', async () => {
+    const fake = await broker({
+      tls: { cert: await readFile(certs.server.certFile), key: await readFile(certs.server.keyFile), ca: await readFile(certs.caFile), requestCert: true, rejectUnauthorized: true },
+    });
+    const lines: string[] = [];
+    const captured = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    const metrics = new ProxyMetrics({ apiName: () => undefined });
+    const connector = new UpstreamConnector({ backends: [backend({ tls: { caFile: certs.caFile } })], limits: limitsWith({}), metrics, log: captured, refusalHoldOffMs: 0 });
+    for (let i = 0; i < 2; i++) expect((await failureOf(sendRequest(open(connector, fake.port), metadataRequest()))).kind).toBe('tls_failed');
+    expect(connector.identities.isRefused('b')).toBe(true);
+    expect(lines.filter((l) => l.includes('accepts Turnout'))).toEqual([]);
+    expect(await authFailures(metrics, 'tls')).toBe(2);
+  });
+
   it('fails at construction on a TLS file it cannot read', () => {
     expect(() => connectorFor(backend({ tls: { caFile: join(dir, 'missing-ca.pem') } }))).toThrow(BackendTlsError);
   });
