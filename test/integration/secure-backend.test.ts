@@ -119,6 +119,30 @@ describe('Turnout in front of a SASL_SSL backend', () => {
     expect(await kcatRoundTrip(proxy.bootstrapServers(), topic, values)).toEqual(values);
   });
 
+  it('reaches a backend\'s SSL listener with its own client certificate, and reports one that wants a certificate it does not present', async () => {
+    const ssl = secure.security.bootstrapServers.ssl?.split(',') ?? [];
+    expect(ssl.length).toBeGreaterThan(0);
+    const { caFile, client } = secure.security.certificates;
+    const { proxy } = await startTurnout(CLUSTER_ID, { backends: [{ name: 'mtls', bootstrapServers: ssl, tls: { caFile, certFile: client.certFile, keyFile: client.keyFile } }] });
+    closeAfterTest(proxy);
+    const topic = await createTopic(secure.cluster, { partitions: 1 });
+    const values = numberedLines('mtls-backend', 10);
+    expect(await kcatRoundTrip(proxy.bootstrapServers(), topic, values)).toEqual(values);
+
+    const { proxy: without } = await startTurnout(CLUSTER_ID, { backends: [{ name: 'mtls', bootstrapServers: ssl, tls: { caFile } }] }, { waitForReadyMs: 0 });
+    closeAfterTest(without);
+    const refused = await waitFor(
+      async () => {
+        const r = await readyz(without);
+        return r.reasons.some((reason) => reason.startsWith("backend mtls refuses Turnout's credentials")) ? r : null;
+      },
+      { timeoutMs: 30_000, what: '/readyz to report the refused TLS handshake' },
+    );
+    expect(refused.status).toBe(503);
+    const text = await (await fetch(`http://127.0.0.1:${without.adminPort}/metrics`)).text();
+    expect(text).toMatch(/^turnout_backend_auth_failures_total\{backend="mtls",stage="tls"\} [1-9]/m);
+  });
+
   it('reports a wrong password on /readyz, in its metric and its log, leaves no client waiting, and takes a fixed password file without a restart', async () => {
     const file = join(scratch.dir, 'changing-password');
     await writePassword(file, 'not-the-password');
