@@ -17,7 +17,7 @@
 import type net from 'node:net';
 import type { Registry } from 'prom-client';
 import { AdminServer, type ReadinessReport } from './admin/admin-server.js';
-import { ClientConnection } from './net/client-connection.js';
+import { ClientConnection, type ClientConnectionOptions } from './net/client-connection.js';
 import { ListenerGroup } from './net/listener-group.js';
 import { OwnSession } from './net/own-session.js';
 import { UpstreamConnector } from './net/upstream-connector.js';
@@ -128,6 +128,9 @@ export interface ProxyHandle {
   /** Stops accepting, drains client connections, closes everything. Idempotent. */
   close(opts?: CloseOptions): Promise<void>;
 }
+
+/** A broker's cap on what a client that has not logged in may send (sasl.server.max.receive.size). */
+const PRE_LOGIN_MAX_FRAME_BYTES = 512 * 1024;
 
 /** What startProxy opens before the proxy itself, handed to it to own. */
 interface ProxyParts {
@@ -500,6 +503,21 @@ class RunningProxy implements ProxyHandle {
     for (const w of waiters) w();
   }
 
+  /**
+   * What a listener that requires a SASL login holds its clients to until they log in: a
+   * broker's 512 KiB frame cap (sasl.server.max.receive.size), and the login timeout from the
+   * moment they connect, so that a client that never sends a byte is closed too.
+   */
+  private preLoginOf(listenerName: string): ClientConnectionOptions['preLogin'] {
+    const sasl = this.config.listeners.find((l) => l.name === listenerName)?.sasl;
+    if (sasl === undefined || !sasl.required) return undefined;
+    const timeoutMs = this.config.authentication.loginTimeoutMs;
+    return {
+      maxFrameBytes: PRE_LOGIN_MAX_FRAME_BYTES,
+      deadline: { atMs: Date.now() + timeoutMs, reason: 'sasl_login_timeout', message: `SASL authentication not completed within ${timeoutMs} ms of connecting` },
+    };
+  }
+
   private accept(socket: net.Socket, listenerName: string, virtualNodeId: number, tls: TlsPeer | null): void {
     if (this.closing !== null) {
       socket.destroy();
@@ -516,6 +534,7 @@ class RunningProxy implements ProxyHandle {
       virtualNodeId,
       tls,
       ...(principal !== null ? { principal } : {}),
+      preLogin: this.preLoginOf(listenerName),
       connector: this.connector,
       router: this.router,
       limits: this.config.limits,

@@ -128,6 +128,11 @@ export interface ClientConnectionOptions {
   streamMinFrameBytes?: number;
   /** The TLS facts of the socket, when its listener terminates TLS. (default: none) */
   tls?: TlsPeer | null;
+  /**
+   * For a listener that requires a login: the frame cap until a filter lifts it, and when the
+   * connection closes if nobody has logged in by then. (default: none)
+   */
+  preLogin?: { maxFrameBytes: number; deadline: Deadline };
   /** Who the client is before any SASL exchange (its certificate's principal on an mTLS listener). (default: User:ANONYMOUS) */
   principal?: KafkaPrincipal;
   onClosed: (conn: ClientConnection) => void;
@@ -228,6 +233,10 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     this.socket.on('close', () => this.close('client_closed'));
     this.metrics.connectionOpened('client');
     this.log.info('client connected');
+    if (opts.preLogin !== undefined) {
+      this.reader.setMaxFrameBytes(Math.min(opts.preLogin.maxFrameBytes, opts.limits.maxFrameBytes));
+      this.setDeadline(opts.preLogin.deadline);
+    }
   }
 
   get isClosed(): boolean {
@@ -252,6 +261,10 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
 
   takeRawFrames(handler: RawFrameHandler): void {
     this.rawFrameHandler = handler;
+  }
+
+  setFrameLimit(maxFrameBytes: number | null): void {
+    this.reader.setMaxFrameBytes(maxFrameBytes ?? this.limits.maxFrameBytes);
   }
 
   setDeadline(deadline: Deadline | null): void {

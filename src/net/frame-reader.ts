@@ -79,7 +79,7 @@ export interface FrameStreaming {
 }
 
 export class FrameReader {
-  private readonly maxFrameBytes: number;
+  private maxFrameBytes: number;
   private readonly onFrame: FrameListener;
   private chunks: Buffer[] = [];
   /** Offset of the first unconsumed byte in chunks[0]. */
@@ -105,6 +105,11 @@ export class FrameReader {
     this.maxFrameBytes = maxFrameBytes;
     this.onFrame = onFrame;
     this.streaming = streaming ?? null;
+  }
+
+  /** Caps the frames read from now on (a frame already being read keeps the cap it started with). */
+  setMaxFrameBytes(maxFrameBytes: number): void {
+    this.maxFrameBytes = maxFrameBytes;
   }
 
   /** Bytes received but not yet handed out as frames. */

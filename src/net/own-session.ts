@@ -49,6 +49,10 @@ export class OwnSession implements ClientSession, UpstreamListener {
     this.filterFacts.setDeadline(deadline);
   }
 
+  setFrameLimit(maxFrameBytes: number | null): void {
+    this.filterFacts.setFrameLimit(maxFrameBytes);
+  }
+
   sendUpstream(address: BrokerAddress, frame: Buffer, expectResponse: boolean): Promise<Buffer | null> {
     if (this.closed) return Promise.reject(new UpstreamError('closed', address.backend, address.brokerId, 'Turnout is closing'));
     const key = `${address.backend}/${address.brokerId}`;

@@ -318,6 +318,7 @@ export class AuthenticationFilter implements RequestFilter {
     };
     session.principal = step.principal;
     session.setDeadline(null);
+    session.setFrameLimit(null);
     this.metrics.authentication(exchange.mechanism, 'success');
     if (session.log.isLevelEnabled('debug')) {
       session.log.debug(

@@ -17,7 +17,7 @@ export class FilterStates {
  * The filter-facing part of a session that stands for no client socket (Turnout's own
  * requests, tests): anonymous, without TLS, and unable to leave Kafka framing.
  */
-export function sessionWithoutSocket(clientHost = '127.0.0.1'): Pick<FilterSession, 'clientHost' | 'tls' | 'principal' | 'filterState' | 'takeRawFrames' | 'setDeadline'> {
+export function sessionWithoutSocket(clientHost = '127.0.0.1'): Pick<FilterSession, 'clientHost' | 'tls' | 'principal' | 'filterState' | 'takeRawFrames' | 'setDeadline' | 'setFrameLimit'> {
   const states = new FilterStates();
   return {
     clientHost,
@@ -29,5 +29,6 @@ export function sessionWithoutSocket(clientHost = '127.0.0.1'): Pick<FilterSessi
     },
     // Nothing to close: a session without a socket has no deadline to keep.
     setDeadline: (_deadline: Deadline | null): void => undefined,
+    setFrameLimit: (_maxFrameBytes: number | null): void => undefined,
   };
 }

@@ -77,6 +77,13 @@ export interface FilterSession {
    * (null) before: a client that never finishes authenticating is closed this way.
    */
   setDeadline(deadline: Deadline | null): void;
+  /**
+   * Caps the size of the client's next frames; null restores the configured cap. A broker
+   * reads at most 512 KiB from a client that has not logged in (sasl.server.max.receive.size),
+   * so a connection of a listener that requires a login starts capped, and the filter that
+   * logs the client in lifts it.
+   */
+  setFrameLimit(maxFrameBytes: number | null): void;
 }
 
 /** When a connection is closed if nothing clears the deadline first. */

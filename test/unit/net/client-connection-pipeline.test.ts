@@ -4,7 +4,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ClientConnection } from '../../../src/net/client-connection.js';
+import { ClientConnection, type ClientConnectionOptions } from '../../../src/net/client-connection.js';
 import { FrameReader } from '../../../src/net/frame-reader.js';
 import type { ClientSession, RequestExchange } from '../../../src/net/request-router.js';
 import { ProxyMetrics } from '../../../src/observability/metrics.js';
@@ -17,6 +17,8 @@ const RAW_API = 201;
 const GOODBYE_API = 202;
 const DEADLINE_API = 203;
 const CLEAR_DEADLINE_API = 204;
+/** Lifts the pre-login frame cap, as a successful login does. */
+const LOGIN_API = 205;
 const FORWARDED_API = 2;
 
 class EchoBroker extends FakeBrokerServer {
@@ -55,6 +57,11 @@ class TestFilter implements RequestFilter {
       this.wants = (k) => k >= RAW_API; // asked again after the hold: let it through then
       return outcome;
     }
+    if (request.apiKey === LOGIN_API) {
+      session.setFrameLimit(null);
+      session.setDeadline(null);
+      return { kind: 'answer', response: apiKeyResponse(request.correlationId, LOGIN_API) };
+    }
     if (request.apiKey === DEADLINE_API || request.apiKey === CLEAR_DEADLINE_API) {
       session.setDeadline(request.apiKey === CLEAR_DEADLINE_API ? null : { atMs: Date.now() + 40, reason: 'not_authenticated_in_time', message: 'no login within 40 ms' });
       return { kind: 'answer', response: apiKeyResponse(request.correlationId, request.apiKey) };
@@ -72,7 +79,7 @@ class TestFilter implements RequestFilter {
 
 const cleanups = testCleanups();
 
-async function start(filter: TestFilter): Promise<{ client: net.Socket; frames: Buffer[]; closed: Promise<void>; conn: () => ClientConnection }> {
+async function start(filter: TestFilter, preLogin?: ClientConnectionOptions['preLogin']): Promise<{ client: net.Socket; frames: Buffer[]; closed: Promise<void>; conn: () => ClientConnection }> {
   const broker = new EchoBroker();
   const router = new ForwardingRouter();
   router.ports.set(1, await broker.listen());
@@ -81,7 +88,7 @@ async function start(filter: TestFilter): Promise<{ client: net.Socket; frames: 
   const metrics = new ProxyMetrics({ apiName: () => undefined });
   let conn: ClientConnection | undefined;
   const server = net.createServer((socket) => {
-    conn = clientConnection(socket, 1, pipeline, limitsWith({}), metrics);
+    conn = clientConnection(socket, 1, pipeline, limitsWith({}), metrics, undefined, preLogin);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
@@ -150,6 +157,28 @@ describe('ClientConnection with the request pipeline', () => {
     await new Promise((r) => setTimeout(r, 60));
     expect(kept.conn().isClosed).toBe(false);
     expect(kept.frames).toHaveLength(2);
+  });
+
+  it('caps frames before login at the pre-login size, lifts the cap once a filter logs the client in, and closes a silent client at its deadline', async () => {
+    const preLogin = (): ClientConnectionOptions['preLogin'] => ({ maxFrameBytes: 1024, deadline: { atMs: Date.now() + 60_000, reason: 'sasl_login_timeout', message: 'no login' } });
+    const big = Buffer.concat([request(FORWARDED_API, 2), Buffer.alloc(4096)]);
+    big.writeInt32BE(big.length - 4, 0);
+
+    const refused = await start(new TestFilter(), preLogin());
+    refused.client.write(big);
+    await refused.closed;
+    expect(refused.frames).toHaveLength(0);
+
+    const loggedIn = await start(new TestFilter(), preLogin());
+    loggedIn.client.write(request(LOGIN_API, 1));
+    await waitUntil(() => loggedIn.frames.length === 1);
+    loggedIn.client.write(big);
+    await waitUntil(() => loggedIn.frames.length === 2);
+    expect(loggedIn.frames[1].readInt32BE(4)).toBe(2);
+
+    const silent = await start(new TestFilter(), { maxFrameBytes: 1024, deadline: { atMs: Date.now() + 30, reason: 'sasl_login_timeout', message: 'no login' } });
+    await silent.closed;
+    expect(silent.conn().isClosed).toBe(true);
   });
 
   it('lets a request no filter wants pass to the router untouched', async () => {

@@ -3,7 +3,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
-import { ClientConnection } from '../../../src/net/client-connection.js';
+import { ClientConnection, type ClientConnectionOptions } from '../../../src/net/client-connection.js';
 import { UpstreamConnector } from '../../../src/net/upstream-connector.js';
 import { FrameReader } from '../../../src/net/frame-reader.js';
 import type { ZoneContext } from '../../../src/net/session-zone.js';
@@ -120,6 +120,7 @@ export function clientConnection(
   limits: LimitsConfig,
   metrics: ProxyMetrics,
   zones?: ZoneContext,
+  preLogin?: ClientConnectionOptions['preLogin'],
 ): ClientConnection {
   const log = createLogger({ level: 'silent' });
   return new ClientConnection({
@@ -133,6 +134,7 @@ export function clientConnection(
     log,
     metrics,
     zones,
+    preLogin,
     onClosed: () => undefined,
   });
 }

@@ -69,6 +69,9 @@ export function filterSession(principal: KafkaPrincipal = alice): FilterSession 
     setDeadline() {
       throw new Error('not in these tests');
     },
+    setFrameLimit() {
+      throw new Error('not in these tests');
+    },
   };
 }
 

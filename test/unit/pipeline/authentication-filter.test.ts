@@ -347,6 +347,8 @@ describe('authentication filter: the login deadline', () => {
     expect(session.deadline).toEqual({ atMs: WALL + 30_000, reason: 'sasl_login_timeout', message: 'SASL authentication not completed within 30000 ms' });
     await login(filter, session, 'PLAIN', { username: 'bob', password: 'bob-secret' });
     expect(session.deadline).toBeNull();
+    // The pre-login frame cap goes with it: the configured cap applies from now on.
+    expect(session.frameLimit).toBeNull();
   });
 
   it('sets the deadline at the handshake where SASL is optional, and again for a re-authentication', async () => {

@@ -23,6 +23,8 @@ export class FakeSession implements FilterSession {
   rawHandler: RawFrameHandler | null = null;
   /** The deadline last set (null once cleared; undefined if never set). */
   deadline: Deadline | null | undefined = undefined;
+  /** The frame limit last set (null once lifted; undefined if never set). */
+  frameLimit: number | null | undefined = undefined;
   private readonly states = new Map<string, unknown>();
 
   constructor(opts: { clientHost?: string; listenerName?: string; log?: Logger } = {}) {
@@ -33,6 +35,10 @@ export class FakeSession implements FilterSession {
 
   setDeadline(deadline: Deadline | null): void {
     this.deadline = deadline;
+  }
+
+  setFrameLimit(maxFrameBytes: number | null): void {
+    this.frameLimit = maxFrameBytes;
   }
 
   filterState<T>(key: FilterStateKey<T>): T {
