@@ -2,7 +2,8 @@
 # Installs what the tests need on a fresh Debian machine, as root, without a tty.
 # Idempotent and quick when everything is already there:
 #   - Debian packages: kcat (librdkafka client for tests), python3-confluent-kafka (librdkafka
-#     from Python, for tests that follow each delivery), iproute2, redis-server, a JDK (17+:
+#     from Python, for tests that follow each delivery), openssl (test certificates), iproute2,
+#     redis-server, a JDK (17+:
 #     the tests compile Java programs and the codec check against Kafka's classes) and Maven;
 #     `apt-get update` runs only when an install fails on stale or missing package lists.
 #   - Apache Kafka 4.1.1 and 3.9.1 jars from Maven Central into the devkit cache
@@ -32,6 +33,8 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # A librdkafka producer the tests can follow record by record (Debian's python3 sees it).
 installed python3-confluent-kafka || missing+=(python3-confluent-kafka)
+# Certificates for TLS listeners and secured devkit clusters.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 jm="$(java_major)"
 if [[ -z "$jm" || "$jm" -lt 17 ]] || ! command -v javac >/dev/null 2>&1; then missing+=(default-jdk-headless); fi
