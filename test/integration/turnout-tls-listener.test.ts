@@ -1,7 +1,7 @@
 // Clients reaching Turnout over TLS: a TLS listener for kcat (security.protocol=ssl) and the
 // Java tools (a PEM truststore), an mTLS listener that refuses a client without a certificate
-// and serves one with, and a renewed listener certificate taken for new connections while a
-// client stays connected. Certificates come from openssl (the devkit's); the backend is the
+// and serves one with, a renewed listener certificate taken for new connections while a
+// client stays connected, and ACLs decided on the principal a client certificate maps to. Certificates come from openssl (the devkit's); the backend is the
 // rig's plaintext main cluster.
 import { X509Certificate } from 'node:crypto';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevCertificates, DEV_STORE_PASSWORD, issueCertificate, type DevCertificates } from '../../src/devkit/index.js';
 import type { ProxyHandle } from '../../src/proxy.js';
 import { startTurnout } from './acceptance-helpers.js';
-import { consumeLines, createTopic, kafkaTool, kcat, mainCluster, produceLines, startTool, uniqueGroup, waitFor } from './rig.js';
+import { consumeLines, createTopic, kafkaTool, kcat, mainCluster, produceLines, startTool, uniqueGroup, uniqueTopic, waitFor } from './rig.js';
 import { javaTls, kcatRoundTrip, kcatTls, numberedLines, scratchDir } from './secure-rig.js';
 
 const CLUSTER_ID = 'tUrNoUtTlSlIsTeNeR0000';
@@ -159,5 +159,46 @@ describe('Turnout TLS listeners', () => {
     await tlsRoundTrip('tls', topic, after, false);
     for (const v of after) await consumer.waitForLine((l) => l === v, 30_000);
     expect(consumer.stderr()).not.toMatch(/SslAuthenticationException|SSL handshake failed/);
+  });
+
+  it('decides ACLs on the principal a client certificate maps to, with Kafka\'s mapping rules', async () => {
+    const intruder = await issueCertificate({ caFile: certs.caFile, caKeyFile: certs.caKeyFile }, join(scratch.dir, 'intruder'), 'intruder', {
+      subject: '/O=turnout/OU=clients/CN=intruder',
+      usage: ['clientAuth'],
+    });
+    const prefix = 'tls-acl-';
+    const { proxy: guarded } = await startTurnout(CLUSTER_ID, {
+      listeners: [
+        {
+          bindHost: '127.0.0.1',
+          advertisedHost: '127.0.0.1',
+          bootstrapPort: 0,
+          nodePortBase: 0,
+          tls: { certFile: certs.server.certFile, keyFile: certs.server.keyFile, caFile: certs.caFile, clientAuth: 'required', principalMappingRules: 'RULE:^CN=(.*?),OU=clients,.*$/$1/L,DEFAULT' },
+        },
+      ],
+      authorization: {
+        enabled: true,
+        acls: [
+          { resourceType: 'TOPIC', resourceName: prefix, patternType: 'PREFIXED', principal: 'User:turnout-client', operation: 'ALL' },
+          { resourceType: 'CLUSTER', resourceName: 'kafka-cluster', principal: 'User:turnout-client', operation: 'IDEMPOTENT_WRITE' },
+        ],
+      },
+    });
+    try {
+      const topic = await createTopic(mainCluster(), { name: uniqueTopic(prefix), partitions: 1 });
+      const values = numberedLines('acl-by-certificate', 5);
+      expect(await kcatRoundTrip(guarded.bootstrapServers(), topic, values, kcatTls(certs, true))).toEqual(values);
+
+      const denied = await kcat(
+        ['-b', guarded.bootstrapServers(), '-X', 'security.protocol=ssl', '-X', `ssl.ca.location=${certs.caFile}`, '-X', `ssl.certificate.location=${intruder.certFile}`, '-X', `ssl.key.location=${intruder.keyFile}`, '-t', topic, '-P', '-X', 'message.timeout.ms=10000'],
+        { input: 'not-allowed\n', timeoutMs: 60_000 },
+      );
+      expect(denied.timedOut).toBe(false);
+      expect(denied.stderr).toMatch(/[Aa]uthorization failed|TOPIC_AUTHORIZATION_FAILED/);
+      expect((await consumeLines(mainCluster(), topic, { count: 6, timeoutMs: 10_000 })).sort()).toEqual([...values].sort());
+    } finally {
+      await guarded.close();
+    }
   });
 });
