@@ -1,6 +1,7 @@
 // Opens the credential store a configuration asks for: with `store.type: file` the users file
-// beside the YAML (`authentication.usersFile`, by default `<name>.users.json` for
+// beside the YAML (`authentication.usersFile`, by default `users.json` in the instance's state folder, for
 // `<name>.yaml`), with `store.type: redis` the policy store's Redis.
+import { stateDirOf } from '../policy/state-dir.js';
 import path from 'node:path';
 import type { Logger } from '../observability/logger.js';
 import type { TurnoutConfig } from '../policy/config.js';
@@ -27,8 +28,7 @@ export function usersFileOf(configFile: string, config: TurnoutConfig): string {
   const dir = path.dirname(path.resolve(configFile));
   const configured = config.authentication.usersFile;
   if (configured !== undefined) return path.resolve(dir, configured);
-  const base = path.basename(configFile).replace(/\.(ya?ml|json)$/i, '');
-  return path.join(dir, `${base}.users.json`);
+  return path.join(stateDirOf(configFile, config.store.stateDir) as string, 'users.json');
 }
 
 export async function openCredentialStore(opts: OpenCredentialStoreOptions): Promise<CredentialStore> {

@@ -1,6 +1,6 @@
 // The ACL store of a Turnout on the file policy store: the YAML's `authorization.acls` seed
 // the bindings, and what CreateAcls and DeleteAcls change at run time is kept in a state file
-// beside the YAML (`authorization.stateFile`; by default `<config>.acl-state.json`), written
+// beside the YAML (`authorization.stateFile`; by default `acls.json` in the instance's state folder), written
 // durably (temporary file, fsync, rename) before the change applies.
 //
 // The state file holds the difference from the YAML at the time of the last change: the
@@ -18,6 +18,7 @@ import { AclBindingSet } from './acl-binding-store.js';
 import { LocalAclStore } from './acl-local-store.js';
 import type { AclBinding } from './acl-model.js';
 import { writeFileDurably } from './durable-file.js';
+import { stateDirOf } from './state-dir.js';
 
 interface StateFile {
   format: 1;
@@ -29,11 +30,9 @@ interface StateFile {
 
 const ABOUT = 'ACL bindings changed at run time (CreateAcls, DeleteAcls) relative to the configuration file. Written by Turnout.';
 
-/** Where the state file of a configuration file goes by default. */
-export function defaultAclStateFile(configFile: string): string {
-  const dir = path.dirname(configFile);
-  const base = path.basename(configFile).replace(/\.ya?ml$/i, '');
-  return path.join(dir, `${base}.acl-state.json`);
+/** Where the state file of a configuration file goes by default: `acls.json` in its state folder (state-dir.ts). */
+export function defaultAclStateFile(configFile: string, stateDir?: string): string {
+  return path.join(stateDirOf(configFile, stateDir) as string, 'acls.json');
 }
 
 export class AclStateFileError extends Error {

@@ -39,7 +39,7 @@ const oauthBearerSchema = z
 
 const authenticationSchema = z
   .object({
-    /** The users file with store.type file; default: beside the YAML, `<name>.users.json`. */
+    /** The users file with store.type file; default: `users.json` in the state folder (store.stateDir). */
     usersFile: z.string().min(1).optional(),
     /** Longest SASL session before the client must re-authenticate (KIP-368); 0: no limit. */
     maxSessionLifetimeMs: z.number().int().min(0).max(2 ** 31 - 1).default(0),

@@ -149,7 +149,7 @@ async function openAclStore(
     settings.stateFile === undefined
       ? configFile === undefined
         ? null
-        : defaultAclStateFile(configFile)
+        : defaultAclStateFile(configFile, config.store.stateDir)
       : path.resolve(configFile === undefined ? '.' : path.dirname(configFile), settings.stateFile);
   if (stateFile === null) return memoryAclStore(seed, log);
   return openFileAclStore({ seed, stateFile, log });

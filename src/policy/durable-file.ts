@@ -1,11 +1,13 @@
 // Writing a small state file so that a crash at any moment leaves either the old content or
 // the new, never a mix: the text goes to a temporary file beside it, is flushed to disk,
 // renamed over the file, and the directory entry is flushed too.
-import { open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 export async function writeFileDurably(file: string, text: string): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  // The state folder may not exist yet on a first write; it holds secrets, so owner only.
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   try {
     const handle = await open(tmp, 'w', 0o600);
     try {

@@ -1,5 +1,5 @@
-// Where one Turnout instance keeps what it learns while running (producer id mappings, and
-// later ACL bindings and SCRAM users): a folder of state files, `store.stateDir`, by default
+// Where one Turnout instance keeps what it learns while running (producer id mappings in
+// producers.jsonl, ACL changes in acls.json, SCRAM users in users.json): a folder of state files, `store.stateDir`, by default
 // beside the configuration file and named after it (`turnout.yaml` -> `turnout.state/`), so
 // that two configurations in one folder never share state.
 import { mkdir } from 'node:fs/promises';

@@ -144,7 +144,7 @@ describe('users file location', () => {
     parseConfig({ virtualCluster: { clusterId: 'c' }, listeners: [{ bootstrapPort: 0, nodePortBase: 0 }], backends: [{ name: 'b', bootstrapServers: ['b:9092'] }], authentication });
 
   it('sits beside the YAML, named after it, unless configured', () => {
-    expect(usersFileOf('/etc/turnout/prod.yaml', config())).toBe('/etc/turnout/prod.users.json');
+    expect(usersFileOf('/etc/turnout/prod.yaml', config())).toBe('/etc/turnout/prod.state/users.json');
     expect(usersFileOf('/etc/turnout/prod.yaml', config({ usersFile: 'secrets/users.json' }))).toBe('/etc/turnout/secrets/users.json');
     expect(usersFileOf('/etc/turnout/prod.yaml', config({ usersFile: '/var/lib/turnout/users.json' }))).toBe('/var/lib/turnout/users.json');
   });

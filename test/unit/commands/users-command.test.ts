@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 async function plainLogin(user: string, password: string): Promise<string> {
-  const store = await FileCredentialStore.open({ file: path.join(dir, 'edge.users.json'), log: createLogger({ level: 'silent' }), watch: false });
+  const store = await FileCredentialStore.open({ file: path.join(dir, 'edge.state', 'users.json'), log: createLogger({ level: 'silent' }), watch: false });
   try {
     return (await new PlainServerMechanism(store).start().evaluate(Buffer.from(`\u0000${user}\u0000${password}`))).kind;
   } finally {
@@ -38,8 +38,8 @@ async function plainLogin(user: string, password: string): Promise<string> {
 describe('turnout users', () => {
   it('adds a user from stdin into the users file beside the YAML; a PLAIN login then works with that password', async () => {
     await usersAdd('alice', { config, passwordStdin: true, stdin: Readable.from(['alice-secret\n']), out });
-    expect(output).toBe(`user alice: SCRAM-SHA-256, SCRAM-SHA-512 (8192 iterations) stored in ${path.join(dir, 'edge.users.json')}\n`);
-    expect(await readFile(path.join(dir, 'edge.users.json'), 'utf8')).not.toContain('alice-secret');
+    expect(output).toBe(`user alice: SCRAM-SHA-256, SCRAM-SHA-512 (8192 iterations) stored in ${path.join(dir, 'edge.state', 'users.json')}\n`);
+    expect(await readFile(path.join(dir, 'edge.state', 'users.json'), 'utf8')).not.toContain('alice-secret');
     expect(await plainLogin('alice', 'alice-secret')).toBe('success');
     expect(await plainLogin('alice', 'alice-secret\n')).toBe('failure');
   });
@@ -57,7 +57,7 @@ describe('turnout users', () => {
     await usersAdd('carol', { config, passwordFile: pwFile, mechanism: ['SCRAM-SHA-256'], iterations: '16384', out });
     output = '';
     await usersList({ config, out });
-    expect(output).toBe(`carol  SCRAM-SHA-256 (16384 iterations)\n\n1 user in ${path.join(dir, 'edge.users.json')}\n`);
+    expect(output).toBe(`carol  SCRAM-SHA-256 (16384 iterations)\n\n1 user in ${path.join(dir, 'edge.state', 'users.json')}\n`);
     output = '';
     await usersList({ config, json: true, out });
     expect(JSON.parse(output)).toEqual([{ user: 'carol', mechanisms: [{ mechanism: 'SCRAM-SHA-256', iterations: 16384 }] }]);

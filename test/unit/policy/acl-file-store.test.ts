@@ -42,8 +42,8 @@ afterEach(async () => {
 
 describe('FileAclStore', () => {
   it('puts the state file beside the configuration file', () => {
-    expect(defaultAclStateFile('/etc/turnout/prod.yaml')).toBe('/etc/turnout/prod.acl-state.json');
-    expect(defaultAclStateFile('conf/turnout.yml')).toBe(path.join('conf', 'turnout.acl-state.json'));
+    expect(defaultAclStateFile('/etc/turnout/prod.yaml')).toBe('/etc/turnout/prod.state/acls.json');
+    expect(defaultAclStateFile('/etc/turnout/prod.yaml', '/var/lib/turnout')).toBe('/var/lib/turnout/acls.json');
   });
 
   it('starts from the configuration\'s bindings when there is no state file, and writes none until a change', async () => {
@@ -60,7 +60,7 @@ describe('FileAclStore', () => {
     expect(first.bindings()).toEqual([seedRead, added]);
     const state = JSON.parse(await readFile(stateFile, 'utf8'));
     expect(state).toMatchObject({ format: 1, added: [added], removed: [seedWrite] });
-    expect(await readdir(dir)).toEqual([path.basename(stateFile)]);
+    expect(await readdir(path.dirname(stateFile))).toEqual([path.basename(stateFile)]);
     await first.close();
 
     const second = await openStore();
@@ -131,19 +131,24 @@ describe('FileAclStore', () => {
   });
 
   it('changes nothing when the state file cannot be written, and says why', async () => {
-    stateFile = path.join(dir, 'not-yet', 'turnout.acl-state.json');
+    // Its folder's place is taken by a file: the folder cannot be made.
+    const blocked = path.join(dir, 'blocked');
+    stateFile = path.join(blocked, 'acls.json');
     const store = await openStore();
+    await writeFile(blocked, '');
     const err = await store.create([added]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AclStoreError);
     expect(store.bindings()).toEqual([seedRead, seedWrite]);
-    expect(store.health().lastError).toMatch(/ENOENT/);
-    await mkdir(path.dirname(stateFile));
+    expect(store.health().lastError).toMatch(/EEXIST|ENOTDIR/);
+    await rm(blocked);
+    await mkdir(blocked);
     await store.create([added]);
     expect(store.health().lastError).toBeNull();
     expect(store.bindings()).toEqual([seedRead, seedWrite, added]);
   });
 
   it('refuses to start on a state file it cannot read, rather than drop run-time changes', async () => {
+    await mkdir(path.dirname(stateFile), { recursive: true });
     await writeFile(stateFile, '{"format": 1, "added": [{"resourceType": "TOPIC"}], "removed": []}');
     await expect(openStore()).rejects.toThrow(AclStateFileError);
     await writeFile(stateFile, 'not json');

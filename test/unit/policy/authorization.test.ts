@@ -63,7 +63,8 @@ describe('createAuthorization', () => {
 
     await authz.store?.create([acl('TOPIC', 'orders.', 'PREFIXED', 'User:stranger', 'READ', 'ALLOW')]);
     expect(reads(authz, 'stranger', 'orders.created')).toBe(true);
-    expect(await readdir(dir)).toEqual(['turnout.acl-state.json', 'turnout.yaml']);
+    expect(await readdir(dir)).toEqual(['turnout.state', 'turnout.yaml']);
+    expect(await readdir(path.join(dir, 'turnout.state'))).toEqual(['acls.json']);
 
     await writeFile(file, yaml(''));
     expect((await store.reload()).changed).toBe(true);

@@ -46,7 +46,7 @@ describe('startProxy with SASL listeners', () => {
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'edge.yaml');
     await writeFile(file, configYaml(cluster.brokers[0].port));
-    const users = await FileCredentialStore.open({ file: path.join(dir, 'edge.users.json'), log: createLogger({ level: 'silent' }), watch: false });
+    const users = await FileCredentialStore.open({ file: path.join(dir, 'edge.state', 'users.json'), log: createLogger({ level: 'silent' }), watch: false });
     cleanups.push(() => users.close());
     await users.setUser('alice', { 'SCRAM-SHA-256': await deriveScramCredential('SCRAM-SHA-256', 'pw', 4096) });
 
