@@ -166,9 +166,15 @@ describe('two Turnout instances on one Redis, SASL_SSL with SCRAM-SHA-512 and AC
     expect(listed).toContain('principal=User:alice, host=*, operation=WRITE, permissionType=ALLOW');
     expect(listed).toContain('principal=User:alice, host=*, operation=DESCRIBE, permissionType=ALLOW');
 
+    // B serves the ACL A added: the store is one.
+    expect(await kafkaAcls(b, ['--list', '--topic', topic])).toContain('principal=User:alice, host=*, operation=WRITE, permissionType=ALLOW');
+
+    const writesDeniedBefore = await decisions(b, { result: 'deny', resource_type: 'topic', operation: 'write' });
     await kafkaAcls(a, ['--remove', '--force', ...binding]);
     const errorsBefore = events.errors.length;
     await waitFor(() => deniedSince(errorsBefore), { timeoutMs: 60_000, what: 'the producer to be denied again' });
+    // Its Produce requests on the connections it kept were refused, not only its Metadata.
+    expect(await decisions(b, { result: 'deny', resource_type: 'topic', operation: 'write' })).toBeGreaterThan(writesDeniedBefore);
     expect(await events.finish()).toBe(true);
     // Its totals, printed as it shut down, agree with the events it reported.
     expect(events.toolData()?.acked, producer.stderr().slice(-2_000)).toBe(events.successes.length);
