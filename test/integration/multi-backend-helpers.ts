@@ -262,10 +262,15 @@ function runProcess(command: string, args: readonly string[], opts: { timeoutMs:
   });
 }
 
+/** Runs a test program to its end and returns what it printed, however it ended (for a test that expects a failure). */
+export async function runJavaProgramToEnd(mainClass: string, args: readonly string[], opts: { timeoutMs: number; jvmOptions?: readonly string[] }): Promise<ProcessResult> {
+  const cmd = await javaProgramCommand(mainClass, args, opts.jvmOptions);
+  return runProcess(cmd.command, cmd.args, opts);
+}
+
 /** Runs a test program to its end; throws with its stderr unless it exits 0. */
 export async function runJavaProgram(mainClass: string, args: readonly string[], opts: { timeoutMs: number; jvmOptions?: readonly string[] }): Promise<ProcessResult> {
-  const cmd = await javaProgramCommand(mainClass, args, opts.jvmOptions);
-  const result = await runProcess(cmd.command, cmd.args, opts);
+  const result = await runJavaProgramToEnd(mainClass, args, opts);
   if (result.code !== 0 || result.timedOut) {
     // The first warnings say what went wrong; the tail, how it ended. The whole log goes to a file.
     const log = join(tmpdir(), `turnout-it-${mainClass}-${Date.now()}.log`);

@@ -10,19 +10,10 @@ import { join, resolve } from 'node:path';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { mainCluster, waitFor } from './rig.js';
+import { runTurnoutCli } from './turnout-process.js';
 
 const { Kafka, logLevel } = kafkajs;
 const ROOT = resolve(import.meta.dirname, '../..');
-
-/** Runs the CLI to its end; resolves with its exit code and output. */
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((r) => child.on('exit', (code) => r({ code, stdout, stderr })));
-}
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -111,7 +102,7 @@ describe('turnout start', () => {
         `admin: { host: 127.0.0.1, port: ${adminPort}, auth: { tokenFile: ${auth} } }`,
         '',
       ].join('\n');
-    const cli = (...args: string[]) => runCli(args);
+    const cli = (...args: string[]) => runTurnoutCli(args);
     try {
       await writeFile(configFile, config(join(dir, 'missing-token')));
       const refused = await cli('start', '--config', configFile);

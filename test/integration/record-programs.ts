@@ -4,7 +4,7 @@
 // Turnout is compared with what the cluster holds.
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
-import { runJavaProgram, type ProcessResult } from './multi-backend-helpers.js';
+import { runJavaProgram, runJavaProgramToEnd, type ProcessResult } from './multi-backend-helpers.js';
 
 /** A record RecordWriter had acknowledged. */
 export interface WrittenRecord {
@@ -122,8 +122,15 @@ export interface TransactionsOutcome {
  * Runs one transaction per letter of `outcomes` (C commits, A aborts) with TransactionalWriter,
  * each writing `perTransaction` records to every topic.
  */
-export async function writeTransactions(bootstrap: string, transactionalId: string, outcomes: string, perTransaction: number, topics: readonly string[]): Promise<TransactionsOutcome> {
-  const result = await runJavaProgram('TransactionalWriter', [bootstrap, transactionalId, outcomes, String(perTransaction), topics.join(',')], { timeoutMs: 180_000 });
+export async function writeTransactions(
+  bootstrap: string,
+  transactionalId: string,
+  outcomes: string,
+  perTransaction: number,
+  topics: readonly string[],
+  props?: Record<string, string>,
+): Promise<TransactionsOutcome> {
+  const result = await runJavaProgram('TransactionalWriter', transactionsArgs(bootstrap, transactionalId, outcomes, perTransaction, topics, props), { timeoutMs: 180_000 });
   const records: TransactionalRecord[] = [];
   const done = new Map<number, 'committed' | 'aborted'>();
   for (const line of lines<TransactionalRecord | { txn: number; outcome: 'committed' | 'aborted' }>(result.stdout)) {
@@ -131,6 +138,15 @@ export async function writeTransactions(bootstrap: string, transactionalId: stri
     else records.push(line);
   }
   return { records, outcomes: done };
+}
+
+/** Runs TransactionalWriter as `writeTransactions` does, for a test that expects it to fail: what it printed and its exit code. */
+export function attemptTransactions(...run: Parameters<typeof writeTransactions>): Promise<ProcessResult> {
+  return runJavaProgramToEnd('TransactionalWriter', transactionsArgs(...run), { timeoutMs: 180_000 });
+}
+
+function transactionsArgs(...[bootstrap, transactionalId, outcomes, perTransaction, topics, props]: Parameters<typeof writeTransactions>): string[] {
+  return [bootstrap, transactionalId, outcomes, String(perTransaction), topics.join(','), ...propertyArgs(props)];
 }
 
 /** Asserts RecordWriter delivered every record, showing its client's first warnings if not. */

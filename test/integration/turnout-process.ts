@@ -1,6 +1,7 @@
 // `turnout start --config FILE` as a separate process a test can kill: ready once /readyz
 // answers 200, stopped with SIGKILL (a crash: nothing flushed, nothing closed) or SIGTERM.
-// Killed when the calling test finishes, whatever happened.
+// Killed when the calling test finishes, whatever happened. And any other `turnout` command
+// run to its end, as an operator runs it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { expect, onTestFinished } from 'vitest';
@@ -71,4 +72,14 @@ export class TurnoutProcess {
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     await this.exited;
   }
+}
+
+/** Runs a `turnout` command to its end (with `env` added to this process's); resolves with its exit code and output. */
+export function runTurnoutCli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  return new Promise((r) => child.on('exit', (code) => r({ code, stdout, stderr })));
 }

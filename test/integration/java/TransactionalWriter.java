@@ -6,7 +6,8 @@
 //   {"txn":0,"outcome":"committed"}
 // Any failure is printed to stderr and the exit code is 1.
 //
-// Usage: TransactionalWriter <bootstrap> <transactionalId> <outcomes, e.g. CACCA> <recordsPerTransaction> <topic>[,...]
+// Usage: TransactionalWriter <bootstrap> <transactionalId> <outcomes, e.g. CACCA> <recordsPerTransaction> <topic>[,...] [name=value ...]
+// (the name=value arguments are producer properties, for example a login)
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -30,8 +31,8 @@ public final class TransactionalWriter {
   }
 
   private static void run(String[] args) throws Exception {
-    if (args.length != 5 || !args[2].matches("[CA]+")) {
-      throw new IllegalArgumentException("usage: TransactionalWriter <bootstrap> <transactionalId> <outcomes, e.g. CACCA> <recordsPerTransaction> <topic>[,...]");
+    if (args.length < 5 || !args[2].matches("[CA]+")) {
+      throw new IllegalArgumentException("usage: TransactionalWriter <bootstrap> <transactionalId> <outcomes, e.g. CACCA> <recordsPerTransaction> <topic>[,...] [name=value ...]");
     }
     String outcomes = args[2];
     int perTransaction = Integer.parseInt(args[3]);
@@ -45,6 +46,7 @@ public final class TransactionalWriter {
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    PropertyArgs.putAll(props, args, 5);
 
     StringBuilder out = new StringBuilder();
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
