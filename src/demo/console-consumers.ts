@@ -53,13 +53,24 @@ function tailOf(text: string, chars = 1_500): string {
   return text.length > chars ? text.slice(-chars) : text;
 }
 
+export interface KcatRunOptions {
+  /** Default 60 s. */
+  timeoutMs?: number;
+  /** The kcat executable. (default: kcat) */
+  command?: string;
+  /** librdkafka settings for a secured Turnout listener: `-X security.protocol=sasl_ssl` and the like. */
+  settings?: readonly string[];
+}
+
 /**
  * Reads `count` records of `topic` from the beginning with kcat. Only a kcat that is not
  * installed is reported as such; any other failure to start it is a failed run.
  */
-export async function consumeWithKcat(bootstrap: string, topic: string, count: number, timeoutMs = 60_000, command = 'kcat'): Promise<ConsoleRun> {
+export async function consumeWithKcat(bootstrap: string, topic: string, count: number, opts: KcatRunOptions = {}): Promise<ConsoleRun> {
   const started = Date.now();
-  const args = ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-c', String(count), '-f', KCAT_FORMAT];
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const command = opts.command ?? 'kcat';
+  const args = ['-b', bootstrap, ...(opts.settings ?? []), '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-c', String(count), '-f', KCAT_FORMAT];
   return new Promise((resolveRun) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -89,10 +100,19 @@ export async function consumeWithKcat(bootstrap: string, topic: string, count: n
   });
 }
 
+export interface JavaConsoleRunOptions {
+  /** Default 120 s. */
+  timeoutMs?: number;
+  /** A client properties file (--consumer.config): security.protocol, SASL and truststore for a secured listener. */
+  consumerConfig?: string;
+}
+
 /** Reads `count` records of `topic` from the beginning with Kafka's Java console consumer. */
-export async function consumeWithJavaConsole(bootstrap: string, topic: string, count: number, group: string, payloadBytes: number, timeoutMs = 120_000): Promise<ConsoleRun> {
+export async function consumeWithJavaConsole(bootstrap: string, topic: string, count: number, group: string, payloadBytes: number, opts: JavaConsoleRunOptions = {}): Promise<ConsoleRun> {
   const started = Date.now();
+  const timeoutMs = opts.timeoutMs ?? 120_000;
   const args = [
+    ...(opts.consumerConfig !== undefined ? ['--consumer.config', opts.consumerConfig] : []),
     '--bootstrap-server', bootstrap,
     '--topic', topic,
     '--group', group,

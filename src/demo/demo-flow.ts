@@ -5,18 +5,25 @@
 // `turnout demo` runs this against its own cluster; the integration test against the rig's.
 import { performance } from 'node:perf_hooks';
 import kafkajs from 'kafkajs';
-import type { Admin, Consumer, Message, PartitionMetadata, Producer } from 'kafkajs';
+import type { Admin, PartitionMetadata } from 'kafkajs';
 import { pino } from 'pino';
 import { createLogger, type LogLevel } from '../observability/logger.js';
 import { startProxy, type ProxyHandle } from '../proxy.js';
-import { checkDelivery, type DeliveryReport, type ExpectedRecord, type ReceivedRecord } from './delivery-check.js';
+import { consoleCheck, type ClientCheck } from './client-check.js';
 import { leakedIdentifiers, mapVirtualNodes, viewCluster, type ClusterView, type NodeRoute, type PartitionLeaders } from './cluster-view.js';
-import { consumeWithJavaConsole, consumeWithKcat, type ConsoleRun } from './console-consumers.js';
-import { summarizeLatency, type LatencySummary } from './latency-stats.js';
-import { orderEvents, type OrderEvent } from './order-events.js';
+import { consumeWithJavaConsole, consumeWithKcat } from './console-consumers.js';
+import { unlessAborted } from './demo-abort.js';
+import { checkDelivery } from './delivery-check.js';
+import { produceAll, recreateTopic, startConsumer, waitForRecords, type ConsumerTap, type ProduceStats } from './kafkajs-traffic.js';
+import { summarizeLatency } from './latency-stats.js';
+import { orderEvents } from './order-events.js';
 import { turnoutTraffic, type TurnoutTraffic } from './turnout-traffic.js';
 
-const { Kafka, logLevel: kafkaLogLevel, Partitioners } = kafkajs;
+export { DemoAbortedError } from './demo-abort.js';
+export type { ClientCheck } from './client-check.js';
+export type { ProduceStats } from './kafkajs-traffic.js';
+
+const { Kafka, logLevel: kafkaLogLevel } = kafkajs;
 
 /** The real cluster behind Turnout. */
 export interface DemoBackend {
@@ -78,29 +85,6 @@ export interface DemoFlowOptions {
   signal?: AbortSignal;
 }
 
-export interface ProduceStats {
-  records: number;
-  payloadBytes: number;
-  requests: number;
-  durationMs: number;
-  recordsPerSec: number;
-  mbPerSec: number;
-  /** Time from send to acknowledgement of each produce request (acks=all), ms. */
-  ackLatencyMs: LatencySummary;
-}
-
-export interface ClientCheck {
-  client: string;
-  /** Set when this client is not installed: it was not checked (a warning, not a pass). */
-  notInstalled?: string;
-  report?: DeliveryReport;
-  durationMs: number;
-  /** Produce-to-consume time per record (kafkajs only: it runs while producing), ms. */
-  endToEndLatencyMs?: LatencySummary;
-  /** Exit code and stderr tail of a console client that failed. */
-  error?: string;
-}
-
 export interface DemoResult {
   /**
    * Every client that ran got every record intact and in order, and nothing of the backend
@@ -124,57 +108,6 @@ export interface DemoResult {
   durationMs: number;
 }
 
-export class DemoAbortedError extends Error {
-  constructor() {
-    super('demo interrupted');
-    this.name = 'DemoAbortedError';
-  }
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted === true) throw new DemoAbortedError();
-}
-
-/** Resolves like `p`, or rejects with DemoAbortedError as soon as `signal` aborts. */
-function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return p;
-  throwIfAborted(signal);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new DemoAbortedError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Creates the topic, first deleting one of that name (topic deletion completes asynchronously). */
-async function recreateTopic(admin: Admin, topic: string, partitions: number, replicationFactor: number, signal: AbortSignal | undefined): Promise<void> {
-  const existing = await admin.listTopics();
-  if (existing.includes(topic)) await admin.deleteTopics({ topics: [topic], timeout: 30_000 });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    throwIfAborted(signal);
-    try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor }], waitForLeaders: true, timeout: 30_000 });
-      return;
-    } catch (err) {
-      const type = (err as { type?: string }).type;
-      if (Date.now() > deadline || (type !== 'TOPIC_ALREADY_EXISTS' && type !== 'UNKNOWN_TOPIC_OR_PARTITION')) throw err;
-      await sleep(500);
-    }
-  }
-}
-
 async function partitionLeaders(viaTurnout: Admin, direct: Admin, topic: string): Promise<{ leaders: PartitionLeaders[]; metadata: PartitionMetadata[] }> {
   const [seen, real] = await Promise.all([viaTurnout.fetchTopicMetadata({ topics: [topic] }), direct.fetchTopicMetadata({ topics: [topic] })]);
   const seenPartitions = seen.topics[0]?.partitions ?? [];
@@ -183,140 +116,6 @@ async function partitionLeaders(viaTurnout: Admin, direct: Admin, topic: string)
     .map((p) => ({ partition: p.partitionId, virtualLeader: p.leader, realLeader: realLeader.get(p.partitionId) ?? -1 }))
     .sort((a, b) => a.partition - b.partition);
   return { leaders, metadata: seenPartitions };
-}
-
-interface ConsumerTap {
-  received: ReceivedRecord[];
-  latenciesMs: number[];
-  firstAt: number;
-  lastAt: number;
-}
-
-/** Starts a kafkajs consumer on `topic` and resolves once the group has assigned every partition. */
-async function startConsumer(consumer: Consumer, topic: string, partitions: number, tap: ConsumerTap, signal: AbortSignal | undefined): Promise<void> {
-  let assigned = 0;
-  let onJoin: (() => void) | undefined;
-  const joined = new Promise<void>((resolve) => {
-    onJoin = resolve;
-  });
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    assigned = Object.values(e.payload.memberAssignment).reduce((n, ps) => n + ps.length, 0);
-    if (assigned === partitions) onJoin?.();
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      const now = Date.now();
-      if (tap.firstAt === 0) tap.firstAt = now;
-      tap.lastAt = now;
-      for (const m of batch.messages) {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = v === undefined ? '' : String(v);
-        tap.received.push({
-          partition: batch.partition,
-          offset: Number(m.offset),
-          key: m.key === null ? null : m.key.toString('utf8'),
-          value: m.value === null ? null : m.value.toString('utf8'),
-          headers,
-        });
-        tap.latenciesMs.push(now - Number(m.timestamp));
-      }
-    },
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the kafkajs consumer was assigned ${assigned} of ${partitions} partitions after 60 s`)), 60_000);
-  });
-  try {
-    await unlessAborted(Promise.race([joined, timedOut]), signal);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function produceAll(
-  producer: Producer,
-  topic: string,
-  events: readonly OrderEvent[],
-  metadata: PartitionMetadata[],
-  batchSize: number,
-  signal: AbortSignal | undefined,
-): Promise<{ expected: ExpectedRecord[]; stats: ProduceStats }> {
-  // The partition of each event is chosen here, with kafkajs's default (Java-compatible)
-  // partitioner, so that each acknowledged base offset names exactly which events it covers.
-  const partitioner = Partitioners.DefaultPartitioner();
-  const expected: ExpectedRecord[] = [];
-  const ackMs: number[] = [];
-  let payloadBytes = 0;
-  let requests = 0;
-  const started = performance.now();
-  for (let i = 0; i < events.length; i += batchSize) {
-    throwIfAborted(signal);
-    const batch = events.slice(i, i + batchSize);
-    const messages: Message[] = batch.map((e) => {
-      const m: Message = { key: e.key, value: e.value, headers: e.headers };
-      m.partition = partitioner({ topic, partitionMetadata: metadata, message: m });
-      payloadBytes += Buffer.byteLength(e.key) + Buffer.byteLength(e.value);
-      return m;
-    });
-    const sent = performance.now();
-    const acks = await producer.send({ topic, acks: -1, messages });
-    ackMs.push(performance.now() - sent);
-    requests++;
-    const baseOffset = new Map<number, number>();
-    for (const a of acks) {
-      if (a.errorCode !== 0 || a.baseOffset === undefined) throw new Error(`produce to ${topic}-${a.partition} failed with error code ${a.errorCode}`);
-      baseOffset.set(a.partition, Number(a.baseOffset));
-    }
-    const next = new Map<number, number>();
-    batch.forEach((e, j) => {
-      const partition = messages[j]?.partition as number;
-      const k = next.get(partition) ?? 0;
-      next.set(partition, k + 1);
-      const base = baseOffset.get(partition);
-      if (base === undefined) throw new Error(`no acknowledgement for ${topic}-${partition}`);
-      expected.push({ partition, offset: base + k, key: e.key, value: e.value, headers: e.headers });
-    });
-  }
-  const durationMs = performance.now() - started;
-  return {
-    expected,
-    stats: {
-      records: expected.length,
-      payloadBytes,
-      requests,
-      durationMs,
-      recordsPerSec: expected.length / (durationMs / 1000),
-      mbPerSec: payloadBytes / 1e6 / (durationMs / 1000),
-      ackLatencyMs: summarizeLatency(ackMs),
-    },
-  };
-}
-
-async function waitForRecords(tap: ConsumerTap, count: number, idleTimeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
-  let lastCount = -1;
-  let lastChange = Date.now();
-  while (tap.received.length < count) {
-    throwIfAborted(signal);
-    if (tap.received.length !== lastCount) {
-      lastCount = tap.received.length;
-      lastChange = Date.now();
-    } else if (Date.now() - lastChange > idleTimeoutMs) {
-      return; // the delivery check reports what is missing
-    }
-    await sleep(20);
-  }
-}
-
-function consoleCheck(run: ConsoleRun, expected: readonly ExpectedRecord[]): ClientCheck {
-  if (run.notInstalled !== undefined) return { client: run.client, notInstalled: run.notInstalled, durationMs: 0 };
-  return {
-    client: run.client,
-    report: checkDelivery(run.client, expected, run.records),
-    durationMs: run.durationMs,
-    ...(run.errorTail !== undefined ? { error: `exit ${run.exitCode}: ${run.errorTail}` } : {}),
-  };
 }
 
 /** Runs the demo's traffic through a started Turnout (`startDemoProxy`) and checks it. */
@@ -372,13 +171,13 @@ export async function runDemoFlow(proxy: ProxyHandle, backend: DemoBackend, opts
 
     if (opts.kcat !== false) {
       log('reading the topic back with kcat (librdkafka) through Turnout');
-      const kcat = consoleCheck(await unlessAborted(consumeWithKcat(bootstrap, topic, expected.length, consoleTimeoutMs), signal), expected);
+      const kcat = consoleCheck(await unlessAborted(consumeWithKcat(bootstrap, topic, expected.length, { timeoutMs: consoleTimeoutMs }), signal), expected);
       if (kcat.notInstalled !== undefined) log(`WARNING: kcat (librdkafka) not checked: ${kcat.notInstalled}`);
       clients.push(kcat);
     }
     if (opts.javaConsole !== false) {
       log("reading the topic back with Kafka's Java console consumer through Turnout");
-      const java = consumeWithJavaConsole(bootstrap, topic, expected.length, `${groupId}-java`, stats.payloadBytes, consoleTimeoutMs);
+      const java = consumeWithJavaConsole(bootstrap, topic, expected.length, `${groupId}-java`, stats.payloadBytes, { timeoutMs: consoleTimeoutMs });
       clients.push(consoleCheck(await unlessAborted(java, signal), expected));
     }
 

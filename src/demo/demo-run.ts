@@ -7,7 +7,8 @@ import { DEFAULT_KAFKA_VERSION, startCluster, stopCluster } from '../devkit/inde
 import type { LogLevel } from '../observability/logger.js';
 import type { ProxyHandle } from '../proxy.js';
 import { formatDemoSummary } from './demo-summary.js';
-import { DemoAbortedError, runDemoFlow, startDemoProxy, type DemoBackend } from './demo-flow.js';
+import { DemoAbortedError } from './demo-abort.js';
+import { runDemoFlow, startDemoProxy, type DemoBackend } from './demo-flow.js';
 
 export const DEMO_CLUSTER = 'demo';
 export const DEMO_RACKS: readonly string[] = ['az-a', 'az-b', 'az-c'];

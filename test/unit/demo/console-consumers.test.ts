@@ -45,14 +45,14 @@ describe('parseConsoleConsumerLines', () => {
 
 describe('consumeWithKcat when kcat cannot start', () => {
   it('reports a kcat that is not installed as not installed', async () => {
-    const run = await consumeWithKcat('127.0.0.1:1', 't', 1, 10_000, join(tmpdir(), 'no-such-kcat-here'));
+    const run = await consumeWithKcat('127.0.0.1:1', 't', 1, { timeoutMs: 10_000, command: join(tmpdir(), 'no-such-kcat-here') });
     expect(run.notInstalled).toMatch(/is not installed \(npm run setup installs it\)$/);
     expect(run.records).toEqual([]);
   });
 
   it('counts any other spawn error as a failed run, not as not installed', async () => {
     // A directory is found but cannot be executed: EACCES.
-    const run = await consumeWithKcat('127.0.0.1:1', 't', 1, 10_000, tmpdir());
+    const run = await consumeWithKcat('127.0.0.1:1', 't', 1, { timeoutMs: 10_000, command: tmpdir() });
     expect(run.notInstalled).toBeUndefined();
     expect(run.exitCode).toBeNull();
     expect(run.errorTail).toMatch(/could not be started: .*EACCES/);

@@ -1,0 +1,166 @@
+// What both demo flows do with kafkajs through Turnout: (re)create the demo topic, run a
+// consumer group that taps every record it receives, produce keyed order events with acks=all
+// and note the partition and offset each one was acknowledged at, and wait until the consumer
+// has them all (or goes quiet).
+import { performance } from 'node:perf_hooks';
+import kafkajs from 'kafkajs';
+import type { Admin, Consumer, Message, PartitionMetadata, Producer } from 'kafkajs';
+import { sleep, throwIfAborted, unlessAborted } from './demo-abort.js';
+import type { ExpectedRecord, ReceivedRecord } from './delivery-check.js';
+import { summarizeLatency, type LatencySummary } from './latency-stats.js';
+import type { OrderEvent } from './order-events.js';
+
+const { Partitioners } = kafkajs;
+
+export interface ProduceStats {
+  records: number;
+  payloadBytes: number;
+  requests: number;
+  durationMs: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  /** Time from send to acknowledgement of each produce request (acks=all), ms. */
+  ackLatencyMs: LatencySummary;
+}
+
+/** Creates the topic, first deleting one of that name (topic deletion completes asynchronously). */
+export async function recreateTopic(admin: Admin, topic: string, partitions: number, replicationFactor: number, signal: AbortSignal | undefined): Promise<void> {
+  const existing = await admin.listTopics();
+  if (existing.includes(topic)) await admin.deleteTopics({ topics: [topic], timeout: 30_000 });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    throwIfAborted(signal);
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor }], waitForLeaders: true, timeout: 30_000 });
+      return;
+    } catch (err) {
+      const type = (err as { type?: string }).type;
+      if (Date.now() > deadline || (type !== 'TOPIC_ALREADY_EXISTS' && type !== 'UNKNOWN_TOPIC_OR_PARTITION')) throw err;
+      await sleep(500);
+    }
+  }
+}
+
+export interface ConsumerTap {
+  received: ReceivedRecord[];
+  latenciesMs: number[];
+  firstAt: number;
+  lastAt: number;
+}
+
+/** Starts a kafkajs consumer on `topic` and resolves once the group has assigned every partition. */
+export async function startConsumer(consumer: Consumer, topic: string, partitions: number, tap: ConsumerTap, signal: AbortSignal | undefined): Promise<void> {
+  let assigned = 0;
+  let onJoin: (() => void) | undefined;
+  const joined = new Promise<void>((resolve) => {
+    onJoin = resolve;
+  });
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    assigned = Object.values(e.payload.memberAssignment).reduce((n, ps) => n + ps.length, 0);
+    if (assigned === partitions) onJoin?.();
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      const now = Date.now();
+      if (tap.firstAt === 0) tap.firstAt = now;
+      tap.lastAt = now;
+      for (const m of batch.messages) {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = v === undefined ? '' : String(v);
+        tap.received.push({
+          partition: batch.partition,
+          offset: Number(m.offset),
+          key: m.key === null ? null : m.key.toString('utf8'),
+          value: m.value === null ? null : m.value.toString('utf8'),
+          headers,
+        });
+        tap.latenciesMs.push(now - Number(m.timestamp));
+      }
+    },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the kafkajs consumer was assigned ${assigned} of ${partitions} partitions after 60 s`)), 60_000);
+  });
+  try {
+    await unlessAborted(Promise.race([joined, timedOut]), signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function produceAll(
+  producer: Producer,
+  topic: string,
+  events: readonly OrderEvent[],
+  metadata: PartitionMetadata[],
+  batchSize: number,
+  signal: AbortSignal | undefined,
+): Promise<{ expected: ExpectedRecord[]; stats: ProduceStats }> {
+  // The partition of each event is chosen here, with kafkajs's default (Java-compatible)
+  // partitioner, so that each acknowledged base offset names exactly which events it covers.
+  const partitioner = Partitioners.DefaultPartitioner();
+  const expected: ExpectedRecord[] = [];
+  const ackMs: number[] = [];
+  let payloadBytes = 0;
+  let requests = 0;
+  const started = performance.now();
+  for (let i = 0; i < events.length; i += batchSize) {
+    throwIfAborted(signal);
+    const batch = events.slice(i, i + batchSize);
+    const messages: Message[] = batch.map((e) => {
+      const m: Message = { key: e.key, value: e.value, headers: e.headers };
+      m.partition = partitioner({ topic, partitionMetadata: metadata, message: m });
+      payloadBytes += Buffer.byteLength(e.key) + Buffer.byteLength(e.value);
+      return m;
+    });
+    const sent = performance.now();
+    const acks = await producer.send({ topic, acks: -1, messages });
+    ackMs.push(performance.now() - sent);
+    requests++;
+    const baseOffset = new Map<number, number>();
+    for (const a of acks) {
+      if (a.errorCode !== 0 || a.baseOffset === undefined) throw new Error(`produce to ${topic}-${a.partition} failed with error code ${a.errorCode}`);
+      baseOffset.set(a.partition, Number(a.baseOffset));
+    }
+    const next = new Map<number, number>();
+    batch.forEach((e, j) => {
+      const partition = messages[j]?.partition as number;
+      const k = next.get(partition) ?? 0;
+      next.set(partition, k + 1);
+      const base = baseOffset.get(partition);
+      if (base === undefined) throw new Error(`no acknowledgement for ${topic}-${partition}`);
+      expected.push({ partition, offset: base + k, key: e.key, value: e.value, headers: e.headers });
+    });
+  }
+  const durationMs = performance.now() - started;
+  return {
+    expected,
+    stats: {
+      records: expected.length,
+      payloadBytes,
+      requests,
+      durationMs,
+      recordsPerSec: expected.length / (durationMs / 1000),
+      mbPerSec: payloadBytes / 1e6 / (durationMs / 1000),
+      ackLatencyMs: summarizeLatency(ackMs),
+    },
+  };
+}
+
+export async function waitForRecords(tap: ConsumerTap, count: number, idleTimeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+  let lastCount = -1;
+  let lastChange = Date.now();
+  while (tap.received.length < count) {
+    throwIfAborted(signal);
+    if (tap.received.length !== lastCount) {
+      lastCount = tap.received.length;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > idleTimeoutMs) {
+      return; // the delivery check reports what is missing
+    }
+    await sleep(20);
+  }
+}
