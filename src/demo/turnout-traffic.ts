@@ -49,3 +49,27 @@ export function turnoutTraffic(metrics: readonly MetricJson[]): TurnoutTraffic {
     answeredLocally: sumByLabel(metrics, 'turnout_local_responses_total', 'api'),
   };
 }
+
+/** What Turnout's metrics say about identity and access during the demo. */
+export interface TurnoutSecurityCounts {
+  /** Client logins by `mechanism result` ("SCRAM-SHA-512 success"). */
+  authentications: Record<string, number>;
+  /** ACL decisions by result (allow, deny). */
+  authzDecisions: Record<string, number>;
+  /** Logins Turnout's own credentials failed on its backends. */
+  backendAuthFailures: number;
+}
+
+/** Extracts the identity and access figures from `registry.getMetricsAsJSON()`. */
+export function turnoutSecurityCounts(metrics: readonly MetricJson[]): TurnoutSecurityCounts {
+  const authentications: Record<string, number> = {};
+  for (const v of valuesOf(metrics, 'turnout_authentications_total')) {
+    const key = `${String(v.labels.mechanism ?? '')} ${String(v.labels.result ?? '')}`;
+    authentications[key] = (authentications[key] ?? 0) + v.value;
+  }
+  return {
+    authentications,
+    authzDecisions: sumByLabel(metrics, 'turnout_authz_decisions_total', 'result'),
+    backendAuthFailures: valuesOf(metrics, 'turnout_backend_auth_failures_total').reduce((n, v) => n + v.value, 0),
+  };
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProxyMetrics } from '../../../src/observability/metrics.js';
 import { apiName } from '../../../src/routing/api-names.js';
-import { turnoutTraffic } from '../../../src/demo/turnout-traffic.js';
+import { turnoutSecurityCounts, turnoutTraffic } from '../../../src/demo/turnout-traffic.js';
 
 describe('turnoutTraffic', () => {
   it("reads bytes and requests from a proxy's registry", async () => {
@@ -28,5 +28,23 @@ describe('turnoutTraffic', () => {
 
   it('reads zeros from an empty registry', () => {
     expect(turnoutTraffic([])).toEqual({ clientInBytes: 0, clientOutBytes: 0, upstreamInBytes: 0, upstreamOutBytes: 0, requests: {}, answeredLocally: {} });
+  });
+});
+
+describe('turnoutSecurityCounts', () => {
+  it("reads logins, ACL decisions and Turnout's refused logins from a proxy's registry", async () => {
+    const m = new ProxyMetrics({ apiName });
+    m.authentications.authentication('SCRAM-SHA-512', 'success');
+    m.authentications.authentication('SCRAM-SHA-512', 'success');
+    m.authentications.authentication('SCRAM-SHA-512', 'failure');
+    m.authz.decision(true, 'TOPIC', 'WRITE');
+    m.authz.decision(true, 'GROUP', 'READ');
+    m.authz.decision(false, 'TOPIC', 'READ');
+    m.backendAuthFailure('demo', 'sasl');
+    expect(turnoutSecurityCounts(await m.registry.getMetricsAsJSON())).toEqual({
+      authentications: { 'SCRAM-SHA-512 success': 2, 'SCRAM-SHA-512 failure': 1 },
+      authzDecisions: { allow: 2, deny: 1 },
+      backendAuthFailures: 1,
+    });
   });
 });
