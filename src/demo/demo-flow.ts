@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import kafkajs from 'kafkajs';
 import type { Admin, PartitionMetadata } from 'kafkajs';
 import { pino } from 'pino';
-import { createLogger, type LogLevel } from '../observability/logger.js';
+import { createLogger, type Logger, type LogLevel } from '../observability/logger.js';
 import { startProxy, type ProxyHandle } from '../proxy.js';
 import { consoleCheck, type ClientCheck } from './client-check.js';
 import { leakedIdentifiers, mapVirtualNodes, viewCluster, type ClusterView, type NodeRoute, type PartitionLeaders } from './cluster-view.js';
@@ -54,18 +54,19 @@ export function startDemoProxy(backend: DemoBackend, opts: DemoProxyOptions = {}
       admin: { host: '127.0.0.1', port: 0 },
       logging: { level },
     },
-    // The demo's own output owns stdout; Turnout's log lines go to stderr.
-    { logger: createLogger({ level, destination: pino.destination({ fd: 2, sync: false }) }) },
+    { logger: demoLogger(level) },
   );
 }
 
-export interface DemoFlowOptions {
+/** Turnout's logger in a demo: the demo's own output owns stdout, so Turnout's log lines go to stderr. */
+export function demoLogger(level: LogLevel): Logger {
+  return createLogger({ level, destination: pino.destination({ fd: 2, sync: false }) });
+}
+
+/** What both demo flows (plain and secured) take. */
+export interface DemoTrafficOptions {
   /** Number of order events; default 5000. */
   records?: number;
-  /** Default `orders`. A topic of that name is deleted and created anew. */
-  topic?: string;
-  /** kafkajs consumer group; default `orders-demo-<time>`. */
-  groupId?: string;
   /** Default 6. */
   partitions?: number;
   /** Default min(3, brokers). */
@@ -76,13 +77,20 @@ export interface DemoFlowOptions {
   kcat?: boolean;
   /** Also read the topic with Kafka's Java console consumer; default true. */
   javaConsole?: boolean;
-  /** Delete the topic at the end; default false. */
-  deleteTopic?: boolean;
   /** Give up when the consumer gets nothing new for this long; default 30 s. */
   idleTimeoutMs?: number;
   /** Progress lines. */
   log?: (line: string) => void;
   signal?: AbortSignal;
+}
+
+export interface DemoFlowOptions extends DemoTrafficOptions {
+  /** Default `orders`. A topic of that name is deleted and created anew. */
+  topic?: string;
+  /** kafkajs consumer group; default `orders-demo-<time>`. */
+  groupId?: string;
+  /** Delete the topic at the end; default false. */
+  deleteTopic?: boolean;
 }
 
 export interface DemoResult {

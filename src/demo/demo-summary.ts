@@ -1,7 +1,9 @@
 // The demo's summary for people: what the client saw next to what is really there, how the
 // records went, whether every client got every record intact and in order, and what
 // Turnout's own metrics counted.
-import type { ClientCheck, DemoResult } from './demo-flow.js';
+import type { ClientCheck } from './client-check.js';
+import type { DemoResult } from './demo-flow.js';
+import type { ProduceStats } from './kafkajs-traffic.js';
 import type { DeliveryReport } from './delivery-check.js';
 import type { LatencySummary } from './latency-stats.js';
 
@@ -10,7 +12,7 @@ export interface SummaryOptions {
   color?: boolean;
 }
 
-const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+export const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 export function formatBytes(n: number): string {
   if (n < 1_000) return `${n} B`;
@@ -26,16 +28,16 @@ export function formatMs(ms: number): string {
   return `${(ms / 1_000).toFixed(2)} s`;
 }
 
-function latency(l: LatencySummary | undefined): string {
+export function latency(l: LatencySummary | undefined): string {
   if (l === undefined || l.count === 0) return '';
   return `p50 ${formatMs(l.p50)}, p99 ${formatMs(l.p99)}`;
 }
 
-function paint(text: string, code: number, on: boolean): string {
+export function paint(text: string, code: number, on: boolean): string {
   return on ? `\u001b[${code}m${text}\u001b[0m` : text;
 }
 
-function clientName(client: string): string {
+export function clientName(client: string): string {
   return client === 'kcat' ? 'kcat (librdkafka)' : client;
 }
 
@@ -49,7 +51,7 @@ function problemsOf(r: DeliveryReport): string {
   return parts.join(', ');
 }
 
-function clientLine(c: ClientCheck, width: number, color: boolean): string[] {
+export function clientLine(c: ClientCheck, width: number, color: boolean): string[] {
   const name = clientName(c.client).padEnd(width);
   if (c.notInstalled !== undefined) return [`  ${name}  ${paint(`NOT CHECKED: ${c.notInstalled}`, 33, color)}`];
   const r = c.report as DeliveryReport;
@@ -74,15 +76,31 @@ function apiCounts(counts: Record<string, number>): string {
     .join(', ');
 }
 
+/** The verdict line and a warning per client that was not installed. */
+export function verdictLines(title: string, ok: boolean, clients: readonly ClientCheck[], color: boolean): string[] {
+  const out = ['', `${title}: ${ok ? paint('PASSED', 32, color) : paint('FAILED', 31, color)}`];
+  for (const c of clients) {
+    if (c.notInstalled !== undefined) out.push(paint(`WARNING: ${clientName(c.client)} was not checked: ${c.notInstalled}`, 33, color));
+  }
+  return out;
+}
+
+/** The produce figures, then each client's delivery check. */
+export function deliveryLines(p: ProduceStats, clients: readonly ClientCheck[], titles: { produced: string; consumed: string }, color: boolean): string[] {
+  const out: string[] = [];
+  out.push('', titles.produced);
+  out.push(`  ${count(p.records)} order events (${formatBytes(p.payloadBytes)} of keys and values) in ${formatMs(p.durationMs)}: ${count(p.recordsPerSec)} records/s, ${p.mbPerSec.toFixed(2)} MB/s`);
+  out.push(`  ${count(p.requests)} produce requests, acknowledged in ${latency(p.ackLatencyMs)}`);
+  out.push('', titles.consumed);
+  const width = Math.max(...clients.map((c) => clientName(c.client).length));
+  for (const c of clients) out.push(...clientLine(c, width, color));
+  return out;
+}
+
 /** The summary as lines of text. */
 export function formatDemoSummary(r: DemoResult, opts: SummaryOptions = {}): string[] {
   const color = opts.color === true;
-  const out: string[] = [];
-  const verdict = r.ok ? paint('PASSED', 32, color) : paint('FAILED', 31, color);
-  out.push('', `Turnout demo: ${verdict}`);
-  for (const c of r.clients) {
-    if (c.notInstalled !== undefined) out.push(paint(`WARNING: ${clientName(c.client)} was not checked: ${c.notInstalled}`, 33, color));
-  }
+  const out = verdictLines('Turnout demo', r.ok, r.clients, color);
   out.push('');
   const racks = [...new Set(r.real.brokers.map((b) => b.rack ?? '-'))].join(', ');
   const version = r.backend.kafkaVersion !== null ? `${r.backend.kafkaVersion}, ` : '';
@@ -107,14 +125,14 @@ export function formatDemoSummary(r: DemoResult, opts: SummaryOptions = {}): str
       : `  ${paint('LEAKED to the client:', 31, color)} ${r.leaks.join('; ')}`,
   );
 
-  const p = r.produce;
-  out.push('', 'Produced through Turnout (kafkajs, acks=all)');
-  out.push(`  ${count(p.records)} order events (${formatBytes(p.payloadBytes)} of keys and values) in ${formatMs(p.durationMs)}: ${count(p.recordsPerSec)} records/s, ${p.mbPerSec.toFixed(2)} MB/s`);
-  out.push(`  ${count(p.requests)} produce requests, acknowledged in ${latency(p.ackLatencyMs)}`);
-
-  out.push('', 'Consumed through Turnout, each record checked against its produce acknowledgement');
-  const width = Math.max(...r.clients.map((c) => clientName(c.client).length));
-  for (const c of r.clients) out.push(...clientLine(c, width, color));
+  out.push(
+    ...deliveryLines(
+      r.produce,
+      r.clients,
+      { produced: 'Produced through Turnout (kafkajs, acks=all)', consumed: 'Consumed through Turnout, each record checked against its produce acknowledgement' },
+      color,
+    ),
+  );
 
   const t = r.traffic;
   out.push('', "Turnout's own metrics");
