@@ -1,16 +1,17 @@
 // `turnout demo` end to end: a local 3-broker cluster from the devkit (or an existing cluster),
-// Turnout in front of it in-process, the demo flow, the summary, and cleanup that runs on
-// success, on failure and on Ctrl-C alike. With `keep`, Turnout keeps serving in the
-// foreground and the cluster stays up after it.
+// or with `secure` a 1-broker SASL_SSL one, Turnout in front of it in-process, the demo flow
+// (demo-session.ts, secure-demo-session.ts), the summary, and cleanup that runs on success, on
+// failure and on Ctrl-C alike. With `keep`, Turnout keeps serving in the foreground and the
+// cluster stays up after it.
 import { relative } from 'node:path';
-import { DEFAULT_KAFKA_VERSION, startCluster, stopCluster } from '../devkit/index.js';
+import { DEFAULT_KAFKA_VERSION, startCluster, stopCluster, type ClusterInfo } from '../devkit/index.js';
 import type { LogLevel } from '../observability/logger.js';
-import type { ProxyHandle } from '../proxy.js';
-import { formatDemoSummary } from './demo-summary.js';
 import { DemoAbortedError } from './demo-abort.js';
-import { runDemoFlow, startDemoProxy, type DemoBackend } from './demo-flow.js';
+import { openPlainDemo, type DemoOutcome, type DemoSession } from './demo-session.js';
+import { openSecureDemo } from './secure-demo-session.js';
 
 export const DEMO_CLUSTER = 'demo';
+export const SECURE_DEMO_CLUSTER = 'demo-secure';
 export const DEMO_RACKS: readonly string[] = ['az-a', 'az-b', 'az-c'];
 
 export interface DemoRunOptions {
@@ -27,6 +28,11 @@ export interface DemoRunOptions {
   clusterName?: string;
   /** Turnout's log level (to stderr); default error. */
   logLevel?: LogLevel;
+  /**
+   * The secured demo: a SASL_SSL cluster, Turnout with TLS, SASL SCRAM-SHA-512 and ACLs on its
+   * listener and its own login to the cluster (secure-demo-flow.ts). Not with `bootstrap`.
+   */
+  secure?: boolean;
 }
 
 function progress(line: string): void {
@@ -53,25 +59,31 @@ function waitForSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-function keepInstructions(proxy: ProxyHandle, topic: string, cluster: string | null, realBootstrap: string): string[] {
+function keepInstructions(session: DemoOutcome, cluster: string | null): string[] {
   const cli = cliInvocation();
-  const b = proxy.bootstrapServers();
-  const lines = [
-    '',
-    'Turnout keeps serving in this terminal; Ctrl-C stops it' + (cluster !== null ? ` (the cluster stays up).` : '.'),
-    `  bootstrap servers  ${b}`,
-    `  read with kcat     kcat -b ${b} -C -t ${topic} -o beginning -e`,
-    `  read with Java     ${cli} kafka tool kafka-console-consumer --bootstrap-server ${b} --topic ${topic} --from-beginning`,
-    `  Turnout metrics    curl -s http://127.0.0.1:${proxy.adminPort}/metrics | grep '^turnout_'`,
-    `  the real cluster   ${realBootstrap}`,
-  ];
+  const lines = ['', 'Turnout keeps serving in this terminal; Ctrl-C stops it' + (cluster !== null ? ` (the cluster stays up).` : '.'), ...session.keepLines(cli)];
   if (cluster !== null) lines.push(`  stop the cluster   ${cli} kafka down --cluster ${cluster}`);
   return lines;
 }
 
+/** Starts the demo's own cluster: three brokers in three racks, or one broker with a SASL_SSL listener for --secure. */
+async function startDemoCluster(name: string, version: string, secure: boolean): Promise<ClusterInfo> {
+  if (secure) {
+    progress(`starting a local 1-broker Kafka ${version} cluster "${name}" with a SASL_SSL listener (SCRAM-SHA-512, certificates from openssl)`);
+    return startCluster({ name, brokers: 1, racks: DEMO_RACKS.slice(0, 1), version, security: ['sasl-ssl'], log: progress });
+  }
+  progress(`starting a local ${DEMO_RACKS.length}-broker Kafka ${version} cluster "${name}" (racks ${DEMO_RACKS.join(', ')})`);
+  return startCluster({ name, brokers: 3, racks: DEMO_RACKS, version, log: progress });
+}
+
 /** Runs the demo; resolves with the process exit code (0 passed, 1 failed, 130 interrupted). */
 export async function runDemo(opts: DemoRunOptions): Promise<number> {
-  const clusterName = opts.clusterName ?? DEMO_CLUSTER;
+  const secure = opts.secure === true;
+  if (secure && opts.bootstrap !== undefined) {
+    progress('--secure starts its own SASL_SSL cluster: it does not run against --bootstrap');
+    return 1;
+  }
+  const clusterName = opts.clusterName ?? (secure ? SECURE_DEMO_CLUSTER : DEMO_CLUSTER);
   const ownCluster = opts.bootstrap === undefined;
   const abort = new AbortController();
   let stage = 'starting';
@@ -93,45 +105,46 @@ export async function runDemo(opts: DemoRunOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  let proxy: ProxyHandle | undefined;
+  let session: DemoSession | undefined;
   let clusterStarted = false;
   let keepRunning = false;
   try {
-    let backend: DemoBackend;
+    const logLevel = opts.logLevel ?? 'error';
     if (ownCluster) {
       stage = 'cluster';
-      const version = opts.kafkaVersion ?? DEFAULT_KAFKA_VERSION;
-      progress(`starting a local ${DEMO_RACKS.length}-broker Kafka ${version} cluster "${clusterName}" (racks ${DEMO_RACKS.join(', ')})`);
-      const info = await startCluster({ name: clusterName, brokers: 3, racks: DEMO_RACKS, version, log: progress });
+      const info = await startDemoCluster(clusterName, opts.kafkaVersion ?? DEFAULT_KAFKA_VERSION, secure);
       clusterStarted = true;
-      backend = { bootstrapServers: info.bootstrapServers.split(','), kafkaVersion: info.version, label: `cluster ${info.cluster}` };
+      if (abort.signal.aborted) throw new DemoAbortedError();
+      stage = 'turnout';
+      session = secure
+        ? await openSecureDemo(info, { logLevel, log: progress })
+        : await openPlainDemo({ bootstrapServers: info.bootstrapServers.split(','), kafkaVersion: info.version, label: `cluster ${info.cluster}` }, { logLevel });
     } else {
-      backend = { bootstrapServers: (opts.bootstrap as string).split(',').map((s) => s.trim()).filter((s) => s !== ''), label: `cluster at ${opts.bootstrap}` };
+      stage = 'turnout';
+      const bootstrapServers = (opts.bootstrap as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
+      session = await openPlainDemo({ bootstrapServers, label: `cluster at ${opts.bootstrap}` }, { logLevel });
     }
-    if (abort.signal.aborted) throw new DemoAbortedError();
-
-    stage = 'turnout';
-    proxy = await startDemoProxy(backend, { logLevel: opts.logLevel ?? 'error' });
-    progress(`Turnout is up: clients connect to ${proxy.bootstrapServers()}; it fronts ${backend.bootstrapServers.join(',')}`);
+    const proxy = session.proxy;
+    progress(`Turnout is up: ${session.description}`);
     if (abort.signal.aborted) throw new DemoAbortedError();
 
     stage = 'flow';
-    const result = await runDemoFlow(proxy, backend, { records: opts.records, log: progress, signal: abort.signal });
-    if (opts.json === true) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else process.stdout.write(`${formatDemoSummary(result, { color: process.stdout.isTTY === true && process.env.NO_COLOR === undefined }).join('\n')}\n`);
+    const outcome = await session.run({ records: opts.records, log: progress, signal: abort.signal });
+    if (opts.json === true) process.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
+    else process.stdout.write(`${outcome.summary(process.stdout.isTTY === true && process.env.NO_COLOR === undefined).join('\n')}\n`);
 
     if (opts.keep === true) {
       keepRunning = true;
       stage = 'keep';
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      process.stderr.write(`${keepInstructions(proxy, result.topic.name, ownCluster ? clusterName : null, backend.bootstrapServers.join(',')).join('\n')}\n`);
+      process.stderr.write(`${keepInstructions(outcome, ownCluster ? clusterName : null).join('\n')}\n`);
       await waitForSignal();
       progress('stopping Turnout');
       await proxy.close({ drainTimeoutMs: 2_000 });
       if (ownCluster) progress(`cluster ${clusterName} is still running: ${cliInvocation()} kafka down --cluster ${clusterName} stops it`);
     }
-    return result.ok ? 0 : 1;
+    return outcome.ok ? 0 : 1;
   } catch (err) {
     if (err instanceof DemoAbortedError || abort.signal.aborted) {
       progress('interrupted');
@@ -140,12 +153,11 @@ export async function runDemo(opts: DemoRunOptions): Promise<number> {
     progress(`failed: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   } finally {
-    if (!keepRunning) {
-      if (proxy !== undefined) await proxy.close({ drainTimeoutMs: 1_000 }).catch(() => undefined);
-      if (ownCluster && clusterStarted && opts.keep !== true) {
-        progress(`stopping cluster ${clusterName}`);
-        await stopCluster(clusterName, { log: progress }).catch((e: unknown) => progress(`could not stop cluster ${clusterName}: ${String(e)}`));
-      }
+    if (!keepRunning) await session?.proxy.close({ drainTimeoutMs: 1_000 }).catch(() => undefined);
+    await session?.dispose(opts.keep === true).catch(() => undefined);
+    if (ownCluster && clusterStarted && opts.keep !== true) {
+      progress(`stopping cluster ${clusterName}`);
+      await stopCluster(clusterName, { log: progress }).catch((e: unknown) => progress(`could not stop cluster ${clusterName}: ${String(e)}`));
     }
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
