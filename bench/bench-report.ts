@@ -34,7 +34,8 @@ export interface LatencyRun {
   probe: ProbeLatency;
 }
 
-export interface BenchConfig {
+/** The workload of a case that runs Kafka's perf tools against one cluster. */
+export interface BenchWorkload {
   /** Records per produce run. */
   records: number;
   /** Records per consume run (everything the produce runs wrote). */
@@ -52,6 +53,9 @@ export interface BenchConfig {
   probeRate: number;
   kafkaVersion: string | null;
   cluster: string;
+}
+
+export interface BenchConfig extends BenchWorkload {
   turnout: 'child process';
   cores: number;
   /** 1-minute load average before the bench started anything, and when it ended. */

@@ -3,6 +3,25 @@
 
 export type BenchPath = 'direct' | 'turnout';
 
+/** What every case of the bench (single cluster, secured, two backends) is run with. */
+export interface BenchCaseOptions {
+  runId: string;
+  quick: boolean;
+  recordSizeBytes: number;
+  partitions: number;
+  /** Replicas of the case's topics (a cluster with fewer brokers gets as many as it has). */
+  replicationFactor: number;
+  repeat: number;
+  /** Records per produce run; default sized from the warm-up. */
+  records?: number;
+  latencyRate?: number;
+  latencySeconds: number;
+  latencyAcks: '1' | 'all';
+  /** Delete the case's topics at the end (the clusters outlive the bench). */
+  deleteTopics: boolean;
+  log: (line: string) => void;
+}
+
 export interface PathNumbers {
   mbPerSec: number;
   recordsPerSec: number;
@@ -66,4 +85,14 @@ export function orderFor(rep: number): BenchPath[] {
  */
 export function moderateRate(directRatePerSec: number, quick: boolean): number {
   return Math.max(100, Math.min(quick ? 2_000 : 5_000, Math.round((0.4 * directRatePerSec) / 100) * 100));
+}
+
+/**
+ * Records per throughput run without --records: about 8 s (3 s quick) at the warm-up's rate,
+ * in thousands, within bounds: enough data on a fast machine, a bounded run time on a slow or
+ * busy one.
+ */
+export function sizeThroughputRecords(warmRatePerSec: number, quick: boolean): { records: number; seconds: number } {
+  const sizing = quick ? { seconds: 3, min: 5_000, max: 30_000 } : { seconds: 8, min: 20_000, max: 300_000 };
+  return { records: Math.round(Math.min(sizing.max, Math.max(sizing.min, warmRatePerSec * sizing.seconds)) / 1_000) * 1_000, seconds: sizing.seconds };
 }

@@ -5,7 +5,7 @@
 // without a group: one consumer through Turnout (split fetches), one per cluster directly.
 // A group cannot span the two (a group belongs to one domain's backend).
 import { createTopics, deleteTopics } from './bench-admin.js';
-import { median, moderateRate, orderFor, type BenchPath } from './comparison.js';
+import { median, moderateRate, orderFor, type BenchCaseOptions, type BenchPath } from './comparison.js';
 import { prepareSplitPerf, type SplitRoute } from './split-perf.js';
 import { checkThroughTurnout, measureRun, startTurnoutChild, type TurnoutChild } from './turnout-child.js';
 import { summarizeTwoBackends, type SplitConsumeRun, type SplitLatencyRun, type SplitProduceRun, type TwoBackendCluster, type TwoBackendSummary } from './two-backend-report.js';
@@ -18,23 +18,8 @@ export interface TwoBackendClusterInput {
   brokers: number;
 }
 
-export interface TwoBackendCaseOptions {
+export interface TwoBackendCaseOptions extends BenchCaseOptions {
   clusters: readonly [TwoBackendClusterInput, TwoBackendClusterInput];
-  runId: string;
-  quick: boolean;
-  recordSizeBytes: number;
-  partitions: number;
-  /** Upper bound; each cluster's topics get at most as many replicas as it has brokers. */
-  replicationFactor: number;
-  repeat: number;
-  /** Records per produce run; default sized from the warm-up. */
-  records?: number;
-  latencyRate?: number;
-  latencySeconds: number;
-  latencyAcks: '1' | 'all';
-  /** Delete the case's topics at the end (the clusters outlive the bench). */
-  deleteTopics: boolean;
-  log: (line: string) => void;
   /** Told about the Turnout child as soon as it runs, so that an interrupt can stop it. */
   onTurnout: (child: TurnoutChild | undefined) => void;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { moderateRate, orderFor, pairByRep, turnoutCores } from '../../../bench/comparison.js';
+import { moderateRate, orderFor, pairByRep, sizeThroughputRecords, turnoutCores } from '../../../bench/comparison.js';
 import { sizeRecords } from '../../../bench/two-backend-case.js';
 
 describe('pairByRep', () => {
@@ -49,5 +49,15 @@ describe('sizeRecords', () => {
     expect(sizeRecords(1_000_000, false)).toBe(200_000);
     expect(sizeRecords(1_000_000, true)).toBe(30_000);
     expect(sizeRecords(5_100, false) % 2).toBe(0);
+  });
+});
+
+describe('sizeThroughputRecords', () => {
+  it('sizes a run to about 8 s (3 s quick) of the warm-up rate, in thousands, within bounds', () => {
+    expect(sizeThroughputRecords(5_000, false)).toEqual({ records: 40_000, seconds: 8 });
+    expect(sizeThroughputRecords(1_000, false).records).toBe(20_000);
+    expect(sizeThroughputRecords(100_000, false).records).toBe(300_000);
+    expect(sizeThroughputRecords(2_345, true)).toEqual({ records: 7_000, seconds: 3 });
+    expect(sizeThroughputRecords(100, true).records).toBe(5_000);
   });
 });
