@@ -3,9 +3,16 @@
 // this probe sends one single-record Produce request at a time, at a fixed rate,
 // on one connection to the partition leader, and times each round trip with hrtime. Run
 // alongside the throughput-capped perf test, it measures latency under that moderate load.
+// On a secured listener the connection is TLS and logs in with SASL first (with Turnout's own
+// SASL client); the timed loop is the same either way.
+import { readFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
+import tls from 'node:tls';
 import kafkajs from 'kafkajs';
+import type { SaslClientMechanism } from '../src/auth/sasl-client.js';
+import { ScramKeyCache } from '../src/auth/scram-client.js';
 import { crc32c, decodeResponseBody, decodeResponseHeader, encodeRequestBody, encodeRequestHeader, responseHeaderVersion } from '../src/codec/index.js';
+import { saslLogin } from '../src/net/upstream-handshake.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -71,9 +78,24 @@ export function singleRecordBatch(value: Buffer, timestampMs: bigint): Buffer {
   return batch;
 }
 
+/** How the probe reaches a secured listener: TLS, then a SASL login. */
+export interface ProbeSecurity {
+  /** The CA the listener's certificate is verified with, PEM. */
+  caFile: string;
+  mechanism: SaslClientMechanism;
+  username: string;
+  password: string;
+}
+
+function kafkajsSecurity(security: ProbeSecurity | undefined, ca: Buffer | undefined): Pick<kafkajs.KafkaConfig, 'ssl' | 'sasl'> {
+  if (security === undefined || ca === undefined) return {};
+  const mechanism = security.mechanism === 'PLAIN' ? 'plain' : security.mechanism === 'SCRAM-SHA-256' ? 'scram-sha-256' : 'scram-sha-512';
+  return { ssl: { ca: [ca] }, sasl: { mechanism, username: security.username, password: security.password } as kafkajs.SASLOptions };
+}
+
 /** The leader of partition 0 of `topic`, as the cluster behind `bootstrap` names it. */
-async function leaderAddress(bootstrap: string, topic: string): Promise<{ host: string; port: number }> {
-  const admin = new Kafka({ clientId: 'turnout-bench-probe', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+async function leaderAddress(bootstrap: string, topic: string, security: ProbeSecurity | undefined, ca: Buffer | undefined): Promise<{ host: string; port: number }> {
+  const admin = new Kafka({ clientId: 'turnout-bench-probe', brokers: bootstrap.split(','), ...kafkajsSecurity(security, ca), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     const meta = await admin.fetchTopicMetadata({ topics: [topic] });
@@ -121,20 +143,30 @@ export interface ProbeOptions {
   warmupRequests?: number;
   /** -1 (all) or 1; default -1. */
   acks?: number;
+  /** For a TLS listener with SASL; plain TCP without. */
+  security?: ProbeSecurity;
+}
+
+/** A plain or TLS connection with Nagle off, once it is ready to write. */
+function connect(host: string, port: number, ca: Buffer | undefined): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = ca === undefined ? new Socket() : tls.connect({ host, port, ca: [ca] });
+    socket.setNoDelay(true);
+    socket.once('error', reject);
+    const ready = (): void => {
+      socket.off('error', reject);
+      resolve(socket);
+    };
+    if (ca === undefined) socket.connect(port, host, ready);
+    else socket.once('secureConnect', ready);
+  });
 }
 
 /** Produces to partition 0 of `topic` one record at a time and times each acknowledgement. */
 export async function runProduceProbe(opts: ProbeOptions): Promise<ProbeLatency> {
-  const { host, port } = await leaderAddress(opts.bootstrap, opts.topic);
-  const socket = new Socket();
-  socket.setNoDelay(true);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.connect(port, host, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
+  const ca = opts.security !== undefined ? await readFile(opts.security.caFile) : undefined;
+  const { host, port } = await leaderAddress(opts.bootstrap, opts.topic, opts.security, ca);
+  const socket = await connect(host, port, ca);
   const value = Buffer.alloc(opts.recordSizeBytes ?? 1024, 0x61);
   const intervalMs = 1000 / (opts.ratePerSec ?? 200);
   const warmup = opts.warmupRequests ?? 20;
@@ -144,12 +176,13 @@ export async function runProduceProbe(opts: ProbeOptions): Promise<ProbeLatency>
   let pending: ((frame: Buffer) => void) | undefined;
   let buffered: Buffer = Buffer.alloc(0);
   let failure: Error | undefined;
+  // Whole frames, size prefix included, one request in flight at a time.
   socket.on('data', (chunk: Buffer) => {
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
     while (buffered.length >= 4) {
       const size = buffered.readInt32BE(0);
       if (buffered.length < 4 + size) break;
-      const frame = buffered.subarray(4, 4 + size);
+      const frame = buffered.subarray(0, 4 + size);
       buffered = buffered.subarray(4 + size);
       const resolve = pending;
       pending = undefined;
@@ -163,10 +196,28 @@ export async function runProduceProbe(opts: ProbeOptions): Promise<ProbeLatency>
     failure ??= new Error('connection closed');
     pending?.(Buffer.alloc(0));
   });
+  /** Sends `frame` and resolves with the answer and the hrtime just before the write. */
+  const roundTrip = async (frame: Buffer): Promise<{ answer: Buffer; sentAt: bigint }> => {
+    let timer: NodeJS.Timeout | undefined;
+    const answered = new Promise<Buffer>((resolve, reject) => {
+      pending = resolve;
+      timer = setTimeout(() => reject(new Error(`no response within 30 s from ${host}:${port}`)), 30_000);
+    });
+    const sentAt = process.hrtime.bigint();
+    socket.write(frame);
+    const answer = await answered.finally(() => clearTimeout(timer));
+    if (failure !== undefined) throw failure;
+    return { answer, sentAt };
+  };
 
-  const started = performance.now();
-  let next = started;
   try {
+    if (opts.security !== undefined) {
+      const { mechanism, username, password } = opts.security;
+      const login = { mechanism, username, password: () => Promise.resolve(password), keys: new ScramKeyCache() };
+      await saslLogin(async (frame) => (await roundTrip(frame)).answer, login);
+    }
+    const started = performance.now();
+    let next = started;
     for (let i = 0; performance.now() - started < opts.durationMs; i++) {
       const wait = next - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -182,16 +233,9 @@ export async function runProduceProbe(opts: ProbeOptions): Promise<ProbeLatency>
       const size = Buffer.alloc(4);
       size.writeInt32BE(header.length + body.length);
       const frame = Buffer.concat([size, header, body]);
-      let timer: NodeJS.Timeout | undefined;
-      const answered = new Promise<Buffer>((resolve, reject) => {
-        pending = resolve;
-        timer = setTimeout(() => reject(new Error(`no produce response within 30 s from ${host}:${port}`)), 30_000);
-      });
-      const t0 = process.hrtime.bigint();
-      socket.write(frame);
-      const response = await answered.finally(() => clearTimeout(timer));
-      const us = Number(process.hrtime.bigint() - t0) / 1_000;
-      if (failure !== undefined) throw failure;
+      const { answer, sentAt } = await roundTrip(frame);
+      const us = Number(process.hrtime.bigint() - sentAt) / 1_000;
+      const response = answer.subarray(4);
       const responseHeader = decodeResponseHeader(response, responseHeaderVersion(PRODUCE, PRODUCE_VERSION));
       if (responseHeader.correlationId !== correlationId) throw new Error(`response for correlation id ${responseHeader.correlationId}, expected ${correlationId}`);
       const decoded = decodeResponseBody(PRODUCE, PRODUCE_VERSION, response.subarray(responseHeader.headerSizeBytes));

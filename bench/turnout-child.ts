@@ -77,7 +77,7 @@ export interface ChildBackend {
  * virtual cluster of three Turnout nodes over all of them, a domain per backend that owns
  * the topics starting with its prefix.
  */
-export function turnoutChildConfig(backends: readonly ChildBackend[], ports: { bootstrapPort: number; adminPort: number }): string {
+export function turnoutChildConfig(backends: readonly ChildBackend[], ports: ChildPorts): string {
   const several = backends.length > 1;
   const lines = [
     'virtualCluster:',
@@ -102,13 +102,32 @@ export function turnoutChildConfig(backends: readonly ChildBackend[], ports: { b
   return lines.join('\n');
 }
 
-export async function startTurnoutChild(backends: readonly ChildBackend[], opts: { readyTimeoutMs?: number } = {}): Promise<TurnoutChild> {
+export function startTurnoutChild(backends: readonly ChildBackend[], opts: { readyTimeoutMs?: number } = {}): Promise<TurnoutChild> {
+  return startTurnoutChildWith(async (configFile, ports) => writeFile(configFile, turnoutChildConfig(backends, ports)), opts);
+}
+
+/** The ports a child's configuration binds. */
+export interface ChildPorts {
+  bootstrapPort: number;
+  adminPort: number;
+}
+
+/**
+ * Starts `turnout start` on a configuration `writeConfig` writes to `configFile`, in a folder
+ * of the child's own (removed when it stops) where it may put what the configuration names:
+ * certificates, the users file.
+ */
+export async function startTurnoutChildWith(writeConfig: (configFile: string, ports: ChildPorts) => Promise<void>, opts: { readyTimeoutMs?: number } = {}): Promise<TurnoutChild> {
   const dir = await mkdtemp(join(tmpdir(), 'turnout-bench-'));
   const bootstrapPort = await freePort();
   const adminPort = await freePort();
   const configFile = join(dir, 'turnout.yaml');
-  const config = turnoutChildConfig(backends, { bootstrapPort, adminPort });
-  await writeFile(configFile, config);
+  try {
+    await writeConfig(configFile, { bootstrapPort, adminPort });
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   const child: ChildProcess = spawn(process.execPath, [turnoutCliPath(), 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (b: Buffer): void => {
