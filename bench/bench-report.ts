@@ -6,6 +6,7 @@ import { GOALS, MIN_RATE_SHARE, median, ofPath, pairByRep, turnoutCores, type Be
 import type { ConsumerPerfResult, ProducerPerfResult } from './perf-output.js';
 import type { ProbeLatency } from './produce-probe.js';
 import { f, goalLines, k, signed, TABLE_HEADER, throughputRows, type Goals } from './report-format.js';
+import { formatSecureReport, type SecureSummary } from './secure-report.js';
 import { formatTwoBackendReport, type TwoBackendSummary } from './two-backend-report.js';
 
 export { GOALS, median, type BenchPath, type PathNumbers, type ThroughputComparison } from './comparison.js';
@@ -87,6 +88,8 @@ export interface BenchSummary {
   notes: string[];
   /** The two-backend case; null when it was not run. */
   twoBackends: TwoBackendSummary | null;
+  /** The secured case; null when it was not run. */
+  secure: SecureSummary | null;
 }
 
 export function summarizeBench(
@@ -95,6 +98,7 @@ export function summarizeBench(
   consume: readonly ConsumeRun[],
   latency: readonly LatencyRun[],
   twoBackends: TwoBackendSummary | null = null,
+  secure: SecureSummary | null = null,
 ): BenchSummary {
   const producePath = (path: BenchPath): PathNumbers => {
     const runs = ofPath(produce, path);
@@ -148,6 +152,7 @@ export function summarizeBench(
     goals: { produceRatio: false, consumeRatio: false, addedP99: null },
     notes: [],
     twoBackends,
+    secure,
   };
   const fewSamples = latency.filter((r) => r.probe.count < MIN_PROBE_SAMPLES);
   const slowLoad = latency.filter((r) => r.perf.recordsPerSec < MIN_RATE_SHARE * config.latencyRate);
@@ -192,12 +197,24 @@ export function formatBenchReport(s: BenchSummary): string[] {
   out.push('');
   for (const note of s.notes) out.push(`  note: ${note}`);
   out.push(...goalLines('goals', s.goals, { produceRatio: s.produce.ratio, consumeRatio: s.consume.ratio, addedP99Ms: l.addedP99Ms }));
+  if (s.secure !== null) out.push(...formatSecureReport(s.secure));
   if (s.twoBackends !== null) out.push(...formatTwoBackendReport(s.twoBackends));
   return out;
 }
 
-/** The one JSON line the bench ends with. */
-export function benchJsonLine(s: BenchSummary): string {
+/** The machine a run had: cores, and the 1-minute load average before it started anything and when it ended. */
+export interface BenchMachine {
+  cores: number;
+  loadAverage: { start: number; end: number };
+}
+
+/** The report's head when only the secured case ran. */
+export function formatMachine(m: BenchMachine): string[] {
+  return ['', `Turnout bench, secured case only: ${m.cores} cores, load average ${m.loadAverage.start.toFixed(1)} before it started, ${m.loadAverage.end.toFixed(1)} at the end; MB = 2^20 bytes as the Kafka tools count`];
+}
+
+/** The one JSON line the bench ends with: the whole summary, or the machine and the secured case alone. */
+export function benchJsonLine(s: BenchSummary | (BenchMachine & { secure: SecureSummary })): string {
   const round = (_key: string, v: unknown): unknown => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
   return JSON.stringify({ bench: 'turnout', ...s }, round);
 }

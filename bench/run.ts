@@ -2,7 +2,9 @@
 // Turnout, in one run (single-cluster-case.ts). Produce throughput (kafka-producer-perf-test,
 // uncapped), consume throughput (kafka-consumer-perf-test) and latency at moderate load (the
 // producer perf test capped, plus a microsecond-resolution produce probe), each run for both
-// paths back to back, alternating which goes first, repeated. Then the two-backend case
+// paths back to back, alternating which goes first, repeated. Then the secured case
+// (secure-case.ts): the same tools through a plaintext Turnout, one with TLS and SASL SCRAM,
+// and one with TLS, SCRAM and ACLs, in front of the same cluster. Then the two-backend case
 // (two-backend-case.ts): one Turnout over two clusters against the same workload split
 // across them by hand. Prints a table, then exactly one JSON line.
 //
@@ -12,9 +14,11 @@ import { availableParallelism, loadavg } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_KAFKA_VERSION, startCluster, stopCluster } from '../src/devkit/index.js';
 import { brokerCount } from './bench-admin.js';
-import { benchJsonLine, formatBenchReport, summarizeBench, type BenchConfig } from './bench-report.js';
+import { benchJsonLine, formatBenchReport, formatMachine, summarizeBench, type BenchConfig } from './bench-report.js';
 import type { TurnoutChild } from './turnout-child.js';
-import { runSingleClusterCase } from './single-cluster-case.js';
+import { runSecureCase } from './secure-case.js';
+import { formatSecureReport, type SecureSummary } from './secure-report.js';
+import { runSingleClusterCase, type SingleClusterRuns } from './single-cluster-case.js';
 import { runTwoBackendCase } from './two-backend-case.js';
 import type { TwoBackendSummary } from './two-backend-report.js';
 
@@ -43,6 +47,9 @@ interface BenchOptions {
   secondKafkaVersion?: string;
   secondBrokers: number;
   twoBackendRepeat?: number;
+  secure: boolean;
+  onlySecure?: boolean;
+  secureRepeat?: number;
 }
 
 function positiveInt(what: string) {
@@ -59,16 +66,18 @@ function progress(line: string): void {
 
 async function main(opts: BenchOptions): Promise<void> {
   const quick = opts.quick === true;
+  const onlySecure = opts.onlySecure === true;
   const repeat = opts.repeat ?? (quick ? 1 : 3);
   const latencySeconds = opts.latencySeconds ?? (quick ? 4 : 10);
   const ownCluster = opts.bootstrap === undefined;
   const runId = Date.now().toString(36);
   const loadAtStart = loadavg()[0] as number;
   let turnout: TurnoutChild | undefined;
+  let secureTurnouts: TurnoutChild[] = [];
   let twoBackendTurnout: TurnoutChild | undefined;
   let clusterUp = false;
   let bootstrap = opts.bootstrap ?? '';
-  const ownSecond = opts.twoBackends && opts.secondBootstrap === undefined;
+  const ownSecond = opts.twoBackends && !onlySecure && opts.secondBootstrap === undefined;
   let secondUp = false;
   let secondBootstrap = opts.secondBootstrap ?? '';
   let secondVersion: string | null = null;
@@ -78,6 +87,8 @@ async function main(opts: BenchOptions): Promise<void> {
   const cleanup = async (): Promise<void> => {
     await turnout?.stop().catch(() => undefined);
     turnout = undefined;
+    for (const child of secureTurnouts) await child.stop().catch(() => undefined);
+    secureTurnouts = [];
     await twoBackendTurnout?.stop().catch(() => undefined);
     twoBackendTurnout = undefined;
     if (ownSecond && secondUp && opts.keepCluster !== true) {
@@ -130,7 +141,8 @@ async function main(opts: BenchOptions): Promise<void> {
     if (failed !== undefined) throw failed.reason;
     const replicationFactor = opts.replicationFactor ?? Math.min(3, await brokerCount(bootstrap));
 
-    const single = await runSingleClusterCase({
+    // What the single-cluster and the secured case share: the same cluster, records and load.
+    const caseOptions = {
       bootstrap,
       runId,
       quick,
@@ -145,13 +157,33 @@ async function main(opts: BenchOptions): Promise<void> {
       probeRate: opts.probeRate,
       deleteTopics: keepsTopics,
       log: progress,
-      onTurnout: (child) => {
-        turnout = child;
-      },
-    });
+    };
+    let single: SingleClusterRuns | null = null;
+    if (!onlySecure) {
+      single = await runSingleClusterCase({
+        ...caseOptions,
+        onTurnout: (child) => {
+          turnout = child;
+        },
+      });
+    }
+
+    let secure: SecureSummary | null = null;
+    if (opts.secure || onlySecure) {
+      progress(`secured: plaintext, TLS + SCRAM and TLS + SCRAM + ACLs, a Turnout each, in front of ${ownCluster ? BENCH_CLUSTER : bootstrap}`);
+      secure = await runSecureCase({
+        ...caseOptions,
+        cluster: ownCluster ? BENCH_CLUSTER : bootstrap,
+        kafkaVersion,
+        repeat: opts.secureRepeat ?? repeat,
+        onTurnouts: (children) => {
+          secureTurnouts = children;
+        },
+      });
+    }
 
     let twoBackends: TwoBackendSummary | null = null;
-    if (opts.twoBackends) {
+    if (opts.twoBackends && !onlySecure) {
       const secondCluster = ownSecond ? SECOND_CLUSTER : secondBootstrap;
       progress(`two backends: ${ownCluster ? BENCH_CLUSTER : bootstrap} and ${secondCluster}`);
       twoBackends = await runTwoBackendCase({
@@ -176,6 +208,13 @@ async function main(opts: BenchOptions): Promise<void> {
       });
     }
 
+    const machine = { cores: availableParallelism(), loadAverage: { start: loadAtStart, end: loadavg()[0] as number } };
+    if (single === null) {
+      if (secure === null) throw new Error('nothing was measured');
+      process.stdout.write(`${[...formatMachine(machine), ...formatSecureReport(secure)].join('\n')}\n`);
+      process.stdout.write(`${benchJsonLine({ ...machine, secure })}\n`);
+      return;
+    }
     const config: BenchConfig = {
       records: single.records,
       consumeRecords: single.consumeRecords,
@@ -191,10 +230,9 @@ async function main(opts: BenchOptions): Promise<void> {
       kafkaVersion,
       cluster: ownCluster ? BENCH_CLUSTER : bootstrap,
       turnout: 'child process',
-      cores: availableParallelism(),
-      loadAverage: { start: loadAtStart, end: loadavg()[0] as number },
+      ...machine,
     };
-    const summary = summarizeBench(config, single.produce, single.consume, single.latency, twoBackends);
+    const summary = summarizeBench(config, single.produce, single.consume, single.latency, twoBackends, secure);
     process.stdout.write(`${formatBenchReport(summary).join('\n')}\n`);
     process.stdout.write(`${benchJsonLine(summary)}\n`);
   } finally {
@@ -229,6 +267,9 @@ const program = new Command()
   .option('--second-kafka-version <version>', `Kafka version of "${SECOND_CLUSTER}" (default: --kafka-version; 3.9.1 mixes versions)`)
   .option('--second-brokers <n>', `brokers of "${SECOND_CLUSTER}"`, positiveInt('--second-brokers'), 1)
   .option('--two-backend-repeat <n>', 'repetitions of each two-backend run per path (default 2, --quick 1)', positiveInt('--two-backend-repeat'))
+  .option('--no-secure', 'skip the secured case (plaintext, TLS + SCRAM, and TLS + SCRAM + ACLs: one Turnout each in front of the cluster)')
+  .option('--only-secure', 'run only the secured case (no direct runs, no two-backend case)')
+  .option('--secure-repeat <n>', 'repetitions of each secured-case run per setting (default: --repeat)', positiveInt('--secure-repeat'))
   .action(main);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
