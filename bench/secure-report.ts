@@ -75,7 +75,8 @@ export interface SecureSummary {
   /** Probe p50 and p99, TLS + SCRAM + ACLs − TLS + SCRAM: the ACL check alone, ms. */
   aclP50Ms: VariantComparison;
   aclP99Ms: VariantComparison;
-  goals: { produceRatio: boolean; consumeRatio: boolean; aclP50: boolean | null };
+  /** aclP50 null: inconclusive (see notes). The acl ratios judge the ACL check's share of the throughput ratios. */
+  goals: { produceRatio: boolean; consumeRatio: boolean; aclProduceRatio: boolean; aclConsumeRatio: boolean; aclP50: boolean | null };
   notes: string[];
 }
 
@@ -165,7 +166,7 @@ export function summarizeSecure(config: SecureCaseConfig, produce: readonly Secu
     addedP99Ms: compare(latency, 'tls-sasl-acl', 'plain', probeDiff('p99Us')),
     aclP50Ms: compare(latency, 'tls-sasl-acl', 'tls-sasl', probeDiff('p50Us')),
     aclP99Ms: compare(latency, 'tls-sasl-acl', 'tls-sasl', probeDiff('p99Us')),
-    goals: { produceRatio: false, consumeRatio: false, aclP50: null },
+    goals: { produceRatio: false, consumeRatio: false, aclProduceRatio: false, aclConsumeRatio: false, aclP50: null },
     notes: [],
   };
   const fewSamples = latency.filter((r) => r.probe.count < MIN_SECURE_PROBE_SAMPLES);
@@ -182,6 +183,8 @@ export function summarizeSecure(config: SecureCaseConfig, produce: readonly Secu
   summary.goals = {
     produceRatio: summary.produceRatio.value >= SECURE_GOALS.throughputRatio,
     consumeRatio: summary.consumeRatio.value >= SECURE_GOALS.throughputRatio,
+    aclProduceRatio: summary.aclProduceRatio.value >= SECURE_GOALS.throughputRatio,
+    aclConsumeRatio: summary.aclConsumeRatio.value >= SECURE_GOALS.throughputRatio,
     aclP50: fewSamples.length > 0 || slowLoad.length > 0 || !Number.isFinite(summary.aclP50Ms.value) ? null : summary.aclP50Ms.value < SECURE_GOALS.aclAddedP50Ms,
   };
   return summary;
@@ -232,6 +235,10 @@ export function formatSecureReport(s: SecureSummary): string[] {
   out.push('  goals (secured):');
   out.push(`    produce throughput secured/plaintext >= ${SECURE_GOALS.throughputRatio}: ${verdict(s.goals.produceRatio)} (${f(s.produceRatio.value, 3)})`);
   out.push(`    consume throughput secured/plaintext >= ${SECURE_GOALS.throughputRatio}: ${verdict(s.goals.consumeRatio)} (${f(s.consumeRatio.value, 3)})`);
+  out.push(
+    `    the ACL check's share, TLS + SCRAM with ACLs/without >= ${SECURE_GOALS.throughputRatio}: ` +
+      `produce ${verdict(s.goals.aclProduceRatio)} (${f(s.aclProduceRatio.value, 3)}), consume ${verdict(s.goals.aclConsumeRatio)} (${f(s.aclConsumeRatio.value, 3)})`,
+  );
   out.push(`    the ACL check adds less than ${SECURE_GOALS.aclAddedP50Ms} ms to the probe's p50: ${verdict(s.goals.aclP50)} (${signed(s.aclP50Ms.value, 3)} ms)`);
   return out;
 }

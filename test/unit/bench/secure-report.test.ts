@@ -69,7 +69,7 @@ describe('summarizeSecure', () => {
     expect(s.addedP50Ms.runs).toEqual([0.23, 0.2]);
     expect(s.aclP50Ms.runs.map((x) => x.toFixed(3))).toEqual(['0.030', '0.040']);
     expect(s.aclP50Ms.value).toBeCloseTo(0.035, 6);
-    expect(s.goals).toEqual({ produceRatio: true, consumeRatio: false, aclP50: true });
+    expect(s.goals).toEqual({ produceRatio: true, consumeRatio: false, aclProduceRatio: true, aclConsumeRatio: true, aclP50: true });
     expect(s.variants.plain.produce.turnoutCores).toBeCloseTo(0.1, 6);
     // 1 s of CPU for 100,000 records of 1 KiB (97.66 MB).
     expect(s.variants.plain.produce.cpuMsPerMb).toBeCloseTo(1000 / 97.65625, 3);
@@ -101,6 +101,7 @@ describe('formatSecureReport', () => {
     expect(text).toContain('p50 +0.035 ms (runs: 0.030, 0.040)');
     expect(text).toContain('produce throughput secured/plaintext >= 0.95: met (0.954)');
     expect(text).toContain('consume throughput secured/plaintext >= 0.95: NOT met (0.790)');
+    expect(text).toContain("the ACL check's share, TLS + SCRAM with ACLs/without >= 0.95: produce met (0.999), consume met (0.976)");
     expect(text).toContain("the ACL check adds less than 0.1 ms to the probe's p50: met (+0.035 ms)");
   });
 });
