@@ -439,11 +439,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     if (this.closed) return;
     if (result.done && this.rawFrameHandler !== null) this.rawFrameHandler = null;
     exchange.closeAfter = result.close ?? null;
-    const reply = result.reply ?? Buffer.alloc(0);
-    const framed = Buffer.allocUnsafe(SIZE_PREFIX_BYTES + reply.length);
-    framed.writeInt32BE(reply.length, 0);
-    reply.copy(framed, SIZE_PREFIX_BYTES);
-    exchange.response = result.reply === null ? Buffer.alloc(0) : framed;
+    exchange.response = result.reply === null ? Buffer.alloc(0) : withSizePrefix(result.reply);
     this.flush();
     this.updateReadState();
   }
@@ -705,4 +701,12 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
 function clientHostOf(remoteAddress: string | undefined): string {
   if (remoteAddress === undefined) return '';
   return remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7) : remoteAddress;
+}
+
+/** A raw reply as a frame: its size, then its bytes. */
+function withSizePrefix(reply: Buffer): Buffer {
+  const framed = Buffer.allocUnsafe(SIZE_PREFIX_BYTES + reply.length);
+  framed.writeInt32BE(reply.length, 0);
+  reply.copy(framed, SIZE_PREFIX_BYTES);
+  return framed;
 }
