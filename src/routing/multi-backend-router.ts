@@ -58,6 +58,7 @@ import { apiName } from './api-names.js';
 import { ApiVersionsTable, type BrokerApiVersions } from './api-versions.js';
 import { buildFailureResponse } from './failure-responses.js';
 import { LeaderEpochMap } from './leader-epoch-map.js';
+import { OffsetSegmentMap } from './offset-segments.js';
 import { decodeRequestFrame, type BodyDecoder } from '../codec/message-frames.js';
 import { ProducerIdMap } from './producer-id-map.js';
 import { TopicIdMap } from './topic-id-map.js';
@@ -130,6 +131,8 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
 export class MultiBackendRouter implements RequestRouter {
   readonly topicIds = new TopicIdMap();
   readonly epochs = new LeaderEpochMap();
+  /** Cutover offset segments, set by the cutover state (src/policy/cutover-*). */
+  readonly segments = new OffsetSegmentMap();
   readonly producerIds: ProducerIdMap;
   private readonly ctx: MultiContext;
   private readonly apiVersions = new ApiVersionsTable();
@@ -146,6 +149,7 @@ export class MultiBackendRouter implements RequestRouter {
       metrics: opts.metrics,
       topicIds: this.topicIds,
       epochs: this.epochs,
+      segments: this.segments,
     });
     this.producerIds = new ProducerIdMap({ obtain: (backend) => obtainProducerId(this.ctx, backend), store: opts.producerBindings, log: this.ctx.log });
     this.ctx.producerIds = this.producerIds;

@@ -12,6 +12,7 @@ import type { BackendTopology } from '../backend-topology.js';
 import { UNKNOWN_TOPIC_OR_PARTITION } from '../error-codes.js';
 import { buildFailureResponse } from '../failure-responses.js';
 import { LeaderEpochMap } from '../leader-epoch-map.js';
+import type { OffsetSegmentMap } from '../offset-segments.js';
 import type { ProducerBindingStore } from '../producer-binding-store.js';
 import type { ProducerIdMap } from '../producer-id-map.js';
 import { DestinationFailure, type RouteError } from '../split-route.js';
@@ -52,6 +53,7 @@ export interface MultiBackendRouterOptions {
 export interface MultiContextOptions extends MultiBackendRouterOptions {
   topicIds: TopicIdMap;
   epochs: LeaderEpochMap;
+  segments: OffsetSegmentMap;
 }
 
 export class MultiContext {
@@ -62,6 +64,8 @@ export class MultiContext {
   readonly log: Logger;
   readonly topicIds: TopicIdMap;
   readonly epochs: LeaderEpochMap;
+  /** Cutover offset segments: the partitions whose virtual offsets are translated. */
+  readonly segments: OffsetSegmentMap;
   readonly leaders = new PartitionLeaders();
   readonly metrics: MultiBackendMetrics;
   /** The topics each backend last listed, shown with a retriable error while it does not answer. */
@@ -83,6 +87,7 @@ export class MultiContext {
     this.log = opts.log;
     this.topicIds = opts.topicIds;
     this.epochs = opts.epochs;
+    this.segments = opts.segments;
     this.metrics = new MultiBackendMetrics(opts.metrics?.registry);
   }
 

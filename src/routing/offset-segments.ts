@@ -1,0 +1,200 @@
+// Virtual offsets: a partition of a domain's topic is, to clients, one log. Internally it is a
+// chain of segments, each a stretch of the virtual log held by one backend:
+//
+//   segment k = (backend, firstOffset, shift, generation)
+//   virtual offset = real offset on `backend` + shift,  for firstOffset <= virtual < next firstOffset
+//
+// Before any cutover there is no chain: the partition is its domain backend's log with shift
+// 0 and nothing is translated (`OffsetSegmentMap.chainOf` answers undefined, the fast path).
+// A cutover appends a segment on the target starting at the source's log end offset E, with
+// shift E − the target's log end offset, so the virtual log continues where the source stopped.
+// `generation` is the leader epoch generation (leader-epoch-map.ts) of records read from the
+// segment: each segment has its own, so a virtual epoch names one segment and epochs only rise
+// along the log, which keeps a consumer's truncation detection working across a switch point.
+//
+// Records at or above a segment's end that its backend holds anyway (written there directly,
+// bypassing Turnout) are not part of the virtual log and are never served.
+
+/** One stretch of a virtual partition, held by one backend. */
+export interface OffsetSegment {
+  readonly backend: string;
+  /** The first virtual offset the segment holds. */
+  readonly firstOffset: bigint;
+  /** virtual = real + shift. */
+  readonly shift: bigint;
+  /** The leader epoch generation of records read from this segment. */
+  readonly generation: number;
+}
+
+/** A segment as JSON holds it (offsets as decimal strings: they exceed 2^53 in principle). */
+export interface SerializedSegment {
+  backend: string;
+  firstOffset: string;
+  shift: string;
+  generation: number;
+}
+
+export class SegmentChainError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SegmentChainError';
+  }
+}
+
+/** The segments of one partition, oldest first; the first begins at virtual offset 0. */
+export class PartitionChain {
+  readonly segments: readonly OffsetSegment[];
+
+  constructor(segments: readonly OffsetSegment[]) {
+    if (segments.length === 0) throw new SegmentChainError('a partition chain needs at least one segment');
+    if (segments[0].firstOffset !== 0n) throw new SegmentChainError(`the first segment begins at ${segments[0].firstOffset}, not 0`);
+    for (let i = 1; i < segments.length; i++) {
+      if (segments[i].firstOffset < segments[i - 1].firstOffset) {
+        throw new SegmentChainError(`segment ${i} begins at ${segments[i].firstOffset}, before segment ${i - 1} (${segments[i - 1].firstOffset})`);
+      }
+      if (segments[i].generation <= segments[i - 1].generation) {
+        throw new SegmentChainError(`segment ${i} has generation ${segments[i].generation}, not above segment ${i - 1}'s (${segments[i - 1].generation})`);
+      }
+    }
+    this.segments = segments;
+  }
+
+  get lastIndex(): number {
+    return this.segments.length - 1;
+  }
+
+  /** The segment new records go to. */
+  get last(): OffsetSegment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  /**
+   * The index of the segment holding virtual offset `offset`. An empty segment (a cutover
+   * with nothing written between two switches) holds nothing: an offset at its start belongs
+   * to the next one. Offsets below 0 (sentinels) belong to the last segment.
+   */
+  indexAt(offset: bigint): number {
+    if (offset < 0n) return this.lastIndex;
+    let lo = 0;
+    let hi = this.lastIndex;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.segments[mid].firstOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  segmentAt(offset: bigint): OffsetSegment {
+    return this.segments[this.indexAt(offset)];
+  }
+
+  /** The virtual offset just past segment `index` (the next one's first), or null for the last. */
+  endOf(index: number): bigint | null {
+    return index < this.lastIndex ? this.segments[index + 1].firstOffset : null;
+  }
+
+  /** The index of the segment whose generation is `generation`, or -1. */
+  indexOfGeneration(generation: number): number {
+    for (let i = 0; i < this.segments.length; i++) if (this.segments[i].generation === generation) return i;
+    return -1;
+  }
+
+  /** A chain with `segment` appended (a cutover's switch). */
+  append(segment: OffsetSegment): PartitionChain {
+    return new PartitionChain([...this.segments, segment]);
+  }
+
+  /** A chain without segment `index` (retired); its stretch then belongs to the segment before it. */
+  without(index: number): PartitionChain {
+    if (index <= 0 || index > this.lastIndex) throw new SegmentChainError(`segment ${index} cannot be retired (only 1..${this.lastIndex})`);
+    return new PartitionChain(this.segments.filter((_, i) => i !== index));
+  }
+
+  toJSON(): SerializedSegment[] {
+    return this.segments.map(serializeSegment);
+  }
+
+  static fromJSON(segments: readonly SerializedSegment[]): PartitionChain {
+    return new PartitionChain(segments.map(parseSegment));
+  }
+}
+
+export function serializeSegment(s: OffsetSegment): SerializedSegment {
+  return { backend: s.backend, firstOffset: s.firstOffset.toString(), shift: s.shift.toString(), generation: s.generation };
+}
+
+export function parseSegment(s: SerializedSegment): OffsetSegment {
+  return { backend: s.backend, firstOffset: BigInt(s.firstOffset), shift: BigInt(s.shift), generation: s.generation };
+}
+
+/** What a topic's chains are read from: topic → partition index → chain (a gap: no chain). */
+export type TopicChains = ReadonlyMap<string, readonly (PartitionChain | undefined)[]>;
+
+/** What routing knows of one domain's cutovers. */
+export interface DomainSegments {
+  readonly chains: TopicChains;
+  /**
+   * Where the domain's consumer groups are coordinated while they stay behind after a cutover
+   * (their committed offsets are virtual, so they need not move); null: the domain's backend.
+   */
+  readonly groupsBackend: string | null;
+  /**
+   * Cutovers the domain has completed. Idempotent producers get a fresh real producer id on a
+   * backend in every era (producerBindingKey), so a return to a backend never continues an old
+   * real id whose sequences the broker still holds.
+   */
+  readonly era: number;
+}
+
+/** The key a virtual producer's real id on `backend` is bound under in a domain's era. */
+export function producerBindingKey(backend: string, era: number): string {
+  return era === 0 ? backend : `${backend}#${era}`;
+}
+
+/** The backend of a producer binding key. */
+export function backendOfBindingKey(key: string): string {
+  const i = key.lastIndexOf('#');
+  return i < 0 ? key : key.slice(0, i);
+}
+
+/**
+ * Every chained partition this instance knows, looked up per partition on the data path. The
+ * cutover state (policy side) replaces a domain's entry whole on every change.
+ */
+export class OffsetSegmentMap {
+  private readonly topics = new Map<string, readonly (PartitionChain | undefined)[]>();
+  private readonly domains = new Map<string, DomainSegments>();
+
+  /** The chain of a partition, or undefined when it has none (untranslated). */
+  chainOf(topic: string, partition: number): PartitionChain | undefined {
+    const chains = this.topics.get(topic);
+    return chains === undefined ? undefined : chains[partition];
+  }
+
+  /** True when any partition of the topic is chained. */
+  hasTopic(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+
+  /** Replaces a domain's entry whole (its topics not in `state.chains` lose their chains). */
+  setDomain(domain: string, state: DomainSegments): void {
+    for (const topic of this.domains.get(domain)?.chains.keys() ?? []) this.topics.delete(topic);
+    for (const [topic, partitions] of state.chains) this.topics.set(topic, partitions);
+    this.domains.set(domain, state);
+  }
+
+  /** A domain's entry, or undefined before its first cutover. */
+  domain(domain: string): DomainSegments | undefined {
+    return this.domains.get(domain);
+  }
+
+  /** Where a domain's groups are coordinated when they stayed behind a cutover, or null. */
+  groupsBackendOf(domain: string): string | null {
+    return this.domains.get(domain)?.groupsBackend ?? null;
+  }
+
+  eraOf(domain: string): number {
+    return this.domains.get(domain)?.era ?? 0;
+  }
+}
