@@ -15,6 +15,8 @@
 // Records at or above a segment's end that its backend holds anyway (written there directly,
 // bypassing Turnout) are not part of the virtual log and are never served.
 
+import { GENERATION_STRIDE, NO_EPOCH, generationOf, generationOffset } from './leader-epoch-map.js';
+
 /** One stretch of a virtual partition, held by one backend. */
 export interface OffsetSegment {
   readonly backend: string;
@@ -197,4 +199,16 @@ export class OffsetSegmentMap {
   eraOf(domain: string): number {
     return this.domains.get(domain)?.era ?? 0;
   }
+}
+
+/** A real leader epoch read from a segment's backend, as the virtual epoch of that segment's generation. */
+export function segmentEpochToVirtual(segment: OffsetSegment, realEpoch: number): number {
+  if (realEpoch < 0) return realEpoch;
+  return generationOffset(segment.generation) + Math.min(realEpoch, GENERATION_STRIDE - 1);
+}
+
+/** A client's virtual epoch in a segment's backend's terms: its real epoch when it lies in the segment's generation, else NO_EPOCH. */
+export function segmentEpochToReal(segment: OffsetSegment, virtualEpoch: number): number {
+  if (virtualEpoch < 0 || generationOf(virtualEpoch) !== segment.generation) return NO_EPOCH;
+  return virtualEpoch - generationOffset(segment.generation);
 }
