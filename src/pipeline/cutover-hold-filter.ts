@@ -1,0 +1,211 @@
+// The cutover hold: while a domain's traffic is held (cutover-holds.ts, by phase), its produce
+// and transactional requests wait here, in their place in their connection's response order,
+// and go on when the hold ends, routed by the state then in effect (the target after a switch,
+// the source after a rollback). Nothing is answered with an error.
+//
+//   mode    Produce, InitProducerId (transactional),    AddOffsetsToTxn, EndTxn,
+//           AddPartitionsToTxn                          TxnOffsetCommit
+//   count   forwarded, counted in flight                forwarded, counted
+//   drain   held                                        forwarded, counted: a transaction whose
+//                                                       records were all acknowledged may end
+//   hold    held                                        held
+//
+// A request is decided by the domains it touches (its topics' and its transactional id's);
+// one that touches a held domain is held whole. Counted requests are forwarded with a response
+// transform that ends their count, and a produce answered with an error on a domain's partition
+// fails that domain's cutover (the client retries, and its retry must go where the first try
+// may have landed: the source). Produce with acks=0 gets no answer and is not counted; the
+// switch points' stability check covers it.
+//
+// While no domain is in a cutover the filter wants nothing, so no request is decoded for it.
+import {
+  ApiKey,
+  decodeProduceResponse,
+  type AddOffsetsToTxnRequest,
+  type AddPartitionsToTxnRequest,
+  type EndTxnRequest,
+  type InitProducerIdRequest,
+  type ProduceRequest,
+  type TxnOffsetCommitRequest,
+} from '../codec/index.js';
+import { decodeResponseFrame } from '../codec/message-frames.js';
+import type { HoldMode } from '../policy/cutover-phase.js';
+import type { PolicySnapshot } from '../policy/policy-snapshot.js';
+import type { CutoverHolds, InFlightCount } from './cutover-holds.js';
+import { FORWARD, type FilterOutcome, type FilterRequest, type RequestFilter } from './filter.js';
+
+/** Produce names topics by id from this version. */
+const PRODUCE_FIRST_TOPIC_ID_VERSION = 13;
+
+export interface CutoverHoldFilterOptions {
+  holds: CutoverHolds;
+  /** The policy in effect (with cut-over domains' backends): which domain a name belongs to. */
+  policy: () => PolicySnapshot;
+  /** A virtual topic id's name (Produce v13+), or undefined when not known. */
+  topicName: (topicId: string) => string | undefined;
+}
+
+/** Apis the filter decides on. */
+const HELD_APIS = new Set<number>([ApiKey.Produce, ApiKey.InitProducerId, ApiKey.AddPartitionsToTxn, ApiKey.AddOffsetsToTxn, ApiKey.EndTxn, ApiKey.TxnOffsetCommit]);
+/** Apis that only end a transaction already open: forwarded while the drain lets transactions end. */
+const ENDING_APIS = new Set<number>([ApiKey.AddOffsetsToTxn, ApiKey.EndTxn, ApiKey.TxnOffsetCommit]);
+
+/** A held request: where it waits and what it weighs. */
+interface HeldRequest {
+  domain: string;
+  bytes: number;
+}
+
+const RANK: Readonly<Record<HoldMode, number>> = { none: 0, count: 1, drain: 2, hold: 3 };
+
+export class CutoverHoldFilter implements RequestFilter {
+  readonly name = 'cutover-hold';
+  private readonly opts: CutoverHoldFilterOptions;
+  /** Requests held now, to take them off the count when they come back. */
+  private readonly held = new WeakMap<FilterRequest, HeldRequest>();
+
+  constructor(opts: CutoverHoldFilterOptions) {
+    this.opts = opts;
+  }
+
+  wants(apiKey: number): boolean {
+    return this.opts.holds.active && HELD_APIS.has(apiKey);
+  }
+
+  onRequest(request: FilterRequest): FilterOutcome {
+    const { holds } = this.opts;
+    const before = this.held.get(request);
+    if (before !== undefined) {
+      this.held.delete(request);
+      holds.unhold(before.domain, before.bytes);
+    }
+    const domains = this.domainsOf(request);
+    if (domains.length === 0) return FORWARD;
+    let strongest: string | null = null;
+    let rank = 0;
+    for (const d of domains) {
+      const r = RANK[holds.modeOf(d)];
+      if (r > rank) {
+        rank = r;
+        strongest = d;
+      }
+    }
+    if (strongest === null) return FORWARD;
+    const mode = holds.modeOf(strongest);
+    if (mode === 'hold' || (mode === 'drain' && !ENDING_APIS.has(request.apiKey))) {
+      const entry = { domain: strongest, bytes: request.frame.length };
+      this.held.set(request, entry);
+      return { kind: 'hold', until: holds.hold(entry.domain, entry.bytes) };
+    }
+    return this.counted(request, domains);
+  }
+
+  /** Forwards a request, counting it in flight for every domain in a cutover that it touches. */
+  private counted(request: FilterRequest, domains: readonly string[]): FilterOutcome {
+    const { holds } = this.opts;
+    if (request.apiKey === ApiKey.Produce && (request.decoded().body as ProduceRequest).acks === 0) return FORWARD;
+    const counts: Array<{ domain: string; count: InFlightCount }> = [];
+    for (const domain of domains) {
+      const count = holds.inFlightOf(domain);
+      if (count !== null && holds.modeOf(domain) !== 'none') {
+        count.add();
+        counts.push({ domain, count });
+      }
+    }
+    if (counts.length === 0) return FORWARD;
+    const version = request.apiVersion;
+    const isProduce = request.apiKey === ApiKey.Produce;
+    return {
+      kind: 'forward',
+      onResponse: (response) => {
+        const failed = isProduce ? this.failedProduceDomains(response, version) : null;
+        for (const { domain, count } of counts) {
+          const reason = failed === null ? null : typeof failed === 'string' ? failed : (failed.get(domain) ?? null);
+          if (reason !== null && count.failure === null) count.failure = reason;
+          count.done();
+          if (reason !== null && holds.cutoverOf(domain) === count.cutoverId) holds.fail(domain, reason);
+        }
+        return response;
+      },
+    };
+  }
+
+  /**
+   * Domains with a partition answered an error in a produce response, with the first error;
+   * a response that cannot be read fails every domain (a string: the reason).
+   */
+  private failedProduceDomains(response: Buffer, version: number): Map<string, string> | string {
+    let answer;
+    try {
+      answer = decodeResponseFrame(response, ApiKey.Produce, version, decodeProduceResponse).body;
+    } catch (err) {
+      return `unreadable produce response during the cutover: ${(err as Error).message}`;
+    }
+    const out = new Map<string, string>();
+    const policy = this.opts.policy();
+    for (const t of answer.responses) {
+      const name = version >= PRODUCE_FIRST_TOPIC_ID_VERSION ? this.opts.topicName(t.topicId) : t.name;
+      const domain = name === undefined ? undefined : domainOf(policy, 'topic', name);
+      if (domain === undefined || out.has(domain)) continue;
+      const bad = t.partitionResponses.find((p) => p.errorCode !== 0);
+      if (bad !== undefined) out.set(domain, `a produce to ${name}-${bad.index} on the source failed (error ${bad.errorCode}) during the cutover`);
+    }
+    return out;
+  }
+
+  /** The domains a request touches: its topics' and its transactional ids'. */
+  private domainsOf(request: FilterRequest): string[] {
+    const policy = this.opts.policy();
+    const out = new Set<string>();
+    const addTopic = (name: string | undefined): void => {
+      const d = name === undefined ? undefined : domainOf(policy, 'topic', name);
+      if (d !== undefined) out.add(d);
+    };
+    const addTxn = (id: string | null): void => {
+      const d = id === null || id === '' ? undefined : domainOf(policy, 'transactionalId', id);
+      if (d !== undefined) out.add(d);
+    };
+    const body = request.decoded().body;
+    switch (request.apiKey) {
+      case ApiKey.Produce: {
+        const p = body as ProduceRequest;
+        addTxn(p.transactionalId);
+        const byId = request.apiVersion >= PRODUCE_FIRST_TOPIC_ID_VERSION;
+        for (const t of p.topicData) addTopic(byId ? this.opts.topicName(t.topicId) : t.name);
+        break;
+      }
+      case ApiKey.InitProducerId:
+        // Without a transactional id Turnout answers it itself (virtual producer ids): nothing to hold.
+        addTxn((body as InitProducerIdRequest).transactionalId);
+        break;
+      case ApiKey.AddPartitionsToTxn: {
+        const a = body as AddPartitionsToTxnRequest;
+        if (request.apiVersion <= 3) {
+          addTxn(a.v3AndBelowTransactionalId);
+          for (const t of a.v3AndBelowTopics) addTopic(t.name);
+        } else {
+          for (const tx of a.transactions) {
+            addTxn(tx.transactionalId);
+            for (const t of tx.topics) addTopic(t.name);
+          }
+        }
+        break;
+      }
+      case ApiKey.AddOffsetsToTxn:
+        addTxn((body as AddOffsetsToTxnRequest).transactionalId);
+        break;
+      case ApiKey.EndTxn:
+        addTxn((body as EndTxnRequest).transactionalId);
+        break;
+      case ApiKey.TxnOffsetCommit:
+        addTxn((body as TxnOffsetCommitRequest).transactionalId);
+        break;
+    }
+    return [...out];
+  }
+}
+
+function domainOf(policy: PolicySnapshot, kind: 'topic' | 'transactionalId', name: string): string | undefined {
+  const r = policy.resolve(kind, name);
+  return r.ok ? r.domain.name : undefined;
+}

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { ApiKey, encodeResponseFrame } from '../../../src/codec/index.js';
+import { createEndTxnRequest } from '../../../src/codec/generated/end-txn.js';
+import { createInitProducerIdRequest } from '../../../src/codec/generated/init-producer-id.js';
+import {
+  createPartitionProduceData,
+  createPartitionProduceResponse,
+  createProduceRequest,
+  createProduceResponse,
+  createTopicProduceData,
+  createTopicProduceResponse,
+} from '../../../src/codec/generated/produce.js';
+import { CutoverHoldFilter } from '../../../src/pipeline/cutover-hold-filter.js';
+import { CutoverHolds } from '../../../src/pipeline/cutover-holds.js';
+import type { FilterOutcome, FilterRequest } from '../../../src/pipeline/filter.js';
+import { FakePolicyStore } from '../admin/domain-fixtures.js';
+import { filterRequest } from './filter-test-kit.js';
+
+const PRODUCE_V = 9;
+const policy = new FakePolicyStore();
+
+function produce(topic: string, acks = -1, records = 100): FilterRequest {
+  const req = createProduceRequest();
+  req.acks = acks;
+  req.timeoutMs = 30_000;
+  const t = createTopicProduceData();
+  t.name = topic;
+  const p = createPartitionProduceData();
+  p.index = 0;
+  p.records = Buffer.alloc(records);
+  t.partitionData = [p];
+  req.topicData = [t];
+  return filterRequest(ApiKey.Produce, PRODUCE_V, req);
+}
+
+function produceAnswer(request: FilterRequest, topic: string, errorCode: number): Buffer {
+  const res = createProduceResponse();
+  const t = createTopicProduceResponse();
+  t.name = topic;
+  const p = createPartitionProduceResponse();
+  p.errorCode = errorCode;
+  t.partitionResponses = [p];
+  res.responses = [t];
+  return encodeResponseFrame(request.correlationId, ApiKey.Produce, PRODUCE_V, res);
+}
+
+function endTxn(transactionalId: string): FilterRequest {
+  const req = createEndTxnRequest();
+  req.transactionalId = transactionalId;
+  return filterRequest(ApiKey.EndTxn, 3, req);
+}
+
+function setup(maxHeldBytes = 1 << 20): { holds: CutoverHolds; filter: CutoverHoldFilter; failures: string[] } {
+  const holds = new CutoverHolds({ maxHeldBytes });
+  const failures: string[] = [];
+  holds.onFailure((domain, id, reason) => failures.push(`${domain}/${id}: ${reason}`));
+  const filter = new CutoverHoldFilter({ holds, policy: () => policy.current(), topicName: () => undefined });
+  return { holds, filter, failures };
+}
+
+/** Runs requests through the filter as a connection does: held ones resume, in order, when their promise settles. */
+function runInOrder(filter: CutoverHoldFilter, requests: Array<[string, FilterRequest]>): { forwarded: string[]; outcomes: Map<string, FilterOutcome> } {
+  const forwarded: string[] = [];
+  const outcomes = new Map<string, FilterOutcome>();
+  const decide = (name: string, r: FilterRequest): void => {
+    const outcome = filter.onRequest(r);
+    if (outcome.kind === 'hold') outcome.until.then(() => decide(name, r), () => decide(name, r));
+    else {
+      forwarded.push(name);
+      outcomes.set(name, outcome);
+    }
+  };
+  for (const [name, r] of requests) decide(name, r);
+  return { forwarded, outcomes };
+}
+
+describe('the cutover hold filter', () => {
+  it('wants nothing while no domain is in a cutover', () => {
+    const { holds, filter } = setup();
+    expect(filter.wants(ApiKey.Produce)).toBe(false);
+    holds.setMode('orders', 'c-1', 'count');
+    expect(filter.wants(ApiKey.Produce)).toBe(true);
+    expect(filter.wants(ApiKey.Fetch)).toBe(false);
+    holds.setMode('orders', null, 'none');
+    expect(filter.wants(ApiKey.Produce)).toBe(false);
+  });
+
+  it('holds a domain produce, lets other domains through, and releases the held ones in their order', async () => {
+    const { holds, filter } = setup();
+    holds.setMode('orders', 'c-1', 'hold');
+    const run = runInOrder(filter, [
+      ['orders-1', produce('orders.created')],
+      ['payments-1', produce('payments.in')],
+      ['orders-2', produce('checkout')],
+      ['orders-3', produce('orders.created')],
+    ]);
+    expect(run.forwarded).toEqual(['payments-1']);
+    expect(holds.heldOf('orders').requests).toBe(3);
+    holds.setMode('orders', null, 'none');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(run.forwarded).toEqual(['payments-1', 'orders-1', 'orders-2', 'orders-3']);
+    expect(holds.heldOf('orders')).toEqual({ requests: 0, bytes: 0 });
+  });
+
+  it('keeps holding across drain → hold and answers nothing while it does', async () => {
+    const { holds, filter } = setup();
+    holds.setMode('orders', 'c-1', 'drain');
+    const run = runInOrder(filter, [
+      ['produce', produce('orders.created')],
+      ['end', endTxn('orders-tx-1')],
+      ['init', filterRequest(ApiKey.InitProducerId, 4, { ...createInitProducerIdRequest(), transactionalId: 'orders-tx-2' })],
+      ['idempotent-init', filterRequest(ApiKey.InitProducerId, 4, { ...createInitProducerIdRequest(), transactionalId: null })],
+    ]);
+    // While draining, a transaction may end on the source; new work waits.
+    expect(run.forwarded).toEqual(['end', 'idempotent-init']);
+    holds.setMode('orders', 'c-1', 'hold');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(run.forwarded).toEqual(['end', 'idempotent-init']);
+    expect(runInOrder(filter, [['end-2', endTxn('orders-tx-3')]]).forwarded).toEqual([]);
+    holds.setMode('orders', null, 'none');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(run.forwarded).toEqual(['end', 'idempotent-init', 'produce', 'init']);
+  });
+
+  it('counts produce in flight to the source until answered, and fails the cutover on an error answer', async () => {
+    const { holds, filter, failures } = setup();
+    holds.setMode('orders', 'c-1', 'count');
+    const ok = produce('orders.created');
+    const bad = produce('orders.created');
+    const none = produce('orders.created', 0);
+    const run = runInOrder(filter, [['ok', ok], ['bad', bad], ['acks0', none]]);
+    expect(run.forwarded).toEqual(['ok', 'bad', 'acks0']);
+    const count = holds.inFlightOf('orders');
+    expect(count?.count).toBe(2);
+    let drained = false;
+    void count?.drained().then(() => (drained = true));
+    const transform = (name: string): ((b: Buffer) => Buffer) => {
+      const o = run.outcomes.get(name);
+      if (o?.kind !== 'forward' || o.onResponse === undefined) throw new Error(`${name} was not counted`);
+      return o.onResponse;
+    };
+    expect(run.outcomes.get('acks0')).toMatchObject({ kind: 'forward' });
+    expect((run.outcomes.get('acks0') as { onResponse?: unknown }).onResponse).toBeUndefined();
+    const answer = produceAnswer(ok, 'orders.created', 0);
+    expect(transform('ok')(answer)).toBe(answer);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(drained).toBe(false);
+    transform('bad')(produceAnswer(bad, 'orders.created', 19));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(drained).toBe(true);
+    expect(failures).toEqual(['orders/c-1: a produce to orders.created-0 on the source failed (error 19) during the cutover']);
+  });
+
+  it('fails the cutover once when the held bytes pass the cap, holding the request all the same', () => {
+    const { holds, filter, failures } = setup(250);
+    holds.setMode('orders', 'c-1', 'hold');
+    const run = runInOrder(filter, [
+      ['a', produce('orders.created', -1, 100)],
+      ['b', produce('orders.created', -1, 100)],
+      ['c', produce('orders.created', -1, 100)],
+      ['d', produce('orders.created', -1, 100)],
+    ]);
+    expect(run.forwarded).toEqual([]);
+    expect(holds.heldOf('orders').requests).toBe(4);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatch(/^orders\/c-1: held requests reached \d+ bytes, over cutover.maxHeldBytes \(250\)$/);
+  });
+});
