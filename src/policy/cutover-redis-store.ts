@@ -14,6 +14,10 @@
 // INCRs the version and PUBLISHes it. Reads are one MULTI. Each instance subscribes to the
 // channel and polls the version every `pollIntervalMs` as a safety net.
 //
+// Seeding: a Redis that has no cutover state while this instance holds one (Redis restarted
+// without persistence) gets this instance's back, the first writer winning: forgetting the
+// segments would route cut-over domains by their configured backends and split their logs.
+//
 // Liveness. Each instance renews its lease (`leaseMs`) every poll. A coordinator waits for the
 // confirmations of every instance whose lease is running. An instance that cannot renew its
 // lease for half of it stops trusting its copy of the state (`known()` false, and every domain
@@ -103,6 +107,27 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 v = redis.call('INCR', KEYS[3])
 redis.call('PUBLISH', ARGV[4], v)
 return v
+`;
+
+// KEYS: version, domains, cutovers, active. ARGV: channel, version, domain count, (domain,
+// state)..., (id, record, domain when in progress else '')... Writes a whole state into a Redis
+// that has none; the first writer wins.
+const SEED_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local n = tonumber(ARGV[3])
+local i = 4
+for _ = 1, n do
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+while i <= #ARGV do
+  redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
+  if ARGV[i + 2] ~= '' then redis.call('HSET', KEYS[4], ARGV[i + 2], ARGV[i]) end
+  i = i + 3
+end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return tonumber(ARGV[2])
 `;
 
 // KEYS: instances. ARGV: instance, lease ms, forget after ms. Returns Redis's time.
@@ -352,6 +377,10 @@ export class RedisCutoverStore implements CutoverStore {
     }
     this.lastOpOk = true;
     this.lastError = null;
+    if (version === null && this.loadedOnce && this.state.version > 0) {
+      if (await this.seed()) this.sync.repeat();
+      return;
+    }
     const v = Number(version ?? 0);
     if (this.loadedOnce && v === this.state.version) {
       this.checkKnown();
@@ -383,6 +412,22 @@ export class RedisCutoverStore implements CutoverStore {
     this.loadedOnce = true;
     this.wasKnown = this.known();
     this.listeners.notify(this.state, previous);
+  }
+
+  /** Writes this instance's state into a Redis that has none; false when Redis failed. */
+  private async seed(): Promise<boolean> {
+    const s = this.state;
+    const args: string[] = [this.keys.channel, String(s.version + 1), String(s.domains.size)];
+    for (const [name, d] of s.domains) args.push(name, JSON.stringify(serializeDomainState(d)));
+    for (const c of s.cutovers.values()) args.push(c.id, JSON.stringify(c), isFinished(c.phase) ? '' : c.domain);
+    try {
+      const v = (await this.cmd.eval(SEED_LUA, 4, this.keys.version, this.keys.domains, this.keys.cutovers, this.keys.active, ...args)) as number;
+      if (v > 0) this.log.warn({ version: v, domains: s.domains.size }, 'redis had no cutover state; wrote back the one this instance holds');
+      return true;
+    } catch (err) {
+      this.failed(err);
+      return false;
+    }
   }
 
   /** Tells listeners when the state becomes known or stops being known (lease lost). */

@@ -65,6 +65,7 @@ describe('a cutover of a domain from legacy (3.9.1) to main (4.1.1)', () => {
     expect(Object.keys(done.phaseAtMs)).toEqual(['PLANNED', 'PREPARED', 'HOLDING', 'DRAINED', 'SWITCHED']);
     expect(done.timings.holdMs).toBeGreaterThanOrEqual(0);
     expect(done.switchPoints).toHaveLength(3);
+    console.log(JSON.stringify({ test: 'switch under an idempotent producer', timings: done.timings, expectedHoldMs: done.preflight?.expectedHoldMs, produceRecordsPerSecond: done.preflight?.produceRecordsPerSecond }));
     const acknowledgedAtSwitch = producer.acked();
     await producer.progress('records acknowledged after the cutover', acknowledgedAtSwitch + 300, 60_000);
     const acked = await finishProducer(producer);

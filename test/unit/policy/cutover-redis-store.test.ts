@@ -140,6 +140,22 @@ describe('the cutover state in Redis', () => {
     }
   });
 
+  it('writes its state back into a Redis that lost it, so that cut-over domains keep their segments', async () => {
+    const a = await openStore({ instanceId: 'a' });
+    const state = switchedDomainState({ previous: undefined, from: 'legacy', to: 'main', baseGenerations: {}, generations: { t: 1 }, points: [point('t', 0, 40n, 0n)] });
+    await a.setDomainState('orders', state, 0);
+    const active = plannedCutover('payments', 'legacy', 'main');
+    await a.create(active);
+    const before = a.current().version;
+    const keys = await admin.keys(`${prefix}*`);
+    await admin.del(...keys);
+    await waitFor('the state to be written back', () => a.current().version > before);
+    const b = await openStore({ instanceId: 'b' });
+    expect(b.current().domains.get('orders')?.backend).toBe('main');
+    expect(b.current().activeOf('payments')?.id).toBe(active.id);
+    await expect(b.create(plannedCutover('payments'))).rejects.toMatchObject({ reason: 'active' });
+  });
+
   it('is not known while Redis cannot be reached', async () => {
     const a = await openStore({ url: 'redis://127.0.0.1:1', connectTimeoutMs: 300 });
     expect(a.known()).toBe(false);
