@@ -86,7 +86,12 @@ export class CutoverInstance {
     return this.store.known() ? null : `cutover state (${this.store.kind}) not known: domains that may be cut over are held`;
   }
 
-  /** Rolls back the cutovers run here that have not switched, then stops following the store and closes it. */
+  /** Rolls back the cutovers run here that have not switched: their holds end, so connections can drain. */
+  async stopCoordinating(): Promise<void> {
+    await this.coordinator.close();
+  }
+
+  /** Stops following the store and closes it (after rolling back the cutovers run here). */
   async close(): Promise<void> {
     await this.coordinator.close();
     this.participant.stop();

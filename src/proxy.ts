@@ -460,9 +460,10 @@ class RunningProxy implements ProxyHandle {
     // A server's close completes only once its connections are gone, so stop accepting
     // first, drain the connections, then wait for the servers.
     const listenersClosed = Promise.all(this.listeners.map((l) => l.close()));
+    // A cutover run here and not switched is rolled back first: its held requests go on, and drain.
+    await this.cutovers?.stopCoordinating().catch((err: unknown) => this.logger.error({ err }, 'error rolling back the cutovers run here'));
     await Promise.all([...this.connections].map((c) => c.drain(drainTimeoutMs)));
     await listenersClosed;
-    // Before the topologies and Turnout's own session: rolling back a cutover run here needs neither, its holds end with it.
     await this.cutovers?.close().catch((err: unknown) => this.logger.error({ err }, 'error closing the cutover store'));
     for (const t of this.topologies) t.close();
     this.ownSession?.close();

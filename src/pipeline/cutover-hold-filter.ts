@@ -54,6 +54,7 @@ const ENDING_APIS = new Set<number>([ApiKey.AddOffsetsToTxn, ApiKey.EndTxn, ApiK
 interface HeldRequest {
   domain: string;
   bytes: number;
+  holdNumber: number;
 }
 
 const RANK: Readonly<Record<HoldMode, number>> = { none: 0, count: 1, drain: 2, hold: 3 };
@@ -77,7 +78,7 @@ export class CutoverHoldFilter implements RequestFilter {
     const before = this.held.get(request);
     if (before !== undefined) {
       this.held.delete(request);
-      holds.unhold(before.domain, before.bytes);
+      holds.unhold(before.domain, before.bytes, before.holdNumber);
     }
     const domains = this.domainsOf(request);
     if (domains.length === 0) return FORWARD;
@@ -93,9 +94,10 @@ export class CutoverHoldFilter implements RequestFilter {
     if (strongest === null) return FORWARD;
     const mode = holds.modeOf(strongest);
     if (mode === 'hold' || (mode === 'drain' && !ENDING_APIS.has(request.apiKey))) {
-      const entry = { domain: strongest, bytes: request.frame.length };
-      this.held.set(request, entry);
-      return { kind: 'hold', until: holds.hold(entry.domain, entry.bytes) };
+      const bytes = request.frame.length;
+      const { until, holdNumber } = holds.hold(strongest, bytes);
+      this.held.set(request, { domain: strongest, bytes, holdNumber });
+      return { kind: 'hold', until };
     }
     return this.counted(request, domains);
   }

@@ -55,20 +55,27 @@ class DomainHold {
   private resolveRelease: (() => void) | null = null;
   heldRequests = 0;
   heldBytes = 0;
+  /** Which hold requests are counted in (-1: none): one held in an ended hold is not taken off the next. */
+  holdNumber = -1;
   holdStartedMs = 0;
   inFlight: InFlightCount | null = null;
   /** A failure reported for the current cutover (reported once). */
   failureReported = false;
 
-  startHold(nowMs: number): void {
+  startHold(nowMs: number, holdNumber: number): void {
     this.release = new Promise((resolve) => (this.resolveRelease = resolve));
     this.holdStartedMs = nowMs;
+    this.holdNumber = holdNumber;
   }
 
   endHold(): void {
     const resolve = this.resolveRelease;
     this.release = null;
     this.resolveRelease = null;
+    // Every request held is released now; one whose connection closed meanwhile never comes back.
+    this.heldRequests = 0;
+    this.heldBytes = 0;
+    this.holdNumber = -1;
     resolve?.();
   }
 }
@@ -92,6 +99,7 @@ export class CutoverHolds {
   private readonly nowMs: () => number;
   /** Domains whose mode is not `none`: while 0 the hold filter wants nothing. */
   private engaged = 0;
+  private holdsStarted = 0;
 
   constructor(opts: CutoverHoldsOptions) {
     this.maxHeldBytes = opts.maxHeldBytes;
@@ -136,36 +144,37 @@ export class CutoverHolds {
     d.mode = mode;
     if (before === 'none') this.engaged++;
     if (mode === 'none') this.engaged--;
-    if (!holds(before) && holds(mode)) d.startHold(this.nowMs());
+    if (!holds(before) && holds(mode)) d.startHold(this.nowMs(), ++this.holdsStarted);
     else if (holds(before) && !holds(mode)) {
       this.reporter?.holdEnded(domain, (this.nowMs() - d.holdStartedMs) / 1000);
       d.endHold();
+      this.reporter?.held(domain, 0, 0);
     }
-    if (mode === 'none' && d.heldRequests === 0) this.domains.delete(domain);
+    if (mode === 'none') this.domains.delete(domain);
   }
 
   /**
-   * Holds a request of `bytes` for a domain: returns what it waits on. Going over the cap
-   * fails the domain's cutover (the request is held all the same: the rollback releases it).
+   * Holds a request of `bytes` for a domain: returns what it waits on and the hold it is
+   * counted in (for `unhold`). Going over the cap fails the domain's cutover (the request is
+   * held all the same: the rollback releases it).
    */
-  hold(domain: string, bytes: number): Promise<void> {
+  hold(domain: string, bytes: number): { until: Promise<void>; holdNumber: number } {
     const d = this.domains.get(domain);
-    if (d === undefined || d.release === null) return Promise.resolve();
+    if (d === undefined || d.release === null) return { until: Promise.resolve(), holdNumber: -1 };
     d.heldRequests++;
     d.heldBytes += bytes;
     this.reporter?.held(domain, d.heldRequests, d.heldBytes);
     if (d.heldBytes > this.maxHeldBytes) this.fail(domain, `held requests reached ${d.heldBytes} bytes, over cutover.maxHeldBytes (${this.maxHeldBytes})`);
-    return d.release;
+    return { until: d.release, holdNumber: d.holdNumber };
   }
 
-  /** A held request came back to be decided again. */
-  unhold(domain: string, bytes: number): void {
+  /** A request held in hold `holdNumber` came back to be decided again (a hold that ended counted its requests off already). */
+  unhold(domain: string, bytes: number, holdNumber: number): void {
     const d = this.domains.get(domain);
-    if (d === undefined) return;
+    if (d === undefined || d.holdNumber !== holdNumber) return;
     d.heldRequests = Math.max(0, d.heldRequests - 1);
     d.heldBytes = Math.max(0, d.heldBytes - bytes);
     this.reporter?.held(domain, d.heldRequests, d.heldBytes);
-    if (d.mode === 'none' && d.heldRequests === 0) this.domains.delete(domain);
   }
 
   heldOf(domain: string): { requests: number; bytes: number } {

@@ -26,7 +26,7 @@ import type { LeaderEpochMap } from '../routing/leader-epoch-map.js';
 import { awaitConfirmations } from './cutover-barrier.js';
 import type { CutoverBackends, TopicLayouts } from './cutover-backends.js';
 import { chainBackends, retiredSegmentState, switchedDomainState, type DomainCutoverState } from './cutover-domain-state.js';
-import { partitionsWithOpenTransactions, drainTransactions } from './cutover-drain.js';
+import { awaitStableEnds, drainTransactions } from './cutover-drain.js';
 import { switchGenerations } from './cutover-generations.js';
 import type { CutoverPhase } from './cutover-phase.js';
 import { domainTopics, runPreflight } from './cutover-preflight.js';
@@ -96,6 +96,9 @@ export interface CutoverCoordinatorOptions {
   /** Time between two looks at the confirmations of a step, in ms. (default: 25) */
   ackPollMs?: number;
 }
+
+/** How long the switch waits for the markers of transactions that ended in the drain. */
+const STABLE_WAIT_MS = 2_000;
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -245,8 +248,8 @@ export class CutoverCoordinator {
       await this.barrier(record, 'drained', check);
       // Leaders may have moved during the drain: the switch points are read from the current ones.
       const settled = domainTopics(this.opts.policy(), record.domain, await this.opts.backends.topics(record.from, null));
-      const open = await partitionsWithOpenTransactions(this.opts.backends, record.from, settled);
-      if (open.length > 0) throw new Error(`a transaction opened on ${record.from} during the hold (${open.slice(0, 5).join(', ')}): something writes to it bypassing Turnout`);
+      // Markers of a transaction that ended in the drain may still be on their way.
+      await awaitStableEnds(this.opts.backends, record.from, settled, Math.min(holdDeadline, Date.now() + STABLE_WAIT_MS), check);
       const target = await this.targetLayouts(record.to, settled);
       const previous = this.opts.store.current().domains.get(record.domain);
       const points = await takeSwitchPoints({ backends: this.opts.backends, from: record.from, to: record.to, source: settled, target, previous, intervalMs: settings.switchPointIntervalMs });

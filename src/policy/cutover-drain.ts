@@ -43,6 +43,21 @@ export async function partitionsWithOpenTransactions(backends: CutoverBackends, 
   return open;
 }
 
+/**
+ * Waits until no partition has an open transaction, up to `deadlineMs`: a transaction that
+ * ended just before the hold was complete has its markers written after its EndTxn was
+ * answered. Throws DrainError naming the partitions still open then.
+ */
+export async function awaitStableEnds(backends: CutoverBackends, backend: string, layouts: TopicLayouts, deadlineMs: number, check: () => void, pollMs = 25): Promise<void> {
+  for (;;) {
+    check();
+    const open = await partitionsWithOpenTransactions(backends, backend, layouts);
+    if (open.length === 0) return;
+    if (Date.now() >= deadlineMs) throw new DrainError(`a transaction is open on ${backend} (${open.slice(0, 5).join(', ')}) after the drain: something writes to it bypassing Turnout`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
 export async function drainTransactions(input: DrainInput): Promise<DrainResult> {
   const { backends, backend, layouts } = input;
   const pollMs = input.pollMs ?? 50;

@@ -4,6 +4,8 @@
 // its own topics), the /v1/cutovers calls, an idempotent Java producer through Turnout, and
 // what each cluster holds of a topic, read directly.
 import { writeFile } from 'node:fs/promises';
+import kafkajs from 'kafkajs';
+import { stringify } from 'yaml';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { TurnoutConfigInput } from '../../src/policy/config.js';
@@ -11,6 +13,7 @@ import type { CutoverListResponse, CutoverPlanResponse, CutoverResponse, Cutover
 import { ADMIN_WRITE_HEADERS } from './admin-token.js';
 import { idempotentProducerProperties, javaClientLogOptions, readTopic, verifiableProducerEvents, type ReadRecord, type VerifiableProducerEvents } from './acceptance-helpers.js';
 import { createTopic, startTool, waitFor, type ClusterInfo } from './rig.js';
+import { freePort, freePortBlock } from './test-redis.js';
 import { twoDomainConfig } from './two-domain-turnout.js';
 
 export const CUTOVER_CLUSTER_ID = 'tUrNoUtCuToVeRtEsTs000';
@@ -127,4 +130,44 @@ export function endsOf(records: readonly ReadRecord[]): Map<number, number> {
   const out = new Map<number, number>();
   for (const r of records) out.set(r.partition, Math.max(out.get(r.partition) ?? 0, r.offset + 1));
   return out;
+}
+
+/** Every acknowledged value stored, none twice (values not written by the producer left out). */
+export function expectEachAcknowledgedOnce(acked: ReadonlySet<string>, stored: readonly ReadRecord[]): void {
+  const values = stored.map((r) => String(r.value)).filter((v) => /^\d+$/.test(v));
+  expect(values.length - new Set(values).size, 'records stored twice').toBe(0);
+  const present = new Set(values);
+  expect([...acked].filter((v) => !present.has(v)), 'acknowledged records not stored').toEqual([]);
+}
+
+/** A transaction opened on a cluster directly and left open until `close` aborts it. */
+export async function openTransaction(cluster: ClusterInfo, topic: string): Promise<{ close(): Promise<void> }> {
+  const kafka = new kafkajs.Kafka({ clientId: 'cutover-it', brokers: cluster.bootstrapServers.split(','), logLevel: kafkajs.logLevel.NOTHING });
+  const producer = kafka.producer({ transactionalId: `${topic}-open-txn`, maxInFlightRequests: 1, idempotent: true, transactionTimeout: 60_000 });
+  await producer.connect();
+  const txn = await producer.transaction();
+  await txn.send({ topic, messages: [{ value: 'in-flight', partition: 0 }] });
+  let closed = false;
+  return {
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await txn.abort().catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
+    },
+  };
+}
+
+/** Writes `config` with fixed ports (a restart binds the same ones) to `file`; returns the admin port and the bootstrap address. */
+export async function writeFixedPortConfig(file: string, config: Record<string, unknown> & { admin?: object }): Promise<{ admin: number; bootstrap: string }> {
+  const ports = { bootstrap: await freePort(), nodePortBase: await freePortBlock(3), admin: await freePort() };
+  await writeFile(
+    file,
+    stringify({
+      ...config,
+      listeners: [{ bindHost: '127.0.0.1', advertisedHost: '127.0.0.1', bootstrapPort: ports.bootstrap, nodePortBase: ports.nodePortBase, nodes: 3 }],
+      admin: { ...(config.admin ?? {}), port: ports.admin },
+    }),
+  );
+  return { admin: ports.admin, bootstrap: `127.0.0.1:${ports.bootstrap}` };
 }

@@ -7,10 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { stringify } from 'yaml';
-import { writeFile } from 'node:fs/promises';
 import { cutoverPlan } from '../../src/commands/cutover-command.js';
 import type { ProxyHandle } from '../../src/proxy.js';
 import { ADMIN_WRITE_HEADERS } from './admin-token.js';
@@ -19,14 +16,16 @@ import {
   AdminApi,
   cutoverConfig,
   endsOf,
+  expectEachAcknowledgedOnce,
   finishProducer,
+  openTransaction,
   paymentsTopicOnBoth,
   recordsOn,
   startIdempotentProducer,
   testPrefix,
+  writeFixedPortConfig,
 } from './cutover-helpers.js';
 import { createTopic, mainCluster, startTool, useCluster, waitFor, type ClusterInfo } from './rig.js';
-import { freePort, freePortBlock } from './test-redis.js';
 import { TurnoutProcess } from './turnout-process.js';
 import { startFromConfigFile } from './two-domain-turnout.js';
 
@@ -80,9 +79,7 @@ describe('a cutover of a domain from legacy (3.9.1) to main (4.1.1)', () => {
       expect(BigInt(p.shift)).toBe(BigInt(p.firstOffset) - BigInt(p.targetEnd));
     }
     expect(onMain.length, 'records produced after the switch are on main').toBeGreaterThan(0);
-    const values = [...onLegacy, ...onMain].map((r) => String(r.value));
-    expect(values.length - new Set(values).size, 'records stored twice').toBe(0);
-    expect([...acked].filter((v) => !values.includes(v)), 'acknowledged records not stored').toEqual([]);
+    expectEachAcknowledgedOnce(acked, [...onLegacy, ...onMain]);
     // Per partition, every record on main came after every record on legacy (the producer's values rise).
     for (let p = 0; p < 3; p++) {
       const lastOnLegacy = Math.max(-1, ...onLegacy.filter((r) => r.partition === p).map((r) => Number(r.value)));
@@ -142,11 +139,8 @@ describe('a cutover of a domain from legacy (3.9.1) to main (4.1.1)', () => {
     const after = producer.acked();
     await producer.progress('records acknowledged after the abort', after + 200, 60_000);
     const acked = await finishProducer(producer);
-    const onLegacy = await recordsOn(legacy, topic);
     expect(await recordsOn(main, topic), 'nothing on main').toEqual([]);
-    const values = onLegacy.filter((r) => r.value !== 'in-flight').map((r) => String(r.value));
-    expect(values.length - new Set(values).size, 'records stored twice').toBe(0);
-    expect([...acked].filter((v) => !values.includes(v)), 'acknowledged records not stored').toEqual([]);
+    expectEachAcknowledgedOnce(acked, await recordsOn(legacy, topic));
     expect((await api.list('payments')).segments).toBeNull();
     const again = await api.call<{ cutover: { phase: string } }>('POST', `/v1/cutovers/${started.id}/abort`);
     expect(again.body.cutover.phase).toBe('ROLLED_BACK');
@@ -175,9 +169,7 @@ describe('a cutover of a domain from legacy (3.9.1) to main (4.1.1)', () => {
     await producer.progress('records acknowledged after the rollback', after + 100, 60_000);
     const acked = await finishProducer(producer);
     expect(await recordsOn(main, topic), 'nothing on main').toEqual([]);
-    const throughTurnout = (await recordsOn(legacy, topic)).map((r) => String(r.value)).filter((v) => /^\d+$/.test(v));
-    expect(throughTurnout.length - new Set(throughTurnout).size, 'records stored twice').toBe(0);
-    expect([...acked].filter((v) => !throughTurnout.includes(v)), 'acknowledged records not stored').toEqual([]);
+    expectEachAcknowledgedOnce(acked, await recordsOn(legacy, topic));
     expect((await api.list('payments')).segments).toBeNull();
   });
 });
@@ -186,24 +178,14 @@ describe('an instance killed (SIGKILL) during a cutover', () => {
   it('rolls back a cutover it was draining when it restarts, and keeps a switch it had written', { timeout: 240_000 }, async () => {
     const prefix = testPrefix('kl');
     const topic = await paymentsTopicOnBoth(main, legacy, prefix);
-    const ports = { bootstrap: await freePort(), nodePortBase: await freePortBlock(3), admin: await freePort() };
-    const config = cutoverConfig(main, legacy, prefix, { drainTimeoutMs: 12_000, maxHoldMs: 14_000 });
     const file = join(dir, `${prefix}turnout.yaml`);
-    await writeFile(
-      file,
-      stringify({
-        ...config,
-        listeners: [{ bindHost: '127.0.0.1', advertisedHost: '127.0.0.1', bootstrapPort: ports.bootstrap, nodePortBase: ports.nodePortBase, nodes: 3 }],
-        admin: { ...config.admin, port: ports.admin },
-        store: { watchFile: false },
-      }),
-    );
+    const ports = await writeFixedPortConfig(file, { ...cutoverConfig(main, legacy, prefix, { drainTimeoutMs: 12_000, maxHoldMs: 14_000 }), store: { watchFile: false } });
     const turnoutProcess = new TurnoutProcess(file, ports.admin);
     await turnoutProcess.start();
     const api = new AdminApi(ports.admin);
     const txn = await openTransaction(legacy, topic);
     onTestFinished(() => txn.close());
-    const producer = await startIdempotentProducer(dir, `127.0.0.1:${ports.bootstrap}`, topic);
+    const producer = await startIdempotentProducer(dir, ports.bootstrap, topic);
     await producer.progress('records acknowledged before the cutover', 200, 60_000);
 
     const draining = await api.start('payments');
@@ -236,26 +218,6 @@ describe('an instance killed (SIGKILL) during a cutover', () => {
     const onMain = await recordsOn(main, topic);
     for (const p of switched.switchPoints ?? []) expect(endsOf(onLegacy).get(p.partition) ?? 0, `legacy ${topic}-${p.partition} ends at its switch point`).toBe(Number(p.sourceEnd));
     expect(onMain.length).toBeGreaterThan(0);
-    const stored = [...onLegacy, ...onMain].filter((r) => r.value !== 'in-flight').map((r) => String(r.value));
-    expect(stored.length - new Set(stored).size, 'records stored twice').toBe(0);
-    expect([...values].filter((v) => !stored.includes(v)), 'acknowledged records not stored').toEqual([]);
+    expectEachAcknowledgedOnce(values, [...onLegacy, ...onMain]);
   });
 });
-
-/** A transaction opened on a cluster directly and left open until `close` aborts it. */
-async function openTransaction(cluster: ClusterInfo, topic: string): Promise<{ close(): Promise<void> }> {
-  const kafka = new kafkajs.Kafka({ clientId: 'cutover-it', brokers: cluster.bootstrapServers.split(','), logLevel: kafkajs.logLevel.NOTHING });
-  const producer = kafka.producer({ transactionalId: `${topic}-open-txn`, maxInFlightRequests: 1, idempotent: true, transactionTimeout: 60_000 });
-  await producer.connect();
-  const txn = await producer.transaction();
-  await txn.send({ topic, messages: [{ value: 'in-flight', partition: 0 }] });
-  let closed = false;
-  return {
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      await txn.abort().catch(() => undefined);
-      await producer.disconnect().catch(() => undefined);
-    },
-  };
-}

@@ -165,4 +165,18 @@ describe('the cutover hold filter', () => {
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(/^orders\/c-1: held requests reached \d+ bytes, over cutover.maxHeldBytes \(250\)$/);
   });
+
+  it('counts nothing of an ended hold against the next one, even for requests that never came back', async () => {
+    // Two requests fit under the cap, three would not.
+    const { holds, filter, failures } = setup(400);
+    holds.setMode('orders', 'c-1', 'hold');
+    // Held, and their connection closed: they are never asked about again.
+    for (let i = 0; i < 2; i++) expect(filter.onRequest(produce('orders.created', -1, 100)).kind).toBe('hold');
+    holds.setMode('orders', null, 'none');
+    holds.setMode('orders', 'c-2', 'hold');
+    expect(holds.heldOf('orders')).toEqual({ requests: 0, bytes: 0 });
+    expect(filter.onRequest(produce('orders.created', -1, 100)).kind).toBe('hold');
+    expect(holds.heldOf('orders').requests).toBe(1);
+    expect(failures).toEqual([]);
+  });
 });
