@@ -14,7 +14,7 @@ import type { Logger } from '../observability/logger.js';
 import type { LeaderEpochMap } from '../routing/leader-epoch-map.js';
 import type { OffsetSegmentMap } from '../routing/offset-segments.js';
 import { holdModeOf, type CutoverPhase, type HoldMode } from './cutover-phase.js';
-import { domainSegmentsOf, type DomainCutoverState } from './cutover-domain-state.js';
+import { domainSegmentsOf, serializeDomainState } from './cutover-domain-state.js';
 import type { CutoverState } from './cutover-state.js';
 import type { CutoverStore } from './cutover-store.js';
 import type { PolicySnapshot } from './policy-snapshot.js';
@@ -44,7 +44,8 @@ export interface CutoverApplierOptions {
 export class CutoverApplier {
   private readonly opts: CutoverApplierOptions;
   private readonly log: Logger;
-  private readonly applied = new Map<string, DomainCutoverState>();
+  /** Each domain's state as last applied (JSON: a shared store hands out new objects for every version). */
+  private readonly applied = new Map<string, string>();
   private readonly phases = new Map<string, CutoverPhase | null>();
   private unsubscribe: (() => void) | null = null;
 
@@ -75,7 +76,8 @@ export class CutoverApplier {
 
   private applySegments(state: CutoverState): void {
     for (const [domain, d] of state.domains) {
-      if (this.applied.get(domain) === d) continue;
+      const text = JSON.stringify(serializeDomainState(d));
+      if (this.applied.get(domain) === text) continue;
       for (const [topic, partitions] of d.chains) {
         for (const chain of partitions) {
           for (const seg of chain?.segments ?? []) {
@@ -88,7 +90,7 @@ export class CutoverApplier {
         }
       }
       this.opts.segments.setDomain(domain, domainSegmentsOf(d));
-      this.applied.set(domain, d);
+      this.applied.set(domain, text);
       this.log.info({ domain, backend: d.backend, era: d.era, topics: d.chains.size, version: state.version }, 'cutover segments applied');
     }
   }

@@ -47,5 +47,6 @@ export async function openCutoverStore(opts: OpenCutoverStoreOptions): Promise<C
   }
   const dir = stateDirOf(opts.configFile, config.store.stateDir);
   if (dir !== null) await ensureStateDir(dir);
+  else opts.log.warn('no state folder: cutover segments are kept in memory and a restart forgets them (start from a configuration file or set store.stateDir)');
   return LocalCutoverStore.open({ dir, log: opts.log, instanceId });
 }

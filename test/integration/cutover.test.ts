@@ -146,6 +146,56 @@ describe('a cutover of a domain from legacy (3.9.1) to main (4.1.1)', () => {
     expect(again.body.cutover.phase).toBe('ROLLED_BACK');
   });
 
+  it('aborts on legacy a transaction that does not end within drainTimeoutMs, then switches', { timeout: 180_000 }, async () => {
+    const prefix = testPrefix('tx');
+    const topic = await paymentsTopicOnBoth(main, legacy, prefix);
+    const { proxy, api } = await turnout(prefix, { drainTimeoutMs: 1_500 });
+    const txn = await openTransaction(legacy, topic);
+    onTestFinished(() => txn.close());
+    const producer = await startIdempotentProducer(dir, proxy.bootstrapServers(), topic);
+    await producer.progress('records acknowledged before the cutover', 200, 60_000);
+    const done = await api.finished((await api.start('payments')).id);
+    expect(done.rollbackReason).toBeNull();
+    expect(done.phase).toBe('SWITCHED');
+    expect(done.abortedTransactions).toEqual([`${topic}-open-txn`]);
+    expect(done.timings.phases.HOLDING).toBeGreaterThanOrEqual(1_500);
+    const after = producer.acked();
+    await producer.progress('records acknowledged after the switch', after + 200, 60_000);
+    const acked = await finishProducer(producer);
+    const onLegacy = await recordsOn(legacy, topic);
+    // The aborted transaction's marker is the last thing on legacy below the switch point.
+    for (const p of done.switchPoints ?? []) expect(endsOf(onLegacy).get(p.partition) ?? 0).toBeLessThanOrEqual(Number(p.sourceEnd));
+    expectEachAcknowledgedOnce(acked, [...onLegacy, ...(await recordsOn(main, topic))]);
+  });
+
+  it('rolls back when the requests it holds pass cutover.maxHeldBytes, and lets them go on to legacy', { timeout: 180_000 }, async () => {
+    const prefix = testPrefix('cap');
+    const topic = await paymentsTopicOnBoth(main, legacy, prefix);
+    const { proxy, api } = await turnout(prefix, { drainTimeoutMs: 12_000, maxHoldMs: 14_000, maxHeldBytes: 4_096 });
+    // A transaction left open on legacy keeps the hold going while the producer's requests pile up.
+    const txn = await openTransaction(legacy, topic);
+    onTestFinished(() => txn.close());
+    const producer = await startIdempotentProducer(dir, proxy.bootstrapServers(), topic);
+    // Large records besides: a client keeps at most 5 requests in flight per connection, so
+    // only large requests can pile up past the cap.
+    const large = await startTool(
+      'kafka-producer-perf-test',
+      ['--topic', topic, '--num-records', '1000000', '--throughput', '50', '--record-size', '4000', '--producer-props', `bootstrap.servers=${proxy.bootstrapServers()}`, 'acks=all', 'linger.ms=0'],
+      await javaClientLogOptions(),
+    );
+    onTestFinished(() => void large.stop());
+    await producer.progress('records acknowledged before the cutover', 200, 60_000);
+    const done = await api.finished((await api.start('payments')).id);
+    await large.stop();
+    expect(done.phase).toBe('ROLLED_BACK');
+    expect(done.rollbackReason).toMatch(/^held requests reached \d+ bytes, over cutover.maxHeldBytes \(4096\)$/);
+    const after = producer.acked();
+    await producer.progress('records acknowledged after the rollback', after + 200, 60_000);
+    const acked = await finishProducer(producer);
+    expect(await recordsOn(main, topic), 'nothing on main').toEqual([]);
+    expectEachAcknowledgedOnce(acked, await recordsOn(legacy, topic));
+  });
+
   it('rolls back when someone writes to legacy directly during the hold', { timeout: 180_000 }, async () => {
     const prefix = testPrefix('dw');
     const topic = await paymentsTopicOnBoth(main, legacy, prefix);
