@@ -146,7 +146,10 @@ export class CutoverCoordinator {
     if (record.phase === 'ROLLED_BACK') return record;
     const after = await rollBackCutover(this.opts.store, id, reason);
     if (after.phase === 'SWITCHED') throw new CutoverRequestError(409, `cutover ${id} switched before it could be aborted`);
-    if (after.rollbackReason === reason) this.log.warn({ cutoverId: id, domain: after.domain, phase: 'ROLLED_BACK', reason }, 'cutover rolled back');
+    if (after.rollbackReason === reason) {
+      this.log.warn({ cutoverId: id, domain: after.domain, phase: 'ROLLED_BACK', reason }, 'cutover rolled back');
+      this.opts.metrics?.finished('rolled_back');
+    }
     return after;
   }
 
@@ -262,11 +265,8 @@ export class CutoverCoordinator {
       if (!confirmed.ok) this.log.warn({ cutoverId: record.id, domain: record.domain, reason: confirmed.reason }, 'not every instance confirmed the switch in time; they hold the domain until they apply it');
       return record;
     } catch (err) {
-      if (err instanceof CutoverStopped) {
-        const now = this.opts.store.current().cutovers.get(record.id) ?? record;
-        if (now.phase === 'ROLLED_BACK') this.opts.metrics?.finished('rolled_back');
-        return now;
-      }
+      // Decided by someone else (who logged and counted it).
+      if (err instanceof CutoverStopped) return this.opts.store.current().cutovers.get(record.id) ?? record;
       return this.rollBack(record, messageOf(err));
     }
   }
@@ -320,8 +320,8 @@ export class CutoverCoordinator {
   private async rollBack(record: CutoverRecord, reason: string): Promise<CutoverRecord> {
     try {
       const after = await rollBackCutover(this.opts.store, record.id, reason);
-      if (after.phase === 'ROLLED_BACK') {
-        if (after.rollbackReason === reason) this.log.warn({ cutoverId: record.id, domain: record.domain, from: record.from, to: record.to, phase: 'ROLLED_BACK', rolledBackFrom: record.phase, reason }, 'cutover rolled back');
+      if (after.phase === 'ROLLED_BACK' && after.rollbackReason === reason) {
+        this.log.warn({ cutoverId: record.id, domain: record.domain, from: record.from, to: record.to, phase: 'ROLLED_BACK', rolledBackFrom: record.phase, reason }, 'cutover rolled back');
         this.opts.metrics?.finished('rolled_back');
       }
       return after;
