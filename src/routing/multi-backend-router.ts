@@ -12,7 +12,9 @@
 //   Metadata         asked of every backend at v12 (real topic ids and epochs), merged
 //   Produce, Fetch   split per destination (backend + real leader), merged in the client's order;
 //                    a Fetch one leader serves whole is forwarded instead and its answer
-//                    streamed back rewritten in place (multi/fetch-forward.ts)
+//                    streamed back rewritten in place (multi/fetch-forward.ts); a partition
+//                    of a cut-over topic is fetched from the offset segment holding the
+//                    client's offset and its offsets shifted (multi/fetch-segments.ts)
 //   ListOffsets, OffsetForLeaderEpoch
 //                    split per destination, merged
 //   CreateTopics, DeleteTopics, DescribeConfigs (topics)
@@ -65,6 +67,7 @@ import { TopicIdMap } from './topic-id-map.js';
 import { findCoordinator, toGroupCoordinator } from './multi/coordinators.js';
 import { describeCluster } from './multi/describe-cluster.js';
 import { ForwardedFetch, forwardedFetchAnswer, forwardedFetchFailure, forwardedFetchStream, routeFetch } from './multi/fetch-forward.js';
+import { bindOtherBackendTopicIds } from './multi/fetch-segments.js';
 import { deleteGroups, offsetDelete } from './multi/group-admin.js';
 import { describeGroups, joinGroup, listGroups, offsetFetch } from './multi/groups.js';
 import { listOffsets, offsetForLeaderEpoch } from './multi/leader-requests.js';
@@ -166,6 +169,10 @@ export class MultiBackendRouter implements RequestRouter {
       allowAutoTopicCreation: false,
       includeTopicAuthorizedOperations: false,
       clientId: TURNOUT_CLIENT_ID,
+    }).then((answer) => {
+      // An older offset segment's backend is one no client's Metadata asks any more.
+      bindOtherBackendTopicIds(this.ctx, backend, answer);
+      return answer;
     });
   }
 

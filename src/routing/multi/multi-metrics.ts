@@ -4,6 +4,8 @@
 //   turnout_multi_fetch_total{path}   client Fetch requests by how they were answered:
 //     gathered (split or partly answered locally, merged), forwarded_whole (one leader, the
 //     answer taken whole) or forwarded_streamed (one leader, streamed as it arrived)
+//   turnout_cutover_fetch_partitions_total{segment}   fetched partitions of cut-over topics
+//     whose answers were translated, by the index of the segment read (0: the oldest)
 import { Counter, type Registry } from 'prom-client';
 
 export type MultiFetchPath = 'gathered' | 'forwarded_whole' | 'forwarded_streamed';
@@ -11,6 +13,9 @@ export type MultiFetchPath = 'gathered' | 'forwarded_whole' | 'forwarded_streame
 export class MultiBackendMetrics {
   private readonly withoutBackend: Counter<'backend'> | null;
   private readonly fetches: Counter<'path'> | null;
+  private readonly cutoverFetches: Counter<'segment'> | null;
+  /** The counter's child per segment index, so a translated partition costs no label string. */
+  private readonly cutoverFetchChildren: Array<{ inc(): void }> = [];
 
   constructor(registry: Registry | undefined) {
     this.withoutBackend =
@@ -31,6 +36,15 @@ export class MultiBackendMetrics {
             labelNames: ['path'],
             registers: [registry],
           });
+    this.cutoverFetches =
+      registry === undefined
+        ? null
+        : new Counter({
+            name: 'turnout_cutover_fetch_partitions_total',
+            help: 'Fetched partitions of cut-over topics translated between a segment and the virtual log, by segment index (0: the oldest)',
+            labelNames: ['segment'],
+            registers: [registry],
+          });
   }
 
   metadataWithoutBackend(backend: string): void {
@@ -39,5 +53,13 @@ export class MultiBackendMetrics {
 
   fetch(path: MultiFetchPath): void {
     this.fetches?.labels(path).inc();
+  }
+
+  /** One fetched partition of a chained topic translated from segment `index`. */
+  cutoverFetchPartition(index: number): void {
+    if (this.cutoverFetches === null) return;
+    let child = this.cutoverFetchChildren[index];
+    if (child === undefined) this.cutoverFetchChildren[index] = child = this.cutoverFetches.labels(String(index));
+    child.inc();
   }
 }

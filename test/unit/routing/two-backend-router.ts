@@ -1,7 +1,8 @@
 // What the unit tests of the Fetch path over several backends share: backends east and west
 // with fake brokers 1 and 2 each (no network: the test's session answers every request), the
-// orders domain on east with topic orders.a (partitions 0 and 1), a router over them that has
-// learnt the topic from Metadata, and request exchanges.
+// orders domain on east with topic orders.a (partitions 0 and 1; on west too when a test says
+// so, as after a cutover), a router over them that has learnt the topic from Metadata, and
+// request exchanges.
 import { sessionWithoutSocket } from '../../../src/pipeline/filter-states.js';
 import {
   APIS,
@@ -17,6 +18,7 @@ import {
   type FetchResponse,
 } from '../../../src/codec/index.js';
 import { createPartitionData, type PartitionData } from '../../../src/codec/generated/fetch.js';
+import type { Registry } from 'prom-client';
 import type { BrokerAddress, ClientSession, RequestExchange } from '../../../src/net/request-router.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { parseConfig } from '../../../src/policy/config.js';
@@ -55,9 +57,10 @@ function fakeTopology(backend: string): BackendTopology {
   } as unknown as BackendTopology;
 }
 
-/** A router over east and west, showing 3 Turnout nodes at turnout:9100+id. */
-export function twoBackendRouter(): MultiBackendRouter {
+/** A router over east and west, showing 3 Turnout nodes at turnout:9100+id; its metrics in `registry` when given one. */
+export function twoBackendRouter(registry?: Registry): MultiBackendRouter {
   const router = new MultiBackendRouter({
+    metrics: registry === undefined ? undefined : { registry },
     clusterId: 'v',
     topologies: [fakeTopology('east'), fakeTopology('west')],
     policy: () => new PolicySnapshot(policyDocumentOf(config), 1, new Map()),
@@ -80,6 +83,8 @@ export interface TwoBackendSessionOptions {
   /** The east broker leading orders.a's partition 0 or 1 (its only replica besides broker 2). */
   leaderOf(partition: number): number;
   leaderEpoch: number;
+  /** orders.a's real id on west, when west has the topic too (same leaders and epoch as on east). */
+  westTopicId?: () => string | undefined;
   /** Answers every upstream request but Metadata. */
   answer(address: BrokerAddress, frame: Buffer, header: DecodedRequestHeader): Promise<Buffer>;
 }
@@ -103,7 +108,8 @@ export function twoBackendSession(opts: TwoBackendSessionOptions): ClientSession
         const replicas = [...new Set([leaderId, 2])];
         return { errorCode: 0, partitionIndex: i, leaderId, leaderEpoch: opts.leaderEpoch, replicaNodes: replicas, isrNodes: replicas, offlineReplicas: [] };
       };
-      m.topics = address.backend === 'east' ? [{ errorCode: 0, name: 'orders.a', topicId: ORDERS_REAL_ID, isInternal: false, partitions: [0, 1].map(partition), topicAuthorizedOperations: -2147483648 }] : [];
+      const topicId = address.backend === 'east' ? ORDERS_REAL_ID : opts.westTopicId?.();
+      m.topics = topicId === undefined ? [] : [{ errorCode: 0, name: 'orders.a', topicId, isInternal: false, partitions: [0, 1].map(partition), topicAuthorizedOperations: -2147483648 }];
       return Promise.resolve(encodeResponseFrame(h.correlationId, ApiKey.Metadata, h.apiVersion, m));
     },
   };
