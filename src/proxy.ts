@@ -114,6 +114,8 @@ export interface ProxyHandle {
   readonly adminPort: number;
   /** The policy store in use, or null when started without a configuration file or store. */
   readonly policyStore: PolicyStore | null;
+  /** The router over several backends (its topic ids, epochs, offset segments), or null with one backend. */
+  readonly multiBackendRouter: MultiBackendRouter | null;
   /** `advertisedHost:bootstrapPort` of a listener (the first when unnamed), for clients. */
   bootstrapServers(listener?: string): string;
   /** Bound ports of a listener (the first when unnamed). */
@@ -293,6 +295,10 @@ class RunningProxy implements ProxyHandle {
 
   get registry(): Registry {
     return this.metrics.registry;
+  }
+
+  get multiBackendRouter(): MultiBackendRouter | null {
+    return this.multi;
   }
 
   /** Which nodes each client is shown and which replica serves its fetches (turnout-nodes). */
