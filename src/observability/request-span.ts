@@ -3,7 +3,7 @@
 // closes. Its children (kind CLIENT, named for the api they send) are the requests Turnout
 // sends to brokers on its behalf: the forwarded request itself, or each part of a split one.
 // Only sampled requests get one: every method here runs for them alone.
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { principalString, type KafkaPrincipal } from '../auth/principal.js';
 import { REQUEST_API_KEY_OFFSET, REQUEST_API_VERSION_OFFSET } from '../net/correlation.js';
 import type { FilterOutcome } from '../pipeline/filter.js';
@@ -27,13 +27,21 @@ export interface UpstreamTarget {
   readonly port: number;
 }
 
+/**
+ * Now, in ms since the epoch, on the monotonic clock. Every span's start and end are given
+ * from it: the SDK anchors each span to the wall clock on its own, a millisecond apart at
+ * worst, which would put sub-millisecond children outside their parent.
+ */
+export function spanClockMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 /** The api names spans are called by, `kafka.<Api>`, by api key. */
 export interface SpanNames {
   of(apiKey: number): string;
   api(apiKey: number): string;
 }
 
-const CLIENT_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.CLIENT });
 const SEVERAL_BROKERS = -2;
 
 export class RequestSpan {
@@ -89,7 +97,7 @@ export class RequestSpan {
   forwarded(target: UpstreamTarget, frame: Buffer, expectResponse: boolean): void {
     const child = this.startUpstream(target, frame);
     if (expectResponse) this.forwardChild = child;
-    else child.end();
+    else child.end(spanClockMs());
   }
 
   /** The forwarded request's answer has started to arrive: `frameBytes` long. */
@@ -98,7 +106,7 @@ export class RequestSpan {
     if (child === null) return;
     this.forwardChild = null;
     child.setAttribute(SPAN_ATTR.responseBytes, frameBytes);
-    child.end();
+    child.end(spanClockMs());
   }
 
   forwardFailed(reason: string, err: unknown): void {
@@ -106,7 +114,7 @@ export class RequestSpan {
     if (child === null) return;
     this.forwardChild = null;
     failSpan(child, reason, err);
-    child.end();
+    child.end(spanClockMs());
   }
 
   /** A request Turnout sends to a broker for this one (a part of a split request, a lookup): its child span, ended by `upstreamSettled`. */
@@ -119,12 +127,12 @@ export class RequestSpan {
     return pending.then(
       (response) => {
         child.setAttribute(SPAN_ATTR.responseBytes, response.length);
-        child.end();
+        child.end(spanClockMs());
         return response;
       },
       (err: unknown) => {
         failSpan(child, errorReasonOf(err), err);
-        child.end();
+        child.end(spanClockMs());
         throw err;
       },
     );
@@ -132,7 +140,7 @@ export class RequestSpan {
 
   /** A request sent to a broker that gets no answer (acks=0): its child span ends at once. */
   upstreamSent(target: UpstreamTarget, frame: Buffer): void {
-    this.startUpstream(target, frame).end();
+    this.startUpstream(target, frame).end(spanClockMs());
   }
 
   /** The size of the response the client gets, when it is known before it is written (a streamed one). */
@@ -176,14 +184,14 @@ export class RequestSpan {
       if (this.backends !== null) span.setAttribute(SPAN_ATTR.backend, this.backends);
       if (this.brokerId >= 0) span.setAttribute(SPAN_ATTR.brokerId, this.brokerId);
     }
-    span.end();
+    span.end(spanClockMs());
   }
 
   private startUpstream(target: UpstreamTarget, frame: Buffer): Span {
     this.noteDestination(target);
     if (this.parentContext === null) this.parentContext = trace.setSpan(ROOT_CONTEXT, this.span);
     const apiKey = frame.readInt16BE(REQUEST_API_KEY_OFFSET);
-    const child = this.tracer.startSpan(this.names.of(apiKey), CLIENT_SPAN, this.parentContext);
+    const child = this.tracer.startSpan(this.names.of(apiKey), { kind: SpanKind.CLIENT, startTime: spanClockMs() }, this.parentContext);
     child.setAttributes({
       [SPAN_ATTR.messagingSystem]: 'kafka',
       [SPAN_ATTR.apiKey]: apiKey,

@@ -11,7 +11,7 @@
 // promise chain, finds the span its child belongs to. Spans wait in the batch processor's
 // bounded queue (spans beyond it are dropped) and are exported in batches off the request path.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ROOT_CONTEXT, SpanKind, type Attributes, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, type Attributes, type Tracer } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
@@ -21,7 +21,7 @@ import { APIS } from '../codec/index.js';
 import type { TracingConfig } from '../policy/tracing-schema.js';
 import type { Logger } from './logger.js';
 import { addRequestFacts, type DomainLookup } from './request-facts.js';
-import { RequestSpan, type SpanNames, type TracedSession } from './request-span.js';
+import { RequestSpan, spanClockMs, type SpanNames, type TracedSession } from './request-span.js';
 import { SPAN_ATTR } from './span-attributes.js';
 
 export type { DomainLookup } from './request-facts.js';
@@ -32,8 +32,6 @@ const SCOPE = 'turnout';
 const SHUTDOWN_TIMEOUT_MS = 5_000;
 /** A failing exporter is reported at most this often. */
 const EXPORT_WARN_INTERVAL_MS = 60_000;
-
-const SERVER_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.SERVER });
 
 export interface RequestTracerOptions {
   config: TracingConfig;
@@ -135,7 +133,7 @@ export class RequestTracer {
   startRequest(session: TracedSession, frame: Buffer, apiKey: number, apiVersion: number, correlationId: number): RequestSpan | null {
     const ratio = this.samplingRatio;
     if (ratio < 1 && !(Math.random() < ratio)) return null;
-    const span = this.tracer.startSpan(this.names.of(apiKey), SERVER_SPAN, ROOT_CONTEXT);
+    const span = this.tracer.startSpan(this.names.of(apiKey), { kind: SpanKind.SERVER, startTime: spanClockMs() }, ROOT_CONTEXT);
     const attrs: Attributes = {
       [SPAN_ATTR.messagingSystem]: 'kafka',
       [SPAN_ATTR.apiKey]: apiKey,

@@ -121,6 +121,12 @@ function childrenOf(parent: ReadableSpan, spans: readonly ReadableSpan[]): Reada
   return spans.filter((s) => s.parentSpanContext?.spanId === parent.spanContext().spanId);
 }
 
+/** A span's [start, end] in ns since the epoch. */
+function interval(span: ReadableSpan): [bigint, bigint] {
+  const ns = ([s, n]: [number, number]): bigint => BigInt(s) * 1_000_000_000n + BigInt(n);
+  return [ns(span.startTime), ns(span.endTime)];
+}
+
 function eventNames(span: ReadableSpan): string[] {
   return span.events.map((e) => e.name);
 }
@@ -177,7 +183,11 @@ describe('request spans', () => {
     expect(server.attributes['turnout.broker_id']).toBeUndefined();
     const children = childrenOf(server, spans);
     expect(children.map((c) => c.attributes['turnout.broker_id']).sort()).toEqual([1, 2]);
+    const [startNs, endNs] = interval(server);
     for (const c of children) {
+      // Within their parent, to the nanosecond: the spans share one clock.
+      expect(interval(c)[0]).toBeGreaterThanOrEqual(startNs);
+      expect(interval(c)[1]).toBeLessThanOrEqual(endNs);
       expect(c.kind).toBe(SpanKind.CLIENT);
       expect(c.name).toBe('kafka.Metadata');
       expect(c.attributes['turnout.response_bytes']).toBe(10);
