@@ -547,6 +547,11 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
   }
 
   private openUpstream(address: BrokerAddress): UpstreamConnection {
+    // An upstream outlives the request it is opened for: its callbacks run in no request's trace.
+    return this.tracer === null ? this.connectUpstream(address) : this.tracer.outside(() => this.connectUpstream(address));
+  }
+
+  private connectUpstream(address: BrokerAddress): UpstreamConnection {
     const brokerZone = this.zones.brokerZone(address);
     const upstream = this.connector.open(address, this, {
       log: this.log,

@@ -68,6 +68,10 @@ export class RequestSpan {
     this.session = session;
   }
 
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
   /** Notes a pipeline filter's decision other than a plain forward. */
   filterDecided(filter: string, outcome: FilterOutcome): void {
     switch (outcome.kind) {

@@ -109,7 +109,7 @@ export class RequestTracer {
   private readonly names = new ApiSpanNames();
   private readonly domains: DomainLookup | null;
   /** The span of the request whose routing is running (sampled requests only). */
-  private readonly active = new AsyncLocalStorage<RequestSpan>();
+  private readonly active = new AsyncLocalStorage<RequestSpan | undefined>();
   private stopping: Promise<void> | null = null;
 
   constructor(opts: RequestTracerOptions) {
@@ -155,9 +155,22 @@ export class RequestTracer {
     this.active.run(span, fn, a, b, c);
   }
 
-  /** The request whose routing is running, if it is sampled. */
+  /**
+   * The request whose routing is running, if it is sampled and not yet answered. Work a
+   * request's routing left behind (a timer, a retry) runs in its scope after it has ended:
+   * that is nobody's child.
+   */
   activeRequest(): RequestSpan | undefined {
-    return this.active.getStore();
+    const span = this.active.getStore();
+    return span === undefined || span.isEnded ? undefined : span;
+  }
+
+  /**
+   * Runs `fn` outside any request's scope: what it sets up (an upstream connection's socket
+   * and its callbacks) serves later requests, and must not carry this one's span to them.
+   */
+  outside<R>(fn: () => R): R {
+    return this.active.run(undefined, fn);
   }
 
   /** Exports every ended span now. */

@@ -25,10 +25,18 @@ const HOLD_API = 200;
 const DENY_API = 201;
 const CLOSE_API = 202;
 const NO_RESPONSE_API = 203;
+/** Answered at once; its routing leaves a timer behind that sends to a broker later. */
+const LATE_API = 4;
 
 /** Forwards every api to broker 1 but SPLIT_API, which it sends to brokers 1 and 2 after an await and answers itself. */
 class TestRouter extends FakeRouterBase {
   routeRequest(session: ClientSession, ex: RequestExchange): void {
+    if (ex.apiKey === LATE_API) {
+      const address = this.brokerAddress(1) as NonNullable<ReturnType<RequestRouter['brokerAddress']>>;
+      setTimeout(() => void session.sendUpstream(address, request(FORWARDED_API, 99), true).catch(() => undefined), 30);
+      ex.response = apiKeyResponse(ex.correlationId, LATE_API);
+      return;
+    }
     if (ex.apiKey !== SPLIT_API) {
       ex.targetBrokerId = 1;
       return;
@@ -202,6 +210,16 @@ describe('request spans', () => {
     const servers = spans.filter((s) => s.kind === SpanKind.SERVER);
     expect(servers.map((s) => s.attributes['kafka.correlation_id']).sort()).toEqual([1, 2]);
     for (const s of servers) expect(childrenOf(s, spans)).toHaveLength(2);
+  });
+
+  it('gives nothing the routing of an answered request left behind to its span', async () => {
+    const h = await start();
+    h.client.write(request(LATE_API, 6));
+    await waitUntil(() => h.frames.length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    const spans = await h.spans();
+    expect(spans.map((s) => [s.name, s.kind])).toEqual([['kafka.LeaderAndIsr', SpanKind.SERVER]]);
+    expect(spans[0].attributes['turnout.route']).toBe('answered');
   });
 
   it('shows a hold and its release as events, and a denial, with the filter that decided', async () => {
