@@ -61,13 +61,13 @@ function requestSpans(serviceName: string, api: string, clientId: string): Recei
   return spansOf(serviceName).filter((s) => s.kind === OTLP_SPAN_KIND.server && s.name === `kafka.${api}` && s.attributes['messaging.client.id'] === clientId);
 }
 
-async function produceAndConsume(proxy: ProxyHandle, clientId: string, topic: string, count: number): Promise<void> {
+async function produceAndConsume(proxy: ProxyHandle, clientId: string, topic: string, count: number, valueBytes = 200): Promise<void> {
   const kafka = new Kafka({ clientId, brokers: [proxy.bootstrapServers()], logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const consumer = kafka.consumer({ groupId: uniqueGroup('trc'), maxWaitTimeInMs: 200 });
   try {
     await producer.connect();
-    await producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ key: `k${i}`, value: `v${i}`.padEnd(200, '.') })) });
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ key: `k${i}`, value: `v${i}`.padEnd(valueBytes, '.') })) });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     let seen = 0;
@@ -97,7 +97,8 @@ describe('tracing through Turnout', () => {
     const main = mainCluster();
     const topic = await createTopic(main, { name: uniqueTopic('trs'), partitions: 3 });
     try {
-      await produceAndConsume(proxy, 'it-tracing-single', topic, 30);
+      // About 130 KiB a partition: the first fetch's answer is large enough to be streamed.
+      await produceAndConsume(proxy, 'it-tracing-single', topic, 400, 1_000);
       await proxy.flushTraces();
     } finally {
       await proxy.close();
@@ -141,7 +142,8 @@ describe('tracing through Turnout', () => {
       expect(children[0].endNanos).toBeLessThanOrEqual(p.endNanos);
     }
 
-    // The fetches that returned records (about 2 KiB a partition) name the topic's partitions.
+    // The fetches that returned records name the topic's partitions; an answer over 64 KiB was
+    // streamed to the client, as long as the broker's.
     const fetches = requestSpans('turnout-it-single', 'Fetch', 'it-tracing-single').filter((f) => (f.attributes['turnout.response_bytes'] as number) > 1_000);
     expect(fetches.length).toBeGreaterThan(0);
     for (const f of fetches) {
@@ -149,6 +151,9 @@ describe('tracing through Turnout', () => {
       expect(f.attributes['turnout.partition_count']).toBeGreaterThanOrEqual(1);
       expect(receiver.childrenOf(f).map((c) => c.name)).toEqual(['kafka.Fetch']);
     }
+    const streamed = fetches.filter((f) => (f.attributes['turnout.response_bytes'] as number) > 64 * 1024);
+    expect(streamed.length).toBeGreaterThan(0);
+    for (const f of streamed) expect(receiver.childrenOf(f)[0].attributes['turnout.response_bytes']).toBe(f.attributes['turnout.response_bytes']);
     // Group and metadata requests are traced too, each its own trace.
     const names = new Set(spansOf('turnout-it-single').filter((s) => s.kind === OTLP_SPAN_KIND.server).map((s) => s.name));
     for (const api of ['kafka.ApiVersions', 'kafka.Metadata', 'kafka.FindCoordinator', 'kafka.JoinGroup']) expect(names).toContain(api);
