@@ -127,7 +127,7 @@ export interface ProxyHandle {
   readiness(): ReadinessReport;
   /** Resolves when ready; rejects after `timeoutMs`. */
   whenReady(timeoutMs?: number): Promise<void>;
-  /** Exports the spans of the requests finished so far (tracing on); resolves at once with tracing off. */
+  /** Exports the spans of the requests finished so far (tracing on), rejecting when the endpoint refuses them; resolves at once with tracing off. */
   flushTraces(): Promise<void>;
   /** Stops accepting, drains client connections, exports the last spans, closes everything. Idempotent. */
   close(opts?: CloseOptions): Promise<void>;
