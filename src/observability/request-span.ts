@@ -28,8 +28,8 @@ export interface UpstreamTarget {
 }
 
 /**
- * Now, in ms since the epoch, on the monotonic clock. Every span's start and end are given
- * from it: the SDK anchors each span to the wall clock on its own, a millisecond apart at
+ * Now, in ms since the epoch, on the monotonic clock. Every span's start, events and end are
+ * given from it: the SDK anchors each span to the wall clock on its own, a millisecond apart at
  * worst, which would put sub-millisecond children outside their parent.
  */
 export function spanClockMs(): number {
@@ -78,19 +78,19 @@ export class RequestSpan {
       case 'forward':
         return;
       case 'deny':
-        this.span.addEvent(SPAN_EVENT.filterPrefix + outcome.kind, { [SPAN_ATTR.filter]: filter, [SPAN_ATTR.denied]: outcome.denial.allowed === null ? 'all' : 'part' });
+        this.span.addEvent(SPAN_EVENT.filterPrefix + outcome.kind, { [SPAN_ATTR.filter]: filter, [SPAN_ATTR.denied]: outcome.denial.allowed === null ? 'all' : 'part' }, spanClockMs());
         return;
       case 'close':
-        this.span.addEvent(SPAN_EVENT.filterPrefix + outcome.kind, { [SPAN_ATTR.filter]: filter, [SPAN_ATTR.closeReason]: outcome.reason });
+        this.span.addEvent(SPAN_EVENT.filterPrefix + outcome.kind, { [SPAN_ATTR.filter]: filter, [SPAN_ATTR.closeReason]: outcome.reason }, spanClockMs());
         return;
       default:
-        this.span.addEvent(SPAN_EVENT.filterPrefix + outcome.kind, { [SPAN_ATTR.filter]: filter });
+        this.span.addEvent(SPAN_EVENT.filterPrefix + outcome.kind, { [SPAN_ATTR.filter]: filter }, spanClockMs());
     }
   }
 
   /** A held request goes back to the pipeline. */
   resumed(): void {
-    this.span.addEvent(SPAN_EVENT.resumed);
+    this.span.addEvent(SPAN_EVENT.resumed, spanClockMs());
   }
 
   routed(route: RouteKind): void {

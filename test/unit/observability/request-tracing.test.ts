@@ -129,10 +129,14 @@ function childrenOf(parent: ReadableSpan, spans: readonly ReadableSpan[]): Reada
   return spans.filter((s) => s.parentSpanContext?.spanId === parent.spanContext().spanId);
 }
 
+/** An SDK time in ns since the epoch. */
+function nanos([s, n]: [number, number]): bigint {
+  return BigInt(s) * 1_000_000_000n + BigInt(n);
+}
+
 /** A span's [start, end] in ns since the epoch. */
 function interval(span: ReadableSpan): [bigint, bigint] {
-  const ns = ([s, n]: [number, number]): bigint => BigInt(s) * 1_000_000_000n + BigInt(n);
-  return [ns(span.startTime), ns(span.endTime)];
+  return [nanos(span.startTime), nanos(span.endTime)];
 }
 
 function eventNames(span: ReadableSpan): string[] {
@@ -231,6 +235,11 @@ describe('request spans', () => {
     const spans = await h.spans();
     const held = spans.find((s) => s.attributes['kafka.correlation_id'] === 1 && s.kind === SpanKind.SERVER) as ReadableSpan;
     expect(eventNames(held)).toEqual(['turnout.filter.hold', 'turnout.resumed']);
+    // The hold lasted the 30 ms before the release, inside the span.
+    const [holdNs, resumeNs] = held.events.map((e) => nanos(e.time));
+    expect(resumeNs - holdNs).toBeGreaterThanOrEqual(25_000_000n);
+    expect(holdNs).toBeGreaterThanOrEqual(interval(held)[0]);
+    expect(resumeNs).toBeLessThanOrEqual(interval(held)[1]);
     expect(held.events[0].attributes).toEqual({ 'turnout.filter': 'test' });
     expect(held.attributes['turnout.route']).toBe('forwarded');
     const denied = spans.find((s) => s.attributes['kafka.correlation_id'] === 2) as ReadableSpan;
