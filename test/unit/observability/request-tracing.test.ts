@@ -229,6 +229,8 @@ describe('request spans', () => {
   it('shows a hold and its release as events, and a denial, with the filter that decided', async () => {
     const h = await start();
     h.client.write(Buffer.concat([request(HOLD_API, 1), request(DENY_API, 2)]));
+    // Held from its arrival: released 30 ms after that at the earliest.
+    await waitUntil(() => h.conn().inFlight === 2);
     await new Promise((r) => setTimeout(r, 30));
     h.filter.release();
     await waitUntil(() => h.frames.length === 2);
