@@ -197,7 +197,13 @@ export async function startCutoverTraffic(spec: TrafficSpec): Promise<RunningTra
         const deadline = Date.now() + drainTimeoutMs;
         while (groups.some((g) => g.reads.missing(ledger) > 0) && Date.now() < deadline) await sleep(250);
         phase = 'stopping';
-        await Promise.all(groups.flatMap((g) => g.members.map((m) => m.stop())));
+        // The members of a group leave one after the other: a member whose group is
+        // rebalancing because another left may fail its last commit.
+        await Promise.all(
+          groups.map(async (g) => {
+            for (const m of g.members) await m.stop();
+          }),
+        );
         const offsets = new Map<string, CommittedOffsets>();
         for (const g of groups) offsets.set(g.id, await readCommittedOffsets(spec.instances[0] as string, g.id, spec.topic));
         const report = buildReport(spec, { steadyFromMs, steadyToMs, ledger, latency, createTimes, producers, groups, offsets, issues: [...issues.values()] });

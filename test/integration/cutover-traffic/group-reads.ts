@@ -184,8 +184,9 @@ export class GroupReads {
       for (const [partition, end] of offsets.end) {
         let after = 0;
         for (const offset of this.reads.get(partition)?.keys() ?? []) after = Math.max(after, offset + 1);
+        // -1: the group committed nothing there, which is right only where it read nothing.
         const committed = offsets.committed.get(partition) ?? -1;
-        if (committed < after || committed > end) {
+        if (committed === -1 ? after > 0 : committed < after || committed > end) {
           commitsOff++;
           sample(`partition ${partition}: committed ${committed}, read up to ${after}, end ${end}`);
         }

@@ -91,12 +91,12 @@ export function formatTrafficReport(report: TrafficReport): string[] {
         (p.committedTransactions !== undefined ? `, ${p.committedTransactions} transactions committed, ${p.abortedTransactions} aborted` : ''),
     ),
     `  ${report.abortedRecords} records of aborted transactions in the log`,
-    ...report.groups.map(
-      (g) =>
-        `  group ${g.group} (${g.kind}, ${g.members} members): expected ${g.expected}, read ${g.read}, lost ${g.lost}, duplicated ${g.duplicated}, ` +
+    ...report.groups.flatMap((g) => [
+      `  group ${g.group} (${g.kind}, ${g.members} members): expected ${g.expected}, read ${g.read}, lost ${g.lost}, duplicated ${g.duplicated}, ` +
         `reordered ${g.reordered}, mismatched ${g.mismatched}, aborted seen ${g.abortedSeen}, unacknowledged ${g.unacknowledged}, ` +
         `rebalances ${g.rebalances}, commits off ${g.commitsOff ?? 'unchecked'}`,
-    ),
+      ...g.samples.map((text) => `    ${text}`),
+    ]),
     ...report.clients
       .filter((c) => c.errors + c.warnings + c.errorsWhileStarting + c.warningsWhileStarting > 0)
       .map((c) => `  client ${c.client}: ${c.errors} errors, ${c.warnings} warnings (and while starting ${c.errorsWhileStarting}, ${c.warningsWhileStarting}): ${c.samples.join(' | ')}`),

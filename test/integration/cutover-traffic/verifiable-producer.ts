@@ -1,5 +1,5 @@
 // Kafka's VerifiableProducer (kafka-tools 4.1.1) in a traffic run: idempotent, acks=all, five
-// requests in flight, at a steady rate, values 0, 1, 2, ... as text. It reports each
+// requests in flight, at a steady rate, values 0, 1, 2, ... as text, keys 0..99 in turn. It reports each
 // acknowledgement with its partition and offset; its send time is the record's CreateTime,
 // which its client stamps in send() and the timestamped consumers of the run read back.
 import { writeFile } from 'node:fs/promises';
@@ -8,6 +8,9 @@ import { kafkaToolCommand } from '../../../src/devkit/index.js';
 import { javaLogLevel } from './client-issues.js';
 import { startClientProcess } from './client-process.js';
 import type { ProducerClient, TrafficContext } from './traffic-context.js';
+
+/** Keys 0..KEYS-1, in turn. */
+const KEYS = 100;
 
 export interface VerifiableProducerSpec {
   name: string;
@@ -60,6 +63,9 @@ export async function startVerifiableProducer(ctx: TrafficContext, spec: Verifia
   );
   const cmd = await kafkaToolCommand('kafka-verifiable-producer', [
     '--bootstrap-server', spec.bootstrap, '--topic', ctx.topic, '--throughput', String(spec.ratePerSec), '--acks', '-1', '--producer.config', config,
+    // Keyed records reach every partition; without keys the sticky partitioner can leave one
+    // unwritten for a whole run.
+    '--repeating-keys', String(KEYS),
   ]);
   const ackTimes = new Map<string, number>();
   let acked = 0;

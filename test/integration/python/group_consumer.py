@@ -1,7 +1,7 @@
 """One member of a librdkafka consumer group (confluent-kafka) for the integration tests.
 
 Subscribes to TOPIC in GROUP from the earliest offset, read_committed, committing every
-second and on close. Prints one JSON line per event on stdout:
+second and, synchronously, before it leaves. Prints one JSON line per event on stdout:
   {"event": "assigned", "partitions": [0, 2]}          on_assign (also "revoked", "lost")
   {"event": "record", "partition": 0, "offset": 5, "timestampMs": 1700000000000, "value": "..."}
   {"event": "error", "error": "..."}                   every error librdkafka reports
@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, KafkaError, KafkaException
 
 
 def main() -> int:
@@ -67,6 +67,14 @@ def main() -> int:
             "timestampMs": msg.timestamp()[1],
             "value": None if value is None else value.decode("utf-8", "replace"),
         })
+    # Commit what was read before leaving, and say so if that fails: close() commits too, but
+    # does not report a failure.
+    if records > 0:
+        try:
+            consumer.commit(asynchronous=False)
+        except KafkaException as err:
+            if err.args[0].code() != KafkaError._NO_OFFSET:
+                emit({"event": "error", "error": f"final commit failed: {err}"})
     consumer.close()
     emit({"event": "closed", "records": records})
     return 0

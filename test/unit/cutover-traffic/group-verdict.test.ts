@@ -102,6 +102,8 @@ describe('a group verdict', () => {
     expect(reads.verdict(ledgerOfFive(), { committed: new Map([[0, 3]]), end }).commitsOff).toBe(1);
     expect(reads.verdict(ledgerOfFive(), { committed: new Map([[0, 7]]), end }).commitsOff).toBe(1);
     expect(reads.verdict(ledgerOfFive(), { committed: new Map(), end }).commitsOff).toBe(1);
+    // A partition nobody wrote: nothing read, nothing committed.
+    expect(reads.verdict(ledgerOfFive(), { committed: new Map([[0, 5]]), end: new Map([[0, 6], [1, 0]]) }).commitsOff).toBe(0);
   });
 });
 
