@@ -12,7 +12,8 @@
 // Turnout runs as a child process (`turnout start`), as deployed: it then shares no event
 // loop, heap or GC with this driver (which runs the probe), and its CPU time is its own.
 import { availableParallelism, loadavg } from 'node:os';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { positiveInt } from './cli-options.js';
 import { DEFAULT_KAFKA_VERSION, startCluster, stopCluster } from '../src/devkit/index.js';
 import { brokerCount } from './bench-admin.js';
 import { benchJsonLine, formatBenchReport, formatMachine, summarizeBench, type BenchConfig } from './bench-report.js';
@@ -55,14 +56,6 @@ interface BenchOptions {
   secureRepeat?: number;
   tracing?: boolean;
   onlyTracing?: boolean;
-}
-
-function positiveInt(what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
-    return n;
-  };
 }
 
 function progress(line: string): void {
