@@ -6,6 +6,7 @@
 // without a chain take the batched path exactly as before.
 import type { RequestHeader } from '../../codec/index.js';
 import type { ClientSession } from '../../net/request-router.js';
+import type { Logger } from '../../observability/logger.js';
 import type { BodyDecoder, BodyEncoder } from '../../codec/message-frames.js';
 import type { PartitionChain } from '../offset-segments.js';
 import { destinationOf } from './destinations.js';
@@ -17,9 +18,21 @@ import { leaderOnBackend } from './segment-leaders.js';
 export class ChainedPartitions<R extends object> {
   private readonly pending = new Map<R, Promise<R>>();
 
-  /** Keeps `answer` for `placeholder` (a fresh object the scatter's results hold); returns the placeholder. */
+  constructor(private readonly log: Logger) {}
+
+  /**
+   * Keeps `answer` for `placeholder` (a fresh object the scatter's results hold, answering the
+   * partition with a retriable error); returns the placeholder, which also stands for an
+   * answer that failed.
+   */
   apart(placeholder: R, answer: Promise<R>): R {
-    this.pending.set(placeholder, answer);
+    this.pending.set(
+      placeholder,
+      answer.catch((err: unknown) => {
+        this.log.warn({ err }, 'a chained partition could not be answered');
+        return placeholder;
+      }),
+    );
     return placeholder;
   }
 

@@ -40,7 +40,7 @@ export async function deleteRecords(ctx: MultiContext, session: ClientSession, e
   const policy = ctx.policy();
   const throttle = new ThrottleTime();
   const errorResult = (partitionIndex: number, errorCode: number): DeleteRecordsPartitionResult => ({ ...createDeleteRecordsPartitionResult(), partitionIndex, errorCode, lowWatermark: -1n });
-  const chained = new ChainedPartitions<DeleteRecordsPartitionResult>();
+  const chained = new ChainedPartitions<DeleteRecordsPartitionResult>(ctx.log);
   const asker = { header, request: body };
   const results = await scatterPartitions({
     topics: body.topics,

@@ -37,7 +37,7 @@ export async function listOffsets(ctx: MultiContext, session: ClientSession, ex:
   const policy = ctx.policy();
   const throttle = new ThrottleTime();
   const errorResult = (partitionIndex: number, errorCode: number): ListOffsetsPartitionResponse => ({ ...createListOffsetsPartitionResponse(), partitionIndex, errorCode });
-  const chained = new ChainedPartitions<ListOffsetsPartitionResponse>();
+  const chained = new ChainedPartitions<ListOffsetsPartitionResponse>(ctx.log);
   const asker = { header, request: body };
   const results = await scatterPartitions({
     topics: body.topics,
@@ -76,7 +76,7 @@ export async function offsetForLeaderEpoch(ctx: MultiContext, session: ClientSes
   const policy = ctx.policy();
   const throttle = new ThrottleTime();
   const local = (partition: number, errorCode: number, leaderEpoch = -1, endOffset = -1n): EpochEndOffset => ({ ...createEpochEndOffset(), partition, errorCode, leaderEpoch, endOffset });
-  const chained = new ChainedPartitions<EpochEndOffset>();
+  const chained = new ChainedPartitions<EpochEndOffset>(ctx.log);
   const asker = { header, request: body };
   const results = await scatterPartitions({
     topics: body.topics,

@@ -95,8 +95,10 @@ export class MultiContext {
 
   /** The backend of a topic's domain, or the error the topic is refused with. */
   backendOfTopic(name: string, policy: PolicySnapshot): string | RouteError {
-    const domain = this.domainOfTopic(name, policy);
-    return 'errorCode' in domain ? domain : domain.backend;
+    const res = policy.resolve('topic', name);
+    if (!res.ok) return { errorCode: res.errorCode, errorMessage: res.reason };
+    if (!this.topologies.has(res.domain.backend)) return { errorCode: UNKNOWN_TOPIC_OR_PARTITION };
+    return res.domain.backend;
   }
 
   /** The domain of a topic, or the error the topic is refused with (as backendOfTopic). */

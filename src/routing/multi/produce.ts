@@ -81,7 +81,7 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
           const name = produceTopicName(t, v, ctx.topicIds) as string;
           for (const d of t.partitionData) {
             ctx.producerIds.rewriteBatchesToReal(d.records, keys.get(name) as string);
-            const chain = chains.get(`${d.index}:${name}`);
+            const chain = chains.size === 0 ? undefined : chains.get(`${d.index}:${name}`);
             if (chain === undefined) recordsEpochsToReal(d.records, name, d.index, backend, ctx.epochs);
             else recordsEpochsToSegment(d.records, chain.last);
           }

@@ -101,6 +101,19 @@ describe('ListOffsets of a chained partition', () => {
     expect(await at(9999)).toEqual([-1n, -1n]);
   });
 
+  it('never asks a segment that holds nothing (two switches with nothing written between)', async () => {
+    const rig = await segmentRig({
+      segments: [
+        { backend: 'east', firstOffset: 0n, shift: 0n, generation: 1 },
+        { backend: 'west', firstOffset: 10n, shift: 3n, generation: 2 },
+        { backend: 'east', firstOffset: 10n, shift: 0n, generation: 4 },
+      ],
+    });
+    const p = await listOffsets(rig, 1500n);
+    expect([p.offset, p.timestamp]).toEqual([10n, 3000n]);
+    expect(rig.requests(ApiKey.ListOffsets).map((r) => r.backend)).toEqual(['east', 'east']);
+  });
+
   it('answers the max timestamp from the newest segment holding a record', async () => {
     const rig = await segmentRig();
     const p = await listOffsets(rig, -3n);
