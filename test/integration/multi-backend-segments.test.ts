@@ -47,8 +47,8 @@ async function writeDirectly(cluster: ClusterInfo, topic: string, count: number,
   }
 }
 
-/** Turnout over both clusters, the payments topic written on both and chained legacy → main. */
-async function chainedTopic(): Promise<ChainedTopic> {
+/** Turnout over both clusters and the payments topic on both, N records on legacy and M on main, seen by a client on legacy. */
+async function topicOnBoth(): Promise<ChainedTopic> {
   const main = mainCluster();
   const legacy = await useCluster('legacy');
   const proxy = await startFromConfigFile(twoDomainConfig({ clusterId: CLUSTER_ID, main, legacy, orders: ORDERS, payments: PAYMENTS }), { logLevel: 'warn', waitForReadyMs: 60_000 });
@@ -63,7 +63,12 @@ async function chainedTopic(): Promise<ChainedTopic> {
   await admin.connect();
   await admin.fetchTopicMetadata({ topics: [topic] });
   await admin.disconnect();
+  return { proxy, main, legacy, topic };
+}
 
+/** The topic chained legacy → main as a cutover at virtual offset `switchAt` leaves it (main's records from there on), the domain moved to main and its groups left on legacy. */
+async function chain(t: ChainedTopic, switchAt = N): Promise<void> {
+  const { proxy, topic } = t;
   const router = proxy.multiBackendRouter;
   const store = proxy.policyStore;
   if (router === null || store === null) throw new Error('Turnout runs without a router over several backends or a policy store');
@@ -71,13 +76,18 @@ async function chainedTopic(): Promise<ChainedTopic> {
   expect(first, 'the topic was routed to legacy').toBeDefined();
   const next = (first as number) + 1;
   router.epochs.adoptGeneration(topic, next, 'main');
-  const chain = new PartitionChain([
+  const segments = new PartitionChain([
     { backend: 'legacy', firstOffset: 0n, shift: 0n, generation: first as number },
-    { backend: 'main', firstOffset: BigInt(N), shift: BigInt(N), generation: next },
+    { backend: 'main', firstOffset: BigInt(switchAt), shift: BigInt(switchAt), generation: next },
   ]);
-  router.segments.setDomain('payments', { chains: new Map([[topic, [chain]]]), groupsBackend: 'legacy', era: 1 });
+  router.segments.setDomain('payments', { chains: new Map([[topic, [segments]]]), groupsBackend: 'legacy', era: 1 });
   await store.setDomainBackend('payments', 'main');
-  return { proxy, main, legacy, topic };
+}
+
+async function chainedTopic(): Promise<ChainedTopic> {
+  const t = await topicOnBoth();
+  await chain(t);
+  return t;
 }
 
 /** `kafka-get-offsets` of partition 0 at `time` (-1 latest, -2 earliest, -3 max timestamp, or a timestamp). */
@@ -147,5 +157,24 @@ describe('a topic chained over legacy and main', () => {
     expect(row(await committed(legacy.bootstrapServers))?.slice(2, 4)).toEqual(['0', String(N + 2)]);
     const onMain = await kafkaTool('kafka-consumer-groups', ['--bootstrap-server', main.bootstrapServers, '--describe', '--group', group]);
     expect(onMain.stdout + onMain.stderr).toMatch(/does not exist|GroupIdNotFoundException/);
+  });
+
+  it('lets an idempotent producer carry on across the switch: its next sequence is taken on main under a fresh producer id', async () => {
+    const t = await topicOnBoth();
+    const producer = new Kafka({ clientId: 'segments-it', brokers: [t.proxy.bootstrapServers()], logLevel: logLevel.NOTHING }).producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    onTestFinished(() => producer.disconnect());
+    const send = async (values: string[]): Promise<string | undefined> => {
+      const [r] = await producer.send({ topic: t.topic, acks: -1, messages: values.map((value) => ({ value })) });
+      return r.baseOffset;
+    };
+    expect(await send(['before-0', 'before-1', 'before-2'])).toBe(String(N));
+    await chain(t, N + 3);
+    // Sequence 3 of the same producer, now on main, where its id is new.
+    expect(await send(['after-0', 'after-1'])).toBe(String(N + 3 + M));
+    expect(await send(['after-2'])).toBe(String(N + 3 + M + 2));
+    expect(await offsetAt(t.legacy.bootstrapServers, t.topic, -1)).toBe(N + 3);
+    expect(await offsetAt(t.main.bootstrapServers, t.topic, -1)).toBe(M + 3);
+    expect(await offsetAt(t.proxy.bootstrapServers(), t.topic, -1)).toBe(N + 3 + M + 3);
   });
 });
