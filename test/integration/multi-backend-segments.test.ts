@@ -5,7 +5,7 @@
 // moved to main, its groups left on legacy). Through Turnout, Kafka's own tools and kafkajs
 // see one log of N + M records: offsets by time on either side of the switch point, an
 // idempotent producer whose acknowledged offsets continue from N + M, and a consumer group
-// whose commits stay on legacy's coordinator.
+// reading the log whose commits stay on legacy's coordinator.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import type { ProxyHandle } from '../../src/proxy.js';
 import { PartitionChain } from '../../src/routing/offset-segments.js';
 import { idempotentProducerProperties, javaClientLogOptions, javaTool, verifiableProducerEvents } from './acceptance-helpers.js';
-import { createTopic, kafkaTool, kafkaToolOk, mainCluster, startTool, uniqueName, useCluster, type ClusterInfo } from './rig.js';
+import { consumeLines, createTopic, kafkaTool, kafkaToolOk, mainCluster, startTool, uniqueName, useCluster, type ClusterInfo } from './rig.js';
 import { startFromConfigFile, twoDomainConfig } from './two-domain-turnout.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -146,15 +146,24 @@ describe('a topic chained over legacy and main', () => {
     onTestFinished(async () => {
       await kafkaTool('kafka-consumer-groups', ['--bootstrap-server', legacy.bootstrapServers, '--delete', '--group', group]);
     });
-    // --to-offset is checked against the earliest and latest offsets Turnout answers.
-    await javaTool('kafka-consumer-groups', ['--bootstrap-server', turnout, '--group', group, '--topic', topic, '--reset-offsets', '--to-offset', String(N + 2), '--execute']);
     const committed = async (bootstrap: string): Promise<string> =>
       (await javaTool('kafka-consumer-groups', ['--bootstrap-server', bootstrap, '--describe', '--group', group])).stdout;
     const row = (out: string): string[] | undefined => out.split('\n').map((l) => l.trim().split(/\s+/)).find((cells) => cells[0] === group && cells[1] === topic);
+
+    // A Java consumer of the group joins (its subscription reaches a topic now on main, whose
+    // chain includes legacy), reads the whole log and commits its end.
+    const values = await consumeLines(turnout, topic, { count: N + M, group, timeoutMs: 30_000 });
+    expect(values).toEqual([...Array.from({ length: N }, (_, i) => `legacy-${i}`), ...Array.from({ length: M }, (_, i) => `main-${i}`)]);
+    expect(row(await committed(legacy.bootstrapServers))?.slice(2, 4)).toEqual(['0', String(N + M)]);
+
+    // --to-offset is checked against the earliest and latest offsets Turnout answers.
+    await javaTool('kafka-consumer-groups', ['--bootstrap-server', turnout, '--group', group, '--topic', topic, '--reset-offsets', '--to-offset', String(N + 2), '--execute']);
     // Through Turnout: the virtual offset, and the log end of the whole chain.
     expect(row(await committed(turnout))?.slice(2, 5)).toEqual(['0', String(N + 2), String(N + M)]);
     // On legacy itself, the same commit; main never heard of the group.
     expect(row(await committed(legacy.bootstrapServers))?.slice(2, 4)).toEqual(['0', String(N + 2)]);
+    // The group resumes from there through Turnout.
+    expect(await consumeLines(turnout, topic, { count: M - 2, group, fromBeginning: false, timeoutMs: 30_000 })).toEqual(Array.from({ length: M - 2 }, (_, i) => `main-${i + 2}`));
     const onMain = await kafkaTool('kafka-consumer-groups', ['--bootstrap-server', main.bootstrapServers, '--describe', '--group', group]);
     expect(onMain.stdout + onMain.stderr).toMatch(/does not exist|GroupIdNotFoundException/);
   });
