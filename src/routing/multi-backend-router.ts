@@ -82,7 +82,7 @@ import { consumerGroupDescribe, consumerGroupHeartbeat } from './multi/consumer-
 import { describeTopicPartitions } from './multi/describe-topic-partitions.js';
 import { deleteRecords, describeProducers } from './multi/leader-admin-requests.js';
 import { describeTransactions, listTransactions } from './multi/transaction-listing.js';
-import { addOffsetsToTxn, addPartitionsToTxn, endTxn, initProducerId, obtainProducerId, txnOffsetCommit } from './multi/transactions.js';
+import { addOffsetsToTxn, addPartitionsToTxn, endTxn, initProducerId, initTransactionalId, obtainProducerId, txnOffsetCommit } from './multi/transactions.js';
 
 export type { MultiBackendRouterOptions } from './multi/multi-context.js';
 
@@ -154,7 +154,13 @@ export class MultiBackendRouter implements RequestRouter {
       epochs: this.epochs,
       segments: this.segments,
     });
-    this.producerIds = new ProducerIdMap({ obtain: (backend) => obtainProducerId(this.ctx, backend), store: opts.producerBindings, log: this.ctx.log });
+    this.producerIds = new ProducerIdMap({
+      obtain: (backend) => obtainProducerId(this.ctx, backend),
+      initTransactional: (transactionalId, backend, timeoutMs) => initTransactionalId(this.ctx, transactionalId, backend, timeoutMs),
+      transactionalKeyOf: (transactionalId) => this.ctx.transactionalKeyOf(transactionalId),
+      store: opts.producerBindings,
+      log: this.ctx.log,
+    });
     this.ctx.producerIds = this.producerIds;
     this.ctx.zones.refresh = new ReplicaRefresh({ leaders: this.ctx.leaders, ask: (backend, topics) => this.askReplicas(backend, topics), log: this.ctx.log });
   }

@@ -6,13 +6,13 @@ import type { Registry } from 'prom-client';
 import type { MetadataResponseBroker } from '../../codec/generated/metadata.js';
 import type { BrokerAddress, ClientSession, RequestExchange } from '../../net/request-router.js';
 import type { Logger } from '../../observability/logger.js';
-import type { PolicySnapshot } from '../../policy/policy-snapshot.js';
+import type { DomainPolicy, PolicySnapshot } from '../../policy/policy-snapshot.js';
 import { apiName } from '../api-names.js';
 import type { BackendTopology } from '../backend-topology.js';
 import { UNKNOWN_TOPIC_OR_PARTITION } from '../error-codes.js';
 import { buildFailureResponse } from '../failure-responses.js';
 import { LeaderEpochMap } from '../leader-epoch-map.js';
-import type { OffsetSegmentMap } from '../offset-segments.js';
+import { producerBindingKey, type OffsetSegmentMap } from '../offset-segments.js';
 import type { ProducerBindingStore } from '../producer-binding-store.js';
 import type { ProducerIdMap } from '../producer-id-map.js';
 import { DestinationFailure, type RouteError } from '../split-route.js';
@@ -76,6 +76,8 @@ export class MultiContext {
   producerIds!: ProducerIdMap;
   /** Turnout's own requests (InitProducerId for real producer ids) go over this session's upstreams. */
   ownSession: ClientSession | null = null;
+  /** `backend/topic` → a Metadata request under way for the topic's leaders there (segment-leaders.ts). */
+  readonly leaderLookups = new Map<string, Promise<void>>();
   private readonly listeners: ReadonlyMap<string, ListenerView>;
 
   constructor(opts: MultiContextOptions) {
@@ -99,10 +101,47 @@ export class MultiContext {
     return res.domain.backend;
   }
 
-  /** The backend of a group's or transactional id's domain, or undefined when none claims it. */
+  /** The domain of a topic, or the error the topic is refused with (as backendOfTopic). */
+  domainOfTopic(name: string, policy: PolicySnapshot): DomainPolicy | RouteError {
+    const res = policy.resolve('topic', name);
+    if (!res.ok) return { errorCode: res.errorCode, errorMessage: res.reason };
+    if (!this.topologies.has(res.domain.backend)) return { errorCode: UNKNOWN_TOPIC_OR_PARTITION };
+    return res.domain;
+  }
+
+  /**
+   * The backend of a group's or transactional id's domain, or undefined when none claims it.
+   * A group is coordinated where its domain's groups stayed behind a cutover (groupBackendOf).
+   */
   backendOfKey(keyType: number, key: string): string | undefined {
     const res = this.policy().resolve(keyType === KEY_TYPE_TRANSACTION ? 'transactionalId' : 'group', key);
-    return res.ok && this.topologies.has(res.domain.backend) ? res.domain.backend : undefined;
+    if (!res.ok) return undefined;
+    const backend = keyType === KEY_TYPE_TRANSACTION ? res.domain.backend : this.groupBackendOf(res.domain);
+    return this.topologies.has(backend) ? backend : undefined;
+  }
+
+  /**
+   * Where a domain's consumer groups are coordinated: the backend they stayed on behind a
+   * cutover (their committed offsets are virtual, so they need not move), else the domain's.
+   */
+  groupBackendOf(domain: DomainPolicy): string {
+    return this.segments.groupsBackendOf(domain.name) ?? domain.backend;
+  }
+
+  /**
+   * The key a virtual producer's real id is bound under for writes to `backend` on behalf of
+   * a domain: a new key in each of the domain's cutover eras, so that a producer gets a fresh
+   * real id wherever a cutover takes it (offset-segments.ts).
+   */
+  producerKeyOf(backend: string, domain: DomainPolicy): string {
+    return producerBindingKey(backend, this.segments.eraOf(domain.name));
+  }
+
+  /** The producer binding key of a transactional id's domain now, or undefined when none claims it. */
+  transactionalKeyOf(transactionalId: string): string | undefined {
+    const res = this.policy().resolve('transactionalId', transactionalId);
+    if (!res.ok || !this.topologies.has(res.domain.backend)) return undefined;
+    return this.producerKeyOf(res.domain.backend, res.domain);
   }
 
   /**
