@@ -12,7 +12,8 @@ import type { BackendTopology } from '../backend-topology.js';
 import { UNKNOWN_TOPIC_OR_PARTITION } from '../error-codes.js';
 import { buildFailureResponse } from '../failure-responses.js';
 import { LeaderEpochMap } from '../leader-epoch-map.js';
-import { producerBindingKey, type OffsetSegmentMap } from '../offset-segments.js';
+import { LeaderPlacement } from '../leader-placement.js';
+import { producerBindingKey, segmentEpochToVirtual, type OffsetSegmentMap } from '../offset-segments.js';
 import type { ProducerBindingStore } from '../producer-binding-store.js';
 import type { ProducerIdMap } from '../producer-id-map.js';
 import { DestinationFailure, type RouteError } from '../split-route.js';
@@ -67,6 +68,8 @@ export class MultiContext {
   /** Cutover offset segments: the partitions whose virtual offsets are translated. */
   readonly segments: OffsetSegmentMap;
   readonly leaders = new PartitionLeaders();
+  /** Which Turnout node stands for each real broker. */
+  readonly placement: LeaderPlacement;
   readonly metrics: MultiBackendMetrics;
   /** The topics each backend last listed, shown with a retriable error while it does not answer. */
   readonly lastKnownTopics = new LastKnownTopics();
@@ -83,6 +86,7 @@ export class MultiContext {
   constructor(opts: MultiContextOptions) {
     this.clusterId = opts.clusterId;
     this.topologies = new Map(opts.topologies.map((t) => [t.backend, t]));
+    this.placement = new LeaderPlacement(opts.topologies);
     this.policy = opts.policy;
     this.listeners = new Map(opts.listeners.map((l) => [l.name, l]));
     this.zones = opts.zoneRouting ?? ZoneRouting.zoneless(ZoneNodes.zoneless(opts.listeners, opts.nodeCount));
@@ -175,9 +179,42 @@ export class MultiContext {
     return this.zones.served(session);
   }
 
-  /** The Turnout node presented to a session as the leader of a partition. */
-  virtualLeaderOf(served: ServedNodes, topic: string, partition: number): number {
-    return leaderAmong(served.group.nodeIds, topic, partition);
+  /**
+   * The Turnout node presented to a session as the leader of a partition: the node of the real
+   * broker that serves the session's fetches of it (leader-placement.ts), so that a Fetch to
+   * one node has one real destination. That broker is the in-zone replica when followers
+   * serve the session (zone-routing.ts), else the leader; a partition with offset segments is
+   * placed by its last segment's backend. `realLeader` is a leader a broker just named for
+   * `backend` (CurrentLeader), newer than what Turnout has learned. A partition whose leader
+   * is not known is placed by topic and partition.
+   */
+  virtualLeaderOf(session: ClientSession, served: ServedNodes, backend: string, topic: string, partition: number, realLeader = -1): number {
+    const nodeIds = served.group.nodeIds;
+    const chain = this.segments.chainOf(topic, partition);
+    let leader = realLeader;
+    if (chain !== undefined && chain.last.backend !== backend) {
+      backend = chain.last.backend;
+      leader = -1;
+    }
+    let state = this.leaders.replicasOf(backend, topic, partition);
+    if (leader >= 0 && leader !== state.leaderId) state = { ...state, leaderId: leader, leaderEpoch: -1 };
+    const broker = this.zones.servingReplica(session, backend, topic, partition, state);
+    return broker < 0 ? leaderAmong(nodeIds, topic, partition) : this.placement.nodeOf(nodeIds, backend, broker);
+  }
+
+  /**
+   * The leader a session is pointed to when it asks a node that does not lead a partition
+   * (CurrentLeader of a NOT_LEADER_OR_FOLLOWER answer): the node, and the epoch its Metadata
+   * would show, -1 when not known.
+   */
+  currentLeaderOf(session: ClientSession, served: ServedNodes, backend: string, topic: string, partition: number): { leaderId: number; leaderEpoch: number } {
+    const chain = this.segments.chainOf(topic, partition);
+    const real = chain === undefined ? backend : chain.last.backend;
+    const epoch = this.leaders.replicasOf(real, topic, partition).leaderEpoch ?? -1;
+    return {
+      leaderId: this.virtualLeaderOf(session, served, backend, topic, partition),
+      leaderEpoch: chain === undefined ? this.epochs.toVirtual(topic, partition, real, epoch) : segmentEpochToVirtual(chain.last, epoch),
+    };
   }
 
   /** The Turnout node presented to a session as the coordinator of a group or transactional id. */

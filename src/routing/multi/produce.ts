@@ -128,7 +128,7 @@ function produceAnswerToVirtual(
       if (chain === undefined) producePartitionEpochsToVirtual(p, name, backend, ctx.epochs);
       else produceAnswerToSegment(p, chain);
       if (v >= PRODUCE_FIRST_LEADER_VERSION && p.currentLeader !== undefined && p.currentLeader.leaderId >= 0) {
-        p.currentLeader.leaderId = ctx.virtualLeaderOf(served, name, p.index);
+        p.currentLeader.leaderId = ctx.virtualLeaderOf(session, served, backend, name, p.index, p.currentLeader.leaderId);
         named.add(p.currentLeader.leaderId);
       }
     }

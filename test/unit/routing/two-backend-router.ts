@@ -94,6 +94,12 @@ export interface TwoBackendSessionOptions {
   westTopicId?: () => string | undefined;
   /** Answers every upstream request but Metadata. */
   answer(address: BrokerAddress, frame: Buffer, header: DecodedRequestHeader): Promise<Buffer>;
+  /**
+   * The Turnout node the session is connected to. Default -1, a bootstrap connection, which
+   * is served whatever leads its partitions (a node answers NOT_LEADER_OR_FOLLOWER for the
+   * partitions it does not lead), so tests can fetch partitions of several brokers at once.
+   */
+  virtualNodeId?: number;
 }
 
 /** A client session of the default listener's node 0 whose upstream requests `sendUpstream` answers. */
@@ -102,7 +108,7 @@ export function sessionAnswering(sendUpstream: (address: BrokerAddress, frame: B
     connId: 1,
     log: createLogger({ level: 'silent' }),
     listenerName: 'default',
-    virtualNodeId: 0,
+    virtualNodeId: opts.virtualNodeId ?? -1,
     anyBrokerId: -1,
     ...sessionWithoutSocket(),
     sendUpstream,
