@@ -60,16 +60,16 @@ async function filledTopic(cluster: ClusterInfo, prefix: string): Promise<string
 }
 
 /** Reads the whole topic with the Java consumer perf tool through `bootstrap`. */
-async function consumeAll(bootstrap: string, topic: string, group: string, extra: Record<string, string> = {}): Promise<void> {
-  // Smaller answers than the default 1 MiB a partition: more Fetch requests to count.
-  const properties = { 'max.partition.fetch.bytes': String(MAX_PARTITION_FETCH_BYTES), ...extra };
+async function consumeAll(bootstrap: string, topic: string, group: string, properties: Record<string, string> = {}): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'turnout-lp-'));
   onTestFinished(() => rm(dir, { recursive: true, force: true }));
   const config = join(dir, 'consumer.properties');
   await writeFile(config, Object.entries(properties).map(([k, v]) => `${k}=${v}\n`).join(''));
   const out = await kafkaToolOk(
     'kafka-consumer-perf-test',
-    ['--bootstrap-server', bootstrap, '--topic', topic, '--messages', String(RECORDS), '--group', group, '--timeout', '60000', '--consumer.config', config],
+    ['--bootstrap-server', bootstrap, '--topic', topic, '--messages', String(RECORDS), '--group', group, '--timeout', '60000', '--consumer.config', config,
+      // Smaller answers than the default 1 MiB a partition (the tool sets max.partition.fetch.bytes from this): more Fetch requests to count.
+      '--fetch-size', String(MAX_PARTITION_FETCH_BYTES)],
     { timeoutMs: 180_000 },
   );
   // The tool prints one CSV line of results; its 4th field is the records read.
