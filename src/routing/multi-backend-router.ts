@@ -3,9 +3,12 @@
 //
 // Turnout's own nodes are the only brokers a client sees (those of its zone, zone-nodes.ts;
 // without zones, 0..nodeCount-1 on every listener);
-// each presents itself as the leader of the partitions placed on it (by topic and partition,
-// deterministically) and forwards their traffic to the real leader on the backend of the
-// topic's domain. Requests are answered through `exchange.deferred` from requests this router
+// each presents itself as the leader of the partitions placed on it (those of the real
+// brokers it stands for: the broker that serves the client's fetches of a partition, its
+// in-zone replica with follower fetching, else its leader; leader-placement.ts) and forwards
+// their traffic to the real leader on the backend of the topic's domain. A node asked to
+// Fetch a partition it does not lead (the leader moved since the client's Metadata) answers
+// NOT_LEADER_OR_FOLLOWER naming the node that does. Requests are answered through `exchange.deferred` from requests this router
 // sends over the client's own upstream connections:
 //   ApiVersions      answered by the request pipeline from this router's offer: what the codec
 //                    and every broker of every backend support, limited to the apis below

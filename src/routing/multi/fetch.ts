@@ -135,9 +135,9 @@ export function planFetch(ctx: MultiContext, session: ClientSession, ex: Request
  * every node's Fetch keeps one real destination. Null when the session is on the leader's node.
  */
 function movedLeader(ctx: MultiContext, session: ClientSession, served: ServedNodes, backend: string, topic: string, partition: number): RouteError | null {
-  const currentLeader = ctx.currentLeaderOf(session, served, backend, topic, partition);
-  if (currentLeader.leaderId === session.virtualNodeId) return null;
-  return { errorCode: NOT_LEADER_OR_FOLLOWER, currentLeader };
+  const leaderId = ctx.virtualLeaderOf(session, served, backend, topic, partition);
+  if (leaderId === session.virtualNodeId) return null;
+  return { errorCode: NOT_LEADER_OR_FOLLOWER, currentLeader: { leaderId, leaderEpoch: ctx.shownLeaderEpochOf(backend, topic, partition) } };
 }
 
 /** Fetch answers carry the endpoints of the nodes they name (NodeEndpoints) from v16. */

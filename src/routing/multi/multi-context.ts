@@ -197,24 +197,21 @@ export class MultiContext {
       leader = -1;
     }
     let state = this.leaders.replicasOf(backend, topic, partition);
+    // A last segment's backend may be one no client's Metadata asks (the domain not moved yet).
+    if (state.leaderId < 0 && chain !== undefined) this.zones.refresh?.request(backend, topic);
     if (leader >= 0 && leader !== state.leaderId) state = { ...state, leaderId: leader, leaderEpoch: -1 };
     const broker = this.zones.servingReplica(session, backend, topic, partition, state);
     return broker < 0 ? leaderAmong(nodeIds, topic, partition) : this.placement.nodeOf(nodeIds, backend, broker);
   }
 
   /**
-   * The leader a session is pointed to when it asks a node that does not lead a partition
-   * (CurrentLeader of a NOT_LEADER_OR_FOLLOWER answer): the node, and the epoch its Metadata
-   * would show, -1 when not known.
+   * The leader epoch a Metadata answer would show now for a partition served from `backend`
+   * (by its last segment's backend when it has offset segments), -1 when not known.
    */
-  currentLeaderOf(session: ClientSession, served: ServedNodes, backend: string, topic: string, partition: number): { leaderId: number; leaderEpoch: number } {
+  shownLeaderEpochOf(backend: string, topic: string, partition: number): number {
     const chain = this.segments.chainOf(topic, partition);
-    const real = chain === undefined ? backend : chain.last.backend;
-    const epoch = this.leaders.replicasOf(real, topic, partition).leaderEpoch ?? -1;
-    return {
-      leaderId: this.virtualLeaderOf(session, served, backend, topic, partition),
-      leaderEpoch: chain === undefined ? this.epochs.toVirtual(topic, partition, real, epoch) : segmentEpochToVirtual(chain.last, epoch),
-    };
+    if (chain !== undefined) return segmentEpochToVirtual(chain.last, this.leaders.replicasOf(chain.last.backend, topic, partition).leaderEpoch ?? -1);
+    return this.epochs.toVirtual(topic, partition, backend, this.leaders.replicasOf(backend, topic, partition).leaderEpoch ?? -1);
   }
 
   /** The Turnout node presented to a session as the coordinator of a group or transactional id. */

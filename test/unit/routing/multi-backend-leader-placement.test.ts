@@ -18,6 +18,7 @@ import { createFetchPartition } from '../../../src/codec/generated/fetch.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame } from '../../../src/codec/message-frames.js';
 import type { ClientSession } from '../../../src/net/request-router.js';
 import type { MultiBackendRouter } from '../../../src/routing/multi-backend-router.js';
+import { PartitionChain } from '../../../src/routing/offset-segments.js';
 import { responseOf } from './router-fixture.js';
 import { exchange, fetchAnswerFor, twoBackendRouter, twoBackendSession } from './two-backend-router.js';
 
@@ -37,9 +38,10 @@ function cluster(leaders: [number, number]): Cluster {
   return { leaders, epoch: 3, fetches: [], movedTo: null };
 }
 
-function sessionOn(c: Cluster, virtualNodeId: number): ClientSession {
+function sessionOn(c: Cluster, virtualNodeId: number, westTopicId?: string): ClientSession {
   return twoBackendSession({
     virtualNodeId,
+    westTopicId: () => westTopicId,
     leaderOf: (i) => c.leaders[i],
     get leaderEpoch() {
       return c.epoch;
@@ -153,5 +155,31 @@ describe('virtual leaders over several backends', () => {
     c.fetches.length = 0;
     const moved = await fetchOn(router, sessionOn(c, after[0].leader), [0], 12);
     expect([moved.forwarded, c.fetches]).toEqual([true, ['east/2']]);
+  });
+
+  it('places a partition with offset segments by its last segment\'s backend', async () => {
+    const c = cluster([1, 2]);
+    const router = twoBackendRouter();
+    const session = sessionOn(c, -1, 'AAAAAAAAAAAAAAAAAAAABw');
+    router.setOwnSession(session);
+    const onEast = await shownLeaders(router, session);
+    // orders.a/0 cut over east → west: west's broker 1 leads it now, on a node of its own.
+    router.epochs.adoptGeneration('orders.a', 1, 'west');
+    const chain = new PartitionChain([
+      { backend: 'east', firstOffset: 0n, shift: 0n, generation: 0 },
+      { backend: 'west', firstOffset: 10n, shift: 10n, generation: 1 },
+    ]);
+    router.segments.setDomain('orders', { chains: new Map([['orders.a', [chain]]]), groupsBackend: null, era: 1 });
+    let shown = await shownLeaders(router, session);
+    // West's leaders are learned by a refresh of that backend the placement asked for. Its
+    // brokers stand on node 0 (east's 1 and 2 took nodes 1 and 2; leader-placement.ts).
+    const WEST_NODE = 0;
+    for (let i = 0; i < 200 && shown[0].leader !== WEST_NODE; i++) {
+      await new Promise((done) => setTimeout(done, 10));
+      shown = await shownLeaders(router, session);
+    }
+    expect([onEast[0].leader, onEast[1].leader, shown[0].leader, shown[1].leader]).toEqual([1, 2, WEST_NODE, 2]);
+    const run = await fetchOn(router, sessionOn(c, shown[1].leader), [0], 12);
+    expect(run.partitions[0].currentLeader?.leaderId).toBe(shown[0].leader);
   });
 });
