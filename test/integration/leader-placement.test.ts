@@ -25,26 +25,26 @@ const RECORDS = 18_000;
 const RECORD_BYTES = 1024;
 const MAX_PARTITION_FETCH_BYTES = 128 * 1024;
 
-type FetchPath = 'gathered' | 'forwarded_whole' | 'forwarded_streamed';
-const PATHS: readonly FetchPath[] = ['gathered', 'forwarded_whole', 'forwarded_streamed'];
+type FetchPath = 'gathered' | 'forwarded_whole' | 'forwarded_streamed' | 'local';
+const PATHS: readonly FetchPath[] = ['gathered', 'forwarded_whole', 'forwarded_streamed', 'local'];
 
 /** Client Fetch requests over several backends so far, by how Turnout answered them. */
 async function fetchPaths(proxy: ProxyHandle): Promise<Record<FetchPath, number>> {
   const text = await proxy.registry.metrics();
-  const out = { gathered: 0, forwarded_whole: 0, forwarded_streamed: 0 };
+  const out = { gathered: 0, forwarded_whole: 0, forwarded_streamed: 0, local: 0 };
   for (const path of PATHS) out[path] = Number(new RegExp(`^turnout_multi_fetch_total\\{path="${path}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
   return out;
 }
 
 function since(after: Record<FetchPath, number>, before: Record<FetchPath, number>): Record<FetchPath, number> {
-  return { gathered: after.gathered - before.gathered, forwarded_whole: after.forwarded_whole - before.forwarded_whole, forwarded_streamed: after.forwarded_streamed - before.forwarded_streamed };
+  return Object.fromEntries(PATHS.map((p) => [p, after[p] - before[p]])) as Record<FetchPath, number>;
 }
 
 function report(mode: string, d: Record<FetchPath, number>): void {
-  const total = d.gathered + d.forwarded_whole + d.forwarded_streamed;
+  const total = d.gathered + d.forwarded_whole + d.forwarded_streamed + d.local;
   const share = (n: number): string => `${total === 0 ? 0 : ((100 * n) / total).toFixed(1)}%`;
   process.stderr.write(
-    `[leader-placement] ${mode}: ${total} fetches, gathered ${d.gathered} (${share(d.gathered)}), forwarded whole ${d.forwarded_whole} (${share(d.forwarded_whole)}), streamed ${d.forwarded_streamed} (${share(d.forwarded_streamed)})\n`,
+    `[leader-placement] ${mode}: ${total} fetches, gathered ${d.gathered} (${share(d.gathered)}), forwarded whole ${d.forwarded_whole} (${share(d.forwarded_whole)}), streamed ${d.forwarded_streamed} (${share(d.forwarded_streamed)}), answered locally ${d.local} (${share(d.local)})\n`,
   );
 }
 
