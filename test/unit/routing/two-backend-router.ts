@@ -102,13 +102,17 @@ export interface TwoBackendSessionOptions {
   virtualNodeId?: number;
 }
 
-/** A client session of the default listener's node 0 whose upstream requests `sendUpstream` answers. */
-export function sessionAnswering(sendUpstream: (address: BrokerAddress, frame: Buffer) => Promise<Buffer | null>): ClientSession {
+/**
+ * A client session of the default listener whose upstream requests `sendUpstream` answers,
+ * on node `virtualNodeId` (default -1: a bootstrap connection, served whatever leads its
+ * partitions; see TwoBackendSessionOptions.virtualNodeId).
+ */
+export function sessionAnswering(sendUpstream: (address: BrokerAddress, frame: Buffer) => Promise<Buffer | null>, virtualNodeId = -1): ClientSession {
   return {
     connId: 1,
     log: createLogger({ level: 'silent' }),
     listenerName: 'default',
-    virtualNodeId: opts.virtualNodeId ?? -1,
+    virtualNodeId,
     anyBrokerId: -1,
     ...sessionWithoutSocket(),
     sendUpstream,
@@ -130,7 +134,7 @@ export function twoBackendSession(opts: TwoBackendSessionOptions): ClientSession
       const topicId = address.backend === 'east' ? ORDERS_REAL_ID : opts.westTopicId?.();
       m.topics = topicId === undefined ? [] : [{ errorCode: 0, name: 'orders.a', topicId, isInternal: false, partitions: [0, 1].map(partition), topicAuthorizedOperations: -2147483648 }];
       return Promise.resolve(encodeResponseFrame(h.correlationId, ApiKey.Metadata, h.apiVersion, m));
-  });
+  }, opts.virtualNodeId);
 }
 
 /** Has the router learn the backends' topics, as a client's first Metadata request does. */
