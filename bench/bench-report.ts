@@ -7,6 +7,7 @@ import type { ConsumerPerfResult, ProducerPerfResult } from './perf-output.js';
 import type { ProbeLatency } from './produce-probe.js';
 import { f, goalLines, k, signed, TABLE_HEADER, throughputRows, type Goals } from './report-format.js';
 import { formatSecureReport, type SecureSummary } from './secure-report.js';
+import type { TracingSummary } from './tracing-report.js';
 import { formatTwoBackendReport, type TwoBackendSummary } from './two-backend-report.js';
 
 export { GOALS, median, type BenchPath, type PathNumbers, type ThroughputComparison } from './comparison.js';
@@ -208,13 +209,13 @@ export interface BenchMachine {
   loadAverage: { start: number; end: number };
 }
 
-/** The report's head when only the secured case ran. */
-export function formatMachine(m: BenchMachine): string[] {
-  return ['', `Turnout bench, secured case only: ${m.cores} cores, load average ${m.loadAverage.start.toFixed(1)} before it started, ${m.loadAverage.end.toFixed(1)} at the end; MB = 2^20 bytes as the Kafka tools count`];
+/** The report's head when only the secured case (or `cases`) ran. */
+export function formatMachine(m: BenchMachine, cases = 'secured case only'): string[] {
+  return ['', `Turnout bench, ${cases}: ${m.cores} cores, load average ${m.loadAverage.start.toFixed(1)} before it started, ${m.loadAverage.end.toFixed(1)} at the end; MB = 2^20 bytes as the Kafka tools count`];
 }
 
-/** The one JSON line the bench ends with: the whole summary, or the machine and the secured case alone. */
-export function benchJsonLine(s: BenchSummary | (BenchMachine & { secure: SecureSummary })): string {
+/** The one JSON line the bench ends with: the whole summary, or the machine and the cases that ran alone; the tracing case beside either. */
+export function benchJsonLine(s: (BenchSummary | (BenchMachine & { secure?: SecureSummary })) & { tracing?: TracingSummary | null }): string {
   const round = (_key: string, v: unknown): unknown => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
   return JSON.stringify({ bench: 'turnout', ...s }, round);
 }

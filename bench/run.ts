@@ -6,12 +6,14 @@
 // (secure-case.ts): the same tools through a plaintext Turnout, one with TLS and SASL SCRAM,
 // and one with TLS, SCRAM and ACLs, in front of the same cluster. Then the two-backend case
 // (two-backend-case.ts): one Turnout over two clusters against the same workload split
-// across them by hand. Prints a table, then exactly one JSON line.
+// across them by hand. With --tracing, then the tracing case (tracing-case.ts): Turnouts with
+// tracing off, at 1% and at 100% sampling. Prints a table, then exactly one JSON line.
 //
 // Turnout runs as a child process (`turnout start`), as deployed: it then shares no event
 // loop, heap or GC with this driver (which runs the probe), and its CPU time is its own.
 import { availableParallelism, loadavg } from 'node:os';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { positiveInt } from './cli-options.js';
 import { DEFAULT_KAFKA_VERSION, startCluster, stopCluster } from '../src/devkit/index.js';
 import { brokerCount } from './bench-admin.js';
 import { benchJsonLine, formatBenchReport, formatMachine, summarizeBench, type BenchConfig } from './bench-report.js';
@@ -19,6 +21,8 @@ import type { TurnoutChild } from './turnout-child.js';
 import { runSecureCase } from './secure-case.js';
 import { formatSecureReport, type SecureSummary } from './secure-report.js';
 import { runSingleClusterCase, type SingleClusterRuns } from './single-cluster-case.js';
+import { runTracingCase } from './tracing-case.js';
+import { formatTracingReport, type TracingSummary } from './tracing-report.js';
 import { runTwoBackendCase } from './two-backend-case.js';
 import type { TwoBackendSummary } from './two-backend-report.js';
 
@@ -50,14 +54,8 @@ interface BenchOptions {
   secure: boolean;
   onlySecure?: boolean;
   secureRepeat?: number;
-}
-
-function positiveInt(what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
-    return n;
-  };
+  tracing?: boolean;
+  onlyTracing?: boolean;
 }
 
 function progress(line: string): void {
@@ -67,6 +65,9 @@ function progress(line: string): void {
 async function main(opts: BenchOptions): Promise<void> {
   const quick = opts.quick === true;
   const onlySecure = opts.onlySecure === true;
+  const onlyTracing = opts.onlyTracing === true;
+  // Only one case: no direct runs, no two-backend case.
+  const onlyOne = onlySecure || onlyTracing;
   const repeat = opts.repeat ?? (quick ? 1 : 3);
   const latencySeconds = opts.latencySeconds ?? (quick ? 4 : 10);
   const ownCluster = opts.bootstrap === undefined;
@@ -74,10 +75,11 @@ async function main(opts: BenchOptions): Promise<void> {
   const loadAtStart = loadavg()[0] as number;
   let turnout: TurnoutChild | undefined;
   let secureTurnouts: TurnoutChild[] = [];
+  let tracingTurnouts: TurnoutChild[] = [];
   let twoBackendTurnout: TurnoutChild | undefined;
   let clusterUp = false;
   let bootstrap = opts.bootstrap ?? '';
-  const ownSecond = opts.twoBackends && !onlySecure && opts.secondBootstrap === undefined;
+  const ownSecond = opts.twoBackends && !onlyOne && opts.secondBootstrap === undefined;
   let secondUp = false;
   let secondBootstrap = opts.secondBootstrap ?? '';
   let secondVersion: string | null = null;
@@ -89,6 +91,8 @@ async function main(opts: BenchOptions): Promise<void> {
     turnout = undefined;
     for (const child of secureTurnouts) await child.stop().catch(() => undefined);
     secureTurnouts = [];
+    for (const child of tracingTurnouts) await child.stop().catch(() => undefined);
+    tracingTurnouts = [];
     await twoBackendTurnout?.stop().catch(() => undefined);
     twoBackendTurnout = undefined;
     if (ownSecond && secondUp && opts.keepCluster !== true) {
@@ -159,7 +163,7 @@ async function main(opts: BenchOptions): Promise<void> {
       log: progress,
     };
     let single: SingleClusterRuns | null = null;
-    if (!onlySecure) {
+    if (!onlyOne) {
       single = await runSingleClusterCase({
         ...caseOptions,
         onTurnout: (child) => {
@@ -169,7 +173,7 @@ async function main(opts: BenchOptions): Promise<void> {
     }
 
     let secure: SecureSummary | null = null;
-    if (opts.secure || onlySecure) {
+    if ((opts.secure && !onlyTracing) || onlySecure) {
       progress(`secured: plaintext, TLS + SCRAM and TLS + SCRAM + ACLs, a Turnout each, in front of ${ownCluster ? BENCH_CLUSTER : bootstrap}`);
       secure = await runSecureCase({
         ...caseOptions,
@@ -183,7 +187,7 @@ async function main(opts: BenchOptions): Promise<void> {
     }
 
     let twoBackends: TwoBackendSummary | null = null;
-    if (opts.twoBackends && !onlySecure) {
+    if (opts.twoBackends && !onlyOne) {
       const secondCluster = ownSecond ? SECOND_CLUSTER : secondBootstrap;
       progress(`two backends: ${ownCluster ? BENCH_CLUSTER : bootstrap} and ${secondCluster}`);
       twoBackends = await runTwoBackendCase({
@@ -208,11 +212,25 @@ async function main(opts: BenchOptions): Promise<void> {
       });
     }
 
+    let tracing: TracingSummary | null = null;
+    if ((opts.tracing === true && !onlySecure) || onlyTracing) {
+      progress(`tracing: off, 1% and 100% sampled, a Turnout each, in front of ${ownCluster ? BENCH_CLUSTER : bootstrap}`);
+      tracing = await runTracingCase({
+        ...caseOptions,
+        cluster: ownCluster ? BENCH_CLUSTER : bootstrap,
+        onTurnouts: (children) => {
+          tracingTurnouts = children;
+        },
+      });
+    }
+    const tracingLines = tracing === null ? [] : formatTracingReport(tracing);
+
     const machine = { cores: availableParallelism(), loadAverage: { start: loadAtStart, end: loadavg()[0] as number } };
     if (single === null) {
-      if (secure === null) throw new Error('nothing was measured');
-      process.stdout.write(`${[...formatMachine(machine), ...formatSecureReport(secure)].join('\n')}\n`);
-      process.stdout.write(`${benchJsonLine({ ...machine, secure })}\n`);
+      if (secure === null && tracing === null) throw new Error('nothing was measured');
+      const head = formatMachine(machine, secure === null ? 'tracing case only' : tracing === null ? 'secured case only' : 'secured and tracing cases only');
+      process.stdout.write(`${[...head, ...(secure === null ? [] : formatSecureReport(secure)), ...tracingLines].join('\n')}\n`);
+      process.stdout.write(`${benchJsonLine({ ...machine, ...(secure === null ? {} : { secure }), tracing })}\n`);
       return;
     }
     const config: BenchConfig = {
@@ -233,8 +251,8 @@ async function main(opts: BenchOptions): Promise<void> {
       ...machine,
     };
     const summary = summarizeBench(config, single.produce, single.consume, single.latency, twoBackends, secure);
-    process.stdout.write(`${formatBenchReport(summary).join('\n')}\n`);
-    process.stdout.write(`${benchJsonLine(summary)}\n`);
+    process.stdout.write(`${[...formatBenchReport(summary), ...tracingLines].join('\n')}\n`);
+    process.stdout.write(`${benchJsonLine({ ...summary, tracing })}\n`);
   } finally {
     await cleanup();
     process.off('SIGINT', onSignal);
@@ -270,6 +288,8 @@ const program = new Command()
   .option('--no-secure', 'skip the secured case (plaintext, TLS + SCRAM, and TLS + SCRAM + ACLs: one Turnout each in front of the cluster)')
   .option('--only-secure', 'run only the secured case (no direct runs, no two-backend case)')
   .option('--secure-repeat <n>', 'repetitions of each secured-case run per setting (default: --repeat)', positiveInt('--secure-repeat'))
+  .option('--tracing', 'also run the tracing case: a Turnout with tracing off, one sampling 1% of requests and one sampling all, each exporting to a local OTLP endpoint that discards the spans')
+  .option('--only-tracing', 'run only the tracing case (no direct runs, no secured or two-backend case)')
   .action(main);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -2,7 +2,7 @@
 // from outside: it does not share an event loop, a heap or a garbage collector with the bench
 // driver, and its CPU time can be read on its own from /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -59,9 +59,13 @@ export function parseBytesMetrics(text: string): Record<string, number> {
   return out;
 }
 
-/** The compiled CLI next to this file (dist/bench/ → dist/src/cli.js). */
+/**
+ * The compiled CLI: beside this file when it runs compiled (dist/bench/ → dist/src/cli.js),
+ * else in dist/ when it runs from source with tsx (bench/ → dist/src/cli.js, built first).
+ */
 export function turnoutCliPath(): string {
-  return fileURLToPath(new URL('../src/cli.js', import.meta.url));
+  const beside = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+  return existsSync(beside) ? beside : fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
 }
 
 /** A backend of the child's config; with several, each gets a domain of the same name. */

@@ -27,6 +27,7 @@ import { createLogger, type Logger, type LogLevel } from './observability/logger
 import { principalFromTls } from './auth/tls-principal.js';
 import type { TlsPeer } from './pipeline/filter.js';
 import { ProxyMetrics } from './observability/metrics.js';
+import { RequestTracer, type DomainLookup } from './observability/request-tracer.js';
 import { joinHostPort, parseConfig, presentationOf, type TurnoutConfig, type TurnoutConfigInput } from './policy/config.js';
 import { RedisIdentityStore } from './routing/identity-redis-store.js';
 import { SharedIdentities } from './routing/identity-sync.js';
@@ -35,6 +36,7 @@ import { createAuthorization, type Authorization } from './policy/authorization.
 import { PolicySnapshot, policyDocumentOf } from './policy/policy-snapshot.js';
 import { defaultRedisKeyPrefix } from './policy/redis-policy-store.js';
 import { zoneModelOf, type ZoneModel } from './policy/zone-resolver.js';
+import { tracingHeadersOf } from './policy/tracing-schema.js';
 import type { PolicyStore } from './policy/policy-store.js';
 import { ACL_API_VERSIONS } from './pipeline/acl-apis-filter.js';
 import { buildPipeline } from './pipeline/build-pipeline.js';
@@ -120,6 +122,8 @@ export interface ProxyHandle {
   readonly policyStore: PolicyStore | null;
   /** The cutover parts of an instance over several backends (turnout-nodes), else null. */
   readonly cutovers: CutoverInstance | null;
+  /** The router over several backends (its topic ids, epochs, offset segments), or null with one backend. */
+  readonly multiBackendRouter: MultiBackendRouter | null;
   /** `advertisedHost:bootstrapPort` of a listener (the first when unnamed), for clients. */
   bootstrapServers(listener?: string): string;
   /** Bound ports of a listener (the first when unnamed). */
@@ -131,7 +135,9 @@ export interface ProxyHandle {
   readiness(): ReadinessReport;
   /** Resolves when ready; rejects after `timeoutMs`. */
   whenReady(timeoutMs?: number): Promise<void>;
-  /** Stops accepting, drains client connections, closes everything. Idempotent. */
+  /** Exports the spans of the requests finished so far (tracing on), rejecting when the endpoint refuses them; resolves at once with tracing off. */
+  flushTraces(): Promise<void>;
+  /** Stops accepting, drains client connections, exports the last spans, closes everything. Idempotent. */
   close(opts?: CloseOptions): Promise<void>;
 }
 
@@ -186,6 +192,8 @@ class RunningProxy implements ProxyHandle {
   /** Set with the turnout-nodes presentation: Turnout's own nodes, split and merge over the backends. */
   private readonly multi: MultiBackendRouter | null = null;
   private readonly ownSession: OwnSession | null = null;
+  /** Set with tracing on (config `tracing`): the spans of sampled client requests. */
+  private readonly tracer: RequestTracer | null = null;
   /** Set with several backends on the Redis store: topic ids and leader epochs agreed with the other instances. */
   private readonly identities: SharedIdentities | null = null;
   private producerIdExpiryTimer: NodeJS.Timeout | null = null;
@@ -238,17 +246,19 @@ class RunningProxy implements ProxyHandle {
     this.listeners = config.listeners.map(
       (l) => new ListenerGroup(l, (socket, name, node, tls) => this.accept(socket, name, node, tls), this.logger),
     );
-    // With several backends, routing and the domain API read the policy with cut-over domains' backends.
+    const fixedPolicy = new PolicySnapshot(policyDocumentOf(config), 1, new Map());
+    let policy = policyStore === null ? () => fixedPolicy : () => policyStore.current();
+    // With several backends, routing, spans and the domain API read the policy with cut-over domains' backends.
     let routedPolicy: PolicyStore | null = policyStore;
     if (presentationOf(config) === 'turnout-nodes') {
-      const fixedPolicy = new PolicySnapshot(policyDocumentOf(config), 1, new Map());
       const cutoverStore = parts.cutoverStore as CutoverStore;
       const view = new CutoverPolicyView({ inner: policyStore, fixed: fixedPolicy, cutovers: cutoverStore, log: this.logger });
       if (policyStore !== null) routedPolicy = view;
+      policy = () => view.current();
       this.multi = new MultiBackendRouter({
         clusterId: config.virtualCluster.clusterId,
         topologies: this.topologies,
-        policy: () => view.current(),
+        policy,
         listeners: this.listeners,
         nodeCount: Math.min(...config.listeners.map((l) => l.nodes)),
         zoneRouting: this.zoneRouting(zoneModel),
@@ -298,6 +308,14 @@ class RunningProxy implements ProxyHandle {
       single.offeredApis.offerLocalApis(SASL_API_VERSIONS);
       this.router = buildPipeline({ router: single, offered: () => single.offeredApis, authorization: parts.authorization, authentication, log: this.logger });
     }
+    if (config.tracing.enabled) {
+      this.tracer = new RequestTracer({
+        config: config.tracing,
+        headers: tracingHeadersOf(config.tracing, opts.configFile ?? 'config'),
+        log: this.logger,
+        domains: this.domainLookup(policy),
+      });
+    }
     this.admin =
       opts.admin === false
         ? null
@@ -326,6 +344,20 @@ class RunningProxy implements ProxyHandle {
 
   get registry(): Registry {
     return this.metrics.registry;
+  }
+
+  get multiBackendRouter(): MultiBackendRouter | null {
+    return this.multi;
+  }
+
+  /** Where spans find the domain of a topic (and, over several backends, the name of a topic id). */
+  private domainLookup(policy: () => PolicySnapshot): DomainLookup {
+    const multi = this.multi;
+    const domainOf = (topic: string): string | null => {
+      const res = policy().resolve('topic', topic);
+      return res.ok ? res.domain.name : null;
+    };
+    return multi === null ? { domainOf } : { domainOf, topicNameOf: (id) => multi.topicIds.nameOf(id) };
   }
 
   /** Which nodes each client is shown and which replica serves its fetches (turnout-nodes). */
@@ -398,6 +430,7 @@ class RunningProxy implements ProxyHandle {
         backends: this.topologies.map((t) => t.backend),
         listeners: this.listeners.map((l) => ({ name: l.name, bootstrapPort: l.bootstrapPort })),
         adminPort: this.adminPort,
+        tracing: this.tracer === null ? 'off' : { endpoint: this.config.tracing.endpoint, samplingRatio: this.tracer.samplingRatio },
       },
       'turnout started',
     );
@@ -451,6 +484,10 @@ class RunningProxy implements ProxyHandle {
     });
   }
 
+  flushTraces(): Promise<void> {
+    return this.tracer === null ? Promise.resolve() : this.tracer.flush();
+  }
+
   close(opts: CloseOptions = {}): Promise<void> {
     if (this.closing === null) this.closing = this.doClose(opts.drainTimeoutMs ?? 5_000);
     return this.closing;
@@ -465,6 +502,8 @@ class RunningProxy implements ProxyHandle {
     await Promise.all([...this.connections].map((c) => c.drain(drainTimeoutMs)));
     await listenersClosed;
     await this.cutovers?.close().catch((err: unknown) => this.logger.error({ err }, 'error closing the cutover store'));
+    // Every request has ended by now: its span is in the batch to export.
+    await this.tracer?.shutdown();
     for (const t of this.topologies) t.close();
     this.ownSession?.close();
     this.peerHealth?.close();
@@ -580,6 +619,7 @@ class RunningProxy implements ProxyHandle {
       log: this.logger,
       metrics: this.metrics,
       zones: this.zones,
+      tracer: this.tracer,
       onClosed: (c) => this.connections.delete(c),
     });
     this.connections.add(conn);

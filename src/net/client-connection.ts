@@ -24,6 +24,8 @@ import type { CloseAfter, Deadline, FilterStateKey, RawFrameHandler, RawFrameRes
 import { FilterStates } from '../pipeline/filter-states.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
+import type { RequestSpan } from '../observability/request-span.js';
+import type { RequestTracer } from '../observability/request-tracer.js';
 import type { LimitsConfig } from '../policy/config.js';
 import type { ZoneSource } from '../policy/zone-resolver.js';
 import { ClientResponseStream, type StreamedResponseOwner } from './client-response-stream.js';
@@ -75,6 +77,8 @@ class ClientExchange implements RequestExchange, UpstreamExchange {
   upstreamCorrelationId = 0;
   /** Set while the response is streamed instead of arriving whole. */
   stream: ClientResponseStream | null = null;
+  /** The request's span, when tracing is on and the request was sampled. */
+  trace: RequestSpan | null = null;
 
   /** `raw`: a bare frame outside Kafka's request framing (a SASL token after SaslHandshake v0). */
   constructor(conn: ClientConnection, frame: Buffer, receivedAtMs: number, raw = false) {
@@ -126,6 +130,8 @@ export interface ClientConnectionOptions {
   zones?: ZoneContext;
   /** Responses at least this large may be streamed. (default: DEFAULT_STREAM_MIN_FRAME_BYTES) */
   streamMinFrameBytes?: number;
+  /** Traces sampled requests (config `tracing`); nothing is traced without it. (default: none) */
+  tracer?: RequestTracer | null;
   /** The TLS facts of the socket, when its listener terminates TLS. (default: none) */
   tls?: TlsPeer | null;
   /**
@@ -171,6 +177,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
   private readonly connector: UpstreamConnector;
   private readonly limits: LimitsConfig;
   private readonly metrics: ProxyMetrics;
+  private readonly tracer: RequestTracer | null;
   private readonly onClosedCallback: (conn: ClientConnection) => void;
   private readonly zones: ZoneContext;
   private readonly sessionZone: SessionZone;
@@ -199,6 +206,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     this.connector = opts.connector;
     this.limits = opts.limits;
     this.metrics = opts.metrics;
+    this.tracer = opts.tracer ?? null;
     this.onClosedCallback = opts.onClosed;
     this.remote = `${this.socket.remoteAddress}:${this.socket.remotePort}`;
     this.clientHost = clientHostOf(this.socket.remoteAddress);
@@ -316,12 +324,13 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     for (const upstream of this.destinationUpstreams.values()) upstream.close('client connection closed');
     this.destinationUpstreams.clear();
     this.fullUpstreams.clear();
-    const dropped = this.queue.clear().length;
+    const dropped = this.queue.clear();
+    if (this.tracer !== null) for (const ex of dropped) ex.trace?.closed(reason, err);
     this.metrics.connectionClosed('client', reason);
     if (QUIET_CLOSE_REASONS.has(reason)) {
-      this.log.info({ reason, inFlight: dropped }, 'client connection closed');
+      this.log.info({ reason, inFlight: dropped.length }, 'client connection closed');
     } else {
-      this.log.warn({ reason, err, inFlight: dropped }, 'client connection closed');
+      this.log.warn({ reason, err, inFlight: dropped.length }, 'client connection closed');
     }
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
@@ -364,6 +373,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
       return;
     }
     const exchange = new ClientExchange(this, frame, performance.now());
+    if (this.tracer !== null) exchange.trace = this.tracer.startRequest(this, frame, exchange.apiKey, exchange.apiVersion, exchange.correlationId);
     // Before routing: the router may rewrite the frame.
     this.sessionZone.observeRequest(frame, exchange.apiKey, exchange.apiVersion);
     this.dispatch(exchange, false);
@@ -374,11 +384,14 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
    * `queued`: the exchange already holds its place in the response queue (it was held).
    */
   private dispatch(exchange: ClientExchange, queued: boolean): void {
+    const trace = exchange.trace;
     try {
-      this.router.routeRequest(this, exchange);
+      if (trace === null) this.router.routeRequest(this, exchange);
+      else (this.tracer as RequestTracer).runWithin(trace, routeThrough, this.router, this, exchange);
     } catch (err) {
-      if (err instanceof RequestRejectedError) this.close(err.reason, err);
-      else this.close('internal_error', err);
+      const reason = err instanceof RequestRejectedError ? err.reason : 'internal_error';
+      trace?.closed(reason, err);
+      this.close(reason, err);
       return;
     }
     if (!queued) this.metrics.requestReceived(exchange.apiKey, exchange.apiVersion);
@@ -388,14 +401,17 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
       const resume = (): void => {
         if (this.closed) return;
         exchange.held = null;
+        exchange.trace?.resumed();
         this.dispatch(exchange, exchange.expectResponse);
       };
       exchange.held.then(resume, resume);
     } else if (exchange.response !== null) {
       this.metrics.answeredLocally(exchange.apiKey);
+      trace?.routed('answered');
       if (!queued) this.queue.push(exchange);
       this.flush();
     } else if (exchange.deferred !== null) {
+      trace?.routed('deferred');
       if (enqueue) this.queue.push(exchange);
       exchange.deferred.then(
         (response) => this.onDeferredResponse(exchange, response),
@@ -457,6 +473,8 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
   private forward(exchange: ClientExchange, enqueue: boolean): void {
     const upstream = exchange.targetAddress === null ? this.upstreamFor(exchange.targetBrokerId) : this.destinationUpstream(exchange.targetAddress);
     if (enqueue) this.queue.push(exchange);
+    const trace = exchange.trace;
+    trace?.routed('forwarded');
     if (upstream === null) {
       this.onExchangeFailure(
         exchange,
@@ -464,25 +482,39 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
       );
       return;
     }
+    trace?.forwarded(upstream, exchange.frame, exchange.expectResponse);
     if (!upstream.send(exchange.frame, exchange.expectResponse ? exchange : null)) {
       this.fullUpstreams.add(upstream);
     }
+    if (trace !== null && !exchange.expectResponse) trace.dropped();
   }
 
   sendUpstream(address: BrokerAddress, frame: Buffer, expectResponse: boolean): Promise<Buffer | null> {
     if (this.closed) return Promise.reject(new UpstreamError('closed', address.backend, address.brokerId, 'client connection is closed'));
     const upstream = this.destinationUpstream(address);
+    // The request this one is sent for, when it is traced: the send is its child span.
+    const trace = this.tracer === null ? undefined : this.tracer.activeRequest();
     if (!expectResponse) {
+      trace?.upstreamSent(address, frame);
       if (!upstream.send(frame, null)) this.fullUpstreams.add(upstream);
       return Promise.resolve(null);
     }
-    const pending = sendRequest(upstream, frame);
+    const child = trace === undefined ? null : trace.upstreamStarted(address, frame);
+    let pending = sendRequest(upstream, frame);
+    if (child !== null) pending = (trace as RequestSpan).upstreamSettled(child, pending);
     if (upstream.isWriteFull) this.fullUpstreams.add(upstream);
     return pending;
   }
 
   private onDeferredResponse(exchange: ClientExchange, response: Buffer | null): void {
-    if (this.closed || !exchange.expectResponse) return;
+    if (this.closed || !exchange.expectResponse) {
+      // A request without a response (acks=0) is done once its answer, if any, is made.
+      if (exchange.trace !== null) {
+        if (this.closed) exchange.trace.closed('connection_closed');
+        else exchange.trace.dropped();
+      }
+      return;
+    }
     if (response === null) {
       this.close('internal_error', new Error(`no response built for api ${exchange.apiKey}`));
       return;
@@ -515,6 +547,11 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
   }
 
   private openUpstream(address: BrokerAddress): UpstreamConnection {
+    // An upstream outlives the request it is opened for: its callbacks run in no request's trace.
+    return this.tracer === null ? this.connectUpstream(address) : this.tracer.outside(() => this.connectUpstream(address));
+  }
+
+  private connectUpstream(address: BrokerAddress): UpstreamConnection {
     const brokerZone = this.zones.brokerZone(address);
     const upstream = this.connector.open(address, this, {
       log: this.log,
@@ -528,6 +565,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
   /** Called by an exchange when its upstream response arrives. */
   onExchangeResponse(exchange: ClientExchange, frame: Buffer): void {
     if (this.closed) return;
+    exchange.trace?.forwardAnswered(frame.length);
     writeResponseCorrelationId(frame, exchange.correlationId);
     try {
       exchange.response = this.router.rewriteResponse(this, exchange, frame);
@@ -542,6 +580,8 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
   /** Called by an exchange when a large response begins: a stream for it, or null to take it whole. */
   startResponseStream(exchange: ClientExchange, frameBytes: number): UpstreamResponseStream | null {
     if (this.closed || this.router.streamResponse === undefined) return null;
+    const trace = exchange.trace;
+    trace?.forwardAnswered(frameBytes);
     const stream = new ClientResponseStream(this, exchange.correlationId);
     let rewriter: ResponseStream | null;
     try {
@@ -553,6 +593,8 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     if (rewriter === null) return null;
     stream.attach(rewriter);
     exchange.stream = stream;
+    // A streamed response keeps the broker's length.
+    trace?.setResponseBytes(frameBytes);
     // It may be the oldest response already: then its bytes go out as they come.
     this.flush();
     return stream;
@@ -561,6 +603,11 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
   /** Called by an exchange when its upstream failed before answering. */
   onExchangeFailure(exchange: ClientExchange, err: UpstreamError): void {
     if (this.closed || !exchange.expectResponse) return;
+    const trace = exchange.trace;
+    if (trace !== null) {
+      trace.forwardFailed(err.kind, err);
+      trace.failedUpstream(err.kind);
+    }
     if (exchange.stream !== null) {
       // Part of the response is out: nothing else can follow it on this connection.
       if (exchange.stream.hasWritten) {
@@ -637,6 +684,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
         this.queue.shift();
         this.metrics.clientBytesOut(response.length);
         if (response.length > 0) this.socket.write(response);
+        if (exchange.trace !== null) exchange.trace.answered(response.length);
         if (exchange.closeAfter !== null) this.scheduleClose(exchange.closeAfter);
       } else {
         const stream = exchange.stream;
@@ -645,6 +693,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
         if (!stream.isDone) break;
         this.queue.shift();
         exchange.stream = null;
+        if (exchange.trace !== null) exchange.trace.answered(-1);
       }
       if (exchange.apiKey !== RAW_FRAME_API_KEY) this.metrics.requestCompleted(exchange.apiKey, (now - exchange.receivedAtMs) / 1000);
     }
@@ -695,6 +744,11 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
       }
     }
   }
+}
+
+/** Routes a traced request (RequestTracer.runWithin): a function, not a closure per request. */
+function routeThrough(router: RequestRouter, session: ClientSession, exchange: RequestExchange): void {
+  router.routeRequest(session, exchange);
 }
 
 /** The client's IP address as ACL host rules match it: an IPv4 client on a dual-stack socket without its `::ffff:` prefix. */

@@ -1,7 +1,7 @@
 // The seam between moving bytes (src/net) and deciding about them (src/routing). A client
 // connection hands every request to a RequestRouter, which says where it goes, and hands
 // every response back to it for rewriting. The router never touches sockets.
-import type { CloseAfter, FilterSession } from '../pipeline/filter.js';
+import type { CloseAfter, FilterOutcome, FilterSession } from '../pipeline/filter.js';
 import type { ZoneSource } from '../policy/zone-resolver.js';
 import type { UpstreamError } from './upstream-connection.js';
 
@@ -68,6 +68,14 @@ export interface RequestExchange {
   closeAfter: CloseAfter | null;
   /** Scratch space for the request pipeline, carried from routing to the response. */
   pipelineState: unknown;
+  /** Set while the request is traced (sampled): where the pipeline notes its filters' decisions. Null or absent otherwise. */
+  readonly trace?: RequestTraceNotes | null;
+}
+
+/** What the request pipeline tells a traced request (observability/request-span.ts). */
+export interface RequestTraceNotes {
+  /** A filter decided `outcome` on the request. */
+  filterDecided(filter: string, outcome: FilterOutcome): void;
 }
 
 /** Where the rewritten bytes of a streamed response go, in order. */

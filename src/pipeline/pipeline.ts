@@ -91,6 +91,7 @@ export class RequestPipeline implements RequestRouter {
         ex.pipelineState = progress;
       }
       const outcome = this.decide(filter, progress.request, session, ex);
+      ex.trace?.filterDecided(filter.name, outcome);
       if (!this.carryOut(outcome, progress, ex, i)) return;
     }
     this.router.routeRequest(session, ex);

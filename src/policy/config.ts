@@ -14,6 +14,7 @@ import { listenerTlsSchema } from './listener-tls-schema.js';
 import { checkPolicy, envVarNameSchema, policyFields } from './policy-schema.js';
 import { checkZones, zoneFields, zoneNameSchema } from './zone-schema.js';
 import { checkZoneRouting, MAX_NODES_PER_GROUP, nodeIdBaseSchema, presentationSchema, zoneRoutingField } from './zone-routing-schema.js';
+import { tracingField } from './tracing-schema.js';
 
 export { ConfigError, type ConfigIssue } from './config-error.js';
 export type { BackendConfig, DomainConfig, PolicyDocument } from './policy-schema.js';
@@ -127,6 +128,7 @@ function configSchemaFor(severalBackends: boolean) {
         })
         .strict()
         .default({ level: 'info' }),
+      tracing: tracingField,
     })
     .strict()
     .superRefine((config, ctx) => {
@@ -149,6 +151,7 @@ export type { ListenerTlsConfig } from './listener-tls-schema.js';
 export type LimitsConfig = TurnoutConfig['limits'];
 export type StoreConfig = TurnoutConfig['store'];
 export type { AuthenticationConfig, ListenerSaslConfig } from './authentication-schema.js';
+export type { TracingConfig } from './tracing-schema.js';
 export type RedisStoreConfig = NonNullable<StoreConfig['redis']>;
 export type ClientZonesConfig = TurnoutConfig['clientZones'];
 export type DomainLocality = NonNullable<TurnoutConfig['domains'][number]['locality']>;

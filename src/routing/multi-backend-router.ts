@@ -3,16 +3,21 @@
 //
 // Turnout's own nodes are the only brokers a client sees (those of its zone, zone-nodes.ts;
 // without zones, 0..nodeCount-1 on every listener);
-// each presents itself as the leader of the partitions placed on it (by topic and partition,
-// deterministically) and forwards their traffic to the real leader on the backend of the
-// topic's domain. Requests are answered through `exchange.deferred` from requests this router
+// each presents itself as the leader of the partitions placed on it (those of the real
+// brokers it stands for: the broker that serves the client's fetches of a partition, its
+// in-zone replica with follower fetching, else its leader; leader-placement.ts) and forwards
+// their traffic to the real leader on the backend of the topic's domain. A node asked to
+// Fetch a partition it does not lead (the leader moved since the client's Metadata) answers
+// NOT_LEADER_OR_FOLLOWER naming the node that does. Requests are answered through `exchange.deferred` from requests this router
 // sends over the client's own upstream connections:
 //   ApiVersions      answered by the request pipeline from this router's offer: what the codec
 //                    and every broker of every backend support, limited to the apis below
 //   Metadata         asked of every backend at v12 (real topic ids and epochs), merged
 //   Produce, Fetch   split per destination (backend + real leader), merged in the client's order;
 //                    a Fetch one leader serves whole is forwarded instead and its answer
-//                    streamed back rewritten in place (multi/fetch-forward.ts)
+//                    streamed back rewritten in place (multi/fetch-forward.ts); a partition
+//                    of a cut-over topic is fetched from the offset segment holding the
+//                    client's offset and its offsets shifted (multi/fetch-segments.ts)
 //   ListOffsets, OffsetForLeaderEpoch
 //                    split per destination, merged
 //   CreateTopics, DeleteTopics, DescribeConfigs (topics)
@@ -65,6 +70,7 @@ import { TopicIdMap } from './topic-id-map.js';
 import { findCoordinator, toGroupCoordinator } from './multi/coordinators.js';
 import { describeCluster } from './multi/describe-cluster.js';
 import { ForwardedFetch, forwardedFetchAnswer, forwardedFetchFailure, forwardedFetchStream, routeFetch } from './multi/fetch-forward.js';
+import { bindOtherBackendTopicIds } from './multi/fetch-segments.js';
 import { deleteGroups, offsetDelete } from './multi/group-admin.js';
 import { describeGroups, joinGroup, listGroups, offsetFetch } from './multi/groups.js';
 import { listOffsets, offsetForLeaderEpoch } from './multi/leader-requests.js';
@@ -79,7 +85,7 @@ import { consumerGroupDescribe, consumerGroupHeartbeat } from './multi/consumer-
 import { describeTopicPartitions } from './multi/describe-topic-partitions.js';
 import { deleteRecords, describeProducers } from './multi/leader-admin-requests.js';
 import { describeTransactions, listTransactions } from './multi/transaction-listing.js';
-import { addOffsetsToTxn, addPartitionsToTxn, endTxn, initProducerId, obtainProducerId, txnOffsetCommit } from './multi/transactions.js';
+import { addOffsetsToTxn, addPartitionsToTxn, endTxn, initProducerId, initTransactionalId, obtainProducerId, txnOffsetCommit } from './multi/transactions.js';
 
 export type { MultiBackendRouterOptions } from './multi/multi-context.js';
 
@@ -151,7 +157,13 @@ export class MultiBackendRouter implements RequestRouter {
       epochs: this.epochs,
       segments: this.segments,
     });
-    this.producerIds = new ProducerIdMap({ obtain: (backend) => obtainProducerId(this.ctx, backend), store: opts.producerBindings, log: this.ctx.log });
+    this.producerIds = new ProducerIdMap({
+      obtain: (backend) => obtainProducerId(this.ctx, backend),
+      initTransactional: (transactionalId, backend, timeoutMs) => initTransactionalId(this.ctx, transactionalId, backend, timeoutMs),
+      transactionalKeyOf: (transactionalId) => this.ctx.transactionalKeyOf(transactionalId),
+      store: opts.producerBindings,
+      log: this.ctx.log,
+    });
     this.ctx.producerIds = this.producerIds;
     this.ctx.zones.refresh = new ReplicaRefresh({ leaders: this.ctx.leaders, ask: (backend, topics) => this.askReplicas(backend, topics), log: this.ctx.log });
   }
@@ -166,6 +178,10 @@ export class MultiBackendRouter implements RequestRouter {
       allowAutoTopicCreation: false,
       includeTopicAuthorizedOperations: false,
       clientId: TURNOUT_CLIENT_ID,
+    }).then((answer) => {
+      // An older offset segment's backend is one no client's Metadata asks any more.
+      bindOtherBackendTopicIds(this.ctx, backend, answer);
+      return answer;
     });
   }
 

@@ -60,6 +60,16 @@ export class TurnoutProcess {
     return total;
   }
 
+  /** SIGSTOP: the process stops answering anything (clients, peers, the store) until resume(), as a hung instance. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after pause(). */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** SIGKILL: the process ends at once, as in a crash. */
   async kill(): Promise<void> {
     await this.signal('SIGKILL');

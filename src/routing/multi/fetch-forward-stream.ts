@@ -8,7 +8,12 @@
 //   the Turnout node the client is shown as the partition's leader;
 // - every v2 record batch's partitionLeaderEpoch to the virtual epoch (the field lies outside
 //   the batch CRC, which covers attributes onwards);
+// - a partition of a cut-over topic read from its last offset segment (fetch-segments.ts):
+//   watermarks, log start, aborted transactions, every whole batch's baseOffset and the
+//   diverging epoch's and snapshot's end offsets plus the segment's shift, epochs by the
+//   segment's generation (an older segment is never forwarded: its answer may lose records);
 // - NodeEndpoints (v16+, tail): the Turnout nodes named as leaders (fetch-stream-tail.ts).
+// A partition without a chain reads as before: its offsets and aborted transactions pass unread.
 // Record bytes pass as they arrive. The same answer taken whole goes through the codec in
 // fetch-forward.ts; both give the same bytes (test/unit/routing/fetch-forward-stream.test.ts).
 import { ApiKey, BATCH_LENGTH_OFFSET, LOG_OVERHEAD_BYTES, MAGIC_OFFSET, PARTITION_LEADER_EPOCH_OFFSET, minBatchLength } from '../../codec/index.js';
@@ -19,6 +24,7 @@ import { readArrayLength, readNullableArrayLength, readUVarint, skipTaggedFields
 import { FIRST_NODE_ENDPOINTS_VERSION, rewriteFetchTail, type FetchTailEvents } from '../fetch-stream-tail.js';
 import type { ServedNodes } from '../zone-nodes.js';
 import type { PreparedPart } from './fetch.js';
+import { segmentReadOf, type SegmentRead } from './fetch-segments.js';
 import type { MultiContext } from './multi-context.js';
 
 /** The first version this stream rewrites (PreferredReadReplica, KIP-392). */
@@ -112,10 +118,22 @@ function* partitionSteps(version: number, flexible: boolean, topic: string, fc: 
   // A leader that says it is none is forgotten, so the next Fetch finds the new one.
   if (head.readInt16BE(4) === NOT_LEADER_OR_FOLLOWER) ctx.leaders.forgetBroker(backend, part.brokerId);
   tally.partitions++;
-  yield skip(8 + 8 + 8); // highWatermark, lastStableOffset, logStartOffset
+  const read = segmentReadOf(part.segments, topic, partition);
+  if (read === undefined) {
+    yield skip(8 + 8 + 8); // highWatermark, lastStableOffset, logStartOffset
+  } else {
+    ctx.metrics.cutoverFetchPartition(read.index);
+    const f = yield need(8 + 8 + 8);
+    for (let at = 0; at < 24; at += 8) f.writeBigInt64BE(read.bound(f.readBigInt64BE(at)), at);
+  }
   const aborted = yield* readNullableArrayLength(flexible, 'abortedTransactions');
   for (let i = 0; i < aborted; i++) {
-    yield skip(16); // producerId, firstOffset
+    if (read === undefined) {
+      yield skip(16); // producerId, firstOffset
+    } else {
+      const f = yield need(16);
+      f.writeBigInt64BE(read.offset(f.readBigInt64BE(8)), 8);
+    }
     if (flexible) yield* skipTaggedFields();
   }
   (yield need(4)).writeInt32BE(-1, 0); // preferredReadReplica
@@ -123,30 +141,42 @@ function* partitionSteps(version: number, flexible: boolean, topic: string, fc: 
   if (records < -1) throw new StreamFieldError(`records of length ${records}`);
   if (records > 0) {
     tally.recordBytes += records;
-    yield* recordBatchSteps(records, topic, partition, fc);
+    yield* recordBatchSteps(records, topic, partition, fc, read);
   }
   if (!flexible) return;
   const tagged = yield* readUVarint();
   if (tagged === 0) return;
-  const toVirtual = (real: number): number => ctx.epochs.toVirtual(topic, partition, backend, real);
+  const toVirtual = read === undefined ? (real: number): number => ctx.epochs.toVirtual(topic, partition, backend, real) : (real: number): number => read.epoch(real);
   for (let i = 0; i < tagged; i++) {
     const tag = yield* readUVarint();
     const size = yield* readUVarint();
-    if (tag === DIVERGING_EPOCH_TAG && size >= 4) {
+    if (tag === DIVERGING_EPOCH_TAG && read !== undefined && size >= 12) {
+      const f = yield need(12); // epoch, endOffset; tagged fields follow
+      f.writeInt32BE(toVirtual(f.readInt32BE(0)), 0);
+      f.writeBigInt64BE(read.bound(f.readBigInt64BE(4)), 4);
+      yield skip(size - 12);
+    } else if (tag === DIVERGING_EPOCH_TAG && size >= 4) {
       const f = yield need(4); // epoch; endOffset and tagged fields follow
       f.writeInt32BE(toVirtual(f.readInt32BE(0)), 0);
       yield skip(size - 4);
     } else if (tag === CURRENT_LEADER_TAG && size >= 8) {
       const f = yield need(8); // leaderId, leaderEpoch; tagged fields follow
-      if (f.readInt32BE(0) >= 0) {
-        const leader = ctx.virtualLeaderOf(served, topic, partition);
-        tally.named.add(leader);
-        f.writeInt32BE(leader, 0);
+      if (read?.isOlder === true) {
+        f.writeInt32BE(-1, 0);
+        f.writeInt32BE(-1, 4);
+      } else {
+        const realLeader = f.readInt32BE(0);
+        if (realLeader >= 0) {
+          const leader = ctx.virtualLeaderOf(fc.session, served, backend, topic, partition, realLeader);
+          tally.named.add(leader);
+          f.writeInt32BE(leader, 0);
+        }
+        f.writeInt32BE(toVirtual(f.readInt32BE(4)), 4);
       }
-      f.writeInt32BE(toVirtual(f.readInt32BE(4)), 4);
       yield skip(size - 8);
     } else if (tag === SNAPSHOT_ID_TAG && size >= 12) {
       const f = yield need(12); // endOffset, epoch; tagged fields follow
+      if (read !== undefined) f.writeBigInt64BE(read.bound(f.readBigInt64BE(0)), 0);
       f.writeInt32BE(toVirtual(f.readInt32BE(8)), 8);
       yield skip(size - 12);
     } else {
@@ -157,11 +187,11 @@ function* partitionSteps(version: number, flexible: boolean, topic: string, fc: 
 
 /**
  * Walks the record batches of a partition's `length` record bytes, rewriting each whole v2
- * batch's leader epoch. A broker may end the records with part of a batch (the size limit cut
- * it): that part, like anything that is not a batch, passes unread, as the codec's scan
- * (scanRecordBatches) leaves it.
+ * batch's leader epoch, and with a segment read each whole batch's base offset. A broker may
+ * end the records with part of a batch (the size limit cut it): that part, like anything that
+ * is not a batch, passes unread, as the codec's scan (scanRecordBatches) leaves it.
  */
-function* recordBatchSteps(length: number, topic: string, partition: number, fc: ForwardStreamContext): StepParser {
+function* recordBatchSteps(length: number, topic: string, partition: number, fc: ForwardStreamContext, read: SegmentRead | undefined): StepParser {
   const { ctx, part } = fc;
   // Consecutive batches nearly always share an epoch: translate each distinct one once.
   let lastReal: number | null = null;
@@ -182,11 +212,12 @@ function* recordBatchSteps(length: number, topic: string, partition: number, fc:
       if (left > 0) yield skip(left);
       return;
     }
+    if (read !== undefined) head.writeBigInt64BE(read.offset(head.readBigInt64BE(0)), 0);
     if (magic === MAGIC_V2) {
       const real = head.readInt32BE(PARTITION_LEADER_EPOCH_OFFSET);
       if (real !== lastReal) {
         lastReal = real;
-        lastVirtual = ctx.epochs.toVirtual(topic, partition, part.backend, real);
+        lastVirtual = read === undefined ? ctx.epochs.toVirtual(topic, partition, part.backend, real) : read.epoch(real);
       }
       head.writeInt32BE(lastVirtual, PARTITION_LEADER_EPOCH_OFFSET);
     }

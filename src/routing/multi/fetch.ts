@@ -5,6 +5,8 @@
 // the leader can fix are fetched again at the leader within the same request
 // (follower-fetch.ts). Followers learn the high watermark one replication round after the
 // leader, so data fetched from a follower arrives a little later than from the leader.
+// A partition of a cut-over topic is read from the segment holding the client's offset, on
+// that segment's backend, and its answer translated by the segment (fetch-segments.ts).
 import { ApiKey, decodeFetchRequest, decodeFetchResponse, encodeFetchRequest, encodeFetchResponse, type DecodedRequestHeader, type FetchRequest, type FetchResponse } from '../../codec/index.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { UpstreamError } from '../../net/upstream-connection.js';
@@ -13,10 +15,11 @@ import { fetchResponseBytes, mergeFetchResponses, NOT_ANSWERED, type FetchOutcom
 import { splitFetchRequest, type FetchSplit } from '../fetch-split.js';
 import { fetchPartitionEpochsToReal, fetchPartitionEpochsToVirtual } from '../leader-epoch-rewrite.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
-import { DestinationFailure, type PartitionRoute } from '../split-route.js';
+import { DestinationFailure, type PartitionRoute, type RouteError } from '../split-route.js';
 import { fetchRequestTopicIdsToReal, fetchResponseTopicIdsToVirtual, fetchTopicName } from '../topic-id-rewrite.js';
 import type { FetchReplica, FollowerRetryReason } from '../../observability/zone-metrics.js';
 import { destinationOf, failureOf, parseDestination } from './destinations.js';
+import { addSegmentRead, partitionToSegmentVirtual, routeToSegment, segmentReadOf, SegmentRead, type SegmentReads } from './fetch-segments.js';
 import {
   emptyFetchAnswer,
   findPartition,
@@ -30,6 +33,7 @@ import {
   type LeaderRetry,
 } from './follower-fetch.js';
 import type { MultiContext } from './multi-context.js';
+import type { ServedNodes } from '../zone-nodes.js';
 
 /** One destination's part, ready to send: topic ids already the backend's real ones. */
 export interface PreparedPart {
@@ -41,6 +45,8 @@ export interface PreparedPart {
   readonly names: ReadonlyMap<string, string>;
   /** The part's partitions that went to a follower, with their leader. */
   readonly followers: FollowerPartitions;
+  /** The part's partitions of cut-over topics, with the segment each reads; null when it has none. */
+  readonly segments: SegmentReads | null;
 }
 
 /** True when a Fetch answer has a top-level or partition error (a broker answers those at once). */
@@ -56,6 +62,8 @@ export interface FetchPlan {
   readonly body: FetchRequest;
   readonly split: FetchSplit;
   readonly parts: readonly PreparedPart[];
+  /** Some partition reads an older segment: its answer may have records to drop, so the Fetch is gathered. */
+  readonly readsOlderSegment: boolean;
 }
 
 /** Decodes and splits a client's Fetch: each partition to the replica that serves it. */
@@ -65,16 +73,41 @@ export function planFetch(ctx: MultiContext, session: ClientSession, ex: Request
   const policy = ctx.policy();
   /** destination → `topic/partition` → leader, for partitions sent to a follower. */
   const followers = new Map<string, Map<string, number>>();
+  /** destination → the segment each of its chained partitions reads. */
+  const segments = new Map<string, SegmentReads>();
+  let readsOlderSegment = false;
+  const served = ctx.served(session);
+  // A client on one of its nodes is told where each partition's leader is; a bootstrap
+  // connection, or a node another zone's clients are shown, is served whatever it asks.
+  const onServedNode = session.virtualNodeId >= 0 && served.group.nodeIds.includes(session.virtualNodeId);
   const split = splitFetchRequest(body, v, (t, p): PartitionRoute => {
     const name = fetchTopicName(t, v, ctx.topicIds);
     if (name === undefined) return { errorCode: UNKNOWN_TOPIC_ID };
-    const backend = ctx.backendOfTopic(name, policy);
-    if (typeof backend !== 'string') return backend;
-    if (v >= 13 && ctx.topicIds.realIdOf(t.topicId, backend) === undefined) return { errorCode: UNKNOWN_TOPIC_ID };
-    const err = fetchPartitionEpochsToReal(p, v, name, backend, ctx.epochs);
-    if (err !== 0) return { errorCode: err };
+    const domainBackend = ctx.backendOfTopic(name, policy);
+    if (typeof domainBackend !== 'string') return domainBackend;
+    const chain = ctx.segments.chainOf(name, p.partition);
+    let backend = domainBackend;
+    let read: SegmentRead | undefined;
+    if (chain === undefined) {
+      if (v >= 13 && ctx.topicIds.realIdOf(t.topicId, backend) === undefined) return { errorCode: UNKNOWN_TOPIC_ID };
+      const err = fetchPartitionEpochsToReal(p, v, name, backend, ctx.epochs);
+      if (err !== 0) return { errorCode: err };
+    } else {
+      const routed = routeToSegment(ctx, t, p, v, name, chain, domainBackend);
+      if (!(routed instanceof SegmentRead)) return routed;
+      read = routed;
+      backend = read.segment.backend;
+    }
     const leader = ctx.leaders.leaderOf(backend, name, p.partition);
-    if (leader < 0) return { errorCode: NOT_LEADER_OR_FOLLOWER };
+    if (leader < 0) {
+      // A segment's backend may be one the clients' Metadata no longer asks: learn its leader.
+      if (read !== undefined) ctx.zones.refresh?.request(backend, name);
+      return { errorCode: NOT_LEADER_OR_FOLLOWER };
+    }
+    if (onServedNode) {
+      const moved = movedLeader(ctx, session, served, backend, name, p.partition);
+      if (moved !== null) return moved;
+    }
     const choice = ctx.zones.readReplica(session, ctx.leaders, backend, name, p.partition, v);
     const destination = destinationOf(backend, choice.brokerId);
     if (choice.follower) {
@@ -82,11 +115,43 @@ export function planFetch(ctx: MultiContext, session: ClientSession, ex: Request
       if (set === undefined) followers.set(destination, (set = new Map()));
       set.set(followerKey(name, p.partition), leader);
     }
+    if (read !== undefined) {
+      let reads = segments.get(destination);
+      if (reads === undefined) segments.set(destination, (reads = new Map()));
+      addSegmentRead(reads, name, p.partition, read);
+      if (read.isOlder) readsOlderSegment = true;
+    }
     return destination;
   });
   // Topic ids to each destination backend's real ids, once: both rounds of gatherFetch reuse them.
-  const parts = split.parts.map((part) => preparePart(ctx, part.destination, part.request, v, followers.get(part.destination)));
-  return { header, body, split, parts };
+  const parts = split.parts.map((part) => preparePart(ctx, part.destination, part.request, v, followers.get(part.destination), segments.get(part.destination)));
+  return { header, body, split, parts, readsOlderSegment };
+}
+
+/**
+ * NOT_LEADER_OR_FOLLOWER, naming the partition's leader, when the session's node is not the
+ * one it is shown as the partition's leader (the real leader or the replica serving it moved
+ * since its Metadata): the client moves the partition as after any leader change, and
+ * every node's Fetch keeps one real destination. Null when the session is on the leader's node.
+ */
+function movedLeader(ctx: MultiContext, session: ClientSession, served: ServedNodes, backend: string, topic: string, partition: number): RouteError | null {
+  const leaderId = ctx.virtualLeaderOf(session, served, backend, topic, partition);
+  if (leaderId === session.virtualNodeId) return null;
+  return { errorCode: NOT_LEADER_OR_FOLLOWER, currentLeader: { leaderId, leaderEpoch: ctx.shownLeaderEpochOf(backend, topic, partition) } };
+}
+
+/** Fetch answers carry the endpoints of the nodes they name (NodeEndpoints) from v16. */
+const FIRST_NODE_ENDPOINTS_VERSION = 16;
+
+/** Adds the endpoints of the leaders named by partitions answered locally to a merged answer (v16+). */
+function addNamedLeaderEndpoints(ctx: MultiContext, session: ClientSession, split: FetchSplit, merged: FetchResponse, v: number): void {
+  if (v < FIRST_NODE_ENDPOINTS_VERSION || split.localCount === 0) return;
+  const named = new Set<number>();
+  for (const row of split.placement) for (const place of row) if (typeof place !== 'number' && place.currentLeader !== undefined) named.add(place.currentLeader.leaderId);
+  if (named.size === 0) return;
+  const known = merged.nodeEndpoints ?? [];
+  for (const e of known) named.delete(e.nodeId);
+  merged.nodeEndpoints = [...known, ...ctx.endpointsOf(ctx.served(session), named)];
 }
 
 /** Asks every destination of a plan and merges their answers into the client's response. */
@@ -107,10 +172,11 @@ export async function gatherFetch(ctx: MultiContext, session: ClientSession, ex:
     ready = await firstReady(ctx, session, header, parts, body.maxWaitMs, minBytes, v);
   }
   const merged = mergeFetchResponses(split, ready);
+  addNamedLeaderEndpoints(ctx, session, split, merged, v);
   return encodeResponseFrame(ApiKey.Fetch, v, { correlationId: ex.correlationId }, merged, encodeFetchResponse);
 }
 
-function preparePart(ctx: MultiContext, destination: string, request: FetchRequest, v: number, followers: FollowerPartitions | undefined): PreparedPart {
+function preparePart(ctx: MultiContext, destination: string, request: FetchRequest, v: number, followers: FollowerPartitions | undefined, segments: SegmentReads | undefined): PreparedPart {
   const { backend, brokerId } = parseDestination(destination);
   const topicNames = request.topics.map((t) => fetchTopicName(t, v, ctx.topicIds));
   fetchRequestTopicIdsToReal(request, v, backend, ctx.topicIds);
@@ -119,7 +185,7 @@ function preparePart(ctx: MultiContext, destination: string, request: FetchReque
     const name = topicNames[i];
     if (name !== undefined) names.set(wireTopicKey(t, v), name);
   });
-  return { destination, backend, brokerId, request, names, followers: followers ?? new Map() };
+  return { destination, backend, brokerId, request, names, followers: followers ?? new Map(), segments: segments ?? null };
 }
 
 /** Bytes the outcomes in hand count toward minBytes; an error or a failure counts as enough (a broker answers those at once). */
@@ -177,7 +243,7 @@ async function fetchPart(ctx: MultiContext, session: ClientSession, header: Deco
   const result = answer ?? emptyFetchAnswer();
   if (answer !== null) noteAnswer(ctx, session, part, answer, retries, v);
   if (retries.length > 0) await retryAtLeaders(ctx, session, header, part, result, retries, v);
-  fetchAnswerToVirtual(ctx, session, result, v, part.backend);
+  fetchAnswerToVirtual(ctx, session, result, v, part);
   return result;
 }
 
@@ -250,7 +316,9 @@ async function retryAtLeaders(ctx: MultiContext, session: ClientSession, header:
   );
 }
 
-export function fetchAnswerToVirtual(ctx: MultiContext, session: ClientSession, answer: FetchResponse, v: number, backend: string): void {
+/** A destination's answer in the client's terms, in place: topic ids, epochs, leaders, and the offsets of chained partitions. */
+export function fetchAnswerToVirtual(ctx: MultiContext, session: ClientSession, answer: FetchResponse, v: number, part: PreparedPart): void {
+  const { backend } = part;
   fetchResponseTopicIdsToVirtual(answer, v, backend, ctx.topicIds);
   const served = ctx.served(session);
   const named = new Set<number>();
@@ -258,11 +326,17 @@ export function fetchAnswerToVirtual(ctx: MultiContext, session: ClientSession, 
     const name = fetchTopicName(t, v, ctx.topicIds);
     if (name === undefined) continue;
     for (const p of t.partitions) {
-      fetchPartitionEpochsToVirtual(p, name, backend, ctx.epochs);
+      const read = segmentReadOf(part.segments, name, p.partitionIndex);
+      if (read === undefined) {
+        fetchPartitionEpochsToVirtual(p, name, backend, ctx.epochs);
+      } else {
+        partitionToSegmentVirtual(p, read);
+        ctx.metrics.cutoverFetchPartition(read.index);
+      }
       // Turnout chose the replica already; a real broker id must never reach the client.
       if (p.preferredReadReplica >= 0) p.preferredReadReplica = -1;
       if (p.currentLeader !== undefined && p.currentLeader.leaderId >= 0) {
-        p.currentLeader.leaderId = ctx.virtualLeaderOf(served, name, p.partitionIndex);
+        p.currentLeader.leaderId = ctx.virtualLeaderOf(session, served, backend, name, p.partitionIndex, p.currentLeader.leaderId);
         named.add(p.currentLeader.leaderId);
       }
     }

@@ -2,15 +2,13 @@
 // its place in the response order, raw frames after SaslHandshake v0 are answered in order,
 // and an answer that ends a connection closes it after its delay, answered first.
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ClientConnection, type ClientConnectionOptions } from '../../../src/net/client-connection.js';
-import { FrameReader } from '../../../src/net/frame-reader.js';
+import type { ClientConnection, ClientConnectionOptions } from '../../../src/net/client-connection.js';
 import type { ClientSession, RequestExchange } from '../../../src/net/request-router.js';
 import { ProxyMetrics } from '../../../src/observability/metrics.js';
 import { FORWARD, type FilterOutcome, type FilterRequest, type FilterSession, type RequestFilter } from '../../../src/pipeline/filter.js';
 import { RequestPipeline } from '../../../src/pipeline/pipeline.js';
-import { FakeBrokerServer, FakeRouterBase, apiKeyResponse, clientConnection, limitsWith, request, testCleanups, waitUntil } from './socket-test-kit.js';
+import { EchoBroker, FakeRouterBase, apiKeyResponse, clientConnection, connectClient, limitsWith, request, testCleanups, waitUntil } from './socket-test-kit.js';
 
 const HOLD_API = 200;
 const RAW_API = 201;
@@ -20,18 +18,6 @@ const CLEAR_DEADLINE_API = 204;
 /** Lifts the pre-login frame cap, as a successful login does. */
 const LOGIN_API = 205;
 const FORWARDED_API = 2;
-
-class EchoBroker extends FakeBrokerServer {
-  constructor() {
-    super((socket, frame, chain) => {
-      const apiKey = frame.readInt16BE(4);
-      const corr = frame.readInt32BE(8);
-      chain(async () => {
-        if (!socket.destroyed) socket.write(apiKeyResponse(corr, apiKey));
-      });
-    });
-  }
-}
 
 class ForwardingRouter extends FakeRouterBase {
   routeRequest(_s: ClientSession, ex: RequestExchange): void {
@@ -86,25 +72,13 @@ async function start(filter: TestFilter, preLogin?: ClientConnectionOptions['pre
   cleanups.push(() => broker.close());
   const pipeline = new RequestPipeline([filter], router);
   const metrics = new ProxyMetrics({ apiName: () => undefined });
-  let conn: ClientConnection | undefined;
-  const server = net.createServer((socket) => {
-    conn = clientConnection(socket, 1, pipeline, limitsWith({}), metrics, undefined, preLogin);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-  const client = net.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port });
-  cleanups.push(() => {
-    client.destroy();
-    conn?.close('test_done');
-  });
   const frames: Buffer[] = [];
-  const reader = new FrameReader(1 << 20, (f) => frames.push(Buffer.from(f)));
-  client.on('data', (b: Buffer) => reader.push(b));
-  client.on('error', () => undefined);
-  const closed = new Promise<void>((r) => client.on('close', () => r()));
-  await new Promise<void>((r) => client.once('connect', () => r()));
-  await waitUntil(() => conn !== undefined);
-  return { client, frames, closed, conn: () => conn as ClientConnection };
+  const connected = await connectClient(
+    cleanups,
+    (socket) => clientConnection(socket, 1, pipeline, limitsWith({}), metrics, undefined, preLogin),
+    (f) => frames.push(Buffer.from(f)),
+  );
+  return { ...connected, frames };
 }
 
 function raw(text: string): Buffer {

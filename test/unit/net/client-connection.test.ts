@@ -1,11 +1,9 @@
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ClientConnection } from '../../../src/net/client-connection.js';
-import { FrameReader } from '../../../src/net/frame-reader.js';
+import type { ClientConnection } from '../../../src/net/client-connection.js';
 import type { BrokerAddress, ClientSession, RequestExchange } from '../../../src/net/request-router.js';
 import { RequestRejectedError } from '../../../src/net/request-router.js';
-import { FakeBrokerServer, FakeRouterBase, apiKeyResponse, clientConnection, limitsWith, request, testCleanups, waitUntil } from './socket-test-kit.js';
+import { FakeBrokerServer, FakeRouterBase, apiKeyResponse, clientConnection, connectClient, limitsWith, request, testCleanups, waitUntil } from './socket-test-kit.js';
 import { zoneContextOf, type ZoneContext } from '../../../src/net/session-zone.js';
 import { ProxyMetrics } from '../../../src/observability/metrics.js';
 import { ZoneModel } from '../../../src/policy/zone-resolver.js';
@@ -95,25 +93,13 @@ const cleanups = testCleanups();
 async function harness(router: FakeRouter, limits: Record<string, number> = {}, zones?: ZoneContext): Promise<Harness> {
   const configLimits = limitsWith(limits);
   const metrics = new ProxyMetrics({ apiName: () => undefined });
-  let conn: ClientConnection | undefined;
-  const server = net.createServer((socket) => {
-    conn = clientConnection(socket, 1, router, configLimits, metrics, zones);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-  const client = net.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port });
-  cleanups.push(() => {
-    client.destroy();
-    conn?.close('test_done');
-  });
   const responses: Array<{ corr: number; apiKey: number }> = [];
-  const reader = new FrameReader(1 << 20, (f) => responses.push({ corr: f.readInt32BE(4), apiKey: f.readInt16BE(8) }));
-  client.on('data', (b: Buffer) => reader.push(b));
-  client.on('error', () => undefined);
-  const closed = new Promise<void>((r) => client.on('close', () => r()));
-  await new Promise<void>((r) => client.once('connect', () => r()));
-  await waitUntil(() => conn !== undefined);
-  return { client, responses, closed, conn: () => conn as ClientConnection, metrics };
+  const connected = await connectClient(
+    cleanups,
+    (socket) => clientConnection(socket, 1, router, configLimits, metrics, zones),
+    (f) => responses.push({ corr: f.readInt32BE(4), apiKey: f.readInt16BE(8) }),
+  );
+  return { ...connected, responses, metrics };
 }
 
 async function brokers(router: FakeRouter): Promise<[FakeBroker, FakeBroker]> {

@@ -82,6 +82,19 @@ export function apiKeyResponse(correlationId: number, apiKey: number): Buffer {
   return res;
 }
 
+/** A fake broker that answers every request with `apiKeyResponse`, except requests of `silentApis`, which get none (acks=0). */
+export class EchoBroker extends FakeBrokerServer {
+  constructor(silentApis: readonly number[] = []) {
+    super((socket, frame, chain) => {
+      const apiKey = frame.readInt16BE(4);
+      const corr = frame.readInt32BE(8);
+      chain(async () => {
+        if (!socket.destroyed && !silentApis.includes(apiKey)) socket.write(apiKeyResponse(corr, apiKey));
+      });
+    });
+  }
+}
+
 /** What every fake router shares: brokers on local ports, responses passed unchanged, no failure answers. */
 export abstract class FakeRouterBase implements RequestRouter {
   readonly ports = new Map<number, number>();
@@ -100,6 +113,44 @@ export abstract class FakeRouterBase implements RequestRouter {
     const port = this.ports.get(brokerId);
     return port === undefined ? null : { backend: 'fake', brokerId, host: '127.0.0.1', port };
   }
+}
+
+/** A client socket and the client connection Turnout made of it. */
+export interface ConnectedClient {
+  client: net.Socket;
+  /** Resolves when the client's socket closes. */
+  closed: Promise<void>;
+  conn: () => ClientConnection;
+}
+
+/**
+ * Listens on a loopback port whose accepted sockets `accept` turns into client connections,
+ * connects a client to it, and hands each frame the client receives to `onFrame`. Everything
+ * is closed by `cleanups`.
+ */
+export async function connectClient(
+  cleanups: Array<() => Promise<void> | void>,
+  accept: (socket: net.Socket) => ClientConnection,
+  onFrame: (frame: Buffer) => void,
+): Promise<ConnectedClient> {
+  let conn: ClientConnection | undefined;
+  const server = net.createServer((socket) => {
+    conn = accept(socket);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  const client = net.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port });
+  cleanups.push(() => {
+    client.destroy();
+    conn?.close('test_done');
+  });
+  const reader = new FrameReader(1 << 20, onFrame);
+  client.on('data', (b: Buffer) => reader.push(b));
+  client.on('error', () => undefined);
+  const closed = new Promise<void>((r) => client.on('close', () => r()));
+  await new Promise<void>((r) => client.once('connect', () => r()));
+  await waitUntil(() => conn !== undefined);
+  return { client, closed, conn: () => conn as ClientConnection };
 }
 
 /** The configured limits, defaults but for `overrides`. */
@@ -121,6 +172,7 @@ export function clientConnection(
   metrics: ProxyMetrics,
   zones?: ZoneContext,
   preLogin?: ClientConnectionOptions['preLogin'],
+  extra: Partial<ClientConnectionOptions> = {},
 ): ClientConnection {
   const log = createLogger({ level: 'silent' });
   return new ClientConnection({
@@ -136,5 +188,6 @@ export function clientConnection(
     zones,
     preLogin,
     onClosed: () => undefined,
+    ...extra,
   });
 }

@@ -3,7 +3,8 @@
 // Both must give the same bytes, for every Fetch version the stream takes, however the answer
 // is cut into chunks: virtual topic id, virtual epochs in the tagged fields and in every whole
 // v2 batch (not in a trailing part of one), no preferred read replica, the Turnout node shown
-// as leader, NodeEndpoints of Turnout's nodes.
+// as leader, NodeEndpoints of Turnout's nodes; and for a partition read from the last offset
+// segment of a cut-over topic, every offset shifted into the virtual log.
 import { describe, expect, it } from 'vitest';
 import {
   ApiKey,
@@ -24,12 +25,15 @@ import { GENERATION_STRIDE } from '../../../src/routing/leader-epoch-map.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame } from '../../../src/codec/message-frames.js';
 import type { MultiBackendRouter } from '../../../src/routing/multi-backend-router.js';
 import { ForwardedFetch } from '../../../src/routing/multi/fetch-forward.js';
+import { PartitionChain } from '../../../src/routing/offset-segments.js';
 import { recordBatches } from './record-batches.js';
 import { exchange, fetchAnswerFor, learnMetadata, twoBackendRouter, twoBackendSession } from './two-backend-router.js';
 
 const REAL_EPOCH = 3;
 /** The topic has been served by east, then west, then east again: generation 2. */
 const VIRTUAL_EPOCH = 2 * GENERATION_STRIDE + REAL_EPOCH;
+/** With a chain, partition 0 went east → west → east; its last segment begins at virtual 1000, east's real 0. */
+const LAST_SEGMENT_FIRST = 1000n;
 
 
 /** What east's broker 1 answers: two partitions with batches (the last one cut short), aborted transactions and every tagged field that names an epoch or a broker. */
@@ -63,22 +67,33 @@ interface Forwarded {
   answer: Buffer;
 }
 
-async function forwardedFetch(version: number): Promise<Forwarded> {
+/** A forwarded Fetch of orders.a partitions 0 and 1; with `chained`, partition 0 is read from the last segment of its chain at virtual 1000. */
+async function forwardedFetch(version: number, chained = false): Promise<Forwarded> {
   const router = twoBackendRouter();
   const session = twoBackendSession({ leaderOf: () => 1, leaderEpoch: REAL_EPOCH, answer: () => Promise.reject(new Error('the test answers the forwarded Fetch itself')) });
   await learnMetadata(router, session);
   router.epochs.observeServing('orders.a', 0, 'west', 1);
   router.epochs.observeServing('orders.a', 0, 'east', REAL_EPOCH);
+  if (chained) {
+    const chain = new PartitionChain([
+      { backend: 'east', firstOffset: 0n, shift: 0n, generation: 0 },
+      { backend: 'west', firstOffset: 400n, shift: 400n, generation: 1 },
+      { backend: 'east', firstOffset: LAST_SEGMENT_FIRST, shift: LAST_SEGMENT_FIRST, generation: 2 },
+    ]);
+    router.segments.setDomain('orders', { chains: new Map([['orders.a', [chain]]]), groupsBackend: null, era: 2 });
+  }
 
   const fetch = createFetchRequest();
   Object.assign(fetch, { maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, sessionId: 0, sessionEpoch: -1 });
   const virtualId = router.topicIds.virtualIdOf('orders.a') as string;
-  fetch.topics = [{ topic: 'orders.a', topicId: virtualId, partitions: [0, 1].map((partition) => Object.assign(createFetchPartition(), { partition, fetchOffset: 0n, partitionMaxBytes: 1 << 16 })) }];
+  fetch.topics = [{ topic: 'orders.a', topicId: virtualId, partitions: [0, 1].map((partition) => Object.assign(createFetchPartition(), { partition, fetchOffset: chained && partition === 0 ? LAST_SEGMENT_FIRST : 0n, partitionMaxBytes: 1 << 16 })) }];
   const ex = exchange(ApiKey.Fetch, version, encodeRequestFrame({ apiKey: ApiKey.Fetch, apiVersion: version, correlationId: 7, clientId: 't' }, fetch, encodeFetchRequest));
   router.routeRequest(session, ex);
   expect(ex.deferred, 'forwarded, not gathered').toBeNull();
   expect(ex.routeState).toBeInstanceOf(ForwardedFetch);
   expect(ex.targetAddress).toMatchObject({ backend: 'east', brokerId: 1 });
+  // Both partitions from east's real offset 0.
+  expect(decodeRequestFrame(ex.frame, decodeFetchRequest).body.topics[0].partitions.map((p) => p.fetchOffset)).toEqual([0n, 0n]);
   const answer = await brokerAnswer(version, ex.frame);
   writeResponseCorrelationId(answer, ex.correlationId);
   return { router, session, ex, answer };
@@ -100,8 +115,10 @@ function streamed(f: Forwarded, chunkSizes: readonly number[]): Buffer {
 }
 
 describe('a forwarded Fetch over several backends', () => {
-  it.for([11, 12, 13, 15, 16, 17])('streamed at v%i gives the bytes the whole answer gives, in the client\'s terms', async (version) => {
-    const f = await forwardedFetch(version);
+  it.for([11, 12, 13, 15, 16, 17].flatMap((v) => [[v, false] as const, [v, true] as const]))('streamed at v%i (partition 0 of a cut-over topic: %s) gives the bytes the whole answer gives, in the client\'s terms', async ([version, chained]) => {
+    const f = await forwardedFetch(version, chained);
+    /** Partition 0's offsets are shifted into its last segment; partition 1 has no chain. */
+    const shiftOf = (partition: number): bigint => (chained && partition === 0 ? LAST_SEGMENT_FIRST : 0n);
     const whole = f.router.rewriteResponse(f.session, f.ex, Buffer.from(f.answer));
     for (const chunks of [[1], [7, 3, 64], [1 << 20]]) {
       const out = streamed(f, chunks);
@@ -122,17 +139,20 @@ describe('a forwarded Fetch over several backends', () => {
     if (version >= 13) expect(topic.topicId).toBe(f.router.topicIds.virtualIdOf('orders.a'));
     expect(topic.partitions.map((p) => p.partitionIndex)).toEqual([0, 1]);
     for (const p of topic.partitions) {
+      const shift = shiftOf(p.partitionIndex);
       expect(p.preferredReadReplica).toBe(-1);
-      expect(p.abortedTransactions).toEqual([{ producerId: 77n, firstOffset: 12n }]);
+      expect([p.highWatermark, p.lastStableOffset, p.logStartOffset]).toEqual([40n + shift, 40n + shift, shift]);
+      expect(p.abortedTransactions).toEqual([{ producerId: 77n, firstOffset: 12n + shift }]);
       const scan = scanRecordBatches(p.records);
       expect(scan.batches.map((b) => b.partitionLeaderEpoch)).toEqual([VIRTUAL_EPOCH, VIRTUAL_EPOCH - 1, VIRTUAL_EPOCH].slice(0, scan.batches.length));
-      expect(scan.batches).toHaveLength(2);
+      expect(scan.batches.map((b) => b.baseOffsetBigInt)).toEqual([0n + shift, 30n + shift]);
+      expect(scan.batches.every((b) => b.verifyCrc()), 'batch checksums still hold').toBe(true);
       expect(scan.trailingPartialBytes).toBeGreaterThan(0);
       if (version >= 12) {
         expect(p.currentLeader?.leaderEpoch).toBe(VIRTUAL_EPOCH);
         expect([0, 1, 2]).toContain(p.currentLeader?.leaderId);
-        expect(p.divergingEpoch?.epoch).toBe(VIRTUAL_EPOCH - 1);
-        expect(p.snapshotId?.epoch).toBe(VIRTUAL_EPOCH - 1);
+        expect(p.divergingEpoch).toMatchObject({ epoch: VIRTUAL_EPOCH - 1, endOffset: 10n + shift });
+        expect(p.snapshotId).toMatchObject({ epoch: VIRTUAL_EPOCH - 1, endOffset: 5n + shift });
       }
     }
     if (version >= 16) {
@@ -155,7 +175,7 @@ describe('a forwarded Fetch over several backends', () => {
   });
 
   it.for([11, 13, 17])('turns a damaged v%i answer into a DecodeError or a rewrite of the same length, nothing else', async (version) => {
-    const f = await forwardedFetch(version);
+    const f = await forwardedFetch(version, true);
     // A fixed-seed generator (mulberry32), so a failure can be replayed.
     let seed = 0x5eed + version;
     const random = (): number => {

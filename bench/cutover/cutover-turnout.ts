@@ -1,0 +1,56 @@
+// The Turnout of the cutover bench: one child process (`turnout start`, as deployed) over the
+// two clusters, with one domain that lives on the source and has the target as its migration
+// target, and an admin token the bench's cutover calls carry.
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { stringify } from 'yaml';
+import { startTurnoutChildWith, type TurnoutChild } from '../turnout-child.js';
+
+/** Topics, groups and transactional ids of the moved domain start with this. */
+export const BENCH_DOMAIN_PREFIX = 'bench-move.';
+export const BENCH_DOMAIN = 'bench-move';
+const TOKEN_ENV = 'TURNOUT_BENCH_ADMIN_TOKEN';
+
+export interface CutoverTurnout {
+  child: TurnoutChild;
+  adminUrl: string;
+  /** Headers of a write to the /v1 API. */
+  writeHeaders: Record<string, string>;
+}
+
+export async function startCutoverTurnout(source: string, target: string): Promise<CutoverTurnout> {
+  // The child inherits this process's environment, where the token is.
+  process.env[TOKEN_ENV] ??= randomBytes(24).toString('hex');
+  const child = await startTurnoutChildWith(async (configFile, ports) => {
+    await writeFile(
+      configFile,
+      stringify({
+        virtualCluster: { clusterId: 'tUrNoUtBeNcHcUtOvEr000' },
+        listeners: [{ name: 'bench', bindHost: '127.0.0.1', advertisedHost: '127.0.0.1', bootstrapPort: ports.bootstrapPort, nodePortBase: 0 }],
+        backends: [
+          { name: 'source', bootstrapServers: source.split(',') },
+          { name: 'target', bootstrapServers: target.split(',') },
+        ],
+        domains: [
+          {
+            name: BENCH_DOMAIN,
+            owner: 'bench',
+            topics: [`${BENCH_DOMAIN_PREFIX}*`],
+            groups: [`${BENCH_DOMAIN_PREFIX}*`],
+            transactionalIds: [`${BENCH_DOMAIN_PREFIX}*`],
+            backend: 'source',
+            migrationTarget: 'target',
+          },
+        ],
+        store: { watchFile: false },
+        admin: { host: '127.0.0.1', port: ports.adminPort, auth: { tokenEnv: TOKEN_ENV, openReads: true } },
+        logging: { level: 'warn' },
+      }),
+    );
+  });
+  return {
+    child,
+    adminUrl: `http://127.0.0.1:${child.adminPort}`,
+    writeHeaders: { 'content-type': 'application/json', authorization: `Bearer ${process.env[TOKEN_ENV]}` },
+  };
+}

@@ -1,0 +1,219 @@
+// Fetch of a chained partition (offset-segments.ts). The segment holding the client's fetch
+// offset serves it: that segment's backend is asked at the real offset (virtual − shift), and
+// its answer is put in the client's terms by the same segment:
+// - record batches: baseOffset + shift, partitionLeaderEpoch in the segment's own generation
+//   (both lie outside the batch CRC: no checksum pass);
+// - high watermark, last stable offset, log start: + shift; an older segment's are capped at
+//   its end, so a consumer that reaches the end fetches next from the next segment;
+// - aborted transactions, diverging epoch and snapshot id: offsets + shift, epochs in the
+//   segment's generation;
+// - an older segment's current leader: none (-1, -1). Its backend's leader is nothing a
+//   client should cache: the partition's leader is where the last segment lives.
+// Records an older segment's backend holds at or past the segment's end were written there
+// bypassing Turnout and are not part of the virtual log: their batches are dropped (a switch
+// lies on a batch boundary, so no batch straddles it). Bytes cannot be dropped from an answer
+// already on its way, so a Fetch that reads an older segment is gathered, never streamed; the
+// last segment's answers keep their length and stream (fetch-forward-stream.ts).
+//
+// Leader epochs: the last segment's generation is the topic's current one (a cutover adopts it
+// into the LeaderEpochMap), so the client's currentLeaderEpoch is checked there as for any
+// partition. An older segment is read from a backend the topic no longer lives on: asking the
+// map about it would begin a generation, so its request carries no current epoch (-1, not
+// checked) and its epochs are translated by the segment's generation alone.
+import { ZERO_UUID, scanRecordBatches, type MetadataResponse } from '../../codec/index.js';
+import type { AbortedTransaction, FetchPartition, FetchTopic, PartitionData } from '../../codec/generated/fetch.js';
+import { NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_OR_PARTITION } from '../error-codes.js';
+import { EPOCH_FENCED, NO_EPOCH, epochErrorCode } from '../leader-epoch-map.js';
+import { segmentEpochToReal, segmentEpochToVirtual, type OffsetSegment, type PartitionChain } from '../offset-segments.js';
+import type { RouteError } from '../split-route.js';
+import type { MultiContext } from './multi-context.js';
+
+/** Fetch carries currentLeaderEpoch from v9, lastFetchedEpoch from v12, topic ids from v13. */
+const FIRST_CURRENT_EPOCH_VERSION = 9;
+const FIRST_LAST_FETCHED_EPOCH_VERSION = 12;
+const FIRST_TOPIC_ID_VERSION = 13;
+/** A batch's baseOffset: the first 8 bytes. */
+const BASE_OFFSET_BYTES = 8;
+
+/** Which segment of a chained partition one Fetch reads, and how its answer is translated. */
+export class SegmentRead {
+  /** The segment's place in its chain (0: the oldest). */
+  readonly index: number;
+  readonly segment: OffsetSegment;
+  /** The virtual offset just past an older segment; null for the last segment. */
+  readonly end: bigint | null;
+
+  constructor(index: number, segment: OffsetSegment, end: bigint | null) {
+    this.index = index;
+    this.segment = segment;
+    this.end = end;
+  }
+
+  /** The read of the segment holding virtual offset `offset`. */
+  static at(chain: PartitionChain, offset: bigint): SegmentRead {
+    const index = chain.indexAt(offset);
+    return new SegmentRead(index, chain.segments[index], chain.endOf(index));
+  }
+
+  get isOlder(): boolean {
+    return this.end !== null;
+  }
+
+  /**
+   * A real offset that names a record (a batch's base, an aborted transaction's first) in
+   * virtual terms. Kept in int64, as on the wire: a broken answer is passed on, not thrown on.
+   */
+  offset(real: bigint): bigint {
+    return BigInt.asIntN(64, real + this.segment.shift);
+  }
+
+  /**
+   * A real log position (high watermark, last stable offset, log start, an epoch's end) in
+   * virtual terms: capped at an older segment's end; a sentinel (below 0) as it is. One below
+   * 0 after the shift (the backend's log begins before the virtual log does) is unknown (-1).
+   */
+  bound(real: bigint): bigint {
+    if (real < 0n) return real;
+    const v = this.offset(real);
+    if (v < 0n) return -1n;
+    return this.end !== null && v > this.end ? this.end : v;
+  }
+
+  /** A real leader epoch of the segment's backend as the virtual epoch of the segment's generation. */
+  epoch(real: number): number {
+    return segmentEpochToVirtual(this.segment, real);
+  }
+}
+
+/** The chained partitions of one destination's part: topic name → partition → read. */
+export type SegmentReads = Map<string, Map<number, SegmentRead>>;
+
+/** A partition's read in a part's reads; undefined for a partition without a chain (and for every partition of a part without any). */
+export function segmentReadOf(reads: SegmentReads | null, topic: string, partition: number): SegmentRead | undefined {
+  return reads === null ? undefined : reads.get(topic)?.get(partition);
+}
+
+export function addSegmentRead(reads: SegmentReads, topic: string, partition: number, read: SegmentRead): void {
+  let partitions = reads.get(topic);
+  if (partitions === undefined) reads.set(topic, (partitions = new Map()));
+  partitions.set(partition, read);
+}
+
+/**
+ * Routes a chained partition to the segment holding its fetch offset: the partition's offset
+ * and epochs become that backend's (in place). Returns the read, or the error to answer the
+ * partition with. A segment on a backend the topic's domain has left may be one Turnout has
+ * not learnt the topic's real id or leader on (the clients' Metadata asks only the domain's
+ * backend): a refresh of it is asked for and the partition answered NOT_LEADER_OR_FOLLOWER,
+ * which the client retries.
+ */
+export function routeToSegment(ctx: MultiContext, t: FetchTopic, p: FetchPartition, version: number, topic: string, chain: PartitionChain, domainBackend: string): SegmentRead | RouteError {
+  const read = SegmentRead.at(chain, p.fetchOffset);
+  const backend = read.segment.backend;
+  if (!ctx.topologies.has(backend)) return { errorCode: UNKNOWN_TOPIC_OR_PARTITION };
+  if (version >= FIRST_TOPIC_ID_VERSION && ctx.topicIds.realIdOf(t.topicId, backend) === undefined) {
+    if (backend === domainBackend) return { errorCode: UNKNOWN_TOPIC_ID };
+    ctx.zones.refresh?.request(backend, topic);
+    return { errorCode: NOT_LEADER_OR_FOLLOWER };
+  }
+  const err = fetchPartitionToSegment(ctx, p, version, topic, read);
+  return err === 0 ? read : { errorCode: err };
+}
+
+/** A chained Fetch partition's offset and epochs in its segment backend's terms, in place. Returns 0 or the error to answer it with. */
+function fetchPartitionToSegment(ctx: MultiContext, p: FetchPartition, version: number, topic: string, read: SegmentRead): number {
+  const { segment } = read;
+  if (p.fetchOffset >= 0n) p.fetchOffset -= segment.shift;
+  if (version >= FIRST_CURRENT_EPOCH_VERSION) {
+    if (read.isOlder) {
+      p.currentLeaderEpoch = NO_EPOCH;
+    } else {
+      const real = ctx.epochs.currentToReal(topic, p.partition, segment.backend, p.currentLeaderEpoch);
+      if (real === EPOCH_FENCED) return epochErrorCode(real);
+      p.currentLeaderEpoch = real;
+    }
+  }
+  // An epoch of another segment names another stretch of the log: the backend has no history to check it against.
+  if (version >= FIRST_LAST_FETCHED_EPOCH_VERSION && p.lastFetchedEpoch >= 0) p.lastFetchedEpoch = segmentEpochToReal(segment, p.lastFetchedEpoch);
+  return 0;
+}
+
+/**
+ * A chained partition's answer in the client's terms, in place (its records possibly cut, for
+ * an older segment). The current leader's id is the caller's: it knows the node to show.
+ */
+export function partitionToSegmentVirtual(p: PartitionData, read: SegmentRead): void {
+  p.highWatermark = read.bound(p.highWatermark);
+  p.lastStableOffset = read.bound(p.lastStableOffset);
+  p.logStartOffset = read.bound(p.logStartOffset);
+  if (p.abortedTransactions !== null) p.abortedTransactions = abortedToVirtual(p.abortedTransactions, read);
+  if (p.divergingEpoch !== undefined) {
+    p.divergingEpoch.epoch = read.epoch(p.divergingEpoch.epoch);
+    p.divergingEpoch.endOffset = read.bound(p.divergingEpoch.endOffset);
+  }
+  if (p.snapshotId !== undefined) {
+    p.snapshotId.epoch = read.epoch(p.snapshotId.epoch);
+    p.snapshotId.endOffset = read.bound(p.snapshotId.endOffset);
+  }
+  if (p.currentLeader !== undefined) {
+    if (read.isOlder) {
+      p.currentLeader.leaderId = -1;
+      p.currentLeader.leaderEpoch = NO_EPOCH;
+    } else {
+      p.currentLeader.leaderEpoch = read.epoch(p.currentLeader.leaderEpoch);
+    }
+  }
+  p.records = recordsToSegmentVirtual(p.records, read);
+}
+
+/** Aborted transactions in virtual terms; an older segment's that begin past its end go with their records. */
+function abortedToVirtual(aborted: AbortedTransaction[], read: SegmentRead): AbortedTransaction[] {
+  for (const a of aborted) a.firstOffset = read.offset(a.firstOffset);
+  const { end } = read;
+  return end === null ? aborted : aborted.filter((a) => a.firstOffset < end);
+}
+
+/**
+ * A records blob from a segment's backend in virtual terms, batch headers rewritten in place.
+ * Returns the records to answer with: for an older segment, cut before the first batch at or
+ * past its end (and before a trailing part of a batch that may be). A trailing part of a batch
+ * is otherwise left as it came: clients skip it and fetch again from there, as the streamed
+ * answer leaves it (fetch-forward-stream.ts).
+ */
+export function recordsToSegmentVirtual(records: Buffer | null, read: SegmentRead): Buffer | null {
+  if (records === null || records.length === 0) return records;
+  const { end } = read;
+  const scan = scanRecordBatches(records);
+  // Consecutive batches nearly always share an epoch: translate each distinct one once.
+  let lastReal: number | null = null;
+  let lastVirtual = NO_EPOCH;
+  for (const b of scan.batches) {
+    const base = read.offset(b.baseOffsetBigInt);
+    if (end !== null && base >= end) return records.subarray(0, b.offset);
+    b.baseOffsetBigInt = base;
+    if (b.magic !== 2) continue;
+    const real = b.partitionLeaderEpoch;
+    if (real !== lastReal) {
+      lastReal = real;
+      lastVirtual = read.epoch(real);
+    }
+    b.partitionLeaderEpoch = lastVirtual;
+  }
+  if (end !== null && scan.trailingPartialBytes > 0) {
+    const at = scan.wholeBytes;
+    if (records.length - at < BASE_OFFSET_BYTES || read.offset(records.readBigInt64BE(at)) >= end) return records.subarray(0, at);
+  }
+  return records;
+}
+
+/**
+ * Binds the real ids a backend's Metadata answer gives for topics whose domain lives on another
+ * backend (an older segment's), so that a Fetch of that segment can name the topic there.
+ */
+export function bindOtherBackendTopicIds(ctx: MultiContext, backend: string, answer: MetadataResponse): void {
+  const policy = ctx.policy();
+  for (const t of answer.topics) {
+    if (t.errorCode !== 0 || t.name === null || t.topicId === ZERO_UUID || !ctx.segments.hasTopic(t.name)) continue;
+    if (ctx.backendOfTopic(t.name, policy) !== backend) ctx.topicIds.observeOther(backend, t.name, t.topicId);
+  }
+}
