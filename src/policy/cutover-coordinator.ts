@@ -3,14 +3,15 @@
 //
 //   PLANNED   recorded; preflight (cutover-preflight.ts). Every instance counts the domain's
 //             produce in flight to S from here on.
-//   PREPARED  preflight passed.
-//   HOLDING   every instance holds the domain's new produce and transactional work; each
-//             confirms (cutover-barrier.ts). Open transactions on S get `drainTimeoutMs` to end,
-//             then are aborted there (cutover-drain.ts).
-//   DRAINED   every instance holds every request of the domain and confirms once what it
-//             forwarded to S before the hold was answered (a failure rolls back). The switch
-//             points are taken (cutover-switch-points.ts); a partition still moving on S means a
-//             writer bypassing Turnout: rolled back.
+//   PREPARED  preflight passed; every instance confirms it counts (cutover-barrier.ts).
+//   HOLDING   every instance holds the domain's new produce and transactional work, and confirms
+//             once what it had forwarded to S was answered (a failure rolls back). Where each
+//             partition ends then is the hold's baseline. Open transactions on S get
+//             `drainTimeoutMs` to end, then are aborted there (cutover-drain.ts).
+//   DRAINED   every instance holds every request of the domain and confirms once what it let
+//             through during the drain was answered. The switch points are taken
+//             (cutover-switch-points.ts); a partition still moving on S, or grown since the
+//             baseline without a transaction, means a writer bypassing Turnout: rolled back.
 //   SWITCHED  one store write: the new chains (a segment on T per partition, a new leader epoch
 //             generation per topic), the era + 1, the groups left where they are, the domain's
 //             backend T. Each instance applies it and releases its held requests to T; each
@@ -34,7 +35,7 @@ import { movedRecord, newCutoverRecord, CutoverStateError, type CutoverRecord, t
 import { rollBackCutover } from './cutover-rollback.js';
 import type { CutoverConfig } from './cutover-schema.js';
 import { CutoverConflictError, type AckStep, type CutoverStore } from './cutover-store.js';
-import { takeSwitchPoints } from './cutover-switch-points.js';
+import { readHoldBaseline, takeSwitchPoints } from './cutover-switch-points.js';
 import type { PolicySnapshot } from './policy-snapshot.js';
 
 export interface CutoverRequest {
@@ -236,6 +237,8 @@ export class CutoverCoordinator {
       const pre = await this.preflight(record.domain, record.from, record.to, record.drainTimeoutMs);
       if (!pre.report.ok) return await this.rollBack(record, `preflight: ${pre.report.problems.join('; ')}`);
       record = await this.move(record, 'PREPARED', { preflight: pre.report });
+      // Every instance counts the domain's requests in flight to the source before any holds.
+      await this.barrier(record, 'prepared', () => this.check(record, Number.POSITIVE_INFINITY));
 
       record = await this.move(record, 'HOLDING');
       const holdStart = Date.now();
@@ -244,6 +247,7 @@ export class CutoverCoordinator {
       await this.barrier(record, 'holding', check);
       // The domain's topics again: one created since preflight is part of the switch too.
       const source = domainTopics(this.opts.policy(), record.domain, await this.opts.backends.topics(record.from, null));
+      const baseline = await readHoldBaseline(this.opts.backends, record.from, source);
       const { aborted } = await drainTransactions({ backends: this.opts.backends, backend: record.from, layouts: source, drainTimeoutMs: record.drainTimeoutMs, deadlineMs: holdDeadline, check });
       if (aborted.length > 0) this.log.warn({ cutoverId: record.id, domain: record.domain, transactionalIds: aborted }, 'open transactions aborted on the source');
 
@@ -255,7 +259,7 @@ export class CutoverCoordinator {
       await awaitStableEnds(this.opts.backends, record.from, settled, Math.min(holdDeadline, Date.now() + STABLE_WAIT_MS), check);
       const target = await this.targetLayouts(record.to, settled);
       const previous = this.opts.store.current().domains.get(record.domain);
-      const points = await takeSwitchPoints({ backends: this.opts.backends, from: record.from, to: record.to, source: settled, target, previous, intervalMs: settings.switchPointIntervalMs });
+      const points = await takeSwitchPoints({ backends: this.opts.backends, from: record.from, to: record.to, source: settled, target, previous, baseline, intervalMs: settings.switchPointIntervalMs });
       check();
       const generations = switchGenerations(this.opts.epochs, previous, record.from, settled.keys());
       const state = switchedDomainState({ previous, from: record.from, to: record.to, baseGenerations: generations.base, generations: generations.next, points });

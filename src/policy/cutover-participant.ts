@@ -1,8 +1,9 @@
 // This instance's part in every cutover, whichever instance runs it:
-//   - confirms each step once the state it read has taken effect here: `holding` when the
-//     hold is in effect, `drained` when the requests it forwarded to the source before the hold
-//     have been answered (with the first failure among them, if any), `switched` when the new
-//     segments are applied;
+//   - confirms each step once the state it read has taken effect here (cutover-store.ts
+//     AckStep): `prepared` when it counts the domain's requests in flight to the source,
+//     `holding` when its hold is in effect and those requests have been answered, `drained` when
+//     the requests it let through during the drain have been answered too (each with the first
+//     failure among them, if any), `switched` when the new segments are applied;
 //   - rolls a cutover back when its hold reports a failure (a produce to the source answered
 //     an error, held bytes over the cap);
 //   - rolls back a cutover whose coordinating instance is gone (its lease ended, or on one
@@ -88,15 +89,15 @@ export class CutoverParticipant {
     for (const c of state.active()) {
       this.seenActive.add(c.id);
       if (holds.cutoverOf(c.domain) !== c.id) continue;
-      if (c.phase === 'HOLDING') this.confirm(c.id, 'holding', async () => null);
-      if (c.phase === 'DRAINED') {
-        this.confirm(c.id, 'drained', async () => {
-          const count = holds.inFlightOf(c.domain);
-          if (count === null || count.cutoverId !== c.id) return null;
-          await count.drained();
-          return count.failure;
-        });
-      }
+      const answered = async (): Promise<string | null> => {
+        const count = holds.inFlightOf(c.domain);
+        if (count === null || count.cutoverId !== c.id) return null;
+        await count.drained();
+        return count.failure;
+      };
+      if (c.phase === 'PREPARED') this.confirm(c.id, 'prepared', async () => null);
+      else if (c.phase === 'HOLDING') this.confirm(c.id, 'holding', answered);
+      else if (c.phase === 'DRAINED') this.confirm(c.id, 'drained', answered);
     }
     for (const id of this.seenActive) {
       const c = state.cutovers.get(id);

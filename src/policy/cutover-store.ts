@@ -10,8 +10,13 @@ import type { CutoverRecord } from './cutover-record.js';
 import type { DomainCutoverState } from './cutover-domain-state.js';
 import type { CutoverState } from './cutover-state.js';
 
-/** What an instance confirms for a cutover: its hold is in effect, what it had in flight completed, the switch is applied. */
-export type AckStep = 'holding' | 'drained' | 'switched';
+/**
+ * What an instance confirms for a cutover: `prepared` it counts the domain's requests in flight
+ * to the source; `holding` its hold is in effect and what it had forwarded to the source before
+ * has been answered; `drained` what it let through during the drain (requests ending a
+ * transaction) has been answered and it holds everything; `switched` the switch is applied.
+ */
+export type AckStep = 'prepared' | 'holding' | 'drained' | 'switched';
 
 export interface AckReport {
   ok: boolean;

@@ -7,6 +7,11 @@
 // someone bypassing Turnout: the cutover is rolled back rather than leave those records out of
 // the virtual log, or worse, read a record twice. The target's end offsets are read the same way.
 //
+// A direct writer that stopped before those reads is caught by the hold's baseline: each
+// partition's log end offset once every instance held the domain and had its earlier requests
+// answered. A partition without a transaction open then may not have grown by the switch (only
+// transaction markers, of the transactions the drain let end or aborted, may be added after).
+//
 // The new segment begins at E in virtual terms (E plus the shift of the partition's current
 // segment, which is on the source) with shift E_virtual − the target's end offset.
 import { partitionKey, type CutoverBackends, type TopicLayouts } from './cutover-backends.js';
@@ -20,6 +25,25 @@ export class SwitchPointError extends Error {
   }
 }
 
+/** Where the partitions ended when the hold had taken effect everywhere. */
+export interface HoldBaseline {
+  /** Log end offsets by partitionKey. */
+  ends: Map<string, bigint>;
+  /** Partitions with a transaction open then: they may still get its marker. */
+  transactional: Set<string>;
+}
+
+export async function readHoldBaseline(backends: CutoverBackends, backend: string, layouts: TopicLayouts): Promise<HoldBaseline> {
+  const [ends, high, stable] = await Promise.all([
+    backends.endOffsets(backend, layouts, 'log-end'),
+    backends.endOffsets(backend, layouts, 'high-watermark'),
+    backends.endOffsets(backend, layouts, 'last-stable'),
+  ]);
+  const transactional = new Set<string>();
+  for (const [key, h] of high) if ((stable.get(key) ?? h) < h) transactional.add(key);
+  return { ends, transactional };
+}
+
 export interface SwitchPointInput {
   backends: CutoverBackends;
   from: string;
@@ -27,6 +51,8 @@ export interface SwitchPointInput {
   source: TopicLayouts;
   target: TopicLayouts;
   previous: DomainCutoverState | undefined;
+  /** The source's ends when the hold took effect; a partition grown since without a transaction is written by someone else. */
+  baseline?: HoldBaseline;
   intervalMs: number;
   /** Reads of the log end offset against the high watermark before giving up on them agreeing. (default: 10) */
   settleAttempts?: number;
@@ -67,6 +93,13 @@ export async function takeSwitchPoints(input: SwitchPointInput): Promise<SwitchP
   const [s2, t2] = await Promise.all([backends.endOffsets(from, source, 'log-end'), backends.endOffsets(to, target, 'log-end')]);
   const movement = moved(s1, s2, from) ?? moved(t1, t2, to);
   if (movement !== null) throw new SwitchPointError(movement);
+  if (input.baseline !== undefined) {
+    for (const [key, before] of input.baseline.ends) {
+      const now = s1.get(key);
+      if (now === undefined || now === before || input.baseline.transactional.has(key)) continue;
+      throw new SwitchPointError(`${key.replace(/\/(\d+)$/, '-$1')} on ${from} grew from ${before} to ${now} while the domain was held: something writes to it bypassing Turnout`);
+    }
+  }
 
   const points: SwitchPoint[] = [];
   for (const [topic, partitions] of source) {

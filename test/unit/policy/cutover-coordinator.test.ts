@@ -115,6 +115,36 @@ describe('the cutover coordinator', () => {
     expect(i.modes.at(-1)).toBe('none');
   });
 
+  it('rolls back when a partition grew on the source during the drain, although it stopped before the switch points', async () => {
+    const i = await instance(ordersOnEast());
+    // A transaction open on partition 1 keeps the drain going; partition 0 has none.
+    const p1 = i.backends.partition('east', 'orders.created', 1);
+    p1.stable = 70n;
+    i.backends.openTxns.set('east', [{ id: 'orders-tx-1', topic: 'orders.created', partition: 1 }]);
+    let readsInHold = 0;
+    i.backends.beforeRead = (backend, kind) => {
+      if (backend !== 'east' || i.store.current().active()[0]?.phase !== 'HOLDING') return;
+      // After the baseline (three reads), during the drain: five records straight to partition 0.
+      if (++readsInHold === 5 && kind !== 'log-end') i.backends.write('east', 'orders.created', 0, 5);
+    };
+    const done = await i.coordinator.whenFinished((await i.coordinator.start({ domain: 'orders' })).id);
+    expect(readsInHold).toBeGreaterThan(5);
+    expect(done.phase).toBe('ROLLED_BACK');
+    expect(done.rollbackReason).toBe('orders.created-0 on east grew from 120 to 125 while the domain was held: something writes to it bypassing Turnout');
+    expect(done.abortedTransactions).toEqual(['orders-tx-1']);
+  });
+
+  it('waits for every instance to count before it holds: a cutover stays PREPARED while one does not confirm', async () => {
+    const i = await instance(ordersOnEast());
+    const live = i.store.liveInstances.bind(i.store);
+    i.store.liveInstances = async () => [...(await live()), 'silent'];
+    const done = await i.coordinator.whenFinished((await i.coordinator.start({ domain: 'orders' })).id);
+    expect(done.phase).toBe('ROLLED_BACK');
+    expect(done.rollbackReason).toBe('instance silent did not confirm prepared within 2000 ms');
+    expect(done.phaseAtMs.HOLDING).toBeUndefined();
+    expect(i.modes).toEqual(['count', 'none']);
+  });
+
   it('rolls back at preflight when the target lacks a topic or partitions, and a dry run only reports it', async () => {
     const b = ordersOnEast();
     b.addTopic('east', 'orders.refunds', [1n, 1n]);
