@@ -146,7 +146,7 @@ describe('a cutover with two instances on Redis', () => {
     expect((await i.apiB.list('payments')).segments?.backend).toBe('main');
     const acks = await redisClient().hgetall(`${i.keyPrefix}cutover-acks:${done.id}`);
     const byStep = (step: string): number => Object.keys(acks).filter((k) => k.startsWith(`${step}/`)).length;
-    expect([byStep('holding'), byStep('drained')]).toEqual([2, 2]);
+    expect([byStep('prepared'), byStep('holding'), byStep('drained')]).toEqual([2, 2, 2]);
     await waitFor(async () => Object.keys(await redisClient().hgetall(`${i.keyPrefix}cutover-acks:${done.id}`)).filter((k) => k.startsWith('switched/')).length === 2, {
       timeoutMs: 10_000,
       what: 'both instances to confirm the switch',
@@ -161,7 +161,7 @@ describe('a cutover with two instances on Redis', () => {
     expectEachAcknowledgedOnce(acked, [...onLegacy, ...onMain]);
   });
 
-  it('rolls back when a live instance does not confirm the hold in time', { timeout: 120_000 }, async () => {
+  it('rolls back before holding anything when a live instance does not confirm in time', { timeout: 120_000 }, async () => {
     const i = await twoInstances('ghost', { cutover: { phaseDeadlineMs: 2_000 } });
     const topic = await paymentsTopicOnBoth(main, legacy, i.prefix);
     // An instance that renewed its lease and will never answer.
@@ -170,7 +170,8 @@ describe('a cutover with two instances on Redis', () => {
     await producer.progress('records acknowledged', 100, 60_000);
     const done = await i.apiA.finished((await i.apiA.start('payments')).id);
     expect(done.phase).toBe('ROLLED_BACK');
-    expect(done.rollbackReason).toBe('instance ghost did not confirm holding within 2000 ms');
+    expect(done.rollbackReason).toBe('instance ghost did not confirm prepared within 2000 ms');
+    expect(done.phaseAtMs.HOLDING).toBeUndefined();
     const after = producer.acked();
     await producer.progress('records acknowledged after the rollback', after + 100, 60_000);
     await finishProducer(producer);
