@@ -18,6 +18,7 @@ const config: BenchConfig = {
   kafkaVersion: '4.1.1',
   cluster: 'bench',
   turnout: 'child process',
+  paths: ['direct', 'turnout'],
   cores: 2,
   loadAverage: { start: 0.4, end: 0.6 },
 };
@@ -35,17 +36,17 @@ function probe(p50Us: number, p99Us: number): ProbeLatency {
 }
 
 const produce: ProduceRun[] = [
-  { path: 'direct', rep: 0, result: perf(40), durationMs: 2_500 },
-  { path: 'turnout', rep: 0, result: perf(38), durationMs: 2_600, turnoutCpuSec: 1.3 },
-  { path: 'turnout', rep: 1, result: perf(30), durationMs: 3_300, turnoutCpuSec: 1.65 },
-  { path: 'direct', rep: 1, result: perf(32), durationMs: 3_100 },
+  { path: 'direct', rep: 0, result: perf(40), mb: 97.66, durationMs: 2_500 },
+  { path: 'turnout', rep: 0, result: perf(38), mb: 97.66, durationMs: 2_600, proxyCpuSec: 1.3 },
+  { path: 'turnout', rep: 1, result: perf(30), mb: 97.66, durationMs: 3_300, proxyCpuSec: 1.65 },
+  { path: 'direct', rep: 1, result: perf(32), mb: 97.66, durationMs: 3_100 },
 ];
 
 const consume: ConsumeRun[] = [
-  { path: 'direct', rep: 0, result: fetched(100), durationMs: 2_000 },
-  { path: 'turnout', rep: 0, result: fetched(90), durationMs: 2_000, turnoutCpuSec: 1 },
-  { path: 'turnout', rep: 1, result: fetched(95), durationMs: 2_000, turnoutCpuSec: 1 },
-  { path: 'direct', rep: 1, result: fetched(100), durationMs: 2_000 },
+  { path: 'direct', rep: 0, result: fetched(100), mb: 97.66, durationMs: 2_000 },
+  { path: 'turnout', rep: 0, result: fetched(90), mb: 97.66, durationMs: 2_000, proxyCpuSec: 1 },
+  { path: 'turnout', rep: 1, result: fetched(95), mb: 97.66, durationMs: 2_000, proxyCpuSec: 1 },
+  { path: 'direct', rep: 1, result: fetched(100), mb: 97.66, durationMs: 2_000 },
 ];
 
 const latency: LatencyRun[] = [
@@ -81,9 +82,9 @@ describe('summarizeBench', () => {
   });
 
   it("reports Turnout's CPU as the share of a core while records flow", () => {
-    expect(s.produce.turnout.turnoutCores).toBeCloseTo(0.5, 10);
-    expect(s.produce.direct.turnoutCores).toBeUndefined();
-    expect(s.consume.turnout.turnoutCores).toBeCloseTo(0.5, 10);
+    expect(s.produce.turnout.proxyCores).toBeCloseTo(0.5, 10);
+    expect(s.produce.direct.proxyCores).toBeUndefined();
+    expect(s.consume.turnout.proxyCores).toBeCloseTo(0.5, 10);
   });
 
   it('takes added latency as the median of paired differences, in ms', () => {
@@ -124,7 +125,7 @@ describe('report', () => {
     expect(text).toContain('records of 1024 B, 100,000 per produce run, 400,000 per consume run, acks=all');
     expect(text).toMatch(/produce \(perf\) +36\.0 MB\/s +36,864 rec\/s +34\.0 MB\/s +34,816 rec\/s +0\.944/);
     expect(text).toMatch(/consume \(fetch\) +100\.0 MB\/s/);
-    expect(text).toContain('added p50 +0.275 ms, p99 +0.450 ms');
+    expect(text).toContain('added by Turnout to direct: p50 +0.275 ms, p99 +0.450 ms');
     expect(text).toContain('added p99 latency < 1 ms at moderate load: met (+0.450 ms)');
     expect(text).not.toContain('note:');
   });

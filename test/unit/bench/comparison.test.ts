@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { moderateRate, orderFor, pairByRep, sizeThroughputRecords, turnoutCores } from '../../../bench/comparison.js';
+import { moderateRate, orderFor, pairByRep, sizeThroughputRecords, proxyCores } from '../../../bench/comparison.js';
 import { sizeRecords } from '../../../bench/two-backend-case.js';
 
 describe('pairByRep', () => {
@@ -25,10 +25,10 @@ describe('orderFor', () => {
   });
 });
 
-describe('turnoutCores', () => {
+describe('proxyCores', () => {
   it('is the median CPU share over runs that measured it', () => {
-    expect(turnoutCores([{ durationMs: 2_000, turnoutCpuSec: 1 }, { durationMs: 1_000 }, { durationMs: 4_000, turnoutCpuSec: 1 }])).toBeCloseTo(0.375, 10);
-    expect(turnoutCores([{ durationMs: 1_000 }])).toBeUndefined();
+    expect(proxyCores([{ durationMs: 2_000, proxyCpuSec: 1 }, { durationMs: 1_000 }, { durationMs: 4_000, proxyCpuSec: 1 }])).toBeCloseTo(0.375, 10);
+    expect(proxyCores([{ durationMs: 1_000 }])).toBeUndefined();
   });
 });
 

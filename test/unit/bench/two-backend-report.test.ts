@@ -28,17 +28,17 @@ function consumed(mbPerSec: number): SplitConsumeResult {
 }
 
 const produce: SplitProduceRun[] = [
-  { path: 'direct', rep: 0, result: produced(20), durationMs: 3_000 },
-  { path: 'turnout', rep: 0, result: produced(18), durationMs: 3_300, turnoutCpuSec: 0.99 },
-  { path: 'turnout', rep: 1, result: produced(19), durationMs: 3_200, turnoutCpuSec: 0.64 },
-  { path: 'direct', rep: 1, result: produced(20), durationMs: 3_000 },
+  { path: 'direct', rep: 0, result: produced(20), mb: 58.59, durationMs: 3_000 },
+  { path: 'turnout', rep: 0, result: produced(18), mb: 58.59, durationMs: 3_300, proxyCpuSec: 0.99 },
+  { path: 'turnout', rep: 1, result: produced(19), mb: 58.59, durationMs: 3_200, proxyCpuSec: 0.64 },
+  { path: 'direct', rep: 1, result: produced(20), mb: 58.59, durationMs: 3_000 },
 ];
 
 const consume: SplitConsumeRun[] = [
-  { path: 'direct', rep: 0, result: consumed(80), durationMs: 2_000 },
-  { path: 'turnout', rep: 0, result: consumed(60), durationMs: 2_000, turnoutCpuSec: 0.5 },
-  { path: 'turnout', rep: 1, result: consumed(76), durationMs: 2_000, turnoutCpuSec: 0.5 },
-  { path: 'direct', rep: 1, result: consumed(80), durationMs: 2_000 },
+  { path: 'direct', rep: 0, result: consumed(80), mb: 234.375, durationMs: 2_000 },
+  { path: 'turnout', rep: 0, result: consumed(60), mb: 234.375, durationMs: 2_000, proxyCpuSec: 0.5 },
+  { path: 'turnout', rep: 1, result: consumed(76), mb: 234.375, durationMs: 2_000, proxyCpuSec: 0.5 },
+  { path: 'direct', rep: 1, result: consumed(80), mb: 234.375, durationMs: 2_000 },
 ];
 
 const latency: SplitLatencyRun[] = [
@@ -63,9 +63,9 @@ describe('summarizeTwoBackends', () => {
   it('reports the producer latencies of the throughput runs in ms and Turnout CPU as a share of a core', () => {
     expect(s.produce.direct.p50Ms).toBe(20);
     expect(s.produce.turnout.p99Ms).toBe(90);
-    expect(s.produce.turnout.turnoutCores).toBeCloseTo(0.25, 10);
-    expect(s.produce.direct.turnoutCores).toBeUndefined();
-    expect(s.consume.turnout.turnoutCores).toBeCloseTo(0.25, 10);
+    expect(s.produce.turnout.proxyCores).toBeCloseTo(0.25, 10);
+    expect(s.produce.direct.proxyCores).toBeUndefined();
+    expect(s.consume.turnout.proxyCores).toBeCloseTo(0.25, 10);
   });
 
   it('takes latency ratios and added latency as medians of the paired runs', () => {
@@ -131,12 +131,13 @@ describe('two-backend report', () => {
     kafkaVersion: '4.1.1',
     cluster: 'bench',
     turnout: 'child process',
+    paths: ['direct', 'turnout'],
     cores: 2,
     loadAverage: { start: 0.5, end: 1 },
   };
 
   it('follows the single-cluster section of the bench report', () => {
-    const lines = formatBenchReport(summarizeBench(benchConfig, [], [], [], s));
+    const lines = formatBenchReport(summarizeBench(benchConfig, [], [], [], { twoBackends: s }));
     const single = lines.findIndex((l) => l.startsWith('  goals:'));
     const two = lines.findIndex((l) => l.startsWith('Two backends:'));
     expect(single).toBeGreaterThan(0);
@@ -145,7 +146,7 @@ describe('two-backend report', () => {
   });
 
   it('rides in the one JSON line under twoBackends, rounded like the rest, or null when not run', () => {
-    const line = benchJsonLine(summarizeBench(benchConfig, [], [], [], s));
+    const line = benchJsonLine(summarizeBench(benchConfig, [], [], [], { twoBackends: s }));
     expect(line).not.toContain('\n');
     const parsed = JSON.parse(line) as { bench: string; twoBackends: { produce: { ratio: number; ratios: number[] }; consume: { ratio: number }; latency: { p99Ratio: number; addedP99Ms: number }; goals: object; config: { backends: Array<{ cluster: string }> } } };
     expect(parsed.bench).toBe('turnout');
