@@ -141,3 +141,66 @@ describe('report', () => {
     expect(JSON.parse(benchJsonLine(summarizeBench(config, produce, consume, [])))).toMatchObject({ latency: { addedP99Ms: null }, goals: { addedP99: null } });
   });
 });
+
+describe('with the HAProxy path', () => {
+  const three: BenchConfig = { ...config, repeat: 2, paths: ['direct', 'haproxy', 'turnout'], haproxyVersion: '2.6.12' };
+  const haproxyProduce: ProduceRun[] = [
+    { path: 'haproxy', rep: 0, result: perf(39), mb: 97.66, durationMs: 2_500, proxyCpuSec: 0.1 },
+    { path: 'haproxy', rep: 1, result: perf(31), mb: 97.66, durationMs: 3_200, proxyCpuSec: 0.15 },
+  ];
+  const haproxyConsume: ConsumeRun[] = [
+    { path: 'haproxy', rep: 0, result: fetched(100), mb: 97.66, durationMs: 2_000, proxyCpuSec: 0.1 },
+    { path: 'haproxy', rep: 1, result: fetched(95), mb: 97.66, durationMs: 2_000, proxyCpuSec: 0.25 },
+  ];
+  const haproxyLatency: LatencyRun[] = [
+    { path: 'haproxy', rep: 0, perf: perf(5, 3, 8, 3.6), probe: probe(1_900, 4_100) },
+    { path: 'haproxy', rep: 1, perf: perf(5, 3, 8, 3.7), probe: probe(1_850, 4_000) },
+  ];
+  const s = summarizeBench(three, [...produce, ...haproxyProduce], [...consume, ...haproxyConsume], [...latency, ...haproxyLatency], {
+    memory: { turnoutPeakRssMb: 121, haproxyPeakRssMb: 15 },
+  });
+
+  it('compares each round three ways, and Turnout CPU per MB with HAProxy', () => {
+    expect(s.produce.ratios).toEqual([38 / 40, 30 / 32]);
+    expect(s.produce.vsHaproxy?.haproxyToDirect.runs).toEqual([39 / 40, 31 / 32]);
+    expect(s.produce.vsHaproxy?.turnoutToHaproxy.runs).toEqual([38 / 39, 30 / 31]);
+    expect(s.produce.vsHaproxy?.cpuPerMbTurnoutToHaproxy.runs.map((r) => Math.round(r * 1000) / 1000)).toEqual([13, 11]);
+    expect(s.consume.vsHaproxy?.cpuPerMbTurnoutToHaproxy.runs.map((r) => Math.round(r * 1000) / 1000)).toEqual([10, 4]);
+    expect(s.produce.vsHaproxy?.haproxy.proxyCores).toBeCloseTo((0.04 + 0.046875) / 2, 10);
+  });
+
+  it('takes what HAProxy adds to direct and what Turnout adds to HAProxy per round', () => {
+    expect(s.latency.vsHaproxy?.haproxyAddedP50Ms.runs.map((r) => Math.round(r * 1000) / 1000)).toEqual([0.1, 0.1]);
+    expect(s.latency.vsHaproxy?.turnoutOverHaproxyP99Ms.runs.map((r) => Math.round(r * 1000) / 1000)).toEqual([0.4, 0.3]);
+  });
+
+  it('judges Turnout CPU per MB against 1.5 times HAProxy', () => {
+    expect(s.goals.cpuPerMbVsHaproxy).toBe(false);
+    expect(summarizeBench(config, produce, consume, latency).goals).not.toHaveProperty('cpuPerMbVsHaproxy');
+  });
+
+  it('prints the paths side by side with the ratios between them and the memory peaks', () => {
+    const text = formatBenchReport(s).join('\n');
+    expect(text).toContain('first round: direct, HAProxy, Turnout; the order rotating by one each round');
+    expect(text).toContain('Turnout/direct  HAProxy/direct  Turnout/HAProxy');
+    expect(text).toMatch(/produce \(perf\) +36\.0 MB\/s +36,864 rec\/s +35\.0 MB\/s +35,840 rec\/s +34\.0 MB\/s +34,816 rec\/s +0\.944 +0\.972 +0\.971/);
+    expect(text).toMatch(/CPU 4%, 1\.28 ms\/MB +CPU 50%, 15\.10 ms\/MB +CPU per MB Turnout\/HAProxy 12\.00/);
+    expect(text).toContain('peak RSS          Turnout 121 MB, HAProxy 15 MB');
+    expect(text).toContain('added by HAProxy to direct: p50 +0.100 ms');
+    expect(text).toContain('CPU per MB Turnout/HAProxy <= 1.5: NOT met (produce 12.00, consume 7.00)');
+  });
+
+  it('carries every ratio and CPU figure in the JSON line', () => {
+    const parsed = JSON.parse(benchJsonLine(s)) as {
+      produce: { vsHaproxy: { haproxyToDirect: { value: number; runs: number[] }; cpuPerMbTurnoutToHaproxy: { value: number }; haproxy: { cpuMsPerMb: number } }; turnout: { cpuMsPerMb: number } };
+      memory: object;
+      goals: object;
+    };
+    expect(parsed.produce.vsHaproxy.haproxyToDirect.runs).toEqual([0.975, 0.969]);
+    expect(parsed.produce.vsHaproxy.cpuPerMbTurnoutToHaproxy.value).toBe(12);
+    expect(parsed.produce.vsHaproxy.haproxy.cpuMsPerMb).toBe(1.28);
+    expect(parsed.produce.turnout.cpuMsPerMb).toBe(15.103);
+    expect(parsed.memory).toEqual({ turnoutPeakRssMb: 121, haproxyPeakRssMb: 15 });
+    expect(parsed.goals).toEqual({ produceRatio: true, consumeRatio: true, addedP99: true, cpuPerMbVsHaproxy: false });
+  });
+});

@@ -160,3 +160,31 @@ describe('two-backend report', () => {
     expect(JSON.parse(benchJsonLine(summarizeBench(benchConfig, [], [], [])))).toMatchObject({ twoBackends: null });
   });
 });
+
+describe('two backends with the HAProxy path', () => {
+  const withHaproxy = summarizeTwoBackends(
+    { ...config, haproxyVersion: '2.6.12' },
+    [...produce, { path: 'haproxy', rep: 0, result: produced(19), mb: 58.59, durationMs: 3_100, proxyCpuSec: 0.08 }, { path: 'haproxy', rep: 1, result: produced(20), mb: 58.59, durationMs: 3_000, proxyCpuSec: 0.08 }],
+    [...consume, { path: 'haproxy', rep: 0, result: consumed(78), mb: 234.375, durationMs: 2_000, proxyCpuSec: 0.2 }, { path: 'haproxy', rep: 1, result: consumed(80), mb: 234.375, durationMs: 2_000, proxyCpuSec: 0.25 }],
+    [...latency, { path: 'haproxy', rep: 0, result: produced(4, 4_200, 10_500, 3_990) }, { path: 'haproxy', rep: 1, result: produced(4, 4_100, 10_400, 3_990) }],
+    { turnoutPeakRssMb: 130, haproxyPeakRssMb: 16 },
+  );
+
+  it('compares Turnout with HAProxy round by round, throughput and CPU per MB', () => {
+    expect(withHaproxy.produce.vsHaproxy?.haproxyToDirect.runs).toEqual([0.95, 1]);
+    expect(withHaproxy.produce.vsHaproxy?.turnoutToHaproxy.runs).toEqual([18 / 19, 19 / 20]);
+    const [first, second] = withHaproxy.produce.vsHaproxy?.cpuPerMbTurnoutToHaproxy.runs ?? [];
+    expect(first).toBeCloseTo(0.99 / 0.08, 10);
+    expect(second).toBeCloseTo(8, 10);
+    expect(withHaproxy.latency.vsHaproxy?.haproxyAddedP50Ms.runs.map((r) => Math.round(r * 1000) / 1000)).toEqual([0.2, 0.1]);
+    expect(withHaproxy.goals.cpuPerMbVsHaproxy).toBe(false);
+  });
+
+  it('prints HAProxy beside the other paths and its memory peak', () => {
+    const text = formatTwoBackendReport(withHaproxy).join('\n');
+    expect(text).toContain('through HAProxy 2.6.12 (TCP mode, a frontend per broker of both clusters) the workload is the direct one: a client per cluster');
+    expect(text).toContain('HAProxy/direct');
+    expect(text).toContain('peak RSS          Turnout 130 MB, HAProxy 16 MB');
+    expect(text).toMatch(/HAProxy p50\/p99\/p99\.9 4\.150\/10\.450\/20\.900 ms; added to direct p50 \+0\.150 ms, p99 \+0\.450 ms/);
+  });
+});
