@@ -3,7 +3,9 @@
 // gets one frontend per broker, each forwarding to that broker's listener for HAProxy, whose
 // advertised address is the frontend (haproxy-listeners.ts). Debian's stock haproxy, run in
 // the foreground from a configuration generated into a folder of its own, stopped by the
-// bench. Its byte counters (the stats socket's `show stat`) prove a run went through it.
+// bench. Its byte counters (the stats socket's `show stat`) prove a run went through it;
+// HAProxy adds a connection's bytes to them as the connection ends, so they are read once
+// the run's connections have closed.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -54,8 +56,8 @@ export function haproxyConfig(frontends: readonly HaproxyFrontend[], statsSocket
   return `${lines.join('\n')}\n`;
 }
 
-/** Bytes in and out of every frontend, summed, from the CSV of `show stat`. */
-export function parseShowStat(csv: string): ClientBytes {
+/** Bytes in and out of every frontend, summed, and the connections open now, from the CSV of `show stat`. */
+export function parseShowStat(csv: string): ClientBytes & { openConnections: number } {
   const lines = csv.split('\n').filter((l) => l.trim() !== '');
   const header = (lines[0] ?? '').replace(/^# /, '').split(',');
   const col = (name: string): number => {
@@ -66,15 +68,31 @@ export function parseShowStat(csv: string): ClientBytes {
   const sv = col('svname');
   const bin = col('bin');
   const bout = col('bout');
+  const scur = col('scur');
   let inBytes = 0;
   let outBytes = 0;
+  let openConnections = 0;
   for (const line of lines.slice(1)) {
     const fields = line.split(',');
     if (fields[sv] !== 'FRONTEND') continue;
     inBytes += Number(fields[bin]);
     outBytes += Number(fields[bout]);
+    openConnections += Number(fields[scur]);
   }
-  return { inBytes, outBytes };
+  return { inBytes, outBytes, openConnections };
+}
+
+/** How long a read of the byte counters waits for the connections of a finished run to close. */
+const SETTLE_MS = 5_000;
+
+/** The frontends' byte counters once no connection is open (or after SETTLE_MS, as they are). */
+async function settledBytes(statsSocket: string): Promise<ClientBytes> {
+  const deadline = Date.now() + SETTLE_MS;
+  for (;;) {
+    const stat = parseShowStat(await askSocket(statsSocket, 'show stat'));
+    if (stat.openConnections === 0 || Date.now() > deadline) return { inBytes: stat.inBytes, outBytes: stat.outBytes };
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 function askSocket(path: string, command: string): Promise<string> {
@@ -143,7 +161,7 @@ export async function startHaproxy(frontends: readonly HaproxyFrontend[], opts: 
     pid,
     version,
     meter: processMeter('HAProxy', pid),
-    clientBytes: async () => parseShowStat(await askSocket(statsSocket, 'show stat')),
+    clientBytes: () => settledBytes(statsSocket),
     stop: child.stop,
   };
 }

@@ -20,7 +20,7 @@ describe('haproxyConfig', () => {
 });
 
 describe('parseShowStat', () => {
-  it('sums bytes in and out over the FRONTEND rows only', () => {
+  it('sums bytes in and out and the open connections over the FRONTEND rows only', () => {
     const csv = [
       '# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq',
       'bench-broker-1,FRONTEND,,,0,3,4096,10,1000,20000,0',
@@ -29,7 +29,8 @@ describe('parseShowStat', () => {
       'bench-broker-2,FRONTEND,,,0,1,4096,2,50,700,0',
       '',
     ].join('\n');
-    expect(parseShowStat(csv)).toEqual({ inBytes: 1050, outBytes: 20700 });
+    expect(parseShowStat(csv)).toEqual({ inBytes: 1050, outBytes: 20700, openConnections: 0 });
+    expect(parseShowStat(csv.replace('bench-broker-2,FRONTEND,,,0', 'bench-broker-2,FRONTEND,,,2')).openConnections).toBe(2);
   });
 
   it('refuses a table without byte columns', () => {
