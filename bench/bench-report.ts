@@ -11,6 +11,7 @@ import { formatSecureReport, type SecureSummary } from './secure-report.js';
 import { formatSteady, type SteadySummary } from './steady-report.js';
 import type { TracingSummary } from './tracing-report.js';
 import { formatTwoBackendReport, type TwoBackendSummary } from './two-backend-report.js';
+import type { ZoneCaseSummary } from './zone-case.js';
 
 export { GOALS, median, type BenchPath, type PathNumbers, type ThroughputComparison } from './comparison.js';
 
@@ -282,8 +283,10 @@ export function formatMachine(m: BenchMachine, cases = 'secured case only'): str
   return ['', `Turnout bench, ${cases}: ${m.cores} cores, load average ${m.loadAverage.start.toFixed(1)} before it started, ${m.loadAverage.end.toFixed(1)} at the end; MB = 2^20 bytes as the Kafka tools count`];
 }
 
-/** The one JSON line the bench ends with: the whole summary, or the machine and the cases that ran alone; the tracing case beside either. */
-export function benchJsonLine(s: (BenchSummary | (BenchMachine & { secure?: SecureSummary })) & { tracing?: TracingSummary | null }): string {
+/** The one JSON line the bench ends with: the whole summary, or the machine and the cases that ran alone; the tracing case and the zone mode beside either. */
+export function benchJsonLine(
+  s: (BenchSummary | (BenchMachine & { secure?: SecureSummary; twoBackends?: TwoBackendSummary })) & { tracing?: TracingSummary | null; zones?: ZoneCaseSummary | null },
+): string {
   const round = (_key: string, v: unknown): unknown => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
   return JSON.stringify({ bench: 'turnout', ...s }, round);
 }

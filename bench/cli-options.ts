@@ -17,6 +17,7 @@ export interface CaseSelection {
   secure: boolean;
   twoBackends: boolean;
   tracing: boolean;
+  zones: boolean;
 }
 
 /** The case flags as commander parses them. */
@@ -25,9 +26,11 @@ export interface CaseFlags {
   onlySecure?: boolean;
   onlyTwoBackends?: boolean;
   onlyTracing?: boolean;
+  onlyZones?: boolean;
   secure: boolean;
   twoBackends: boolean;
   tracing?: boolean;
+  zones?: boolean;
 }
 
 export function selectCases(o: CaseFlags): CaseSelection {
@@ -37,6 +40,7 @@ export function selectCases(o: CaseFlags): CaseSelection {
       ['--only-secure', o.onlySecure],
       ['--only-two-backends', o.onlyTwoBackends],
       ['--only-tracing', o.onlyTracing],
+      ['--only-zones', o.onlyZones],
     ] as const
   ).filter(([, on]) => on === true);
   if (only.length > 1) throw new Error(`${only.map(([flag]) => flag).join(' and ')}: give at most one --only-* option`);
@@ -46,5 +50,6 @@ export function selectCases(o: CaseFlags): CaseSelection {
     secure: (none && o.secure) || o.onlySecure === true,
     twoBackends: (none && o.twoBackends) || o.onlyTwoBackends === true,
     tracing: (none && o.tracing === true) || o.onlyTracing === true,
+    zones: (none && o.zones === true) || o.onlyZones === true,
   };
 }

@@ -9,7 +9,9 @@
 // and one with TLS, SCRAM and ACLs, in front of the same cluster. Then the two-backend case
 // (two-backend-case.ts): one Turnout over two clusters against the same workload split
 // across them by hand, directly and through HAProxy. With --tracing, then the tracing case
-// (tracing-case.ts): Turnouts with tracing off, at 1% and at 100% sampling. Prints a table,
+// (tracing-case.ts): Turnouts with tracing off, at 1% and at 100% sampling. With --zones, last
+// the zone mode (zone-case.ts): zone routing with follower fetching over three network-namespace
+// zones, clients announcing their zone directly against one Turnout per zone. Prints a table,
 // then exactly one JSON line.
 //
 // Turnout runs as a child process (`turnout start`), as deployed: it then shares no event
@@ -32,6 +34,8 @@ import { runTracingCase } from './tracing-case.js';
 import { formatTracingReport, type TracingSummary } from './tracing-report.js';
 import { runTwoBackendCase } from './two-backend-case.js';
 import { formatTwoBackendReport, type TwoBackendSummary } from './two-backend-report.js';
+import { formatZoneCase, runZoneCase, type ZoneCaseSummary } from './zone-case.js';
+import { closeZoneRig, type ZoneRig } from './zones/zone-bench.js';
 
 const BENCH_CLUSTER = 'bench';
 /** The second cluster of the two-backend case. */
@@ -72,6 +76,9 @@ interface BenchOptions {
   secureRepeat?: number;
   tracing?: boolean;
   onlyTracing?: boolean;
+  zones?: boolean;
+  onlyZones?: boolean;
+  zoneRecords?: number;
 }
 
 function progress(line: string): void {
@@ -91,7 +98,10 @@ async function main(opts: BenchOptions): Promise<void> {
   let secureTurnouts: TurnoutChild[] = [];
   let tracingTurnouts: TurnoutChild[] = [];
   let twoBackendTurnout: TurnoutChild | undefined;
+  let zoneRig: ZoneRig | undefined;
   let clusterUp = false;
+  // The zone mode has a cluster of its own; every other case runs on "bench".
+  const benchNeeded = cases.single || cases.secure || cases.twoBackends || cases.tracing;
   let bootstrap = opts.bootstrap ?? '';
   const ownSecond = cases.twoBackends && opts.secondBootstrap === undefined;
   let secondUp = false;
@@ -116,6 +126,8 @@ async function main(opts: BenchOptions): Promise<void> {
     tracingTurnouts = [];
     await twoBackendTurnout?.stop().catch(() => undefined);
     twoBackendTurnout = undefined;
+    if (zoneRig !== undefined) await closeZoneRig(zoneRig).catch((e: unknown) => progress(`could not take the zone rig down: ${String(e)}`));
+    zoneRig = undefined;
     if (ownSecond && secondUp && opts.keepCluster !== true) {
       progress(`stopping cluster ${SECOND_CLUSTER}`);
       await stopCluster(SECOND_CLUSTER, { log: progress }).catch((e: unknown) => progress(`could not stop cluster ${SECOND_CLUSTER}: ${String(e)}`));
@@ -149,7 +161,7 @@ async function main(opts: BenchOptions): Promise<void> {
     };
     // Both clusters start together; each is recorded as up as soon as it is, for the cleanup.
     const starts: Array<Promise<void>> = [];
-    if (ownCluster) {
+    if (ownCluster && benchNeeded) {
       progress(`starting cluster ${BENCH_CLUSTER} (3 brokers, Kafka ${opts.kafkaVersion}${haproxyWanted ? ', a listener per broker for HAProxy' : ''})`);
       starts.push(
         start({ name: BENCH_CLUSTER, brokers: 3, racks: ['az-a', 'az-b', 'az-c'], version: opts.kafkaVersion }).then(({ info, routes }) => {
@@ -174,7 +186,7 @@ async function main(opts: BenchOptions): Promise<void> {
     }
     const failed = (await Promise.allSettled(starts)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
-    const replicationFactor = opts.replicationFactor ?? Math.min(3, await brokerCount(bootstrap));
+    const replicationFactor = opts.replicationFactor ?? (benchNeeded ? Math.min(3, await brokerCount(bootstrap)) : 3);
 
     // What the single-cluster and the secured case share: the same cluster, records and load.
     const caseOptions = {
@@ -260,16 +272,33 @@ async function main(opts: BenchOptions): Promise<void> {
         },
       });
     }
-    const tracingLines = tracing === null ? [] : formatTracingReport(tracing);
+    let zones: ZoneCaseSummary | null = null;
+    if (cases.zones) {
+      progress('zones: zone routing with follower fetching, direct (client.rack) and through one Turnout per zone');
+      zones = await runZoneCase({
+        quick,
+        rounds,
+        recordsPerZone: opts.zoneRecords ?? (quick ? 3_000 : 20_000),
+        recordSizeBytes: opts.recordSize,
+        partitions: opts.partitions,
+        kafkaVersion: opts.kafkaVersion,
+        steady,
+        log: progress,
+        onRig: (rig) => {
+          zoneRig = rig;
+        },
+      });
+    }
+    const tracingLines = [...(tracing === null ? [] : formatTracingReport(tracing)), ...(zones === null ? [] : formatZoneCase(zones))];
 
     const machine = { cores: availableParallelism(), loadAverage: { start: loadAtStart, end: loadavg()[0] as number } };
     if (single === null) {
-      if (secure === null && tracing === null && twoBackends === null) throw new Error('nothing was measured');
-      const ran = [secure !== null ? 'secured' : '', twoBackends !== null ? 'two-backend' : '', tracing !== null ? 'tracing' : ''].filter((c) => c !== '');
+      if (secure === null && tracing === null && twoBackends === null && zones === null) throw new Error('nothing was measured');
+      const ran = [secure !== null ? 'secured' : '', twoBackends !== null ? 'two-backend' : '', tracing !== null ? 'tracing' : '', zones !== null ? 'zone' : ''].filter((c) => c !== '');
       const head = formatMachine(machine, `${ran.join(' and ')} case${ran.length > 1 ? 's' : ''} only`);
       const lines = [...head, ...(secure === null ? [] : formatSecureReport(secure)), ...(twoBackends === null ? [] : formatTwoBackendReport(twoBackends)), ...tracingLines];
       process.stdout.write(`${lines.join('\n')}\n`);
-      process.stdout.write(`${benchJsonLine({ ...machine, ...(secure === null ? {} : { secure }), ...(twoBackends === null ? {} : { twoBackends }), tracing })}\n`);
+      process.stdout.write(`${benchJsonLine({ ...machine, ...(secure === null ? {} : { secure }), ...(twoBackends === null ? {} : { twoBackends }), tracing, zones })}\n`);
       return;
     }
     const config: BenchConfig = {
@@ -301,7 +330,7 @@ async function main(opts: BenchOptions): Promise<void> {
       },
     });
     process.stdout.write(`${[...formatBenchReport(summary), ...tracingLines].join('\n')}\n`);
-    process.stdout.write(`${benchJsonLine({ ...summary, tracing })}\n`);
+    process.stdout.write(`${benchJsonLine({ ...summary, tracing, zones })}\n`);
   } finally {
     await cleanup();
     process.off('SIGINT', onSignal);
@@ -346,6 +375,9 @@ const program = new Command()
   .option('--secure-repeat <n>', 'rounds of the secured case (default: --rounds)', positiveInt('--secure-repeat'))
   .option('--tracing', 'also run the tracing case: a Turnout with tracing off, one sampling 1% of requests and one sampling all, each exporting to a local OTLP endpoint that discards the spans')
   .option('--only-tracing', 'run only the tracing case (no direct runs, no secured or two-backend case)')
+  .option('--zones', 'also run the zone mode (needs root): zone routing with follower fetching over three network-namespace zones, clients with client.rack directly against one Turnout per zone')
+  .option('--only-zones', 'run only the zone mode')
+  .option('--zone-records <n>', 'records each zone produces per zone-mode run (default 20000, --quick 3000)', positiveInt('--zone-records'))
   .action(main);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
