@@ -170,11 +170,6 @@ export function rotation<P>(paths: readonly P[], rep: number): P[] {
   return paths.map((_, i) => paths[(i + rep) % paths.length] as P);
 }
 
-/** direct first in even repetitions, Turnout first in odd ones. */
-export function orderFor(rep: number): BenchPath[] {
-  return rotation<BenchPath>(['direct', 'turnout'], rep);
-}
-
 /**
  * Moderate load: 40% of what the cluster took directly, at most 5000 rec/s (2000 quick), at
  * least 100. On a small machine 5000 rec/s of 1 KiB can be its whole capacity, which is no

@@ -110,11 +110,25 @@ async function main(opts: BenchOptions): Promise<void> {
   // The HAProxy path needs the brokers' HAProxy listener: clusters the bench starts get one.
   const haproxyWanted = opts.haproxy && (cases.single || cases.twoBackends);
   if (haproxyWanted && !ownCluster) progress('--bootstrap: a cluster the bench did not start has no HAProxy listener, so the HAProxy path is left out');
+  else if (haproxyWanted && cases.twoBackends && !ownSecond) progress('--second-bootstrap: a cluster the bench did not start has no HAProxy listener, so the two-backend case leaves the HAProxy path out');
   let benchRoutes: BrokerRoute[] | undefined;
   let secondRoutes: BrokerRoute[] | undefined;
   // A cluster the bench does not stop keeps its data: each case then deletes its topics.
   const keepsTopics = opts.keepCluster === true || !ownCluster;
 
+  /** Stops the clusters the bench started, unless they are to be kept. */
+  const stopClusters = async (): Promise<void> => {
+    if (ownSecond && secondUp && opts.keepCluster !== true) {
+      progress(`stopping cluster ${SECOND_CLUSTER}`);
+      await stopCluster(SECOND_CLUSTER, { log: progress }).catch((e: unknown) => progress(`could not stop cluster ${SECOND_CLUSTER}: ${String(e)}`));
+      secondUp = false;
+    }
+    if (ownCluster && clusterUp && opts.keepCluster !== true) {
+      progress(`stopping cluster ${BENCH_CLUSTER}`);
+      await stopCluster(BENCH_CLUSTER, { log: progress }).catch((e: unknown) => progress(`could not stop cluster ${BENCH_CLUSTER}: ${String(e)}`));
+      clusterUp = false;
+    }
+  };
   const cleanup = async (): Promise<void> => {
     await turnout?.stop().catch(() => undefined);
     turnout = undefined;
@@ -128,16 +142,7 @@ async function main(opts: BenchOptions): Promise<void> {
     twoBackendTurnout = undefined;
     if (zoneRig !== undefined) await closeZoneRig(zoneRig).catch((e: unknown) => progress(`could not take the zone rig down: ${String(e)}`));
     zoneRig = undefined;
-    if (ownSecond && secondUp && opts.keepCluster !== true) {
-      progress(`stopping cluster ${SECOND_CLUSTER}`);
-      await stopCluster(SECOND_CLUSTER, { log: progress }).catch((e: unknown) => progress(`could not stop cluster ${SECOND_CLUSTER}: ${String(e)}`));
-      secondUp = false;
-    }
-    if (ownCluster && clusterUp && opts.keepCluster !== true) {
-      progress(`stopping cluster ${BENCH_CLUSTER}`);
-      await stopCluster(BENCH_CLUSTER, { log: progress }).catch((e: unknown) => progress(`could not stop cluster ${BENCH_CLUSTER}: ${String(e)}`));
-      clusterUp = false;
-    }
+    await stopClusters();
   };
   let interrupted = false;
   const onSignal = (): void => {
@@ -274,6 +279,8 @@ async function main(opts: BenchOptions): Promise<void> {
     }
     let zones: ZoneCaseSummary | null = null;
     if (cases.zones) {
+      // The zone mode has a cluster of its own: the others would only idle beside it.
+      await stopClusters();
       progress('zones: zone routing with follower fetching, direct (client.rack) and through one Turnout per zone');
       zones = await runZoneCase({
         quick,

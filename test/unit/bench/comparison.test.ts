@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareThroughput, cpuMsPerMbOf, moderateRate, orderFor, pairByRep, perRound, proxyCores, rotation, sizeThroughputRecords, withProxyCpu, type BenchPath, type MeasuredThroughputRun } from '../../../bench/comparison.js';
+import { compareThroughput, cpuMsPerMbOf, moderateRate, pairByRep, perRound, proxyCores, rotation, sizeThroughputRecords, withProxyCpu, type BenchPath, type MeasuredThroughputRun } from '../../../bench/comparison.js';
 import { sizeRecords } from '../../../bench/two-backend-case.js';
 
 describe('pairByRep', () => {
@@ -18,12 +18,6 @@ describe('pairByRep', () => {
   });
 });
 
-describe('orderFor', () => {
-  it('alternates which path goes first', () => {
-    expect(orderFor(0)).toEqual(['direct', 'turnout']);
-    expect(orderFor(1)).toEqual(['turnout', 'direct']);
-  });
-});
 
 describe('rotation', () => {
   it('moves every path one place each round, so that over three rounds each goes first, in the middle and last', () => {
@@ -35,6 +29,10 @@ describe('rotation', () => {
       ['direct', 'haproxy', 'turnout'],
     ]);
     expect(paths).toEqual(['direct', 'haproxy', 'turnout']);
+    expect([0, 1].map((rep) => rotation(['direct', 'turnout'], rep))).toEqual([
+      ['direct', 'turnout'],
+      ['turnout', 'direct'],
+    ]);
   });
 });
 
