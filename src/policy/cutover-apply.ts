@@ -2,7 +2,9 @@
 //   - each domain's chains go to routing (OffsetSegmentMap.setDomain), and every segment's
 //     generation is adopted by the leader epoch map, so epochs read from a new segment sit
 //     above everything read before it;
-//   - each domain's hold follows its cutover's phase (cutover-phase.ts holdModeOf).
+//   - each domain's hold follows its cutover's phase (cutover-phase.ts holdModeOf);
+//   - each domain's group hold follows its groups move (groups-move.ts): counted while
+//     `counting`, held while `holding`, released by the write that moves the groups.
 // The domain's backend itself is read through CutoverPolicyView from the same state. Segments
 // are applied before holds are released, in the same turn, so a released request is routed by
 // the state that released it.
@@ -35,6 +37,8 @@ export interface CutoverApplierOptions {
   segments: OffsetSegmentMap;
   epochs: LeaderEpochMap;
   holds: HoldControl;
+  /** What holds a domain's group requests while its groups move. */
+  groupHolds?: HoldControl;
   /** The policy in effect: which domains exist and which have a migration target. */
   policy: () => PolicySnapshot;
   log: Logger;
@@ -105,11 +109,22 @@ export class CutoverApplier {
       if (known) mode = active === undefined ? 'none' : holdModeOf(active.phase);
       else mode = active !== undefined || state.domains.has(domain) || policy.domains.get(domain)?.migrationTarget != null ? 'hold' : 'none';
       this.opts.holds.setMode(domain, active?.id ?? null, mode);
+      this.applyGroupHold(domain, state, known);
       const phase = active?.phase ?? null;
       if (this.phases.get(domain) !== phase) {
         this.phases.set(domain, phase);
         this.opts.reporter?.phase(domain, phase);
       }
     }
+  }
+
+  /** A domain's group hold: by its groups move; with the state not known, held while one was in progress. */
+  private applyGroupHold(domain: string, state: CutoverState, known: boolean): void {
+    const groupHolds = this.opts.groupHolds;
+    if (groupHolds === undefined) return;
+    const move = state.domains.get(domain)?.groupsMove ?? null;
+    let mode: HoldMode = 'none';
+    if (move !== null) mode = known && move.phase === 'counting' ? 'count' : 'hold';
+    groupHolds.setMode(domain, move?.id ?? null, mode);
   }
 }
