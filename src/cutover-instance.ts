@@ -10,6 +10,7 @@ import type { Logger } from './observability/logger.js';
 import type { CutoverMetrics } from './observability/cutover-metrics.js';
 import { CutoverHoldFilter } from './pipeline/cutover-hold-filter.js';
 import { CutoverHolds } from './pipeline/cutover-holds.js';
+import { FormerMembers } from './pipeline/former-members.js';
 import { CutoverApplier } from './policy/cutover-apply.js';
 import { CutoverCoordinator } from './policy/cutover-coordinator.js';
 import { CutoverParticipant } from './policy/cutover-participant.js';
@@ -53,9 +54,16 @@ export class CutoverInstance {
     this.store = store;
     this.view = view;
     this.holds = new CutoverHolds({ maxHeldBytes: opts.settings.maxHeldBytes, reporter: metrics });
+    const formerMembers = new FormerMembers();
     this.groupHolds = new CutoverHolds({ maxHeldBytes: opts.settings.maxHeldBytes, reporter: metrics.groupHoldReporter() });
-    this.filter = new CutoverHoldFilter({ holds: this.holds, groupHolds: this.groupHolds, policy, topicName: (id) => router.topicIds.nameOf(id) });
-    this.applier = new CutoverApplier({ store, segments: router.segments, epochs: router.epochs, holds: this.holds, groupHolds: this.groupHolds, policy, log, reporter: metrics });
+    this.filter = new CutoverHoldFilter({
+      holds: this.holds,
+      groupHolds: this.groupHolds,
+      formerMembers,
+      policy,
+      topicName: (id) => router.topicIds.nameOf(id),
+    });
+    this.applier = new CutoverApplier({ store, segments: router.segments, epochs: router.epochs, holds: this.holds, groupHolds: this.groupHolds, formerMembers, policy, log, reporter: metrics });
     this.participant = new CutoverParticipant({ store, holds: this.holds, log, onRolledBack: () => metrics.finished('rolled_back') });
     this.groupsParticipant = new GroupsMoveParticipant({ store, holds: this.groupHolds, log });
     const backends = new CutoverBackendRequests({ topologies: new Map(opts.topologies.map((t) => [t.backend, t])), session: opts.ownSession });

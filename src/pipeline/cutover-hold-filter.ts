@@ -22,12 +22,19 @@
 // SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, ConsumerGroupHeartbeat,
 // TxnOffsetCommit) are forwarded and counted in flight; while they hold, those requests wait
 // here until the groups' new coordinator is in effect. A request is decided by its group's domain.
+// After the move, a member the group had on the old coordinator goes on committing what it read
+// until its next heartbeat tells it to rejoin; the new coordinator does not know it. Its
+// OffsetCommit (`formerMembers`) is sent on as the commit of no member (generation −1), which
+// the new coordinator takes only while the group has not rejoined there, so that the records
+// the member read before it rejoins are not read again after.
 //
 // While no domain is in a cutover and no groups move the filter wants nothing, so no request is
 // decoded for it.
 import {
   ApiKey,
   decodeProduceResponse,
+  encodeOffsetCommitRequest,
+  type OffsetCommitRequest,
   type AddOffsetsToTxnRequest,
   type AddPartitionsToTxnRequest,
   type EndTxnRequest,
@@ -35,10 +42,11 @@ import {
   type ProduceRequest,
   type TxnOffsetCommitRequest,
 } from '../codec/index.js';
-import { decodeResponseFrame } from '../codec/message-frames.js';
+import { decodeResponseFrame, encodeRequestFrame } from '../codec/message-frames.js';
 import type { HoldMode } from '../policy/cutover-phase.js';
 import type { PolicySnapshot } from '../policy/policy-snapshot.js';
 import type { CutoverHolds, InFlightCount } from './cutover-holds.js';
+import type { FormerMembers } from './former-members.js';
 import { FORWARD, type FilterOutcome, type FilterRequest, type RequestFilter, type ResponseTransform } from './filter.js';
 
 /** Produce names topics by id from this version. */
@@ -52,6 +60,8 @@ export interface CutoverHoldFilterOptions {
   topicName: (topicId: string) => string | undefined;
   /** The holds of domains whose groups are moving (by group domain); none: groups never held. */
   groupHolds?: CutoverHolds;
+  /** The members moved groups had on their old coordinator. */
+  formerMembers?: FormerMembers;
 }
 
 /** Apis the filter decides on. */
@@ -98,7 +108,11 @@ export class CutoverHoldFilter implements RequestFilter {
   }
 
   wants(apiKey: number): boolean {
-    return (this.opts.holds.active && HELD_APIS.has(apiKey)) || (this.opts.groupHolds?.active === true && GROUP_APIS.has(apiKey));
+    return (
+      (this.opts.holds.active && HELD_APIS.has(apiKey)) ||
+      (this.opts.groupHolds?.active === true && GROUP_APIS.has(apiKey)) ||
+      (apiKey === ApiKey.OffsetCommit && this.opts.formerMembers?.active === true)
+    );
   }
 
   onRequest(request: FilterRequest): FilterOutcome {
@@ -108,9 +122,14 @@ export class CutoverHoldFilter implements RequestFilter {
       before.holds.unhold(before.domain, before.bytes, before.holdNumber);
     }
     const groups = this.opts.groupHolds;
-    const groupDomain = groups?.active === true && GROUP_APIS.has(request.apiKey) ? this.groupDomainOf(request) : undefined;
+    const former = this.opts.formerMembers;
+    const groupDomain = (groups?.active === true && GROUP_APIS.has(request.apiKey)) || (former?.active === true && request.apiKey === ApiKey.OffsetCommit) ? this.groupDomainOf(request) : undefined;
     const groupMode = groups === undefined || groupDomain === undefined ? 'none' : groups.modeOf(groupDomain);
     if (groups !== undefined && groupDomain !== undefined && (groupMode === 'hold' || groupMode === 'drain')) return this.holdIn(groups, request, groupDomain);
+    if (former !== undefined && groupDomain !== undefined && request.apiKey === ApiKey.OffsetCommit) {
+      const commit = request.decoded().body as OffsetCommitRequest;
+      if (commit.memberId !== '' && former.isFormer(groupDomain, commit.groupId, commit.memberId)) return { kind: 'forward', request: asCommitOfNoMember(request) };
+    }
     const outcome = this.opts.holds.active && HELD_APIS.has(request.apiKey) ? this.decide(request) : FORWARD;
     if (groupMode !== 'count' || groups === undefined || groupDomain === undefined || outcome.kind !== 'forward') return outcome;
     // Counted while the groups move: the copy of their offsets waits for it to be answered.
@@ -270,4 +289,11 @@ export class CutoverHoldFilter implements RequestFilter {
 function domainOf(policy: PolicySnapshot, kind: 'topic' | 'transactionalId' | 'group', name: string): string | undefined {
   const r = policy.resolve(kind, name);
   return r.ok ? r.domain.name : undefined;
+}
+
+/** An OffsetCommit as the commit of no member (an admin's): generation −1, no member id. */
+function asCommitOfNoMember(request: FilterRequest): Buffer {
+  const { header, body } = request.decoded();
+  const commit: OffsetCommitRequest = { ...(body as OffsetCommitRequest), generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null };
+  return encodeRequestFrame(header, commit, encodeOffsetCommitRequest);
 }

@@ -16,7 +16,7 @@ import type { Logger } from '../observability/logger.js';
 import type { LeaderEpochMap } from '../routing/leader-epoch-map.js';
 import type { OffsetSegmentMap } from '../routing/offset-segments.js';
 import { holdModeOf, type CutoverPhase, type HoldMode } from './cutover-phase.js';
-import { domainSegmentsOf, serializeDomainState } from './cutover-domain-state.js';
+import { domainSegmentsOf, serializeDomainState, type FormerMembers } from './cutover-domain-state.js';
 import type { CutoverState } from './cutover-state.js';
 import type { CutoverStore } from './cutover-store.js';
 import type { PolicySnapshot } from './policy-snapshot.js';
@@ -39,6 +39,8 @@ export interface CutoverApplierOptions {
   holds: HoldControl;
   /** What holds a domain's group requests while its groups move. */
   groupHolds?: HoldControl;
+  /** Where the members of moved groups go (src/pipeline/former-members.ts). */
+  formerMembers?: { set(domain: string, state: FormerMembers | null): void };
   /** The policy in effect: which domains exist and which have a migration target. */
   policy: () => PolicySnapshot;
   log: Logger;
@@ -94,6 +96,7 @@ export class CutoverApplier {
         }
       }
       this.opts.segments.setDomain(domain, domainSegmentsOf(d));
+      this.opts.formerMembers?.set(domain, d.formerMembers);
       this.applied.set(domain, text);
       this.log.info({ domain, backend: d.backend, era: d.era, topics: d.chains.size, version: state.version }, 'cutover segments applied');
     }

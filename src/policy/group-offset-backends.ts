@@ -21,4 +21,6 @@ export interface GroupOffsetBackends {
    * coordinator accepts it only while the group has no members.
    */
   commitGroupOffsets(backend: string, group: string, offsets: readonly GroupOffset[]): Promise<void>;
+  /** The member ids a group has on a backend's coordinator (classic groups; none for a group without members). */
+  groupMembers(backend: string, group: string): Promise<string[]>;
 }

@@ -16,7 +16,11 @@
 //   moved     (one store write) the groups' backend is the domain's own (groupsBackend null)
 //             and the hold ends: every instance applies the new coordinator before it releases
 //             the held requests, so a member's next heartbeat reaches the new coordinator, which
-//             does not know it; the group rejoins once and resumes where it committed.
+//             does not know it; the group rejoins once and resumes where it committed. The same
+//             write records the members each group had on the old coordinator: until a member
+//             learns that it must rejoin (its next heartbeat), it still commits what it read,
+//             and those commits are taken as commits of no member (cutover-hold-filter.ts), which
+//             the new coordinator accepts only while the group has not rejoined there.
 //
 // Any failure before the last write ends the hold with the groups where they were. The hold is
 // bounded by `maxHoldMs`. A move whose instance is gone is given up by the others
@@ -31,6 +35,9 @@ import { CutoverConflictError, type AckStep, type CutoverStore } from './cutover
 import { updateDomainState } from './domain-state-update.js';
 import type { GroupOffset, GroupOffsetBackends } from './group-offset-backends.js';
 import type { PolicySnapshot } from './policy-snapshot.js';
+
+/** How long the members of moved groups are recognised (well past any session timeout). */
+export const FORMER_MEMBERS_MS = 5 * 60_000;
 
 /** Group states in which a coordinator takes an admin's commit. */
 const COMMITTABLE_STATES = new Set(['Empty', 'Dead']);
@@ -119,10 +126,11 @@ export class GroupsMover {
       holdStartMs = Date.now();
       this.log.info({ moveId: move.id, domain: domain.name, phase: 'holding', countingMs: holdStartMs - startMs }, 'groups move phase');
       await this.barrier(move, 'holding');
-      const groups = await this.copyOffsets(domain.name, move, holdStartMs);
+      const { groups, members } = await this.copyOffsets(domain.name, move, holdStartMs);
+      const formerMembers = { untilMs: Date.now() + FORMER_MEMBERS_MS, groups: members };
       await this.write(domain.name, (s) => {
         ours(domain.name, s.groupsMove, move);
-        return { ...s, groupsBackend: null, groupsMove: null };
+        return { ...s, groupsBackend: null, groupsMove: null, formerMembers };
       });
       const holdMs = Date.now() - holdStartMs;
       this.log.info({ moveId: move.id, domain: domain.name, from, to, groups: groups.length, holdMs }, 'groups moved');
@@ -136,7 +144,7 @@ export class GroupsMover {
   }
 
   /** Copies every group's committed offsets from the move's source to its target, checked by reading them back. */
-  private async copyOffsets(domain: string, move: GroupsMove, holdStartMs: number): Promise<Array<{ group: string; offsets: number }>> {
+  private async copyOffsets(domain: string, move: GroupsMove, holdStartMs: number): Promise<{ groups: Array<{ group: string; offsets: number }>; members: Record<string, string[]> }> {
     const { backends, settings } = this.opts;
     const policy = this.opts.policy();
     const wanted = (group: string): boolean => {
@@ -147,6 +155,7 @@ export class GroupsMover {
     const busy = [...onSource.keys()].filter((g) => onTarget.has(g) && !COMMITTABLE_STATES.has(onTarget.get(g) as string));
     if (busy.length > 0) throw new GroupsMoveError(domain, `group${busy.length > 1 ? 's' : ''} ${busy.map((g) => `${g} (${onTarget.get(g)})`).join(', ')} already ha${busy.length > 1 ? 've' : 's'} members on ${move.to}`);
     const out: Array<{ group: string; offsets: number }> = [];
+    const members: Record<string, string[]> = {};
     for (const group of [...onSource.keys()].sort()) {
       if (Date.now() - holdStartMs > settings.maxHoldMs) throw new GroupsMoveError(domain, `the hold passed cutover.maxHoldMs (${settings.maxHoldMs} ms) while copying offsets`);
       const offsets = await backends.groupOffsets(move.from, group);
@@ -155,8 +164,10 @@ export class GroupsMover {
       const differs = firstDifference(offsets, written);
       if (differs !== null) throw new GroupsMoveError(domain, `group ${group}: ${differs} on ${move.to} after the copy`);
       out.push({ group, offsets: offsets.length });
+      const ids = await backends.groupMembers(move.from, group);
+      if (ids.length > 0) members[group] = ids;
     }
-    return out;
+    return { groups: out, members };
   }
 
   private async barrier(move: GroupsMove, step: AckStep): Promise<void> {

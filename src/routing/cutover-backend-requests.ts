@@ -17,6 +17,7 @@
 //   ListGroups, OffsetFetch
 //                     committed offsets of groups (before a segment is retired, and when a
 //                     domain's groups move to its backend)
+//   DescribeGroups    a moving group's members on its old coordinator
 //   OffsetCommit      a moving group's committed offsets written on its new coordinator, as an
 //                     admin writes them (generation −1, no member)
 // Errors a retry may get past (a leader moving, a coordinator loading) are retried for a while.
@@ -43,6 +44,8 @@ import {
   encodeOffsetFetchRequest,
   decodeOffsetCommitResponse,
   encodeOffsetCommitRequest,
+  decodeDescribeGroupsResponse,
+  encodeDescribeGroupsRequest,
 } from '../codec/index.js';
 import type { GroupOffset, GroupOffsetBackends } from '../policy/group-offset-backends.js';
 import { apiInfo } from '../codec/generated/apis.js';
@@ -279,6 +282,17 @@ export class CutoverBackendRequests implements CutoverBackends, GroupOffsetBacke
         const bad = t.partitions.find((p) => p.errorCode !== 0);
         if (bad !== undefined) throw new BackendErrorCode(backend, `OffsetCommit of group ${group} on ${t.name}-${bad.partitionIndex}`, bad.errorCode);
       }
+    });
+  }
+
+  async groupMembers(backend: string, group: string): Promise<string[]> {
+    return this.retried(backend, async () => {
+      const coordinator = await this.coordinatorOf(backend, group, KEY_TYPE_GROUP);
+      const a = await this.ask(backend, coordinator, ApiKey.DescribeGroups, 5, { groups: [group], includeAuthorizedOperations: false }, encodeDescribeGroupsRequest, decodeDescribeGroupsResponse);
+      const g = a.groups[0];
+      if (g === undefined) throw new CutoverBackendError(backend, `DescribeGroups answered nothing for ${group}`);
+      if (g.errorCode !== 0) throw new BackendErrorCode(backend, `DescribeGroups of ${group}`, g.errorCode);
+      return g.members.map((m) => m.memberId);
     });
   }
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ApiKey, encodeResponseFrame } from '../../../src/codec/index.js';
 import { createEndTxnRequest } from '../../../src/codec/generated/end-txn.js';
 import { createHeartbeatRequest } from '../../../src/codec/generated/heartbeat.js';
+import { createOffsetCommitRequest, decodeOffsetCommitRequest } from '../../../src/codec/generated/offset-commit.js';
+import { decodeRequestFrame } from '../../../src/codec/message-frames.js';
 import { createOffsetFetchRequest, createOffsetFetchRequestGroup } from '../../../src/codec/generated/offset-fetch.js';
 import { createInitProducerIdRequest } from '../../../src/codec/generated/init-producer-id.js';
 import {
@@ -14,6 +16,7 @@ import {
 } from '../../../src/codec/generated/produce.js';
 import { CutoverHoldFilter } from '../../../src/pipeline/cutover-hold-filter.js';
 import { CutoverHolds } from '../../../src/pipeline/cutover-holds.js';
+import { FormerMembers } from '../../../src/pipeline/former-members.js';
 import type { FilterOutcome, FilterRequest } from '../../../src/pipeline/filter.js';
 import { FakePolicyStore } from '../admin/domain-fixtures.js';
 import { filterRequest } from './filter-test-kit.js';
@@ -263,5 +266,33 @@ describe('the cutover hold filter while a domain groups move', () => {
     expect(outcome.kind).toBe('forward');
     expect(holds.inFlightOf('orders')?.count).toBe(1);
     expect(groupHolds.inFlightOf('orders')?.count).toBe(0);
+  });
+
+  it('sends the OffsetCommit of a member a moved group had on its old coordinator on as the commit of no member, and others as they are', () => {
+    let now = 1_000;
+    const formerMembers = new FormerMembers(() => now);
+    const filter = new CutoverHoldFilter({ holds: new CutoverHolds({ maxHeldBytes: 1 << 20 }), formerMembers, policy: () => policy.current(), topicName: () => undefined });
+    const commit = (memberId: string): FilterRequest => {
+      const req = createOffsetCommitRequest();
+      req.groupId = 'orders-app';
+      req.generationIdOrMemberEpoch = 4;
+      req.memberId = memberId;
+      req.topics = [{ name: 'orders.created', partitions: [{ partitionIndex: 0, committedOffset: 42n, commitTimestamp: -1n, committedLeaderEpoch: 3, committedMetadata: '' }] }];
+      return filterRequest(ApiKey.OffsetCommit, 8, req);
+    };
+    expect(filter.wants(ApiKey.OffsetCommit)).toBe(false);
+    formerMembers.set('orders', { untilMs: 5_000, groups: { 'orders-app': ['member-on-east'] } });
+    expect(filter.wants(ApiKey.OffsetCommit)).toBe(true);
+    expect(filter.wants(ApiKey.Heartbeat)).toBe(false);
+    const outcome = filter.onRequest(commit('member-on-east'));
+    const frame = outcome.kind === 'forward' ? outcome.request : undefined;
+    expect(frame).toBeDefined();
+    const sent = decodeRequestFrame(frame as Buffer, decodeOffsetCommitRequest);
+    expect(sent.body).toMatchObject({ groupId: 'orders-app', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null });
+    expect(sent.body.topics[0].partitions[0]).toMatchObject({ partitionIndex: 0, committedOffset: 42n, committedLeaderEpoch: 3 });
+    // A member that joined on the new coordinator commits as itself.
+    expect(filter.onRequest(commit('member-on-west'))).toEqual({ kind: 'forward' });
+    now = 5_000;
+    expect(filter.wants(ApiKey.OffsetCommit)).toBe(false);
   });
 });

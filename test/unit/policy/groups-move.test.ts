@@ -4,6 +4,7 @@ import { createHeartbeatRequest } from '../../../src/codec/generated/heartbeat.j
 import { createLogger } from '../../../src/observability/logger.js';
 import { CutoverHoldFilter } from '../../../src/pipeline/cutover-hold-filter.js';
 import { CutoverHolds } from '../../../src/pipeline/cutover-holds.js';
+import { FormerMembers } from '../../../src/pipeline/former-members.js';
 import { CutoverApplier } from '../../../src/policy/cutover-apply.js';
 import { CutoverCoordinator, CutoverRequestError } from '../../../src/policy/cutover-coordinator.js';
 import { parseDomainState, serializeDomainState } from '../../../src/policy/cutover-domain-state.js';
@@ -34,6 +35,7 @@ class FakeGroupOffsets implements GroupOffsetBackends {
   /** Resolves when the next commit may go on (null: at once). */
   commitGate: Promise<void> | null = null;
   commits = 0;
+  readonly members = new Map<string, string[]>();
 
   set(backend: string, group: string, state: string, offsets: GroupOffset[]): void {
     let b = this.groups.get(backend);
@@ -47,6 +49,10 @@ class FakeGroupOffsets implements GroupOffsetBackends {
 
   async groupOffsets(backend: string, group: string): Promise<GroupOffset[]> {
     return this.groups.get(backend)?.get(group)?.offsets.map((o) => ({ ...o })) ?? [];
+  }
+
+  async groupMembers(backend: string, group: string): Promise<string[]> {
+    return this.members.get(`${backend}/${group}`) ?? [];
   }
 
   async commitGroupOffsets(backend: string, group: string, offsets: readonly GroupOffset[]): Promise<void> {
@@ -71,8 +77,9 @@ async function cutOverInstance(groups: FakeGroupOffsets) {
   const epochs = new LeaderEpochMap();
   const holds = new CutoverHolds({ maxHeldBytes: 1 << 20 });
   const groupHolds = new CutoverHolds({ maxHeldBytes: 1 << 20 });
+  const formerMembers = new FormerMembers();
   const policy = () => view.current();
-  const applier = new CutoverApplier({ store, segments, epochs, holds, groupHolds, policy, log });
+  const applier = new CutoverApplier({ store, segments, epochs, holds, groupHolds, formerMembers, policy, log });
   const participant = new CutoverParticipant({ store, holds, log });
   const groupsParticipant = new GroupsMoveParticipant({ store, holds: groupHolds, log });
   const backends = new FakeCutoverBackends();
@@ -80,7 +87,7 @@ async function cutOverInstance(groups: FakeGroupOffsets) {
   backends.addTopic('west', 'orders.created', [5n, 0n]);
   const coordinator = new CutoverCoordinator({ store, backends, policy, epochs, settings, log, ackPollMs: 5 });
   const mover = new GroupsMover({ store, backends: groups, policy, settings, log, ackPollMs: 5 });
-  const filter = new CutoverHoldFilter({ holds, groupHolds, policy, topicName: () => undefined });
+  const filter = new CutoverHoldFilter({ holds, groupHolds, formerMembers, policy, topicName: () => undefined });
   applier.start();
   participant.start();
   groupsParticipant.start();
@@ -93,7 +100,7 @@ async function cutOverInstance(groups: FakeGroupOffsets) {
   });
   const c = await coordinator.start({ domain: 'orders' });
   expect((await coordinator.whenFinished(c.id)).phase).toBe('SWITCHED');
-  return { store, segments, groupHolds, filter, mover, coordinator };
+  return { store, segments, groupHolds, formerMembers, filter, mover, coordinator };
 }
 
 function heartbeat(groupId: string) {
@@ -109,6 +116,7 @@ describe('moving a domain groups to its backend', () => {
     groups.set('east', 'orders-app', 'Stable', [offset('orders.created', 0, 130n), offset('orders.created', 1, 81n)]);
     groups.set('east', 'orders-audit', 'Empty', [offset('orders.created', 0, 12n)]);
     groups.set('east', 'payments-app', 'Stable', [offset('payments.in', 0, 3n)]);
+    groups.members.set('east/orders-app', ['member-1', 'member-2']);
     const i = await cutOverInstance(groups);
     expect(i.segments.groupsBackendOf('orders')).toBe('east');
     let open: () => void = () => undefined;
@@ -130,7 +138,11 @@ describe('moving a domain groups to its backend', () => {
     // Released with the new coordinator already in effect (null: the domain's backend).
     expect(releasedWith).toBeNull();
     expect(i.segments.groupsBackendOf('orders')).toBeNull();
-    expect(i.store.current().domains.get('orders')).toMatchObject({ groupsBackend: null, groupsMove: null });
+    expect(i.store.current().domains.get('orders')).toMatchObject({ groupsBackend: null, groupsMove: null, formerMembers: { groups: { 'orders-app': ['member-1', 'member-2'] } } });
+    // The members the group had on east commit as no member until they rejoin; others as they are.
+    expect(i.formerMembers.isFormer('orders', 'orders-app', 'member-2')).toBe(true);
+    expect(i.formerMembers.isFormer('orders', 'orders-app', 'member-3')).toBe(false);
+    expect(i.filter.wants(ApiKey.OffsetCommit)).toBe(true);
     expect(await groups.groupOffsets('west', 'orders-app')).toEqual(await groups.groupOffsets('east', 'orders-app'));
     expect(await groups.groupOffsets('west', 'payments-app')).toEqual([]);
     expect(i.groupHolds.modeOf('orders')).toBe('none');
@@ -167,9 +179,10 @@ describe('moving a domain groups to its backend', () => {
 
   it('keeps a groups move in the domain state through serialization', () => {
     const move = { id: 'm1', phase: 'holding' as const, coordinator: 'i1', from: 'east', to: 'west', startedAtMs: 5 };
-    const state = { backend: 'west', chains: new Map(), groupsBackend: 'east', era: 1, groupsMove: move };
+    const state = { backend: 'west', chains: new Map(), groupsBackend: 'east', era: 1, groupsMove: move, formerMembers: { untilMs: 9, groups: { 'orders-app': ['m-1'] } } };
     const back = parseDomainState(JSON.parse(JSON.stringify(serializeDomainState(state))), 'test');
     expect(back.groupsMove).toEqual(move);
+    expect(back.formerMembers).toEqual({ untilMs: 9, groups: { 'orders-app': ['m-1'] } });
     // A state written before groups could move reads back with none.
     expect(parseDomainState({ backend: 'west', chains: {}, groupsBackend: 'east', era: 1 }, 'test').groupsMove).toBeNull();
     expect(() => parseDomainState({ backend: 'west', chains: {}, groupsBackend: 'east', era: 1, groupsMove: { ...move, phase: 'later' } }, 'test')).toThrow(/unknown phase/);
