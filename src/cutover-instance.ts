@@ -10,9 +10,12 @@ import type { Logger } from './observability/logger.js';
 import type { CutoverMetrics } from './observability/cutover-metrics.js';
 import { CutoverHoldFilter } from './pipeline/cutover-hold-filter.js';
 import { CutoverHolds } from './pipeline/cutover-holds.js';
+import { FormerMembers } from './pipeline/former-members.js';
 import { CutoverApplier } from './policy/cutover-apply.js';
 import { CutoverCoordinator } from './policy/cutover-coordinator.js';
 import { CutoverParticipant } from './policy/cutover-participant.js';
+import { GroupsMover } from './policy/groups-move.js';
+import { GroupsMoveParticipant } from './policy/groups-move-participant.js';
 import type { CutoverPolicyView } from './policy/cutover-policy-view.js';
 import type { CutoverConfig } from './policy/cutover-schema.js';
 import type { CutoverStore } from './policy/cutover-store.js';
@@ -35,11 +38,15 @@ export interface CutoverInstanceOptions {
 export class CutoverInstance {
   readonly store: CutoverStore;
   readonly holds: CutoverHolds;
+  /** The holds of domains whose groups move (groups-move.ts). */
+  readonly groupHolds: CutoverHolds;
   readonly filter: CutoverHoldFilter;
   readonly coordinator: CutoverCoordinator;
   private readonly view: CutoverPolicyView;
   private readonly applier: CutoverApplier;
   private readonly participant: CutoverParticipant;
+  private readonly groupsParticipant: GroupsMoveParticipant;
+  readonly groupsMover: GroupsMover;
 
   constructor(opts: CutoverInstanceOptions) {
     const { store, view, router, log, metrics } = opts;
@@ -47,12 +54,23 @@ export class CutoverInstance {
     this.store = store;
     this.view = view;
     this.holds = new CutoverHolds({ maxHeldBytes: opts.settings.maxHeldBytes, reporter: metrics });
-    this.filter = new CutoverHoldFilter({ holds: this.holds, policy, topicName: (id) => router.topicIds.nameOf(id) });
-    this.applier = new CutoverApplier({ store, segments: router.segments, epochs: router.epochs, holds: this.holds, policy, log, reporter: metrics });
+    const formerMembers = new FormerMembers();
+    this.groupHolds = new CutoverHolds({ maxHeldBytes: opts.settings.maxHeldBytes, reporter: metrics.groupHoldReporter() });
+    this.filter = new CutoverHoldFilter({
+      holds: this.holds,
+      groupHolds: this.groupHolds,
+      formerMembers,
+      policy,
+      topicName: (id) => router.topicIds.nameOf(id),
+    });
+    this.applier = new CutoverApplier({ store, segments: router.segments, epochs: router.epochs, holds: this.holds, groupHolds: this.groupHolds, formerMembers, policy, log, reporter: metrics });
     this.participant = new CutoverParticipant({ store, holds: this.holds, log, onRolledBack: () => metrics.finished('rolled_back') });
+    this.groupsParticipant = new GroupsMoveParticipant({ store, holds: this.groupHolds, log });
+    const backends = new CutoverBackendRequests({ topologies: new Map(opts.topologies.map((t) => [t.backend, t])), session: opts.ownSession });
+    this.groupsMover = new GroupsMover({ store, backends, policy, settings: opts.settings, log, metrics });
     this.coordinator = new CutoverCoordinator({
       store,
-      backends: new CutoverBackendRequests({ topologies: new Map(opts.topologies.map((t) => [t.backend, t])), session: opts.ownSession }),
+      backends,
       policy,
       epochs: router.epochs,
       settings: opts.settings,
@@ -65,6 +83,7 @@ export class CutoverInstance {
   start(): void {
     this.applier.start();
     this.participant.start();
+    this.groupsParticipant.start();
   }
 
   /** What the admin API serves. */
@@ -78,6 +97,7 @@ export class CutoverInstance {
       list: () => c.list(),
       retire: (domain, segment, dryRun) => c.retire(domain, segment, dryRun),
       segmentsOf: (domain) => segmentsView(this.store.current().domains.get(domain)),
+      moveGroups: (domain) => this.groupsMover.move(domain),
     };
   }
 
@@ -95,6 +115,7 @@ export class CutoverInstance {
   async close(): Promise<void> {
     await this.coordinator.close();
     this.participant.stop();
+    this.groupsParticipant.stop();
     this.applier.stop();
     await this.view.close();
     await this.store.close();

@@ -10,6 +10,9 @@
 //   POST /v1/cutovers/retire          {"domain": "orders", "segment": 1, "dryRun"?: true}: lists
 //                                     the groups with committed offsets inside the segment, then
 //                                     drops it from the domain's chains (not with dryRun)
+//   POST /v1/cutovers/groups          {"domain": "orders"}: moves the domain's consumer groups from
+//                                     the backend they stayed on to the domain's backend; answers
+//                                     once they are moved (200) or the move was given up (409)
 // Errors are {"error": "..."} with 400, 404, 405, 409 (a cutover already in progress, a
 // switched one aborted), 413, 502 (a backend could not be asked) or 503 (the store cannot be
 // written).
@@ -20,12 +23,15 @@ import { phaseDurations, type CutoverRecord } from '../policy/cutover-record.js'
 import { CutoverConflictError, CutoverStoreError } from '../policy/cutover-store.js';
 import type { CutoverPhase } from '../policy/cutover-phase.js';
 import { CutoverRequestError, type CutoverCoordinator, type CutoverPlan, type RetireResult } from '../policy/cutover-coordinator.js';
+import type { GroupsMoveResult } from '../policy/groups-move.js';
 import { HttpError, parseJsonObject, readBody, sendJson } from './http-json.js';
 
 /** What the routes need of the cutover machinery. */
 export type CutoverAdmin = Pick<CutoverCoordinator, 'plan' | 'start' | 'abort' | 'get' | 'list' | 'retire'> & {
   /** A domain's segment chains, or undefined before its first cutover. */
   segmentsOf(domain: string): SerializedDomainState | undefined;
+  /** Moves a domain's groups to its backend's coordinator. */
+  moveGroups(domain: string): Promise<GroupsMoveResult>;
 };
 
 export interface CutoverView extends CutoverRecord {
@@ -87,6 +93,11 @@ export class CutoverRoutes {
       sendJson(res, 200, await this.retire(await readBody(req)));
       return;
     }
+    if (rest === 'groups') {
+      if (method !== 'POST') throw new HttpError(405, `${method} not allowed on ${PREFIX}/groups`);
+      sendJson(res, 200, await this.moveGroups(await readBody(req)));
+      return;
+    }
     const parts = rest.split('/');
     const id = decodeURIComponent(parts[0]);
     if (parts.length === 1) {
@@ -142,6 +153,16 @@ export class CutoverRoutes {
     if (typeof segment !== 'number' || !Number.isInteger(segment)) throw new HttpError(400, `"segment" must be an integer: ${usage}`);
     if (value.dryRun !== undefined && typeof value.dryRun !== 'boolean') throw new HttpError(400, `"dryRun" must be true or false: ${usage}`);
     return this.admin.retire(domain, segment, value.dryRun === true);
+  }
+
+  private async moveGroups(body: string): Promise<GroupsMoveResult> {
+    const usage = 'expected {"domain": "<name>"}';
+    const value = parseJsonObject(body, usage);
+    const extra = Object.keys(value).filter((k) => k !== 'domain');
+    if (extra.length > 0) throw new HttpError(400, `unknown field ${extra.map((k) => JSON.stringify(k)).join(', ')}: ${usage}`);
+    const domain = value.domain;
+    if (typeof domain !== 'string' || domain === '') throw new HttpError(400, `"domain" must be a non-empty string: ${usage}`);
+    return this.admin.moveGroups(domain);
   }
 }
 

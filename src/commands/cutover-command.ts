@@ -7,10 +7,13 @@
 //   retire DOMAIN --segment N
 //                    lists the groups whose committed offsets lie inside segment N, then drops it
 //                    (--dry-run lists only)
+//   groups DOMAIN    moves the domain's consumer groups from the backend they stayed on after its
+//                    cutovers to the domain's backend (one rebalance per group)
 // Prints tables, or the JSON answers with --json.
 import type { Command } from 'commander';
 import type { CutoverListResponse, CutoverPlanResponse, CutoverResponse, CutoverView } from '../admin/cutover-routes.js';
 import type { RetireResult } from '../policy/cutover-coordinator.js';
+import type { GroupsMoveResult } from '../policy/groups-move.js';
 import { CUTOVER_PHASES } from '../policy/cutover-phase.js';
 import { adminCall as call, adminOptions, writeOut as write, type AdminClientOptions } from './admin-client.js';
 import { textTable } from './text-table.js';
@@ -44,6 +47,9 @@ export function registerCutoverCommand(program: Command): void {
     .requiredOption('--segment <n>', 'the segment to drop (1 is the first after the original one)')
     .option('--dry-run', 'list the groups only')
     .action((domain: string, opts: CutoverCommandOptions) => cutoverRetire(domain, opts));
+  common(cutover.command('groups <domain>').description("move the domain's consumer groups to its backend's coordinator (each group rejoins once)")).action((domain: string, opts: CutoverCommandOptions) =>
+    cutoverGroups(domain, opts),
+  );
 }
 
 function requestBody(domain: string, opts: CutoverCommandOptions, dryRun: boolean): Record<string, unknown> {
@@ -202,4 +208,15 @@ export function formatCutover(c: CutoverView): string {
     out += `\n${textTable(table)}\n`;
   }
   return out;
+}
+
+export async function cutoverGroups(domain: string, opts: CutoverCommandOptions): Promise<void> {
+  const res = await call<GroupsMoveResult>(opts, 'POST', '/v1/cutovers/groups', { domain });
+  if (opts.json === true) {
+    write(opts, json(res));
+    return;
+  }
+  const lines = [`groups of ${res.domain} moved: ${res.from} → ${res.to} (held ${res.holdMs} ms)`];
+  if (res.groups.length > 0) lines.push(textTable([['GROUP', 'OFFSETS COPIED'], ...res.groups.map((g) => [g.group, String(g.offsets)])]));
+  write(opts, `${lines.join('\n')}\n`);
 }

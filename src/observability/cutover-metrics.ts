@@ -1,6 +1,7 @@
 // Cutover metrics: the phase each domain is in on this instance, what its hold keeps (requests
 // and bytes), how long holds last, and how the cutovers this instance ran ended.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { HoldReporter } from '../pipeline/cutover-holds.js';
 import { CUTOVER_PHASES, type CutoverPhase } from '../policy/cutover-phase.js';
 
 export type CutoverOutcome = 'switched' | 'rolled_back';
@@ -11,6 +12,9 @@ export class CutoverMetrics {
   private readonly heldBytes: Gauge<'domain'>;
   private readonly holdSeconds: Histogram<'domain'>;
   private readonly outcomes: Counter<'outcome'>;
+  private readonly groupHeldRequests: Gauge<'domain'>;
+  private readonly groupHoldSeconds: Histogram<'domain'>;
+  private readonly groupMoves: Counter<'outcome'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -46,6 +50,38 @@ export class CutoverMetrics {
       registers,
     });
     for (const outcome of ['switched', 'rolled_back'] as const) this.outcomes.labels(outcome).inc(0);
+    this.groupHeldRequests = new Gauge({
+      name: 'turnout_cutover_group_held_requests',
+      help: 'Group requests of a domain held by this instance while its groups move to its backend',
+      labelNames: ['domain'],
+      registers,
+    });
+    this.groupHoldSeconds = new Histogram({
+      name: 'turnout_cutover_group_hold_duration_seconds',
+      help: 'How long the group requests of a domain were held on this instance while its groups moved',
+      labelNames: ['domain'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers,
+    });
+    this.groupMoves = new Counter({
+      name: 'turnout_cutover_group_moves_total',
+      help: 'Moves of a domain groups run by this instance, by outcome (moved, released: given up, the groups stayed)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of ['moved', 'released'] as const) this.groupMoves.labels(outcome).inc(0);
+  }
+
+  /** What the group holds report to. */
+  groupHoldReporter(): HoldReporter {
+    return {
+      held: (domain, requests) => this.groupHeldRequests.labels(domain).set(requests),
+      holdEnded: (domain, seconds) => this.groupHoldSeconds.labels(domain).observe(seconds),
+    };
+  }
+
+  groupsMoved(outcome: 'moved' | 'released'): void {
+    this.groupMoves.labels(outcome).inc();
   }
 
   phase(domain: string, phase: CutoverPhase | null): void {

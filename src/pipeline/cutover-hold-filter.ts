@@ -17,10 +17,24 @@
 // may have landed: the source). Produce with acks=0 gets no answer and is not counted; the
 // switch points' stability check covers it.
 //
-// While no domain is in a cutover the filter wants nothing, so no request is decoded for it.
+// The groups of a domain moving to its backend (`turnout cutover groups`, groups-move.ts) have
+// their own holds (`groupHolds`): while they count, the domain's group requests (JoinGroup,
+// SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, ConsumerGroupHeartbeat,
+// TxnOffsetCommit) are forwarded and counted in flight; while they hold, those requests wait
+// here until the groups' new coordinator is in effect. A request is decided by its group's domain.
+// After the move, a member the group had on the old coordinator goes on committing what it read
+// until its next heartbeat tells it to rejoin; the new coordinator does not know it. Its
+// OffsetCommit (`formerMembers`) is sent on as the commit of no member (generation −1), which
+// the new coordinator takes only while the group has not rejoined there, so that the records
+// the member read before it rejoins are not read again after.
+//
+// While no domain is in a cutover and no groups move the filter wants nothing, so no request is
+// decoded for it.
 import {
   ApiKey,
   decodeProduceResponse,
+  encodeOffsetCommitRequest,
+  type OffsetCommitRequest,
   type AddOffsetsToTxnRequest,
   type AddPartitionsToTxnRequest,
   type EndTxnRequest,
@@ -28,11 +42,12 @@ import {
   type ProduceRequest,
   type TxnOffsetCommitRequest,
 } from '../codec/index.js';
-import { decodeResponseFrame } from '../codec/message-frames.js';
+import { decodeResponseFrame, encodeRequestFrame } from '../codec/message-frames.js';
 import type { HoldMode } from '../policy/cutover-phase.js';
 import type { PolicySnapshot } from '../policy/policy-snapshot.js';
 import type { CutoverHolds, InFlightCount } from './cutover-holds.js';
-import { FORWARD, type FilterOutcome, type FilterRequest, type RequestFilter } from './filter.js';
+import type { FormerMembers } from './former-members.js';
+import { FORWARD, type FilterOutcome, type FilterRequest, type RequestFilter, type ResponseTransform } from './filter.js';
 
 /** Produce names topics by id from this version. */
 const PRODUCE_FIRST_TOPIC_ID_VERSION = 13;
@@ -43,6 +58,10 @@ export interface CutoverHoldFilterOptions {
   policy: () => PolicySnapshot;
   /** A virtual topic id's name (Produce v13+), or undefined when not known. */
   topicName: (topicId: string) => string | undefined;
+  /** The holds of domains whose groups are moving (by group domain); none: groups never held. */
+  groupHolds?: CutoverHolds;
+  /** The members moved groups had on their old coordinator. */
+  formerMembers?: FormerMembers;
 }
 
 /** Apis the filter decides on. */
@@ -50,8 +69,27 @@ const HELD_APIS = new Set<number>([ApiKey.Produce, ApiKey.InitProducerId, ApiKey
 /** Apis that only end a transaction already open: forwarded while the drain lets transactions end. */
 const ENDING_APIS = new Set<number>([ApiKey.AddOffsetsToTxn, ApiKey.EndTxn, ApiKey.TxnOffsetCommit]);
 
+/** Apis of one consumer group, decided by the group's domain while its groups move. */
+const GROUP_APIS = new Set<number>([
+  ApiKey.JoinGroup,
+  ApiKey.SyncGroup,
+  ApiKey.Heartbeat,
+  ApiKey.LeaveGroup,
+  ApiKey.OffsetCommit,
+  ApiKey.OffsetFetch,
+  ApiKey.ConsumerGroupHeartbeat,
+  ApiKey.TxnOffsetCommit,
+]);
+
+/** The group fields of the group apis' bodies (OffsetFetch v8+ names its groups in a list). */
+interface GroupBody {
+  groupId?: string;
+  groups?: ReadonlyArray<{ groupId: string }>;
+}
+
 /** A held request: where it waits and what it weighs. */
 interface HeldRequest {
+  holds: CutoverHolds;
   domain: string;
   bytes: number;
   holdNumber: number;
@@ -70,16 +108,62 @@ export class CutoverHoldFilter implements RequestFilter {
   }
 
   wants(apiKey: number): boolean {
-    return this.opts.holds.active && HELD_APIS.has(apiKey);
+    return (
+      (this.opts.holds.active && HELD_APIS.has(apiKey)) ||
+      (this.opts.groupHolds?.active === true && GROUP_APIS.has(apiKey)) ||
+      (apiKey === ApiKey.OffsetCommit && this.opts.formerMembers?.active === true)
+    );
   }
 
   onRequest(request: FilterRequest): FilterOutcome {
-    const { holds } = this.opts;
     const before = this.held.get(request);
     if (before !== undefined) {
       this.held.delete(request);
-      holds.unhold(before.domain, before.bytes, before.holdNumber);
+      before.holds.unhold(before.domain, before.bytes, before.holdNumber);
     }
+    const groups = this.opts.groupHolds;
+    const former = this.opts.formerMembers;
+    const groupDomain = (groups?.active === true && GROUP_APIS.has(request.apiKey)) || (former?.active === true && request.apiKey === ApiKey.OffsetCommit) ? this.groupDomainOf(request) : undefined;
+    const groupMode = groups === undefined || groupDomain === undefined ? 'none' : groups.modeOf(groupDomain);
+    if (groups !== undefined && groupDomain !== undefined && (groupMode === 'hold' || groupMode === 'drain')) return this.holdIn(groups, request, groupDomain);
+    if (former !== undefined && groupDomain !== undefined && request.apiKey === ApiKey.OffsetCommit) {
+      const commit = request.decoded().body as OffsetCommitRequest;
+      if (commit.memberId !== '' && former.isFormer(groupDomain, commit.groupId, commit.memberId)) return { kind: 'forward', request: asCommitOfNoMember(request) };
+    }
+    const outcome = this.opts.holds.active && HELD_APIS.has(request.apiKey) ? this.decide(request) : FORWARD;
+    if (groupMode !== 'count' || groups === undefined || groupDomain === undefined || outcome.kind !== 'forward') return outcome;
+    // Counted while the groups move: the copy of their offsets waits for it to be answered.
+    const count = groups.inFlightOf(groupDomain);
+    if (count === null) return outcome;
+    count.add();
+    const inner: ResponseTransform | undefined = outcome.onResponse;
+    return {
+      ...outcome,
+      onResponse: (response) => {
+        count.done();
+        return inner === undefined ? response : inner(response);
+      },
+    };
+  }
+
+  /** Holds a request in `holds` for `domain`. */
+  private holdIn(holds: CutoverHolds, request: FilterRequest, domain: string): FilterOutcome {
+    const bytes = request.frame.length;
+    const { until, holdNumber } = holds.hold(domain, bytes);
+    this.held.set(request, { holds, domain, bytes, holdNumber });
+    return { kind: 'hold', until };
+  }
+
+  /** The domain of a group request's group, or undefined (no group, or one no domain claims). */
+  private groupDomainOf(request: FilterRequest): string | undefined {
+    const body = request.decoded().body as GroupBody;
+    const id = typeof body.groupId === 'string' && body.groupId !== '' ? body.groupId : body.groups?.[0]?.groupId;
+    return id === undefined || id === '' ? undefined : domainOf(this.opts.policy(), 'group', id);
+  }
+
+  /** The cutover's decision: held, forwarded counted, or forwarded. */
+  private decide(request: FilterRequest): FilterOutcome {
+    const { holds } = this.opts;
     const domains = this.domainsOf(request);
     if (domains.length === 0) return FORWARD;
     let strongest: string | null = null;
@@ -93,12 +177,7 @@ export class CutoverHoldFilter implements RequestFilter {
     }
     if (strongest === null) return FORWARD;
     const mode = holds.modeOf(strongest);
-    if (mode === 'hold' || (mode === 'drain' && !ENDING_APIS.has(request.apiKey))) {
-      const bytes = request.frame.length;
-      const { until, holdNumber } = holds.hold(strongest, bytes);
-      this.held.set(request, { domain: strongest, bytes, holdNumber });
-      return { kind: 'hold', until };
-    }
+    if (mode === 'hold' || (mode === 'drain' && !ENDING_APIS.has(request.apiKey))) return this.holdIn(holds, request, strongest);
     return this.counted(request, domains);
   }
 
@@ -207,7 +286,14 @@ export class CutoverHoldFilter implements RequestFilter {
   }
 }
 
-function domainOf(policy: PolicySnapshot, kind: 'topic' | 'transactionalId', name: string): string | undefined {
+function domainOf(policy: PolicySnapshot, kind: 'topic' | 'transactionalId' | 'group', name: string): string | undefined {
   const r = policy.resolve(kind, name);
   return r.ok ? r.domain.name : undefined;
+}
+
+/** An OffsetCommit as the commit of no member (an admin's): generation −1, no member id. */
+function asCommitOfNoMember(request: FilterRequest): Buffer {
+  const { header, body } = request.decoded();
+  const commit: OffsetCommitRequest = { ...(body as OffsetCommitRequest), generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null };
+  return encodeRequestFrame(header, commit, encodeOffsetCommitRequest);
 }

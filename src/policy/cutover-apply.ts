@@ -2,7 +2,9 @@
 //   - each domain's chains go to routing (OffsetSegmentMap.setDomain), and every segment's
 //     generation is adopted by the leader epoch map, so epochs read from a new segment sit
 //     above everything read before it;
-//   - each domain's hold follows its cutover's phase (cutover-phase.ts holdModeOf).
+//   - each domain's hold follows its cutover's phase (cutover-phase.ts holdModeOf);
+//   - each domain's group hold follows its groups move (groups-move.ts): counted while
+//     `counting`, held while `holding`, released by the write that moves the groups.
 // The domain's backend itself is read through CutoverPolicyView from the same state. Segments
 // are applied before holds are released, in the same turn, so a released request is routed by
 // the state that released it.
@@ -14,7 +16,7 @@ import type { Logger } from '../observability/logger.js';
 import type { LeaderEpochMap } from '../routing/leader-epoch-map.js';
 import type { OffsetSegmentMap } from '../routing/offset-segments.js';
 import { holdModeOf, type CutoverPhase, type HoldMode } from './cutover-phase.js';
-import { domainSegmentsOf, serializeDomainState } from './cutover-domain-state.js';
+import { domainSegmentsOf, serializeDomainState, type FormerMembers } from './cutover-domain-state.js';
 import type { CutoverState } from './cutover-state.js';
 import type { CutoverStore } from './cutover-store.js';
 import type { PolicySnapshot } from './policy-snapshot.js';
@@ -35,6 +37,10 @@ export interface CutoverApplierOptions {
   segments: OffsetSegmentMap;
   epochs: LeaderEpochMap;
   holds: HoldControl;
+  /** What holds a domain's group requests while its groups move. */
+  groupHolds?: HoldControl;
+  /** Where the members of moved groups go (src/pipeline/former-members.ts). */
+  formerMembers?: { set(domain: string, state: FormerMembers | null): void };
   /** The policy in effect: which domains exist and which have a migration target. */
   policy: () => PolicySnapshot;
   log: Logger;
@@ -90,6 +96,7 @@ export class CutoverApplier {
         }
       }
       this.opts.segments.setDomain(domain, domainSegmentsOf(d));
+      this.opts.formerMembers?.set(domain, d.formerMembers);
       this.applied.set(domain, text);
       this.log.info({ domain, backend: d.backend, era: d.era, topics: d.chains.size, version: state.version }, 'cutover segments applied');
     }
@@ -105,11 +112,22 @@ export class CutoverApplier {
       if (known) mode = active === undefined ? 'none' : holdModeOf(active.phase);
       else mode = active !== undefined || state.domains.has(domain) || policy.domains.get(domain)?.migrationTarget != null ? 'hold' : 'none';
       this.opts.holds.setMode(domain, active?.id ?? null, mode);
+      this.applyGroupHold(domain, state, known);
       const phase = active?.phase ?? null;
       if (this.phases.get(domain) !== phase) {
         this.phases.set(domain, phase);
         this.opts.reporter?.phase(domain, phase);
       }
     }
+  }
+
+  /** A domain's group hold: by its groups move; with the state not known, held while one was in progress. */
+  private applyGroupHold(domain: string, state: CutoverState, known: boolean): void {
+    const groupHolds = this.opts.groupHolds;
+    if (groupHolds === undefined) return;
+    const move = state.domains.get(domain)?.groupsMove ?? null;
+    let mode: HoldMode = 'none';
+    if (move !== null) mode = known && move.phase === 'counting' ? 'count' : 'hold';
+    groupHolds.setMode(domain, move?.id ?? null, mode);
   }
 }

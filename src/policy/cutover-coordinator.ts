@@ -217,6 +217,7 @@ export class CutoverCoordinator {
     if (!policy.backends.has(to)) throw new CutoverRequestError(400, `unknown backend ${JSON.stringify(to)}`);
     if (to === from) throw new CutoverRequestError(400, `domain ${d.name} is already on ${to}${req.to === undefined ? ' (its migration target): name the backend to move it to' : ''}`);
     const state = this.opts.store.current().domains.get(d.name);
+    if (state?.groupsMove != null) throw new CutoverRequestError(409, `the groups of domain ${d.name} are being moved (${state.groupsMove.id}): cut it over once they are`);
     const allowed = new Set<string>(state === undefined ? [] : chainBackends(state));
     if (d.migrationTarget !== null) allowed.add(d.migrationTarget);
     if (!allowed.has(to)) throw new CutoverRequestError(400, `domain ${d.name} may move only to its migration target or to a backend its segments read from (${[...allowed].join(', ') || 'none'})`);

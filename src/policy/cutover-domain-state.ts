@@ -20,6 +20,36 @@ export interface DomainCutoverState {
   readonly groupsBackend: string | null;
   /** Cutovers completed. */
   readonly era: number;
+  /** The move of the domain's groups to its backend in progress (`turnout cutover groups`), or null. */
+  readonly groupsMove: GroupsMove | null;
+  /** The members the domain's groups had on their old coordinator when they last moved, or null. */
+  readonly formerMembers: FormerMembers | null;
+}
+
+/**
+ * The members of moved groups, by group, until `untilMs`: their offset commits are taken on
+ * the new coordinator as commits of no member until their group rejoins there.
+ */
+export interface FormerMembers {
+  readonly untilMs: number;
+  readonly groups: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * The phases of a groups move: `counting` every instance counts the domain's group requests in
+ * flight; `holding` every instance holds them, while the committed offsets are copied.
+ */
+export type GroupsMovePhase = 'counting' | 'holding';
+
+export interface GroupsMove {
+  readonly id: string;
+  readonly phase: GroupsMovePhase;
+  /** The instance running it (a move whose instance is gone is given up). */
+  readonly coordinator: string;
+  /** Where the groups are coordinated during the move, and where they go. */
+  readonly from: string;
+  readonly to: string;
+  readonly startedAtMs: number;
 }
 
 /** The JSON form, as the state file and Redis hold it. */
@@ -28,12 +58,40 @@ export interface SerializedDomainState {
   chains: Record<string, Array<SerializedSegment[] | null>>;
   groupsBackend: string | null;
   era: number;
+  groupsMove?: GroupsMove | null;
+  formerMembers?: FormerMembers | null;
 }
 
 export function serializeDomainState(s: DomainCutoverState): SerializedDomainState {
   const chains: Record<string, Array<SerializedSegment[] | null>> = {};
   for (const [topic, partitions] of s.chains) chains[topic] = Array.from(partitions, (c) => (c === undefined ? null : c.toJSON()));
-  return { backend: s.backend, chains, groupsBackend: s.groupsBackend, era: s.era };
+  return { backend: s.backend, chains, groupsBackend: s.groupsBackend, era: s.era, groupsMove: s.groupsMove, formerMembers: s.formerMembers };
+}
+
+function parseFormerMembers(value: unknown, where: string): FormerMembers | null {
+  if (value === undefined || value === null) return null;
+  if (!isRecord(value) || typeof value.untilMs !== 'number' || !isRecord(value.groups)) throw new CutoverStateError(where, 'formerMembers: not {untilMs, groups}');
+  const groups: Record<string, string[]> = {};
+  for (const [group, members] of Object.entries(value.groups)) {
+    // An emptied list may come back from Redis's Lua JSON as {}.
+    const list = isRecord(members) && Object.keys(members).length === 0 ? [] : members;
+    if (!Array.isArray(list) || !list.every((m) => typeof m === 'string')) throw new CutoverStateError(where, `formerMembers.groups.${group}: not a list of member ids`);
+    groups[group] = list as string[];
+  }
+  return { untilMs: value.untilMs, groups };
+}
+
+function parseGroupsMove(value: unknown, where: string): GroupsMove | null {
+  // Absent in states written before groups could move; Redis's Lua JSON may drop a null.
+  if (value === undefined || value === null) return null;
+  if (!isRecord(value)) throw new CutoverStateError(where, 'groupsMove: not an object');
+  const { id, phase, coordinator, from, to, startedAtMs } = value;
+  if (typeof id !== 'string' || typeof coordinator !== 'string' || typeof from !== 'string' || typeof to !== 'string') {
+    throw new CutoverStateError(where, 'groupsMove: id, coordinator, from and to must be strings');
+  }
+  if (phase !== 'counting' && phase !== 'holding') throw new CutoverStateError(where, `groupsMove.phase: unknown phase ${JSON.stringify(phase)}`);
+  if (typeof startedAtMs !== 'number') throw new CutoverStateError(where, 'groupsMove.startedAtMs: not a number');
+  return { id, phase, coordinator, from, to, startedAtMs };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -56,6 +114,8 @@ function isSegment(v: unknown): v is SerializedSegment {
 export function parseDomainState(value: unknown, where: string): DomainCutoverState {
   if (!isRecord(value)) throw new CutoverStateError(where, 'not an object');
   const { backend, chains, groupsBackend, era } = value;
+  const groupsMove = parseGroupsMove(value.groupsMove, where);
+  const formerMembers = parseFormerMembers(value.formerMembers, where);
   if (typeof backend !== 'string' || backend === '') throw new CutoverStateError(where, 'backend: not a backend name');
   if (groupsBackend !== null && typeof groupsBackend !== 'string') throw new CutoverStateError(where, 'groupsBackend: neither a backend name nor null');
   if (!Number.isInteger(era) || (era as number) < 0) throw new CutoverStateError(where, 'era: not a count');
@@ -79,7 +139,7 @@ export function parseDomainState(value: unknown, where: string): DomainCutoverSt
       }),
     );
   }
-  return { backend, chains: parsed, groupsBackend: groupsBackend as string | null, era: era as number };
+  return { backend, chains: parsed, groupsBackend: groupsBackend as string | null, era: era as number, groupsMove, formerMembers };
 }
 
 /** The state as routing takes it (OffsetSegmentMap.setDomain). */
@@ -116,7 +176,7 @@ export function switchedDomainState(input: SwitchInput): DomainCutoverState {
     const segment: OffsetSegment = { backend: to, firstOffset: BigInt(point.firstOffset), shift: BigInt(point.shift), generation };
     partitions[point.partition] = before.append(segment);
   }
-  return { backend: to, chains, groupsBackend: previous?.groupsBackend ?? from, era: (previous?.era ?? 0) + 1 };
+  return { backend: to, chains, groupsBackend: previous?.groupsBackend ?? from, era: (previous?.era ?? 0) + 1, groupsMove: null, formerMembers: previous?.formerMembers ?? null };
 }
 
 /** The one segment a partition without a chain has: the source's own log, unshifted. */

@@ -15,7 +15,11 @@
 //                     aborts a transactional id's open transaction: the coordinator bumps the
 //                     producer epoch, aborting what was open
 //   ListGroups, OffsetFetch
-//                     committed offsets of groups (before a segment is retired)
+//                     committed offsets of groups (before a segment is retired, and when a
+//                     domain's groups move to its backend)
+//   DescribeGroups    a moving group's members on its old coordinator
+//   OffsetCommit      a moving group's committed offsets written on its new coordinator, as an
+//                     admin writes them (generation −1, no member)
 // Errors a retry may get past (a leader moving, a coordinator loading) are retried for a while.
 import {
   ApiKey,
@@ -38,7 +42,12 @@ import {
   encodeListTransactionsRequest,
   encodeMetadataRequest,
   encodeOffsetFetchRequest,
+  decodeOffsetCommitResponse,
+  encodeOffsetCommitRequest,
+  decodeDescribeGroupsResponse,
+  encodeDescribeGroupsRequest,
 } from '../codec/index.js';
+import type { GroupOffset, GroupOffsetBackends } from '../policy/group-offset-backends.js';
 import { apiInfo } from '../codec/generated/apis.js';
 import { decodeResponseFrame, encodeRequestFrame, type BodyDecoder, type BodyEncoder } from '../codec/message-frames.js';
 import type { BrokerAddress, ClientSession } from '../net/request-router.js';
@@ -89,7 +98,7 @@ export interface CutoverBackendRequestsOptions {
   retryMs?: number;
 }
 
-export class CutoverBackendRequests implements CutoverBackends {
+export class CutoverBackendRequests implements CutoverBackends, GroupOffsetBackends {
   private readonly opts: CutoverBackendRequestsOptions;
   private readonly retryMs: number;
 
@@ -217,28 +226,74 @@ export class CutoverBackendRequests implements CutoverBackends {
   }
 
   async committedOffsets(backend: string, wanted: (group: string) => boolean, topics: ReadonlySet<string>): Promise<CommittedOffset[]> {
-    const groups = new Set<string>();
+    const groups = await this.listGroups(backend, wanted);
+    const out: CommittedOffset[] = [];
+    for (const group of [...groups.keys()].sort()) {
+      for (const o of await this.groupOffsets(backend, group)) if (topics.has(o.topic)) out.push({ group, topic: o.topic, partition: o.partition, offset: o.offset });
+    }
+    return out;
+  }
+
+  async listGroups(backend: string, wanted: (group: string) => boolean): Promise<Map<string, string>> {
+    const groups = new Map<string, string>();
     await Promise.all(
       this.brokerIds(backend).map(async (brokerId) => {
         const listed = await this.ask(backend, this.broker(backend, brokerId), ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: [] }, encodeListGroupsRequest, decodeListGroupsResponse);
         if (listed.errorCode !== 0) throw new BackendErrorCode(backend, `ListGroups at broker ${brokerId}`, listed.errorCode);
-        for (const g of listed.groups) if (wanted(g.groupId)) groups.add(g.groupId);
+        for (const g of listed.groups) if (wanted(g.groupId)) groups.set(g.groupId, g.groupState);
       }),
     );
-    const out: CommittedOffset[] = [];
-    for (const group of [...groups].sort()) {
-      const answer = await this.retried(backend, async () => {
-        const coordinator = await this.coordinatorOf(backend, group, KEY_TYPE_GROUP);
-        const a = await this.ask(backend, coordinator, ApiKey.OffsetFetch, 7, { groupId: group, topics: null, groups: [], requireStable: false }, encodeOffsetFetchRequest, decodeOffsetFetchResponse);
-        if (a.errorCode !== 0) throw new BackendErrorCode(backend, `OffsetFetch of group ${group}`, a.errorCode);
-        return a;
-      });
-      for (const t of answer.topics) {
-        if (!topics.has(t.name)) continue;
-        for (const p of t.partitions) if (p.errorCode === 0 && p.committedOffset >= 0n) out.push({ group, topic: t.name, partition: p.partitionIndex, offset: p.committedOffset });
+    return groups;
+  }
+
+  async groupOffsets(backend: string, group: string): Promise<GroupOffset[]> {
+    const answer = await this.retried(backend, async () => {
+      const coordinator = await this.coordinatorOf(backend, group, KEY_TYPE_GROUP);
+      const a = await this.ask(backend, coordinator, ApiKey.OffsetFetch, 7, { groupId: group, topics: null, groups: [], requireStable: false }, encodeOffsetFetchRequest, decodeOffsetFetchResponse);
+      if (a.errorCode !== 0) throw new BackendErrorCode(backend, `OffsetFetch of group ${group}`, a.errorCode);
+      return a;
+    });
+    const out: GroupOffset[] = [];
+    for (const t of answer.topics) {
+      for (const p of t.partitions) {
+        if (p.errorCode === 0 && p.committedOffset >= 0n) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.metadata });
       }
     }
     return out;
+  }
+
+  async commitGroupOffsets(backend: string, group: string, offsets: readonly GroupOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    const byTopic = new Map<string, GroupOffset[]>();
+    for (const o of offsets) {
+      let list = byTopic.get(o.topic);
+      if (list === undefined) byTopic.set(o.topic, (list = []));
+      list.push(o);
+    }
+    const topics = [...byTopic].map(([name, list]) => ({
+      name,
+      partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, commitTimestamp: -1n, committedLeaderEpoch: o.leaderEpoch, committedMetadata: o.metadata })),
+    }));
+    await this.retried(backend, async () => {
+      const coordinator = await this.coordinatorOf(backend, group, KEY_TYPE_GROUP);
+      // v8: topics by name on both Kafka versions; generation −1 and no member: an admin's commit.
+      const a = await this.ask(backend, coordinator, ApiKey.OffsetCommit, 8, { groupId: group, generationIdOrMemberEpoch: -1, memberId: '', retentionTimeMs: -1n, groupInstanceId: null, topics }, encodeOffsetCommitRequest, decodeOffsetCommitResponse);
+      for (const t of a.topics) {
+        const bad = t.partitions.find((p) => p.errorCode !== 0);
+        if (bad !== undefined) throw new BackendErrorCode(backend, `OffsetCommit of group ${group} on ${t.name}-${bad.partitionIndex}`, bad.errorCode);
+      }
+    });
+  }
+
+  async groupMembers(backend: string, group: string): Promise<string[]> {
+    return this.retried(backend, async () => {
+      const coordinator = await this.coordinatorOf(backend, group, KEY_TYPE_GROUP);
+      const a = await this.ask(backend, coordinator, ApiKey.DescribeGroups, 5, { groups: [group], includeAuthorizedOperations: false }, encodeDescribeGroupsRequest, decodeDescribeGroupsResponse);
+      const g = a.groups[0];
+      if (g === undefined) throw new CutoverBackendError(backend, `DescribeGroups answered nothing for ${group}`);
+      if (g.errorCode !== 0) throw new BackendErrorCode(backend, `DescribeGroups of ${group}`, g.errorCode);
+      return g.members.map((m) => m.memberId);
+    });
   }
 
   private async coordinatorOf(backend: string, key: string, keyType: number): Promise<BrokerAddress> {

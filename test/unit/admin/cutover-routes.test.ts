@@ -44,6 +44,10 @@ function fakeAdmin(records: Map<string, CutoverRecord>, startError: Error | null
     list: () => [...records.values()],
     retire: async (domain, segment, dryRun) => ({ domain, segment, groups: [], retired: !dryRun }),
     segmentsOf: (domain) => (domain === 'orders' ? { backend: 'west', chains: {}, groupsBackend: 'east', era: 1 } : undefined),
+    moveGroups: async (domain) => {
+      if (domain !== 'orders') throw new CutoverRequestError(404, `unknown domain ${domain}`);
+      return { id: 'm1', domain, from: 'east', to: 'west', groups: [{ group: 'orders-app', offsets: 3 }], holdMs: 12 };
+    },
   };
 }
 
@@ -104,6 +108,16 @@ describe('admin cutover API', () => {
     expect((await post(base, '/v1/cutovers', { domain: 'orders', later: true })).status).toBe(400);
     expect((await fetch(`${base}/v1/cutovers/${r.id}`, { method: 'DELETE', headers: AUTH_HEADER })).status).toBe(405);
     expect((await post(base, '/v1/cutovers/retire', { domain: 'orders', segment: 1, dryRun: true })).json).toEqual({ domain: 'orders', segment: 1, groups: [], retired: false });
+  });
+
+  it('moves a domain groups with POST /v1/cutovers/groups', async () => {
+    const base = await start(fakeAdmin(new Map()));
+    const moved = await post(base, '/v1/cutovers/groups', { domain: 'orders' });
+    expect(moved.status).toBe(200);
+    expect(moved.json).toEqual({ id: 'm1', domain: 'orders', from: 'east', to: 'west', groups: [{ group: 'orders-app', offsets: 3 }], holdMs: 12 });
+    expect((await post(base, '/v1/cutovers/groups', { domain: 'payments' })).status).toBe(404);
+    expect((await post(base, '/v1/cutovers/groups', { domain: 'orders', now: true })).status).toBe(400);
+    expect((await fetch(`${base}/v1/cutovers/groups`, { headers: AUTH_HEADER })).status).toBe(405);
   });
 
   it('answers 409 for a cutover already in progress and 503 when the store cannot be written', async () => {

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKey, encodeResponseFrame } from '../../../src/codec/index.js';
 import { createEndTxnRequest } from '../../../src/codec/generated/end-txn.js';
+import { createHeartbeatRequest } from '../../../src/codec/generated/heartbeat.js';
+import { createOffsetCommitRequest, decodeOffsetCommitRequest } from '../../../src/codec/generated/offset-commit.js';
+import { decodeRequestFrame } from '../../../src/codec/message-frames.js';
+import { createOffsetFetchRequest, createOffsetFetchRequestGroup } from '../../../src/codec/generated/offset-fetch.js';
 import { createInitProducerIdRequest } from '../../../src/codec/generated/init-producer-id.js';
 import {
   createPartitionProduceData,
@@ -12,6 +16,7 @@ import {
 } from '../../../src/codec/generated/produce.js';
 import { CutoverHoldFilter } from '../../../src/pipeline/cutover-hold-filter.js';
 import { CutoverHolds } from '../../../src/pipeline/cutover-holds.js';
+import { FormerMembers } from '../../../src/pipeline/former-members.js';
 import type { FilterOutcome, FilterRequest } from '../../../src/pipeline/filter.js';
 import { FakePolicyStore } from '../admin/domain-fixtures.js';
 import { filterRequest } from './filter-test-kit.js';
@@ -178,5 +183,116 @@ describe('the cutover hold filter', () => {
     expect(filter.onRequest(produce('orders.created', -1, 100)).kind).toBe('hold');
     expect(holds.heldOf('orders').requests).toBe(1);
     expect(failures).toEqual([]);
+  });
+});
+
+function heartbeat(groupId: string): FilterRequest {
+  const req = createHeartbeatRequest();
+  req.groupId = groupId;
+  req.generationId = 3;
+  req.memberId = 'm-1';
+  return filterRequest(ApiKey.Heartbeat, 4, req);
+}
+
+function offsetFetchV8(groupId: string): FilterRequest {
+  const req = createOffsetFetchRequest();
+  req.groups = [{ ...createOffsetFetchRequestGroup(), groupId, topics: null }];
+  return filterRequest(ApiKey.OffsetFetch, 8, req);
+}
+
+function groupSetup(): { holds: CutoverHolds; groupHolds: CutoverHolds; filter: CutoverHoldFilter } {
+  const holds = new CutoverHolds({ maxHeldBytes: 1 << 20 });
+  const groupHolds = new CutoverHolds({ maxHeldBytes: 1 << 20 });
+  const filter = new CutoverHoldFilter({ holds, groupHolds, policy: () => policy.current(), topicName: () => undefined });
+  return { holds, groupHolds, filter };
+}
+
+describe('the cutover hold filter while a domain groups move', () => {
+  it('wants no group request while no groups move, and the group apis while some do', () => {
+    const { groupHolds, filter } = groupSetup();
+    for (const api of [ApiKey.JoinGroup, ApiKey.Heartbeat, ApiKey.OffsetCommit, ApiKey.OffsetFetch, ApiKey.ConsumerGroupHeartbeat, ApiKey.TxnOffsetCommit]) expect(filter.wants(api)).toBe(false);
+    groupHolds.setMode('orders', 'm1', 'count');
+    for (const api of [ApiKey.JoinGroup, ApiKey.SyncGroup, ApiKey.Heartbeat, ApiKey.LeaveGroup, ApiKey.OffsetCommit, ApiKey.OffsetFetch, ApiKey.ConsumerGroupHeartbeat, ApiKey.TxnOffsetCommit]) {
+      expect(filter.wants(api)).toBe(true);
+    }
+    expect(filter.wants(ApiKey.Produce)).toBe(false);
+    expect(filter.wants(ApiKey.ListGroups)).toBe(false);
+    groupHolds.setMode('orders', null, 'none');
+    expect(filter.wants(ApiKey.Heartbeat)).toBe(false);
+  });
+
+  it('counts the moving domain group requests in flight until they are answered', async () => {
+    const { groupHolds, filter } = groupSetup();
+    groupHolds.setMode('orders', 'm1', 'count');
+    const outcome = filter.onRequest(heartbeat('orders-app'));
+    expect(outcome.kind).toBe('forward');
+    const count = groupHolds.inFlightOf('orders');
+    expect(count?.count).toBe(1);
+    let drained = false;
+    void count?.drained().then(() => (drained = true));
+    await Promise.resolve();
+    expect(drained).toBe(false);
+    if (outcome.kind === 'forward') outcome.onResponse?.(Buffer.alloc(8));
+    await Promise.resolve();
+    expect(drained).toBe(true);
+    // Another domain's group goes untouched.
+    expect(filter.onRequest(heartbeat('payments-app'))).toEqual({ kind: 'forward' });
+    expect(count?.count).toBe(0);
+  });
+
+  it('holds the moving domain group requests in order and releases them when the move ends', async () => {
+    const { groupHolds, filter } = groupSetup();
+    groupHolds.setMode('orders', 'm1', 'hold');
+    const run = runInOrder(filter, [
+      ['heartbeat', heartbeat('orders-app')],
+      ['fetch', offsetFetchV8('orders-app')],
+      ['other', heartbeat('legacy-app')],
+    ]);
+    expect(run.forwarded).toEqual(['other']);
+    expect(groupHolds.heldOf('orders').requests).toBe(2);
+    groupHolds.setMode('orders', null, 'none');
+    await new Promise((r) => setImmediate(r));
+    expect(run.forwarded).toEqual(['other', 'heartbeat', 'fetch']);
+    expect(filter.wants(ApiKey.Heartbeat)).toBe(false);
+  });
+
+  it('holds a group request by its group domain, and leaves transactional requests to the cutover holds', () => {
+    const { holds, groupHolds, filter } = groupSetup();
+    groupHolds.setMode('orders', 'm1', 'hold');
+    expect(filter.onRequest(offsetFetchV8('orders-app')).kind).toBe('hold');
+    groupHolds.setMode('orders', 'm1', 'count');
+    holds.setMode('orders', 'c1', 'count');
+    const outcome = filter.onRequest(endTxn('orders-tx-1'));
+    expect(outcome.kind).toBe('forward');
+    expect(holds.inFlightOf('orders')?.count).toBe(1);
+    expect(groupHolds.inFlightOf('orders')?.count).toBe(0);
+  });
+
+  it('sends the OffsetCommit of a member a moved group had on its old coordinator on as the commit of no member, and others as they are', () => {
+    let now = 1_000;
+    const formerMembers = new FormerMembers(() => now);
+    const filter = new CutoverHoldFilter({ holds: new CutoverHolds({ maxHeldBytes: 1 << 20 }), formerMembers, policy: () => policy.current(), topicName: () => undefined });
+    const commit = (memberId: string): FilterRequest => {
+      const req = createOffsetCommitRequest();
+      req.groupId = 'orders-app';
+      req.generationIdOrMemberEpoch = 4;
+      req.memberId = memberId;
+      req.topics = [{ name: 'orders.created', partitions: [{ partitionIndex: 0, committedOffset: 42n, commitTimestamp: -1n, committedLeaderEpoch: 3, committedMetadata: '' }] }];
+      return filterRequest(ApiKey.OffsetCommit, 8, req);
+    };
+    expect(filter.wants(ApiKey.OffsetCommit)).toBe(false);
+    formerMembers.set('orders', { untilMs: 5_000, groups: { 'orders-app': ['member-on-east'] } });
+    expect(filter.wants(ApiKey.OffsetCommit)).toBe(true);
+    expect(filter.wants(ApiKey.Heartbeat)).toBe(false);
+    const outcome = filter.onRequest(commit('member-on-east'));
+    const frame = outcome.kind === 'forward' ? outcome.request : undefined;
+    expect(frame).toBeDefined();
+    const sent = decodeRequestFrame(frame as Buffer, decodeOffsetCommitRequest);
+    expect(sent.body).toMatchObject({ groupId: 'orders-app', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null });
+    expect(sent.body.topics[0].partitions[0]).toMatchObject({ partitionIndex: 0, committedOffset: 42n, committedLeaderEpoch: 3 });
+    // A member that joined on the new coordinator commits as itself.
+    expect(filter.onRequest(commit('member-on-west'))).toEqual({ kind: 'forward' });
+    now = 5_000;
+    expect(filter.wants(ApiKey.OffsetCommit)).toBe(false);
   });
 });
