@@ -121,6 +121,14 @@ interface Binding {
   /** real epoch = virtual epoch + epochDelta. */
   epochDelta: number;
   producer: VirtualProducer;
+  /**
+   * Set when a moved transactional id got back a real id it had in an earlier era on this
+   * backend (its coordinator keeps the id, with a new epoch): `partition:topic` → the client's
+   * sequence of its first batch there under this binding, which goes out as 0. The partitions
+   * hold that id's state from before, and a new epoch must start at sequence 0; the client's
+   * sequences go on from where they were.
+   */
+  sequenceBase?: Map<string, number>;
 }
 
 interface VirtualProducer {
@@ -286,6 +294,8 @@ export class ProducerIdMap {
     let p = known;
     const b = p?.bindings.get(key);
     if (p !== undefined && b !== undefined && b.realId === real.producerId) {
+      // The client initialised again: it starts its sequences at 0 with the new epoch, as the broker expects.
+      delete b.sequenceBase;
       p.epoch = real.producerEpoch - b.epochDelta;
       p.lastUsedMs = this.nowMs();
       return { producer: p, replaced: null };
@@ -326,7 +336,7 @@ export class ProducerIdMap {
    * under `key`, in place (the CRC is recomputed; the sequence is kept). `prepareBatches` must
    * have settled first. Throws ProducerMappingError for a batch that cannot go there.
    */
-  rewriteBatchesToReal(records: Buffer | null, key: string): void {
+  rewriteBatchesToReal(records: Buffer | null, key: string, partition?: string): void {
     for (const batch of scanRecordBatches(records).batches) {
       if (batch.magic !== MAGIC_V2) continue;
       const virtualId = batch.producerIdBigInt;
@@ -335,7 +345,13 @@ export class ProducerIdMap {
       const b = p.bindings.get(this.keyFor(p, key));
       if (b === undefined) throw new Error(`producer ${virtualId} has no real id under ${key} yet: prepare the batches first`);
       const real = realOf(b, batch.producerEpoch);
-      batch.rewriteProducer({ producerId: real.producerId, producerEpoch: real.producerEpoch });
+      if (b.sequenceBase === undefined || partition === undefined) {
+        batch.rewriteProducer({ producerId: real.producerId, producerEpoch: real.producerEpoch });
+        continue;
+      }
+      let base = b.sequenceBase.get(partition);
+      if (base === undefined) b.sequenceBase.set(partition, (base = batch.baseSequence));
+      batch.rewriteProducer({ producerId: real.producerId, producerEpoch: real.producerEpoch, baseSequence: rebasedSequence(batch.baseSequence, base) });
     }
   }
 
@@ -440,8 +456,12 @@ export class ProducerIdMap {
         p.storedUseMs = Math.max(p.storedUseMs, stored.usedMs);
       }
       p.epoch = epoch;
-      this.log?.info({ virtualId: String(p.virtualId), transactionalId, key, realId: String(real.producerId) }, 'transactional id initialised where its domain moved');
-      return this.bind(p, key, real.producerId, epochDelta);
+      // Back on a backend where the coordinator kept the id from an earlier era: its partitions know it.
+      const known = this.realIdsOn(p.virtualId, backendOfBindingKey(key)).includes(real.producerId);
+      this.log?.info({ virtualId: String(p.virtualId), transactionalId, key, realId: String(real.producerId), rebased: known }, 'transactional id initialised where its domain moved');
+      const bound = this.bind(p, key, real.producerId, epochDelta);
+      if (known) bound.sequenceBase = new Map();
+      return bound;
     })().finally(() => p.pending.delete(key));
     p.pending.set(key, moved);
     return moved;
@@ -604,6 +624,14 @@ function storedOf(p: VirtualProducer, usedMs: number): StoredProducer {
   if (p.transactionTimeoutMs !== undefined) stored.transactionTimeoutMs = p.transactionTimeoutMs;
   return stored;
 }
+
+/** A client's sequence counted from `base` (sequences wrap from 2^31 - 1 to 0). */
+function rebasedSequence(sequence: number, base: number): number {
+  const d = sequence - base;
+  return d < 0 ? d + SEQUENCE_WRAP : d;
+}
+
+const SEQUENCE_WRAP = 2 ** 31;
 
 function realOf(b: Binding, virtualEpoch: number): ProducerIdAndEpoch {
   const epoch = virtualEpoch + b.epochDelta;

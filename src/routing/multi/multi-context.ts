@@ -18,6 +18,7 @@ import type { ProducerBindingStore } from '../producer-binding-store.js';
 import type { ProducerIdMap } from '../producer-id-map.js';
 import { DestinationFailure, type RouteError } from '../split-route.js';
 import { TopicIdMap } from '../topic-id-map.js';
+import { TransactionPartitions } from '../transaction-partitions.js';
 import type { ListenerView } from '../virtual-cluster-router.js';
 import { KEY_TYPE_TRANSACTION } from './multi-codes.js';
 import { LastKnownTopics } from './last-known-topics.js';
@@ -77,6 +78,8 @@ export class MultiContext {
   readonly coordinators = new Map<string, number>();
   /** Set by the router right after construction (the map obtains real ids through the context). */
   producerIds!: ProducerIdMap;
+  /** The partitions of open transactions, by the key they were added under (carried over a cutover). */
+  readonly transactionPartitions = new TransactionPartitions();
   /** Turnout's own requests (InitProducerId for real producer ids) go over this session's upstreams. */
   ownSession: ClientSession | null = null;
   /** `backend/topic` → a Metadata request under way for the topic's leaders there (segment-leaders.ts). */

@@ -12,7 +12,7 @@
 // logStartOffset) are the segment's plus its shift and its epochs the segment's generation's.
 // Producers' real ids are bound per domain era (producer-id-map.ts), so that a cutover gives
 // each producer a fresh real id on the backend it moves to.
-import { ApiKey, decodeProduceRequest, decodeProduceResponse, encodeProduceRequest, encodeProduceResponse, type ProduceResponse } from '../../codec/index.js';
+import { ApiKey, scanRecordBatches, decodeProduceRequest, decodeProduceResponse, encodeProduceRequest, encodeProduceResponse, type ProduceResponse } from '../../codec/index.js';
 import type { PartitionProduceResponse } from '../../codec/generated/produce.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, UNKNOWN_TOPIC_ID } from '../error-codes.js';
@@ -27,6 +27,35 @@ import { DestinationFailure, type PartitionRoute } from '../split-route.js';
 import { produceRequestTopicIdsToReal, produceResponseTopicIdsToVirtual, produceTopicName } from '../topic-id-rewrite.js';
 import { destinationOf, failureOf, parseDestination } from './destinations.js';
 import type { MultiContext } from './multi-context.js';
+import { CarryTransactionError, carryTransactionPartitions } from './transactions.js';
+
+/** A partition of a Produce whose transaction added it under another binding key (before a cutover). */
+interface CarriedPartition {
+  topic: string;
+  partition: number;
+  key: string;
+  records: Buffer | null;
+}
+
+/**
+ * Adds the carried partitions to the transaction under their new key before their batches go
+ * there (transaction-partitions.ts), as the batches' real producer there (bound by now).
+ */
+async function carryPartitions(ctx: MultiContext, transactionalId: string, carry: readonly CarriedPartition[]): Promise<void> {
+  const byKey = new Map<string, CarriedPartition[]>();
+  for (const c of carry) {
+    const list = byKey.get(c.key);
+    if (list === undefined) byKey.set(c.key, [c]);
+    else list.push(c);
+  }
+  for (const [key, list] of byKey) {
+    const batch = scanRecordBatches(list[0].records).batches[0];
+    if (batch === undefined) continue;
+    const real = await ctx.producerIds.toReal(batch.producerIdBigInt, batch.producerEpoch, key, true);
+    await carryTransactionPartitions(ctx, transactionalId, key, real, list);
+    ctx.log.info({ transactionalId, key, partitions: list.map((c) => `${c.topic}-${c.partition}`) }, 'open transaction carried to where its domain moved');
+  }
+}
 
 /** Produce names brokers from this version (CurrentLeader and NodeEndpoints). */
 const PRODUCE_FIRST_LEADER_VERSION = 10;
@@ -40,6 +69,9 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
   const keys = new Map<string, string>();
   /** `partition:topic` → the chain of a chained partition, as routed. */
   const chains = new Map<string, PartitionChain>();
+  const transactionalId = body.transactionalId;
+  /** Destination → partitions of an open transaction added where its domain was before a cutover. */
+  const carried = new Map<string, CarriedPartition[]>();
   const split = splitProduceRequest(body, v, (t, p): PartitionRoute => {
     const name = produceTopicName(t, v, ctx.topicIds);
     if (name === undefined) return { errorCode: UNKNOWN_TOPIC_ID };
@@ -58,6 +90,11 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
     const destination = destinationOf(backend, leader);
     let key = keys.get(name);
     if (key === undefined) keys.set(name, (key = ctx.producerKeyOf(backend, domain)));
+    if (transactionalId !== null && ctx.transactionPartitions.addedElsewhere(transactionalId, key, name, p.index)) {
+      let list = carried.get(destination);
+      if (list === undefined) carried.set(destination, (list = []));
+      list.push({ topic: name, partition: p.index, key, records: p.records });
+    }
     try {
       const wait = ctx.producerIds.prepareBatches(p.records, key);
       if (wait !== null) {
@@ -77,10 +114,12 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
       try {
         const pending = waits.get(part.destination);
         if (pending !== undefined) await Promise.all(pending);
+        const carry = carried.get(part.destination);
+        if (carry !== undefined) await carryPartitions(ctx, transactionalId as string, carry);
         for (const t of part.request.topicData) {
           const name = produceTopicName(t, v, ctx.topicIds) as string;
           for (const d of t.partitionData) {
-            ctx.producerIds.rewriteBatchesToReal(d.records, keys.get(name) as string);
+            ctx.producerIds.rewriteBatchesToReal(d.records, keys.get(name) as string, `${d.index}:${name}`);
             const chain = chains.size === 0 ? undefined : chains.get(`${d.index}:${name}`);
             if (chain === undefined) recordsEpochsToReal(d.records, name, d.index, backend, ctx.epochs);
             else recordsEpochsToSegment(d.records, chain.last);
@@ -97,6 +136,8 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
         if (err instanceof ProducerMappingError) return new DestinationFailure(err.message, err.errorCode);
         // Held while the store was retried: never forwarded under an id it does not hold.
         if (err instanceof ProducerStoreError) return new DestinationFailure(err.message, REQUEST_TIMED_OUT);
+        // Not added where the transaction goes on: the client retries the batch.
+        if (err instanceof CarryTransactionError) return new DestinationFailure(err.message, REQUEST_TIMED_OUT);
         ctx.log.debug({ err, destination: part.destination }, 'produce part failed');
         return failureOf(err);
       }

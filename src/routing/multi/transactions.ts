@@ -20,10 +20,13 @@ import {
 } from '../../codec/index.js';
 import { decodeAddOffsetsToTxnRequest, encodeAddOffsetsToTxnRequest, encodeAddOffsetsToTxnResponse } from '../../codec/generated/add-offsets-to-txn.js';
 import {
+  createAddPartitionsToTxnRequest,
   createAddPartitionsToTxnResponse,
   decodeAddPartitionsToTxnRequest,
+  decodeAddPartitionsToTxnResponse,
   encodeAddPartitionsToTxnRequest,
   encodeAddPartitionsToTxnResponse,
+  type AddPartitionsToTxnTopicResult,
 } from '../../codec/generated/add-partitions-to-txn.js';
 import { createEndTxnResponse, decodeEndTxnRequest, decodeEndTxnResponse, encodeEndTxnRequest, encodeEndTxnResponse } from '../../codec/generated/end-txn.js';
 import { decodeTxnOffsetCommitRequest, encodeTxnOffsetCommitRequest } from '../../codec/generated/txn-offset-commit.js';
@@ -32,9 +35,11 @@ import { UpstreamError } from '../../net/upstream-connection.js';
 import { COORDINATOR_LOAD_IN_PROGRESS, INVALID_TXN_STATE, REQUEST_TIMED_OUT } from '../error-codes.js';
 import type { BrokerAddress } from '../../net/request-router.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
+import { backendOfBindingKey } from '../offset-segments.js';
 import { ProducerStoreError } from '../producer-binding-store.js';
 import { ProducerMappingError, type ProducerIdAndEpoch } from '../producer-id-map.js';
 import { retryUntil } from '../retry-until.js';
+import type { TopicPartition } from '../transaction-partitions.js';
 import { answerIdempotentInitProducerId, initProducerIdRequestToReal, initProducerIdResponseToVirtual } from '../producer-id-rewrite.js';
 import { coordinatorCacheKey, coordinatorOf, isNotCoordinator, toCoordinator } from './coordinators.js';
 import {
@@ -83,6 +88,7 @@ export async function initProducerId(ctx: MultiContext, session: ClientSession, 
   const backend = res.domain.backend;
   if (!ctx.topologies.has(backend)) return answer(COORDINATOR_NOT_AVAILABLE);
   const key = ctx.producerKeyOf(backend, res.domain);
+  ctx.transactionPartitions.ended(transactionalId);
   const err = await initProducerIdRequestToReal(body, v, key, ctx.producerIds);
   if (err !== 0) return answer(err);
   const frame = await toCoordinator(ctx, session, ex, backend, KEY_TYPE_TRANSACTION, transactionalId, encodeRequestFrame(header, body, encodeInitProducerIdRequest), () =>
@@ -114,13 +120,24 @@ export async function addPartitionsToTxn(ctx: MultiContext, session: ClientSessi
     const refused = new Set(elsewhere);
     return answerAll((topic) => (refused.has(topic) ? INVALID_TXN_STATE : OPERATION_NOT_ATTEMPTED));
   }
-  const real = await transactionalProducerToReal(ctx, body.v3AndBelowProducerId, body.v3AndBelowProducerEpoch, ctx.transactionalKeyOf(transactionalId) ?? backend);
+  const key = ctx.transactionalKeyOf(transactionalId) ?? backend;
+  const real = await transactionalProducerToReal(ctx, body.v3AndBelowProducerId, body.v3AndBelowProducerEpoch, key);
   if (typeof real === 'number') return answerAll(() => real);
   body.v3AndBelowProducerId = real.producerId;
   body.v3AndBelowProducerEpoch = real.producerEpoch;
-  return toCoordinator(ctx, session, ex, backend, KEY_TYPE_TRANSACTION, transactionalId, encodeRequestFrame(header, body, encodeAddPartitionsToTxnRequest), () =>
+  const frame = await toCoordinator(ctx, session, ex, backend, KEY_TYPE_TRANSACTION, transactionalId, encodeRequestFrame(header, body, encodeAddPartitionsToTxnRequest), () =>
     answerAll(() => COORDINATOR_NOT_AVAILABLE),
   );
+  const answered = decodeResponseFrame(frame, ApiKey.AddPartitionsToTxn, v, decodeAddPartitionsToTxnResponse).body;
+  ctx.transactionPartitions.added(transactionalId, key, addedPartitions(answered.resultsByTopicV3AndBelow));
+  return frame;
+}
+
+/** The partitions an AddPartitionsToTxn answer says were added. */
+function addedPartitions(results: readonly AddPartitionsToTxnTopicResult[]): TopicPartition[] {
+  const added: TopicPartition[] = [];
+  for (const t of results) for (const p of t.resultsByPartition) if (p.partitionErrorCode === 0) added.push({ topic: t.name, partition: p.partitionIndex });
+  return added;
 }
 
 export async function addOffsetsToTxn(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
@@ -157,6 +174,7 @@ export async function endTxn(ctx: MultiContext, session: ClientSession, ex: Requ
   if (typeof real === 'number') return answer(real);
   body.producerId = real.producerId;
   body.producerEpoch = real.producerEpoch;
+  ctx.transactionPartitions.ended(body.transactionalId);
   const frame = await toCoordinator(ctx, session, ex, backend, KEY_TYPE_TRANSACTION, body.transactionalId, encodeRequestFrame(header, body, encodeEndTxnRequest), () =>
     answer(COORDINATOR_NOT_AVAILABLE),
   );
@@ -271,4 +289,77 @@ export function initTransactionalId(ctx: MultiContext, transactionalId: string, 
     }
   };
   return ownInitProducerId(ctx, backend, transactionalId, transactionTimeoutMs, coordinator, forget);
+}
+
+/** The last version of AddPartitionsToTxn a client sends (v4+ are for brokers). */
+const ADD_PARTITIONS_CLIENT_MAX_VERSION = 3;
+
+/** Turnout's own AddPartitionsToTxn was refused. */
+export class CarryTransactionError extends Error {
+  constructor(
+    readonly transactionalId: string,
+    readonly backend: string,
+    readonly errorCode: number,
+  ) {
+    super(`adding the partitions of transactional id ${transactionalId} on ${backend} answered error ${errorCode}`);
+    this.name = 'CarryTransactionError';
+  }
+}
+
+/**
+ * Adds `partitions` to `transactionalId`'s transaction under binding `key` (on its backend's
+ * coordinator), as its real
+ * producer `real` there: partitions the client added to its transaction on the backend its
+ * domain left, before a cutover held and moved its Produce (transaction-partitions.ts).
+ * Retried like Turnout's own InitProducerId while the answer is a passing error.
+ */
+export async function carryTransactionPartitions(ctx: MultiContext, transactionalId: string, key: string, real: ProducerIdAndEpoch, partitions: readonly TopicPartition[]): Promise<void> {
+  const backend = backendOfBindingKey(key);
+  const session = ctx.ownSession;
+  if (session === null) throw new Error('no session for Turnout requests');
+  const range = ctx.topologies.get(backend)?.apiVersions.range(ApiKey.AddPartitionsToTxn);
+  if (range === undefined) throw new Error(`backend ${backend} does not support AddPartitionsToTxn`);
+  const v = Math.min(range.maxVersion, ADD_PARTITIONS_CLIENT_MAX_VERSION);
+  const req = createAddPartitionsToTxnRequest();
+  req.v3AndBelowTransactionalId = transactionalId;
+  req.v3AndBelowProducerId = real.producerId;
+  req.v3AndBelowProducerEpoch = real.producerEpoch;
+  const byTopic = new Map<string, number[]>();
+  for (const p of partitions) {
+    const list = byTopic.get(p.topic);
+    if (list === undefined) byTopic.set(p.topic, [p.partition]);
+    else if (!list.includes(p.partition)) list.push(p.partition);
+  }
+  req.v3AndBelowTopics = [...byTopic].map(([name, ps]) => ({ name, partitions: ps }));
+  const frame = encodeRequestFrame({ apiKey: ApiKey.AddPartitionsToTxn, apiVersion: v, correlationId: 0, clientId: TURNOUT_CLIENT_ID }, req, encodeAddPartitionsToTxnRequest);
+  const forget = (): void => {
+    ctx.coordinators.delete(coordinatorCacheKey(backend, KEY_TYPE_TRANSACTION, transactionalId));
+  };
+  await retryUntil(
+    async () => {
+      let address: BrokerAddress;
+      try {
+        address = ctx.addressOf(backend, await coordinatorOf(ctx, session, backend, KEY_TYPE_TRANSACTION, transactionalId));
+      } catch {
+        forget();
+        throw new CarryTransactionError(transactionalId, backend, COORDINATOR_NOT_AVAILABLE);
+      }
+      const res = await ctx.send(session, address, Buffer.from(frame));
+      const answer = decodeResponseFrame(res, ApiKey.AddPartitionsToTxn, v, decodeAddPartitionsToTxnResponse).body;
+      for (const t of answer.resultsByTopicV3AndBelow) {
+        for (const p of t.resultsByPartition) {
+          if (p.partitionErrorCode === 0 || p.partitionErrorCode === OPERATION_NOT_ATTEMPTED) continue;
+          if (isNotCoordinator(p.partitionErrorCode)) forget();
+          throw new CarryTransactionError(transactionalId, backend, p.partitionErrorCode);
+        }
+      }
+    },
+    {
+      deadlineMs: 10_000,
+      initialDelayMs: 50,
+      maxDelayMs: 1_000,
+      retriable: (err) => err instanceof UpstreamError || (err instanceof CarryTransactionError && INIT_PRODUCER_ID_RETRIABLE.has(err.errorCode)),
+    },
+  );
+  ctx.transactionPartitions.added(transactionalId, key, partitions);
 }

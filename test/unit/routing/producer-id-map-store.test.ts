@@ -326,4 +326,32 @@ describe('binding keys of cutover eras with a binding store', () => {
     expect(() => map.toReal(v.producerId, 0, 'b', true)).toThrow(/lives on another backend/);
     expect(map.toReal(v.producerId, 0, 'a', true)).toEqual({ producerId: 500n, producerEpoch: 0 });
   });
+  it('count the sequences of a transactional id moved back to a backend whose coordinator kept its real id from 0, per partition', async () => {
+    let era = 'a';
+    const reals: Record<string, { producerId: bigint; producerEpoch: number }> = { b: { producerId: 40n, producerEpoch: 0 }, a: { producerId: 500n, producerEpoch: 4 } };
+    const map = new ProducerIdMap({ obtain: fakeBackends().obtain, transactionalKeyOf: () => era, initTransactional: async (_id, backend) => reals[backend] });
+    const v = await map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 3 });
+    const sent = async (key: string, partition: string, baseSequence: number, producerEpoch = v.producerEpoch) => {
+      const records = await recordBatches({ producerId: v.producerId, producerEpoch, baseSequence, transactional: true });
+      await map.prepareBatches(records, key);
+      map.rewriteBatchesToReal(records, key, partition);
+      const [b] = scanRecordBatches(records).batches;
+      expect(b.verifyCrc()).toBe(true);
+      return [b.producerIdBigInt, b.producerEpoch, b.baseSequence];
+    };
+    expect(await sent('a', '0:t', 7)).toEqual([500n, 3, 7]);
+    // To b: a new real id, which the partitions there never saw: sequences as they are.
+    era = 'b#1';
+    expect(await sent('b#1', '0:t', 9)).toEqual([40n, 0, 9]);
+    // Back to a: the same real id with a new epoch, which must start at 0 on each partition.
+    era = 'a#2';
+    expect(await sent('a#2', '0:t', 12)).toEqual([500n, 4, 0]);
+    expect(await sent('a#2', '1:t', 30)).toEqual([500n, 4, 0]);
+    expect(await sent('a#2', '0:t', 15)).toEqual([500n, 4, 3]);
+    expect(await sent('a#2', '0:t', 12), 'a retry keeps its sequence').toEqual([500n, 4, 0]);
+    // The client initialises again (new epoch): its sequences start at 0 and go out as they are.
+    const again = await map.bindTransactional('txn-1', 'a#2', { producerId: 500n, producerEpoch: 5 });
+    expect(again.producerId).toBe(v.producerId);
+    expect(await sent('a#2', '0:t', 0, again.producerEpoch)).toEqual([500n, 5, 0]);
+  });
 });
