@@ -63,7 +63,7 @@ export class CutoverInstance {
       policy,
       topicName: (id) => router.topicIds.nameOf(id),
     });
-    this.applier = new CutoverApplier({ store, segments: router.segments, epochs: router.epochs, holds: this.holds, groupHolds: this.groupHolds, formerMembers, policy, log, reporter: metrics });
+    this.applier = new CutoverApplier({ store, segments: router.segments, epochs: router.epochs, holds: this.holds, groupHolds: this.groupHolds, formerMembers, policy, log, reporter: metrics, primeLeaders: (backend, topics) => router.primeLeaders(backend, topics) });
     this.participant = new CutoverParticipant({ store, holds: this.holds, log, onRolledBack: () => metrics.finished('rolled_back') });
     this.groupsParticipant = new GroupsMoveParticipant({ store, holds: this.groupHolds, log });
     const backends = new CutoverBackendRequests({ topologies: new Map(opts.topologies.map((t) => [t.backend, t])), session: opts.ownSession });

@@ -45,6 +45,12 @@ export interface CutoverApplierOptions {
   policy: () => PolicySnapshot;
   log: Logger;
   reporter?: CutoverPhaseReporter;
+  /**
+   * Learns the partition leaders of a domain's topics on the backend a cutover moves it to,
+   * while its traffic is held: released requests then find their leaders known and are not
+   * answered NOT_LEADER_OR_FOLLOWER, which some clients answer by rejoining their group.
+   */
+  primeLeaders?: (backend: string, topics: readonly string[]) => void;
 }
 
 export class CutoverApplier {
@@ -112,6 +118,10 @@ export class CutoverApplier {
       if (known) mode = active === undefined ? 'none' : holdModeOf(active.phase);
       else mode = active !== undefined || state.domains.has(domain) || policy.domains.get(domain)?.migrationTarget != null ? 'hold' : 'none';
       this.opts.holds.setMode(domain, active?.id ?? null, mode);
+      if (known && active !== undefined && mode !== 'none' && this.phases.get(domain) !== active.phase) {
+        const topics = active.preflight?.topics.map((t) => t.topic) ?? [];
+        if (topics.length > 0) this.opts.primeLeaders?.(active.to, topics);
+      }
       this.applyGroupHold(domain, state, known);
       const phase = active?.phase ?? null;
       if (this.phases.get(domain) !== phase) {

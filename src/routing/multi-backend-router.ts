@@ -185,6 +185,11 @@ export class MultiBackendRouter implements RequestRouter {
     });
   }
 
+  /** Refreshes the leaders of some topics on a backend in the background (a cutover's target, before its switch). */
+  primeLeaders(backend: string, topics: readonly string[]): void {
+    for (const topic of topics) this.ctx.zones.refresh?.request(backend, topic);
+  }
+
   /** Gives the router a session of its own for the requests it sends on no client's behalf. */
   setOwnSession(session: ClientSession): void {
     this.ctx.ownSession = session;

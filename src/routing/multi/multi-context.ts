@@ -194,17 +194,19 @@ export class MultiContext {
   virtualLeaderOf(session: ClientSession, served: ServedNodes, backend: string, topic: string, partition: number, realLeader = -1): number {
     const nodeIds = served.group.nodeIds;
     const chain = this.segments.chainOf(topic, partition);
-    let leader = realLeader;
-    if (chain !== undefined && chain.last.backend !== backend) {
-      backend = chain.last.backend;
-      leader = -1;
-    }
+    // A domain that can be cut over keeps its leaders where they are whichever backend serves
+    // it: a leader that moved at a switch would make some clients (kafkajs) rejoin their group.
+    if (chain !== undefined || this.movable(topic)) return leaderAmong(nodeIds, topic, partition);
     let state = this.leaders.replicasOf(backend, topic, partition);
-    // A last segment's backend may be one no client's Metadata asks (the domain not moved yet).
-    if (state.leaderId < 0 && chain !== undefined) this.zones.refresh?.request(backend, topic);
-    if (leader >= 0 && leader !== state.leaderId) state = { ...state, leaderId: leader, leaderEpoch: -1 };
+    if (realLeader >= 0 && realLeader !== state.leaderId) state = { ...state, leaderId: realLeader, leaderEpoch: -1 };
     const broker = this.zones.servingReplica(session, backend, topic, partition, state);
     return broker < 0 ? leaderAmong(nodeIds, topic, partition) : this.placement.nodeOf(nodeIds, backend, broker);
+  }
+
+  /** True when the topic's domain has a migration target (a cutover may move it). */
+  private movable(topic: string): boolean {
+    const res = this.policy().resolve('topic', topic);
+    return res.ok && res.domain.migrationTarget !== null;
   }
 
   /**
