@@ -117,7 +117,7 @@ function clientViewLines(r: DemoResult, color: boolean): string[] {
   for (const z of r.turnout.zones) {
     const nodes = z.nodes.map((n) => `${n.nodeId} ${n.host}:${n.port}`).join(', ');
     const racks = [...new Set(z.nodes.map((n) => n.rack ?? '-'))].join(', ');
-    out.push(`  a client in ${z.zone} sees nodes ${nodes} (rack ${racks}), whichever cluster serves its topics`);
+    out.push(`  a client in ${z.zone} sees ${z.nodes.length === 1 ? 'one broker, node' : 'nodes'} ${nodes} (rack ${racks}), leading every partition of both clusters`);
   }
   for (const c of r.clusters) out.push(`  behind them, ${c.name}: ${c.view.brokers.map((b) => `broker ${b.nodeId} ${b.host}:${b.port} (${b.rack ?? '-'})`).join(', ')}`);
   out.push(

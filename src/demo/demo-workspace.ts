@@ -1,8 +1,12 @@
 // What `turnout demo` writes before Turnout starts, in one folder: Turnout's configuration and
 // the admin token its cutover commands need. The configuration is one virtual cluster over two
 // Kafka clusters, east and west:
-//   - a listener per zone (az-a, az-b, az-c), each with two Turnout nodes of its own: a client
-//     is shown its zone's nodes, as with one Turnout instance per zone;
+//   - a listener per zone (az-a, az-b, az-c), each with one Turnout node of its own, as with one
+//     Turnout instance per zone: a client is shown its zone's node as the leader of every
+//     partition, whichever broker of whichever cluster really leads it, so a cutover never shows
+//     it another leader (with several nodes per zone, a partition sits on the node of its real
+//     leader, a switch can move it, and kafkajs answers NOT_LEADER_OR_FOLLOWER by rejoining its
+//     group);
 //   - both clusters' broker racks mapped to those zones, so that Turnout knows which replica is
 //     in a client's zone and counts the bytes that cross zones;
 //   - two service domains: orders (topics orders.*, groups and transactional ids orders-*) on
@@ -36,8 +40,8 @@ export const DEMO_BACKEND_NAMES: readonly DemoBackendName[] = ['east', 'west'];
 export const DEMO_ZONES = ['az-a', 'az-b', 'az-c'] as const;
 export type DemoZone = (typeof DEMO_ZONES)[number];
 
-/** Turnout nodes per zone listener. */
-export const NODES_PER_ZONE = 2;
+/** Turnout nodes per zone listener (see above why one). */
+export const NODES_PER_ZONE = 1;
 
 export interface DemoDomain {
   name: string;

@@ -182,17 +182,27 @@ export async function produceAll(
   return { expected, stats: produceStats(expected.length, payloadBytes, ackMs.length, performance.now() - started, ackMs) };
 }
 
+/**
+ * Waits until the tap holds `count` distinct records (by partition and offset: a record read
+ * twice, as after a group rebalance, counts once), or until nothing new arrives for
+ * `idleTimeoutMs`; the delivery check then reports what is missing.
+ */
 export async function waitForRecords(tap: ConsumerTap, count: number, idleTimeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
-  let lastCount = -1;
+  const distinct = new Set<string>();
+  let counted = 0;
   let lastChange = Date.now();
-  while (tap.received.length < count) {
+  for (;;) {
     throwIfAborted(signal);
-    if (tap.received.length !== lastCount) {
-      lastCount = tap.received.length;
+    if (tap.received.length > counted) {
+      for (; counted < tap.received.length; counted++) {
+        const r = tap.received[counted] as ReceivedRecord;
+        distinct.add(`${r.partition}:${r.offset}`);
+      }
       lastChange = Date.now();
     } else if (Date.now() - lastChange > idleTimeoutMs) {
-      return; // the delivery check reports what is missing
+      return;
     }
+    if (distinct.size >= count) return;
     await sleep(20);
   }
 }

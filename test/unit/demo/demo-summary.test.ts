@@ -146,7 +146,8 @@ describe('formatDemoSummary', () => {
     expect(text).toContain('           west  Kafka 3.9.1, cluster demo-west: 3 brokers in racks az-a, az-b, az-c');
     expect(text).toContain('one virtual cluster, a listener per zone: az-a 127.0.0.1:36871, az-b 127.0.0.1:36872, az-c 127.0.0.1:36873');
     expect(text).toContain('orders    orders.*    on east, migration target west; after the cutovers on west');
-    expect(text).toContain('a client in az-b sees nodes 11 127.0.0.1:41741 (rack az-b)');
+    expect(text).toContain('a client in az-b sees one broker, node 11 127.0.0.1:41741 (rack az-b), leading every partition of both clusters');
+    expect(text).toContain('a client in az-a sees nodes 1 127.0.0.1:41739, 2 127.0.0.1:41740 (rack az-a)');
     expect(text).toContain('real: east eastClusterIdAAAAAAAAA, west westClusterIdAAAAAAAAA');
     expect(text).toMatch(/ 1 {2}east -> west {3}1\.43 s {4}212\.0 ms {2}5 \(longest 240\.0 ms\) +3 \(longest 12\.0 ms\)/);
     expect(text).toMatch(/ 2 {2}west -> east .*none in flight/);
