@@ -68,7 +68,7 @@ function keepInstructions(session: DemoOutcome, clusters: readonly string[]): st
   const cli = cliInvocation();
   const stays = clusters.length === 0 ? '.' : clusters.length === 1 ? ' (the cluster stays up).' : ' (the clusters stay up).';
   const lines = ['', `Turnout keeps serving in this terminal; Ctrl-C stops it${stays}`, ...session.keepLines(cli)];
-  for (const c of clusters) lines.push(`  stop ${c.padEnd(13)} ${cli} kafka down --cluster ${c}`);
+  for (const c of clusters) lines.push(`  ${`stop ${c}`.padEnd(18)} ${cli} kafka down --cluster ${c}`);
   return lines;
 }
 

@@ -29,21 +29,22 @@ function keepLines(turnout: DemoTurnout, backends: DemoBackends, result: DemoRes
   const a = turnout.bootstrap('az-a');
   const orders = result.topics[0]?.name ?? 'orders.events';
   const token = turnout.workspace.adminTokenFile;
+  const line = (label: string, text: string): string => `  ${label.padEnd(18)} ${text}`;
   const lines = [
-    ...DEMO_ZONES.map((z) => `  bootstrap in ${z}   ${turnout.bootstrap(z)}`),
-    `  read with kcat     kcat -b ${a} -C -t ${orders} -o beginning -e`,
-    `  read with Java     ${cli} kafka tool kafka-console-consumer --bootstrap-server ${a} --topic ${orders} --from-beginning`,
-    `  zone view          curl -s ${turnout.adminUrl}/v1/zones`,
-    `  Turnout metrics    curl -s ${turnout.adminUrl}/metrics | grep '^turnout_'`,
-    `  configuration      ${turnout.workspace.configFile} (admin token in ${token})`,
+    ...DEMO_ZONES.map((z) => line(`bootstrap in ${z}`, turnout.bootstrap(z))),
+    line('read with kcat', `kcat -b ${a} -C -t ${orders} -o beginning -e`),
+    line('read with Java', `${cli} kafka tool kafka-console-consumer --bootstrap-server ${a} --topic ${orders} --from-beginning`),
+    line('zone view', `curl -s ${turnout.adminUrl}/v1/zones`),
+    line('Turnout metrics', `curl -s ${turnout.adminUrl}/metrics | grep '^turnout_'`),
+    line('configuration', `${turnout.workspace.configFile} (admin token in ${token})`),
   ];
   if (result.cutover.status === 'switched') {
     const now = result.domains[0]?.now ?? DEMO_DOMAINS.orders.backend;
     const other = now === 'east' ? 'west' : 'east';
-    lines.push(`  move orders again  ${cli} cutover start ${DEMO_DOMAINS.orders.name} --to ${other} --admin ${turnout.adminUrl} --token-file ${token}`);
-    lines.push(`  its segments       ${cli} cutover status ${DEMO_DOMAINS.orders.name} --admin ${turnout.adminUrl} --token-file ${token}`);
+    lines.push(line('move orders again', `${cli} cutover start ${DEMO_DOMAINS.orders.name} --to ${other} --admin ${turnout.adminUrl} --token-file ${token}`));
+    lines.push(line('its segments', `${cli} cutover status ${DEMO_DOMAINS.orders.name} --admin ${turnout.adminUrl} --token-file ${token}`));
   }
-  lines.push(`  the real clusters  east ${backends.east.bootstrapServers.join(',')}, west ${backends.west.bootstrapServers.join(',')}`);
+  lines.push(line('the real clusters', `east ${backends.east.bootstrapServers.join(',')}, west ${backends.west.bootstrapServers.join(',')}`));
   return lines;
 }
 
