@@ -32,7 +32,7 @@ import {
   type DemoWorkspace,
   type DemoZone,
 } from './demo-workspace.js';
-import { recreateTopic, waitForRecords, type ProduceStats } from './kafkajs-traffic.js';
+import { recreateTopic, topicReady, waitForRecords, type ProduceStats } from './kafkajs-traffic.js';
 import { summarizeLatency } from './latency-stats.js';
 import { orderEventStream } from './order-events.js';
 import { PacedProducer, sendsDuring, type PacedProduceResult } from './paced-producer.js';
@@ -302,7 +302,10 @@ export async function runDemoFlow(turnout: DemoTurnout, backends: DemoBackends, 
     await unlessAborted(recreateTopic(direct.west, orders.name, orders.partitions, replicationFactor, signal), signal);
     log(`creating topic ${payments.name} (${payments.partitions} partitions) through Turnout: domain payments, on west`);
     await unlessAborted(recreateTopic(admin, payments.name, payments.partitions, replicationFactor, signal), signal);
-    const [ordersMeta, paymentsMeta] = await unlessAborted(Promise.all([orders.name, payments.name].map((t) => admin.fetchTopicMetadata({ topics: [t] }))), signal);
+    const [ordersPartitions, paymentsPartitions] = await unlessAborted(
+      Promise.all([topicReady(admin, orders.name, orders.partitions, signal), topicReady(admin, payments.name, payments.partitions, signal)]),
+      signal,
+    );
 
     log(`starting consumer group ${orders.group} (kafkajs, a member in each of ${DEMO_ZONES.join(', ')}) and ${payments.group} (az-b) through Turnout`);
     const member = (zone: DemoZone) => ({ zone, bootstrap: turnout.bootstrap(zone) });
@@ -319,8 +322,8 @@ export async function runDemoFlow(turnout: DemoTurnout, backends: DemoBackends, 
     await unlessAborted(Promise.all([ordersProducer.connect(), paymentsProducer.connect()]), signal);
     const ordersRate = opts.ordersPerSecond ?? 1_000;
     const paymentsRate = opts.paymentsPerSecond ?? 200;
-    const ordersFlow = new PacedProducer(ordersProducer, orders.name, orderEventStream(), ordersMeta?.topics[0]?.partitions ?? [], { ratePerSecond: ordersRate });
-    const paymentsFlow = new PacedProducer(paymentsProducer, payments.name, paymentEventStream(), paymentsMeta?.topics[0]?.partitions ?? [], { ratePerSecond: paymentsRate });
+    const ordersFlow = new PacedProducer(ordersProducer, orders.name, orderEventStream(), ordersPartitions, { ratePerSecond: ordersRate });
+    const paymentsFlow = new PacedProducer(paymentsProducer, payments.name, paymentEventStream(), paymentsPartitions, { ratePerSecond: paymentsRate });
     log(`producing order events at ${ordersRate}/s (${ordersClient.client}, az-a) and payment events at ${paymentsRate}/s (${paymentsClient.client}, az-c) through Turnout, idempotent, acks=all`);
     ordersFlow.start();
     paymentsFlow.start();

@@ -41,6 +41,36 @@ export async function recreateTopic(admin: Admin, topic: string, partitions: num
   }
 }
 
+export class TopicNotReadyError extends Error {
+  constructor(readonly topic: string, readonly partitions: number, readonly timeoutMs: number, readonly last: string) {
+    super(`topic ${topic} did not show ${partitions} partitions with leaders within ${timeoutMs} ms: ${last}`);
+    this.name = 'TopicNotReadyError';
+  }
+}
+
+/**
+ * The topic's partitions once Metadata shows all `partitions` of them with a leader. A topic
+ * just created is not known everywhere at once (brokers, and Turnout's merged view of several
+ * clusters, catch up within moments): until then Metadata answers UNKNOWN_TOPIC_OR_PARTITION
+ * or partitions without a leader, and this asks again.
+ */
+export async function topicReady(admin: Admin, topic: string, partitions: number, signal: AbortSignal | undefined, timeoutMs = 60_000): Promise<PartitionMetadata[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'not asked yet';
+  for (;;) {
+    throwIfAborted(signal);
+    try {
+      const found = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [];
+      if (found.length === partitions && found.every((p) => p.leader >= 0)) return found;
+      last = `${found.length} partitions, ${found.filter((p) => p.leader >= 0).length} with a leader`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() > deadline) throw new TopicNotReadyError(topic, partitions, timeoutMs, last);
+    await sleep(250);
+  }
+}
+
 export interface ConsumerTap {
   received: ReceivedRecord[];
   latenciesMs: number[];
