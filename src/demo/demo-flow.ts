@@ -358,8 +358,11 @@ export async function runDemoFlow(turnout: DemoTurnout, backends: DemoBackends, 
     const zones = await unlessAborted(readZoneView(turnout.adminUrl), signal);
     const leaks = leakChecks(seenByZone, realViews, kafkajsSaw);
     if (opts.deleteTopics === true) {
-      await admin.deleteTopics({ topics: [orders.name, payments.name] }).catch(() => undefined);
-      for (const name of DEMO_BACKEND_NAMES) await direct[name].deleteTopics({ topics: [orders.name] }).catch(() => undefined);
+      // On each cluster itself: the orders topic is on both, wherever the cutovers left the domain.
+      await Promise.all([
+        direct.east.deleteTopics({ topics: [orders.name] }).catch(() => undefined),
+        direct.west.deleteTopics({ topics: [orders.name, payments.name] }).catch(() => undefined),
+      ]);
     }
     const traffic = turnoutTraffic(await turnout.proxy.registry.getMetricsAsJSON());
     const produce: DemoProduce[] = [

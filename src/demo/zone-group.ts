@@ -39,7 +39,7 @@ export interface RunningGroup {
   readonly tap: ConsumerTap;
   /** Joins after the group first settled (each member's), so rebalances seen by any member. */
   rejoins(): number;
-  /** Crashes kafkajs reported (it restarts a crashed consumer), by member. */
+  /** Crashes kafkajs reported after the group settled (it restarts a crashed consumer), by member. */
   crashes(): string[];
   stop(): Promise<void>;
 }
@@ -75,7 +75,11 @@ export async function startZoneGroup(spec: ZoneGroupSpec): Promise<RunningGroup>
       if (settled) rejoins++;
       assignments[i] = e.payload.memberAssignment[spec.topic] ?? [];
     });
-    consumer.on(consumer.events.CRASH, (e) => crashes.push(`${m.zone}: ${e.payload.error.message}`));
+    // Before the group settles nothing has been produced yet: a crash there (a coordinator still
+    // loading, say) is recovered by kafkajs's restart and costs nothing.
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (settled) crashes.push(`${m.zone}: ${e.payload.error.message}`);
+    });
     return consumer;
   });
   const stop = async (): Promise<void> => {

@@ -4,8 +4,9 @@
 // every zone) through Turnout the whole time, kcat and the Java console consumer reading the
 // orders topic back (every one required: `npm run setup` installs kcat), every record checked,
 // the segments held against what each cluster stores, the bytes by zone, and a summary with no
-// trace of either cluster in what a client saw. What the demo shows of the cutover itself is
-// asserted in demo-cutover.pending.ts, which needs a build with the cutover.
+// trace of either cluster in what a client saw. It asks for no cutover, so that it holds for
+// builds with and without one; what the demo shows of the cutover is asserted in
+// demo-cutover.pending.ts, which needs a build with the cutover.
 import { describe, expect, it } from 'vitest';
 import { runDemoFlow, startDemoProxy } from '../../src/demo/demo-flow.js';
 import { formatDemoSummary } from '../../src/demo/demo-summary.js';
@@ -24,6 +25,7 @@ describe('turnout demo flow', () => {
         records: RECORDS,
         topics: { orders: `orders.${uniqueTopic('demo')}`, payments: `payments.${uniqueTopic('demo')}` },
         groups: { orders: `orders-${uniqueGroup('billing')}`, payments: `payments-${uniqueGroup('ledger')}` },
+        cutovers: 0,
         deleteTopics: true,
       });
       const summary = formatDemoSummary(result).join('\n');
@@ -83,9 +85,11 @@ describe('turnout demo flow', () => {
 
       expect(result.traffic.requests.Produce).toBeGreaterThan(0);
       expect(result.traffic.requests.Fetch).toBeGreaterThan(0);
-      expect(result.domains.map((d) => [d.name, d.backend])).toEqual([
-        ['orders', 'east'],
-        ['payments', 'west'],
+      expect(result.cutover).toEqual({ domain: 'orders', status: 'none', reason: null, cutovers: [] });
+      expect(result.segments.source).toBe('no-cutover');
+      expect(result.domains.map((d) => [d.name, d.backend, d.now])).toEqual([
+        ['orders', 'east', 'east'],
+        ['payments', 'west', 'west'],
       ]);
 
       expect(summary).toContain('Turnout demo: PASSED');
