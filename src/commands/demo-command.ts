@@ -17,6 +17,10 @@ function recordCount(value: string): number {
   return n;
 }
 
+/** The secured demo's order events; the plain demo writes fewer between its cutovers, as more come while they run. */
+const SECURE_DEMO_RECORDS = 5_000;
+const PLAIN_DEMO_RECORDS = 3_000;
+
 function cutoverCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 20) throw new InvalidArgumentError('--cutovers must be an integer from 0 to 20');
@@ -24,7 +28,7 @@ function cutoverCount(value: string): number {
 }
 
 interface DemoOptions {
-  records: number;
+  records?: number;
   cutovers: number;
   kafkaVersion: string;
   keep?: boolean;
@@ -42,7 +46,7 @@ export function registerDemoCommand(program: Command): void {
       'start two local 3-broker Kafka clusters behind one Turnout virtual cluster with two domains, keep producers and consumer groups running through it, ' +
         'cut one domain over to the other cluster and back live, and show the holds, the segments, the bytes by zone and every record checked',
     )
-    .option('--records <n>', 'order events to produce before, between and after the cutovers (those written during a cutover come on top)', recordCount, 5_000)
+    .option('--records <n>', 'order events to produce before, between and after the cutovers, those written during a cutover on top (default 3000; with --secure, order events in all, default 5000)', recordCount)
     .option('--cutovers <n>', 'cutovers of the orders domain, alternately to west and back to east (0: none)', cutoverCount, 3)
     .option('--kafka-version <version>', 'Kafka version of the demo clusters (downloaded from Maven Central on first use)', DEFAULT_KAFKA_VERSION)
     .option(
@@ -70,7 +74,7 @@ export function registerDemoCommand(program: Command): void {
         cmd.error('error: --bootstrap and --target-bootstrap go together: the demo needs both clusters');
       }
       process.exitCode = await runDemo({
-        records: opts.records,
+        records: opts.records ?? (opts.secure === true ? SECURE_DEMO_RECORDS : PLAIN_DEMO_RECORDS),
         cutovers: opts.cutovers,
         kafkaVersion: opts.kafkaVersion,
         keep: opts.keep === true,

@@ -100,7 +100,8 @@ export async function startDemoProxy(backends: DemoBackends, opts: DemoProxyOpti
 export interface DemoTrafficOptions {
   /**
    * Order events: the plain demo writes them before, between and after its cutovers (those
-   * written while a cutover runs come on top); default 5000.
+   * written while a cutover runs come on top), default 3000; the secured demo this many in
+   * all, default 5000.
    */
   records?: number;
   /** Default 6. */
@@ -266,7 +267,7 @@ export async function runDemoFlow(turnout: DemoTurnout, backends: DemoBackends, 
   const started = performance.now();
   const log = opts.log ?? (() => undefined);
   const signal = opts.signal;
-  const records = opts.records ?? 5_000;
+  const records = opts.records ?? 3_000;
   const cutoverCount = opts.cutovers ?? 3;
   const suffix = Date.now().toString(36);
   const orders = { name: opts.topics?.orders ?? `${DEMO_DOMAINS.orders.topicPrefix}events`, partitions: opts.partitions ?? 6, group: opts.groups?.orders ?? `${DEMO_DOMAINS.orders.groupPrefix}billing-${suffix}` };

@@ -201,7 +201,7 @@ export async function runDemo(opts: DemoRunOptions): Promise<number> {
     if (opts.keep !== true && started.length > 0) {
       progress(`stopping cluster${started.length > 1 ? 's' : ''} ${started.join(', ')}`);
       // The demo's clusters are removed with their data: no need to wait long for a clean shutdown.
-      await Promise.all(started.map((c) => stopCluster(c, { timeoutMs: 5_000, log: progress }).catch((e: unknown) => progress(`could not stop cluster ${c}: ${String(e)}`))));
+      await Promise.all(started.map((c) => stopCluster(c, { timeoutMs: 2_000, log: progress }).catch((e: unknown) => progress(`could not stop cluster ${c}: ${String(e)}`))));
     }
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
