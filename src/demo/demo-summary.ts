@@ -35,7 +35,7 @@ export function clientLine(c: ClientCheck, width: number, color: boolean): strin
   const name = clientName(c.client).padEnd(width);
   if (c.notInstalled !== undefined) return [`  ${name}  ${paint(`NOT CHECKED: ${c.notInstalled}`, 33, color)}`];
   const r = c.report as DeliveryReport;
-  const tally = `${count(r.received)}/${count(r.expected)}`.padEnd(13);
+  const tally = `${count(r.received)}/${count(r.expected)}`.padEnd(15);
   const lines: string[] = [];
   if (r.ok && c.error === undefined) {
     const timing = c.endToEndLatencyMs !== undefined ? `produce-to-consume ${latency(c.endToEndLatencyMs)}` : `read in ${formatMs(c.durationMs)}`;

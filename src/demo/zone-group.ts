@@ -20,7 +20,7 @@ export interface ZoneGroupSpec {
   topic: string;
   partitions: number;
   members: readonly GroupMember[];
-  /** Give up waiting for the first assignment after this long; default 60 s. */
+  /** Give up waiting for the topic and the first assignment after this long; default 60 s. */
   joinTimeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -56,6 +56,30 @@ export function assignmentsSettled(assignments: ReadonlyArray<readonly number[] 
   return total === partitions && held.size === partitions;
 }
 
+/** Metadata does not know the topic (yet), as kafkajs reports it, itself or after its own retries. */
+function topicNotKnownYet(err: unknown): boolean {
+  const typeOf = (e: unknown): unknown => (typeof e === 'object' && e !== null ? (e as { type?: unknown }).type : undefined);
+  const type = typeOf(err) ?? typeOf((err as { cause?: unknown }).cause);
+  return type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE';
+}
+
+/**
+ * Subscribes once Metadata knows the topic: a topic just created is not known everywhere at
+ * once, and kafkajs gives up on UNKNOWN_TOPIC_OR_PARTITION after a few retries of its own.
+ */
+async function subscribeWhenKnown(consumer: Consumer, topic: string, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+  for (;;) {
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      return;
+    } catch (err) {
+      if (!topicNotKnownYet(err) || Date.now() > deadline) throw err;
+    }
+    throwIfAborted(signal);
+    await sleep(250);
+  }
+}
+
 /** Starts every member and resolves once the group has settled. */
 export async function startZoneGroup(spec: ZoneGroupSpec): Promise<RunningGroup> {
   const tap = newTap();
@@ -85,16 +109,16 @@ export async function startZoneGroup(spec: ZoneGroupSpec): Promise<RunningGroup>
   const stop = async (): Promise<void> => {
     await Promise.allSettled(consumers.map((c) => c.disconnect()));
   };
+  const timeoutMs = spec.joinTimeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
   try {
     await Promise.all(
       consumers.map(async (c) => {
         await c.connect();
-        await c.subscribe({ topics: [spec.topic], fromBeginning: true });
+        await subscribeWhenKnown(c, spec.topic, deadline, spec.signal);
         await c.run({ eachBatch: tapBatches(tap) });
       }),
     );
-    const timeoutMs = spec.joinTimeoutMs ?? 60_000;
-    const deadline = Date.now() + timeoutMs;
     while (!assignmentsSettled(assignments, spec.partitions)) {
       throwIfAborted(spec.signal);
       if (Date.now() > deadline) throw new GroupJoinTimeoutError(spec.groupId, assignments, timeoutMs);
