@@ -25,8 +25,8 @@ import { checkDelivery, type ExpectedRecord } from './delivery-check.js';
 import {
   createDemoWorkspace,
   DEMO_BACKEND_NAMES,
-  DEMO_DOMAINS,
   DEMO_ZONES,
+  demoDomains,
   type DemoBackendName,
   type DemoBackends,
   type DemoWorkspace,
@@ -68,6 +68,8 @@ export interface DemoTurnout {
 export interface DemoProxyOptions {
   /** Cluster id clients see; default a fixed demo id. */
   clusterId?: string;
+  /** In front of the domains' name patterns and so of the demo's topics and groups (demoDomains); default none. */
+  namePrefix?: string;
   /** Turnout's own log level (to stderr); default error. */
   logLevel?: LogLevel;
 }
@@ -75,7 +77,7 @@ export interface DemoProxyOptions {
 /** Writes the demo's configuration and starts Turnout from it, in front of both clusters, on loopback, every port ephemeral. */
 export async function startDemoProxy(backends: DemoBackends, opts: DemoProxyOptions = {}): Promise<DemoTurnout> {
   const level = opts.logLevel ?? 'error';
-  const workspace = await createDemoWorkspace(backends, { logLevel: level, ...(opts.clusterId !== undefined ? { clusterId: opts.clusterId } : {}) });
+  const workspace = await createDemoWorkspace(backends, { logLevel: level, domains: demoDomains(opts.namePrefix), ...(opts.clusterId !== undefined ? { clusterId: opts.clusterId } : {}) });
   let proxy: ProxyHandle;
   try {
     const config = await loadConfigFile(workspace.configFile, { severalBackends: true });
@@ -227,7 +229,13 @@ async function logsOf(admin: Admin, topic: string): Promise<Map<number, RealLog>
 }
 
 /** The orders topic's segments: Turnout's chains when its API lists them, else rebuilt from the switch points. */
-async function segmentsOf(api: CutoverApi, cutover: CutoverSeriesReport, topic: string, virtualEnds: ReadonlyMap<number, number>): Promise<Omit<DemoSegments, 'stored'>> {
+async function segmentsOf(
+  api: CutoverApi,
+  cutover: CutoverSeriesReport,
+  firstBackend: string,
+  topic: string,
+  virtualEnds: ReadonlyMap<number, number>,
+): Promise<Omit<DemoSegments, 'stored'>> {
   const switched = cutover.cutovers.filter((c) => c.phase === 'SWITCHED');
   const listed = switched.length === 0 ? null : await api.domainChains(cutover.domain).catch(() => null);
   const partitions: PartitionSegments[] = [];
@@ -236,7 +244,7 @@ async function segmentsOf(api: CutoverApi, cutover: CutoverSeriesReport, topic: 
     const chain =
       fromTurnout?.[partition] ??
       chainFromSwitchPoints(
-        DEMO_DOMAINS.orders.backend,
+        firstBackend,
         switched.flatMap((c) =>
           c.switchPoints
             .filter((p) => p.topic === topic && p.partition === partition)
@@ -270,8 +278,9 @@ export async function runDemoFlow(turnout: DemoTurnout, backends: DemoBackends, 
   const records = opts.records ?? 3_000;
   const cutoverCount = opts.cutovers ?? 3;
   const suffix = Date.now().toString(36);
-  const orders = { name: opts.topics?.orders ?? `${DEMO_DOMAINS.orders.topicPrefix}events`, partitions: opts.partitions ?? 6, group: opts.groups?.orders ?? `${DEMO_DOMAINS.orders.groupPrefix}billing-${suffix}` };
-  const payments = { name: opts.topics?.payments ?? `${DEMO_DOMAINS.payments.topicPrefix}events`, partitions: 3, group: opts.groups?.payments ?? `${DEMO_DOMAINS.payments.groupPrefix}ledger-${suffix}` };
+  const domains = turnout.workspace.domains;
+  const orders = { name: opts.topics?.orders ?? `${domains.orders.topicPrefix}events`, partitions: opts.partitions ?? 6, group: opts.groups?.orders ?? `${domains.orders.groupPrefix}billing-${suffix}` };
+  const payments = { name: opts.topics?.payments ?? `${domains.payments.topicPrefix}events`, partitions: 3, group: opts.groups?.payments ?? `${domains.payments.groupPrefix}ledger-${suffix}` };
   const api = new CutoverApi(turnout.adminUrl, { 'content-type': 'application/json', authorization: `Bearer ${turnout.workspace.adminToken}` });
 
   const realViews = await unlessAborted(Promise.all(DEMO_BACKEND_NAMES.map((n) => viewCluster(backends[n].bootstrapServers))), signal);
@@ -297,11 +306,11 @@ export async function runDemoFlow(turnout: DemoTurnout, backends: DemoBackends, 
     const described = await unlessAborted(admin.describeCluster(), signal);
     const kafkajsSaw = { clusterId: described.clusterId, brokers: described.brokers.map((b) => `${b.host}:${b.port}`).sort() };
 
-    log(`creating topic ${orders.name} (${orders.partitions} partitions) through Turnout: domain orders, on east`);
+    log(`creating topic ${orders.name} (${orders.partitions} partitions) through Turnout: domain orders, on ${domains.orders.backend}`);
     await unlessAborted(recreateTopic(admin, orders.name, orders.partitions, replicationFactor, signal), signal);
-    log(`creating ${orders.name} on west too, empty, as an operator does before a cutover (no record is ever copied)`);
-    await unlessAborted(recreateTopic(direct.west, orders.name, orders.partitions, replicationFactor, signal), signal);
-    log(`creating topic ${payments.name} (${payments.partitions} partitions) through Turnout: domain payments, on west`);
+    log(`creating ${orders.name} on ${domains.orders.migrationTarget} too, empty, as an operator does before a cutover (no record is ever copied)`);
+    await unlessAborted(recreateTopic(direct[domains.orders.migrationTarget], orders.name, orders.partitions, replicationFactor, signal), signal);
+    log(`creating topic ${payments.name} (${payments.partitions} partitions) through Turnout: domain payments, on ${domains.payments.backend}`);
     await unlessAborted(recreateTopic(admin, payments.name, payments.partitions, replicationFactor, signal), signal);
     const [ordersPartitions, paymentsPartitions] = await unlessAborted(
       Promise.all([topicReady(admin, orders.name, orders.partitions, signal), topicReady(admin, payments.name, payments.partitions, signal)]),
@@ -329,7 +338,7 @@ export async function runDemoFlow(turnout: DemoTurnout, backends: DemoBackends, 
     ordersFlow.start();
     paymentsFlow.start();
 
-    const series = new DemoCutoverSeries(api, { domain: DEMO_DOMAINS.orders.name, from: DEMO_DOMAINS.orders.backend, to: DEMO_DOMAINS.orders.migrationTarget, log, ...(signal !== undefined ? { signal } : {}) });
+    const series = new DemoCutoverSeries(api, { domain: domains.orders.name, from: domains.orders.backend, to: domains.orders.migrationTarget, log, ...(signal !== undefined ? { signal } : {}) });
     const stretch = Math.ceil(records / (cutoverCount + 1));
     for (let i = 0; i <= cutoverCount; i++) {
       await ordersFlow.waitForAcknowledged(ordersFlow.acknowledged + stretch, signal);
@@ -350,7 +359,7 @@ export async function runDemoFlow(turnout: DemoTurnout, backends: DemoBackends, 
     const virtualEnds = new Map((await admin.fetchTopicOffsets(orders.name)).map((p) => [p.partition, Number(p.high)]));
     const logs = new Map<string, Map<number, RealLog>>();
     for (const name of DEMO_BACKEND_NAMES) logs.set(name, await logsOf(direct[name], orders.name));
-    const segmentView = await segmentsOf(api, cutover, orders.name, virtualEnds);
+    const segmentView = await segmentsOf(api, cutover, domains.orders.backend, orders.name, virtualEnds);
     const segments: DemoSegments = { ...segmentView, stored: checkStored(segmentView.partitions, logs) };
 
     clients.push(...(await unlessAborted(readBack(turnout.bootstrap('az-a'), orders.name, orders.group, ordersSent, opts), signal)));
@@ -388,17 +397,17 @@ export async function runDemoFlow(turnout: DemoTurnout, backends: DemoBackends, 
       },
       domains: [
         {
-          name: DEMO_DOMAINS.orders.name,
-          topics: `${DEMO_DOMAINS.orders.topicPrefix}*`,
-          backend: DEMO_DOMAINS.orders.backend,
-          migrationTarget: DEMO_DOMAINS.orders.migrationTarget,
-          now: lastSwitched?.to ?? DEMO_DOMAINS.orders.backend,
+          name: domains.orders.name,
+          topics: `${domains.orders.topicPrefix}*`,
+          backend: domains.orders.backend,
+          migrationTarget: domains.orders.migrationTarget,
+          now: lastSwitched?.to ?? domains.orders.backend,
         },
-        { name: DEMO_DOMAINS.payments.name, topics: `${DEMO_DOMAINS.payments.topicPrefix}*`, backend: DEMO_DOMAINS.payments.backend, migrationTarget: null, now: DEMO_DOMAINS.payments.backend },
+        { name: domains.payments.name, topics: `${domains.payments.topicPrefix}*`, backend: domains.payments.backend, migrationTarget: null, now: domains.payments.backend },
       ],
       topics: [
-        { name: orders.name, domain: DEMO_DOMAINS.orders.name, partitions: orders.partitions, replicationFactor },
-        { name: payments.name, domain: DEMO_DOMAINS.payments.name, partitions: payments.partitions, replicationFactor },
+        { name: orders.name, domain: domains.orders.name, partitions: orders.partitions, replicationFactor },
+        { name: payments.name, domain: domains.payments.name, partitions: payments.partitions, replicationFactor },
       ],
       produce,
       groups: groupResults,

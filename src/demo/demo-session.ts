@@ -5,7 +5,7 @@ import type { LogLevel } from '../observability/logger.js';
 import type { ProxyHandle } from '../proxy.js';
 import { runDemoFlow, startDemoProxy, type DemoResult, type DemoTurnout } from './demo-flow.js';
 import { formatDemoSummary } from './demo-summary.js';
-import { DEMO_DOMAINS, DEMO_ZONES, type DemoBackends } from './demo-workspace.js';
+import { DEMO_ZONES, type DemoBackends } from './demo-workspace.js';
 
 export interface DemoOutcome {
   ok: boolean;
@@ -39,10 +39,11 @@ function keepLines(turnout: DemoTurnout, backends: DemoBackends, result: DemoRes
     line('configuration', `${turnout.workspace.configFile} (admin token in ${token})`),
   ];
   if (result.cutover.status === 'switched') {
-    const now = result.domains[0]?.now ?? DEMO_DOMAINS.orders.backend;
-    const other = now === 'east' ? 'west' : 'east';
-    lines.push(line('move orders again', `${cli} cutover start ${DEMO_DOMAINS.orders.name} --to ${other} --admin ${turnout.adminUrl} --token-file ${token}`));
-    lines.push(line('its segments', `${cli} cutover status ${DEMO_DOMAINS.orders.name} --admin ${turnout.adminUrl} --token-file ${token}`));
+    const orders = turnout.workspace.domains.orders;
+    const now = result.domains[0]?.now ?? orders.backend;
+    const other = now === orders.backend ? orders.migrationTarget : orders.backend;
+    lines.push(line('move orders again', `${cli} cutover start ${orders.name} --to ${other} --admin ${turnout.adminUrl} --token-file ${token}`));
+    lines.push(line('its segments', `${cli} cutover status ${orders.name} --admin ${turnout.adminUrl} --token-file ${token}`));
   }
   lines.push(line('the real clusters', `east ${backends.east.bootstrapServers.join(',')}, west ${backends.west.bootstrapServers.join(',')}`));
   return lines;

@@ -53,10 +53,23 @@ export interface DemoDomain {
   migrationTarget?: DemoBackendName;
 }
 
-export const DEMO_DOMAINS = {
-  orders: { name: 'orders', owner: 'team-orders', topicPrefix: 'orders.', groupPrefix: 'orders-', backend: 'east', migrationTarget: 'west' },
-  payments: { name: 'payments', owner: 'team-payments', topicPrefix: 'payments.', groupPrefix: 'payments-', backend: 'west' },
-} as const satisfies Record<string, DemoDomain>;
+export interface DemoDomains {
+  orders: DemoDomain & { migrationTarget: DemoBackendName };
+  payments: DemoDomain;
+}
+
+/**
+ * The two domains; `namePrefix` goes in front of every name pattern, so that a run on shared
+ * clusters (the integration tests') has domains no other topic or group falls into.
+ */
+export function demoDomains(namePrefix = ''): DemoDomains {
+  return {
+    orders: { name: 'orders', owner: 'team-orders', topicPrefix: `${namePrefix}orders.`, groupPrefix: `${namePrefix}orders-`, backend: 'east', migrationTarget: 'west' },
+    payments: { name: 'payments', owner: 'team-payments', topicPrefix: `${namePrefix}payments.`, groupPrefix: `${namePrefix}payments-`, backend: 'west' },
+  };
+}
+
+export const DEMO_DOMAINS: DemoDomains = demoDomains();
 
 export const DEMO_CLUSTER_ID = 'tUrNoUtDeMoViRtUaLcLu0';
 
@@ -64,6 +77,8 @@ export interface DemoConfigOptions {
   clusterId?: string;
   logLevel: LogLevel;
   adminTokenFile: string;
+  /** Default DEMO_DOMAINS. */
+  domains?: DemoDomains;
 }
 
 /** The first node id of a zone's listener: 1, 11, 21. */
@@ -96,7 +111,7 @@ export function demoConfig(backends: DemoBackends, opts: DemoConfigOptions): Tur
       zone,
     })),
     backends: DEMO_BACKEND_NAMES.map((name) => ({ name, bootstrapServers: [...backends[name].bootstrapServers], rackZones })),
-    domains: [domain(DEMO_DOMAINS.orders), domain(DEMO_DOMAINS.payments)],
+    domains: [domain(opts.domains?.orders ?? DEMO_DOMAINS.orders), domain(opts.domains?.payments ?? DEMO_DOMAINS.payments)],
     admin: { host: '127.0.0.1', port: 0, auth: { tokenFile: opts.adminTokenFile, openReads: true } },
     logging: { level: opts.logLevel },
   };
@@ -104,6 +119,7 @@ export function demoConfig(backends: DemoBackends, opts: DemoConfigOptions): Tur
 
 export interface DemoWorkspace {
   dir: string;
+  domains: DemoDomains;
   configFile: string;
   adminTokenFile: string;
   adminToken: string;
@@ -118,8 +134,9 @@ export async function createDemoWorkspace(backends: DemoBackends, opts: Omit<Dem
     const adminToken = randomBytes(24).toString('hex');
     await writeFile(adminTokenFile, `${adminToken}\n`, { mode: 0o600 });
     const configFile = join(dir, 'turnout.yaml');
-    await writeFile(configFile, stringify(demoConfig(backends, { ...opts, adminTokenFile })));
-    return { dir, configFile, adminTokenFile, adminToken, remove: () => rm(dir, { recursive: true, force: true }) };
+    const domains = opts.domains ?? DEMO_DOMAINS;
+    await writeFile(configFile, stringify(demoConfig(backends, { ...opts, domains, adminTokenFile })));
+    return { dir, domains, configFile, adminTokenFile, adminToken, remove: () => rm(dir, { recursive: true, force: true }) };
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;

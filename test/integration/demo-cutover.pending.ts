@@ -18,7 +18,7 @@ import { runDemoFlow, startDemoProxy, type DemoBackends, type DemoTurnout } from
 import { formatDemoSummary } from '../../src/demo/demo-summary.js';
 import { DEMO_DOMAINS, DEMO_ZONES } from '../../src/demo/demo-workspace.js';
 import { rigDemoBackends } from './demo-rig.js';
-import { uniqueGroup, uniqueTopic } from './rig.js';
+import { uniqueName } from './rig.js';
 
 const RECORDS = 2_000;
 const CUTOVERS = 3;
@@ -27,8 +27,12 @@ const HOLD_BUDGET_MS = 5_000;
 
 let backends: DemoBackends;
 
+/**
+ * Turnout as the demo starts it, with domains of this run's own: a cutover's preflight checks
+ * every topic of the domain, and no topic another test left on the rig may fall into it.
+ */
 async function withDemoTurnout<T>(run: (turnout: DemoTurnout) => Promise<T>): Promise<T> {
-  const turnout = await startDemoProxy(backends, { logLevel: 'silent' });
+  const turnout = await startDemoProxy(backends, { logLevel: 'silent', namePrefix: `${uniqueName('demo')}-` });
   try {
     return await run(turnout);
   } finally {
@@ -48,13 +52,7 @@ beforeEach(async () => {
 describe('turnout demo flow with the cutover', () => {
   it('moves the orders domain east -> west -> east -> west live and shows the holds and four segments per partition', async () => {
     await withDemoTurnout(async (turnout) => {
-      const result = await runDemoFlow(turnout, backends, {
-        records: RECORDS,
-        cutovers: CUTOVERS,
-        topics: { orders: `orders.${uniqueTopic('demo-cut')}`, payments: `payments.${uniqueTopic('demo-cut')}` },
-        groups: { orders: `orders-${uniqueGroup('billing')}`, payments: `payments-${uniqueGroup('ledger')}` },
-        deleteTopics: true,
-      });
+      const result = await runDemoFlow(turnout, backends, { records: RECORDS, cutovers: CUTOVERS, deleteTopics: true });
       const summary = formatDemoSummary(result).join('\n');
       expect(result.ok, summary).toBe(true);
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, parseConfigYaml } from '../../../src/policy/config.js';
-import { createDemoWorkspace, demoConfig, type DemoBackends } from '../../../src/demo/demo-workspace.js';
+import { createDemoWorkspace, demoConfig, demoDomains, type DemoBackends } from '../../../src/demo/demo-workspace.js';
 
 const backends: DemoBackends = {
   east: { bootstrapServers: ['127.0.0.1:30140', '127.0.0.1:30141'], label: 'cluster demo-east' },
@@ -26,6 +26,16 @@ describe('demoConfig', () => {
       ['payments', 'west', null],
     ]);
     expect(config.admin.auth).toEqual({ tokenFile: '/tmp/token', openReads: true });
+  });
+});
+
+describe('demoDomains', () => {
+  it('puts a prefix in front of every name pattern of both domains, so that a run has domains of its own', () => {
+    const config = parseConfig(demoConfig(backends, { logLevel: 'error', adminTokenFile: '/tmp/token', domains: demoDomains('it-42-') }), 'demo', { severalBackends: true });
+    expect(config.domains.map((d) => [d.name, d.topics, d.groups, d.transactionalIds])).toEqual([
+      ['orders', ['it-42-orders.*'], ['it-42-orders-*'], ['it-42-orders-*']],
+      ['payments', ['it-42-payments.*'], ['it-42-payments-*'], ['it-42-payments-*']],
+    ]);
   });
 });
 
