@@ -1,14 +1,17 @@
-// Turns the bench's runs into the numbers it reports: per path (direct, through Turnout) the
-// median over repetitions, the Turnout/direct ratio and the added latency (medians of the
-// paired differences, each pair run back to back), and whether the goals are met. The
+// Turns the bench's runs into the numbers it reports: per path (direct, through HAProxy when
+// it ran, through Turnout) the median over rounds, the ratios between the paths and the added
+// latency (medians of per-round figures, each round's runs made back to back), the proxies'
+// CPU per MB and at a steady rate, their memory peaks, and whether the goals are met. The
 // two-backend case is summarized on its own (two-backend-report.ts) and carried along.
-import { GOALS, MIN_RATE_SHARE, median, ofPath, pairByRep, turnoutCores, type BenchPath, type PathNumbers, type ThroughputComparison } from './comparison.js';
+import { compareThroughput, GOALS, MIN_RATE_SHARE, median, ofPath, PATH_LABELS, perRound, withProxyCpu, type BenchPath, type PathNumbers, type PerRound, type ThroughputComparison } from './comparison.js';
 import type { ConsumerPerfResult, ProducerPerfResult } from './perf-output.js';
 import type { ProbeLatency } from './produce-probe.js';
-import { f, goalLines, k, signed, TABLE_HEADER, throughputRows, type Goals } from './report-format.js';
+import { cpuGoal, f, goalLines, k, signed, tableHeader, throughputRows, type Goals } from './report-format.js';
 import { formatSecureReport, type SecureSummary } from './secure-report.js';
+import { formatSteady, type SteadySummary } from './steady-report.js';
 import type { TracingSummary } from './tracing-report.js';
 import { formatTwoBackendReport, type TwoBackendSummary } from './two-backend-report.js';
+import type { ZoneCaseSummary } from './zone-case.js';
 
 export { GOALS, median, type BenchPath, type PathNumbers, type ThroughputComparison } from './comparison.js';
 
@@ -16,8 +19,10 @@ export interface ProduceRun {
   path: BenchPath;
   rep: number;
   result: ProducerPerfResult;
-  /** Turnout's CPU seconds during the run (through-Turnout runs only). */
-  turnoutCpuSec?: number;
+  /** MB (2^20 bytes) of records written. */
+  mb: number;
+  /** The proxy's CPU seconds during the run (runs through a proxy only). */
+  proxyCpuSec?: number;
   durationMs: number;
 }
 
@@ -25,7 +30,9 @@ export interface ConsumeRun {
   path: BenchPath;
   rep: number;
   result: ConsumerPerfResult;
-  turnoutCpuSec?: number;
+  /** MB (2^20 bytes) of records read. */
+  mb: number;
+  proxyCpuSec?: number;
   durationMs: number;
 }
 
@@ -43,6 +50,7 @@ export interface BenchWorkload {
   /** Records per consume run (everything the produce runs wrote). */
   consumeRecords: number;
   recordSizeBytes: number;
+  /** Rounds: each runs every path once, back to back. */
   repeat: number;
   partitions: number;
   replicationFactor: number;
@@ -59,6 +67,10 @@ export interface BenchWorkload {
 
 export interface BenchConfig extends BenchWorkload {
   turnout: 'child process';
+  /** The paths compared, in the first round's order (the order rotates by one each round). */
+  paths: BenchPath[];
+  /** HAProxy's version, when its path ran. */
+  haproxyVersion?: string;
   cores: number;
   /** 1-minute load average before the bench started anything, and when it ended. */
   loadAverage: { start: number; end: number };
@@ -67,15 +79,39 @@ export interface BenchConfig extends BenchWorkload {
 /** Probe round trips a run needs for its p99 to mean something. */
 export const MIN_PROBE_SAMPLES = 300;
 
+export interface LatencyNumbers {
+  perfP50Ms: number;
+  perfP99Ms: number;
+  perfAvgMs: number;
+  probeP50Us: number;
+  probeP99Us: number;
+  probeP999Us: number;
+  probeCount: number;
+}
+
 export interface LatencyComparison {
-  direct: { perfP50Ms: number; perfP99Ms: number; perfAvgMs: number; probeP50Us: number; probeP99Us: number; probeP999Us: number; probeCount: number };
-  turnout: { perfP50Ms: number; perfP99Ms: number; perfAvgMs: number; probeP50Us: number; probeP99Us: number; probeP999Us: number; probeCount: number };
+  direct: LatencyNumbers;
+  turnout: LatencyNumbers;
   /** Median over repetitions of turnout − direct p99 from the probe, in ms (µs resolution). */
   addedP99Ms: number;
   addedP50Ms: number;
   /** The same from the perf test's whole-millisecond percentiles. */
   perfAddedP99Ms: number;
   perfAddedAvgMs: number;
+  /** With the HAProxy path: its numbers, what it adds to direct and what Turnout adds to it (probe, ms, per round). */
+  vsHaproxy?: {
+    haproxy: LatencyNumbers;
+    haproxyAddedP50Ms: PerRound;
+    haproxyAddedP99Ms: PerRound;
+    turnoutOverHaproxyP50Ms: PerRound;
+    turnoutOverHaproxyP99Ms: PerRound;
+  };
+}
+
+/** A proxy's resident memory peak over the case (VmHWM, summed over its processes), MB. */
+export interface ProxyMemory {
+  turnoutPeakRssMb: number;
+  haproxyPeakRssMb?: number;
 }
 
 export interface BenchSummary {
@@ -83,6 +119,9 @@ export interface BenchSummary {
   produce: ThroughputComparison;
   consume: ThroughputComparison;
   latency: LatencyComparison;
+  /** The steady moderate rate; null when it did not run. */
+  steady: SteadySummary | null;
+  memory: ProxyMemory;
   /** addedP99 null: inconclusive (see notes). */
   goals: Goals;
   /** Why a result should be read with care. */
@@ -93,39 +132,34 @@ export interface BenchSummary {
   secure: SecureSummary | null;
 }
 
+/** What the single-cluster case carries besides its runs: the other cases, the steady rate, the proxies' memory. */
+export interface BenchExtras {
+  twoBackends?: TwoBackendSummary | null;
+  secure?: SecureSummary | null;
+  steady?: SteadySummary | null;
+  memory?: ProxyMemory;
+}
+
 export function summarizeBench(
   config: BenchConfig,
   produce: readonly ProduceRun[],
   consume: readonly ConsumeRun[],
   latency: readonly LatencyRun[],
-  twoBackends: TwoBackendSummary | null = null,
-  secure: SecureSummary | null = null,
+  extras: BenchExtras = {},
 ): BenchSummary {
-  const producePath = (path: BenchPath): PathNumbers => {
-    const runs = ofPath(produce, path);
-    const n: PathNumbers = {
-      mbPerSec: median(runs.map((r) => r.result.mbPerSec)),
-      recordsPerSec: median(runs.map((r) => r.result.recordsPerSec)),
-      p50Ms: median(runs.map((r) => r.result.p50Ms)),
-      p99Ms: median(runs.map((r) => r.result.p99Ms)),
-    };
-    const c = turnoutCores(runs);
-    if (c !== undefined) n.turnoutCores = c;
-    return n;
-  };
-  const consumePath = (path: BenchPath): PathNumbers => {
-    const runs = ofPath(consume, path);
-    const n: PathNumbers = {
-      mbPerSec: median(runs.map((r) => r.result.fetchMbPerSec)),
-      recordsPerSec: median(runs.map((r) => r.result.fetchRecordsPerSec)),
-    };
-    const c = turnoutCores(runs);
-    if (c !== undefined) n.turnoutCores = c;
-    return n;
-  };
-  const produceRatios = pairByRep(produce).map((p) => p.turnout.result.mbPerSec / p.direct.result.mbPerSec);
-  const consumeRatios = pairByRep(consume).map((p) => p.turnout.result.fetchMbPerSec / p.direct.result.fetchMbPerSec);
-  const latencyPath = (path: BenchPath): LatencyComparison['direct'] => {
+  const produceNumbers = (runs: ProduceRun[]): PathNumbers =>
+    withProxyCpu(
+      {
+        mbPerSec: median(runs.map((r) => r.result.mbPerSec)),
+        recordsPerSec: median(runs.map((r) => r.result.recordsPerSec)),
+        p50Ms: median(runs.map((r) => r.result.p50Ms)),
+        p99Ms: median(runs.map((r) => r.result.p99Ms)),
+      },
+      runs,
+    );
+  const consumeNumbers = (runs: ConsumeRun[]): PathNumbers =>
+    withProxyCpu({ mbPerSec: median(runs.map((r) => r.result.fetchMbPerSec)), recordsPerSec: median(runs.map((r) => r.result.fetchRecordsPerSec)) }, runs);
+  const latencyPath = (path: BenchPath): LatencyNumbers => {
     const runs = ofPath(latency, path);
     return {
       perfP50Ms: median(runs.map((r) => r.perf.p50Ms)),
@@ -137,23 +171,37 @@ export function summarizeBench(
       probeCount: runs.reduce((n, r) => n + r.probe.count, 0),
     };
   };
-  const latencyPairs = pairByRep(latency);
+  const added = (of: BenchPath, base: BenchPath, value: (r: LatencyRun) => number): PerRound => perRound(latency, of, base, (a, b) => value(a) - value(b));
+  const probeP50Ms = (r: LatencyRun): number => r.probe.p50Us / 1_000;
+  const probeP99Ms = (r: LatencyRun): number => r.probe.p99Us / 1_000;
+  const latencySummary: LatencyComparison = {
+    direct: latencyPath('direct'),
+    turnout: latencyPath('turnout'),
+    addedP99Ms: added('turnout', 'direct', probeP99Ms).value,
+    addedP50Ms: added('turnout', 'direct', probeP50Ms).value,
+    perfAddedP99Ms: added('turnout', 'direct', (r) => r.perf.p99Ms).value,
+    perfAddedAvgMs: added('turnout', 'direct', (r) => r.perf.avgLatencyMs).value,
+  };
+  if (ofPath(latency, 'haproxy').length > 0) {
+    latencySummary.vsHaproxy = {
+      haproxy: latencyPath('haproxy'),
+      haproxyAddedP50Ms: added('haproxy', 'direct', probeP50Ms),
+      haproxyAddedP99Ms: added('haproxy', 'direct', probeP99Ms),
+      turnoutOverHaproxyP50Ms: added('turnout', 'haproxy', probeP50Ms),
+      turnoutOverHaproxyP99Ms: added('turnout', 'haproxy', probeP99Ms),
+    };
+  }
   const summary: BenchSummary = {
     config,
-    produce: { direct: producePath('direct'), turnout: producePath('turnout'), ratio: median(produceRatios), ratios: produceRatios },
-    consume: { direct: consumePath('direct'), turnout: consumePath('turnout'), ratio: median(consumeRatios), ratios: consumeRatios },
-    latency: {
-      direct: latencyPath('direct'),
-      turnout: latencyPath('turnout'),
-      addedP99Ms: median(latencyPairs.map((p) => (p.turnout.probe.p99Us - p.direct.probe.p99Us) / 1_000)),
-      addedP50Ms: median(latencyPairs.map((p) => (p.turnout.probe.p50Us - p.direct.probe.p50Us) / 1_000)),
-      perfAddedP99Ms: median(latencyPairs.map((p) => p.turnout.perf.p99Ms - p.direct.perf.p99Ms)),
-      perfAddedAvgMs: median(latencyPairs.map((p) => p.turnout.perf.avgLatencyMs - p.direct.perf.avgLatencyMs)),
-    },
+    produce: compareThroughput(produce, produceNumbers, (r) => r.result.mbPerSec),
+    consume: compareThroughput(consume, consumeNumbers, (r) => r.result.fetchMbPerSec),
+    latency: latencySummary,
+    steady: extras.steady ?? null,
+    memory: extras.memory ?? { turnoutPeakRssMb: Number.NaN },
     goals: { produceRatio: false, consumeRatio: false, addedP99: null },
     notes: [],
-    twoBackends,
-    secure,
+    twoBackends: extras.twoBackends ?? null,
+    secure: extras.secure ?? null,
   };
   const fewSamples = latency.filter((r) => r.probe.count < MIN_PROBE_SAMPLES);
   const slowLoad = latency.filter((r) => r.perf.recordsPerSec < MIN_RATE_SHARE * config.latencyRate);
@@ -170,13 +218,19 @@ export function summarizeBench(
   if (config.loadAverage.start > config.cores / 2) {
     summary.notes.push(`load average ${config.loadAverage.start.toFixed(1)} on ${config.cores} cores before the bench started: other work competed for the CPU`);
   }
+  const cpu = cpuGoal(summary.produce, summary.consume);
   summary.goals = {
     produceRatio: summary.produce.ratio >= GOALS.throughputRatio,
     consumeRatio: summary.consume.ratio >= GOALS.throughputRatio,
     addedP99: fewSamples.length > 0 || slowLoad.length > 0 || !Number.isFinite(summary.latency.addedP99Ms) ? null : summary.latency.addedP99Ms < GOALS.addedP99Ms,
+    ...(cpu !== undefined ? { cpuPerMbVsHaproxy: cpu.met } : {}),
   };
   return summary;
 }
+
+const ms3 = (us: number): string => f(us / 1000, 3);
+const probeCell = (n: LatencyNumbers): string => `${ms3(n.probeP50Us)}/${ms3(n.probeP99Us)}/${ms3(n.probeP999Us)} ms`;
+const perfCell = (n: LatencyNumbers): string => `${f(n.perfP50Ms, 0)}/${f(n.perfP99Ms, 0)}/${f(n.perfAvgMs, 2)} ms`;
 
 /** The report for people, as lines. */
 export function formatBenchReport(s: BenchSummary): string[] {
@@ -184,20 +238,35 @@ export function formatBenchReport(s: BenchSummary): string[] {
   const out: string[] = [];
   out.push('');
   out.push(`Turnout bench: records of ${c.recordSizeBytes} B, ${k(c.records)} per produce run, ${k(c.consumeRecords)} per consume run, acks=${c.acks}, ${c.partitions} partitions, replication ${c.replicationFactor}`);
-  out.push(`  ${c.repeat} repetition(s) of each run per path, back to back, alternating which path goes first`);
-  out.push(`  cluster ${c.cluster}${c.kafkaVersion !== null ? ` (Kafka ${c.kafkaVersion})` : ''}, Turnout as a ${c.turnout}, ${c.cores} cores; MB = 2^20 bytes as the Kafka tools count`);
+  out.push(`  ${c.repeat} round(s) after a warm-up, each running every path back to back (first round: ${c.paths.map((p) => PATH_LABELS[p]).join(', ')}; the order rotating by one each round); medians`);
+  out.push(
+    `  cluster ${c.cluster}${c.kafkaVersion !== null ? ` (Kafka ${c.kafkaVersion})` : ''}, Turnout as a ${c.turnout}${c.haproxyVersion !== undefined ? `, HAProxy ${c.haproxyVersion} in TCP mode` : ''}, ` +
+      `${c.cores} cores; MB = 2^20 bytes as the Kafka tools count; CPU from /proc (user + system) over each run`,
+  );
   out.push('');
-  out.push(TABLE_HEADER);
+  out.push(tableHeader(s.produce));
   out.push(...throughputRows('produce (perf)', s.produce, true));
   out.push(...throughputRows('consume (fetch)', s.consume, false));
+  const m = s.memory;
+  out.push(`  peak RSS          Turnout ${f(m.turnoutPeakRssMb, 0)} MB${m.haproxyPeakRssMb !== undefined ? `, HAProxy ${f(m.haproxyPeakRssMb, 0)} MB` : ''}`);
   const l = s.latency;
+  const h = l.vsHaproxy;
   out.push('');
   out.push(`  moderate load: producer perf test capped at ${k(c.latencyRate)} rec/s (${k(c.latencyRecords)} records), with a ${c.probeRate}/s single-record produce probe on the same path, acks=${c.latencyAcks}`);
-  out.push(`  perf test  p50/p99/avg  direct ${f(l.direct.perfP50Ms, 0)}/${f(l.direct.perfP99Ms, 0)}/${f(l.direct.perfAvgMs, 2)} ms   Turnout ${f(l.turnout.perfP50Ms, 0)}/${f(l.turnout.perfP99Ms, 0)}/${f(l.turnout.perfAvgMs, 2)} ms   added p99 ${signed(l.perfAddedP99Ms, 1)} ms, avg ${signed(l.perfAddedAvgMs, 2)} ms (whole-ms percentiles)`);
-  out.push(`  probe      p50/p99/p99.9 direct ${f(l.direct.probeP50Us / 1000, 3)}/${f(l.direct.probeP99Us / 1000, 3)}/${f(l.direct.probeP999Us / 1000, 3)} ms   Turnout ${f(l.turnout.probeP50Us / 1000, 3)}/${f(l.turnout.probeP99Us / 1000, 3)}/${f(l.turnout.probeP999Us / 1000, 3)} ms   added p50 ${signed(l.addedP50Ms, 3)} ms, p99 ${signed(l.addedP99Ms, 3)} ms`);
+  out.push(
+    `  perf test  p50/p99/avg  direct ${perfCell(l.direct)}${h !== undefined ? `   HAProxy ${perfCell(h.haproxy)}` : ''}   Turnout ${perfCell(l.turnout)}   ` +
+      `Turnout added p99 ${signed(l.perfAddedP99Ms, 1)} ms, avg ${signed(l.perfAddedAvgMs, 2)} ms (whole-ms percentiles)`,
+  );
+  out.push(`  probe      p50/p99/p99.9 direct ${probeCell(l.direct)}${h !== undefined ? `   HAProxy ${probeCell(h.haproxy)}` : ''}   Turnout ${probeCell(l.turnout)}`);
+  out.push(`  added by Turnout to direct: p50 ${signed(l.addedP50Ms, 3)} ms, p99 ${signed(l.addedP99Ms, 3)} ms`);
+  if (h !== undefined) {
+    out.push(`  added by HAProxy to direct: p50 ${signed(h.haproxyAddedP50Ms.value, 3)} ms, p99 ${signed(h.haproxyAddedP99Ms.value, 3)} ms; by Turnout to HAProxy: p50 ${signed(h.turnoutOverHaproxyP50Ms.value, 3)} ms, p99 ${signed(h.turnoutOverHaproxyP99Ms.value, 3)} ms`);
+  }
+  if (s.steady !== null) out.push(...formatSteady(s.steady));
   out.push('');
   for (const note of s.notes) out.push(`  note: ${note}`);
-  out.push(...goalLines('goals', s.goals, { produceRatio: s.produce.ratio, consumeRatio: s.consume.ratio, addedP99Ms: l.addedP99Ms }));
+  const cpu = cpuGoal(s.produce, s.consume);
+  out.push(...goalLines('goals', s.goals, { produceRatio: s.produce.ratio, consumeRatio: s.consume.ratio, addedP99Ms: l.addedP99Ms, ...(cpu !== undefined ? { cpuPerMbVsHaproxy: cpu } : {}) }));
   if (s.secure !== null) out.push(...formatSecureReport(s.secure));
   if (s.twoBackends !== null) out.push(...formatTwoBackendReport(s.twoBackends));
   return out;
@@ -214,8 +283,10 @@ export function formatMachine(m: BenchMachine, cases = 'secured case only'): str
   return ['', `Turnout bench, ${cases}: ${m.cores} cores, load average ${m.loadAverage.start.toFixed(1)} before it started, ${m.loadAverage.end.toFixed(1)} at the end; MB = 2^20 bytes as the Kafka tools count`];
 }
 
-/** The one JSON line the bench ends with: the whole summary, or the machine and the cases that ran alone; the tracing case beside either. */
-export function benchJsonLine(s: (BenchSummary | (BenchMachine & { secure?: SecureSummary })) & { tracing?: TracingSummary | null }): string {
+/** The one JSON line the bench ends with: the whole summary, or the machine and the cases that ran alone; the tracing case and the zone mode beside either. */
+export function benchJsonLine(
+  s: (BenchSummary | (BenchMachine & { secure?: SecureSummary; twoBackends?: TwoBackendSummary })) & { tracing?: TracingSummary | null; zones?: ZoneCaseSummary | null },
+): string {
   const round = (_key: string, v: unknown): unknown => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
   return JSON.stringify({ bench: 'turnout', ...s }, round);
 }

@@ -1,7 +1,14 @@
-// What every direct-versus-Turnout comparison of the bench shares: the two paths, medians,
-// runs paired by repetition (each pair ran back to back), and the throughput comparison.
+// What every comparison of the bench's paths shares: direct to Kafka, through HAProxy in TCP
+// mode (the floor of what any proxy costs) and through Turnout; medians, runs compared within
+// their round (each round runs every path back to back, the order rotating), the proxies' CPU
+// per MB moved, and the throughput comparison.
 
-export type BenchPath = 'direct' | 'turnout';
+export type BenchPath = 'direct' | 'haproxy' | 'turnout';
+/** The paths with a proxy process the bench measures. */
+export type ProxyPath = Exclude<BenchPath, 'direct'>;
+
+/** How the report names each path. */
+export const PATH_LABELS: Readonly<Record<BenchPath, string>> = { direct: 'direct', haproxy: 'HAProxy', turnout: 'Turnout' };
 
 /** What every case of the bench (single cluster, secured, two backends) is run with. */
 export interface BenchCaseOptions {
@@ -27,8 +34,27 @@ export interface PathNumbers {
   recordsPerSec: number;
   p50Ms?: number;
   p99Ms?: number;
-  /** Turnout's CPU per MB moved (through Turnout only): cores used at the measured rate. */
-  turnoutCores?: number;
+  /** CPU of the path's proxy (Turnout or HAProxy) as a share of one core while records flowed. */
+  proxyCores?: number;
+  /** CPU time of the path's proxy per MB (2^20 bytes) of records moved, ms. */
+  cpuMsPerMb?: number;
+}
+
+/** A figure per round (each from runs made back to back) and its median. */
+export interface PerRound {
+  value: number;
+  runs: number[];
+}
+
+/** Where the HAProxy path ran: its numbers and the figures against it. */
+export interface HaproxyComparison {
+  haproxy: PathNumbers;
+  /** Throughput HAProxy/direct. */
+  haproxyToDirect: PerRound;
+  /** Throughput Turnout/HAProxy. */
+  turnoutToHaproxy: PerRound;
+  /** CPU per MB moved, Turnout's over HAProxy's. */
+  cpuPerMbTurnoutToHaproxy: PerRound;
 }
 
 export interface ThroughputComparison {
@@ -37,9 +63,12 @@ export interface ThroughputComparison {
   /** Median over repetitions of turnout/direct throughput (MB/s). */
   ratio: number;
   ratios: number[];
+  /** Absent when the HAProxy path did not run. */
+  vsHaproxy?: HaproxyComparison;
 }
 
-export const GOALS = { throughputRatio: 0.9, addedP99Ms: 1 } as const;
+/** cpuPerMbVsHaproxy: Turnout's CPU per MB moved at most this many times HAProxy's in the same run. */
+export const GOALS = { throughputRatio: 0.9, addedP99Ms: 1, cpuPerMbVsHaproxy: 1.5 } as const;
 
 /** The capped perf test must reach this share of its cap for the load to be the one asked. */
 export const MIN_RATE_SHARE = 0.9;
@@ -53,29 +82,92 @@ export function median(values: readonly number[]): number {
 
 /** The direct and the through-Turnout run of each repetition that has both. */
 export function pairByRep<T extends { path: BenchPath; rep: number }>(runs: readonly T[]): Array<{ direct: T; turnout: T }> {
+  return pairsOf(runs, 'turnout', 'direct').map(([turnout, direct]) => ({ direct, turnout }));
+}
+
+/** The run on `of` and the run on `base` of each round that has both. */
+export function pairsOf<T extends { path: BenchPath; rep: number }>(runs: readonly T[], of: BenchPath, base: BenchPath): Array<[T, T]> {
   const reps = [...new Set(runs.map((r) => r.rep))].sort((a, b) => a - b);
-  const pairs: Array<{ direct: T; turnout: T }> = [];
-  for (const rep of reps) {
-    const direct = runs.find((r) => r.rep === rep && r.path === 'direct');
-    const turnout = runs.find((r) => r.rep === rep && r.path === 'turnout');
-    if (direct !== undefined && turnout !== undefined) pairs.push({ direct, turnout });
-  }
-  return pairs;
+  return reps.flatMap((rep) => {
+    const a = runs.find((r) => r.rep === rep && r.path === of);
+    const b = runs.find((r) => r.rep === rep && r.path === base);
+    return a !== undefined && b !== undefined ? [[a, b] as [T, T]] : [];
+  });
+}
+
+/** `value(of, base)` in each round that ran both paths, and the median (NaN-valued rounds left out). */
+export function perRound<T extends { path: BenchPath; rep: number }>(runs: readonly T[], of: BenchPath, base: BenchPath, value: (a: T, b: T) => number): PerRound {
+  const values = pairsOf(runs, of, base)
+    .map(([a, b]) => value(a, b))
+    .filter((v) => Number.isFinite(v));
+  return { value: median(values), runs: values };
 }
 
 export function ofPath<T extends { path: BenchPath }>(runs: readonly T[], path: BenchPath): T[] {
   return runs.filter((r) => r.path === path);
 }
 
-/** Median share of a core Turnout used over runs that measured it. */
-export function turnoutCores(runs: ReadonlyArray<{ turnoutCpuSec?: number; durationMs: number }>): number | undefined {
-  const values = runs.flatMap((r) => (r.turnoutCpuSec === undefined || r.durationMs <= 0 ? [] : [r.turnoutCpuSec / (r.durationMs / 1000)]));
+/** Median share of a core the proxy used over runs that measured it. */
+export function proxyCores(runs: ReadonlyArray<{ proxyCpuSec?: number; durationMs: number }>): number | undefined {
+  const values = runs.flatMap((r) => (r.proxyCpuSec === undefined || r.durationMs <= 0 ? [] : [r.proxyCpuSec / (r.durationMs / 1000)]));
   return values.length === 0 ? undefined : median(values);
 }
 
-/** direct first in even repetitions, Turnout first in odd ones. */
-export function orderFor(rep: number): BenchPath[] {
-  return rep % 2 === 0 ? ['direct', 'turnout'] : ['turnout', 'direct'];
+export const MB = 1024 * 1024;
+
+/** The proxy's CPU ms per MB of records a run moved; NaN when the run measured no proxy. */
+export function cpuMsPerMbOf(run: { proxyCpuSec?: number; mb: number }): number {
+  return run.proxyCpuSec === undefined || run.mb <= 0 ? Number.NaN : (run.proxyCpuSec * 1000) / run.mb;
+}
+
+/** Median CPU ms per MB over runs that measured it. */
+export function cpuMsPerMb(runs: ReadonlyArray<{ proxyCpuSec?: number; mb: number }>): number | undefined {
+  const values = runs.map(cpuMsPerMbOf).filter((v) => Number.isFinite(v));
+  return values.length === 0 ? undefined : median(values);
+}
+
+/** A run of a throughput comparison: its path and round, how long records flowed, what they weighed, and what its proxy spent meanwhile. */
+export interface MeasuredThroughputRun {
+  path: BenchPath;
+  rep: number;
+  durationMs: number;
+  /** MB (2^20 bytes) of records moved. */
+  mb: number;
+  proxyCpuSec?: number;
+}
+
+/** A path's throughput numbers with its proxy's CPU, when it has one. */
+export function withProxyCpu(n: PathNumbers, runs: readonly MeasuredThroughputRun[]): PathNumbers {
+  const cores = proxyCores(runs);
+  const perMb = cpuMsPerMb(runs);
+  return { ...n, ...(cores !== undefined ? { proxyCores: cores } : {}), ...(perMb !== undefined ? { cpuMsPerMb: perMb } : {}) };
+}
+
+/**
+ * Turnout/direct throughput per round, and with HAProxy runs among them the figures against
+ * HAProxy: `numbers` gives a path's medians, `mbPerSec` a run's throughput.
+ */
+export function compareThroughput<T extends MeasuredThroughputRun>(runs: readonly T[], numbers: (runs: T[]) => PathNumbers, mbPerSec: (run: T) => number): ThroughputComparison {
+  const ratio = perRound(runs, 'turnout', 'direct', (a, b) => mbPerSec(a) / mbPerSec(b));
+  const out: ThroughputComparison = { direct: numbers(ofPath(runs, 'direct')), turnout: numbers(ofPath(runs, 'turnout')), ratio: ratio.value, ratios: ratio.runs };
+  const haproxy = ofPath(runs, 'haproxy');
+  if (haproxy.length > 0) {
+    out.vsHaproxy = {
+      haproxy: numbers(haproxy),
+      haproxyToDirect: perRound(runs, 'haproxy', 'direct', (a, b) => mbPerSec(a) / mbPerSec(b)),
+      turnoutToHaproxy: perRound(runs, 'turnout', 'haproxy', (a, b) => mbPerSec(a) / mbPerSec(b)),
+      cpuPerMbTurnoutToHaproxy: perRound(runs, 'turnout', 'haproxy', (a, b) => cpuMsPerMbOf(a) / cpuMsPerMbOf(b)),
+    };
+  }
+  return out;
+}
+
+/**
+ * The paths in round `rep`'s order: rotated by one each round, so that over as many rounds as
+ * paths each goes first, in the middle and last (with two paths: alternating).
+ */
+export function rotation<P>(paths: readonly P[], rep: number): P[] {
+  return paths.map((_, i) => paths[(i + rep) % paths.length] as P);
 }
 
 /**

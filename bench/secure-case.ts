@@ -7,12 +7,13 @@
 // listener wants them), each run through every Turnout back to back, the order rotating
 // between repetitions.
 import { createTopics, deleteTopics } from './bench-admin.js';
-import { median, moderateRate, sizeThroughputRecords, type BenchCaseOptions } from './comparison.js';
+import { median, moderateRate, rotation, sizeThroughputRecords, type BenchCaseOptions } from './comparison.js';
 import { consumePerf, producePerf } from './perf-tools.js';
 import { runProduceProbe } from './produce-probe.js';
 import { summarizeSecure, type SecureConsumeRun, type SecureLatencyRun, type SecureProduceRun, type SecureSummary } from './secure-report.js';
 import { createSecureBenchIdentity, SECURE_BENCH_PREFIX, secureBenchAcls, SECURITY_VARIANTS, startSecureChild, VARIANT_LABELS, type SecurityVariant } from './secure-turnout.js';
-import { checkThroughTurnout, measureRun, type TurnoutChild } from './turnout-child.js';
+import { checkThroughTurnout, measureRun } from './proxy-run.js';
+import type { TurnoutChild } from './turnout-child.js';
 
 export interface SecureCaseOptions extends BenchCaseOptions {
   /** The bench cluster (plaintext): every setting's backend. */
@@ -30,8 +31,7 @@ type Kind = (typeof KINDS)[number];
 
 /** The settings in repetition `rep`'s order: rotated by one each time, so each goes first, second and last. */
 export function variantOrder(rep: number): SecurityVariant[] {
-  const n = SECURITY_VARIANTS.length;
-  return SECURITY_VARIANTS.map((_, i) => SECURITY_VARIANTS[(i + rep) % n] as SecurityVariant);
+  return rotation(SECURITY_VARIANTS, rep);
 }
 
 export async function runSecureCase(opts: SecureCaseOptions): Promise<SecureSummary> {
@@ -66,12 +66,12 @@ export async function runSecureCase(opts: SecureCaseOptions): Promise<SecureSumm
     const produce: SecureProduceRun[] = [];
     for (let rep = 0; rep < opts.repeat; rep++) {
       for (const variant of variantOrder(rep)) {
-        const m = await measureRun(child(variant), 'turnout', () =>
+        const m = await measureRun(child(variant), () =>
           producePerf({ topic: topic('tput'), records, recordSizeBytes: opts.recordSizeBytes, throughput: -1, bootstrap: child(variant).bootstrapServers, clientId: `bench-sec-produce-${variant}`, ...clientConfig(variant), log: opts.log }),
         );
         checkThroughTurnout(`secured: produce ${variant}`, m.clientInBytes, payload);
         const r = m.value;
-        produce.push({ variant, rep, result: r, durationMs: (r.records / r.recordsPerSec) * 1000, ...(m.cpuSec !== undefined ? { turnoutCpuSec: m.cpuSec } : {}) });
+        produce.push({ variant, rep, result: r, durationMs: (r.records / r.recordsPerSec) * 1000, ...(m.cpuSec !== undefined ? { proxyCpuSec: m.cpuSec } : {}) });
         log(`produce ${VARIANT_LABELS[variant].padEnd(18)} #${rep + 1}: ${r.mbPerSec.toFixed(2)} MB/s, ${Math.round(r.recordsPerSec)} rec/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
       }
     }
@@ -81,11 +81,11 @@ export async function runSecureCase(opts: SecureCaseOptions): Promise<SecureSumm
     for (let rep = 0; rep < opts.repeat; rep++) {
       for (const variant of variantOrder(rep)) {
         const group = `${SECURE_BENCH_PREFIX}consume-${variant}-${rep}-${opts.runId}`;
-        const m = await measureRun(child(variant), 'turnout', () => consumePerf({ bootstrap: child(variant).bootstrapServers, topic: topic('tput'), records: consumeRecords, group, ...clientConfig(variant), log: opts.log }));
+        const m = await measureRun(child(variant), () => consumePerf({ bootstrap: child(variant).bootstrapServers, topic: topic('tput'), records: consumeRecords, group, ...clientConfig(variant), log: opts.log }));
         checkThroughTurnout(`secured: consume ${variant}`, m.clientOutBytes, payload);
         const r = m.value;
         if (r.records < consumeRecords) throw new Error(`secured: consume ${variant}: the consumer perf test read ${r.records} of ${consumeRecords} records`);
-        consume.push({ variant, rep, result: r, durationMs: r.fetchMs, ...(m.cpuSec !== undefined ? { turnoutCpuSec: m.cpuSec } : {}) });
+        consume.push({ variant, rep, result: r, durationMs: r.fetchMs, ...(m.cpuSec !== undefined ? { proxyCpuSec: m.cpuSec } : {}) });
         log(`consume ${VARIANT_LABELS[variant].padEnd(18)} #${rep + 1}: ${r.fetchMbPerSec.toFixed(2)} MB/s, ${Math.round(r.fetchRecordsPerSec)} rec/s while fetching (group join ${r.rebalanceMs} ms)`);
       }
     }

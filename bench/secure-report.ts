@@ -4,7 +4,7 @@
 // check adds on its own (secured against TLS + SCRAM), each from the runs of one repetition
 // (run back to back); the goals' verdicts.
 import type { BenchWorkload } from './bench-report.js';
-import { median, MIN_RATE_SHARE, turnoutCores, type PathNumbers } from './comparison.js';
+import { median, MIN_RATE_SHARE, proxyCores, type PathNumbers } from './comparison.js';
 import type { ConsumerPerfResult, ProducerPerfResult } from './perf-output.js';
 import type { ProbeLatency } from './produce-probe.js';
 import { f, k, signed, verdict } from './report-format.js';
@@ -16,7 +16,7 @@ export interface SecureProduceRun {
   result: ProducerPerfResult;
   durationMs: number;
   /** Turnout's CPU seconds during the run. */
-  turnoutCpuSec?: number;
+  proxyCpuSec?: number;
 }
 
 export interface SecureConsumeRun {
@@ -24,7 +24,7 @@ export interface SecureConsumeRun {
   rep: number;
   result: ConsumerPerfResult;
   durationMs: number;
-  turnoutCpuSec?: number;
+  proxyCpuSec?: number;
 }
 
 export interface SecureLatencyRun {
@@ -108,8 +108,8 @@ function compare<T extends { variant: SecurityVariant; rep: number }>(runs: read
   return { value: median(values), runs: values };
 }
 
-function cpuMsPerMb(runs: ReadonlyArray<{ turnoutCpuSec?: number }>, mbOf: (i: number) => number): number | undefined {
-  const values = runs.flatMap((r, i) => (r.turnoutCpuSec === undefined || mbOf(i) <= 0 ? [] : [(r.turnoutCpuSec * 1000) / mbOf(i)]));
+function cpuMsPerMb(runs: ReadonlyArray<{ proxyCpuSec?: number }>, mbOf: (i: number) => number): number | undefined {
+  const values = runs.flatMap((r, i) => (r.proxyCpuSec === undefined || mbOf(i) <= 0 ? [] : [(r.proxyCpuSec * 1000) / mbOf(i)]));
   return values.length === 0 ? undefined : median(values);
 }
 
@@ -119,10 +119,10 @@ function variantNumbers(variant: SecurityVariant, produce: readonly SecureProduc
   const p = produce.filter((r) => r.variant === variant);
   const c = consume.filter((r) => r.variant === variant);
   const l = latency.filter((r) => r.variant === variant);
-  const withCpu = <N extends SecureThroughput>(n: N, runs: ReadonlyArray<{ turnoutCpuSec?: number; durationMs: number }>, mbOf: (i: number) => number): N => {
-    const cores = turnoutCores(runs);
+  const withCpu = <N extends SecureThroughput>(n: N, runs: ReadonlyArray<{ proxyCpuSec?: number; durationMs: number }>, mbOf: (i: number) => number): N => {
+    const cores = proxyCores(runs);
     const perMb = cpuMsPerMb(runs, mbOf);
-    return { ...n, ...(cores !== undefined ? { turnoutCores: cores } : {}), ...(perMb !== undefined ? { cpuMsPerMb: perMb } : {}) };
+    return { ...n, ...(cores !== undefined ? { proxyCores: cores } : {}), ...(perMb !== undefined ? { cpuMsPerMb: perMb } : {}) };
   };
   return {
     produce: withCpu(
@@ -201,7 +201,7 @@ function throughputCells(pick: (v: SecureVariantNumbers) => SecureThroughput, wi
     const t = pick(s.variants[variant]);
     rows[0]?.push(`${f(t.mbPerSec)} MB/s ${k(t.recordsPerSec).padStart(7)} rec/s`.padEnd(COLUMN));
     rows[1]?.push((withLatency ? `p50 ${f(t.p50Ms, 0)} ms, p99 ${f(t.p99Ms, 0)} ms` : '').padEnd(COLUMN));
-    rows[2]?.push((t.turnoutCores !== undefined ? `CPU ${f(t.turnoutCores * 100, 0)}%, ${f(t.cpuMsPerMb, 1)} ms/MB` : '').padEnd(COLUMN));
+    rows[2]?.push((t.proxyCores !== undefined ? `CPU ${f(t.proxyCores * 100, 0)}%, ${f(t.cpuMsPerMb, 1)} ms/MB` : '').padEnd(COLUMN));
   }
   return rows.map((r) => r.join(''));
 }

@@ -1,54 +1,108 @@
-// The bench's single-cluster case: Kafka's perf tools against a cluster directly and through
-// one Turnout (a child process, as deployed) in front of it. Produce throughput (uncapped),
-// consume throughput (everything the produce runs wrote) and latency at moderate load (the
-// producer perf test capped, plus the microsecond produce probe), each run for both paths
-// back to back, alternating which goes first.
+// The bench's single-cluster case: Kafka's perf tools against a cluster directly, through
+// HAProxy in TCP mode (the floor of what any proxy costs, when the cluster has the HAProxy
+// listener) and through one Turnout (a child process, as deployed) in front of it. Produce
+// throughput (uncapped), consume throughput (everything the produce runs wrote), latency at
+// moderate load (the producer perf test capped, plus the microsecond produce probe) and a
+// steady moderate rate (the producer perf test capped, for the proxies' CPU), each in rounds
+// that run every path back to back, the order rotating from round to round.
 import { createTopics, deleteTopics } from './bench-admin.js';
 import type { ConsumeRun, LatencyRun, ProduceRun } from './bench-report.js';
-import { median, moderateRate, orderFor, sizeThroughputRecords, type BenchCaseOptions, type BenchPath } from './comparison.js';
+import type { SteadyRun } from './steady-report.js';
+import { MB, median, moderateRate, PATH_LABELS, rotation, sizeThroughputRecords, type BenchCaseOptions, type BenchPath } from './comparison.js';
+import { startHaproxy, type HaproxyProcess } from './haproxy.js';
+import { haproxyBootstrap, haproxyFrontends, type BrokerRoute } from './haproxy-listeners.js';
 import { consumePerf, producePerf } from './perf-tools.js';
-import { runProduceProbe } from './produce-probe.js';
-import { checkThroughTurnout, measureRun, startTurnoutChild, type TurnoutChild } from './turnout-child.js';
+import { probeUnderLoad } from './probe-under-load.js';
+import { checkThroughProxy, measureRun, type MeasuredProxy } from './proxy-run.js';
+import { startTurnoutChild, type TurnoutChild } from './turnout-child.js';
+
+/** The steady moderate rate: the producer perf test capped at `rate` records/s for `seconds`. */
+export interface SteadyOptions {
+  rate: number;
+  seconds: number;
+}
 
 export interface SingleClusterCaseOptions extends BenchCaseOptions {
   bootstrap: string;
+  /** The cluster's name, for HAProxy's frontends. */
+  cluster: string;
+  /** Each broker's ports behind HAProxy: the HAProxy path runs when given. */
+  haproxyRoutes?: readonly BrokerRoute[];
   probeRate: number;
-  /** Told about the Turnout child as soon as it runs, so that an interrupt can stop it. */
+  /** null: no steady-rate runs. */
+  steady: SteadyOptions | null;
+  /** Told about the Turnout child and HAProxy as soon as they run, so that an interrupt can stop them. */
   onTurnout: (child: TurnoutChild | undefined) => void;
+  onHaproxy: (haproxy: HaproxyProcess | undefined) => void;
+}
+
+/** What a proxy of the case was: its memory peak over the case and, for HAProxy, its version. */
+export interface ProxyFacts {
+  peakRssBytes: number;
+  version?: string;
 }
 
 export interface SingleClusterRuns {
+  paths: BenchPath[];
   records: number;
   consumeRecords: number;
   latencyRate: number;
   latencyRecords: number;
+  steady: SteadyOptions | null;
   produce: ProduceRun[];
   consume: ConsumeRun[];
   latency: LatencyRun[];
+  steadyRuns: SteadyRun[];
+  proxies: { turnout: ProxyFacts; haproxy?: ProxyFacts };
 }
 
 export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Promise<SingleClusterRuns> {
   const { bootstrap, log } = opts;
-  const topics = { warm: `bench-warm-${opts.runId}`, tput: `bench-tput-${opts.runId}`, lat: `bench-lat-${opts.runId}`, probe: `bench-probe-${opts.runId}` };
-  await createTopics(bootstrap, [
-    { topic: topics.warm, numPartitions: opts.partitions, replicationFactor: opts.replicationFactor },
-    { topic: topics.tput, numPartitions: opts.partitions, replicationFactor: opts.replicationFactor },
-    { topic: topics.lat, numPartitions: opts.partitions, replicationFactor: opts.replicationFactor },
-    { topic: topics.probe, numPartitions: 1, replicationFactor: opts.replicationFactor },
-  ]);
+  const topics = {
+    warm: `bench-warm-${opts.runId}`,
+    tput: `bench-tput-${opts.runId}`,
+    lat: `bench-lat-${opts.runId}`,
+    probe: `bench-probe-${opts.runId}`,
+    steady: `bench-steady-${opts.runId}`,
+  };
+  await createTopics(
+    bootstrap,
+    Object.entries(topics).map(([kind, topic]) => ({ topic, numPartitions: kind === 'probe' ? 1 : opts.partitions, replicationFactor: opts.replicationFactor })),
+  );
 
-  log('starting Turnout (node dist/src/cli.js start) in front of the cluster');
-  const proxy = await startTurnoutChild([{ name: 'bench', bootstrapServers: bootstrap.split(',') }]);
-  opts.onTurnout(proxy);
+  let turnout: TurnoutChild | undefined;
+  let haproxy: HaproxyProcess | undefined;
   try {
-    const target = (path: BenchPath): string => (path === 'direct' ? bootstrap : proxy.bootstrapServers);
-    log(`Turnout pid ${proxy.pid} at ${proxy.bootstrapServers}; cluster at ${bootstrap}`);
+    log('starting Turnout (node dist/src/cli.js start) in front of the cluster');
+    turnout = await startTurnoutChild([{ name: 'bench', bootstrapServers: bootstrap.split(',') }]);
+    opts.onTurnout(turnout);
+    const paths: BenchPath[] = ['direct', 'turnout'];
+    const targets = new Map<BenchPath, { bootstrap: string; proxy?: MeasuredProxy }>([
+      ['direct', { bootstrap }],
+      ['turnout', { bootstrap: turnout.bootstrapServers, proxy: turnout }],
+    ]);
+    if (opts.haproxyRoutes !== undefined) {
+      haproxy = await startHaproxy(haproxyFrontends(opts.cluster, opts.haproxyRoutes));
+      opts.onHaproxy(haproxy);
+      paths.splice(1, 0, 'haproxy');
+      targets.set('haproxy', { bootstrap: haproxyBootstrap(opts.haproxyRoutes), proxy: haproxy });
+      log(`HAProxy ${haproxy.version} pid ${haproxy.pid} at ${haproxyBootstrap(opts.haproxyRoutes)}`);
+    }
+    log(`Turnout pid ${turnout.pid} at ${turnout.bootstrapServers}; cluster at ${bootstrap}`);
+    const target = (path: BenchPath): string => (targets.get(path) as { bootstrap: string }).bootstrap;
+    const proxyOf = (path: BenchPath): MeasuredProxy | undefined => targets.get(path)?.proxy;
+    const rounds = async (each: (path: BenchPath, rep: number) => Promise<void>): Promise<void> => {
+      for (let rep = 0; rep < opts.repeat; rep++) {
+        for (const path of rotation(paths, rep)) await each(path, rep);
+      }
+    };
+    const label = (path: BenchPath): string => PATH_LABELS[path].padEnd(7);
 
-    // JIT in the brokers, the tools and Turnout: a short uncounted run on each path.
+    // JIT in the brokers, the tools and the proxies: a short uncounted run on each path.
     const warmRecords = opts.quick ? 5_000 : 20_000;
     let warmRate = 0;
-    for (const path of ['direct', 'turnout'] as const) {
-      log(`warm-up: ${warmRecords} records ${path}`);
+    for (const path of paths) {
+      log(`warm-up: ${warmRecords} records ${PATH_LABELS[path]}`);
       const warm = await producePerf({ topic: topics.warm, records: warmRecords, recordSizeBytes: opts.recordSizeBytes, throughput: -1, bootstrap: target(path), clientId: `bench-warm-${path}`, log });
       if (path === 'direct') warmRate = warm.recordsPerSec;
     }
@@ -58,80 +112,78 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
       records = sized.records;
       log(`${records} records per throughput run (about ${sized.seconds} s at the warm-up's ${Math.round(warmRate)} rec/s)`);
     }
-
-    const measureTurnout = <T>(path: BenchPath, run: () => Promise<T>) => measureRun(proxy, path, run);
     const payload = records * opts.recordSizeBytes;
 
     const produce: ProduceRun[] = [];
-    for (let rep = 0; rep < opts.repeat; rep++) {
-      for (const path of orderFor(rep)) {
-        const m = await measureTurnout(path, () => producePerf({ topic: topics.tput, records, recordSizeBytes: opts.recordSizeBytes, throughput: -1, bootstrap: target(path), clientId: `bench-produce-${path}`, log }));
-        checkThroughTurnout(`produce ${path}`, m.clientInBytes, payload);
-        const r = m.value;
-        produce.push({ path, rep, result: r, durationMs: (r.records / r.recordsPerSec) * 1000, ...(m.cpuSec !== undefined ? { turnoutCpuSec: m.cpuSec } : {}) });
-        log(`produce ${path.padEnd(7)} #${rep + 1}: ${r.mbPerSec.toFixed(2)} MB/s, ${Math.round(r.recordsPerSec)} rec/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
-      }
-    }
+    await rounds(async (path, rep) => {
+      const m = await measureRun(proxyOf(path), () => producePerf({ topic: topics.tput, records, recordSizeBytes: opts.recordSizeBytes, throughput: -1, bootstrap: target(path), clientId: `bench-produce-${path}`, log }));
+      checkThroughProxy(`produce ${path}`, PATH_LABELS[path], m.clientInBytes, payload);
+      const r = m.value;
+      produce.push({ path, rep, result: r, durationMs: (r.records / r.recordsPerSec) * 1000, mb: (r.records * opts.recordSizeBytes) / MB, ...(m.cpuSec !== undefined ? { proxyCpuSec: m.cpuSec } : {}) });
+      log(`produce ${label(path)} #${rep + 1}: ${r.mbPerSec.toFixed(2)} MB/s, ${Math.round(r.recordsPerSec)} rec/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${cpuNote(m.cpuSec, r.records * opts.recordSizeBytes)}`);
+    });
 
     // Consuming is several times faster than producing: read everything the produce runs
     // wrote, so that a consume run lasts long enough to measure.
     const consumeRecords = records * produce.length;
     const consume: ConsumeRun[] = [];
-    for (let rep = 0; rep < opts.repeat; rep++) {
-      for (const path of orderFor(rep)) {
-        const group = `bench-consume-${path}-${rep}-${opts.runId}`;
-        const m = await measureTurnout(path, () => consumePerf({ bootstrap: target(path), topic: topics.tput, records: consumeRecords, group, log }));
-        checkThroughTurnout(`consume ${path}`, m.clientOutBytes, payload);
-        const r = m.value;
-        if (r.records < consumeRecords) throw new Error(`consume ${path}: the consumer perf test read ${r.records} of ${consumeRecords} records`);
-        // Turnout works while records flow: CPU over the fetch time, not over the JVM's start.
-        consume.push({ path, rep, result: r, durationMs: r.fetchMs, ...(m.cpuSec !== undefined ? { turnoutCpuSec: m.cpuSec } : {}) });
-        log(`consume ${path.padEnd(7)} #${rep + 1}: ${r.fetchMbPerSec.toFixed(2)} MB/s, ${Math.round(r.fetchRecordsPerSec)} rec/s while fetching (group join ${r.rebalanceMs} ms)`);
-      }
-    }
+    await rounds(async (path, rep) => {
+      const group = `bench-consume-${path}-${rep}-${opts.runId}`;
+      const m = await measureRun(proxyOf(path), () => consumePerf({ bootstrap: target(path), topic: topics.tput, records: consumeRecords, group, log }));
+      checkThroughProxy(`consume ${path}`, PATH_LABELS[path], m.clientOutBytes, payload);
+      const r = m.value;
+      if (r.records < consumeRecords) throw new Error(`consume ${path}: the consumer perf test read ${r.records} of ${consumeRecords} records`);
+      // The proxy works while records flow: CPU over the fetch time, not over the JVM's start.
+      consume.push({ path, rep, result: r, durationMs: r.fetchMs, mb: r.mb, ...(m.cpuSec !== undefined ? { proxyCpuSec: m.cpuSec } : {}) });
+      log(`consume ${label(path)} #${rep + 1}: ${r.fetchMbPerSec.toFixed(2)} MB/s, ${Math.round(r.fetchRecordsPerSec)} rec/s while fetching (group join ${r.rebalanceMs} ms)${cpuNote(m.cpuSec, r.mb * MB)}`);
+    });
 
     const directRate = median(produce.filter((r) => r.path === 'direct').map((r) => r.result.recordsPerSec));
     const latencyRate = opts.latencyRate ?? moderateRate(directRate, opts.quick);
     const latencyRecords = latencyRate * opts.latencySeconds;
     log(`latency runs at ${latencyRate} rec/s${opts.latencyRate === undefined ? ` (40% of the direct ${Math.round(directRate)} rec/s, at most ${opts.quick ? 2_000 : 5_000})` : ''}`);
     const latency: LatencyRun[] = [];
-    for (let rep = 0; rep < opts.repeat; rep++) {
-      for (const path of orderFor(rep)) {
-        const durationMs = (latencyRecords / latencyRate) * 1000;
-        const [perf, probe] = await Promise.all([
-          producePerf({
-            topic: topics.lat,
-            records: latencyRecords,
-            recordSizeBytes: opts.recordSizeBytes,
-            throughput: latencyRate,
-            bootstrap: target(path),
-            clientId: `bench-latency-${path}`,
-            acks: opts.latencyAcks,
-            log,
-          }),
-          // Starts with the perf test's JVM and stops before it does, so it runs under load.
-          new Promise<void>((r) => setTimeout(r, 1_500)).then(() =>
-            runProduceProbe({
-              bootstrap: target(path),
-              topic: topics.probe,
-              durationMs: Math.max(1_000, durationMs - 1_000),
-              ratePerSec: opts.probeRate,
-              recordSizeBytes: opts.recordSizeBytes,
-              acks: opts.latencyAcks === 'all' ? -1 : Number(opts.latencyAcks),
-            }),
-          ),
-        ]);
-        latency.push({ path, rep, perf, probe });
-        log(
-          `latency ${path.padEnd(7)} #${rep + 1}: perf test p50 ${perf.p50Ms} ms, p99 ${perf.p99Ms} ms at ${Math.round(perf.recordsPerSec)} rec/s; ` +
-            `probe p50 ${(probe.p50Us / 1000).toFixed(3)} ms, p99 ${(probe.p99Us / 1000).toFixed(3)} ms (${probe.count} round trips${probe.errors > 0 ? `, ${probe.errors} errors` : ''})`,
+    await rounds(async (path, rep) => {
+      const { perf, probe } = await probeUnderLoad(
+        { topic: topics.lat, records: latencyRecords, recordSizeBytes: opts.recordSizeBytes, throughput: latencyRate, bootstrap: target(path), clientId: `bench-latency-${path}`, acks: opts.latencyAcks, log },
+        { bootstrap: target(path), topic: topics.probe, ratePerSec: opts.probeRate, recordSizeBytes: opts.recordSizeBytes, acks: opts.latencyAcks === 'all' ? -1 : Number(opts.latencyAcks) },
+        (latencyRecords / latencyRate) * 1000,
+      );
+      latency.push({ path, rep, perf, probe });
+      log(
+        `latency ${label(path)} #${rep + 1}: perf test p50 ${perf.p50Ms} ms, p99 ${perf.p99Ms} ms at ${Math.round(perf.recordsPerSec)} rec/s; ` +
+          `probe p50 ${(probe.p50Us / 1000).toFixed(3)} ms, p99 ${(probe.p99Us / 1000).toFixed(3)} ms (${probe.count} round trips${probe.errors > 0 ? `, ${probe.errors} errors` : ''})`,
+      );
+    });
+
+    const steadyRuns: SteadyRun[] = [];
+    const steady = opts.steady;
+    if (steady !== null) {
+      const steadyRecords = steady.rate * steady.seconds;
+      log(`steady rate: ${steady.rate} rec/s for ${steady.seconds} s (${steadyRecords} records) on each path`);
+      await rounds(async (path, rep) => {
+        const m = await measureRun(proxyOf(path), () =>
+          producePerf({ topic: topics.steady, records: steadyRecords, recordSizeBytes: opts.recordSizeBytes, throughput: steady.rate, bootstrap: target(path), clientId: `bench-steady-${path}`, log }),
         );
-      }
+        const r = m.value;
+        const durationMs = (r.records / r.recordsPerSec) * 1000;
+        steadyRuns.push({ path, rep, result: r, durationMs, mb: (r.records * opts.recordSizeBytes) / MB, ...(m.cpuSec !== undefined ? { proxyCpuSec: m.cpuSec } : {}) });
+        log(`steady  ${label(path)} #${rep + 1}: ${Math.round(r.recordsPerSec)} rec/s${m.cpuSec !== undefined ? `, ${PATH_LABELS[path]} CPU ${((m.cpuSec / (durationMs / 1000)) * 100).toFixed(1)}% of a core` : ''}`);
+      });
     }
-      return { records, consumeRecords, latencyRate, latencyRecords, produce, consume, latency };
-    } finally {
-      await proxy.stop();
-      opts.onTurnout(undefined);
-      if (opts.deleteTopics) await deleteTopics(bootstrap, Object.values(topics)).catch(() => undefined);
-    }
+    const proxies: SingleClusterRuns['proxies'] = { turnout: { peakRssBytes: turnout.meter.peakRssBytes() } };
+    if (haproxy !== undefined) proxies.haproxy = { peakRssBytes: haproxy.meter.peakRssBytes(), version: haproxy.version };
+    return { paths, records, consumeRecords, latencyRate, latencyRecords, steady, produce, consume, latency, steadyRuns, proxies };
+  } finally {
+    await turnout?.stop();
+    opts.onTurnout(undefined);
+    await haproxy?.stop();
+    opts.onHaproxy(undefined);
+    if (opts.deleteTopics) await deleteTopics(bootstrap, Object.values(topics)).catch(() => undefined);
   }
+}
+
+/** ", CPU 1.2 s, 3.4 ms/MB" for a run through a proxy. */
+function cpuNote(cpuSec: number | undefined, bytes: number): string {
+  return cpuSec === undefined ? '' : `, proxy CPU ${cpuSec.toFixed(2)} s, ${((cpuSec * 1000) / (bytes / MB)).toFixed(2)} ms/MB`;
+}

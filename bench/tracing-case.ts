@@ -10,7 +10,8 @@ import { median, moderateRate, sizeThroughputRecords, type BenchCaseOptions } fr
 import { OtlpSink } from './otlp-sink.js';
 import { consumePerf, producePerf } from './perf-tools.js';
 import { probeUnderLoad } from './probe-under-load.js';
-import { checkThroughTurnout, measureRun, startTurnoutChildWith, turnoutChildConfig, type TurnoutChild } from './turnout-child.js';
+import { checkThroughTurnout, measureRun } from './proxy-run.js';
+import { startTurnoutChildWith, turnoutChildConfig, type TurnoutChild } from './turnout-child.js';
 import {
   SAMPLING_RATIOS,
   summarizeTracing,
@@ -82,11 +83,11 @@ export async function runTracingCase(opts: TracingCaseOptions): Promise<TracingS
     const produce: TracingThroughputRun[] = [];
     for (let rep = 0; rep < opts.repeat; rep++) {
       for (const variant of tracingOrder(rep)) {
-        const m = await measureRun(child(variant), 'turnout', () =>
+        const m = await measureRun(child(variant), () =>
           producePerf({ topic: topic('tput'), records, recordSizeBytes: opts.recordSizeBytes, throughput: -1, bootstrap: child(variant).bootstrapServers, clientId: `bench-trc-produce-${variant}`, log: opts.log }),
         );
         checkThroughTurnout(`tracing: produce ${variant}`, m.clientInBytes, payload);
-        produce.push({ variant, rep, mbPerSec: m.value.mbPerSec, mb: payload / MB, ...(m.cpuSec !== undefined ? { turnoutCpuSec: m.cpuSec } : {}) });
+        produce.push({ variant, rep, mbPerSec: m.value.mbPerSec, mb: payload / MB, ...(m.cpuSec !== undefined ? { proxyCpuSec: m.cpuSec } : {}) });
         log(`produce ${TRACING_LABELS[variant].padEnd(13)} #${rep + 1}: ${m.value.mbPerSec.toFixed(2)} MB/s, Turnout CPU ${m.cpuSec?.toFixed(2) ?? '-'} s`);
       }
     }
@@ -96,11 +97,11 @@ export async function runTracingCase(opts: TracingCaseOptions): Promise<TracingS
     for (let rep = 0; rep < opts.repeat; rep++) {
       for (const variant of tracingOrder(rep)) {
         const group = `bench-trc-consume-${variant}-${rep}-${opts.runId}`;
-        const m = await measureRun(child(variant), 'turnout', () => consumePerf({ bootstrap: child(variant).bootstrapServers, topic: topic('tput'), records: consumeRecords, group, log: opts.log }));
+        const m = await measureRun(child(variant), () => consumePerf({ bootstrap: child(variant).bootstrapServers, topic: topic('tput'), records: consumeRecords, group, log: opts.log }));
         checkThroughTurnout(`tracing: consume ${variant}`, m.clientOutBytes, payload);
         const r = m.value;
         if (r.records < consumeRecords) throw new Error(`tracing: consume ${variant}: the consumer perf test read ${r.records} of ${consumeRecords} records`);
-        consume.push({ variant, rep, mbPerSec: r.fetchMbPerSec, mb: r.mb, ...(m.cpuSec !== undefined ? { turnoutCpuSec: m.cpuSec } : {}) });
+        consume.push({ variant, rep, mbPerSec: r.fetchMbPerSec, mb: r.mb, ...(m.cpuSec !== undefined ? { proxyCpuSec: m.cpuSec } : {}) });
         log(`consume ${TRACING_LABELS[variant].padEnd(13)} #${rep + 1}: ${r.fetchMbPerSec.toFixed(2)} MB/s while fetching, Turnout CPU ${m.cpuSec?.toFixed(2) ?? '-'} s`);
       }
     }

@@ -2,7 +2,7 @@
 // the medians of throughput, Turnout's CPU per MB moved and the probe's latency; and what
 // each sampled setting costs against tracing off, from the runs of each repetition (run back
 // to back), as ratios (throughput, CPU per MB) and added latency.
-import { median } from './comparison.js';
+import { cpuMsPerMbOf as cpuMsPerMb, median } from './comparison.js';
 import type { ProbeLatency } from './produce-probe.js';
 import { f, k, signed } from './report-format.js';
 
@@ -24,7 +24,7 @@ export interface TracingThroughputRun {
   /** MB (2^20 bytes) of records moved. */
   mb: number;
   /** Turnout's CPU seconds during the run. */
-  turnoutCpuSec?: number;
+  proxyCpuSec?: number;
 }
 
 export interface TracingLatencyRun {
@@ -76,8 +76,6 @@ export interface TracingSummary {
   variants: Record<TracingVariant, TracingVariantNumbers>;
   vsOff: Record<TracedVariant, TracedComparison>;
 }
-
-const cpuMsPerMb = (r: TracingThroughputRun): number => (r.turnoutCpuSec === undefined || r.mb <= 0 ? Number.NaN : (r.turnoutCpuSec * 1000) / r.mb);
 
 /** `value(run of variant, run of off)` in each repetition that has both. */
 function perRep<R extends { variant: TracingVariant; rep: number }>(runs: readonly R[], variant: TracedVariant, value: (traced: R, off: R) => number): number[] {

@@ -1,20 +1,20 @@
 // Turnout as a child process (`turnout start`), the way it is deployed. The bench measures it
 // from outside: it does not share an event loop, a heap or a garbage collector with the bench
 // driver, and its CPU time can be read on its own from /proc.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnOwned, waitUntilReady } from './owned-child.js';
+import { processMeter, type ProcessMeter } from './proc-stats.js';
+import type { ClientBytes, MeasuredProxy } from './proxy-run.js';
 
-export interface TurnoutChild {
+export interface TurnoutChild extends MeasuredProxy {
   pid: number;
   bootstrapServers: string;
   adminPort: number;
-  /** User plus system CPU seconds the process has used so far (NaN off Linux). */
-  cpuSeconds(): number;
   /** Turnout's turnout_bytes_total counters, by `side/direction`. */
   bytes(): Promise<Record<string, number>>;
   /** The last lines Turnout wrote (it logs at warn). */
@@ -32,20 +32,6 @@ function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
-}
-
-/** Clock ticks per second of /proc/<pid>/stat times; 100 on every Linux this runs on. */
-const CLOCK_TICKS = 100;
-
-function cpuSecondsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command (which may hold spaces) start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** Parses `turnout_bytes_total{side="client",direction="in"} 123` lines of /metrics. */
@@ -132,87 +118,32 @@ export async function startTurnoutChildWith(writeConfig: (configFile: string, po
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
-  const child: ChildProcess = spawn(process.execPath, [turnoutCliPath(), 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let tail = '';
-  const keep = (b: Buffer): void => {
-    tail = (tail + b.toString('utf8')).slice(-8_192);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    });
-  });
-  const stop = async (): Promise<void> => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exit;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
-  for (;;) {
-    if (exited) {
-      await stop();
-      throw new Error(`turnout start exited before it was ready: ${tail.slice(-2_000)}`);
-    }
-    const ready = await fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
+  const child = spawnOwned(process.execPath, [turnoutCliPath(), 'start', '--config', configFile], { dir, graceMs: 10_000 });
+  const ready = (): Promise<boolean> =>
+    fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
       (r) => r.status === 200,
       () => false,
     );
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`turnout not ready after ${opts.readyTimeoutMs ?? 60_000} ms: ${tail.slice(-2_000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const pid = child.pid as number;
+  await waitUntilReady(child, ready, {
+    timeoutMs: opts.readyTimeoutMs ?? 60_000,
+    intervalMs: 200,
+    fail: (reason, output) => new Error(`turnout start ${reason}: ${output.slice(-2_000)}`),
+  });
+  const pid = child.pid;
+  const bytes = async (): Promise<Record<string, number>> => parseBytesMetrics(await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text());
+  const meter: ProcessMeter = processMeter('Turnout', pid);
   return {
     pid,
     bootstrapServers: `127.0.0.1:${bootstrapPort}`,
     adminPort,
-    cpuSeconds: () => cpuSecondsOf(pid),
-    bytes: async () => parseBytesMetrics(await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()),
-    output: () => tail,
-    stop,
+    meter,
+    bytes,
+    clientBytes: async (): Promise<ClientBytes> => {
+      const b = await bytes();
+      return { inBytes: b['client/in'] ?? 0, outBytes: b['client/out'] ?? 0 };
+    },
+    output: child.output,
+    stop: child.stop,
   };
 }
 
-export interface MeasuredRun<T> {
-  value: T;
-  durationMs: number;
-  /** Turnout's CPU seconds and the client bytes it moved during the run (through Turnout only). */
-  cpuSec?: number;
-  clientInBytes?: number;
-  clientOutBytes?: number;
-}
-
-/** Runs `run` on `path`; through Turnout, also what the child spent and moved meanwhile. */
-export async function measureRun<T>(proxy: TurnoutChild, path: 'direct' | 'turnout', run: () => Promise<T>): Promise<MeasuredRun<T>> {
-  const cpu0 = proxy.cpuSeconds();
-  const bytes0 = path === 'turnout' ? await proxy.bytes() : {};
-  const t0 = performance.now();
-  const value = await run();
-  const durationMs = performance.now() - t0;
-  if (path === 'direct') return { value, durationMs };
-  const bytes1 = await proxy.bytes();
-  return {
-    value,
-    cpuSec: proxy.cpuSeconds() - cpu0,
-    durationMs,
-    clientInBytes: (bytes1['client/in'] ?? 0) - (bytes0['client/in'] ?? 0),
-    clientOutBytes: (bytes1['client/out'] ?? 0) - (bytes0['client/out'] ?? 0),
-  };
-}
-
-/** Throws when Turnout moved fewer bytes than the records hold: the run bypassed it. */
-export function checkThroughTurnout(what: string, movedBytes: number | undefined, payloadBytes: number): void {
-  if (movedBytes !== undefined && movedBytes < payloadBytes) throw new Error(`${what}: Turnout moved only ${movedBytes} bytes for ${payloadBytes} bytes of records`);
-}

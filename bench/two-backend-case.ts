@@ -1,13 +1,19 @@
 // The bench's two-backend case: one Turnout (a child process, as deployed) over two clusters,
 // a domain on each. One Java producer writes round-robin to a topic of each domain, so that
 // Turnout splits its produce requests per backend and merges the answers; direct, the same
-// records go to the same topics with one producer per cluster. Consume reads both topics back
-// without a group: one consumer through Turnout (split fetches), one per cluster directly.
-// A group cannot span the two (a group belongs to one domain's backend).
+// records go to the same topics with one producer per cluster, and through HAProxy (when both
+// clusters have the HAProxy listener) the same again, each client through HAProxy's frontends
+// for its cluster. Consume reads both topics back without a group: one consumer through
+// Turnout (split fetches), one per cluster directly and through HAProxy. A group cannot span
+// the two (a group belongs to one domain's backend). Rounds run every path back to back, the
+// order rotating.
 import { createTopics, deleteTopics } from './bench-admin.js';
-import { median, moderateRate, orderFor, type BenchCaseOptions, type BenchPath } from './comparison.js';
+import { MB, median, moderateRate, PATH_LABELS, rotation, type BenchCaseOptions, type BenchPath } from './comparison.js';
+import { startHaproxy, type HaproxyProcess } from './haproxy.js';
+import { haproxyBootstrap, haproxyFrontends, type BrokerRoute } from './haproxy-listeners.js';
+import { checkThroughProxy, measureRun, type MeasuredProxy } from './proxy-run.js';
 import { prepareSplitPerf, type SplitRoute } from './split-perf.js';
-import { checkThroughTurnout, measureRun, startTurnoutChild, type TurnoutChild } from './turnout-child.js';
+import { startTurnoutChild, type TurnoutChild } from './turnout-child.js';
 import { summarizeTwoBackends, type SplitConsumeRun, type SplitLatencyRun, type SplitProduceRun, type TwoBackendCluster, type TwoBackendSummary } from './two-backend-report.js';
 
 export interface TwoBackendClusterInput {
@@ -16,12 +22,15 @@ export interface TwoBackendClusterInput {
   bootstrap: string;
   kafkaVersion: string | null;
   brokers: number;
+  /** Each broker's ports behind HAProxy: the HAProxy path runs when both clusters have them. */
+  haproxyRoutes?: readonly BrokerRoute[];
 }
 
 export interface TwoBackendCaseOptions extends BenchCaseOptions {
   clusters: readonly [TwoBackendClusterInput, TwoBackendClusterInput];
-  /** Told about the Turnout child as soon as it runs, so that an interrupt can stop it. */
+  /** Told about the Turnout child and HAProxy as soon as they run, so that an interrupt can stop them. */
   onTurnout: (child: TurnoutChild | undefined) => void;
+  onHaproxy: (haproxy: HaproxyProcess | undefined) => void;
 }
 
 const BACKENDS = ['a', 'b'] as const;
@@ -57,19 +66,36 @@ export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<Tw
   log('two backends: compiling SplitPerf.java');
   const perf = await prepareSplitPerf({ log });
   let turnout: TurnoutChild | undefined;
+  let haproxy: HaproxyProcess | undefined;
   try {
     log('two backends: starting Turnout over both clusters, a domain on each');
     turnout = await startTurnoutChild(backends.map((b, i) => ({ name: b.backend, bootstrapServers: bootstrapOf(i).split(','), topicPrefix: b.topicPrefix })));
     opts.onTurnout(turnout);
     const proxy = turnout;
     log(`two backends: Turnout pid ${proxy.pid} at ${proxy.bootstrapServers}`);
-    const routes = (path: BenchPath, kind: Kind): SplitRoute[] =>
-      backends.map((b, i) => ({ topic: topic(b, kind), bootstrap: path === 'direct' ? bootstrapOf(i) : proxy.bootstrapServers }));
+    const paths: BenchPath[] = ['direct', 'turnout'];
+    const haproxyRoutes = opts.clusters.map((c) => c.haproxyRoutes);
+    if (haproxyRoutes.every((r) => r !== undefined)) {
+      haproxy = await startHaproxy(opts.clusters.flatMap((c, i) => haproxyFrontends(`${BACKENDS[i] as string}`, c.haproxyRoutes as BrokerRoute[])));
+      opts.onHaproxy(haproxy);
+      paths.splice(1, 0, 'haproxy');
+      log(`two backends: HAProxy ${haproxy.version} pid ${haproxy.pid}, a frontend per broker of both clusters`);
+    }
+    const bootstrapOn = (path: BenchPath, i: number): string =>
+      path === 'direct' ? bootstrapOf(i) : path === 'haproxy' ? haproxyBootstrap(haproxyRoutes[i] as BrokerRoute[]) : proxy.bootstrapServers;
+    const proxyOf = (path: BenchPath): MeasuredProxy | undefined => (path === 'turnout' ? proxy : path === 'haproxy' ? haproxy : undefined);
+    const routes = (path: BenchPath, kind: Kind): SplitRoute[] => backends.map((b, i) => ({ topic: topic(b, kind), bootstrap: bootstrapOn(path, i) }));
+    const rounds = async (each: (path: BenchPath, rep: number) => Promise<void>): Promise<void> => {
+      for (let rep = 0; rep < opts.repeat; rep++) {
+        for (const path of rotation(paths, rep)) await each(path, rep);
+      }
+    };
+    const label = (path: BenchPath): string => PATH_LABELS[path].padEnd(7);
 
     const warmRecords = opts.quick ? 4_000 : 10_000;
     let warmRate = 0;
-    for (const path of ['direct', 'turnout'] as const) {
-      log(`two backends: warm-up ${warmRecords} records ${path}`);
+    for (const path of paths) {
+      log(`two backends: warm-up ${warmRecords} records ${PATH_LABELS[path]}`);
       const warm = await perf.produce({ routes: routes(path, 'warm'), records: warmRecords, recordSizeBytes: opts.recordSizeBytes, throughput: -1, acks: 'all' });
       if (path === 'direct') warmRate = warm.recordsPerSec;
     }
@@ -78,42 +104,36 @@ export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<Tw
     log(`two backends: ${records} records per produce run (warm-up direct ${Math.round(warmRate)} rec/s)`);
 
     const produce: SplitProduceRun[] = [];
-    for (let rep = 0; rep < opts.repeat; rep++) {
-      for (const path of orderFor(rep)) {
-        const m = await measureRun(proxy, path, () => perf.produce({ routes: routes(path, 'tput'), records, recordSizeBytes: opts.recordSizeBytes, throughput: -1, acks: 'all' }));
-        checkThroughTurnout(`two backends: produce ${path}`, m.clientInBytes, payload);
-        const r = m.value;
-        if (r.errors > 0) throw new Error(`two backends: produce ${path} #${rep + 1}: ${r.errors} of ${r.records} sends failed`);
-        produce.push({ path, rep, result: r, durationMs: r.elapsedMs, ...(m.cpuSec !== undefined ? { turnoutCpuSec: m.cpuSec } : {}) });
-        log(`two backends: produce ${path.padEnd(7)} #${rep + 1}: ${r.mbPerSec.toFixed(2)} MB/s, ${Math.round(r.recordsPerSec)} rec/s, p50 ${(r.p50Us / 1000).toFixed(1)} ms, p99 ${(r.p99Us / 1000).toFixed(1)} ms (${r.clients} producer(s))`);
-      }
-    }
+    await rounds(async (path, rep) => {
+      const m = await measureRun(proxyOf(path), () => perf.produce({ routes: routes(path, 'tput'), records, recordSizeBytes: opts.recordSizeBytes, throughput: -1, acks: 'all' }));
+      checkThroughProxy(`two backends: produce ${path}`, PATH_LABELS[path], m.clientInBytes, payload);
+      const r = m.value;
+      if (r.errors > 0) throw new Error(`two backends: produce ${path} #${rep + 1}: ${r.errors} of ${r.records} sends failed`);
+      produce.push({ path, rep, result: r, durationMs: r.elapsedMs, mb: (r.records * opts.recordSizeBytes) / MB, ...(m.cpuSec !== undefined ? { proxyCpuSec: m.cpuSec } : {}) });
+      log(`two backends: produce ${label(path)} #${rep + 1}: ${r.mbPerSec.toFixed(2)} MB/s, ${Math.round(r.recordsPerSec)} rec/s, p50 ${(r.p50Us / 1000).toFixed(1)} ms, p99 ${(r.p99Us / 1000).toFixed(1)} ms (${r.clients} producer(s))`);
+    });
 
     const consumeRecords = records * produce.length;
     const consume: SplitConsumeRun[] = [];
-    for (let rep = 0; rep < opts.repeat; rep++) {
-      for (const path of orderFor(rep)) {
-        const m = await measureRun(proxy, path, () => perf.consume(routes(path, 'tput')));
-        checkThroughTurnout(`two backends: consume ${path}`, m.clientOutBytes, consumeRecords * opts.recordSizeBytes);
-        const r = m.value;
-        if (r.records !== consumeRecords) throw new Error(`two backends: consume ${path} #${rep + 1} read ${r.records} records, the produce runs wrote ${consumeRecords}`);
-        consume.push({ path, rep, result: r, durationMs: r.elapsedMs, ...(m.cpuSec !== undefined ? { turnoutCpuSec: m.cpuSec } : {}) });
-        log(`two backends: consume ${path.padEnd(7)} #${rep + 1}: ${r.mbPerSec.toFixed(2)} MB/s, ${Math.round(r.recordsPerSec)} rec/s (${r.clients} consumer(s))`);
-      }
-    }
+    await rounds(async (path, rep) => {
+      const m = await measureRun(proxyOf(path), () => perf.consume(routes(path, 'tput')));
+      checkThroughProxy(`two backends: consume ${path}`, PATH_LABELS[path], m.clientOutBytes, consumeRecords * opts.recordSizeBytes);
+      const r = m.value;
+      if (r.records !== consumeRecords) throw new Error(`two backends: consume ${path} #${rep + 1} read ${r.records} records, the produce runs wrote ${consumeRecords}`);
+      consume.push({ path, rep, result: r, durationMs: r.elapsedMs, mb: r.bytes / MB, ...(m.cpuSec !== undefined ? { proxyCpuSec: m.cpuSec } : {}) });
+      log(`two backends: consume ${label(path)} #${rep + 1}: ${r.mbPerSec.toFixed(2)} MB/s, ${Math.round(r.recordsPerSec)} rec/s (${r.clients} consumer(s))`);
+    });
 
     const directRate = median(produce.filter((r) => r.path === 'direct').map((r) => r.result.recordsPerSec));
     const latencyRate = opts.latencyRate ?? moderateRate(directRate, opts.quick);
     const latencyRecords = Math.max(2, Math.round((latencyRate * opts.latencySeconds) / 2) * 2);
     log(`two backends: latency runs at ${latencyRate} rec/s, acks=${opts.latencyAcks}`);
     const latency: SplitLatencyRun[] = [];
-    for (let rep = 0; rep < opts.repeat; rep++) {
-      for (const path of orderFor(rep)) {
-        const r = await perf.produce({ routes: routes(path, 'lat'), records: latencyRecords, recordSizeBytes: opts.recordSizeBytes, throughput: latencyRate, acks: opts.latencyAcks });
-        latency.push({ path, rep, result: r });
-        log(`two backends: latency ${path.padEnd(7)} #${rep + 1}: p50 ${(r.p50Us / 1000).toFixed(3)} ms, p99 ${(r.p99Us / 1000).toFixed(3)} ms at ${Math.round(r.recordsPerSec)} rec/s${r.errors > 0 ? `, ${r.errors} errors` : ''}`);
-      }
-    }
+    await rounds(async (path, rep) => {
+      const r = await perf.produce({ routes: routes(path, 'lat'), records: latencyRecords, recordSizeBytes: opts.recordSizeBytes, throughput: latencyRate, acks: opts.latencyAcks });
+      latency.push({ path, rep, result: r });
+      log(`two backends: latency ${label(path)} #${rep + 1}: p50 ${(r.p50Us / 1000).toFixed(3)} ms, p99 ${(r.p99Us / 1000).toFixed(3)} ms at ${Math.round(r.recordsPerSec)} rec/s${r.errors > 0 ? `, ${r.errors} errors` : ''}`);
+    });
 
     log(`two backends: measured in ${Math.round((performance.now() - startedMs) / 1000)} s`);
     return summarizeTwoBackends(
@@ -128,14 +148,21 @@ export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<Tw
         latencyAcks: opts.latencyAcks,
         latencyRate,
         latencyRecords,
+        ...(haproxy !== undefined ? { haproxyVersion: haproxy.version } : {}),
       },
       produce,
       consume,
       latency,
+      {
+        turnoutPeakRssMb: proxy.meter.peakRssBytes() / MB,
+        ...(haproxy !== undefined ? { haproxyPeakRssMb: haproxy.meter.peakRssBytes() / MB } : {}),
+      },
     );
   } finally {
     await turnout?.stop().catch(() => undefined);
     opts.onTurnout(undefined);
+    await haproxy?.stop().catch(() => undefined);
+    opts.onHaproxy(undefined);
     await perf.dispose();
     if (opts.deleteTopics) {
       for (const [i, b] of backends.entries()) await deleteTopics(bootstrapOf(i), KINDS.map((kind) => topic(b, kind))).catch(() => undefined);

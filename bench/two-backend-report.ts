@@ -1,17 +1,20 @@
 // The two-backend case in numbers: one Turnout over two clusters, a domain on each, against
-// the same workload split by hand across the two clusters. Per path the median over
-// repetitions, Turnout/direct ratios of throughput and of latency percentiles, and the added
-// latency (medians of paired values, each pair run back to back).
-import { GOALS, MIN_RATE_SHARE, median, ofPath, pairByRep, turnoutCores, type BenchPath, type PathNumbers, type ThroughputComparison } from './comparison.js';
-import { f, goalLines, k, signed, TABLE_HEADER, throughputRows, type Goals } from './report-format.js';
+// the same workload split by hand across the two clusters, directly and through HAProxy. Per
+// path the median over rounds, the ratios of throughput between the paths, the proxies' CPU
+// per MB, Turnout/direct ratios of latency percentiles, and the added latency (medians of
+// per-round values, each round's runs made back to back).
+import { compareThroughput, GOALS, MIN_RATE_SHARE, median, ofPath, pairByRep, perRound, withProxyCpu, type BenchPath, type PathNumbers, type PerRound, type ThroughputComparison } from './comparison.js';
+import { cpuGoal, f, goalLines, k, signed, tableHeader, throughputRows, type Goals } from './report-format.js';
 import type { SplitConsumeResult, SplitProduceResult } from './split-perf.js';
 
 export interface SplitProduceRun {
   path: BenchPath;
   rep: number;
   result: SplitProduceResult;
-  /** Turnout's CPU seconds during the run (through-Turnout runs only). */
-  turnoutCpuSec?: number;
+  /** MB (2^20 bytes) of records written. */
+  mb: number;
+  /** The proxy's CPU seconds during the run (runs through a proxy only). */
+  proxyCpuSec?: number;
   durationMs: number;
 }
 
@@ -19,7 +22,9 @@ export interface SplitConsumeRun {
   path: BenchPath;
   rep: number;
   result: SplitConsumeResult;
-  turnoutCpuSec?: number;
+  /** MB (2^20 bytes) of records read. */
+  mb: number;
+  proxyCpuSec?: number;
   durationMs: number;
 }
 
@@ -56,6 +61,8 @@ export interface TwoBackendConfig {
   latencyAcks: string;
   latencyRate: number;
   latencyRecords: number;
+  /** HAProxy's version, when its path ran (one frontend per broker of both clusters). */
+  haproxyVersion?: string;
 }
 
 export interface SplitLatencyNumbers {
@@ -75,6 +82,8 @@ export interface TwoBackendLatency {
   /** Medians over repetitions of the paired turnout − direct differences, ms. */
   addedP50Ms: number;
   addedP99Ms: number;
+  /** With the HAProxy path: its numbers and what it adds to direct (ms, per round). */
+  vsHaproxy?: { haproxy: SplitLatencyNumbers; haproxyAddedP50Ms: PerRound; haproxyAddedP99Ms: PerRound };
 }
 
 export interface TwoBackendSummary {
@@ -82,6 +91,8 @@ export interface TwoBackendSummary {
   produce: ThroughputComparison;
   consume: ThroughputComparison;
   latency: TwoBackendLatency;
+  /** The proxies' resident memory peaks over the case (VmHWM), MB. */
+  memory: { turnoutPeakRssMb: number; haproxyPeakRssMb?: number };
   /** addedP99 null: inconclusive (see notes). */
   goals: Goals;
   notes: string[];
@@ -93,24 +104,15 @@ export interface TwoBackendSummary {
  */
 export const MAX_DIRECT_P99_MS = 50;
 
-function withCores(n: PathNumbers, runs: ReadonlyArray<{ turnoutCpuSec?: number; durationMs: number }>): PathNumbers {
-  const c = turnoutCores(runs);
-  return c === undefined ? n : { ...n, turnoutCores: c };
-}
-
-function comparison<T extends { path: BenchPath; rep: number; result: { mbPerSec: number } }>(runs: readonly T[], numbers: (runs: T[]) => PathNumbers): ThroughputComparison {
-  const ratios = pairByRep(runs).map((p) => p.turnout.result.mbPerSec / p.direct.result.mbPerSec);
-  return { direct: numbers(ofPath(runs, 'direct')), turnout: numbers(ofPath(runs, 'turnout')), ratio: median(ratios), ratios };
-}
-
 export function summarizeTwoBackends(
   config: TwoBackendConfig,
   produce: readonly SplitProduceRun[],
   consume: readonly SplitConsumeRun[],
   latency: readonly SplitLatencyRun[],
+  memory: TwoBackendSummary['memory'] = { turnoutPeakRssMb: Number.NaN },
 ): TwoBackendSummary {
   const produceNumbers = (runs: SplitProduceRun[]): PathNumbers =>
-    withCores(
+    withProxyCpu(
       {
         mbPerSec: median(runs.map((r) => r.result.mbPerSec)),
         recordsPerSec: median(runs.map((r) => r.result.recordsPerSec)),
@@ -120,7 +122,7 @@ export function summarizeTwoBackends(
       runs,
     );
   const consumeNumbers = (runs: SplitConsumeRun[]): PathNumbers =>
-    withCores({ mbPerSec: median(runs.map((r) => r.result.mbPerSec)), recordsPerSec: median(runs.map((r) => r.result.recordsPerSec)) }, runs);
+    withProxyCpu({ mbPerSec: median(runs.map((r) => r.result.mbPerSec)), recordsPerSec: median(runs.map((r) => r.result.recordsPerSec)) }, runs);
   const latencyNumbers = (path: BenchPath): SplitLatencyNumbers => {
     const runs = ofPath(latency, path);
     return {
@@ -132,10 +134,19 @@ export function summarizeTwoBackends(
     };
   };
   const pairs = pairByRep(latency);
+  const haproxyLatency: TwoBackendLatency['vsHaproxy'] =
+    ofPath(latency, 'haproxy').length === 0
+      ? undefined
+      : {
+          haproxy: latencyNumbers('haproxy'),
+          haproxyAddedP50Ms: perRound(latency, 'haproxy', 'direct', (a, b) => (a.result.p50Us - b.result.p50Us) / 1_000),
+          haproxyAddedP99Ms: perRound(latency, 'haproxy', 'direct', (a, b) => (a.result.p99Us - b.result.p99Us) / 1_000),
+        };
   const summary: TwoBackendSummary = {
     config,
-    produce: comparison(produce, produceNumbers),
-    consume: comparison(consume, consumeNumbers),
+    produce: compareThroughput(produce, produceNumbers, (r) => r.result.mbPerSec),
+    consume: compareThroughput(consume, consumeNumbers, (r) => r.result.mbPerSec),
+    memory,
     latency: {
       direct: latencyNumbers('direct'),
       turnout: latencyNumbers('turnout'),
@@ -143,6 +154,7 @@ export function summarizeTwoBackends(
       p99Ratio: median(pairs.map((p) => p.turnout.result.p99Us / p.direct.result.p99Us)),
       addedP50Ms: median(pairs.map((p) => (p.turnout.result.p50Us - p.direct.result.p50Us) / 1_000)),
       addedP99Ms: median(pairs.map((p) => (p.turnout.result.p99Us - p.direct.result.p99Us) / 1_000)),
+      ...(haproxyLatency !== undefined ? { vsHaproxy: haproxyLatency } : {}),
     },
     goals: { produceRatio: false, consumeRatio: false, addedP99: null },
     notes: [],
@@ -163,10 +175,12 @@ export function summarizeTwoBackends(
         `so a ${GOALS.addedP99Ms} ms difference is within the noise`,
     );
   }
+  const cpu = cpuGoal(summary.produce, summary.consume);
   summary.goals = {
     produceRatio: summary.produce.ratio >= GOALS.throughputRatio,
     consumeRatio: summary.consume.ratio >= GOALS.throughputRatio,
     addedP99: slowLoad.length > 0 || queued || !Number.isFinite(summary.latency.addedP99Ms) ? null : summary.latency.addedP99Ms < GOALS.addedP99Ms,
+    ...(cpu !== undefined ? { cpuPerMbVsHaproxy: cpu.met } : {}),
   };
   return summary;
 }
@@ -183,19 +197,26 @@ export function formatTwoBackendReport(s: TwoBackendSummary): string[] {
   out.push(`Two backends: one Turnout over ${clusters}, a domain on each`);
   out.push(`  one Java producer writes round-robin to a ${c.partitions}-partition topic of each domain through Turnout; direct, one producer per cluster takes the same records`);
   out.push(`  ${k(c.records)} records of ${c.recordSizeBytes} B per produce run, acks=${c.acks}; consume reads all ${k(c.consumeRecords)} back without a group (one consumer per cluster directly, one through Turnout)`);
-  out.push(`  ${c.repeat} repetition(s) of each run per path, back to back, alternating which path goes first`);
+  if (c.haproxyVersion !== undefined) out.push(`  through HAProxy ${c.haproxyVersion} (TCP mode, a frontend per broker of both clusters) the workload is the direct one: a client per cluster`);
+  out.push(`  ${c.repeat} round(s), each running every path back to back, the order rotating by one each round; medians`);
   out.push('');
-  out.push(TABLE_HEADER);
+  out.push(tableHeader(s.produce));
   out.push(...throughputRows('produce', s.produce, true));
   out.push(...throughputRows('consume', s.consume, false));
+  out.push(`  peak RSS          Turnout ${f(s.memory.turnoutPeakRssMb, 0)} MB${s.memory.haproxyPeakRssMb !== undefined ? `, HAProxy ${f(s.memory.haproxyPeakRssMb, 0)} MB` : ''}`);
   out.push('');
   out.push(`  moderate load: capped at ${k(c.latencyRate)} rec/s (${k(c.latencyRecords)} records), acks=${c.latencyAcks}, send-to-ack latency of every record`);
   out.push(
     `  p50/p99/p99.9 direct ${ms(l.direct.p50Us)}/${ms(l.direct.p99Us)}/${ms(l.direct.p999Us)} ms   Turnout ${ms(l.turnout.p50Us)}/${ms(l.turnout.p99Us)}/${ms(l.turnout.p999Us)} ms   ` +
       `Turnout/direct p50 ${f(l.p50Ratio, 3)}, p99 ${f(l.p99Ratio, 3)}; added p50 ${signed(l.addedP50Ms, 3)} ms, p99 ${signed(l.addedP99Ms, 3)} ms`,
   );
+  if (l.vsHaproxy !== undefined) {
+    const h = l.vsHaproxy;
+    out.push(`  HAProxy p50/p99/p99.9 ${ms(h.haproxy.p50Us)}/${ms(h.haproxy.p99Us)}/${ms(h.haproxy.p999Us)} ms; added to direct p50 ${signed(h.haproxyAddedP50Ms.value, 3)} ms, p99 ${signed(h.haproxyAddedP99Ms.value, 3)} ms`);
+  }
   out.push('');
   for (const note of s.notes) out.push(`  note: ${note}`);
-  out.push(...goalLines('goals (two backends)', s.goals, { produceRatio: s.produce.ratio, consumeRatio: s.consume.ratio, addedP99Ms: l.addedP99Ms }));
+  const cpu = cpuGoal(s.produce, s.consume);
+  out.push(...goalLines('goals (two backends)', s.goals, { produceRatio: s.produce.ratio, consumeRatio: s.consume.ratio, addedP99Ms: l.addedP99Ms, ...(cpu !== undefined ? { cpuPerMbVsHaproxy: cpu } : {}) }));
   return out;
 }

@@ -3,8 +3,9 @@
 # Idempotent and quick when everything is already there:
 #   - Debian packages: kcat (librdkafka client for tests), python3-confluent-kafka (librdkafka
 #     from Python, for tests that follow each delivery), openssl (test certificates), iproute2,
-#     redis-server, a JDK (17+:
-#     the tests compile Java programs and the codec check against Kafka's classes) and Maven;
+#     redis-server, haproxy (the bench's floor: a proxy in TCP mode, run from its own
+#     configuration), a JDK (17+: the tests compile Java programs and the codec check against
+#     Kafka's classes) and Maven;
 #     `apt-get update` runs only when an install fails on stale or missing package lists.
 #   - Apache Kafka 4.1.1 and 3.9.1 jars from Maven Central into the devkit cache
 #     ($TURNOUT_CACHE_DIR, default ~/.cache/turnout/kafka/<version>/libs).
@@ -31,6 +32,8 @@ installed kcat || missing+=(kcat)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 # The policy store's integration tests run their own redis-server on a loopback port.
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# `npm run bench` compares Turnout with HAProxy in TCP mode; it starts its own haproxy.
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 # A librdkafka producer the tests can follow record by record (Debian's python3 sees it).
 installed python3-confluent-kafka || missing+=(python3-confluent-kafka)
 # Certificates for TLS listeners and secured devkit clusters.
@@ -56,4 +59,4 @@ fi
 node_modules/.bin/tsx scripts/kafka/fetch-kafka.ts "${KAFKA_VERSIONS[@]}"
 # The Kafka message specs, so the test that the committed codec matches its generator runs.
 bash scripts/codegen/fetch-specs.sh >/dev/null
-log "ready: kcat $(kcat -V 2>&1 | sed -n 's/^Version \([^ ]*\).*/\1/p' | head -n1), java $(java_major), Kafka ${KAFKA_VERSIONS[*]}"
+log "ready: kcat $(kcat -V 2>&1 | sed -n 's/^Version \([^ ]*\).*/\1/p' | head -n1), haproxy $(haproxy -v 2>&1 | sed -n 's/^HAProxy version \([^ ]*\).*/\1/p' | head -n1), java $(java_major), Kafka ${KAFKA_VERSIONS[*]}"

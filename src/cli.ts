@@ -7,6 +7,7 @@ import { registerDemoCommand } from './commands/demo-command.js';
 import { registerDomainsCommand } from './commands/domains-command.js';
 import { registerAclCommand } from './commands/acl-command.js';
 import { registerUsersCommand } from './commands/users-command.js';
+import { registerCutoverCommand } from './commands/cutover-command.js';
 
 const program = new Command();
 program
@@ -20,6 +21,7 @@ registerDemoCommand(program);
 registerDomainsCommand(program);
 registerAclCommand(program);
 registerUsersCommand(program);
+registerCutoverCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);

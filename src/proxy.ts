@@ -53,6 +53,10 @@ import { ZoneRouting } from './routing/multi/zone-routing.js';
 import { ZoneNodes } from './routing/zone-nodes.js';
 import { PeerHealth } from './routing/peer-health.js';
 import { openProducerBindingStore } from './routing/open-producer-binding-store.js';
+import { CutoverInstance } from './cutover-instance.js';
+import { CutoverPolicyView } from './policy/cutover-policy-view.js';
+import type { CutoverStore } from './policy/cutover-store.js';
+import { openCutoverStore } from './policy/open-cutover-store.js';
 import type { ProducerBindingStore } from './routing/producer-binding-store.js';
 
 export interface StartProxyOptions {
@@ -116,6 +120,8 @@ export interface ProxyHandle {
   readonly adminPort: number;
   /** The policy store in use, or null when started without a configuration file or store. */
   readonly policyStore: PolicyStore | null;
+  /** The cutover parts of an instance over several backends (turnout-nodes), else null. */
+  readonly cutovers: CutoverInstance | null;
   /** The router over several backends (its topic ids, epochs, offset segments), or null with one backend. */
   readonly multiBackendRouter: MultiBackendRouter | null;
   /** `advertisedHost:bootstrapPort` of a listener (the first when unnamed), for clients. */
@@ -151,6 +157,8 @@ interface ProxyParts {
   authentication: RequestFilter;
   /** The SASL users' store when it was opened here, for close() to close. */
   ownCredentialStore: CredentialStore | null;
+  /** Where cutover segments and records live (turnout-nodes), or null. */
+  cutoverStore: CutoverStore | null;
 }
 
 interface OpenedCredentials {
@@ -208,6 +216,7 @@ class RunningProxy implements ProxyHandle {
 
   /** Where virtual producers' real ids outlive the process (turnout-nodes with a file or Redis store). */
   private readonly producerBindings: ProducerBindingStore | null;
+  readonly cutovers: CutoverInstance | null = null;
 
   constructor(config: TurnoutConfig, opts: StartProxyOptions, logger: Logger, parts: ProxyParts) {
     const { policyStore, ownsPolicyStore, producerBindings, authentication } = parts;
@@ -238,8 +247,14 @@ class RunningProxy implements ProxyHandle {
       (l) => new ListenerGroup(l, (socket, name, node, tls) => this.accept(socket, name, node, tls), this.logger),
     );
     const fixedPolicy = new PolicySnapshot(policyDocumentOf(config), 1, new Map());
-    const policy = policyStore === null ? () => fixedPolicy : () => policyStore.current();
+    let policy = policyStore === null ? () => fixedPolicy : () => policyStore.current();
+    // With several backends, routing, spans and the domain API read the policy with cut-over domains' backends.
+    let routedPolicy: PolicyStore | null = policyStore;
     if (presentationOf(config) === 'turnout-nodes') {
+      const cutoverStore = parts.cutoverStore as CutoverStore;
+      const view = new CutoverPolicyView({ inner: policyStore, fixed: fixedPolicy, cutovers: cutoverStore, log: this.logger });
+      if (policyStore !== null) routedPolicy = view;
+      policy = () => view.current();
       this.multi = new MultiBackendRouter({
         clusterId: config.virtualCluster.clusterId,
         topologies: this.topologies,
@@ -256,12 +271,30 @@ class RunningProxy implements ProxyHandle {
       this.ownSession = new OwnSession({ limits: config.limits, log: this.logger, connector: this.connector });
       this.multi.setOwnSession(this.ownSession);
       const multi = this.multi;
+      const ownSession = this.ownSession;
+      this.cutovers = new CutoverInstance({
+        store: cutoverStore,
+        view,
+        router: multi,
+        topologies: this.topologies,
+        ownSession: () => ownSession,
+        settings: config.cutover,
+        log: this.logger,
+        metrics: this.metrics.cutovers,
+      });
       // Kafka forgets idle producer ids after a day (producer.id.expiration.ms); so does the map.
       this.producerIdExpiryTimer = setInterval(() => multi.producerIds.expireIdle(PRODUCER_ID_IDLE_MS), PRODUCER_ID_EXPIRY_CHECK_MS);
       this.producerIdExpiryTimer.unref();
       multi.offeredApis.offerLocalApis(ACL_API_VERSIONS);
       multi.offeredApis.offerLocalApis(SASL_API_VERSIONS);
-      this.router = buildPipeline({ router: multi, offered: () => multi.offeredApis, authorization: parts.authorization, authentication, log: this.logger });
+      this.router = buildPipeline({
+        router: multi,
+        offered: () => multi.offeredApis,
+        authorization: parts.authorization,
+        authentication,
+        cutoverHold: this.cutovers.filter,
+        log: this.logger,
+      });
       this.identities = this.shareIdentities(this.multi, policyStore);
     } else {
       const single = new VirtualClusterRouter({
@@ -294,9 +327,10 @@ class RunningProxy implements ProxyHandle {
             registry: this.metrics.registry,
             readiness: () => this.readiness(),
             log: this.logger,
-            policyStore: policyStore ?? undefined,
+            policyStore: routedPolicy ?? undefined,
             // Over several backends: the topics merged Metadata has shown clients.
             domainInsights: this.multi === null ? undefined : { knownTopics: () => multiTopicNames(this.multi as MultiBackendRouter) },
+            cutovers: this.cutovers?.admin(),
             zones: {
               zones: config.zones,
               listeners: config.listeners.map((l) => ({ name: l.name, zone: l.zone ?? null })),
@@ -386,6 +420,7 @@ class RunningProxy implements ProxyHandle {
     this.listenersBound = true;
     if (this.admin !== null) this.adminPort = await this.admin.listen();
     if (this.multi !== null) this.bindOwnNodes(this.multi);
+    this.cutovers?.start();
     this.identities?.start();
     this.peerHealth?.start();
     for (const t of this.topologies) t.start();
@@ -424,6 +459,8 @@ class RunningProxy implements ProxyHandle {
     if (unknown.length === 0 && !this.allNodesBound()) reasons.push('node listeners not bound yet');
     if (this.nodeBindError !== null) reasons.push(`cannot bind a node port: ${String(this.nodeBindError)}`);
     if (this.identities !== null && !this.identities.loaded) reasons.push('shared topic ids and leader epochs not loaded from redis yet');
+    const cutoverReason = this.cutovers?.notReadyReason() ?? null;
+    if (cutoverReason !== null) reasons.push(cutoverReason);
     reasons.push(...this.connector.identities.reasons());
     return { ready: reasons.length === 0, reasons };
   }
@@ -460,8 +497,11 @@ class RunningProxy implements ProxyHandle {
     // A server's close completes only once its connections are gone, so stop accepting
     // first, drain the connections, then wait for the servers.
     const listenersClosed = Promise.all(this.listeners.map((l) => l.close()));
+    // A cutover run here and not switched is rolled back first: its held requests go on, and drain.
+    await this.cutovers?.stopCoordinating().catch((err: unknown) => this.logger.error({ err }, 'error rolling back the cutovers run here'));
     await Promise.all([...this.connections].map((c) => c.drain(drainTimeoutMs)));
     await listenersClosed;
+    await this.cutovers?.close().catch((err: unknown) => this.logger.error({ err }, 'error closing the cutover store'));
     // Every request has ended by now: its span is in the batch to export.
     await this.tracer?.shutdown();
     for (const t of this.topologies) t.close();
@@ -604,13 +644,16 @@ export async function startProxy(config: TurnoutConfigInput | TurnoutConfig, opt
   let authentication: RequestFilter;
   let authorization: Authorization;
   let producerBindings: ProducerBindingStore | null = null;
+  let cutoverStore: CutoverStore | null = null;
   try {
     producerBindings = await openProducerBindingStore({ config: parsed, configFile: opts.configFile, policyStore, idleMs: PRODUCER_ID_IDLE_MS, log: logger });
+    if (presentationOf(parsed) === 'turnout-nodes') cutoverStore = await openCutoverStore({ config: parsed, configFile: opts.configFile, policyStore, log: logger });
     credentials = await credentialStoreFor(parsed, opts, logger);
     authentication = createAuthenticationFilter({ config: parsed, configFile: opts.configFile, credentials: credentials.store, log: logger, metrics: metrics.authentications });
     authorization = await createAuthorization(parsed, policyStore, logger, metrics, { configFile: opts.configFile });
   } catch (err) {
     await producerBindings?.close();
+    await cutoverStore?.close();
     if (credentials.owned) await credentials.store?.close();
     if (ownsPolicyStore) await policyStore?.close();
     throw err;
@@ -625,11 +668,13 @@ export async function startProxy(config: TurnoutConfigInput | TurnoutConfig, opt
       producerBindings,
       authentication,
       ownCredentialStore: credentials.owned ? credentials.store : null,
+      cutoverStore,
     });
   } catch (err) {
     // Unusable TLS files, for instance: nothing started but the stores opened here.
     await authorization.close().catch(() => undefined);
     await producerBindings?.close().catch(() => undefined);
+    await cutoverStore?.close().catch(() => undefined);
     if (credentials.owned) await credentials.store?.close().catch(() => undefined);
     if (ownsPolicyStore) await policyStore?.close().catch(() => undefined);
     throw err;

@@ -80,6 +80,11 @@ export interface ZoneRunResult {
   /** Where consumers fetch from in this mode: leaders (plain clients), or unknown ahead of time. */
   fetchPath: 'leaders' | 'zone-replica';
   elapsedMs: number;
+  /** From starting the producers to the last record consumed, and the slowest producer's own send time. */
+  flowMs?: number;
+  produceMs?: number;
+  /** The mode's proxy processes (Turnout's instances) over the run: CPU seconds, and the sum of their memory peaks. */
+  proxy?: { cpuSec: number; peakRssBytes: number };
   /** What crossed in the idle window before the first record (control traffic only). */
   idle: { traffic: ZoneTraffic; elapsedMs: number };
   /** Produce timestamp to consumption, all consumers (latency-histogram.ts). */

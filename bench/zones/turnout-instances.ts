@@ -48,11 +48,14 @@ function runIn(netns: string, command: string, args: readonly string[], timeoutM
 }
 
 class TurnoutInstance {
+  readonly pid: number;
   private output = '';
   private exitCode: number | null | undefined = undefined;
   readonly exited: Promise<void>;
 
   constructor(readonly zone: string, readonly netns: string, readonly adminPort: number, private readonly child: ChildProcess) {
+    // `ip netns exec` execs Turnout in place: the child's pid is Turnout's.
+    this.pid = child.pid as number;
     const keep = (b: Buffer): void => {
       this.output = (this.output + b.toString('utf8')).slice(-16_384);
     };
@@ -108,6 +111,8 @@ export interface TurnoutZoneInstances {
   bootstrapOf(zone: string): string;
   /** GET /v1/zones of every instance, by zone. */
   views(): Promise<ZoneViews>;
+  /** The instances' process ids. */
+  pids(): number[];
   stop(): Promise<void>;
 }
 
@@ -153,6 +158,7 @@ export async function startTurnoutInZones(layout: ZoneLayout, cluster: ClusterIn
       return `${zone.clientHost}:${ports.bootstrapPort}`;
     },
     views: async () => Object.fromEntries(await Promise.all(instances.map(async (i) => [i.zone, await i.zonesView()] as const))),
+    pids: () => instances.map((i) => i.pid),
     stop,
   };
 }

@@ -10,6 +10,7 @@ import { checkOrder, recordsPerPartition, type OrderCheck } from './partition-or
 import { checkDelivery, type DeliveryCheck } from './record-payload.js';
 import { checkResumes, type ResumeCheck } from './resume-check.js';
 import { tallyBetween, type TurnoutTally, type ZoneViews } from './turnout-zone-view.js';
+import type { ProcessMeter } from '../proc-stats.js';
 import { zoneProducerCommand } from './java-producer.js';
 import { ZoneClient } from './zone-process.js';
 
@@ -34,6 +35,8 @@ export interface WorkloadSpec {
   phaseTimeoutMs?: number;
   /** What the mode counts itself (Turnout's /v1/zones), read with the kernel counters. */
   views?: () => Promise<ZoneViews>;
+  /** The mode's proxy processes, whose CPU time is read with the kernel counters. */
+  meter?: ProcessMeter;
   /** Something done to the cluster while records flow, once this share of them is produced. */
   midRun?: { afterFraction: number; run: (producedSoFar: () => number) => Promise<void> };
 }
@@ -48,6 +51,12 @@ export interface WorkloadOutcome {
   /** Counters moved between the readings before the first record and after the last. */
   delta: ZoneCounters;
   elapsedMs: number;
+  /** From starting the producers to the last record consumed. */
+  flowMs: number;
+  /** The slowest producer's own time from its first send to its last acknowledgement. */
+  produceMs: number;
+  /** CPU seconds of the mode's proxy processes over the same span as `delta`, when it has any. */
+  proxyCpuSec?: number;
   /** Counters moved in the idle window before the first record. */
   idle: { delta: ZoneCounters; elapsedMs: number };
   latencyMs: LatencyCounts;
@@ -114,6 +123,8 @@ export async function runZoneWorkload(endpoints: readonly ZoneEndpoint[], spec: 
     await sleep(spec.idleWindowMs ?? 5_000);
     const before = await readZoneCounters(rig);
     const viewsBefore = await spec.views?.();
+    const cpuBefore = spec.meter?.cpuSeconds();
+    const flowStart = performance.now();
     const producerClients: ZoneClient[] = [];
     for (const [i, e] of endpoints.entries()) {
       const cmd = await zoneProducerCommand(e.zone.netns, {
@@ -137,18 +148,22 @@ export async function runZoneWorkload(endpoints: readonly ZoneEndpoint[], spec: 
       await spec.midRun.run(producedSoFar);
     }
     let producedBytes = 0;
+    let produceMs = 0;
     for (const p of producerClients) {
       const done = await p.waitFor('produced', () => p.last('produced'), timeoutMs);
       producedBytes += done.valueBytes;
+      produceMs = Math.max(produceMs, done.elapsedMs);
       log(`${p.label}: ${done.records} records in ${(done.elapsedMs / 1000).toFixed(1)} s`);
     }
     const records = producers * spec.recordsPerZone;
     const consumedSoFar = (): number => consumers.reduce((n, c) => n + (c.last('progress')?.records ?? 0), 0);
     await waitUntil(`${records} records consumed`, () => consumedSoFar() >= records, clients, timeoutMs);
+    const flowMs = performance.now() - flowStart;
     // Late duplicates would show up here; idle fetches and heartbeats are part of the cost.
     await sleep(1_000);
     const after = await readZoneCounters(rig);
     const viewsAfter = await spec.views?.();
+    const cpuAfter = spec.meter?.cpuSeconds();
 
     const consumerZones = new Map<number, string>();
     consumers.forEach((c, i) => {
@@ -168,6 +183,9 @@ export async function runZoneWorkload(endpoints: readonly ZoneEndpoint[], spec: 
       consumerZones,
       delta: counterDelta(before, after),
       elapsedMs: after.readAtMs - before.readAtMs,
+      flowMs,
+      produceMs,
+      ...(cpuBefore !== undefined && cpuAfter !== undefined ? { proxyCpuSec: cpuAfter - cpuBefore } : {}),
       idle: { delta: counterDelta(idleStart, before), elapsedMs: before.readAtMs - idleStart.readAtMs },
       latencyMs: mergeLatency(reports.map((r) => r.latencyMs)),
       consumerRestarts: reports.reduce((n, r) => n + r.restarts, 0),

@@ -113,6 +113,7 @@ export async function runZoneMode(zoneRig: ZoneRig, mode: ZoneMode, spec: ZoneRu
           ...(spec.idleWindowMs !== undefined ? { idleWindowMs: spec.idleWindowMs } : {}),
           ...(spec.phaseTimeoutMs !== undefined ? { phaseTimeoutMs: spec.phaseTimeoutMs } : {}),
           ...(session.views !== undefined ? { views: session.views } : {}),
+          ...(session.meter !== undefined ? { meter: session.meter } : {}),
           ...(followerStop !== undefined && spec.followerStop !== undefined
             ? { midRun: { afterFraction: spec.followerStop.afterFraction, run: (produced: () => number) => followerStop.run(produced) } }
             : {}),
@@ -140,6 +141,9 @@ export async function runZoneMode(zoneRig: ZoneRig, mode: ZoneMode, spec: ZoneRu
         leaderPath,
         fetchPath: mode.fetchPath,
         elapsedMs: outcome.elapsedMs,
+        flowMs: outcome.flowMs,
+        produceMs: outcome.produceMs,
+        ...(outcome.proxyCpuSec !== undefined && session.meter !== undefined ? { proxy: { cpuSec: outcome.proxyCpuSec, peakRssBytes: session.meter.peakRssBytes() } } : {}),
         idle: { traffic: summarizeTraffic(outcome.idle.delta), elapsedMs: outcome.idle.elapsedMs },
         latencyMs: outcome.latencyMs,
         order: outcome.order,

@@ -2,6 +2,7 @@
 // session (starting whatever it needs inside the zones) that hands every zone its endpoint,
 // and closes it after the run.
 import type { ClusterInfo, ZoneLayout } from '../../src/devkit/index.js';
+import { combinedMeter, processMeter, type ProcessMeter } from '../proc-stats.js';
 import { startTurnoutInZones } from './turnout-instances.js';
 import type { ZoneViews } from './turnout-zone-view.js';
 import type { ZoneEndpoint } from './workload.js';
@@ -16,6 +17,8 @@ export interface ZoneModeSession {
   endpoints: ZoneEndpoint[];
   /** What the mode's own components count by zone (Turnout's GET /v1/zones), when it has any. */
   views?: () => Promise<ZoneViews>;
+  /** The mode's proxy processes, when it has any: their CPU time and memory. */
+  meter?: ProcessMeter;
   close(): Promise<void>;
 }
 
@@ -63,6 +66,7 @@ export const turnoutMode: ZoneMode = {
     return {
       endpoints: layout.zones.map((zone) => ({ zone, bootstrap: instances.bootstrapOf(zone.zone) })),
       views: () => instances.views(),
+      meter: combinedMeter('Turnout', instances.pids().map((pid) => processMeter('Turnout', pid))),
       close: () => instances.stop(),
     };
   },

@@ -6,6 +6,7 @@
 //   /v1/domains   the domain API (domain-routes.ts), when a policy store is given
 //   /v1/zones     client zones and bytes by zone pair (zone-routes.ts), when zones are given
 //   /v1/acl       ACL bindings, domain grants and explain (acl-routes.ts), when acl is given
+//   /v1/cutovers  cutovers of domains between backends (cutover-routes.ts), when cutovers are given
 // Who may use /v1 is admin-auth.ts's decision (admin.auth); the other paths are always open.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,7 @@ import type { AclStoreHealth } from '../policy/acl-binding-store.js';
 import type { AdminAuthConfig } from '../policy/admin-auth-schema.js';
 import type { PolicyStore, PolicyStoreHealth } from '../policy/policy-store.js';
 import { AclRoutes, type AclAdmin } from './acl-routes.js';
+import { CutoverRoutes, type CutoverAdmin } from './cutover-routes.js';
 import { AdminGate } from './admin-auth.js';
 import { DomainRoutes, type DomainInsights } from './domain-routes.js';
 import { sendJson } from './http-json.js';
@@ -42,6 +44,8 @@ export interface AdminServerOptions {
   domainInsights?: DomainInsights;
   /** Serves /v1/zones. */
   zones?: ZoneInsights;
+  /** Serves /v1/cutovers. */
+  cutovers?: CutoverAdmin;
   /** Serves /v1/acl, and adds the ACL store's health to /readyz. */
   acl?: AclAdmin & { health?(): AclStoreHealth | null };
   /** `admin.auth`: the token /v1 needs; without it /v1 is read-only. */
@@ -59,6 +63,7 @@ export class AdminServer {
   private readonly server: http.Server;
   private readonly domains: DomainRoutes | null;
   private readonly acl: AclRoutes | null;
+  private readonly cutovers: CutoverRoutes | null;
   private readonly gate: AdminGate;
 
   /** Throws AdminTokenError when admin.auth names a token that cannot be read. */
@@ -72,6 +77,7 @@ export class AdminServer {
       );
     }
     this.acl = opts.acl === undefined ? null : new AclRoutes(opts.acl);
+    this.cutovers = opts.cutovers === undefined ? null : new CutoverRoutes(opts.cutovers);
     this.domains =
       opts.policyStore === undefined
         ? null
@@ -133,6 +139,7 @@ export class AdminServer {
     }
     if (this.domains !== null && (await this.domains.handle(req, res, path))) return;
     if (this.acl !== null && (await this.acl.handle(req, res, path, url.searchParams))) return;
+    if (this.cutovers !== null && (await this.cutovers.handle(req, res, path, url.searchParams))) return;
     if (this.opts.zones !== undefined && handleZoneRoute(this.opts.zones, req, res, path)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });

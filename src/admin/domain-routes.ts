@@ -4,7 +4,8 @@
 //                            and its traffic counters (from routing, when it supplies them)
 //   PUT /v1/domains/NAME     {"backend": "west"}: moves the domain, through the policy store
 // Answers are JSON; errors are {"error": "..."} with 400 (bad body, unknown backend),
-// 404 (unknown domain), 405, 413 (body over 64 KiB) or 503 (the store cannot be written).
+// 404 (unknown domain), 405, 409 (the domain has offset segments or a cutover in progress: it
+// moves only by a cutover, /v1/cutovers), 413 (body over 64 KiB) or 503 (the store cannot be written).
 import type http from 'node:http';
 import type { Logger } from '../observability/logger.js';
 import type { PatternInput } from '../policy/name-pattern.js';
@@ -171,7 +172,7 @@ export class DomainRoutes {
       s = await this.opts.store.setDomainBackend(name, backend);
     } catch (err) {
       if (!(err instanceof PolicyChangeError)) throw err;
-      const status = err.reason === 'unknown-domain' ? 404 : err.reason === 'unknown-backend' ? 400 : 503;
+      const status = err.reason === 'unknown-domain' ? 404 : err.reason === 'unknown-backend' ? 400 : err.reason === 'cutover' ? 409 : 503;
       throw new HttpError(status, err.message);
     }
     this.opts.log.info({ domain: name, from: before.backend, to: backend, version: s.version }, 'domain backend set through the admin API');

@@ -25,7 +25,15 @@ export interface RigClusterSpec {
 /** The clusters tests can ask for by role. */
 export const RIG_CLUSTER_SPECS: Readonly<Record<string, RigClusterSpec>> = {
   main: { role: 'main', version: DEFAULT_KAFKA_VERSION, brokers: 3, racks: ['az-a', 'az-b', 'az-c'] },
-  legacy: { role: 'legacy', version: '3.9.1', brokers: 3, racks: ['az-a', 'az-b', 'az-c'] },
+  // Kafka 3.9 coordinates KIP-848 consumer groups only when told to: the cutover acceptance
+  // keeps such a group on this cluster's coordinator while its topics move to main.
+  legacy: {
+    role: 'legacy',
+    version: '3.9.1',
+    brokers: 3,
+    racks: ['az-a', 'az-b', 'az-c'],
+    brokerConfig: { 'group.coordinator.rebalance.protocols': 'classic,consumer' },
+  },
   // One small broker with SASL_SSL (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN) and SSL with client
   // certificates required, for Turnout's identity towards a backend and its TLS listeners.
   // Its SASL sessions last 10 s (KIP-368): logins are renewed, as clients of real clusters must.

@@ -4,6 +4,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { AuthzMetrics } from './authz-metrics.js';
 import { AuthenticationMetrics } from './authentication-metrics.js';
+import { CutoverMetrics } from './cutover-metrics.js';
 import { ZoneMetrics } from './zone-metrics.js';
 
 export type ConnectionSide = 'client' | 'upstream';
@@ -26,6 +27,8 @@ export class ProxyMetrics {
   readonly authz: AuthzMetrics;
   /** SASL logins by mechanism and result (authentication-metrics.ts). */
   readonly authentications: AuthenticationMetrics;
+  /** Cutover phases, holds and outcomes (cutover-metrics.ts). */
+  readonly cutovers: CutoverMetrics;
   private readonly apiName: (apiKey: number) => string;
 
   private readonly requests: Counter<'api' | 'version'>;
@@ -101,6 +104,7 @@ export class ProxyMetrics {
     this.zones = new ZoneMetrics(this.registry);
     this.authz = new AuthzMetrics(this.registry);
     this.authentications = new AuthenticationMetrics(this.registry);
+    this.cutovers = new CutoverMetrics(this.registry);
     this.clientIn = this.bytes.labels('client', 'in');
     this.clientOut = this.bytes.labels('client', 'out');
     this.upstreamIn = this.bytes.labels('upstream', 'in');

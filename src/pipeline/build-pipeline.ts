@@ -4,6 +4,8 @@
 //   produce-acks   marks acks=0 produce as getting no answer
 //   acl-apis       answers DescribeAcls, CreateAcls and DeleteAcls from Turnout's ACL store
 //   acl            Kafka's authorization of every other api (nothing while it is off)
+//   cutover-hold   holds a domain's produce and transactional requests during its cutover
+//                  (nothing while no domain is in one); over several backends only
 import type { RequestRouter } from '../net/request-router.js';
 import { OPEN_AUTHORIZER } from '../policy/acl-authorizer.js';
 import type { AclStore, Authorizer } from '../policy/acl-model.js';
@@ -24,6 +26,8 @@ export interface PipelineOptions {
   authorization?: { readonly authorizer: Authorizer; readonly store: AclStore | null };
   /** The client authentication filter (client-authentication.ts), when there is one. */
   authentication?: RequestFilter;
+  /** The cutover hold filter (cutover-hold-filter.ts), over several backends. */
+  cutoverHold?: RequestFilter;
   log?: Logger;
 }
 
@@ -35,6 +39,7 @@ export function buildPipeline(opts: PipelineOptions): RequestPipeline {
     new ProduceAcksFilter(),
     new AclApisFilter({ store, authorizer, log: opts.log }),
     new AclFilter({ authorizer }),
+    ...(opts.cutoverHold === undefined ? [] : [opts.cutoverHold]),
   ];
   return new RequestPipeline(filters, opts.router);
 }

@@ -33,7 +33,7 @@ import {
 } from './acl-binding-store.js';
 import { logBindingChange } from './acl-local-store.js';
 import type { AclBinding, AclBindingFilter } from './acl-model.js';
-import { CoalescedSync, redisConnectionPair } from './redis-sync.js';
+import { CoalescedSync, redisConnectionPair, waitUntil } from './redis-sync.js';
 
 export interface RedisAclStoreOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
@@ -95,9 +95,7 @@ export class RedisAclStore extends BindingsInForce implements AclBindingStore {
   static async open(opts: RedisAclStoreOptions): Promise<RedisAclStore> {
     const store = new RedisAclStore(opts);
     const waitMs = opts.connectTimeoutMs ?? 5_000;
-    const deadline = Date.now() + waitMs;
-    while (!store.loadedOnce && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    if (!store.loadedOnce) {
+    if (!(await waitUntil(() => store.loadedOnce, waitMs))) {
       store.log.warn({ waitMs, reason: store.lastError }, 'ACL bindings not read from Redis at start; only super users are allowed until they are');
     }
     return store;

@@ -9,6 +9,7 @@ import { adminAuthSchema } from './admin-auth-schema.js';
 import { authorizationField } from './authorization-schema.js';
 import { authenticationField, checkAuthentication, listenerSaslSchema } from './authentication-schema.js';
 import { ConfigError, formatPath } from './config-error.js';
+import { cutoverField } from './cutover-schema.js';
 import { listenerTlsSchema } from './listener-tls-schema.js';
 import { checkPolicy, envVarNameSchema, policyFields } from './policy-schema.js';
 import { checkZones, zoneFields, zoneNameSchema } from './zone-schema.js';
@@ -103,6 +104,8 @@ function configSchemaFor(severalBackends: boolean) {
       authorization: authorizationField,
       store: storeSchema.default(storeSchema.parse({})),
       authentication: authenticationField,
+      /** Cutovers of domains between backends (cutover-schema.ts). */
+      cutover: cutoverField,
       admin: z
         .object({
           host: host.default('127.0.0.1'),

@@ -44,7 +44,8 @@ export interface PolicyStore {
   close(): Promise<void>;
 }
 
-export type PolicyChangeReason = 'unknown-domain' | 'unknown-backend' | 'store-unavailable';
+/** `cutover`: the domain has offset segments or a cutover in progress; only a cutover moves it. */
+export type PolicyChangeReason = 'unknown-domain' | 'unknown-backend' | 'store-unavailable' | 'cutover';
 
 export class PolicyChangeError extends Error {
   readonly reason: PolicyChangeReason;

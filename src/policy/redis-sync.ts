@@ -77,3 +77,13 @@ export class CoalescedSync {
     } while (this.again && !this.stopped());
   }
 }
+
+/** Resolves true once `cond()` holds, false after `timeoutMs` (a store waiting for its first read from Redis). */
+export async function waitUntil(cond: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return true;
+}

@@ -6,7 +6,8 @@
 // union. Answers must already be in the client's terms (virtual node ids, epochs, topic ids).
 //
 // Partitions without an answer of their own get one made up as a broker would make it:
-// - answered locally with a route error: that error, offsets -1, no records;
+// - answered locally with a route error: that error, offsets -1, no records (and the
+//   leader the error names, from v12);
 // - from a destination that failed, answered with a top-level error, or left the partition
 //   out: NOT_LEADER_OR_FOLLOWER, after which clients refresh metadata and fetch again;
 // - from a destination not answered yet (NOT_ANSWERED, when the data path answers early), or
@@ -32,6 +33,8 @@ export type FetchOutcome = FetchResponse | DestinationFailure | typeof NOT_ANSWE
 
 /** Fetch identifies topics by id from v13, by name before. */
 const FIRST_TOPIC_ID_VERSION = 13;
+/** Fetch answers name a partition's leader (CurrentLeader) from v12. */
+const FIRST_CURRENT_LEADER_VERSION = 12;
 
 const NO_RECORDS = Buffer.alloc(0);
 
@@ -57,7 +60,9 @@ export function mergeFetchResponses(split: FetchSplit, outcomes: readonly FetchO
       const index = t.partitions[pi].partition;
       const place = row[pi];
       if (typeof place !== 'number') {
-        out.partitions.push(madeUpPartition(index, place.errorCode));
+        const made = madeUpPartition(index, place.errorCode);
+        if (place.currentLeader !== undefined && split.version >= FIRST_CURRENT_LEADER_VERSION) made.currentLeader = { ...place.currentLeader };
+        out.partitions.push(made);
         continue;
       }
       const o = outcomes[place];

@@ -12,6 +12,7 @@ import type { EpochEndOffset, OffsetForLeaderPartition } from '../codec/generate
 import type { PartitionProduceResponse } from '../codec/generated/produce.js';
 import { scanRecordBatches } from '../codec/index.js';
 import { EPOCH_FENCED, NO_EPOCH, epochErrorCode, type LeaderEpochMap } from './leader-epoch-map.js';
+import { segmentEpochToReal, type OffsetSegment } from './offset-segments.js';
 
 /** Fetch carries currentLeaderEpoch from v9 and lastFetchedEpoch from v12. */
 const FETCH_FIRST_CURRENT_EPOCH_VERSION = 9;
@@ -84,6 +85,18 @@ export function recordsEpochsToReal(records: Buffer | null, topic: string, parti
   for (const b of scanRecordBatches(records).batches) {
     if (b.magic !== MAGIC_V2 || b.partitionLeaderEpoch < 0) continue;
     b.partitionLeaderEpoch = historicalOrNone(epochs.toReal(topic, partition, backend, b.partitionLeaderEpoch));
+  }
+}
+
+/**
+ * Every v2 batch's partitionLeaderEpoch in a records blob produced to a chained partition, to
+ * the real epochs of the segment it is written to (by the segment's own generation, never the
+ * epoch map's): an epoch of another generation becomes -1.
+ */
+export function recordsEpochsToSegment(records: Buffer | null, segment: OffsetSegment): void {
+  for (const b of scanRecordBatches(records).batches) {
+    if (b.magic !== MAGIC_V2 || b.partitionLeaderEpoch < 0) continue;
+    b.partitionLeaderEpoch = segmentEpochToReal(segment, b.partitionLeaderEpoch);
   }
 }
 

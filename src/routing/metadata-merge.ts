@@ -55,8 +55,12 @@ export interface MetadataMergeInput {
   controllerId: number;
   topicIds: TopicIdMap;
   epochs: LeaderEpochMap;
-  /** Sets one partition's leader, replicas, ISR and offline replicas to virtual node ids, in place (on the merged copy). */
-  placePartition: (backend: string, topic: string, partition: MetadataResponsePartition) => void;
+  /**
+   * Sets one partition's leader, replicas, ISR and offline replicas to virtual node ids, in
+   * place (on the merged copy, whose leader epoch is virtual already; `realLeaderEpoch` is the
+   * backend's).
+   */
+  placePartition: (backend: string, topic: string, partition: MetadataResponsePartition, realLeaderEpoch: number) => void;
 }
 
 export interface MetadataMergeResult {
@@ -153,7 +157,7 @@ function mergedTopic(input: MetadataMergeInput, backend: string, t: MetadataResp
         offlineReplicas: [...p.offlineReplicas],
       };
       if (p.unknownTaggedFields !== undefined) copy.unknownTaggedFields = p.unknownTaggedFields;
-      input.placePartition(backend, name, copy);
+      input.placePartition(backend, name, copy, p.leaderEpoch);
       return copy;
     }),
     topicAuthorizedOperations: input.version >= FIRST_AUTHORIZED_OPERATIONS_VERSION ? t.topicAuthorizedOperations : AUTHORIZED_OPERATIONS_OMITTED,

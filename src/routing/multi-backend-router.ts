@@ -3,9 +3,12 @@
 //
 // Turnout's own nodes are the only brokers a client sees (those of its zone, zone-nodes.ts;
 // without zones, 0..nodeCount-1 on every listener);
-// each presents itself as the leader of the partitions placed on it (by topic and partition,
-// deterministically) and forwards their traffic to the real leader on the backend of the
-// topic's domain. Requests are answered through `exchange.deferred` from requests this router
+// each presents itself as the leader of the partitions placed on it (those of the real
+// brokers it stands for: the broker that serves the client's fetches of a partition, its
+// in-zone replica with follower fetching, else its leader; leader-placement.ts) and forwards
+// their traffic to the real leader on the backend of the topic's domain. A node asked to
+// Fetch a partition it does not lead (the leader moved since the client's Metadata) answers
+// NOT_LEADER_OR_FOLLOWER naming the node that does. Requests are answered through `exchange.deferred` from requests this router
 // sends over the client's own upstream connections:
 //   ApiVersions      answered by the request pipeline from this router's offer: what the codec
 //                    and every broker of every backend support, limited to the apis below
@@ -82,7 +85,7 @@ import { consumerGroupDescribe, consumerGroupHeartbeat } from './multi/consumer-
 import { describeTopicPartitions } from './multi/describe-topic-partitions.js';
 import { deleteRecords, describeProducers } from './multi/leader-admin-requests.js';
 import { describeTransactions, listTransactions } from './multi/transaction-listing.js';
-import { addOffsetsToTxn, addPartitionsToTxn, endTxn, initProducerId, obtainProducerId, txnOffsetCommit } from './multi/transactions.js';
+import { addOffsetsToTxn, addPartitionsToTxn, endTxn, initProducerId, initTransactionalId, obtainProducerId, txnOffsetCommit } from './multi/transactions.js';
 
 export type { MultiBackendRouterOptions } from './multi/multi-context.js';
 
@@ -154,7 +157,13 @@ export class MultiBackendRouter implements RequestRouter {
       epochs: this.epochs,
       segments: this.segments,
     });
-    this.producerIds = new ProducerIdMap({ obtain: (backend) => obtainProducerId(this.ctx, backend), store: opts.producerBindings, log: this.ctx.log });
+    this.producerIds = new ProducerIdMap({
+      obtain: (backend) => obtainProducerId(this.ctx, backend),
+      initTransactional: (transactionalId, backend, timeoutMs) => initTransactionalId(this.ctx, transactionalId, backend, timeoutMs),
+      transactionalKeyOf: (transactionalId) => this.ctx.transactionalKeyOf(transactionalId),
+      store: opts.producerBindings,
+      log: this.ctx.log,
+    });
     this.ctx.producerIds = this.producerIds;
     this.ctx.zones.refresh = new ReplicaRefresh({ leaders: this.ctx.leaders, ask: (backend, topics) => this.askReplicas(backend, topics), log: this.ctx.log });
   }
@@ -174,6 +183,11 @@ export class MultiBackendRouter implements RequestRouter {
       bindOtherBackendTopicIds(this.ctx, backend, answer);
       return answer;
     });
+  }
+
+  /** Refreshes the leaders of some topics on a backend in the background (a cutover's target, before its switch). */
+  primeLeaders(backend: string, topics: readonly string[]): void {
+    for (const topic of topics) this.ctx.zones.refresh?.request(backend, topic);
   }
 
   /** Gives the router a session of its own for the requests it sends on no client's behalf. */

@@ -179,6 +179,14 @@ export class OffsetSegmentMap {
     return this.topics.has(topic);
   }
 
+  /** True when a segment of some partition of the topic lives on `backend`. */
+  topicHasBackend(topic: string, backend: string): boolean {
+    for (const chain of this.topics.get(topic) ?? []) {
+      if (chain?.segments.some((s) => s.backend === backend) === true) return true;
+    }
+    return false;
+  }
+
   /** Replaces a domain's entry whole (its topics not in `state.chains` lose their chains). */
   setDomain(domain: string, state: DomainSegments): void {
     for (const topic of this.domains.get(domain)?.chains.keys() ?? []) this.topics.delete(topic);

@@ -24,8 +24,14 @@ export interface StoredProducer {
   transactionalId: string | null;
   /** Transactional: the virtual epoch of the last InitProducerId answer; 0 otherwise. */
   epoch: number;
-  /** Backend name → its real producer. */
+  /**
+   * Binding key → its real producer. A key is a backend name, with the era of a cutover after
+   * the first (`producerBindingKey` in offset-segments.ts): keys stored before cutovers existed
+   * are plain backend names, which are era 0's keys.
+   */
   bindings: Map<string, StoredBinding>;
+  /** Transactional: the transaction timeout the client asked for, used when Turnout initialises its id on another backend. */
+  transactionTimeoutMs?: number;
   /** When an instance last used the producer (ms since the epoch): idle expiry counts from it. */
   usedMs: number;
 }
@@ -44,8 +50,9 @@ export interface ProducerBindingStore {
   /** The stored producer a transactional id has now, or null. */
   findTransactional(transactionalId: string): Promise<StoredProducer | null>;
   /**
-   * Stores an idempotent producer's real id on `backend` unless one is stored already (another
-   * instance was first): resolves, once durable, with the binding that stands.
+   * Stores an idempotent producer's real id under a binding key (`backend` or `backend#era`)
+   * unless one is stored already (another instance was first): resolves, once durable, with
+   * the binding that stands.
    */
   claimBinding(virtualId: bigint, backend: string, binding: StoredBinding, usedMs: number): Promise<StoredBinding>;
   /**
@@ -83,12 +90,15 @@ export interface ProducerJson {
   epoch: number;
   bindings: Record<string, { realId: string; epochDelta: number }>;
   usedMs: number;
+  transactionTimeoutMs?: number;
 }
 
 export function producerToJson(p: StoredProducer): ProducerJson {
   const bindings: ProducerJson['bindings'] = {};
   for (const [backend, b] of p.bindings) bindings[backend] = { realId: b.realId.toString(), epochDelta: b.epochDelta };
-  return { virtualId: p.virtualId.toString(), transactionalId: p.transactionalId, epoch: p.epoch, bindings, usedMs: p.usedMs };
+  const json: ProducerJson = { virtualId: p.virtualId.toString(), transactionalId: p.transactionalId, epoch: p.epoch, bindings, usedMs: p.usedMs };
+  if (p.transactionTimeoutMs !== undefined) json.transactionTimeoutMs = p.transactionTimeoutMs;
+  return json;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -117,5 +127,7 @@ export function producerFromJson(v: unknown): StoredProducer | null {
     if (binding === null) return null;
     bindings.set(backend, binding);
   }
-  return { virtualId: BigInt(v.virtualId), transactionalId: v.transactionalId, epoch: v.epoch as number, bindings, usedMs: v.usedMs };
+  const p: StoredProducer = { virtualId: BigInt(v.virtualId), transactionalId: v.transactionalId, epoch: v.epoch as number, bindings, usedMs: v.usedMs };
+  if (Number.isInteger(v.transactionTimeoutMs)) p.transactionTimeoutMs = v.transactionTimeoutMs as number;
+  return p;
 }

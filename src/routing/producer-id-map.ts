@@ -31,6 +31,21 @@
 // transactional producer writes only to its coordinator's backend: a batch for another
 // backend is refused (INVALID_TXN_STATE) rather than spread a transaction over two clusters.
 //
+// Binding keys. A producer's real ids are bound per key, not per backend: the backend a batch
+// goes to with its domain's cutover era (`producerBindingKey` in offset-segments.ts; era 0's
+// key is the backend's name, so bindings stored before cutovers existed keep their meaning).
+// After each cutover an idempotent producer therefore gets a fresh real id on the backend it
+// now writes to, even one it wrote to in an earlier era: a broker accepts any first sequence
+// from a producer id it holds no state for (Kafka's ProducerAppendInfo.checkSequence, in
+// storage/.../internals/log/ProducerAppendInfo.java: a batch whose epoch differs from the
+// entry's is refused a non-zero first sequence only when the entry has an epoch, and an id the
+// partition never saw has none, RecordBatch.NO_PRODUCER_EPOCH), whereas an old real id would
+// meet the sequences it left there eras ago and be refused OUT_OF_ORDER_SEQUENCE_NUMBER. A
+// transactional producer whose id's domain moved (a new key) finds no binding under it: with
+// `initTransactional`, Turnout initialises the transactional id on that backend's coordinator
+// and binds the answer behind the same virtual id and the virtual epoch the client uses (the
+// delta absorbs the difference), stored before the request is forwarded.
+//
 // Fetched batches are not rewritten. Consumers use producer ids only to match a partition's
 // AbortedTransactions list against the batches of the same fetch response (read_committed
 // filtering); both come from the same backend and stay consistent as they are, and rewriting
@@ -42,7 +57,9 @@ import { scanRecordBatches } from '../codec/index.js';
 import type { Logger } from '../observability/logger.js';
 import { ProducerStoreError, type ProducerBindingStore, type ProducerKey, type StoredProducer } from './producer-binding-store.js';
 import { retryUntil } from './retry-until.js';
+import { backendOfBindingKey } from './offset-segments.js';
 import { INVALID_PRODUCER_EPOCH, INVALID_PRODUCER_ID_MAPPING, INVALID_TXN_STATE, PRODUCER_FENCED } from './error-codes.js';
+import { COORDINATOR_NOT_AVAILABLE } from './failure-responses.js';
 
 export interface ProducerIdAndEpoch {
   producerId: bigint;
@@ -51,6 +68,15 @@ export interface ProducerIdAndEpoch {
 
 /** Obtains a new real idempotent producer id on a backend (an InitProducerId without transactional id). */
 export type ObtainProducerId = (backend: string) => Promise<ProducerIdAndEpoch>;
+
+/**
+ * Initialises a transactional id on a backend's transaction coordinator (an InitProducerId
+ * with the id and the client's transaction timeout): its real producer there.
+ */
+export type InitTransactional = (transactionalId: string, backend: string, transactionTimeoutMs: number) => Promise<ProducerIdAndEpoch>;
+
+/** The transaction timeout a transactional id is initialised with elsewhere when the client's is not known (the Java client's default). */
+export const DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
 
 /** A producer that cannot be mapped; `errorCode` is what the client is answered with. */
 export class ProducerMappingError extends Error {
@@ -87,11 +113,22 @@ export function randomVirtualProducerId(): bigint {
 }
 
 interface Binding {
+  /** The binding key (backend, with its era after a cutover). */
+  key: string;
+  /** The backend the real id is from. */
   backend: string;
   realId: bigint;
   /** real epoch = virtual epoch + epochDelta. */
   epochDelta: number;
   producer: VirtualProducer;
+  /**
+   * Set when a moved transactional id got back a real id it had in an earlier era on this
+   * backend (its coordinator keeps the id, with a new epoch): `partition:topic` → the client's
+   * sequence of its first batch there under this binding, which goes out as 0. The partitions
+   * hold that id's state from before, and a new epoch must start at sequence 0; the client's
+   * sequences go on from where they were.
+   */
+  sequenceBase?: Map<string, number>;
 }
 
 interface VirtualProducer {
@@ -99,7 +136,11 @@ interface VirtualProducer {
   transactionalId: string | null;
   /** Transactional: the virtual epoch of the last InitProducerId answer. */
   epoch: number;
+  /** Transactional: the timeout the client's InitProducerId asked for, if known. */
+  transactionTimeoutMs: number | undefined;
+  /** Binding key → binding. */
   bindings: Map<string, Binding>;
+  /** Binding key → a real id being obtained (or a transactional id initialised) there. */
   pending: Map<string, Promise<Binding>>;
   lastUsedMs: number;
   /** The use last recorded in the store. */
@@ -108,6 +149,10 @@ interface VirtualProducer {
 
 export interface ProducerIdMapOptions {
   obtain: ObtainProducerId;
+  /** Initialises a transactional id on a backend it moved to; without it such a batch is refused (INVALID_TXN_STATE). */
+  initTransactional?: InitTransactional;
+  /** The binding key of a transactional id's domain now (undefined: none claims it); without it, the key a request names. */
+  transactionalKeyOf?: (transactionalId: string) => string | undefined;
   /** Where bindings outlive this instance; without one they live in memory only. */
   store?: ProducerBindingStore;
   /** How long a batch waits for a store that fails before it is answered a retriable error, in ms. (default: 10000) */
@@ -129,6 +174,8 @@ export class ProducerIdMap {
   /** Virtual ids being looked up in the store, so that concurrent batches share one lookup. */
   private readonly adopting = new Map<bigint, Promise<VirtualProducer>>();
   private readonly obtain: ObtainProducerId;
+  private readonly initTransactional: InitTransactional | undefined;
+  private readonly transactionalKeyOf: ((transactionalId: string) => string | undefined) | undefined;
   private readonly store: ProducerBindingStore | undefined;
   private readonly persistDeadlineMs: number;
   private readonly log: Logger | undefined;
@@ -139,6 +186,8 @@ export class ProducerIdMap {
 
   constructor(opts: ProducerIdMapOptions) {
     this.obtain = opts.obtain;
+    this.initTransactional = opts.initTransactional;
+    this.transactionalKeyOf = opts.transactionalKeyOf;
     this.store = opts.store;
     this.persistDeadlineMs = opts.persistDeadlineMs ?? 10_000;
     this.log = opts.log;
@@ -158,16 +207,16 @@ export class ProducerIdMap {
   }
 
   /**
-   * The real producer for a batch's virtual (id, epoch) on `backend`: synchronous when the
-   * producer already has a real id there, a promise while one is obtained. Throws
-   * ProducerMappingError for a producer that cannot write there.
+   * The real producer for a batch's virtual (id, epoch) under binding key `key` (its backend
+   * and era): synchronous when the producer already has a real id there, a promise while one
+   * is obtained. Throws ProducerMappingError for a producer that cannot write there.
    */
-  toReal(virtualId: bigint, virtualEpoch: number, backend: string, transactional: boolean): ProducerIdAndEpoch | Promise<ProducerIdAndEpoch> {
+  toReal(virtualId: bigint, virtualEpoch: number, key: string, transactional: boolean): ProducerIdAndEpoch | Promise<ProducerIdAndEpoch> {
     if (virtualId < 0n) return { producerId: virtualId, producerEpoch: virtualEpoch };
     if (this.store !== undefined && !this.byVirtual.has(virtualId)) {
-      return this.adopt(virtualId).then((p) => this.realFor(p, virtualEpoch, backend, transactional));
+      return this.adopt(virtualId).then((p) => this.realFor(p, virtualEpoch, key, transactional));
     }
-    return this.realFor(this.producerForBatch(virtualId, backend, transactional), virtualEpoch, backend, transactional);
+    return this.realFor(this.producerForBatch(virtualId, key, transactional), virtualEpoch, key, transactional);
   }
 
   /** The virtual producer of a real one from `backend`, or undefined when Turnout mapped none to it. */
@@ -177,9 +226,18 @@ export class ProducerIdMap {
     return { producerId: b.producer.virtualId, producerEpoch: realEpoch < 0 ? realEpoch : realEpoch - b.epochDelta };
   }
 
-  /** The real id a virtual producer has on `backend`, if it has one. Never obtains or adopts. */
-  realIdIfBound(virtualId: bigint, backend: string): bigint | undefined {
-    return this.byVirtual.get(virtualId)?.bindings.get(backend)?.realId;
+  /** The real id a virtual producer has under binding key `key`, if it has one. Never obtains or adopts. */
+  realIdIfBound(virtualId: bigint, key: string): bigint | undefined {
+    return this.byVirtual.get(virtualId)?.bindings.get(key)?.realId;
+  }
+
+  /** Every real id a virtual producer has on `backend` (one per era it wrote there). Never obtains or adopts. */
+  realIdsOn(virtualId: bigint, backend: string): bigint[] {
+    const p = this.byVirtual.get(virtualId);
+    if (p === undefined) return [];
+    const ids: bigint[] = [];
+    for (const b of p.bindings.values()) if (b.backend === backend && !ids.includes(b.realId)) ids.push(b.realId);
+    return ids;
   }
 
   /**
@@ -189,29 +247,33 @@ export class ProducerIdMap {
    * then treats it as a new initialisation. An older virtual id of the transactional id throws
    * PRODUCER_FENCED, as the coordinator answers a stale producer id.
    */
-  async initRequestToReal(transactionalId: string, backend: string, virtualId: bigint, virtualEpoch: number): Promise<ProducerIdAndEpoch> {
+  async initRequestToReal(transactionalId: string, key: string, virtualId: bigint, virtualEpoch: number): Promise<ProducerIdAndEpoch> {
     if (virtualId < 0n) return NONE;
     const p = this.byTransactionalId.get(transactionalId) ?? (await this.adoptTransactional(transactionalId));
     if (p === undefined) return NONE;
     if (p.virtualId !== virtualId) {
-      throw new ProducerMappingError(PRODUCER_FENCED, virtualId, backend, `transactional id ${transactionalId} has a newer producer`);
+      throw new ProducerMappingError(PRODUCER_FENCED, virtualId, key, `transactional id ${transactionalId} has a newer producer`);
     }
     p.lastUsedMs = this.nowMs();
-    const b = p.bindings.get(backend);
+    const b = p.bindings.get(key);
     return b === undefined ? NONE : realOf(b, virtualEpoch);
   }
 
   /**
-   * A transactional InitProducerId answered by the coordinator on `backend` with `real`: the
-   * virtual (id, epoch) to answer the client with. The same real id keeps the virtual id (its
-   * epoch follows the real one); a new real id from the same backend (epoch exhausted, or a
-   * new producer after expiry) gets a new virtual id, as Kafka gives a new producer id; a
-   * first answer from another backend keeps the virtual id with the next epoch.
+   * A transactional InitProducerId answered by the coordinator under binding key `key` with
+   * `real`: the virtual (id, epoch) to answer the client with. The same real id keeps the
+   * virtual id (its epoch follows the real one); a new real id under the same key (epoch
+   * exhausted, or a new producer after expiry) gets a new virtual id, as Kafka gives a new
+   * producer id; a first answer under another key (another backend, or a later era) keeps the
+   * virtual id with the next epoch. `transactionTimeoutMs` is the client's, kept for
+   * initialising the id elsewhere after a cutover.
    */
-  async bindTransactional(transactionalId: string, backend: string, real: ProducerIdAndEpoch): Promise<ProducerIdAndEpoch> {
+  async bindTransactional(transactionalId: string, key: string, real: ProducerIdAndEpoch, transactionTimeoutMs?: number): Promise<ProducerIdAndEpoch> {
     if (real.producerId < 0n) return real;
     const known = this.byTransactionalId.get(transactionalId) ?? (await this.adoptTransactional(transactionalId));
-    const bound = this.bindTransactionalNow(transactionalId, backend, real, known);
+    const bound = this.bindTransactionalNow(transactionalId, key, real, known);
+    if (transactionTimeoutMs !== undefined && transactionTimeoutMs > 0) bound.producer.transactionTimeoutMs = transactionTimeoutMs;
+    else if (bound.replaced !== null) bound.producer.transactionTimeoutMs ??= bound.replaced.transactionTimeoutMs;
     const store = this.store;
     if (store !== undefined) {
       const stored = storedOf(bound.producer, this.nowMs());
@@ -225,20 +287,22 @@ export class ProducerIdMap {
   /** bindTransactional in memory: the producer that answers, and the one it replaces. */
   private bindTransactionalNow(
     transactionalId: string,
-    backend: string,
+    key: string,
     real: ProducerIdAndEpoch,
     known: VirtualProducer | undefined,
   ): { producer: VirtualProducer; replaced: VirtualProducer | null } {
     let p = known;
-    const b = p?.bindings.get(backend);
+    const b = p?.bindings.get(key);
     if (p !== undefined && b !== undefined && b.realId === real.producerId) {
+      // The client initialised again: it starts its sequences at 0 with the new epoch, as the broker expects.
+      delete b.sequenceBase;
       p.epoch = real.producerEpoch - b.epochDelta;
       p.lastUsedMs = this.nowMs();
       return { producer: p, replaced: null };
     }
     if (p !== undefined && b === undefined && p.epoch < MAX_EPOCH) {
       p.epoch += 1;
-      this.bind(p, backend, real.producerId, real.producerEpoch - p.epoch);
+      this.bind(p, key, real.producerId, real.producerEpoch - p.epoch);
       p.lastUsedMs = this.nowMs();
       return { producer: p, replaced: null };
     }
@@ -246,42 +310,48 @@ export class ProducerIdMap {
     if (p !== undefined) this.retire(p);
     p = this.create(this.newVirtualId(), transactionalId);
     p.epoch = real.producerEpoch;
-    this.bind(p, backend, real.producerId, 0);
+    this.bind(p, key, real.producerId, 0);
     return { producer: p, replaced };
   }
 
   /**
-   * Makes sure every producer of the v2 batches in `records` has a real id on `backend`:
-   * null when all have one already, else a promise that settles once they do. Throws
+   * Makes sure every producer of the v2 batches in `records` has a real id under binding key
+   * `key`: null when all have one already, else a promise that settles once they do. Throws
    * ProducerMappingError (synchronously) for a batch that cannot go there.
    */
-  prepareBatches(records: Buffer | null, backend: string): Promise<void> | null {
+  prepareBatches(records: Buffer | null, key: string): Promise<void> | null {
     let waits: Array<Promise<ProducerIdAndEpoch>> | null = null;
     for (const batch of scanRecordBatches(records).batches) {
       if (batch.magic !== MAGIC_V2) continue;
       const virtualId = batch.producerIdBigInt;
       if (virtualId < 0n) continue;
-      const real = this.toReal(virtualId, batch.producerEpoch, backend, batch.isTransactional);
+      const real = this.toReal(virtualId, batch.producerEpoch, key, batch.isTransactional);
       if (real instanceof Promise) (waits ??= []).push(real);
     }
     return waits === null ? null : Promise.all(waits).then(() => undefined);
   }
 
   /**
-   * Rewrites the producer id and epoch of every v2 batch in `records` to `backend`'s real
-   * ones, in place (the CRC is recomputed; the sequence is kept). `prepareBatches` must have
-   * settled first. Throws ProducerMappingError for a batch that cannot go there.
+   * Rewrites the producer id and epoch of every v2 batch in `records` to the real ones bound
+   * under `key`, in place (the CRC is recomputed; the sequence is kept). `prepareBatches` must
+   * have settled first. Throws ProducerMappingError for a batch that cannot go there.
    */
-  rewriteBatchesToReal(records: Buffer | null, backend: string): void {
+  rewriteBatchesToReal(records: Buffer | null, key: string, partition?: string): void {
     for (const batch of scanRecordBatches(records).batches) {
       if (batch.magic !== MAGIC_V2) continue;
       const virtualId = batch.producerIdBigInt;
       if (virtualId < 0n) continue;
-      const p = this.producerForBatch(virtualId, backend, batch.isTransactional);
-      const b = p.bindings.get(backend);
-      if (b === undefined) throw new Error(`producer ${virtualId} has no real id on ${backend} yet: prepare the batches first`);
+      const p = this.producerForBatch(virtualId, key, batch.isTransactional);
+      const b = p.bindings.get(this.keyFor(p, key));
+      if (b === undefined) throw new Error(`producer ${virtualId} has no real id under ${key} yet: prepare the batches first`);
       const real = realOf(b, batch.producerEpoch);
-      batch.rewriteProducer({ producerId: real.producerId, producerEpoch: real.producerEpoch });
+      if (b.sequenceBase === undefined || partition === undefined) {
+        batch.rewriteProducer({ producerId: real.producerId, producerEpoch: real.producerEpoch });
+        continue;
+      }
+      let base = b.sequenceBase.get(partition);
+      if (base === undefined) b.sequenceBase.set(partition, (base = batch.baseSequence));
+      batch.rewriteProducer({ producerId: real.producerId, producerEpoch: real.producerEpoch, baseSequence: rebasedSequence(batch.baseSequence, base) });
     }
   }
 
@@ -323,18 +393,78 @@ export class ProducerIdMap {
     return this.storeSweep;
   }
 
-  /** The real producer of `p` on `backend`: at once when it has one there, else once one is obtained (and stored). */
-  private realFor(p: VirtualProducer, virtualEpoch: number, backend: string, transactional: boolean): ProducerIdAndEpoch | Promise<ProducerIdAndEpoch> {
+  /**
+   * The key `p` is bound under for a write under `key`: `key` itself, but for a transactional
+   * producer its transactional id's key now (the id's domain may be another domain of the same
+   * backend, in another era). Throws when the id lives on another backend: a transaction is
+   * never spread over two clusters.
+   */
+  private keyFor(p: VirtualProducer, key: string): string {
+    if (p.transactionalId === null || this.transactionalKeyOf === undefined) return key;
+    const own = this.transactionalKeyOf(p.transactionalId);
+    if (own === undefined || backendOfBindingKey(own) !== backendOfBindingKey(key)) {
+      throw new ProducerMappingError(INVALID_TXN_STATE, p.virtualId, key, `transactional id ${p.transactionalId} lives on another backend`);
+    }
+    return own;
+  }
+
+  /** The real producer of `p` under `key`: at once when it has one there, else once one is obtained (and stored). */
+  private realFor(p: VirtualProducer, virtualEpoch: number, key: string, transactional: boolean): ProducerIdAndEpoch | Promise<ProducerIdAndEpoch> {
     if (transactional && p.transactionalId === null) {
-      throw new ProducerMappingError(INVALID_PRODUCER_ID_MAPPING, p.virtualId, backend, 'transactional batch from an idempotent producer id');
+      throw new ProducerMappingError(INVALID_PRODUCER_ID_MAPPING, p.virtualId, key, 'transactional batch from an idempotent producer id');
     }
     p.lastUsedMs = this.nowMs();
-    const b = p.bindings.get(backend);
+    const own = this.keyFor(p, key);
+    const b = p.bindings.get(own);
     if (b !== undefined) return realOf(b, virtualEpoch);
     if (p.transactionalId !== null) {
-      throw new ProducerMappingError(INVALID_TXN_STATE, p.virtualId, backend, `transactional id ${p.transactionalId} lives on another backend`);
+      if (this.initTransactional === undefined) {
+        throw new ProducerMappingError(INVALID_TXN_STATE, p.virtualId, own, `transactional id ${p.transactionalId} lives on another backend`);
+      }
+      return this.moveTransactional(p, own, virtualEpoch).then((bound) => realOf(bound, virtualEpoch));
     }
-    return this.obtainBinding(p, backend).then((bound) => realOf(bound, virtualEpoch));
+    return this.obtainBinding(p, own).then((bound) => realOf(bound, virtualEpoch));
+  }
+
+  /**
+   * A transactional producer's first request under a key it has no binding for (its id's
+   * domain moved): the id initialised on that backend's coordinator, bound behind the same
+   * virtual id at the client's virtual epoch, and stored before anything is forwarded under it.
+   */
+  private moveTransactional(p: VirtualProducer, key: string, virtualEpoch: number): Promise<Binding> {
+    const pending = p.pending.get(key);
+    if (pending !== undefined) return pending;
+    const init = this.initTransactional as InitTransactional;
+    const transactionalId = p.transactionalId as string;
+    const moved = (async (): Promise<Binding> => {
+      let real: ProducerIdAndEpoch;
+      try {
+        real = await init(transactionalId, backendOfBindingKey(key), p.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS);
+      } catch (err) {
+        // The client retries and the coordinator is asked again: a retriable answer, never a closed connection.
+        this.log?.warn({ err, transactionalId, key }, 'transactional id not initialised where its domain moved');
+        throw new ProducerMappingError(COORDINATOR_NOT_AVAILABLE, p.virtualId, key, `transactional id ${transactionalId} not initialised there`);
+      }
+      const epochDelta = real.producerEpoch - virtualEpoch;
+      const epoch = Math.max(p.epoch, virtualEpoch);
+      const store = this.store;
+      if (store !== undefined) {
+        const stored = storedOf(p, this.nowMs());
+        stored.bindings.set(key, { realId: real.producerId, epochDelta });
+        stored.epoch = epoch;
+        await this.persisting('store a transactional producer', () => store.putTransactional(stored, null));
+        p.storedUseMs = Math.max(p.storedUseMs, stored.usedMs);
+      }
+      p.epoch = epoch;
+      // Back on a backend where the coordinator kept the id from an earlier era: its partitions know it.
+      const known = this.realIdsOn(p.virtualId, backendOfBindingKey(key)).includes(real.producerId);
+      this.log?.info({ virtualId: String(p.virtualId), transactionalId, key, realId: String(real.producerId), rebased: known }, 'transactional id initialised where its domain moved');
+      const bound = this.bind(p, key, real.producerId, epochDelta);
+      if (known) bound.sequenceBase = new Map();
+      return bound;
+    })().finally(() => p.pending.delete(key));
+    p.pending.set(key, moved);
+    return moved;
   }
 
   /** A virtual id this instance does not know, with what the store has for it (looked up once for concurrent batches). */
@@ -374,9 +504,10 @@ export class ProducerIdMap {
   private restore(stored: StoredProducer): VirtualProducer {
     const p = this.create(stored.virtualId, stored.transactionalId);
     p.epoch = stored.epoch;
+    p.transactionTimeoutMs = stored.transactionTimeoutMs;
     p.storedUseMs = stored.usedMs;
-    for (const [backend, b] of stored.bindings) this.bind(p, backend, b.realId, b.epochDelta);
-    this.log?.info({ virtualId: String(stored.virtualId), transactionalId: stored.transactionalId, backends: [...stored.bindings.keys()] }, 'producer adopted from the binding store');
+    for (const [key, b] of stored.bindings) this.bind(p, key, b.realId, b.epochDelta);
+    this.log?.info({ virtualId: String(stored.virtualId), transactionalId: stored.transactionalId, keys: [...stored.bindings.keys()] }, 'producer adopted from the binding store');
     return p;
   }
 
@@ -400,45 +531,54 @@ export class ProducerIdMap {
   }
 
   /** The producer of a batch; an unknown one is adopted with no real ids yet (no store). */
-  private producerForBatch(virtualId: bigint, backend: string, transactional: boolean): VirtualProducer {
+  private producerForBatch(virtualId: bigint, key: string, transactional: boolean): VirtualProducer {
     const p = this.byVirtual.get(virtualId);
     if (p !== undefined) return p;
-    if (transactional) throw new ProducerMappingError(INVALID_PRODUCER_ID_MAPPING, virtualId, backend, 'unknown transactional producer');
+    if (transactional) throw new ProducerMappingError(INVALID_PRODUCER_ID_MAPPING, virtualId, key, 'unknown transactional producer');
     return this.create(virtualId, null);
   }
 
-  private obtainBinding(p: VirtualProducer, backend: string): Promise<Binding> {
-    const pending = p.pending.get(backend);
+  private obtainBinding(p: VirtualProducer, key: string): Promise<Binding> {
+    const pending = p.pending.get(key);
     if (pending !== undefined) return pending;
-    const obtained = this.obtain(backend)
-      .then((real) => this.claim(p, backend, real.producerId))
+    const obtained = this.obtain(backendOfBindingKey(key))
+      .then((real) => this.claim(p, key, real.producerId))
       .then(
         (realId) => {
-          p.pending.delete(backend);
+          p.pending.delete(key);
           // The epoch the backend gave is not used: see the file comment.
-          return p.bindings.get(backend) ?? this.bind(p, backend, realId, 0);
+          return p.bindings.get(key) ?? this.bind(p, key, realId, 0);
         },
-      (err: unknown) => {
-        p.pending.delete(backend);
-        throw err;
-      },
-    );
-    p.pending.set(backend, obtained);
+        (err: unknown) => {
+          p.pending.delete(key);
+          throw err;
+        },
+      );
+    p.pending.set(key, obtained);
     return obtained;
   }
 
-  /** The real id that stands for `p` on `backend`: `realId`, stored durably, or the one another instance stored first. */
-  private async claim(p: VirtualProducer, backend: string, realId: bigint): Promise<bigint> {
+  /** The real id that stands for `p` under `key`: `realId`, stored durably, or the one another instance stored first. */
+  private async claim(p: VirtualProducer, key: string, realId: bigint): Promise<bigint> {
     const store = this.store;
     if (store === undefined) return realId;
     const usedMs = this.nowMs();
-    const standing = await this.persisting('store a producer binding', () => store.claimBinding(p.virtualId, backend, { realId, epochDelta: 0 }, usedMs));
+    const standing = await this.persisting('store a producer binding', () => store.claimBinding(p.virtualId, key, { realId, epochDelta: 0 }, usedMs));
     p.storedUseMs = Math.max(p.storedUseMs, usedMs);
     return standing.realId;
   }
 
   private create(virtualId: bigint, transactionalId: string | null): VirtualProducer {
-    const p: VirtualProducer = { virtualId, transactionalId, epoch: 0, bindings: new Map(), pending: new Map(), lastUsedMs: this.nowMs(), storedUseMs: 0 };
+    const p: VirtualProducer = {
+      virtualId,
+      transactionalId,
+      epoch: 0,
+      transactionTimeoutMs: undefined,
+      bindings: new Map(),
+      pending: new Map(),
+      lastUsedMs: this.nowMs(),
+      storedUseMs: 0,
+    };
     this.byVirtual.set(virtualId, p);
     if (transactionalId !== null) this.byTransactionalId.set(transactionalId, p);
     return p;
@@ -452,16 +592,17 @@ export class ProducerIdMap {
     throw new Error(`no fresh virtual producer id after ${MAX_ID_ATTEMPTS} attempts`);
   }
 
-  private bind(p: VirtualProducer, backend: string, realId: bigint, epochDelta: number): Binding {
-    const old = p.bindings.get(backend);
+  private bind(p: VirtualProducer, key: string, realId: bigint, epochDelta: number): Binding {
+    const backend = backendOfBindingKey(key);
+    const old = p.bindings.get(key);
     let reals = this.byReal.get(backend);
     if (reals === undefined) {
       reals = new Map();
       this.byReal.set(backend, reals);
     }
     if (old !== undefined && reals.get(old.realId) === old) reals.delete(old.realId);
-    const b: Binding = { backend, realId, epochDelta, producer: p };
-    p.bindings.set(backend, b);
+    const b: Binding = { key, backend, realId, epochDelta, producer: p };
+    p.bindings.set(key, b);
     reals.set(realId, b);
     return b;
   }
@@ -478,14 +619,24 @@ export class ProducerIdMap {
 
 /** What the store keeps of a producer. */
 function storedOf(p: VirtualProducer, usedMs: number): StoredProducer {
-  const bindings = new Map([...p.bindings].map(([backend, b]) => [backend, { realId: b.realId, epochDelta: b.epochDelta }]));
-  return { virtualId: p.virtualId, transactionalId: p.transactionalId, epoch: p.epoch, bindings, usedMs };
+  const bindings = new Map([...p.bindings].map(([key, b]) => [key, { realId: b.realId, epochDelta: b.epochDelta }]));
+  const stored: StoredProducer = { virtualId: p.virtualId, transactionalId: p.transactionalId, epoch: p.epoch, bindings, usedMs };
+  if (p.transactionTimeoutMs !== undefined) stored.transactionTimeoutMs = p.transactionTimeoutMs;
+  return stored;
 }
+
+/** A client's sequence counted from `base` (sequences wrap from 2^31 - 1 to 0). */
+function rebasedSequence(sequence: number, base: number): number {
+  const d = sequence - base;
+  return d < 0 ? d + SEQUENCE_WRAP : d;
+}
+
+const SEQUENCE_WRAP = 2 ** 31;
 
 function realOf(b: Binding, virtualEpoch: number): ProducerIdAndEpoch {
   const epoch = virtualEpoch + b.epochDelta;
   if (epoch < 0 || epoch > MAX_EPOCH) {
-    throw new ProducerMappingError(INVALID_PRODUCER_EPOCH, b.producer.virtualId, b.backend, `epoch ${virtualEpoch} has no real epoch`);
+    throw new ProducerMappingError(INVALID_PRODUCER_EPOCH, b.producer.virtualId, b.key, `epoch ${virtualEpoch} has no real epoch`);
   }
   return { producerId: b.realId, producerEpoch: epoch };
 }

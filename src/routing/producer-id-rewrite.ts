@@ -34,14 +34,15 @@ export function answerIdempotentInitProducerId(producerIds: ProducerIdMap): Init
 }
 
 /**
- * A transactional InitProducerId to `backend`'s real producer, in place. Resolves to 0, or the
+ * A transactional InitProducerId to the real producer bound under `key` (its domain's
+ * backend and era), in place. Resolves to 0, or the
  * error code to answer it with (a stale producer of the transactional id is fenced; a binding
  * store that cannot be read gets a retriable COORDINATOR_NOT_AVAILABLE).
  */
-export async function initProducerIdRequestToReal(req: InitProducerIdRequest, version: number, backend: string, producerIds: ProducerIdMap): Promise<number> {
+export async function initProducerIdRequestToReal(req: InitProducerIdRequest, version: number, key: string, producerIds: ProducerIdMap): Promise<number> {
   if (version < INIT_FIRST_EXISTING_PRODUCER_VERSION || req.transactionalId === null) return 0;
   try {
-    const real = await producerIds.initRequestToReal(req.transactionalId, backend, req.producerId, req.producerEpoch);
+    const real = await producerIds.initRequestToReal(req.transactionalId, key, req.producerId, req.producerEpoch);
     req.producerId = real.producerId;
     req.producerEpoch = real.producerEpoch;
     return 0;
@@ -58,10 +59,16 @@ export async function initProducerIdRequestToReal(req: InitProducerIdRequest, ve
  * a retriable COORDINATOR_NOT_AVAILABLE: the client retries with the producer it had, which the
  * coordinator takes as a retry of the same initialisation.
  */
-export async function initProducerIdResponseToVirtual(res: InitProducerIdResponse, transactionalId: string, backend: string, producerIds: ProducerIdMap): Promise<void> {
+export async function initProducerIdResponseToVirtual(
+  res: InitProducerIdResponse,
+  transactionalId: string,
+  key: string,
+  producerIds: ProducerIdMap,
+  transactionTimeoutMs?: number,
+): Promise<void> {
   if (res.errorCode !== 0) return;
   try {
-    const virtual = await producerIds.bindTransactional(transactionalId, backend, { producerId: res.producerId, producerEpoch: res.producerEpoch });
+    const virtual = await producerIds.bindTransactional(transactionalId, key, { producerId: res.producerId, producerEpoch: res.producerEpoch }, transactionTimeoutMs);
     res.producerId = virtual.producerId;
     res.producerEpoch = virtual.producerEpoch;
   } catch (err) {
@@ -96,9 +103,12 @@ export function describeTransactionsResponseToVirtual(res: DescribeTransactionsR
   }
 }
 
-/** ListTransactions' producer id filter to `backend`'s real ids, in place (unknown ids kept). */
+/** ListTransactions' producer id filter to `backend`'s real ids, in place (unknown ids kept; a producer with a real id there in several eras filters by all of them). */
 export function listTransactionsRequestToReal(req: ListTransactionsRequest, backend: string, producerIds: ProducerIdMap): void {
-  req.producerIdFilters = req.producerIdFilters.map((id) => producerIds.realIdIfBound(id, backend) ?? id);
+  req.producerIdFilters = req.producerIdFilters.flatMap((id) => {
+    const real = producerIds.realIdsOn(id, backend);
+    return real.length === 0 ? [id] : real;
+  });
 }
 
 /** A ListTransactions answer from `backend`'s coordinator, to virtual producer ids, in place. */

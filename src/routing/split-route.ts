@@ -9,6 +9,8 @@ export interface RouteError {
   errorCode: number;
   /** Produce v8+ carries a message per partition; other apis drop it. */
   errorMessage?: string | null;
+  /** With NOT_LEADER_OR_FOLLOWER: the partition's leader, for answers that name it (Fetch v12+ CurrentLeader). */
+  currentLeader?: { leaderId: number; leaderEpoch: number };
 }
 
 /**

@@ -177,7 +177,10 @@ export class ZoneNodes {
   }
 }
 
-/** The node presented as a partition's leader: spread by topic and partition over the served nodes. */
+/**
+ * A node for a partition whose leader is not known (MultiContext.virtualLeaderOf places the
+ * others by their real broker): spread by topic and partition over the served nodes.
+ */
 export function leaderAmong(nodeIds: readonly number[], topic: string, partition: number): number {
   return nodeIds[(nameHash(topic) + partition) % nodeIds.length];
 }

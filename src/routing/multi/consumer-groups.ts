@@ -1,5 +1,5 @@
 // The KIP-848 consumer group protocol over several backends. ConsumerGroupHeartbeat goes to the
-// group's real coordinator on its domain backend, like the classic group requests, with topic
+// group's real coordinator on its domain's group backend, like the classic group requests, with topic
 // ids translated (owned partitions to real, the assignment back to virtual); a heartbeat that
 // subscribes to topics living on another backend than the group is refused with
 // INVALID_REQUEST and a message (the consumer stops with it) rather than let the group lose the
@@ -47,7 +47,7 @@ export async function consumerGroupHeartbeat(ctx: MultiContext, session: ClientS
   };
   const res = ctx.policy().resolve('group', body.groupId);
   if (!res.ok) return answer(res.errorCode, res.reason);
-  const backend = res.domain.backend;
+  const backend = ctx.groupBackendOf(res.domain);
   if (!ctx.topologies.has(backend)) return answer(COORDINATOR_NOT_AVAILABLE, null);
   const elsewhere = topicsElsewhere(ctx, backend, body.subscribedTopicNames ?? []);
   if (elsewhere.length > 0) {

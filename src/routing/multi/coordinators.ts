@@ -1,7 +1,8 @@
 // Coordinators over several backends. FindCoordinator is answered by Turnout with one of its
 // own nodes (spread by key); the coordinator requests that follow go to the real coordinator
 // of the key on the backend of its domain, found with FindCoordinator there, cached, and
-// forgotten when it answers NOT_COORDINATOR or cannot be reached.
+// forgotten when it answers NOT_COORDINATOR or cannot be reached. A group's backend is where
+// its domain's groups stayed behind a cutover, while they do (MultiContext.groupBackendOf).
 import {
   ApiKey,
   decodeFindCoordinatorRequest,
@@ -139,7 +140,7 @@ export async function keyCoordinators(ctx: MultiContext, session: ClientSession,
     keys.map(async (key): Promise<string | number> => {
       const res = policy.resolve(keyType === KEY_TYPE_TRANSACTION ? 'transactionalId' : 'group', key);
       if (!res.ok) return res.errorCode;
-      const backend = res.domain.backend;
+      const backend = keyType === KEY_TYPE_TRANSACTION ? res.domain.backend : ctx.groupBackendOf(res.domain);
       if (!ctx.topologies.has(backend)) return COORDINATOR_NOT_AVAILABLE;
       try {
         return destinationOf(backend, await coordinatorOf(ctx, session, backend, keyType, key));

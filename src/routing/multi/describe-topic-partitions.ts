@@ -27,7 +27,7 @@ function errorTopic(name: string, errorCode: number): DescribeTopicPartitionsRes
 }
 
 /** One backend topic in the client's terms, in place. */
-function topicToVirtual(ctx: MultiContext, served: ServedNodes, backend: string, t: DescribeTopicPartitionsResponseTopic): void {
+function topicToVirtual(ctx: MultiContext, session: ClientSession, served: ServedNodes, backend: string, t: DescribeTopicPartitionsResponseTopic): void {
   const name = t.name as string;
   if (t.topicId !== ZERO_UUID) {
     const obs = ctx.topicIds.observeServing(backend, name, t.topicId);
@@ -35,8 +35,9 @@ function topicToVirtual(ctx: MultiContext, served: ServedNodes, backend: string,
     t.topicId = obs.virtualId;
   }
   for (const p of t.partitions) {
-    p.leaderEpoch = ctx.epochs.observeServing(name, p.partitionIndex, backend, p.leaderEpoch);
-    placePartition(ctx, served, backend, name, p, Date.now());
+    const realEpoch = p.leaderEpoch;
+    p.leaderEpoch = ctx.epochs.observeServing(name, p.partitionIndex, backend, realEpoch);
+    placePartition(ctx, session, served, backend, name, p, Date.now(), realEpoch);
     // Eligible leader replicas are real broker ids: Turnout's nodes have no such thing to show.
     if (p.eligibleLeaderReplicas !== null) p.eligibleLeaderReplicas = [];
     if (p.lastKnownElr !== null) p.lastKnownElr = [];
@@ -80,7 +81,7 @@ export async function describeTopicPartitions(ctx: MultiContext, session: Client
         const answer = decodeResponseFrame(res, ApiKey.DescribeTopicPartitions, v, decodeDescribeTopicPartitionsResponse).body;
         throttle.observe(answer.throttleTimeMs);
         const topics = answer.topics.filter((t) => t.name !== null && ctx.backendOfTopic(t.name, policy) === backend);
-        for (const t of topics) topicToVirtual(ctx, ctx.served(session), backend, t);
+        for (const t of topics) topicToVirtual(ctx, session, ctx.served(session), backend, t);
         return { topics, nextCursor: answer.nextCursor };
       } catch (err) {
         ctx.log.warn({ err, backend }, 'topic partitions of a backend not available');

@@ -165,8 +165,9 @@ function* partitionSteps(version: number, flexible: boolean, topic: string, fc: 
         f.writeInt32BE(-1, 0);
         f.writeInt32BE(-1, 4);
       } else {
-        if (f.readInt32BE(0) >= 0) {
-          const leader = ctx.virtualLeaderOf(served, topic, partition);
+        const realLeader = f.readInt32BE(0);
+        if (realLeader >= 0) {
+          const leader = ctx.virtualLeaderOf(fc.session, served, backend, topic, partition, realLeader);
           tally.named.add(leader);
           f.writeInt32BE(leader, 0);
         }

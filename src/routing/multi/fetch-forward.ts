@@ -48,7 +48,7 @@ export function routeFetch(ctx: MultiContext, session: ClientSession, ex: Reques
       return;
     }
   }
-  ctx.metrics.fetch('gathered');
+  ctx.metrics.fetch(plan.parts.length === 0 ? 'local' : 'gathered');
   ex.deferred = gatherFetch(ctx, session, ex, plan);
 }
 

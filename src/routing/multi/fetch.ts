@@ -15,7 +15,7 @@ import { fetchResponseBytes, mergeFetchResponses, NOT_ANSWERED, type FetchOutcom
 import { splitFetchRequest, type FetchSplit } from '../fetch-split.js';
 import { fetchPartitionEpochsToReal, fetchPartitionEpochsToVirtual } from '../leader-epoch-rewrite.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
-import { DestinationFailure, type PartitionRoute } from '../split-route.js';
+import { DestinationFailure, type PartitionRoute, type RouteError } from '../split-route.js';
 import { fetchRequestTopicIdsToReal, fetchResponseTopicIdsToVirtual, fetchTopicName } from '../topic-id-rewrite.js';
 import type { FetchReplica, FollowerRetryReason } from '../../observability/zone-metrics.js';
 import { destinationOf, failureOf, parseDestination } from './destinations.js';
@@ -33,6 +33,7 @@ import {
   type LeaderRetry,
 } from './follower-fetch.js';
 import type { MultiContext } from './multi-context.js';
+import type { ServedNodes } from '../zone-nodes.js';
 
 /** One destination's part, ready to send: topic ids already the backend's real ones. */
 export interface PreparedPart {
@@ -75,6 +76,10 @@ export function planFetch(ctx: MultiContext, session: ClientSession, ex: Request
   /** destination → the segment each of its chained partitions reads. */
   const segments = new Map<string, SegmentReads>();
   let readsOlderSegment = false;
+  const served = ctx.served(session);
+  // A client on one of its nodes is told where each partition's leader is; a bootstrap
+  // connection, or a node another zone's clients are shown, is served whatever it asks.
+  const onServedNode = session.virtualNodeId >= 0 && served.group.nodeIds.includes(session.virtualNodeId);
   const split = splitFetchRequest(body, v, (t, p): PartitionRoute => {
     const name = fetchTopicName(t, v, ctx.topicIds);
     if (name === undefined) return { errorCode: UNKNOWN_TOPIC_ID };
@@ -99,6 +104,10 @@ export function planFetch(ctx: MultiContext, session: ClientSession, ex: Request
       if (read !== undefined) ctx.zones.refresh?.request(backend, name);
       return { errorCode: NOT_LEADER_OR_FOLLOWER };
     }
+    if (onServedNode) {
+      const moved = movedLeader(ctx, session, served, backend, name, p.partition);
+      if (moved !== null) return moved;
+    }
     const choice = ctx.zones.readReplica(session, ctx.leaders, backend, name, p.partition, v);
     const destination = destinationOf(backend, choice.brokerId);
     if (choice.follower) {
@@ -119,6 +128,32 @@ export function planFetch(ctx: MultiContext, session: ClientSession, ex: Request
   return { header, body, split, parts, readsOlderSegment };
 }
 
+/**
+ * NOT_LEADER_OR_FOLLOWER, naming the partition's leader, when the session's node is not the
+ * one it is shown as the partition's leader (the real leader or the replica serving it moved
+ * since its Metadata): the client moves the partition as after any leader change, and
+ * every node's Fetch keeps one real destination. Null when the session is on the leader's node.
+ */
+function movedLeader(ctx: MultiContext, session: ClientSession, served: ServedNodes, backend: string, topic: string, partition: number): RouteError | null {
+  const leaderId = ctx.virtualLeaderOf(session, served, backend, topic, partition);
+  if (leaderId === session.virtualNodeId) return null;
+  return { errorCode: NOT_LEADER_OR_FOLLOWER, currentLeader: { leaderId, leaderEpoch: ctx.shownLeaderEpochOf(backend, topic, partition) } };
+}
+
+/** Fetch answers carry the endpoints of the nodes they name (NodeEndpoints) from v16. */
+const FIRST_NODE_ENDPOINTS_VERSION = 16;
+
+/** Adds the endpoints of the leaders named by partitions answered locally to a merged answer (v16+). */
+function addNamedLeaderEndpoints(ctx: MultiContext, session: ClientSession, split: FetchSplit, merged: FetchResponse, v: number): void {
+  if (v < FIRST_NODE_ENDPOINTS_VERSION || split.localCount === 0) return;
+  const named = new Set<number>();
+  for (const row of split.placement) for (const place of row) if (typeof place !== 'number' && place.currentLeader !== undefined) named.add(place.currentLeader.leaderId);
+  if (named.size === 0) return;
+  const known = merged.nodeEndpoints ?? [];
+  for (const e of known) named.delete(e.nodeId);
+  merged.nodeEndpoints = [...known, ...ctx.endpointsOf(ctx.served(session), named)];
+}
+
 /** Asks every destination of a plan and merges their answers into the client's response. */
 export async function gatherFetch(ctx: MultiContext, session: ClientSession, ex: RequestExchange, plan: FetchPlan): Promise<Buffer> {
   const v = ex.apiVersion;
@@ -137,6 +172,7 @@ export async function gatherFetch(ctx: MultiContext, session: ClientSession, ex:
     ready = await firstReady(ctx, session, header, parts, body.maxWaitMs, minBytes, v);
   }
   const merged = mergeFetchResponses(split, ready);
+  addNamedLeaderEndpoints(ctx, session, split, merged, v);
   return encodeResponseFrame(ApiKey.Fetch, v, { correlationId: ex.correlationId }, merged, encodeFetchResponse);
 }
 
@@ -300,7 +336,7 @@ export function fetchAnswerToVirtual(ctx: MultiContext, session: ClientSession, 
       // Turnout chose the replica already; a real broker id must never reach the client.
       if (p.preferredReadReplica >= 0) p.preferredReadReplica = -1;
       if (p.currentLeader !== undefined && p.currentLeader.leaderId >= 0) {
-        p.currentLeader.leaderId = ctx.virtualLeaderOf(served, name, p.partitionIndex);
+        p.currentLeader.leaderId = ctx.virtualLeaderOf(session, served, backend, name, p.partitionIndex, p.currentLeader.leaderId);
         named.add(p.currentLeader.leaderId);
       }
     }

@@ -54,13 +54,18 @@ export function subscribedTopics(metadata: Buffer): string[] {
   }
 }
 
-/** The subscribed topics that live on another backend than the group's (their offsets could not be committed there). */
+/**
+ * The subscribed topics that live on another backend than the group's (their offsets could
+ * not be committed there). A topic a cutover moved on while the group stayed behind is not
+ * elsewhere: its partitions' segments include the group's backend, which still has the topic,
+ * and the offsets the group commits there are virtual.
+ */
 export function topicsElsewhere(ctx: MultiContext, groupBackend: string, topics: Iterable<string>): string[] {
   const policy = ctx.policy();
   const elsewhere = new Set<string>();
   for (const topic of topics) {
     const b = ctx.backendOfTopic(topic, policy);
-    if (typeof b === 'string' && b !== groupBackend) elsewhere.add(topic);
+    if (typeof b === 'string' && b !== groupBackend && !ctx.segments.topicHasBackend(topic, groupBackend)) elsewhere.add(topic);
   }
   return [...elsewhere];
 }

@@ -1,8 +1,10 @@
 // Requests answered by each partition's leader: split per destination (backend + real leader)
 // with the scatter/gather helper, leader epochs translated both ways, merged in the client's
 // order. A partition whose leader is not known, or whose destination failed, gets
-// NOT_LEADER_OR_FOLLOWER (the client refreshes metadata and retries).
-import { ApiKey, type DecodedRequestHeader, decodeListOffsetsRequest, decodeListOffsetsResponse, encodeListOffsetsRequest, encodeListOffsetsResponse } from '../../codec/index.js';
+// NOT_LEADER_OR_FOLLOWER (the client refreshes metadata and retries). A chained partition (a
+// cutover's offset segments) is answered apart, from its segments (segment-list-offsets.ts,
+// segment-leader-epochs.ts).
+import { ApiKey, decodeListOffsetsRequest, decodeListOffsetsResponse, encodeListOffsetsRequest, encodeListOffsetsResponse } from '../../codec/index.js';
 import { createListOffsetsPartitionResponse, type ListOffsetsPartitionResponse } from '../../codec/generated/list-offsets.js';
 import {
   createEpochEndOffset,
@@ -20,46 +22,14 @@ import {
   offsetForLeaderEpochPartitionToReal,
   offsetForLeaderEpochResultToVirtual,
 } from '../leader-epoch-rewrite.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame, type BodyDecoder, type BodyEncoder } from '../../codec/message-frames.js';
-import type { RouteError } from '../split-route.js';
-import { destinationOf, parseDestination } from './destinations.js';
+import { decodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
+import { ChainedPartitions } from './chained-partitions.js';
+import { parseDestination } from './destinations.js';
+import { askDestination, leaderDestination, noteLeaderError } from './leader-asks.js';
 import type { MultiContext } from './multi-context.js';
+import { offsetForLeaderEpochOnChain } from './segment-leader-epochs.js';
+import { listOffsetsOnChain } from './segment-list-offsets.js';
 import { answeredPartitions, scatterPartitions, ThrottleTime } from './scatter-gather.js';
-
-/**
- * The destination of a partition on its domain backend's real leader, or the error it is
- * answered with. `toReal` translates the partition's epochs (0 when fine).
- */
-export function leaderDestination(ctx: MultiContext, backend: string | RouteError, topic: string, partition: number, toReal: (backend: string) => number = () => 0): string | RouteError {
-  if (typeof backend !== 'string') return backend;
-  const err = toReal(backend);
-  if (err !== 0) return { errorCode: err };
-  const leader = ctx.leaders.leaderOf(backend, topic, partition);
-  if (leader < 0) return { errorCode: NOT_LEADER_OR_FOLLOWER };
-  return destinationOf(backend, leader);
-}
-
-/** Sends one destination's part to its broker and decodes the answer. */
-export async function askDestination<Req, Res>(
-  ctx: MultiContext,
-  session: ClientSession,
-  destination: string,
-  header: DecodedRequestHeader,
-  req: Req,
-  encode: BodyEncoder<Req>,
-  decode: BodyDecoder<Res>,
-): Promise<Res> {
-  const { backend, brokerId } = parseDestination(destination);
-  const res = await ctx.send(session, ctx.addressOf(backend, brokerId), encodeRequestFrame(header, req, encode));
-  return decodeResponseFrame(res, header.apiKey, header.apiVersion, decode).body;
-}
-
-/** Forgets a destination's leaderships when it answers a partition NOT_LEADER_OR_FOLLOWER. */
-export function noteLeaderError(ctx: MultiContext, destination: string, errorCode: number): void {
-  if (errorCode !== NOT_LEADER_OR_FOLLOWER) return;
-  const { backend, brokerId } = parseDestination(destination);
-  ctx.leaders.forgetBroker(backend, brokerId);
-}
 
 export async function listOffsets(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
   const v = ex.apiVersion;
@@ -67,13 +37,18 @@ export async function listOffsets(ctx: MultiContext, session: ClientSession, ex:
   const policy = ctx.policy();
   const throttle = new ThrottleTime();
   const errorResult = (partitionIndex: number, errorCode: number): ListOffsetsPartitionResponse => ({ ...createListOffsetsPartitionResponse(), partitionIndex, errorCode });
+  const chained = new ChainedPartitions<ListOffsetsPartitionResponse>(ctx.log);
+  const asker = { header, request: body };
   const results = await scatterPartitions({
     topics: body.topics,
     partitionsOf: (t) => t.partitions,
     topicName: (t) => t.name,
     partitionIndex: (p) => p.partitionIndex,
     route: (t, p) => {
-      const where = leaderDestination(ctx, ctx.backendOfTopic(t.name, policy), t.name, p.partitionIndex, (backend) =>
+      const backend = ctx.backendOfTopic(t.name, policy);
+      const chain = typeof backend === 'string' ? ctx.segments.chainOf(t.name, p.partitionIndex) : undefined;
+      if (chain !== undefined) return chained.apart(errorResult(p.partitionIndex, NOT_LEADER_OR_FOLLOWER), listOffsetsOnChain(ctx, session, asker, t.name, chain, p));
+      const where = leaderDestination(ctx, backend, t.name, p.partitionIndex, (backend) =>
         listOffsetsPartitionEpochsToReal(p, v, t.name, backend, ctx.epochs),
       );
       return typeof where === 'string' ? where : errorResult(p.partitionIndex, where.errorCode);
@@ -90,7 +65,8 @@ export async function listOffsets(ctx: MultiContext, session: ClientSession, ex:
     },
     unanswered: (_t, p, failure) => errorResult(p.partitionIndex, failure?.errorCode ?? NOT_LEADER_OR_FOLLOWER),
   });
-  const merged = { throttleTimeMs: throttle.ms, topics: body.topics.map((t, i) => ({ name: t.name, partitions: results[i] })) };
+  const answered = await chained.fill(results);
+  const merged = { throttleTimeMs: throttle.ms, topics: body.topics.map((t, i) => ({ name: t.name, partitions: answered[i] })) };
   return encodeResponseFrame(ApiKey.ListOffsets, v, { correlationId: ex.correlationId }, merged, encodeListOffsetsResponse);
 }
 
@@ -100,6 +76,8 @@ export async function offsetForLeaderEpoch(ctx: MultiContext, session: ClientSes
   const policy = ctx.policy();
   const throttle = new ThrottleTime();
   const local = (partition: number, errorCode: number, leaderEpoch = -1, endOffset = -1n): EpochEndOffset => ({ ...createEpochEndOffset(), partition, errorCode, leaderEpoch, endOffset });
+  const chained = new ChainedPartitions<EpochEndOffset>(ctx.log);
+  const asker = { header, request: body };
   const results = await scatterPartitions({
     topics: body.topics,
     partitionsOf: (t) => t.partitions,
@@ -108,6 +86,8 @@ export async function offsetForLeaderEpoch(ctx: MultiContext, session: ClientSes
     route: (t, p) => {
       const backend = ctx.backendOfTopic(t.topic, policy);
       if (typeof backend !== 'string') return local(p.partition, backend.errorCode);
+      const chain = ctx.segments.chainOf(t.topic, p.partition);
+      if (chain !== undefined) return chained.apart(local(p.partition, NOT_LEADER_OR_FOLLOWER), offsetForLeaderEpochOnChain(ctx, session, asker, t.topic, chain, p));
       const decision = offsetForLeaderEpochPartitionToReal(p, v, t.topic, backend, ctx.epochs);
       if (decision.kind === 'error') return local(p.partition, decision.errorCode);
       // The epoch asked for ended before the topic reached this backend: answered from the epoch map.
@@ -127,6 +107,7 @@ export async function offsetForLeaderEpoch(ctx: MultiContext, session: ClientSes
     },
     unanswered: (_t, p, failure) => local(p.partition, failure?.errorCode ?? NOT_LEADER_OR_FOLLOWER),
   });
-  const merged = { throttleTimeMs: throttle.ms, topics: body.topics.map((t, i) => ({ topic: t.topic, partitions: results[i] })) };
+  const answered = await chained.fill(results);
+  const merged = { throttleTimeMs: throttle.ms, topics: body.topics.map((t, i) => ({ topic: t.topic, partitions: answered[i] })) };
   return encodeResponseFrame(ApiKey.OffsetForLeaderEpoch, v, { correlationId: ex.correlationId }, merged, encodeOffsetForLeaderEpochResponse);
 }

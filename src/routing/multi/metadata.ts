@@ -19,15 +19,25 @@ import type { ServedNodes } from '../zone-nodes.js';
 const BACKEND_METADATA_VERSION = 12;
 
 /**
- * Places a backend partition on the Turnout nodes a client is shown, in place: leader by hash
- * among them, replicas and ISR the nodes that follow it, so that the client connects to no
- * other node. Remembers the real leader and in-sync replicas first.
+ * Places a backend partition on the Turnout nodes a client is shown, in place: leader the node
+ * of the real broker that serves the client's fetches of it (MultiContext.virtualLeaderOf),
+ * replicas and ISR the nodes that follow it, so that the client connects to no other node.
+ * Remembers the real leader, its epoch and in-sync replicas first.
  */
-export function placePartition(ctx: MultiContext, served: ServedNodes, backend: string, topic: string, p: MetadataResponsePartition, learnedAtMs: number): void {
-  ctx.leaders.record(backend, topic, p.partitionIndex, p.leaderId, p.isrNodes, learnedAtMs);
+export function placePartition(
+  ctx: MultiContext,
+  session: ClientSession,
+  served: ServedNodes,
+  backend: string,
+  topic: string,
+  p: MetadataResponsePartition,
+  learnedAtMs: number,
+  realLeaderEpoch: number,
+): void {
+  ctx.leaders.record(backend, topic, p.partitionIndex, p.leaderId, p.isrNodes, learnedAtMs, realLeaderEpoch);
   const ids = served.group.nodeIds;
   const n = ids.length;
-  const leader = ctx.virtualLeaderOf(served, topic, p.partitionIndex);
+  const leader = ctx.virtualLeaderOf(session, served, backend, topic, p.partitionIndex);
   const first = ids.indexOf(leader);
   const replicas = Math.max(1, Math.min(p.replicaNodes.length, n));
   const isr = Math.min(p.isrNodes.length, replicas);
@@ -111,7 +121,7 @@ export async function metadata(ctx: MultiContext, session: ClientSession, ex: Re
     controllerId: brokers[0]?.nodeId ?? -1,
     topicIds: ctx.topicIds,
     epochs: ctx.epochs,
-    placePartition: (backend, topic, p) => placePartition(ctx, served, backend, topic, p, askedAtMs),
+    placePartition: (backend, topic, p, realEpoch) => placePartition(ctx, session, served, backend, topic, p, askedAtMs, realEpoch),
   });
   rememberListedTopics(ctx, backendResponses, all);
   if (merged.incomplete) listUnansweredTopics(ctx, merged.response, backendResponses, resolveBackend);

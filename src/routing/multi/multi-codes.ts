@@ -6,6 +6,7 @@ export const INCONSISTENT_GROUP_PROTOCOL = 23;
 export const INVALID_REPLICA_ASSIGNMENT = 39;
 export const INVALID_REQUEST = 42;
 export const TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53;
+export const CONCURRENT_TRANSACTIONS = 51;
 export const OPERATION_NOT_ATTEMPTED = 55;
 
 /** FindCoordinator key types. */

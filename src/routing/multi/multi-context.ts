@@ -6,17 +6,19 @@ import type { Registry } from 'prom-client';
 import type { MetadataResponseBroker } from '../../codec/generated/metadata.js';
 import type { BrokerAddress, ClientSession, RequestExchange } from '../../net/request-router.js';
 import type { Logger } from '../../observability/logger.js';
-import type { PolicySnapshot } from '../../policy/policy-snapshot.js';
+import type { DomainPolicy, PolicySnapshot } from '../../policy/policy-snapshot.js';
 import { apiName } from '../api-names.js';
 import type { BackendTopology } from '../backend-topology.js';
 import { UNKNOWN_TOPIC_OR_PARTITION } from '../error-codes.js';
 import { buildFailureResponse } from '../failure-responses.js';
 import { LeaderEpochMap } from '../leader-epoch-map.js';
-import type { OffsetSegmentMap } from '../offset-segments.js';
+import { LeaderPlacement } from '../leader-placement.js';
+import { producerBindingKey, segmentEpochToVirtual, type OffsetSegmentMap } from '../offset-segments.js';
 import type { ProducerBindingStore } from '../producer-binding-store.js';
 import type { ProducerIdMap } from '../producer-id-map.js';
 import { DestinationFailure, type RouteError } from '../split-route.js';
 import { TopicIdMap } from '../topic-id-map.js';
+import { TransactionPartitions } from '../transaction-partitions.js';
 import type { ListenerView } from '../virtual-cluster-router.js';
 import { KEY_TYPE_TRANSACTION } from './multi-codes.js';
 import { LastKnownTopics } from './last-known-topics.js';
@@ -67,6 +69,8 @@ export class MultiContext {
   /** Cutover offset segments: the partitions whose virtual offsets are translated. */
   readonly segments: OffsetSegmentMap;
   readonly leaders = new PartitionLeaders();
+  /** Which Turnout node stands for each real broker. */
+  readonly placement: LeaderPlacement;
   readonly metrics: MultiBackendMetrics;
   /** The topics each backend last listed, shown with a retriable error while it does not answer. */
   readonly lastKnownTopics = new LastKnownTopics();
@@ -74,13 +78,18 @@ export class MultiContext {
   readonly coordinators = new Map<string, number>();
   /** Set by the router right after construction (the map obtains real ids through the context). */
   producerIds!: ProducerIdMap;
+  /** The partitions of open transactions, by the key they were added under (carried over a cutover). */
+  readonly transactionPartitions = new TransactionPartitions();
   /** Turnout's own requests (InitProducerId for real producer ids) go over this session's upstreams. */
   ownSession: ClientSession | null = null;
+  /** `backend/topic` → a Metadata request under way for the topic's leaders there (segment-leaders.ts). */
+  readonly leaderLookups = new Map<string, Promise<void>>();
   private readonly listeners: ReadonlyMap<string, ListenerView>;
 
   constructor(opts: MultiContextOptions) {
     this.clusterId = opts.clusterId;
     this.topologies = new Map(opts.topologies.map((t) => [t.backend, t]));
+    this.placement = new LeaderPlacement(opts.topologies);
     this.policy = opts.policy;
     this.listeners = new Map(opts.listeners.map((l) => [l.name, l]));
     this.zones = opts.zoneRouting ?? ZoneRouting.zoneless(ZoneNodes.zoneless(opts.listeners, opts.nodeCount));
@@ -99,10 +108,47 @@ export class MultiContext {
     return res.domain.backend;
   }
 
-  /** The backend of a group's or transactional id's domain, or undefined when none claims it. */
+  /** The domain of a topic, or the error the topic is refused with (as backendOfTopic). */
+  domainOfTopic(name: string, policy: PolicySnapshot): DomainPolicy | RouteError {
+    const res = policy.resolve('topic', name);
+    if (!res.ok) return { errorCode: res.errorCode, errorMessage: res.reason };
+    if (!this.topologies.has(res.domain.backend)) return { errorCode: UNKNOWN_TOPIC_OR_PARTITION };
+    return res.domain;
+  }
+
+  /**
+   * The backend of a group's or transactional id's domain, or undefined when none claims it.
+   * A group is coordinated where its domain's groups stayed behind a cutover (groupBackendOf).
+   */
   backendOfKey(keyType: number, key: string): string | undefined {
     const res = this.policy().resolve(keyType === KEY_TYPE_TRANSACTION ? 'transactionalId' : 'group', key);
-    return res.ok && this.topologies.has(res.domain.backend) ? res.domain.backend : undefined;
+    if (!res.ok) return undefined;
+    const backend = keyType === KEY_TYPE_TRANSACTION ? res.domain.backend : this.groupBackendOf(res.domain);
+    return this.topologies.has(backend) ? backend : undefined;
+  }
+
+  /**
+   * Where a domain's consumer groups are coordinated: the backend they stayed on behind a
+   * cutover (their committed offsets are virtual, so they need not move), else the domain's.
+   */
+  groupBackendOf(domain: DomainPolicy): string {
+    return this.segments.groupsBackendOf(domain.name) ?? domain.backend;
+  }
+
+  /**
+   * The key a virtual producer's real id is bound under for writes to `backend` on behalf of
+   * a domain: a new key in each of the domain's cutover eras, so that a producer gets a fresh
+   * real id wherever a cutover takes it (offset-segments.ts).
+   */
+  producerKeyOf(backend: string, domain: DomainPolicy): string {
+    return producerBindingKey(backend, this.segments.eraOf(domain.name));
+  }
+
+  /** The producer binding key of a transactional id's domain now, or undefined when none claims it. */
+  transactionalKeyOf(transactionalId: string): string | undefined {
+    const res = this.policy().resolve('transactionalId', transactionalId);
+    if (!res.ok || !this.topologies.has(res.domain.backend)) return undefined;
+    return this.producerKeyOf(res.domain.backend, res.domain);
   }
 
   /**
@@ -136,9 +182,41 @@ export class MultiContext {
     return this.zones.served(session);
   }
 
-  /** The Turnout node presented to a session as the leader of a partition. */
-  virtualLeaderOf(served: ServedNodes, topic: string, partition: number): number {
-    return leaderAmong(served.group.nodeIds, topic, partition);
+  /**
+   * The Turnout node presented to a session as the leader of a partition: the node of the real
+   * broker that serves the session's fetches of it (leader-placement.ts), so that a Fetch to
+   * one node has one real destination. That broker is the in-zone replica when followers
+   * serve the session (zone-routing.ts), else the leader; a partition with offset segments is
+   * placed by its last segment's backend. `realLeader` is a leader a broker just named for
+   * `backend` (CurrentLeader), newer than what Turnout has learned. A partition whose leader
+   * is not known is placed by topic and partition.
+   */
+  virtualLeaderOf(session: ClientSession, served: ServedNodes, backend: string, topic: string, partition: number, realLeader = -1): number {
+    const nodeIds = served.group.nodeIds;
+    const chain = this.segments.chainOf(topic, partition);
+    // A domain that can be cut over keeps its leaders where they are whichever backend serves
+    // it: a leader that moved at a switch would make some clients (kafkajs) rejoin their group.
+    if (chain !== undefined || this.movable(topic)) return leaderAmong(nodeIds, topic, partition);
+    let state = this.leaders.replicasOf(backend, topic, partition);
+    if (realLeader >= 0 && realLeader !== state.leaderId) state = { ...state, leaderId: realLeader, leaderEpoch: -1 };
+    const broker = this.zones.servingReplica(session, backend, topic, partition, state);
+    return broker < 0 ? leaderAmong(nodeIds, topic, partition) : this.placement.nodeOf(nodeIds, backend, broker);
+  }
+
+  /** True when the topic's domain has a migration target (a cutover may move it). */
+  private movable(topic: string): boolean {
+    const res = this.policy().resolve('topic', topic);
+    return res.ok && res.domain.migrationTarget !== null;
+  }
+
+  /**
+   * The leader epoch a Metadata answer would show now for a partition served from `backend`
+   * (by its last segment's backend when it has offset segments), -1 when not known.
+   */
+  shownLeaderEpochOf(backend: string, topic: string, partition: number): number {
+    const chain = this.segments.chainOf(topic, partition);
+    if (chain !== undefined) return segmentEpochToVirtual(chain.last, this.leaders.replicasOf(chain.last.backend, topic, partition).leaderEpoch ?? -1);
+    return this.epochs.toVirtual(topic, partition, backend, this.leaders.replicasOf(backend, topic, partition).leaderEpoch ?? -1);
   }
 
   /** The Turnout node presented to a session as the coordinator of a group or transactional id. */

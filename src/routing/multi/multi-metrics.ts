@@ -3,12 +3,14 @@
 //   turnout_metadata_without_backend_total{backend}
 //   turnout_multi_fetch_total{path}   client Fetch requests by how they were answered:
 //     gathered (split or partly answered locally, merged), forwarded_whole (one leader, the
-//     answer taken whole) or forwarded_streamed (one leader, streamed as it arrived)
+//     answer taken whole), forwarded_streamed (one leader, streamed as it arrived) or local
+//     (no partition sent anywhere: an empty Fetch, as the Java client sends to close its
+//     sessions, or every partition refused)
 //   turnout_cutover_fetch_partitions_total{segment}   fetched partitions of cut-over topics
 //     whose answers were translated, by the index of the segment read (0: the oldest)
 import { Counter, type Registry } from 'prom-client';
 
-export type MultiFetchPath = 'gathered' | 'forwarded_whole' | 'forwarded_streamed';
+export type MultiFetchPath = 'gathered' | 'forwarded_whole' | 'forwarded_streamed' | 'local';
 
 export class MultiBackendMetrics {
   private readonly withoutBackend: Counter<'backend'> | null;
@@ -32,7 +34,7 @@ export class MultiBackendMetrics {
         ? null
         : new Counter({
             name: 'turnout_multi_fetch_total',
-            help: 'Client Fetch requests over several backends by how they were answered: gathered, forwarded_whole, forwarded_streamed',
+            help: 'Client Fetch requests over several backends by how they were answered: gathered, forwarded_whole, forwarded_streamed, local',
             labelNames: ['path'],
             registers: [registry],
           });

@@ -4,10 +4,20 @@
 // topic ids, epochs and leaders in the client's terms. Produce goes straight to the real
 // leader, wherever it is (one hop, never through another Turnout node); the zones a topic is
 // produced from are noted for the remote-leader report of producer-zone domains.
-import { ApiKey, decodeProduceRequest, decodeProduceResponse, encodeProduceRequest, encodeProduceResponse, type ProduceResponse } from '../../codec/index.js';
+//
+// A chained partition (a cutover's offset segments, offset-segments.ts) is written to its last
+// segment's backend, which is its domain's backend once a switch is complete; while they
+// differ a cutover is switching, and the partition is answered NOT_LEADER_OR_FOLLOWER (the
+// client refreshes its metadata and retries). Its answer's offsets (baseOffset,
+// logStartOffset) are the segment's plus its shift and its epochs the segment's generation's.
+// Producers' real ids are bound per domain era (producer-id-map.ts), so that a cutover gives
+// each producer a fresh real id on the backend it moves to.
+import { ApiKey, scanRecordBatches, decodeProduceRequest, decodeProduceResponse, encodeProduceRequest, encodeProduceResponse, type ProduceResponse } from '../../codec/index.js';
+import type { PartitionProduceResponse } from '../../codec/generated/produce.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, UNKNOWN_TOPIC_ID } from '../error-codes.js';
-import { producePartitionEpochsToVirtual, recordsEpochsToReal } from '../leader-epoch-rewrite.js';
+import { producePartitionEpochsToVirtual, recordsEpochsToReal, recordsEpochsToSegment } from '../leader-epoch-rewrite.js';
+import { segmentEpochToVirtual, type PartitionChain } from '../offset-segments.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import { mergeProduceResponses, type ProduceOutcome } from '../produce-merge.js';
 import { splitProduceRequest } from '../produce-split.js';
@@ -17,6 +27,35 @@ import { DestinationFailure, type PartitionRoute } from '../split-route.js';
 import { produceRequestTopicIdsToReal, produceResponseTopicIdsToVirtual, produceTopicName } from '../topic-id-rewrite.js';
 import { destinationOf, failureOf, parseDestination } from './destinations.js';
 import type { MultiContext } from './multi-context.js';
+import { CarryTransactionError, carryTransactionPartitions } from './transactions.js';
+
+/** A partition of a Produce whose transaction added it under another binding key (before a cutover). */
+interface CarriedPartition {
+  topic: string;
+  partition: number;
+  key: string;
+  records: Buffer | null;
+}
+
+/**
+ * Adds the carried partitions to the transaction under their new key before their batches go
+ * there (transaction-partitions.ts), as the batches' real producer there (bound by now).
+ */
+async function carryPartitions(ctx: MultiContext, transactionalId: string, carry: readonly CarriedPartition[]): Promise<void> {
+  const byKey = new Map<string, CarriedPartition[]>();
+  for (const c of carry) {
+    const list = byKey.get(c.key);
+    if (list === undefined) byKey.set(c.key, [c]);
+    else list.push(c);
+  }
+  for (const [key, list] of byKey) {
+    const batch = scanRecordBatches(list[0].records).batches[0];
+    if (batch === undefined) continue;
+    const real = await ctx.producerIds.toReal(batch.producerIdBigInt, batch.producerEpoch, key, true);
+    await carryTransactionPartitions(ctx, transactionalId, key, real, list);
+    ctx.log.info({ transactionalId, key, partitions: list.map((c) => `${c.topic}-${c.partition}`) }, 'open transaction carried to where its domain moved');
+  }
+}
 
 /** Produce names brokers from this version (CurrentLeader and NodeEndpoints). */
 const PRODUCE_FIRST_LEADER_VERSION = 10;
@@ -26,18 +65,38 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
   const { header, body } = decodeRequestFrame(ex.frame, decodeProduceRequest);
   const policy = ctx.policy();
   const waits = new Map<string, Array<Promise<void>>>();
+  /** Topic → the key its producers' real ids are bound under (its backend in its domain's era). */
+  const keys = new Map<string, string>();
+  /** `partition:topic` → the chain of a chained partition, as routed. */
+  const chains = new Map<string, PartitionChain>();
+  const transactionalId = body.transactionalId;
+  /** Destination → partitions of an open transaction added where its domain was before a cutover. */
+  const carried = new Map<string, CarriedPartition[]>();
   const split = splitProduceRequest(body, v, (t, p): PartitionRoute => {
     const name = produceTopicName(t, v, ctx.topicIds);
     if (name === undefined) return { errorCode: UNKNOWN_TOPIC_ID };
-    const backend = ctx.backendOfTopic(name, policy);
-    if (typeof backend !== 'string') return backend;
+    const domain = ctx.domainOfTopic(name, policy);
+    if ('errorCode' in domain) return domain;
+    const backend = domain.backend;
     if (v >= 13 && ctx.topicIds.realIdOf(t.topicId, backend) === undefined) return { errorCode: UNKNOWN_TOPIC_ID };
+    const chain = ctx.segments.chainOf(name, p.index);
+    if (chain !== undefined) {
+      if (chain.last.backend !== backend) return { errorCode: NOT_LEADER_OR_FOLLOWER };
+      chains.set(`${p.index}:${name}`, chain);
+    }
     const leader = ctx.leaders.leaderOf(backend, name, p.index);
     if (leader < 0) return { errorCode: NOT_LEADER_OR_FOLLOWER };
     ctx.zones.produced(session, backend, name);
     const destination = destinationOf(backend, leader);
+    let key = keys.get(name);
+    if (key === undefined) keys.set(name, (key = ctx.producerKeyOf(backend, domain)));
+    if (transactionalId !== null && ctx.transactionPartitions.addedElsewhere(transactionalId, key, name, p.index)) {
+      let list = carried.get(destination);
+      if (list === undefined) carried.set(destination, (list = []));
+      list.push({ topic: name, partition: p.index, key, records: p.records });
+    }
     try {
-      const wait = ctx.producerIds.prepareBatches(p.records, backend);
+      const wait = ctx.producerIds.prepareBatches(p.records, key);
       if (wait !== null) {
         let list = waits.get(destination);
         if (list === undefined) waits.set(destination, (list = []));
@@ -55,11 +114,15 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
       try {
         const pending = waits.get(part.destination);
         if (pending !== undefined) await Promise.all(pending);
+        const carry = carried.get(part.destination);
+        if (carry !== undefined) await carryPartitions(ctx, transactionalId as string, carry);
         for (const t of part.request.topicData) {
           const name = produceTopicName(t, v, ctx.topicIds) as string;
           for (const d of t.partitionData) {
-            ctx.producerIds.rewriteBatchesToReal(d.records, backend);
-            recordsEpochsToReal(d.records, name, d.index, backend, ctx.epochs);
+            ctx.producerIds.rewriteBatchesToReal(d.records, keys.get(name) as string, `${d.index}:${name}`);
+            const chain = chains.size === 0 ? undefined : chains.get(`${d.index}:${name}`);
+            if (chain === undefined) recordsEpochsToReal(d.records, name, d.index, backend, ctx.epochs);
+            else recordsEpochsToSegment(d.records, chain.last);
           }
         }
         produceRequestTopicIdsToReal(part.request, v, backend, ctx.topicIds);
@@ -67,12 +130,14 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
         const res = await session.sendUpstream(ctx.addressOf(backend, brokerId), frame, split.expectsResponse);
         if (res === null) return null;
         const answer = decodeResponseFrame(res, ApiKey.Produce, v, decodeProduceResponse).body;
-        produceAnswerToVirtual(ctx, session, answer, v, backend, brokerId);
+        produceAnswerToVirtual(ctx, session, answer, v, backend, brokerId, chains);
         return answer;
       } catch (err) {
         if (err instanceof ProducerMappingError) return new DestinationFailure(err.message, err.errorCode);
         // Held while the store was retried: never forwarded under an id it does not hold.
         if (err instanceof ProducerStoreError) return new DestinationFailure(err.message, REQUEST_TIMED_OUT);
+        // Not added where the transaction goes on: the client retries the batch.
+        if (err instanceof CarryTransactionError) return new DestinationFailure(err.message, REQUEST_TIMED_OUT);
         ctx.log.debug({ err, destination: part.destination }, 'produce part failed');
         return failureOf(err);
       }
@@ -83,7 +148,15 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
   return encodeResponseFrame(ApiKey.Produce, v, { correlationId: ex.correlationId }, merged, encodeProduceResponse);
 }
 
-function produceAnswerToVirtual(ctx: MultiContext, session: ClientSession, answer: ProduceResponse, v: number, backend: string, brokerId: number): void {
+function produceAnswerToVirtual(
+  ctx: MultiContext,
+  session: ClientSession,
+  answer: ProduceResponse,
+  v: number,
+  backend: string,
+  brokerId: number,
+  chains: ReadonlyMap<string, PartitionChain>,
+): void {
   produceResponseTopicIdsToVirtual(answer, v, backend, ctx.topicIds);
   const served = ctx.served(session);
   const named = new Set<number>();
@@ -92,12 +165,22 @@ function produceAnswerToVirtual(ctx: MultiContext, session: ClientSession, answe
     if (name === undefined) continue;
     for (const p of t.partitionResponses) {
       if (p.errorCode === NOT_LEADER_OR_FOLLOWER) ctx.leaders.forgetBroker(backend, brokerId);
-      producePartitionEpochsToVirtual(p, name, backend, ctx.epochs);
+      const chain = chains.size === 0 ? undefined : chains.get(`${p.index}:${name}`);
+      if (chain === undefined) producePartitionEpochsToVirtual(p, name, backend, ctx.epochs);
+      else produceAnswerToSegment(p, chain);
       if (v >= PRODUCE_FIRST_LEADER_VERSION && p.currentLeader !== undefined && p.currentLeader.leaderId >= 0) {
-        p.currentLeader.leaderId = ctx.virtualLeaderOf(served, name, p.index);
+        p.currentLeader.leaderId = ctx.virtualLeaderOf(session, served, backend, name, p.index, p.currentLeader.leaderId);
         named.add(p.currentLeader.leaderId);
       }
     }
   }
   if (answer.nodeEndpoints !== undefined) answer.nodeEndpoints = ctx.endpointsOf(served, named);
+}
+
+/** A chained partition's Produce answer from its last segment's backend, in virtual terms. */
+function produceAnswerToSegment(p: PartitionProduceResponse, chain: PartitionChain): void {
+  const last = chain.last;
+  if (p.baseOffset >= 0n) p.baseOffset += last.shift;
+  if (p.logStartOffset >= 0n) p.logStartOffset += last.shift;
+  if (p.currentLeader !== undefined) p.currentLeader.leaderEpoch = segmentEpochToVirtual(last, p.currentLeader.leaderEpoch);
 }

@@ -36,7 +36,8 @@ export class ReadReplicas {
   choose(backend: string, topic: string, partition: number, clientZone: string | null, replicas: PartitionReplicas): ReplicaChoice {
     const leader = { brokerId: replicas.leaderId, follower: false };
     if (clientZone === null || this.facts.brokerZone(backend, replicas.leaderId) === clientZone) return leader;
-    const aside = this.setAside.get(keyOf(backend, topic, partition));
+    // Asked per partition of every Fetch: no key is built while nothing is set aside.
+    const aside = this.setAside.size === 0 ? undefined : this.setAside.get(keyOf(backend, topic, partition));
     for (const id of replicas.isr) {
       if (id === replicas.leaderId || this.facts.brokerZone(backend, id) !== clientZone || !this.facts.isLive(backend, id)) continue;
       const since = aside?.get(id);

@@ -37,7 +37,7 @@ export async function listTransactions(ctx: MultiContext, session: ClientSession
   const frameFor = (backend: string): Buffer | null => {
     if (body.producerIdFilters.length === 0) return encodeRequestFrame(header, body, encodeListTransactionsRequest);
     // Filters name virtual producers: a backend where none of them has a real id has nothing to list.
-    const real = body.producerIdFilters.map((id) => ctx.producerIds.realIdIfBound(id, backend)).filter((id): id is bigint => id !== undefined);
+    const real = body.producerIdFilters.flatMap((id) => ctx.producerIds.realIdsOn(id, backend));
     return real.length === 0 ? null : encodeRequestFrame(header, { ...body, producerIdFilters: real }, encodeListTransactionsRequest);
   };
   const merged: ListTransactionsResponse = { ...createListTransactionsResponse(), unknownStateFilters: [], transactionStates: [] };

@@ -6,7 +6,7 @@ import type { ClientSession } from '../../net/request-router.js';
 import type { FetchReplica, FollowerRetryReason, RemoteLeaderPartition, ZoneMetrics } from '../../observability/zone-metrics.js';
 import type { PolicySnapshot } from '../../policy/policy-snapshot.js';
 import { ZoneNodes, type ServedNodes } from '../zone-nodes.js';
-import type { PartitionLeaders } from './partition-leaders.js';
+import type { PartitionLeaders, PartitionReplicas } from './partition-leaders.js';
 import { ReadReplicas, type ReplicaChoice } from './read-replicas.js';
 import type { ReplicaRefresh } from './replica-refresh.js';
 
@@ -85,6 +85,18 @@ export class ZoneRouting {
       this.refresh?.request(backend, topic);
     }
     return this.replicas.choose(backend, topic, partition, clientZone, state);
+  }
+
+  /**
+   * The replica whose Turnout node a session is shown as a partition's leader: the one
+   * `readReplica` picks for a Fetch that lets followers answer (clients that fetch below
+   * FOLLOWER_FETCH_MIN_VERSION are still shown it, and their fetches go to the leader from
+   * there). Pure: asks for no refresh. -1 when the leader is not known.
+   */
+  servingReplica(session: ClientSession, backend: string, topic: string, partition: number, state: PartitionReplicas): number {
+    const clientZone = session.zone ?? null;
+    if (!this.followerFetching || clientZone === null || state.leaderId < 0) return state.leaderId;
+    return this.replicas.choose(backend, topic, partition, clientZone, state).brokerId;
   }
 
   /** A follower answered a partition with `reason` (or was unreachable): set it aside, learn again. */

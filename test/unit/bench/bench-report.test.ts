@@ -18,6 +18,7 @@ const config: BenchConfig = {
   kafkaVersion: '4.1.1',
   cluster: 'bench',
   turnout: 'child process',
+  paths: ['direct', 'turnout'],
   cores: 2,
   loadAverage: { start: 0.4, end: 0.6 },
 };
@@ -35,17 +36,17 @@ function probe(p50Us: number, p99Us: number): ProbeLatency {
 }
 
 const produce: ProduceRun[] = [
-  { path: 'direct', rep: 0, result: perf(40), durationMs: 2_500 },
-  { path: 'turnout', rep: 0, result: perf(38), durationMs: 2_600, turnoutCpuSec: 1.3 },
-  { path: 'turnout', rep: 1, result: perf(30), durationMs: 3_300, turnoutCpuSec: 1.65 },
-  { path: 'direct', rep: 1, result: perf(32), durationMs: 3_100 },
+  { path: 'direct', rep: 0, result: perf(40), mb: 97.66, durationMs: 2_500 },
+  { path: 'turnout', rep: 0, result: perf(38), mb: 97.66, durationMs: 2_600, proxyCpuSec: 1.3 },
+  { path: 'turnout', rep: 1, result: perf(30), mb: 97.66, durationMs: 3_300, proxyCpuSec: 1.65 },
+  { path: 'direct', rep: 1, result: perf(32), mb: 97.66, durationMs: 3_100 },
 ];
 
 const consume: ConsumeRun[] = [
-  { path: 'direct', rep: 0, result: fetched(100), durationMs: 2_000 },
-  { path: 'turnout', rep: 0, result: fetched(90), durationMs: 2_000, turnoutCpuSec: 1 },
-  { path: 'turnout', rep: 1, result: fetched(95), durationMs: 2_000, turnoutCpuSec: 1 },
-  { path: 'direct', rep: 1, result: fetched(100), durationMs: 2_000 },
+  { path: 'direct', rep: 0, result: fetched(100), mb: 97.66, durationMs: 2_000 },
+  { path: 'turnout', rep: 0, result: fetched(90), mb: 97.66, durationMs: 2_000, proxyCpuSec: 1 },
+  { path: 'turnout', rep: 1, result: fetched(95), mb: 97.66, durationMs: 2_000, proxyCpuSec: 1 },
+  { path: 'direct', rep: 1, result: fetched(100), mb: 97.66, durationMs: 2_000 },
 ];
 
 const latency: LatencyRun[] = [
@@ -81,9 +82,9 @@ describe('summarizeBench', () => {
   });
 
   it("reports Turnout's CPU as the share of a core while records flow", () => {
-    expect(s.produce.turnout.turnoutCores).toBeCloseTo(0.5, 10);
-    expect(s.produce.direct.turnoutCores).toBeUndefined();
-    expect(s.consume.turnout.turnoutCores).toBeCloseTo(0.5, 10);
+    expect(s.produce.turnout.proxyCores).toBeCloseTo(0.5, 10);
+    expect(s.produce.direct.proxyCores).toBeUndefined();
+    expect(s.consume.turnout.proxyCores).toBeCloseTo(0.5, 10);
   });
 
   it('takes added latency as the median of paired differences, in ms', () => {
@@ -124,7 +125,7 @@ describe('report', () => {
     expect(text).toContain('records of 1024 B, 100,000 per produce run, 400,000 per consume run, acks=all');
     expect(text).toMatch(/produce \(perf\) +36\.0 MB\/s +36,864 rec\/s +34\.0 MB\/s +34,816 rec\/s +0\.944/);
     expect(text).toMatch(/consume \(fetch\) +100\.0 MB\/s/);
-    expect(text).toContain('added p50 +0.275 ms, p99 +0.450 ms');
+    expect(text).toContain('added by Turnout to direct: p50 +0.275 ms, p99 +0.450 ms');
     expect(text).toContain('added p99 latency < 1 ms at moderate load: met (+0.450 ms)');
     expect(text).not.toContain('note:');
   });
@@ -138,5 +139,68 @@ describe('report', () => {
     expect(parsed.latency.addedP99Ms).toBe(0.45);
     expect(parsed.goals).toEqual({ produceRatio: true, consumeRatio: true, addedP99: true });
     expect(JSON.parse(benchJsonLine(summarizeBench(config, produce, consume, [])))).toMatchObject({ latency: { addedP99Ms: null }, goals: { addedP99: null } });
+  });
+});
+
+describe('with the HAProxy path', () => {
+  const three: BenchConfig = { ...config, repeat: 2, paths: ['direct', 'haproxy', 'turnout'], haproxyVersion: '2.6.12' };
+  const haproxyProduce: ProduceRun[] = [
+    { path: 'haproxy', rep: 0, result: perf(39), mb: 97.66, durationMs: 2_500, proxyCpuSec: 0.1 },
+    { path: 'haproxy', rep: 1, result: perf(31), mb: 97.66, durationMs: 3_200, proxyCpuSec: 0.15 },
+  ];
+  const haproxyConsume: ConsumeRun[] = [
+    { path: 'haproxy', rep: 0, result: fetched(100), mb: 97.66, durationMs: 2_000, proxyCpuSec: 0.1 },
+    { path: 'haproxy', rep: 1, result: fetched(95), mb: 97.66, durationMs: 2_000, proxyCpuSec: 0.25 },
+  ];
+  const haproxyLatency: LatencyRun[] = [
+    { path: 'haproxy', rep: 0, perf: perf(5, 3, 8, 3.6), probe: probe(1_900, 4_100) },
+    { path: 'haproxy', rep: 1, perf: perf(5, 3, 8, 3.7), probe: probe(1_850, 4_000) },
+  ];
+  const s = summarizeBench(three, [...produce, ...haproxyProduce], [...consume, ...haproxyConsume], [...latency, ...haproxyLatency], {
+    memory: { turnoutPeakRssMb: 121, haproxyPeakRssMb: 15 },
+  });
+
+  it('compares each round three ways, and Turnout CPU per MB with HAProxy', () => {
+    expect(s.produce.ratios).toEqual([38 / 40, 30 / 32]);
+    expect(s.produce.vsHaproxy?.haproxyToDirect.runs).toEqual([39 / 40, 31 / 32]);
+    expect(s.produce.vsHaproxy?.turnoutToHaproxy.runs).toEqual([38 / 39, 30 / 31]);
+    expect(s.produce.vsHaproxy?.cpuPerMbTurnoutToHaproxy.runs.map((r) => Math.round(r * 1000) / 1000)).toEqual([13, 11]);
+    expect(s.consume.vsHaproxy?.cpuPerMbTurnoutToHaproxy.runs.map((r) => Math.round(r * 1000) / 1000)).toEqual([10, 4]);
+    expect(s.produce.vsHaproxy?.haproxy.proxyCores).toBeCloseTo((0.04 + 0.046875) / 2, 10);
+  });
+
+  it('takes what HAProxy adds to direct and what Turnout adds to HAProxy per round', () => {
+    expect(s.latency.vsHaproxy?.haproxyAddedP50Ms.runs.map((r) => Math.round(r * 1000) / 1000)).toEqual([0.1, 0.1]);
+    expect(s.latency.vsHaproxy?.turnoutOverHaproxyP99Ms.runs.map((r) => Math.round(r * 1000) / 1000)).toEqual([0.4, 0.3]);
+  });
+
+  it('judges Turnout CPU per MB against 1.5 times HAProxy', () => {
+    expect(s.goals.cpuPerMbVsHaproxy).toBe(false);
+    expect(summarizeBench(config, produce, consume, latency).goals).not.toHaveProperty('cpuPerMbVsHaproxy');
+  });
+
+  it('prints the paths side by side with the ratios between them and the memory peaks', () => {
+    const text = formatBenchReport(s).join('\n');
+    expect(text).toContain('first round: direct, HAProxy, Turnout; the order rotating by one each round');
+    expect(text).toContain('Turnout/direct  HAProxy/direct  Turnout/HAProxy');
+    expect(text).toMatch(/produce \(perf\) +36\.0 MB\/s +36,864 rec\/s +35\.0 MB\/s +35,840 rec\/s +34\.0 MB\/s +34,816 rec\/s +0\.944 +0\.972 +0\.971/);
+    expect(text).toMatch(/CPU 4%, 1\.28 ms\/MB +CPU 50%, 15\.10 ms\/MB +CPU per MB Turnout\/HAProxy 12\.00/);
+    expect(text).toContain('peak RSS          Turnout 121 MB, HAProxy 15 MB');
+    expect(text).toContain('added by HAProxy to direct: p50 +0.100 ms');
+    expect(text).toContain('CPU per MB Turnout/HAProxy <= 1.5: NOT met (produce 12.00, consume 7.00)');
+  });
+
+  it('carries every ratio and CPU figure in the JSON line', () => {
+    const parsed = JSON.parse(benchJsonLine(s)) as {
+      produce: { vsHaproxy: { haproxyToDirect: { value: number; runs: number[] }; cpuPerMbTurnoutToHaproxy: { value: number }; haproxy: { cpuMsPerMb: number } }; turnout: { cpuMsPerMb: number } };
+      memory: object;
+      goals: object;
+    };
+    expect(parsed.produce.vsHaproxy.haproxyToDirect.runs).toEqual([0.975, 0.969]);
+    expect(parsed.produce.vsHaproxy.cpuPerMbTurnoutToHaproxy.value).toBe(12);
+    expect(parsed.produce.vsHaproxy.haproxy.cpuMsPerMb).toBe(1.28);
+    expect(parsed.produce.turnout.cpuMsPerMb).toBe(15.103);
+    expect(parsed.memory).toEqual({ turnoutPeakRssMb: 121, haproxyPeakRssMb: 15 });
+    expect(parsed.goals).toEqual({ produceRatio: true, consumeRatio: true, addedP99: true, cpuPerMbVsHaproxy: false });
   });
 });

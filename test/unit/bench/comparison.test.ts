@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { moderateRate, orderFor, pairByRep, sizeThroughputRecords, turnoutCores } from '../../../bench/comparison.js';
+import { compareThroughput, cpuMsPerMbOf, moderateRate, pairByRep, perRound, proxyCores, rotation, sizeThroughputRecords, withProxyCpu, type BenchPath, type MeasuredThroughputRun } from '../../../bench/comparison.js';
 import { sizeRecords } from '../../../bench/two-backend-case.js';
 
 describe('pairByRep', () => {
@@ -18,17 +18,87 @@ describe('pairByRep', () => {
   });
 });
 
-describe('orderFor', () => {
-  it('alternates which path goes first', () => {
-    expect(orderFor(0)).toEqual(['direct', 'turnout']);
-    expect(orderFor(1)).toEqual(['turnout', 'direct']);
+
+describe('rotation', () => {
+  it('moves every path one place each round, so that over three rounds each goes first, in the middle and last', () => {
+    const paths = ['direct', 'haproxy', 'turnout'];
+    expect([0, 1, 2, 3].map((rep) => rotation(paths, rep))).toEqual([
+      ['direct', 'haproxy', 'turnout'],
+      ['haproxy', 'turnout', 'direct'],
+      ['turnout', 'direct', 'haproxy'],
+      ['direct', 'haproxy', 'turnout'],
+    ]);
+    expect(paths).toEqual(['direct', 'haproxy', 'turnout']);
+    expect([0, 1].map((rep) => rotation(['direct', 'turnout'], rep))).toEqual([
+      ['direct', 'turnout'],
+      ['turnout', 'direct'],
+    ]);
   });
 });
 
-describe('turnoutCores', () => {
+describe('perRound', () => {
+  it('compares the runs of each round that has both paths, leaving out rounds without a figure', () => {
+    const runs = [
+      { path: 'direct' as const, rep: 0, v: 10 },
+      { path: 'haproxy' as const, rep: 0, v: 9 },
+      { path: 'haproxy' as const, rep: 1, v: 8 },
+      { path: 'direct' as const, rep: 1, v: 10 },
+      { path: 'haproxy' as const, rep: 2, v: 7 },
+      { path: 'direct' as const, rep: 3, v: 0 },
+      { path: 'haproxy' as const, rep: 3, v: 0 },
+    ];
+    const r = perRound(runs, 'haproxy', 'direct', (a, b) => a.v / b.v);
+    expect(r.runs).toEqual([0.9, 0.8]);
+    expect(r.value).toBeCloseTo(0.85, 10);
+  });
+});
+
+describe('compareThroughput', () => {
+  const run = (path: BenchPath, rep: number, mbPerSec: number, proxyCpuSec?: number): MeasuredThroughputRun & { mbPerSec: number } => ({
+    path,
+    rep,
+    mbPerSec,
+    mb: 100,
+    durationMs: (100 / mbPerSec) * 1000,
+    ...(proxyCpuSec !== undefined ? { proxyCpuSec } : {}),
+  });
+  const numbers = (runs: Array<MeasuredThroughputRun & { mbPerSec: number }>) => withProxyCpu({ mbPerSec: runs[0]?.mbPerSec ?? Number.NaN, recordsPerSec: 0 }, runs);
+
+  it('without HAProxy runs: Turnout/direct only', () => {
+    const t = compareThroughput([run('direct', 0, 10), run('turnout', 0, 9, 0.5)], numbers, (r) => r.mbPerSec);
+    expect(t.ratios).toEqual([0.9]);
+    expect(t.vsHaproxy).toBeUndefined();
+    expect(t.turnout.cpuMsPerMb).toBe(5);
+    expect(t.turnout.proxyCores).toBeCloseTo(0.045, 10);
+    expect(t.direct.cpuMsPerMb).toBeUndefined();
+  });
+
+  it('with HAProxy runs: HAProxy/direct, Turnout/HAProxy and CPU per MB Turnout/HAProxy per round', () => {
+    const t = compareThroughput(
+      [run('direct', 0, 10), run('haproxy', 0, 10, 0.125), run('turnout', 0, 8, 0.5), run('haproxy', 1, 9, 0.1), run('turnout', 1, 9, 0.3), run('direct', 1, 10)],
+      numbers,
+      (r) => r.mbPerSec,
+    );
+    expect(t.ratios).toEqual([0.8, 0.9]);
+    expect(t.vsHaproxy?.haproxyToDirect.runs).toEqual([1, 0.9]);
+    expect(t.vsHaproxy?.turnoutToHaproxy.runs).toEqual([0.8, 1]);
+    expect(t.vsHaproxy?.cpuPerMbTurnoutToHaproxy.runs).toEqual([4, 3]);
+    expect(t.vsHaproxy?.cpuPerMbTurnoutToHaproxy.value).toBe(3.5);
+    expect(t.vsHaproxy?.haproxy.cpuMsPerMb).toBeCloseTo(1.125, 10);
+  });
+});
+
+describe('cpuMsPerMbOf', () => {
+  it('is the proxy CPU in ms per MB moved, NaN without a proxy', () => {
+    expect(cpuMsPerMbOf({ proxyCpuSec: 0.342, mb: 100 })).toBeCloseTo(3.42, 10);
+    expect(cpuMsPerMbOf({ mb: 100 })).toBeNaN();
+  });
+});
+
+describe('proxyCores', () => {
   it('is the median CPU share over runs that measured it', () => {
-    expect(turnoutCores([{ durationMs: 2_000, turnoutCpuSec: 1 }, { durationMs: 1_000 }, { durationMs: 4_000, turnoutCpuSec: 1 }])).toBeCloseTo(0.375, 10);
-    expect(turnoutCores([{ durationMs: 1_000 }])).toBeUndefined();
+    expect(proxyCores([{ durationMs: 2_000, proxyCpuSec: 1 }, { durationMs: 1_000 }, { durationMs: 4_000, proxyCpuSec: 1 }])).toBeCloseTo(0.375, 10);
+    expect(proxyCores([{ durationMs: 1_000 }])).toBeUndefined();
   });
 });
 

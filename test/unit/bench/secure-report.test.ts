@@ -49,8 +49,8 @@ function runs(): { produce: SecureProduceRun[]; consume: SecureConsumeRun[]; lat
   const latency: SecureLatencyRun[] = [];
   for (const [variant, reps] of Object.entries(MEASURED) as Array<[SecurityVariant, Array<[number, number, number]>]>) {
     reps.forEach(([p, c, p50], rep) => {
-      produce.push({ variant, rep, result: perf(p), durationMs: 10_000, turnoutCpuSec: 1 });
-      consume.push({ variant, rep, result: fetched(c), durationMs: 5_000, turnoutCpuSec: 2 });
+      produce.push({ variant, rep, result: perf(p), durationMs: 10_000, proxyCpuSec: 1 });
+      consume.push({ variant, rep, result: fetched(c), durationMs: 5_000, proxyCpuSec: 2 });
       latency.push({ variant, rep, perf: perf(2, 3, 9, 2_000), probe: probe(p50, p50 * 4) });
     });
   }
@@ -70,7 +70,7 @@ describe('summarizeSecure', () => {
     expect(s.aclP50Ms.runs.map((x) => x.toFixed(3))).toEqual(['0.030', '0.040']);
     expect(s.aclP50Ms.value).toBeCloseTo(0.035, 6);
     expect(s.goals).toEqual({ produceRatio: true, consumeRatio: false, aclProduceRatio: true, aclConsumeRatio: true, aclP50: true });
-    expect(s.variants.plain.produce.turnoutCores).toBeCloseTo(0.1, 6);
+    expect(s.variants.plain.produce.proxyCores).toBeCloseTo(0.1, 6);
     // 1 s of CPU for 100,000 records of 1 KiB (97.66 MB).
     expect(s.variants.plain.produce.cpuMsPerMb).toBeCloseTo(1000 / 97.65625, 3);
     expect(s.variants['tls-sasl-acl'].latency.probeP50Us).toBe(1_265);

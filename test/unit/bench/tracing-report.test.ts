@@ -24,8 +24,8 @@ function runs(): { produce: TracingThroughputRun[]; consume: TracingThroughputRu
   const latency: TracingLatencyRun[] = [];
   for (const variant of TRACING_VARIANTS) {
     MEASURED[variant].forEach(([p, pCpu, c, cCpu, p50], rep) => {
-      produce.push({ variant, rep, mbPerSec: p, mb: 30, turnoutCpuSec: pCpu });
-      consume.push({ variant, rep, mbPerSec: c, mb: 270, turnoutCpuSec: cCpu });
+      produce.push({ variant, rep, mbPerSec: p, mb: 30, proxyCpuSec: pCpu });
+      consume.push({ variant, rep, mbPerSec: c, mb: 270, proxyCpuSec: cCpu });
       latency.push({ variant, rep, probe: probe(p50, p50 * 5) });
     });
   }

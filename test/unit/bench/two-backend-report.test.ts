@@ -28,17 +28,17 @@ function consumed(mbPerSec: number): SplitConsumeResult {
 }
 
 const produce: SplitProduceRun[] = [
-  { path: 'direct', rep: 0, result: produced(20), durationMs: 3_000 },
-  { path: 'turnout', rep: 0, result: produced(18), durationMs: 3_300, turnoutCpuSec: 0.99 },
-  { path: 'turnout', rep: 1, result: produced(19), durationMs: 3_200, turnoutCpuSec: 0.64 },
-  { path: 'direct', rep: 1, result: produced(20), durationMs: 3_000 },
+  { path: 'direct', rep: 0, result: produced(20), mb: 58.59, durationMs: 3_000 },
+  { path: 'turnout', rep: 0, result: produced(18), mb: 58.59, durationMs: 3_300, proxyCpuSec: 0.99 },
+  { path: 'turnout', rep: 1, result: produced(19), mb: 58.59, durationMs: 3_200, proxyCpuSec: 0.64 },
+  { path: 'direct', rep: 1, result: produced(20), mb: 58.59, durationMs: 3_000 },
 ];
 
 const consume: SplitConsumeRun[] = [
-  { path: 'direct', rep: 0, result: consumed(80), durationMs: 2_000 },
-  { path: 'turnout', rep: 0, result: consumed(60), durationMs: 2_000, turnoutCpuSec: 0.5 },
-  { path: 'turnout', rep: 1, result: consumed(76), durationMs: 2_000, turnoutCpuSec: 0.5 },
-  { path: 'direct', rep: 1, result: consumed(80), durationMs: 2_000 },
+  { path: 'direct', rep: 0, result: consumed(80), mb: 234.375, durationMs: 2_000 },
+  { path: 'turnout', rep: 0, result: consumed(60), mb: 234.375, durationMs: 2_000, proxyCpuSec: 0.5 },
+  { path: 'turnout', rep: 1, result: consumed(76), mb: 234.375, durationMs: 2_000, proxyCpuSec: 0.5 },
+  { path: 'direct', rep: 1, result: consumed(80), mb: 234.375, durationMs: 2_000 },
 ];
 
 const latency: SplitLatencyRun[] = [
@@ -63,9 +63,9 @@ describe('summarizeTwoBackends', () => {
   it('reports the producer latencies of the throughput runs in ms and Turnout CPU as a share of a core', () => {
     expect(s.produce.direct.p50Ms).toBe(20);
     expect(s.produce.turnout.p99Ms).toBe(90);
-    expect(s.produce.turnout.turnoutCores).toBeCloseTo(0.25, 10);
-    expect(s.produce.direct.turnoutCores).toBeUndefined();
-    expect(s.consume.turnout.turnoutCores).toBeCloseTo(0.25, 10);
+    expect(s.produce.turnout.proxyCores).toBeCloseTo(0.25, 10);
+    expect(s.produce.direct.proxyCores).toBeUndefined();
+    expect(s.consume.turnout.proxyCores).toBeCloseTo(0.25, 10);
   });
 
   it('takes latency ratios and added latency as medians of the paired runs', () => {
@@ -131,12 +131,13 @@ describe('two-backend report', () => {
     kafkaVersion: '4.1.1',
     cluster: 'bench',
     turnout: 'child process',
+    paths: ['direct', 'turnout'],
     cores: 2,
     loadAverage: { start: 0.5, end: 1 },
   };
 
   it('follows the single-cluster section of the bench report', () => {
-    const lines = formatBenchReport(summarizeBench(benchConfig, [], [], [], s));
+    const lines = formatBenchReport(summarizeBench(benchConfig, [], [], [], { twoBackends: s }));
     const single = lines.findIndex((l) => l.startsWith('  goals:'));
     const two = lines.findIndex((l) => l.startsWith('Two backends:'));
     expect(single).toBeGreaterThan(0);
@@ -145,7 +146,7 @@ describe('two-backend report', () => {
   });
 
   it('rides in the one JSON line under twoBackends, rounded like the rest, or null when not run', () => {
-    const line = benchJsonLine(summarizeBench(benchConfig, [], [], [], s));
+    const line = benchJsonLine(summarizeBench(benchConfig, [], [], [], { twoBackends: s }));
     expect(line).not.toContain('\n');
     const parsed = JSON.parse(line) as { bench: string; twoBackends: { produce: { ratio: number; ratios: number[] }; consume: { ratio: number }; latency: { p99Ratio: number; addedP99Ms: number }; goals: object; config: { backends: Array<{ cluster: string }> } } };
     expect(parsed.bench).toBe('turnout');
@@ -157,5 +158,33 @@ describe('two-backend report', () => {
     expect(parsed.twoBackends.goals).toEqual({ produceRatio: true, consumeRatio: false, addedP99: false });
     expect(parsed.twoBackends.config.backends.map((b) => b.cluster)).toEqual(['bench', 'bench-b']);
     expect(JSON.parse(benchJsonLine(summarizeBench(benchConfig, [], [], [])))).toMatchObject({ twoBackends: null });
+  });
+});
+
+describe('two backends with the HAProxy path', () => {
+  const withHaproxy = summarizeTwoBackends(
+    { ...config, haproxyVersion: '2.6.12' },
+    [...produce, { path: 'haproxy', rep: 0, result: produced(19), mb: 58.59, durationMs: 3_100, proxyCpuSec: 0.08 }, { path: 'haproxy', rep: 1, result: produced(20), mb: 58.59, durationMs: 3_000, proxyCpuSec: 0.08 }],
+    [...consume, { path: 'haproxy', rep: 0, result: consumed(78), mb: 234.375, durationMs: 2_000, proxyCpuSec: 0.2 }, { path: 'haproxy', rep: 1, result: consumed(80), mb: 234.375, durationMs: 2_000, proxyCpuSec: 0.25 }],
+    [...latency, { path: 'haproxy', rep: 0, result: produced(4, 4_200, 10_500, 3_990) }, { path: 'haproxy', rep: 1, result: produced(4, 4_100, 10_400, 3_990) }],
+    { turnoutPeakRssMb: 130, haproxyPeakRssMb: 16 },
+  );
+
+  it('compares Turnout with HAProxy round by round, throughput and CPU per MB', () => {
+    expect(withHaproxy.produce.vsHaproxy?.haproxyToDirect.runs).toEqual([0.95, 1]);
+    expect(withHaproxy.produce.vsHaproxy?.turnoutToHaproxy.runs).toEqual([18 / 19, 19 / 20]);
+    const [first, second] = withHaproxy.produce.vsHaproxy?.cpuPerMbTurnoutToHaproxy.runs ?? [];
+    expect(first).toBeCloseTo(0.99 / 0.08, 10);
+    expect(second).toBeCloseTo(8, 10);
+    expect(withHaproxy.latency.vsHaproxy?.haproxyAddedP50Ms.runs.map((r) => Math.round(r * 1000) / 1000)).toEqual([0.2, 0.1]);
+    expect(withHaproxy.goals.cpuPerMbVsHaproxy).toBe(false);
+  });
+
+  it('prints HAProxy beside the other paths and its memory peak', () => {
+    const text = formatTwoBackendReport(withHaproxy).join('\n');
+    expect(text).toContain('through HAProxy 2.6.12 (TCP mode, a frontend per broker of both clusters) the workload is the direct one: a client per cluster');
+    expect(text).toContain('HAProxy/direct');
+    expect(text).toContain('peak RSS          Turnout 130 MB, HAProxy 16 MB');
+    expect(text).toMatch(/HAProxy p50\/p99\/p99\.9 4\.150\/10\.450\/20\.900 ms; added to direct p50 \+0\.150 ms, p99 \+0\.450 ms/);
   });
 });

@@ -264,3 +264,94 @@ describe('transactional producers with a binding store', () => {
     expect(res).toMatchObject({ errorCode: COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 });
   });
 });
+
+describe('binding keys of cutover eras with a binding store', () => {
+  it('read bindings stored under a plain backend name as the first era of that backend', async () => {
+    const store = new FakeStore();
+    store.producers.set(V, { virtualId: V, transactionalId: null, epoch: 0, bindings: new Map([['a', { realId: 77n, epochDelta: 0 }]]), usedMs: 1 });
+    const map = new ProducerIdMap({ obtain: fakeBackends().obtain, store });
+    expect(await map.toReal(V, 0, 'a', false)).toEqual({ producerId: 77n, producerEpoch: 0 });
+    // A later era of the same backend gets a real id of its own, stored under its key.
+    expect(await map.toReal(V, 0, 'a#3', false)).toEqual({ producerId: 1000n, producerEpoch: 0 });
+    expect([...(store.producers.get(V)?.bindings.keys() ?? [])]).toEqual(['a', 'a#3']);
+    expect(map.toVirtual('a', 77n, 0)?.producerId).toBe(V);
+    expect(map.toVirtual('a', 1000n, 0)?.producerId).toBe(V);
+    expect(map.realIdsOn(V, 'a')).toEqual([77n, 1000n]);
+  });
+
+  it('store a transactional id initialised where its domain moved before any request uses it, with the client timeout kept', async () => {
+    const store = new FakeStore();
+    const inits: string[] = [];
+    const map = new ProducerIdMap({
+      obtain: fakeBackends().obtain,
+      store,
+      transactionalKeyOf: () => 'b#1',
+      initTransactional: async (transactionalId, backend, timeoutMs) => {
+        inits.push(`${transactionalId} ${backend} ${timeoutMs}`);
+        return { producerId: 40n, producerEpoch: 2 };
+      },
+    });
+    const v = await map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 3 }, 45_000);
+    const gate = deferred();
+    store.gate = gate.promise;
+    const real = map.toReal(v.producerId, v.producerEpoch, 'b#1', true) as Promise<unknown>;
+    expect(await settled(real), 'held while the store writes').toBe(false);
+    expect(map.realIdIfBound(v.producerId, 'b#1')).toBeUndefined();
+    gate.resolve();
+    expect(await real).toEqual({ producerId: 40n, producerEpoch: 2 });
+    expect(inits).toEqual(['txn-1 b 45000']);
+    expect(store.producers.get(v.producerId)?.bindings.get('b#1')).toEqual({ realId: 40n, epochDelta: 2 - v.producerEpoch });
+    expect(store.producers.get(v.producerId)?.transactionTimeoutMs).toBe(45_000);
+    // A producer adopted from the store later initialises with the same timeout.
+    const restarted = new ProducerIdMap({ obtain: fakeBackends().obtain, store, transactionalKeyOf: () => 'c#2', initTransactional: async (id, backend, timeoutMs) => {
+      inits.push(`${id} ${backend} ${timeoutMs}`);
+      return { producerId: 9n, producerEpoch: 0 };
+    } });
+    await restarted.toReal(v.producerId, v.producerEpoch, 'c', true);
+    expect(inits[1]).toBe('txn-1 c 45000');
+  });
+
+  it('answer a retriable error, binding nothing, when the store cannot keep a moved transactional id', async () => {
+    const store = new FakeStore();
+    const map = new ProducerIdMap({ obtain: fakeBackends().obtain, store, persistDeadlineMs: 100, initTransactional: async () => ({ producerId: 40n, producerEpoch: 0 }) });
+    const v = await map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 0 });
+    store.failures = 1_000;
+    await expect(map.toReal(v.producerId, 0, 'b', true)).rejects.toBeInstanceOf(ProducerStoreError);
+    expect(map.realIdIfBound(v.producerId, 'b')).toBeUndefined();
+  });
+
+  it('refuse a transactional batch for a backend its id does not live on', async () => {
+    const map = new ProducerIdMap({ obtain: fakeBackends().obtain, transactionalKeyOf: () => 'a#1', initTransactional: async () => ({ producerId: 40n, producerEpoch: 0 }) });
+    const v = await map.bindTransactional('txn-1', 'a#1', { producerId: 500n, producerEpoch: 0 });
+    expect(() => map.toReal(v.producerId, 0, 'b', true)).toThrow(/lives on another backend/);
+    expect(map.toReal(v.producerId, 0, 'a', true)).toEqual({ producerId: 500n, producerEpoch: 0 });
+  });
+  it('count the sequences of a transactional id moved back to a backend whose coordinator kept its real id from 0, per partition', async () => {
+    let era = 'a';
+    const reals: Record<string, { producerId: bigint; producerEpoch: number }> = { b: { producerId: 40n, producerEpoch: 0 }, a: { producerId: 500n, producerEpoch: 4 } };
+    const map = new ProducerIdMap({ obtain: fakeBackends().obtain, transactionalKeyOf: () => era, initTransactional: async (_id, backend) => reals[backend] });
+    const v = await map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 3 });
+    const sent = async (key: string, partition: string, baseSequence: number, producerEpoch = v.producerEpoch) => {
+      const records = await recordBatches({ producerId: v.producerId, producerEpoch, baseSequence, transactional: true });
+      await map.prepareBatches(records, key);
+      map.rewriteBatchesToReal(records, key, partition);
+      const [b] = scanRecordBatches(records).batches;
+      expect(b.verifyCrc()).toBe(true);
+      return [b.producerIdBigInt, b.producerEpoch, b.baseSequence];
+    };
+    expect(await sent('a', '0:t', 7)).toEqual([500n, 3, 7]);
+    // To b: a new real id, which the partitions there never saw: sequences as they are.
+    era = 'b#1';
+    expect(await sent('b#1', '0:t', 9)).toEqual([40n, 0, 9]);
+    // Back to a: the same real id with a new epoch, which must start at 0 on each partition.
+    era = 'a#2';
+    expect(await sent('a#2', '0:t', 12)).toEqual([500n, 4, 0]);
+    expect(await sent('a#2', '1:t', 30)).toEqual([500n, 4, 0]);
+    expect(await sent('a#2', '0:t', 15)).toEqual([500n, 4, 3]);
+    expect(await sent('a#2', '0:t', 12), 'a retry keeps its sequence').toEqual([500n, 4, 0]);
+    // The client initialises again (new epoch): its sequences start at 0 and go out as they are.
+    const again = await map.bindTransactional('txn-1', 'a#2', { producerId: 500n, producerEpoch: 5 });
+    expect(again.producerId).toBe(v.producerId);
+    expect(await sent('a#2', '0:t', 0, again.producerEpoch)).toEqual([500n, 5, 0]);
+  });
+});

@@ -46,24 +46,31 @@ const config = parseConfig(
 /** A backend whose brokers 1 and 2 are `<backend>-<id>:9092`, every api at the codec's versions. */
 function fakeTopology(backend: string): BackendTopology {
   const brokers = new Map([1, 2].map((id) => [id, { brokerId: id, host: `${backend}-${id}`, port: 9092, rack: null }]));
+  const versions = [{ apis: new Map(APIS.map((a) => [a.apiKey, { minVersion: a.minVersion, maxVersion: a.maxVersion }])), supportedFeatures: [], finalizedFeaturesEpoch: -1n, finalizedFeatures: [] }];
+  const apiVersions = new ApiVersionsTable();
+  apiVersions.update(versions);
   return {
     backend,
     isKnown: true,
-    apiVersions: new ApiVersionsTable(),
+    apiVersions,
     broker: (id: number) => brokers.get(id),
     brokers: () => brokers,
     anyBrokerId: () => 1,
-    brokerApiVersions: () => [{ apis: new Map(APIS.map((a) => [a.apiKey, { minVersion: a.minVersion, maxVersion: a.maxVersion }])), supportedFeatures: [], finalizedFeaturesEpoch: -1n, finalizedFeatures: [] }],
+    brokerApiVersions: () => versions,
   } as unknown as BackendTopology;
 }
 
-/** A router over east and west, showing 3 Turnout nodes at turnout:9100+id; its metrics in `registry` when given one. */
-export function twoBackendRouter(registry?: Registry): MultiBackendRouter {
+/**
+ * A router over east and west, showing 3 Turnout nodes at turnout:9100+id; its metrics in
+ * `registry` when given one. `domainBackends` (domain → backend) moves domains as the policy
+ * store's setDomainBackend does; a test may change it between requests.
+ */
+export function twoBackendRouter(registry?: Registry, domainBackends: ReadonlyMap<string, string> = new Map()): MultiBackendRouter {
   const router = new MultiBackendRouter({
     metrics: registry === undefined ? undefined : { registry },
     clusterId: 'v',
     topologies: [fakeTopology('east'), fakeTopology('west')],
-    policy: () => new PolicySnapshot(policyDocumentOf(config), 1, new Map()),
+    policy: () => new PolicySnapshot(policyDocumentOf(config), 1, domainBackends),
     listeners: [{ name: 'default', advertisedHost: 'turnout', nodePort: (id: number) => 9100 + id }],
     nodeCount: 3,
     log: createLogger({ level: 'silent' }),
@@ -87,18 +94,34 @@ export interface TwoBackendSessionOptions {
   westTopicId?: () => string | undefined;
   /** Answers every upstream request but Metadata. */
   answer(address: BrokerAddress, frame: Buffer, header: DecodedRequestHeader): Promise<Buffer>;
+  /**
+   * The Turnout node the session is connected to. Default -1, a bootstrap connection, which
+   * is served whatever leads its partitions (a node answers NOT_LEADER_OR_FOLLOWER for the
+   * partitions it does not lead), so tests can fetch partitions of several brokers at once.
+   */
+  virtualNodeId?: number;
 }
 
-/** A client session whose upstream requests the test answers: Metadata here, the rest through `answer`. */
-export function twoBackendSession(opts: TwoBackendSessionOptions): ClientSession {
+/**
+ * A client session of the default listener whose upstream requests `sendUpstream` answers,
+ * on node `virtualNodeId` (default -1: a bootstrap connection, served whatever leads its
+ * partitions; see TwoBackendSessionOptions.virtualNodeId).
+ */
+export function sessionAnswering(sendUpstream: (address: BrokerAddress, frame: Buffer) => Promise<Buffer | null>, virtualNodeId = -1): ClientSession {
   return {
     connId: 1,
     log: createLogger({ level: 'silent' }),
     listenerName: 'default',
-    virtualNodeId: 0,
+    virtualNodeId,
     anyBrokerId: -1,
     ...sessionWithoutSocket(),
-    sendUpstream: (address: BrokerAddress, frame: Buffer) => {
+    sendUpstream,
+  };
+}
+
+/** A client session whose upstream requests the test answers: Metadata here, the rest through `answer`. */
+export function twoBackendSession(opts: TwoBackendSessionOptions): ClientSession {
+  return sessionAnswering((address: BrokerAddress, frame: Buffer) => {
       const h = decodeRequestHeader(frame.subarray(4));
       if (h.apiKey !== ApiKey.Metadata) return opts.answer(address, frame, h);
       const m = createMetadataResponse();
@@ -111,8 +134,7 @@ export function twoBackendSession(opts: TwoBackendSessionOptions): ClientSession
       const topicId = address.backend === 'east' ? ORDERS_REAL_ID : opts.westTopicId?.();
       m.topics = topicId === undefined ? [] : [{ errorCode: 0, name: 'orders.a', topicId, isInternal: false, partitions: [0, 1].map(partition), topicAuthorizedOperations: -2147483648 }];
       return Promise.resolve(encodeResponseFrame(h.correlationId, ApiKey.Metadata, h.apiVersion, m));
-    },
-  };
+  }, opts.virtualNodeId);
 }
 
 /** Has the router learn the backends' topics, as a client's first Metadata request does. */

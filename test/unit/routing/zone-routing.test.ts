@@ -100,9 +100,9 @@ describe('ZoneRouting', () => {
 describe('PartitionLeaders', () => {
   it('keeps what the newer Metadata request taught', () => {
     const l = new PartitionLeaders();
-    l.record('m', 't', 0, 2, [2, 3], 200);
+    l.record('m', 't', 0, 2, [2, 3], 200, 7);
     l.record('m', 't', 0, 1, [1], 100);
-    expect(l.replicasOf('m', 't', 0)).toEqual({ leaderId: 2, isr: [2, 3], learnedAtMs: 200 });
+    expect(l.replicasOf('m', 't', 0)).toEqual({ leaderId: 2, leaderEpoch: 7, isr: [2, 3], learnedAtMs: 200 });
     l.forgetBroker('m', 2);
     expect(l.leaderOf('m', 't', 0)).toBe(-1);
     expect(l.topicsOf('m')).toEqual(['t']);

@@ -91,6 +91,22 @@ async function endOffsetsOn(cluster: ClusterInfo, topic: string): Promise<Map<nu
   }
 }
 
+/** Resolves once `topic`'s end offsets on `cluster` have not moved for `quietMs` (at most a minute). */
+async function endsStandStill(cluster: ClusterInfo, topic: string, quietMs: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let last = JSON.stringify([...(await endOffsetsOn(cluster, topic))]);
+  let since = Date.now();
+  while (Date.now() - since < quietMs) {
+    if (Date.now() > deadline) throw new Error(`${topic} on ${cluster.cluster} kept moving for a minute: the hold did not take effect`);
+    await new Promise((r) => setTimeout(r, 100));
+    const now = JSON.stringify([...(await endOffsetsOn(cluster, topic))]);
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
+  }
+}
+
 function total(ends: ReadonlyMap<number, number>): number {
   return [...ends.values()].reduce((a, b) => a + b, 0);
 }
@@ -232,15 +248,23 @@ describe('rollbacks: traffic stays on S and nothing is lost', () => {
     await run.waitForProgress(50);
     const open = await openTransaction(rig.instances[0].bootstrap, await movingTopic('direct-open-txn', 1));
     const direct = ['direct-0', 'direct-1', 'direct-2', 'direct-3', 'direct-4'];
+    let phaseAfterWrite: CutoverPhase | null = null;
     const timeline = await runCutover(api, { domain: MOVING_DOMAIN, to: 'main', drainTimeoutMs: 60_000 }, {
-      onPhase: async (seen) => {
+      onPhase: async (seen, status) => {
         if (seen !== 'HOLDING') return;
+        // The hold's baseline is read once every instance holds the domain and had what it
+        // forwarded answered: records landing before that are indistinguishable from Turnout's
+        // own. S's ends standing still say the hold took effect; the open transaction keeps
+        // the drain waiting meanwhile.
+        await endsStandStill(rig.legacy, topic, 1_000);
         // Around Turnout, straight to S, while Turnout holds the domain's produce requests.
         const written = await kcat(['-b', rig.legacy.bootstrapServers, '-P', '-t', topic, '-p', '0', '-X', 'acks=all'], { input: `${direct.join('\n')}\n` });
         expect(written.code, written.stderr).toBe(0);
+        phaseAfterWrite = (await api.status(status.id)).phase;
         await open.commit();
       },
     });
+    expect(phaseAfterWrite, 'the direct records were acknowledged while the drain waited').toBe('HOLDING');
     expect(timeline.final.phase, JSON.stringify(timeline.final)).toBe('ROLLED_BACK');
     log(`rolled back: ${JSON.stringify(timeline.final)}`);
 
