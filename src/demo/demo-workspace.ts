@@ -3,10 +3,7 @@
 // Kafka clusters, east and west:
 //   - a listener per zone (az-a, az-b, az-c), each with one Turnout node of its own, as with one
 //     Turnout instance per zone: a client is shown its zone's node as the leader of every
-//     partition, whichever broker of whichever cluster really leads it, so a cutover never shows
-//     it another leader (with several nodes per zone, a partition sits on the node of its real
-//     leader, a switch can move it, and kafkajs answers NOT_LEADER_OR_FOLLOWER by rejoining its
-//     group);
+//     partition, whichever broker of whichever cluster really leads it;
 //   - both clusters' broker racks mapped to those zones, so that Turnout knows which replica is
 //     in a client's zone and counts the bytes that cross zones;
 //   - two service domains: orders (topics orders.*, groups and transactional ids orders-*) on
@@ -40,7 +37,7 @@ export const DEMO_BACKEND_NAMES: readonly DemoBackendName[] = ['east', 'west'];
 export const DEMO_ZONES = ['az-a', 'az-b', 'az-c'] as const;
 export type DemoZone = (typeof DEMO_ZONES)[number];
 
-/** Turnout nodes per zone listener (see above why one). */
+/** Turnout nodes per zone listener. */
 export const NODES_PER_ZONE = 1;
 
 export interface DemoDomain {
