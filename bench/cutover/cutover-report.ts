@@ -3,7 +3,7 @@
 // before the domain moved and after it moved and came back, and the traffic harness's counts
 // over the whole run. Printed as a table, then one JSON line with at least `lost`,
 // `duplicated`, `reordered`, `rebalances`, `client_errors` and `hold_ms_max`.
-import type { CutoverPhase } from '../../test/integration/cutover-api.js';
+import type { CutoverPhase } from '../../src/admin/cutover-client.js';
 
 export interface HoldFigures {
   /** Backend the domain moved to. */

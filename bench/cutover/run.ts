@@ -14,7 +14,7 @@
 import { Command, Option } from 'commander';
 import { positiveInt } from '../cli-options.js';
 import { startCluster, stopCluster, type ClusterInfo } from '../../src/devkit/index.js';
-import { CutoverApi, CutoverApiMissingError, holdWindow, runCutover, type CutoverTimeline } from '../../test/integration/cutover-api.js';
+import { CutoverApi, CutoverApiMissingError, holdWindow, runCutover, type CutoverTimeline } from '../../src/admin/cutover-client.js';
 import { formatTrafficReport, startCutoverTraffic, type GroupKind, type RunningTraffic, type TrafficReport } from '../../test/integration/cutover-traffic.js';
 import { createTopics, deleteTopics } from '../bench-admin.js';
 import { consumePerf, producePerf } from '../perf-tools.js';

@@ -1,6 +1,7 @@
 // The demo's sample traffic: order events keyed by customer, so that each customer's events
 // land on one partition and their order there is the order they were produced in. The events
-// are deterministic (a seeded generator), so a run can be repeated and compared.
+// are deterministic (a seeded generator), so a run can be repeated and compared; a stream of
+// them has no end, for producers that run until they are stopped.
 
 export interface OrderEvent {
   /** Position in the produced stream, from 0. */
@@ -32,13 +33,12 @@ export interface OrderEventOptions {
   seed?: number;
 }
 
-/** `count` order events; each customer's events follow its orders through their statuses. */
-export function orderEvents(count: number, opts: OrderEventOptions = {}): OrderEvent[] {
+/** Order events without end; each customer's events follow its orders through their statuses. */
+export function* orderEventStream(opts: OrderEventOptions = {}): Generator<OrderEvent, never> {
   const customers = opts.customers ?? 50;
   const random = seededRandom(opts.seed ?? 1);
   const perCustomer = new Array<number>(customers).fill(0);
-  const events: OrderEvent[] = [];
-  for (let seq = 0; seq < count; seq++) {
+  for (let seq = 0; ; seq++) {
     const customer = Math.floor(random() * customers);
     const step = perCustomer[customer]++;
     const orderNo = Math.floor(step / STATUSES.length);
@@ -53,7 +53,14 @@ export function orderEvents(count: number, opts: OrderEventOptions = {}): OrderE
       priceCents: 199 + Math.floor(random() * 9_800),
       customerSeq: step,
     });
-    events.push({ seq, key, value, headers: { 'event-type': 'order', source: 'turnout-demo' } });
+    yield { seq, key, value, headers: { 'event-type': 'order', source: 'turnout-demo' } };
   }
+}
+
+/** The first `count` events of `orderEventStream`. */
+export function orderEvents(count: number, opts: OrderEventOptions = {}): OrderEvent[] {
+  const events: OrderEvent[] = [];
+  const stream = orderEventStream(opts);
+  for (let i = 0; i < count; i++) events.push(stream.next().value);
   return events;
 }

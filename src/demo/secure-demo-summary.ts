@@ -5,7 +5,8 @@
 import type { Refusal } from './refused-clients.js';
 import type { SecureDemoResult } from './secure-demo-flow.js';
 import { SECURE_DEMO_USERS } from './secure-demo-workspace.js';
-import { count, deliveryLines, formatMs, paint, verdictLines, type SummaryOptions } from './demo-summary.js';
+import { deliveryLines, verdictLines, type SummaryOptions } from './demo-summary.js';
+import { count, formatMs, paint } from './summary-format.js';
 
 function check(ok: boolean, color: boolean): string {
   return ok ? paint('ok', 32, color) : paint('FAILED', 31, color);

@@ -45,6 +45,8 @@ export interface ClusterRecord {
   controller: ControllerRecord;
   brokers: BrokerRecord[];
   heapMb: number;
+  /** Nodes run with the client compiler only (StartClusterOptions.quickStart). */
+  quickStart?: boolean;
   /** Broker properties given at creation, kept for restarts. */
   brokerConfig: Record<string, string>;
   /** Set for a secured cluster: its protocols, users, certificates and client settings. */

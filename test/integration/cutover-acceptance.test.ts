@@ -23,7 +23,7 @@
 import kafkajs from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { ADMIN_WRITE_HEADERS } from './admin-token.js';
-import { CutoverApi, holdWindow, runCutover, type CutoverPhase, type CutoverTimeline } from './cutover-api.js';
+import { CutoverApi, holdWindow, runCutover, type CutoverPhase, type CutoverTimeline } from '../../src/admin/cutover-client.js';
 import { MOVING_DOMAIN, startCutoverInstances, type CutoverInstances } from './cutover-instances.js';
 import { formatTrafficReport, startCutoverTraffic, trafficProblems, type GroupSpec, type TrafficReport, type TrafficSpec } from './cutover-traffic.js';
 import { groupsOn } from './multi-backend-helpers.js';

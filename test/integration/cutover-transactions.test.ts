@@ -8,7 +8,7 @@
 // group reads every committed record once and no aborted one.
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ADMIN_WRITE_HEADERS } from './admin-token.js';
-import { CutoverApi, runCutover } from './cutover-api.js';
+import { CutoverApi, runCutover } from '../../src/admin/cutover-client.js';
 import { MOVING_DOMAIN, startCutoverInstances, type CutoverInstances } from './cutover-instances.js';
 import { formatTrafficReport, startCutoverTraffic } from './cutover-traffic.js';
 import { uniqueTopic } from './rig.js';

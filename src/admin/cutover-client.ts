@@ -1,10 +1,10 @@
-// The cutover commands of Turnout's admin API, as an operator's script calls them:
+// A client of the cutover commands of Turnout's admin API, as an operator's script calls them:
 // POST /v1/cutovers {domain, to?, dryRun?, drainTimeoutMs?}, GET /v1/cutovers/{id} (phase
-// PLANNED|PREPARED|HOLDING|DRAINED|SWITCHED|ROLLED_BACK), POST /v1/cutovers/{id}/abort. A
-// watcher follows one cutover to its end and notes when it saw each phase, so that the hold
-// (HOLDING until SWITCHED or ROLLED_BACK) can be matched with the clients' produce latencies.
-// Free of the test runner, so that the benchmark can use it too.
-
+// PLANNED|PREPARED|HOLDING|DRAINED|SWITCHED|ROLLED_BACK), POST /v1/cutovers/{id}/abort, and
+// GET /v1/cutovers?domain=NAME for a domain's segment chains. A watcher follows one cutover to
+// its end and notes when it saw each phase, so that the hold (HOLDING until SWITCHED or
+// ROLLED_BACK) can be matched with the clients' produce latencies. The demo, the cutover
+// benchmark and the integration tests use it.
 export const CUTOVER_PHASES = ['PLANNED', 'PREPARED', 'HOLDING', 'DRAINED', 'SWITCHED', 'ROLLED_BACK'] as const;
 export type CutoverPhase = (typeof CUTOVER_PHASES)[number];
 
@@ -37,6 +37,25 @@ export class CutoverApiMissingError extends Error {
   }
 }
 
+/** One segment of a partition's chain as the API writes it (offsets as decimal strings). */
+export interface SegmentJson {
+  backend: string;
+  firstOffset: string;
+  shift: string;
+  generation: number;
+}
+
+function isSegmentJson(v: unknown): v is SegmentJson {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  return typeof s.backend === 'string' && typeof s.firstOffset === 'string' && typeof s.shift === 'string' && Number.isInteger(s.generation);
+}
+
+function isChains(v: unknown): v is Record<string, Array<SegmentJson[] | null>> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  return Object.values(v).every((partitions) => Array.isArray(partitions) && partitions.every((c) => c === null || (Array.isArray(c) && c.every(isSegmentJson))));
+}
+
 function isPhase(value: unknown): value is CutoverPhase {
   return typeof value === 'string' && (CUTOVER_PHASES as readonly string[]).includes(value);
 }
@@ -67,7 +86,8 @@ export class CutoverApi {
   async start(request: CutoverRequest): Promise<CutoverStatus> {
     const res = await fetch(`${this.adminUrl}/v1/cutovers`, { method: 'POST', headers: this.writeHeaders, body: JSON.stringify(request) });
     const text = await res.text();
-    if (res.status === 404) throw new CutoverApiMissingError(this.adminUrl, res.status, text);
+    // A build without the route answers an unknown POST with 405 (and an unknown GET with 404).
+    if (res.status === 404 || res.status === 405) throw new CutoverApiMissingError(this.adminUrl, res.status, text);
     if (!res.ok) throw new CutoverApiError(`POST /v1/cutovers ${JSON.stringify(request)}`, res.status, text);
     return parseStatus('POST /v1/cutovers', res.status, text);
   }
@@ -84,6 +104,26 @@ export class CutoverApi {
   async abort(id: string): Promise<{ status: number; body: string }> {
     const res = await fetch(`${this.adminUrl}/v1/cutovers/${encodeURIComponent(id)}/abort`, { method: 'POST', headers: this.writeHeaders, body: '{}' });
     return { status: res.status, body: await res.text() };
+  }
+
+  /**
+   * GET /v1/cutovers?domain=NAME: the domain's segment chains, topic → partition → segments
+   * (null for a partition without a chain). Null when the answer carries none (before the
+   * domain's first cutover, or an API that does not list them).
+   */
+  async domainChains(domain: string): Promise<Record<string, Array<SegmentJson[] | null>> | null> {
+    const res = await fetch(`${this.adminUrl}/v1/cutovers?domain=${encodeURIComponent(domain)}`);
+    const text = await res.text();
+    if (res.status === 404) return null;
+    if (!res.ok) throw new CutoverApiError(`GET /v1/cutovers?domain=${domain}`, res.status, text);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new CutoverApiError(`GET /v1/cutovers?domain=${domain}: not JSON`, res.status, text);
+    }
+    const chains = (body as { segments?: { chains?: unknown } | null }).segments?.chains;
+    return isChains(chains) ? chains : null;
   }
 
   /**
@@ -163,4 +203,68 @@ export function holdWindow(t: CutoverTimeline): { fromMs: number; toMs: number }
   const from = t.seen.find((s) => HOLD_OR_LATER.includes(s.phase))?.previousPollMs ?? t.requestedAtMs;
   const to = t.seen.find((s) => ENDED.includes(s.phase))?.atMs ?? Date.now();
   return { fromMs: Math.min(from, to), toMs: to };
+}
+
+/** Where one partition's new segment begins, as a switched cutover's record gives it. */
+export interface SwitchPointFacts {
+  topic: string;
+  partition: number;
+  /** The new segment's first virtual offset. */
+  firstOffset: bigint;
+  /** virtual = the target's real offset + shift, in the new segment. */
+  shift: bigint;
+}
+
+/** What the demo and reports read of a cutover answer beyond id and phase; absent fields read as null or empty. */
+export interface CutoverFacts {
+  from: string | null;
+  to: string | null;
+  /** When the cutover entered each phase (ms since the epoch), as Turnout recorded it. */
+  phaseAtMs: Partial<Record<CutoverPhase, number>>;
+  /** HOLDING until SWITCHED or ROLLED_BACK, as Turnout recorded it. */
+  holdMs: number | null;
+  switchPoints: SwitchPointFacts[];
+  /** Topic → leader epoch generation of the segment the cutover appended. */
+  generations: Record<string, number>;
+  rollbackReason: string | null;
+}
+
+function integerString(v: unknown): bigint | null {
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+  return typeof v === 'string' && /^-?\d+$/.test(v) ? BigInt(v) : null;
+}
+
+/** Reads a cutover answer's from, to, phase times, hold, switch points and rollback reason. */
+export function cutoverFacts(s: CutoverStatus): CutoverFacts {
+  const phaseAtMs: Partial<Record<CutoverPhase, number>> = {};
+  const times = s.phaseAtMs;
+  if (typeof times === 'object' && times !== null) {
+    for (const [phase, at] of Object.entries(times)) if (isPhase(phase) && typeof at === 'number') phaseAtMs[phase] = at;
+  }
+  const timings = s.timings as { holdMs?: unknown } | undefined;
+  const held = phaseAtMs.HOLDING;
+  const ended = phaseAtMs.SWITCHED ?? phaseAtMs.ROLLED_BACK;
+  const holdMs = typeof timings?.holdMs === 'number' ? timings.holdMs : held !== undefined && ended !== undefined ? Math.max(0, ended - held) : null;
+  const switchPoints: SwitchPointFacts[] = [];
+  for (const p of Array.isArray(s.switchPoints) ? (s.switchPoints as unknown[]) : []) {
+    const point = p as Record<string, unknown>;
+    const firstOffset = integerString(point.firstOffset);
+    const shift = integerString(point.shift);
+    if (typeof point.topic === 'string' && Number.isInteger(point.partition) && firstOffset !== null && shift !== null) {
+      switchPoints.push({ topic: point.topic, partition: point.partition as number, firstOffset, shift });
+    }
+  }
+  const generations: Record<string, number> = {};
+  if (typeof s.generations === 'object' && s.generations !== null) {
+    for (const [topic, g] of Object.entries(s.generations)) if (Number.isInteger(g)) generations[topic] = g as number;
+  }
+  return {
+    from: typeof s.from === 'string' ? s.from : null,
+    to: typeof s.to === 'string' ? s.to : null,
+    phaseAtMs,
+    holdMs,
+    switchPoints,
+    generations,
+    rollbackReason: typeof s.rollbackReason === 'string' ? s.rollbackReason : null,
+  };
 }
