@@ -85,6 +85,12 @@ export class MultiContext {
   /** `backend/topic` → a Metadata request under way for the topic's leaders there (segment-leaders.ts). */
   readonly leaderLookups = new Map<string, Promise<void>>();
   private readonly listeners: ReadonlyMap<string, ListenerView>;
+  /**
+   * With zone routing, fetches served by followers are gathered whatever the placement, and a
+   * leader that moved with a stopped broker made kafkajs groups rejoin and read again: the
+   * placement stays by topic and partition there.
+   */
+  private readonly zoned: boolean;
 
   constructor(opts: MultiContextOptions) {
     this.clusterId = opts.clusterId;
@@ -93,6 +99,7 @@ export class MultiContext {
     this.policy = opts.policy;
     this.listeners = new Map(opts.listeners.map((l) => [l.name, l]));
     this.zones = opts.zoneRouting ?? ZoneRouting.zoneless(ZoneNodes.zoneless(opts.listeners, opts.nodeCount));
+    this.zoned = opts.zoneRouting !== undefined;
     this.log = opts.log;
     this.topicIds = opts.topicIds;
     this.epochs = opts.epochs;
@@ -196,7 +203,7 @@ export class MultiContext {
     const chain = this.segments.chainOf(topic, partition);
     // A domain that can be cut over keeps its leaders where they are whichever backend serves
     // it: a leader that moved at a switch would make some clients (kafkajs) rejoin their group.
-    if (chain !== undefined || this.movable(topic)) return leaderAmong(nodeIds, topic, partition);
+    if (this.zoned || chain !== undefined || this.movable(topic)) return leaderAmong(nodeIds, topic, partition);
     let state = this.leaders.replicasOf(backend, topic, partition);
     if (realLeader >= 0 && realLeader !== state.leaderId) state = { ...state, leaderId: realLeader, leaderEpoch: -1 };
     const broker = this.zones.servingReplica(session, backend, topic, partition, state);

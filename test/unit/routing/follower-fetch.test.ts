@@ -77,10 +77,6 @@ class Rig {
   readonly live = new Set([1, 2, 3]);
   readonly router: MultiBackendRouter;
   readonly session: ClientSession;
-  /** The node the client fetches from: the leader its last Metadata or NOT_LEADER_OR_FOLLOWER answer named. */
-  node = 100;
-  /** The nodes a NOT_LEADER_OR_FOLLOWER answer sent the client to, in order. */
-  readonly moves: number[] = [];
   private batch: Buffer = Buffer.alloc(0);
 
   constructor(zone: string | null) {
@@ -153,30 +149,19 @@ class Rig {
     this.router.routeRequest(this.session, ex);
     const m = decodeResponseFrame((await ex.deferred) as Buffer, ApiKey.Metadata, 12, decodeMetadataResponse).body;
     const p = m.topics[0].partitions[0];
-    this.node = p.leaderId;
     return { brokers: m.brokers.map((b) => [b.nodeId, b.rack]), leader: p.leaderId, replicas: p.replicaNodes };
   }
 
-  /**
-   * One Fetch of orders/0 at `version` on the client's node: [error, has records, preferred
-   * read replica]. Answered NOT_LEADER_OR_FOLLOWER with a CurrentLeader, the client moves to
-   * that node and fetches again, as Kafka's clients do (KIP-951).
-   */
+  /** One Fetch of orders/0 at `version`: [error, has records, preferred read replica]. */
   async fetch(version = 12): Promise<[number, boolean, number]> {
-    for (;;) {
-      const req = createFetchRequest();
-      Object.assign(req, { maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, sessionId: 0, sessionEpoch: -1 });
-      req.topics = [{ topic: 'orders', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [Object.assign(createFetchPartition(), { partition: 0, fetchOffset: 5n, partitionMaxBytes: 1 << 16 })] }];
-      const ex = exchange(ApiKey.Fetch, version, encodeRequestFrame({ apiKey: ApiKey.Fetch, apiVersion: version, correlationId: 7, clientId: 't' }, req, encodeFetchRequest));
-      const session = { ...this.session, virtualNodeId: this.node };
-      this.router.routeRequest(session, ex);
-      const m = decodeResponseFrame((await responseOf(this.router, session, ex)) as Buffer, ApiKey.Fetch, version, decodeFetchResponse).body;
-      const p = m.responses[0].partitions[0];
-      const leader = p.currentLeader?.leaderId ?? -1;
-      if (p.errorCode !== NOT_LEADER || leader < 0 || leader === this.node || this.moves.length > 4) return [p.errorCode, (p.records?.length ?? 0) > 0, p.preferredReadReplica];
-      this.moves.push(leader);
-      this.node = leader;
-    }
+    const req = createFetchRequest();
+    Object.assign(req, { maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, sessionId: 0, sessionEpoch: -1 });
+    req.topics = [{ topic: 'orders', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [Object.assign(createFetchPartition(), { partition: 0, fetchOffset: 5n, partitionMaxBytes: 1 << 16 })] }];
+    const ex = exchange(ApiKey.Fetch, version, encodeRequestFrame({ apiKey: ApiKey.Fetch, apiVersion: version, correlationId: 7, clientId: 't' }, req, encodeFetchRequest));
+    this.router.routeRequest(this.session, ex);
+    const m = decodeResponseFrame((await responseOf(this.router, this.session, ex)) as Buffer, ApiKey.Fetch, version, decodeFetchResponse).body;
+    const p = m.responses[0].partitions[0];
+    return [p.errorCode, (p.records?.length ?? 0) > 0, p.preferredReadReplica];
   }
 }
 
@@ -197,15 +182,6 @@ describe('zone-local fetching over Turnout nodes', () => {
     ]);
     expect([100, 101]).toContain(m.leader);
     expect([...m.replicas].sort()).toEqual([100, 101]);
-  });
-
-  it('shows the node of the follower that serves an az-b client as the leader, and the leader\'s node to a client without a zone', async () => {
-    const [b, none] = [await rig(), await rig(null)];
-    const [shownB, shownNone] = [(await b.metadata()).leader, (await none.metadata()).leader];
-    expect(shownB).not.toBe(shownNone);
-    await b.fetch();
-    await none.fetch();
-    expect([b.fetches, none.fetches, b.moves, none.moves]).toEqual([['2/v12'], ['1/v12'], [], []]);
   });
 
   it('fetches from the in-sync follower in the client\'s zone and never passes on a real preferred read replica', async () => {
@@ -247,10 +223,8 @@ describe('zone-local fetching over Turnout nodes', () => {
     expect(r.fetches).toEqual(['2/v12', '1/v12']);
     r.follower = 'data';
     expect(await r.fetch()).toEqual([0, true, -1]);
-    // Set aside: the leader serves until a later refresh shows the follower in sync again,
-    // and the client was sent from the follower's node to the leader's.
+    // Set aside: the leader serves until a later refresh shows the follower in sync again.
     expect(r.fetches.at(-1)).toBe('1/v12');
-    expect(r.moves).toEqual([101]);
     expect(r.metrics.snapshot().followerRetries).toEqual({ [reason]: 1 });
   });
 
@@ -271,6 +245,5 @@ describe('zone-local fetching over Turnout nodes', () => {
     r.live.delete(2);
     await r.fetch();
     expect(r.fetches).toEqual(['1/v12']);
-    expect(r.moves).toEqual([101]);
   });
 });
