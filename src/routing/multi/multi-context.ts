@@ -99,7 +99,7 @@ export class MultiContext {
     this.policy = opts.policy;
     this.listeners = new Map(opts.listeners.map((l) => [l.name, l]));
     this.zones = opts.zoneRouting ?? ZoneRouting.zoneless(ZoneNodes.zoneless(opts.listeners, opts.nodeCount));
-    this.zoned = opts.zoneRouting !== undefined;
+    this.zoned = this.zones.nodes.zoned;
     this.log = opts.log;
     this.topicIds = opts.topicIds;
     this.epochs = opts.epochs;
