@@ -6,6 +6,9 @@ import { CUTOVER_PHASES, type CutoverPhase } from '../policy/cutover-phase.js';
 
 export type CutoverOutcome = 'switched' | 'rolled_back';
 
+/** Holds last from tens of milliseconds to a phase deadline of a minute. */
+const HOLD_SECONDS_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
+
 export class CutoverMetrics {
   private readonly phaseGauge: Gauge<'domain' | 'phase'>;
   private readonly heldRequests: Gauge<'domain'>;
@@ -40,7 +43,7 @@ export class CutoverMetrics {
       name: 'turnout_cutover_hold_duration_seconds',
       help: 'How long a domain traffic was held on this instance, from the hold to its release',
       labelNames: ['domain'],
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      buckets: HOLD_SECONDS_BUCKETS,
       registers,
     });
     this.outcomes = new Counter({
@@ -60,7 +63,7 @@ export class CutoverMetrics {
       name: 'turnout_cutover_group_hold_duration_seconds',
       help: 'How long the group requests of a domain were held on this instance while its groups moved',
       labelNames: ['domain'],
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      buckets: HOLD_SECONDS_BUCKETS,
       registers,
     });
     this.groupMoves = new Counter({
