@@ -92,7 +92,16 @@ export function turnoutChildConfig(backends: readonly ChildBackend[], ports: Chi
   return lines.join('\n');
 }
 
-export function startTurnoutChild(backends: readonly ChildBackend[], opts: { readyTimeoutMs?: number } = {}): Promise<TurnoutChild> {
+/** How a child is started, beyond its configuration. */
+export interface TurnoutChildOptions {
+  readyTimeoutMs?: number;
+  /** Node options before the CLI path (`--cpu-prof`, `--cpu-prof-dir=...`). (default: none) */
+  nodeArgs?: readonly string[];
+  /** The compiled CLI to run, to compare two builds. (default: turnoutCliPath()) */
+  cliPath?: string;
+}
+
+export function startTurnoutChild(backends: readonly ChildBackend[], opts: TurnoutChildOptions = {}): Promise<TurnoutChild> {
   return startTurnoutChildWith(async (configFile, ports) => writeFile(configFile, turnoutChildConfig(backends, ports)), opts);
 }
 
@@ -107,7 +116,7 @@ export interface ChildPorts {
  * of the child's own (removed when it stops) where it may put what the configuration names:
  * certificates, the users file.
  */
-export async function startTurnoutChildWith(writeConfig: (configFile: string, ports: ChildPorts) => Promise<void>, opts: { readyTimeoutMs?: number } = {}): Promise<TurnoutChild> {
+export async function startTurnoutChildWith(writeConfig: (configFile: string, ports: ChildPorts) => Promise<void>, opts: TurnoutChildOptions = {}): Promise<TurnoutChild> {
   const dir = await mkdtemp(join(tmpdir(), 'turnout-bench-'));
   const bootstrapPort = await freePort();
   const adminPort = await freePort();
@@ -118,7 +127,7 @@ export async function startTurnoutChildWith(writeConfig: (configFile: string, po
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
-  const child = spawnOwned(process.execPath, [turnoutCliPath(), 'start', '--config', configFile], { dir, graceMs: 10_000 });
+  const child = spawnOwned(process.execPath, [...(opts.nodeArgs ?? []), opts.cliPath ?? turnoutCliPath(), 'start', '--config', configFile], { dir, graceMs: 10_000 });
   const ready = (): Promise<boolean> =>
     fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
       (r) => r.status === 200,

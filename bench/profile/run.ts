@@ -1,0 +1,218 @@
+// A small, repeatable harness for Turnout's CPU cost on the data path: produce, consume and a
+// steady-rate produce through one Turnout child in front of one cluster, with its CPU time per
+// MB and per request read from /proc, and optionally a V8 CPU profile of each phase
+// (`node --cpu-prof` on the child) summarised as self time by function.
+//
+//   npx tsx bench/profile/run.ts --bootstrap 127.0.0.1:25220 --records 60000 --cpu-prof /tmp/prof
+//   npx tsx bench/profile/run.ts --bootstrap ... --build new=dist/src/cli.js --build old=/path/to/other/dist/src/cli.js --rounds 5
+//
+// Each phase gets a child of its own, so that a profile covers one phase. With several builds
+// (or --direct), every round runs each of them back to back, the order rotating by one each
+// round, and the medians of the per-round figures are reported: the machine may be shared, so
+// alternating is what makes two builds comparable.
+import { mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { createTopics } from '../bench-admin.js';
+import { positiveInt } from '../cli-options.js';
+import { consumePerf, producePerf } from '../perf-tools.js';
+import { startTurnoutChild, turnoutCliPath, type TurnoutChild } from '../turnout-child.js';
+import { formatSummary, readProfile, type ProfileWindow } from './cpu-profile-summary.js';
+
+type Phase = 'produce' | 'consume' | 'steady';
+
+interface Build {
+  name: string;
+  /** The compiled CLI, or null for the direct path (no proxy). */
+  cli: string | null;
+}
+
+interface PhaseResult {
+  build: string;
+  phase: Phase;
+  round: number;
+  mb: number;
+  seconds: number;
+  mbPerSec: number;
+  cpuMs?: number;
+  requests?: number;
+  /** The phase's span on the monotonic clock, µs. */
+  window: ProfileWindow;
+  profile?: string;
+}
+
+const opts = new Command()
+  .requiredOption('--bootstrap <servers>', 'the cluster to profile against (its own, not a shared one)')
+  .option('--records <n>', 'records per produce and consume run', positiveInt('--records'), 60_000)
+  .option('--record-size <bytes>', 'record size', positiveInt('--record-size'), 1024)
+  .option('--phases <list>', 'phases to run, comma-separated', 'produce,consume,steady')
+  .option('--steady-rate <n>', 'records/s of the steady phase', positiveInt('--steady-rate'), 2000)
+  .option('--steady-seconds <n>', 'seconds of the steady phase', positiveInt('--steady-seconds'), 10)
+  .option('--warmup-records <n>', 'uncounted records produced first through each child', positiveInt('--warmup-records'), 20_000)
+  .option('--rounds <n>', 'rounds', positiveInt('--rounds'), 1)
+  .option('--partitions <n>', 'partitions of each topic', positiveInt('--partitions'), 6)
+  .option('--build <name=cli>', 'a build to measure (repeatable); default: this checkout', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--direct', 'also run the tools straight to the cluster (throughput baseline)')
+  .option('--cpu-prof <dir>', 'write a V8 CPU profile of each Turnout phase there and print its top functions')
+  .option('--top <n>', 'functions listed per profile', positiveInt('--top'), 15)
+  .parse()
+  .opts<{
+    bootstrap: string;
+    records: number;
+    recordSize: number;
+    phases: string;
+    steadyRate: number;
+    steadySeconds: number;
+    warmupRecords: number;
+    rounds: number;
+    partitions: number;
+    build: string[];
+    direct?: boolean;
+    cpuProf?: string;
+    top: number;
+  }>();
+
+const phases = opts.phases.split(',').map((p) => p.trim()) as Phase[];
+for (const p of phases) if (!['produce', 'consume', 'steady'].includes(p)) throw new Error(`unknown phase ${p}`);
+const builds: Build[] = (opts.build.length === 0 ? [`this=${turnoutCliPath()}`] : opts.build).map((b) => {
+  const at = b.indexOf('=');
+  if (at < 1) throw new Error(`--build ${b}: expected name=path/to/cli.js`);
+  return { name: b.slice(0, at), cli: resolve(b.slice(at + 1)) };
+});
+if (opts.direct) builds.push({ name: 'direct', cli: null });
+const quiet = (): void => {};
+const runTag = Date.now().toString(36);
+
+/** Sum of turnout_requests_total over its labels. */
+async function requestsSoFar(child: TurnoutChild): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${child.adminPort}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith('turnout_requests_total{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+/** The monotonic clock in µs, the clock of a .cpuprofile's timestamps. */
+function nowUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+async function runPhase(build: Build, child: TurnoutChild | null, phase: Phase, round: number, topic: string): Promise<PhaseResult> {
+  const bootstrap = child?.bootstrapServers ?? opts.bootstrap;
+  const cpu0 = child?.meter.cpuSeconds();
+  const req0 = child === null ? 0 : await requestsSoFar(child);
+  const fromUs = nowUs();
+  let mb: number;
+  let seconds: number;
+  if (phase === 'consume') {
+    const r = await consumePerf({ topic, records: opts.records, group: `${topic}-g-${build.name}`, bootstrap, log: quiet });
+    mb = r.mb;
+    seconds = r.fetchMs / 1000;
+  } else {
+    const records = phase === 'steady' ? opts.steadyRate * opts.steadySeconds : opts.records;
+    const throughput = phase === 'steady' ? opts.steadyRate : -1;
+    const r = await producePerf({ topic, records, recordSizeBytes: opts.recordSize, throughput, bootstrap, clientId: `prof-${build.name}`, log: quiet });
+    mb = (records * opts.recordSize) / 1e6;
+    seconds = r.records / r.recordsPerSec;
+  }
+  const result: PhaseResult = { build: build.name, phase, round, mb, seconds, mbPerSec: mb / seconds, window: { fromUs, toUs: nowUs() } };
+  if (child !== null && cpu0 !== undefined) {
+    result.cpuMs = (child.meter.cpuSeconds() - cpu0) * 1000;
+    result.requests = (await requestsSoFar(child)) - req0;
+  }
+  return result;
+}
+
+/** One build's round: a child of its own, an uncounted warm-up, then every phase. */
+async function runBuild(build: Build, round: number, topic: string, steadyTopic: string): Promise<PhaseResult[]> {
+  let child: TurnoutChild | null = null;
+  let profDir: string | undefined;
+  if (build.cli !== null) {
+    const nodeArgs: string[] = [];
+    if (opts.cpuProf !== undefined) {
+      profDir = join(resolve(opts.cpuProf), `${build.name}-r${round}-${runTag}`);
+      mkdirSync(profDir, { recursive: true });
+      nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
+    }
+    child = await startTurnoutChild([{ name: 'prof', bootstrapServers: opts.bootstrap.split(',') }], { nodeArgs, cliPath: build.cli });
+  }
+  const results: PhaseResult[] = [];
+  try {
+    // JIT warm-up of the proxy, as the main bench does; not counted.
+    await producePerf({ topic: `${topic}-warm`, records: opts.warmupRecords, recordSizeBytes: opts.recordSize, throughput: -1, bootstrap: child?.bootstrapServers ?? opts.bootstrap, clientId: 'prof-warm', log: quiet });
+    for (const phase of phases) results.push(await runPhase(build, child, phase, round, phase === 'steady' ? steadyTopic : topic));
+  } finally {
+    await child?.stop();
+  }
+  if (profDir !== undefined) {
+    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    if (file !== undefined) {
+      const named = join(profDir, `${build.name}-r${round}.cpuprofile`);
+      renameSync(join(profDir, file), named);
+      for (const r of results) r.profile = named;
+    }
+  }
+  return results;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function main(): Promise<void> {
+  const results: PhaseResult[] = [];
+  for (let round = 0; round < opts.rounds; round++) {
+    const order = builds.map((_, i) => builds[(i + round) % builds.length]);
+    const topics = new Map<string, string>();
+    for (const b of order) topics.set(b.name, `prof-${runTag}-r${round}-${b.name}`);
+    await createTopics(opts.bootstrap, [...topics.values(), ...[...topics.values()].map((t) => `${t}-warm`), `prof-${runTag}-r${round}-steady`].map((topic) => ({ topic, numPartitions: opts.partitions, replicationFactor: 1 })));
+    for (const b of order) {
+      for (const r of await runBuild(b, round, topics.get(b.name) as string, `prof-${runTag}-r${round}-steady`)) {
+        results.push(r);
+        const cost = r.cpuMs === undefined ? '' : ` cpu ${r.cpuMs.toFixed(0)} ms, ${(r.cpuMs / r.mb).toFixed(2)} ms/MB, ${((r.cpuMs * 1000) / (r.requests ?? 1)).toFixed(1)} µs/req (${r.requests} req), ${((r.cpuMs / 1000 / r.seconds) * 100).toFixed(2)}% of a core`;
+        console.log(`round ${round + 1} ${r.phase.padEnd(7)} ${b.name.padEnd(8)} ${r.mb.toFixed(1)} MB in ${r.seconds.toFixed(2)} s (${r.mbPerSec.toFixed(1)} MB/s)${cost}`);
+      }
+    }
+  }
+  console.log('\nmedians over rounds:');
+  console.log('| phase | build | MB/s | CPU ms/MB | CPU µs/request | share of a core |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+  for (const phase of phases) {
+    for (const b of builds) {
+      const rs = results.filter((r) => r.phase === phase && r.build === b.name);
+      const cpu = rs.filter((r) => r.cpuMs !== undefined);
+      const cell = (f: (r: PhaseResult) => number, digits: number): string => (cpu.length === 0 ? '' : median(cpu.map(f)).toFixed(digits));
+      console.log(
+        `| ${phase} | ${b.name} | ${median(rs.map((r) => r.mbPerSec)).toFixed(1)} | ${cell((r) => (r.cpuMs as number) / r.mb, 2)} | ${cell((r) => ((r.cpuMs as number) * 1000) / (r.requests as number), 1)} | ${cell((r) => ((r.cpuMs as number) / 10 / r.seconds), 2)}% |`,
+      );
+    }
+  }
+  if (builds.length > 1) {
+    console.log('\nper-round ratios to the first build (medians):');
+    const first = builds[0].name;
+    for (const phase of phases) {
+      for (const b of builds.slice(1)) {
+        const cpuRatios: number[] = [];
+        const tputRatios: number[] = [];
+        for (let round = 0; round < opts.rounds; round++) {
+          const a = results.find((r) => r.phase === phase && r.build === first && r.round === round);
+          const x = results.find((r) => r.phase === phase && r.build === b.name && r.round === round);
+          if (a === undefined || x === undefined) continue;
+          tputRatios.push(x.mbPerSec / a.mbPerSec);
+          if (a.cpuMs !== undefined && x.cpuMs !== undefined) cpuRatios.push(x.cpuMs / x.mb / (a.cpuMs / a.mb));
+        }
+        console.log(`${phase} ${b.name}/${first}: throughput ${median(tputRatios).toFixed(3)} [${tputRatios.map((v) => v.toFixed(2)).join(' ')}]${cpuRatios.length > 0 ? `, CPU/MB ${median(cpuRatios).toFixed(3)} [${cpuRatios.map((v) => v.toFixed(2)).join(' ')}]` : ''}`);
+      }
+    }
+  }
+  for (const r of results) {
+    if (r.profile === undefined) continue;
+    console.log(`\nprofile ${r.build} ${r.phase} round ${r.round + 1}: ${r.profile} (${r.window.fromUs}..${r.window.toUs} µs)`);
+    console.log(formatSummary(readProfile(r.profile, r.window), opts.top, { mb: r.mb, requests: r.requests }));
+  }
+  console.log(JSON.stringify({ results }));
+}
+
+await main();
