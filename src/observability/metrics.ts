@@ -1,7 +1,12 @@
 // Turnout's Prometheus metrics. Each proxy instance has its own registry, so several
-// instances in one process (tests, benchmarks) do not collide. Label children are cached,
-// so counting a request on the hot path is an array lookup and an add.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// instances in one process (tests, benchmarks) do not collide.
+//
+// What the data path counts per request or per socket read (requests, bytes, request
+// latency) is kept in plain numbers and arrays and handed to prom-client only when the
+// registry is read (its `collect` hook): even a cached prom-client child builds, validates
+// and hashes a label object on every inc or observe.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { ApiLatencyHistogram } from './api-latency-histogram.js';
 import { AuthzMetrics } from './authz-metrics.js';
 import { AuthenticationMetrics } from './authentication-metrics.js';
 import { CutoverMetrics } from './cutover-metrics.js';
@@ -10,7 +15,14 @@ import { ZoneMetrics } from './zone-metrics.js';
 export type ConnectionSide = 'client' | 'upstream';
 
 type CounterChild = ReturnType<Counter<string>['labels']>;
-type HistogramChild = ReturnType<Histogram<string>['labels']>;
+
+/** Bytes moved, by side and direction; handed to the counter when the registry is read. */
+interface ByteTally {
+  clientIn: number;
+  clientOut: number;
+  upstreamIn: number;
+  upstreamOut: number;
+}
 
 export interface ProxyMetricsOptions {
   /** Name of an api key for labels (`Produce`); `apiKey_<n>` when unknown. */
@@ -18,6 +30,8 @@ export interface ProxyMetricsOptions {
   /** Also export Node process metrics (CPU, memory, event loop lag). */
   processMetrics?: boolean;
 }
+
+const BYTE_TALLY_KEYS = ['clientIn', 'clientOut', 'upstreamIn', 'upstreamOut'] as const;
 
 export class ProxyMetrics {
   readonly registry: Registry;
@@ -32,7 +46,7 @@ export class ProxyMetrics {
   private readonly apiName: (apiKey: number) => string;
 
   private readonly requests: Counter<'api' | 'version'>;
-  private readonly latency: Histogram<'api'>;
+  private readonly latency: ApiLatencyHistogram;
   private readonly bytes: Counter<'side' | 'direction'>;
   private readonly activeConnections: Gauge<'side'>;
   private readonly upstreamErrors: Counter<'backend' | 'kind'>;
@@ -40,36 +54,61 @@ export class ProxyMetrics {
   private readonly localResponses: Counter<'api'>;
   private readonly backendAuthFailures: Counter<'backend' | 'stage'>;
 
+  /** Requests received since the registry was last read, by api key and version. */
+  private readonly requestTally: number[][] = [];
   private readonly requestChildren: CounterChild[][] = [];
-  private readonly latencyChildren: HistogramChild[] = [];
-  private readonly clientIn: CounterChild;
-  private readonly clientOut: CounterChild;
-  private readonly upstreamIn: CounterChild;
-  private readonly upstreamOut: CounterChild;
+  private readonly byteTally: ByteTally = { clientIn: 0, clientOut: 0, upstreamIn: 0, upstreamOut: 0 };
 
   constructor(opts: ProxyMetricsOptions) {
     this.registry = new Registry();
     const known = opts.apiName;
     this.apiName = (k) => known(k) ?? `apiKey_${k}`;
     const registers = [this.registry];
+    const requestTally = this.requestTally;
+    const requestChildren = this.requestChildren;
+    const apiName = this.apiName;
     this.requests = new Counter({
       name: 'turnout_requests_total',
       help: 'Requests received from clients, by api and version',
       labelNames: ['api', 'version'],
       registers,
+      collect(this: Counter<'api' | 'version'>) {
+        requestTally.forEach((byVersion, apiKey) => {
+          byVersion.forEach((n, apiVersion) => {
+            if (n === 0) return;
+            byVersion[apiVersion] = 0;
+            let children = requestChildren[apiKey];
+            if (children === undefined) children = requestChildren[apiKey] = [];
+            let child = children[apiVersion];
+            if (child === undefined) child = children[apiVersion] = this.labels(apiName(apiKey), String(apiVersion));
+            child.inc(n);
+          });
+        });
+      },
     });
-    this.latency = new Histogram({
+    this.latency = new ApiLatencyHistogram({
       name: 'turnout_request_duration_seconds',
       help: 'Time from a request arriving to its response being written to the client',
-      labelNames: ['api'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      apiName: this.apiName,
       registers,
     });
+    const bytes = this.byteTally;
+    let byteChildren: Record<keyof ByteTally, CounterChild> | null = null;
     this.bytes = new Counter({
       name: 'turnout_bytes_total',
       help: 'Bytes moved, by side (client, upstream) and direction (in, out) as seen from Turnout',
       labelNames: ['side', 'direction'],
       registers,
+      collect(this: Counter<'side' | 'direction'>) {
+        if (byteChildren === null) return;
+        for (const key of BYTE_TALLY_KEYS) {
+          const n = bytes[key];
+          if (n === 0) continue;
+          bytes[key] = 0;
+          byteChildren[key].inc(n);
+        }
+      },
     });
     this.activeConnections = new Gauge({
       name: 'turnout_active_connections',
@@ -105,26 +144,24 @@ export class ProxyMetrics {
     this.authz = new AuthzMetrics(this.registry);
     this.authentications = new AuthenticationMetrics(this.registry);
     this.cutovers = new CutoverMetrics(this.registry);
-    this.clientIn = this.bytes.labels('client', 'in');
-    this.clientOut = this.bytes.labels('client', 'out');
-    this.upstreamIn = this.bytes.labels('upstream', 'in');
-    this.upstreamOut = this.bytes.labels('upstream', 'out');
+    byteChildren = {
+      clientIn: this.bytes.labels('client', 'in'),
+      clientOut: this.bytes.labels('client', 'out'),
+      upstreamIn: this.bytes.labels('upstream', 'in'),
+      upstreamOut: this.bytes.labels('upstream', 'out'),
+    };
     for (const side of ['client', 'upstream'] as const) this.activeConnections.labels(side).set(0);
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'turnout_' });
   }
 
   requestReceived(apiKey: number, apiVersion: number): void {
-    let byVersion = this.requestChildren[apiKey];
-    if (byVersion === undefined) byVersion = this.requestChildren[apiKey] = [];
-    let child = byVersion[apiVersion];
-    if (child === undefined) child = byVersion[apiVersion] = this.requests.labels(this.apiName(apiKey), String(apiVersion));
-    child.inc();
+    let byVersion = this.requestTally[apiKey];
+    if (byVersion === undefined) byVersion = this.requestTally[apiKey] = [];
+    byVersion[apiVersion] = (byVersion[apiVersion] ?? 0) + 1;
   }
 
   requestCompleted(apiKey: number, seconds: number): void {
-    let child = this.latencyChildren[apiKey];
-    if (child === undefined) child = this.latencyChildren[apiKey] = this.latency.labels(this.apiName(apiKey));
-    child.observe(seconds);
+    this.latency.observe(apiKey, seconds);
   }
 
   answeredLocally(apiKey: number): void {
@@ -132,19 +169,19 @@ export class ProxyMetrics {
   }
 
   clientBytesIn(n: number): void {
-    this.clientIn.inc(n);
+    this.byteTally.clientIn += n;
   }
 
   clientBytesOut(n: number): void {
-    this.clientOut.inc(n);
+    this.byteTally.clientOut += n;
   }
 
   upstreamBytesIn(n: number): void {
-    this.upstreamIn.inc(n);
+    this.byteTally.upstreamIn += n;
   }
 
   upstreamBytesOut(n: number): void {
-    this.upstreamOut.inc(n);
+    this.byteTally.upstreamOut += n;
   }
 
   connectionOpened(side: ConnectionSide): void {
