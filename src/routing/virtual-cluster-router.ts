@@ -87,6 +87,7 @@ import { rewriteFindCoordinatorResponse } from './find-coordinator-rewrite.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../codec/message-frames.js';
 import { rewriteMetadataResponse } from './metadata-rewrite.js';
 import { rewriteFetchResponse, rewriteProduceResponse, rewriteShareResponse } from './node-endpoints-rewrite.js';
+import { produceResponseMayNameBrokers } from './produce-response-scan.js';
 import type { NodeEndpoint, RewriteContext } from './rewrite-context.js';
 import type { VirtualNodeMap } from './virtual-node-map.js';
 
@@ -219,7 +220,8 @@ const FETCH_FIRST_REPLICA_VERSION = 11;
 
 RESPONSE_REWRITES[ApiKey.Produce] = (frame, ex, ctx) => {
   const v = ex.apiVersion;
-  if (v < PRODUCE_FIRST_LEADER_VERSION) return frame;
+  // Most answers name no broker: a walk over the bytes says so without decoding them.
+  if (v < PRODUCE_FIRST_LEADER_VERSION || !produceResponseMayNameBrokers(frame, v)) return frame;
   const { header, body } = decodeResponseFrame(frame, ApiKey.Produce, v, decodeProduceResponse);
   if (!rewriteProduceResponse(body, ctx)) return frame;
   return encodeResponseFrame(ApiKey.Produce, v, header, body, encodeProduceResponse);
