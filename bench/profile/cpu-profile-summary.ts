@@ -67,6 +67,11 @@ export function readProfile(file: string, window?: ProfileWindow): ProfileSummar
   return summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, window);
 }
 
+/** Self time of the functions whose name (with its file) matches each pattern, ms. */
+export function selfTimeMatching(s: ProfileSummary, patterns: readonly RegExp[]): number[] {
+  return patterns.map((re) => s.functions.reduce((sum, f) => (re.test(f.name) ? sum + f.selfMs : sum), 0));
+}
+
 /** The top `n` functions as a table; per MB and per request columns when those are given. */
 export function formatSummary(s: ProfileSummary, n: number, per: { mb?: number; requests?: number } = {}): string {
   const lines = [`busy ${s.busyMs.toFixed(0)} ms (idle ${s.idleMs.toFixed(0)} ms)${per.mb ? `, ${(s.busyMs / per.mb).toFixed(2)} ms/MB` : ''}${per.requests ? `, ${((s.busyMs * 1000) / per.requests).toFixed(1)} µs/request` : ''}`];
@@ -82,7 +87,7 @@ export function formatSummary(s: ProfileSummary, n: number, per: { mb?: number; 
   return lines.join('\n');
 }
 
-// `npx tsx bench/profile/cpu-profile-summary.ts FILE.cpuprofile [--top N] [--mb X] [--requests N] [--from US --to US]`
+// `npx tsx bench/profile/cpu-profile-summary.ts FILE.cpuprofile [--top N] [--mb X] [--requests N] [--from US --to US] [--grep REGEX]...`
 if (process.argv[1] !== undefined && import.meta.url.endsWith(basename(process.argv[1]))) {
   const args = process.argv.slice(2);
   const opt = (name: string): number | undefined => {
@@ -97,5 +102,9 @@ if (process.argv[1] !== undefined && import.meta.url.endsWith(basename(process.a
   const fromUs = opt('--from');
   const toUs = opt('--to');
   const window = fromUs === undefined || toUs === undefined ? undefined : { fromUs, toUs };
-  console.log(formatSummary(readProfile(file, window), opt('--top') ?? 15, { mb: opt('--mb'), requests: opt('--requests') }));
+  const summary = readProfile(file, window);
+  console.log(formatSummary(summary, opt('--top') ?? 15, { mb: opt('--mb'), requests: opt('--requests') }));
+  const greps = args.flatMap((a, i) => (a === '--grep' && args[i + 1] !== undefined ? [args[i + 1]] : []));
+  const totals = selfTimeMatching(summary, greps.map((g) => new RegExp(g)));
+  greps.forEach((g, i) => console.log(`/${g}/: ${totals[i].toFixed(1)} ms self (${((100 * totals[i]) / summary.busyMs).toFixed(1)}% of busy)`));
 }

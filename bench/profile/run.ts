@@ -10,6 +10,7 @@
 // (or --direct), every round runs each of them back to back, the order rotating by one each
 // round, and the medians of the per-round figures are reported: the machine may be shared, so
 // alternating is what makes two builds comparable.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -18,6 +19,7 @@ import { positiveInt } from '../cli-options.js';
 import { consumePerf, producePerf } from '../perf-tools.js';
 import { startTurnoutChild, turnoutCliPath, type TurnoutChild } from '../turnout-child.js';
 import { formatSummary, readProfile, type ProfileWindow } from './cpu-profile-summary.js';
+import { categorize } from './perf-categories.js';
 
 type Phase = 'produce' | 'consume' | 'steady';
 
@@ -36,6 +38,8 @@ interface PhaseResult {
   mbPerSec: number;
   cpuMs?: number;
   requests?: number;
+  /** The phase's `perf record` file, with --perf. */
+  perfData?: string;
   /** The phase's span on the monotonic clock, µs. */
   window: ProfileWindow;
   profile?: string;
@@ -54,6 +58,7 @@ const opts = new Command()
   .option('--build <name=cli>', 'a build to measure (repeatable); default: this checkout', (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option('--direct', 'also run the tools straight to the cluster (throughput baseline)')
   .option('--cpu-prof <dir>', 'write a V8 CPU profile of each Turnout phase there and print its top functions')
+  .option('--perf <dir>', 'record each Turnout phase with Linux perf (cpu-clock) there and print its time by category')
   .option('--top <n>', 'functions listed per profile', positiveInt('--top'), 15)
   .parse()
   .opts<{
@@ -69,6 +74,7 @@ const opts = new Command()
     build: string[];
     direct?: boolean;
     cpuProf?: string;
+    perf?: string;
     top: number;
   }>();
 
@@ -100,6 +106,8 @@ async function runPhase(build: Build, child: TurnoutChild | null, phase: Phase, 
   const bootstrap = child?.bootstrapServers ?? opts.bootstrap;
   const cpu0 = child?.meter.cpuSeconds();
   const req0 = child === null ? 0 : await requestsSoFar(child);
+  const perfData = child === null || opts.perf === undefined ? undefined : join(resolve(opts.perf), `${build.name}-${phase}-r${round}-${runTag}.data`);
+  const recorder = perfData === undefined ? null : await startPerf((child as TurnoutChild).pid, perfData);
   const fromUs = nowUs();
   let mb: number;
   let seconds: number;
@@ -114,7 +122,8 @@ async function runPhase(build: Build, child: TurnoutChild | null, phase: Phase, 
     mb = (records * opts.recordSize) / 1e6;
     seconds = r.records / r.recordsPerSec;
   }
-  const result: PhaseResult = { build: build.name, phase, round, mb, seconds, mbPerSec: mb / seconds, window: { fromUs, toUs: nowUs() } };
+  const result: PhaseResult = { build: build.name, phase, round, mb, seconds, mbPerSec: mb / seconds, window: { fromUs, toUs: nowUs() }, perfData };
+  if (recorder !== null) await stopPerf(recorder);
   if (child !== null && cpu0 !== undefined) {
     result.cpuMs = (child.meter.cpuSeconds() - cpu0) * 1000;
     result.requests = (await requestsSoFar(child)) - req0;
@@ -122,12 +131,37 @@ async function runPhase(build: Build, child: TurnoutChild | null, phase: Phase, 
   return result;
 }
 
+/** `perf record` of a process until stopped; resolves once it is sampling. */
+async function startPerf(pid: number, file: string): Promise<ChildProcess> {
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  const p = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '999', '-g', '-p', String(pid), '-o', file], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500));
+  return p;
+}
+
+function stopPerf(p: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    p.once('exit', () => done());
+    p.kill('SIGINT');
+  });
+}
+
+/** perf's report of a recording, by category (perf-categories.ts). */
+function perfReport(file: string): string {
+  const r = spawnSync('perf', ['report', '-i', file, '--no-children', '--sort', 'sym', '--stdio', '-g', 'none'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const { categories, symbols } = categorize(r.stdout ?? '');
+  return [
+    ...categories.map((c) => `${c.percent.toFixed(1).padStart(5)}%  ${c.category}`),
+    ...symbols.slice(0, opts.top).map((x) => `   ${x.percent.toFixed(2).padStart(5)}%  ${x.category.padEnd(36)} ${x.symbol.slice(0, 100)}`),
+  ].join('\n');
+}
+
 /** One build's round: a child of its own, an uncounted warm-up, then every phase. */
 async function runBuild(build: Build, round: number, topic: string, steadyTopic: string): Promise<PhaseResult[]> {
   let child: TurnoutChild | null = null;
   let profDir: string | undefined;
   if (build.cli !== null) {
-    const nodeArgs: string[] = [];
+    const nodeArgs: string[] = opts.perf === undefined ? [] : ['--perf-basic-prof'];
     if (opts.cpuProf !== undefined) {
       profDir = join(resolve(opts.cpuProf), `${build.name}-r${round}-${runTag}`);
       mkdirSync(profDir, { recursive: true });
@@ -206,6 +240,11 @@ async function main(): Promise<void> {
         console.log(`${phase} ${b.name}/${first}: throughput ${median(tputRatios).toFixed(3)} [${tputRatios.map((v) => v.toFixed(2)).join(' ')}]${cpuRatios.length > 0 ? `, CPU/MB ${median(cpuRatios).toFixed(3)} [${cpuRatios.map((v) => v.toFixed(2)).join(' ')}]` : ''}`);
       }
     }
+  }
+  for (const r of results) {
+    if (r.perfData === undefined) continue;
+    console.log(`\nperf ${r.build} ${r.phase} round ${r.round + 1}: ${r.perfData}`);
+    console.log(perfReport(r.perfData));
   }
   for (const r of results) {
     if (r.profile === undefined) continue;
