@@ -1,7 +1,7 @@
-// Plaintext upstreams read into one buffer shared by every connection (net's onread). These
-// tests check that each connection's responses come out byte for byte, whatever the reads
-// look like: large responses over many reads, several connections answered at once, and
-// small answers that share a read.
+// An upstream's responses come out byte for byte, whatever the reads look like: large
+// responses over many reads, several connections answered at once, small answers that share a
+// read, and an answer kept while later reads arrive. (They caught a read path that handed out
+// views of a reused read buffer.)
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamConnection, type UpstreamListener } from '../../../src/net/upstream-connection.js';
@@ -77,7 +77,7 @@ function expectAnswer(frame: Buffer, answerBytes: number, fill: number): void {
   expect(body.every((b) => b === fill)).toBe(true);
 }
 
-describe('upstream reads into a shared buffer', () => {
+describe('upstream reads', () => {
   it('hands out answers larger than the read buffer whole and intact', async () => {
     const upstream = connect(await patternServer());
     expectAnswer(await sendRequest(upstream, request(300_000, 0xab)), 300_000, 0xab);
