@@ -1,14 +1,16 @@
 // A small, repeatable harness for Turnout's CPU cost on the data path: produce, consume and a
 // steady-rate produce through one Turnout child in front of one cluster, with its CPU time per
-// MB and per request read from /proc, and optionally a V8 CPU profile of each phase
-// (`node --cpu-prof` on the child) summarised as self time by function.
+// MB and per request read from /proc, and optionally a V8 CPU profile (`node --cpu-prof`,
+// summarised as self time by function) or a Linux perf recording (on-CPU time by category)
+// of each phase. See bench/README.md, "Profile".
 //
-//   npx tsx bench/profile/run.ts --bootstrap 127.0.0.1:25220 --records 60000 --cpu-prof /tmp/prof
-//   npx tsx bench/profile/run.ts --bootstrap ... --build new=dist/src/cli.js --build old=/path/to/other/dist/src/cli.js --rounds 5
+//   node dist/bench/profile/run.js --bootstrap 127.0.0.1:25220 --records 80000 --cpu-prof /tmp/prof --perf /tmp/perf
+//   node dist/bench/profile/run.js --bootstrap ... --rounds 4 --build before=/other/dist/src/cli.js --build after=dist/src/cli.js
 //
-// Each phase gets a child of its own, so that a profile covers one phase. With several builds
-// (or --direct), every round runs each of them back to back, the order rotating by one each
-// round, and the medians of the per-round figures are reported: the machine may be shared, so
+// Each build gets a child of its own per round: an uncounted warm-up, then the phases, each
+// phase's profile being its window of the child's one profile. With several builds (or
+// --direct), every round runs each of them back to back, the order rotating by one each
+// round, and the medians of the per-round ratios are reported: the machine may be shared, so
 // alternating is what makes two builds comparable.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
