@@ -191,6 +191,8 @@ export function backendOfBindingKey(key: string): string {
  */
 export class OffsetSegmentMap {
   private readonly topics = new Map<string, readonly (PartitionChain | undefined)[]>();
+  /** Chained topic → its domain. */
+  private readonly topicDomains = new Map<string, string>();
   private readonly domains = new Map<string, DomainSegments>();
 
   /** The chain of a partition, or undefined when it has none (untranslated). */
@@ -212,10 +214,26 @@ export class OffsetSegmentMap {
     return false;
   }
 
+  /**
+   * True when the topic's domain left its consumer groups on `backend` at a cutover: their
+   * committed offsets there are virtual, so they stay right for the topic even once no
+   * segment reads from `backend` any more (its first segment retired).
+   */
+  topicGroupsStayOn(topic: string, backend: string): boolean {
+    const domain = this.topicDomains.get(topic);
+    return domain !== undefined && this.domains.get(domain)?.groupsBackend === backend;
+  }
+
   /** Replaces a domain's entry whole (its topics not in `state.chains` lose their chains). */
   setDomain(domain: string, state: DomainSegments): void {
-    for (const topic of this.domains.get(domain)?.chains.keys() ?? []) this.topics.delete(topic);
-    for (const [topic, partitions] of state.chains) this.topics.set(topic, partitions);
+    for (const topic of this.domains.get(domain)?.chains.keys() ?? []) {
+      this.topics.delete(topic);
+      this.topicDomains.delete(topic);
+    }
+    for (const [topic, partitions] of state.chains) {
+      this.topics.set(topic, partitions);
+      this.topicDomains.set(topic, domain);
+    }
     this.domains.set(domain, state);
   }
 
