@@ -139,6 +139,12 @@ export type FilterOutcome =
       readonly request?: Buffer;
       /** Rewrites the response on its way back; the response is then taken whole, never streamed. */
       readonly onResponse?: ResponseTransform;
+      /**
+       * Called instead of `onResponse` when the request ends without its response (its client
+       * connection closed first): what the filter counted for it is released here. Exactly one
+       * of the two runs, once.
+       */
+      readonly onAbandoned?: () => void;
       /** The request gets no answer from anyone (Produce acks=0). */
       readonly noResponse?: true;
     }

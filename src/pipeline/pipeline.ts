@@ -13,7 +13,9 @@
 //
 // Response transforms (from forward and deny) apply in reverse filter order, whether the
 // router answers locally, later, by forwarding, or with a failure answer; such a response is
-// taken whole, never streamed.
+// taken whole, never streamed. A request whose connection closes before its response is made
+// is abandoned instead: the forward outcomes' abandon hooks run (once, and never after the
+// transforms), so that what a filter counts for a request in flight is always released.
 import { DecodeError, EncodeError } from '../codec/index.js';
 import {
   RequestRejectedError,
@@ -37,6 +39,12 @@ class PipelineProgress {
   transforms: ResponseTransform[] | null = null;
   /** Close after forwarding a request that gets no answer (acks=0 produce denied in part). */
   closeIfNoResponse: CloseAfter | null = null;
+  /** Run when the request is abandoned before its response is made. */
+  private abandonHooks: Array<() => void> | null = null;
+  /** Its response was made: it is no longer abandoned when its connection closes. */
+  private answered = false;
+  /** Abandoned: a response made after that goes nowhere, and its transforms do not run. */
+  private abandoned = false;
 
   constructor(request: PipelineRequest) {
     this.request = request;
@@ -47,12 +55,25 @@ class PipelineProgress {
     else this.transforms.push(t);
   }
 
+  addAbandonHook(hook: () => void): void {
+    if (this.abandonHooks === null) this.abandonHooks = [hook];
+    else this.abandonHooks.push(hook);
+  }
+
   apply(response: Buffer): Buffer {
+    if (this.abandoned) return response;
+    this.answered = true;
     const ts = this.transforms;
     if (ts === null) return response;
     let out = response;
     for (let i = ts.length - 1; i >= 0; i--) out = ts[i](out);
     return out;
+  }
+
+  abandon(): void {
+    if (this.answered || this.abandoned) return;
+    this.abandoned = true;
+    for (const hook of this.abandonHooks ?? []) hook();
   }
 }
 
@@ -123,6 +144,11 @@ export class RequestPipeline implements RequestRouter {
     return this.router.brokerAddress(brokerId);
   }
 
+  abandon(session: ClientSession, ex: RequestExchange): void {
+    progressOf(ex)?.abandon();
+    this.router.abandon?.(session, ex);
+  }
+
   private decide(filter: RequestFilter, request: PipelineRequest, session: ClientSession, ex: RequestExchange): FilterOutcome {
     try {
       return filter.onRequest(request, session);
@@ -140,6 +166,7 @@ export class RequestPipeline implements RequestRouter {
       case 'forward':
         if (outcome.request !== undefined) this.replaceFrame(progress, ex, outcome.request);
         if (outcome.onResponse !== undefined) progress.addTransform(outcome.onResponse);
+        if (outcome.onAbandoned !== undefined) progress.addAbandonHook(outcome.onAbandoned);
         if (outcome.noResponse === true) ex.expectResponse = false;
         return true;
       case 'answer':

@@ -156,6 +156,22 @@ describe('the cutover hold filter', () => {
     expect(failures).toEqual(['orders/c-1: a produce to orders.created-0 on the source failed (error 19) during the cutover']);
   });
 
+  it('takes a counted request off the count when its connection closes before the answer, failing nothing', async () => {
+    const { holds, filter, failures } = setup();
+    holds.setMode('orders', 'c-1', 'drain');
+    const ending = filter.onRequest(endTxn('orders-tx-1'));
+    const count = holds.inFlightOf('orders');
+    expect(count?.count).toBe(1);
+    let drained = false;
+    void count?.drained().then(() => (drained = true));
+    if (ending.kind !== 'forward' || ending.onAbandoned === undefined) throw new Error('the EndTxn was not counted');
+    ending.onAbandoned();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(drained).toBe(true);
+    expect(count?.count).toBe(0);
+    expect(failures).toEqual([]);
+  });
+
   it('fails the cutover once when the held bytes pass the cap, holding the request all the same', () => {
     const { holds, filter, failures } = setup(250);
     holds.setMode('orders', 'c-1', 'hold');
@@ -235,6 +251,11 @@ describe('the cutover hold filter while a domain groups move', () => {
     if (outcome.kind === 'forward') outcome.onResponse?.(Buffer.alloc(8));
     await Promise.resolve();
     expect(drained).toBe(true);
+    // One whose connection closes before the answer is taken off the count too.
+    const abandoned = filter.onRequest(heartbeat('orders-app'));
+    expect(count?.count).toBe(1);
+    if (abandoned.kind === 'forward') abandoned.onAbandoned?.();
+    expect(count?.count).toBe(0);
     // Another domain's group goes untouched.
     expect(filter.onRequest(heartbeat('payments-app'))).toEqual({ kind: 'forward' });
     expect(count?.count).toBe(0);

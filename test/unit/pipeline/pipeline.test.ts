@@ -131,6 +131,35 @@ describe('RequestPipeline', () => {
     expect((err as RequestRejectedError).reason).toBe('malformed_request');
   });
 
+  it('runs the abandon hooks of a request whose connection closed before its answer, once, and never its transforms after', async () => {
+    const events: string[] = [];
+    const counting = (name: string): RequestFilter =>
+      filterOf(name, () => ({
+        kind: 'forward',
+        onResponse: (r) => {
+          events.push(`${name} answered`);
+          return r;
+        },
+        onAbandoned: () => events.push(`${name} abandoned`),
+      }));
+    const pipeline = new RequestPipeline([counting('first'), counting('second')], new RecordingRouter());
+    const abandoned = exchange(0, 'a');
+    pipeline.routeRequest(session, abandoned);
+    pipeline.abandon(session, abandoned);
+    pipeline.abandon(session, abandoned);
+    // The router's answer comes after the close: it goes nowhere, and counts nothing again.
+    await abandoned.deferred;
+    expect(events).toEqual(['first abandoned', 'second abandoned']);
+
+    events.length = 0;
+    const answered = exchange(0, 'b');
+    pipeline.routeRequest(session, answered);
+    await answered.deferred;
+    // Answered, then its connection closed before the answer was written: it was counted off already.
+    pipeline.abandon(session, answered);
+    expect(events).toEqual(['second answered', 'first answered']);
+  });
+
   it('drops an answer to a request that gets none (acks=0), and marks a forwarded one as answerless', async () => {
     const router = new RecordingRouter();
     const pipeline = new RequestPipeline([filterOf('no-response', () => ({ kind: 'forward', noResponse: true }))], router);
