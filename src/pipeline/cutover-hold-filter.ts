@@ -16,8 +16,8 @@
 // fails that domain's cutover (the client retries, and its retry must go where the first try
 // may have landed: the source). A counted request whose client connection closes before its
 // answer is taken off the count then (the drain would otherwise wait for it until its
-// deadline). Produce with acks=0 gets no answer and is not counted; the switch points'
-// stability check covers it.
+// deadline), and a held one leaves the held bytes (it never comes back). Produce with acks=0
+// gets no answer and is not counted; the switch points' stability check covers it.
 //
 // The groups of a domain moving to its backend (`turnout cutover groups`, groups-move.ts) have
 // their own holds (`groupHolds`): while they count, the domain's group requests (JoinGroup,
@@ -158,7 +158,12 @@ export class CutoverHoldFilter implements RequestFilter {
     const bytes = request.frame.length;
     const { until, holdNumber } = holds.hold(domain, bytes);
     this.held.set(request, { holds, domain, bytes, holdNumber });
-    return { kind: 'hold', until };
+    // A request whose connection closes while held never comes back: its bytes leave the cap now.
+    const onAbandoned = (): void => {
+      if (!this.held.delete(request)) return;
+      holds.unhold(domain, bytes, holdNumber);
+    };
+    return { kind: 'hold', until, onAbandoned };
   }
 
   /** The domain of a group request's group, or undefined (no group, or one no domain claims). */

@@ -154,7 +154,12 @@ export type FilterOutcome =
       readonly thenClose?: CloseAfter;
     }
   | { readonly kind: 'deny'; readonly denial: PartialDenial }
-  | { readonly kind: 'hold'; readonly until: Promise<unknown> }
+  | {
+      readonly kind: 'hold';
+      readonly until: Promise<unknown>;
+      /** Called when the request is abandoned while held (its client connection closed): it is never asked about again. */
+      readonly onAbandoned?: () => void;
+    }
   | { readonly kind: 'close'; readonly reason: string; readonly message: string };
 
 /** Let the request through unchanged. */

@@ -41,6 +41,8 @@ class PipelineProgress {
   closeIfNoResponse: CloseAfter | null = null;
   /** Run when the request is abandoned before its response is made. */
   private abandonHooks: Array<() => void> | null = null;
+  /** Run when the request is abandoned while a filter holds it; cleared when the filter is asked again. */
+  heldAbandonHook: (() => void) | null = null;
   /** Its response was made: it is no longer abandoned when its connection closes. */
   private answered = false;
   /** Abandoned: a response made after that goes nowhere, and its transforms do not run. */
@@ -73,6 +75,9 @@ class PipelineProgress {
   abandon(): void {
     if (this.answered || this.abandoned) return;
     this.abandoned = true;
+    const held = this.heldAbandonHook;
+    this.heldAbandonHook = null;
+    held?.();
     for (const hook of this.abandonHooks ?? []) hook();
   }
 }
@@ -103,6 +108,8 @@ export class RequestPipeline implements RequestRouter {
 
   routeRequest(session: ClientSession, ex: RequestExchange): void {
     let progress = progressOf(ex);
+    // Handed back after a hold: the filter that held it is asked again and settles the hold itself.
+    if (progress !== null) progress.heldAbandonHook = null;
     const filters = this.filters;
     for (let i = progress === null ? 0 : progress.nextFilter; i < filters.length; i++) {
       const filter = filters[i];
@@ -187,6 +194,7 @@ export class RequestPipeline implements RequestRouter {
       }
       case 'hold':
         progress.nextFilter = filterIndex;
+        progress.heldAbandonHook = outcome.onAbandoned ?? null;
         ex.held = outcome.until;
         return false;
       case 'close':

@@ -187,6 +187,22 @@ describe('the cutover hold filter', () => {
     expect(failures[0]).toMatch(/^orders\/c-1: held requests reached \d+ bytes, over cutover.maxHeldBytes \(250\)$/);
   });
 
+  it('takes a held request whose connection closed off the held bytes at once, and only once', () => {
+    // Two requests fit under the cap, three would not.
+    const { holds, filter, failures } = setup(400);
+    holds.setMode('orders', 'c-1', 'hold');
+    const first = filter.onRequest(produce('orders.created', -1, 100));
+    expect(filter.onRequest(produce('orders.created', -1, 100)).kind).toBe('hold');
+    if (first.kind !== 'hold' || first.onAbandoned === undefined) throw new Error('the produce was not held');
+    first.onAbandoned();
+    first.onAbandoned();
+    expect(holds.heldOf('orders').requests).toBe(1);
+    // The closed connection's bytes no longer count: a third request fits.
+    expect(filter.onRequest(produce('orders.created', -1, 100)).kind).toBe('hold');
+    expect(holds.heldOf('orders').requests).toBe(2);
+    expect(failures).toEqual([]);
+  });
+
   it('counts nothing of an ended hold against the next one, even for requests that never came back', async () => {
     // Two requests fit under the cap, three would not.
     const { holds, filter, failures } = setup(400);

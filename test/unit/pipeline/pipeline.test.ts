@@ -110,6 +110,31 @@ describe('RequestPipeline', () => {
     expect(router.seen).toEqual(['a']);
   });
 
+  it('runs the abandon hook of a request held when its connection closes, and none once the filter has it back', () => {
+    const router = new RecordingRouter();
+    const seen = new Set<string>();
+    const abandoned: string[] = [];
+    // Holds each request the first time it is asked about, lets it through the second.
+    const holdFirst = (body: string): FilterOutcome => {
+      if (seen.has(body)) return FORWARD;
+      seen.add(body);
+      return { kind: 'hold', until: new Promise(() => undefined), onAbandoned: () => abandoned.push(body) };
+    };
+    const pipeline = new RequestPipeline([filterOf('hold-once', holdFirst)], router);
+    const held = exchange(0, 'a');
+    pipeline.routeRequest(session, held);
+    pipeline.abandon(session, held);
+    pipeline.abandon(session, held);
+    expect(abandoned).toEqual(['a']);
+    const resumed = exchange(0, 'b');
+    pipeline.routeRequest(session, resumed);
+    resumed.held = null;
+    pipeline.routeRequest(session, resumed);
+    pipeline.abandon(session, resumed);
+    expect(abandoned).toEqual(['a']);
+    expect(router.seen).toEqual(['b']);
+  });
+
   it('closes the connection for a close outcome, and for a request a filter cannot decode', () => {
     const pipeline = new RequestPipeline([filterOf('closer', () => ({ kind: 'close', reason: 'not_authenticated', message: 'authenticate first' }))], new RecordingRouter());
     expect(() => pipeline.routeRequest(session, exchange(0, 'a'))).toThrow(expect.objectContaining({ reason: 'not_authenticated' }) as unknown as Error);
