@@ -15,7 +15,8 @@
 // router answers locally, later, by forwarding, or with a failure answer; such a response is
 // taken whole, never streamed. A request whose connection closes before its response is made
 // is abandoned instead: the forward outcomes' abandon hooks run (once, and never after the
-// transforms), so that what a filter counts for a request in flight is always released.
+// transforms), and so does the hook of the hold it waits in, if any, so that what a filter
+// counts for a request in flight or held is always released.
 import { DecodeError, EncodeError } from '../codec/index.js';
 import {
   RequestRejectedError,

@@ -7,13 +7,13 @@
 //   its end, so a consumer that reaches the end fetches next from the next segment; none is
 //   below the partition's start (its first segment retired: the backend may hold records
 //   below it that are no longer part of the virtual log);
-// A fetch below the partition's start (its first segment retired) is answered
-// OFFSET_OUT_OF_RANGE without asking any backend, as a broker answers one below its log start:
-// the client resets its position by its auto.offset.reset, and earliest is the start.
 // - aborted transactions, diverging epoch and snapshot id: offsets + shift, epochs in the
 //   segment's generation;
 // - an older segment's current leader: none (-1, -1). Its backend's leader is nothing a
 //   client should cache: the partition's leader is where the last segment lives.
+// A fetch below the partition's start (its first segment retired) is answered
+// OFFSET_OUT_OF_RANGE without asking any backend, as a broker answers one below its log start:
+// the client resets its position by its auto.offset.reset, and earliest is the start.
 // Records an older segment's backend holds at or past the segment's end were written there
 // bypassing Turnout and are not part of the virtual log: their batches are dropped (a switch
 // lies on a batch boundary, so no batch straddles it). Bytes cannot be dropped from an answer
