@@ -88,21 +88,29 @@ export class ZoneRouting {
   }
 
   /**
-   * The replica whose Turnout node a session is shown as a partition's leader: the one
-   * `readReplica` picks for a Fetch that lets followers answer (clients that fetch below
-   * FOLLOWER_FETCH_MIN_VERSION are still shown it, and their fetches go to the leader from
-   * there). Pure: asks for no refresh. -1 when the leader is not known.
+   * The replica whose Turnout node a session is shown as a partition's leader: the one that
+   * serves the session's fetches while nothing is wrong (ReadReplicas.steadyReplica), not the
+   * one `readReplica` picks right now. A follower set aside, out of sync or stopped then leaves
+   * the partition on its node (that node's Fetch goes to the leader meanwhile), so no client is
+   * told NOT_LEADER_OR_FOLLOWER for it: kafkajs rejoins its group on that error. Clients that
+   * fetch below FOLLOWER_FETCH_MIN_VERSION are shown it too, and their fetches go to the
+   * leader from there. Pure: asks for no refresh. -1 when the leader is not known.
    */
-  servingReplica(session: ClientSession, backend: string, topic: string, partition: number, state: PartitionReplicas): number {
+  servingReplica(session: ClientSession, backend: string, state: PartitionReplicas): number {
     const clientZone = session.zone ?? null;
     if (!this.followerFetching || clientZone === null || state.leaderId < 0) return state.leaderId;
-    return this.replicas.choose(backend, topic, partition, clientZone, state).brokerId;
+    return this.replicas.steadyReplica(backend, clientZone, state);
   }
 
-  /** A follower answered a partition with `reason` (or was unreachable): set it aside, learn again. */
-  followerFailed(backend: string, topic: string, partition: number, brokerId: number, reason: FollowerRetryReason): void {
+  /**
+   * A follower answered a partition with `reason` (or was unreachable): set it aside, learn
+   * again. A follower that is only behind stays in use when the leader's answer replaces its
+   * own within the request (`passedOn` false); when the client was given an error instead
+   * (`passedOn`, a forwarded Fetch), the partition is read from the leader for a while.
+   */
+  followerFailed(backend: string, topic: string, partition: number, brokerId: number, reason: FollowerRetryReason, passedOn = false): void {
     this.opts.metrics?.followerRetry(reason);
-    if (reason === 'offset_out_of_range' || reason === 'offset_not_available') return;
+    if (!passedOn && (reason === 'offset_out_of_range' || reason === 'offset_not_available')) return;
     this.replicas.setAsideFollower(backend, topic, partition, brokerId);
     this.refresh?.request(backend, topic);
   }
