@@ -40,11 +40,11 @@ export class ZoneRouting {
   refresh: ReplicaRefresh | null = null;
 
   constructor(opts: ZoneRoutingOptions) {
-    this.opts = opts;
+    this.opts = { ...opts, brokerZone: rememberedZones(opts.brokerZone) };
     this.nodes = opts.nodes;
     this.followerFetching = opts.followerFetching ?? true;
     this.replicaMaxAgeMs = opts.replicaMaxAgeMs ?? DEFAULT_REPLICA_MAX_AGE_MS;
-    this.replicas = new ReadReplicas({ brokerZone: opts.brokerZone, isLive: opts.isLive });
+    this.replicas = new ReadReplicas({ brokerZone: this.opts.brokerZone, isLive: opts.isLive });
   }
 
   /** Routing without zones: every client sees its listener's nodes and fetches from leaders. */
@@ -94,11 +94,13 @@ export class ZoneRouting {
    * the partition on its node (that node's Fetch goes to the leader meanwhile), so no client is
    * told NOT_LEADER_OR_FOLLOWER for it: kafkajs rejoins its group on that error. Clients that
    * fetch below FOLLOWER_FETCH_MIN_VERSION are shown it too, and their fetches go to the
-   * leader from there. Pure: asks for no refresh. -1 when the leader is not known.
+   * leader from there. It stands while the leader is not known (being elected, or forgotten
+   * after NOT_LEADER_OR_FOLLOWER): a node that changed for that window would send the client
+   * NOT_LEADER_OR_FOLLOWER twice. Pure: asks for no refresh. -1 when neither is known.
    */
   servingReplica(session: ClientSession, backend: string, state: PartitionReplicas): number {
     const clientZone = session.zone ?? null;
-    if (!this.followerFetching || clientZone === null || state.leaderId < 0) return state.leaderId;
+    if (!this.followerFetching || clientZone === null) return state.leaderId;
     return this.replicas.steadyReplica(backend, clientZone, state);
   }
 
@@ -159,4 +161,21 @@ export class ZoneRouting {
   private staleAfterMs(backend: string, topic: string, partition: number): number {
     return this.replicas.hasSetAside(backend, topic, partition) ? 0 : this.replicaMaxAgeMs;
   }
+}
+
+/**
+ * A broker's zone, remembered while its backend no longer lists it (stopped): the in-zone
+ * replica a partition is placed by must stay the same while it is down (servingReplica), and
+ * whether it may serve is for liveness to say, not for its zone.
+ */
+function rememberedZones(zoneOf: (backend: string, brokerId: number) => string | null): (backend: string, brokerId: number) => string | null {
+  const known = new Map<string, Map<number, string>>();
+  return (backend, brokerId) => {
+    const zone = zoneOf(backend, brokerId);
+    let zones = known.get(backend);
+    if (zone === null) return zones?.get(brokerId) ?? null;
+    if (zones === undefined) known.set(backend, (zones = new Map()));
+    if (zones.get(brokerId) !== zone) zones.set(brokerId, zone);
+    return zone;
+  };
 }

@@ -331,10 +331,12 @@ describe('zone-local fetching over Turnout nodes', () => {
     expect(r.fetches.at(-1)).toBe('2/v12');
   });
 
-  it('does not fetch from a follower the backend no longer lists as live', async () => {
+  it('does not fetch from a follower the backend no longer lists as live, and keeps showing the partition on its node', async () => {
     const r = await rig();
     r.live.delete(2);
     await r.fetch();
     expect(r.fetches).toEqual(['1/v12']);
+    // Still placed by broker 2: the client was not sent to another node.
+    expect(r.moves).toEqual([]);
   });
 });

@@ -52,6 +52,9 @@ describe('ReadReplicas', () => {
     expect(r.steadyReplica('m', 'az-b', state(1, [1, 3], []))).toBe(1);
     // No replica in the zone: the leader.
     expect(r.steadyReplica('m', 'az-x', state(1))).toBe(1);
+    // The leader not known (being elected, or forgotten): still the in-zone replica.
+    expect(r.steadyReplica('m', 'az-b', { ...state(1), leaderId: -1 })).toBe(2);
+    expect(r.steadyReplica('m', 'az-b', { ...state(1, [], []), leaderId: -1 })).toBe(-1);
   });
 });
 
