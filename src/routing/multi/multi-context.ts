@@ -189,8 +189,8 @@ export class MultiContext {
    * follower moves nothing; zone-routing.ts), else the leader. With zones each zone's
    * listener has nodes of its own, so a broker that stops moves placement in its own zone
    * only. `realLeader` is a leader a broker just named for `backend` (CurrentLeader), newer
-   * than what Turnout has learned. A partition whose leader is not known is placed by topic
-   * and partition.
+   * than what Turnout has learned. A partition with neither known is placed by topic and
+   * partition.
    */
   virtualLeaderOf(session: ClientSession, served: ServedNodes, backend: string, topic: string, partition: number, realLeader = -1): number {
     const nodeIds = served.group.nodeIds;
