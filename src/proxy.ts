@@ -76,6 +76,12 @@ export interface StartProxyOptions {
   /** Start the admin HTTP endpoint. (default: true) */
   admin?: boolean;
   /**
+   * Serve the admin endpoint on an ephemeral loopback port of this process alone instead of
+   * `config.admin`: a worker of several processes, whose primary serves the configured admin
+   * port and reaches each worker's endpoint. (default: false)
+   */
+  privateAdmin?: boolean;
+  /**
    * The configuration file `config` was read from: Turnout opens the policy store it names
    * (`store.type`), serves `/v1/domains` from it, and closes it on `close()`.
    */
@@ -320,8 +326,9 @@ class RunningProxy implements ProxyHandle {
       opts.admin === false
         ? null
         : new AdminServer({
-            host: config.admin.host,
-            port: config.admin.port,
+            host: opts.privateAdmin === true ? '127.0.0.1' : config.admin.host,
+            port: opts.privateAdmin === true ? 0 : config.admin.port,
+            exclusivePort: opts.privateAdmin === true,
             auth: config.admin.auth,
             acl: parts.authorization,
             registry: this.metrics.registry,
@@ -545,7 +552,8 @@ class RunningProxy implements ProxyHandle {
       return;
     }
     const vids: number[] = [];
-    for (const brokerId of this.topology.brokers().keys()) vids.push(this.nodeMap.virtualIdFor(this.topology.backend, brokerId));
+    // In broker id order: processes (or instances) that meet the same brokers give them the same virtual ids.
+    for (const brokerId of [...this.topology.brokers().keys()].sort((a, b) => a - b)) vids.push(this.nodeMap.virtualIdFor(this.topology.backend, brokerId));
     this.bindNodes(vids);
   }
 
