@@ -48,7 +48,7 @@ import { apiName } from './routing/api-names.js';
 import { BackendTopology } from './routing/backend-topology.js';
 import { MultiBackendRouter } from './routing/multi-backend-router.js';
 import { VirtualClusterRouter } from './routing/virtual-cluster-router.js';
-import { VirtualNodeMap } from './routing/virtual-node-map.js';
+import { VirtualNodeMap, type VirtualNodeMapOptions } from './routing/virtual-node-map.js';
 import { ZoneRouting } from './routing/multi/zone-routing.js';
 import { ZoneNodes } from './routing/zone-nodes.js';
 import { PeerHealth } from './routing/peer-health.js';
@@ -81,6 +81,11 @@ export interface StartProxyOptions {
    * port and reaches each worker's endpoint. (default: false)
    */
   privateAdmin?: boolean;
+  /**
+   * One backend presented broker per node: the virtual ids sibling processes gave its brokers,
+   * and who to tell of the ones this process gives (a worker of several processes).
+   */
+  virtualNodeIds?: VirtualNodeMapOptions;
   /**
    * The configuration file `config` was read from: Turnout opens the policy store it names
    * (`store.type`), serves `/v1/domains` from it, and closes it on `close()`.
@@ -187,7 +192,7 @@ class RunningProxy implements ProxyHandle {
   readonly policyStore: PolicyStore | null;
   adminPort = 0;
 
-  private readonly nodeMap = new VirtualNodeMap();
+  private readonly nodeMap: VirtualNodeMap;
   /** The first backend's topology; the only one with a single backend. */
   private readonly topology: BackendTopology;
   /** Every backend's topology, in configuration order. */
@@ -227,6 +232,7 @@ class RunningProxy implements ProxyHandle {
   constructor(config: TurnoutConfig, opts: StartProxyOptions, logger: Logger, parts: ProxyParts) {
     const { policyStore, ownsPolicyStore, producerBindings, authentication } = parts;
     this.config = config;
+    this.nodeMap = new VirtualNodeMap(opts.virtualNodeIds ?? {});
     this.producerBindings = producerBindings;
     this.logger = logger;
     this.policyStore = policyStore;

@@ -3,12 +3,21 @@
 // cluster channel), tells the primary where its own admin endpoint is, and stops when the
 // primary goes away, as an orphan would otherwise keep its connections with nobody to supervise it.
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { adminPortMessage, WORKER_INDEX_ENV } from './worker-messages.js';
+import type { VirtualNodeMapOptions } from '../routing/virtual-node-map.js';
+import { adminPortMessage, KNOWN_NODE_IDS_ENV, nodeIdMessage, parseKnownNodeIds, WORKER_INDEX_ENV } from './worker-messages.js';
 
 /** The worker's slot, from the environment its primary forked it with. */
 export function workerIndex(): number {
   const index = Number(process.env[WORKER_INDEX_ENV]);
   return Number.isInteger(index) && index >= 0 ? index : -1;
+}
+
+/** The virtual ids the worker's siblings gave so far, and the report of each one it gives. */
+export function sharedVirtualNodeIds(): VirtualNodeMapOptions {
+  return {
+    known: parseKnownNodeIds(process.env[KNOWN_NODE_IDS_ENV]),
+    onAssigned: (a) => process.send?.(nodeIdMessage(a)),
+  };
 }
 
 export function joinPrimary(opts: { registry: Registry; adminPort: number; onPrimaryGone: () => void }): void {

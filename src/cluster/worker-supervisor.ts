@@ -6,7 +6,8 @@
 // workers ask for and it passes their connections to the workers in turn.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../observability/logger.js';
-import { isAdminPortMessage, WORKER_INDEX_ENV } from './worker-messages.js';
+import type { VirtualNodeAssignment } from '../routing/virtual-node-map.js';
+import { isAdminPortMessage, isNodeIdMessage, KNOWN_NODE_IDS_ENV, WORKER_INDEX_ENV } from './worker-messages.js';
 
 export interface WorkerSupervisorOptions {
   processes: number;
@@ -49,6 +50,8 @@ export class WorkerSupervisor {
   private readonly opts: Required<Omit<WorkerSupervisorOptions, 'log' | 'onGiveUp'>> & Pick<WorkerSupervisorOptions, 'log' | 'onGiveUp'>;
   private readonly slots: Slot[];
   private stopping: Promise<void> | null = null;
+  /** Virtual ids the workers gave backend brokers, by `backend/brokerId`: the first report stands. */
+  private readonly nodeIds = new Map<string, VirtualNodeAssignment>();
 
   constructor(opts: WorkerSupervisorOptions) {
     this.opts = { restartDelayMs: 500, maxRestartDelayMs: 10_000, crashLimit: 5, crashWindowMs: 60_000, ...opts };
@@ -96,15 +99,26 @@ export class WorkerSupervisor {
   private fork(slot: Slot): void {
     slot.restartTimer = null;
     slot.adminPort = null;
-    const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(slot.index) });
+    const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(slot.index), [KNOWN_NODE_IDS_ENV]: JSON.stringify([...this.nodeIds.values()]) });
     slot.worker = worker;
     this.opts.log.info({ worker: slot.index, workerPid: worker.process.pid, restarts: slot.restarts }, 'worker started');
     worker.on('message', (message: unknown) => {
       if (isAdminPortMessage(message) && slot.worker === worker) slot.adminPort = message.port;
+      else if (isNodeIdMessage(message)) this.rememberNodeId(message, slot.index);
     });
     // An IPC failure to a worker that is going away: its exit is what counts.
     worker.on('error', (err) => this.opts.log.warn({ err, worker: slot.index }, 'worker channel error'));
     worker.once('exit', (code, signal) => this.onExit(slot, worker, code, signal));
+  }
+
+  private rememberNodeId(a: VirtualNodeAssignment, worker: number): void {
+    const key = `${a.backend}/${a.brokerId}`;
+    const known = this.nodeIds.get(key);
+    if (known === undefined) this.nodeIds.set(key, { backend: a.backend, brokerId: a.brokerId, virtualNodeId: a.virtualNodeId });
+    else if (known.virtualNodeId !== a.virtualNodeId) {
+      // Two workers met new brokers in different orders: clients may see either id for a while.
+      this.opts.log.warn({ worker, backend: a.backend, brokerId: a.brokerId, virtualNodeId: a.virtualNodeId, knownVirtualNodeId: known.virtualNodeId }, 'workers gave a broker different virtual ids');
+    }
   }
 
   private onExit(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {

@@ -12,7 +12,7 @@ import { reloadOnSignal } from '../policy/policy-store.js';
 import { createLogger } from '../observability/logger.js';
 import { startProxy } from '../proxy.js';
 import { runClusterPrimary } from '../cluster/cluster-primary.js';
-import { joinPrimary, workerIndex } from '../cluster/cluster-worker.js';
+import { joinPrimary, sharedVirtualNodeIds, workerIndex } from '../cluster/cluster-worker.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -76,6 +76,14 @@ export function registerStartCommand(program: Command): void {
         await runClusterPrimary({ config, processes, drainTimeoutMs, log: createLogger({ level: config.logging.level }).child({ role: 'primary' }) });
         return;
       }
+      if (cluster.isWorker) {
+        // The channel to the primary would keep a worker that failed to start alive, serving nothing: it exits, and the primary decides.
+        await runProxy(config, opts.config, drainTimeoutMs).catch((err: unknown) => {
+          process.stderr.write(`turnout worker ${workerIndex()}: ${err instanceof Error ? err.message : String(err)}\n`);
+          process.exit(1);
+        });
+        return;
+      }
       await runProxy(config, opts.config, drainTimeoutMs);
     });
 }
@@ -84,7 +92,13 @@ export function registerStartCommand(program: Command): void {
 async function runProxy(config: TurnoutConfig, configFile: string, drainTimeoutMs: number): Promise<void> {
   const worker = cluster.isWorker;
   const logger = worker ? createLogger({ level: config.logging.level }).child({ worker: workerIndex() }) : undefined;
-  const proxy = await startProxy(config, { waitForReadyMs: 0, processMetrics: true, configFile, privateAdmin: worker, ...(logger !== undefined ? { logger } : {}) });
+  const proxy = await startProxy(config, {
+    waitForReadyMs: 0,
+    processMetrics: true,
+    configFile,
+    privateAdmin: worker,
+    ...(worker ? { logger, virtualNodeIds: sharedVirtualNodeIds() } : {}),
+  });
   const log = proxy.logger;
   const stopReloading = proxy.policyStore === null ? () => undefined : reloadOnSignal(proxy.policyStore, log);
 
