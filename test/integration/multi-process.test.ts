@@ -8,6 +8,7 @@
 //     acknowledged record is stored once, in order, at its acknowledged offset, read once by
 //     the group and read back through Turnout by kcat.
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import { stringify } from 'yaml';
 import { byPartition, idempotentProducerProperties, javaClientLogOptions, readTopic, verifiableProducerEvents } from './acceptance-helpers.js';
 import { createTopic, kcat, mainCluster, startTool, uniqueGroup, waitFor, type ClusterInfo, type RunningTool } from './rig.js';
 import { freePort, freePortBlock, hasRedis, TestRedis } from './test-redis.js';
-import { TurnoutProcess } from './turnout-process.js';
+import { runTurnoutCli, TurnoutProcess } from './turnout-process.js';
 
 const CLUSTER_ID = 'tUrNoUtMuLtIpRoCeSs000';
 const PREFIX = 'mproc-';
@@ -50,8 +51,7 @@ interface Ports {
 }
 
 async function writeConfig(ports: Ports): Promise<string> {
-  const file = join(dir, 'turnout.yaml');
-  const config = {
+  return writeYaml('turnout.yaml', {
     processes: 2,
     virtualCluster: { clusterId: CLUSTER_ID, presentation: 'turnout-nodes' },
     listeners: [{ bindHost: '127.0.0.1', advertisedHost: '127.0.0.1', bootstrapPort: ports.bootstrap, nodePortBase: ports.nodePortBase, nodes: NODES }],
@@ -59,9 +59,29 @@ async function writeConfig(ports: Ports): Promise<string> {
     domains: [{ name: 'mproc', owner: 'team-mproc', topics: [`${PREFIX}*`], groups: [`${PREFIX}*`], transactionalIds: [`${PREFIX}*`], backend: 'main' }],
     admin: { host: '127.0.0.1', port: ports.admin },
     store: { type: 'redis', watchFile: false, redis: { url: (redis as TestRedis).url, keyPrefix: `turnout:{it-multi-process-${process.pid}}:`, connectTimeoutMs: 2_000 } },
-  };
+  });
+}
+
+async function writeYaml(name: string, config: Record<string, unknown>): Promise<string> {
+  const file = join(dir, name);
   await writeFile(file, stringify(config));
   return file;
+}
+
+/** Two processes over main alone, its brokers presented one for one, on the file store (nothing written to the state folder). */
+async function writeBrokerPerNodeConfig(name: string, ports: Ports): Promise<string> {
+  return writeYaml(name, {
+    processes: 2,
+    virtualCluster: { clusterId: CLUSTER_ID },
+    listeners: [{ bindHost: '127.0.0.1', advertisedHost: '127.0.0.1', bootstrapPort: ports.bootstrap, nodePortBase: ports.nodePortBase }],
+    backends: [{ name: 'main', bootstrapServers: main.bootstrapServers.split(',') }],
+    admin: { host: '127.0.0.1', port: ports.admin },
+    store: { watchFile: false },
+  });
+}
+
+async function freshPorts(): Promise<Ports> {
+  return { bootstrap: await freePort(), nodePortBase: await freePortBlock(NODES), admin: await freePort() };
 }
 
 interface WorkerView {
@@ -94,6 +114,37 @@ async function metadataView(bootstrap: string, topic: string): Promise<string> {
   expect(r.code, r.stderr).toBe(0);
   const md = JSON.parse(r.stdout) as { brokers: unknown[]; topics: Array<{ partitions: unknown[] }> };
   return JSON.stringify({ brokers: md.brokers, partitions: md.topics[0]?.partitions });
+}
+
+/** Client connections open on a worker (its own /metrics). */
+async function clientConnections(worker: WorkerView): Promise<number> {
+  const m = /^turnout_active_connections\{side="client"\} (\d+)$/m.exec(await metricsOf(worker.adminPort as number));
+  return m === null ? 0 : Number(m[1]);
+}
+
+/**
+ * Makes the next connection to `port` land on worker `want`: connections to a port go to the
+ * workers in turn, so open connections (kept until the caller closes them) until the last
+ * one went to the other worker. Returns those connections.
+ */
+async function steerNextConnection(port: number, workers: readonly WorkerView[], want: number): Promise<net.Socket[]> {
+  const held: net.Socket[] = [];
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const before = await Promise.all(workers.map(clientConnections));
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', () => resolve()).once('error', reject));
+    held.push(socket);
+    const tookIt = await waitFor(
+      async () => {
+        const after = await Promise.all(workers.map(clientConnections));
+        const index = after.findIndex((n, i) => n > before[i]);
+        return index >= 0 ? { index } : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 50, what: `a worker to take a connection to port ${port}` },
+    );
+    if (tookIt.index !== want) return held;
+  }
+  throw new Error(`connections to port ${port} never alternated between the workers`);
 }
 
 interface ConsumedRecord {
@@ -129,7 +180,7 @@ async function startMember(name: string, bootstrap: string, topic: string, group
 
 describe('two Turnout processes behind one set of ports', () => {
   it('present one cluster, sum their metrics, and keep every record once across a killed worker', { timeout: 420_000 }, async () => {
-    const ports: Ports = { bootstrap: await freePort(), nodePortBase: await freePortBlock(NODES), admin: await freePort() };
+    const ports = await freshPorts();
     const turnout = new TurnoutProcess(await writeConfig(ports), ports.admin);
     await turnout.start(120_000);
     const bootstrap = `127.0.0.1:${ports.bootstrap}`;
@@ -168,21 +219,25 @@ describe('two Turnout processes behind one set of ports', () => {
     const topic = await createTopic(main, { name: `${PREFIX}java-${Date.now().toString(36)}`, partitions: 3, replicationFactor: 3 });
     const group = `${PREFIX}${uniqueGroup('g')}`;
     const consumed: ConsumedRecord[] = [];
-    const members = [await startMember('m1', bootstrap, topic, group, consumed), await startMember('m2', bootstrap, topic, group, consumed)];
     const producerConfig = join(dir, 'producer.properties');
     await writeFile(producerConfig, idempotentProducerProperties(120_000, ['reconnect.backoff.max.ms=500']));
-    const producer = verifiableProducerEvents(
-      await startTool(
-        'kafka-verifiable-producer',
-        ['--bootstrap-server', bootstrap, '--topic', topic, '--acks', '-1', '--throughput', String(JAVA.rate), '--max-messages', '-1', '--repeating-keys', '30', '--producer.config', producerConfig],
-        await javaClientLogOptions(),
-      ),
+    // The producer's connections to the nodes go to both workers: a worker then takes produce
+    // requests for a topic whose id only its sibling has shown the client.
+    const steering: net.Socket[] = [];
+    for (let node = 0; node < NODES; node++) steering.push(...(await steerNextConnection(ports.nodePortBase + node, started.workers, node % 2)));
+    const producerTool = await startTool(
+      'kafka-verifiable-producer',
+      ['--bootstrap-server', bootstrap, '--topic', topic, '--acks', '-1', '--throughput', String(JAVA.rate), '--max-messages', '-1', '--repeating-keys', '30', '--producer.config', producerConfig],
     );
+    const producer = verifiableProducerEvents(producerTool);
+    await producer.progress('Java producer started', 1, 120_000);
+    for (const socket of steering) socket.destroy();
+    const members = [await startMember('m1', bootstrap, topic, group, consumed), await startMember('m2', bootstrap, topic, group, consumed)];
     await producer.progress('Java producer before the kill', JAVA.beforeKill, 120_000);
-    // The worker the Java producer writes through (its produce requests grew since the kcat runs) is the one killed.
+    // The worker the Java producer writes through most (its produce requests grew since the kcat runs) is the one killed.
     const javaProduce = await Promise.all(started.workers.map(async (w, i) => produceRequests(await metricsOf(w.adminPort as number)) - perWorker[i]));
     const victim = started.workers[javaProduce[0] >= javaProduce[1] ? 0 : 1];
-    expect(Math.max(...javaProduce), 'produce requests of the Java producer before the kill').toBeGreaterThan(0);
+    expect(javaProduce.every((n) => n > 0), `produce requests of the Java producer on each worker before the kill: ${javaProduce.join(', ')}`).toBe(true);
     process.kill(victim.pid as number, 'SIGKILL');
     const ackedAtKill = producer.acked();
     let lastReadiness = '';
@@ -207,6 +262,9 @@ describe('two Turnout processes behind one set of ports', () => {
 
     // Stored on the backend: each acknowledged record once, in order, where its acknowledgement said.
     const stored = await readTopic(main.bootstrapServers, topic, 120_000);
+    const warnings = turnout.output().split('\n').filter((l) => /"level":(40|50|60)/.test(l));
+    console.log(`turnout warnings:\n${warnings.slice(-40).join('\n')}`);
+    console.log(`java producer warnings:\n${producerTool.stderr().split('\n').filter((l) => /WARN|ERROR|sequence|epoch/i.test(l)).slice(-60).join('\n')}`);
     const storedAt = new Map(stored.map((r) => [`${r.partition}@${r.offset}`, r.value]));
     expect(stored.length, 'records stored').toBe(acked.length);
     expect(new Set(stored.map((r) => r.value)).size, 'no duplicates stored').toBe(stored.length);
@@ -235,5 +293,59 @@ describe('two Turnout processes behind one set of ports', () => {
     expect(throughTurnout.map((r) => `${r.partition}@${r.offset}=${r.value}`)).toEqual(stored.map((r) => `${r.partition}@${r.offset}=${r.value}`));
     console.log(JSON.stringify({ javaProduceRequestsPerWorkerBeforeKill: javaProduce, killed: victim.index, acked: acked.length, ackedAtKill, stored: stored.length, groupRead: consumed.length, members: [...new Set(consumed.map((c) => c.member))] }));
     expect(turnout.output()).toContain('worker exited: restarting it');
+  });
+});
+
+describe('two Turnout processes over one backend on the file store', () => {
+  it('present its brokers under the same ids and ports, and stop cleanly on SIGTERM', { timeout: 240_000 }, async () => {
+    const ports = await freshPorts();
+    const turnout = new TurnoutProcess(await writeBrokerPerNodeConfig('brokers.yaml', ports), ports.admin);
+    await turnout.start(120_000);
+    const bootstrap = `127.0.0.1:${ports.bootstrap}`;
+    const topic = await createTopic(main, { name: `${PREFIX}file-${Date.now().toString(36)}`, partitions: 3, replicationFactor: 3 });
+    const views = [];
+    for (let i = 0; i < 4; i++) views.push(await metadataView(bootstrap, topic));
+    expect(new Set(views).size, `every connection shows the same nodes, ports and leaders: ${views.join('\n')}`).toBe(1);
+    const values = Array.from({ length: 100 }, (_, i) => `r${i}`);
+    const produced = await kcat(['-b', bootstrap, '-P', '-t', topic, '-X', 'acks=all'], { input: `${values.join('\n')}\n`, timeoutMs: 60_000 });
+    expect(produced.code, produced.stderr).toBe(0);
+    expect((await readTopic(bootstrap, topic, 60_000)).map((r) => r.value).sort()).toEqual([...values].sort());
+
+    expect(await turnout.stop(), 'the primary exits 0 once its workers have drained').toBe(0);
+    const out = turnout.output();
+    expect(out.match(/"msg":"worker stopped"/g)?.length, out.slice(-2_000)).toBe(2);
+    expect(out).not.toContain('worker exited: restarting it');
+  });
+
+  it('refuse several processes where the state folder would take writes from each', { timeout: 120_000 }, async () => {
+    const ports = await freshPorts();
+    const twoBackends = await writeYaml('two-backends.yaml', {
+      virtualCluster: { clusterId: CLUSTER_ID },
+      listeners: [{ bindHost: '127.0.0.1', advertisedHost: '127.0.0.1', bootstrapPort: ports.bootstrap, nodePortBase: ports.nodePortBase }],
+      backends: [
+        { name: 'a', bootstrapServers: ['127.0.0.1:1'] },
+        { name: 'b', bootstrapServers: ['127.0.0.1:2'] },
+      ],
+      domains: [{ name: 'orders', owner: 'team', topics: ['orders.*'], backend: 'a' }],
+      admin: { host: '127.0.0.1', port: ports.admin },
+    });
+    const refused = await runTurnoutCli(['start', '--config', twoBackends, '--processes', '2']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/processes: processes: 2 needs store\.type: redis/);
+  });
+
+  it('the primary gives up and exits 1 when a worker keeps failing to start', { timeout: 300_000 }, async () => {
+    const ports = await freshPorts();
+    // The bootstrap port is taken: every worker fails to bind it.
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(ports.bootstrap, '127.0.0.1', () => resolve()));
+    try {
+      const run = await runTurnoutCli(['start', '--config', await writeBrokerPerNodeConfig('port-taken.yaml', ports)]);
+      expect(run.code, run.stderr.slice(-2_000)).toBe(1);
+      expect(run.stdout).toMatch(/giving up: worker \d exited 5 times/);
+      expect(run.stderr).toContain('EADDRINUSE');
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
   });
 });
