@@ -7,6 +7,7 @@ import { compareThroughput, GOALS, MIN_RATE_SHARE, median, ofPath, PATH_LABELS, 
 import type { ConsumerPerfResult, ProducerPerfResult } from './perf-output.js';
 import type { ProbeLatency } from './produce-probe.js';
 import { cpuGoal, f, goalLines, k, signed, tableHeader, throughputRows, type Goals } from './report-format.js';
+import { compareProcesses, formatProcessesReport, type ProcessesSummary } from './processes-report.js';
 import { formatSecureReport, type SecureSummary } from './secure-report.js';
 import { formatSteady, type SteadySummary } from './steady-report.js';
 import type { TracingSummary } from './tracing-report.js';
@@ -130,6 +131,8 @@ export interface BenchSummary {
   twoBackends: TwoBackendSummary | null;
   /** The secured case; null when it was not run. */
   secure: SecureSummary | null;
+  /** Turnout as 1 process against 2; null when the two-process path did not run. */
+  processes: ProcessesSummary | null;
 }
 
 /** What the single-cluster case carries besides its runs: the other cases, the steady rate, the proxies' memory. */
@@ -138,6 +141,8 @@ export interface BenchExtras {
   secure?: SecureSummary | null;
   steady?: SteadySummary | null;
   memory?: ProxyMemory;
+  /** The two-process Turnout's memory peak, MB, when that path ran. */
+  twoProcessPeakRssMb?: number;
 }
 
 export function summarizeBench(
@@ -202,6 +207,14 @@ export function summarizeBench(
     notes: [],
     twoBackends: extras.twoBackends ?? null,
     secure: extras.secure ?? null,
+    processes:
+      ofPath(produce, 'turnout2').length === 0
+        ? null
+        : {
+            produce: compareProcesses(produce, produceNumbers, (r) => r.result.mbPerSec),
+            consume: compareProcesses(consume, consumeNumbers, (r) => r.result.fetchMbPerSec),
+            peakRssMb: { oneProcess: extras.memory?.turnoutPeakRssMb ?? Number.NaN, twoProcesses: extras.twoProcessPeakRssMb ?? Number.NaN },
+          },
   };
   const fewSamples = latency.filter((r) => r.probe.count < MIN_PROBE_SAMPLES);
   const slowLoad = latency.filter((r) => r.perf.recordsPerSec < MIN_RATE_SHARE * config.latencyRate);
@@ -263,6 +276,7 @@ export function formatBenchReport(s: BenchSummary): string[] {
     out.push(`  added by HAProxy to direct: p50 ${signed(h.haproxyAddedP50Ms.value, 3)} ms, p99 ${signed(h.haproxyAddedP99Ms.value, 3)} ms; by Turnout to HAProxy: p50 ${signed(h.turnoutOverHaproxyP50Ms.value, 3)} ms, p99 ${signed(h.turnoutOverHaproxyP99Ms.value, 3)} ms`);
   }
   if (s.steady !== null) out.push(...formatSteady(s.steady));
+  if (s.processes !== null) out.push(...formatProcessesReport(s.processes));
   out.push('');
   for (const note of s.notes) out.push(`  note: ${note}`);
   const cpu = cpuGoal(s.produce, s.consume);

@@ -3,12 +3,13 @@
 // their round (each round runs every path back to back, the order rotating), the proxies' CPU
 // per MB moved, and the throughput comparison.
 
-export type BenchPath = 'direct' | 'haproxy' | 'turnout';
+/** `turnout2`: Turnout as two processes (`processes: 2`), beside the one-process `turnout`. */
+export type BenchPath = 'direct' | 'haproxy' | 'turnout' | 'turnout2';
 /** The paths with a proxy process the bench measures. */
 export type ProxyPath = Exclude<BenchPath, 'direct'>;
 
 /** How the report names each path. */
-export const PATH_LABELS: Readonly<Record<BenchPath, string>> = { direct: 'direct', haproxy: 'HAProxy', turnout: 'Turnout' };
+export const PATH_LABELS: Readonly<Record<BenchPath, string>> = { direct: 'direct', haproxy: 'HAProxy', turnout: 'Turnout', turnout2: 'Turnout, 2 processes' };
 
 /** What every case of the bench (single cluster, secured, two backends) is run with. */
 export interface BenchCaseOptions {

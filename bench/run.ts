@@ -63,6 +63,7 @@ interface BenchOptions {
   steadyRate: number;
   steadySeconds?: number;
   haproxy: boolean;
+  twoProcesses: boolean;
   keepCluster?: boolean;
   onlySingle?: boolean;
   twoBackends: boolean;
@@ -94,6 +95,7 @@ async function main(opts: BenchOptions): Promise<void> {
   const runId = Date.now().toString(36);
   const loadAtStart = loadavg()[0] as number;
   let turnout: TurnoutChild | undefined;
+  let turnout2: TurnoutChild | undefined;
   let haproxy: HaproxyProcess | undefined;
   let secureTurnouts: TurnoutChild[] = [];
   let tracingTurnouts: TurnoutChild[] = [];
@@ -132,6 +134,8 @@ async function main(opts: BenchOptions): Promise<void> {
   const cleanup = async (): Promise<void> => {
     await turnout?.stop().catch(() => undefined);
     turnout = undefined;
+    await turnout2?.stop().catch(() => undefined);
+    turnout2 = undefined;
     await haproxy?.stop().catch(() => undefined);
     haproxy = undefined;
     for (const child of secureTurnouts) await child.stop().catch(() => undefined);
@@ -218,8 +222,12 @@ async function main(opts: BenchOptions): Promise<void> {
         cluster: ownCluster ? BENCH_CLUSTER : bootstrap,
         ...(benchRoutes !== undefined ? { haproxyRoutes: benchRoutes } : {}),
         steady,
+        twoProcesses: opts.twoProcesses,
         onTurnout: (child) => {
           turnout = child;
+        },
+        onTurnout2: (child) => {
+          turnout2 = child;
         },
         onHaproxy,
       });
@@ -335,6 +343,7 @@ async function main(opts: BenchOptions): Promise<void> {
         turnoutPeakRssMb: single.proxies.turnout.peakRssBytes / MB,
         ...(single.proxies.haproxy !== undefined ? { haproxyPeakRssMb: single.proxies.haproxy.peakRssBytes / MB } : {}),
       },
+      ...(single.proxies.turnout2 !== undefined ? { twoProcessPeakRssMb: single.proxies.turnout2.peakRssBytes / MB } : {}),
     });
     process.stdout.write(`${[...formatBenchReport(summary), ...tracingLines].join('\n')}\n`);
     process.stdout.write(`${benchJsonLine({ ...summary, tracing, zones })}\n`);
@@ -368,6 +377,7 @@ const program = new Command()
   .option('--steady-rate <n>', 'records/s of the steady-rate runs, which report each proxy\'s CPU as a share of a core', positiveInt('--steady-rate'), 2000)
   .option('--steady-seconds <n>', 'length of each steady-rate run (default 10, --quick 5)', positiveInt('--steady-seconds'))
   .option('--no-steady', 'skip the steady-rate runs')
+  .option('--no-two-processes', 'leave out the path through Turnout as two processes (processes: 2) in the single-cluster throughput runs')
   .option('--no-haproxy', 'leave out the HAProxy path (clusters then start without the HAProxy listener)')
   .option('--keep-cluster', `leave the "${BENCH_CLUSTER}" (and "${SECOND_CLUSTER}") cluster running for the next run`)
   .option('--only-single', 'run only the single-cluster case: direct, HAProxy and Turnout (no secured, two-backend or tracing case)')

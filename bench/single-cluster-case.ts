@@ -31,8 +31,11 @@ export interface SingleClusterCaseOptions extends BenchCaseOptions {
   probeRate: number;
   /** null: no steady-rate runs. */
   steady: SteadyOptions | null;
-  /** Told about the Turnout child and HAProxy as soon as they run, so that an interrupt can stop them. */
+  /** Also the path through Turnout as two processes (`processes: 2`), in the throughput runs. */
+  twoProcesses: boolean;
+  /** Told about the Turnout children and HAProxy as soon as they run, so that an interrupt can stop them. */
   onTurnout: (child: TurnoutChild | undefined) => void;
+  onTurnout2: (child: TurnoutChild | undefined) => void;
   onHaproxy: (haproxy: HaproxyProcess | undefined) => void;
 }
 
@@ -53,7 +56,7 @@ export interface SingleClusterRuns {
   consume: ConsumeRun[];
   latency: LatencyRun[];
   steadyRuns: SteadyRun[];
-  proxies: { turnout: ProxyFacts; haproxy?: ProxyFacts };
+  proxies: { turnout: ProxyFacts; haproxy?: ProxyFacts; turnout2?: ProxyFacts };
 }
 
 export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Promise<SingleClusterRuns> {
@@ -71,6 +74,7 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
   );
 
   let turnout: TurnoutChild | undefined;
+  let turnout2: TurnoutChild | undefined;
   let haproxy: HaproxyProcess | undefined;
   try {
     log('starting Turnout (node dist/src/cli.js start) in front of the cluster');
@@ -89,19 +93,31 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
       log(`HAProxy ${haproxy.version} pid ${haproxy.pid} at ${haproxyBootstrap(opts.haproxyRoutes)}`);
     }
     log(`Turnout pid ${turnout.pid} at ${turnout.bootstrapServers}; cluster at ${bootstrap}`);
+    // Throughput runs also go through Turnout as two processes; latency and steady runs keep to the paths above.
+    const throughputPaths = [...paths];
+    if (opts.twoProcesses) {
+      log('starting Turnout as 2 processes (processes: 2) in front of the cluster');
+      turnout2 = await startTurnoutChild([{ name: 'bench', bootstrapServers: bootstrap.split(',') }], { processes: 2 });
+      opts.onTurnout2(turnout2);
+      throughputPaths.push('turnout2');
+      targets.set('turnout2', { bootstrap: turnout2.bootstrapServers, proxy: turnout2 });
+      log(`Turnout, 2 processes: primary pid ${turnout2.pid} at ${turnout2.bootstrapServers}`);
+    }
     const target = (path: BenchPath): string => (targets.get(path) as { bootstrap: string }).bootstrap;
     const proxyOf = (path: BenchPath): MeasuredProxy | undefined => targets.get(path)?.proxy;
-    const rounds = async (each: (path: BenchPath, rep: number) => Promise<void>): Promise<void> => {
+    const roundsOver = (over: readonly BenchPath[]) => async (each: (path: BenchPath, rep: number) => Promise<void>): Promise<void> => {
       for (let rep = 0; rep < opts.repeat; rep++) {
-        for (const path of rotation(paths, rep)) await each(path, rep);
+        for (const path of rotation(over, rep)) await each(path, rep);
       }
     };
-    const label = (path: BenchPath): string => PATH_LABELS[path].padEnd(7);
+    const rounds = roundsOver(paths);
+    const throughputRounds = roundsOver(throughputPaths);
+    const label = (path: BenchPath): string => PATH_LABELS[path].padEnd(opts.twoProcesses ? 20 : 7);
 
     // JIT in the brokers, the tools and the proxies: a short uncounted run on each path.
     const warmRecords = opts.quick ? 5_000 : 20_000;
     let warmRate = 0;
-    for (const path of paths) {
+    for (const path of throughputPaths) {
       log(`warm-up: ${warmRecords} records ${PATH_LABELS[path]}`);
       const warm = await producePerf({ topic: topics.warm, records: warmRecords, recordSizeBytes: opts.recordSizeBytes, throughput: -1, bootstrap: target(path), clientId: `bench-warm-${path}`, log });
       if (path === 'direct') warmRate = warm.recordsPerSec;
@@ -115,7 +131,7 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
     const payload = records * opts.recordSizeBytes;
 
     const produce: ProduceRun[] = [];
-    await rounds(async (path, rep) => {
+    await throughputRounds(async (path, rep) => {
       const m = await measureRun(proxyOf(path), () => producePerf({ topic: topics.tput, records, recordSizeBytes: opts.recordSizeBytes, throughput: -1, bootstrap: target(path), clientId: `bench-produce-${path}`, log }));
       checkThroughProxy(`produce ${path}`, PATH_LABELS[path], m.clientInBytes, payload);
       const r = m.value;
@@ -127,7 +143,7 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
     // wrote, so that a consume run lasts long enough to measure.
     const consumeRecords = records * produce.length;
     const consume: ConsumeRun[] = [];
-    await rounds(async (path, rep) => {
+    await throughputRounds(async (path, rep) => {
       const group = `bench-consume-${path}-${rep}-${opts.runId}`;
       const m = await measureRun(proxyOf(path), () => consumePerf({ bootstrap: target(path), topic: topics.tput, records: consumeRecords, group, log }));
       checkThroughProxy(`consume ${path}`, PATH_LABELS[path], m.clientOutBytes, payload);
@@ -173,10 +189,13 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
     }
     const proxies: SingleClusterRuns['proxies'] = { turnout: { peakRssBytes: turnout.meter.peakRssBytes() } };
     if (haproxy !== undefined) proxies.haproxy = { peakRssBytes: haproxy.meter.peakRssBytes(), version: haproxy.version };
+    if (turnout2 !== undefined) proxies.turnout2 = { peakRssBytes: turnout2.meter.peakRssBytes() };
     return { paths, records, consumeRecords, latencyRate, latencyRecords, steady, produce, consume, latency, steadyRuns, proxies };
   } finally {
     await turnout?.stop();
     opts.onTurnout(undefined);
+    await turnout2?.stop();
+    opts.onTurnout2(undefined);
     await haproxy?.stop();
     opts.onHaproxy(undefined);
     if (opts.deleteTopics) await deleteTopics(bootstrap, Object.values(topics)).catch(() => undefined);

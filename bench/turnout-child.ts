@@ -34,6 +34,36 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `count` consecutive loopback ports free right now, from a random start: the node ports of a
+ * Turnout of several processes, which must be fixed (processes-schema.ts).
+ */
+async function freePortBlock(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 9_000);
+    const bound: Array<ReturnType<typeof createServer>> = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        const server = createServer();
+        bound.push(server);
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(base + i, '127.0.0.1', () => resolve());
+        });
+      }
+      return base;
+    } catch {
+      // One of them is taken: another block.
+    } finally {
+      await Promise.all(bound.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
+    }
+  }
+  throw new Error(`no ${count} consecutive free loopback ports`);
+}
+
+/** Node ports reserved for a Turnout of several processes: more than the bench's clusters have brokers. */
+const NODE_PORT_BLOCK = 8;
+
 /** Parses `turnout_bytes_total{side="client",direction="in"} 123` lines of /metrics. */
 export function parseBytesMetrics(text: string): Record<string, number> {
   const out: Record<string, number> = {};
@@ -77,7 +107,7 @@ export function turnoutChildConfig(backends: readonly ChildBackend[], ports: Chi
     '    bindHost: 127.0.0.1',
     '    advertisedHost: 127.0.0.1',
     `    bootstrapPort: ${ports.bootstrapPort}`,
-    '    nodePortBase: 0',
+    `    nodePortBase: ${ports.nodePortBase ?? 0}`,
     'backends:',
     ...backends.flatMap((b) => [`  - name: ${b.name}`, '    bootstrapServers:', ...b.bootstrapServers.map((s) => `      - ${s}`)]),
   ];
@@ -88,7 +118,9 @@ export function turnoutChildConfig(backends: readonly ChildBackend[], ports: Chi
       lines.push(`  - name: ${b.name}`, '    owner: bench', '    topics:', `      - {prefix: ${JSON.stringify(b.topicPrefix)}}`, `    backend: ${b.name}`);
     }
   }
-  lines.push('admin:', '  host: 127.0.0.1', `  port: ${ports.adminPort}`, 'logging:', '  level: warn', '');
+  lines.push('admin:', '  host: 127.0.0.1', `  port: ${ports.adminPort}`, 'logging:', '  level: warn');
+  if (ports.processes !== undefined && ports.processes > 1) lines.push(`processes: ${ports.processes}`);
+  lines.push('');
   return lines.join('\n');
 }
 
@@ -99,16 +131,21 @@ export interface TurnoutChildOptions {
   nodeArgs?: readonly string[];
   /** The compiled CLI to run, to compare two builds. (default: turnoutCliPath()) */
   cliPath?: string;
+  /** Turnout processes behind the ports (its `processes`): with more than 1 the node ports are fixed. (default: 1) */
+  processes?: number;
 }
 
 export function startTurnoutChild(backends: readonly ChildBackend[], opts: TurnoutChildOptions = {}): Promise<TurnoutChild> {
   return startTurnoutChildWith(async (configFile, ports) => writeFile(configFile, turnoutChildConfig(backends, ports)), opts);
 }
 
-/** The ports a child's configuration binds. */
+/** The ports a child's configuration binds, and its processes. */
 export interface ChildPorts {
   bootstrapPort: number;
   adminPort: number;
+  /** Fixed node ports from here on (several processes), else absent: ports the system picks. */
+  nodePortBase?: number;
+  processes?: number;
 }
 
 /**
@@ -120,9 +157,10 @@ export async function startTurnoutChildWith(writeConfig: (configFile: string, po
   const dir = await mkdtemp(join(tmpdir(), 'turnout-bench-'));
   const bootstrapPort = await freePort();
   const adminPort = await freePort();
+  const processes = opts.processes ?? 1;
   const configFile = join(dir, 'turnout.yaml');
   try {
-    await writeConfig(configFile, { bootstrapPort, adminPort });
+    await writeConfig(configFile, { bootstrapPort, adminPort, ...(processes > 1 ? { processes, nodePortBase: await freePortBlock(NODE_PORT_BLOCK) } : {}) });
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;

@@ -48,7 +48,7 @@ import { apiName } from './routing/api-names.js';
 import { BackendTopology } from './routing/backend-topology.js';
 import { MultiBackendRouter } from './routing/multi-backend-router.js';
 import { VirtualClusterRouter } from './routing/virtual-cluster-router.js';
-import { VirtualNodeMap } from './routing/virtual-node-map.js';
+import { VirtualNodeMap, type VirtualNodeMapOptions } from './routing/virtual-node-map.js';
 import { ZoneRouting } from './routing/multi/zone-routing.js';
 import { ZoneNodes } from './routing/zone-nodes.js';
 import { PeerHealth } from './routing/peer-health.js';
@@ -75,6 +75,17 @@ export interface StartProxyOptions {
   processMetrics?: boolean;
   /** Start the admin HTTP endpoint. (default: true) */
   admin?: boolean;
+  /**
+   * Serve the admin endpoint on an ephemeral loopback port of this process alone instead of
+   * `config.admin`: a worker of several processes, whose primary serves the configured admin
+   * port and reaches each worker's endpoint. (default: false)
+   */
+  privateAdmin?: boolean;
+  /**
+   * One backend presented broker per node: the virtual ids sibling processes gave its brokers,
+   * and who to tell of the ones this process gives (a worker of several processes).
+   */
+  virtualNodeIds?: VirtualNodeMapOptions;
   /**
    * The configuration file `config` was read from: Turnout opens the policy store it names
    * (`store.type`), serves `/v1/domains` from it, and closes it on `close()`.
@@ -181,7 +192,7 @@ class RunningProxy implements ProxyHandle {
   readonly policyStore: PolicyStore | null;
   adminPort = 0;
 
-  private readonly nodeMap = new VirtualNodeMap();
+  private readonly nodeMap: VirtualNodeMap;
   /** The first backend's topology; the only one with a single backend. */
   private readonly topology: BackendTopology;
   /** Every backend's topology, in configuration order. */
@@ -221,6 +232,7 @@ class RunningProxy implements ProxyHandle {
   constructor(config: TurnoutConfig, opts: StartProxyOptions, logger: Logger, parts: ProxyParts) {
     const { policyStore, ownsPolicyStore, producerBindings, authentication } = parts;
     this.config = config;
+    this.nodeMap = new VirtualNodeMap(opts.virtualNodeIds ?? {});
     this.producerBindings = producerBindings;
     this.logger = logger;
     this.policyStore = policyStore;
@@ -320,8 +332,9 @@ class RunningProxy implements ProxyHandle {
       opts.admin === false
         ? null
         : new AdminServer({
-            host: config.admin.host,
-            port: config.admin.port,
+            host: opts.privateAdmin === true ? '127.0.0.1' : config.admin.host,
+            port: opts.privateAdmin === true ? 0 : config.admin.port,
+            exclusivePort: opts.privateAdmin === true,
             auth: config.admin.auth,
             acl: parts.authorization,
             registry: this.metrics.registry,
@@ -545,7 +558,8 @@ class RunningProxy implements ProxyHandle {
       return;
     }
     const vids: number[] = [];
-    for (const brokerId of this.topology.brokers().keys()) vids.push(this.nodeMap.virtualIdFor(this.topology.backend, brokerId));
+    // In broker id order: processes (or instances) that meet the same brokers give them the same virtual ids.
+    for (const brokerId of [...this.topology.brokers().keys()].sort((a, b) => a - b)) vids.push(this.nodeMap.virtualIdFor(this.topology.backend, brokerId));
     this.bindNodes(vids);
   }
 

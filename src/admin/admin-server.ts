@@ -9,7 +9,7 @@
 //   /v1/cutovers  cutovers of domains between backends (cutover-routes.ts), when cutovers are given
 // Who may use /v1 is admin-auth.ts's decision (admin.auth); the other paths are always open.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeAdminHttp, createAdminHttpServer, listenAdminHttp } from './admin-http.js';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import type { AclStoreHealth } from '../policy/acl-binding-store.js';
@@ -35,6 +35,12 @@ export interface ReadinessReport {
 export interface AdminServerOptions {
   host: string;
   port: number;
+  /**
+   * Bind the port for this process alone, even in a cluster worker (whose listens are
+   * otherwise shared through the primary): a worker's own endpoint, which the primary's
+   * admin port reaches. (default: false)
+   */
+  exclusivePort?: boolean;
   registry: Registry;
   readiness: () => ReadinessReport;
   log: Logger;
@@ -82,32 +88,16 @@ export class AdminServer {
       opts.policyStore === undefined
         ? null
         : new DomainRoutes({ store: opts.policyStore, insights: opts.domainInsights, log: opts.log });
-    this.server = http.createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        opts.log.error({ err, path: req.url }, 'admin request failed');
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end('internal error\n');
-      });
-    });
-    this.server.keepAliveTimeout = 5_000;
+    this.server = createAdminHttpServer((req, res) => this.handle(req, res), opts.log);
   }
 
   /** Binds the port; resolves with the bound port (useful with port 0). */
   listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.opts.port, this.opts.host, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as AddressInfo).port);
-      });
-    });
+    return listenAdminHttp(this.server, { host: this.opts.host, port: this.opts.port, exclusive: this.opts.exclusivePort === true });
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    return closeAdminHttp(this.server);
   }
 
   /** The caller's readiness and, when there is a store, the store's. */

@@ -11,6 +11,7 @@ import { authenticationField, checkAuthentication, listenerSaslSchema } from './
 import { ConfigError, formatPath } from './config-error.js';
 import { cutoverField } from './cutover-schema.js';
 import { listenerTlsSchema } from './listener-tls-schema.js';
+import { checkProcesses, processesField } from './processes-schema.js';
 import { checkPolicy, envVarNameSchema, policyFields } from './policy-schema.js';
 import { checkZones, zoneFields, zoneNameSchema } from './zone-schema.js';
 import { checkZoneRouting, MAX_NODES_PER_GROUP, nodeIdBaseSchema, presentationSchema, zoneRoutingField } from './zone-routing-schema.js';
@@ -129,6 +130,8 @@ function configSchemaFor(severalBackends: boolean) {
         .strict()
         .default({ level: 'info' }),
       tracing: tracingField,
+      /** Processes serving the listeners (processes-schema.ts). */
+      processes: processesField,
     })
     .strict()
     .superRefine((config, ctx) => {
@@ -137,6 +140,7 @@ function configSchemaFor(severalBackends: boolean) {
       checkZones(config, addIssue);
       checkZoneRouting(config, addIssue);
       checkAuthentication(config, addIssue);
+      checkProcesses(config, addIssue);
     });
 }
 

@@ -12,7 +12,7 @@ const OUTPUT_TAIL_CHARS = 64 * 1024;
 
 export class TurnoutProcess {
   private child: ChildProcess | null = null;
-  private exited: Promise<void> = Promise.resolve();
+  private exited: Promise<number | null> = Promise.resolve(null);
   private tail = '';
 
   constructor(
@@ -40,7 +40,7 @@ export class TurnoutProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    this.exited = new Promise((r) => child.once('exit', () => r()));
+    this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
     await waitFor(
       async () => {
         if (child.exitCode !== null) throw new Error(`turnout exited with ${child.exitCode}: ${this.tail.slice(-2_000)}`);
@@ -75,12 +75,17 @@ export class TurnoutProcess {
     await this.signal('SIGKILL');
   }
 
-  private async signal(sig: NodeJS.Signals): Promise<void> {
+  /** SIGTERM: a clean stop; resolves with the exit code (null when it was not running or ended by a signal). */
+  stop(): Promise<number | null> {
+    return this.signal('SIGTERM');
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<number | null> {
     const child = this.child;
-    if (child === null) return;
+    if (child === null) return null;
     this.child = null;
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
-    await this.exited;
+    return this.exited;
   }
 }
 
