@@ -2,6 +2,7 @@
 // Turnout's own nodes per listener, the virtual<->real maps, and the small lookups built on
 // them (the backend of a topic or key, a backend broker's address, the virtual leader of a
 // partition). Handlers are functions of this context, a session and a request.
+import { ProduceSequenceGate } from '../produce-sequence-gate.js';
 import type { Registry } from 'prom-client';
 import type { MetadataResponseBroker } from '../../codec/generated/metadata.js';
 import type { BrokerAddress, ClientSession, RequestExchange } from '../../net/request-router.js';
@@ -79,6 +80,8 @@ export class MultiContext {
   /** Set by the router right after construction (the map obtains real ids through the context). */
   producerIds!: ProducerIdMap;
   /** The partitions of open transactions, by the key they were added under (carried over a cutover). */
+  /** Produce batches refused here, which a producer's later batches for the partition wait behind. */
+  readonly sequenceGate = new ProduceSequenceGate();
   readonly transactionPartitions = new TransactionPartitions();
   /** Turnout's own requests (InitProducerId for real producer ids) go over this session's upstreams. */
   ownSession: ClientSession | null = null;

@@ -13,7 +13,7 @@
 // Producers' real ids are bound per domain era (producer-id-map.ts), so that a cutover gives
 // each producer a fresh real id on the backend it moves to.
 import { ApiKey, scanRecordBatches, decodeProduceRequest, decodeProduceResponse, encodeProduceRequest, encodeProduceResponse, type ProduceResponse } from '../../codec/index.js';
-import type { PartitionProduceResponse } from '../../codec/generated/produce.js';
+import type { PartitionProduceData, PartitionProduceResponse, TopicProduceData } from '../../codec/generated/produce.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, UNKNOWN_TOPIC_ID } from '../error-codes.js';
 import { producePartitionEpochsToVirtual, recordsEpochsToReal, recordsEpochsToSegment } from '../leader-epoch-rewrite.js';
@@ -23,7 +23,7 @@ import { mergeProduceResponses, type ProduceOutcome } from '../produce-merge.js'
 import { splitProduceRequest } from '../produce-split.js';
 import { ProducerStoreError } from '../producer-binding-store.js';
 import { ProducerMappingError } from '../producer-id-map.js';
-import { DestinationFailure, type PartitionRoute } from '../split-route.js';
+import { DestinationFailure, isRouteError, type PartitionRoute } from '../split-route.js';
 import { produceRequestTopicIdsToReal, produceResponseTopicIdsToVirtual, produceTopicName } from '../topic-id-rewrite.js';
 import { destinationOf, failureOf, parseDestination } from './destinations.js';
 import type { MultiContext } from './multi-context.js';
@@ -72,7 +72,7 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
   const transactionalId = body.transactionalId;
   /** Destination → partitions of an open transaction added where its domain was before a cutover. */
   const carried = new Map<string, CarriedPartition[]>();
-  const split = splitProduceRequest(body, v, (t, p): PartitionRoute => {
+  const route = (t: TopicProduceData, p: PartitionProduceData): PartitionRoute => {
     const name = produceTopicName(t, v, ctx.topicIds);
     if (name === undefined) return { errorCode: UNKNOWN_TOPIC_ID };
     const domain = ctx.domainOfTopic(name, policy);
@@ -107,6 +107,15 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
       throw err;
     }
     return destination;
+  };
+  const split = splitProduceRequest(body, v, (t, p): PartitionRoute => {
+    // The gate keys a topic as the client names it (its id from v13), the same on a retry.
+    const topicKey = v >= 13 ? t.topicId : t.name;
+    const gated = ctx.sequenceGate.check(topicKey, p.index, p.records);
+    if (gated !== null) return gated;
+    const routed = route(t, p);
+    if (isRouteError(routed)) ctx.sequenceGate.refuse(topicKey, p.index, p.records, routed.errorCode);
+    return routed;
   });
   const outcomes = await Promise.all(
     split.parts.map(async (part): Promise<ProduceOutcome | null> => {
