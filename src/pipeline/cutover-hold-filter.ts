@@ -22,6 +22,9 @@
 // SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, ConsumerGroupHeartbeat,
 // TxnOffsetCommit) are forwarded and counted in flight; while they hold, those requests wait
 // here until the groups' new coordinator is in effect. A request is decided by its group's domain.
+// During a cutover the same holds take the groups that move with the domain's transactional ids
+// (`groupFollowsHold` picks them): counted while the cutover drains, held once it is drained,
+// released to the group's coordinator after the switch (or the source's, after a rollback).
 // After the move, a member the group had on the old coordinator goes on committing what it read
 // until its next heartbeat tells it to rejoin; the new coordinator does not know it. Its
 // OffsetCommit (`formerMembers`) is sent on as the commit of no member (generation −1), which
@@ -62,6 +65,12 @@ export interface CutoverHoldFilterOptions {
   groupHolds?: CutoverHolds;
   /** The members moved groups had on their old coordinator. */
   formerMembers?: FormerMembers;
+  /**
+   * Whether a group's requests follow its domain's group hold: during a cutover only the groups
+   * that move with the transactional ids do; during a groups move every group of the domain.
+   * (default: every group)
+   */
+  groupFollowsHold?: (domain: string, group: string) => boolean;
 }
 
 /** Apis the filter decides on. */
@@ -123,8 +132,10 @@ export class CutoverHoldFilter implements RequestFilter {
     }
     const groups = this.opts.groupHolds;
     const former = this.opts.formerMembers;
-    const groupDomain = (groups?.active === true && GROUP_APIS.has(request.apiKey)) || (former?.active === true && request.apiKey === ApiKey.OffsetCommit) ? this.groupDomainOf(request) : undefined;
-    const groupMode = groups === undefined || groupDomain === undefined ? 'none' : groups.modeOf(groupDomain);
+    const group = (groups?.active === true && GROUP_APIS.has(request.apiKey)) || (former?.active === true && request.apiKey === ApiKey.OffsetCommit) ? this.groupOf(request) : undefined;
+    const groupDomain = group?.domain;
+    const follows = group !== undefined && (this.opts.groupFollowsHold?.(group.domain, group.id) ?? true);
+    const groupMode = groups === undefined || groupDomain === undefined || !follows ? 'none' : groups.modeOf(groupDomain);
     if (groups !== undefined && groupDomain !== undefined && (groupMode === 'hold' || groupMode === 'drain')) return this.holdIn(groups, request, groupDomain);
     if (former !== undefined && groupDomain !== undefined && request.apiKey === ApiKey.OffsetCommit) {
       const commit = request.decoded().body as OffsetCommitRequest;
@@ -154,11 +165,12 @@ export class CutoverHoldFilter implements RequestFilter {
     return { kind: 'hold', until };
   }
 
-  /** The domain of a group request's group, or undefined (no group, or one no domain claims). */
-  private groupDomainOf(request: FilterRequest): string | undefined {
+  /** A group request's group and its domain, or undefined (no group, or one no domain claims). */
+  private groupOf(request: FilterRequest): { id: string; domain: string } | undefined {
     const body = request.decoded().body as GroupBody;
     const id = typeof body.groupId === 'string' && body.groupId !== '' ? body.groupId : body.groups?.[0]?.groupId;
-    return id === undefined || id === '' ? undefined : domainOf(this.opts.policy(), 'group', id);
+    const domain = id === undefined || id === '' ? undefined : domainOf(this.opts.policy(), 'group', id);
+    return id === undefined || domain === undefined ? undefined : { id, domain };
   }
 
   /** The cutover's decision: held, forwarded counted, or forwarded. */

@@ -292,7 +292,9 @@ export class RedisCutoverStore implements CutoverStore {
       if (field.slice(0, slash) !== step) continue;
       try {
         const r = JSON.parse(raw) as Partial<AckReport>;
-        out.set(field.slice(slash + 1), { ok: r.ok === true, reason: typeof r.reason === 'string' ? r.reason : null, atMs: typeof r.atMs === 'number' ? r.atMs : 0 });
+        const report: AckReport = { ok: r.ok === true, reason: typeof r.reason === 'string' ? r.reason : null, atMs: typeof r.atMs === 'number' ? r.atMs : 0 };
+        if (Array.isArray(r.transactionalGroups)) report.transactionalGroups = r.transactionalGroups.filter((g): g is string => typeof g === 'string');
+        out.set(field.slice(slash + 1), report);
       } catch {
         this.log.warn({ cutoverId, field }, 'ignoring an unreadable cutover confirmation');
       }

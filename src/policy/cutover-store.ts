@@ -23,6 +23,11 @@ export interface AckReport {
   /** Why the instance could not confirm (ok false). */
   reason: string | null;
   atMs: number;
+  /**
+   * With `drained`: the consumer groups the domain's transactional producers committed offsets
+   * for through this instance (they move with the transactional ids).
+   */
+  transactionalGroups?: string[];
 }
 
 export interface CutoverStoreHealth {

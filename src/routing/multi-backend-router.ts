@@ -64,6 +64,7 @@ import { ApiVersionsTable, type BrokerApiVersions } from './api-versions.js';
 import { buildFailureResponse } from './failure-responses.js';
 import { LeaderEpochMap } from './leader-epoch-map.js';
 import { OffsetSegmentMap } from './offset-segments.js';
+import type { TransactionalGroups } from './transactional-groups.js';
 import { decodeRequestFrame, type BodyDecoder } from '../codec/message-frames.js';
 import { ProducerIdMap } from './producer-id-map.js';
 import { TopicIdMap } from './topic-id-map.js';
@@ -183,6 +184,11 @@ export class MultiBackendRouter implements RequestRouter {
       bindOtherBackendTopicIds(this.ctx, backend, answer);
       return answer;
     });
+  }
+
+  /** The groups each domain's transactional producers were seen committing offsets for, here. */
+  get transactionalGroups(): TransactionalGroups {
+    return this.ctx.transactionalGroups;
   }
 
   /** Refreshes the leaders of some topics on a backend in the background (a cutover's target, before its switch). */

@@ -143,6 +143,7 @@ function addedPartitions(results: readonly AddPartitionsToTxnTopicResult[]): Top
 export async function addOffsetsToTxn(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
   const v = ex.apiVersion;
   const { header, body } = decodeRequestFrame(ex.frame, decodeAddOffsetsToTxnRequest);
+  ctx.noteTransactionalGroup(body.transactionalId, body.groupId);
   const answer = (errorCode: number): Buffer =>
     encodeResponseFrame(ApiKey.AddOffsetsToTxn, v, { correlationId: ex.correlationId }, { throttleTimeMs: 0, errorCode }, encodeAddOffsetsToTxnResponse);
   const backend = ctx.backendOfKey(KEY_TYPE_TRANSACTION, body.transactionalId);
@@ -191,6 +192,7 @@ export async function endTxn(ctx: MultiContext, session: ClientSession, ex: Requ
 
 export async function txnOffsetCommit(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
   const { header, body } = decodeRequestFrame(ex.frame, decodeTxnOffsetCommitRequest);
+  ctx.noteTransactionalGroup(body.transactionalId, body.groupId);
   const backend = ctx.backendOfKey(KEY_TYPE_GROUP, body.groupId);
   if (backend === undefined || ctx.backendOfKey(KEY_TYPE_TRANSACTION, body.transactionalId) !== backend) return ctx.failureFrame(ex);
   const real = await transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, ctx.transactionalKeyOf(body.transactionalId) ?? backend);

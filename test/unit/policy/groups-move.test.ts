@@ -179,7 +179,7 @@ describe('moving a domain groups to its backend', () => {
 
   it('keeps a groups move in the domain state through serialization', () => {
     const move = { id: 'm1', phase: 'holding' as const, coordinator: 'i1', from: 'east', to: 'west', startedAtMs: 5 };
-    const state = { backend: 'west', chains: new Map(), groupsBackend: 'east', era: 1, groupsMove: move, formerMembers: { untilMs: 9, groups: { 'orders-app': ['m-1'] } } };
+    const state = { backend: 'west', chains: new Map(), groupsBackend: 'east', transactionalGroups: [], era: 1, groupsMove: move, formerMembers: { untilMs: 9, groups: { 'orders-app': ['m-1'] } } };
     const back = parseDomainState(JSON.parse(JSON.stringify(serializeDomainState(state))), 'test');
     expect(back.groupsMove).toEqual(move);
     expect(back.formerMembers).toEqual({ untilMs: 9, groups: { 'orders-app': ['m-1'] } });
