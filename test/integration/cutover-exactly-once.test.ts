@@ -86,7 +86,7 @@ describe('an exactly-once application across cutovers', () => {
     const [appInstance, operatorInstance] = rig.instances;
     const api = new CutoverApi(operatorInstance.adminUrl, ADMIN_WRITE_HEADERS);
 
-    const feeder = await startInputFeeder(appInstance.bootstrap, input, { tickMs: 50, perTick: 2 });
+    const feeder = await startInputFeeder(appInstance.bootstrap, input, { partitions: PARTITIONS, tickMs: 100, perTick: 2 });
     onTestFinished(() => feeder.kill());
     const app = await startExactlyOnceApp({
       bootstrap: appInstance.bootstrap,
@@ -99,11 +99,16 @@ describe('an exactly-once application across cutovers', () => {
       log,
     });
     onTestFinished(() => app.kill());
-    const progress = async (records: number): Promise<void> => {
-      const target = app.committedRecords() + records;
-      await waitFor(() => (app.committedRecords() >= target ? true : undefined), { timeoutMs: 120_000, intervalMs: 100, what: `the application to commit ${records} more records (${app.committedRecords()} so far; ${app.failures.join(' | ')})` });
+    // Transactions at a steady pace, every partition in each of them once the backlog is read.
+    const progress = async (transactions: number): Promise<void> => {
+      const target = app.committedTransactions() + transactions;
+      await waitFor(() => (app.committedTransactions() >= target ? true : undefined), {
+        timeoutMs: 120_000,
+        intervalMs: 100,
+        what: `the application to commit ${transactions} more transactions (${app.committedTransactions()} so far; ${app.failures.join(' | ')})`,
+      });
     };
-    await progress(100);
+    await progress(15);
     expect(assignments(app)).toBe(1);
 
     const legs: Array<{ to: string; from: string }> = [{ to: 'main', from: 'legacy' }, { to: 'legacy', from: 'main' }];
@@ -118,7 +123,7 @@ describe('an exactly-once application across cutovers', () => {
       // The cutover's record names the group, moved from where it was.
       expect(timeline.final.transactionalGroups).toEqual([expect.objectContaining({ group: groupId, from: leg.from })]);
       log(`cutover to ${leg.to}: ${JSON.stringify(timeline.final.transactionalGroups)}`);
-      await progress(100);
+      await progress(15);
       // The group is coordinated where the transactional id is: it rejoined there, and commits there.
       const onTarget = await committedOffsets(rig[leg.to as 'main' | 'legacy'].bootstrapServers, groupId, input);
       expect(Object.keys(onTarget)).toHaveLength(PARTITIONS);

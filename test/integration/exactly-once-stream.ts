@@ -1,7 +1,7 @@
 // The exactly-once application of the cutover tests (./java/ExactlyOnceStream.java: a
 // read_committed consumer and a transactional producer that commits the consumer's offsets in
 // its transactions), run as a process whose events are kept, and the input feeder beside it
-// (kcat with an idempotent producer, fed a numbered line at a steady pace).
+// (kcat with an idempotent producer per partition, fed numbered lines at a steady pace).
 import { ensureKafka, TOOLS_KAFKA_VERSION } from '../../src/devkit/index.js';
 import { javaCommand } from '../../src/devkit/kafka-cluster.js';
 import { logConfigProperty } from '../../src/devkit/log-config.js';
@@ -20,6 +20,8 @@ export interface ExactlyOnceApp {
   readonly events: readonly StreamEvent[];
   /** Input records written to the output in committed transactions so far. */
   committedRecords(): number;
+  /** Transactions committed so far. */
+  committedTransactions(): number;
   /** Its stderr lines that report a failure (kept short). */
   readonly failures: string[];
   /** Closes its stdin: it ends the batch under way and exits. */
@@ -57,7 +59,7 @@ export async function startExactlyOnceApp(spec: ExactlyOnceAppSpec): Promise<Exa
       const e = JSON.parse(line) as StreamEvent;
       events.push(e);
       if (e.event === 'committed') committed += e.records ?? 0;
-      else spec.log?.(`exactly-once app: ${line}`);
+      if (e.event !== 'committed' || process.env.EOS_DEBUG === '1') spec.log?.(`exactly-once app: ${line}`);
     },
     onStderr: (line) => {
       if (/ExactlyOnceStream failed|Exception|ERROR/.test(line) && failures.length < 50) failures.push(line.slice(0, 500));
@@ -67,6 +69,7 @@ export async function startExactlyOnceApp(spec: ExactlyOnceAppSpec): Promise<Exa
     events,
     failures,
     committedRecords: () => committed,
+    committedTransactions: () => events.filter((e) => e.event === 'committed').length,
     stop: () => proc.stop('stdin', 60_000),
     kill: () => proc.kill(),
   };
@@ -80,34 +83,44 @@ export interface InputFeeder {
   kill(): void;
 }
 
-/** Feeds `in-<n>` lines to a topic through kcat (idempotent, acks=all), `perTick` every `tickMs`. */
-export async function startInputFeeder(bootstrap: string, topic: string, opts: { tickMs: number; perTick: number }): Promise<InputFeeder> {
+/**
+ * Feeds `in-<partition>-<n>` lines to every partition of a topic (one kcat per partition,
+ * idempotent, acks=all), `perTick` to each every `tickMs`.
+ */
+export async function startInputFeeder(bootstrap: string, topic: string, opts: { partitions: number; tickMs: number; perTick: number }): Promise<InputFeeder> {
   const stderr: string[] = [];
-  const proc = await LineProcess.start({
-    name: 'input-feeder',
-    command: 'kcat',
-    args: ['-P', '-b', bootstrap, '-t', topic, '-X', 'enable.idempotence=true', '-X', 'acks=all', '-X', 'linger.ms=5', '-X', 'message.timeout.ms=120000'],
-    onStdout: () => undefined,
-    onStderr: (line) => {
-      if (stderr.length < 50) stderr.push(line);
-    },
-  });
+  const procs = await Promise.all(
+    Array.from({ length: opts.partitions }, (_, p) =>
+      LineProcess.start({
+        name: `input-feeder-${p}`,
+        command: 'kcat',
+        args: ['-P', '-b', bootstrap, '-t', topic, '-p', String(p), '-X', 'enable.idempotence=true', '-X', 'acks=all', '-X', 'linger.ms=5', '-X', 'message.timeout.ms=120000'],
+        onStdout: () => undefined,
+        onStderr: (line) => {
+          if (stderr.length < 50) stderr.push(`partition ${p}: ${line}`);
+        },
+      }),
+    ),
+  );
   let n = 0;
   const timer = setInterval(() => {
-    let text = '';
-    for (let i = 0; i < opts.perTick; i++) text += `in-${n++}\n`;
-    proc.writeStdin(text);
+    procs.forEach((proc, p) => {
+      let text = '';
+      for (let i = 0; i < opts.perTick; i++) text += `in-${p}-${n + i}\n`;
+      proc.writeStdin(text);
+    });
+    n += opts.perTick;
   }, opts.tickMs);
   return {
-    written: () => n,
+    written: () => n * procs.length,
     async stop() {
       clearInterval(timer);
-      const end = await proc.stop('stdin', 130_000);
-      return { end, stderr };
+      const ends = await Promise.all(procs.map((p) => p.stop('stdin', 130_000)));
+      return { end: ends.find((e) => e.code !== 0) ?? ends[0], stderr };
     },
     kill: () => {
       clearInterval(timer);
-      proc.kill();
+      for (const p of procs) p.kill();
     },
   };
 }
