@@ -10,6 +10,13 @@
 //                                                       records were all acknowledged may end
 //   hold    held                                        held
 //
+// A transaction whose records are held cannot end on the source: while this instance holds a
+// Produce or AddPartitionsToTxn of a transactional id, its AddOffsetsToTxn, TxnOffsetCommit and
+// EndTxn are held too, so that the offsets it commits (an exactly-once application's) go where
+// its records go. Forwarded, they would open the transaction on the source with the group's
+// offsets alone (no partition of it has a record there, so the drain would not see it) and the
+// group's offsets would stay unstable there until the transaction timed out.
+//
 // A request is decided by the domains it touches (its topics' and its transactional id's);
 // one that touches a held domain is held whole. Counted requests are forwarded with a response
 // transform that ends their count, and a produce answered with an error on a domain's partition
@@ -102,6 +109,14 @@ interface HeldRequest {
   domain: string;
   bytes: number;
   holdNumber: number;
+  /** The transactional id whose records it carries or adds (Produce, AddPartitionsToTxn), or null. */
+  transactionalId: string | null;
+}
+
+/** Requests held with a transactional id's records, in the hold they were held in. */
+interface HeldTransaction {
+  holdNumber: number;
+  requests: number;
 }
 
 const RANK: Readonly<Record<HoldMode, number>> = { none: 0, count: 1, drain: 2, hold: 3 };
@@ -111,6 +126,8 @@ export class CutoverHoldFilter implements RequestFilter {
   private readonly opts: CutoverHoldFilterOptions;
   /** Requests held now, to take them off the count when they come back. */
   private readonly held = new WeakMap<FilterRequest, HeldRequest>();
+  /** Transactional ids with records held here (Produce, AddPartitionsToTxn), by id. */
+  private readonly heldTransactions = new Map<string, HeldTransaction>();
 
   constructor(opts: CutoverHoldFilterOptions) {
     this.opts = opts;
@@ -129,6 +146,7 @@ export class CutoverHoldFilter implements RequestFilter {
     if (before !== undefined) {
       this.held.delete(request);
       before.holds.unhold(before.domain, before.bytes, before.holdNumber);
+      if (before.transactionalId !== null) this.releasedTransaction(before.transactionalId, before.holdNumber);
     }
     const groups = this.opts.groupHolds;
     const former = this.opts.formerMembers;
@@ -157,12 +175,51 @@ export class CutoverHoldFilter implements RequestFilter {
     };
   }
 
-  /** Holds a request in `holds` for `domain`. */
-  private holdIn(holds: CutoverHolds, request: FilterRequest, domain: string): FilterOutcome {
+  /** Holds a request in `holds` for `domain`; `transactionalId`: the id whose records it carries or adds. */
+  private holdIn(holds: CutoverHolds, request: FilterRequest, domain: string, transactionalId: string | null = null): FilterOutcome {
     const bytes = request.frame.length;
     const { until, holdNumber } = holds.hold(domain, bytes);
-    this.held.set(request, { holds, domain, bytes, holdNumber });
+    this.held.set(request, { holds, domain, bytes, holdNumber, transactionalId });
+    if (transactionalId !== null) {
+      const t = this.heldTransactions.get(transactionalId);
+      // An entry of an ended hold counts for nothing (its requests may never come back: a closed connection).
+      if (t === undefined || t.holdNumber !== holdNumber) this.heldTransactions.set(transactionalId, { holdNumber, requests: 1 });
+      else t.requests++;
+    }
     return { kind: 'hold', until };
+  }
+
+  private releasedTransaction(transactionalId: string, holdNumber: number): void {
+    const t = this.heldTransactions.get(transactionalId);
+    if (t === undefined || t.holdNumber !== holdNumber) return;
+    if (--t.requests <= 0) this.heldTransactions.delete(transactionalId);
+  }
+
+  /** Whether this instance holds records of the transactional id in the domain's hold in effect. */
+  private holdsRecordsOf(transactionalId: string | null, domain: string): boolean {
+    if (transactionalId === null || transactionalId === '') return false;
+    const t = this.heldTransactions.get(transactionalId);
+    return t !== undefined && t.requests > 0 && t.holdNumber === this.opts.holds.holdNumberOf(domain);
+  }
+
+  /** The transactional id of a transactional request (null: none, or one the filter does not track). */
+  private transactionalIdOf(request: FilterRequest): string | null {
+    const body = request.decoded().body;
+    switch (request.apiKey) {
+      case ApiKey.Produce:
+        return (body as ProduceRequest).transactionalId;
+      case ApiKey.AddPartitionsToTxn:
+        // v4+ is sent by brokers (several transactions at once), never by clients.
+        return request.apiVersion <= 3 ? (body as AddPartitionsToTxnRequest).v3AndBelowTransactionalId : null;
+      case ApiKey.AddOffsetsToTxn:
+        return (body as AddOffsetsToTxnRequest).transactionalId;
+      case ApiKey.EndTxn:
+        return (body as EndTxnRequest).transactionalId;
+      case ApiKey.TxnOffsetCommit:
+        return (body as TxnOffsetCommitRequest).transactionalId;
+      default:
+        return null;
+    }
   }
 
   /** A group request's group and its domain, or undefined (no group, or one no domain claims). */
@@ -189,7 +246,13 @@ export class CutoverHoldFilter implements RequestFilter {
     }
     if (strongest === null) return FORWARD;
     const mode = holds.modeOf(strongest);
-    if (mode === 'hold' || (mode === 'drain' && !ENDING_APIS.has(request.apiKey))) return this.holdIn(holds, request, strongest);
+    if (mode === 'hold' || mode === 'drain') {
+      const transactionalId = this.transactionalIdOf(request);
+      const carriesRecords = request.apiKey === ApiKey.Produce || request.apiKey === ApiKey.AddPartitionsToTxn;
+      if (mode === 'hold' || !ENDING_APIS.has(request.apiKey) || this.holdsRecordsOf(transactionalId, strongest)) {
+        return this.holdIn(holds, request, strongest, carriesRecords ? transactionalId : null);
+      }
+    }
     return this.counted(request, domains);
   }
 

@@ -3,10 +3,11 @@
 // transactions with the consumer's group metadata) runs through one Turnout instance while its
 // domain moves legacy (3.9.1) → main (4.1.1) → legacy, each cutover run from the other instance,
 // which never saw the application: it learns of the group from the first instance's drain
-// confirmation. The group moves with the transactional id in the same hold: every input record
-// is written to the output exactly once (read back read_committed), the group's committed
-// offsets end where the input ends, on the cluster the domain is on, and the group rebalances at
-// most once per cutover.
+// confirmation. Its input is written by another transactional producer of the domain, which
+// aborts some of its transactions. The group moves with the transactional id in the same hold:
+// every committed input record is written to the output exactly once and no aborted one (read
+// back read_committed), the group's committed offsets end where the input ends, on the cluster
+// the domain is on, and the group rebalances at most once per cutover.
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CutoverApi, runCutover } from '../../src/admin/cutover-client.js';
@@ -86,7 +87,7 @@ describe('an exactly-once application across cutovers', () => {
     const [appInstance, operatorInstance] = rig.instances;
     const api = new CutoverApi(operatorInstance.adminUrl, ADMIN_WRITE_HEADERS);
 
-    const feeder = await startInputFeeder(appInstance.bootstrap, input, { partitions: PARTITIONS, tickMs: 100, perTick: 2 });
+    const feeder = await startInputFeeder({ bootstrap: appInstance.bootstrap, transactionalId: `${MOVING}${uniqueName('feed')}`, topic: input, periodMs: 100, recordsPerTransaction: 6, abortEvery: 5 });
     onTestFinished(() => feeder.kill());
     const app = await startExactlyOnceApp({
       bootstrap: appInstance.bootstrap,
@@ -133,9 +134,13 @@ describe('an exactly-once application across cutovers', () => {
     }
 
     const fed = await feeder.stop();
-    expect(fed.end.code, `kcat: ${fed.stderr.join('\n')}`).toBe(0);
+    expect(fed.code, 'the input producer').toBe(0);
     const inputs = await readAll(appInstance.bootstrap, input);
-    expect(inputs.length).toBeGreaterThanOrEqual(feeder.written());
+    const fedTransactions = feeder.transactions();
+    expect(fedTransactions.aborted).toBeGreaterThan(0);
+    // What the application reads: the committed input records only.
+    expect(inputs.length).toBe(fedTransactions.committed * 6);
+    expect(inputs.filter((r) => !r.value.endsWith('.C'))).toEqual([]);
     await waitFor(() => (app.committedRecords() >= inputs.length ? true : undefined), { timeoutMs: 120_000, intervalMs: 200, what: `the application to transform all ${inputs.length} input records (${app.committedRecords()} so far)` });
     const end = await app.stop();
     expect(end.code, app.failures.join('\n')).toBe(0);

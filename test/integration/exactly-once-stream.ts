@@ -1,12 +1,14 @@
 // The exactly-once application of the cutover tests (./java/ExactlyOnceStream.java: a
 // read_committed consumer and a transactional producer that commits the consumer's offsets in
-// its transactions), run as a process whose events are kept, and the input feeder beside it
-// (kcat with an idempotent producer per partition, fed numbered lines at a steady pace).
+// its transactions), run as a process whose events are kept, and the transactional producer
+// that feeds its input (./java/TransactionalStream.java).
 import { ensureKafka, TOOLS_KAFKA_VERSION } from '../../src/devkit/index.js';
 import { javaCommand } from '../../src/devkit/kafka-cluster.js';
 import { logConfigProperty } from '../../src/devkit/log-config.js';
 import { LineProcess, type ProcessEnd } from './cutover-traffic/line-process.js';
 import { testProgramClasses } from './java-test-programs.js';
+
+const JVM_ARGS = ['-Xms32m', '-Xmx192m', '-XX:+UseSerialGC', '-XX:-UsePerfData', '-Djava.net.preferIPv4Stack=true'];
 
 export interface StreamEvent {
   event: 'assigned' | 'revoked' | 'lost' | 'committed' | 'aborted';
@@ -49,7 +51,7 @@ export async function startExactlyOnceApp(spec: ExactlyOnceAppSpec): Promise<Exa
     name: 'exactly-once-stream',
     command: javaCommand(),
     args: [
-      '-Xms32m', '-Xmx192m', '-XX:+UseSerialGC', '-XX:-UsePerfData', '-Djava.net.preferIPv4Stack=true',
+      ...JVM_ARGS,
       logConfigProperty(TOOLS_KAFKA_VERSION, install.toolLogConfig),
       '-cp', `${classes}:${install.classpath}`, 'ExactlyOnceStream',
       spec.bootstrap, spec.groupId, spec.transactionalId, spec.input, spec.output, ...(spec.properties ?? []),
@@ -76,51 +78,39 @@ export async function startExactlyOnceApp(spec: ExactlyOnceAppSpec): Promise<Exa
 }
 
 export interface InputFeeder {
-  /** Lines handed to kcat so far. */
-  written(): number;
-  /** Stops feeding, lets kcat deliver what it has and exit; resolves with its end and stderr. */
-  stop(): Promise<{ end: ProcessEnd; stderr: string[] }>;
+  /** Transactions it committed and aborted so far. */
+  transactions(): { committed: number; aborted: number };
+  /** Ends the transaction under way and exits; resolves with its end. */
+  stop(): Promise<ProcessEnd>;
   kill(): void;
 }
 
 /**
- * Feeds `in-<partition>-<n>` lines to every partition of a topic (one kcat per partition,
- * idempotent, acks=all), `perTick` to each every `tickMs`.
+ * The input of the application: a transactional producer (./java/TransactionalStream.java) that
+ * writes `recordsPerTransaction` records over every partition each `periodMs`, and aborts every
+ * `abortEvery`-th transaction (its values end in `.A`; a read_committed reader never sees them).
  */
-export async function startInputFeeder(bootstrap: string, topic: string, opts: { partitions: number; tickMs: number; perTick: number }): Promise<InputFeeder> {
-  const stderr: string[] = [];
-  const procs = await Promise.all(
-    Array.from({ length: opts.partitions }, (_, p) =>
-      LineProcess.start({
-        name: `input-feeder-${p}`,
-        command: 'kcat',
-        args: ['-P', '-b', bootstrap, '-t', topic, '-p', String(p), '-X', 'enable.idempotence=true', '-X', 'acks=all', '-X', 'linger.ms=5', '-X', 'message.timeout.ms=120000'],
-        onStdout: () => undefined,
-        onStderr: (line) => {
-          if (stderr.length < 50) stderr.push(`partition ${p}: ${line}`);
-        },
-      }),
-    ),
-  );
-  let n = 0;
-  const timer = setInterval(() => {
-    procs.forEach((proc, p) => {
-      let text = '';
-      for (let i = 0; i < opts.perTick; i++) text += `in-${p}-${n + i}\n`;
-      proc.writeStdin(text);
-    });
-    n += opts.perTick;
-  }, opts.tickMs);
+export async function startInputFeeder(spec: { bootstrap: string; transactionalId: string; topic: string; periodMs: number; recordsPerTransaction: number; abortEvery: number }): Promise<InputFeeder> {
+  const [classes, install] = await Promise.all([testProgramClasses(), ensureKafka(TOOLS_KAFKA_VERSION)]);
+  const ends = { committed: 0, aborted: 0 };
+  const proc = await LineProcess.start({
+    name: 'input-feeder',
+    command: javaCommand(),
+    args: [
+      ...JVM_ARGS,
+      logConfigProperty(TOOLS_KAFKA_VERSION, install.toolLogConfig),
+      '-cp', `${classes}:${install.classpath}`, 'TransactionalStream',
+      spec.bootstrap, spec.transactionalId, spec.topic, String(spec.periodMs), String(spec.recordsPerTransaction), String(spec.abortEvery),
+    ],
+    onStdout: (line) => {
+      const outcome = /"outcome":"(committed|aborted)"/.exec(line)?.[1] as 'committed' | 'aborted' | undefined;
+      if (outcome !== undefined) ends[outcome]++;
+    },
+    onStderr: () => undefined,
+  });
   return {
-    written: () => n * procs.length,
-    async stop() {
-      clearInterval(timer);
-      const ends = await Promise.all(procs.map((p) => p.stop('stdin', 130_000)));
-      return { end: ends.find((e) => e.code !== 0) ?? ends[0], stderr };
-    },
-    kill: () => {
-      clearInterval(timer);
-      for (const p of procs) p.kill();
-    },
+    transactions: () => ({ ...ends }),
+    stop: () => proc.stop('stdin', 60_000),
+    kill: () => proc.kill(),
   };
 }

@@ -18,6 +18,7 @@ import {
   scanRecordBatches,
   type ProduceResponse,
 } from '../../../src/codec/index.js';
+import { createAddOffsetsToTxnRequest, decodeAddOffsetsToTxnResponse, encodeAddOffsetsToTxnRequest } from '../../../src/codec/generated/add-offsets-to-txn.js';
 import { createAddPartitionsToTxnRequest, decodeAddPartitionsToTxnResponse, encodeAddPartitionsToTxnRequest } from '../../../src/codec/generated/add-partitions-to-txn.js';
 import { createDescribeProducersRequest, decodeDescribeProducersResponse, encodeDescribeProducersRequest } from '../../../src/codec/generated/describe-producers.js';
 import { createEndTxnRequest, decodeEndTxnResponse, encodeEndTxnRequest } from '../../../src/codec/generated/end-txn.js';
@@ -29,6 +30,7 @@ import { learnMetadata } from './two-backend-router.js';
 
 const NOT_LEADER_OR_FOLLOWER = 6;
 const INCONSISTENT_GROUP_PROTOCOL = 23;
+const INVALID_TXN_STATE = 48;
 const PRODUCE_VERSION = 11;
 
 async function produce(rig: SegmentRig, partitions: Array<{ index: number; records: Buffer }>, transactionalId: string | null = null): Promise<ProduceResponse> {
@@ -59,8 +61,8 @@ async function initProducerId(rig: SegmentRig, transactionalId: string | null): 
 }
 
 /** The Turnout-side move of the orders domain to west: the chain gets its west segment, the policy its backend, the client its metadata. */
-async function switchToWest(rig: SegmentRig, groupsBackend: string | null = null): Promise<void> {
-  chainOrders(rig.router, SEGMENTS.slice(0, 2), 1, groupsBackend);
+async function switchToWest(rig: SegmentRig, groupsBackend: string | null = null, transactionalGroups: readonly string[] = []): Promise<void> {
+  chainOrders(rig.router, SEGMENTS.slice(0, 2), 1, groupsBackend, transactionalGroups);
   rig.domainBackends.set('orders', 'west');
   await learnMetadata(rig.router, rig.session);
   rig.seen.length = 0;
@@ -154,9 +156,9 @@ function subscription(topics: string[]): Buffer {
   return Buffer.concat(parts);
 }
 
-async function join(rig: SegmentRig, topics: string[]): Promise<number> {
+async function join(rig: SegmentRig, topics: string[], groupId = 'orders-billing'): Promise<number> {
   const req = createJoinGroupRequest();
-  Object.assign(req, { groupId: 'orders-billing', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer' });
+  Object.assign(req, { groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer' });
   req.protocols = [{ name: 'range', metadata: subscription(topics) }];
   return (await clientAsks(rig, ApiKey.JoinGroup, 5, req, encodeJoinGroupRequest, decodeJoinGroupResponse)).errorCode;
 }
@@ -187,6 +189,24 @@ describe('Consumer groups of a domain a cutover moved', () => {
     const rig = await segmentRig({ segments: SEGMENTS.slice(0, 1), era: 0 });
     await switchToWest(rig, 'east');
     expect(await join(rig, ['orders.a', 'orders.b'])).toBe(INCONSISTENT_GROUP_PROTOCOL);
+  });
+
+  it('of an exactly-once application are noted from its AddOffsetsToTxn, and once moved with the transactional ids are coordinated on the domain backend', async () => {
+    const rig = await segmentRig({ segments: SEGMENTS.slice(0, 1), era: 0 });
+    await switchToWest(rig, 'east');
+    const add = createAddOffsetsToTxnRequest();
+    Object.assign(add, { transactionalId: 'orders-tx', producerId: 7n, producerEpoch: 0, groupId: 'orders-eos' });
+    // Its group stayed on east while the transactional id went to west: refused, and noted.
+    expect((await clientAsks(rig, ApiKey.AddOffsetsToTxn, 3, add, encodeAddOffsetsToTxnRequest, decodeAddOffsetsToTxnResponse)).errorCode).toBe(INVALID_TXN_STATE);
+    expect(rig.router.transactionalGroups.of('orders')).toEqual(['orders-eos']);
+
+    await switchToWest(rig, 'east', ['orders-eos']);
+    expect(await join(rig, ['orders.a'], 'orders-eos')).toBe(0);
+    expect(await join(rig, ['orders.a'], 'orders-billing')).toBe(0);
+    expect(rig.requests(ApiKey.JoinGroup).map((r) => [r.body.groupId, r.backend])).toEqual([
+      ['orders-eos', 'west'],
+      ['orders-billing', 'east'],
+    ]);
   });
 
   it('move with the domain once the cutover lets them go', async () => {
