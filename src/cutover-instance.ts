@@ -72,6 +72,7 @@ export class CutoverInstance {
       holds: this.holds,
       groupHolds: this.groupHolds,
       transactionalGroups: router.transactionalGroups,
+      transactionsWithOffsetsOn: (domain, backend) => router.transactionsWithOffsetsOn(domain, backend),
       log,
       onRolledBack: () => metrics.finished('rolled_back'),
     });

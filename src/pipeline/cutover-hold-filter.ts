@@ -10,12 +10,14 @@
 //                                                       records were all acknowledged may end
 //   hold    held                                        held
 //
-// A transaction whose records are held cannot end on the source: while this instance holds a
-// Produce or AddPartitionsToTxn of a transactional id, its AddOffsetsToTxn, TxnOffsetCommit and
-// EndTxn are held too, so that the offsets it commits (an exactly-once application's) go where
-// its records go. Forwarded, they would open the transaction on the source with the group's
-// offsets alone (no partition of it has a record there, so the drain would not see it) and the
-// group's offsets would stay unstable there until the transaction timed out.
+// A transaction's consumer offsets (an exactly-once application's) must end where its records
+// do. While this instance holds a Produce or AddPartitionsToTxn of a transactional id, its
+// AddOffsetsToTxn, TxnOffsetCommit and EndTxn are held too: forwarded, they would open the
+// transaction on the source with the group's offsets alone (no partition of it has a record
+// there, so the drain would not see it), and the group's offsets would stay unstable there
+// until the transaction timed out. A transaction whose offsets reached the source before its
+// records were held is aborted there by the cutover, and the client is made to abort it
+// (multi/produce.ts).
 //
 // A request is decided by the domains it touches (its topics' and its transactional id's);
 // one that touches a held domain is held whole. Counted requests are forwarded with a response

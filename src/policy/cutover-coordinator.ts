@@ -268,6 +268,7 @@ export class CutoverCoordinator {
       // Markers of a transaction that ended in the drain may still be on their way.
       await awaitStableEnds(this.opts.backends, record.from, settled, Math.min(holdDeadline, Date.now() + STABLE_WAIT_MS), check);
       const previous = this.opts.store.current().domains.get(record.domain);
+      const offsetsAborted = await this.abortOffsetTransactions(record);
       const transactionalGroups = await this.moveTransactionalGroups(record, previous, holdDeadline);
       check();
       const target = await this.targetLayouts(record.to, settled);
@@ -283,7 +284,8 @@ export class CutoverCoordinator {
         points,
         transactionalGroups: transactionalGroups.map((g) => g.group),
       });
-      record = await this.move(record, 'SWITCHED', { switchPoints: points, generations: generations.next, transactionalGroups }, state);
+      const abortedTransactions = [...new Set([...record.abortedTransactions, ...offsetsAborted])].sort();
+      record = await this.move(record, 'SWITCHED', { switchPoints: points, generations: generations.next, transactionalGroups, abortedTransactions }, state);
       this.opts.metrics?.finished('switched');
       const confirmed = await awaitConfirmations({ store: this.opts.store, cutoverId: record.id, step: 'switched', timeoutMs: settings.phaseDeadlineMs, pollMs: this.opts.ackPollMs });
       if (!confirmed.ok) this.log.warn({ cutoverId: record.id, domain: record.domain, reason: confirmed.reason }, 'not every instance confirmed the switch in time; they hold the domain until they apply it');
@@ -293,6 +295,21 @@ export class CutoverCoordinator {
       if (err instanceof CutoverStopped) return this.opts.store.current().cutovers.get(record.id) ?? record;
       return this.rollBack(record, messageOf(err));
     }
+  }
+
+  /**
+   * Aborts on the source the transactions whose consumer offsets reached it while their records
+   * are held (the instances report them with their `drained` confirmations): such a transaction
+   * goes on where its records go, and its client is made to abort it there (multi/produce.ts);
+   * left open, it would keep its group's offsets unstable on the source until it timed out.
+   */
+  private async abortOffsetTransactions(record: CutoverRecord): Promise<string[]> {
+    const ids = new Set<string>();
+    for (const report of (await this.opts.store.acks(record.id, 'drained')).values()) for (const t of report.offsetTransactions ?? []) ids.add(t);
+    const sorted = [...ids].sort();
+    for (const id of sorted) await this.opts.backends.abortTransaction(record.from, id);
+    if (sorted.length > 0) this.log.warn({ cutoverId: record.id, domain: record.domain, transactionalIds: sorted }, 'transactions whose offsets reached the source before their records were held: aborted there');
+    return sorted;
   }
 
   /**
@@ -407,15 +424,17 @@ export class CutoverCoordinator {
       });
     }
     const policy = this.opts.policy();
+    const ofDomain = (g: string): boolean => {
+      const r = policy.resolve('group', g);
+      return r.ok && r.domain.name === domain;
+    };
     const groupsBackend = d.groupsBackend ?? d.backend;
-    const committed = await this.opts.backends.committedOffsets(
-      groupsBackend,
-      (g) => {
-        const r = policy.resolve('group', g);
-        return r.ok && r.domain.name === domain;
-      },
-      new Set(ranges.keys()),
-    );
+    const withTransactions = new Set(d.transactionalGroups);
+    const committed = await this.opts.backends.committedOffsets(groupsBackend, (g) => ofDomain(g) && (groupsBackend === d.backend || !withTransactions.has(g)), new Set(ranges.keys()));
+    // The groups that moved with the transactional ids commit on the domain's backend.
+    if (groupsBackend !== d.backend && withTransactions.size > 0) {
+      committed.push(...(await this.opts.backends.committedOffsets(d.backend, (g) => ofDomain(g) && withTransactions.has(g), new Set(ranges.keys()))));
+    }
     return committed
       .filter((c) => {
         const range = ranges.get(c.topic)?.[c.partition];

@@ -29,6 +29,8 @@ export interface CutoverParticipantOptions {
   groupHolds?: ParticipantHolds;
   /** The groups each domain's transactional producers committed offsets for through this instance. */
   transactionalGroups?: { of(domain: string): string[] };
+  /** The domain's transactional ids whose open transaction added consumer offsets on a backend through this instance. */
+  transactionsWithOffsetsOn?: (domain: string, backend: string) => string[];
   log: Logger;
   /** How often cutovers whose coordinator is gone are looked for, in ms. (default: 1000) */
   orphanCheckMs?: number;
@@ -105,7 +107,12 @@ export class CutoverParticipant {
       };
       if (c.phase === 'PREPARED') this.confirm(c.id, 'prepared', async () => null);
       else if (c.phase === 'HOLDING') this.confirm(c.id, 'holding', answered);
-      else if (c.phase === 'DRAINED') this.confirm(c.id, 'drained', answered, () => ({ transactionalGroups: this.opts.transactionalGroups?.of(c.domain) ?? [] }));
+      else if (c.phase === 'DRAINED') {
+        this.confirm(c.id, 'drained', answered, () => ({
+          transactionalGroups: this.opts.transactionalGroups?.of(c.domain) ?? [],
+          offsetTransactions: this.opts.transactionsWithOffsetsOn?.(c.domain, c.from) ?? [],
+        }));
+      }
     }
     for (const id of this.seenActive) {
       const c = state.cutovers.get(id);
@@ -118,7 +125,7 @@ export class CutoverParticipant {
   }
 
   /** Confirms a step once; `failure` resolves with why it failed, or null; `extra` adds to the report. */
-  private confirm(id: string, step: AckStep, failure: () => Promise<string | null>, extra: () => Pick<AckReport, 'transactionalGroups'> = () => ({})): void {
+  private confirm(id: string, step: AckStep, failure: () => Promise<string | null>, extra: () => Pick<AckReport, 'transactionalGroups' | 'offsetTransactions'> = () => ({})): void {
     const key = `${id}/${step}`;
     if (this.confirmed.has(key)) return;
     this.confirmed.add(key);

@@ -294,6 +294,7 @@ export class RedisCutoverStore implements CutoverStore {
         const r = JSON.parse(raw) as Partial<AckReport>;
         const report: AckReport = { ok: r.ok === true, reason: typeof r.reason === 'string' ? r.reason : null, atMs: typeof r.atMs === 'number' ? r.atMs : 0 };
         if (Array.isArray(r.transactionalGroups)) report.transactionalGroups = r.transactionalGroups.filter((g): g is string => typeof g === 'string');
+        if (Array.isArray(r.offsetTransactions)) report.offsetTransactions = r.offsetTransactions.filter((t): t is string => typeof t === 'string');
         out.set(field.slice(slash + 1), report);
       } catch {
         this.log.warn({ cutoverId, field }, 'ignoring an unreadable cutover confirmation');

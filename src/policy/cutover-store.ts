@@ -28,6 +28,11 @@ export interface AckReport {
    * for through this instance (they move with the transactional ids).
    */
   transactionalGroups?: string[];
+  /**
+   * With `drained`: the domain's transactional ids whose open transaction added its consumer
+   * offsets on the source through this instance (they are aborted there before the groups move).
+   */
+  offsetTransactions?: string[];
 }
 
 export interface CutoverStoreHealth {

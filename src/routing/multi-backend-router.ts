@@ -63,7 +63,7 @@ import { apiName } from './api-names.js';
 import { ApiVersionsTable, type BrokerApiVersions } from './api-versions.js';
 import { buildFailureResponse } from './failure-responses.js';
 import { LeaderEpochMap } from './leader-epoch-map.js';
-import { OffsetSegmentMap } from './offset-segments.js';
+import { backendOfBindingKey, OffsetSegmentMap } from './offset-segments.js';
 import type { TransactionalGroups } from './transactional-groups.js';
 import { decodeRequestFrame, type BodyDecoder } from '../codec/message-frames.js';
 import { ProducerIdMap } from './producer-id-map.js';
@@ -189,6 +189,18 @@ export class MultiBackendRouter implements RequestRouter {
   /** The groups each domain's transactional producers were seen committing offsets for, here. */
   get transactionalGroups(): TransactionalGroups {
     return this.ctx.transactionalGroups;
+  }
+
+  /**
+   * The transactional ids of a domain whose open transaction added its consumer offsets on
+   * `backend` (AddOffsetsToTxn forwarded there, the transaction not ended).
+   */
+  transactionsWithOffsetsOn(domain: string, backend: string): string[] {
+    const policy = this.ctx.policy();
+    return this.ctx.transactionPartitions.withOffsetsUnder((key) => backendOfBindingKey(key) === backend).filter((id) => {
+      const r = policy.resolve('transactionalId', id);
+      return r.ok && r.domain.name === domain;
+    });
   }
 
   /** Refreshes the leaders of some topics on a backend in the background (a cutover's target, before its switch). */

@@ -103,11 +103,12 @@ describe('an exactly-once application across cutovers', () => {
     // Transactions at a steady pace, every partition in each of them once the backlog is read.
     const progress = async (transactions: number): Promise<void> => {
       const target = app.committedTransactions() + transactions;
-      await waitFor(() => (app.committedTransactions() >= target ? true : undefined), {
-        timeoutMs: 120_000,
-        intervalMs: 100,
-        what: `the application to commit ${transactions} more transactions (${app.committedTransactions()} so far; ${app.failures.join(' | ')})`,
-      });
+      try {
+        await waitFor(() => (app.committedTransactions() >= target ? true : undefined), { timeoutMs: 120_000, intervalMs: 100, what: `the application to commit ${transactions} more transactions` });
+      } catch (err) {
+        const states = `group on legacy: ${await groupState(rig.legacy.bootstrapServers, groupId)}, on main: ${await groupState(rig.main.bootstrapServers, groupId)}`;
+        throw new Error(`${(err as Error).message} (${app.committedTransactions()} so far; ${states}); the application's last lines:\n${app.stderrTail()}`);
+      }
     };
     await progress(15);
     expect(assignments(app)).toBe(1);

@@ -26,6 +26,8 @@ export interface ExactlyOnceApp {
   committedTransactions(): number;
   /** Its stderr lines that report a failure (kept short). */
   readonly failures: string[];
+  /** Its last stderr lines (the client's warnings), for a failure message. */
+  stderrTail(): string;
   /** Closes its stdin: it ends the batch under way and exits. */
   stop(): Promise<ProcessEnd>;
   kill(): void;
@@ -46,6 +48,7 @@ export async function startExactlyOnceApp(spec: ExactlyOnceAppSpec): Promise<Exa
   const [classes, install] = await Promise.all([testProgramClasses(), ensureKafka(TOOLS_KAFKA_VERSION)]);
   const events: StreamEvent[] = [];
   const failures: string[] = [];
+  const tail: string[] = [];
   let committed = 0;
   const proc = await LineProcess.start({
     name: 'exactly-once-stream',
@@ -65,12 +68,15 @@ export async function startExactlyOnceApp(spec: ExactlyOnceAppSpec): Promise<Exa
     },
     onStderr: (line) => {
       if (/ExactlyOnceStream failed|Exception|ERROR/.test(line) && failures.length < 50) failures.push(line.slice(0, 500));
+      tail.push(line.slice(0, 500));
+      if (tail.length > 40) tail.shift();
     },
   });
   return {
     events,
     failures,
     committedRecords: () => committed,
+    stderrTail: () => tail.join('\n'),
     committedTransactions: () => events.filter((e) => e.event === 'committed').length,
     stop: () => proc.stop('stdin', 60_000),
     kill: () => proc.kill(),
