@@ -30,7 +30,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.js';
 import type { LeaderEpochMap } from '../routing/leader-epoch-map.js';
 import { awaitConfirmations } from './cutover-barrier.js';
-import type { CutoverBackends, TopicLayouts } from './cutover-backends.js';
+import { partitionKey, type CutoverBackends, type TopicLayouts } from './cutover-backends.js';
 import { chainBackends, retiredSegmentState, switchedDomainState, type DomainCutoverState } from './cutover-domain-state.js';
 import { awaitStableEnds, drainTransactions } from './cutover-drain.js';
 import { switchGenerations } from './cutover-generations.js';
@@ -40,7 +40,7 @@ import { movedRecord, newCutoverRecord, CutoverStateError, type CutoverRecord, t
 import { rollBackCutover } from './cutover-rollback.js';
 import type { CutoverConfig } from './cutover-schema.js';
 import { CutoverConflictError, type AckStep, type CutoverStore } from './cutover-store.js';
-import { readHoldBaseline, takeSwitchPoints } from './cutover-switch-points.js';
+import { readHoldBaseline, takeSwitchPoints, type HoldBaseline } from './cutover-switch-points.js';
 import type { GroupOffsetBackends } from './group-offset-backends.js';
 import { copyGroupOffsets } from './group-offsets-copy.js';
 import type { PolicySnapshot } from './policy-snapshot.js';
@@ -265,10 +265,10 @@ export class CutoverCoordinator {
       await this.barrier(record, 'drained', check);
       // Leaders may have moved during the drain: the switch points are read from the current ones.
       const settled = domainTopics(this.opts.policy(), record.domain, await this.opts.backends.topics(record.from, null));
-      // Markers of a transaction that ended in the drain may still be on their way.
+      const offsetsAborted = await this.abortOffsetTransactions(record, baseline);
+      // Markers of a transaction that ended in the drain (or was aborted just now) may still be on their way.
       await awaitStableEnds(this.opts.backends, record.from, settled, Math.min(holdDeadline, Date.now() + STABLE_WAIT_MS), check);
       const previous = this.opts.store.current().domains.get(record.domain);
-      const offsetsAborted = await this.abortOffsetTransactions(record);
       const transactionalGroups = await this.moveTransactionalGroups(record, previous, holdDeadline);
       check();
       const target = await this.targetLayouts(record.to, settled);
@@ -303,9 +303,15 @@ export class CutoverCoordinator {
    * goes on where its records go, and its client is made to abort it there (multi/produce.ts);
    * left open, it would keep its group's offsets unstable on the source until it timed out.
    */
-  private async abortOffsetTransactions(record: CutoverRecord): Promise<string[]> {
+  private async abortOffsetTransactions(record: CutoverRecord, baseline: HoldBaseline): Promise<string[]> {
     const ids = new Set<string>();
-    for (const report of (await this.opts.store.acks(record.id, 'drained')).values()) for (const t of report.offsetTransactions ?? []) ids.add(t);
+    for (const report of (await this.opts.store.acks(record.id, 'drained')).values()) {
+      for (const t of report.offsetTransactions ?? []) {
+        ids.add(t.transactionalId);
+        // The abort marks the partitions the transaction added: they may grow by that marker.
+        for (const p of t.partitions) baseline.transactional.add(partitionKey(p.topic, p.partition));
+      }
+    }
     const sorted = [...ids].sort();
     for (const id of sorted) await this.opts.backends.abortTransaction(record.from, id);
     if (sorted.length > 0) this.log.warn({ cutoverId: record.id, domain: record.domain, transactionalIds: sorted }, 'transactions whose offsets reached the source before their records were held: aborted there');

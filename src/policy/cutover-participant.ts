@@ -13,7 +13,7 @@
 // it subscribes first, and confirmations wait for the next turn besides.
 import type { Logger } from '../observability/logger.js';
 import { rollBackCutover } from './cutover-rollback.js';
-import type { AckReport, AckStep, CutoverStore } from './cutover-store.js';
+import type { AckReport, AckStep, CutoverStore, OffsetTransaction } from './cutover-store.js';
 
 /** What the participant reads of the holds (src/pipeline/cutover-holds.ts). */
 export interface ParticipantHolds {
@@ -30,7 +30,7 @@ export interface CutoverParticipantOptions {
   /** The groups each domain's transactional producers committed offsets for through this instance. */
   transactionalGroups?: { of(domain: string): string[] };
   /** The domain's transactional ids whose open transaction added consumer offsets on a backend through this instance. */
-  transactionsWithOffsetsOn?: (domain: string, backend: string) => string[];
+  transactionsWithOffsetsOn?: (domain: string, backend: string) => OffsetTransaction[];
   log: Logger;
   /** How often cutovers whose coordinator is gone are looked for, in ms. (default: 1000) */
   orphanCheckMs?: number;

@@ -32,7 +32,13 @@ export interface AckReport {
    * With `drained`: the domain's transactional ids whose open transaction added its consumer
    * offsets on the source through this instance (they are aborted there before the groups move).
    */
-  offsetTransactions?: string[];
+  offsetTransactions?: OffsetTransaction[];
+}
+
+/** A transaction whose consumer offsets reached the source, with the partitions it added there (its abort marks them). */
+export interface OffsetTransaction {
+  transactionalId: string;
+  partitions: Array<{ topic: string; partition: number }>;
 }
 
 export interface CutoverStoreHealth {

@@ -53,6 +53,17 @@ export class TransactionPartitions {
     return [...this.offsets].filter(([, key]) => pick(key)).map(([id]) => id).sort();
   }
 
+  /** The partitions the open transaction of `transactionalId` added under a key `pick` accepts. */
+  partitionsUnder(transactionalId: string, pick: (key: string) => boolean): TopicPartition[] {
+    const out: TopicPartition[] = [];
+    for (const [tp, key] of this.open.get(transactionalId) ?? []) {
+      if (!pick(key)) continue;
+      const colon = tp.indexOf(':');
+      out.push({ topic: tp.slice(colon + 1), partition: Number(tp.slice(0, colon)) });
+    }
+    return out;
+  }
+
   /** The transaction ended, or its id was initialised again: nothing is open. */
   ended(transactionalId: string): void {
     this.open.delete(transactionalId);

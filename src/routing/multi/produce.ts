@@ -15,7 +15,7 @@
 import { ApiKey, scanRecordBatches, decodeProduceRequest, decodeProduceResponse, encodeProduceRequest, encodeProduceResponse, type ProduceResponse } from '../../codec/index.js';
 import type { PartitionProduceResponse } from '../../codec/generated/produce.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
-import { INVALID_TXN_STATE, NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, UNKNOWN_TOPIC_ID } from '../error-codes.js';
+import { NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, UNKNOWN_TOPIC_ID } from '../error-codes.js';
 import { producePartitionEpochsToVirtual, recordsEpochsToReal, recordsEpochsToSegment } from '../leader-epoch-rewrite.js';
 import { segmentEpochToVirtual, type PartitionChain } from '../offset-segments.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
@@ -57,6 +57,9 @@ async function carryPartitions(ctx: MultiContext, transactionalId: string, carry
   }
 }
 
+/** A transaction the client must abort (KIP-890), which it can go on after. */
+const TRANSACTION_ABORTABLE = 120;
+
 /** Produce names brokers from this version (CurrentLeader and NodeEndpoints). */
 const PRODUCE_FIRST_LEADER_VERSION = 10;
 
@@ -91,8 +94,9 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
     let key = keys.get(name);
     if (key === undefined) keys.set(name, (key = ctx.producerKeyOf(backend, domain)));
     if (transactionalId !== null && (ctx.transactionPartitions.offsetsAddedUnder(transactionalId) ?? key) !== key) {
-      // Its consumer offsets went where its domain was before a cutover, which aborted it there: the client must abort it too.
-      return { errorCode: INVALID_TXN_STATE, errorMessage: `transaction ${transactionalId} added its consumer offsets before a cutover moved its domain: abort it` };
+      // Its consumer offsets went where its domain was before a cutover, which aborted it there:
+      // the client must abort it too (an abortable error; INVALID_TXN_STATE is fatal to a client).
+      return { errorCode: TRANSACTION_ABORTABLE, errorMessage: `transaction ${transactionalId} added its consumer offsets before a cutover moved its domain: abort it` };
     }
     if (transactionalId !== null && ctx.transactionPartitions.addedElsewhere(transactionalId, key, name, p.index)) {
       let list = carried.get(destination);

@@ -10,6 +10,7 @@ import { parseDomainState, serializeDomainState } from '../../../src/policy/cuto
 import { LocalCutoverStore } from '../../../src/policy/cutover-local-store.js';
 import { CutoverParticipant } from '../../../src/policy/cutover-participant.js';
 import { CutoverPolicyView } from '../../../src/policy/cutover-policy-view.js';
+import type { OffsetTransaction } from '../../../src/policy/cutover-store.js';
 import { cutoverSchema } from '../../../src/policy/cutover-schema.js';
 import { GroupsMover } from '../../../src/policy/groups-move.js';
 import { GroupsMoveParticipant } from '../../../src/policy/groups-move-participant.js';
@@ -34,7 +35,7 @@ afterEach(async () => {
  * producers were seen committing offsets for `orders-eos` (an exactly-once application);
  * `orders-app` is an ordinary group.
  */
-async function instance(groups: FakeGroupOffsets) {
+async function instance(groups: FakeGroupOffsets, offsetTransactions: OffsetTransaction[] = []) {
   const store = await LocalCutoverStore.open({ dir: null, log });
   const inner = new FakePolicyStore();
   const view = new CutoverPolicyView({ inner, fixed: inner.current(), cutovers: store, log });
@@ -46,7 +47,7 @@ async function instance(groups: FakeGroupOffsets) {
   seen.seen('orders', 'orders-eos');
   const policy = () => view.current();
   const applier = new CutoverApplier({ store, segments, epochs, holds, groupHolds, policy, log });
-  const participant = new CutoverParticipant({ store, holds, groupHolds, transactionalGroups: seen, log });
+  const participant = new CutoverParticipant({ store, holds, groupHolds, transactionalGroups: seen, transactionsWithOffsetsOn: (domain, backend) => (domain === 'orders' && backend === 'east' ? offsetTransactions : []), log });
   const groupsParticipant = new GroupsMoveParticipant({ store, holds: groupHolds, log });
   const backends = new FakeCutoverBackends();
   backends.addTopic('east', 'orders.created', [120n, 80n]);
@@ -66,7 +67,7 @@ async function instance(groups: FakeGroupOffsets) {
     applier.stop();
     await store.close();
   });
-  return { store, segments, groupHolds, filter, coordinator, mover };
+  return { store, segments, groupHolds, filter, coordinator, mover, backends };
 }
 
 function heartbeat(groupId: string) {
@@ -138,6 +139,16 @@ describe('a cutover moves the groups of exactly-once applications with the trans
     expect(back.transactionalGroups).toEqual([{ group: 'orders-eos', from: 'west', offsets: 1 }]);
     expect(await groups.groupOffsets('east', 'orders-eos')).toEqual([offset('orders.created', 0, 125n)]);
     expect(i.segments.groupsBackendOf('orders', 'orders-eos')).toBeNull();
+  });
+
+  it('aborts on the source a transaction whose offsets reached it while its records were held', async () => {
+    const groups = new FakeGroupOffsets();
+    groups.set('east', 'orders-eos', 'Stable', [offset('orders.created', 0, 118n)]);
+    const i = await instance(groups, [{ transactionalId: 'orders-tx-9', partitions: [{ topic: 'orders.created', partition: 0 }] }]);
+    const done = await i.coordinator.whenFinished((await i.coordinator.start({ domain: 'orders' })).id);
+    expect(done.phase).toBe('SWITCHED');
+    expect(i.backends.aborted).toEqual(['orders-tx-9']);
+    expect(done.abortedTransactions).toEqual(['orders-tx-9']);
   });
 
   it('rolls the cutover back when the group has members on the target: it stays with its offsets where it was', async () => {
