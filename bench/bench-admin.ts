@@ -29,6 +29,13 @@ export function createTopics(bootstrap: string, topics: BenchTopic[]): Promise<v
   });
 }
 
+/** Creates topics and returns once the controller has them, before their leaders are known. */
+export function createTopicsNoWait(bootstrap: string, topics: BenchTopic[]): Promise<void> {
+  return withAdmin(bootstrap, async (admin) => {
+    await admin.createTopics({ topics, waitForLeaders: false, timeout: 120_000 });
+  });
+}
+
 export function deleteTopics(bootstrap: string, topics: string[]): Promise<void> {
   return withAdmin(bootstrap, (admin) => admin.deleteTopics({ topics, timeout: 60_000 }));
 }

@@ -1,6 +1,7 @@
 // The Turnout of the cutover bench: one child process (`turnout start`, as deployed) over the
 // two clusters, with one domain that lives on the source and has the target as its migration
-// target, and an admin token the bench's cutover calls carry.
+// target, another that stays on the source (read untranslated, for comparison), and an admin
+// token the bench's cutover calls carry.
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
@@ -9,6 +10,9 @@ import { startTurnoutChildWith, type TurnoutChild } from '../turnout-child.js';
 /** Topics, groups and transactional ids of the moved domain start with this. */
 export const BENCH_DOMAIN_PREFIX = 'bench-move.';
 export const BENCH_DOMAIN = 'bench-move';
+/** A domain on the source that never moves: its topics are read untranslated, for comparison. */
+export const STAYING_DOMAIN_PREFIX = 'bench-stay.';
+const STAYING_DOMAIN = 'bench-stay';
 const TOKEN_ENV = 'TURNOUT_BENCH_ADMIN_TOKEN';
 
 export interface CutoverTurnout {
@@ -16,6 +20,12 @@ export interface CutoverTurnout {
   adminUrl: string;
   /** Headers of a write to the /v1 API. */
   writeHeaders: Record<string, string>;
+}
+
+/** A domain on the source whose topics, groups and transactional ids start with `prefix`. */
+function domain(name: string, prefix: string, migrationTarget: string | null): Record<string, unknown> {
+  const names = [`${prefix}*`];
+  return { name, owner: 'bench', topics: names, groups: names, transactionalIds: names, backend: 'source', ...(migrationTarget === null ? {} : { migrationTarget }) };
 }
 
 export async function startCutoverTurnout(source: string, target: string): Promise<CutoverTurnout> {
@@ -31,17 +41,7 @@ export async function startCutoverTurnout(source: string, target: string): Promi
           { name: 'source', bootstrapServers: source.split(',') },
           { name: 'target', bootstrapServers: target.split(',') },
         ],
-        domains: [
-          {
-            name: BENCH_DOMAIN,
-            owner: 'bench',
-            topics: [`${BENCH_DOMAIN_PREFIX}*`],
-            groups: [`${BENCH_DOMAIN_PREFIX}*`],
-            transactionalIds: [`${BENCH_DOMAIN_PREFIX}*`],
-            backend: 'source',
-            migrationTarget: 'target',
-          },
-        ],
+        domains: [domain(BENCH_DOMAIN, BENCH_DOMAIN_PREFIX, 'target'), domain(STAYING_DOMAIN, STAYING_DOMAIN_PREFIX, null)],
         store: { watchFile: false },
         admin: { host: '127.0.0.1', port: ports.adminPort, auth: { tokenEnv: TOKEN_ENV, openReads: true } },
         logging: { level: 'warn' },

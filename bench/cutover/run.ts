@@ -5,12 +5,14 @@
 // VerifiableProducer, idempotent, 5 in flight, at --rate records/s, and a read_committed group
 // (librdkafka by default: its record timestamps give the VerifiableProducer's send times, so
 // its produce latencies). Reported: each hold and the produce latency p50/p99/max of the
-// records in flight during it; the fetch throughput of kafka-consumer-perf-test through
-// Turnout before the domain moves (one segment) and after it moved and came back (three
-// segments: translated reads); the harness's counts. The last line is one JSON object.
+// records in flight during it; the harness's counts; then, once the traffic has stopped, the
+// fetch comparison (fetch-rounds.ts): the moved domain's fill topic (three segments: source,
+// target, source again, the last two shifted) read against a topic of as many records in a
+// domain that stays on the source (no chain), in interleaved rounds. The last line is one JSON
+// object.
 //
-// Until this build has the cutover (POST /v1/cutovers), the run stops after the fetch before
-// the first cutover, says so, and exits 1.
+// Until this build has the cutover (POST /v1/cutovers), the run stops before the first
+// cutover, says so, and exits 1.
 import { Command, Option } from 'commander';
 import { positiveInt } from '../cli-options.js';
 import { startCluster, stopCluster, type ClusterInfo } from '../../src/devkit/index.js';
@@ -18,12 +20,15 @@ import { CutoverApi, CutoverApiMissingError, holdWindow, runCutover, type Cutove
 import { formatTrafficReport, startCutoverTraffic, type GroupKind, type RunningTraffic, type TrafficReport } from '../../test/integration/cutover-traffic.js';
 import { createTopics, deleteTopics } from '../bench-admin.js';
 import { consumePerf, producePerf } from '../perf-tools.js';
-import { BENCH_DOMAIN, BENCH_DOMAIN_PREFIX, startCutoverTurnout, type CutoverTurnout } from './cutover-turnout.js';
-import { cutoverJsonLine, formatCutoverReport, type CutoverBenchSummary, type FetchFigures, type HoldFigures } from './cutover-report.js';
+import { BENCH_DOMAIN, BENCH_DOMAIN_PREFIX, STAYING_DOMAIN_PREFIX, startCutoverTurnout, type CutoverTurnout } from './cutover-turnout.js';
+import { cutoverJsonLine, formatCutoverReport, type CutoverBenchSummary, type FetchFigures, type FetchRound, type HoldFigures } from './cutover-report.js';
+import { runFetchRounds } from './fetch-rounds.js';
 
 const SOURCE_CLUSTER = 'bench-cut-s';
 const TARGET_CLUSTER = 'bench-cut-t';
 const CLUSTER_HEAP_MB = 384;
+/** Rounds of the fetch comparison at least: fewer give no median worth the name. */
+const MIN_FETCH_ROUNDS = 4;
 
 interface Options {
   rate: number;
@@ -33,6 +38,7 @@ interface Options {
   phaseSeconds: number;
   fillRecords: number;
   recordSize: number;
+  fetchRounds: number;
   sourceBootstrap?: string;
   targetBootstrap?: string;
   sourceKafkaVersion: string;
@@ -78,17 +84,23 @@ function holdFigures(t: CutoverTimeline, to: string, report: TrafficReport): Hol
 }
 
 async function main(opts: Options): Promise<void> {
+  if (opts.fetchRounds < MIN_FETCH_ROUNDS) throw new Error(`--fetch-rounds must be at least ${MIN_FETCH_ROUNDS}`);
   const runId = Date.now().toString(36);
   const clusters: BenchCluster[] = [];
   let turnout: CutoverTurnout | undefined;
   let traffic: RunningTraffic | undefined;
-  const topics = { traffic: `${BENCH_DOMAIN_PREFIX}traffic-${runId}`, fill: `${BENCH_DOMAIN_PREFIX}fill-${runId}` };
+  const topics = { traffic: `${BENCH_DOMAIN_PREFIX}traffic-${runId}`, fill: `${BENCH_DOMAIN_PREFIX}fill-${runId}`, untranslated: `${STAYING_DOMAIN_PREFIX}fill-${runId}` };
+  // The fill topic's segments: fillRecords on the source, a tenth of that on the target (enough
+  // to shift the third segment's offsets), fillRecords on the source again. The untranslated
+  // topic holds as many records, on the source.
+  const onTarget = Math.max(1, Math.round(opts.fillRecords / 10));
+  const fetchRecords = 2 * opts.fillRecords + onTarget;
   const cleanup = async (): Promise<void> => {
     await traffic?.abort().catch(() => undefined);
     await turnout?.child.stop().catch(() => undefined);
     for (const c of clusters) {
       if (c.owned !== null && opts.keepClusters !== true) await stopCluster(c.owned, { log: progress }).catch((e: unknown) => progress(`could not stop ${c.owned}: ${String(e)}`));
-      else await deleteTopics(c.bootstrap, [topics.traffic, topics.fill]).catch(() => undefined);
+      else await deleteTopics(c.bootstrap, Object.values(topics)).catch(() => undefined);
     }
   };
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
@@ -102,6 +114,7 @@ async function main(opts: Options): Promise<void> {
     for (const c of clusters) {
       await createTopics(c.bootstrap, [topics.traffic, topics.fill].map((topic) => ({ topic, numPartitions: opts.partitions, replicationFactor: 1 })));
     }
+    await createTopics(source.bootstrap, [{ topic: topics.untranslated, numPartitions: opts.partitions, replicationFactor: 1 }]);
     turnout = await startCutoverTurnout(source.bootstrap, target.bootstrap);
     const bootstrap = turnout.child.bootstrapServers;
     progress(`Turnout pid ${turnout.child.pid} at ${bootstrap}; domain ${BENCH_DOMAIN} on the source, the target its migration target`);
@@ -116,21 +129,18 @@ async function main(opts: Options): Promise<void> {
     });
     await traffic.waitForProgress(opts.rate);
 
-    const fill = async (what: string): Promise<void> => {
-      progress(`writing ${opts.fillRecords} records of ${opts.recordSize} bytes to ${topics.fill} (${what})`);
-      await producePerf({ topic: topics.fill, records: opts.fillRecords, recordSizeBytes: opts.recordSize, throughput: -1, bootstrap, clientId: `bench-fill-${what}`, log: progress });
+    const fill = async (topic: string, records: number, what: string): Promise<void> => {
+      progress(`writing ${records} records of ${opts.recordSize} bytes to ${topic} (${what})`);
+      await producePerf({ topic, records, recordSizeBytes: opts.recordSize, throughput: -1, bootstrap, clientId: `bench-fill-${what}`, log: progress });
     };
-    const fetch = async (what: string, records: number): Promise<FetchFigures> =>
-      fetchFigures(await consumePerf({ topic: topics.fill, records, group: `${BENCH_DOMAIN_PREFIX}fetch-${what}-${runId}`, bootstrap, log: progress }));
 
-    await fill('before');
-    const fetchBefore = await fetch('before', opts.fillRecords);
+    await fill(topics.untranslated, fetchRecords, 'untranslated');
+    await fill(topics.fill, opts.fillRecords, 'before');
     await sleep(opts.phaseSeconds * 1_000);
 
     const api = new CutoverApi(turnout.adminUrl, turnout.writeHeaders);
     let stoppedShort: string | null = null;
     const timelines: Array<{ to: string; timeline: CutoverTimeline }> = [];
-    let fetchAfter: FetchFigures | null = null;
     try {
       await api.ensureAvailable(BENCH_DOMAIN);
     } catch (err) {
@@ -139,21 +149,33 @@ async function main(opts: Options): Promise<void> {
       progress(stoppedShort);
     }
     if (stoppedShort === null) {
-      for (const [to, what] of [['target', 'moved'], ['source', 'back']] as const) {
+      for (const [to, what, records] of [['target', 'moved', onTarget], ['source', 'back', opts.fillRecords]] as const) {
         progress(`moving ${BENCH_DOMAIN} to the ${to}`);
         const timeline = await runCutover(api, { domain: BENCH_DOMAIN, to });
         progress(`cutover to the ${to}: ${timeline.final.phase} (phases ${timeline.seen.map((s) => s.phase).join(' → ')})`);
         timelines.push({ to, timeline });
-        await fill(what);
+        await fill(topics.fill, records, what);
         await sleep(opts.phaseSeconds * 1_000);
       }
-      fetchAfter = await fetch('after', opts.fillRecords * 3);
     }
 
     const running = traffic;
     traffic = undefined;
     const report = await running.stop();
     for (const line of formatTrafficReport(report)) progress(line);
+    // Without a cutover nothing is translated: there is nothing to compare.
+    let fetchRounds: FetchRound[] = [];
+    if (stoppedShort === null) {
+      progress(`fetch comparison: ${opts.fetchRounds} rounds after a warm-up, ${fetchRecords} records per read`);
+      fetchRounds = await runFetchRounds({
+        translated: { topic: topics.fill, groupPrefix: BENCH_DOMAIN_PREFIX },
+        untranslated: { topic: topics.untranslated, groupPrefix: STAYING_DOMAIN_PREFIX },
+        records: fetchRecords,
+        rounds: opts.fetchRounds,
+        read: async (side, group, records) => fetchFigures(await consumePerf({ topic: side.topic, records, group, bootstrap, log: progress })),
+        log: progress,
+      });
+    }
     const t = report.totals;
     const summary: CutoverBenchSummary = {
       config: {
@@ -165,10 +187,10 @@ async function main(opts: Options): Promise<void> {
         targetVersion: target.version,
         fillRecords: opts.fillRecords,
         recordSizeBytes: opts.recordSize,
+        fetchRounds: opts.fetchRounds,
       },
       holds: stoppedShort === null ? timelines.map((h) => holdFigures(h.timeline, h.to, report)) : null,
-      fetchBefore,
-      fetchAfter,
+      fetchRounds,
       traffic: {
         lost: t.lost,
         duplicated: t.duplicated,
@@ -189,13 +211,14 @@ async function main(opts: Options): Promise<void> {
 
 const program = new Command()
   .name('bench:cutover')
-  .description('a domain moved to its migration target and back under steady traffic: hold time, produce latency during the hold, fetch throughput before and after, and the traffic harness counts; ends with one JSON line')
+  .description('a domain moved to its migration target and back under steady traffic: hold time, produce latency during the hold, the traffic harness counts, and translated against untranslated fetch throughput in interleaved rounds; ends with one JSON line')
   .option('--rate <n>', 'records/s of the VerifiableProducer', positiveInt('--rate'), 1_000)
   .option('--partitions <n>', 'partitions of the domain topics', positiveInt('--partitions'), 6)
   .addOption(new Option('--group <kind>', 'client of the consumer group (a java one gives no produce latencies: its records carry no timestamps)').choices(['librdkafka', 'kafkajs', 'java-classic', 'java-consumer']).default('librdkafka'))
   .option('--members <n>', 'members of the consumer group', positiveInt('--members'), 2)
   .option('--phase-seconds <n>', 'steady traffic before the first cutover, between the cutovers and after the last', positiveInt('--phase-seconds'), 10)
-  .option('--fill-records <n>', 'records the fetch measurements read per segment', positiveInt('--fill-records'), 50_000)
+  .option('--fill-records <n>', 'records of the fill topic\'s first and third segments (its second gets a tenth of that); the untranslated topic gets as many in all', positiveInt('--fill-records'), 50_000)
+  .option('--fetch-rounds <n>', `rounds of the fetch comparison after its warm-up (at least ${MIN_FETCH_ROUNDS})`, positiveInt('--fetch-rounds'), 5)
   .option('--record-size <bytes>', 'size of those records', positiveInt('--record-size'), 1_024)
   .option('--source-bootstrap <servers>', `a running source cluster instead of starting "${SOURCE_CLUSTER}"`)
   .option('--target-bootstrap <servers>', `a running target cluster instead of starting "${TARGET_CLUSTER}"`)

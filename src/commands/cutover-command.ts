@@ -6,6 +6,7 @@
 //   abort NAME       rolls back the domain's cutover in progress (or the one with that id)
 //   retire DOMAIN --segment N
 //                    lists the groups whose committed offsets lie inside segment N, then drops it
+//                    (segment 0: the partitions' log start moves to where segment 1 begins)
 //                    (--dry-run lists only)
 //   groups DOMAIN    moves the domain's consumer groups from the backend they stayed on after its
 //                    cutovers to the domain's backend (one rebalance per group)
@@ -44,7 +45,7 @@ export function registerCutoverCommand(program: Command): void {
     .option('--reason <text>', 'why, for the record')
     .action((name: string, opts: CutoverCommandOptions) => cutoverAbort(name, opts));
   common(cutover.command('retire <domain>').description('drop a segment of the domain, after listing the groups whose committed offsets lie inside it'))
-    .requiredOption('--segment <n>', 'the segment to drop (1 is the first after the original one)')
+    .requiredOption('--segment <n>', 'the segment to drop: 0, the oldest, moves the log start to where segment 1 begins (its backend is no longer read)')
     .option('--dry-run', 'list the groups only')
     .action((domain: string, opts: CutoverCommandOptions) => cutoverRetire(domain, opts));
   common(cutover.command('groups <domain>').description("move the domain's consumer groups to its backend's coordinator (each group rejoins once)")).action((domain: string, opts: CutoverCommandOptions) =>
@@ -120,7 +121,8 @@ export async function cutoverRetire(domain: string, opts: CutoverCommandOptions)
   const lines: string[] = [];
   if (res.groups.length === 0) lines.push(`no group of ${domain} has committed offsets inside segment ${segment}`);
   else {
-    lines.push(`groups of ${domain} with committed offsets inside segment ${segment} (they would read from the segment before it):`);
+    const then = segment === 0 ? 'they will fetch below the log start and reset by their auto.offset.reset' : 'they would read from the segment before it';
+    lines.push(`groups of ${domain} with committed offsets inside segment ${segment} (${then}):`);
     lines.push(textTable([['GROUP', 'TOPIC', 'PARTITION', 'OFFSET'], ...res.groups.map((g) => [g.group, g.topic, String(g.partition), g.offset])]));
   }
   lines.push(res.retired ? `segment ${segment} of ${domain} retired` : `segment ${segment} of ${domain} not retired (dry run)`);

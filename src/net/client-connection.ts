@@ -326,6 +326,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     this.fullUpstreams.clear();
     const dropped = this.queue.clear();
     if (this.tracer !== null) for (const ex of dropped) ex.trace?.closed(reason, err);
+    if (this.router.abandon !== undefined) this.abandonAll(dropped);
     this.metrics.connectionClosed('client', reason);
     if (QUIET_CLOSE_REASONS.has(reason)) {
       this.log.info({ reason, inFlight: dropped.length }, 'client connection closed');
@@ -355,6 +356,17 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
       return;
     }
     this.close('client_closed');
+  }
+
+  /** Tells the router of every request the close dropped, so that nothing counted for one stays counted. */
+  private abandonAll(dropped: Iterable<ClientExchange>): void {
+    for (const ex of dropped) {
+      try {
+        this.router.abandon?.(this, ex);
+      } catch (err) {
+        this.log.error({ err, apiKey: ex.apiKey, correlationId: ex.correlationId }, 'releasing a request dropped by the close failed');
+      }
+    }
   }
 
   private closeOnReadError(err: unknown): void {

@@ -133,6 +133,11 @@ export interface RequestRouter {
   failureResponse(session: ClientSession, exchange: RequestExchange, err: UpstreamError): Buffer | null;
   /** Where to connect for a backend broker, or null if it is unknown. */
   brokerAddress(brokerId: number): BrokerAddress | null;
+  /**
+   * The client connection closed before `exchange`'s response was made (or written): release
+   * what routing or a filter holds for it. Leave out when nothing is held per request.
+   */
+  abandon?(session: ClientSession, exchange: RequestExchange): void;
 }
 
 /** Thrown by a router to close the client connection; `reason` labels the close. */

@@ -23,8 +23,10 @@
 // one that touches a held domain is held whole. Counted requests are forwarded with a response
 // transform that ends their count, and a produce answered with an error on a domain's partition
 // fails that domain's cutover (the client retries, and its retry must go where the first try
-// may have landed: the source). Produce with acks=0 gets no answer and is not counted; the
-// switch points' stability check covers it.
+// may have landed: the source). A counted request whose client connection closes before its
+// answer is taken off the count then (the drain would otherwise wait for it until its
+// deadline), and a held one leaves the held bytes (it never comes back). Produce with acks=0
+// gets no answer and is not counted; the switch points' stability check covers it.
 //
 // The groups of a domain moving to its backend (`turnout cutover groups`, groups-move.ts) have
 // their own holds (`groupHolds`): while they count, the domain's group requests (JoinGroup,
@@ -168,11 +170,16 @@ export class CutoverHoldFilter implements RequestFilter {
     if (count === null) return outcome;
     count.add();
     const inner: ResponseTransform | undefined = outcome.onResponse;
+    const innerAbandoned = outcome.onAbandoned;
     return {
       ...outcome,
       onResponse: (response) => {
         count.done();
         return inner === undefined ? response : inner(response);
+      },
+      onAbandoned: () => {
+        count.done();
+        innerAbandoned?.();
       },
     };
   }
@@ -188,7 +195,13 @@ export class CutoverHoldFilter implements RequestFilter {
       if (t === undefined || t.holdNumber !== holdNumber) this.heldTransactions.set(transactionalId, { holdNumber, requests: 1 });
       else t.requests++;
     }
-    return { kind: 'hold', until };
+    // A request whose connection closes while held never comes back: its bytes leave the cap now.
+    const onAbandoned = (): void => {
+      if (!this.held.delete(request)) return;
+      holds.unhold(domain, bytes, holdNumber);
+      if (transactionalId !== null) this.releasedTransaction(transactionalId, holdNumber);
+    };
+    return { kind: 'hold', until, onAbandoned };
   }
 
   private releasedTransaction(transactionalId: string, holdNumber: number): void {
@@ -284,6 +297,12 @@ export class CutoverHoldFilter implements RequestFilter {
           if (reason !== null && holds.cutoverOf(domain) === count.cutoverId) holds.fail(domain, reason);
         }
         return response;
+      },
+      // Its connection closed first: nothing will answer it here. Turnout closed the upstream
+      // with it, so whatever the source took of it lands now, before the switch points'
+      // stability check; the client retries what it was not told was written.
+      onAbandoned: () => {
+        for (const { count } of counts) count.done();
       },
     };
   }

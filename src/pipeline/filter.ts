@@ -139,6 +139,12 @@ export type FilterOutcome =
       readonly request?: Buffer;
       /** Rewrites the response on its way back; the response is then taken whole, never streamed. */
       readonly onResponse?: ResponseTransform;
+      /**
+       * Called instead of `onResponse` when the request ends without its response (its client
+       * connection closed first): what the filter counted for it is released here. Exactly one
+       * of the two runs, once.
+       */
+      readonly onAbandoned?: () => void;
       /** The request gets no answer from anyone (Produce acks=0). */
       readonly noResponse?: true;
     }
@@ -148,7 +154,12 @@ export type FilterOutcome =
       readonly thenClose?: CloseAfter;
     }
   | { readonly kind: 'deny'; readonly denial: PartialDenial }
-  | { readonly kind: 'hold'; readonly until: Promise<unknown> }
+  | {
+      readonly kind: 'hold';
+      readonly until: Promise<unknown>;
+      /** Called when the request is abandoned while held (its client connection closed): it is never asked about again. */
+      readonly onAbandoned?: () => void;
+    }
   | { readonly kind: 'close'; readonly reason: string; readonly message: string };
 
 /** Let the request through unchanged. */

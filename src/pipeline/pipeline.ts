@@ -13,7 +13,10 @@
 //
 // Response transforms (from forward and deny) apply in reverse filter order, whether the
 // router answers locally, later, by forwarding, or with a failure answer; such a response is
-// taken whole, never streamed.
+// taken whole, never streamed. A request whose connection closes before its response is made
+// is abandoned instead: the forward outcomes' abandon hooks run (once, and never after the
+// transforms), and so does the hook of the hold it waits in, if any, so that what a filter
+// counts for a request in flight or held is always released.
 import { DecodeError, EncodeError } from '../codec/index.js';
 import {
   RequestRejectedError,
@@ -37,6 +40,14 @@ class PipelineProgress {
   transforms: ResponseTransform[] | null = null;
   /** Close after forwarding a request that gets no answer (acks=0 produce denied in part). */
   closeIfNoResponse: CloseAfter | null = null;
+  /** Run when the request is abandoned before its response is made. */
+  private abandonHooks: Array<() => void> | null = null;
+  /** Run when the request is abandoned while a filter holds it; cleared when the filter is asked again. */
+  heldAbandonHook: (() => void) | null = null;
+  /** Its response was made: it is no longer abandoned when its connection closes. */
+  private answered = false;
+  /** Abandoned: a response made after that goes nowhere, and its transforms do not run. */
+  private abandoned = false;
 
   constructor(request: PipelineRequest) {
     this.request = request;
@@ -47,12 +58,28 @@ class PipelineProgress {
     else this.transforms.push(t);
   }
 
+  addAbandonHook(hook: () => void): void {
+    if (this.abandonHooks === null) this.abandonHooks = [hook];
+    else this.abandonHooks.push(hook);
+  }
+
   apply(response: Buffer): Buffer {
+    if (this.abandoned) return response;
+    this.answered = true;
     const ts = this.transforms;
     if (ts === null) return response;
     let out = response;
     for (let i = ts.length - 1; i >= 0; i--) out = ts[i](out);
     return out;
+  }
+
+  abandon(): void {
+    if (this.answered || this.abandoned) return;
+    this.abandoned = true;
+    const held = this.heldAbandonHook;
+    this.heldAbandonHook = null;
+    held?.();
+    for (const hook of this.abandonHooks ?? []) hook();
   }
 }
 
@@ -82,6 +109,8 @@ export class RequestPipeline implements RequestRouter {
 
   routeRequest(session: ClientSession, ex: RequestExchange): void {
     let progress = progressOf(ex);
+    // Handed back after a hold: the filter that held it is asked again and settles the hold itself.
+    if (progress !== null) progress.heldAbandonHook = null;
     const filters = this.filters;
     for (let i = progress === null ? 0 : progress.nextFilter; i < filters.length; i++) {
       const filter = filters[i];
@@ -123,6 +152,11 @@ export class RequestPipeline implements RequestRouter {
     return this.router.brokerAddress(brokerId);
   }
 
+  abandon(session: ClientSession, ex: RequestExchange): void {
+    progressOf(ex)?.abandon();
+    this.router.abandon?.(session, ex);
+  }
+
   private decide(filter: RequestFilter, request: PipelineRequest, session: ClientSession, ex: RequestExchange): FilterOutcome {
     try {
       return filter.onRequest(request, session);
@@ -140,6 +174,7 @@ export class RequestPipeline implements RequestRouter {
       case 'forward':
         if (outcome.request !== undefined) this.replaceFrame(progress, ex, outcome.request);
         if (outcome.onResponse !== undefined) progress.addTransform(outcome.onResponse);
+        if (outcome.onAbandoned !== undefined) progress.addAbandonHook(outcome.onAbandoned);
         if (outcome.noResponse === true) ex.expectResponse = false;
         return true;
       case 'answer':
@@ -160,6 +195,7 @@ export class RequestPipeline implements RequestRouter {
       }
       case 'hold':
         progress.nextFilter = filterIndex;
+        progress.heldAbandonHook = outcome.onAbandoned ?? null;
         ex.held = outcome.until;
         return false;
       case 'close':

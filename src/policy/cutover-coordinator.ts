@@ -64,7 +64,11 @@ export interface CutoverPlan {
 export interface RetireResult {
   domain: string;
   segment: number;
-  /** Groups whose committed offsets lie inside the segment: they would read from the segment before it. */
+  /**
+   * Groups whose committed offsets lie inside the segment: they would read from the segment
+   * before it; for segment 0, below the partition's new start, they reset by their
+   * auto.offset.reset.
+   */
   groups: Array<{ group: string; topic: string; partition: number; offset: string }>;
   retired: boolean;
 }
@@ -180,8 +184,8 @@ export class CutoverCoordinator {
 
   /**
    * Drops segment `segment` from every chain of a domain that has it, after listing the groups
-   * whose committed offsets lie inside it (which would then read from the segment before it).
-   * `dryRun` lists them only.
+   * whose committed offsets lie inside it (which would then read from the segment before it,
+   * or, for segment 0, fetch below the log start and reset). `dryRun` lists them only.
    */
   async retire(domain: string, segment: number, dryRun: boolean): Promise<RetireResult> {
     const state = this.opts.store.current();
@@ -422,7 +426,8 @@ export class CutoverCoordinator {
     for (const [topic, partitions] of d.chains) {
       partitions.forEach((chain, p) => {
         if (chain === undefined || index >= chain.lastIndex) return;
-        const start = chain.segments[index].firstOffset;
+        // Below the first segment lies only what an earlier retirement left out of range: those commits reset too.
+        const start = index === 0 ? 0n : chain.segments[index].firstOffset;
         const end = chain.endOf(index) as bigint;
         let list = ranges.get(topic);
         if (list === undefined) ranges.set(topic, (list = []));

@@ -1,7 +1,8 @@
 // What a domain's cutovers have left behind: the backend it lives on now, the segment chain of
 // every partition of its topics, where its consumer groups are coordinated, and how many
 // cutovers it has completed (its era). A switch makes the next state from the previous one
-// and the switch points; retiring a segment drops it from every chain that has it.
+// and the switch points; retiring a segment drops it from every chain that has it (the first
+// one too: the partitions then start where the next one begins).
 import {
   PartitionChain,
   SegmentChainError,
@@ -203,12 +204,13 @@ export function implicitChain(backend: string, generation: number): PartitionCha
 }
 
 /**
- * The state without segment `index` in every chain that has it. Throws CutoverStateError for
- * segment 0 (where every chain begins) and for a segment that is the last of some chain (the
- * one new records go to).
+ * The state without segment `index` in every chain that has it. Retiring segment 0 (its
+ * backend decommissioned, or retention emptied it) moves each partition's log start to where
+ * segment 1 begins; a later segment's stretch goes to the one before it. Throws
+ * CutoverStateError for a segment that is the last of some chain (the one new records go to).
  */
 export function retiredSegmentState(s: DomainCutoverState, index: number): DomainCutoverState {
-  if (!Number.isInteger(index) || index < 1) throw new CutoverStateError('retire', `segment ${index} cannot be retired: segments are numbered from 0 and the first holds the start of every partition`);
+  if (!Number.isInteger(index) || index < 0) throw new CutoverStateError('retire', `segment ${index} cannot be retired: segments are numbered from 0`);
   let found = false;
   const chains = new Map<string, Array<PartitionChain | undefined>>();
   for (const [topic, partitions] of s.chains) {

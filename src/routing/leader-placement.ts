@@ -11,10 +11,13 @@
 //     the backends start evenly apart;
 //   - a broker whose slot is taken takes the next free one; once all n are taken (more
 //     brokers than nodes), a new round starts with every slot free again.
-// So while there are no more brokers than nodes each broker has a node of its own, and a
-// broker that leaves moves no other (with consecutive ids nobody had to step aside). The
-// answer depends only on the configuration and the brokers each backend lists, which is what
-// lets several Turnout instances (zone peers) show a client the same leaders.
+// So while there are no more brokers than nodes each broker has a node of its own. A broker
+// keeps its place among the brokers once listed, even while its backend no longer lists it
+// (stopped): a broker that stops then moves no other broker's node, which with ids that are
+// not consecutive, or more brokers than nodes, it otherwise could (kafkajs rejoins its group
+// when a partition's leader node changes). The answer depends only on the configuration and
+// the brokers each backend has listed, which is what lets several Turnout instances (zone
+// peers) show a client the same leaders.
 //
 // A broker no backend lists yet (a leader named before the topology refresh that will list
 // it) gets its preferred slot.
@@ -62,14 +65,18 @@ export function brokerSlots(backends: ReadonlyArray<{ backend: string; brokerIds
 export class LeaderPlacement {
   private readonly rosters: readonly BrokerRoster[];
   private readonly indexOf: ReadonlyMap<string, number>;
-  /** The broker maps the cached slots were worked out from. */
-  private seen: ReadonlyArray<ReadonlyMap<number, unknown>> = [];
+  /** The broker maps last taken in, per roster. */
+  private readonly seen: Array<ReadonlyMap<number, unknown> | undefined>;
+  /** Every broker each roster has listed, stopped ones included: what the slots are worked out from. */
+  private readonly listed: Array<Set<number>>;
   /** Node count → slots. */
   private readonly slotsByCount = new Map<number, BrokerSlots>();
 
   constructor(rosters: readonly BrokerRoster[]) {
     this.rosters = rosters;
     this.indexOf = new Map(rosters.map((r, i) => [r.backend, i]));
+    this.seen = rosters.map(() => undefined);
+    this.listed = rosters.map(() => new Set());
   }
 
   /** The node among `nodeIds` (not empty) that stands for broker `brokerId` (>= 0) of `backend`. */
@@ -80,21 +87,28 @@ export class LeaderPlacement {
   }
 
   private slots(nodes: number): BrokerSlots {
-    if (this.changed()) {
-      this.slotsByCount.clear();
-      this.seen = this.rosters.map((r) => r.brokers());
-    }
+    if (this.learnBrokers()) this.slotsByCount.clear();
     let slots = this.slotsByCount.get(nodes);
     if (slots === undefined) {
-      slots = brokerSlots(this.rosters.map((r, i) => ({ backend: r.backend, brokerIds: this.seen[i].keys() })), nodes);
+      slots = brokerSlots(this.rosters.map((r, i) => ({ backend: r.backend, brokerIds: this.listed[i] })), nodes);
       this.slotsByCount.set(nodes, slots);
     }
     return slots;
   }
 
-  private changed(): boolean {
-    if (this.seen.length !== this.rosters.length) return true;
-    for (let i = 0; i < this.rosters.length; i++) if (this.rosters[i].brokers() !== this.seen[i]) return true;
-    return false;
+  /** Takes in the rosters' broker lists; true when a broker not listed before appeared. */
+  private learnBrokers(): boolean {
+    let grew = false;
+    for (let i = 0; i < this.rosters.length; i++) {
+      const brokers = this.rosters[i].brokers();
+      if (brokers === this.seen[i]) continue;
+      this.seen[i] = brokers;
+      for (const id of brokers.keys()) {
+        if (this.listed[i].has(id)) continue;
+        this.listed[i].add(id);
+        grew = true;
+      }
+    }
+    return grew;
   }
 }

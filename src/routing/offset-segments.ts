@@ -14,6 +14,11 @@
 //
 // Records at or above a segment's end that its backend holds anyway (written there directly,
 // bypassing Turnout) are not part of the virtual log and are never served.
+//
+// Retiring a segment drops it from the chain. A middle segment's stretch then belongs to the
+// segment before it; retiring the first one (its backend decommissioned, or retention emptied
+// it) moves the partition's log start: the chain then begins at the next segment's first
+// offset, and offsets below it are below the log start, as on a broker after DeleteRecords.
 
 import { GENERATION_STRIDE, NO_EPOCH, generationOf, generationOffset } from './leader-epoch-map.js';
 
@@ -43,13 +48,16 @@ export class SegmentChainError extends Error {
   }
 }
 
-/** The segments of one partition, oldest first; the first begins at virtual offset 0. */
+/**
+ * The segments of one partition, oldest first. The first begins at virtual offset 0 until it is
+ * retired; after that at the log start the retirement left (`start`).
+ */
 export class PartitionChain {
   readonly segments: readonly OffsetSegment[];
 
   constructor(segments: readonly OffsetSegment[]) {
     if (segments.length === 0) throw new SegmentChainError('a partition chain needs at least one segment');
-    if (segments[0].firstOffset !== 0n) throw new SegmentChainError(`the first segment begins at ${segments[0].firstOffset}, not 0`);
+    if (segments[0].firstOffset < 0n) throw new SegmentChainError(`the first segment begins at ${segments[0].firstOffset}, below 0`);
     for (let i = 1; i < segments.length; i++) {
       if (segments[i].firstOffset < segments[i - 1].firstOffset) {
         throw new SegmentChainError(`segment ${i} begins at ${segments[i].firstOffset}, before segment ${i - 1} (${segments[i - 1].firstOffset})`);
@@ -59,6 +67,16 @@ export class PartitionChain {
       }
     }
     this.segments = segments;
+  }
+
+  /** The first virtual offset of the partition: 0 until its first segment is retired. Below it lies nothing. */
+  get start(): bigint {
+    return this.segments[0].firstOffset;
+  }
+
+  /** True for a virtual offset (not a sentinel) below the partition's start: retired, out of range. */
+  isBelowStart(offset: bigint): boolean {
+    return offset >= 0n && offset < this.segments[0].firstOffset;
   }
 
   get lastIndex(): number {
@@ -73,7 +91,8 @@ export class PartitionChain {
   /**
    * The index of the segment holding virtual offset `offset`. An empty segment (a cutover
    * with nothing written between two switches) holds nothing: an offset at its start belongs
-   * to the next one. Offsets below 0 (sentinels) belong to the last segment.
+   * to the next one. Offsets below 0 (sentinels) belong to the last segment; offsets below
+   * the start (isBelowStart) to the first, which does not hold them: callers check first.
    */
   indexAt(offset: bigint): number {
     if (offset < 0n) return this.lastIndex;
@@ -107,9 +126,15 @@ export class PartitionChain {
     return new PartitionChain([...this.segments, segment]);
   }
 
-  /** A chain without segment `index` (retired); its stretch then belongs to the segment before it. */
+  /**
+   * A chain without segment `index` (retired). A later segment's stretch then belongs to the
+   * segment before it; without the first, the chain starts where the next one begins. The
+   * last segment (where new records go) is never retired.
+   */
   without(index: number): PartitionChain {
-    if (index <= 0 || index > this.lastIndex) throw new SegmentChainError(`segment ${index} cannot be retired (only 1..${this.lastIndex})`);
+    if (!Number.isInteger(index) || index < 0 || index >= this.lastIndex) {
+      throw new SegmentChainError(`segment ${index} cannot be retired (only 0..${this.lastIndex - 1}: segment ${this.lastIndex} is where new records go)`);
+    }
     return new PartitionChain(this.segments.filter((_, i) => i !== index));
   }
 
@@ -172,6 +197,8 @@ export function backendOfBindingKey(key: string): string {
  */
 export class OffsetSegmentMap {
   private readonly topics = new Map<string, readonly (PartitionChain | undefined)[]>();
+  /** Chained topic → its domain. */
+  private readonly topicDomains = new Map<string, string>();
   private readonly domains = new Map<string, DomainSegments>();
 
   /** The chain of a partition, or undefined when it has none (untranslated). */
@@ -193,10 +220,26 @@ export class OffsetSegmentMap {
     return false;
   }
 
+  /**
+   * True when the topic's domain left its consumer groups on `backend` at a cutover: their
+   * committed offsets there are virtual, so they stay right for the topic even once no
+   * segment reads from `backend` any more (its first segment retired).
+   */
+  topicGroupsStayOn(topic: string, backend: string): boolean {
+    const domain = this.topicDomains.get(topic);
+    return domain !== undefined && this.domains.get(domain)?.groupsBackend === backend;
+  }
+
   /** Replaces a domain's entry whole (its topics not in `state.chains` lose their chains). */
   setDomain(domain: string, state: DomainSegments): void {
-    for (const topic of this.domains.get(domain)?.chains.keys() ?? []) this.topics.delete(topic);
-    for (const [topic, partitions] of state.chains) this.topics.set(topic, partitions);
+    for (const topic of this.domains.get(domain)?.chains.keys() ?? []) {
+      this.topics.delete(topic);
+      this.topicDomains.delete(topic);
+    }
+    for (const [topic, partitions] of state.chains) {
+      this.topics.set(topic, partitions);
+      this.topicDomains.set(topic, domain);
+    }
     this.domains.set(domain, state);
   }
 

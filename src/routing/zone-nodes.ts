@@ -92,11 +92,6 @@ function peerGroup(peers: readonly PeerNodes[], zone: string): NodeGroup {
 
 export class ZoneNodes {
   private readonly zones: readonly string[];
-
-  /** True when zones are configured (clients may be shown another zone's nodes and fetch from followers). */
-  get zoned(): boolean {
-    return this.zones.length > 0;
-  }
   private readonly fallbacks: Readonly<Record<string, readonly string[]>>;
   private readonly byListener = new Map<string, NodeGroup>();
   /** Zone → this instance's group clients of that zone are shown (when they connected elsewhere). */

@@ -1,17 +1,17 @@
 // Cutovers of a domain from legacy (Kafka 3.9.1) to main (4.1.1) through one Turnout on the
 // file store, with an idempotent Java producer running through it: the phases, where records
 // land on each side of the switch point, a dry run, an abort, a rollback when someone writes to
-// legacy directly during the hold, and an instance killed mid-cutover. What each cluster holds
-// is read directly from it (consuming across a switch point through Turnout needs the Fetch
-// translation of the segments).
-import { mkdtemp, rm } from 'node:fs/promises';
+// legacy directly during the hold, the retirement of segment 0 (legacy no longer read), and an
+// instance killed mid-cutover. What each cluster holds is read directly from it (consuming
+// across a switch point through Turnout needs the Fetch translation of the segments).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { cutoverPlan } from '../../src/commands/cutover-command.js';
+import { cutoverPlan, cutoverRetire } from '../../src/commands/cutover-command.js';
 import type { ProxyHandle } from '../../src/proxy.js';
 import { ADMIN_WRITE_HEADERS } from './admin-token.js';
-import { javaClientLogOptions } from './acceptance-helpers.js';
+import { javaClientLogOptions, readTopic } from './acceptance-helpers.js';
 import {
   AdminApi,
   cutoverConfig,
@@ -25,7 +25,7 @@ import {
   testPrefix,
   writeFixedPortConfig,
 } from './cutover-helpers.js';
-import { createTopic, mainCluster, startTool, useCluster, waitFor, type ClusterInfo } from './rig.js';
+import { consumeLines, createTopic, kafkaToolOk, mainCluster, produceLines, startTool, useCluster, waitFor, type ClusterInfo } from './rig.js';
 import { TurnoutProcess } from './turnout-process.js';
 import { startFromConfigFile } from './two-domain-turnout.js';
 
@@ -194,6 +194,73 @@ describe('a cutover of a domain from legacy (3.9.1) to main (4.1.1)', () => {
     const acked = await finishProducer(producer);
     expect(await recordsOn(main, topic), 'nothing on main').toEqual([]);
     expectEachAcknowledgedOnce(acked, await recordsOn(legacy, topic));
+  });
+
+  it('retires segment 0 after the switch: the log starts at the switch point, a consumer from the beginning reads exactly what main took, and legacy is never read', { timeout: 240_000 }, async () => {
+    const prefix = testPrefix('rt');
+    const topic = await paymentsTopicOnBoth(main, legacy, prefix);
+    const keyed = (label: string, count: number): string[] => Array.from({ length: count }, (_, i) => `k${i}:${label}-${i}`);
+    // Records main held before the cutover: in main's own log below the switch point, never part of the virtual log.
+    await produceLines(main, topic, keyed('main-before', 12), { keySeparator: ':' });
+    const { proxy, api } = await turnout(prefix);
+    const turnoutBootstrap = proxy.bootstrapServers();
+    await produceLines(turnoutBootstrap, topic, keyed('legacy', 30), { keySeparator: ':' });
+    // A group whose committed offsets (0 on every partition) lie inside segment 0.
+    const behind = `${prefix}p-behind`;
+    await kafkaToolOk('kafka-consumer-groups', ['--bootstrap-server', turnoutBootstrap, '--group', behind, '--topic', topic, '--reset-offsets', '--to-earliest', '--execute']);
+
+    const done = await api.finished((await api.start('payments')).id);
+    expect(done.phase, `${done.rollbackReason}`).toBe('SWITCHED');
+    const switchAt = new Map((done.switchPoints ?? []).map((p) => [p.partition, Number(p.firstOffset)]));
+    expect(switchAt.size).toBe(3);
+    const onMain = keyed('main', 24);
+    await produceLines(turnoutBootstrap, topic, onMain, { keySeparator: ':' });
+
+    const admin = `http://127.0.0.1:${proxy.adminPort}`;
+    const token = ADMIN_WRITE_HEADERS.authorization.slice('Bearer '.length);
+    let printed = '';
+    await cutoverRetire('payments', { admin, token, segment: '0', dryRun: true, out: (t) => (printed += t) });
+    const partitionsWithRecords = [...switchAt].filter(([, first]) => first > 0).map(([p]) => p);
+    expect(partitionsWithRecords.length, 'legacy holds records of some partition').toBeGreaterThan(0);
+    expect(printed).toContain('they will fetch below the log start and reset by their auto.offset.reset');
+    for (const p of partitionsWithRecords) expect(printed).toMatch(new RegExp(`${behind}\\s+${topic}\\s+${p}\\s+0\\b`));
+    expect(printed).toContain('segment 0 of payments not retired (dry run)');
+    printed = '';
+    await cutoverRetire('payments', { admin, token, segment: '0', out: (t) => (printed += t) });
+    expect(printed).toContain('segment 0 of payments retired');
+    expect((await api.list('payments')).segments?.chains[topic]?.map((c) => c?.map((s) => [s.backend, Number(s.firstOffset)]))).toEqual(
+      [0, 1, 2].map((p) => [['main', switchAt.get(p)]]),
+    );
+
+    // Earliest is the switch point (Java's ListOffsets), latest past main's records.
+    const offsets = async (bootstrap: string, time: number): Promise<Map<number, number>> => {
+      const out = await kafkaToolOk('kafka-get-offsets', ['--bootstrap-server', bootstrap, '--topic', topic, '--time', String(time)]);
+      return new Map(out.split('\n').filter((l) => l.startsWith(`${topic}:`)).map((l) => [Number(l.split(':')[1]), Number(l.split(':')[2])]));
+    };
+    expect(await offsets(turnoutBootstrap, -2)).toEqual(switchAt);
+    const mainRecords = await recordsOn(main, topic);
+    const mainAfter = mainRecords.filter((r) => String(r.value).startsWith('main-') && !String(r.value).startsWith('main-before'));
+    const latest = new Map([0, 1, 2].map((p) => [p, (switchAt.get(p) as number) + mainAfter.filter((r) => r.partition === p).length]));
+    expect(await offsets(turnoutBootstrap, -1)).toEqual(latest);
+
+    // From the beginning through Turnout (kcat): exactly main's records of the domain, at their virtual offsets from the switch point on.
+    const read = await readTopic(turnoutBootstrap, topic);
+    expect(read.map((r) => r.value).sort()).toEqual(onMain.map((l) => l.slice(l.indexOf(':') + 1)).sort());
+    for (const r of read) expect(r.offset, `${topic}-${r.partition} offset ${r.offset}`).toBeGreaterThanOrEqual(switchAt.get(r.partition) as number);
+    const mainByPartition = new Map([0, 1, 2].map((p) => [p, mainAfter.filter((r) => r.partition === p).map((r) => r.value)]));
+    for (const p of [0, 1, 2]) expect(read.filter((r) => r.partition === p).map((r) => r.value), `partition ${p} in main's order`).toEqual(mainByPartition.get(p));
+
+    // The group committed inside the retired segment: its fetch there is out of range, and the Java consumer resets to the start.
+    const resumed = await consumeLines(turnoutBootstrap, topic, { count: onMain.length, fromBeginning: false, group: behind, props: { 'auto.offset.reset': 'earliest' }, timeoutMs: 60_000 });
+    expect([...resumed].sort()).toEqual(onMain.map((l) => l.slice(l.indexOf(':') + 1)).sort());
+
+    // A deletion below the start through Turnout answers the start and touches nothing on legacy, whose records are all still there, unread.
+    const file = join(dir, `${prefix}delete.json`);
+    await writeFile(file, JSON.stringify({ version: 1, partitions: [0, 1, 2].map((partition) => ({ topic, partition, offset: 0 })) }));
+    const deleted = await kafkaToolOk('kafka-delete-records', ['--bootstrap-server', turnoutBootstrap, '--offset-json-file', file]);
+    for (const p of [0, 1, 2]) expect(deleted).toContain(`partition: ${topic}-${p}\tlow_watermark: ${switchAt.get(p)}`);
+    expect(await offsets(legacy.bootstrapServers, -2)).toEqual(new Map([[0, 0], [1, 0], [2, 0]]));
+    expect(await offsets(legacy.bootstrapServers, -1)).toEqual(switchAt);
   });
 
   it('rolls back when someone writes to legacy directly during the hold', { timeout: 180_000 }, async () => {

@@ -7,7 +7,8 @@
 //     its broker (turnout_multi_fetch_total{path="forwarded_*"}), none gathered;
 //   - with zone routing and follower fetching (one Turnout listener per zone of the main
 //     cluster's racks), a consumer in az-b is shown every partition on the az-b node of
-//     broker 2, the az-b replica that serves all its fetches.
+//     broker 2, the az-b replica that serves all its fetches, and its Fetches are forwarded
+//     to broker 2 rather than gathered.
 // Each run prints its Fetch paths (gathered / forwarded whole / forwarded streamed).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -111,4 +112,48 @@ describe('virtual leaders over two backends', () => {
       expect(d.gathered, 'fetches gathered from several brokers').toBe(0);
     }, 300_000);
   }
+});
+
+describe('virtual leaders with zone routing and follower fetching', () => {
+  let proxy: ProxyHandle;
+
+  beforeAll(async () => {
+    const listener = (zone: string, nodeIdBase: number) => ({ name: zone, bindHost: '127.0.0.1', advertisedHost: '127.0.0.1', bootstrapPort: 0, nodePortBase: 0, nodes: 2, nodeIdBase, zone });
+    proxy = await startProxy(
+      {
+        virtualCluster: { clusterId: 'tUrNoUtLeAdErPlAcEzOnE' },
+        zones: ['az-a', 'az-b', 'az-c'],
+        listeners: [listener('az-a', 0), listener('az-b', 100), listener('az-c', 200)],
+        backends: [{ name: 'main', bootstrapServers: mainCluster().bootstrapServers.split(','), rackZones: { 'az-a': 'az-a', 'az-b': 'az-b', 'az-c': 'az-c' } }],
+        domains: [{ name: 'lpz', owner: 'team-zones', topics: ['*'], groups: ['*'], backend: 'main' }],
+        admin: { host: '127.0.0.1', port: 0 },
+      },
+      { logLevel: 'warn', waitForReadyMs: 60_000 },
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  it('shows an az-b consumer every partition on the node of the az-b replica that serves its fetches', async () => {
+    const topic = await filledTopic(mainCluster(), 'lpz-');
+    expect(new Set((await describeTopic(mainCluster(), topic)).map((p) => p.leader)).size, 'partitions led by every broker').toBe(3);
+
+    const shown = await waitFor(async () => {
+      const v = await describeTopic(proxy.bootstrapServers('az-b'), topic);
+      return v.length === PARTITIONS && v.every((p) => p.leader >= 0) ? v : null;
+    }, { what: `${topic} through Turnout's az-b listener` });
+    const before = await fetchPaths(proxy);
+    await consumeAll(proxy.bootstrapServers('az-b'), topic, uniqueName('lpz-g'), { 'client.rack': 'az-b' });
+
+    const d = since(await fetchPaths(proxy), before);
+    report('zones, follower fetching, az-b consumer', d);
+
+    expect(new Set(shown.map((p) => p.leader)).size, 'one node for broker 2').toBe(1);
+    expect([100, 101]).toContain(shown[0].leader);
+    // Each node's Fetch has the one destination broker 2, a follower for two thirds of the
+    // partitions: forwarded (a follower answer the leader must fix becomes a retriable error).
+    expect(d.forwarded_whole + d.forwarded_streamed, 'fetches forwarded to the az-b replica').toBeGreaterThan(d.gathered);
+  }, 300_000);
 });

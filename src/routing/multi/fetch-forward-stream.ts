@@ -4,6 +4,8 @@
 // - topic ids (v13+): the backend's real id → the topic's virtual id;
 // - each partition's PreferredReadReplica → -1: Turnout chose the replica, and a real broker
 //   id must never reach the client;
+// - a partition read from a follower whose error only the leader can fix: the error code →
+//   PASSED_ON_FOLLOWER_ERROR, the follower set aside (follower-fetch.ts);
 // - tagged DivergingEpoch, CurrentLeader and SnapshotId: epochs to virtual ones, the leader to
 //   the Turnout node the client is shown as the partition's leader;
 // - every v2 record batch's partitionLeaderEpoch to the virtual epoch (the field lies outside
@@ -25,6 +27,7 @@ import { FIRST_NODE_ENDPOINTS_VERSION, rewriteFetchTail, type FetchTailEvents } 
 import type { ServedNodes } from '../zone-nodes.js';
 import type { PreparedPart } from './fetch.js';
 import { segmentReadOf, type SegmentRead } from './fetch-segments.js';
+import { followerKey, followerRetryReason, PASSED_ON_FOLLOWER_ERROR } from './follower-fetch.js';
 import type { MultiContext } from './multi-context.js';
 
 /** The first version this stream rewrites (PreferredReadReplica, KIP-392). */
@@ -55,17 +58,23 @@ export function createForwardedFetchStream(version: number, frameBytes: number, 
   return new StreamingRewriter(ApiKey.Fetch, version, frameBytes, forwardedFetchSteps(version, fc), sink);
 }
 
-/** Counts of what went through, for the zone metrics once the answer is complete. */
-interface Tally {
+/** Partitions and their record bytes, by the kind of replica that served them. */
+interface ReplicaCount {
   partitions: number;
   recordBytes: number;
+}
+
+/** Counts of what went through, for the zone metrics once the answer is complete. */
+interface Tally {
+  leader: ReplicaCount;
+  follower: ReplicaCount;
   /** Turnout nodes named as leaders (for NodeEndpoints). */
   named: Set<number>;
 }
 
 function* forwardedFetchSteps(version: number, fc: ForwardStreamContext): StepParser {
   const flexible = version >= FIRST_FLEXIBLE_VERSION;
-  const tally: Tally = { partitions: 0, recordBytes: 0, named: new Set() };
+  const tally: Tally = { leader: { partitions: 0, recordBytes: 0 }, follower: { partitions: 0, recordBytes: 0 }, named: new Set() };
   yield need(FRAME_HEAD_BYTES);
   if (flexible) yield* skipTaggedFields();
   yield skip(4 + 6); // throttleTimeMs; errorCode, sessionId
@@ -90,7 +99,10 @@ function* forwardedFetchSteps(version: number, fc: ForwardStreamContext): StepPa
     yield* skipTaggedFields();
   }
   const { ctx, session, part } = fc;
-  if (tally.partitions > 0) ctx.zones.fetched(session, part.backend, part.brokerId, 'leader', tally.partitions, tally.recordBytes);
+  for (const replica of ['leader', 'follower'] as const) {
+    const c = tally[replica];
+    if (c.partitions > 0) ctx.zones.fetched(session, part.backend, part.brokerId, replica, c.partitions, c.recordBytes);
+  }
 }
 
 /** A topic's id (v13+, rewritten to the virtual one) or name; returns the topic's name. */
@@ -115,9 +127,19 @@ function* partitionSteps(version: number, flexible: boolean, topic: string, fc: 
   const { backend } = part;
   const head = yield need(6); // partitionIndex, errorCode
   const partition = head.readInt32BE(0);
-  // A leader that says it is none is forgotten, so the next Fetch finds the new one.
-  if (head.readInt16BE(4) === NOT_LEADER_OR_FOLLOWER) ctx.leaders.forgetBroker(backend, part.brokerId);
-  tally.partitions++;
+  const errorCode = head.readInt16BE(4);
+  const follower = part.followers.size > 0 && part.followers.has(followerKey(topic, partition));
+  const reason = follower ? followerRetryReason(errorCode) : null;
+  if (reason !== null) {
+    ctx.zones.followerFailed(backend, topic, partition, part.brokerId, reason, true);
+    head.writeInt16BE(PASSED_ON_FOLLOWER_ERROR, 4);
+  } else if (!follower && errorCode === NOT_LEADER_OR_FOLLOWER) {
+    // A leader that says it is none is forgotten, so the next Fetch finds the new one.
+    ctx.leaders.forgetBroker(backend, part.brokerId);
+  }
+  // Counted as noteAnswer counts a whole answer: a partition passed on as an error is not.
+  const count: ReplicaCount | null = reason !== null ? null : tally[follower ? 'follower' : 'leader'];
+  if (count !== null) count.partitions++;
   const read = segmentReadOf(part.segments, topic, partition);
   if (read === undefined) {
     yield skip(8 + 8 + 8); // highWatermark, lastStableOffset, logStartOffset
@@ -140,7 +162,7 @@ function* partitionSteps(version: number, flexible: boolean, topic: string, fc: 
   const records = flexible ? (yield* readUVarint()) - 1 : (yield need(4)).readInt32BE(0);
   if (records < -1) throw new StreamFieldError(`records of length ${records}`);
   if (records > 0) {
-    tally.recordBytes += records;
+    if (count !== null) count.recordBytes += records;
     yield* recordBatchSteps(records, topic, partition, fc, read);
   }
   if (!flexible) return;

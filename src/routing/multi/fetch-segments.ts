@@ -4,11 +4,16 @@
 // - record batches: baseOffset + shift, partitionLeaderEpoch in the segment's own generation
 //   (both lie outside the batch CRC: no checksum pass);
 // - high watermark, last stable offset, log start: + shift; an older segment's are capped at
-//   its end, so a consumer that reaches the end fetches next from the next segment;
+//   its end, so a consumer that reaches the end fetches next from the next segment; none is
+//   below the partition's start (its first segment retired: the backend may hold records
+//   below it that are no longer part of the virtual log);
 // - aborted transactions, diverging epoch and snapshot id: offsets + shift, epochs in the
 //   segment's generation;
 // - an older segment's current leader: none (-1, -1). Its backend's leader is nothing a
 //   client should cache: the partition's leader is where the last segment lives.
+// A fetch below the partition's start (its first segment retired) is answered
+// OFFSET_OUT_OF_RANGE without asking any backend, as a broker answers one below its log start:
+// the client resets its position by its auto.offset.reset, and earliest is the start.
 // Records an older segment's backend holds at or past the segment's end were written there
 // bypassing Turnout and are not part of the virtual log: their batches are dropped (a switch
 // lies on a batch boundary, so no batch straddles it). Bytes cannot be dropped from an answer
@@ -22,7 +27,7 @@
 // checked) and its epochs are translated by the segment's generation alone.
 import { ZERO_UUID, scanRecordBatches, type MetadataResponse } from '../../codec/index.js';
 import type { AbortedTransaction, FetchPartition, FetchTopic, PartitionData } from '../../codec/generated/fetch.js';
-import { NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_OR_PARTITION } from '../error-codes.js';
+import { NOT_LEADER_OR_FOLLOWER, OFFSET_OUT_OF_RANGE, UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_OR_PARTITION } from '../error-codes.js';
 import { EPOCH_FENCED, NO_EPOCH, epochErrorCode } from '../leader-epoch-map.js';
 import { segmentEpochToReal, segmentEpochToVirtual, type OffsetSegment, type PartitionChain } from '../offset-segments.js';
 import type { RouteError } from '../split-route.js';
@@ -42,17 +47,20 @@ export class SegmentRead {
   readonly segment: OffsetSegment;
   /** The virtual offset just past an older segment; null for the last segment. */
   readonly end: bigint | null;
+  /** The partition's first virtual offset (above 0 once its first segment was retired). */
+  readonly start: bigint;
 
-  constructor(index: number, segment: OffsetSegment, end: bigint | null) {
+  constructor(index: number, segment: OffsetSegment, end: bigint | null, start = 0n) {
     this.index = index;
     this.segment = segment;
     this.end = end;
+    this.start = start;
   }
 
   /** The read of the segment holding virtual offset `offset`. */
   static at(chain: PartitionChain, offset: bigint): SegmentRead {
     const index = chain.indexAt(offset);
-    return new SegmentRead(index, chain.segments[index], chain.endOf(index));
+    return new SegmentRead(index, chain.segments[index], chain.endOf(index), chain.start);
   }
 
   get isOlder(): boolean {
@@ -70,12 +78,13 @@ export class SegmentRead {
   /**
    * A real log position (high watermark, last stable offset, log start, an epoch's end) in
    * virtual terms: capped at an older segment's end; a sentinel (below 0) as it is. One below
-   * 0 after the shift (the backend's log begins before the virtual log does) is unknown (-1).
+   * 0 after the shift (the backend's log begins before the virtual log does) is unknown (-1)
+   * while the partition starts at 0, and its start once its first segment was retired.
    */
   bound(real: bigint): bigint {
     if (real < 0n) return real;
     const v = this.offset(real);
-    if (v < 0n) return -1n;
+    if (v < this.start) return this.start > 0n ? this.start : -1n;
     return this.end !== null && v > this.end ? this.end : v;
   }
 
@@ -108,6 +117,8 @@ export function addSegmentRead(reads: SegmentReads, topic: string, partition: nu
  * which the client retries.
  */
 export function routeToSegment(ctx: MultiContext, t: FetchTopic, p: FetchPartition, version: number, topic: string, chain: PartitionChain, domainBackend: string): SegmentRead | RouteError {
+  // Below the start: the retired segment's backend is never asked, and the first segment's may hold records there that are not the partition's.
+  if (chain.isBelowStart(p.fetchOffset)) return { errorCode: OFFSET_OUT_OF_RANGE };
   const read = SegmentRead.at(chain, p.fetchOffset);
   const backend = read.segment.backend;
   if (!ctx.topologies.has(backend)) return { errorCode: UNKNOWN_TOPIC_OR_PARTITION };

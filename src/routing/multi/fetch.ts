@@ -247,8 +247,12 @@ async function fetchPart(ctx: MultiContext, session: ClientSession, header: Deco
   return result;
 }
 
-/** The part's follower partitions to fetch again at the leader: all of them when the follower gave no answer. */
-function followerRetries(ctx: MultiContext, part: PreparedPart, answer: FetchResponse | null, v: number): LeaderRetry[] {
+/**
+ * The part's follower partitions only the leader can answer: all of them when the follower
+ * gave no answer. Each one's follower is noted as failed; `passedOn` when the client is told
+ * an error for them rather than the leader's answer (zone-routing.ts followerFailed).
+ */
+export function followerRetries(ctx: MultiContext, part: PreparedPart, answer: FetchResponse | null, v: number, passedOn = false): LeaderRetry[] {
   const retries: LeaderRetry[] = [];
   if (part.followers.size === 0) return retries;
   for (const t of part.request.topics) {
@@ -264,7 +268,7 @@ function followerRetries(ctx: MultiContext, part: PreparedPart, answer: FetchRes
         reason = got === undefined ? null : followerRetryReason(got.errorCode);
       }
       if (reason === null) continue;
-      ctx.zones.followerFailed(part.backend, name, p.partition, part.brokerId, reason);
+      ctx.zones.followerFailed(part.backend, name, p.partition, part.brokerId, reason, passedOn);
       retries.push({ topicKey, partition: p.partition, leaderId });
     }
   }

@@ -7,6 +7,9 @@
 //                                              Turnout's view refreshed, and the partition
 //                                              fetched at the leader
 // The leader is asked with maxWaitMs 0, so a retry never makes the client wait twice.
+// A forwarded Fetch (fetch-forward.ts) cannot ask the leader again: its answer is already on
+// its way to the client. Such a partition is answered PASSED_ON_FOLLOWER_ERROR instead, and
+// its follower set aside whatever the reason, so the client's retry is read from the leader.
 import type { FetchRequest, FetchResponse } from '../../codec/index.js';
 import { createPartitionData, type FetchableTopicResponse, type PartitionData } from '../../codec/generated/fetch.js';
 import type { FollowerRetryReason } from '../../observability/zone-metrics.js';
@@ -19,6 +22,21 @@ import {
   UNKNOWN_LEADER_EPOCH,
   UNKNOWN_TOPIC_OR_PARTITION,
 } from '../error-codes.js';
+
+/**
+ * What a forwarded Fetch tells the client for a partition whose follower answered what only
+ * the leader can fix: REPLICA_NOT_AVAILABLE, which Kafka's clients only retry, keeping their
+ * offset and their group membership:
+ *   Java (FetchCollector): asks for a metadata update and fetches the partition again;
+ *   librdkafka: refreshes metadata and fetches again after its fetch error backoff;
+ *   kafkajs 2.x: not one of its stale-metadata errors, so the member does not rejoin; the
+ *     Fetch fails whole and its runner fetches again from the same offsets.
+ * The others do more: OFFSET_OUT_OF_RANGE resets the offset; NOT_LEADER_OR_FOLLOWER,
+ * FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH and UNKNOWN_TOPIC_OR_PARTITION make a kafkajs
+ * member rejoin its group; OFFSET_NOT_AVAILABLE (and KAFKA_STORAGE_ERROR) make the Java
+ * consumer stop fetching the partition until new metadata arrives.
+ */
+export const PASSED_ON_FOLLOWER_ERROR = REPLICA_NOT_AVAILABLE;
 
 /** Fetch names topics by id from this version. */
 const FIRST_TOPIC_ID_VERSION = 13;

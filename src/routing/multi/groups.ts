@@ -58,14 +58,15 @@ export function subscribedTopics(metadata: Buffer): string[] {
  * The subscribed topics that live on another backend than the group's (their offsets could
  * not be committed there). A topic a cutover moved on while the group stayed behind is not
  * elsewhere: its partitions' segments include the group's backend, which still has the topic,
- * and the offsets the group commits there are virtual.
+ * and the offsets the group commits there are virtual. That stays so once the segment on the
+ * group's backend is retired: the domain's groups are still coordinated there.
  */
 export function topicsElsewhere(ctx: MultiContext, groupBackend: string, topics: Iterable<string>): string[] {
   const policy = ctx.policy();
   const elsewhere = new Set<string>();
   for (const topic of topics) {
     const b = ctx.backendOfTopic(topic, policy);
-    if (typeof b === 'string' && b !== groupBackend && !ctx.segments.topicHasBackend(topic, groupBackend)) elsewhere.add(topic);
+    if (typeof b === 'string' && b !== groupBackend && !ctx.segments.topicHasBackend(topic, groupBackend) && !ctx.segments.topicGroupsStayOn(topic, groupBackend)) elsewhere.add(topic);
   }
   return [...elsewhere];
 }

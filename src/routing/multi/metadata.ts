@@ -34,7 +34,7 @@ export function placePartition(
   learnedAtMs: number,
   realLeaderEpoch: number,
 ): void {
-  ctx.leaders.record(backend, topic, p.partitionIndex, p.leaderId, p.isrNodes, learnedAtMs, realLeaderEpoch);
+  ctx.leaders.record(backend, topic, p.partitionIndex, p.leaderId, p.isrNodes, learnedAtMs, realLeaderEpoch, p.replicaNodes);
   const ids = served.group.nodeIds;
   const n = ids.length;
   const leader = ctx.virtualLeaderOf(session, served, backend, topic, p.partitionIndex);

@@ -88,13 +88,6 @@ export class MultiContext {
   /** `backend/topic` → a Metadata request under way for the topic's leaders there (segment-leaders.ts). */
   readonly leaderLookups = new Map<string, Promise<void>>();
   private readonly listeners: ReadonlyMap<string, ListenerView>;
-  /**
-   * With zone routing, fetches served by followers are gathered whatever the placement, and a
-   * leader that moved with a stopped broker made kafkajs groups rejoin and read again: the
-   * placement stays by topic and partition there.
-   */
-  private readonly zoned: boolean;
-
   constructor(opts: MultiContextOptions) {
     this.clusterId = opts.clusterId;
     this.topologies = new Map(opts.topologies.map((t) => [t.backend, t]));
@@ -102,7 +95,6 @@ export class MultiContext {
     this.policy = opts.policy;
     this.listeners = new Map(opts.listeners.map((l) => [l.name, l]));
     this.zones = opts.zoneRouting ?? ZoneRouting.zoneless(ZoneNodes.zoneless(opts.listeners, opts.nodeCount));
-    this.zoned = this.zones.nodes.zoned;
     this.log = opts.log;
     this.topicIds = opts.topicIds;
     this.epochs = opts.epochs;
@@ -208,21 +200,23 @@ export class MultiContext {
   /**
    * The Turnout node presented to a session as the leader of a partition: the node of the real
    * broker that serves the session's fetches of it (leader-placement.ts), so that a Fetch to
-   * one node has one real destination. That broker is the in-zone replica when followers
-   * serve the session (zone-routing.ts), else the leader; a partition with offset segments is
-   * placed by its last segment's backend. `realLeader` is a leader a broker just named for
-   * `backend` (CurrentLeader), newer than what Turnout has learned. A partition whose leader
-   * is not known is placed by topic and partition.
+   * one node has one real destination. That broker is the session's in-zone replica when
+   * followers serve the session (placed by the assignment, so that a stopped or lagging
+   * follower moves nothing; zone-routing.ts), else the leader. With zones each zone's
+   * listener has nodes of its own, so a broker that stops moves placement in its own zone
+   * only. `realLeader` is a leader a broker just named for `backend` (CurrentLeader), newer
+   * than what Turnout has learned. A partition with neither known is placed by topic and
+   * partition.
    */
   virtualLeaderOf(session: ClientSession, served: ServedNodes, backend: string, topic: string, partition: number, realLeader = -1): number {
     const nodeIds = served.group.nodeIds;
     const chain = this.segments.chainOf(topic, partition);
     // A domain that can be cut over keeps its leaders where they are whichever backend serves
     // it: a leader that moved at a switch would make some clients (kafkajs) rejoin their group.
-    if (this.zoned || chain !== undefined || this.movable(topic)) return leaderAmong(nodeIds, topic, partition);
+    if (chain !== undefined || this.movable(topic)) return leaderAmong(nodeIds, topic, partition);
     let state = this.leaders.replicasOf(backend, topic, partition);
     if (realLeader >= 0 && realLeader !== state.leaderId) state = { ...state, leaderId: realLeader, leaderEpoch: -1 };
-    const broker = this.zones.servingReplica(session, backend, topic, partition, state);
+    const broker = this.zones.servingReplica(session, backend, state);
     return broker < 0 ? leaderAmong(nodeIds, topic, partition) : this.placement.nodeOf(nodeIds, backend, broker);
   }
 

@@ -9,17 +9,22 @@ export interface PartitionReplicas {
   readonly leaderEpoch?: number;
   /** The in-sync replicas, leader included; empty when not known. */
   readonly isr: readonly number[];
+  /**
+   * The assigned replicas, offline ones included; empty when not known. They change only when
+   * the partition is reassigned, which is what lets a virtual leader be placed by them.
+   */
+  readonly replicas: readonly number[];
   /** When the Metadata request that told it was sent (ms since epoch). */
   readonly learnedAtMs: number;
 }
 
-const NOT_KNOWN: PartitionReplicas = { leaderId: -1, leaderEpoch: -1, isr: [], learnedAtMs: 0 };
+const NOT_KNOWN: PartitionReplicas = { leaderId: -1, leaderEpoch: -1, isr: [], replicas: [], learnedAtMs: 0 };
 
 export class PartitionLeaders {
   private readonly byBackend = new Map<string, Map<string, PartitionReplicas[]>>();
 
-  /** Records a partition's leader and, when the answer carried them, its real leader epoch and in-sync replicas. */
-  record(backend: string, topic: string, partition: number, leaderId: number, isr: readonly number[] = [], learnedAtMs = Date.now(), leaderEpoch = -1): void {
+  /** Records a partition's leader and, when the answer carried them, its real leader epoch, in-sync and assigned replicas. */
+  record(backend: string, topic: string, partition: number, leaderId: number, isr: readonly number[] = [], learnedAtMs = Date.now(), leaderEpoch = -1, replicas: readonly number[] = []): void {
     let topics = this.byBackend.get(backend);
     if (topics === undefined) this.byBackend.set(backend, (topics = new Map()));
     let partitions = topics.get(topic);
@@ -27,7 +32,7 @@ export class PartitionLeaders {
     const known = partitions[partition];
     // A reply to an older request must not undo what a newer one taught.
     if (known !== undefined && known.learnedAtMs > learnedAtMs) return;
-    partitions[partition] = { leaderId, leaderEpoch, isr: [...isr], learnedAtMs };
+    partitions[partition] = { leaderId, leaderEpoch, isr: [...isr], replicas: [...replicas], learnedAtMs };
   }
 
   /** The real leader, or -1 when not known (the client refreshes metadata on NOT_LEADER_OR_FOLLOWER). */

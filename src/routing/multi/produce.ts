@@ -189,6 +189,10 @@ function produceAnswerToVirtual(
 function produceAnswerToSegment(p: PartitionProduceResponse, chain: PartitionChain): void {
   const last = chain.last;
   if (p.baseOffset >= 0n) p.baseOffset += last.shift;
-  if (p.logStartOffset >= 0n) p.logStartOffset += last.shift;
+  if (p.logStartOffset >= 0n) {
+    // Never below the partition's start: the backend may hold older records that are not the partition's.
+    const logStart = p.logStartOffset + last.shift;
+    p.logStartOffset = logStart < chain.start ? chain.start : logStart;
+  }
   if (p.currentLeader !== undefined) p.currentLeader.leaderEpoch = segmentEpochToVirtual(last, p.currentLeader.leaderEpoch);
 }

@@ -51,6 +51,20 @@ export class ReadReplicas {
     return leader;
   }
 
+  /**
+   * The replica a client in `clientZone` is served by while nothing is wrong: the leader when
+   * it is in the zone, else the first assigned replica in the zone (the in-sync ones when the
+   * assignment is not known), else the leader. Unlike `choose` it ignores the ISR, liveness
+   * and set-aside followers, so a stopped or lagging broker does not change it, and needs no
+   * leader when the assignment is known. -1 when nothing is known.
+   */
+  steadyReplica(backend: string, clientZone: string, replicas: PartitionReplicas): number {
+    if (replicas.leaderId >= 0 && this.facts.brokerZone(backend, replicas.leaderId) === clientZone) return replicas.leaderId;
+    const assigned = replicas.replicas.length > 0 ? replicas.replicas : replicas.isr;
+    for (const id of assigned) if (this.facts.brokerZone(backend, id) === clientZone) return id;
+    return replicas.leaderId;
+  }
+
   /** Sets a follower aside for a partition until a later refresh lists it in sync again. */
   setAsideFollower(backend: string, topic: string, partition: number, brokerId: number, nowMs = Date.now()): void {
     const key = keyOf(backend, topic, partition);

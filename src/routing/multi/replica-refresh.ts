@@ -63,7 +63,7 @@ export class ReplicaRefresh {
       for (const t of answer.topics) {
         if (t.errorCode !== 0 || t.name === null) continue;
         for (const p of t.partitions) {
-          if (p.errorCode === 0 || p.leaderId >= 0) this.opts.leaders.record(backend, t.name, p.partitionIndex, p.leaderId, p.isrNodes, sentMs, p.leaderEpoch);
+          if (p.errorCode === 0 || p.leaderId >= 0) this.opts.leaders.record(backend, t.name, p.partitionIndex, p.leaderId, p.isrNodes, sentMs, p.leaderEpoch, p.replicaNodes);
         }
       }
     } catch (err) {

@@ -5,7 +5,10 @@
 // the others once it accepted. A backend holding several of the
 // segments gets one request, to the highest of their offsets (its segments' real offsets rise
 // along its log). The low watermark answered is the one of the segment holding the new start,
-// translated; the first error of any backend is the partition's answer.
+// translated; the first error of any backend is the partition's answer. An offset below the
+// partition's start (its first segment retired) deletes below the start, which moves nothing a
+// client sees: the low watermark answered is the start, as a broker answers an offset below its
+// log start, and the retired segment's backend is never asked.
 import { decodeDeleteRecordsResponse, encodeDeleteRecordsRequest, type RequestHeader } from '../../codec/index.js';
 import {
   createDeleteRecordsPartitionResult,
@@ -61,7 +64,7 @@ export async function deleteRecordsOnChain(
   chain: PartitionChain,
   p: DeleteRecordsPartition,
 ): Promise<DeleteRecordsPartitionResult> {
-  const { targets, holding } = realTargets(chain, p.offset);
+  const { targets, holding } = realTargets(chain, chain.isBelowStart(p.offset) ? chain.start : p.offset);
   const ask = (backend: string, real: bigint): Promise<DeleteRecordsPartitionResult | number> =>
     askPartitionLeader(
       ctx,

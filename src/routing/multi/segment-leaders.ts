@@ -33,7 +33,7 @@ function learnLeaders(ctx: MultiContext, session: ClientSession, backend: string
     .then((answer) => {
       for (const t of answer.topics) {
         if (t.errorCode !== 0 || t.name !== topic) continue;
-        for (const p of t.partitions) ctx.leaders.record(backend, topic, p.partitionIndex, p.leaderId, p.isrNodes, askedAtMs);
+        for (const p of t.partitions) ctx.leaders.record(backend, topic, p.partitionIndex, p.leaderId, p.isrNodes, askedAtMs, -1, p.replicaNodes);
       }
     })
     .catch((err: unknown) => ctx.log.debug({ err, backend, topic }, 'leaders of an older segment not learned'))

@@ -15,7 +15,9 @@
 //
 // A segment's backend may hold records below the segment's start (an older segment on the same
 // backend, or records written there directly): an answer below the start is raised to it for
-// the forward lookups, and is not the segment's for the backward ones. Only the last segment is
+// the forward lookups, and is not the segment's for the backward ones. So once the first
+// segment is retired, earliest (and a timestamp before every record) answers the partition's
+// start, never an offset of the retired segment. Only the last segment is
 // asked with the client's current leader epoch (in its backend's terms); older segments are
 // asked with -1, and the client's epoch is checked against the last segment's generation
 // without the epoch map, which must not move to an older segment's backend.

@@ -40,11 +40,11 @@ export class ZoneRouting {
   refresh: ReplicaRefresh | null = null;
 
   constructor(opts: ZoneRoutingOptions) {
-    this.opts = opts;
+    this.opts = { ...opts, brokerZone: rememberedZones(opts.brokerZone) };
     this.nodes = opts.nodes;
     this.followerFetching = opts.followerFetching ?? true;
     this.replicaMaxAgeMs = opts.replicaMaxAgeMs ?? DEFAULT_REPLICA_MAX_AGE_MS;
-    this.replicas = new ReadReplicas({ brokerZone: opts.brokerZone, isLive: opts.isLive });
+    this.replicas = new ReadReplicas({ brokerZone: this.opts.brokerZone, isLive: opts.isLive });
   }
 
   /** Routing without zones: every client sees its listener's nodes and fetches from leaders. */
@@ -88,21 +88,31 @@ export class ZoneRouting {
   }
 
   /**
-   * The replica whose Turnout node a session is shown as a partition's leader: the one
-   * `readReplica` picks for a Fetch that lets followers answer (clients that fetch below
-   * FOLLOWER_FETCH_MIN_VERSION are still shown it, and their fetches go to the leader from
-   * there). Pure: asks for no refresh. -1 when the leader is not known.
+   * The replica whose Turnout node a session is shown as a partition's leader: the one that
+   * serves the session's fetches while nothing is wrong (ReadReplicas.steadyReplica), not the
+   * one `readReplica` picks right now. A follower set aside, out of sync or stopped then leaves
+   * the partition on its node (that node's Fetch goes to the leader meanwhile), so no client is
+   * told NOT_LEADER_OR_FOLLOWER for it: kafkajs rejoins its group on that error. Clients that
+   * fetch below FOLLOWER_FETCH_MIN_VERSION are shown it too, and their fetches go to the
+   * leader from there. It stands while the leader is not known (being elected, or forgotten
+   * after NOT_LEADER_OR_FOLLOWER): a node that changed for that window would send the client
+   * NOT_LEADER_OR_FOLLOWER twice. Pure: asks for no refresh. -1 when neither is known.
    */
-  servingReplica(session: ClientSession, backend: string, topic: string, partition: number, state: PartitionReplicas): number {
+  servingReplica(session: ClientSession, backend: string, state: PartitionReplicas): number {
     const clientZone = session.zone ?? null;
-    if (!this.followerFetching || clientZone === null || state.leaderId < 0) return state.leaderId;
-    return this.replicas.choose(backend, topic, partition, clientZone, state).brokerId;
+    if (!this.followerFetching || clientZone === null) return state.leaderId;
+    return this.replicas.steadyReplica(backend, clientZone, state);
   }
 
-  /** A follower answered a partition with `reason` (or was unreachable): set it aside, learn again. */
-  followerFailed(backend: string, topic: string, partition: number, brokerId: number, reason: FollowerRetryReason): void {
+  /**
+   * A follower answered a partition with `reason` (or was unreachable): set it aside, learn
+   * again. A follower that is only behind stays in use when the leader's answer replaces its
+   * own within the request (`passedOn` false); when the client was given an error instead
+   * (`passedOn`, a forwarded Fetch), the partition is read from the leader for a while.
+   */
+  followerFailed(backend: string, topic: string, partition: number, brokerId: number, reason: FollowerRetryReason, passedOn = false): void {
     this.opts.metrics?.followerRetry(reason);
-    if (reason === 'offset_out_of_range' || reason === 'offset_not_available') return;
+    if (!passedOn && (reason === 'offset_out_of_range' || reason === 'offset_not_available')) return;
     this.replicas.setAsideFollower(backend, topic, partition, brokerId);
     this.refresh?.request(backend, topic);
   }
@@ -151,4 +161,21 @@ export class ZoneRouting {
   private staleAfterMs(backend: string, topic: string, partition: number): number {
     return this.replicas.hasSetAside(backend, topic, partition) ? 0 : this.replicaMaxAgeMs;
   }
+}
+
+/**
+ * A broker's zone, remembered while its backend no longer lists it (stopped): the in-zone
+ * replica a partition is placed by must stay the same while it is down (servingReplica), and
+ * whether it may serve is for liveness to say, not for its zone.
+ */
+function rememberedZones(zoneOf: (backend: string, brokerId: number) => string | null): (backend: string, brokerId: number) => string | null {
+  const known = new Map<string, Map<number, string>>();
+  return (backend, brokerId) => {
+    const zone = zoneOf(backend, brokerId);
+    let zones = known.get(backend);
+    if (zone === null) return zones?.get(brokerId) ?? null;
+    if (zones === undefined) known.set(backend, (zones = new Map()));
+    if (zones.get(brokerId) !== zone) zones.set(brokerId, zone);
+    return zone;
+  };
 }

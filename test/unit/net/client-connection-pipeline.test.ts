@@ -8,6 +8,11 @@ import type { ClientSession, RequestExchange } from '../../../src/net/request-ro
 import { ProxyMetrics } from '../../../src/observability/metrics.js';
 import { FORWARD, type FilterOutcome, type FilterRequest, type FilterSession, type RequestFilter } from '../../../src/pipeline/filter.js';
 import { RequestPipeline } from '../../../src/pipeline/pipeline.js';
+import { ApiKey, encodeRequestFrame } from '../../../src/codec/index.js';
+import { createPartitionProduceData, createProduceRequest, createTopicProduceData } from '../../../src/codec/generated/produce.js';
+import { CutoverHoldFilter } from '../../../src/pipeline/cutover-hold-filter.js';
+import { CutoverHolds } from '../../../src/pipeline/cutover-holds.js';
+import { FakePolicyStore } from '../admin/domain-fixtures.js';
 import { EchoBroker, FakeRouterBase, apiKeyResponse, clientConnection, connectClient, limitsWith, request, testCleanups, waitUntil } from './socket-test-kit.js';
 
 const HOLD_API = 200;
@@ -153,6 +158,37 @@ describe('ClientConnection with the request pipeline', () => {
     const silent = await start(new TestFilter(), { maxFrameBytes: 1024, deadline: { atMs: Date.now() + 30, reason: 'sasl_login_timeout', message: 'no login' } });
     await silent.closed;
     expect(silent.conn().isClosed).toBe(true);
+  });
+
+  it('takes the requests a cutover counted in flight off the count when their client connection closes before the answers', async () => {
+    // The broker never answers Produce: its requests stay in flight until the client goes.
+    const broker = new EchoBroker([ApiKey.Produce]);
+    const router = new ForwardingRouter();
+    router.ports.set(1, await broker.listen());
+    cleanups.push(() => broker.close());
+    const policy = new FakePolicyStore();
+    const holds = new CutoverHolds({ maxHeldBytes: 1 << 20 });
+    holds.setMode('orders', 'c-1', 'count');
+    const pipeline = new RequestPipeline([new CutoverHoldFilter({ holds, policy: () => policy.current(), topicName: () => undefined })], router);
+    const metrics = new ProxyMetrics({ apiName: () => undefined });
+    const h = await connectClient(cleanups, (socket) => clientConnection(socket, 1, pipeline, limitsWith({}), metrics), () => undefined);
+    const produce = (correlationId: number): Buffer => {
+      const req = createProduceRequest();
+      req.acks = -1;
+      req.timeoutMs = 30_000;
+      req.topicData = [{ ...createTopicProduceData(), name: 'orders.created', partitionData: [{ ...createPartitionProduceData(), index: 0, records: Buffer.alloc(0) }] }];
+      return encodeRequestFrame({ apiKey: ApiKey.Produce, apiVersion: 9, correlationId, clientId: 'test' }, req);
+    };
+    h.client.write(Buffer.concat([produce(1), produce(2)]));
+    const count = holds.inFlightOf('orders');
+    await waitUntil(() => count?.count === 2);
+    let drained = false;
+    void count?.drained().then(() => (drained = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(drained, 'nothing answered: still in flight').toBe(false);
+    h.client.destroy();
+    await waitUntil(() => drained);
+    expect(count?.count).toBe(0);
   });
 
   it('lets a request no filter wants pass to the router untouched', async () => {

@@ -184,6 +184,22 @@ describe('the cutover hold filter', () => {
     expect(failures).toEqual(['orders/c-1: a produce to orders.created-0 on the source failed (error 19) during the cutover']);
   });
 
+  it('takes a counted request off the count when its connection closes before the answer, failing nothing', async () => {
+    const { holds, filter, failures } = setup();
+    holds.setMode('orders', 'c-1', 'drain');
+    const ending = filter.onRequest(endTxn('orders-tx-1'));
+    const count = holds.inFlightOf('orders');
+    expect(count?.count).toBe(1);
+    let drained = false;
+    void count?.drained().then(() => (drained = true));
+    if (ending.kind !== 'forward' || ending.onAbandoned === undefined) throw new Error('the EndTxn was not counted');
+    ending.onAbandoned();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(drained).toBe(true);
+    expect(count?.count).toBe(0);
+    expect(failures).toEqual([]);
+  });
+
   it('fails the cutover once when the held bytes pass the cap, holding the request all the same', () => {
     const { holds, filter, failures } = setup(250);
     holds.setMode('orders', 'c-1', 'hold');
@@ -197,6 +213,22 @@ describe('the cutover hold filter', () => {
     expect(holds.heldOf('orders').requests).toBe(4);
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(/^orders\/c-1: held requests reached \d+ bytes, over cutover.maxHeldBytes \(250\)$/);
+  });
+
+  it('takes a held request whose connection closed off the held bytes at once, and only once', () => {
+    // Two requests fit under the cap, three would not.
+    const { holds, filter, failures } = setup(400);
+    holds.setMode('orders', 'c-1', 'hold');
+    const first = filter.onRequest(produce('orders.created', -1, 100));
+    expect(filter.onRequest(produce('orders.created', -1, 100)).kind).toBe('hold');
+    if (first.kind !== 'hold' || first.onAbandoned === undefined) throw new Error('the produce was not held');
+    first.onAbandoned();
+    first.onAbandoned();
+    expect(holds.heldOf('orders').requests).toBe(1);
+    // The closed connection's bytes no longer count: a third request fits.
+    expect(filter.onRequest(produce('orders.created', -1, 100)).kind).toBe('hold');
+    expect(holds.heldOf('orders').requests).toBe(2);
+    expect(failures).toEqual([]);
   });
 
   it('counts nothing of an ended hold against the next one, even for requests that never came back', async () => {
@@ -263,6 +295,11 @@ describe('the cutover hold filter while a domain groups move', () => {
     if (outcome.kind === 'forward') outcome.onResponse?.(Buffer.alloc(8));
     await Promise.resolve();
     expect(drained).toBe(true);
+    // One whose connection closes before the answer is taken off the count too.
+    const abandoned = filter.onRequest(heartbeat('orders-app'));
+    expect(count?.count).toBe(1);
+    if (abandoned.kind === 'forward') abandoned.onAbandoned?.();
+    expect(count?.count).toBe(0);
     // Another domain's group goes untouched.
     expect(filter.onRequest(heartbeat('payments-app'))).toEqual({ kind: 'forward' });
     expect(count?.count).toBe(0);

@@ -110,6 +110,31 @@ describe('RequestPipeline', () => {
     expect(router.seen).toEqual(['a']);
   });
 
+  it('runs the abandon hook of a request held when its connection closes, and none once the filter has it back', () => {
+    const router = new RecordingRouter();
+    const seen = new Set<string>();
+    const abandoned: string[] = [];
+    // Holds each request the first time it is asked about, lets it through the second.
+    const holdFirst = (body: string): FilterOutcome => {
+      if (seen.has(body)) return FORWARD;
+      seen.add(body);
+      return { kind: 'hold', until: new Promise(() => undefined), onAbandoned: () => abandoned.push(body) };
+    };
+    const pipeline = new RequestPipeline([filterOf('hold-once', holdFirst)], router);
+    const held = exchange(0, 'a');
+    pipeline.routeRequest(session, held);
+    pipeline.abandon(session, held);
+    pipeline.abandon(session, held);
+    expect(abandoned).toEqual(['a']);
+    const resumed = exchange(0, 'b');
+    pipeline.routeRequest(session, resumed);
+    resumed.held = null;
+    pipeline.routeRequest(session, resumed);
+    pipeline.abandon(session, resumed);
+    expect(abandoned).toEqual(['a']);
+    expect(router.seen).toEqual(['b']);
+  });
+
   it('closes the connection for a close outcome, and for a request a filter cannot decode', () => {
     const pipeline = new RequestPipeline([filterOf('closer', () => ({ kind: 'close', reason: 'not_authenticated', message: 'authenticate first' }))], new RecordingRouter());
     expect(() => pipeline.routeRequest(session, exchange(0, 'a'))).toThrow(expect.objectContaining({ reason: 'not_authenticated' }) as unknown as Error);
@@ -129,6 +154,35 @@ describe('RequestPipeline', () => {
     }
     expect(err).toBeInstanceOf(RequestRejectedError);
     expect((err as RequestRejectedError).reason).toBe('malformed_request');
+  });
+
+  it('runs the abandon hooks of a request whose connection closed before its answer, once, and never its transforms after', async () => {
+    const events: string[] = [];
+    const counting = (name: string): RequestFilter =>
+      filterOf(name, () => ({
+        kind: 'forward',
+        onResponse: (r) => {
+          events.push(`${name} answered`);
+          return r;
+        },
+        onAbandoned: () => events.push(`${name} abandoned`),
+      }));
+    const pipeline = new RequestPipeline([counting('first'), counting('second')], new RecordingRouter());
+    const abandoned = exchange(0, 'a');
+    pipeline.routeRequest(session, abandoned);
+    pipeline.abandon(session, abandoned);
+    pipeline.abandon(session, abandoned);
+    // The router's answer comes after the close: it goes nowhere, and counts nothing again.
+    await abandoned.deferred;
+    expect(events).toEqual(['first abandoned', 'second abandoned']);
+
+    events.length = 0;
+    const answered = exchange(0, 'b');
+    pipeline.routeRequest(session, answered);
+    await answered.deferred;
+    // Answered, then its connection closed before the answer was written: it was counted off already.
+    pipeline.abandon(session, answered);
+    expect(events).toEqual(['second answered', 'first answered']);
   });
 
   it('drops an answer to a request that gets none (acks=0), and marks a forwarded one as answerless', async () => {

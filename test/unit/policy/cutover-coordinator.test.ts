@@ -232,6 +232,26 @@ describe('the cutover coordinator', () => {
     expect((await i.coordinator.retire('orders', 1, false)).retired).toBe(true);
     expect(i.segments.chainOf('orders.created', 0)?.segments.map((s) => s.backend)).toEqual(['east', 'east']);
   });
+
+  it('retires segment 0 after listing the groups whose commits lie below the switch point: the partitions then start there', async () => {
+    const i = await instance(ordersOnEast());
+    await i.coordinator.whenFinished((await i.coordinator.start({ domain: 'orders' })).id);
+    const switchAt = i.segments.chainOf('orders.created', 0)?.segments[1].firstOffset as bigint;
+    expect(switchAt).toBeGreaterThan(0n);
+    i.backends.committed.push(
+      { group: 'orders-billing', topic: 'orders.created', partition: 0, offset: switchAt - 1n },
+      { group: 'orders-audit', topic: 'orders.created', partition: 0, offset: switchAt },
+    );
+    const dry = await i.coordinator.retire('orders', 0, true);
+    expect(dry.groups).toEqual([{ group: 'orders-billing', topic: 'orders.created', partition: 0, offset: String(switchAt - 1n) }]);
+    expect(i.segments.chainOf('orders.created', 0)?.start).toBe(0n);
+    expect((await i.coordinator.retire('orders', 0, false)).retired).toBe(true);
+    const chain = i.segments.chainOf('orders.created', 0);
+    expect(chain?.segments.map((s) => s.backend)).toEqual(['west']);
+    expect(chain?.start).toBe(switchAt);
+    // The one segment left takes the new records: it cannot be retired.
+    await expect(i.coordinator.retire('orders', 0, false)).rejects.toMatchObject({ status: 400 });
+  });
 });
 
 describe('an instance that restarts during a cutover', () => {

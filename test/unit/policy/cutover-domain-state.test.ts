@@ -59,15 +59,41 @@ describe('a domain state after a switch', () => {
     const json = JSON.parse(JSON.stringify(serializeDomainState(first)));
     const again = parseDomainState(json, 'test');
     expect(serializeDomainState(again)).toEqual(serializeDomainState(first));
-    expect(() => parseDomainState({ ...json, chains: { t: [[{ backend: 'x', firstOffset: '5', shift: '0', generation: 0 }]] } }, 'test')).toThrow(CutoverStateError);
+    expect(() => parseDomainState({ ...json, chains: { t: [[{ backend: 'x', firstOffset: '5', shift: '0', generation: 0 }, { backend: 'y', firstOffset: '4', shift: '0', generation: 1 }]] } }, 'test')).toThrow(CutoverStateError);
   });
 
-  it('retires a middle segment, never the first nor the one in use', () => {
+  it('retires a middle segment, never the one in use', () => {
     const back = switchedDomainState({ previous: first, from: 'main', to: 'legacy', baseGenerations: {}, generations: { t: 2 }, points: [point('t', 0, 150n, 100n)] });
     const retired = retiredSegmentState(back, 1);
     expect(retired.chains.get('t')?.[0]?.segments.map((s) => s.backend)).toEqual(['legacy', 'legacy']);
-    expect(() => retiredSegmentState(back, 0)).toThrow(CutoverStateError);
+    expect(() => retiredSegmentState(back, -1)).toThrow(CutoverStateError);
     expect(() => retiredSegmentState(back, 2)).toThrow(/new records go/);
     expect(() => retiredSegmentState(back, 5)).toThrow(/no chain/);
+  });
+
+  it('retires segment 0: every partition then starts at its switch point, and a second retirement of segment 0 is refused', () => {
+    const retired = retiredSegmentState(first, 0);
+    const c0 = retired.chains.get('t')?.[0];
+    expect(c0?.segments).toEqual([{ backend: 'main', firstOffset: 100n, shift: 60n, generation: 1 }]);
+    expect(c0?.start).toBe(100n);
+    expect([99n, 100n, 0n].map((o) => c0?.isBelowStart(o))).toEqual([true, false, true]);
+    expect(retired.chains.get('t')?.[1]?.start).toBe(7n);
+    expect(chainBackends(retired)).toEqual(new Set(['main']));
+    expect(retired.backend).toBe('main');
+    // The one segment left is where new records go.
+    expect(() => retiredSegmentState(retired, 0)).toThrow(/new records go/);
+  });
+
+  it('reads back a chain whose first segment was retired, and cuts it over again from where it ends', () => {
+    const retired = retiredSegmentState(first, 0);
+    const again = parseDomainState(JSON.parse(JSON.stringify(serializeDomainState(retired))), 'test');
+    expect(serializeDomainState(again)).toEqual(serializeDomainState(retired));
+    expect(again.chains.get('t')?.[0]?.start).toBe(100n);
+    const back = switchedDomainState({ previous: again, from: 'main', to: 'legacy', baseGenerations: {}, generations: { t: 2 }, points: [point('t', 0, 150n, 100n)] });
+    expect(back.chains.get('t')?.[0]?.segments.map((s) => [s.backend, s.firstOffset])).toEqual([
+      ['main', 100n],
+      ['legacy', 150n],
+    ]);
+    expect(() => parseDomainState({ ...serializeDomainState(retired), chains: { t: [[{ backend: 'x', firstOffset: '-1', shift: '0', generation: 0 }]] } }, 'test')).toThrow(/below 0/);
   });
 });

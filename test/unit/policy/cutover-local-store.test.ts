@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/observability/logger.js';
-import { switchedDomainState } from '../../../src/policy/cutover-domain-state.js';
+import { retiredSegmentState, switchedDomainState } from '../../../src/policy/cutover-domain-state.js';
 import { CUTOVERS_FILE, LocalCutoverStore } from '../../../src/policy/cutover-local-store.js';
 import { movedRecord } from '../../../src/policy/cutover-record.js';
 import { CutoverConflictError } from '../../../src/policy/cutover-store.js';
@@ -69,6 +69,18 @@ describe('the cutover state file', () => {
     await store.create(plannedCutover());
     await expect(store.setDomainState('orders', state, store.current().version)).rejects.toMatchObject({ reason: 'active' });
     await store.close();
+  });
+
+  it('gives back after a restart a chain whose first segment was retired', async () => {
+    const store = await LocalCutoverStore.open({ dir, log });
+    const state = switchedDomainState({ previous: undefined, from: 'legacy', to: 'main', baseGenerations: {}, generations: { t: 1 }, points: [point('t', 0, 10n, 3n)] });
+    await store.setDomainState('orders', retiredSegmentState(state, 0), 0);
+    await store.close();
+    const again = await LocalCutoverStore.open({ dir, log });
+    const chain = again.current().domains.get('orders')?.chains.get('t')?.[0];
+    expect(chain?.segments).toEqual([{ backend: 'main', firstOffset: 10n, shift: 7n, generation: 1 }]);
+    expect(chain?.start).toBe(10n);
+    await again.close();
   });
 
   it('stops the start when the file cannot be parsed, rather than forget where domains live', async () => {

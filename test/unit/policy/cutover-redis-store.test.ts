@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/observability/logger.js';
-import { switchedDomainState } from '../../../src/policy/cutover-domain-state.js';
+import { retiredSegmentState, switchedDomainState } from '../../../src/policy/cutover-domain-state.js';
 import { movedRecord } from '../../../src/policy/cutover-record.js';
 import { RedisCutoverStore, type RedisCutoverStoreOptions } from '../../../src/policy/cutover-redis-store.js';
 import { CutoverConflictError } from '../../../src/policy/cutover-store.js';
@@ -72,6 +72,19 @@ describe('the cutover state in Redis', () => {
     expect(b.current().domains.get('orders')?.chains.get('t')?.[0]?.last).toEqual({ backend: 'main', firstOffset: 40n, shift: 40n, generation: 3 });
     // The new generation is claimed where the instances share their leader epoch generations.
     expect(await admin.hget(`${prefix}epoch-generations`, 't/3')).toBe('main');
+  });
+
+  it('reaches every instance with a chain whose first segment was retired', async () => {
+    const a = await openStore({ instanceId: 'a' });
+    const b = await openStore({ instanceId: 'b' });
+    const state = switchedDomainState({ previous: undefined, from: 'legacy', to: 'main', baseGenerations: {}, generations: { t: 1 }, points: [point('t', 0, 40n, 5n), point('t', 1, 9n, 0n)] });
+    await a.setDomainState('orders', retiredSegmentState(state, 0), a.current().version);
+    await waitFor('b to see the retirement', () => b.current().domains.get('orders') !== undefined);
+    const chains = b.current().domains.get('orders')?.chains.get('t');
+    expect(chains?.map((c) => c?.segments)).toEqual([[{ backend: 'main', firstOffset: 40n, shift: 35n, generation: 1 }], [{ backend: 'main', firstOffset: 9n, shift: 9n, generation: 1 }]]);
+    expect(chains?.[0]?.start).toBe(40n);
+    const c = await openStore({ instanceId: 'c' });
+    expect(c.current().domains.get('orders')?.chains.get('t')?.[1]?.start).toBe(9n);
   });
 
   it('lets one of two writers win a phase: the coordinator moving on or an instance rolling back', async () => {

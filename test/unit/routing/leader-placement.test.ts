@@ -77,4 +77,17 @@ describe('LeaderPlacement', () => {
     expect(p.nodeOf([0, 1, 2], 'main', 4)).toBe(0);
     expect(p.nodeOf([0, 1, 2], 'main', 1)).toBe(1);
   });
+
+  it('keeps every broker\'s node when one stops, however the slots wrapped', () => {
+    const main = roster('main', [1, 2, 3]);
+    const p = new LeaderPlacement([main]);
+    // Two nodes, three brokers: 2 on node 100, 1 and 3 (a second round) on 101.
+    const before = [1, 2, 3].map((id) => p.nodeOf([100, 101], 'main', id));
+    expect(before).toEqual([101, 100, 101]);
+    // Worked out from 1 and 3 alone, 3 would step aside to 100.
+    main.set([1, 3]);
+    expect([1, 2, 3].map((id) => p.nodeOf([100, 101], 'main', id))).toEqual(before);
+    main.set([1, 2, 3]);
+    expect([1, 2, 3].map((id) => p.nodeOf([100, 101], 'main', id))).toEqual(before);
+  });
 });

@@ -423,6 +423,55 @@ describe('Fetch of a partition cut over east → west → east', () => {
   });
 });
 
+describe('Fetch of the partition once its oldest segments were retired', () => {
+  let f: Fixture;
+  let chain: PartitionChain;
+  beforeAll(async () => {
+    f = await fixture();
+    await learnWest(f);
+    chain = f.router.segments.chainOf('orders.a', 0) as PartitionChain;
+  });
+
+  function retireOldest(count: number): void {
+    let c = chain;
+    for (let i = 0; i < count; i++) c = c.without(0);
+    f.router.segments.setDomain('orders', { chains: new Map([['orders.a', [c]]]), groupsBackend: null, era: 2 });
+  }
+
+  it('answers a fetch below the new start OFFSET_OUT_OF_RANGE without asking any backend, and serves the start from west', async () => {
+    retireOldest(1);
+    for (const offset of [0n, 9n]) {
+      const r = await clientFetch(f, [{ partition: 0, offset }]);
+      const p = only(r);
+      expect([p.errorCode, p.highWatermark, p.logStartOffset]).toEqual([OFFSET_OUT_OF_RANGE, -1n, -1n]);
+      expect(p.records?.length ?? 0).toBe(0);
+      expect(r.asked).toEqual([]);
+    }
+    const start = await clientFetch(f, [{ partition: 0, offset: END_OF_SEGMENT_0 }]);
+    expect(start.asked.map((a) => [a.backend, a.fetchOffset])).toEqual([['west', 0n]]);
+    const p = only(start);
+    expect(p.errorCode).toBe(0);
+    expect(batchesOf(p)[0]).toEqual([10, 14, S + 1]);
+    expect([p.highWatermark, p.logStartOffset]).toEqual([END_OF_SEGMENT_1, END_OF_SEGMENT_0]);
+    // A partition without a chain is untouched: offset 0 is its own log's.
+    const other = await clientFetch(f, [{ partition: 1, offset: 0n }]);
+    expect(only(other).errorCode).toBe(0);
+  });
+
+  it("reports the start as log start where the first segment's backend holds older records, forwarded and streamed alike", async () => {
+    // Only east's return is left: east real 0..12 (virtual 12..24 by its shift) are below the start.
+    retireOldest(2);
+    const below = await clientFetch(f, [{ partition: 0, offset: 24n }]);
+    expect(only(below).errorCode).toBe(OFFSET_OUT_OF_RANGE);
+    expect(below.asked).toEqual([]);
+    const r = await clientFetch(f, [{ partition: 0, offset: END_OF_SEGMENT_1 }]);
+    expect(r.forwarded, 'the last segment is forwarded').toBe(true);
+    const p = only(r);
+    expect(batchesOf(p)).toEqual([[25, 29, 2 * S + 5]]);
+    expect([p.highWatermark, p.logStartOffset]).toEqual([LOG_END, END_OF_SEGMENT_1]);
+  });
+});
+
 describe('an older segment on a backend Turnout has not learnt the topic on', () => {
   it('is refused retriably until a refresh of that backend learns the real topic id and leader', async () => {
     const f = await fixture({ westListedAtFirst: false });

@@ -62,13 +62,29 @@ describe('PartitionChain', () => {
     expect(retired.segments.map((s) => s.backend)).toEqual(['east', 'east']);
     expect(retired.indexAt(10n)).toBe(0);
     expect(retired.endOf(0)).toBe(25n);
-    expect(() => chain.without(0)).toThrow(SegmentChainError);
+    expect(() => chain.without(2)).toThrow(/new records go/);
     expect(() => chain.without(3)).toThrow(SegmentChainError);
   });
 
-  it('refuses chains that are empty, start above 0, go backwards or reuse a generation', () => {
+  it('retires the first segment: the chain starts where the next one begins, and nothing lies below', () => {
+    expect(chain.start).toBe(0n);
+    expect(chain.isBelowStart(0n)).toBe(false);
+    const rest = chain.without(0);
+    expect(rest.segments.map((s) => [s.backend, s.firstOffset])).toEqual([
+      ['west', 10n],
+      ['east', 25n],
+    ]);
+    expect(rest.start).toBe(10n);
+    expect([-1n, 0n, 9n, 10n, 30n].map((o) => rest.isBelowStart(o))).toEqual([false, true, true, false, false]);
+    expect(rest.indexAt(10n)).toBe(0);
+    expect(rest.indexAt(25n)).toBe(1);
+    expect(rest.endOf(0)).toBe(25n);
+    expect(PartitionChain.fromJSON(JSON.parse(JSON.stringify(rest)) as ReturnType<PartitionChain['toJSON']>).start).toBe(10n);
+  });
+
+  it('refuses chains that are empty, start below 0, go backwards or reuse a generation', () => {
     expect(() => new PartitionChain([])).toThrow(SegmentChainError);
-    expect(() => new PartitionChain([seg('a', 1n, 0n, 0)])).toThrow(/begins at 1/);
+    expect(() => new PartitionChain([seg('a', -1n, 0n, 0)])).toThrow(/below 0/);
     expect(() => new PartitionChain([seg('a', 0n, 0n, 0), seg('b', 10n, 0n, 1), seg('a', 9n, 0n, 2)])).toThrow(/before segment 1/);
     expect(() => chain.append(seg('west', 30n, 0n, 2))).toThrow(/generation 2/);
   });

@@ -61,6 +61,6 @@ describe('ReplicaRefresh', () => {
     const refresh = new ReplicaRefresh({ leaders, ask: () => Promise.reject(new Error('down')), log: createLogger({ level: 'silent' }), minGapMs: 1 });
     refresh.request('m', 'a');
     await vi.advanceTimersByTimeAsync(20);
-    expect(leaders.replicasOf('m', 'a', 0)).toEqual({ leaderId: 2, leaderEpoch: -1, isr: [2], learnedAtMs: 1 });
+    expect(leaders.replicasOf('m', 'a', 0)).toEqual({ leaderId: 2, leaderEpoch: -1, isr: [2], replicas: [], learnedAtMs: 1 });
   });
 });

@@ -226,6 +226,53 @@ describe('DeleteRecords of a chained partition', () => {
   });
 });
 
+/** The default history after `turnout cutover retire orders --segment 0`: east's records of segment 0 are no part of the log, which starts at 10. */
+const WITHOUT_SEGMENT_0 = SEGMENTS.slice(1);
+
+describe('a chained partition whose segment 0 was retired', () => {
+  it('answers earliest with the start, from the first segment left, never below it nor from the retired one', async () => {
+    const rig = await segmentRig({ segments: WITHOUT_SEGMENT_0 });
+    // West holds two records below the start (real 0..1, virtual 8..9): they do not count.
+    const earliest = await listOffsets(rig, -2n);
+    expect([earliest.errorCode, earliest.offset]).toEqual([0, 10n]);
+    expect((await listOffsets(rig, -4n)).offset).toBe(10n);
+    expect(rig.requests(ApiKey.ListOffsets).map((r) => r.backend)).toEqual(['west', 'west']);
+    // Timestamps of the retired records and of west's records below the start: the start.
+    expect((await listOffsets(rig, 400n)).offset).toBe(10n);
+    expect((await listOffsets(rig, 1005n)).offset).toBe(10n);
+    expect((await listOffsets(rig, 2003n)).offset).toBe(13n);
+    expect((await listOffsets(rig, -1n)).offset).toBe(19n);
+  });
+
+  it('answers earliest from the next segment once retention emptied the first one left', async () => {
+    const rig = await segmentRig({ segments: WITHOUT_SEGMENT_0 });
+    rig.backends.west.log.deleteBelow(7n);
+    expect((await listOffsets(rig, -2n)).offset).toBe(15n);
+  });
+
+  it("answers an epoch of the retired segment's generation with the epoch itself and the start", async () => {
+    const rig = await segmentRig({ segments: WITHOUT_SEGMENT_0 });
+    const retired = await endOffsetFor(rig, epoch(1, 3));
+    expect([retired.errorCode, retired.leaderEpoch, retired.endOffset]).toEqual([0, epoch(1, 3), 10n]);
+    const older = await endOffsetFor(rig, epoch(0, 3));
+    expect([older.leaderEpoch, older.endOffset]).toEqual([epoch(0, 3), 10n]);
+    const first = await endOffsetFor(rig, epoch(2, 7));
+    expect([first.leaderEpoch, first.endOffset]).toEqual([epoch(2, 7), 15n]);
+  });
+
+  it('answers a deletion below the start with the start as low watermark, asking only the segments left', async () => {
+    const rig = await segmentRig({ segments: WITHOUT_SEGMENT_0 });
+    const below = await deleteRecords(rig, 5n);
+    expect([below.errorCode, below.lowWatermark]).toEqual([0, 10n]);
+    // East keeps its retired records: only west (the first segment left) is asked, up to the start.
+    expect([rig.backends.east.log.logStart, rig.backends.west.log.logStart]).toEqual([0n, 2n]);
+    expect(rig.requests(ApiKey.DeleteRecords).map((r) => r.backend)).toEqual(['west']);
+    const inside = await deleteRecords(rig, 12n);
+    expect([inside.errorCode, inside.lowWatermark]).toEqual([0, 12n]);
+    expect((await listOffsets(rig, -2n)).offset).toBe(12n);
+  });
+});
+
 describe('DescribeProducers of a chained partition', () => {
   it("asks the last segment's backend", async () => {
     const rig = await segmentRig();

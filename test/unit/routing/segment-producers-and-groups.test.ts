@@ -78,6 +78,14 @@ describe('Produce to a chained partition', () => {
     expect(producedBatches(rig)).toEqual([['east', -1n, -1, 4]]);
   });
 
+  it('answers the log start no lower than the start of a chain whose first segment was retired', async () => {
+    const rig = await segmentRig({ segments: SEGMENTS.slice(1) });
+    const res = await produce(rig, [{ index: 0, records: await recordBatch({ records: 1, partitionLeaderEpoch: generationOffset(4) + 4 }) }]);
+    const p = res.responses[0].partitionResponses[0];
+    // east's log start 0 + shift 5 lies below the start (10): the records there were segment 0's.
+    expect([p.errorCode, p.baseOffset, p.logStartOffset]).toEqual([0, 19n, 10n]);
+  });
+
   it('answers NOT_LEADER_OR_FOLLOWER while a switch is under way, and produces the partitions without a chain', async () => {
     const rig = await segmentRig();
     // The chain already ends on west; the domain still lives on east.
@@ -183,6 +191,16 @@ describe('Consumer groups of a domain a cutover moved', () => {
     ]);
     const committed = (rig.requests(ApiKey.OffsetCommit)[0].body.topics as Array<{ partitions: Array<{ committedOffset: bigint }> }>)[0].partitions[0].committedOffset;
     expect(committed).toBe(12n);
+  });
+
+  it('stay on the backend they were left on once the segment there was retired', async () => {
+    const rig = await segmentRig({ segments: SEGMENTS.slice(0, 1), era: 0 });
+    await switchToWest(rig, 'east');
+    chainOrders(rig.router, SEGMENTS.slice(1, 2), 1, 'east');
+    expect(rig.router.segments.topicHasBackend('orders.a', 'east')).toBe(false);
+    expect(await join(rig, ['orders.a'])).toBe(0);
+    expect(rig.requests(ApiKey.JoinGroup).map((r) => r.backend)).toEqual(['east']);
+    expect(await join(rig, ['orders.a', 'orders.b'])).toBe(INCONSISTENT_GROUP_PROTOCOL);
   });
 
   it('refuse a subscription to a topic that never lived on the group backend', async () => {

@@ -15,7 +15,7 @@ const RACKS: Record<number, string> = { 1: 'az-a', 2: 'az-b', 3: 'az-c' };
 const facts = { brokerZone: (_b: string, id: number) => RACKS[id] ?? null, isLive: () => true };
 
 describe('ReadReplicas', () => {
-  const state = (learnedAtMs: number, isr = [1, 2, 3]) => ({ leaderId: 1, isr, learnedAtMs });
+  const state = (learnedAtMs: number, isr = [1, 2, 3], replicas = [1, 2, 3]) => ({ leaderId: 1, isr, replicas, learnedAtMs });
 
   it('chooses the leader when it is in the client\'s zone, else an in-sync replica there, else the leader', () => {
     const r = new ReadReplicas(facts);
@@ -39,6 +39,22 @@ describe('ReadReplicas', () => {
     // Only that partition was affected.
     r.setAsideFollower('m', 't', 0, 2, 20_000);
     expect(r.choose('m', 't', 1, 'az-b', state(1)).follower).toBe(true);
+  });
+
+  it('places by the in-zone replica of the assignment, whatever the ISR and set-aside followers say', () => {
+    const r = new ReadReplicas(facts);
+    expect(r.steadyReplica('m', 'az-a', state(1))).toBe(1);
+    expect(r.steadyReplica('m', 'az-b', state(1))).toBe(2);
+    // Out of sync, set aside, or with no assignment known (then the ISR decides).
+    r.setAsideFollower('m', 't', 0, 2, 10_000);
+    expect(r.steadyReplica('m', 'az-b', state(1, [1, 3]))).toBe(2);
+    expect(r.steadyReplica('m', 'az-b', state(1, [1, 2], []))).toBe(2);
+    expect(r.steadyReplica('m', 'az-b', state(1, [1, 3], []))).toBe(1);
+    // No replica in the zone: the leader.
+    expect(r.steadyReplica('m', 'az-x', state(1))).toBe(1);
+    // The leader not known (being elected, or forgotten): still the in-zone replica.
+    expect(r.steadyReplica('m', 'az-b', { ...state(1), leaderId: -1 })).toBe(2);
+    expect(r.steadyReplica('m', 'az-b', { ...state(1, [], []), leaderId: -1 })).toBe(-1);
   });
 });
 
@@ -102,7 +118,7 @@ describe('PartitionLeaders', () => {
     const l = new PartitionLeaders();
     l.record('m', 't', 0, 2, [2, 3], 200, 7);
     l.record('m', 't', 0, 1, [1], 100);
-    expect(l.replicasOf('m', 't', 0)).toEqual({ leaderId: 2, leaderEpoch: 7, isr: [2, 3], learnedAtMs: 200 });
+    expect(l.replicasOf('m', 't', 0)).toEqual({ leaderId: 2, leaderEpoch: 7, isr: [2, 3], replicas: [], learnedAtMs: 200 });
     l.forgetBroker('m', 2);
     expect(l.leaderOf('m', 't', 0)).toBe(-1);
     expect(l.topicsOf('m')).toEqual(['t']);
