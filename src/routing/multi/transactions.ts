@@ -54,6 +54,9 @@ import {
 } from './multi-codes.js';
 import type { MultiContext } from './multi-context.js';
 
+/** A transaction the client must abort (KIP-890), which it can go on after. */
+const TRANSACTION_ABORTABLE = 120;
+
 /** A commit of a member its group does not know: the client aborts its transaction. */
 const UNKNOWN_MEMBER_ID = 25;
 
@@ -177,7 +180,11 @@ export async function endTxn(ctx: MultiContext, session: ClientSession, ex: Requ
   };
   const backend = ctx.backendOfKey(KEY_TYPE_TRANSACTION, body.transactionalId);
   if (backend === undefined) return answer(TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-  const real = await transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, ctx.transactionalKeyOf(body.transactionalId) ?? backend);
+  const key = ctx.transactionalKeyOf(body.transactionalId) ?? backend;
+  // Its offsets went where its domain was before a cutover, which aborted it there (cutover-coordinator.ts).
+  const abortedByCutover = (ctx.transactionPartitions.offsetsAddedUnder(body.transactionalId) ?? key) !== key;
+  if (abortedByCutover && body.committed) return answer(TRANSACTION_ABORTABLE);
+  const real = await transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, key);
   if (typeof real === 'number') return answer(real);
   body.producerId = real.producerId;
   body.producerEpoch = real.producerEpoch;
@@ -185,6 +192,8 @@ export async function endTxn(ctx: MultiContext, session: ClientSession, ex: Requ
   const frame = await toCoordinator(ctx, session, ex, backend, KEY_TYPE_TRANSACTION, body.transactionalId, encodeRequestFrame(header, body, encodeEndTxnRequest), () =>
     answer(COORDINATOR_NOT_AVAILABLE),
   );
+  // Its abort where it goes on finds no transaction there when none of its records got there: aborted all the same.
+  if (abortedByCutover && decodeResponseFrame(frame, ApiKey.EndTxn, v, decodeEndTxnResponse).body.errorCode === INVALID_TXN_STATE) return answer(0);
   if (v < END_TXN_FIRST_PRODUCER_VERSION) return frame;
   // From v5 the answer carries the producer (KIP-890): back to the virtual one.
   const decoded = decodeResponseFrame(frame, ApiKey.EndTxn, v, decodeEndTxnResponse);

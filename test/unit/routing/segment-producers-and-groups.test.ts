@@ -22,6 +22,7 @@ import { createAddOffsetsToTxnRequest, decodeAddOffsetsToTxnResponse, encodeAddO
 import { createAddPartitionsToTxnRequest, decodeAddPartitionsToTxnResponse, encodeAddPartitionsToTxnRequest } from '../../../src/codec/generated/add-partitions-to-txn.js';
 import { createDescribeProducersRequest, decodeDescribeProducersResponse, encodeDescribeProducersRequest } from '../../../src/codec/generated/describe-producers.js';
 import { createEndTxnRequest, decodeEndTxnResponse, encodeEndTxnRequest } from '../../../src/codec/generated/end-txn.js';
+import { createTxnOffsetCommitRequest, decodeTxnOffsetCommitResponse, encodeTxnOffsetCommitRequest } from '../../../src/codec/generated/txn-offset-commit.js';
 import { createOffsetCommitRequest, decodeOffsetCommitResponse, encodeOffsetCommitRequest } from '../../../src/codec/generated/offset-commit.js';
 import { generationOffset } from '../../../src/routing/leader-epoch-map.js';
 import { recordBatch } from './record-batches.js';
@@ -31,6 +32,8 @@ import { learnMetadata } from './two-backend-router.js';
 const NOT_LEADER_OR_FOLLOWER = 6;
 const INCONSISTENT_GROUP_PROTOCOL = 23;
 const INVALID_TXN_STATE = 48;
+const UNKNOWN_MEMBER_ID = 25;
+const TRANSACTION_ABORTABLE = 120;
 const PRODUCE_VERSION = 11;
 
 async function produce(rig: SegmentRig, partitions: Array<{ index: number; records: Buffer }>, transactionalId: string | null = null): Promise<ProduceResponse> {
@@ -152,6 +155,39 @@ describe('A transactional id whose domain a cutover moved', () => {
     expect(producedBatches(rig).map(([backend, id, epoch]) => [backend, id, epoch])).toEqual([['west', 2600n, 5]]);
     expect(forwarded(ApiKey.EndTxn, 'producerId', 'producerEpoch')).toEqual([['west', 2600n, 5]]);
     expect(rig.router.producerIds.toVirtual('west', 2600n, 5)).toEqual({ producerId: virtual.producerId, producerEpoch: virtual.producerEpoch });
+  });
+});
+
+describe('A transaction whose offsets went to the backend its domain left', () => {
+  it('is refused as abortable where it goes on: its records, its offsets and its commit; its abort goes through', async () => {
+    const rig = await segmentRig({ segments: SEGMENTS.slice(0, 1), era: 0 });
+    const virtual = await initProducerId(rig, 'orders-tx');
+    const add = createAddOffsetsToTxnRequest();
+    Object.assign(add, { transactionalId: 'orders-tx', producerId: virtual.producerId, producerEpoch: virtual.producerEpoch, groupId: 'orders-eos' });
+    await clientAsks(rig, ApiKey.AddOffsetsToTxn, 3, add, encodeAddOffsetsToTxnRequest, decodeAddOffsetsToTxnResponse);
+    expect(rig.requests(ApiKey.AddOffsetsToTxn).map((r) => r.backend)).toEqual(['east']);
+    // The cutover took the domain to west (and aborted the transaction on east) before its records went anywhere.
+    await switchToWest(rig, null, ['orders-eos']);
+
+    const produced = await produce(rig, [{ index: 0, records: await recordBatch({ producerId: virtual.producerId, producerEpoch: virtual.producerEpoch, baseSequence: 0, transactional: true }) }], 'orders-tx');
+    expect(produced.responses[0].partitionResponses[0].errorCode).toBe(TRANSACTION_ABORTABLE);
+    const offsets = createTxnOffsetCommitRequest();
+    Object.assign(offsets, { transactionalId: 'orders-tx', groupId: 'orders-eos', producerId: virtual.producerId, producerEpoch: virtual.producerEpoch });
+    offsets.topics = [{ name: 'orders.a', partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: '' }] }];
+    const committed = await clientAsks(rig, ApiKey.TxnOffsetCommit, 3, offsets, encodeTxnOffsetCommitRequest, decodeTxnOffsetCommitResponse);
+    expect(committed.topics[0].partitions[0].errorCode).toBe(UNKNOWN_MEMBER_ID);
+    const end = createEndTxnRequest();
+    Object.assign(end, { transactionalId: 'orders-tx', producerId: virtual.producerId, producerEpoch: virtual.producerEpoch, committed: true });
+    expect((await clientAsks(rig, ApiKey.EndTxn, 3, end, encodeEndTxnRequest, decodeEndTxnResponse)).errorCode).toBe(TRANSACTION_ABORTABLE);
+    expect(rig.requests(ApiKey.Produce)).toEqual([]);
+    expect(rig.requests(ApiKey.TxnOffsetCommit)).toEqual([]);
+    expect(rig.requests(ApiKey.EndTxn)).toEqual([]);
+    // The client aborts: that goes to west, and the next transaction is an ordinary one.
+    Object.assign(end, { committed: false });
+    expect((await clientAsks(rig, ApiKey.EndTxn, 3, end, encodeEndTxnRequest, decodeEndTxnResponse)).errorCode).toBe(0);
+    expect(rig.requests(ApiKey.EndTxn).map((r) => r.backend)).toEqual(['west']);
+    const again = await produce(rig, [{ index: 0, records: await recordBatch({ producerId: virtual.producerId, producerEpoch: virtual.producerEpoch, baseSequence: 1, transactional: true }) }], 'orders-tx');
+    expect(again.responses[0].partitionResponses[0].errorCode).toBe(0);
   });
 });
 
