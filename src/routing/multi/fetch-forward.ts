@@ -7,10 +7,10 @@
 //
 // Only the simplest Fetch is forwarded: one destination, no partition answered locally, no
 // partition read from a follower (a follower's answer may have to be fetched again at the
-// leader, which a stream already on its way cannot take back), no partition read from an older
-// offset segment of a cut-over topic (its records past the segment's end are dropped, which a
-// stream cannot do either; fetch-segments.ts), Fetch v11+. Everything else is
-// gathered (fetch.ts). Either way the client gets the same answer: the broker answers every
+// leader, which a stream already on its way cannot take back), Fetch v11+. A partition read
+// from an offset segment of a cut-over topic, older or last, is forwarded like any other: its
+// answer is translated in place, and an older segment's records past its end are masked, not
+// cut (fetch-segments.ts). Everything else is gathered (fetch.ts). Either way the client gets the same answer: the broker answers every
 // partition of a sessionless request in the request's order, which is the client's.
 import { ApiKey, decodeFetchResponse, encodeFetchRequest, encodeFetchResponse } from '../../codec/index.js';
 import type { BrokerAddress, ClientSession, RequestExchange, ResponseBytesSink, ResponseStream } from '../../net/request-router.js';
@@ -62,7 +62,7 @@ function addressOf(ctx: MultiContext, part: PreparedPart): BrokerAddress | null 
 }
 
 function forwardable(plan: FetchPlan, version: number): boolean {
-  if (version < FIRST_FORWARD_STREAM_VERSION || plan.parts.length !== 1 || plan.parts[0].followers.size > 0 || plan.readsOlderSegment) return false;
+  if (version < FIRST_FORWARD_STREAM_VERSION || plan.parts.length !== 1 || plan.parts[0].followers.size > 0) return false;
   for (const row of plan.split.placement) for (const place of row) if (typeof place !== 'number') return false;
   return true;
 }
@@ -73,7 +73,8 @@ export function forwardedFetchAnswer(ctx: MultiContext, session: ClientSession, 
   const v = ex.apiVersion;
   const answer = decodeResponseFrame(frame, ApiKey.Fetch, v, decodeFetchResponse).body;
   noteAnswer(ctx, session, state.part, answer, [], v);
-  fetchAnswerToVirtual(ctx, session, answer, v, state.part);
+  // Masked, not cut: the same bytes as the streamed answer, which keeps its length.
+  fetchAnswerToVirtual(ctx, session, answer, v, state.part, 'mask');
   return encodeResponseFrame(ApiKey.Fetch, v, { correlationId: ex.correlationId }, mergeFetchResponses(state.split, [answer]), encodeFetchResponse);
 }
 
