@@ -22,6 +22,7 @@ import { createTopics, deleteTopics } from '../bench-admin.js';
 import { consumePerf, producePerf } from '../perf-tools.js';
 import { BENCH_DOMAIN, BENCH_DOMAIN_PREFIX, STAYING_DOMAIN_PREFIX, startCutoverTurnout, type CutoverTurnout } from './cutover-turnout.js';
 import { cutoverJsonLine, formatCutoverReport, type CutoverBenchSummary, type FetchFigures, type FetchRound, type HoldFigures } from './cutover-report.js';
+import { fetchPathDelta, formatFetchPaths, scrapeFetchPathCounts } from './fetch-paths.js';
 import { runFetchRounds } from './fetch-rounds.js';
 
 const SOURCE_CLUSTER = 'bench-cut-s';
@@ -117,6 +118,7 @@ async function main(opts: Options): Promise<void> {
     await createTopics(source.bootstrap, [{ topic: topics.untranslated, numPartitions: opts.partitions, replicationFactor: 1 }]);
     turnout = await startCutoverTurnout(source.bootstrap, target.bootstrap);
     const bootstrap = turnout.child.bootstrapServers;
+    const { adminUrl } = turnout;
     progress(`Turnout pid ${turnout.child.pid} at ${bootstrap}; domain ${BENCH_DOMAIN} on the source, the target its migration target`);
     traffic = await startCutoverTraffic({
       instances: [bootstrap],
@@ -172,7 +174,12 @@ async function main(opts: Options): Promise<void> {
         untranslated: { topic: topics.untranslated, groupPrefix: STAYING_DOMAIN_PREFIX },
         records: fetchRecords,
         rounds: opts.fetchRounds,
-        read: async (side, group, records) => fetchFigures(await consumePerf({ topic: side.topic, records, group, bootstrap, log: progress })),
+        read: async (side, group, records) => {
+          const before = await scrapeFetchPathCounts(adminUrl);
+          const figures = fetchFigures(await consumePerf({ topic: side.topic, records, group, bootstrap, log: progress }));
+          progress(`${side.topic}: ${formatFetchPaths(fetchPathDelta(before, await scrapeFetchPathCounts(adminUrl)))}`);
+          return figures;
+        },
         log: progress,
       });
     }

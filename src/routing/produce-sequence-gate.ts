@@ -1,13 +1,14 @@
-// Batches Turnout refused itself, held against the producer's later batches.
+// Refused Produce batches, held against the producer's later batches for the same partition.
 //
 // A broker accepts any first sequence from a producer id it holds no state for (Kafka's
 // ProducerAppendInfo.checkSequence), and every producer id Turnout gives a backend starts that
-// way. When Turnout answers a batch with a retriable error without forwarding it (a topic id
-// it has not learned yet, no known leader) while the client's next batches for the partition
-// are already on their way, forwarding those would let the broker take sequence N+k as the
-// producer's first: the retried batch N is then out of order and the partition's records are
-// stored out of the order they were sent. A broker refusing batch N would refuse the ones
-// after it for the same reason; so does this gate, until the refused batch comes back.
+// way. When batch N is refused without being stored, by Turnout itself (a topic id it has not
+// learned yet, no known leader) or by a broker that is not the leader any more, while the
+// client's next batches for the partition are on their way, forwarding those to where the
+// partition is now would let that broker take sequence N+k as the producer's first: the
+// retried batch N is then out of order and the records are stored out of the order they were
+// sent. In Kafka a new leader has the producer's state and refuses them; this gate does the
+// same until the refused batch comes back.
 import { RecordBatchView, RECORD_BATCH_HEADER_SIZE_BYTES } from '../codec/record-batch.js';
 
 /** Entries kept at most; the oldest go first (a producer that vanished after a refusal). */
@@ -25,8 +26,29 @@ export interface GatedBatch {
   errorMessage: string;
 }
 
+/** The producer fields of a Produce partition's first batch, as the client sent them. */
+export interface SequencedBatch {
+  producerId: number;
+  epoch: number;
+  sequence: number;
+}
+
+/** Produce errors after which the batch is not stored: a later sequence must not go first. */
+const NOT_STORED_ERRORS: ReadonlySet<number> = new Set([
+  3, // UNKNOWN_TOPIC_OR_PARTITION
+  5, // LEADER_NOT_AVAILABLE
+  6, // NOT_LEADER_OR_FOLLOWER
+  19, // NOT_ENOUGH_REPLICAS
+  56, // KAFKA_STORAGE_ERROR
+  100, // UNKNOWN_TOPIC_ID
+]);
+
+export function isNotStoredError(errorCode: number): boolean {
+  return NOT_STORED_ERRORS.has(errorCode);
+}
+
 /** The producer fields of the first batch in a Produce partition's records, when idempotent. */
-function firstSequencedBatch(records: Buffer | null): { producerId: number; epoch: number; sequence: number } | null {
+export function firstSequencedBatch(records: Buffer | null): SequencedBatch | null {
   if (records === null || records.length < RECORD_BATCH_HEADER_SIZE_BYTES) return null;
   const batch = new RecordBatchView(records, 0);
   if (batch.magic !== 2) return null;
@@ -44,7 +66,11 @@ export class ProduceSequenceGate {
   /** Turnout answered this partition's batch itself with `errorCode`, not forwarding it. */
   refuse(topicKey: string, partition: number, records: Buffer | null, errorCode: number): void {
     const first = firstSequencedBatch(records);
-    if (first === null) return;
+    if (first !== null) this.refuseBatch(topicKey, partition, first, errorCode);
+  }
+
+  /** A batch was refused (here, or by the broker it was forwarded to, with a not-stored error). */
+  refuseBatch(topicKey: string, partition: number, first: SequencedBatch, errorCode: number): void {
     const key = `${first.producerId}:${partition}:${topicKey}`;
     const known = this.refused.get(key);
     if (known !== undefined && known.epoch === first.epoch && known.sequence <= first.sequence) return;

@@ -6,9 +6,12 @@
 //   virtual 0 .. N−1        legacy real 0 .. N−1   segment 0, generation 0, shift 0
 //   virtual N .. N+M−1      main   real 0 .. M−1   segment 1, generation 1, shift N
 //
-// and the domain's backend becomes main. The Java console consumer reads every record from the
-// beginning, in order, at offsets 0..N+M−1; kcat reads from N−1, N and N+1, across the switch.
-// The records are large enough that main's answers stream through Turnout.
+// and the domain's backend becomes main. The Java console consumer and a kafkajs group read
+// every record from the beginning, in order, at offsets 0..N+M−1; kcat reads from N−1, N and
+// N+1, across the switch. The records are large enough that answers stream through Turnout:
+// legacy's too, the records it took after the switch masked at the end of its answers, which
+// all three clients must skip.
+import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { PartitionChain } from '../../src/routing/offset-segments.js';
 import { createTopic, kafkaTool, kcat, mainCluster, uniqueGroup, uniqueName, useCluster, type ClusterInfo } from './rig.js';
@@ -30,6 +33,30 @@ function value(origin: string, seq: number): string {
 /** What the virtual log holds at `offset`. */
 function expectedAt(offset: number): string {
   return offset < N ? value('legacy', offset) : value('main', offset - N);
+}
+
+const { Kafka, logLevel } = kafkajs;
+
+/** Reads partition 0 of `topic` from the beginning with a kafkajs group (Fetch v11) until `count` records came or a minute passed. */
+async function readWithKafkajs(bootstrap: string, topic: string, groupId: string, count: number): Promise<Array<{ offset: number; value: string }>> {
+  const consumer = new Kafka({ clientId: 'osf-kafkajs', brokers: [bootstrap], logLevel: logLevel.NOTHING }).consumer({ groupId });
+  const got: Array<{ offset: number; value: string }> = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let done: () => void = () => undefined;
+    const all = new Promise<void>((resolve) => (done = resolve));
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        got.push({ offset: Number(message.offset), value: message.value?.toString() ?? '' });
+        if (got.length >= count) done();
+      },
+    });
+    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 60_000))]);
+  } finally {
+    await consumer.disconnect();
+  }
+  return got;
 }
 
 async function produce(cluster: ClusterInfo, topic: string, origin: string, from: number, to: number): Promise<void> {
@@ -70,6 +97,7 @@ describe('a partition cut over from legacy to main, read through Turnout', () =>
     await store.setDomainBackend('payments', 'main');
 
     const streamedBefore = await counter(proxy.registry, 'turnout_multi_fetch_total', 'path', 'forwarded_streamed');
+    const gatheredBefore = await counter(proxy.registry, 'turnout_multi_fetch_total', 'path', 'gathered');
     const javaArgs = [
       '--bootstrap-server', proxy.bootstrapServers(), '--topic', topic, '--group', uniqueGroup(`${PAYMENTS}g`), '--from-beginning',
       '--max-messages', String(N + M), '--timeout-ms', '60000',
@@ -91,6 +119,13 @@ describe('a partition cut over from legacy to main, read through Turnout', () =>
     const firstWrong = consumed.findIndex((r, i) => r.offset !== i || r.value !== expectedAt(i));
     expect(firstWrong, `first record out of place: ${JSON.stringify(consumed[firstWrong])?.slice(0, 80)}`).toBe(-1);
     expect(java.stdout.includes('stray-'), 'records legacy took after the switch are never served').toBe(false);
+    // One partition, one destination per Fetch: legacy's answers are forwarded too, never gathered.
+    expect((await counter(proxy.registry, 'turnout_multi_fetch_total', 'path', 'gathered')) - gatheredBefore, 'Fetches gathered').toBe(0);
+
+    const viaKafkajs = await readWithKafkajs(proxy.bootstrapServers(), topic, uniqueGroup(`${PAYMENTS}g`), N + M);
+    expect(viaKafkajs.length, 'records kafkajs read').toBe(N + M);
+    const kafkajsWrong = viaKafkajs.findIndex((r, i) => r.offset !== i || r.value !== expectedAt(i));
+    expect(kafkajsWrong, `first record out of place for kafkajs: ${JSON.stringify(viaKafkajs[kafkajsWrong])?.slice(0, 80)}`).toBe(-1);
 
     // kcat (librdkafka) from just before, at and just after the switch point.
     for (const start of [N - 1, N, N + 1]) {

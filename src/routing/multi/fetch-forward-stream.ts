@@ -13,7 +13,9 @@
 // - a partition of a cut-over topic read from its last offset segment (fetch-segments.ts):
 //   watermarks, log start, aborted transactions, every whole batch's baseOffset and the
 //   diverging epoch's and snapshot's end offsets plus the segment's shift, epochs by the
-//   segment's generation (an older segment is never forwarded: its answer may lose records);
+//   segment's generation; an older segment's records at or past its end masked as a trailing
+//   part of a batch (the first such batch's length made longer than what is left), its
+//   aborted transactions past the end kept (fetch-segments.ts);
 // - NodeEndpoints (v16+, tail): the Turnout nodes named as leaders (fetch-stream-tail.ts).
 // A partition without a chain reads as before: its offsets and aborted transactions pass unread.
 // Record bytes pass as they arrive. The same answer taken whole goes through the codec in
@@ -26,7 +28,7 @@ import { readArrayLength, readNullableArrayLength, readUVarint, skipTaggedFields
 import { FIRST_NODE_ENDPOINTS_VERSION, rewriteFetchTail, type FetchTailEvents } from '../fetch-stream-tail.js';
 import type { ServedNodes } from '../zone-nodes.js';
 import type { PreparedPart } from './fetch.js';
-import { segmentReadOf, type SegmentRead } from './fetch-segments.js';
+import { maskedBatchLength, segmentReadOf, type SegmentRead } from './fetch-segments.js';
 import { followerKey, followerRetryReason, PASSED_ON_FOLLOWER_ERROR } from './follower-fetch.js';
 import type { MultiContext } from './multi-context.js';
 
@@ -209,7 +211,8 @@ function* partitionSteps(version: number, flexible: boolean, topic: string, fc: 
 
 /**
  * Walks the record batches of a partition's `length` record bytes, rewriting each whole v2
- * batch's leader epoch, and with a segment read each whole batch's base offset. A broker may
+ * batch's leader epoch, and with a segment read each whole batch's base offset; the first
+ * whole batch at or past an older segment's end is masked and the rest passes unread. A broker may
  * end the records with part of a batch (the size limit cut it): that part, like anything that
  * is not a batch, passes unread, as the codec's scan (scanRecordBatches) leaves it.
  */
@@ -234,7 +237,15 @@ function* recordBatchSteps(length: number, topic: string, partition: number, fc:
       if (left > 0) yield skip(left);
       return;
     }
-    if (read !== undefined) head.writeBigInt64BE(read.offset(head.readBigInt64BE(0)), 0);
+    if (read !== undefined) {
+      const base = read.offset(head.readBigInt64BE(0));
+      if (read.end !== null && base >= read.end) {
+        head.writeInt32BE(maskedBatchLength(batchBytes, 0), BATCH_LENGTH_OFFSET);
+        if (left > 0) yield skip(left);
+        return;
+      }
+      head.writeBigInt64BE(base, 0);
+    }
     if (magic === MAGIC_V2) {
       const real = head.readInt32BE(PARTITION_LEADER_EPOCH_OFFSET);
       if (real !== lastReal) {

@@ -6,8 +6,9 @@
 // consumer through Turnout lost against a direct one.
 //
 // Only the simplest Fetch is forwarded: one destination, no partition answered locally, no
-// partition read from an older offset segment of a cut-over topic (its records past the
-// segment's end are dropped, which a stream cannot do; fetch-segments.ts), Fetch v11+.
+// partition answered locally, Fetch v11+. A partition read from an offset segment of a
+// cut-over topic, older or last, is forwarded like any other: its answer is translated in
+// place, and an older segment's records past its end are masked, not cut (fetch-segments.ts).
 // Everything else is gathered (fetch.ts). Either way the client gets the same answer for what
 // the broker answered: the broker answers every partition of a sessionless request in the
 // request's order, which is the client's.
@@ -69,7 +70,7 @@ function addressOf(ctx: MultiContext, part: PreparedPart): BrokerAddress | null 
 }
 
 function forwardable(plan: FetchPlan, version: number): boolean {
-  if (version < FIRST_FORWARD_STREAM_VERSION || plan.parts.length !== 1 || plan.readsOlderSegment) return false;
+  if (version < FIRST_FORWARD_STREAM_VERSION || plan.parts.length !== 1) return false;
   for (const row of plan.split.placement) for (const place of row) if (typeof place !== 'number') return false;
   return true;
 }
@@ -85,7 +86,8 @@ export function forwardedFetchAnswer(ctx: MultiContext, session: ClientSession, 
     if (p !== undefined) p.errorCode = PASSED_ON_FOLLOWER_ERROR;
   }
   noteAnswer(ctx, session, state.part, answer, passedOn, v);
-  fetchAnswerToVirtual(ctx, session, answer, v, state.part);
+  // Masked, not cut: the same bytes as the streamed answer, which keeps its length.
+  fetchAnswerToVirtual(ctx, session, answer, v, state.part, 'mask');
   return encodeResponseFrame(ApiKey.Fetch, v, { correlationId: ex.correlationId }, mergeFetchResponses(state.split, [answer]), encodeFetchResponse);
 }
 

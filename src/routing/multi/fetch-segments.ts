@@ -14,18 +14,24 @@
 // A fetch below the partition's start (its first segment retired) is answered
 // OFFSET_OUT_OF_RANGE without asking any backend, as a broker answers one below its log start:
 // the client resets its position by its auto.offset.reset, and earliest is the start.
-// Records an older segment's backend holds at or past the segment's end were written there
-// bypassing Turnout and are not part of the virtual log: their batches are dropped (a switch
-// lies on a batch boundary, so no batch straddles it). Bytes cannot be dropped from an answer
-// already on its way, so a Fetch that reads an older segment is gathered, never streamed; the
-// last segment's answers keep their length and stream (fetch-forward-stream.ts).
+// Records an older segment's backend holds at or past the segment's end are not part of the
+// virtual log (written there bypassing Turnout, or a later segment's on the same backend after
+// a cutover back): a client must never read them (a switch lies on a batch boundary, so no
+// batch straddles the end). A gathered answer cuts them off. A forwarded answer keeps its
+// length, so that it streams like any other (fetch-forward-stream.ts): the first batch at or
+// past the end is masked instead, its length field made one byte longer than what is left of
+// the records, so that everything from there on reads as the part of a batch a broker leaves
+// at the end of an answer cut by its size limit, which every client skips (a batch holding
+// the fetch offset, below the end, always comes whole before it). Only a Fetch that reaches a
+// segment's end pays for it; the rest of an older segment's reads are shifted in place, like
+// the last segment's.
 //
 // Leader epochs: the last segment's generation is the topic's current one (a cutover adopts it
 // into the LeaderEpochMap), so the client's currentLeaderEpoch is checked there as for any
 // partition. An older segment is read from a backend the topic no longer lives on: asking the
 // map about it would begin a generation, so its request carries no current epoch (-1, not
 // checked) and its epochs are translated by the segment's generation alone.
-import { ZERO_UUID, scanRecordBatches, type MetadataResponse } from '../../codec/index.js';
+import { BATCH_LENGTH_OFFSET, LOG_OVERHEAD_BYTES, ZERO_UUID, scanRecordBatches, type MetadataResponse } from '../../codec/index.js';
 import type { AbortedTransaction, FetchPartition, FetchTopic, PartitionData } from '../../codec/generated/fetch.js';
 import { NOT_LEADER_OR_FOLLOWER, OFFSET_OUT_OF_RANGE, UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_OR_PARTITION } from '../error-codes.js';
 import { EPOCH_FENCED, NO_EPOCH, epochErrorCode } from '../leader-epoch-map.js';
@@ -39,6 +45,20 @@ const FIRST_LAST_FETCHED_EPOCH_VERSION = 12;
 const FIRST_TOPIC_ID_VERSION = 13;
 /** A batch's baseOffset: the first 8 bytes. */
 const BASE_OFFSET_BYTES = 8;
+
+/**
+ * What becomes of an older segment's records at or past its end: cut off (a gathered answer,
+ * re-encoded anyway), or masked in place (a forwarded one, which keeps its length to stream).
+ */
+export type PastSegmentEnd = 'cut' | 'mask';
+
+/**
+ * The batch length that makes a batch at `at` of a `recordsLength`-byte records blob, and
+ * everything after it, read as a trailing part of a batch: one byte more than is left.
+ */
+export function maskedBatchLength(recordsLength: number, at: number): number {
+  return recordsLength - at - LOG_OVERHEAD_BYTES + 1;
+}
 
 /** Which segment of a chained partition one Fetch reads, and how its answer is translated. */
 export class SegmentRead {
@@ -150,14 +170,15 @@ function fetchPartitionToSegment(ctx: MultiContext, p: FetchPartition, version: 
 }
 
 /**
- * A chained partition's answer in the client's terms, in place (its records possibly cut, for
- * an older segment). The current leader's id is the caller's: it knows the node to show.
+ * A chained partition's answer in the client's terms, in place (for an older segment, what lies
+ * past its end cut off or masked, by `pastEnd`). The current leader's id is the caller's: it
+ * knows the node to show.
  */
-export function partitionToSegmentVirtual(p: PartitionData, read: SegmentRead): void {
+export function partitionToSegmentVirtual(p: PartitionData, read: SegmentRead, pastEnd: PastSegmentEnd): void {
   p.highWatermark = read.bound(p.highWatermark);
   p.lastStableOffset = read.bound(p.lastStableOffset);
   p.logStartOffset = read.bound(p.logStartOffset);
-  if (p.abortedTransactions !== null) p.abortedTransactions = abortedToVirtual(p.abortedTransactions, read);
+  if (p.abortedTransactions !== null) p.abortedTransactions = abortedToVirtual(p.abortedTransactions, read, pastEnd);
   if (p.divergingEpoch !== undefined) {
     p.divergingEpoch.epoch = read.epoch(p.divergingEpoch.epoch);
     p.divergingEpoch.endOffset = read.bound(p.divergingEpoch.endOffset);
@@ -174,24 +195,29 @@ export function partitionToSegmentVirtual(p: PartitionData, read: SegmentRead): 
       p.currentLeader.leaderEpoch = read.epoch(p.currentLeader.leaderEpoch);
     }
   }
-  p.records = recordsToSegmentVirtual(p.records, read);
+  p.records = recordsToSegmentVirtual(p.records, read, pastEnd);
 }
 
-/** Aborted transactions in virtual terms; an older segment's that begin past its end go with their records. */
-function abortedToVirtual(aborted: AbortedTransaction[], read: SegmentRead): AbortedTransaction[] {
+/**
+ * Aborted transactions in virtual terms. A cut answer leaves out an older segment's that begin
+ * past its end, with their records; a masked one keeps them (its list keeps its length): they
+ * name records the client never reads, and a client forgets them with the answer.
+ */
+function abortedToVirtual(aborted: AbortedTransaction[], read: SegmentRead, pastEnd: PastSegmentEnd): AbortedTransaction[] {
   for (const a of aborted) a.firstOffset = read.offset(a.firstOffset);
   const { end } = read;
-  return end === null ? aborted : aborted.filter((a) => a.firstOffset < end);
+  return end === null || pastEnd === 'mask' ? aborted : aborted.filter((a) => a.firstOffset < end);
 }
 
 /**
  * A records blob from a segment's backend in virtual terms, batch headers rewritten in place.
- * Returns the records to answer with: for an older segment, cut before the first batch at or
- * past its end (and before a trailing part of a batch that may be). A trailing part of a batch
- * is otherwise left as it came: clients skip it and fetch again from there, as the streamed
- * answer leaves it (fetch-forward-stream.ts).
+ * Returns the records to answer with. For an older segment, the first batch at or past its end
+ * is where the virtual log stops: cut there, or masked (maskedBatchLength), its header
+ * otherwise as it came. A trailing part of a batch is left as it came (clients skip it and
+ * fetch again from there, as the streamed answer leaves it), except that a cut answer drops
+ * one that may begin past the end.
  */
-export function recordsToSegmentVirtual(records: Buffer | null, read: SegmentRead): Buffer | null {
+export function recordsToSegmentVirtual(records: Buffer | null, read: SegmentRead, pastEnd: PastSegmentEnd): Buffer | null {
   if (records === null || records.length === 0) return records;
   const { end } = read;
   const scan = scanRecordBatches(records);
@@ -200,7 +226,11 @@ export function recordsToSegmentVirtual(records: Buffer | null, read: SegmentRea
   let lastVirtual = NO_EPOCH;
   for (const b of scan.batches) {
     const base = read.offset(b.baseOffsetBigInt);
-    if (end !== null && base >= end) return records.subarray(0, b.offset);
+    if (end !== null && base >= end) {
+      if (pastEnd === 'cut') return records.subarray(0, b.offset);
+      records.writeInt32BE(maskedBatchLength(records.length, b.offset), b.offset + BATCH_LENGTH_OFFSET);
+      return records;
+    }
     b.baseOffsetBigInt = base;
     if (b.magic !== 2) continue;
     const real = b.partitionLeaderEpoch;
@@ -210,7 +240,7 @@ export function recordsToSegmentVirtual(records: Buffer | null, read: SegmentRea
     }
     b.partitionLeaderEpoch = lastVirtual;
   }
-  if (end !== null && scan.trailingPartialBytes > 0) {
+  if (end !== null && pastEnd === 'cut' && scan.trailingPartialBytes > 0) {
     const at = scan.wholeBytes;
     if (records.length - at < BASE_OFFSET_BYTES || read.offset(records.readBigInt64BE(at)) >= end) return records.subarray(0, at);
   }

@@ -19,7 +19,7 @@ import { DestinationFailure, type PartitionRoute, type RouteError } from '../spl
 import { fetchRequestTopicIdsToReal, fetchResponseTopicIdsToVirtual, fetchTopicName } from '../topic-id-rewrite.js';
 import type { FetchReplica, FollowerRetryReason } from '../../observability/zone-metrics.js';
 import { destinationOf, failureOf, parseDestination } from './destinations.js';
-import { addSegmentRead, partitionToSegmentVirtual, routeToSegment, segmentReadOf, SegmentRead, type SegmentReads } from './fetch-segments.js';
+import { addSegmentRead, partitionToSegmentVirtual, routeToSegment, segmentReadOf, SegmentRead, type PastSegmentEnd, type SegmentReads } from './fetch-segments.js';
 import {
   emptyFetchAnswer,
   findPartition,
@@ -62,8 +62,6 @@ export interface FetchPlan {
   readonly body: FetchRequest;
   readonly split: FetchSplit;
   readonly parts: readonly PreparedPart[];
-  /** Some partition reads an older segment: its answer may have records to drop, so the Fetch is gathered. */
-  readonly readsOlderSegment: boolean;
 }
 
 /** Decodes and splits a client's Fetch: each partition to the replica that serves it. */
@@ -75,7 +73,6 @@ export function planFetch(ctx: MultiContext, session: ClientSession, ex: Request
   const followers = new Map<string, Map<string, number>>();
   /** destination → the segment each of its chained partitions reads. */
   const segments = new Map<string, SegmentReads>();
-  let readsOlderSegment = false;
   const served = ctx.served(session);
   // A client on one of its nodes is told where each partition's leader is; a bootstrap
   // connection, or a node another zone's clients are shown, is served whatever it asks.
@@ -119,13 +116,12 @@ export function planFetch(ctx: MultiContext, session: ClientSession, ex: Request
       let reads = segments.get(destination);
       if (reads === undefined) segments.set(destination, (reads = new Map()));
       addSegmentRead(reads, name, p.partition, read);
-      if (read.isOlder) readsOlderSegment = true;
     }
     return destination;
   });
   // Topic ids to each destination backend's real ids, once: both rounds of gatherFetch reuse them.
   const parts = split.parts.map((part) => preparePart(ctx, part.destination, part.request, v, followers.get(part.destination), segments.get(part.destination)));
-  return { header, body, split, parts, readsOlderSegment };
+  return { header, body, split, parts };
 }
 
 /**
@@ -243,7 +239,7 @@ async function fetchPart(ctx: MultiContext, session: ClientSession, header: Deco
   const result = answer ?? emptyFetchAnswer();
   if (answer !== null) noteAnswer(ctx, session, part, answer, retries, v);
   if (retries.length > 0) await retryAtLeaders(ctx, session, header, part, result, retries, v);
-  fetchAnswerToVirtual(ctx, session, result, v, part);
+  fetchAnswerToVirtual(ctx, session, result, v, part, 'cut');
   return result;
 }
 
@@ -320,8 +316,11 @@ async function retryAtLeaders(ctx: MultiContext, session: ClientSession, header:
   );
 }
 
-/** A destination's answer in the client's terms, in place: topic ids, epochs, leaders, and the offsets of chained partitions. */
-export function fetchAnswerToVirtual(ctx: MultiContext, session: ClientSession, answer: FetchResponse, v: number, part: PreparedPart): void {
+/**
+ * A destination's answer in the client's terms, in place: topic ids, epochs, leaders, and the
+ * offsets of chained partitions (an older segment's records past its end cut off or masked, by `pastEnd`).
+ */
+export function fetchAnswerToVirtual(ctx: MultiContext, session: ClientSession, answer: FetchResponse, v: number, part: PreparedPart, pastEnd: PastSegmentEnd): void {
   const { backend } = part;
   fetchResponseTopicIdsToVirtual(answer, v, backend, ctx.topicIds);
   const served = ctx.served(session);
@@ -334,7 +333,7 @@ export function fetchAnswerToVirtual(ctx: MultiContext, session: ClientSession, 
       if (read === undefined) {
         fetchPartitionEpochsToVirtual(p, name, backend, ctx.epochs);
       } else {
-        partitionToSegmentVirtual(p, read);
+        partitionToSegmentVirtual(p, read, pastEnd);
         ctx.metrics.cutoverFetchPartition(read.index);
       }
       // Turnout chose the replica already; a real broker id must never reach the client.

@@ -28,6 +28,7 @@ import { produceRequestTopicIdsToReal, produceResponseTopicIdsToVirtual, produce
 import { destinationOf, failureOf, parseDestination } from './destinations.js';
 import type { MultiContext } from './multi-context.js';
 import { CarryTransactionError, carryTransactionPartitions } from './transactions.js';
+import { firstSequencedBatch, isNotStoredError, type SequencedBatch } from '../produce-sequence-gate.js';
 
 /** A partition of a Produce whose transaction added it under another binding key (before a cutover). */
 interface CarriedPartition {
@@ -116,6 +117,8 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
     }
     return destination;
   };
+  /** `partition:topicKey` → the first batch's producer fields of a forwarded idempotent partition. */
+  let sequenced: Map<string, SequencedBatch> | undefined;
   const split = splitProduceRequest(body, v, (t, p): PartitionRoute => {
     // The gate keys a topic as the client names it (its id from v13), the same on a retry.
     const topicKey = v >= 13 ? t.topicId : t.name;
@@ -123,6 +126,11 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
     if (gated !== null) return gated;
     const routed = route(t, p);
     if (isRouteError(routed)) ctx.sequenceGate.refuse(topicKey, p.index, p.records, routed.errorCode);
+    else {
+      // Read before the batch header is rewritten to the real producer: the gate keeps the client's ids.
+      const first = firstSequencedBatch(p.records);
+      if (first !== null) (sequenced ??= new Map()).set(`${p.index}:${topicKey}`, first);
+    }
     return routed;
   });
   const outcomes = await Promise.all(
@@ -148,6 +156,7 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
         if (res === null) return null;
         const answer = decodeResponseFrame(res, ApiKey.Produce, v, decodeProduceResponse).body;
         produceAnswerToVirtual(ctx, session, answer, v, backend, brokerId, chains);
+        if (sequenced !== undefined) gateRefusedBatches(ctx, answer, v, sequenced);
         return answer;
       } catch (err) {
         if (err instanceof ProducerMappingError) return new DestinationFailure(err.message, err.errorCode);
@@ -163,6 +172,18 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
   if (!split.expectsResponse) return null;
   const merged = mergeProduceResponses(split, outcomes as ProduceOutcome[]);
   return encodeResponseFrame(ApiKey.Produce, v, { correlationId: ex.correlationId }, merged, encodeProduceResponse);
+}
+
+/** Batches a broker refused without storing them hold back the producer's later ones (produce-sequence-gate.ts). */
+function gateRefusedBatches(ctx: MultiContext, answer: ProduceResponse, v: number, sequenced: ReadonlyMap<string, SequencedBatch>): void {
+  for (const t of answer.responses) {
+    for (const p of t.partitionResponses) {
+      if (!isNotStoredError(p.errorCode)) continue;
+      const topicKey = v >= 13 ? t.topicId : t.name;
+      const first = sequenced.get(`${p.index}:${topicKey}`);
+      if (first !== undefined) ctx.sequenceGate.refuseBatch(topicKey, p.index, first, p.errorCode);
+    }
+  }
 }
 
 function produceAnswerToVirtual(

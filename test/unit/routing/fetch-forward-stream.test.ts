@@ -3,8 +3,9 @@
 // Both must give the same bytes, for every Fetch version the stream takes, however the answer
 // is cut into chunks: virtual topic id, virtual epochs in the tagged fields and in every whole
 // v2 batch (not in a trailing part of one), no preferred read replica, the Turnout node shown
-// as leader, NodeEndpoints of Turnout's nodes; and for a partition read from the last offset
-// segment of a cut-over topic, every offset shifted into the virtual log.
+// as leader, NodeEndpoints of Turnout's nodes; and for a partition read from an offset segment
+// of a cut-over topic, every offset shifted into the virtual log, and from an older segment,
+// what lies past its end masked.
 import { describe, expect, it } from 'vitest';
 import {
   ApiKey,
@@ -34,6 +35,11 @@ const REAL_EPOCH = 3;
 const VIRTUAL_EPOCH = 2 * GENERATION_STRIDE + REAL_EPOCH;
 /** With a chain, partition 0 went east → west → east; its last segment begins at virtual 1000, east's real 0. */
 const LAST_SEGMENT_FIRST = 1000n;
+/** Read from its oldest segment, partition 0's first segment ends at virtual 30: east's batch at 30 lies past it. */
+const OLDER_SEGMENT_END = 30n;
+
+/** Partition 0 of orders.a: no chain, read from the last segment of its chain, or from the oldest one. */
+type Chained = false | 'last' | 'older';
 
 
 /** What east's broker 1 answers: two partitions with batches (the last one cut short), aborted transactions and every tagged field that names an epoch or a broker. */
@@ -67,17 +73,21 @@ interface Forwarded {
   answer: Buffer;
 }
 
-/** A forwarded Fetch of orders.a partitions 0 and 1; with `chained`, partition 0 is read from the last segment of its chain at virtual 1000. */
-async function forwardedFetch(version: number, chained = false): Promise<Forwarded> {
+/**
+ * A forwarded Fetch of orders.a partitions 0 and 1; with `chained`, partition 0 is read from the
+ * last segment of its chain at virtual 1000, or from its first segment (ending at 30) at 0.
+ */
+async function forwardedFetch(version: number, chained: Chained = false): Promise<Forwarded> {
   const router = twoBackendRouter();
   const session = twoBackendSession({ leaderOf: () => 1, leaderEpoch: REAL_EPOCH, answer: () => Promise.reject(new Error('the test answers the forwarded Fetch itself')) });
   await learnMetadata(router, session);
   router.epochs.observeServing('orders.a', 0, 'west', 1);
   router.epochs.observeServing('orders.a', 0, 'east', REAL_EPOCH);
-  if (chained) {
+  if (chained !== false) {
+    const westFirst = chained === 'older' ? OLDER_SEGMENT_END : 400n;
     const chain = new PartitionChain([
       { backend: 'east', firstOffset: 0n, shift: 0n, generation: 0 },
-      { backend: 'west', firstOffset: 400n, shift: 400n, generation: 1 },
+      { backend: 'west', firstOffset: westFirst, shift: westFirst, generation: 1 },
       { backend: 'east', firstOffset: LAST_SEGMENT_FIRST, shift: LAST_SEGMENT_FIRST, generation: 2 },
     ]);
     router.segments.setDomain('orders', { chains: new Map([['orders.a', [chain]]]), groupsBackend: null, era: 2 });
@@ -86,7 +96,7 @@ async function forwardedFetch(version: number, chained = false): Promise<Forward
   const fetch = createFetchRequest();
   Object.assign(fetch, { maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, sessionId: 0, sessionEpoch: -1 });
   const virtualId = router.topicIds.virtualIdOf('orders.a') as string;
-  fetch.topics = [{ topic: 'orders.a', topicId: virtualId, partitions: [0, 1].map((partition) => Object.assign(createFetchPartition(), { partition, fetchOffset: chained && partition === 0 ? LAST_SEGMENT_FIRST : 0n, partitionMaxBytes: 1 << 16 })) }];
+  fetch.topics = [{ topic: 'orders.a', topicId: virtualId, partitions: [0, 1].map((partition) => Object.assign(createFetchPartition(), { partition, fetchOffset: chained === 'last' && partition === 0 ? LAST_SEGMENT_FIRST : 0n, partitionMaxBytes: 1 << 16 })) }];
   const ex = exchange(ApiKey.Fetch, version, encodeRequestFrame({ apiKey: ApiKey.Fetch, apiVersion: version, correlationId: 7, clientId: 't' }, fetch, encodeFetchRequest));
   router.routeRequest(session, ex);
   expect(ex.deferred, 'forwarded, not gathered').toBeNull();
@@ -115,10 +125,10 @@ function streamed(f: Forwarded, chunkSizes: readonly number[]): Buffer {
 }
 
 describe('a forwarded Fetch over several backends', () => {
-  it.for([11, 12, 13, 15, 16, 17].flatMap((v) => [[v, false] as const, [v, true] as const]))('streamed at v%i (partition 0 of a cut-over topic: %s) gives the bytes the whole answer gives, in the client\'s terms', async ([version, chained]) => {
+  it.for([11, 12, 13, 15, 16, 17].flatMap((v) => [[v, false] as const, [v, 'last'] as const]))('streamed at v%i (partition 0 of a cut-over topic: %s) gives the bytes the whole answer gives, in the client\'s terms', async ([version, chained]) => {
     const f = await forwardedFetch(version, chained);
     /** Partition 0's offsets are shifted into its last segment; partition 1 has no chain. */
-    const shiftOf = (partition: number): bigint => (chained && partition === 0 ? LAST_SEGMENT_FIRST : 0n);
+    const shiftOf = (partition: number): bigint => (chained === 'last' && partition === 0 ? LAST_SEGMENT_FIRST : 0n);
     const whole = f.router.rewriteResponse(f.session, f.ex, Buffer.from(f.answer));
     for (const chunks of [[1], [7, 3, 64], [1 << 20]]) {
       const out = streamed(f, chunks);
@@ -163,6 +173,41 @@ describe('a forwarded Fetch over several backends', () => {
     expect(streamed(f, [13]).includes(Buffer.from('east-1'))).toBe(false);
   });
 
+  it.for([11, 12, 13, 15, 16, 17])('streamed at v%i with partition 0 read from an older segment gives the bytes the whole answer gives: shifted, capped at its end, the batch past it masked', async (version) => {
+    const f = await forwardedFetch(version, 'older');
+    const whole = f.router.rewriteResponse(f.session, f.ex, Buffer.from(f.answer));
+    // Masked, not cut: the answer keeps its length (from v16 NodeEndpoints, Turnout's own, may be shorter).
+    if (version < 16) expect(whole.length).toBe(f.answer.length);
+    for (const chunks of [[1], [7, 3, 64], [1 << 20]]) {
+      const out = streamed(f, chunks);
+      if (version < 16) {
+        expect(out.equals(whole), `chunks ${chunks.join(',')}`).toBe(true);
+      } else {
+        const { unknownTaggedFields, ...fields } = decodeResponseFrame(out, ApiKey.Fetch, version, decodeFetchResponse).body;
+        expect(unknownTaggedFields?.length, 'padding').toBeGreaterThan(0);
+        expect(fields, `chunks ${chunks.join(',')}`).toEqual(decodeResponseFrame(whole, ApiKey.Fetch, version, decodeFetchResponse).body);
+      }
+    }
+    const [p0, p1] = decodeResponseFrame(whole, ApiKey.Fetch, version, decodeFetchResponse).body.responses[0].partitions;
+    // Segment 0 is generation 0 and shift 0: epochs and offsets read as east's own, capped at the segment's end.
+    expect([p0.highWatermark, p0.lastStableOffset, p0.logStartOffset]).toEqual([OLDER_SEGMENT_END, OLDER_SEGMENT_END, 0n]);
+    expect(p0.abortedTransactions).toEqual([{ producerId: 77n, firstOffset: 12n }]);
+    const records = p0.records as Buffer;
+    const scan = scanRecordBatches(records);
+    expect(scan.batches.map((b) => [b.baseOffsetBigInt, b.partitionLeaderEpoch])).toEqual([[0n, REAL_EPOCH]]);
+    expect(scan.batches[0].verifyCrc()).toBe(true);
+    // East's batch at 30 and the part of one at 32 after it: one trailing part a client skips.
+    expect(scan.trailingPartialBytes).toBe(records.length - scan.wholeBytes);
+    expect(records.readBigInt64BE(scan.wholeBytes)).toBe(OLDER_SEGMENT_END);
+    expect(records.readInt32BE(scan.wholeBytes + 8) + 12).toBe(records.length - scan.wholeBytes + 1);
+    if (version >= 12) expect(p0.currentLeader).toMatchObject({ leaderId: -1, leaderEpoch: -1 });
+    // Partition 1 has no chain: all its whole batches, in the current generation.
+    expect(scanRecordBatches(p1.records).batches.map((b) => [b.baseOffsetBigInt, b.partitionLeaderEpoch])).toEqual([
+      [0n, VIRTUAL_EPOCH],
+      [30n, VIRTUAL_EPOCH - 1],
+    ]);
+  });
+
   it('answers every partition retriable, in the client\'s terms, when the leader fails before answering', async () => {
     const f = await forwardedFetch(13);
     const frame = f.router.failureResponse(f.session, f.ex, new UpstreamError('connection_lost', 'east', 1, 'broker closed the connection'));
@@ -174,8 +219,8 @@ describe('a forwarded Fetch over several backends', () => {
     ]);
   });
 
-  it.for([11, 13, 17])('turns a damaged v%i answer into a DecodeError or a rewrite of the same length, nothing else', async (version) => {
-    const f = await forwardedFetch(version, true);
+  it.for([11, 13, 17].flatMap((v) => [[v, 'last'] as const, [v, 'older'] as const]))('turns a damaged v%i answer (partition 0 read from the %s segment) into a DecodeError or a rewrite of the same length, nothing else', async ([version, chained]) => {
+    const f = await forwardedFetch(version, chained);
     // A fixed-seed generator (mulberry32), so a failure can be replayed.
     let seed = 0x5eed + version;
     const random = (): number => {

@@ -212,10 +212,10 @@ interface ClientFetch {
 }
 
 /** A client's Fetch of orders.a through the router; a forwarded one is also streamed, and must give the bytes the whole answer gives. */
-async function clientFetch(f: Fixture, partitions: readonly ClientPartition[], opts: { version?: number; isolationLevel?: number; stream?: boolean } = {}): Promise<ClientFetch> {
+async function clientFetch(f: Fixture, partitions: readonly ClientPartition[], opts: { version?: number; isolationLevel?: number; stream?: boolean; maxWaitMs?: number } = {}): Promise<ClientFetch> {
   const v = opts.version ?? 15;
   const fetch = createFetchRequest();
-  Object.assign(fetch, { maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, sessionId: 0, sessionEpoch: -1, isolationLevel: opts.isolationLevel ?? 0 });
+  Object.assign(fetch, { maxWaitMs: opts.maxWaitMs ?? 0, minBytes: 1, maxBytes: 1 << 20, sessionId: 0, sessionEpoch: -1, isolationLevel: opts.isolationLevel ?? 0 });
   fetch.topics = [
     {
       topic: 'orders.a',
@@ -253,6 +253,21 @@ function holding(offset: bigint, ...batches: Array<[number, number, number]>): A
   return batches.filter(([, last]) => BigInt(last) >= offset);
 }
 
+/**
+ * Asserts that what follows the whole batches of a forwarded answer's records is masked: the
+ * first batch past the segment's end, with everything after it, reads as a trailing part of a
+ * batch (its length one byte more than what is left), so a client reads nothing of it.
+ */
+function expectMaskedPastEnd(p: PartitionData, maskedBatchBase: number): void {
+  const records = p.records as Buffer;
+  const scan = scanRecordBatches(records);
+  const at = scan.wholeBytes;
+  expect(scan.trailingPartialBytes, 'records past the end are left as a trailing part').toBe(records.length - at);
+  expect(scan.malformed).toBeUndefined();
+  expect(records.readBigInt64BE(at), 'the masked batch keeps its real base offset').toBe(BigInt(maskedBatchBase));
+  expect(records.readInt32BE(at + 8) + 12, 'masked: one byte longer than what is left').toBe(records.length - at + 1);
+}
+
 function only(r: ClientFetch): PartitionData {
   expect(r.answer.responses[0].partitions).toHaveLength(1);
   return r.answer.responses[0].partitions[0];
@@ -284,27 +299,51 @@ describe('Fetch of a partition cut over east → west → east', () => {
     expect(r.asked.map((a) => [a.backend, a.partition, a.fetchOffset])).toEqual([[backend, 0, real]]);
   });
 
-  it('serves segment 0 in virtual terms, without the records east took after the topic left it', async () => {
+  it('serves segment 0 in virtual terms, forwarded, the records east took after the topic left it masked', async () => {
     for (const offset of [0n, 9n]) {
-      const p = only(await clientFetch(f, [{ partition: 0, offset }]));
+      const r = await clientFetch(f, [{ partition: 0, offset }]);
+      expect(r.forwarded, 'an older segment is forwarded and streams').toBe(true);
+      const p = only(r);
       expect(p.errorCode).toBe(0);
       expect(batchesOf(p)).toEqual(holding(offset, [0, 4, 3], [5, 9, 3]));
-      expect(scanRecordBatches(p.records).trailingPartialBytes).toBe(0);
+      // East real 10.. (written directly, then the last segment's from 13): never read.
+      expectMaskedPastEnd(p, 10);
       // The consumer reaches the segment's end and fetches next from the next segment.
       expect([p.highWatermark, p.lastStableOffset, p.logStartOffset]).toEqual([END_OF_SEGMENT_0, END_OF_SEGMENT_0, 0n]);
       expect(p.currentLeader).toEqual({ leaderId: -1, leaderEpoch: -1 });
     }
   });
 
-  it('serves segment 1 shifted, in its generation, without the records west took after the topic left it', async () => {
+  it('serves segment 1 shifted, in its generation, forwarded, the records west took after the topic left it masked', async () => {
     for (const offset of [10n, 11n, 24n]) {
       const r = await clientFetch(f, [{ partition: 0, offset }]);
-      expect(r.forwarded, 'an older segment is gathered').toBe(false);
+      expect(r.forwarded, 'an older segment is forwarded and streams').toBe(true);
       const p = only(r);
       expect(batchesOf(p)).toEqual(holding(offset, [10, 14, S + 1], [15, 19, S + 1], [20, 24, S + 2]));
+      expectMaskedPastEnd(p, 15);
       expect([p.highWatermark, p.lastStableOffset]).toEqual([END_OF_SEGMENT_1, END_OF_SEGMENT_1]);
       expect(p.abortedTransactions).toBeNull();
       expect(p.currentLeader).toEqual({ leaderId: -1, leaderEpoch: -1 });
+    }
+  });
+
+  it('streams an older segment whose backend holds nothing past its end as it came, only shifted', async () => {
+    // West real 0 .. 14 alone is segment 1 whole: a partition cut east → west and not written on west since.
+    const saved = LOGS.west.batches;
+    LOGS.west.batches = saved.slice(0, 3);
+    try {
+      const r = await clientFetch(f, [{ partition: 0, offset: 10n }]);
+      expect(r.forwarded).toBe(true);
+      const p = only(r);
+      expect(batchesOf(p)).toEqual([
+        [10, 14, S + 1],
+        [15, 19, S + 1],
+        [20, 24, S + 2],
+      ]);
+      expect(scanRecordBatches(p.records).trailingPartialBytes).toBe(0);
+      expect((p.records as Buffer).length, 'no byte dropped').toBe(Buffer.concat(saved.slice(0, 3).map((b) => b.bytes as Buffer)).length);
+    } finally {
+      LOGS.west.batches = saved;
     }
   });
 
@@ -344,9 +383,14 @@ describe('Fetch of a partition cut over east → west → east', () => {
     expect([...epochs].sort((a, b) => a - b)).toEqual(epochs);
   });
 
-  it('lists aborted transactions shifted for read_committed, leaving out those past a segment\'s end, and caps the last stable offset there', async () => {
+  it('lists aborted transactions shifted for read_committed, and caps the last stable offset at a segment\'s end', async () => {
     const older = only(await clientFetch(f, [{ partition: 0, offset: 10n }], { isolationLevel: READ_COMMITTED }));
-    expect(older.abortedTransactions).toEqual([{ producerId: 77n, firstOffset: 15n }]);
+    // Forwarded: the list keeps its length; the one past the end names records the client never reads (masked).
+    expect(older.abortedTransactions).toEqual([
+      { producerId: 77n, firstOffset: 15n },
+      { producerId: 78n, firstOffset: 25n },
+    ]);
+    expectMaskedPastEnd(older, 15);
     expect(older.lastStableOffset).toBe(END_OF_SEGMENT_1);
     const last = only(await clientFetch(f, [{ partition: 0, offset: 25n }], { isolationLevel: READ_COMMITTED }));
     expect(last.abortedTransactions).toEqual([]);
@@ -376,20 +420,20 @@ describe('Fetch of a partition cut over east → west → east', () => {
     expect(fenced.asked).toEqual([]);
   });
 
-  it('gathers a Fetch that also reads an older segment, each partition in its own terms, the partition without a chain untouched', async () => {
+  it('forwards a Fetch that also reads an older segment on the same leader, each partition in its own terms, the partition without a chain untouched', async () => {
     const r = await clientFetch(f, [
       { partition: 0, offset: 5n },
       { partition: 1, offset: 5n },
     ]);
-    expect(r.forwarded).toBe(false);
+    expect(r.forwarded).toBe(true);
     const [p0, p1] = r.answer.responses[0].partitions;
     expect(batchesOf(p0)).toEqual([[5, 9, 3]]);
+    expectMaskedPastEnd(p0, 10);
     expect(p0.highWatermark).toBe(END_OF_SEGMENT_0);
     // Partition 1 is east's own log: epochs by the current generation (east's), offsets as they are.
     expect(batchesOf(p1)).toEqual([[5, 9, 2 * S + 3]]);
     expect(p1.highWatermark).toBe(10n);
     expect(p1.currentLeader?.leaderEpoch).toBe(2 * S + 3);
-
     const both = await clientFetch(f, [
       { partition: 0, offset: 25n },
       { partition: 1, offset: 0n },
@@ -400,6 +444,30 @@ describe('Fetch of a partition cut over east → west → east', () => {
       [0, 4, 2 * S + 3],
       [5, 9, 2 * S + 3],
     ]);
+  });
+
+  it('gathers a Fetch of an older segment on one backend and a partition on another, cutting off what lies past the segment\'s end', async () => {
+    const r = await clientFetch(
+      f,
+      [
+        { partition: 0, offset: 12n },
+        { partition: 1, offset: 5n },
+      ],
+      // Waiting: every destination is asked what it holds now, and both answers are served together.
+      { isolationLevel: READ_COMMITTED, maxWaitMs: 500 },
+    );
+    expect(r.forwarded, 'west and east: two destinations').toBe(false);
+    expect(r.asked.map((a) => a.backend).sort()).toEqual(['east', 'west']);
+    const [p0, p1] = r.answer.responses[0].partitions;
+    expect(batchesOf(p0)).toEqual([
+      [10, 14, S + 1],
+      [15, 19, S + 1],
+      [20, 24, S + 2],
+    ]);
+    expect(scanRecordBatches(p0.records).trailingPartialBytes, 'cut, not masked').toBe(0);
+    expect(p0.abortedTransactions, 'the one past the end left out with its records').toEqual([{ producerId: 77n, firstOffset: 15n }]);
+    expect(p0.highWatermark).toBe(END_OF_SEGMENT_1);
+    expect(batchesOf(p1)).toEqual([[5, 9, 2 * S + 3]]);
   });
 
   it('counts the translated partitions per segment', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProduceSequenceGate } from '../../../src/routing/produce-sequence-gate.js';
+import { firstSequencedBatch, isNotStoredError, ProduceSequenceGate } from '../../../src/routing/produce-sequence-gate.js';
 import { recordBatch } from './record-batches.js';
 
 const UNKNOWN_TOPIC_ID = 100;
@@ -41,5 +41,16 @@ describe('the produce sequence gate', () => {
     gate.refuse('t', 0, null, UNKNOWN_TOPIC_ID);
     expect(gate.size).toBe(0);
     expect(gate.check('t', 0, await recordBatch({ records: 2 }))).toBeNull();
+  });
+
+  it('holds back later batches after a broker refused one without storing it, keyed by the ids the client sent', async () => {
+    const gate = new ProduceSequenceGate();
+    const sent = firstSequencedBatch(await batchOf(20, 2));
+    expect(sent).toEqual({ producerId: 7, epoch: 2, sequence: 20 });
+    expect(isNotStoredError(6), 'NOT_LEADER_OR_FOLLOWER').toBe(true);
+    expect(isNotStoredError(7), 'REQUEST_TIMED_OUT: it may have been stored').toBe(false);
+    gate.refuseBatch('t', 4, sent!, 6);
+    expect(gate.check('t', 4, await batchOf(25, 2))).toMatchObject({ errorCode: 6 });
+    expect(gate.check('t', 4, await batchOf(20, 2))).toBeNull();
   });
 });
