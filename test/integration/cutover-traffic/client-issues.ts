@@ -12,14 +12,19 @@ export type IssueLevel = 'error' | 'warning';
 
 const SAMPLES_KEPT = 5;
 
+/** What a member says when its group rebalances because another member left. */
+const REBALANCE_TEXT = /rebalanc|re-joining/i;
+
 /**
  * One client's issues. Those of the starting phase are apart: clients forming their groups
  * log what they retry (kafkajs logs a SyncGroup answered "rebalancing" as an error), and
- * that is before anything the run measures.
+ * that is before anything the run measures. So are the rebalances of the stopping phase:
+ * the run stops a group's members one after the other, and a member still in the group is
+ * told that it rebalances (kafkajs logs that Heartbeat answer as an error too).
  */
 export interface ClientIssueCounts {
   client: string;
-  /** Once the groups had settled: steady, draining and stopping. */
+  /** Once the groups had settled: steady, draining and stopping (but for the rebalances members leaving cause). */
   errors: number;
   warnings: number;
   errorsWhileStarting: number;
@@ -37,7 +42,7 @@ export class ClientIssues {
 
   note(level: IssueLevel, text: string, phase: TrafficPhase): void {
     const c = this.counts;
-    const starting = phase === 'starting';
+    const starting = phase === 'starting' || (phase === 'stopping' && REBALANCE_TEXT.test(text));
     if (level === 'error') {
       if (starting) c.errorsWhileStarting++;
       else c.errors++;

@@ -99,7 +99,7 @@ export function formatTrafficReport(report: TrafficReport): string[] {
     ]),
     ...report.clients
       .filter((c) => c.errors + c.warnings + c.errorsWhileStarting + c.warningsWhileStarting > 0)
-      .map((c) => `  client ${c.client}: ${c.errors} errors, ${c.warnings} warnings (and while starting ${c.errorsWhileStarting}, ${c.warningsWhileStarting}): ${c.samples.join(' | ')}`),
+      .map((c) => `  client ${c.client}: ${c.errors} errors, ${c.warnings} warnings (and while starting, or rebalancing as members leave: ${c.errorsWhileStarting}, ${c.warningsWhileStarting}): ${c.samples.join(' | ')}`),
     `  produce latency max per ${report.latencyWindowMs} ms window (ms), by producer:`,
     ...report.latency.producers().map((p) => `    ${p}: ${windowsLine(report.latency.windows(p, report.latencyWindowMs))}`),
     `  totals: ${JSON.stringify(t)}`,

@@ -28,4 +28,15 @@ describe('client issues', () => {
     expect(issues.snapshot()).toMatchObject({ errors: 2, warnings: 1, errorsWhileStarting: 0, warningsWhileStarting: 1 });
     expect(issues.snapshot().samples[1]).toBe('error (steady): e1');
   });
+
+  it('counts a rebalance a member is told of while the run stops its group apart, and any other error of the stopping phase', () => {
+    const issues = new ClientIssues('kafkajs-2');
+    issues.note('error', 'Connection: Response Heartbeat(key: 12, version: 3) {"error":"The group is rebalancing, so a rejoin is needed"}', 'stopping');
+    issues.note('warning', 'Runner: The group is rebalancing, re-joining', 'stopping');
+    expect(issues.snapshot()).toMatchObject({ errors: 0, warnings: 0, errorsWhileStarting: 1, warningsWhileStarting: 1 });
+    issues.note('error', 'Connection: Response OffsetCommit {"error":"The coordinator is not aware of this member"}', 'stopping');
+    // The same rebalance while the producers run is counted: nothing stops members then.
+    issues.note('error', 'The group is rebalancing, so a rejoin is needed', 'steady');
+    expect(issues.snapshot()).toMatchObject({ errors: 2, errorsWhileStarting: 1 });
+  });
 });
