@@ -24,10 +24,15 @@ export function parseProcStat(text: string): ProcStat {
   return { ppid: at(4), cpuSeconds: (at(14) + at(15)) / CLOCK_TICKS, childrenCpuSeconds: (at(16) + at(17)) / CLOCK_TICKS };
 }
 
-/** VmHWM of /proc/<pid>/status, in bytes; NaN without one (a kernel thread, a zombie). */
-export function parsePeakRss(statusText: string): number {
-  const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(statusText);
+/** A memory field (`VmHWM`, `VmRSS`, ...) of /proc/<pid>/status, in bytes; NaN without it (a kernel thread, a zombie). */
+export function parseStatusBytes(statusText: string, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(statusText);
   return m === null ? Number.NaN : Number(m[1]) * 1024;
+}
+
+/** VmHWM of /proc/<pid>/status, in bytes; NaN without one. */
+export function parsePeakRss(statusText: string): number {
+  return parseStatusBytes(statusText, 'VmHWM');
 }
 
 function readStat(pid: number): ProcStat | undefined {

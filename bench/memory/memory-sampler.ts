@@ -2,14 +2,13 @@
 // /proc/<pid>/status every few hundred milliseconds (its peak over the step), and the V8 heap
 // from Turnout's own /metrics (prom-client's default process metrics) at the step's end.
 import { readFileSync } from 'node:fs';
+import { parseStatusBytes } from '../proc-stats.js';
 
-const KiB = 1024;
-
-/** Resident set size now, from VmRSS (kB) of /proc/<pid>/status. */
+/** Resident set size now, from VmRSS of /proc/<pid>/status. */
 export function residentBytes(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (m === null) throw new Error(`no VmRSS in /proc/${pid}/status: is process ${pid} still running?`);
-  return Number(m[1]) * KiB;
+  const bytes = parseStatusBytes(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS');
+  if (Number.isNaN(bytes)) throw new Error(`no VmRSS in /proc/${pid}/status: is process ${pid} still running?`);
+  return bytes;
 }
 
 /** The used V8 heap and external (Buffer) memory Turnout reports on its admin port. */
