@@ -28,6 +28,7 @@ import { produceRequestTopicIdsToReal, produceResponseTopicIdsToVirtual, produce
 import { destinationOf, failureOf, parseDestination } from './destinations.js';
 import type { MultiContext } from './multi-context.js';
 import { CarryTransactionError, carryTransactionPartitions } from './transactions.js';
+import { forwardOrderOf } from '../produce-forward-order.js';
 import { firstSequencedBatch, isNotStoredError, type SequencedBatch } from '../produce-sequence-gate.js';
 
 /** A partition of a Produce whose transaction added it under another binding key (before a cutover). */
@@ -125,14 +126,17 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
     }
     return routed;
   });
+  const turn = forwardOrderOf(session).take(split.parts.length, waits.size > 0 || carried.size > 0);
   const outcomes = await Promise.all(
     split.parts.map(async (part): Promise<ProduceOutcome | null> => {
       const { backend, brokerId } = parseDestination(part.destination);
+      let sent = false;
       try {
         const pending = waits.get(part.destination);
         if (pending !== undefined) await Promise.all(pending);
         const carry = carried.get(part.destination);
         if (carry !== undefined) await carryPartitions(ctx, transactionalId as string, carry);
+        if (turn.previous !== null) await turn.previous;
         for (const t of part.request.topicData) {
           const name = produceTopicName(t, v, ctx.topicIds) as string;
           for (const d of t.partitionData) {
@@ -144,7 +148,10 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
         }
         produceRequestTopicIdsToReal(part.request, v, backend, ctx.topicIds);
         const frame = encodeRequestFrame(header, part.request, encodeProduceRequest);
-        const res = await session.sendUpstream(ctx.addressOf(backend, brokerId), frame, split.expectsResponse);
+        const sending = session.sendUpstream(ctx.addressOf(backend, brokerId), frame, split.expectsResponse);
+        sent = true;
+        turn.partDone();
+        const res = await sending;
         if (res === null) return null;
         const answer = decodeResponseFrame(res, ApiKey.Produce, v, decodeProduceResponse).body;
         produceAnswerToVirtual(ctx, session, answer, v, backend, brokerId, chains);
@@ -158,6 +165,8 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
         if (err instanceof CarryTransactionError) return new DestinationFailure(err.message, REQUEST_TIMED_OUT);
         ctx.log.debug({ err, destination: part.destination }, 'produce part failed');
         return failureOf(err);
+      } finally {
+        if (!sent) turn.partDone();
       }
     }),
   );
