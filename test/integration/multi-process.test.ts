@@ -116,6 +116,12 @@ async function metadataView(bootstrap: string, topic: string): Promise<string> {
   return JSON.stringify({ brokers: md.brokers, partitions: md.topics[0]?.partitions });
 }
 
+/** The distinct nodes that lead a partition in a metadataView, in id order. */
+function leaderNodes(view: string): number[] {
+  const partitions = (JSON.parse(view) as { partitions: Array<{ leader: number }> }).partitions;
+  return [...new Set(partitions.map((p) => p.leader))].sort((a, b) => a - b);
+}
+
 /** Client connections open on a worker (its own /metrics). */
 async function clientConnections(worker: WorkerView): Promise<number> {
   const m = /^turnout_active_connections\{side="client"\} (\d+)$/m.exec(await metricsOf(worker.adminPort as number));
@@ -228,8 +234,12 @@ describe('two Turnout processes behind one set of ports', () => {
     // topic's first batch and forward the batches behind it, stored out of order.
     const members = [await startMember('m1', bootstrap, topic, group, consumed), await startMember('m2', bootstrap, topic, group, consumed)];
     await Promise.all(members.map((m) => m.waitForLine((l) => l.includes('"partitions_assigned"'), 120_000)));
+    // The producer's connection to each node that leads a partition of the topic is steered so
+    // that those nodes are split over both workers.
+    const leaders = leaderNodes(await metadataView(bootstrap, topic));
+    expect(leaders.length, `the topic's partitions are led by more than one node: ${leaders.join(', ')}`).toBeGreaterThan(1);
     const steering: net.Socket[] = [];
-    for (let node = 0; node < NODES; node++) steering.push(...(await steerNextConnection(ports.nodePortBase + node, started.workers, node % 2)));
+    for (const [i, node] of leaders.entries()) steering.push(...(await steerNextConnection(ports.nodePortBase + node, started.workers, i % 2)));
     const producerTool = await startTool(
       'kafka-verifiable-producer',
       ['--bootstrap-server', bootstrap, '--topic', topic, '--acks', '-1', '--throughput', String(JAVA.rate), '--max-messages', '-1', '--repeating-keys', '30', '--producer.config', producerConfig],
