@@ -31,6 +31,14 @@ import { CarryTransactionError, carryTransactionPartitions } from './transaction
 import { forwardOrderOf } from '../produce-forward-order.js';
 import { firstSequencedBatch, isNotStoredError, type SequencedBatch } from '../produce-sequence-gate.js';
 
+/** The first idempotent batch of a Produce partition as the client sent it, and the destination it was routed to. */
+interface RoutedBatch {
+  first: SequencedBatch;
+  topicKey: string;
+  partition: number;
+  destination: string;
+}
+
 /** A partition of a Produce whose transaction added it under another binding key (before a cutover). */
 interface CarriedPartition {
   topic: string;
@@ -110,8 +118,8 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
     }
     return destination;
   };
-  /** `partition:topicKey` → the first batch's producer fields of a forwarded idempotent partition. */
-  let sequenced: Map<string, SequencedBatch> | undefined;
+  /** `partition:topicKey` → the first batch's producer fields of a forwarded idempotent partition, and where it goes. */
+  let sequenced: Map<string, RoutedBatch> | undefined;
   const split = splitProduceRequest(body, v, (t, p): PartitionRoute => {
     // The gate keys a topic as the client names it (its id from v13), the same on a retry.
     const topicKey = v >= 13 ? t.topicId : t.name;
@@ -122,7 +130,7 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
     else {
       // Read before the batch header is rewritten to the real producer: the gate keeps the client's ids.
       const first = firstSequencedBatch(p.records);
-      if (first !== null) (sequenced ??= new Map()).set(`${p.index}:${topicKey}`, first);
+      if (first !== null) (sequenced ??= new Map()).set(`${p.index}:${topicKey}`, { first, topicKey, partition: p.index, destination: routed });
     }
     return routed;
   });
@@ -159,12 +167,19 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
         return answer;
       } catch (err) {
         if (err instanceof ProducerMappingError) return new DestinationFailure(err.message, err.errorCode);
-        // Held while the store was retried: never forwarded under an id it does not hold.
-        if (err instanceof ProducerStoreError) return new DestinationFailure(err.message, REQUEST_TIMED_OUT);
-        // Not added where the transaction goes on: the client retries the batch.
-        if (err instanceof CarryTransactionError) return new DestinationFailure(err.message, REQUEST_TIMED_OUT);
-        ctx.log.debug({ err, destination: part.destination }, 'produce part failed');
-        return failureOf(err);
+        const failure =
+          // Held while the store was retried: never forwarded under an id it does not hold.
+          err instanceof ProducerStoreError
+            ? new DestinationFailure(err.message, REQUEST_TIMED_OUT)
+            : // Not added where the transaction goes on: the client retries the batch.
+              err instanceof CarryTransactionError
+              ? new DestinationFailure(err.message, REQUEST_TIMED_OUT)
+              : failureOf(err);
+        if (!(err instanceof ProducerStoreError || err instanceof CarryTransactionError)) ctx.log.debug({ err, destination: part.destination }, 'produce part failed');
+        // Not forwarded, or lost with its connection: the client retries these batches, and
+        // the ones behind them must not reach a broker first.
+        if (sequenced !== undefined) gateFailedPart(ctx, part.destination, sequenced, failure.errorCode);
+        return failure;
       } finally {
         if (!sent) turn.partDone();
       }
@@ -175,14 +190,19 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
   return encodeResponseFrame(ApiKey.Produce, v, { correlationId: ex.correlationId }, merged, encodeProduceResponse);
 }
 
+/** Every idempotent batch of a part that failed in Turnout holds back the producer's later ones. */
+function gateFailedPart(ctx: MultiContext, destination: string, sequenced: ReadonlyMap<string, RoutedBatch>, errorCode: number): void {
+  for (const b of sequenced.values()) if (b.destination === destination) ctx.sequenceGate.refuseBatch(b.topicKey, b.partition, b.first, errorCode);
+}
+
 /** Batches a broker refused without storing them hold back the producer's later ones (produce-sequence-gate.ts). */
-function gateRefusedBatches(ctx: MultiContext, answer: ProduceResponse, v: number, sequenced: ReadonlyMap<string, SequencedBatch>): void {
+function gateRefusedBatches(ctx: MultiContext, answer: ProduceResponse, v: number, sequenced: ReadonlyMap<string, RoutedBatch>): void {
   for (const t of answer.responses) {
     for (const p of t.partitionResponses) {
       if (!isNotStoredError(p.errorCode)) continue;
       const topicKey = v >= 13 ? t.topicId : t.name;
       const first = sequenced.get(`${p.index}:${topicKey}`);
-      if (first !== undefined) ctx.sequenceGate.refuseBatch(topicKey, p.index, first, p.errorCode);
+      if (first !== undefined) ctx.sequenceGate.refuseBatch(topicKey, p.index, first.first, p.errorCode);
     }
   }
 }
