@@ -101,7 +101,12 @@ export function planFetch(ctx: MultiContext, session: ClientSession, ex: Request
       if (read !== undefined) ctx.zones.refresh?.request(backend, name);
       return { errorCode: NOT_LEADER_OR_FOLLOWER };
     }
-    if (onServedNode) {
+    // A chained partition's leader moves with each switch of its domain, and a client that
+    // fetches it from the node it was shown before is served there: NOT_LEADER_OR_FOLLOWER would
+    // make a kafkajs consumer rejoin its group (recoverFromFetch), which a cutover must not
+    // cause. The client moves to the new node at its next Metadata, as after a leader change
+    // it learns of by refreshing; until then its Fetch may have several destinations.
+    if (onServedNode && chain === undefined) {
       const moved = movedLeader(ctx, session, served, backend, name, p.partition);
       if (moved !== null) return moved;
     }

@@ -191,26 +191,25 @@ export class MultiContext {
    * followers serve the session (placed by the assignment, so that a stopped or lagging
    * follower moves nothing; zone-routing.ts), else the leader. With zones each zone's
    * listener has nodes of its own, so a broker that stops moves placement in its own zone
-   * only. `realLeader` is a leader a broker just named for `backend` (CurrentLeader), newer
-   * than what Turnout has learned. A partition with neither known is placed by topic and
-   * partition.
+   * only. A partition with offset segments is placed by its last segment's backend, the one
+   * its new records go to: a switch moves its leader like a real leader change (a Fetch still
+   * sent to the old node is served there, fetch.ts). `realLeader` is a leader a broker just
+   * named for `backend` (CurrentLeader), newer than what Turnout has learned. A partition with
+   * neither known is placed by topic and partition.
    */
   virtualLeaderOf(session: ClientSession, served: ServedNodes, backend: string, topic: string, partition: number, realLeader = -1): number {
     const nodeIds = served.group.nodeIds;
     const chain = this.segments.chainOf(topic, partition);
-    // A domain that can be cut over keeps its leaders where they are whichever backend serves
-    // it: a leader that moved at a switch would make some clients (kafkajs) rejoin their group.
-    if (chain !== undefined || this.movable(topic)) return leaderAmong(nodeIds, topic, partition);
+    if (chain !== undefined && chain.last.backend !== backend) {
+      backend = chain.last.backend;
+      realLeader = -1;
+    }
     let state = this.leaders.replicasOf(backend, topic, partition);
+    // A last segment's backend may be one no client's Metadata asks yet (the switch just made).
+    if (state.leaderId < 0 && chain !== undefined) this.zones.refresh?.request(backend, topic);
     if (realLeader >= 0 && realLeader !== state.leaderId) state = { ...state, leaderId: realLeader, leaderEpoch: -1 };
     const broker = this.zones.servingReplica(session, backend, state);
     return broker < 0 ? leaderAmong(nodeIds, topic, partition) : this.placement.nodeOf(nodeIds, backend, broker);
-  }
-
-  /** True when the topic's domain has a migration target (a cutover may move it). */
-  private movable(topic: string): boolean {
-    const res = this.policy().resolve('topic', topic);
-    return res.ok && res.domain.migrationTarget !== null;
   }
 
   /**
