@@ -105,7 +105,7 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
       list.push({ topic: name, partition: p.index, key, records: p.records });
     }
     try {
-      const wait = ctx.producerIds.prepareBatches(p.records, key);
+      const wait = ctx.producerIds.prepareBatches(p.records, key, `${p.index}:${name}`);
       if (wait !== null) {
         let list = waits.get(destination);
         if (list === undefined) waits.set(destination, (list = []));
