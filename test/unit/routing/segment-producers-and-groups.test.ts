@@ -182,12 +182,14 @@ describe('A transaction whose offsets went to the backend its domain left', () =
     expect(rig.requests(ApiKey.Produce)).toEqual([]);
     expect(rig.requests(ApiKey.TxnOffsetCommit)).toEqual([]);
     expect(rig.requests(ApiKey.EndTxn)).toEqual([]);
-    // The client aborts: that goes to west, and the next transaction is an ordinary one.
+    // The client aborts: that goes to west, and the next transaction is an ordinary one. Its
+    // batch has the refused one's sequence (never stored there): the sequence gate lets it by.
     Object.assign(end, { committed: false });
     expect((await clientAsks(rig, ApiKey.EndTxn, 3, end, encodeEndTxnRequest, decodeEndTxnResponse)).errorCode).toBe(0);
     expect(rig.requests(ApiKey.EndTxn).map((r) => r.backend)).toEqual(['west']);
-    const again = await produce(rig, [{ index: 0, records: await recordBatch({ producerId: virtual.producerId, producerEpoch: virtual.producerEpoch, baseSequence: 1, transactional: true }) }], 'orders-tx');
+    const again = await produce(rig, [{ index: 0, records: await recordBatch({ producerId: virtual.producerId, producerEpoch: virtual.producerEpoch, baseSequence: 0, transactional: true }) }], 'orders-tx');
     expect(again.responses[0].partitionResponses[0].errorCode).toBe(0);
+    expect(producedBatches(rig).map(([backend]) => backend)).toEqual(['west']);
   });
 });
 
