@@ -457,7 +457,9 @@ export class ProducerIdMap {
   private moveTransactional(p: VirtualProducer, key: string, virtualEpoch: number): Promise<Binding> {
     const pending = p.pending.get(key);
     if (pending !== undefined) return pending;
-    // From here the client's batches under the key are counted from their first sequence (noted as they are prepared).
+    // From here the client's batches under the key are counted from their first sequence (noted
+    // as they are prepared); those of an earlier key are over, as a transactional id has one key at a time.
+    for (const k of p.sequenceBases.keys()) if (k !== key) p.sequenceBases.delete(k);
     if (!p.sequenceBases.has(key)) p.sequenceBases.set(key, new Map());
     const init = this.initTransactional as InitTransactional;
     const transactionalId = p.transactionalId as string;
