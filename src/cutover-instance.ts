@@ -22,6 +22,7 @@ import type { CutoverStore } from './policy/cutover-store.js';
 import type { BackendTopology } from './routing/backend-topology.js';
 import { CutoverBackendRequests } from './routing/cutover-backend-requests.js';
 import type { MultiBackendRouter } from './routing/multi-backend-router.js';
+import type { TransactionalGroups } from './routing/transactional-groups.js';
 
 export interface CutoverInstanceOptions {
   store: CutoverStore;
@@ -47,6 +48,7 @@ export class CutoverInstance {
   private readonly participant: CutoverParticipant;
   private readonly groupsParticipant: GroupsMoveParticipant;
   readonly groupsMover: GroupsMover;
+  private readonly transactionalGroups: TransactionalGroups;
 
   constructor(opts: CutoverInstanceOptions) {
     const { store, view, router, log, metrics } = opts;
@@ -62,9 +64,19 @@ export class CutoverInstance {
       formerMembers,
       policy,
       topicName: (id) => router.topicIds.nameOf(id),
+      groupFollowsHold: (domain, group) => this.groupFollowsHold(domain, group),
     });
     this.applier = new CutoverApplier({ store, segments: router.segments, epochs: router.epochs, holds: this.holds, groupHolds: this.groupHolds, formerMembers, policy, log, reporter: metrics, primeLeaders: (backend, topics) => router.primeLeaders(backend, topics) });
-    this.participant = new CutoverParticipant({ store, holds: this.holds, log, onRolledBack: () => metrics.finished('rolled_back') });
+    this.participant = new CutoverParticipant({
+      store,
+      holds: this.holds,
+      groupHolds: this.groupHolds,
+      transactionalGroups: router.transactionalGroups,
+      transactionsWithOffsetsOn: (domain, backend) => router.transactionsWithOffsetsOn(domain, backend),
+      log,
+      onRolledBack: () => metrics.finished('rolled_back'),
+    });
+    this.transactionalGroups = router.transactionalGroups;
     this.groupsParticipant = new GroupsMoveParticipant({ store, holds: this.groupHolds, log });
     const backends = new CutoverBackendRequests({ topologies: new Map(opts.topologies.map((t) => [t.backend, t])), session: opts.ownSession });
     this.groupsMover = new GroupsMover({ store, backends, policy, settings: opts.settings, log, metrics });
@@ -76,7 +88,19 @@ export class CutoverInstance {
       settings: opts.settings,
       log,
       metrics,
+      groupBackends: backends,
     });
+  }
+
+  /**
+   * During a domain's cutover, only the groups that move with its transactional ids are held:
+   * those that moved so before and those its transactional producers were seen committing
+   * offsets for here. During a groups move, every group of the domain is.
+   */
+  private groupFollowsHold(domain: string, group: string): boolean {
+    const state = this.store.current();
+    if (state.activeOf(domain) === undefined) return true;
+    return this.transactionalGroups.has(domain, group) || state.domains.get(domain)?.transactionalGroups.includes(group) === true;
   }
 
   /** Applies the stored state (segments first, then holds) and joins the cutovers. */

@@ -174,6 +174,8 @@ function formatList(res: CutoverListResponse): string {
     if (res.segments === null) lines.push('no segments: the domain has not been cut over');
     else {
       lines.push(`backend ${res.segments.backend}, era ${res.segments.era}, groups on ${res.segments.groupsBackend ?? res.segments.backend}`);
+      const withTransactions = res.segments.transactionalGroups ?? [];
+      if (withTransactions.length > 0) lines.push(`groups moved with the transactional ids (on ${res.segments.backend}): ${withTransactions.join(', ')}`);
       const rows = [['TOPIC', 'PARTITION', 'SEGMENTS (backend@first virtual offset, generation)']];
       for (const [topic, partitions] of Object.entries(res.segments.chains)) {
         partitions.forEach((chain, p) => {
@@ -202,6 +204,9 @@ export function formatCutover(c: CutoverView): string {
   if (c.timings.holdMs !== null) rows.push(['hold', `${c.timings.holdMs} ms`]);
   if (c.rollbackReason !== null) rows.push(['rollback reason', c.rollbackReason]);
   if (c.abortedTransactions.length > 0) rows.push(['aborted transactions', c.abortedTransactions.join(', ')]);
+  // Absent from an older instance's answer.
+  const groups = c.transactionalGroups ?? [];
+  if (groups.length > 0) rows.push(['groups moved with the transactional ids', groups.map((g) => `${g.group} (from ${g.from}, ${g.offsets} offsets copied)`).join(', ')]);
   const width = Math.max(...rows.map((r) => r[0].length));
   let out = `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;
   if (c.switchPoints !== null && c.switchPoints.length > 0) {

@@ -10,6 +10,15 @@
 //                                                       records were all acknowledged may end
 //   hold    held                                        held
 //
+// A transaction's consumer offsets (an exactly-once application's) must end where its records
+// do. While this instance holds a Produce or AddPartitionsToTxn of a transactional id, its
+// AddOffsetsToTxn, TxnOffsetCommit and EndTxn are held too: forwarded, they would open the
+// transaction on the source with the group's offsets alone (no partition of it has a record
+// there, so the drain would not see it), and the group's offsets would stay unstable there
+// until the transaction timed out. A transaction whose offsets reached the source before its
+// records were held is aborted there by the cutover, and the client is made to abort it
+// (multi/produce.ts).
+//
 // A request is decided by the domains it touches (its topics' and its transactional id's);
 // one that touches a held domain is held whole. Counted requests are forwarded with a response
 // transform that ends their count, and a produce answered with an error on a domain's partition
@@ -24,6 +33,9 @@
 // SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, ConsumerGroupHeartbeat,
 // TxnOffsetCommit) are forwarded and counted in flight; while they hold, those requests wait
 // here until the groups' new coordinator is in effect. A request is decided by its group's domain.
+// During a cutover the same holds take the groups that move with the domain's transactional ids
+// (`groupFollowsHold` picks them): counted while the cutover drains, held once it is drained,
+// released to the group's coordinator after the switch (or the source's, after a rollback).
 // After the move, a member the group had on the old coordinator goes on committing what it read
 // until its next heartbeat tells it to rejoin; the new coordinator does not know it. Its
 // OffsetCommit (`formerMembers`) is sent on as the commit of no member (generation −1), which
@@ -64,6 +76,12 @@ export interface CutoverHoldFilterOptions {
   groupHolds?: CutoverHolds;
   /** The members moved groups had on their old coordinator. */
   formerMembers?: FormerMembers;
+  /**
+   * Whether a group's requests follow its domain's group hold: during a cutover only the groups
+   * that move with the transactional ids do; during a groups move every group of the domain.
+   * (default: every group)
+   */
+  groupFollowsHold?: (domain: string, group: string) => boolean;
 }
 
 /** Apis the filter decides on. */
@@ -95,6 +113,14 @@ interface HeldRequest {
   domain: string;
   bytes: number;
   holdNumber: number;
+  /** The transactional id whose records it carries or adds (Produce, AddPartitionsToTxn), or null. */
+  transactionalId: string | null;
+}
+
+/** Requests held with a transactional id's records, in the hold they were held in. */
+interface HeldTransaction {
+  holdNumber: number;
+  requests: number;
 }
 
 const RANK: Readonly<Record<HoldMode, number>> = { none: 0, count: 1, drain: 2, hold: 3 };
@@ -104,6 +130,8 @@ export class CutoverHoldFilter implements RequestFilter {
   private readonly opts: CutoverHoldFilterOptions;
   /** Requests held now, to take them off the count when they come back. */
   private readonly held = new WeakMap<FilterRequest, HeldRequest>();
+  /** Transactional ids with records held here (Produce, AddPartitionsToTxn), by id. */
+  private readonly heldTransactions = new Map<string, HeldTransaction>();
 
   constructor(opts: CutoverHoldFilterOptions) {
     this.opts = opts;
@@ -122,11 +150,14 @@ export class CutoverHoldFilter implements RequestFilter {
     if (before !== undefined) {
       this.held.delete(request);
       before.holds.unhold(before.domain, before.bytes, before.holdNumber);
+      if (before.transactionalId !== null) this.releasedTransaction(before.transactionalId, before.holdNumber);
     }
     const groups = this.opts.groupHolds;
     const former = this.opts.formerMembers;
-    const groupDomain = (groups?.active === true && GROUP_APIS.has(request.apiKey)) || (former?.active === true && request.apiKey === ApiKey.OffsetCommit) ? this.groupDomainOf(request) : undefined;
-    const groupMode = groups === undefined || groupDomain === undefined ? 'none' : groups.modeOf(groupDomain);
+    const group = (groups?.active === true && GROUP_APIS.has(request.apiKey)) || (former?.active === true && request.apiKey === ApiKey.OffsetCommit) ? this.groupOf(request) : undefined;
+    const groupDomain = group?.domain;
+    const follows = group !== undefined && (this.opts.groupFollowsHold?.(group.domain, group.id) ?? true);
+    const groupMode = groups === undefined || groupDomain === undefined || !follows ? 'none' : groups.modeOf(groupDomain);
     if (groups !== undefined && groupDomain !== undefined && (groupMode === 'hold' || groupMode === 'drain')) return this.holdIn(groups, request, groupDomain);
     if (former !== undefined && groupDomain !== undefined && request.apiKey === ApiKey.OffsetCommit) {
       const commit = request.decoded().body as OffsetCommitRequest;
@@ -153,24 +184,65 @@ export class CutoverHoldFilter implements RequestFilter {
     };
   }
 
-  /** Holds a request in `holds` for `domain`. */
-  private holdIn(holds: CutoverHolds, request: FilterRequest, domain: string): FilterOutcome {
+  /** Holds a request in `holds` for `domain`; `transactionalId`: the id whose records it carries or adds. */
+  private holdIn(holds: CutoverHolds, request: FilterRequest, domain: string, transactionalId: string | null = null): FilterOutcome {
     const bytes = request.frame.length;
     const { until, holdNumber } = holds.hold(domain, bytes);
-    this.held.set(request, { holds, domain, bytes, holdNumber });
+    this.held.set(request, { holds, domain, bytes, holdNumber, transactionalId });
+    if (transactionalId !== null) {
+      const t = this.heldTransactions.get(transactionalId);
+      // An entry of an ended hold counts for nothing (its requests may never come back: a closed connection).
+      if (t === undefined || t.holdNumber !== holdNumber) this.heldTransactions.set(transactionalId, { holdNumber, requests: 1 });
+      else t.requests++;
+    }
     // A request whose connection closes while held never comes back: its bytes leave the cap now.
     const onAbandoned = (): void => {
       if (!this.held.delete(request)) return;
       holds.unhold(domain, bytes, holdNumber);
+      if (transactionalId !== null) this.releasedTransaction(transactionalId, holdNumber);
     };
     return { kind: 'hold', until, onAbandoned };
   }
 
-  /** The domain of a group request's group, or undefined (no group, or one no domain claims). */
-  private groupDomainOf(request: FilterRequest): string | undefined {
+  private releasedTransaction(transactionalId: string, holdNumber: number): void {
+    const t = this.heldTransactions.get(transactionalId);
+    if (t === undefined || t.holdNumber !== holdNumber) return;
+    if (--t.requests <= 0) this.heldTransactions.delete(transactionalId);
+  }
+
+  /** Whether this instance holds records of the transactional id in the domain's hold in effect. */
+  private holdsRecordsOf(transactionalId: string | null, domain: string): boolean {
+    if (transactionalId === null || transactionalId === '') return false;
+    const t = this.heldTransactions.get(transactionalId);
+    return t !== undefined && t.requests > 0 && t.holdNumber === this.opts.holds.holdNumberOf(domain);
+  }
+
+  /** The transactional id of a transactional request (null: none, or one the filter does not track). */
+  private transactionalIdOf(request: FilterRequest): string | null {
+    const body = request.decoded().body;
+    switch (request.apiKey) {
+      case ApiKey.Produce:
+        return (body as ProduceRequest).transactionalId;
+      case ApiKey.AddPartitionsToTxn:
+        // v4+ is sent by brokers (several transactions at once), never by clients.
+        return request.apiVersion <= 3 ? (body as AddPartitionsToTxnRequest).v3AndBelowTransactionalId : null;
+      case ApiKey.AddOffsetsToTxn:
+        return (body as AddOffsetsToTxnRequest).transactionalId;
+      case ApiKey.EndTxn:
+        return (body as EndTxnRequest).transactionalId;
+      case ApiKey.TxnOffsetCommit:
+        return (body as TxnOffsetCommitRequest).transactionalId;
+      default:
+        return null;
+    }
+  }
+
+  /** A group request's group and its domain, or undefined (no group, or one no domain claims). */
+  private groupOf(request: FilterRequest): { id: string; domain: string } | undefined {
     const body = request.decoded().body as GroupBody;
     const id = typeof body.groupId === 'string' && body.groupId !== '' ? body.groupId : body.groups?.[0]?.groupId;
-    return id === undefined || id === '' ? undefined : domainOf(this.opts.policy(), 'group', id);
+    const domain = id === undefined || id === '' ? undefined : domainOf(this.opts.policy(), 'group', id);
+    return id === undefined || domain === undefined ? undefined : { id, domain };
   }
 
   /** The cutover's decision: held, forwarded counted, or forwarded. */
@@ -189,7 +261,13 @@ export class CutoverHoldFilter implements RequestFilter {
     }
     if (strongest === null) return FORWARD;
     const mode = holds.modeOf(strongest);
-    if (mode === 'hold' || (mode === 'drain' && !ENDING_APIS.has(request.apiKey))) return this.holdIn(holds, request, strongest);
+    if (mode === 'hold' || mode === 'drain') {
+      const transactionalId = this.transactionalIdOf(request);
+      const carriesRecords = request.apiKey === ApiKey.Produce || request.apiKey === ApiKey.AddPartitionsToTxn;
+      if (mode === 'hold' || !ENDING_APIS.has(request.apiKey) || this.holdsRecordsOf(transactionalId, strongest)) {
+        return this.holdIn(holds, request, strongest, carriesRecords ? transactionalId : null);
+      }
+    }
     return this.counted(request, domains);
   }
 

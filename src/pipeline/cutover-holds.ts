@@ -177,6 +177,11 @@ export class CutoverHolds {
     this.reporter?.held(domain, d.heldRequests, d.heldBytes);
   }
 
+  /** The number of a domain's hold in effect, or -1 while none is. */
+  holdNumberOf(domain: string): number {
+    return this.domains.get(domain)?.holdNumber ?? -1;
+  }
+
   heldOf(domain: string): { requests: number; bytes: number } {
     const d = this.domains.get(domain);
     return { requests: d?.heldRequests ?? 0, bytes: d?.heldBytes ?? 0 };

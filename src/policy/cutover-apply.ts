@@ -4,7 +4,9 @@
 //     above everything read before it;
 //   - each domain's hold follows its cutover's phase (cutover-phase.ts holdModeOf);
 //   - each domain's group hold follows its groups move (groups-move.ts): counted while
-//     `counting`, held while `holding`, released by the write that moves the groups.
+//     `counting`, held while `holding`, released by the write that moves the groups; during a
+//     cutover it holds the groups that move with the transactional ids (counted while HOLDING,
+//     held while DRAINED, released by the switch or the rollback).
 // The domain's backend itself is read through CutoverPolicyView from the same state. Segments
 // are applied before holds are released, in the same turn, so a released request is routed by
 // the state that released it.
@@ -131,10 +133,22 @@ export class CutoverApplier {
     }
   }
 
-  /** A domain's group hold: by its groups move; with the state not known, held while one was in progress. */
+  /**
+   * A domain's group hold: by its cutover (the groups that move with its transactional ids are
+   * counted while it drains and held once it is drained), else by its groups move; with the
+   * state not known, held while either was in progress.
+   */
   private applyGroupHold(domain: string, state: CutoverState, known: boolean): void {
     const groupHolds = this.opts.groupHolds;
     if (groupHolds === undefined) return;
+    const active = state.activeOf(domain);
+    if (active !== undefined) {
+      let mode: HoldMode = 'none';
+      if (!known || active.phase === 'DRAINED') mode = 'hold';
+      else if (active.phase === 'HOLDING') mode = 'count';
+      groupHolds.setMode(domain, active.id, mode);
+      return;
+    }
     const move = state.domains.get(domain)?.groupsMove ?? null;
     let mode: HoldMode = 'none';
     if (move !== null) mode = known && move.phase === 'counting' ? 'count' : 'hold';

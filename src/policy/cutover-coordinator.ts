@@ -12,9 +12,14 @@
 //             through during the drain was answered. The switch points are taken
 //             (cutover-switch-points.ts); a partition still moving on S, or grown since the
 //             baseline without a transaction, means a writer bypassing Turnout: rolled back.
+//             The consumer groups of exactly-once applications (those the domain's transactional
+//             producers commit offsets for, reported by the instances that saw them, and those
+//             that moved so before) go with the transactional ids: their group requests are
+//             counted from HOLDING and held from DRAINED, and their committed offsets are
+//             copied to T (group-offsets-copy.ts) once the transactions' markers are written.
 //   SWITCHED  one store write: the new chains (a segment on T per partition, a new leader epoch
-//             generation per topic), the era + 1, the groups left where they are, the domain's
-//             backend T. Each instance applies it and releases its held requests to T; each
+//             generation per topic), the era + 1, the other groups left where they are, those
+//             of exactly-once applications on T, the domain's backend T. Each instance applies it and releases its held requests to T; each
 //             confirms. From here, going back is another cutover.
 //
 // Any failure before SWITCHED rolls back: the holds end and the held requests go on to S. The
@@ -25,17 +30,19 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.js';
 import type { LeaderEpochMap } from '../routing/leader-epoch-map.js';
 import { awaitConfirmations } from './cutover-barrier.js';
-import type { CutoverBackends, TopicLayouts } from './cutover-backends.js';
+import { partitionKey, type CutoverBackends, type TopicLayouts } from './cutover-backends.js';
 import { chainBackends, retiredSegmentState, switchedDomainState, type DomainCutoverState } from './cutover-domain-state.js';
 import { awaitStableEnds, drainTransactions } from './cutover-drain.js';
 import { switchGenerations } from './cutover-generations.js';
 import type { CutoverPhase } from './cutover-phase.js';
 import { domainTopics, runPreflight } from './cutover-preflight.js';
-import { movedRecord, newCutoverRecord, CutoverStateError, type CutoverRecord, type PreflightReport, type RecordPatch } from './cutover-record.js';
+import { movedRecord, newCutoverRecord, CutoverStateError, type CutoverRecord, type PreflightReport, type RecordPatch, type TransactionalGroupMove } from './cutover-record.js';
 import { rollBackCutover } from './cutover-rollback.js';
 import type { CutoverConfig } from './cutover-schema.js';
 import { CutoverConflictError, type AckStep, type CutoverStore } from './cutover-store.js';
-import { readHoldBaseline, takeSwitchPoints } from './cutover-switch-points.js';
+import { readHoldBaseline, takeSwitchPoints, type HoldBaseline } from './cutover-switch-points.js';
+import type { GroupOffsetBackends } from './group-offset-backends.js';
+import { copyGroupOffsets } from './group-offsets-copy.js';
 import type { PolicySnapshot } from './policy-snapshot.js';
 
 export interface CutoverRequest {
@@ -98,6 +105,8 @@ export interface CutoverCoordinatorOptions {
   settings: CutoverConfig;
   log: Logger;
   metrics?: CutoverOutcomeReporter;
+  /** Moves the committed offsets of the groups that go with the transactional ids; none: such groups refuse the cutover. */
+  groupBackends?: GroupOffsetBackends;
   /** Time between two looks at the confirmations of a step, in ms. (default: 25) */
   ackPollMs?: number;
 }
@@ -260,15 +269,27 @@ export class CutoverCoordinator {
       await this.barrier(record, 'drained', check);
       // Leaders may have moved during the drain: the switch points are read from the current ones.
       const settled = domainTopics(this.opts.policy(), record.domain, await this.opts.backends.topics(record.from, null));
-      // Markers of a transaction that ended in the drain may still be on their way.
+      const offsetsAborted = await this.abortOffsetTransactions(record, baseline);
+      // Markers of a transaction that ended in the drain (or was aborted just now) may still be on their way.
       await awaitStableEnds(this.opts.backends, record.from, settled, Math.min(holdDeadline, Date.now() + STABLE_WAIT_MS), check);
-      const target = await this.targetLayouts(record.to, settled);
       const previous = this.opts.store.current().domains.get(record.domain);
+      const transactionalGroups = await this.moveTransactionalGroups(record, previous, holdDeadline);
+      check();
+      const target = await this.targetLayouts(record.to, settled);
       const points = await takeSwitchPoints({ backends: this.opts.backends, from: record.from, to: record.to, source: settled, target, previous, baseline, intervalMs: settings.switchPointIntervalMs });
       check();
       const generations = switchGenerations(this.opts.epochs, previous, record.from, settled.keys());
-      const state = switchedDomainState({ previous, from: record.from, to: record.to, baseGenerations: generations.base, generations: generations.next, points });
-      record = await this.move(record, 'SWITCHED', { switchPoints: points, generations: generations.next }, state);
+      const state = switchedDomainState({
+        previous,
+        from: record.from,
+        to: record.to,
+        baseGenerations: generations.base,
+        generations: generations.next,
+        points,
+        transactionalGroups: transactionalGroups.map((g) => g.group),
+      });
+      const abortedTransactions = [...new Set([...record.abortedTransactions, ...offsetsAborted])].sort();
+      record = await this.move(record, 'SWITCHED', { switchPoints: points, generations: generations.next, transactionalGroups, abortedTransactions }, state);
       this.opts.metrics?.finished('switched');
       const confirmed = await awaitConfirmations({ store: this.opts.store, cutoverId: record.id, step: 'switched', timeoutMs: settings.phaseDeadlineMs, pollMs: this.opts.ackPollMs });
       if (!confirmed.ok) this.log.warn({ cutoverId: record.id, domain: record.domain, reason: confirmed.reason }, 'not every instance confirmed the switch in time; they hold the domain until they apply it');
@@ -278,6 +299,65 @@ export class CutoverCoordinator {
       if (err instanceof CutoverStopped) return this.opts.store.current().cutovers.get(record.id) ?? record;
       return this.rollBack(record, messageOf(err));
     }
+  }
+
+  /**
+   * Aborts on the source the transactions whose consumer offsets reached it while their records
+   * are held (the instances report them with their `drained` confirmations): such a transaction
+   * goes on where its records go, and its client is made to abort it there (multi/produce.ts);
+   * left open, it would keep its group's offsets unstable on the source until it timed out.
+   */
+  private async abortOffsetTransactions(record: CutoverRecord, baseline: HoldBaseline): Promise<string[]> {
+    const ids = new Set<string>();
+    for (const report of (await this.opts.store.acks(record.id, 'drained')).values()) {
+      for (const t of report.offsetTransactions ?? []) {
+        ids.add(t.transactionalId);
+        // The abort marks the partitions the transaction added: they may grow by that marker.
+        for (const p of t.partitions) baseline.transactional.add(partitionKey(p.topic, p.partition));
+      }
+    }
+    const sorted = [...ids].sort();
+    for (const id of sorted) await this.opts.backends.abortTransaction(record.from, id);
+    if (sorted.length > 0) this.log.warn({ cutoverId: record.id, domain: record.domain, transactionalIds: sorted }, 'transactions whose offsets reached the source before their records were held: aborted there');
+    return sorted;
+  }
+
+  /**
+   * Copies to the target the committed offsets of the groups that move with the domain's
+   * transactional ids: those that moved with them before, and those the instances saw the
+   * domain's transactional producers commit offsets for (reported with their `drained`
+   * confirmations), when the domain owns them. Every transaction has ended and every instance
+   * holds these groups' requests, so the offsets are read once their markers are written and
+   * cannot change meanwhile.
+   */
+  private async moveTransactionalGroups(record: CutoverRecord, previous: DomainCutoverState | undefined, holdDeadline: number): Promise<TransactionalGroupMove[]> {
+    const names = new Set(previous?.transactionalGroups ?? []);
+    for (const report of (await this.opts.store.acks(record.id, 'drained')).values()) for (const g of report.transactionalGroups ?? []) names.add(g);
+    const policy = this.opts.policy();
+    const owned = [...names].filter((g) => {
+      const r = policy.resolve('group', g);
+      return r.ok && r.domain.name === record.domain;
+    });
+    if (owned.length === 0) return [];
+    const groupBackends = this.opts.groupBackends;
+    if (groupBackends === undefined) throw new Error(`groups ${owned.join(', ')} commit offsets in the domain's transactions, and this instance cannot move groups`);
+    const was = new Set(previous?.transactionalGroups ?? []);
+    // Where each is coordinated now: with the transactional ids (the domain's backend) if it moved with them or every group did, else where the groups stayed.
+    const fromOf = (g: string): string => (previous === undefined ? record.from : previous.groupsBackend === null || was.has(g) ? previous.backend : previous.groupsBackend);
+    const moving = owned.sort().map((group) => ({ group, from: fromOf(group) }));
+    const copy = moving.filter((g) => g.from !== record.to);
+    const copied = copy.length === 0 ? { groups: [] } : await copyGroupOffsets({
+      backends: groupBackends,
+      domain: record.domain,
+      groups: copy,
+      to: record.to,
+      deadlineMs: holdDeadline,
+      deadlineWhat: `the hold's cutover.maxHoldMs (${this.opts.settings.maxHoldMs} ms)`,
+      stable: true,
+    });
+    const counts = new Map(copied.groups.map((g) => [g.group, g.offsets]));
+    this.log.info({ cutoverId: record.id, domain: record.domain, to: record.to, groups: moving.map((g) => g.group), copied: copied.groups.length }, 'groups move with the transactional ids');
+    return moving.map((g) => ({ group: g.group, from: g.from, offsets: counts.get(g.group) ?? 0 }));
   }
 
   /** The target's partitions matching the source's (a target may have more). */
@@ -355,15 +435,17 @@ export class CutoverCoordinator {
       });
     }
     const policy = this.opts.policy();
+    const ofDomain = (g: string): boolean => {
+      const r = policy.resolve('group', g);
+      return r.ok && r.domain.name === domain;
+    };
     const groupsBackend = d.groupsBackend ?? d.backend;
-    const committed = await this.opts.backends.committedOffsets(
-      groupsBackend,
-      (g) => {
-        const r = policy.resolve('group', g);
-        return r.ok && r.domain.name === domain;
-      },
-      new Set(ranges.keys()),
-    );
+    const withTransactions = new Set(d.transactionalGroups);
+    const committed = await this.opts.backends.committedOffsets(groupsBackend, (g) => ofDomain(g) && (groupsBackend === d.backend || !withTransactions.has(g)), new Set(ranges.keys()));
+    // The groups that moved with the transactional ids commit on the domain's backend.
+    if (groupsBackend !== d.backend && withTransactions.size > 0) {
+      committed.push(...(await this.opts.backends.committedOffsets(d.backend, (g) => ofDomain(g) && withTransactions.has(g), new Set(ranges.keys()))));
+    }
     return committed
       .filter((c) => {
         const range = ranges.get(c.topic)?.[c.partition];

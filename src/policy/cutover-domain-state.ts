@@ -19,6 +19,12 @@ export interface DomainCutoverState {
   readonly chains: ReadonlyMap<string, readonly (PartitionChain | undefined)[]>;
   /** Where the domain's groups are coordinated (they stay behind a cutover); null: the domain's backend. */
   readonly groupsBackend: string | null;
+  /**
+   * Groups that moved with the domain's transactional ids (their exactly-once applications
+   * commit offsets inside transactions): coordinated on `backend`, wherever `groupsBackend`
+   * keeps the others. Sorted.
+   */
+  readonly transactionalGroups: readonly string[];
   /** Cutovers completed. */
   readonly era: number;
   /** The move of the domain's groups to its backend in progress (`turnout cutover groups`), or null. */
@@ -58,6 +64,7 @@ export interface SerializedDomainState {
   backend: string;
   chains: Record<string, Array<SerializedSegment[] | null>>;
   groupsBackend: string | null;
+  transactionalGroups?: string[];
   era: number;
   groupsMove?: GroupsMove | null;
   formerMembers?: FormerMembers | null;
@@ -66,7 +73,7 @@ export interface SerializedDomainState {
 export function serializeDomainState(s: DomainCutoverState): SerializedDomainState {
   const chains: Record<string, Array<SerializedSegment[] | null>> = {};
   for (const [topic, partitions] of s.chains) chains[topic] = Array.from(partitions, (c) => (c === undefined ? null : c.toJSON()));
-  return { backend: s.backend, chains, groupsBackend: s.groupsBackend, era: s.era, groupsMove: s.groupsMove, formerMembers: s.formerMembers };
+  return { backend: s.backend, chains, groupsBackend: s.groupsBackend, transactionalGroups: [...s.transactionalGroups], era: s.era, groupsMove: s.groupsMove, formerMembers: s.formerMembers };
 }
 
 function parseFormerMembers(value: unknown, where: string): FormerMembers | null {
@@ -80,6 +87,13 @@ function parseFormerMembers(value: unknown, where: string): FormerMembers | null
     groups[group] = list as string[];
   }
   return { untilMs: value.untilMs, groups };
+}
+
+function parseTransactionalGroups(value: unknown, where: string): string[] {
+  // Absent in states written before groups moved with transactions; an emptied list may come back from Redis's Lua JSON as {}.
+  if (value === undefined || value === null || (isRecord(value) && Object.keys(value).length === 0)) return [];
+  if (!Array.isArray(value) || !value.every((g) => typeof g === 'string')) throw new CutoverStateError(where, 'transactionalGroups: not a list of group ids');
+  return [...(value as string[])].sort();
 }
 
 function parseGroupsMove(value: unknown, where: string): GroupsMove | null {
@@ -117,6 +131,7 @@ export function parseDomainState(value: unknown, where: string): DomainCutoverSt
   const { backend, chains, groupsBackend, era } = value;
   const groupsMove = parseGroupsMove(value.groupsMove, where);
   const formerMembers = parseFormerMembers(value.formerMembers, where);
+  const transactionalGroups = parseTransactionalGroups(value.transactionalGroups, where);
   if (typeof backend !== 'string' || backend === '') throw new CutoverStateError(where, 'backend: not a backend name');
   if (groupsBackend !== null && typeof groupsBackend !== 'string') throw new CutoverStateError(where, 'groupsBackend: neither a backend name nor null');
   if (!Number.isInteger(era) || (era as number) < 0) throw new CutoverStateError(where, 'era: not a count');
@@ -140,12 +155,12 @@ export function parseDomainState(value: unknown, where: string): DomainCutoverSt
       }),
     );
   }
-  return { backend, chains: parsed, groupsBackend: groupsBackend as string | null, era: era as number, groupsMove, formerMembers };
+  return { backend, chains: parsed, groupsBackend: groupsBackend as string | null, transactionalGroups, era: era as number, groupsMove, formerMembers };
 }
 
 /** The state as routing takes it (OffsetSegmentMap.setDomain). */
 export function domainSegmentsOf(s: DomainCutoverState): DomainSegments {
-  return { chains: s.chains, groupsBackend: s.groupsBackend, era: s.era };
+  return { chains: s.chains, groupsBackend: s.groupsBackend, transactionalGroups: new Set(s.transactionalGroups), era: s.era };
 }
 
 export interface SwitchInput {
@@ -158,6 +173,8 @@ export interface SwitchInput {
   /** Per topic: the generation of its new segment. */
   generations: Readonly<Record<string, number>>;
   points: readonly SwitchPoint[];
+  /** The groups that move with the domain's transactional ids (default: those that moved before). */
+  transactionalGroups?: readonly string[];
 }
 
 /**
@@ -177,7 +194,8 @@ export function switchedDomainState(input: SwitchInput): DomainCutoverState {
     const segment: OffsetSegment = { backend: to, firstOffset: BigInt(point.firstOffset), shift: BigInt(point.shift), generation };
     partitions[point.partition] = before.append(segment);
   }
-  return { backend: to, chains, groupsBackend: previous?.groupsBackend ?? from, era: (previous?.era ?? 0) + 1, groupsMove: null, formerMembers: previous?.formerMembers ?? null };
+  const transactionalGroups = [...new Set(input.transactionalGroups ?? previous?.transactionalGroups ?? [])].sort();
+  return { backend: to, chains, groupsBackend: previous?.groupsBackend ?? from, transactionalGroups, era: (previous?.era ?? 0) + 1, groupsMove: null, formerMembers: previous?.formerMembers ?? null };
 }
 
 /** The one segment a partition without a chain has: the source's own log, unshifted. */

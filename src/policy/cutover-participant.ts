@@ -13,7 +13,7 @@
 // it subscribes first, and confirmations wait for the next turn besides.
 import type { Logger } from '../observability/logger.js';
 import { rollBackCutover } from './cutover-rollback.js';
-import type { AckStep, CutoverStore } from './cutover-store.js';
+import type { AckReport, AckStep, CutoverStore, OffsetTransaction } from './cutover-store.js';
 
 /** What the participant reads of the holds (src/pipeline/cutover-holds.ts). */
 export interface ParticipantHolds {
@@ -25,6 +25,12 @@ export interface ParticipantHolds {
 export interface CutoverParticipantOptions {
   store: CutoverStore;
   holds: ParticipantHolds;
+  /** The holds of the groups that move with a domain's transactional ids. */
+  groupHolds?: ParticipantHolds;
+  /** The groups each domain's transactional producers committed offsets for through this instance. */
+  transactionalGroups?: { of(domain: string): string[] };
+  /** The domain's transactional ids whose open transaction added consumer offsets on a backend through this instance. */
+  transactionsWithOffsetsOn?: (domain: string, backend: string) => OffsetTransaction[];
   log: Logger;
   /** How often cutovers whose coordinator is gone are looked for, in ms. (default: 1000) */
   orphanCheckMs?: number;
@@ -53,6 +59,11 @@ export class CutoverParticipant {
   start(): void {
     this.unsubscribe.push(this.opts.store.subscribe(() => setImmediate(() => this.onState())));
     this.unsubscribe.push(this.opts.holds.onFailure((domain, id, reason) => this.rollBack(id, reason, { domain })));
+    const groupHolds = this.opts.groupHolds;
+    if (groupHolds !== undefined) {
+      // The group holds serve groups moves too: only a failure of a cutover's rolls it back.
+      this.unsubscribe.push(groupHolds.onFailure((domain, id, reason) => (this.opts.store.current().cutovers.has(id) ? void this.rollBack(id, reason, { domain }) : undefined)));
+    }
     this.orphanTimer = setInterval(() => void this.rollBackOrphans(), this.opts.orphanCheckMs ?? 1_000);
     this.orphanTimer.unref();
     this.onState();
@@ -90,14 +101,18 @@ export class CutoverParticipant {
       this.seenActive.add(c.id);
       if (holds.cutoverOf(c.domain) !== c.id) continue;
       const answered = async (): Promise<string | null> => {
-        const count = holds.inFlightOf(c.domain);
-        if (count === null || count.cutoverId !== c.id) return null;
-        await count.drained();
-        return count.failure;
+        const counts = [holds.inFlightOf(c.domain), this.opts.groupHolds?.inFlightOf(c.domain) ?? null].filter((n) => n !== null && n.cutoverId === c.id);
+        for (const count of counts) await count?.drained();
+        return counts.find((n) => n?.failure != null)?.failure ?? null;
       };
       if (c.phase === 'PREPARED') this.confirm(c.id, 'prepared', async () => null);
       else if (c.phase === 'HOLDING') this.confirm(c.id, 'holding', answered);
-      else if (c.phase === 'DRAINED') this.confirm(c.id, 'drained', answered);
+      else if (c.phase === 'DRAINED') {
+        this.confirm(c.id, 'drained', answered, () => ({
+          transactionalGroups: this.opts.transactionalGroups?.of(c.domain) ?? [],
+          offsetTransactions: this.opts.transactionsWithOffsetsOn?.(c.domain, c.from) ?? [],
+        }));
+      }
     }
     for (const id of this.seenActive) {
       const c = state.cutovers.get(id);
@@ -109,14 +124,14 @@ export class CutoverParticipant {
     }
   }
 
-  /** Confirms a step once; `failure` resolves with why it failed, or null. */
-  private confirm(id: string, step: AckStep, failure: () => Promise<string | null>): void {
+  /** Confirms a step once; `failure` resolves with why it failed, or null; `extra` adds to the report. */
+  private confirm(id: string, step: AckStep, failure: () => Promise<string | null>, extra: () => Pick<AckReport, 'transactionalGroups' | 'offsetTransactions'> = () => ({})): void {
     const key = `${id}/${step}`;
     if (this.confirmed.has(key)) return;
     this.confirmed.add(key);
     void (async () => {
       const reason = await failure();
-      await this.opts.store.ack(id, step, { ok: reason === null, reason, atMs: Date.now() });
+      await this.opts.store.ack(id, step, { ok: reason === null, reason, atMs: Date.now(), ...extra() });
     })().catch((err: unknown) => {
       // Not confirmed: the coordinator's deadline rolls the cutover back.
       this.confirmed.delete(key);

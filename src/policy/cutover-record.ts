@@ -65,7 +65,19 @@ export interface CutoverRecord {
   switchPoints: SwitchPoint[] | null;
   /** Transactional ids whose open transaction on the source was aborted by the cutover. */
   abortedTransactions: string[];
+  /**
+   * The consumer groups that moved with the transactional ids (their exactly-once applications
+   * commit offsets inside transactions): where each was coordinated, and how many committed
+   * offsets were copied (0 when it was on the target already). Set at the switch.
+   */
+  transactionalGroups: TransactionalGroupMove[];
   rollbackReason: string | null;
+}
+
+export interface TransactionalGroupMove {
+  group: string;
+  from: string;
+  offsets: number;
 }
 
 export class CutoverStateError extends Error {
@@ -102,11 +114,12 @@ export function newCutoverRecord(c: NewCutover): CutoverRecord {
     generations: null,
     switchPoints: null,
     abortedTransactions: [],
+    transactionalGroups: [],
     rollbackReason: null,
   };
 }
 
-export type RecordPatch = Partial<Pick<CutoverRecord, 'preflight' | 'generations' | 'switchPoints' | 'abortedTransactions' | 'rollbackReason'>>;
+export type RecordPatch = Partial<Pick<CutoverRecord, 'preflight' | 'generations' | 'switchPoints' | 'abortedTransactions' | 'transactionalGroups' | 'rollbackReason'>>;
 
 /** The record moved to phase `to` at `atMs`, with `patch` applied. Throws CutoverTransitionError for a move the rules refuse. */
 export function movedRecord(record: CutoverRecord, to: CutoverPhase, atMs: number, patch: RecordPatch = {}): CutoverRecord {
@@ -172,6 +185,11 @@ const recordSchema = z.object({
   generations: z.record(z.string(), z.number().int().min(0)).nullable(),
   switchPoints: z.array(switchPointSchema).nullable(),
   abortedTransactions: z.array(z.string()),
+  // Absent in records written before groups moved with transactions; Redis's Lua JSON may give an emptied list as {}.
+  transactionalGroups: z
+    .union([z.array(z.object({ group: z.string(), from: z.string(), offsets: z.number().int().min(0) })), z.object({}).strict().transform(() => [])])
+    .optional()
+    .transform((v) => v ?? []),
   rollbackReason: z.string().nullable(),
 });
 

@@ -37,6 +37,7 @@ import {
   CutoverListeners,
   CutoverStoreError,
   type AckReport,
+  type OffsetTransaction,
   type AckStep,
   type CutoverStateListener,
   type CutoverStore,
@@ -292,7 +293,10 @@ export class RedisCutoverStore implements CutoverStore {
       if (field.slice(0, slash) !== step) continue;
       try {
         const r = JSON.parse(raw) as Partial<AckReport>;
-        out.set(field.slice(slash + 1), { ok: r.ok === true, reason: typeof r.reason === 'string' ? r.reason : null, atMs: typeof r.atMs === 'number' ? r.atMs : 0 });
+        const report: AckReport = { ok: r.ok === true, reason: typeof r.reason === 'string' ? r.reason : null, atMs: typeof r.atMs === 'number' ? r.atMs : 0 };
+        if (Array.isArray(r.transactionalGroups)) report.transactionalGroups = r.transactionalGroups.filter((g): g is string => typeof g === 'string');
+        if (Array.isArray(r.offsetTransactions)) report.offsetTransactions = r.offsetTransactions.filter(isOffsetTransaction);
+        out.set(field.slice(slash + 1), report);
       } catch {
         this.log.warn({ cutoverId, field }, 'ignoring an unreadable cutover confirmation');
       }
@@ -482,4 +486,13 @@ export class RedisCutoverStore implements CutoverStore {
     this.outageLogged = true;
     this.log.warn({ err: messageOf(err), version: this.state.version }, 'cannot reach the cutover state in Redis; holding domains in a cutover until it is read again');
   }
+}
+
+/** An offset transaction of a confirmation, as JSON gives it back (Lua may turn an emptied list into {}). */
+function isOffsetTransaction(v: unknown): v is OffsetTransaction {
+  if (typeof v !== 'object' || v === null) return false;
+  const t = v as { transactionalId?: unknown; partitions?: unknown };
+  if (typeof t.transactionalId !== 'string') return false;
+  if (!Array.isArray(t.partitions)) t.partitions = [];
+  return (t.partitions as unknown[]).every((p) => typeof p === 'object' && p !== null && typeof (p as { topic?: unknown }).topic === 'string' && Number.isInteger((p as { partition?: unknown }).partition));
 }

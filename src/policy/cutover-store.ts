@@ -23,6 +23,22 @@ export interface AckReport {
   /** Why the instance could not confirm (ok false). */
   reason: string | null;
   atMs: number;
+  /**
+   * With `drained`: the consumer groups the domain's transactional producers committed offsets
+   * for through this instance (they move with the transactional ids).
+   */
+  transactionalGroups?: string[];
+  /**
+   * With `drained`: the domain's transactional ids whose open transaction added its consumer
+   * offsets on the source through this instance (they are aborted there before the groups move).
+   */
+  offsetTransactions?: OffsetTransaction[];
+}
+
+/** A transaction whose consumer offsets reached the source, with the partitions it added there (its abort marks them). */
+export interface OffsetTransaction {
+  transactionalId: string;
+  partitions: Array<{ topic: string; partition: number }>;
 }
 
 export interface CutoverStoreHealth {

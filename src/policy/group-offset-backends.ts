@@ -14,8 +14,11 @@ export interface GroupOffset {
 export interface GroupOffsetBackends {
   /** The groups a backend's coordinators know that `wanted` picks, with their state (Empty, Stable, …). */
   listGroups(backend: string, wanted: (group: string) => boolean): Promise<Map<string, string>>;
-  /** Every committed offset of a group on a backend. */
-  groupOffsets(backend: string, group: string): Promise<GroupOffset[]>;
+  /**
+   * Every committed offset of a group on a backend; `stable`: once the markers of the
+   * transactions that committed them are written (asked again meanwhile).
+   */
+  groupOffsets(backend: string, group: string, stable?: boolean): Promise<GroupOffset[]>;
   /**
    * Commits offsets for a group on a backend as an admin does (generation −1, no member): the
    * coordinator accepts it only while the group has no members.

@@ -33,14 +33,12 @@ import type { GroupsMove } from './cutover-domain-state.js';
 import type { CutoverConfig } from './cutover-schema.js';
 import { CutoverConflictError, type AckStep, type CutoverStore } from './cutover-store.js';
 import { updateDomainState } from './domain-state-update.js';
-import type { GroupOffset, GroupOffsetBackends } from './group-offset-backends.js';
+import type { GroupOffsetBackends } from './group-offset-backends.js';
+import { copyGroupOffsets, GroupsMoveError, type GroupOffsetsCopied } from './group-offsets-copy.js';
 import type { PolicySnapshot } from './policy-snapshot.js';
 
 /** How long the members of moved groups are recognised (well past any session timeout). */
 export const FORMER_MEMBERS_MS = 5 * 60_000;
-
-/** Group states in which a coordinator takes an admin's commit. */
-const COMMITTABLE_STATES = new Set(['Empty', 'Dead']);
 
 export interface GroupsMoveResult {
   id: string;
@@ -67,17 +65,6 @@ export interface GroupsMoverOptions {
   metrics?: GroupsMoveReporter;
   /** Time between two looks at the confirmations of a step, in ms. (default: 25) */
   ackPollMs?: number;
-}
-
-/** A move that cannot go on; the hold is ended with the groups where they were. */
-export class GroupsMoveError extends Error {
-  readonly domain: string;
-
-  constructor(domain: string, message: string, options?: { cause?: unknown }) {
-    super(`groups of domain ${domain}: ${message}`, options);
-    this.name = 'GroupsMoveError';
-    this.domain = domain;
-  }
 }
 
 function messageOf(err: unknown): string {
@@ -143,31 +130,28 @@ export class GroupsMover {
     }
   }
 
-  /** Copies every group's committed offsets from the move's source to its target, checked by reading them back. */
-  private async copyOffsets(domain: string, move: GroupsMove, holdStartMs: number): Promise<{ groups: Array<{ group: string; offsets: number }>; members: Record<string, string[]> }> {
+  /**
+   * Copies every group's committed offsets from the move's source to its target, checked by
+   * reading them back. Groups that moved with the domain's transactional ids are on the target
+   * already: what the source keeps of them is older.
+   */
+  private async copyOffsets(domain: string, move: GroupsMove, holdStartMs: number): Promise<GroupOffsetsCopied> {
     const { backends, settings } = this.opts;
     const policy = this.opts.policy();
+    const withTransactions = new Set(this.opts.store.current().domains.get(domain)?.transactionalGroups ?? []);
     const wanted = (group: string): boolean => {
       const r = policy.resolve('group', group);
-      return r.ok && r.domain.name === domain;
+      return r.ok && r.domain.name === domain && !withTransactions.has(group);
     };
-    const [onSource, onTarget] = await Promise.all([backends.listGroups(move.from, wanted), backends.listGroups(move.to, wanted)]);
-    const busy = [...onSource.keys()].filter((g) => onTarget.has(g) && !COMMITTABLE_STATES.has(onTarget.get(g) as string));
-    if (busy.length > 0) throw new GroupsMoveError(domain, `group${busy.length > 1 ? 's' : ''} ${busy.map((g) => `${g} (${onTarget.get(g)})`).join(', ')} already ha${busy.length > 1 ? 've' : 's'} members on ${move.to}`);
-    const out: Array<{ group: string; offsets: number }> = [];
-    const members: Record<string, string[]> = {};
-    for (const group of [...onSource.keys()].sort()) {
-      if (Date.now() - holdStartMs > settings.maxHoldMs) throw new GroupsMoveError(domain, `the hold passed cutover.maxHoldMs (${settings.maxHoldMs} ms) while copying offsets`);
-      const offsets = await backends.groupOffsets(move.from, group);
-      await backends.commitGroupOffsets(move.to, group, offsets);
-      const written = await backends.groupOffsets(move.to, group);
-      const differs = firstDifference(offsets, written);
-      if (differs !== null) throw new GroupsMoveError(domain, `group ${group}: ${differs} on ${move.to} after the copy`);
-      out.push({ group, offsets: offsets.length });
-      const ids = await backends.groupMembers(move.from, group);
-      if (ids.length > 0) members[group] = ids;
-    }
-    return { groups: out, members };
+    const onSource = await backends.listGroups(move.from, wanted);
+    return copyGroupOffsets({
+      backends,
+      domain,
+      groups: [...onSource.keys()].map((group) => ({ group, from: move.from })),
+      to: move.to,
+      deadlineMs: holdStartMs + settings.maxHoldMs,
+      deadlineWhat: `the hold's cutover.maxHoldMs (${settings.maxHoldMs} ms)`,
+    });
   }
 
   private async barrier(move: GroupsMove, step: AckStep): Promise<void> {
@@ -213,16 +197,4 @@ export async function releaseGroupsMove(store: CutoverStore, domain: string, mov
     return released ? { ...s, groupsMove: null } : s;
   });
   return released;
-}
-
-/** How two lists of committed offsets differ (the first difference found), or null. */
-export function firstDifference(expected: readonly GroupOffset[], actual: readonly GroupOffset[]): string | null {
-  const key = (o: GroupOffset): string => `${o.topic}-${o.partition}`;
-  const got = new Map(actual.map((o) => [key(o), o]));
-  for (const o of expected) {
-    const a = got.get(key(o));
-    if (a === undefined) return `no committed offset for ${key(o)}`;
-    if (a.offset !== o.offset) return `${key(o)} committed at ${a.offset}, not ${o.offset}`;
-  }
-  return null;
 }

@@ -71,11 +71,13 @@ const LATEST_TIMESTAMP = -1n;
 const READ_UNCOMMITTED = 0;
 const READ_COMMITTED = 1;
 const CONCURRENT_TRANSACTIONS = 51;
+/** A group's offsets committed in a transaction whose markers are not written yet (OffsetFetch requireStable). */
+const UNSTABLE_OFFSET_COMMIT = 88;
 /** The transaction timeout of the InitProducerId that aborts a transaction (well under transaction.max.timeout.ms). */
 const ABORT_TRANSACTION_TIMEOUT_MS = 60_000;
 
 /** Errors after which the same request, asked again (after a metadata refresh), may succeed. */
-const PASSING = new Set([NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, REQUEST_TIMED_OUT, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, CONCURRENT_TRANSACTIONS]);
+const PASSING = new Set([NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, REQUEST_TIMED_OUT, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, CONCURRENT_TRANSACTIONS, UNSTABLE_OFFSET_COMMIT]);
 
 /** A Kafka error in an answer; retried when `PASSING` has it. */
 class BackendErrorCode extends CutoverBackendError {
@@ -246,11 +248,14 @@ export class CutoverBackendRequests implements CutoverBackends, GroupOffsetBacke
     return groups;
   }
 
-  async groupOffsets(backend: string, group: string): Promise<GroupOffset[]> {
+  async groupOffsets(backend: string, group: string, stable = false): Promise<GroupOffset[]> {
     const answer = await this.retried(backend, async () => {
       const coordinator = await this.coordinatorOf(backend, group, KEY_TYPE_GROUP);
-      const a = await this.ask(backend, coordinator, ApiKey.OffsetFetch, 7, { groupId: group, topics: null, groups: [], requireStable: false }, encodeOffsetFetchRequest, decodeOffsetFetchResponse);
+      const a = await this.ask(backend, coordinator, ApiKey.OffsetFetch, 7, { groupId: group, topics: null, groups: [], requireStable: stable }, encodeOffsetFetchRequest, decodeOffsetFetchResponse);
       if (a.errorCode !== 0) throw new BackendErrorCode(backend, `OffsetFetch of group ${group}`, a.errorCode);
+      // Asked stable: a partition whose transaction's markers are on their way is asked again.
+      const unstable = a.topics.find((t) => t.partitions.some((p) => p.errorCode === UNSTABLE_OFFSET_COMMIT));
+      if (unstable !== undefined) throw new BackendErrorCode(backend, `OffsetFetch of group ${group} (${unstable.name})`, UNSTABLE_OFFSET_COMMIT);
       return a;
     });
     const out: GroupOffset[] = [];

@@ -63,7 +63,9 @@ import { apiName } from './api-names.js';
 import { ApiVersionsTable, type BrokerApiVersions } from './api-versions.js';
 import { buildFailureResponse } from './failure-responses.js';
 import { LeaderEpochMap } from './leader-epoch-map.js';
-import { OffsetSegmentMap } from './offset-segments.js';
+import { backendOfBindingKey, OffsetSegmentMap } from './offset-segments.js';
+import type { TopicPartition } from './transaction-partitions.js';
+import type { TransactionalGroups } from './transactional-groups.js';
 import { decodeRequestFrame, type BodyDecoder } from '../codec/message-frames.js';
 import { ProducerIdMap } from './producer-id-map.js';
 import { TopicIdMap } from './topic-id-map.js';
@@ -183,6 +185,28 @@ export class MultiBackendRouter implements RequestRouter {
       bindOtherBackendTopicIds(this.ctx, backend, answer);
       return answer;
     });
+  }
+
+  /** The groups each domain's transactional producers were seen committing offsets for, here. */
+  get transactionalGroups(): TransactionalGroups {
+    return this.ctx.transactionalGroups;
+  }
+
+  /**
+   * The transactional ids of a domain whose open transaction added its consumer offsets on
+   * `backend` (AddOffsetsToTxn forwarded there, the transaction not ended), with the partitions
+   * it added there.
+   */
+  transactionsWithOffsetsOn(domain: string, backend: string): Array<{ transactionalId: string; partitions: TopicPartition[] }> {
+    const policy = this.ctx.policy();
+    const onBackend = (key: string): boolean => backendOfBindingKey(key) === backend;
+    return this.ctx.transactionPartitions
+      .withOffsetsUnder(onBackend)
+      .filter((id) => {
+        const r = policy.resolve('transactionalId', id);
+        return r.ok && r.domain.name === domain;
+      })
+      .map((transactionalId) => ({ transactionalId, partitions: this.ctx.transactionPartitions.partitionsUnder(transactionalId, onBackend) }));
   }
 
   /** Refreshes the leaders of some topics on a backend in the background (a cutover's target, before its switch). */

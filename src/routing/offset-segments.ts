@@ -167,6 +167,12 @@ export interface DomainSegments {
    */
   readonly groupsBackend: string | null;
   /**
+   * Groups that moved with the domain's transactional ids (exactly-once applications commit
+   * their offsets inside their transactions): coordinated on the domain's backend, wherever
+   * `groupsBackend` keeps the others.
+   */
+  readonly transactionalGroups?: ReadonlySet<string>;
+  /**
    * Cutovers the domain has completed. Idempotent producers get a fresh real producer id on a
    * backend in every era (producerBindingKey), so a return to a backend never continues an old
    * real id whose sequences the broker still holds.
@@ -242,9 +248,15 @@ export class OffsetSegmentMap {
     return this.domains.get(domain);
   }
 
-  /** Where a domain's groups are coordinated when they stayed behind a cutover, or null. */
-  groupsBackendOf(domain: string): string | null {
-    return this.domains.get(domain)?.groupsBackend ?? null;
+  /**
+   * Where a group of a domain is coordinated when it stayed behind a cutover, or null (on the
+   * domain's backend: no cutover, groups moved, or a group that moved with the transactions).
+   */
+  groupsBackendOf(domain: string, group?: string): string | null {
+    const d = this.domains.get(domain);
+    if (d === undefined) return null;
+    if (group !== undefined && d.transactionalGroups?.has(group) === true) return null;
+    return d.groupsBackend;
   }
 
   eraOf(domain: string): number {

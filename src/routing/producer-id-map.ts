@@ -44,7 +44,14 @@
 // transactional producer whose id's domain moved (a new key) finds no binding under it: with
 // `initTransactional`, Turnout initialises the transactional id on that backend's coordinator
 // and binds the answer behind the same virtual id and the virtual epoch the client uses (the
-// delta absorbs the difference), stored before the request is forwarded.
+// delta absorbs the difference), stored before the request is forwarded. Its client's
+// sequences go on from where they were, but under that binding each partition's first batch
+// goes out as sequence 0 and the later ones counted from it, until the client initialises
+// again (and starts at 0 itself). A partition may hold state for the real producer before its
+// first batch: the real id of an earlier era (the coordinator kept it, with a new epoch), or
+// the marker of a transaction aborted before any of its batches got there (it added the
+// partition, then its offsets were refused). Either way the broker takes only sequence 0 at
+// that epoch; a real id no partition has seen takes 0 as well as any other.
 //
 // Fetched batches are not rewritten. Consumers use producer ids only to match a partition's
 // AbortedTransactions list against the batches of the same fetch response (read_committed
@@ -121,14 +128,6 @@ interface Binding {
   /** real epoch = virtual epoch + epochDelta. */
   epochDelta: number;
   producer: VirtualProducer;
-  /**
-   * Set when a moved transactional id got back a real id it had in an earlier era on this
-   * backend (its coordinator keeps the id, with a new epoch): `partition:topic` → the client's
-   * sequence of its first batch there under this binding, which goes out as 0. The partitions
-   * hold that id's state from before, and a new epoch must start at sequence 0; the client's
-   * sequences go on from where they were.
-   */
-  sequenceBase?: Map<string, number>;
 }
 
 interface VirtualProducer {
@@ -138,6 +137,15 @@ interface VirtualProducer {
   epoch: number;
   /** Transactional: the timeout the client's InitProducerId asked for, if known. */
   transactionTimeoutMs: number | undefined;
+  /**
+   * Transactional: binding key it moved to → `partition:topic` → the client's sequence of its
+   * first batch there under that key, which goes out as 0 (see the file comment). Noted when
+   * the batch is prepared, in the order the client sent its requests, so that a later batch
+   * whose request overtakes the first one's (a carried partition waits for its
+   * AddPartitionsToTxn) is still counted from the first. Dropped when the client initialises
+   * under the key.
+   */
+  sequenceBases: Map<string, Map<string, number>>;
   /** Binding key → binding. */
   bindings: Map<string, Binding>;
   /** Binding key → a real id being obtained (or a transactional id initialised) there. */
@@ -295,13 +303,14 @@ export class ProducerIdMap {
     const b = p?.bindings.get(key);
     if (p !== undefined && b !== undefined && b.realId === real.producerId) {
       // The client initialised again: it starts its sequences at 0 with the new epoch, as the broker expects.
-      delete b.sequenceBase;
+      p.sequenceBases.delete(key);
       p.epoch = real.producerEpoch - b.epochDelta;
       p.lastUsedMs = this.nowMs();
       return { producer: p, replaced: null };
     }
     if (p !== undefined && b === undefined && p.epoch < MAX_EPOCH) {
       p.epoch += 1;
+      p.sequenceBases.delete(key);
       this.bind(p, key, real.producerId, real.producerEpoch - p.epoch);
       p.lastUsedMs = this.nowMs();
       return { producer: p, replaced: null };
@@ -317,9 +326,11 @@ export class ProducerIdMap {
   /**
    * Makes sure every producer of the v2 batches in `records` has a real id under binding key
    * `key`: null when all have one already, else a promise that settles once they do. Throws
-   * ProducerMappingError (synchronously) for a batch that cannot go there.
+   * ProducerMappingError (synchronously) for a batch that cannot go there. `partition`
+   * (`partition:topic`): where the batches go, so that a moved transactional id's first
+   * sequence there is noted in the order the client sent them.
    */
-  prepareBatches(records: Buffer | null, key: string): Promise<void> | null {
+  prepareBatches(records: Buffer | null, key: string, partition?: string): Promise<void> | null {
     let waits: Array<Promise<ProducerIdAndEpoch>> | null = null;
     for (const batch of scanRecordBatches(records).batches) {
       if (batch.magic !== MAGIC_V2) continue;
@@ -327,13 +338,23 @@ export class ProducerIdMap {
       if (virtualId < 0n) continue;
       const real = this.toReal(virtualId, batch.producerEpoch, key, batch.isTransactional);
       if (real instanceof Promise) (waits ??= []).push(real);
+      if (partition !== undefined && batch.isTransactional) this.noteFirstSequence(virtualId, key, partition, batch.baseSequence);
     }
     return waits === null ? null : Promise.all(waits).then(() => undefined);
   }
 
+  /** A moved transactional producer's first sequence on a partition under `key`, when not noted yet. */
+  private noteFirstSequence(virtualId: bigint, key: string, partition: string, sequence: number): void {
+    const p = this.byVirtual.get(virtualId);
+    if (p === undefined || p.sequenceBases.size === 0) return;
+    const bases = p.sequenceBases.get(this.keyFor(p, key));
+    if (bases !== undefined && !bases.has(partition)) bases.set(partition, sequence);
+  }
+
   /**
    * Rewrites the producer id and epoch of every v2 batch in `records` to the real ones bound
-   * under `key`, in place (the CRC is recomputed; the sequence is kept). `prepareBatches` must
+   * under `key`, in place (the CRC is recomputed; the sequence is kept, but for a moved
+   * transactional id's, counted from its first on the partition). `prepareBatches` must
    * have settled first. Throws ProducerMappingError for a batch that cannot go there.
    */
   rewriteBatchesToReal(records: Buffer | null, key: string, partition?: string): void {
@@ -342,15 +363,17 @@ export class ProducerIdMap {
       const virtualId = batch.producerIdBigInt;
       if (virtualId < 0n) continue;
       const p = this.producerForBatch(virtualId, key, batch.isTransactional);
-      const b = p.bindings.get(this.keyFor(p, key));
+      const own = this.keyFor(p, key);
+      const b = p.bindings.get(own);
       if (b === undefined) throw new Error(`producer ${virtualId} has no real id under ${key} yet: prepare the batches first`);
       const real = realOf(b, batch.producerEpoch);
-      if (b.sequenceBase === undefined || partition === undefined) {
+      const bases = partition === undefined ? undefined : p.sequenceBases.get(own);
+      if (bases === undefined || partition === undefined) {
         batch.rewriteProducer({ producerId: real.producerId, producerEpoch: real.producerEpoch });
         continue;
       }
-      let base = b.sequenceBase.get(partition);
-      if (base === undefined) b.sequenceBase.set(partition, (base = batch.baseSequence));
+      let base = bases.get(partition);
+      if (base === undefined) bases.set(partition, (base = batch.baseSequence));
       batch.rewriteProducer({ producerId: real.producerId, producerEpoch: real.producerEpoch, baseSequence: rebasedSequence(batch.baseSequence, base) });
     }
   }
@@ -434,6 +457,10 @@ export class ProducerIdMap {
   private moveTransactional(p: VirtualProducer, key: string, virtualEpoch: number): Promise<Binding> {
     const pending = p.pending.get(key);
     if (pending !== undefined) return pending;
+    // From here the client's batches under the key are counted from their first sequence (noted
+    // as they are prepared); those of an earlier key are over, as a transactional id has one key at a time.
+    for (const k of p.sequenceBases.keys()) if (k !== key) p.sequenceBases.delete(k);
+    if (!p.sequenceBases.has(key)) p.sequenceBases.set(key, new Map());
     const init = this.initTransactional as InitTransactional;
     const transactionalId = p.transactionalId as string;
     const moved = (async (): Promise<Binding> => {
@@ -456,12 +483,10 @@ export class ProducerIdMap {
         p.storedUseMs = Math.max(p.storedUseMs, stored.usedMs);
       }
       p.epoch = epoch;
-      // Back on a backend where the coordinator kept the id from an earlier era: its partitions know it.
-      const known = this.realIdsOn(p.virtualId, backendOfBindingKey(key)).includes(real.producerId);
-      this.log?.info({ virtualId: String(p.virtualId), transactionalId, key, realId: String(real.producerId), rebased: known }, 'transactional id initialised where its domain moved');
-      const bound = this.bind(p, key, real.producerId, epochDelta);
-      if (known) bound.sequenceBase = new Map();
-      return bound;
+      // Back on a backend whose coordinator kept the id from an earlier era, or a new id there.
+      const returned = this.realIdsOn(p.virtualId, backendOfBindingKey(key)).includes(real.producerId);
+      this.log?.info({ virtualId: String(p.virtualId), transactionalId, key, realId: String(real.producerId), returned }, 'transactional id initialised where its domain moved');
+      return this.bind(p, key, real.producerId, epochDelta);
     })().finally(() => p.pending.delete(key));
     p.pending.set(key, moved);
     return moved;
@@ -574,6 +599,7 @@ export class ProducerIdMap {
       transactionalId,
       epoch: 0,
       transactionTimeoutMs: undefined,
+      sequenceBases: new Map(),
       bindings: new Map(),
       pending: new Map(),
       lastUsedMs: this.nowMs(),

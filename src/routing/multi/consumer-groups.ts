@@ -47,7 +47,7 @@ export async function consumerGroupHeartbeat(ctx: MultiContext, session: ClientS
   };
   const res = ctx.policy().resolve('group', body.groupId);
   if (!res.ok) return answer(res.errorCode, res.reason);
-  const backend = ctx.groupBackendOf(res.domain);
+  const backend = ctx.groupBackendOf(res.domain, body.groupId);
   if (!ctx.topologies.has(backend)) return answer(COORDINATOR_NOT_AVAILABLE, null);
   const elsewhere = topicsElsewhere(ctx, backend, body.subscribedTopicNames ?? []);
   if (elsewhere.length > 0) {

@@ -140,7 +140,7 @@ export async function keyCoordinators(ctx: MultiContext, session: ClientSession,
     keys.map(async (key): Promise<string | number> => {
       const res = policy.resolve(keyType === KEY_TYPE_TRANSACTION ? 'transactionalId' : 'group', key);
       if (!res.ok) return res.errorCode;
-      const backend = keyType === KEY_TYPE_TRANSACTION ? res.domain.backend : ctx.groupBackendOf(res.domain);
+      const backend = keyType === KEY_TYPE_TRANSACTION ? res.domain.backend : ctx.groupBackendOf(res.domain, key);
       if (!ctx.topologies.has(backend)) return COORDINATOR_NOT_AVAILABLE;
       try {
         return destinationOf(backend, await coordinatorOf(ctx, session, backend, keyType, key));

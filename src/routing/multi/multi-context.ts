@@ -20,6 +20,7 @@ import type { ProducerIdMap } from '../producer-id-map.js';
 import { DestinationFailure, type RouteError } from '../split-route.js';
 import { TopicIdMap } from '../topic-id-map.js';
 import { TransactionPartitions } from '../transaction-partitions.js';
+import { TransactionalGroups } from '../transactional-groups.js';
 import type { ListenerView } from '../virtual-cluster-router.js';
 import { KEY_TYPE_TRANSACTION } from './multi-codes.js';
 import { LastKnownTopics } from './last-known-topics.js';
@@ -83,6 +84,8 @@ export class MultiContext {
   /** Produce batches refused here, which a producer's later batches for the partition wait behind. */
   readonly sequenceGate = new ProduceSequenceGate();
   readonly transactionPartitions = new TransactionPartitions();
+  /** The groups each domain's transactional producers commit offsets for (moved with them by a cutover). */
+  readonly transactionalGroups = new TransactionalGroups();
   /** Turnout's own requests (InitProducerId for real producer ids) go over this session's upstreams. */
   ownSession: ClientSession | null = null;
   /** `backend/topic` → a Metadata request under way for the topic's leaders there (segment-leaders.ts). */
@@ -125,16 +128,17 @@ export class MultiContext {
   backendOfKey(keyType: number, key: string): string | undefined {
     const res = this.policy().resolve(keyType === KEY_TYPE_TRANSACTION ? 'transactionalId' : 'group', key);
     if (!res.ok) return undefined;
-    const backend = keyType === KEY_TYPE_TRANSACTION ? res.domain.backend : this.groupBackendOf(res.domain);
+    const backend = keyType === KEY_TYPE_TRANSACTION ? res.domain.backend : this.groupBackendOf(res.domain, key);
     return this.topologies.has(backend) ? backend : undefined;
   }
 
   /**
-   * Where a domain's consumer groups are coordinated: the backend they stayed on behind a
-   * cutover (their committed offsets are virtual, so they need not move), else the domain's.
+   * Where a consumer group of a domain is coordinated: the backend the domain's groups stayed on
+   * behind a cutover (their committed offsets are virtual, so they need not move), else the
+   * domain's; a group that moved with the domain's transactional ids is on the domain's.
    */
-  groupBackendOf(domain: DomainPolicy): string {
-    return this.segments.groupsBackendOf(domain.name) ?? domain.backend;
+  groupBackendOf(domain: DomainPolicy, groupId: string): string {
+    return this.segments.groupsBackendOf(domain.name, groupId) ?? domain.backend;
   }
 
   /**
@@ -144,6 +148,18 @@ export class MultiContext {
    */
   producerKeyOf(backend: string, domain: DomainPolicy): string {
     return producerBindingKey(backend, this.segments.eraOf(domain.name));
+  }
+
+  /**
+   * Notes a group a transactional producer commits offsets for, under the producer's domain, when
+   * the group belongs to the same domain (a cutover can move only its own domain's groups).
+   */
+  noteTransactionalGroup(transactionalId: string, groupId: string): void {
+    const policy = this.policy();
+    const txn = policy.resolve('transactionalId', transactionalId);
+    if (!txn.ok) return;
+    const group = policy.resolve('group', groupId);
+    if (group.ok && group.domain.name === txn.domain.name) this.transactionalGroups.seen(txn.domain.name, groupId);
   }
 
   /** The producer binding key of a transactional id's domain now, or undefined when none claims it. */

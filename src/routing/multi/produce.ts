@@ -67,6 +67,9 @@ async function carryPartitions(ctx: MultiContext, transactionalId: string, carry
   }
 }
 
+/** A transaction the client must abort (KIP-890), which it can go on after. */
+const TRANSACTION_ABORTABLE = 120;
+
 /** Produce names brokers from this version (CurrentLeader and NodeEndpoints). */
 const PRODUCE_FIRST_LEADER_VERSION = 10;
 
@@ -100,13 +103,18 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
     const destination = destinationOf(backend, leader);
     let key = keys.get(name);
     if (key === undefined) keys.set(name, (key = ctx.producerKeyOf(backend, domain)));
+    if (transactionalId !== null && (ctx.transactionPartitions.offsetsAddedUnder(transactionalId) ?? key) !== key) {
+      // Its consumer offsets went where its domain was before a cutover, which aborted it there:
+      // the client must abort it too (an abortable error; INVALID_TXN_STATE is fatal to a client).
+      return { errorCode: TRANSACTION_ABORTABLE, errorMessage: `transaction ${transactionalId} added its consumer offsets before a cutover moved its domain: abort it` };
+    }
     if (transactionalId !== null && ctx.transactionPartitions.addedElsewhere(transactionalId, key, name, p.index)) {
       let list = carried.get(destination);
       if (list === undefined) carried.set(destination, (list = []));
       list.push({ topic: name, partition: p.index, key, records: p.records });
     }
     try {
-      const wait = ctx.producerIds.prepareBatches(p.records, key);
+      const wait = ctx.producerIds.prepareBatches(p.records, key, `${p.index}:${name}`);
       if (wait !== null) {
         let list = waits.get(destination);
         if (list === undefined) waits.set(destination, (list = []));

@@ -29,7 +29,7 @@ import {
   type AddPartitionsToTxnTopicResult,
 } from '../../codec/generated/add-partitions-to-txn.js';
 import { createEndTxnResponse, decodeEndTxnRequest, decodeEndTxnResponse, encodeEndTxnRequest, encodeEndTxnResponse } from '../../codec/generated/end-txn.js';
-import { decodeTxnOffsetCommitRequest, encodeTxnOffsetCommitRequest } from '../../codec/generated/txn-offset-commit.js';
+import { createTxnOffsetCommitResponse, decodeTxnOffsetCommitRequest, encodeTxnOffsetCommitRequest, encodeTxnOffsetCommitResponse } from '../../codec/generated/txn-offset-commit.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { UpstreamError } from '../../net/upstream-connection.js';
 import { COORDINATOR_LOAD_IN_PROGRESS, INVALID_TXN_STATE, REQUEST_TIMED_OUT } from '../error-codes.js';
@@ -53,6 +53,12 @@ import {
   TURNOUT_CLIENT_ID,
 } from './multi-codes.js';
 import type { MultiContext } from './multi-context.js';
+
+/** A transaction the client must abort (KIP-890), which it can go on after. */
+const TRANSACTION_ABORTABLE = 120;
+
+/** A commit of a member its group does not know: the client aborts its transaction. */
+const UNKNOWN_MEMBER_ID = 25;
 
 /** EndTxn answers with the producer id and epoch from v5. */
 const END_TXN_FIRST_PRODUCER_VERSION = 5;
@@ -143,6 +149,7 @@ function addedPartitions(results: readonly AddPartitionsToTxnTopicResult[]): Top
 export async function addOffsetsToTxn(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
   const v = ex.apiVersion;
   const { header, body } = decodeRequestFrame(ex.frame, decodeAddOffsetsToTxnRequest);
+  ctx.noteTransactionalGroup(body.transactionalId, body.groupId);
   const answer = (errorCode: number): Buffer =>
     encodeResponseFrame(ApiKey.AddOffsetsToTxn, v, { correlationId: ex.correlationId }, { throttleTimeMs: 0, errorCode }, encodeAddOffsetsToTxnResponse);
   const backend = ctx.backendOfKey(KEY_TYPE_TRANSACTION, body.transactionalId);
@@ -151,10 +158,13 @@ export async function addOffsetsToTxn(ctx: MultiContext, session: ClientSession,
     ctx.log.warn({ transactionalId: body.transactionalId, groupId: body.groupId, backend }, 'a transaction commits offsets of a group on another backend: refused');
     return answer(INVALID_TXN_STATE);
   }
-  const real = await transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, ctx.transactionalKeyOf(body.transactionalId) ?? backend);
+  const key = ctx.transactionalKeyOf(body.transactionalId) ?? backend;
+  const real = await transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, key);
   if (typeof real === 'number') return answer(real);
   body.producerId = real.producerId;
   body.producerEpoch = real.producerEpoch;
+  // Noted before the answer: a cutover's hold must know at once that this transaction ends where its offsets go.
+  ctx.transactionPartitions.offsetsAdded(body.transactionalId, key);
   return toCoordinator(ctx, session, ex, backend, KEY_TYPE_TRANSACTION, body.transactionalId, encodeRequestFrame(header, body, encodeAddOffsetsToTxnRequest), () =>
     answer(COORDINATOR_NOT_AVAILABLE),
   );
@@ -170,7 +180,11 @@ export async function endTxn(ctx: MultiContext, session: ClientSession, ex: Requ
   };
   const backend = ctx.backendOfKey(KEY_TYPE_TRANSACTION, body.transactionalId);
   if (backend === undefined) return answer(TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-  const real = await transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, ctx.transactionalKeyOf(body.transactionalId) ?? backend);
+  const key = ctx.transactionalKeyOf(body.transactionalId) ?? backend;
+  // Its offsets went where its domain was before a cutover, which aborted it there (cutover-coordinator.ts).
+  const abortedByCutover = (ctx.transactionPartitions.offsetsAddedUnder(body.transactionalId) ?? key) !== key;
+  if (abortedByCutover && body.committed) return answer(TRANSACTION_ABORTABLE);
+  const real = await transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, key);
   if (typeof real === 'number') return answer(real);
   body.producerId = real.producerId;
   body.producerEpoch = real.producerEpoch;
@@ -178,6 +192,8 @@ export async function endTxn(ctx: MultiContext, session: ClientSession, ex: Requ
   const frame = await toCoordinator(ctx, session, ex, backend, KEY_TYPE_TRANSACTION, body.transactionalId, encodeRequestFrame(header, body, encodeEndTxnRequest), () =>
     answer(COORDINATOR_NOT_AVAILABLE),
   );
+  // Its abort where it goes on finds no transaction there when none of its records got there: aborted all the same.
+  if (abortedByCutover && decodeResponseFrame(frame, ApiKey.EndTxn, v, decodeEndTxnResponse).body.errorCode === INVALID_TXN_STATE) return answer(0);
   if (v < END_TXN_FIRST_PRODUCER_VERSION) return frame;
   // From v5 the answer carries the producer (KIP-890): back to the virtual one.
   const decoded = decodeResponseFrame(frame, ApiKey.EndTxn, v, decodeEndTxnResponse);
@@ -191,9 +207,20 @@ export async function endTxn(ctx: MultiContext, session: ClientSession, ex: Requ
 
 export async function txnOffsetCommit(ctx: MultiContext, session: ClientSession, ex: RequestExchange): Promise<Buffer> {
   const { header, body } = decodeRequestFrame(ex.frame, decodeTxnOffsetCommitRequest);
+  ctx.noteTransactionalGroup(body.transactionalId, body.groupId);
   const backend = ctx.backendOfKey(KEY_TYPE_GROUP, body.groupId);
   if (backend === undefined || ctx.backendOfKey(KEY_TYPE_TRANSACTION, body.transactionalId) !== backend) return ctx.failureFrame(ex);
-  const real = await transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, ctx.transactionalKeyOf(body.transactionalId) ?? backend);
+  const key = ctx.transactionalKeyOf(body.transactionalId) ?? backend;
+  if ((ctx.transactionPartitions.offsetsAddedUnder(body.transactionalId) ?? key) !== key) {
+    // The transaction added its offsets where its domain was before a cutover, which aborted it
+    // there: refused as a commit of a member the group no longer has, which a client answers by
+    // aborting the transaction and reading its records again.
+    ctx.log.info({ transactionalId: body.transactionalId, groupId: body.groupId }, 'offsets of a transaction that a cutover aborted: refused');
+    const m = createTxnOffsetCommitResponse();
+    m.topics = body.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: UNKNOWN_MEMBER_ID })) }));
+    return encodeResponseFrame(ApiKey.TxnOffsetCommit, ex.apiVersion, { correlationId: ex.correlationId }, m, encodeTxnOffsetCommitResponse);
+  }
+  const real = await transactionalProducerToReal(ctx, body.producerId, body.producerEpoch, key);
   if (typeof real === 'number') return ctx.failureFrame(ex);
   body.producerId = real.producerId;
   body.producerEpoch = real.producerEpoch;

@@ -60,6 +60,11 @@ export class LineProcess {
     return this.exitedAt;
   }
 
+  /** Writes to its stdin (a client that reads its work from there). */
+  writeStdin(text: string): void {
+    this.child.stdin?.write(text);
+  }
+
   /** The gentle end for clients that stop when stdin closes. */
   closeStdin(): void {
     this.child.stdin?.end();

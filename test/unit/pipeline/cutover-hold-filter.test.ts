@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKey, encodeResponseFrame } from '../../../src/codec/index.js';
+import { createAddOffsetsToTxnRequest } from '../../../src/codec/generated/add-offsets-to-txn.js';
 import { createEndTxnRequest } from '../../../src/codec/generated/end-txn.js';
+import { createTxnOffsetCommitRequest } from '../../../src/codec/generated/txn-offset-commit.js';
 import { createHeartbeatRequest } from '../../../src/codec/generated/heartbeat.js';
 import { createOffsetCommitRequest, decodeOffsetCommitRequest } from '../../../src/codec/generated/offset-commit.js';
 import { decodeRequestFrame } from '../../../src/codec/message-frames.js';
@@ -125,6 +127,32 @@ describe('the cutover hold filter', () => {
     holds.setMode('orders', null, 'none');
     await new Promise((r) => setTimeout(r, 0));
     expect(run.forwarded).toEqual(['end', 'idempotent-init', 'produce', 'init']);
+  });
+
+  it('holds the offsets commit and end of a transaction whose records it holds, and lets another transaction end', async () => {
+    const { holds, filter } = setup();
+    holds.setMode('orders', 'c-1', 'drain');
+    const records = produce('orders.created');
+    (records.decoded().body as { transactionalId: string | null }).transactionalId = 'orders-tx-1';
+    const addOffsets = (id: string): FilterRequest => filterRequest(ApiKey.AddOffsetsToTxn, 3, { ...createAddOffsetsToTxnRequest(), transactionalId: id, groupId: 'orders-app' });
+    const commitOffsets = (id: string): FilterRequest => filterRequest(ApiKey.TxnOffsetCommit, 3, { ...createTxnOffsetCommitRequest(), transactionalId: id, groupId: 'orders-app' });
+    const run = runInOrder(filter, [
+      ['produce-1', records],
+      ['add-offsets-1', addOffsets('orders-tx-1')],
+      ['commit-offsets-1', commitOffsets('orders-tx-1')],
+      ['end-1', endTxn('orders-tx-1')],
+      ['add-offsets-2', addOffsets('orders-tx-2')],
+      ['commit-offsets-2', commitOffsets('orders-tx-2')],
+      ['end-2', endTxn('orders-tx-2')],
+    ]);
+    // orders-tx-2's records were all answered: it may end on the source. orders-tx-1's wait with its records.
+    expect(run.forwarded).toEqual(['add-offsets-2', 'commit-offsets-2', 'end-2']);
+    holds.setMode('orders', null, 'none');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(run.forwarded).toEqual(['add-offsets-2', 'commit-offsets-2', 'end-2', 'produce-1', 'add-offsets-1', 'commit-offsets-1', 'end-1']);
+    // Released: the next cutover's drain lets orders-tx-1 end again.
+    holds.setMode('orders', 'c-2', 'drain');
+    expect(runInOrder(filter, [['end-3', endTxn('orders-tx-1')]]).forwarded).toEqual(['end-3']);
   });
 
   it('counts produce in flight to the source until answered, and fails the cutover on an error answer', async () => {

@@ -12,7 +12,6 @@ import { LocalCutoverStore } from '../../../src/policy/cutover-local-store.js';
 import { CutoverParticipant } from '../../../src/policy/cutover-participant.js';
 import { CutoverPolicyView } from '../../../src/policy/cutover-policy-view.js';
 import { cutoverSchema } from '../../../src/policy/cutover-schema.js';
-import type { GroupOffset, GroupOffsetBackends } from '../../../src/policy/group-offset-backends.js';
 import { GroupsMover } from '../../../src/policy/groups-move.js';
 import { GroupsMoveParticipant } from '../../../src/policy/groups-move-participant.js';
 import { LeaderEpochMap } from '../../../src/routing/leader-epoch-map.js';
@@ -20,6 +19,7 @@ import { OffsetSegmentMap } from '../../../src/routing/offset-segments.js';
 import { FakePolicyStore } from '../admin/domain-fixtures.js';
 import { filterRequest } from '../pipeline/filter-test-kit.js';
 import { FakeCutoverBackends } from './fake-cutover-backends.js';
+import { FakeGroupOffsets, offset } from './fake-group-offsets.js';
 
 const log = createLogger({ level: 'silent' });
 const settings = cutoverSchema.parse({ rateSampleMs: 0, switchPointIntervalMs: 5, phaseDeadlineMs: 2_000, drainTimeoutMs: 100, maxHoldMs: 5_000 });
@@ -28,45 +28,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-/** Groups, their state and committed offsets per backend; a commit may be made to wait. */
-class FakeGroupOffsets implements GroupOffsetBackends {
-  readonly groups = new Map<string, Map<string, { state: string; offsets: GroupOffset[] }>>();
-  /** Resolves when the next commit may go on (null: at once). */
-  commitGate: Promise<void> | null = null;
-  commits = 0;
-  readonly members = new Map<string, string[]>();
-
-  set(backend: string, group: string, state: string, offsets: GroupOffset[]): void {
-    let b = this.groups.get(backend);
-    if (b === undefined) this.groups.set(backend, (b = new Map()));
-    b.set(group, { state, offsets });
-  }
-
-  async listGroups(backend: string, wanted: (group: string) => boolean): Promise<Map<string, string>> {
-    return new Map([...(this.groups.get(backend) ?? [])].filter(([g]) => wanted(g)).map(([g, v]) => [g, v.state]));
-  }
-
-  async groupOffsets(backend: string, group: string): Promise<GroupOffset[]> {
-    return this.groups.get(backend)?.get(group)?.offsets.map((o) => ({ ...o })) ?? [];
-  }
-
-  async groupMembers(backend: string, group: string): Promise<string[]> {
-    return this.members.get(`${backend}/${group}`) ?? [];
-  }
-
-  async commitGroupOffsets(backend: string, group: string, offsets: readonly GroupOffset[]): Promise<void> {
-    this.commits++;
-    if (this.commitGate !== null) await this.commitGate;
-    const before = this.groups.get(backend)?.get(group);
-    if (before !== undefined && before.state !== 'Empty') throw new Error(`group ${group} is ${before.state}`);
-    this.set(backend, group, 'Empty', offsets.map((o) => ({ ...o })));
-  }
-}
-
-function offset(topic: string, partition: number, at: bigint): GroupOffset {
-  return { topic, partition, offset: at, leaderEpoch: 7, metadata: '' };
-}
 
 /** One instance whose domain `orders` was cut over from east to west, its groups left on east. */
 async function cutOverInstance(groups: FakeGroupOffsets) {
@@ -179,7 +140,7 @@ describe('moving a domain groups to its backend', () => {
 
   it('keeps a groups move in the domain state through serialization', () => {
     const move = { id: 'm1', phase: 'holding' as const, coordinator: 'i1', from: 'east', to: 'west', startedAtMs: 5 };
-    const state = { backend: 'west', chains: new Map(), groupsBackend: 'east', era: 1, groupsMove: move, formerMembers: { untilMs: 9, groups: { 'orders-app': ['m-1'] } } };
+    const state = { backend: 'west', chains: new Map(), groupsBackend: 'east', transactionalGroups: [], era: 1, groupsMove: move, formerMembers: { untilMs: 9, groups: { 'orders-app': ['m-1'] } } };
     const back = parseDomainState(JSON.parse(JSON.stringify(serializeDomainState(state))), 'test');
     expect(back.groupsMove).toEqual(move);
     expect(back.formerMembers).toEqual({ untilMs: 9, groups: { 'orders-app': ['m-1'] } });

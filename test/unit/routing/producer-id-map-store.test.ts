@@ -326,7 +326,7 @@ describe('binding keys of cutover eras with a binding store', () => {
     expect(() => map.toReal(v.producerId, 0, 'b', true)).toThrow(/lives on another backend/);
     expect(map.toReal(v.producerId, 0, 'a', true)).toEqual({ producerId: 500n, producerEpoch: 0 });
   });
-  it('count the sequences of a transactional id moved back to a backend whose coordinator kept its real id from 0, per partition', async () => {
+  it('count the sequences of a moved transactional id from 0 on each partition, on a new real id and on one its coordinator kept', async () => {
     let era = 'a';
     const reals: Record<string, { producerId: bigint; producerEpoch: number }> = { b: { producerId: 40n, producerEpoch: 0 }, a: { producerId: 500n, producerEpoch: 4 } };
     const map = new ProducerIdMap({ obtain: fakeBackends().obtain, transactionalKeyOf: () => era, initTransactional: async (_id, backend) => reals[backend] });
@@ -340,9 +340,11 @@ describe('binding keys of cutover eras with a binding store', () => {
       return [b.producerIdBigInt, b.producerEpoch, b.baseSequence];
     };
     expect(await sent('a', '0:t', 7)).toEqual([500n, 3, 7]);
-    // To b: a new real id, which the partitions there never saw: sequences as they are.
+    // To b: a new real id. A partition may have its abort marker already (a transaction that
+    // added it and was aborted before any batch got there), after which the broker takes only 0.
     era = 'b#1';
-    expect(await sent('b#1', '0:t', 9)).toEqual([40n, 0, 9]);
+    expect(await sent('b#1', '0:t', 9)).toEqual([40n, 0, 0]);
+    expect(await sent('b#1', '0:t', 11)).toEqual([40n, 0, 2]);
     // Back to a: the same real id with a new epoch, which must start at 0 on each partition.
     era = 'a#2';
     expect(await sent('a#2', '0:t', 12)).toEqual([500n, 4, 0]);
@@ -353,5 +355,22 @@ describe('binding keys of cutover eras with a binding store', () => {
     const again = await map.bindTransactional('txn-1', 'a#2', { producerId: 500n, producerEpoch: 5 });
     expect(again.producerId).toBe(v.producerId);
     expect(await sent('a#2', '0:t', 0, again.producerEpoch)).toEqual([500n, 5, 0]);
+    expect(await sent('a#2', '0:t', 1, again.producerEpoch)).toEqual([500n, 5, 1]);
+  });
+
+  it("count a moved transactional id's sequences from the first batch the client sent, when a later one is rewritten first", async () => {
+    let era = 'a';
+    const map = new ProducerIdMap({ obtain: fakeBackends().obtain, transactionalKeyOf: () => era, initTransactional: async () => ({ producerId: 40n, producerEpoch: 0 }) });
+    const v = await map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 3 });
+    era = 'b#1';
+    const first = await recordBatches({ producerId: v.producerId, producerEpoch: v.producerEpoch, baseSequence: 20, transactional: true });
+    const second = await recordBatches({ producerId: v.producerId, producerEpoch: v.producerEpoch, baseSequence: 22, transactional: true });
+    // Both prepared in the client's order; the second request goes on first (the first waits to carry its partition).
+    const waits = [map.prepareBatches(first, 'b#1', '0:t'), map.prepareBatches(second, 'b#1', '0:t')];
+    await Promise.all(waits);
+    map.rewriteBatchesToReal(second, 'b#1', '0:t');
+    map.rewriteBatchesToReal(first, 'b#1', '0:t');
+    expect(scanRecordBatches(first).batches[0].baseSequence).toBe(0);
+    expect(scanRecordBatches(second).batches[0].baseSequence).toBe(2);
   });
 });

@@ -209,8 +209,8 @@ export async function segmentRig(opts: { segments?: readonly OffsetSegment[]; er
 }
 
 /** Chains orders.a partition 0 (partition 1 stays untranslated), as the cutover state does. */
-export function chainOrders(router: MultiBackendRouter, segments: readonly OffsetSegment[], era: number, groupsBackend: string | null): void {
-  router.segments.setDomain('orders', { chains: new Map([[TOPIC, [new PartitionChain(segments), undefined]]]), groupsBackend, era });
+export function chainOrders(router: MultiBackendRouter, segments: readonly OffsetSegment[], era: number, groupsBackend: string | null, transactionalGroups: readonly string[] = []): void {
+  router.segments.setDomain('orders', { chains: new Map([[TOPIC, [new PartitionChain(segments), undefined]]]), groupsBackend, transactionalGroups: new Set(transactionalGroups), era });
 }
 
 function fakeSession(backends: Record<'east' | 'west', FakeBackend>, seen: SeenRequest[]): ClientSession {

@@ -18,9 +18,11 @@ import {
   scanRecordBatches,
   type ProduceResponse,
 } from '../../../src/codec/index.js';
+import { createAddOffsetsToTxnRequest, decodeAddOffsetsToTxnResponse, encodeAddOffsetsToTxnRequest } from '../../../src/codec/generated/add-offsets-to-txn.js';
 import { createAddPartitionsToTxnRequest, decodeAddPartitionsToTxnResponse, encodeAddPartitionsToTxnRequest } from '../../../src/codec/generated/add-partitions-to-txn.js';
 import { createDescribeProducersRequest, decodeDescribeProducersResponse, encodeDescribeProducersRequest } from '../../../src/codec/generated/describe-producers.js';
 import { createEndTxnRequest, decodeEndTxnResponse, encodeEndTxnRequest } from '../../../src/codec/generated/end-txn.js';
+import { createTxnOffsetCommitRequest, decodeTxnOffsetCommitResponse, encodeTxnOffsetCommitRequest } from '../../../src/codec/generated/txn-offset-commit.js';
 import { createOffsetCommitRequest, decodeOffsetCommitResponse, encodeOffsetCommitRequest } from '../../../src/codec/generated/offset-commit.js';
 import { generationOffset } from '../../../src/routing/leader-epoch-map.js';
 import { recordBatch } from './record-batches.js';
@@ -29,6 +31,9 @@ import { learnMetadata } from './two-backend-router.js';
 
 const NOT_LEADER_OR_FOLLOWER = 6;
 const INCONSISTENT_GROUP_PROTOCOL = 23;
+const INVALID_TXN_STATE = 48;
+const UNKNOWN_MEMBER_ID = 25;
+const TRANSACTION_ABORTABLE = 120;
 const PRODUCE_VERSION = 11;
 
 async function produce(rig: SegmentRig, partitions: Array<{ index: number; records: Buffer }>, transactionalId: string | null = null): Promise<ProduceResponse> {
@@ -59,8 +64,8 @@ async function initProducerId(rig: SegmentRig, transactionalId: string | null): 
 }
 
 /** The Turnout-side move of the orders domain to west: the chain gets its west segment, the policy its backend, the client its metadata. */
-async function switchToWest(rig: SegmentRig, groupsBackend: string | null = null): Promise<void> {
-  chainOrders(rig.router, SEGMENTS.slice(0, 2), 1, groupsBackend);
+async function switchToWest(rig: SegmentRig, groupsBackend: string | null = null, transactionalGroups: readonly string[] = []): Promise<void> {
+  chainOrders(rig.router, SEGMENTS.slice(0, 2), 1, groupsBackend, transactionalGroups);
   rig.domainBackends.set('orders', 'west');
   await learnMetadata(rig.router, rig.session);
   rig.seen.length = 0;
@@ -153,6 +158,41 @@ describe('A transactional id whose domain a cutover moved', () => {
   });
 });
 
+describe('A transaction whose offsets went to the backend its domain left', () => {
+  it('is refused as abortable where it goes on: its records, its offsets and its commit; its abort goes through', async () => {
+    const rig = await segmentRig({ segments: SEGMENTS.slice(0, 1), era: 0 });
+    const virtual = await initProducerId(rig, 'orders-tx');
+    const add = createAddOffsetsToTxnRequest();
+    Object.assign(add, { transactionalId: 'orders-tx', producerId: virtual.producerId, producerEpoch: virtual.producerEpoch, groupId: 'orders-eos' });
+    await clientAsks(rig, ApiKey.AddOffsetsToTxn, 3, add, encodeAddOffsetsToTxnRequest, decodeAddOffsetsToTxnResponse);
+    expect(rig.requests(ApiKey.AddOffsetsToTxn).map((r) => r.backend)).toEqual(['east']);
+    // The cutover took the domain to west (and aborted the transaction on east) before its records went anywhere.
+    await switchToWest(rig, null, ['orders-eos']);
+
+    const produced = await produce(rig, [{ index: 0, records: await recordBatch({ producerId: virtual.producerId, producerEpoch: virtual.producerEpoch, baseSequence: 0, transactional: true }) }], 'orders-tx');
+    expect(produced.responses[0].partitionResponses[0].errorCode).toBe(TRANSACTION_ABORTABLE);
+    const offsets = createTxnOffsetCommitRequest();
+    Object.assign(offsets, { transactionalId: 'orders-tx', groupId: 'orders-eos', producerId: virtual.producerId, producerEpoch: virtual.producerEpoch });
+    offsets.topics = [{ name: 'orders.a', partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: '' }] }];
+    const committed = await clientAsks(rig, ApiKey.TxnOffsetCommit, 3, offsets, encodeTxnOffsetCommitRequest, decodeTxnOffsetCommitResponse);
+    expect(committed.topics[0].partitions[0].errorCode).toBe(UNKNOWN_MEMBER_ID);
+    const end = createEndTxnRequest();
+    Object.assign(end, { transactionalId: 'orders-tx', producerId: virtual.producerId, producerEpoch: virtual.producerEpoch, committed: true });
+    expect((await clientAsks(rig, ApiKey.EndTxn, 3, end, encodeEndTxnRequest, decodeEndTxnResponse)).errorCode).toBe(TRANSACTION_ABORTABLE);
+    expect(rig.requests(ApiKey.Produce)).toEqual([]);
+    expect(rig.requests(ApiKey.TxnOffsetCommit)).toEqual([]);
+    expect(rig.requests(ApiKey.EndTxn)).toEqual([]);
+    // The client aborts: that goes to west, and the next transaction is an ordinary one. Its
+    // batch has the refused one's sequence (never stored there): the sequence gate lets it by.
+    Object.assign(end, { committed: false });
+    expect((await clientAsks(rig, ApiKey.EndTxn, 3, end, encodeEndTxnRequest, decodeEndTxnResponse)).errorCode).toBe(0);
+    expect(rig.requests(ApiKey.EndTxn).map((r) => r.backend)).toEqual(['west']);
+    const again = await produce(rig, [{ index: 0, records: await recordBatch({ producerId: virtual.producerId, producerEpoch: virtual.producerEpoch, baseSequence: 0, transactional: true }) }], 'orders-tx');
+    expect(again.responses[0].partitionResponses[0].errorCode).toBe(0);
+    expect(producedBatches(rig).map(([backend]) => backend)).toEqual(['west']);
+  });
+});
+
 /** ConsumerProtocolSubscription v0 of `topics`. */
 function subscription(topics: string[]): Buffer {
   const parts = [Buffer.from([0, 0]), Buffer.alloc(4)];
@@ -162,9 +202,9 @@ function subscription(topics: string[]): Buffer {
   return Buffer.concat(parts);
 }
 
-async function join(rig: SegmentRig, topics: string[]): Promise<number> {
+async function join(rig: SegmentRig, topics: string[], groupId = 'orders-billing'): Promise<number> {
   const req = createJoinGroupRequest();
-  Object.assign(req, { groupId: 'orders-billing', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer' });
+  Object.assign(req, { groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer' });
   req.protocols = [{ name: 'range', metadata: subscription(topics) }];
   return (await clientAsks(rig, ApiKey.JoinGroup, 5, req, encodeJoinGroupRequest, decodeJoinGroupResponse)).errorCode;
 }
@@ -205,6 +245,24 @@ describe('Consumer groups of a domain a cutover moved', () => {
     const rig = await segmentRig({ segments: SEGMENTS.slice(0, 1), era: 0 });
     await switchToWest(rig, 'east');
     expect(await join(rig, ['orders.a', 'orders.b'])).toBe(INCONSISTENT_GROUP_PROTOCOL);
+  });
+
+  it('of an exactly-once application are noted from its AddOffsetsToTxn, and once moved with the transactional ids are coordinated on the domain backend', async () => {
+    const rig = await segmentRig({ segments: SEGMENTS.slice(0, 1), era: 0 });
+    await switchToWest(rig, 'east');
+    const add = createAddOffsetsToTxnRequest();
+    Object.assign(add, { transactionalId: 'orders-tx', producerId: 7n, producerEpoch: 0, groupId: 'orders-eos' });
+    // Its group stayed on east while the transactional id went to west: refused, and noted.
+    expect((await clientAsks(rig, ApiKey.AddOffsetsToTxn, 3, add, encodeAddOffsetsToTxnRequest, decodeAddOffsetsToTxnResponse)).errorCode).toBe(INVALID_TXN_STATE);
+    expect(rig.router.transactionalGroups.of('orders')).toEqual(['orders-eos']);
+
+    await switchToWest(rig, 'east', ['orders-eos']);
+    expect(await join(rig, ['orders.a'], 'orders-eos')).toBe(0);
+    expect(await join(rig, ['orders.a'], 'orders-billing')).toBe(0);
+    expect(rig.requests(ApiKey.JoinGroup).map((r) => [r.body.groupId, r.backend])).toEqual([
+      ['orders-eos', 'west'],
+      ['orders-billing', 'east'],
+    ]);
   });
 
   it('move with the domain once the cutover lets them go', async () => {
