@@ -41,7 +41,7 @@ import type { PolicyStore } from './policy/policy-store.js';
 import { ACL_API_VERSIONS } from './pipeline/acl-apis-filter.js';
 import { buildPipeline } from './pipeline/build-pipeline.js';
 import type { RequestFilter } from './pipeline/filter.js';
-import { createAuthenticationFilter, SASL_API_VERSIONS, usesStoredUsers } from './pipeline/client-authentication.js';
+import { createAuthenticationFilter, jwtValidatorFor, SASL_API_VERSIONS, usesStoredUsers } from './pipeline/client-authentication.js';
 import type { CredentialStore } from './auth/credential-store.js';
 import { openCredentialStore } from './auth/open-credential-store.js';
 import { apiName } from './routing/api-names.js';
@@ -675,7 +675,14 @@ export async function startProxy(config: TurnoutConfigInput | TurnoutConfig, opt
     producerBindings = await openProducerBindingStore({ config: parsed, configFile: opts.configFile, policyStore, idleMs: PRODUCER_ID_IDLE_MS, log: logger });
     if (presentationOf(parsed) === 'turnout-nodes') cutoverStore = await openCutoverStore({ config: parsed, configFile: opts.configFile, policyStore, log: logger });
     credentials = await credentialStoreFor(parsed, opts, logger);
-    authentication = createAuthenticationFilter({ config: parsed, configFile: opts.configFile, credentials: credentials.store, log: logger, metrics: metrics.authentications });
+    authentication = createAuthenticationFilter({
+      config: parsed,
+      configFile: opts.configFile,
+      credentials: credentials.store,
+      log: logger,
+      metrics: metrics.authentications,
+      jwtValidator: await jwtValidatorFor(parsed),
+    });
     authorization = await createAuthorization(parsed, policyStore, logger, metrics, { configFile: opts.configFile });
   } catch (err) {
     await producerBindings?.close();
