@@ -27,21 +27,21 @@ import { createLogger, type Logger, type LogLevel } from './observability/logger
 import { principalFromTls } from './auth/tls-principal.js';
 import type { TlsPeer } from './pipeline/filter.js';
 import { ProxyMetrics } from './observability/metrics.js';
-import { RequestTracer, type DomainLookup } from './observability/request-tracer.js';
+import type { DomainLookup, RequestTracer } from './observability/request-tracer.js';
 import { joinHostPort, parseConfig, presentationOf, type TurnoutConfig, type TurnoutConfigInput } from './policy/config.js';
-import { RedisIdentityStore } from './routing/identity-redis-store.js';
+import type { RedisIdentityStore } from './routing/identity-redis-store.js';
 import { SharedIdentities } from './routing/identity-sync.js';
 import { openPolicyStore } from './policy/open-policy-store.js';
 import { createAuthorization, type Authorization } from './policy/authorization.js';
 import { PolicySnapshot, policyDocumentOf } from './policy/policy-snapshot.js';
-import { defaultRedisKeyPrefix } from './policy/redis-policy-store.js';
+import { defaultRedisKeyPrefix } from './policy/redis-key-prefix.js';
 import { zoneModelOf, type ZoneModel } from './policy/zone-resolver.js';
 import { tracingHeadersOf } from './policy/tracing-schema.js';
 import type { PolicyStore } from './policy/policy-store.js';
 import { ACL_API_VERSIONS } from './pipeline/acl-apis-filter.js';
 import { buildPipeline } from './pipeline/build-pipeline.js';
 import type { RequestFilter } from './pipeline/filter.js';
-import { createAuthenticationFilter, SASL_API_VERSIONS, usesStoredUsers } from './pipeline/client-authentication.js';
+import { createAuthenticationFilter, jwtValidatorFor, SASL_API_VERSIONS, usesStoredUsers } from './pipeline/client-authentication.js';
 import type { CredentialStore } from './auth/credential-store.js';
 import { openCredentialStore } from './auth/open-credential-store.js';
 import { apiName } from './routing/api-names.js';
@@ -157,6 +157,13 @@ const PRE_LOGIN_MAX_FRAME_BYTES = 512 * 1024;
 
 /** What startProxy opens before the proxy itself, handed to it to own. */
 interface ProxyParts {
+  /**
+   * The tracer class, loaded only with tracing on: the OpenTelemetry SDK and its OTLP exporter
+   * are several MB of heap that every major GC would otherwise mark.
+   */
+  tracerClass: typeof RequestTracer | null;
+  /** The shared identity store's class, loaded only with several backends on the Redis store (the Redis client is several MB of heap). */
+  identityStoreClass: typeof RedisIdentityStore | null;
   policyStore: PolicyStore | null;
   /** Whether close() closes the policy store (it was opened here, not given by the caller). */
   ownsPolicyStore: boolean;
@@ -307,7 +314,7 @@ class RunningProxy implements ProxyHandle {
         cutoverHold: this.cutovers.filter,
         log: this.logger,
       });
-      this.identities = this.shareIdentities(this.multi, policyStore);
+      this.identities = this.shareIdentities(this.multi, policyStore, parts.identityStoreClass);
     } else {
       const single = new VirtualClusterRouter({
         clusterId: config.virtualCluster.clusterId,
@@ -321,7 +328,8 @@ class RunningProxy implements ProxyHandle {
       this.router = buildPipeline({ router: single, offered: () => single.offeredApis, authorization: parts.authorization, authentication, log: this.logger });
     }
     if (config.tracing.enabled) {
-      this.tracer = new RequestTracer({
+      if (parts.tracerClass === null) throw new Error('tracing is on but its tracer was not loaded');
+      this.tracer = new parts.tracerClass({
         config: config.tracing,
         headers: tracingHeadersOf(config.tracing, opts.configFile ?? 'config'),
         log: this.logger,
@@ -411,10 +419,11 @@ class RunningProxy implements ProxyHandle {
    * With the Redis policy store, several instances serve one virtual cluster: their topic ids
    * and leader epoch generations are kept in the same Redis, under the policy's key prefix.
    */
-  private shareIdentities(multi: MultiBackendRouter, policyStore: PolicyStore | null): SharedIdentities | null {
+  private shareIdentities(multi: MultiBackendRouter, policyStore: PolicyStore | null, identityStoreClass: typeof RedisIdentityStore | null): SharedIdentities | null {
     const redis = this.config.store.redis;
     if (policyStore?.kind !== 'redis' || redis === undefined) return null;
-    const store = new RedisIdentityStore({
+    if (identityStoreClass === null) throw new Error('the Redis identity store was not loaded');
+    const store = new identityStoreClass({
       url: redis.url,
       password: redis.passwordEnv === undefined ? undefined : process.env[redis.passwordEnv],
       keyPrefix: redis.keyPrefix ?? defaultRedisKeyPrefix(this.config.virtualCluster.clusterId),
@@ -654,6 +663,9 @@ export async function startProxy(config: TurnoutConfigInput | TurnoutConfig, opt
     policyStore = await openPolicyStore({ file: opts.configFile, config: parsed, log: logger });
   }
   const metrics = new ProxyMetrics({ apiName, processMetrics: opts.processMetrics ?? false });
+  const tracerClass = parsed.tracing.enabled ? (await import('./observability/request-tracer.js')).RequestTracer : null;
+  const identityStoreClass =
+    presentationOf(parsed) === 'turnout-nodes' && policyStore?.kind === 'redis' ? (await import('./routing/identity-redis-store.js')).RedisIdentityStore : null;
   let credentials: OpenedCredentials = { store: null, owned: false };
   let authentication: RequestFilter;
   let authorization: Authorization;
@@ -663,7 +675,14 @@ export async function startProxy(config: TurnoutConfigInput | TurnoutConfig, opt
     producerBindings = await openProducerBindingStore({ config: parsed, configFile: opts.configFile, policyStore, idleMs: PRODUCER_ID_IDLE_MS, log: logger });
     if (presentationOf(parsed) === 'turnout-nodes') cutoverStore = await openCutoverStore({ config: parsed, configFile: opts.configFile, policyStore, log: logger });
     credentials = await credentialStoreFor(parsed, opts, logger);
-    authentication = createAuthenticationFilter({ config: parsed, configFile: opts.configFile, credentials: credentials.store, log: logger, metrics: metrics.authentications });
+    authentication = createAuthenticationFilter({
+      config: parsed,
+      configFile: opts.configFile,
+      credentials: credentials.store,
+      log: logger,
+      metrics: metrics.authentications,
+      jwtValidator: await jwtValidatorFor(parsed),
+    });
     authorization = await createAuthorization(parsed, policyStore, logger, metrics, { configFile: opts.configFile });
   } catch (err) {
     await producerBindings?.close();
@@ -675,6 +694,8 @@ export async function startProxy(config: TurnoutConfigInput | TurnoutConfig, opt
   let proxy: RunningProxy;
   try {
     proxy = new RunningProxy(parsed, opts, logger, {
+      tracerClass,
+      identityStoreClass,
       policyStore,
       ownsPolicyStore,
       metrics,

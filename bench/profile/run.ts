@@ -16,7 +16,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { createTopics } from '../bench-admin.js';
+import { createTopics, deleteTopics } from '../bench-admin.js';
 import { positiveInt } from '../cli-options.js';
 import { consumePerf, producePerf } from '../perf-tools.js';
 import { startTurnoutChild, turnoutCliPath, type TurnoutChild } from '../turnout-child.js';
@@ -203,13 +203,20 @@ async function main(): Promise<void> {
     const order = builds.map((_, i) => builds[(i + round) % builds.length]);
     const topics = new Map<string, string>();
     for (const b of order) topics.set(b.name, `prof-${runTag}-r${round}-${b.name}`);
-    await createTopics(opts.bootstrap, [...topics.values(), ...[...topics.values()].map((t) => `${t}-warm`), `prof-${runTag}-r${round}-steady`].map((topic) => ({ topic, numPartitions: opts.partitions, replicationFactor: 1 })));
-    for (const b of order) {
-      for (const r of await runBuild(b, round, topics.get(b.name) as string, `prof-${runTag}-r${round}-steady`)) {
-        results.push(r);
-        const cost = r.cpuMs === undefined ? '' : ` cpu ${r.cpuMs.toFixed(0)} ms, ${(r.cpuMs / r.mb).toFixed(2)} ms/MB, ${((r.cpuMs * 1000) / (r.requests ?? 1)).toFixed(1)} µs/req (${r.requests} req), ${((r.cpuMs / 1000 / r.seconds) * 100).toFixed(2)}% of a core`;
-        console.log(`round ${round + 1} ${r.phase.padEnd(7)} ${b.name.padEnd(8)} ${r.mb.toFixed(1)} MB in ${r.seconds.toFixed(2)} s (${r.mbPerSec.toFixed(1)} MB/s)${cost}`);
+    const roundTopics = [...topics.values(), ...[...topics.values()].map((t) => `${t}-warm`), `prof-${runTag}-r${round}-steady`];
+    await createTopics(opts.bootstrap, roundTopics.map((topic) => ({ topic, numPartitions: opts.partitions, replicationFactor: 1 })));
+    try {
+      for (const b of order) {
+        for (const r of await runBuild(b, round, topics.get(b.name) as string, `prof-${runTag}-r${round}-steady`)) {
+          results.push(r);
+          const cost = r.cpuMs === undefined ? '' : ` cpu ${r.cpuMs.toFixed(0)} ms, ${(r.cpuMs / r.mb).toFixed(2)} ms/MB, ${((r.cpuMs * 1000) / (r.requests ?? 1)).toFixed(1)} µs/req (${r.requests} req), ${((r.cpuMs / 1000 / r.seconds) * 100).toFixed(2)}% of a core`;
+          console.log(`round ${round + 1} ${r.phase.padEnd(7)} ${b.name.padEnd(8)} ${r.mb.toFixed(1)} MB in ${r.seconds.toFixed(2)} s (${r.mbPerSec.toFixed(1)} MB/s)${cost}`);
+        }
       }
+    } finally {
+      // Unreplicated topics left on a shared cluster lose their leader whenever a broker stops,
+      // which fails every client that asks for metadata of all topics meanwhile.
+      await deleteTopics(opts.bootstrap, roundTopics);
     }
   }
   console.log('\nmedians over rounds:');

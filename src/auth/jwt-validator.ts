@@ -6,9 +6,9 @@
 // the token's `exp` bounds the session.
 import { stat, readFile } from 'node:fs/promises';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { DEFAULT_JWT_ALGORITHMS } from './jwt-algorithms.js';
 
-/** Signature algorithms accepted unless configured otherwise: public-key ones only. */
-export const DEFAULT_JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export { DEFAULT_JWT_ALGORITHMS } from './jwt-algorithms.js';
 
 export interface JwtValidatorOptions {
   /** A JWKS JSON file. One of jwksFile and jwksUrl. */

@@ -8,7 +8,6 @@ import type { TurnoutConfig } from '../policy/config.js';
 import { redisKeyPrefixOf, redisPasswordOf } from '../policy/open-policy-store.js';
 import type { CredentialStore } from './credential-store.js';
 import { FileCredentialStore } from './file-credential-store.js';
-import { RedisCredentialStore } from './redis-credential-store.js';
 
 export interface OpenCredentialStoreOptions {
   /** The YAML configuration file; the users file's default place and relative name follow from it. */
@@ -38,6 +37,7 @@ export async function openCredentialStore(opts: OpenCredentialStoreOptions): Pro
   if (config.store.type === 'file' || redis === undefined) {
     return FileCredentialStore.open({ file: usersFileOf(opts.file, config), log: opts.log, watch: follow });
   }
+  const { RedisCredentialStore } = await import('./redis-credential-store.js');
   return RedisCredentialStore.open({
     url: redis.url,
     password: redisPasswordOf(redis, opts.file, opts.env),

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { AuthenticationConfig } from '../policy/authentication-schema.js';
 import type { CredentialLookup } from './credential-store.js';
-import { JwtValidator } from './jwt-validator.js';
+import type { JwtValidator } from './jwt-validator.js';
 import { OAuthBearerServerMechanism } from './oauthbearer-server.js';
 import { PlainServerMechanism } from './plain-server.js';
 import type { SaslMechanism, SaslMechanismName } from './sasl-mechanism.js';
@@ -18,6 +18,17 @@ export interface SaslMechanismsOptions {
   authentication: AuthenticationConfig;
   /** Directory relative file names in `authentication` are resolved against (the YAML's). */
   configDir: string;
+  /**
+   * The JWT validator (jwt-validator.ts), needed when OAUTHBEARER is enabled: its caller loads
+   * it then (`loadJwtValidator`), so that jose is in memory only when some listener uses it.
+   */
+  jwtValidator?: typeof JwtValidator;
+}
+
+/** The JWT validator class when some listener offers OAUTHBEARER, else undefined (jose stays unloaded). */
+export async function loadJwtValidator(enabled: Iterable<SaslMechanismName>): Promise<typeof JwtValidator | undefined> {
+  for (const name of enabled) if (name === 'OAUTHBEARER') return (await import('./jwt-validator.js')).JwtValidator;
+  return undefined;
 }
 
 export function createSaslMechanisms(opts: SaslMechanismsOptions): SaslMechanisms {
@@ -35,7 +46,8 @@ export function createSaslMechanisms(opts: SaslMechanismsOptions): SaslMechanism
       case 'OAUTHBEARER': {
         const o = opts.authentication.oauthbearer;
         if (o === undefined) throw new Error('OAUTHBEARER needs authentication.oauthbearer');
-        const validator = new JwtValidator({
+        if (opts.jwtValidator === undefined) throw new Error('OAUTHBEARER needs the JWT validator loaded (loadJwtValidator)');
+        const validator = new opts.jwtValidator({
           ...o,
           jwksFile: o.jwksFile === undefined ? undefined : path.resolve(opts.configDir, o.jwksFile),
         });

@@ -20,7 +20,7 @@ import {
 } from '../auth/scram-credential.js';
 import { createLogger } from '../observability/logger.js';
 import { ConfigError, loadConfigFile, type TurnoutConfig } from '../policy/config.js';
-import { redactUrl } from '../policy/redis-policy-store.js';
+import { redactUrl } from '../policy/redis-key-prefix.js';
 
 export interface UsersCommandOptions {
   config: string;

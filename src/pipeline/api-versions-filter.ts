@@ -31,8 +31,9 @@ export class ApiVersionsFilter implements RequestFilter {
     this.offered = offered;
   }
 
-  wants(): boolean {
-    return true;
+  /** ApiVersions, and any request outside the offer: an offered request needs nothing from this filter. */
+  wants(apiKey: number, apiVersion: number): boolean {
+    return apiKey === ApiKey.ApiVersions || !this.offered().isSupported(apiKey, apiVersion);
   }
 
   onRequest(request: FilterRequest, session: FilterSession): FilterOutcome {

@@ -5,7 +5,8 @@
 import path from 'node:path';
 import type { CredentialLookup } from '../auth/credential-store.js';
 import { FailedLoginLog } from '../auth/failed-login-log.js';
-import { createSaslMechanisms, mechanismsOfListeners } from '../auth/sasl-mechanisms.js';
+import type { JwtValidator } from '../auth/jwt-validator.js';
+import { createSaslMechanisms, loadJwtValidator, mechanismsOfListeners } from '../auth/sasl-mechanisms.js';
 import { ApiKey } from '../codec/generated/apis.js';
 import type { AuthenticationMetrics } from '../observability/authentication-metrics.js';
 import type { Logger } from '../observability/logger.js';
@@ -32,6 +33,13 @@ export interface ClientAuthenticationOptions {
   credentials: CredentialLookup | null;
   log: Logger;
   metrics: AuthenticationMetrics;
+  /** The JWT validator class, when some listener offers OAUTHBEARER (`jwtValidatorFor`). */
+  jwtValidator?: typeof JwtValidator;
+}
+
+/** Loads the JWT validator when some listener offers OAUTHBEARER: jose is not loaded otherwise. */
+export function jwtValidatorFor(config: TurnoutConfig): Promise<typeof JwtValidator | undefined> {
+  return loadJwtValidator(mechanismsOfListeners(config.listeners));
 }
 
 export function createAuthenticationFilter(opts: ClientAuthenticationOptions): AuthenticationFilter {
@@ -44,6 +52,7 @@ export function createAuthenticationFilter(opts: ClientAuthenticationOptions): A
     credentials: opts.credentials ?? noUsers,
     authentication: config.authentication,
     configDir: opts.configFile === undefined ? process.cwd() : path.dirname(path.resolve(opts.configFile)),
+    jwtValidator: opts.jwtValidator,
   });
   const a = config.authentication;
   return new AuthenticationFilter({

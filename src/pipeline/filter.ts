@@ -170,8 +170,11 @@ export const FORWARD_WITHOUT_RESPONSE: FilterOutcome = Object.freeze({ kind: 'fo
 export interface RequestFilter {
   /** Names the filter in logs and metrics. */
   readonly name: string;
-  /** Whether this filter sees requests of `apiKey`. Asked per request, so it may follow the policy. */
-  wants(apiKey: number): boolean;
+  /**
+   * Whether this filter sees requests of `apiKey` in `apiVersion`. Asked per request, so it
+   * may follow the policy; a request no filter wants costs the pipeline nothing.
+   */
+  wants(apiKey: number, apiVersion: number): boolean;
   /** Decides on one request. A throw of DecodeError closes the connection as a malformed request. */
   onRequest(request: FilterRequest, session: FilterSession): FilterOutcome;
 }

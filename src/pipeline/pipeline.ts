@@ -28,7 +28,7 @@ import {
   type ResponseStream,
 } from '../net/request-router.js';
 import type { UpstreamError } from '../net/upstream-connection.js';
-import type { CloseAfter, FilterOutcome, RequestFilter, ResponseTransform } from './filter.js';
+import { FORWARD, type CloseAfter, type FilterOutcome, type RequestFilter, type ResponseTransform } from './filter.js';
 import { PipelineRequest } from './pipeline-request.js';
 
 /** What the pipeline remembers of one request between routing and its answer. */
@@ -111,16 +111,20 @@ export class RequestPipeline implements RequestRouter {
     let progress = progressOf(ex);
     // Handed back after a hold: the filter that held it is asked again and settles the hold itself.
     if (progress !== null) progress.heldAbandonHook = null;
+    let request = progress === null ? null : progress.request;
     const filters = this.filters;
     for (let i = progress === null ? 0 : progress.nextFilter; i < filters.length; i++) {
       const filter = filters[i];
-      if (!filter.wants(ex.apiKey)) continue;
+      if (!filter.wants(ex.apiKey, ex.apiVersion)) continue;
+      request ??= new PipelineRequest(ex.frame, ex.apiKey, ex.apiVersion, ex.correlationId);
+      const outcome = this.decide(filter, request, session, ex);
+      ex.trace?.filterDecided(filter.name, outcome);
+      // A plain forward leaves nothing to remember: most requests keep no progress at all.
+      if (outcome === FORWARD) continue;
       if (progress === null) {
-        progress = new PipelineProgress(new PipelineRequest(ex.frame, ex.apiKey, ex.apiVersion, ex.correlationId));
+        progress = new PipelineProgress(request);
         ex.pipelineState = progress;
       }
-      const outcome = this.decide(filter, progress.request, session, ex);
-      ex.trace?.filterDecided(filter.name, outcome);
       if (!this.carryOut(outcome, progress, ex, i)) return;
     }
     this.router.routeRequest(session, ex);

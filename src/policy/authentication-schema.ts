@@ -4,7 +4,7 @@
 //                        validation, the session lifetime, the delay before a failed login closes
 import { z } from 'zod';
 import { SASL_MECHANISM_NAMES } from '../auth/sasl-mechanism.js';
-import { DEFAULT_JWT_ALGORITHMS } from '../auth/jwt-validator.js';
+import { DEFAULT_JWT_ALGORITHMS } from '../auth/jwt-algorithms.js';
 
 /** JWS algorithms a configuration may name (asymmetric only: keys come from a JWKS). */
 const JWT_ALGORITHMS = DEFAULT_JWT_ALGORITHMS;

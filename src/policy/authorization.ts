@@ -20,14 +20,13 @@ import { defaultAclStateFile, openFileAclStore } from './acl-file-store.js';
 import { memoryAclStore } from './acl-local-store.js';
 import type { Authorizer, DomainGrant } from './acl-model.js';
 import { reasonText } from './acl-reason-text.js';
-import { RedisAclStore } from './acl-redis-store.js';
 import { seedBindingsOf, type AuthorizationConfig } from './authorization-schema.js';
 import { ConfigError } from './config-error.js';
 import type { TurnoutConfig } from './config.js';
 import { domainGrantRules, domainGrants, type GrantingDomain } from './domain-access.js';
 import { FilePolicyStore } from './file-policy-store.js';
 import type { PolicyStore } from './policy-store.js';
-import { defaultRedisKeyPrefix } from './redis-policy-store.js';
+import { defaultRedisKeyPrefix } from './redis-key-prefix.js';
 
 export interface Authorization {
   /** What the request pipeline asks; `enabled` is false when authorization is off. */
@@ -134,6 +133,7 @@ async function openAclStore(
         throw new ConfigError(opts.configFile ?? 'config', [{ path: 'store.redis.passwordEnv', reason: `environment variable ${redis.passwordEnv} is not set` }]);
       }
     }
+    const { RedisAclStore } = await import('./acl-redis-store.js');
     return RedisAclStore.open({
       url: redis.url,
       password,

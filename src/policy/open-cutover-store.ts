@@ -9,7 +9,6 @@ import { hostname } from 'node:os';
 import type { Logger } from '../observability/logger.js';
 import type { TurnoutConfig } from './config.js';
 import { LocalCutoverStore } from './cutover-local-store.js';
-import { RedisCutoverStore } from './cutover-redis-store.js';
 import type { CutoverStore } from './cutover-store.js';
 import { redisKeyPrefixOf, redisPasswordOf } from './open-policy-store.js';
 import type { PolicyStore } from './policy-store.js';
@@ -34,6 +33,7 @@ export async function openCutoverStore(opts: OpenCutoverStoreOptions): Promise<C
   const redis = config.store.redis;
   const instanceId = newInstanceId();
   if (opts.policyStore?.kind === 'redis' && redis !== undefined) {
+    const { RedisCutoverStore } = await import('./cutover-redis-store.js');
     return RedisCutoverStore.open({
       url: redis.url,
       password: redisPasswordOf(redis, opts.configFile ?? 'config', opts.env),

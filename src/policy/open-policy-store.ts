@@ -10,7 +10,7 @@ import type { RedisStoreConfig, TurnoutConfig } from './config.js';
 import { FilePolicyStore } from './file-policy-store.js';
 import { policyDocumentOf } from './policy-snapshot.js';
 import type { PolicyStore } from './policy-store.js';
-import { defaultRedisKeyPrefix, RedisPolicyStore } from './redis-policy-store.js';
+import { defaultRedisKeyPrefix } from './redis-key-prefix.js';
 
 export interface OpenPolicyStoreOptions {
   /** The configuration file: watched by the file store, named in messages by both. */
@@ -28,6 +28,8 @@ export async function openPolicyStore(opts: OpenPolicyStoreOptions): Promise<Pol
   if (config.store.type === 'file' || redis === undefined) {
     return FilePolicyStore.open({ file: opts.file, config, log: opts.log });
   }
+  // Loaded only here: a Turnout on files never needs the Redis client.
+  const { RedisPolicyStore } = await import('./redis-policy-store.js');
   return RedisPolicyStore.open({
     url: redis.url,
     password: redisPasswordOf(redis, opts.file, opts.env),

@@ -24,6 +24,7 @@
 // connection is back it re-reads the policy (messages published meanwhile were lost).
 // A change asked for while Redis is unreachable fails at once (store-unavailable).
 import { Redis, ReplyError, type RedisOptions } from 'ioredis';
+import { redactUrl } from './redis-key-prefix.js';
 import type { Logger } from '../observability/logger.js';
 import { ConfigError } from './config-error.js';
 import { parsePolicyDocument, type PolicyDocument } from './policy-schema.js';
@@ -55,11 +56,6 @@ export interface RedisPolicyStoreOptions {
   connectTimeoutMs?: number;
   /** Longest wait between reconnect attempts, in ms. (default: 1000) */
   maxReconnectDelayMs?: number;
-}
-
-/** Default key prefix: the braces keep all keys of a virtual cluster in one Redis Cluster slot. */
-export function defaultRedisKeyPrefix(clusterId: string): string {
-  return `turnout:{${clusterId}}:`;
 }
 
 interface StoredPolicy {
@@ -474,9 +470,4 @@ export class RedisPolicyStore implements PolicyStore {
       this.log.warn({ err: messageOf(err), version: this.snapshot.version }, 'cannot read the policy from Redis; serving the last known policy');
     }
   }
-}
-
-/** The URL without its password, for logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }

@@ -8,10 +8,9 @@
 import type { Logger } from '../observability/logger.js';
 import { presentationOf, type TurnoutConfig } from '../policy/config.js';
 import type { PolicyStore } from '../policy/policy-store.js';
-import { defaultRedisKeyPrefix } from '../policy/redis-policy-store.js';
+import { defaultRedisKeyPrefix } from '../policy/redis-key-prefix.js';
 import { ensureStateDir, stateDirOf } from '../policy/state-dir.js';
 import { FileProducerBindingStore } from './producer-binding-file-store.js';
-import { RedisProducerBindingStore } from './producer-binding-redis-store.js';
 import type { ProducerBindingStore } from './producer-binding-store.js';
 
 export interface OpenProducerBindingStoreOptions {
@@ -31,6 +30,8 @@ export async function openProducerBindingStore(opts: OpenProducerBindingStoreOpt
   if (presentationOf(config) !== 'turnout-nodes') return null;
   const redis = config.store.redis;
   if (opts.policyStore?.kind === 'redis' && redis !== undefined) {
+    // Loaded only here: a Turnout on files never needs the Redis client.
+    const { RedisProducerBindingStore } = await import('./producer-binding-redis-store.js');
     const store = new RedisProducerBindingStore({
       url: redis.url,
       password: redis.passwordEnv === undefined ? undefined : (opts.env ?? process.env)[redis.passwordEnv],

@@ -42,6 +42,15 @@ describe('ApiVersionsFilter', () => {
     expect(res.responses[0].partitionResponses[0]).toMatchObject({ index: 0, errorCode: 35 });
   });
 
+  it('wants ApiVersions and requests outside the offer, and no offered request', () => {
+    expect(filter.wants(ApiKey.ApiVersions, 3)).toBe(true);
+    expect(filter.wants(ApiKey.Produce, 2)).toBe(true);
+    expect(filter.wants(ApiKey.Produce, 99)).toBe(true);
+    expect(filter.wants(ApiKey.LeaderAndIsr, 7)).toBe(true);
+    expect(filter.wants(ApiKey.Produce, 3)).toBe(false);
+    expect(filter.wants(ApiKey.Fetch, 17)).toBe(false);
+  });
+
   it('forwards an offered version', () => {
     expect(decide(ApiKey.Produce, 3, produce(-1)).kind).toBe('forward');
   });

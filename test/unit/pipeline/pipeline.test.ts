@@ -60,6 +60,36 @@ describe('RequestPipeline', () => {
     expect(ex.pipelineState).toBeUndefined();
   });
 
+  it('keeps no state for a request every filter that wants it forwards as it is', () => {
+    const router = new RecordingRouter();
+    const asked: string[] = [];
+    const pipeline = new RequestPipeline(
+      [filterOf('a', (body) => (asked.push(`a:${body}`), FORWARD)), filterOf('b', (body) => (asked.push(`b:${body}`), FORWARD))],
+      router,
+    );
+    const ex = exchange(0, 'a,b');
+    pipeline.routeRequest(session, ex);
+    expect(asked).toEqual(['a:a,b', 'b:a,b']);
+    expect(router.seen).toEqual(['a,b']);
+    expect(ex.pipelineState).toBeUndefined();
+  });
+
+  it('asks a filter whether it wants the request by api key and version', () => {
+    const router = new RecordingRouter();
+    const wanted: Array<[number, number]> = [];
+    const filter: RequestFilter = {
+      name: 'versions',
+      wants: (k, v) => (wanted.push([k, v]), v === 0),
+      onRequest: () => ({ kind: 'close', reason: 'no', message: 'no' }),
+    };
+    const pipeline = new RequestPipeline([filter], router);
+    const ex = { ...exchange(0, 'a'), apiVersion: 3 };
+    pipeline.routeRequest(session, ex);
+    expect(wanted).toEqual([[0, 3]]);
+    expect(router.seen).toEqual(['a']);
+    expect(() => pipeline.routeRequest(session, exchange(0, 'b'))).toThrow(RequestRejectedError);
+  });
+
   it('forwards the allowed part of a denied request and merges the denied part into the answer, in filter order', async () => {
     const router = new RecordingRouter();
     // The first filter denies "b", the second "c"; merges must undo the second before the first.

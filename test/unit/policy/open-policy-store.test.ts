@@ -4,7 +4,8 @@ import { ConfigError, parseConfig } from '../../../src/policy/config.js';
 import { FilePolicyStore } from '../../../src/policy/file-policy-store.js';
 import { openPolicyStore } from '../../../src/policy/open-policy-store.js';
 import type { PolicyStore } from '../../../src/policy/policy-store.js';
-import { defaultRedisKeyPrefix, RedisPolicyStore } from '../../../src/policy/redis-policy-store.js';
+import { defaultRedisKeyPrefix } from '../../../src/policy/redis-key-prefix.js';
+import { RedisPolicyStore } from '../../../src/policy/redis-policy-store.js';
 
 const log = createLogger({ level: 'silent' });
 const base = {
