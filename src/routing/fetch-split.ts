@@ -25,12 +25,13 @@
 // which is harmless for sessionless consumer fetches), so the data path may reply as soon as
 // the answers in hand hold minBytes. When some partitions are answered locally with an error,
 // every destination gets maxWaitMs 0: a broker answers at once when a partition has an error,
-// and so does Turnout. maxBytes (the response-wide limit, KIP-74) is divided evenly between
+// and so does Turnout. A partition Turnout cannot route yet (NOTHING_YET) is no error: the
+// others wait as asked. maxBytes (the response-wide limit, KIP-74) is divided evenly between
 // the destinations, so the merged answer stays within what the client can receive (librdkafka
 // refuses a response above its receive.message.max.bytes).
 import type { FetchPartition, FetchRequest, FetchTopic } from '../codec/generated/fetch.js';
 import { FETCH_SESSION_ID_NOT_FOUND } from './error-codes.js';
-import { splitByDestination, type PartitionRoute, type SplitPlacement } from './split-route.js';
+import { hasLocalError, splitByDestination, type PartitionRoute, type SplitPlacement } from './split-route.js';
 
 /** Session epochs of KIP-227. */
 export const INITIAL_SESSION_EPOCH = 0;
@@ -78,7 +79,7 @@ export function splitFetchRequest(req: FetchRequest, version: number, route: Fet
     const share = Math.max(1, Math.floor(req.maxBytes / parts.length));
     for (const part of parts) part.request.maxBytes = share;
   }
-  if (localCount > 0) {
+  if (localCount > 0 && hasLocalError(placement)) {
     for (const part of parts) part.request.maxWaitMs = 0;
   }
   return { version, request: req, parts, placement, localCount, sessionErrorCode: 0 };

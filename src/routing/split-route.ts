@@ -23,6 +23,21 @@ export function isRouteError(route: PartitionRoute): route is RouteError {
   return typeof route !== 'string';
 }
 
+/**
+ * A Fetch partition Turnout cannot route yet because it is still learning where it lives (a
+ * leader or a real topic id on a segment's backend): answered as a broker answers a partition
+ * with nothing new, without an error, while Turnout's own refresh learns the route. An error
+ * here would be Turnout's own doing, and NOT_LEADER_OR_FOLLOWER makes a kafkajs consumer
+ * rejoin its group.
+ */
+export const NOTHING_YET: RouteError = Object.freeze({ errorCode: 0 });
+
+/** True when some partition of a split is answered locally with an error (not merely NOTHING_YET). */
+export function hasLocalError(placement: SplitPlacement): boolean {
+  for (const row of placement) for (const place of row) if (typeof place !== 'number' && place.errorCode !== 0) return true;
+  return false;
+}
+
 /** Where each of the client's partitions went: [topic index][partition index] → part index or error. */
 export type SplitPlacement = Array<Array<number | RouteError>>;
 

@@ -33,10 +33,10 @@
 // checked) and its epochs are translated by the segment's generation alone.
 import { BATCH_LENGTH_OFFSET, LOG_OVERHEAD_BYTES, ZERO_UUID, scanRecordBatches, type MetadataResponse } from '../../codec/index.js';
 import type { AbortedTransaction, FetchPartition, FetchTopic, PartitionData } from '../../codec/generated/fetch.js';
-import { NOT_LEADER_OR_FOLLOWER, OFFSET_OUT_OF_RANGE, UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_OR_PARTITION } from '../error-codes.js';
+import { OFFSET_OUT_OF_RANGE, UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_OR_PARTITION } from '../error-codes.js';
 import { EPOCH_FENCED, NO_EPOCH, epochErrorCode } from '../leader-epoch-map.js';
 import { segmentEpochToReal, segmentEpochToVirtual, type OffsetSegment, type PartitionChain } from '../offset-segments.js';
-import type { RouteError } from '../split-route.js';
+import { NOTHING_YET, type RouteError } from '../split-route.js';
 import type { MultiContext } from './multi-context.js';
 
 /** Fetch carries currentLeaderEpoch from v9, lastFetchedEpoch from v12, topic ids from v13. */
@@ -133,8 +133,7 @@ export function addSegmentRead(reads: SegmentReads, topic: string, partition: nu
  * and epochs become that backend's (in place). Returns the read, or the error to answer the
  * partition with. A segment on a backend the topic's domain has left may be one Turnout has
  * not learnt the topic's real id or leader on (the clients' Metadata asks only the domain's
- * backend): a refresh of it is asked for and the partition answered NOT_LEADER_OR_FOLLOWER,
- * which the client retries.
+ * backend): a refresh of it is asked for and the partition answered with nothing yet.
  */
 export function routeToSegment(ctx: MultiContext, t: FetchTopic, p: FetchPartition, version: number, topic: string, chain: PartitionChain, domainBackend: string): SegmentRead | RouteError {
   // Below the start: the retired segment's backend is never asked, and the first segment's may hold records there that are not the partition's.
@@ -145,7 +144,7 @@ export function routeToSegment(ctx: MultiContext, t: FetchTopic, p: FetchPartiti
   if (version >= FIRST_TOPIC_ID_VERSION && ctx.topicIds.realIdOf(t.topicId, backend) === undefined) {
     if (backend === domainBackend) return { errorCode: UNKNOWN_TOPIC_ID };
     ctx.zones.refresh?.request(backend, topic);
-    return { errorCode: NOT_LEADER_OR_FOLLOWER };
+    return NOTHING_YET;
   }
   const err = fetchPartitionToSegment(ctx, p, version, topic, read);
   return err === 0 ? read : { errorCode: err };

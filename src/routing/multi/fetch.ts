@@ -9,13 +9,14 @@
 // that segment's backend, and its answer translated by the segment (fetch-segments.ts).
 import { ApiKey, decodeFetchRequest, decodeFetchResponse, encodeFetchRequest, encodeFetchResponse, type DecodedRequestHeader, type FetchRequest, type FetchResponse } from '../../codec/index.js';
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UpstreamError } from '../../net/upstream-connection.js';
 import { NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID } from '../error-codes.js';
 import { fetchResponseBytes, mergeFetchResponses, NOT_ANSWERED, type FetchOutcome } from '../fetch-merge.js';
 import { splitFetchRequest, type FetchSplit } from '../fetch-split.js';
 import { fetchPartitionEpochsToReal, fetchPartitionEpochsToVirtual } from '../leader-epoch-rewrite.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
-import { DestinationFailure, type PartitionRoute, type RouteError } from '../split-route.js';
+import { DestinationFailure, hasLocalError, NOTHING_YET, type PartitionRoute, type RouteError } from '../split-route.js';
 import { fetchRequestTopicIdsToReal, fetchResponseTopicIdsToVirtual, fetchTopicName } from '../topic-id-rewrite.js';
 import type { FetchReplica, FollowerRetryReason } from '../../observability/zone-metrics.js';
 import { destinationOf, failureOf, parseDestination } from './destinations.js';
@@ -97,9 +98,10 @@ export function planFetch(ctx: MultiContext, session: ClientSession, ex: Request
     }
     const leader = ctx.leaders.leaderOf(backend, name, p.partition);
     if (leader < 0) {
-      // A segment's backend may be one the clients' Metadata no longer asks: learn its leader.
-      if (read !== undefined) ctx.zones.refresh?.request(backend, name);
-      return { errorCode: NOT_LEADER_OR_FOLLOWER };
+      // Not known: a segment's backend the clients' Metadata no longer asks, or a broker that
+      // said it leads no more. Turnout learns it itself; the client is not sent away for it.
+      ctx.zones.refresh?.request(backend, name);
+      return NOTHING_YET;
     }
     // A chained partition's leader moves with each switch of its domain, and a client that
     // fetches it from the node it was shown before is served there: NOT_LEADER_OR_FOLLOWER would
@@ -141,6 +143,9 @@ function movedLeader(ctx: MultiContext, session: ClientSession, served: ServedNo
   return { errorCode: NOT_LEADER_OR_FOLLOWER, currentLeader: { leaderId, leaderEpoch: ctx.shownLeaderEpochOf(backend, topic, partition) } };
 }
 
+/** The longest a Fetch of only partitions Turnout cannot route yet waits before its empty answer. */
+const LEARNING_WAIT_MS = 250;
+
 /** Fetch answers carry the endpoints of the nodes they name (NodeEndpoints) from v16. */
 const FIRST_NODE_ENDPOINTS_VERSION = 16;
 
@@ -172,6 +177,9 @@ export async function gatherFetch(ctx: MultiContext, session: ClientSession, ex:
   } else {
     ready = await firstReady(ctx, session, header, parts, body.maxWaitMs, minBytes, v);
   }
+  // Only partitions Turnout cannot route yet: wait as a broker with nothing new would (at
+  // most LEARNING_WAIT_MS), so the client does not spin while the route is learnt.
+  if (parts.length === 0 && split.localCount > 0 && !hasLocalError(split.placement)) await sleep(Math.min(body.maxWaitMs, LEARNING_WAIT_MS));
   const merged = mergeFetchResponses(split, ready);
   addNamedLeaderEndpoints(ctx, session, split, merged, v);
   return encodeResponseFrame(ApiKey.Fetch, v, { correlationId: ex.correlationId }, merged, encodeFetchResponse);

@@ -15,7 +15,7 @@ import { createFetchPartition, createPartitionData } from '../../../src/codec/ge
 import { FENCED_LEADER_EPOCH, FETCH_SESSION_ID_NOT_FOUND, NOT_LEADER_OR_FOLLOWER } from '../../../src/routing/error-codes.js';
 import { NOT_ANSWERED, fetchResponseBytes, mergeFetchResponses } from '../../../src/routing/fetch-merge.js';
 import { FINAL_SESSION_EPOCH, isFullFetch, splitFetchRequest } from '../../../src/routing/fetch-split.js';
-import { DestinationFailure } from '../../../src/routing/split-route.js';
+import { DestinationFailure, NOTHING_YET } from '../../../src/routing/split-route.js';
 import { capturedRequest, capturedResponse, recordBatch } from './record-batches.js';
 
 const IDS: Record<string, string> = { orders: 'b3JkZXJzAAAAAAAAAAAAAA', payments: 'cGF5bWVudHMAAAAAAAAAAA', users: 'dXNlcnMAAAAAAAAAAAAAAA' };
@@ -188,6 +188,20 @@ describe('fetch split', () => {
     const fenced = merged.responses[0].partitions[1];
     expect(fenced).toMatchObject({ partitionIndex: 1, errorCode: FENCED_LEADER_EPOCH, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1 });
     expect(fenced.records?.length).toBe(0);
+    expectExactlyRequested(version, req, merged);
+  });
+
+  it('answers a partition it cannot route yet with nothing and no error, and lets the destinations wait as asked', async () => {
+    const version = 12;
+    const req = clientRequest(version, [['orders', [0, 1]], ['payments', [0]]]);
+    const split = splitFetchRequest(req, version, (t, p) => (t.topic === 'orders' && p.partition === 1 ? NOTHING_YET : destinationOf(t.topic, p.partition)));
+    expect(split.localCount).toBe(1);
+    expect(split.parts.map((p) => p.request.maxWaitMs)).toEqual(split.parts.map(() => req.maxWaitMs));
+    expect(req.maxWaitMs).toBeGreaterThan(0);
+    const merged = mergeFetchResponses(split, await Promise.all(split.parts.map((p) => brokerAnswer(version, p.request))));
+    const waiting = merged.responses[0].partitions[1];
+    expect(waiting).toMatchObject({ partitionIndex: 1, errorCode: 0, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n });
+    expect(waiting.records?.length).toBe(0);
     expectExactlyRequested(version, req, merged);
   });
 

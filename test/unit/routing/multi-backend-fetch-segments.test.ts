@@ -178,20 +178,28 @@ async function fixture(opts: { westListedAtFirst?: boolean } = {}): Promise<Fixt
   return f;
 }
 
-/** Fetches until the partition is answered without an error (a refresh the router asked for has landed). */
+/** Fetches until the partition is served, not answered "nothing yet" (a refresh the router asked for has landed). */
 async function fetchUntilServed(f: Fixture, partition: ClientPartition, version?: number): Promise<ClientFetch> {
   let r = await clientFetch(f, [partition], { version });
-  for (let i = 0; i < 200 && only(r).errorCode !== 0; i++) {
+  for (let i = 0; i < 200 && isNothingYet(only(r)); i++) {
     await new Promise((done) => setTimeout(done, 10));
     r = await clientFetch(f, [partition], { version });
   }
   return r;
 }
 
-/** Has the router learn orders.a's leader on west, which no client Metadata asks any more: the first Fetch there is refused and starts a refresh. */
+/**
+ * A partition answered as a broker answers one with nothing new: no error (NOT_LEADER_OR_FOLLOWER
+ * would make a kafkajs consumer rejoin its group), no records, no offsets.
+ */
+function isNothingYet(p: PartitionData): boolean {
+  return p.errorCode === 0 && p.highWatermark === -1n && p.logStartOffset === -1n && (p.records === null || p.records.length === 0);
+}
+
+/** Has the router learn orders.a's leader on west, which no client Metadata asks any more: the first Fetch there gets nothing yet and starts a refresh. */
 async function learnWest(f: Fixture): Promise<void> {
   const first = await clientFetch(f, [{ partition: 0, offset: END_OF_SEGMENT_0 }]);
-  expect(only(first).errorCode, "west's leader not known yet").toBe(NOT_LEADER_OR_FOLLOWER);
+  expect(isNothingYet(only(first)), "west's leader not known yet: nothing yet, no error").toBe(true);
   expect(first.asked).toEqual([]);
   expect(only(await fetchUntilServed(f, { partition: 0, offset: END_OF_SEGMENT_0 })).errorCode, "west's leader learnt").toBe(0);
   f.asked.length = 0;
@@ -541,16 +549,25 @@ describe('Fetch of the partition once its oldest segments were retired', () => {
 });
 
 describe('an older segment on a backend Turnout has not learnt the topic on', () => {
-  it('is refused retriably until a refresh of that backend learns the real topic id and leader', async () => {
+  it('gets nothing yet, without an error, until a refresh of that backend learns the real topic id and leader', async () => {
     const f = await fixture({ westListedAtFirst: false });
     expect(f.router.topicIds.realIdOf(f.router.topicIds.virtualIdOf('orders.a') as string, 'west')).toBeUndefined();
     f.westHasTopic = true;
     const first = await clientFetch(f, [{ partition: 0, offset: 15n }], { version: 13 });
-    expect(only(first).errorCode).toBe(NOT_LEADER_OR_FOLLOWER);
+    expect(isNothingYet(only(first))).toBe(true);
     expect(first.asked).toEqual([]);
     const p = only(await fetchUntilServed(f, { partition: 0, offset: 15n }, 13));
     expect(f.router.topicIds.realIdOf(f.router.topicIds.virtualIdOf('orders.a') as string, 'west')).toBe(WEST_REAL_ID);
     expect(p.errorCode).toBe(0);
     expect(batchesOf(p)[0]).toEqual([15, 19, S + 1]);
+  });
+
+  it('answers a Fetch of nothing it can route yet after a wait, as a broker with nothing new would, so the client does not spin', async () => {
+    const f = await fixture({ westListedAtFirst: false });
+    const started = Date.now();
+    const waited = await clientFetch(f, [{ partition: 0, offset: 15n }], { version: 13, maxWaitMs: 5_000 });
+    expect(isNothingYet(only(waited))).toBe(true);
+    expect(Date.now() - started, 'waited at least most of its 250 ms').toBeGreaterThanOrEqual(200);
+    expect(waited.asked).toEqual([]);
   });
 });
