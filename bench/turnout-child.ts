@@ -90,6 +90,8 @@ export interface ChildBackend {
   bootstrapServers: readonly string[];
   /** Topics of this backend's domain start with this (several backends only). */
   topicPrefix?: string;
+  /** Consumer groups of this backend's domain start with this (several backends only; default: none). */
+  groupPrefix?: string;
 }
 
 /**
@@ -115,7 +117,9 @@ export function turnoutChildConfig(backends: readonly ChildBackend[], ports: Chi
     lines.push('domains:');
     for (const b of backends) {
       if (b.topicPrefix === undefined) throw new Error(`backend ${b.name}: a topic prefix is needed with several backends`);
-      lines.push(`  - name: ${b.name}`, '    owner: bench', '    topics:', `      - {prefix: ${JSON.stringify(b.topicPrefix)}}`, `    backend: ${b.name}`);
+      lines.push(`  - name: ${b.name}`, '    owner: bench', '    topics:', `      - {prefix: ${JSON.stringify(b.topicPrefix)}}`);
+      if (b.groupPrefix !== undefined) lines.push('    groups:', `      - {prefix: ${JSON.stringify(b.groupPrefix)}}`);
+      lines.push(`    backend: ${b.name}`);
     }
   }
   lines.push('admin:', '  host: 127.0.0.1', `  port: ${ports.adminPort}`, 'logging:', '  level: warn');

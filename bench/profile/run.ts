@@ -6,6 +6,7 @@
 //
 //   node dist/bench/profile/run.js --bootstrap 127.0.0.1:25220 --records 80000 --cpu-prof /tmp/prof --perf /tmp/perf
 //   node dist/bench/profile/run.js --bootstrap ... --rounds 4 --build before=/other/dist/src/cli.js --build after=dist/src/cli.js
+//   node dist/bench/profile/run.js --bootstrap ... --second-bootstrap ...   # Turnout over two clusters
 //
 // Each build gets a child of its own per round: an uncounted warm-up, then the phases, each
 // phase's profile being its window of the child's one profile. With several builds (or
@@ -19,7 +20,7 @@ import { Command } from 'commander';
 import { createTopics, deleteTopics } from '../bench-admin.js';
 import { positiveInt } from '../cli-options.js';
 import { consumePerf, producePerf } from '../perf-tools.js';
-import { startTurnoutChild, turnoutCliPath, type TurnoutChild } from '../turnout-child.js';
+import { startTurnoutChild, turnoutCliPath, type ChildBackend, type TurnoutChild } from '../turnout-child.js';
 import { formatSummary, readProfile, type ProfileWindow } from './cpu-profile-summary.js';
 import { categorize } from './perf-categories.js';
 
@@ -62,6 +63,7 @@ const opts = new Command()
   .option('--cpu-prof <dir>', 'write a V8 CPU profile of each Turnout phase there and print its top functions')
   .option('--perf <dir>', 'record each Turnout phase with Linux perf (cpu-clock) there and print its time by category')
   .option('--top <n>', 'functions listed per profile', positiveInt('--top'), 15)
+  .option('--second-bootstrap <list>', 'a second cluster: Turnout runs over both (its multi-backend router), the measured topics on the first')
   .parse()
   .opts<{
     bootstrap: string;
@@ -78,6 +80,7 @@ const opts = new Command()
     cpuProf?: string;
     perf?: string;
     top: number;
+    secondBootstrap?: string;
   }>();
 
 const phases = opts.phases.split(',').map((p) => p.trim()) as Phase[];
@@ -159,6 +162,16 @@ function perfReport(file: string): string {
 }
 
 /** One build's round: a child of its own, an uncounted warm-up, then every phase. */
+/**
+ * One backend, or with --second-bootstrap two: a domain per backend, the measured `prof-*`
+ * topics on the first, so the same records go through the multi-backend router.
+ */
+function childBackends(): ChildBackend[] {
+  const first: ChildBackend = { name: 'prof', bootstrapServers: opts.bootstrap.split(','), topicPrefix: 'prof-', groupPrefix: 'prof-' };
+  if (opts.secondBootstrap === undefined) return [{ name: first.name, bootstrapServers: first.bootstrapServers }];
+  return [first, { name: 'second', bootstrapServers: opts.secondBootstrap.split(','), topicPrefix: 'second-' }];
+}
+
 async function runBuild(build: Build, round: number, topic: string, steadyTopic: string): Promise<PhaseResult[]> {
   let child: TurnoutChild | null = null;
   let profDir: string | undefined;
@@ -169,7 +182,7 @@ async function runBuild(build: Build, round: number, topic: string, steadyTopic:
       mkdirSync(profDir, { recursive: true });
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
     }
-    child = await startTurnoutChild([{ name: 'prof', bootstrapServers: opts.bootstrap.split(',') }], { nodeArgs, cliPath: build.cli });
+    child = await startTurnoutChild(childBackends(), { nodeArgs, cliPath: build.cli });
   }
   const results: PhaseResult[] = [];
   try {
