@@ -24,6 +24,7 @@ import { splitProduceRequest } from '../produce-split.js';
 import { ProducerStoreError } from '../producer-binding-store.js';
 import { ProducerMappingError } from '../producer-id-map.js';
 import { DestinationFailure, isRouteError, type PartitionRoute } from '../split-route.js';
+import { reuseProduceFrame } from '../produce-frame-reuse.js';
 import { produceRequestTopicIdsToReal, produceResponseTopicIdsToVirtual, produceTopicName } from '../topic-id-rewrite.js';
 import { destinationOf, failureOf, parseDestination } from './destinations.js';
 import type { MultiContext } from './multi-context.js';
@@ -143,6 +144,8 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
     return routed;
   });
   const turn = forwardOrderOf(session).take(split.parts.length, waits.size > 0 || carried.size > 0);
+  // One broker takes all of it: the client's frame goes on as it is (produce-frame-reuse.ts).
+  const whole = split.parts.length === 1 && split.localCount === 0 && split.parts[0].request.topicData.length === body.topicData.length;
   const outcomes = await Promise.all(
     split.parts.map(async (part): Promise<ProduceOutcome | null> => {
       const { backend, brokerId } = parseDestination(part.destination);
@@ -162,8 +165,12 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
             else recordsEpochsToSegment(d.records, chain.last);
           }
         }
-        produceRequestTopicIdsToReal(part.request, v, backend, ctx.topicIds);
-        const frame = encodeRequestFrame(header, part.request, encodeProduceRequest);
+        const reused = whole ? reuseProduceFrame(ex.frame, part.request, v, (id) => ctx.topicIds.realIdOf(id, backend)) : null;
+        let frame = reused;
+        if (frame === null) {
+          produceRequestTopicIdsToReal(part.request, v, backend, ctx.topicIds);
+          frame = encodeRequestFrame(header, part.request, encodeProduceRequest);
+        }
         const sending = session.sendUpstream(ctx.addressOf(backend, brokerId), frame, split.expectsResponse);
         sent = true;
         turn.partDone();
