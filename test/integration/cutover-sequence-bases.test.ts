@@ -1,0 +1,129 @@
+// A transactional id moved by a cutover, through a Turnout that dies mid-transaction: killed
+// (SIGKILL) and restarted on the file store, or killed with the client going on through a second
+// instance on the same Redis store. After the move Turnout counts each partition's sequences
+// from the client's first batch there (the real producer on the target knows nothing of the
+// client's count); the instance that serves the client next must count from the same first
+// batches, which only the binding store can tell it, or the broker refuses the client's next
+// batch OUT_OF_ORDER_SEQUENCE_NUMBER, fatal to a transactional producer.
+//
+// At the wire, so that the kill falls where it must: after the move has counted two partitions
+// from their first batch there, inside a transaction with one batch acknowledged. Every batch
+// after it is taken, and read_committed from the source's and the target's cluster, every
+// committed record is there once, in order, and no aborted one.
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { CutoverApi, runCutover } from '../../src/admin/cutover-client.js';
+import { ADMIN_WRITE_HEADERS } from './admin-token.js';
+import { MOVING_DOMAIN, startCutoverInstances, type CutoverInstance, type CutoverInstances } from './cutover-instances.js';
+import { kcat, uniqueName, uniqueTopic } from './rig.js';
+import { WireTransactionalProducer } from './wire-transactional-producer.js';
+
+const MOVING = 'csb-';
+const STAYING = 'csz-';
+const PARTITIONS = [0, 1, 2];
+
+/** The producer's batches, each a few records named after the transaction and partition. */
+class Transactions {
+  /** Partition → the committed records, in the order they were sent. */
+  readonly committed = new Map<number, string[]>(PARTITIONS.map((p) => [p, []]));
+  private open: Array<{ partition: number; values: string[] }> = [];
+
+  constructor(readonly producer: WireTransactionalProducer) {}
+
+  /** A batch of three records in the open transaction; the error code. */
+  send(partition: number, tag: string): Promise<number> {
+    const values = [0, 1, 2].map((i) => `${tag}-p${partition}-${i}`);
+    this.open.push({ partition, values });
+    return this.producer.send(partition, values);
+  }
+
+  /** Ends the open transaction; the error code. */
+  async end(committed: boolean): Promise<number> {
+    const code = await this.producer.end(committed);
+    if (code === 0 && committed) for (const b of this.open) this.committed.get(b.partition)?.push(...b.values);
+    this.open = [];
+    return code;
+  }
+
+  /** A whole transaction with a batch on each of `partitions`: each step's error code. */
+  async whole(tag: string, partitions: readonly number[], committed = true): Promise<number[]> {
+    const codes = [await this.producer.addPartitions(partitions)];
+    for (const p of partitions) codes.push(await this.send(p, tag));
+    codes.push(await this.end(committed));
+    return codes;
+  }
+}
+
+const ok = (steps: number): number[] => new Array<number>(steps).fill(0);
+
+/**
+ * Commits a transaction on the source, moves the domain to the target, commits one there that
+ * counts partitions 0 and 1 from their first batch, then opens one, sends on partition 0 and
+ * hands over to `disrupt`, which kills the instance serving the producer and returns the one
+ * it goes on through. Every step after must succeed and read_committed must read what was committed.
+ */
+async function moveThenDisrupt(rig: CutoverInstances, first: CutoverInstance, disrupt: () => Promise<CutoverInstance>): Promise<CutoverInstance> {
+  const topic = `${MOVING}${uniqueTopic('seq')}`;
+  await rig.createDomainTopic(topic, PARTITIONS.length);
+  const producer = new WireTransactionalProducer(first.bootstrap, `${MOVING}${uniqueName('txn')}`, topic, 'it-cutover-seqbase');
+  onTestFinished(() => producer.close());
+  const txns = new Transactions(producer);
+  expect(await producer.init()).toBe(0);
+  expect(await txns.whole('source', PARTITIONS), 'a transaction on the source').toEqual(ok(5));
+
+  const timeline = await runCutover(new CutoverApi(first.adminUrl, ADMIN_WRITE_HEADERS), { domain: MOVING_DOMAIN, to: 'main', drainTimeoutMs: 10_000 });
+  expect(timeline.final.phase, `cutover: ${JSON.stringify(timeline.final)}`).toBe('SWITCHED');
+  // The id moves; partitions 0 and 1 are counted from the client's sequence 3 there.
+  expect(await txns.whole('target', [0, 1]), 'the first transaction on the target').toEqual(ok(4));
+
+  expect(await producer.addPartitions(PARTITIONS)).toBe(0);
+  expect(await txns.send(0, 'across-a')).toBe(0);
+  const next = await disrupt();
+  producer.reconnect(next.bootstrap);
+  expect([producer.sequenceOf(1), producer.sequenceOf(2)], "the client's count").toEqual([6, 3]);
+  // Partition 1 goes on from its stored base, partition 2 gets its first since the move, 0 goes on.
+  expect([await txns.send(1, 'across'), await txns.send(2, 'across'), await txns.send(0, 'across-b')], 'batches after the kill (45: OUT_OF_ORDER_SEQUENCE_NUMBER)').toEqual([0, 0, 0]);
+  expect(await txns.end(true), 'the transaction open across the kill commits').toBe(0);
+  expect(await txns.whole('after', PARTITIONS), 'a transaction after').toEqual(ok(5));
+  expect(await txns.whole('aborted', [0, 2], false), 'an aborted one').toEqual(ok(4));
+  expect(await txns.whole('last', PARTITIONS), 'the last one').toEqual(ok(5));
+
+  // Read where the records are (the source's segment, then the target's), not through Turnout:
+  // what is checked is what the brokers stored.
+  const seen = new Map<number, string[]>(PARTITIONS.map((p) => [p, []]));
+  for (const cluster of [rig.legacy, rig.main]) {
+    const read = await kcat(['-C', '-b', cluster.bootstrapServers, '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_committed', '-f', '%p %s\n'], { timeoutMs: 60_000 });
+    expect(read.code, read.stderr).toBe(0);
+    for (const line of read.stdout.split('\n')) {
+      if (line === '') continue;
+      const [partition, value] = line.split(' ');
+      seen.get(Number(partition))?.push(value);
+    }
+  }
+  expect(seen, 'read_committed: every committed record once, in order, no aborted one').toEqual(txns.committed);
+  return next;
+}
+
+describe('a moved transactional id through a Turnout killed mid-transaction', () => {
+  it('one instance on the file store, killed and restarted: the producer goes on committing, each committed record read once', { timeout: 300_000 }, async () => {
+    const rig = await startCutoverInstances({ clusterId: 'tUrNoUtSeQbAsEfIlE000', movingPrefix: MOVING, stayingPrefix: STAYING, mode: 'process', count: 1, store: 'file' });
+    onTestFinished(() => rig.close());
+    const [turnout] = rig.instances;
+    await moveThenDisrupt(rig, turnout, async () => {
+      await turnout.kill();
+      await turnout.restart();
+      return turnout;
+    });
+    expect(turnout.output(), 'the restarted instance adopted the producer with its sequence bases').toMatch(/"sequenceBases":\{"main#1":\{[^}]*"0:[^"]*":3[^}]*\}\}[^\n]*producer adopted from the binding store/);
+  });
+
+  it('two instances on Redis, the first killed and the producer going on through the second: it goes on committing, each committed record read once', { timeout: 300_000 }, async () => {
+    const rig = await startCutoverInstances({ clusterId: 'tUrNoUtSeQbAsErEdIs00', movingPrefix: MOVING, stayingPrefix: STAYING, mode: 'process', count: 2 });
+    onTestFinished(() => rig.close());
+    const [a, b] = rig.instances;
+    await moveThenDisrupt(rig, a, async () => {
+      await a.kill();
+      return b;
+    });
+    expect(b.output(), 'the second instance adopted the producer with its sequence bases').toMatch(/"sequenceBases":\{"main#1":\{[^}]*"0:[^"]*":3[^}]*\}\}[^\n]*producer adopted from the binding store/);
+  });
+});
