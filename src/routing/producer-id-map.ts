@@ -19,11 +19,12 @@
 // Persistence (producer-binding-store.ts). A real id obtained for a producer is stored before
 // the first batch is forwarded under it, and a transactional binding before the client gets
 // the InitProducerId answer that names it, and a moved transactional id's sequence base on a
-// partition (below) before the first batch there goes out counted from it. A store that cannot read or write is retried for
-// `persistDeadlineMs`, the batch held meanwhile; then the batch fails with a retriable error
-// (ProducerStoreError) and is never forwarded under an id a successor would not know. Use is
-// recorded in the store at each idle sweep, and the sweep removes from the store what it
-// expires from memory (unless another instance has used it since).
+// partition (below) before the first batch there goes out counted from it. A store that cannot
+// read or write is retried for `persistDeadlineMs`, the batch held meanwhile; then the batch
+// fails with a retriable error (ProducerStoreError) and is never forwarded under an id or a
+// base a successor would not know. Use is recorded in the store at each idle sweep, and the
+// sweep removes from the store what it expires from memory (unless another instance has used
+// it since).
 //
 // Transactional producers. Their InitProducerId goes to the transaction coordinator on the
 // backend of the transactional id's domain; the answer's real (id, epoch) gets a virtual id
@@ -351,7 +352,9 @@ export class ProducerIdMap {
       const sequence = batch.baseSequence;
       // An adopted producer's bases come from the store: noted once it is adopted, in the
       // order the batches were prepared (callbacks on one promise run in the order added).
-      const noted = known || !(real instanceof Promise) ? this.noteFirstSequence(virtualId, key, partition, sequence) : real.then(() => this.noteFirstSequence(virtualId, key, partition, sequence));
+      const noted = known || !(real instanceof Promise)
+        ? this.noteFirstSequence(virtualId, key, partition, sequence)
+        : real.then(() => this.noteFirstSequence(virtualId, key, partition, sequence));
       if (noted !== null) (waits ??= []).push(noted);
     }
     return waits === null ? null : Promise.all(waits).then(() => undefined);
@@ -596,10 +599,8 @@ export class ProducerIdMap {
     for (const [key, b] of stored.bindings) this.bind(p, key, b.realId, b.epochDelta);
     // A moved id's sequences go on being counted from the first batches its predecessor forwarded.
     for (const [key, bases] of stored.sequenceBases ?? []) if (p.bindings.has(key)) p.sequenceBases.set(key, new Map(bases));
-    this.log?.info(
-      { virtualId: String(stored.virtualId), transactionalId: stored.transactionalId, keys: [...stored.bindings.keys()], sequenceBases: p.sequenceBases.size > 0 ? Object.fromEntries([...p.sequenceBases].map(([k, b]) => [k, Object.fromEntries(b)])) : undefined },
-      'producer adopted from the binding store',
-    );
+    const sequenceBases = p.sequenceBases.size === 0 ? undefined : Object.fromEntries([...p.sequenceBases].map(([k, bases]) => [k, Object.fromEntries(bases)]));
+    this.log?.info({ virtualId: String(stored.virtualId), transactionalId: stored.transactionalId, keys: [...stored.bindings.keys()], sequenceBases }, 'producer adopted from the binding store');
     return p;
   }
 
