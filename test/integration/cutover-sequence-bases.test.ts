@@ -9,12 +9,16 @@
 // At the wire, so that the kill falls where it must: after the move has counted two partitions
 // from their first batch there, inside a transaction with one batch acknowledged. Every batch
 // after it is taken, and read_committed from the source's and the target's cluster, every
-// committed record is there once, in order, and no aborted one.
+// committed record is there once, in order, and no aborted one. Then with the Java producer
+// (commit after commit), killed once it has produced a while on the target: it ends without
+// an error (before the bases were stored: OutOfOrderSequenceException), each committed record
+// stored once, in order.
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CutoverApi, runCutover } from '../../src/admin/cutover-client.js';
 import { ADMIN_WRITE_HEADERS } from './admin-token.js';
 import { MOVING_DOMAIN, startCutoverInstances, type CutoverInstance, type CutoverInstances } from './cutover-instances.js';
-import { kcat, uniqueName, uniqueTopic } from './rig.js';
+import { writeTransactions } from './record-programs.js';
+import { kcat, uniqueName, uniqueTopic, waitFor, type ClusterInfo } from './rig.js';
 import { WireTransactionalProducer } from './wire-transactional-producer.js';
 
 const MOVING = 'csb-';
@@ -53,6 +57,33 @@ class Transactions {
   }
 }
 
+/**
+ * Partition → the values read_committed from `topic` on each cluster in turn (the source's
+ * segment, then the target's): read where the records are, not through Turnout, as what is
+ * checked is what the brokers stored.
+ */
+async function committedOnBoth(clusters: readonly ClusterInfo[], topic: string): Promise<Map<number, string[]>> {
+  const seen = new Map<number, string[]>(PARTITIONS.map((p) => [p, []]));
+  for (const cluster of clusters) {
+    const read = await kcat(['-C', '-b', cluster.bootstrapServers, '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_committed', '-f', '%p %s\n'], { timeoutMs: 60_000 });
+    expect(read.code, read.stderr).toBe(0);
+    for (const line of read.stdout.split('\n')) {
+      if (line === '') continue;
+      const [partition, value] = line.split(' ');
+      seen.get(Number(partition))?.push(value);
+    }
+  }
+  return seen;
+}
+
+/** Produce requests an instance has received from clients (its /metrics). */
+async function produceRequests(instance: CutoverInstance): Promise<number> {
+  const text = await (await fetch(`${instance.adminUrl}/metrics`)).text();
+  let total = 0;
+  for (const m of text.matchAll(/^turnout_requests_total\{[^}]*api="Produce"[^}]*\} (\d+)$/gm)) total += Number(m[1]);
+  return total;
+}
+
 const ok = (steps: number): number[] => new Array<number>(steps).fill(0);
 
 /**
@@ -87,20 +118,45 @@ async function moveThenDisrupt(rig: CutoverInstances, first: CutoverInstance, di
   expect(await txns.whole('aborted', [0, 2], false), 'an aborted one').toEqual(ok(4));
   expect(await txns.whole('last', PARTITIONS), 'the last one').toEqual(ok(5));
 
-  // Read where the records are (the source's segment, then the target's), not through Turnout:
-  // what is checked is what the brokers stored.
-  const seen = new Map<number, string[]>(PARTITIONS.map((p) => [p, []]));
-  for (const cluster of [rig.legacy, rig.main]) {
-    const read = await kcat(['-C', '-b', cluster.bootstrapServers, '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_committed', '-f', '%p %s\n'], { timeoutMs: 60_000 });
-    expect(read.code, read.stderr).toBe(0);
-    for (const line of read.stdout.split('\n')) {
-      if (line === '') continue;
-      const [partition, value] = line.split(' ');
-      seen.get(Number(partition))?.push(value);
-    }
-  }
+  const seen = await committedOnBoth([rig.legacy, rig.main], topic);
   expect(seen, 'read_committed: every committed record once, in order, no aborted one').toEqual(txns.committed);
   return next;
+}
+
+/** Transactions the Java producer runs, each with a record on every partition (more than it can finish before the kill). */
+const JAVA_TRANSACTIONS = 800;
+
+/**
+ * The Java transactional producer (TransactionalWriter: commit after commit) through `first`
+ * while its id's domain moves to the target; once it has produced there a while, `disrupt`
+ * kills the instance and it goes on through the one returned. It must end without an error,
+ * and read_committed finds each record it committed once, in the order it wrote them.
+ */
+async function javaProducerAcrossDisruption(rig: CutoverInstances, first: CutoverInstance, bootstrap: string, disrupt: () => Promise<CutoverInstance>): Promise<void> {
+  const topic = `${MOVING}${uniqueTopic('java')}`;
+  await rig.createDomainTopic(topic, PARTITIONS.length);
+  const written = writeTransactions(bootstrap, `${MOVING}${uniqueName('txn')}`, 'C'.repeat(JAVA_TRANSACTIONS), PARTITIONS.length, [topic], {
+    'reconnect.backoff.max.ms': '500',
+    partitioner: 'org.apache.kafka.clients.producer.RoundRobinPartitioner',
+  });
+  let ended = false;
+  void written.finally(() => (ended = true)).catch(() => undefined);
+  const producedAtLeast = (n: number, what: string) =>
+    waitFor(async () => {
+      if (ended) throw new Error(`the Java producer ended before ${what}`);
+      return (await produceRequests(first)) >= n;
+    }, { timeoutMs: 60_000, what });
+  await producedAtLeast(20, 'the Java producer producing on the source');
+  const timeline = await runCutover(new CutoverApi(first.adminUrl, ADMIN_WRITE_HEADERS), { domain: MOVING_DOMAIN, to: 'main', drainTimeoutMs: 10_000 });
+  expect(timeline.final.phase, `cutover: ${JSON.stringify(timeline.final)}`).toBe('SWITCHED');
+  await producedAtLeast((await produceRequests(first)) + 30, 'the Java producer committing on the target');
+  expect(ended, 'the Java producer still running at the kill').toBe(false);
+  await disrupt();
+  const outcome = await written;
+  expect(outcome.outcomes.size, 'transactions the Java producer finished').toBe(JAVA_TRANSACTIONS);
+  const committed = new Map<number, string[]>(PARTITIONS.map((p) => [p, []]));
+  for (const r of outcome.records) if (outcome.outcomes.get(r.txn) === 'committed') committed.get(r.partition)?.push(r.value);
+  expect(await committedOnBoth([rig.legacy, rig.main], topic), 'read_committed: every committed record once, in order').toEqual(committed);
 }
 
 describe('a moved transactional id through a Turnout killed mid-transaction', () => {
@@ -125,5 +181,28 @@ describe('a moved transactional id through a Turnout killed mid-transaction', ()
       return b;
     });
     expect(b.output(), 'the second instance adopted the producer with its sequence bases').toMatch(/"sequenceBases":\{"main#1":\{[^}]*"0:[^"]*":3[^}]*\}\}[^\n]*producer adopted from the binding store/);
+  });
+
+  it('the Java transactional producer through one instance on the file store, killed and restarted while it commits on the target', { timeout: 300_000 }, async () => {
+    const rig = await startCutoverInstances({ clusterId: 'tUrNoUtSeQbAsEjFiLe00', movingPrefix: MOVING, stayingPrefix: STAYING, mode: 'process', count: 1, store: 'file' });
+    onTestFinished(() => rig.close());
+    const [turnout] = rig.instances;
+    await javaProducerAcrossDisruption(rig, turnout, turnout.bootstrap, async () => {
+      await turnout.kill();
+      await turnout.restart();
+      return turnout;
+    });
+    expect(turnout.output(), 'the restarted instance adopted the producer with its sequence bases').toMatch(/"sequenceBases":\{"main#1":\{"[^\n]*producer adopted from the binding store/);
+  });
+
+  it('the Java transactional producer through the first of two instances on Redis, killed while it commits on the target, going on through the second', { timeout: 300_000 }, async () => {
+    const rig = await startCutoverInstances({ clusterId: 'tUrNoUtSeQbAsEjReDiS0', movingPrefix: MOVING, stayingPrefix: STAYING, mode: 'process', count: 2 });
+    onTestFinished(() => rig.close());
+    const [a, b] = rig.instances;
+    await javaProducerAcrossDisruption(rig, a, `${a.bootstrap},${b.bootstrap}`, async () => {
+      await a.kill();
+      return b;
+    });
+    expect(b.output(), 'the second instance adopted the producer with its sequence bases').toMatch(/"sequenceBases":\{"main#1":\{"[^\n]*producer adopted from the binding store/);
   });
 });
