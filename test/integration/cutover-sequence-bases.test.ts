@@ -123,18 +123,34 @@ async function moveThenDisrupt(rig: CutoverInstances, first: CutoverInstance, di
   return next;
 }
 
+/** How long an instance on Redis counts as alive after it last renewed its lease (cutover-redis-store.ts's default). */
+const REDIS_LEASE_MS = 10_000;
+
 /** Transactions the Java producer runs, each with a record on every partition (more than it can finish before the kill). */
 const JAVA_TRANSACTIONS = 800;
 
+/** What happens to the instances around the Java producer. */
+interface JavaDisruption {
+  /** Before the producer starts. */
+  beforeProducer?: () => Promise<void>;
+  /** Once it produces on the source, before the cutover. */
+  beforeCutover?: () => Promise<void>;
+  /** After the cutover, while it produces on the target. */
+  afterCutover?: () => Promise<void>;
+  /** Kills the instance serving it, once it has produced on the target a while. */
+  kill: () => Promise<void>;
+}
+
 /**
  * The Java transactional producer (TransactionalWriter: commit after commit) through `first`
- * while its id's domain moves to the target; once it has produced there a while, `disrupt`
- * kills the instance and it goes on through the one returned. It must end without an error,
- * and read_committed finds each record it committed once, in the order it wrote them.
+ * while its id's domain moves to the target; once it has produced there a while, the instance
+ * is killed and it goes on through `bootstrap`. It must end without an error, and
+ * read_committed finds each record it committed once, in the order it wrote them.
  */
-async function javaProducerAcrossDisruption(rig: CutoverInstances, first: CutoverInstance, bootstrap: string, disrupt: () => Promise<CutoverInstance>): Promise<void> {
+async function javaProducerAcrossDisruption(rig: CutoverInstances, first: CutoverInstance, bootstrap: string, disruption: JavaDisruption): Promise<void> {
   const topic = `${MOVING}${uniqueTopic('java')}`;
   await rig.createDomainTopic(topic, PARTITIONS.length);
+  await disruption.beforeProducer?.();
   const written = writeTransactions(bootstrap, `${MOVING}${uniqueName('txn')}`, 'C'.repeat(JAVA_TRANSACTIONS), PARTITIONS.length, [topic], {
     'reconnect.backoff.max.ms': '500',
     partitioner: 'org.apache.kafka.clients.producer.RoundRobinPartitioner',
@@ -147,11 +163,13 @@ async function javaProducerAcrossDisruption(rig: CutoverInstances, first: Cutove
       return (await produceRequests(first)) >= n;
     }, { timeoutMs: 60_000, what });
   await producedAtLeast(20, 'the Java producer producing on the source');
+  await disruption.beforeCutover?.();
   const timeline = await runCutover(new CutoverApi(first.adminUrl, ADMIN_WRITE_HEADERS), { domain: MOVING_DOMAIN, to: 'main', drainTimeoutMs: 10_000 });
   expect(timeline.final.phase, `cutover: ${JSON.stringify(timeline.final)}`).toBe('SWITCHED');
+  await disruption.afterCutover?.();
   await producedAtLeast((await produceRequests(first)) + 30, 'the Java producer committing on the target');
   expect(ended, 'the Java producer still running at the kill').toBe(false);
-  await disrupt();
+  await disruption.kill();
   const outcome = await written;
   expect(outcome.outcomes.size, 'transactions the Java producer finished').toBe(JAVA_TRANSACTIONS);
   const committed = new Map<number, string[]>(PARTITIONS.map((p) => [p, []]));
@@ -187,10 +205,11 @@ describe('a moved transactional id through a Turnout killed mid-transaction', ()
     const rig = await startCutoverInstances({ clusterId: 'tUrNoUtSeQbAsEjFiLe00', movingPrefix: MOVING, stayingPrefix: STAYING, mode: 'process', count: 1, store: 'file' });
     onTestFinished(() => rig.close());
     const [turnout] = rig.instances;
-    await javaProducerAcrossDisruption(rig, turnout, turnout.bootstrap, async () => {
-      await turnout.kill();
-      await turnout.restart();
-      return turnout;
+    await javaProducerAcrossDisruption(rig, turnout, turnout.bootstrap, {
+      kill: async () => {
+        await turnout.kill();
+        await turnout.restart();
+      },
     });
     expect(turnout.output(), 'the restarted instance adopted the producer with its sequence bases').toMatch(/"sequenceBases":\{"main#1":\{"[^\n]*producer adopted from the binding store/);
   });
@@ -199,10 +218,19 @@ describe('a moved transactional id through a Turnout killed mid-transaction', ()
     const rig = await startCutoverInstances({ clusterId: 'tUrNoUtSeQbAsEjReDiS0', movingPrefix: MOVING, stayingPrefix: STAYING, mode: 'process', count: 2 });
     onTestFinished(() => rig.close());
     const [a, b] = rig.instances;
-    await javaProducerAcrossDisruption(rig, a, `${a.bootstrap},${b.bootstrap}`, async () => {
-      await a.kill();
-      return b;
+    // The producer must start on A: B refuses connections until then, and is up again before A dies.
+    let bKilledAtMs = 0;
+    await javaProducerAcrossDisruption(rig, a, `${a.bootstrap},${b.bootstrap}`, {
+      beforeProducer: async () => {
+        await b.kill();
+        bKilledAtMs = Date.now();
+      },
+      // Past B's lease, so that the cutover does not wait for its confirmation.
+      beforeCutover: () => new Promise((r) => setTimeout(r, Math.max(0, bKilledAtMs + REDIS_LEASE_MS + 1_000 - Date.now()))),
+      afterCutover: () => b.restart(),
+      kill: () => a.kill(),
     });
+    expect(await produceRequests(b), 'produce requests the second instance served').toBeGreaterThan(0);
     expect(b.output(), 'the second instance adopted the producer with its sequence bases').toMatch(/"sequenceBases":\{"main#1":\{"[^\n]*producer adopted from the binding store/);
   });
 });
