@@ -17,6 +17,7 @@ import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../observability/logger.js';
 import {
+  copyOfProducer,
   producerFromJson,
   producerToJson,
   ProducerStoreError,
@@ -43,10 +44,6 @@ interface PendingWrite {
   text: string;
   resolve: () => void;
   reject: (err: unknown) => void;
-}
-
-function copyOf(p: StoredProducer): StoredProducer {
-  return { ...p, bindings: new Map(p.bindings) };
 }
 
 function putLine(p: StoredProducer): string {
@@ -101,7 +98,7 @@ export class FileProducerBindingStore implements ProducerBindingStore {
   async find(virtualId: bigint): Promise<StoredProducer | null> {
     await this.ready();
     const p = this.producers.get(virtualId);
-    return p === undefined ? null : copyOf(p);
+    return p === undefined ? null : copyOfProducer(p);
   }
 
   async findTransactional(transactionalId: string): Promise<StoredProducer | null> {
@@ -135,10 +132,29 @@ export class FileProducerBindingStore implements ProducerBindingStore {
     if (replacedVirtualId !== null && replacedVirtualId !== producer.virtualId && this.producers.delete(replacedVirtualId)) {
       text += delLine(replacedVirtualId);
     }
-    const p = copyOf(producer);
+    const p = copyOfProducer(producer);
     this.producers.set(p.virtualId, p);
     if (p.transactionalId !== null) this.byTransactionalId.set(p.transactionalId, p.virtualId);
     await this.append(text + putLine(p));
+  }
+
+  async claimSequenceBase(virtualId: bigint, key: string, partition: string, base: number, usedMs: number): Promise<number> {
+    await this.ready();
+    const p = this.producers.get(virtualId);
+    if (p === undefined) return base;
+    const standing = p.sequenceBases?.get(key)?.get(partition);
+    if (standing !== undefined) {
+      // It may have been written a moment ago: durable only once that write is.
+      await this.append('');
+      return standing;
+    }
+    // One key at a time: a transactional id's earlier moves are over.
+    const bases = p.sequenceBases?.get(key) ?? new Map<string, number>();
+    bases.set(partition, base);
+    p.sequenceBases = new Map([[key, bases]]);
+    p.usedMs = Math.max(p.usedMs, usedMs);
+    await this.append(putLine(p));
+    return base;
   }
 
   async touch(producers: readonly ProducerKey[], usedMs: number): Promise<void> {

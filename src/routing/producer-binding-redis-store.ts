@@ -1,6 +1,6 @@
 // The producer binding store shared by the instances of a virtual cluster, in Redis next to
 // the policy (same key prefix, so one virtual cluster's keys stay in one Redis Cluster slot):
-//   producer:<virtualId>       JSON {virtualId, transactionalId, epoch, bindings, usedMs}
+//   producer:<virtualId>       JSON {virtualId, transactionalId, epoch, bindings, usedMs, sequenceBases}
 //   producer-txn:<transactionalId>   the virtual id the transactional id has now
 // Both expire `idleMs` after the last write or touch, as Kafka expires idle producer ids, so
 // Redis holds only the producers in use. Each write is one Lua script: an idempotent
@@ -59,6 +59,24 @@ if KEYS[3] ~= KEYS[1] then redis.call('DEL', KEYS[3]) end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 return 1
+`;
+
+// KEYS: producer. ARGV: binding key, partition, base, usedMs, ttlMs. Bases of other keys are dropped.
+const CLAIM_SEQUENCE_BASE_LUA = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return ARGV[3] end
+local p = cjson.decode(raw)
+local all = p.sequenceBases
+if type(all) ~= 'table' then all = {} end
+local bases = all[ARGV[1]]
+if type(bases) ~= 'table' then bases = {} end
+local standing = bases[ARGV[2]]
+if standing then return tostring(standing) end
+bases[ARGV[2]] = tonumber(ARGV[3])
+p.sequenceBases = {[ARGV[1]] = bases}
+if tonumber(ARGV[4]) > p.usedMs then p.usedMs = tonumber(ARGV[4]) end
+redis.call('SET', KEYS[1], cjson.encode(p), 'PX', ARGV[5])
+return ARGV[3]
 `;
 
 // KEYS: producer, producer-txn (or the producer again). ARGV: usedMs, ttlMs.
@@ -153,6 +171,18 @@ export class RedisProducerBindingStore implements ProducerBindingStore {
     await this.run('store a transactional producer', () =>
       this.cmd.eval(PUT_TRANSACTIONAL_LUA, 3, key, this.transactionalKey(producer.transactionalId as string), replaced, json, producer.virtualId.toString(), String(this.idleMs)),
     );
+  }
+
+  async claimSequenceBase(virtualId: bigint, key: string, partition: string, base: number, usedMs: number): Promise<number> {
+    const producerKey = this.producerKey(virtualId);
+    const raw = (await this.run('store a sequence base', () =>
+      this.cmd.eval(CLAIM_SEQUENCE_BASE_LUA, 1, producerKey, key, partition, String(base), String(usedMs), String(this.idleMs)),
+    )) as string;
+    const standing = Number(raw);
+    if (!Number.isInteger(standing) || standing < 0) {
+      throw new ProducerStoreError(this.kind, 'store a sequence base', new Error(`unreadable base of ${partition} under ${key} in ${producerKey}`));
+    }
+    return standing;
   }
 
   async touch(producers: readonly ProducerKey[], usedMs: number): Promise<void> {

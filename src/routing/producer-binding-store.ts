@@ -32,6 +32,13 @@ export interface StoredProducer {
   bindings: Map<string, StoredBinding>;
   /** Transactional: the transaction timeout the client asked for, used when Turnout initialises its id on another backend. */
   transactionTimeoutMs?: number;
+  /**
+   * Transactional, after its id moved (producer-id-map.ts): the key it moved to → `partition:topic`
+   * → the client's sequence of its first batch there, which went out as 0. One key at most,
+   * one entry per partition written since the move; without them a successor would forward
+   * the client's sequences as they are and the broker would refuse them.
+   */
+  sequenceBases?: Map<string, Map<string, number>>;
   /** When an instance last used the producer (ms since the epoch): idle expiry counts from it. */
   usedMs: number;
 }
@@ -60,6 +67,12 @@ export interface ProducerBindingStore {
    * `replacedVirtualId` (the producer its transactional id had before), once durable.
    */
   putTransactional(producer: StoredProducer, replacedVirtualId: bigint | null): Promise<void>;
+  /**
+   * Stores a moved transactional producer's sequence base on a partition under binding key
+   * `key` (dropping bases of any other key) unless one is stored already: resolves, once
+   * durable, with the base that stands. A producer no longer stored keeps nothing: `base`.
+   */
+  claimSequenceBase(virtualId: bigint, key: string, partition: string, base: number, usedMs: number): Promise<number>;
   /** Records that producers were used at `usedMs`; a lost touch only shortens their life. */
   touch(producers: readonly ProducerKey[], usedMs: number): Promise<void>;
   /**
@@ -91,6 +104,7 @@ export interface ProducerJson {
   bindings: Record<string, { realId: string; epochDelta: number }>;
   usedMs: number;
   transactionTimeoutMs?: number;
+  sequenceBases?: Record<string, Record<string, number>>;
 }
 
 export function producerToJson(p: StoredProducer): ProducerJson {
@@ -98,11 +112,49 @@ export function producerToJson(p: StoredProducer): ProducerJson {
   for (const [backend, b] of p.bindings) bindings[backend] = { realId: b.realId.toString(), epochDelta: b.epochDelta };
   const json: ProducerJson = { virtualId: p.virtualId.toString(), transactionalId: p.transactionalId, epoch: p.epoch, bindings, usedMs: p.usedMs };
   if (p.transactionTimeoutMs !== undefined) json.transactionTimeoutMs = p.transactionTimeoutMs;
+  if (p.sequenceBases !== undefined && p.sequenceBases.size > 0) {
+    const bases: Record<string, Record<string, number>> = {};
+    for (const [key, partitions] of p.sequenceBases) bases[key] = Object.fromEntries(partitions);
+    json.sequenceBases = bases;
+  }
   return json;
+}
+
+/** A copy of `p` that shares no map with it. */
+export function copyOfProducer(p: StoredProducer): StoredProducer {
+  const copy: StoredProducer = { ...p, bindings: new Map(p.bindings) };
+  if (p.sequenceBases !== undefined) copy.sequenceBases = new Map([...p.sequenceBases].map(([key, bases]) => [key, new Map(bases)]));
+  return copy;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** An object as JSON has it, or null; Lua's cjson writes an emptied table as []. */
+function objectOf(v: unknown): Record<string, unknown> | null {
+  if (Array.isArray(v) && v.length === 0) return {};
+  return isRecord(v) ? v : null;
+}
+
+const MAX_SEQUENCE = 2 ** 31 - 1;
+
+/** Stored sequence bases checked entry by entry, or null. */
+function sequenceBasesFromJson(v: unknown): Map<string, Map<string, number>> | null {
+  const raw = objectOf(v);
+  if (raw === null) return null;
+  const bases = new Map<string, Map<string, number>>();
+  for (const [key, partitionsRaw] of Object.entries(raw)) {
+    const partitions = objectOf(partitionsRaw);
+    if (partitions === null) return null;
+    const byPartition = new Map<string, number>();
+    for (const [partition, base] of Object.entries(partitions)) {
+      if (!Number.isInteger(base) || (base as number) < 0 || (base as number) > MAX_SEQUENCE) return null;
+      byPartition.set(partition, base as number);
+    }
+    bases.set(key, byPartition);
+  }
+  return bases;
 }
 
 const DECIMAL_ID = /^-?\d{1,20}$/;
@@ -118,9 +170,8 @@ export function producerFromJson(v: unknown): StoredProducer | null {
   if (!isRecord(v) || typeof v.virtualId !== 'string' || !DECIMAL_ID.test(v.virtualId)) return null;
   if (v.transactionalId !== null && typeof v.transactionalId !== 'string') return null;
   if (!Number.isInteger(v.epoch) || typeof v.usedMs !== 'number') return null;
-  // Lua's cjson writes an emptied table as [].
-  const raw = Array.isArray(v.bindings) && v.bindings.length === 0 ? {} : v.bindings;
-  if (!isRecord(raw)) return null;
+  const raw = objectOf(v.bindings);
+  if (raw === null) return null;
   const bindings = new Map<string, StoredBinding>();
   for (const [backend, b] of Object.entries(raw)) {
     const binding = bindingFromJson(b);
@@ -129,5 +180,10 @@ export function producerFromJson(v: unknown): StoredProducer | null {
   }
   const p: StoredProducer = { virtualId: BigInt(v.virtualId), transactionalId: v.transactionalId, epoch: v.epoch as number, bindings, usedMs: v.usedMs };
   if (Number.isInteger(v.transactionTimeoutMs)) p.transactionTimeoutMs = v.transactionTimeoutMs as number;
+  if (v.sequenceBases !== undefined) {
+    const bases = sequenceBasesFromJson(v.sequenceBases);
+    if (bases === null) return null;
+    if (bases.size > 0) p.sequenceBases = bases;
+  }
   return p;
 }

@@ -18,11 +18,13 @@
 //
 // Persistence (producer-binding-store.ts). A real id obtained for a producer is stored before
 // the first batch is forwarded under it, and a transactional binding before the client gets
-// the InitProducerId answer that names it. A store that cannot read or write is retried for
-// `persistDeadlineMs`, the batch held meanwhile; then the batch fails with a retriable error
-// (ProducerStoreError) and is never forwarded under an id a successor would not know. Use is
-// recorded in the store at each idle sweep, and the sweep removes from the store what it
-// expires from memory (unless another instance has used it since).
+// the InitProducerId answer that names it, and a moved transactional id's sequence base on a
+// partition (below) before the first batch there goes out counted from it. A store that cannot
+// read or write is retried for `persistDeadlineMs`, the batch held meanwhile; then the batch
+// fails with a retriable error (ProducerStoreError) and is never forwarded under an id or a
+// base a successor would not know. Use is recorded in the store at each idle sweep, and the
+// sweep removes from the store what it expires from memory (unless another instance has used
+// it since).
 //
 // Transactional producers. Their InitProducerId goes to the transaction coordinator on the
 // backend of the transactional id's domain; the answer's real (id, epoch) gets a virtual id
@@ -143,9 +145,14 @@ interface VirtualProducer {
    * the batch is prepared, in the order the client sent its requests, so that a later batch
    * whose request overtakes the first one's (a carried partition waits for its
    * AddPartitionsToTxn) is still counted from the first. Dropped when the client initialises
-   * under the key.
+   * under the key. Kept in the store too, with the binding (see `noteFirstSequence`).
    */
   sequenceBases: Map<string, Map<string, number>>;
+  /**
+   * `partition:topic` → the store write of a base noted under the producer's key now, while it
+   * is not durable (null: it failed, and the next batch there writes it again).
+   */
+  unstoredBases: Map<string, Promise<void> | null>;
   /** Binding key → binding. */
   bindings: Map<string, Binding>;
   /** Binding key → a real id being obtained (or a transactional id initialised) there. */
@@ -304,6 +311,7 @@ export class ProducerIdMap {
     if (p !== undefined && b !== undefined && b.realId === real.producerId) {
       // The client initialised again: it starts its sequences at 0 with the new epoch, as the broker expects.
       p.sequenceBases.delete(key);
+      p.unstoredBases.clear();
       p.epoch = real.producerEpoch - b.epochDelta;
       p.lastUsedMs = this.nowMs();
       return { producer: p, replaced: null };
@@ -311,6 +319,7 @@ export class ProducerIdMap {
     if (p !== undefined && b === undefined && p.epoch < MAX_EPOCH) {
       p.epoch += 1;
       p.sequenceBases.delete(key);
+      p.unstoredBases.clear();
       this.bind(p, key, real.producerId, real.producerEpoch - p.epoch);
       p.lastUsedMs = this.nowMs();
       return { producer: p, replaced: null };
@@ -331,24 +340,71 @@ export class ProducerIdMap {
    * sequence there is noted in the order the client sent them.
    */
   prepareBatches(records: Buffer | null, key: string, partition?: string): Promise<void> | null {
-    let waits: Array<Promise<ProducerIdAndEpoch>> | null = null;
+    let waits: Array<Promise<unknown>> | null = null;
     for (const batch of scanRecordBatches(records).batches) {
       if (batch.magic !== MAGIC_V2) continue;
       const virtualId = batch.producerIdBigInt;
       if (virtualId < 0n) continue;
+      const known = this.byVirtual.has(virtualId);
       const real = this.toReal(virtualId, batch.producerEpoch, key, batch.isTransactional);
       if (real instanceof Promise) (waits ??= []).push(real);
-      if (partition !== undefined && batch.isTransactional) this.noteFirstSequence(virtualId, key, partition, batch.baseSequence);
+      if (partition === undefined || !batch.isTransactional) continue;
+      const sequence = batch.baseSequence;
+      // An adopted producer's bases come from the store: noted once it is adopted, in the
+      // order the batches were prepared (callbacks on one promise run in the order added).
+      const noted = known || !(real instanceof Promise)
+        ? this.noteFirstSequence(virtualId, key, partition, sequence)
+        : real.then(() => this.noteFirstSequence(virtualId, key, partition, sequence));
+      if (noted !== null) (waits ??= []).push(noted);
     }
     return waits === null ? null : Promise.all(waits).then(() => undefined);
   }
 
-  /** A moved transactional producer's first sequence on a partition under `key`, when not noted yet. */
-  private noteFirstSequence(virtualId: bigint, key: string, partition: string, sequence: number): void {
+  /**
+   * A moved transactional producer's first sequence on a partition under `key`, when not noted
+   * yet. With a store, a promise that settles once the base is durable there (null when it is
+   * already): a successor must count the client's later batches from the same first one, so
+   * no batch is forwarded under a base the store does not hold.
+   */
+  private noteFirstSequence(virtualId: bigint, key: string, partition: string, sequence: number): Promise<void> | null {
     const p = this.byVirtual.get(virtualId);
-    if (p === undefined || p.sequenceBases.size === 0) return;
-    const bases = p.sequenceBases.get(this.keyFor(p, key));
-    if (bases !== undefined && !bases.has(partition)) bases.set(partition, sequence);
+    if (p === undefined || p.sequenceBases.size === 0) return null;
+    const own = this.keyFor(p, key);
+    const bases = p.sequenceBases.get(own);
+    if (bases === undefined) return null;
+    if (!bases.has(partition)) {
+      bases.set(partition, sequence);
+      if (this.store === undefined) return null;
+      p.unstoredBases.set(partition, null);
+    }
+    if (!p.unstoredBases.has(partition)) return null;
+    return p.unstoredBases.get(partition) ?? this.storeSequenceBase(p, own, partition, bases);
+  }
+
+  /** Writes the base noted for `partition` under `key` to the store, after the binding it belongs to. */
+  private storeSequenceBase(p: VirtualProducer, key: string, partition: string, bases: Map<string, number>): Promise<void> {
+    const store = this.store as ProducerBindingStore;
+    const moving = p.pending.get(key);
+    const base = bases.get(partition) as number;
+    const written = (async (): Promise<void> => {
+      // The move stores the producer whole: the base goes in after it.
+      if (moving !== undefined) await moving;
+      const usedMs = this.nowMs();
+      const standing = await this.persisting('store a sequence base', () => store.claimSequenceBase(p.virtualId, key, partition, base, usedMs));
+      p.storedUseMs = Math.max(p.storedUseMs, usedMs);
+      // Another instance counted this partition first: its base stands.
+      if (p.sequenceBases.get(key) === bases) bases.set(partition, standing);
+    })().then(
+      () => {
+        if (p.unstoredBases.get(partition) === written) p.unstoredBases.delete(partition);
+      },
+      (err: unknown) => {
+        if (p.unstoredBases.get(partition) === written) p.unstoredBases.set(partition, null);
+        throw err;
+      },
+    );
+    p.unstoredBases.set(partition, written);
+    return written;
   }
 
   /**
@@ -373,7 +429,13 @@ export class ProducerIdMap {
         continue;
       }
       let base = bases.get(partition);
-      if (base === undefined) bases.set(partition, (base = batch.baseSequence));
+      if (base === undefined) {
+        // Not noted when prepared: a base only this instance would know.
+        if (this.store !== undefined) throw new Error(`producer ${virtualId} has no sequence base on ${partition} under ${key}: prepare the batches first`);
+        bases.set(partition, (base = batch.baseSequence));
+      } else if (p.unstoredBases.has(partition)) {
+        throw new Error(`producer ${virtualId}'s sequence base on ${partition} under ${key} is not stored yet: prepare the batches first`);
+      }
       batch.rewriteProducer({ producerId: real.producerId, producerEpoch: real.producerEpoch, baseSequence: rebasedSequence(batch.baseSequence, base) });
     }
   }
@@ -460,7 +522,10 @@ export class ProducerIdMap {
     // From here the client's batches under the key are counted from their first sequence (noted
     // as they are prepared); those of an earlier key are over, as a transactional id has one key at a time.
     for (const k of p.sequenceBases.keys()) if (k !== key) p.sequenceBases.delete(k);
-    if (!p.sequenceBases.has(key)) p.sequenceBases.set(key, new Map());
+    if (!p.sequenceBases.has(key)) {
+      p.sequenceBases.set(key, new Map());
+      p.unstoredBases.clear();
+    }
     const init = this.initTransactional as InitTransactional;
     const transactionalId = p.transactionalId as string;
     const moved = (async (): Promise<Binding> => {
@@ -532,7 +597,10 @@ export class ProducerIdMap {
     p.transactionTimeoutMs = stored.transactionTimeoutMs;
     p.storedUseMs = stored.usedMs;
     for (const [key, b] of stored.bindings) this.bind(p, key, b.realId, b.epochDelta);
-    this.log?.info({ virtualId: String(stored.virtualId), transactionalId: stored.transactionalId, keys: [...stored.bindings.keys()] }, 'producer adopted from the binding store');
+    // A moved id's sequences go on being counted from the first batches its predecessor forwarded.
+    for (const [key, bases] of stored.sequenceBases ?? []) if (p.bindings.has(key)) p.sequenceBases.set(key, new Map(bases));
+    const sequenceBases = p.sequenceBases.size === 0 ? undefined : Object.fromEntries([...p.sequenceBases].map(([k, bases]) => [k, Object.fromEntries(bases)]));
+    this.log?.info({ virtualId: String(stored.virtualId), transactionalId: stored.transactionalId, keys: [...stored.bindings.keys()], sequenceBases }, 'producer adopted from the binding store');
     return p;
   }
 
@@ -600,6 +668,7 @@ export class ProducerIdMap {
       epoch: 0,
       transactionTimeoutMs: undefined,
       sequenceBases: new Map(),
+      unstoredBases: new Map(),
       bindings: new Map(),
       pending: new Map(),
       lastUsedMs: this.nowMs(),
@@ -648,6 +717,7 @@ function storedOf(p: VirtualProducer, usedMs: number): StoredProducer {
   const bindings = new Map([...p.bindings].map(([key, b]) => [key, { realId: b.realId, epochDelta: b.epochDelta }]));
   const stored: StoredProducer = { virtualId: p.virtualId, transactionalId: p.transactionalId, epoch: p.epoch, bindings, usedMs };
   if (p.transactionTimeoutMs !== undefined) stored.transactionTimeoutMs = p.transactionTimeoutMs;
+  if (p.sequenceBases.size > 0) stored.sequenceBases = new Map([...p.sequenceBases].map(([key, bases]) => [key, new Map(bases)]));
   return stored;
 }
 

@@ -1,6 +1,6 @@
 // Two Turnout instances on one Redis store (the machine's, 127.0.0.1:6379, under a key prefix
-// of their own, deleted at the end) in front of the rig's legacy (Kafka 3.9.1) and main (4.1.1)
-// clusters: the setup of the cutover acceptance. Domain `moving` lives on legacy with main as
+// of their own, deleted at the end), or one on the file store, in front of the rig's legacy
+// (Kafka 3.9.1) and main (4.1.1) clusters: the setup of the cutover acceptance. Domain `moving` lives on legacy with main as
 // its migration target; domain `staying` lives on main. Each domain owns the topics, groups
 // and transactional ids that start with its prefix. The instances run in this process, or as
 // `turnout start` processes that a test can kill and start again on the same ports.
@@ -31,6 +31,8 @@ export interface CutoverInstancesSpec {
   mode: 'in-process' | 'process';
   /** Default 2. */
   count?: number;
+  /** `redis` (default): the shared store above; `file`: each instance's own state folder beside its configuration (one instance). */
+  store?: 'redis' | 'file';
 }
 
 export interface CutoverInstance {
@@ -80,7 +82,7 @@ function instanceConfig(spec: CutoverInstancesSpec, main: ClusterInfo, legacy: C
       { name: MOVING_DOMAIN, owner: 'team-moving', ...patterns(spec.movingPrefix), backend: 'legacy', migrationTarget: 'main' },
       { name: STAYING_DOMAIN, owner: 'team-staying', ...patterns(spec.stayingPrefix), backend: 'main' },
     ],
-    store: { type: 'redis', redis: { url: REDIS_URL, keyPrefix, pollIntervalMs: 1_000, connectTimeoutMs: 2_000 } },
+    store: spec.store === 'file' ? { watchFile: false } : { type: 'redis', redis: { url: REDIS_URL, keyPrefix, pollIntervalMs: 1_000, connectTimeoutMs: 2_000 } },
     admin: { host: '127.0.0.1', port: ports.admin, auth: TEST_ADMIN_AUTH },
   };
 }

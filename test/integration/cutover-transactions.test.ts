@@ -14,12 +14,10 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ADMIN_WRITE_HEADERS } from './admin-token.js';
 import { CutoverApi, runCutover } from '../../src/admin/cutover-client.js';
-import { ApiKey, createAddPartitionsToTxnRequest, createEndTxnRequest, createInitProducerIdRequest, createProduceRequest, ZERO_UUID } from '../../src/codec/index.js';
-import { recordBatch } from '../unit/routing/record-batches.js';
 import { MOVING_DOMAIN, startCutoverInstances, type CutoverInstances } from './cutover-instances.js';
 import { formatTrafficReport, startCutoverTraffic } from './cutover-traffic.js';
 import { kcat, uniqueName, uniqueTopic } from './rig.js';
-import { leadersOf, WireClient } from './wire-client.js';
+import { WireTransactionalProducer } from './wire-transactional-producer.js';
 
 const MOVING = 'ctx-';
 const PARTITIONS = 3;
@@ -79,43 +77,11 @@ describe('a transactional producer across cutovers', () => {
     const transactionalId = `${MOVING}${uniqueName('txn')}`;
     await rig.createDomainTopic(topic, 1);
     const instance = rig.instances[0];
-    const [host, port] = instance.bootstrap.split(':');
-    const client = new WireClient(host, Number(port), { clientId: 'it-cutover-seq' });
-    onTestFinished(() => client.close());
-    const init = createInitProducerIdRequest();
-    Object.assign(init, { transactionalId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
-    const producer = (await client.call(ApiKey.InitProducerId, 4, init)).body;
-    expect(producer.errorCode).toBe(0);
-    const addPartition = (): Promise<number> =>
-      retried(async () => {
-        const add = createAddPartitionsToTxnRequest();
-        Object.assign(add, { v3AndBelowTransactionalId: transactionalId, v3AndBelowProducerId: producer.producerId, v3AndBelowProducerEpoch: producer.producerEpoch, v3AndBelowTopics: [{ name: topic, partitions: [0] }] });
-        return (await client.call(ApiKey.AddPartitionsToTxn, 3, add)).body.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode;
-      });
-    // Produce goes to the partition's leader as a client's does (asked again: it may be another node after the switch).
-    const send = (baseSequence: number): Promise<number> =>
-      retried(async () => {
-        const view = await leadersOf(client, [topic]);
-        const leader = view.nodes.get(view.leaders.get(`${topic}:0`) ?? -1);
-        if (leader === undefined) throw new Error(`no leader of ${topic}-0 in ${JSON.stringify([...view.leaders])}`);
-        const atLeader = new WireClient(leader.host, leader.port, { clientId: 'it-cutover-seq' });
-        try {
-          const req = createProduceRequest();
-          Object.assign(req, { transactionalId, acks: -1, timeoutMs: 10_000 });
-          const records = await recordBatch({ producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence, transactional: true, records: 3 });
-          req.topicData = [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: 0, records }] }];
-          return (await atLeader.call(ApiKey.Produce, 9, req)).body.responses[0].partitionResponses[0].errorCode;
-        } finally {
-          atLeader.close();
-        }
-      });
-    const end = (committed: boolean): Promise<number> =>
-      retried(async () => {
-        const req = createEndTxnRequest();
-        Object.assign(req, { transactionalId, producerId: producer.producerId, producerEpoch: producer.producerEpoch, committed });
-        return (await client.call(ApiKey.EndTxn, 3, req)).body.errorCode;
-      });
-    expect([await addPartition(), await send(0), await end(true)]).toEqual([0, 0, 0]);
+    const producer = new WireTransactionalProducer(instance.bootstrap, transactionalId, topic, 'it-cutover-seq');
+    onTestFinished(() => producer.close());
+    expect(await producer.init()).toBe(0);
+    const records = ['r0', 'r1', 'r2'];
+    expect([await producer.addPartitions([0]), await producer.send(0, records), await producer.end(true)]).toEqual([0, 0, 0]);
 
     const status = (await (await fetch(`${instance.adminUrl}/v1/cutovers?domain=${MOVING_DOMAIN}`)).json()) as { segments?: { backend?: string } };
     const to = status.segments?.backend === 'main' ? 'legacy' : 'main';
@@ -124,24 +90,12 @@ describe('a transactional producer across cutovers', () => {
     expect(timeline.final.phase, `cutover to ${to}: ${JSON.stringify(timeline.final)}`).toBe('SWITCHED');
 
     // Its first transaction there adds the partition and is aborted with no batch sent: the marker is written.
-    expect([await addPartition(), await end(false)]).toEqual([0, 0]);
+    expect([await producer.addPartitions([0]), await producer.end(false)]).toEqual([0, 0]);
     // The next one goes on at sequence 3, where the client's count is.
-    expect([await addPartition(), await send(3), await end(true)]).toEqual([0, 0, 0]);
+    expect(producer.sequenceOf(0)).toBe(3);
+    expect([await producer.addPartitions([0]), await producer.send(0, records), await producer.end(true)]).toEqual([0, 0, 0]);
     const read = await kcat(['-C', '-b', instance.bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_committed', '-f', '%s\n'], { timeoutMs: 60_000 });
     expect(read.code, read.stderr).toBe(0);
     expect(read.stdout.split('\n').filter((l) => l !== '')).toHaveLength(6);
   }, 120_000);
 });
-
-/** Errors a client retries the same request after: a coordinator or a transaction still settling, a leader moving. */
-const RETRIED = new Set([6, 14, 15, 16, 19, 51]);
-
-/** `attempt`'s error code, asked again (as a client would) while it is one of RETRIED, for up to 30 s. */
-async function retried(attempt: () => Promise<number>): Promise<number> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const code = await attempt();
-    if (!RETRIED.has(code) || Date.now() > deadline) return code;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

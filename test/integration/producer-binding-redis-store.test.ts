@@ -84,6 +84,33 @@ describe('the producer binding Redis store', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it("keeps a moved transactional id's sequence bases for every instance, the first per partition standing, through a touch", async () => {
+    const { a, b, prefix } = await twoInstances();
+    const moved = transactional(V1, 'txn-1', 500n, 10);
+    moved.bindings.set('legacy#1', { realId: 40n, epochDelta: -2 });
+    moved.sequenceBases = new Map([['legacy#1', new Map()]]);
+    await a.putTransactional(moved, null);
+    // Through Lua (cjson) and back: a moved id with no base yet stays marked as moved.
+    await b.touch([{ virtualId: V1, transactionalId: 'txn-1' }], 20);
+    expect((await b.find(V1))?.sequenceBases).toEqual(new Map([['legacy#1', new Map()]]));
+    expect(await a.claimSequenceBase(V1, 'legacy#1', '0:t', 9, 21)).toBe(9);
+    expect(await b.claimSequenceBase(V1, 'legacy#1', '0:t', 11, 22), 'the first base stands').toBe(9);
+    expect(await b.claimSequenceBase(V1, 'legacy#1', '1:t', 2_147_483_000, 22)).toBe(2_147_483_000);
+    expect(await a.claimSequenceBase(V2, 'legacy#1', '0:t', 4, 22), 'a producer not stored keeps nothing').toBe(4);
+    expect(await client.exists(`${prefix}producer:${V2}`)).toBe(0);
+    const found = await b.findTransactional('txn-1');
+    expect(found?.sequenceBases).toEqual(new Map([['legacy#1', new Map([['0:t', 9], ['1:t', 2_147_483_000]])]]));
+    expect(found?.bindings.get('legacy#1')).toEqual({ realId: 40n, epochDelta: -2 });
+    expect(found?.usedMs).toBe(22);
+    expect(await client.pttl(`${prefix}producer:${V1}`)).toBeGreaterThan(IDLE_MS - 5_000);
+    // A base under a later key replaces the earlier key's; a producer put again without bases has none.
+    expect(await a.claimSequenceBase(V1, 'main#2', '0:t', 50, 23)).toBe(50);
+    expect((await b.find(V1))?.sequenceBases).toEqual(new Map([['main#2', new Map([['0:t', 50]])]]));
+    await b.putTransactional(transactional(V1, 'txn-1', 500n, 24), null);
+    expect((await a.find(V1))?.sequenceBases).toBeUndefined();
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('forgets an idle producer only if no instance has used it since', async () => {
     const { a, b, prefix } = await twoInstances();
     await a.putTransactional(transactional(V1, 'txn-1', 500n, 1_000), null);

@@ -69,6 +69,31 @@ describe('the producer binding file store', () => {
     await Promise.all([store.close(), restarted.close()]);
   });
 
+  it("keeps a moved transactional id's sequence bases across a restart, the first per partition standing, until the producer is put again without them", async () => {
+    const store = await open();
+    const moved = transactional(V1, 'txn-1', 500n, 3);
+    moved.bindings.set('b#1', { realId: 40n, epochDelta: -3 });
+    moved.sequenceBases = new Map([['b#1', new Map()]]);
+    await store.putTransactional(moved, null);
+    expect(await store.claimSequenceBase(V1, 'b#1', '0:t', 9, now)).toBe(9);
+    expect(await store.claimSequenceBase(V1, 'b#1', '0:t', 11, now), 'the first base stands').toBe(9);
+    expect(await store.claimSequenceBase(V1, 'b#1', '1:t', 30, now)).toBe(30);
+    expect(await store.claimSequenceBase(V2, 'b#1', '0:t', 4, now), 'a producer not stored keeps nothing').toBe(4);
+    expect(await store.find(V2)).toBeNull();
+    const restarted = await open();
+    const found = await restarted.find(V1);
+    expect(found?.sequenceBases).toEqual(new Map([['b#1', new Map([['0:t', 9], ['1:t', 30]])]]));
+    expect(found?.bindings.get('b#1')).toEqual({ realId: 40n, epochDelta: -3 });
+    // A base under a later key replaces the earlier key's: one key at a time.
+    expect(await restarted.claimSequenceBase(V1, 'c#2', '0:t', 50, now)).toBe(50);
+    expect((await restarted.find(V1))?.sequenceBases).toEqual(new Map([['c#2', new Map([['0:t', 50]])]]));
+    // The client initialised again: the producer is put without bases.
+    await restarted.putTransactional(transactional(V1, 'txn-1', 500n, 4), null);
+    const third = await open();
+    expect((await third.find(V1))?.sequenceBases).toBeUndefined();
+    await Promise.all([store.close(), restarted.close(), third.close()]);
+  });
+
   it('skips a line torn by a crash and compacts the journal to one line per producer on load', async () => {
     const store = await open();
     for (let i = 0; i < 5; i++) await store.claimBinding(V1, `backend-${i}`, { realId: BigInt(i), epochDelta: 0 }, now);

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createInitProducerIdResponse, scanRecordBatches } from '../../../src/codec/index.js';
 import { COORDINATOR_NOT_AVAILABLE } from '../../../src/routing/failure-responses.js';
 import {
+  copyOfProducer,
   ProducerStoreError,
   type ProducerBindingStore,
   type ProducerKey,
@@ -32,14 +33,14 @@ class FakeStore implements ProducerBindingStore {
     this.calls.push(`find ${virtualId}`);
     this.maybeFail('read a producer');
     const p = this.producers.get(virtualId);
-    return p === undefined ? null : { ...p, bindings: new Map(p.bindings) };
+    return p === undefined ? null : copyOfProducer(p);
   }
 
   async findTransactional(transactionalId: string): Promise<StoredProducer | null> {
     this.calls.push(`findTransactional ${transactionalId}`);
     this.maybeFail('read a transactional id');
     const p = [...this.producers.values()].find((x) => x.transactionalId === transactionalId);
-    return p === undefined ? null : { ...p, bindings: new Map(p.bindings) };
+    return p === undefined ? null : copyOfProducer(p);
   }
 
   async claimBinding(virtualId: bigint, backend: string, binding: StoredBinding, usedMs: number): Promise<StoredBinding> {
@@ -59,7 +60,21 @@ class FakeStore implements ProducerBindingStore {
     await this.gate;
     this.maybeFail('store a transactional producer');
     if (replacedVirtualId !== null) this.producers.delete(replacedVirtualId);
-    this.producers.set(producer.virtualId, { ...producer, bindings: new Map(producer.bindings) });
+    this.producers.set(producer.virtualId, copyOfProducer(producer));
+  }
+
+  async claimSequenceBase(virtualId: bigint, key: string, partition: string, base: number): Promise<number> {
+    this.calls.push(`claimSequenceBase ${virtualId} ${key} ${partition} ${base}`);
+    await this.gate;
+    this.maybeFail('store a sequence base');
+    const p = this.producers.get(virtualId);
+    if (p === undefined) return base;
+    const bases = p.sequenceBases?.get(key) ?? new Map<string, number>();
+    const standing = bases.get(partition);
+    if (standing !== undefined) return standing;
+    bases.set(partition, base);
+    p.sequenceBases = new Map([[key, bases]]);
+    return base;
   }
 
   async touch(producers: readonly ProducerKey[], usedMs: number): Promise<void> {
@@ -372,5 +387,122 @@ describe('binding keys of cutover eras with a binding store', () => {
     map.rewriteBatchesToReal(first, 'b#1', '0:t');
     expect(scanRecordBatches(first).batches[0].baseSequence).toBe(0);
     expect(scanRecordBatches(second).batches[0].baseSequence).toBe(2);
+  });
+});
+
+describe('sequence bases of a moved transactional id with a binding store', () => {
+  /** A map whose transactional ids all live under `key()`, the move answered with real id 40 at epoch 0. */
+  const mapOn = (store: FakeStore, key: () => string, persistDeadlineMs?: number) =>
+    new ProducerIdMap({
+      obtain: fakeBackends().obtain,
+      store,
+      transactionalKeyOf: key,
+      persistDeadlineMs,
+      initTransactional: async () => ({ producerId: 40n, producerEpoch: 0 }),
+    });
+  /** A map whose transactional id txn-1 was initialised under key a (real id 500 at epoch 3) and whose domain is now under b#1. */
+  const movedFromA = async (persistDeadlineMs?: number) => {
+    const store = new FakeStore();
+    let era = 'a';
+    const map = mapOn(store, () => era, persistDeadlineMs);
+    const v = await map.bindTransactional('txn-1', 'a', { producerId: 500n, producerEpoch: 3 });
+    era = 'b#1';
+    return { store, map, v };
+  };
+  /** Prepares and rewrites one transactional batch as produce.ts does: its real (id, epoch, sequence). */
+  const send = async (map: ProducerIdMap, virtualId: bigint, producerEpoch: number, key: string, partition: string, baseSequence: number) => {
+    const records = await recordBatches({ producerId: virtualId, producerEpoch, baseSequence, transactional: true });
+    await map.prepareBatches(records, key, partition);
+    map.rewriteBatchesToReal(records, key, partition);
+    const [b] = scanRecordBatches(records).batches;
+    return [b.producerIdBigInt, b.producerEpoch, b.baseSequence];
+  };
+  const basesOf = (store: FakeStore, virtualId: bigint) =>
+    Object.fromEntries([...(store.producers.get(virtualId)?.sequenceBases ?? [])].map(([k, b]) => [k, Object.fromEntries(b)]));
+
+  it('store the base before the first batch on a partition can be rewritten, and a fresh map adopting the id counts from it', async () => {
+    const { store, map, v } = await movedFromA();
+    const gate = deferred();
+    store.gate = gate.promise;
+    const records = await recordBatches({ producerId: v.producerId, producerEpoch: v.producerEpoch, baseSequence: 9, transactional: true });
+    const prepared = map.prepareBatches(records, 'b#1', '0:t') as Promise<void>;
+    expect(await settled(prepared), 'held while the store writes').toBe(false);
+    gate.resolve();
+    store.gate = null;
+    await prepared;
+    expect(basesOf(store, v.producerId)).toEqual({ 'b#1': { '0:t': 9 } });
+    map.rewriteBatchesToReal(records, 'b#1', '0:t');
+    expect(scanRecordBatches(records).batches[0].baseSequence).toBe(0);
+    expect(store.calls.filter((c) => c.startsWith('putTransactional') || c.startsWith('claimSequenceBase'))).toEqual([
+      `putTransactional ${v.producerId} replacing null`,
+      `putTransactional ${v.producerId} replacing null`,
+      `claimSequenceBase ${v.producerId} b#1 0:t 9`,
+    ]);
+    expect(await send(map, v.producerId, v.producerEpoch, 'b#1', '0:t', 11)).toEqual([40n, 0, 2]);
+
+    // Killed and restarted, or another instance: it never initialises the id again and goes on counting.
+    const successor = new ProducerIdMap({
+      obtain: fakeBackends().obtain,
+      store,
+      transactionalKeyOf: () => 'b#1',
+      initTransactional: async () => {
+        throw new Error('a moved id must not be initialised again');
+      },
+    });
+    expect(await send(successor, v.producerId, v.producerEpoch, 'b#1', '0:t', 13)).toEqual([40n, 0, 4]);
+    expect(await send(successor, v.producerId, v.producerEpoch, 'b#1', '1:t', 30)).toEqual([40n, 0, 0]);
+    expect(await send(successor, v.producerId, v.producerEpoch, 'b#1', '1:t', 32)).toEqual([40n, 0, 2]);
+    expect(basesOf(store, v.producerId)).toEqual({ 'b#1': { '0:t': 9, '1:t': 30 } });
+  });
+
+  it('count the first batch of a moved id from 0 on a fresh map when no batch was forwarded before', async () => {
+    const { store, map, v } = await movedFromA();
+    // Moved (the AddPartitionsToTxn or the offsets went first), then the instance is gone.
+    await map.toReal(v.producerId, v.producerEpoch, 'b#1', true);
+    expect(basesOf(store, v.producerId)).toEqual({ 'b#1': {} });
+    const successor = mapOn(store, () => 'b#1');
+    expect(await send(successor, v.producerId, v.producerEpoch, 'b#1', '0:t', 14)).toEqual([40n, 0, 0]);
+    expect(await send(successor, v.producerId, v.producerEpoch, 'b#1', '0:t', 15)).toEqual([40n, 0, 1]);
+  });
+
+  it('clear the stored bases when the client initialises again under the key', async () => {
+    const { store, map, v } = await movedFromA();
+    await send(map, v.producerId, v.producerEpoch, 'b#1', '0:t', 9);
+    expect(basesOf(store, v.producerId)).toEqual({ 'b#1': { '0:t': 9 } });
+    const again = await map.bindTransactional('txn-1', 'b#1', { producerId: 40n, producerEpoch: 1 });
+    expect(again.producerId).toBe(v.producerId);
+    expect(store.producers.get(v.producerId)?.sequenceBases).toBeUndefined();
+    const successor = mapOn(store, () => 'b#1');
+    expect(await send(successor, v.producerId, again.producerEpoch, 'b#1', '0:t', 0)).toEqual([40n, 1, 0]);
+    expect(await send(successor, v.producerId, again.producerEpoch, 'b#1', '0:t', 3)).toEqual([40n, 1, 3]);
+    expect(store.producers.get(v.producerId)?.sequenceBases).toBeUndefined();
+  });
+
+  it('fail a batch retriably, forwarding nothing, while the store cannot keep its base, and store it on the retry', async () => {
+    const { store, map, v } = await movedFromA(100);
+    await send(map, v.producerId, v.producerEpoch, 'b#1', '0:t', 9);
+    store.failures = 1_000;
+    const first = await recordBatches({ producerId: v.producerId, producerEpoch: v.producerEpoch, baseSequence: 20, transactional: true });
+    await expect(map.prepareBatches(first, 'b#1', '1:t')).rejects.toBeInstanceOf(ProducerStoreError);
+    expect(() => map.rewriteBatchesToReal(first, 'b#1', '1:t')).toThrow(/not stored/);
+    // A later batch there, prepared meanwhile, waits for the same write.
+    const later = await recordBatches({ producerId: v.producerId, producerEpoch: v.producerEpoch, baseSequence: 22, transactional: true });
+    const laterPrepared = map.prepareBatches(later, 'b#1', '1:t') as Promise<void>;
+    expect(await settled(laterPrepared)).toBe(false);
+    store.failures = 0;
+    await laterPrepared;
+    expect(basesOf(store, v.producerId)).toEqual({ 'b#1': { '0:t': 9, '1:t': 20 } });
+    await map.prepareBatches(first, 'b#1', '1:t');
+    map.rewriteBatchesToReal(first, 'b#1', '1:t');
+    map.rewriteBatchesToReal(later, 'b#1', '1:t');
+    expect(scanRecordBatches(first).batches[0].baseSequence).toBe(0);
+    expect(scanRecordBatches(later).batches[0].baseSequence).toBe(2);
+  });
+
+  it("count from another instance's base when it stored one for the partition first", async () => {
+    const { store, map, v } = await movedFromA();
+    await map.toReal(v.producerId, v.producerEpoch, 'b#1', true);
+    await store.claimSequenceBase(v.producerId, 'b#1', '0:t', 5);
+    expect(await send(map, v.producerId, v.producerEpoch, 'b#1', '0:t', 7)).toEqual([40n, 0, 2]);
   });
 });

@@ -18,13 +18,15 @@ export interface BatchOptions {
   baseSequence?: number;
   transactional?: boolean;
   records?: number;
+  /** The records' values (their count overrides `records`). Default: value-0, value-1, … */
+  values?: readonly string[];
 }
 
 /** One v2 record batch with a valid CRC. */
 export async function recordBatch(opts: BatchOptions = {}): Promise<Buffer> {
-  const n = opts.records ?? 2;
+  const n = opts.values?.length ?? opts.records ?? 2;
   const records = [];
-  for (let i = 0; i < n; i++) records.push(kafkajsRecord({ offsetDelta: i, key: Buffer.from(`k${i}`), value: Buffer.from(`value-${i}`) }));
+  for (let i = 0; i < n; i++) records.push(kafkajsRecord({ offsetDelta: i, key: Buffer.from(`k${i}`), value: Buffer.from(opts.values?.[i] ?? `value-${i}`) }));
   const encoded = await kafkajsBatch({
     firstOffset: Long.fromValue(opts.baseOffset ?? 0),
     firstTimestamp: 1_700_000_000_000,
