@@ -28,8 +28,21 @@ class RecordingBroker extends FakeBrokerServer {
 }
 
 class OneBrokerRouter extends FakeRouterBase {
+  /** Requests of these client correlation ids are held until `release` is called, once each. */
+  readonly holdIds = new Set<number>();
+  private releaseHeld: () => void = () => undefined;
+  private readonly held = new Promise<void>((r) => (this.releaseHeld = r));
+
   routeRequest(_s: ClientSession, ex: RequestExchange): void {
+    if (this.holdIds.delete(ex.correlationId)) {
+      ex.held = this.held;
+      return;
+    }
     ex.targetBrokerId = 1;
+  }
+
+  release(): void {
+    this.releaseHeld();
   }
 }
 
@@ -52,9 +65,8 @@ function produce(correlationId: number, acks: number, bodyBytes: number, clientI
 
 const cleanups = testCleanups();
 
-async function harness(): Promise<{ broker: RecordingBroker; server: () => net.Socket; answers: number[] }> {
+async function harness(router = new OneBrokerRouter()): Promise<{ broker: RecordingBroker; server: () => net.Socket; answers: number[] }> {
   const broker = new RecordingBroker();
-  const router = new OneBrokerRouter();
   router.ports.set(1, await broker.listen());
   cleanups.push(() => broker.close());
   const metrics = new ProxyMetrics({ apiName: () => undefined });
@@ -110,5 +122,21 @@ describe('ClientConnection with requests over several reads', () => {
     await waitUntil(() => h.broker.frames.length === 3 && h.answers.length === 1);
     expect(h.broker.frames).toEqual(frames.map((f, i) => withCorrelation(f, i + 1)));
     expect(h.answers).toEqual([2]);
+  });
+
+  it('forwards a request held over later reads with its bytes intact, its answer in its place', async () => {
+    const router = new OneBrokerRouter();
+    router.holdIds.add(2);
+    const h = await harness(router);
+    const frames = [produce(1, -1, 3000), produce(2, -1, 3000), produce(3, -1, 3000)];
+    const stream = Buffer.concat(frames);
+    for (let at = 0; at < stream.length; at += 700) h.server().emit('data', Buffer.from(stream.subarray(at, at + 700)));
+    await waitUntil(() => h.broker.frames.length === 2);
+    // The reads the held request's pieces point into are behind it now; they must not have changed.
+    router.release();
+    await waitUntil(() => h.answers.length === 3);
+    const got = h.broker.frames.map((f) => withCorrelation(f, 0));
+    expect(got).toEqual([frames[0], frames[2], frames[1]].map((f) => withCorrelation(f, 0)));
+    expect(h.answers).toEqual([1, 2, 3]);
   });
 });
