@@ -55,8 +55,9 @@ export class Writer {
   ensure(n: number): void {
     if (this.offset + n <= this.buf.length) return;
     const used = this.offset - this.base;
-    let cap = this.slabBytes;
-    while (cap < (used + n) * 2) cap *= 2;
+    // Twice what is used keeps growth amortised; a large write (a Produce's records) then gets
+    // the room it needs, not the power of two above twice that (256 KiB for 91 KB of records).
+    const cap = Math.max(this.slabBytes, 2 * used + n);
     // Small buffers come from Node's shared pool; large ones are allocated on their own.
     const next = cap <= 4096 ? Buffer.allocUnsafe(cap) : Buffer.allocUnsafeSlow(cap);
     this.buf.copy(next, 0, this.base, this.offset);

@@ -29,6 +29,7 @@ import type { RequestTracer } from '../observability/request-tracer.js';
 import type { LimitsConfig } from '../policy/config.js';
 import type { ZoneSource } from '../policy/zone-resolver.js';
 import { ClientResponseStream, type StreamedResponseOwner } from './client-response-stream.js';
+import { FramePieces } from './frame-pieces.js';
 import { FrameError, FrameReader } from './frame-reader.js';
 import { InOrderResponseQueue } from './response-queue.js';
 import {
@@ -60,7 +61,10 @@ import { sendRequest } from './upstream-request.js';
 /** A client request from arrival until its response is written. */
 class ClientExchange implements RequestExchange, UpstreamExchange {
   readonly conn: ClientConnection;
-  frame: Buffer;
+  /** The frame as one buffer; null while it is still in `pieces`. */
+  private whole: Buffer | null;
+  /** A frame that arrived over several reads, until something needs it whole. */
+  private pieces: FramePieces | null;
   readonly apiKey: number;
   readonly apiVersion: number;
   readonly correlationId: number;
@@ -81,13 +85,45 @@ class ClientExchange implements RequestExchange, UpstreamExchange {
   trace: RequestSpan | null = null;
 
   /** `raw`: a bare frame outside Kafka's request framing (a SASL token after SaslHandshake v0). */
-  constructor(conn: ClientConnection, frame: Buffer, receivedAtMs: number, raw = false) {
+  constructor(conn: ClientConnection, frame: Buffer | FramePieces, receivedAtMs: number, raw = false) {
     this.conn = conn;
-    this.frame = frame;
-    this.apiKey = raw ? RAW_FRAME_API_KEY : frame.readInt16BE(REQUEST_API_KEY_OFFSET);
-    this.apiVersion = raw ? -1 : frame.readInt16BE(REQUEST_API_VERSION_OFFSET);
-    this.correlationId = raw ? 0 : frame.readInt32BE(REQUEST_CORRELATION_OFFSET);
+    let head: Buffer;
+    if (frame instanceof FramePieces) {
+      this.whole = null;
+      this.pieces = frame;
+      head = frame.head;
+    } else {
+      this.whole = frame;
+      this.pieces = null;
+      head = frame;
+    }
+    this.apiKey = raw ? RAW_FRAME_API_KEY : head.readInt16BE(REQUEST_API_KEY_OFFSET);
+    this.apiVersion = raw ? -1 : head.readInt16BE(REQUEST_API_VERSION_OFFSET);
+    this.correlationId = raw ? 0 : head.readInt32BE(REQUEST_CORRELATION_OFFSET);
     this.receivedAtMs = receivedAtMs;
+  }
+
+  /** The frame as one buffer: reading it joins a frame still in pieces (once). */
+  get frame(): Buffer {
+    if (this.whole === null) {
+      this.whole = (this.pieces as FramePieces).join();
+      this.pieces = null;
+    }
+    return this.whole;
+  }
+
+  set frame(frame: Buffer) {
+    this.whole = frame;
+    this.pieces = null;
+  }
+
+  get head(): Buffer {
+    return this.whole ?? (this.pieces as FramePieces).head;
+  }
+
+  /** What to send upstream: the pieces when nothing has needed the frame whole. */
+  get bytesToSend(): Buffer | FramePieces {
+    return this.whole ?? (this.pieces as FramePieces);
   }
 
   onUpstreamResponse(frame: Buffer): void {
@@ -219,6 +255,8 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
       node: opts.virtualNodeId,
     });
     this.reader = new FrameReader(opts.limits.maxFrameBytes, (frame) => this.onFrame(frame));
+    // A request forwarded untouched goes upstream as the reads it came in, not joined.
+    this.reader.takeFramesInPieces((frame) => this.onFrame(frame));
     this.zones = opts.zones ?? NO_ZONES;
     this.streamMinFrameBytes =
       this.router.streamResponse === undefined ? undefined : (opts.streamMinFrameBytes ?? DEFAULT_STREAM_MIN_FRAME_BYTES);
@@ -374,10 +412,10 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     else this.close('internal_error', err);
   }
 
-  private onFrame(frame: Buffer): void {
+  private onFrame(frame: Buffer | FramePieces): void {
     if (this.closed || this.closeScheduled) return;
     if (this.rawFrameHandler !== null) {
-      this.onRawFrame(frame, this.rawFrameHandler);
+      this.onRawFrame(frame instanceof FramePieces ? frame.join() : frame, this.rawFrameHandler);
       return;
     }
     if (frame.length < MIN_REQUEST_FRAME_BYTES) {
@@ -385,9 +423,9 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
       return;
     }
     const exchange = new ClientExchange(this, frame, performance.now());
-    if (this.tracer !== null) exchange.trace = this.tracer.startRequest(this, frame, exchange.apiKey, exchange.apiVersion, exchange.correlationId);
+    if (this.tracer !== null) exchange.trace = this.tracer.startRequest(this, exchange.frame, exchange.apiKey, exchange.apiVersion, exchange.correlationId);
     // Before routing: the router may rewrite the frame.
-    this.sessionZone.observeRequest(frame, exchange.apiKey, exchange.apiVersion);
+    if (this.sessionZone.wantsRequest(exchange.apiKey, exchange.apiVersion)) this.sessionZone.observeRequest(exchange.frame, exchange.apiKey, exchange.apiVersion);
     this.dispatch(exchange, false);
   }
 
@@ -495,7 +533,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
       return;
     }
     trace?.forwarded(upstream, exchange.frame, exchange.expectResponse);
-    if (!upstream.send(exchange.frame, exchange.expectResponse ? exchange : null)) {
+    if (!upstream.send(exchange.bytesToSend, exchange.expectResponse ? exchange : null)) {
       this.fullUpstreams.add(upstream);
     }
     if (trace !== null && !exchange.expectResponse) trace.dropped();

@@ -11,6 +11,8 @@
 // but one that its owner streams may pass (a broker's Fetch answer holding a batch larger than
 // the cap): the cap bounds memory, and a streamed frame takes none.
 
+import { FRAME_PIECES_HEAD_BYTES, FramePieces } from './frame-pieces.js';
+
 const SIZE_BYTES = 4;
 
 /** Base class of everything the frame reader rejects; the connection closes with `reason`. */
@@ -56,6 +58,9 @@ export class TruncatedFrameError extends FrameError {
 
 export type FrameListener = (frame: Buffer) => void;
 
+/** Takes a complete frame that spans chunks, as views over them. */
+export type FramePiecesListener = (frame: FramePieces) => void;
+
 /** Takes the bytes of one streamed frame, in order. */
 export interface FrameSink {
   /** The next bytes of the frame; the first call starts at the size prefix. A throw propagates to `push`. */
@@ -95,6 +100,7 @@ export class FrameReader {
   private sinkRemaining = 0;
   /** The pending frame was offered for streaming and declined: hand it out whole. */
   private declined = false;
+  private onPieces: FramePiecesListener | null = null;
 
   /**
    * `onFrame` receives each complete frame, size prefix included (`frame.subarray(4)` is the
@@ -110,6 +116,14 @@ export class FrameReader {
   /** Caps the frames read from now on (a frame already being read keeps the cap it started with). */
   setMaxFrameBytes(maxFrameBytes: number): void {
     this.maxFrameBytes = maxFrameBytes;
+  }
+
+  /**
+   * From now on a complete frame that spans chunks goes to `onPieces` as views over them,
+   * not joined to `onFrame` (a frame within one chunk still goes to `onFrame`).
+   */
+  takeFramesInPieces(onPieces: FramePiecesListener): void {
+    this.onPieces = onPieces;
   }
 
   /** Bytes received but not yet handed out as frames. */
@@ -182,6 +196,12 @@ export class FrameReader {
         }
         if (this.buffered < total) {
           if (!this.offerStream(total)) return;
+          continue;
+        }
+        if (this.onPieces !== null && this.chunks[0].length - this.headOffset < total) {
+          const pieces = this.takePieces(total);
+          this.pendingSize = -1;
+          this.onPieces(pieces);
           continue;
         }
         const frame = this.take(total);
@@ -259,6 +279,25 @@ export class FrameReader {
       written += chunk.copy(out, written, off, Math.min(chunk.length, off + n - written));
     }
     return out;
+  }
+
+  /**
+   * Removes `n` bytes that span chunks as views over them. The first piece is the rest of the
+   * first chunk, or a copy of the frame's first `FRAME_PIECES_HEAD_BYTES` when that is shorter,
+   * so that a header can be read from it as one buffer.
+   */
+  private takePieces(n: number): FramePieces {
+    const available = this.chunks[0].length - this.headOffset;
+    const headBytes = Math.min(n, FRAME_PIECES_HEAD_BYTES);
+    const first = this.take(available >= headBytes ? available : headBytes);
+    const pieces = [first];
+    let remaining = n - first.length;
+    while (remaining > 0) {
+      const piece = this.take(Math.min(this.chunks[0].length - this.headOffset, remaining));
+      remaining -= piece.length;
+      pieces.push(piece);
+    }
+    return new FramePieces(pieces, n);
   }
 
   /** Removes `n` bytes from the front; a view when they lie in one chunk, else one copy. */

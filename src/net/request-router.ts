@@ -33,8 +33,17 @@ export interface ClientSession extends FilterSession {
 
 /** One request from a client, from arrival to its response being written. */
 export interface RequestExchange {
-  /** The request frame, size prefix included. The router may replace it with a rewritten one. */
+  /**
+   * The request frame, size prefix included. The router may replace it with a rewritten one.
+   * A frame that arrived over several reads is joined when this is first read: what only
+   * needs the header reads `head`.
+   */
   frame: Buffer;
+  /**
+   * The frame's first bytes without joining it: at least the request header's fixed part and
+   * up to 512 bytes (`FRAME_PIECES_HEAD_BYTES`), or the whole frame. Absent: read `frame`.
+   */
+  readonly head?: Buffer;
   readonly apiKey: number;
   readonly apiVersion: number;
   /** The client's correlation id. */

@@ -108,7 +108,7 @@ export class SessionZone {
       this.hints.clientId = readClientId(frame);
       this.reconsider(true);
     }
-    if (apiKey === ApiKey.Fetch && apiVersion >= FETCH_FIRST_RACK_VERSION && !this.rackRead && sourceRank(this.decision.source) < sourceRank('fetch-rack')) {
+    if (this.wantsFetchRack(apiKey, apiVersion)) {
       this.rackRead = true;
       const rack = readFetchRackId(frame);
       if (rack !== null && rack !== '') {
@@ -116,6 +116,18 @@ export class SessionZone {
         this.reconsider(false);
       }
     }
+  }
+
+  /**
+   * Whether `observeRequest` would look at a request of this api: the first request (its client
+   * id), and a Fetch that may name a rack. Lets the caller not build a frame it would not read.
+   */
+  wantsRequest(apiKey: number, apiVersion: number): boolean {
+    return !this.clientIdRead || this.wantsFetchRack(apiKey, apiVersion);
+  }
+
+  private wantsFetchRack(apiKey: number, apiVersion: number): boolean {
+    return apiKey === ApiKey.Fetch && apiVersion >= FETCH_FIRST_RACK_VERSION && !this.rackRead && sourceRank(this.decision.source) < sourceRank('fetch-rack');
   }
 
   /** A tally for an upstream connection to a broker in `brokerZone`. */

@@ -20,6 +20,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
+import { FramePieces } from './frame-pieces.js';
 import { FrameError, FrameReader, type FrameSink } from './frame-reader.js';
 import {
   MIN_RESPONSE_FRAME_BYTES,
@@ -168,7 +169,7 @@ export interface UpstreamOptions {
 }
 
 interface QueuedRequest {
-  frame: Buffer;
+  frame: Buffer | FramePieces;
   exchange: UpstreamExchange | null;
 }
 
@@ -318,9 +319,10 @@ export class UpstreamConnection {
    * Sends a request frame (size prefix included), rewriting its correlation id in place to
    * this connection's own. With a null exchange no response is expected (produce acks=0).
    * Before the connection is ready the request waits in order. Returns false when the write
-   * buffer (or the queue) is over the high-water mark.
+   * buffer (or the queue) is over the high-water mark. A frame in pieces is written as its
+   * pieces, in one corked write.
    */
-  send(frame: Buffer, exchange: UpstreamExchange | null): boolean {
+  send(frame: Buffer | FramePieces, exchange: UpstreamExchange | null): boolean {
     if (this.closed) {
       exchange?.onUpstreamFailure(new UpstreamError('closed', this.backend, this.brokerId, 'upstream connection is closed'));
       return true;
@@ -335,9 +337,10 @@ export class UpstreamConnection {
     return !this.isWriteFull;
   }
 
-  private write(frame: Buffer, exchange: UpstreamExchange | null): void {
+  private write(frame: Buffer | FramePieces, exchange: UpstreamExchange | null): void {
     this.correlationId = nextCorrelationId(this.correlationId);
-    writeRequestCorrelationId(frame, this.correlationId);
+    // A frame in pieces has its header in the first.
+    writeRequestCorrelationId(frame instanceof FramePieces ? frame.head : frame, this.correlationId);
     if (exchange !== null) {
       exchange.upstreamCorrelationId = this.correlationId;
       this.pending.push({ exchange, sentAtMs: Date.now() });
@@ -345,7 +348,16 @@ export class UpstreamConnection {
     }
     this.opts.metrics.upstreamBytesOut(frame.length);
     this.opts.zoneTally?.count('to_broker', frame.length);
-    this.socket.write(frame);
+    if (frame instanceof FramePieces) this.writePieces(frame.pieces);
+    else this.socket.write(frame);
+  }
+
+  /** One writev for the pieces, not one write each. */
+  private writePieces(pieces: readonly Buffer[]): void {
+    const socket = this.socket;
+    socket.cork();
+    for (let i = 0; i < pieces.length; i++) socket.write(pieces[i]);
+    socket.uncork();
   }
 
   /** Stops reading responses (the client they go to cannot take more). Setup answers are still read. */

@@ -98,8 +98,14 @@ export interface FilterRequest {
   readonly apiKey: number;
   readonly apiVersion: number;
   readonly correlationId: number;
-  /** The frame that will be forwarded, size prefix included (an earlier filter may have replaced it). */
+  /**
+   * The frame that will be forwarded, size prefix included (an earlier filter may have replaced
+   * it). Reading it may join a frame that arrived in pieces: a filter that needs only the first
+   * fields reads `head`.
+   */
   readonly frame: Buffer;
+  /** The frame's first bytes, joining nothing: the whole frame, or at least its first 512 bytes. */
+  readonly head: Buffer;
   /** The header (client id included) and body, decoded once and shared by every filter. Throws DecodeError. */
   decoded(): DecodedFilterRequest;
   /** A response frame for this request carrying the client's correlation id. Throws EncodeError. */

@@ -6,26 +6,45 @@ import {
   encodeResponseFrame,
   type AnyResponse,
 } from '../codec/index.js';
+import type { RequestExchange } from '../net/request-router.js';
 import type { DecodedFilterRequest, FilterRequest } from './filter.js';
 
 const SIZE_BYTES = 4;
+
+/** Where a request's bytes are read from: its exchange, whose frame may be joined only when asked for. */
+type RequestBytes = Pick<RequestExchange, 'frame' | 'head'>;
 
 export class PipelineRequest implements FilterRequest {
   readonly apiKey: number;
   readonly apiVersion: number;
   readonly correlationId: number;
-  private current: Buffer;
+  private readonly source: RequestBytes | null;
+  /** The frame once read (or replaced); null while only `head` has been. */
+  private current: Buffer | null;
   private decodedCache: DecodedFilterRequest | null = null;
 
-  constructor(frame: Buffer, apiKey: number, apiVersion: number, correlationId: number) {
-    this.current = frame;
+  constructor(frame: Buffer | RequestBytes, apiKey: number, apiVersion: number, correlationId: number) {
+    if (Buffer.isBuffer(frame)) {
+      this.source = null;
+      this.current = frame;
+    } else {
+      this.source = frame;
+      this.current = null;
+    }
     this.apiKey = apiKey;
     this.apiVersion = apiVersion;
     this.correlationId = correlationId;
   }
 
   get frame(): Buffer {
+    this.current ??= (this.source as RequestBytes).frame;
     return this.current;
+  }
+
+  get head(): Buffer {
+    if (this.current !== null) return this.current;
+    const source = this.source as RequestBytes;
+    return source.head ?? this.frame;
   }
 
   /** Takes a filter's replacement frame; the next `decoded()` decodes it. */
@@ -36,8 +55,9 @@ export class PipelineRequest implements FilterRequest {
 
   decoded(): DecodedFilterRequest {
     if (this.decodedCache === null) {
-      const header = decodeRequestHeader(this.current.subarray(SIZE_BYTES));
-      const body = decodeRequestBody(this.apiKey, this.apiVersion, this.current.subarray(SIZE_BYTES + header.headerSizeBytes));
+      const frame = this.frame;
+      const header = decodeRequestHeader(frame.subarray(SIZE_BYTES));
+      const body = decodeRequestBody(this.apiKey, this.apiVersion, frame.subarray(SIZE_BYTES + header.headerSizeBytes));
       this.decodedCache = { header, body };
     }
     return this.decodedCache;

@@ -116,7 +116,7 @@ export class RequestPipeline implements RequestRouter {
     for (let i = progress === null ? 0 : progress.nextFilter; i < filters.length; i++) {
       const filter = filters[i];
       if (!filter.wants(ex.apiKey, ex.apiVersion)) continue;
-      request ??= new PipelineRequest(ex.frame, ex.apiKey, ex.apiVersion, ex.correlationId);
+      request ??= new PipelineRequest(ex, ex.apiKey, ex.apiVersion, ex.correlationId);
       const outcome = this.decide(filter, request, session, ex);
       ex.trace?.filterDecided(filter.name, outcome);
       // A plain forward leaves nothing to remember: most requests keep no progress at all.

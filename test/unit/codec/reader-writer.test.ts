@@ -26,6 +26,32 @@ describe('writer', () => {
     expect(b[100_003]).toBe(1);
   });
 
+  it('gives a large write the room it needs, not the power of two above twice that', () => {
+    const w = new Writer(256);
+    w.writeInt32(0);
+    w.writeInt16(5);
+    w.writeRaw(Buffer.alloc(91_000, 2));
+    w.writeInt32(9);
+    const b = w.finish();
+    expect(b.length).toBe(91_010);
+    expect(b.readInt32BE(91_006)).toBe(9);
+    // 256 KiB before: a second copy of the records and more, per Produce encoded.
+    expect(b.buffer.byteLength).toBeLessThan(92_000);
+  });
+
+  it('keeps growth amortised over many small writes', () => {
+    const w = new Writer(64);
+    const buffers = new Set<ArrayBufferLike>();
+    for (let i = 0; i < 100_000; i++) {
+      w.writeInt32(i);
+      buffers.add(w.buf.buffer);
+    }
+    const b = w.finish();
+    expect(b.readInt32BE(4 * 99_999)).toBe(99_999);
+    // Doubling: about log2(400,000 / 64) buffers, not one per write.
+    expect(buffers.size).toBeLessThan(20);
+  });
+
   it('sizes a part whose length needs a multi-byte varint, even when the buffer moves meanwhile', () => {
     for (const n of [0, 1, 127, 128, 300, 20_000]) {
       const w = new Writer(64);

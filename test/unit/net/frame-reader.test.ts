@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FramePieces } from '../../../src/net/frame-pieces.js';
 import {
   FrameReader,
   type FrameSink,
@@ -230,5 +231,98 @@ describe('FrameReader streaming', () => {
   it('rejects a frame over the size cap that is too small to stream at its size prefix', () => {
     const { reader } = streaming(1000, () => true, 40);
     expect(() => reader.push(big.subarray(0, 4))).toThrow(FrameTooLargeError);
+  });
+});
+
+describe('FrameReader in pieces', () => {
+  function collectPieces(maxFrameBytes = 1 << 20): { reader: FrameReader; frames: Array<Buffer | FramePieces> } {
+    const frames: Array<Buffer | FramePieces> = [];
+    const reader = new FrameReader(maxFrameBytes, (f) => frames.push(f));
+    reader.takeFramesInPieces((f) => frames.push(f));
+    return { reader, frames };
+  }
+  const bytesOf = (f: Buffer | FramePieces): Buffer => (f instanceof FramePieces ? Buffer.concat(f.pieces as Buffer[]) : f);
+  function patterned(n: number): Buffer {
+    const body = Buffer.alloc(n);
+    for (let i = 0; i < n; i++) body[i] = (i * 31 + 7) & 0xff;
+    return frame(body);
+  }
+
+  it('hands out the same bytes at every split of a stream into two reads', () => {
+    const frames = [patterned(700), frame('x'), patterned(40), patterned(900)];
+    const bytes = Buffer.concat(frames);
+    const wrong: string[] = [];
+    let inPieces = 0;
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const { reader, frames: got } = collectPieces();
+      reader.push(Buffer.from(bytes.subarray(0, cut)));
+      reader.push(Buffer.from(bytes.subarray(cut)));
+      if (got.length !== frames.length || reader.bufferedBytes !== 0) wrong.push(`cut ${cut}: ${got.length} frames`);
+      got.forEach((f, i) => {
+        if (!bytesOf(f).equals(frames[i])) wrong.push(`cut ${cut}: frame ${i} differs`);
+        if (!(f instanceof FramePieces)) return;
+        inPieces++;
+        // The head holds the first 512 bytes (or the whole frame) contiguous.
+        if (f.length !== frames[i].length || f.head.length < Math.min(512, f.length) || !f.join().equals(frames[i])) wrong.push(`cut ${cut}: frame ${i} head or length`);
+      });
+    }
+    expect(wrong).toEqual([]);
+    // Every cut inside a frame's bytes (past its first byte) leaves that frame in pieces.
+    expect(inPieces).toBe(bytes.length - frames.length);
+  });
+
+  it('hands out the same bytes when a stream arrives in reads of every size from 1 to 64 bytes', () => {
+    const frames = [patterned(1500), patterned(12), patterned(600)];
+    const bytes = Buffer.concat(frames);
+    for (let size = 1; size <= 64; size++) {
+      const { reader, frames: got } = collectPieces();
+      for (let at = 0; at < bytes.length; at += size) reader.push(Buffer.from(bytes.subarray(at, at + size)));
+      expect(got.map(bytesOf)).toEqual(frames);
+    }
+  });
+
+  it('keeps the pieces as views over the reads past the head, copying nothing there', () => {
+    const bytes = patterned(5000);
+    const a = Buffer.from(bytes.subarray(0, 2000));
+    const b = Buffer.from(bytes.subarray(2000, 3000));
+    const c = Buffer.from(bytes.subarray(3000));
+    const { reader, frames } = collectPieces();
+    reader.push(a);
+    reader.push(b);
+    reader.push(c);
+    const f = frames[0] as FramePieces;
+    expect(f).toBeInstanceOf(FramePieces);
+    expect(f.pieces.map((p) => p.buffer)).toEqual([a.buffer, b.buffer, c.buffer]);
+    expect(f.pieces.map((p) => p.length)).toEqual([2000, 1000, 2004]);
+  });
+
+  it('copies only the head when the first read holds less of the frame than the head', () => {
+    const bytes = Buffer.concat([frame('abc'), patterned(3000)]);
+    const a = Buffer.from(bytes.subarray(0, 107)); // 'abc' frame, then 100 bytes of the large one
+    const b = Buffer.from(bytes.subarray(107));
+    const { reader, frames } = collectPieces();
+    reader.push(a);
+    reader.push(b);
+    expect(frames[0]).toEqual(frame('abc'));
+    const f = frames[1] as FramePieces;
+    expect(f.head.length).toBe(512);
+    expect(f.pieces[1].buffer).toBe(b.buffer);
+    expect(bytesOf(f)).toEqual(patterned(3000));
+  });
+
+  it('still rejects a frame over the size cap at its size prefix', () => {
+    const { reader } = collectPieces(100);
+    expect(() => reader.push(patterned(101).subarray(0, 10))).toThrow(FrameTooLargeError);
+  });
+
+  it('holds a frame in pieces while paused and hands it out in order on resume', () => {
+    const bytes = Buffer.concat([frame('one'), patterned(900), frame('three')]);
+    const { reader, frames } = collectPieces();
+    reader.pause();
+    reader.push(Buffer.from(bytes.subarray(0, 300)));
+    reader.push(Buffer.from(bytes.subarray(300)));
+    expect(frames).toHaveLength(0);
+    reader.resume();
+    expect(frames.map(bytesOf)).toEqual([frame('one'), patterned(900), frame('three')]);
   });
 });

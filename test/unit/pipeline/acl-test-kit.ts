@@ -42,6 +42,7 @@ export function frameRequest(original: Buffer): FilterRequest {
     apiVersion: version,
     correlationId: CORRELATION_ID,
     frame,
+    head: frame,
     decoded() {
       const header = decodeRequestHeader(frame.subarray(4));
       return { header, body: decodeRequestBody(apiKey, version, frame.subarray(4 + header.headerSizeBytes)) };
