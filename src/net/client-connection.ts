@@ -539,7 +539,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     if (trace !== null && !exchange.expectResponse) trace.dropped();
   }
 
-  sendUpstream(address: BrokerAddress, frame: Buffer, expectResponse: boolean): Promise<Buffer | null> {
+  sendUpstream(address: BrokerAddress, frame: Buffer | FramePieces, expectResponse: boolean): Promise<Buffer | null> {
     if (this.closed) return Promise.reject(new UpstreamError('closed', address.backend, address.brokerId, 'client connection is closed'));
     const upstream = this.destinationUpstream(address);
     // The request this one is sent for, when it is traced: the send is its child span.

@@ -7,6 +7,7 @@ import type { LimitsConfig } from '../policy/config.js';
 import type { KafkaPrincipal } from '../auth/principal.js';
 import type { Deadline, FilterStateKey, RawFrameHandler, TlsPeer } from '../pipeline/filter.js';
 import { sessionWithoutSocket } from '../pipeline/filter-states.js';
+import type { FramePieces } from './frame-pieces.js';
 import type { BrokerAddress, ClientSession } from './request-router.js';
 import { UpstreamError, type UpstreamConnection, type UpstreamListener } from './upstream-connection.js';
 import type { UpstreamConnector } from './upstream-connector.js';
@@ -53,7 +54,7 @@ export class OwnSession implements ClientSession, UpstreamListener {
     this.filterFacts.setFrameLimit(maxFrameBytes);
   }
 
-  sendUpstream(address: BrokerAddress, frame: Buffer, expectResponse: boolean): Promise<Buffer | null> {
+  sendUpstream(address: BrokerAddress, frame: Buffer | FramePieces, expectResponse: boolean): Promise<Buffer | null> {
     if (this.closed) return Promise.reject(new UpstreamError('closed', address.backend, address.brokerId, 'Turnout is closing'));
     const key = `${address.backend}/${address.brokerId}`;
     let upstream = this.upstreams.get(key);

@@ -4,6 +4,7 @@
 import type { CloseAfter, FilterOutcome, FilterSession } from '../pipeline/filter.js';
 import type { ZoneSource } from '../policy/zone-resolver.js';
 import type { UpstreamError } from './upstream-connection.js';
+import type { FramePieces } from './frame-pieces.js';
 
 /**
  * What the router may know about the client connection a request arrived on: what the
@@ -26,9 +27,10 @@ export interface ClientSession extends FilterSession {
    * Sends a request frame to a backend broker over this client's own upstream connection to
    * it (opened on first use), for routers that answer through `exchange.deferred`. Resolves
    * with the response frame (correlation id still Turnout's), or null at once when
-   * `expectResponse` is false; rejects with an UpstreamError.
+   * `expectResponse` is false; rejects with an UpstreamError. A frame in pieces goes out as its
+   * pieces, in one write.
    */
-  sendUpstream(address: BrokerAddress, frame: Buffer, expectResponse: boolean): Promise<Buffer | null>;
+  sendUpstream(address: BrokerAddress, frame: Buffer | FramePieces, expectResponse: boolean): Promise<Buffer | null>;
 }
 
 /** One request from a client, from arrival to its response being written. */

@@ -6,6 +6,7 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { principalString, type KafkaPrincipal } from '../auth/principal.js';
 import { REQUEST_API_KEY_OFFSET, REQUEST_API_VERSION_OFFSET } from '../net/correlation.js';
+import type { FramePieces } from '../net/frame-pieces.js';
 import type { FilterOutcome } from '../pipeline/filter.js';
 import { SPAN_ATTR, SPAN_EVENT, type RouteKind } from './span-attributes.js';
 
@@ -122,7 +123,7 @@ export class RequestSpan {
   }
 
   /** A request Turnout sends to a broker for this one (a part of a split request, a lookup): its child span, ended by `upstreamSettled`. */
-  upstreamStarted(target: UpstreamTarget, frame: Buffer): Span {
+  upstreamStarted(target: UpstreamTarget, frame: Buffer | FramePieces): Span {
     return this.startUpstream(target, frame);
   }
 
@@ -143,7 +144,7 @@ export class RequestSpan {
   }
 
   /** A request sent to a broker that gets no answer (acks=0): its child span ends at once. */
-  upstreamSent(target: UpstreamTarget, frame: Buffer): void {
+  upstreamSent(target: UpstreamTarget, frame: Buffer | FramePieces): void {
     this.startUpstream(target, frame).end(spanClockMs());
   }
 
@@ -191,16 +192,18 @@ export class RequestSpan {
     span.end(spanClockMs());
   }
 
-  private startUpstream(target: UpstreamTarget, frame: Buffer): Span {
+  private startUpstream(target: UpstreamTarget, frame: Buffer | FramePieces): Span {
     this.noteDestination(target);
     if (this.parentContext === null) this.parentContext = trace.setSpan(ROOT_CONTEXT, this.span);
-    const apiKey = frame.readInt16BE(REQUEST_API_KEY_OFFSET);
+    // A frame in pieces has its header in the first.
+    const head = Buffer.isBuffer(frame) ? frame : frame.head;
+    const apiKey = head.readInt16BE(REQUEST_API_KEY_OFFSET);
     const child = this.tracer.startSpan(this.names.of(apiKey), { kind: SpanKind.CLIENT, startTime: spanClockMs() }, this.parentContext);
     child.setAttributes({
       [SPAN_ATTR.messagingSystem]: 'kafka',
       [SPAN_ATTR.apiKey]: apiKey,
       [SPAN_ATTR.apiName]: this.names.api(apiKey),
-      [SPAN_ATTR.apiVersion]: frame.readInt16BE(REQUEST_API_VERSION_OFFSET),
+      [SPAN_ATTR.apiVersion]: head.readInt16BE(REQUEST_API_VERSION_OFFSET),
       [SPAN_ATTR.backend]: target.backend,
       [SPAN_ATTR.brokerId]: target.brokerId,
       [SPAN_ATTR.serverAddress]: target.host,

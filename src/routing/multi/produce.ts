@@ -18,13 +18,15 @@ import type { ClientSession, RequestExchange } from '../../net/request-router.js
 import { NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, UNKNOWN_TOPIC_ID } from '../error-codes.js';
 import { producePartitionEpochsToVirtual, recordsEpochsToReal, recordsEpochsToSegment } from '../leader-epoch-rewrite.js';
 import { segmentEpochToVirtual, type PartitionChain } from '../offset-segments.js';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import { mergeProduceResponses, type ProduceOutcome } from '../produce-merge.js';
 import { splitProduceRequest } from '../produce-split.js';
 import { ProducerStoreError } from '../producer-binding-store.js';
 import { ProducerMappingError } from '../producer-id-map.js';
 import { DestinationFailure, isRouteError, type PartitionRoute } from '../split-route.js';
 import { reuseProduceFrame } from '../produce-frame-reuse.js';
+import { encodeRequestFrameInPieces } from '../../codec/frame-in-pieces.js';
+import { FRAME_PIECES_HEAD_BYTES, FramePieces } from '../../net/frame-pieces.js';
 import { produceRequestTopicIdsToReal, produceResponseTopicIdsToVirtual, produceTopicName } from '../topic-id-rewrite.js';
 import { destinationOf, failureOf, parseDestination } from './destinations.js';
 import type { MultiContext } from './multi-context.js';
@@ -165,11 +167,12 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
             else recordsEpochsToSegment(d.records, chain.last);
           }
         }
-        const reused = whole ? reuseProduceFrame(ex.frame, part.request, v, (id) => ctx.topicIds.realIdOf(id, backend)) : null;
-        let frame = reused;
+        let frame: Buffer | FramePieces | null = whole ? reuseProduceFrame(ex.frame, part.request, v, (id) => ctx.topicIds.realIdOf(id, backend)) : null;
         if (frame === null) {
           produceRequestTopicIdsToReal(part.request, v, backend, ctx.topicIds);
-          frame = encodeRequestFrame(header, part.request, encodeProduceRequest);
+          // The batches stay where the client's frame holds them: only what is around them is written anew.
+          const encoded = encodeRequestFrameInPieces(header, part.request, encodeProduceRequest, FRAME_PIECES_HEAD_BYTES);
+          frame = encoded.pieces.length === 1 ? encoded.pieces[0] : new FramePieces(encoded.pieces, encoded.length);
         }
         const sending = session.sendUpstream(ctx.addressOf(backend, brokerId), frame, split.expectsResponse);
         sent = true;

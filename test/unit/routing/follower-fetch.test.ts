@@ -112,7 +112,7 @@ class Rig {
       anyBrokerId: -1,
     ...sessionWithoutSocket(),
       zone,
-      sendUpstream: (address, frame) => this.answer(address, frame),
+      sendUpstream: (address, frame) => this.answer(address, Buffer.isBuffer(frame) ? frame : frame.join()),
     };
     this.router.updateApiVersions();
   }
