@@ -32,6 +32,12 @@ export interface FetchFigures {
   recordsPerSec: number;
   /** Turnout's CPU time (utime + stime of its process) from the reader's start to its exit, ms. */
   turnoutCpuMs: number;
+  /**
+   * MB Turnout sent to its clients meanwhile (turnout_bytes_total client/out): above `mb` by
+   * the protocol's framing, and by what the reader was sent and skipped (records masked past
+   * an older segment's end, a batch a broker's size limit cut).
+   */
+  sentMb: number;
   /** What Turnout did for the read: Fetches by path, partitions translated per segment. */
   paths: FetchPathCounts;
 }
@@ -140,7 +146,8 @@ export function holdMsMax(s: CutoverBenchSummary): number | null {
 
 export function formatCutoverReport(s: CutoverBenchSummary): string[] {
   const c = s.config;
-  const figures = (f: FetchFigures): string => `${f.recordsPerSec.toFixed(0)} records/s (${f.mbPerSec.toFixed(1)} MB/s in ${(f.fetchMs / 1000).toFixed(1)} s), ${cpuMsPerMb(f)?.toFixed(2) ?? '-'} CPU ms/MB`;
+  const figures = (f: FetchFigures): string =>
+    `${f.recordsPerSec.toFixed(0)} records/s (${f.mbPerSec.toFixed(1)} MB/s in ${(f.fetchMs / 1000).toFixed(1)} s), ${cpuMsPerMb(f)?.toFixed(2) ?? '-'} CPU ms/MB, ${f.sentMb.toFixed(1)} MB sent`;
   const ratio = (r: number | null): string => (r === null ? '-' : r.toFixed(3));
   const lines = [`cutover bench: ${c.ratePerSec} records/s over ${c.partitions} partitions, ${c.source} (Kafka ${c.sourceVersion ?? '?'}) → ${c.target} (Kafka ${c.targetVersion ?? '?'}) and back`];
   if (s.holds !== null) {

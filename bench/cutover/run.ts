@@ -74,9 +74,11 @@ async function cluster(name: string, given: string | undefined, version: string)
 }
 
 /** kafka-consumer-perf-test's fetch-phase figures (its join left out) and what Turnout spent meanwhile. */
-function fetchFigures(r: ConsumerPerfResult, turnoutCpuMs: number, paths: FetchPathCounts): FetchFigures {
-  return { records: r.records, mb: r.mb, fetchMs: r.fetchMs, mbPerSec: r.fetchMbPerSec, recordsPerSec: r.fetchRecordsPerSec, turnoutCpuMs, paths };
+function fetchFigures(r: ConsumerPerfResult, turnoutCpuMs: number, sentMb: number, paths: FetchPathCounts): FetchFigures {
+  return { records: r.records, mb: r.mb, fetchMs: r.fetchMs, mbPerSec: r.fetchMbPerSec, recordsPerSec: r.fetchRecordsPerSec, turnoutCpuMs, sentMb, paths };
 }
+
+const MB = 2 ** 20;
 
 function holdFigures(t: CutoverTimeline, to: string, report: TrafficReport): HoldFigures {
   const w = holdWindow(t);
@@ -128,7 +130,7 @@ async function main(opts: Options): Promise<void> {
     turnout = await startCutoverTurnout(source.bootstrap, target.bootstrap, opts.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`]);
     const bootstrap = turnout.child.bootstrapServers;
     const { adminUrl } = turnout;
-    const { meter } = turnout.child;
+    const turnoutChild = turnout.child;
     progress(`Turnout pid ${turnout.child.pid} at ${bootstrap}; domain ${BENCH_DOMAIN} on the source, the target its migration target`);
     traffic = await startCutoverTraffic({
       instances: [bootstrap],
@@ -190,12 +192,14 @@ async function main(opts: Options): Promise<void> {
         rounds: opts.fetchRounds,
         read: async (side, group, records) => {
           const before = await scrapeFetchPathCounts(adminUrl);
-          const cpu0 = meter.cpuSeconds();
+          const sent0 = (await turnoutChild.clientBytes()).outBytes;
+          const cpu0 = turnoutChild.meter.cpuSeconds();
           const perf = await consumePerf({ topic: side.topic, records, group, bootstrap, log: progress });
-          const cpuMs = (meter.cpuSeconds() - cpu0) * 1_000;
+          const cpuMs = (turnoutChild.meter.cpuSeconds() - cpu0) * 1_000;
+          const sentMb = ((await turnoutChild.clientBytes()).outBytes - sent0) / MB;
           const paths = fetchPathDelta(before, await scrapeFetchPathCounts(adminUrl));
-          progress(`${side.topic}: ${perf.mb.toFixed(0)} MB in ${perf.fetchMs} ms (group join ${perf.rebalanceMs} ms), Turnout CPU ${cpuMs.toFixed(0)} ms; ${formatFetchPaths(paths)}`);
-          return fetchFigures(perf, cpuMs, paths);
+          progress(`${side.topic}: ${perf.mb.toFixed(0)} MB in ${perf.fetchMs} ms (group join ${perf.rebalanceMs} ms), ${sentMb.toFixed(1)} MB sent, Turnout CPU ${cpuMs.toFixed(0)} ms; ${formatFetchPaths(paths)}`);
+          return fetchFigures(perf, cpuMs, sentMb, paths);
         },
         log: progress,
       });
