@@ -74,6 +74,8 @@ export interface CutoverBenchSummary {
     fetchRecords: number;
     recordSizeBytes: number;
     fetchRounds: number;
+    /** A control run: the "translated" side read a second untranslated topic. */
+    control: boolean;
   };
   /** null when this build has no cutover (the run stopped before the first cutover call). */
   holds: HoldFigures[] | null;
@@ -157,7 +159,8 @@ export function formatCutoverReport(s: CutoverBenchSummary): string[] {
     }
   }
   if (s.fetchRounds.length > 0) {
-    lines.push(`  fetch, ${s.fetchRounds.length} rounds after a warm-up, translated (three segments) and untranslated (no chain) back to back, the order alternating (CPU: Turnout's, per MB read):`);
+    const sides = c.control ? 'CONTROL RUN: "translated" is a second untranslated topic (no chain)' : 'translated (three segments)';
+    lines.push(`  fetch, ${s.fetchRounds.length} rounds after a warm-up, ${sides} and untranslated (no chain) back to back, the order alternating (CPU: Turnout's, per MB read):`);
     for (const [i, r] of s.fetchRounds.entries()) {
       lines.push(`    round ${i + 1} (${r.first} first): translated ${figures(r.translated)}, untranslated ${figures(r.untranslated)}; ratio ${ratio(roundRatio(r))}, CPU ratio ${ratio(roundCpuRatio(r))}`);
       lines.push(`      translated ${formatFetchPaths(r.translated.paths)}; untranslated ${formatFetchPaths(r.untranslated.paths)}`);

@@ -50,6 +50,7 @@ interface Options {
   targetKafkaVersion: string;
   keepClusters?: boolean;
   cpuProfDir?: string;
+  control?: boolean;
 }
 
 function progress(line: string): void {
@@ -98,7 +99,11 @@ async function main(opts: Options): Promise<void> {
   const clusters: BenchCluster[] = [];
   let turnout: CutoverTurnout | undefined;
   let traffic: RunningTraffic | undefined;
-  const topics = { traffic: `${BENCH_DOMAIN_PREFIX}traffic-${runId}`, fill: `${BENCH_DOMAIN_PREFIX}fill-${runId}`, untranslated: `${STAYING_DOMAIN_PREFIX}fill-${runId}` };
+  // --control: the "translated" side's topic is in the staying domain, written in the same
+  // pieces at the same moments, never chained: two untranslated reads, for the comparison's
+  // spread and for what two such topics differ by on their own.
+  const fillPrefix = opts.control === true ? `${STAYING_DOMAIN_PREFIX}control-` : BENCH_DOMAIN_PREFIX;
+  const topics = { traffic: `${BENCH_DOMAIN_PREFIX}traffic-${runId}`, fill: `${fillPrefix}fill-${runId}`, untranslated: `${STAYING_DOMAIN_PREFIX}fill-${runId}` };
   // The fill topic's segments: fillRecords on the source, a tenth of that on the target (enough
   // to shift the third segment's offsets), fillRecords on the source again. The untranslated
   // topic holds as many records, on the source.
@@ -186,7 +191,7 @@ async function main(opts: Options): Promise<void> {
       }
       progress(`fetch comparison: ${opts.fetchRounds} rounds after a warm-up, ${fetchRecords} records per read`);
       fetchRounds = await runFetchRounds({
-        translated: { topic: topics.fill, groupPrefix: BENCH_DOMAIN_PREFIX },
+        translated: { topic: topics.fill, groupPrefix: opts.control === true ? STAYING_DOMAIN_PREFIX : BENCH_DOMAIN_PREFIX },
         untranslated: { topic: topics.untranslated, groupPrefix: STAYING_DOMAIN_PREFIX },
         records: fetchRecords,
         rounds: opts.fetchRounds,
@@ -217,6 +222,7 @@ async function main(opts: Options): Promise<void> {
         fetchRecords,
         recordSizeBytes: opts.recordSize,
         fetchRounds: opts.fetchRounds,
+        control: opts.control === true,
       },
       holds: stoppedShort === null ? timelines.map((h) => holdFigures(h.timeline, h.to, report)) : null,
       fetchRounds,
@@ -254,6 +260,7 @@ const program = new Command()
   .option('--target-bootstrap <servers>', `a running target cluster instead of starting "${TARGET_CLUSTER}"`)
   .option('--source-kafka-version <v>', `Kafka version of "${SOURCE_CLUSTER}"`, '3.9.1')
   .option('--target-kafka-version <v>', `Kafka version of "${TARGET_CLUSTER}"`, '4.1.1')
+  .option('--control', 'a control run: the "translated" read is of a second untranslated topic, written like the fill topic but never chained')
   .option('--cpu-prof-dir <dir>', 'write a V8 CPU profile of the Turnout child there (when it stops)')
   .option('--keep-clusters', 'leave the clusters the bench started running')
   .action(main);

@@ -24,7 +24,7 @@ function round(first: FetchRound['first'], translated: number, untranslated: num
 }
 
 const base: CutoverBenchSummary = {
-  config: { ratePerSec: 1000, partitions: 6, source: 'bench-cut-s', target: 'bench-cut-t', sourceVersion: '3.9.1', targetVersion: '4.1.1', fillRecords: 100, fetchRecords: 300, recordSizeBytes: 1024, fetchRounds: 4 },
+  config: { ratePerSec: 1000, partitions: 6, source: 'bench-cut-s', target: 'bench-cut-t', sourceVersion: '3.9.1', targetVersion: '4.1.1', fillRecords: 100, fetchRecords: 300, recordSizeBytes: 1024, fetchRounds: 4, control: false },
   holds: [
     { to: 'target', phase: 'SWITCHED', holdMs: 420, latency: { records: 400, p50Ms: 210, p99Ms: 400, maxMs: 430 } },
     { to: 'source', phase: 'SWITCHED', holdMs: 380, latency: null },
@@ -58,6 +58,8 @@ describe('the cutover bench report', () => {
       'round 2 (untranslated first): translated 12000 records/s (12.0 MB/s in 3.0 s), 25.00 CPU ms/MB, 2.1 MB sent, untranslated 10000 records/s (10.0 MB/s in 3.0 s), 50.00 CPU ms/MB, 2.1 MB sent; ratio 1.200, CPU ratio 0.500',
     );
     expect(text).toContain('translated fetches forwarded_streamed=20; segment partitions none');
+    expect(text).toContain('translated (three segments) and untranslated (no chain)');
+    expect(formatCutoverReport({ ...base, config: { ...base.config, control: true } }).join('\n')).toContain('CONTROL RUN: "translated" is a second untranslated topic');
     expect(text).toContain('fetch translated/untranslated records/s, order-balanced median: 1.012 (goal ≥ 0.95; medians translated first 0.935, untranslated first 1.095)');
     expect(text).toContain('Turnout CPU per MB translated/untranslated, order-balanced median: 0.903 (goal ≤ 1.05; medians translated first 1.060, untranslated first 0.770)');
   });
