@@ -199,8 +199,11 @@ async function main(opts: Options): Promise<void> {
           const before = await scrapeFetchPathCounts(adminUrl);
           const sent0 = (await turnoutChild.clientBytes()).outBytes;
           const cpu0 = turnoutChild.meter.cpuSeconds();
+          // Monotonic µs, the clock of a V8 CPU profile's timestamps: a profile can be cut to the read.
+          const fromUs = process.hrtime.bigint() / 1_000n;
           const perf = await consumePerf({ topic: side.topic, records, group, bootstrap, log: progress });
           const cpuMs = (turnoutChild.meter.cpuSeconds() - cpu0) * 1_000;
+          if (opts.cpuProfDir !== undefined) progress(`${side.topic}: read from ${fromUs} to ${process.hrtime.bigint() / 1_000n} µs (monotonic)`);
           const sentMb = ((await turnoutChild.clientBytes()).outBytes - sent0) / MB;
           const paths = fetchPathDelta(before, await scrapeFetchPathCounts(adminUrl));
           progress(`${side.topic}: ${perf.mb.toFixed(0)} MB in ${perf.fetchMs} ms (group join ${perf.rebalanceMs} ms), ${sentMb.toFixed(1)} MB sent, Turnout CPU ${cpuMs.toFixed(0)} ms; ${formatFetchPaths(paths)}`);
