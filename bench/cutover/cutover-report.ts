@@ -38,6 +38,8 @@ export interface FetchFigures {
    * an older segment's end, a batch a broker's size limit cut).
    */
   sentMb: number;
+  /** MB Turnout read from the brokers meanwhile (turnout_bytes_total upstream/in): above sentMb by answers it dropped. */
+  fromBrokersMb: number;
   /** What Turnout did for the read: Fetches by path, partitions translated per segment. */
   paths: FetchPathCounts;
 }
@@ -149,7 +151,7 @@ export function holdMsMax(s: CutoverBenchSummary): number | null {
 export function formatCutoverReport(s: CutoverBenchSummary): string[] {
   const c = s.config;
   const figures = (f: FetchFigures): string =>
-    `${f.recordsPerSec.toFixed(0)} records/s (${f.mbPerSec.toFixed(1)} MB/s in ${(f.fetchMs / 1000).toFixed(1)} s), ${cpuMsPerMb(f)?.toFixed(2) ?? '-'} CPU ms/MB, ${f.sentMb.toFixed(1)} MB sent`;
+    `${f.recordsPerSec.toFixed(0)} records/s (${f.mbPerSec.toFixed(1)} MB/s in ${(f.fetchMs / 1000).toFixed(1)} s), ${cpuMsPerMb(f)?.toFixed(2) ?? '-'} CPU ms/MB, ${f.fromBrokersMb.toFixed(1)} MB from brokers, ${f.sentMb.toFixed(1)} MB sent`;
   const ratio = (r: number | null): string => (r === null ? '-' : r.toFixed(3));
   const lines = [`cutover bench: ${c.ratePerSec} records/s over ${c.partitions} partitions, ${c.source} (Kafka ${c.sourceVersion ?? '?'}) → ${c.target} (Kafka ${c.targetVersion ?? '?'}) and back`];
   if (s.holds !== null) {

@@ -75,8 +75,8 @@ async function cluster(name: string, given: string | undefined, version: string)
 }
 
 /** kafka-consumer-perf-test's fetch-phase figures (its join left out) and what Turnout spent meanwhile. */
-function fetchFigures(r: ConsumerPerfResult, turnoutCpuMs: number, sentMb: number, paths: FetchPathCounts): FetchFigures {
-  return { records: r.records, mb: r.mb, fetchMs: r.fetchMs, mbPerSec: r.fetchMbPerSec, recordsPerSec: r.fetchRecordsPerSec, turnoutCpuMs, sentMb, paths };
+function fetchFigures(r: ConsumerPerfResult, turnoutCpuMs: number, sentMb: number, fromBrokersMb: number, paths: FetchPathCounts): FetchFigures {
+  return { records: r.records, mb: r.mb, fetchMs: r.fetchMs, mbPerSec: r.fetchMbPerSec, recordsPerSec: r.fetchRecordsPerSec, turnoutCpuMs, sentMb, fromBrokersMb, paths };
 }
 
 const MB = 2 ** 20;
@@ -197,17 +197,20 @@ async function main(opts: Options): Promise<void> {
         rounds: opts.fetchRounds,
         read: async (side, group, records) => {
           const before = await scrapeFetchPathCounts(adminUrl);
-          const sent0 = (await turnoutChild.clientBytes()).outBytes;
+          const bytes0 = await turnoutChild.bytes();
           const cpu0 = turnoutChild.meter.cpuSeconds();
           // Monotonic µs, the clock of a V8 CPU profile's timestamps: a profile can be cut to the read.
           const fromUs = process.hrtime.bigint() / 1_000n;
           const perf = await consumePerf({ topic: side.topic, records, group, bootstrap, log: progress });
           const cpuMs = (turnoutChild.meter.cpuSeconds() - cpu0) * 1_000;
           if (opts.cpuProfDir !== undefined) progress(`${side.topic}: read from ${fromUs} to ${process.hrtime.bigint() / 1_000n} µs (monotonic)`);
-          const sentMb = ((await turnoutChild.clientBytes()).outBytes - sent0) / MB;
+          const bytes1 = await turnoutChild.bytes();
+          const mbOf = (counter: string): number => ((bytes1[counter] ?? 0) - (bytes0[counter] ?? 0)) / MB;
+          const sentMb = mbOf('client/out');
+          const fromBrokersMb = mbOf('upstream/in');
           const paths = fetchPathDelta(before, await scrapeFetchPathCounts(adminUrl));
-          progress(`${side.topic}: ${perf.mb.toFixed(0)} MB in ${perf.fetchMs} ms (group join ${perf.rebalanceMs} ms), ${sentMb.toFixed(1)} MB sent, Turnout CPU ${cpuMs.toFixed(0)} ms; ${formatFetchPaths(paths)}`);
-          return fetchFigures(perf, cpuMs, sentMb, paths);
+          progress(`${side.topic}: ${perf.mb.toFixed(0)} MB in ${perf.fetchMs} ms (group join ${perf.rebalanceMs} ms), ${fromBrokersMb.toFixed(1)} MB from brokers, ${sentMb.toFixed(1)} MB sent, Turnout CPU ${cpuMs.toFixed(0)} ms; ${formatFetchPaths(paths)}`);
+          return fetchFigures(perf, cpuMs, sentMb, fromBrokersMb, paths);
         },
         log: progress,
       });

@@ -16,7 +16,7 @@ import {
 
 /** A read of 300 records, 2 MB, at `recordsPerSec`, that cost Turnout `cpuMs`. */
 function read(recordsPerSec: number, cpuMs: number): FetchFigures {
-  return { records: 300, mb: 2, fetchMs: 3_000, mbPerSec: recordsPerSec / 1000, recordsPerSec, turnoutCpuMs: cpuMs, sentMb: 2.1, paths: { turnout_multi_fetch_total: { forwarded_streamed: 20 } } };
+  return { records: 300, mb: 2, fetchMs: 3_000, mbPerSec: recordsPerSec / 1000, recordsPerSec, turnoutCpuMs: cpuMs, sentMb: 2.1, fromBrokersMb: 2.2, paths: { turnout_multi_fetch_total: { forwarded_streamed: 20 } } };
 }
 
 function round(first: FetchRound['first'], translated: number, untranslated: number, cpu: [number, number] = [100, 100]): FetchRound {
@@ -55,7 +55,7 @@ describe('the cutover bench report', () => {
     const text = formatCutoverReport(base).join('\n');
     expect(text).toContain('hold 1 (to target, SWITCHED): 420 ms; 400 records in flight, produce latency p50 210 ms, p99 400 ms, max 430 ms');
     expect(text).toContain(
-      'round 2 (untranslated first): translated 12000 records/s (12.0 MB/s in 3.0 s), 25.00 CPU ms/MB, 2.1 MB sent, untranslated 10000 records/s (10.0 MB/s in 3.0 s), 50.00 CPU ms/MB, 2.1 MB sent; ratio 1.200, CPU ratio 0.500',
+      'round 2 (untranslated first): translated 12000 records/s (12.0 MB/s in 3.0 s), 25.00 CPU ms/MB, 2.2 MB from brokers, 2.1 MB sent, untranslated 10000 records/s (10.0 MB/s in 3.0 s), 50.00 CPU ms/MB, 2.2 MB from brokers, 2.1 MB sent; ratio 1.200, CPU ratio 0.500',
     );
     expect(text).toContain('translated fetches forwarded_streamed=20; segment partitions none');
     expect(text).toContain('translated (three segments) and untranslated (no chain)');

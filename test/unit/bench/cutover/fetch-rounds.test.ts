@@ -5,7 +5,7 @@ import type { FetchFigures } from '../../../../bench/cutover/cutover-report.js';
 import { runFetchRounds, type FetchSide } from '../../../../bench/cutover/fetch-rounds.js';
 
 function read(records: number, recordsPerSec: number): FetchFigures {
-  return { records, mb: 1, fetchMs: 1_000, mbPerSec: 1, recordsPerSec, turnoutCpuMs: 10, sentMb: 1, paths: {} };
+  return { records, mb: 1, fetchMs: 1_000, mbPerSec: 1, recordsPerSec, turnoutCpuMs: 10, sentMb: 1, fromBrokersMb: 1, paths: {} };
 }
 
 const translated: FetchSide = { topic: 'bench-move.fill', groupPrefix: 'bench-move.' };
