@@ -4,9 +4,10 @@
 // untranslated read of a topic of the same size in a domain that never moved, interleaved),
 // and the traffic harness's counts over the whole run. Printed as a table, then one JSON line
 // with at least `lost`, `duplicated`, `reordered`, `rebalances`, `client_errors`,
-// `hold_ms_max` and `fetch_translated_ratio`.
+// `hold_ms_max`, `fetch_translated_ratio` and `fetch_translated_cpu_ratio`.
 import type { CutoverPhase } from '../../src/admin/cutover-client.js';
 import { median } from '../comparison.js';
+import { formatFetchPaths, type FetchPathCounts } from './fetch-paths.js';
 
 export interface HoldFigures {
   /** Backend the domain moved to. */
@@ -19,10 +20,28 @@ export interface HoldFigures {
   latency: { records: number; p50Ms: number; p99Ms: number; maxMs: number } | null;
 }
 
+/** One read of the fetch comparison. */
 export interface FetchFigures {
   records: number;
+  /** MB (2^20 bytes) of records read, as kafka-consumer-perf-test counts them. */
+  mb: number;
+  /** The reader's time fetching: its run less its group join, ms. */
+  fetchMs: number;
+  /** MB and records over fetchMs. */
   mbPerSec: number;
   recordsPerSec: number;
+  /** Turnout's CPU time (utime + stime of its process) from the reader's start to its exit, ms. */
+  turnoutCpuMs: number;
+  /**
+   * MB Turnout sent to its clients meanwhile (turnout_bytes_total client/out): above `mb` by
+   * the protocol's framing, and by what the reader was sent and skipped (records masked past
+   * an older segment's end, a batch a broker's size limit cut).
+   */
+  sentMb: number;
+  /** MB Turnout read from the brokers meanwhile (turnout_bytes_total upstream/in): above sentMb by answers it dropped. */
+  fromBrokersMb: number;
+  /** What Turnout did for the read: Fetches by path, partitions translated per segment. */
+  paths: FetchPathCounts;
 }
 
 export interface TrafficCounts {
@@ -53,8 +72,12 @@ export interface CutoverBenchSummary {
     sourceVersion: string | null;
     targetVersion: string | null;
     fillRecords: number;
+    /** Records each read of the fetch comparison takes: the fill topics, topped up once the traffic has stopped. */
+    fetchRecords: number;
     recordSizeBytes: number;
     fetchRounds: number;
+    /** A control run: the "translated" side read a second untranslated topic. */
+    control: boolean;
   };
   /** null when this build has no cutover (the run stopped before the first cutover call). */
   holds: HoldFigures[] | null;
@@ -70,10 +93,55 @@ export function roundRatio(r: FetchRound): number | null {
   return r.untranslated.recordsPerSec === 0 ? null : r.translated.recordsPerSec / r.untranslated.recordsPerSec;
 }
 
-/** The ratio the goal is judged on: the median over the rounds of translated/untranslated records/s (within 5%: ≥ 0.95). */
+/** Turnout's CPU ms per MB read; null when the read got nothing. */
+export function cpuMsPerMb(f: FetchFigures): number | null {
+  return f.mb > 0 ? f.turnoutCpuMs / f.mb : null;
+}
+
+/** A round's CPU ratio: translated over untranslated Turnout CPU per MB (null without both; above 1: the translated read cost more). */
+export function roundCpuRatio(r: FetchRound): number | null {
+  const t = cpuMsPerMb(r.translated);
+  const u = cpuMsPerMb(r.untranslated);
+  return t === null || u === null || u === 0 ? null : t / u;
+}
+
+function medianOf(values: ReadonlyArray<number | null>): number | null {
+  const v = values.filter((r): r is number => r !== null);
+  return v.length === 0 ? null : median(v);
+}
+
+/** The median of a round figure over the rounds that read `first` first. */
+export function medianByFirst(s: CutoverBenchSummary, first: FetchRound['first'], ratio: (r: FetchRound) => number | null): number | null {
+  return medianOf(s.fetchRounds.filter((r) => r.first === first).map(ratio));
+}
+
+/**
+ * A round figure with the reads' order balanced out: the geometric mean of its median over the
+ * rounds read translated first and its median over those read untranslated first (with one
+ * order only, that order's median). The second read of a round, which follows a read of the
+ * other topic, measured about a tenth more Turnout CPU per MB whichever topic it was; a plain
+ * median over an odd number of rounds, with one order more often, carries that into the ratio.
+ */
+export function orderBalanced(s: CutoverBenchSummary, ratio: (r: FetchRound) => number | null): number | null {
+  const t = medianByFirst(s, 'translated', ratio);
+  const u = medianByFirst(s, 'untranslated', ratio);
+  if (t === null) return u;
+  if (u === null) return t;
+  return Math.sqrt(t * u);
+}
+
+/** The throughput figure: translated/untranslated records/s over the rounds, order-balanced (within 5%: ≥ 0.95). */
 export function fetchTranslatedRatio(s: CutoverBenchSummary): number | null {
-  const ratios = s.fetchRounds.map(roundRatio).filter((r): r is number => r !== null);
-  return ratios.length === 0 ? null : median(ratios);
+  return orderBalanced(s, roundRatio);
+}
+
+/**
+ * The cost figure: translated/untranslated Turnout CPU per MB over the rounds, order-balanced
+ * (within 5%: ≤ 1.05). A proxy's CPU per MB moves far less with the machine's load than a
+ * reader's throughput does.
+ */
+export function fetchTranslatedCpuRatio(s: CutoverBenchSummary): number | null {
+  return orderBalanced(s, roundCpuRatio);
 }
 
 export function holdMsMax(s: CutoverBenchSummary): number | null {
@@ -82,7 +150,9 @@ export function holdMsMax(s: CutoverBenchSummary): number | null {
 
 export function formatCutoverReport(s: CutoverBenchSummary): string[] {
   const c = s.config;
-  const figures = (f: FetchFigures): string => `${f.recordsPerSec.toFixed(0)} records/s (${f.mbPerSec.toFixed(1)} MB/s)`;
+  const figures = (f: FetchFigures): string =>
+    `${f.recordsPerSec.toFixed(0)} records/s (${f.mbPerSec.toFixed(1)} MB/s in ${(f.fetchMs / 1000).toFixed(1)} s), ${cpuMsPerMb(f)?.toFixed(2) ?? '-'} CPU ms/MB, ${f.fromBrokersMb.toFixed(1)} MB from brokers, ${f.sentMb.toFixed(1)} MB sent`;
+  const ratio = (r: number | null): string => (r === null ? '-' : r.toFixed(3));
   const lines = [`cutover bench: ${c.ratePerSec} records/s over ${c.partitions} partitions, ${c.source} (Kafka ${c.sourceVersion ?? '?'}) → ${c.target} (Kafka ${c.targetVersion ?? '?'}) and back`];
   if (s.holds !== null) {
     for (const [i, h] of s.holds.entries()) {
@@ -91,13 +161,15 @@ export function formatCutoverReport(s: CutoverBenchSummary): string[] {
     }
   }
   if (s.fetchRounds.length > 0) {
-    lines.push(`  fetch, ${s.fetchRounds.length} rounds after a warm-up, translated (three segments) and untranslated (no chain) back to back, the order alternating:`);
+    const sides = c.control ? 'CONTROL RUN: "translated" is a second untranslated topic (no chain)' : 'translated (three segments)';
+    lines.push(`  fetch, ${s.fetchRounds.length} rounds after a warm-up, ${sides} and untranslated (no chain) back to back, the order alternating (CPU: Turnout's, per MB read):`);
     for (const [i, r] of s.fetchRounds.entries()) {
-      const ratio = roundRatio(r);
-      lines.push(`    round ${i + 1} (${r.first} first): translated ${figures(r.translated)}, untranslated ${figures(r.untranslated)}; ratio ${ratio === null ? '-' : ratio.toFixed(3)}`);
+      lines.push(`    round ${i + 1} (${r.first} first): translated ${figures(r.translated)}, untranslated ${figures(r.untranslated)}; ratio ${ratio(roundRatio(r))}, CPU ratio ${ratio(roundCpuRatio(r))}`);
+      lines.push(`      translated ${formatFetchPaths(r.translated.paths)}; untranslated ${formatFetchPaths(r.untranslated.paths)}`);
     }
-    const m = fetchTranslatedRatio(s);
-    lines.push(`  fetch translated/untranslated, median of the rounds: ${m === null ? '-' : m.toFixed(3)} (goal ≥ 0.95)`);
+    const byOrder = (f: (r: FetchRound) => number | null): string => `translated first ${ratio(medianByFirst(s, 'translated', f))}, untranslated first ${ratio(medianByFirst(s, 'untranslated', f))}`;
+    lines.push(`  fetch translated/untranslated records/s, order-balanced median: ${ratio(fetchTranslatedRatio(s))} (goal ≥ 0.95; medians ${byOrder(roundRatio)})`);
+    lines.push(`  Turnout CPU per MB translated/untranslated, order-balanced median: ${ratio(fetchTranslatedCpuRatio(s))} (goal ≤ 1.05; medians ${byOrder(roundCpuRatio)})`);
   }
   const t = s.traffic;
   lines.push(`  traffic: ${t.acked} acknowledged; lost ${t.lost}, duplicated ${t.duplicated}, reordered ${t.reordered}, rebalances ${t.rebalances}, client errors ${t.clientErrors}, other faults ${t.otherFaults}`);
@@ -116,10 +188,11 @@ export function cutoverJsonLine(s: CutoverBenchSummary): string {
     client_errors: t.clientErrors,
     hold_ms_max: holdMsMax(s),
     fetch_translated_ratio: fetchTranslatedRatio(s),
+    fetch_translated_cpu_ratio: fetchTranslatedCpuRatio(s),
     other_faults: t.otherFaults,
     acked: t.acked,
     holds: s.holds,
-    fetch_rounds: s.fetchRounds.map((r) => ({ ...r, ratio: roundRatio(r) })),
+    fetch_rounds: s.fetchRounds.map((r) => ({ ...r, ratio: roundRatio(r), cpu_ratio: roundCpuRatio(r) })),
     stopped_short: s.stoppedShort,
     config: s.config,
   });

@@ -28,7 +28,8 @@ function domain(name: string, prefix: string, migrationTarget: string | null): R
   return { name, owner: 'bench', topics: names, groups: names, transactionalIds: names, backend: 'source', ...(migrationTarget === null ? {} : { migrationTarget }) };
 }
 
-export async function startCutoverTurnout(source: string, target: string): Promise<CutoverTurnout> {
+/** `nodeArgs`: Node options of the child (`--cpu-prof`, `--cpu-prof-dir=...`). */
+export async function startCutoverTurnout(source: string, target: string, nodeArgs: readonly string[] = []): Promise<CutoverTurnout> {
   // The child inherits this process's environment, where the token is.
   process.env[TOKEN_ENV] ??= randomBytes(24).toString('hex');
   const child = await startTurnoutChildWith(async (configFile, ports) => {
@@ -47,7 +48,7 @@ export async function startCutoverTurnout(source: string, target: string): Promi
         logging: { level: 'warn' },
       }),
     );
-  });
+  }, { nodeArgs });
   return {
     child,
     adminUrl: `http://127.0.0.1:${child.adminPort}`,

@@ -1,12 +1,14 @@
 // What Turnout did for one read of the fetch comparison: how many Fetches took each path
 // (turnout_multi_fetch_total{path}) and how many fetched partitions were translated from each
 // segment (turnout_cutover_fetch_partitions_total{segment}), as the difference of two scrapes
-// of its /metrics around the read. Shows whether a translated read streams or is gathered.
+// of its /metrics around the read, and the client requests it took by API
+// (turnout_requests_total{api}, its versions summed). Shows whether a translated read streams
+// or is gathered, and whether its reader asked anything the other did not.
 
 /** Counter name → label value → count. */
 export type FetchPathCounts = Record<string, Record<string, number>>;
 
-const COUNTERS = { turnout_multi_fetch_total: 'path', turnout_cutover_fetch_partitions_total: 'segment' } as const;
+const COUNTERS = { turnout_multi_fetch_total: 'path', turnout_cutover_fetch_partitions_total: 'segment', turnout_requests_total: 'api' } as const;
 
 /** The fetch counters of a Prometheus text exposition. */
 export function parseFetchPathCounts(text: string): FetchPathCounts {
@@ -15,7 +17,8 @@ export function parseFetchPathCounts(text: string): FetchPathCounts {
     for (const [name, label] of Object.entries(COUNTERS)) {
       const m = new RegExp(`^${name}\\{[^}]*${label}="([^"]*)"[^}]*\\} (\\S+)$`).exec(line);
       if (m === null) continue;
-      (counts[name] ??= {})[m[1]] = Number(m[2]);
+      const byLabel = (counts[name] ??= {});
+      byLabel[m[1]] = (byLabel[m[1]] ?? 0) + Number(m[2]);
     }
   }
   return counts;
@@ -39,11 +42,11 @@ export function fetchPathDelta(before: FetchPathCounts, after: FetchPathCounts):
   return delta;
 }
 
-/** One line: `fetches gathered=3 forwarded_streamed=120; segment partitions 0=50 2=40`. */
+/** One line: `fetches gathered=3 forwarded_streamed=120; segment partitions 0=50 2=40; requests Fetch=123 Metadata=4`. */
 export function formatFetchPaths(delta: FetchPathCounts): string {
   const part = (name: string): string =>
     Object.entries(delta[name] ?? {})
       .map(([k, n]) => `${k}=${n}`)
       .join(' ') || 'none';
-  return `fetches ${part('turnout_multi_fetch_total')}; segment partitions ${part('turnout_cutover_fetch_partitions_total')}`;
+  return `fetches ${part('turnout_multi_fetch_total')}; segment partitions ${part('turnout_cutover_fetch_partitions_total')}; requests ${part('turnout_requests_total')}`;
 }

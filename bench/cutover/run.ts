@@ -8,8 +8,10 @@
 // records in flight during it; the harness's counts; then, once the traffic has stopped, the
 // fetch comparison (fetch-rounds.ts): the moved domain's fill topic (three segments: source,
 // target, source again, the last two shifted) read against a topic of as many records in a
-// domain that stays on the source (no chain), in interleaved rounds. The last line is one JSON
-// object.
+// domain that stays on the source (no chain), in interleaved rounds, both topped up first to
+// --fetch-records so that each read lasts seconds; each read's throughput (the reader's fetch
+// phase, its group join left out), Turnout's CPU time per MB read (/proc/<pid>/stat) and its
+// Fetch paths. The last line is one JSON object.
 //
 // Until this build has the cutover (POST /v1/cutovers), the run stops before the first
 // cutover, says so, and exits 1.
@@ -22,7 +24,8 @@ import { createTopics, deleteTopics } from '../bench-admin.js';
 import { consumePerf, producePerf } from '../perf-tools.js';
 import { BENCH_DOMAIN, BENCH_DOMAIN_PREFIX, STAYING_DOMAIN_PREFIX, startCutoverTurnout, type CutoverTurnout } from './cutover-turnout.js';
 import { cutoverJsonLine, formatCutoverReport, type CutoverBenchSummary, type FetchFigures, type FetchRound, type HoldFigures } from './cutover-report.js';
-import { fetchPathDelta, formatFetchPaths, scrapeFetchPathCounts } from './fetch-paths.js';
+import type { ConsumerPerfResult } from '../perf-output.js';
+import { fetchPathDelta, formatFetchPaths, scrapeFetchPathCounts, type FetchPathCounts } from './fetch-paths.js';
 import { runFetchRounds } from './fetch-rounds.js';
 
 const SOURCE_CLUSTER = 'bench-cut-s';
@@ -38,6 +41,7 @@ interface Options {
   group: GroupKind;
   phaseSeconds: number;
   fillRecords: number;
+  fetchRecords: number;
   recordSize: number;
   fetchRounds: number;
   sourceBootstrap?: string;
@@ -45,6 +49,8 @@ interface Options {
   sourceKafkaVersion: string;
   targetKafkaVersion: string;
   keepClusters?: boolean;
+  cpuProfDir?: string;
+  control?: boolean;
 }
 
 function progress(line: string): void {
@@ -68,9 +74,12 @@ async function cluster(name: string, given: string | undefined, version: string)
   return { bootstrap: info.bootstrapServers, version: info.version, owned: name };
 }
 
-function fetchFigures(r: { records: number; fetchMbPerSec: number; fetchRecordsPerSec: number }): FetchFigures {
-  return { records: r.records, mbPerSec: r.fetchMbPerSec, recordsPerSec: r.fetchRecordsPerSec };
+/** kafka-consumer-perf-test's fetch-phase figures (its join left out) and what Turnout spent meanwhile. */
+function fetchFigures(r: ConsumerPerfResult, turnoutCpuMs: number, sentMb: number, fromBrokersMb: number, paths: FetchPathCounts): FetchFigures {
+  return { records: r.records, mb: r.mb, fetchMs: r.fetchMs, mbPerSec: r.fetchMbPerSec, recordsPerSec: r.fetchRecordsPerSec, turnoutCpuMs, sentMb, fromBrokersMb, paths };
 }
+
+const MB = 2 ** 20;
 
 function holdFigures(t: CutoverTimeline, to: string, report: TrafficReport): HoldFigures {
   const w = holdWindow(t);
@@ -90,12 +99,19 @@ async function main(opts: Options): Promise<void> {
   const clusters: BenchCluster[] = [];
   let turnout: CutoverTurnout | undefined;
   let traffic: RunningTraffic | undefined;
-  const topics = { traffic: `${BENCH_DOMAIN_PREFIX}traffic-${runId}`, fill: `${BENCH_DOMAIN_PREFIX}fill-${runId}`, untranslated: `${STAYING_DOMAIN_PREFIX}fill-${runId}` };
+  // --control: the "translated" side's topic is in the staying domain, written in the same
+  // pieces at the same moments, never chained: two untranslated reads, for the comparison's
+  // spread and for what two such topics differ by on their own.
+  const fillPrefix = opts.control === true ? `${STAYING_DOMAIN_PREFIX}control-` : BENCH_DOMAIN_PREFIX;
+  const topics = { traffic: `${BENCH_DOMAIN_PREFIX}traffic-${runId}`, fill: `${fillPrefix}fill-${runId}`, untranslated: `${STAYING_DOMAIN_PREFIX}fill-${runId}` };
   // The fill topic's segments: fillRecords on the source, a tenth of that on the target (enough
   // to shift the third segment's offsets), fillRecords on the source again. The untranslated
   // topic holds as many records, on the source.
   const onTarget = Math.max(1, Math.round(opts.fillRecords / 10));
-  const fetchRecords = 2 * opts.fillRecords + onTarget;
+  const chainRecords = 2 * opts.fillRecords + onTarget;
+  // Both topics are topped up to this once the traffic has stopped (the fill topic's third
+  // segment, on the source), so that each read lasts seconds and its start does not weigh.
+  const fetchRecords = Math.max(opts.fetchRecords, chainRecords);
   const cleanup = async (): Promise<void> => {
     await traffic?.abort().catch(() => undefined);
     await turnout?.child.stop().catch(() => undefined);
@@ -116,9 +132,10 @@ async function main(opts: Options): Promise<void> {
       await createTopics(c.bootstrap, [topics.traffic, topics.fill].map((topic) => ({ topic, numPartitions: opts.partitions, replicationFactor: 1 })));
     }
     await createTopics(source.bootstrap, [{ topic: topics.untranslated, numPartitions: opts.partitions, replicationFactor: 1 }]);
-    turnout = await startCutoverTurnout(source.bootstrap, target.bootstrap);
+    turnout = await startCutoverTurnout(source.bootstrap, target.bootstrap, opts.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`]);
     const bootstrap = turnout.child.bootstrapServers;
     const { adminUrl } = turnout;
+    const turnoutChild = turnout.child;
     progress(`Turnout pid ${turnout.child.pid} at ${bootstrap}; domain ${BENCH_DOMAIN} on the source, the target its migration target`);
     traffic = await startCutoverTraffic({
       instances: [bootstrap],
@@ -136,7 +153,7 @@ async function main(opts: Options): Promise<void> {
       await producePerf({ topic, records, recordSizeBytes: opts.recordSize, throughput: -1, bootstrap, clientId: `bench-fill-${what}`, log: progress });
     };
 
-    await fill(topics.untranslated, fetchRecords, 'untranslated');
+    await fill(topics.untranslated, chainRecords, 'untranslated');
     await fill(topics.fill, opts.fillRecords, 'before');
     await sleep(opts.phaseSeconds * 1_000);
 
@@ -168,17 +185,32 @@ async function main(opts: Options): Promise<void> {
     // Without a cutover nothing is translated: there is nothing to compare.
     let fetchRounds: FetchRound[] = [];
     if (stoppedShort === null) {
+      if (fetchRecords > chainRecords) {
+        await fill(topics.fill, fetchRecords - chainRecords, 'top-up');
+        await fill(topics.untranslated, fetchRecords - chainRecords, 'top-up');
+      }
       progress(`fetch comparison: ${opts.fetchRounds} rounds after a warm-up, ${fetchRecords} records per read`);
       fetchRounds = await runFetchRounds({
-        translated: { topic: topics.fill, groupPrefix: BENCH_DOMAIN_PREFIX },
+        translated: { topic: topics.fill, groupPrefix: opts.control === true ? STAYING_DOMAIN_PREFIX : BENCH_DOMAIN_PREFIX },
         untranslated: { topic: topics.untranslated, groupPrefix: STAYING_DOMAIN_PREFIX },
         records: fetchRecords,
         rounds: opts.fetchRounds,
         read: async (side, group, records) => {
           const before = await scrapeFetchPathCounts(adminUrl);
-          const figures = fetchFigures(await consumePerf({ topic: side.topic, records, group, bootstrap, log: progress }));
-          progress(`${side.topic}: ${formatFetchPaths(fetchPathDelta(before, await scrapeFetchPathCounts(adminUrl)))}`);
-          return figures;
+          const bytes0 = await turnoutChild.bytes();
+          const cpu0 = turnoutChild.meter.cpuSeconds();
+          // Monotonic µs, the clock of a V8 CPU profile's timestamps: a profile can be cut to the read.
+          const fromUs = process.hrtime.bigint() / 1_000n;
+          const perf = await consumePerf({ topic: side.topic, records, group, bootstrap, log: progress });
+          const cpuMs = (turnoutChild.meter.cpuSeconds() - cpu0) * 1_000;
+          if (opts.cpuProfDir !== undefined) progress(`${side.topic}: read from ${fromUs} to ${process.hrtime.bigint() / 1_000n} µs (monotonic)`);
+          const bytes1 = await turnoutChild.bytes();
+          const mbOf = (counter: string): number => ((bytes1[counter] ?? 0) - (bytes0[counter] ?? 0)) / MB;
+          const sentMb = mbOf('client/out');
+          const fromBrokersMb = mbOf('upstream/in');
+          const paths = fetchPathDelta(before, await scrapeFetchPathCounts(adminUrl));
+          progress(`${side.topic}: ${perf.mb.toFixed(0)} MB in ${perf.fetchMs} ms (group join ${perf.rebalanceMs} ms), ${fromBrokersMb.toFixed(1)} MB from brokers, ${sentMb.toFixed(1)} MB sent, Turnout CPU ${cpuMs.toFixed(0)} ms; ${formatFetchPaths(paths)}`);
+          return fetchFigures(perf, cpuMs, sentMb, fromBrokersMb, paths);
         },
         log: progress,
       });
@@ -193,8 +225,10 @@ async function main(opts: Options): Promise<void> {
         sourceVersion: source.version,
         targetVersion: target.version,
         fillRecords: opts.fillRecords,
+        fetchRecords,
         recordSizeBytes: opts.recordSize,
         fetchRounds: opts.fetchRounds,
+        control: opts.control === true,
       },
       holds: stoppedShort === null ? timelines.map((h) => holdFigures(h.timeline, h.to, report)) : null,
       fetchRounds,
@@ -225,12 +259,15 @@ const program = new Command()
   .option('--members <n>', 'members of the consumer group', positiveInt('--members'), 2)
   .option('--phase-seconds <n>', 'steady traffic before the first cutover, between the cutovers and after the last', positiveInt('--phase-seconds'), 10)
   .option('--fill-records <n>', 'records of the fill topic\'s first and third segments (its second gets a tenth of that); the untranslated topic gets as many in all', positiveInt('--fill-records'), 50_000)
-  .option('--fetch-rounds <n>', `rounds of the fetch comparison after its warm-up (at least ${MIN_FETCH_ROUNDS})`, positiveInt('--fetch-rounds'), 5)
+  .option('--fetch-records <n>', 'records each read of the fetch comparison takes: both fill topics are topped up to it after the traffic (the fill topic\'s third segment), so that a read lasts seconds; at least what the fills hold', positiveInt('--fetch-records'), 300_000)
+  .option('--fetch-rounds <n>', `rounds of the fetch comparison after its warm-up (at least ${MIN_FETCH_ROUNDS}; an even number reads each order as often)`, positiveInt('--fetch-rounds'), 6)
   .option('--record-size <bytes>', 'size of those records', positiveInt('--record-size'), 1_024)
   .option('--source-bootstrap <servers>', `a running source cluster instead of starting "${SOURCE_CLUSTER}"`)
   .option('--target-bootstrap <servers>', `a running target cluster instead of starting "${TARGET_CLUSTER}"`)
   .option('--source-kafka-version <v>', `Kafka version of "${SOURCE_CLUSTER}"`, '3.9.1')
   .option('--target-kafka-version <v>', `Kafka version of "${TARGET_CLUSTER}"`, '4.1.1')
+  .option('--control', 'a control run: the "translated" read is of a second untranslated topic, written like the fill topic but never chained')
+  .option('--cpu-prof-dir <dir>', 'write a V8 CPU profile of the Turnout child there (when it stops)')
   .option('--keep-clusters', 'leave the clusters the bench started running')
   .action(main);
 

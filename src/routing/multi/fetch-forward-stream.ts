@@ -237,14 +237,10 @@ function* recordBatchSteps(length: number, topic: string, partition: number, fc:
       if (left > 0) yield skip(left);
       return;
     }
-    if (read !== undefined) {
-      const base = read.offset(head.readBigInt64BE(0));
-      if (read.end !== null && base >= read.end) {
-        head.writeInt32BE(maskedBatchLength(batchBytes, 0), BATCH_LENGTH_OFFSET);
-        if (left > 0) yield skip(left);
-        return;
-      }
-      head.writeBigInt64BE(base, 0);
+    if (read !== undefined && !read.batchBaseToVirtual(head, 0)) {
+      head.writeInt32BE(maskedBatchLength(batchBytes, 0), BATCH_LENGTH_OFFSET);
+      if (left > 0) yield skip(left);
+      return;
     }
     if (magic === MAGIC_V2) {
       const real = head.readInt32BE(PARTITION_LEADER_EPOCH_OFFSET);

@@ -60,6 +60,17 @@ export function maskedBatchLength(recordsLength: number, at: number): number {
   return recordsLength - at - LOG_OVERHEAD_BYTES + 1;
 }
 
+/** 2^32: a 64-bit offset as two 32-bit halves. */
+const TWO_POW_32 = 0x1_0000_0000;
+/** An offset whose high half lies within ±2^19 is below 2^52: with a shift below 2^52 their sum is an exact double. */
+const EXACT_HIGH_HALF = 1 << 19;
+const EXACT_LIMIT = 2n ** 52n;
+
+/** `v` as a number when it is below 2^52 either way (sums of two such stay exact), else null. */
+function exactNumber(v: bigint): number | null {
+  return v > -EXACT_LIMIT && v < EXACT_LIMIT ? Number(v) : null;
+}
+
 /** Which segment of a chained partition one Fetch reads, and how its answer is translated. */
 export class SegmentRead {
   /** The segment's place in its chain (0: the oldest). */
@@ -69,12 +80,19 @@ export class SegmentRead {
   readonly end: bigint | null;
   /** The partition's first virtual offset (above 0 once its first segment was retired). */
   readonly start: bigint;
+  /** The shift and the end as exact numbers, for batchBaseToVirtual; null when either is out of reach. */
+  readonly #shift: number | null;
+  readonly #end: number | null;
 
   constructor(index: number, segment: OffsetSegment, end: bigint | null, start = 0n) {
     this.index = index;
     this.segment = segment;
     this.end = end;
     this.start = start;
+    const shift = exactNumber(segment.shift);
+    const endNumber = end === null ? Number.POSITIVE_INFINITY : exactNumber(end);
+    this.#shift = endNumber === null ? null : shift;
+    this.#end = endNumber;
   }
 
   /** The read of the segment holding virtual offset `offset`. */
@@ -106,6 +124,29 @@ export class SegmentRead {
     const v = this.offset(real);
     if (v < this.start) return this.start > 0n ? this.start : -1n;
     return this.end !== null && v > this.end ? this.end : v;
+  }
+
+  /**
+   * The baseOffset of the batch at `at` of `buf` in virtual terms, in place, as offset() gives
+   * it; false, with nothing written, when the batch is at or past an older segment's end. A
+   * streamed answer does this for every batch it passes: in 32-bit halves and doubles (exact
+   * below 2^53), it allocates no BigInt; an offset or shift beyond that takes offset().
+   */
+  batchBaseToVirtual(buf: Buffer, at: number): boolean {
+    const high = buf.readInt32BE(at);
+    const shift = this.#shift;
+    if (shift === null || high <= -EXACT_HIGH_HALF || high >= EXACT_HIGH_HALF) {
+      const base = this.offset(buf.readBigInt64BE(at));
+      if (this.end !== null && base >= this.end) return false;
+      buf.writeBigInt64BE(base, at);
+      return true;
+    }
+    const v = high * TWO_POW_32 + buf.readUInt32BE(at + 4) + shift;
+    if (v >= (this.#end as number)) return false;
+    const vHigh = Math.floor(v / TWO_POW_32);
+    buf.writeInt32BE(vHigh, at);
+    buf.writeUInt32BE(v - vHigh * TWO_POW_32, at + 4);
+    return true;
   }
 
   /** A real leader epoch of the segment's backend as the virtual epoch of the segment's generation. */
@@ -224,13 +265,11 @@ export function recordsToSegmentVirtual(records: Buffer | null, read: SegmentRea
   let lastReal: number | null = null;
   let lastVirtual = NO_EPOCH;
   for (const b of scan.batches) {
-    const base = read.offset(b.baseOffsetBigInt);
-    if (end !== null && base >= end) {
+    if (!read.batchBaseToVirtual(records, b.offset)) {
       if (pastEnd === 'cut') return records.subarray(0, b.offset);
       records.writeInt32BE(maskedBatchLength(records.length, b.offset), b.offset + BATCH_LENGTH_OFFSET);
       return records;
     }
-    b.baseOffsetBigInt = base;
     if (b.magic !== 2) continue;
     const real = b.partitionLeaderEpoch;
     if (real !== lastReal) {

@@ -1,7 +1,12 @@
 // The cutover bench's fetch comparison: a warm-up round not counted, then rounds of both reads
 // back to back with the order alternating, each read with a group of its own.
 import { describe, expect, it } from 'vitest';
+import type { FetchFigures } from '../../../../bench/cutover/cutover-report.js';
 import { runFetchRounds, type FetchSide } from '../../../../bench/cutover/fetch-rounds.js';
+
+function read(records: number, recordsPerSec: number): FetchFigures {
+  return { records, mb: 1, fetchMs: 1_000, mbPerSec: 1, recordsPerSec, turnoutCpuMs: 10, sentMb: 1, fromBrokersMb: 1, paths: {} };
+}
 
 const translated: FetchSide = { topic: 'bench-move.fill', groupPrefix: 'bench-move.' };
 const untranslated: FetchSide = { topic: 'bench-stay.fill', groupPrefix: 'bench-stay.' };
@@ -18,7 +23,7 @@ describe('the fetch rounds of the cutover bench', () => {
       read: (side, group) => {
         reads.push([side.topic, group]);
         n++;
-        return Promise.resolve({ records: 10, mbPerSec: 1, recordsPerSec: n * 100 });
+        return Promise.resolve(read(10, n * 100));
       },
       log: () => undefined,
     });
@@ -41,7 +46,7 @@ describe('the fetch rounds of the cutover bench', () => {
   });
 
   it('stops on a read that got fewer records than asked', async () => {
-    const run = runFetchRounds({ translated, untranslated, records: 10, rounds: 4, read: () => Promise.resolve({ records: 7, mbPerSec: 1, recordsPerSec: 1 }), log: () => undefined });
+    const run = runFetchRounds({ translated, untranslated, records: 10, rounds: 4, read: () => Promise.resolve(read(7, 1)), log: () => undefined });
     await expect(run).rejects.toThrow(/translated read of bench-move.fill got 7 of 10 records/);
   });
 });
