@@ -103,9 +103,17 @@ export class CutoverInstance {
     return this.transactionalGroups.has(domain, group) || state.domains.get(domain)?.transactionalGroups.includes(group) === true;
   }
 
-  /** Applies the stored state (segments first, then holds) and joins the cutovers. */
-  start(): void {
+  /**
+   * Applies the stored state (segments first, then holds) now and after every change. Called
+   * before any client can connect: a request routed before it would take a cut-over domain's
+   * partitions for unchained ones on the configured backend.
+   */
+  startApplying(): void {
     this.applier.start();
+  }
+
+  /** Joins the cutovers (after `startApplying`). */
+  start(): void {
     this.participant.start();
     this.groupsParticipant.start();
   }

@@ -438,6 +438,8 @@ class RunningProxy implements ProxyHandle {
   }
 
   async start(): Promise<void> {
+    // The cutover state is in routing before the first client connects.
+    this.cutovers?.startApplying();
     for (const l of this.listeners) await l.listenBootstrap();
     this.listenersBound = true;
     if (this.admin !== null) this.adminPort = await this.admin.listen();
