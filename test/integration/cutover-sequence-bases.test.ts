@@ -13,6 +13,7 @@
 // (commit after commit), killed once it has produced a while on the target: it ends without
 // an error (before the bases were stored: OutOfOrderSequenceException), each committed record
 // stored once, in order.
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CutoverApi, runCutover } from '../../src/admin/cutover-client.js';
 import { ADMIN_WRITE_HEADERS } from './admin-token.js';
@@ -62,10 +63,29 @@ class Transactions {
  * segment, then the target's): read where the records are, not through Turnout, as what is
  * checked is what the brokers stored.
  */
-async function committedOnBoth(clusters: readonly ClusterInfo[], topic: string): Promise<Map<number, string[]>> {
+function committedOnBoth(clusters: readonly ClusterInfo[], topic: string): Promise<Map<number, string[]>> {
+  return committedRead(clusters.map((c) => c.bootstrapServers), topic);
+}
+
+/**
+ * What `read` gives once it gives `expected`, or its last answer after 15 s: a transaction's
+ * markers are written after its EndTxn is answered, so read_committed may not see the last
+ * commit at once.
+ */
+async function readUntil(read: () => Promise<Map<number, string[]>>, expected: ReadonlyMap<number, string[]>): Promise<Map<number, string[]>> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const seen = await read();
+    if (isDeepStrictEqual(seen, expected) || Date.now() > until) return seen;
+    await new Promise((done) => setTimeout(done, 500));
+  }
+}
+
+/** Partition → the values read_committed from `topic` through each bootstrap in turn, from the beginning. */
+async function committedRead(bootstraps: readonly string[], topic: string): Promise<Map<number, string[]>> {
   const seen = new Map<number, string[]>(PARTITIONS.map((p) => [p, []]));
-  for (const cluster of clusters) {
-    const read = await kcat(['-C', '-b', cluster.bootstrapServers, '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_committed', '-f', '%p %s\n'], { timeoutMs: 60_000 });
+  for (const bootstrap of bootstraps) {
+    const read = await kcat(['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_committed', '-f', '%p %s\n'], { timeoutMs: 60_000 });
     expect(read.code, read.stderr).toBe(0);
     for (const line of read.stdout.split('\n')) {
       if (line === '') continue;
@@ -118,8 +138,10 @@ async function moveThenDisrupt(rig: CutoverInstances, first: CutoverInstance, di
   expect(await txns.whole('aborted', [0, 2], false), 'an aborted one').toEqual(ok(4));
   expect(await txns.whole('last', PARTITIONS), 'the last one').toEqual(ok(5));
 
-  const seen = await committedOnBoth([rig.legacy, rig.main], topic);
+  const seen = await readUntil(() => committedOnBoth([rig.legacy, rig.main], topic), txns.committed);
   expect(seen, 'read_committed: every committed record once, in order, no aborted one').toEqual(txns.committed);
+  // Through the instance that took over: one log across both segments.
+  expect(await readUntil(() => committedRead([next.bootstrap], topic), txns.committed), 'read_committed through Turnout after the kill').toEqual(txns.committed);
   return next;
 }
 
@@ -174,7 +196,7 @@ async function javaProducerAcrossDisruption(rig: CutoverInstances, first: Cutove
   expect(outcome.outcomes.size, 'transactions the Java producer finished').toBe(JAVA_TRANSACTIONS);
   const committed = new Map<number, string[]>(PARTITIONS.map((p) => [p, []]));
   for (const r of outcome.records) if (outcome.outcomes.get(r.txn) === 'committed') committed.get(r.partition)?.push(r.value);
-  expect(await committedOnBoth([rig.legacy, rig.main], topic), 'read_committed: every committed record once, in order').toEqual(committed);
+  expect(await readUntil(() => committedOnBoth([rig.legacy, rig.main], topic), committed), 'read_committed: every committed record once, in order').toEqual(committed);
 }
 
 describe('a moved transactional id through a Turnout killed mid-transaction', () => {
