@@ -423,7 +423,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
       return;
     }
     const exchange = new ClientExchange(this, frame, performance.now());
-    if (this.tracer !== null) exchange.trace = this.tracer.startRequest(this, exchange.frame, exchange.apiKey, exchange.apiVersion, exchange.correlationId);
+    if (this.tracer !== null) exchange.trace = this.tracer.startRequest(this, () => exchange.frame, exchange.apiKey, exchange.apiVersion, exchange.correlationId);
     // Before routing: the router may rewrite the frame.
     if (this.sessionZone.wantsRequest(exchange.apiKey, exchange.apiVersion)) this.sessionZone.observeRequest(exchange.frame, exchange.apiKey, exchange.apiVersion);
     this.dispatch(exchange, false);

@@ -128,11 +128,13 @@ export class RequestTracer {
 
   /**
    * The span of a request whose frame was just read, or null when the request is not sampled.
-   * `frame` is the client's, size prefix included.
+   * `frameOf` gives the client's frame, size prefix included: asked only for a sampled request,
+   * as a frame that arrived over several reads is joined to give it.
    */
-  startRequest(session: TracedSession, frame: Buffer, apiKey: number, apiVersion: number, correlationId: number): RequestSpan | null {
+  startRequest(session: TracedSession, frameOf: () => Buffer, apiKey: number, apiVersion: number, correlationId: number): RequestSpan | null {
     const ratio = this.samplingRatio;
     if (ratio < 1 && !(Math.random() < ratio)) return null;
+    const frame = frameOf();
     const span = this.tracer.startSpan(this.names.of(apiKey), { kind: SpanKind.SERVER, startTime: spanClockMs() }, ROOT_CONTEXT);
     const attrs: Attributes = {
       [SPAN_ATTR.messagingSystem]: 'kafka',

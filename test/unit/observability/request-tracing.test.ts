@@ -326,4 +326,15 @@ describe('request spans', () => {
     await waitUntil(() => h.frames.length === 3);
     expect(await h.spans()).toEqual([]);
   });
+
+  it('does not ask for the frame of a request it does not sample', async () => {
+    const h = await start(0);
+    let asked = 0;
+    const frameOf = (): Buffer => {
+      asked += 1;
+      return request(FORWARDED_API, 4);
+    };
+    expect(h.tracer.startRequest(h.conn(), frameOf, FORWARDED_API, 0, 4)).toBeNull();
+    expect(asked).toBe(0);
+  });
 });
