@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createProduceRequest, decodeProduceRequest, encodeProduceRequest, type ProduceRequest } from '../../../src/codec/index.js';
+import { decodeProduceRequest, encodeProduceRequest, type ProduceRequest } from '../../../src/codec/index.js';
 import { decodeRequestFrame, encodeRequestFrame } from '../../../src/codec/message-frames.js';
 import { reuseProduceFrame } from '../../../src/routing/produce-frame-reuse.js';
-import { recordBatch } from './record-batches.js';
+import { produceRequestOf } from './record-batches.js';
 
 const VIRTUAL: Record<string, string> = { orders: 'b3JkZXJzAAAAAAAAAAAAAA', payments: 'cGF5bWVudHMAAAAAAAAAAA' };
 const REAL: Record<string, string> = { [VIRTUAL.orders]: 'cmVhbC1vcmRlcnMtaWQhIQ', [VIRTUAL.payments]: 'cmVhbC1wYXltZW50cy1pZA' };
@@ -11,17 +11,7 @@ const HEADER = { apiKey: 0, correlationId: 41, clientId: 'producer-1' };
 
 /** A client's Produce frame with `records` records per batch, as the proxy reads it off the wire. */
 async function clientFrame(version: number, layout: Array<[string, number[]]>, records = 2): Promise<Buffer> {
-  const req = createProduceRequest();
-  req.transactionalId = null;
-  req.acks = -1;
-  req.timeoutMs = 30_000;
-  for (const [name, partitions] of layout) {
-    req.topicData.push({
-      name: version >= 13 ? '' : name,
-      topicId: version >= 13 ? VIRTUAL[name] : 'AAAAAAAAAAAAAAAAAAAAAA',
-      partitionData: await Promise.all(partitions.map(async (index) => ({ index, records: await recordBatch({ baseOffset: index, records }) }))),
-    });
-  }
+  const req = await produceRequestOf(version, layout, VIRTUAL, { records });
   return Buffer.from(encodeRequestFrame({ ...HEADER, apiVersion: version }, req, encodeProduceRequest));
 }
 

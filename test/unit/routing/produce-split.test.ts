@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   ApiKey,
-  createProduceRequest,
   createProduceResponse,
   decodeRequestBody,
   decodeResponseBody,
@@ -15,7 +14,7 @@ import { NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID } from '../../../src/routing/e
 import { mergeProduceResponses } from '../../../src/routing/produce-merge.js';
 import { splitProduceRequest } from '../../../src/routing/produce-split.js';
 import { DestinationFailure, type PartitionRoute } from '../../../src/routing/split-route.js';
-import { capturedRequest, capturedResponse, recordBatch } from './record-batches.js';
+import { capturedRequest, capturedResponse, produceRequestOf } from './record-batches.js';
 
 const ID_ORDERS = 'b3JkZXJzAAAAAAAAAAAAAA';
 const ID_PAYMENTS = 'cGF5bWVudHMAAAAAAAAAAA';
@@ -29,17 +28,7 @@ function destinationOf(topic: string, partition: number): string {
 }
 
 async function clientRequest(version: number, layout: Array<[string, number[]]>): Promise<ProduceRequest> {
-  const req = createProduceRequest();
-  req.transactionalId = version >= 3 ? 'txn-7' : null;
-  req.acks = -1;
-  req.timeoutMs = 1234;
-  for (const [name, partitions] of layout) {
-    req.topicData.push({
-      name: version >= 13 ? '' : name,
-      topicId: version >= 13 ? IDS[name] : 'AAAAAAAAAAAAAAAAAAAAAA',
-      partitionData: await Promise.all(partitions.map(async (index) => ({ index, records: await recordBatch({ baseOffset: index }) }))),
-    });
-  }
+  const req = await produceRequestOf(version, layout, IDS, { transactionalId: version >= 3 ? 'txn-7' : null, timeoutMs: 1234 });
   // through the wire, as the proxy receives it
   return decodeRequestBody(ApiKey.Produce, version, encodeRequestBody(ApiKey.Produce, version, req));
 }

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { decodeRequestBody, decodeRequestHeader, decodeResponseBody, decodeResponseHeader, responseHeaderVersion } from '../../../src/codec/index.js';
+import { createProduceRequest, decodeRequestBody, decodeRequestHeader, decodeResponseBody, decodeResponseHeader, responseHeaderVersion, type ProduceRequest } from '../../../src/codec/index.js';
 
 const require = createRequire(import.meta.url);
 const kafkajsBatch = (require('kafkajs/src/protocol/recordBatch/v0') as { RecordBatch: (o: Record<string, unknown>) => Promise<{ buffer: Buffer }> }).RecordBatch;
@@ -43,6 +43,33 @@ export async function recordBatch(opts: BatchOptions = {}): Promise<Buffer> {
 }
 
 /** Several batches back to back, as a records field holds them. */
+/** What a test's Produce carries beside its topics. */
+export interface ProduceRequestOptions {
+  transactionalId?: string | null;
+  timeoutMs?: number;
+  /** Records per batch (default: recordBatch's). */
+  records?: number;
+}
+
+/**
+ * A client's Produce, acks=all: per `[topic, partitions]` of `layout` one batch per partition
+ * (its base offset the partition index); topics by name, or from v13 by their id in `ids`.
+ */
+export async function produceRequestOf(version: number, layout: ReadonlyArray<[string, number[]]>, ids: Readonly<Record<string, string>>, opts: ProduceRequestOptions = {}): Promise<ProduceRequest> {
+  const req = createProduceRequest();
+  req.transactionalId = opts.transactionalId ?? null;
+  req.acks = -1;
+  req.timeoutMs = opts.timeoutMs ?? 30_000;
+  for (const [name, partitions] of layout) {
+    req.topicData.push({
+      name: version >= 13 ? '' : name,
+      topicId: version >= 13 ? ids[name] : 'AAAAAAAAAAAAAAAAAAAAAA',
+      partitionData: await Promise.all(partitions.map(async (index) => ({ index, records: await recordBatch({ baseOffset: index, records: opts.records }) }))),
+    });
+  }
+  return req;
+}
+
 export async function recordBatches(...opts: BatchOptions[]): Promise<Buffer> {
   return Buffer.concat(await Promise.all(opts.map((o) => recordBatch(o))));
 }
