@@ -30,6 +30,8 @@ interface Build {
   name: string;
   /** The compiled CLI, or null for the direct path (no proxy). */
   cli: string | null;
+  /** Node flags of this build's child (`--build 'name=cli --flag …'`). */
+  nodeFlags: string[];
 }
 
 interface PhaseResult {
@@ -58,7 +60,7 @@ const opts = new Command()
   .option('--warmup-records <n>', 'uncounted records produced first through each child', positiveInt('--warmup-records'), 20_000)
   .option('--rounds <n>', 'rounds', positiveInt('--rounds'), 1)
   .option('--partitions <n>', 'partitions of each topic', positiveInt('--partitions'), 6)
-  .option('--build <name=cli>', 'a build to measure (repeatable); default: this checkout', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--build <name=cli>', "a build to measure (repeatable), optionally with node flags: 'name=cli.js --flag'; default: this checkout", (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option('--direct', 'also run the tools straight to the cluster (throughput baseline)')
   .option('--cpu-prof <dir>', 'write a V8 CPU profile of each Turnout phase there and print its top functions')
   .option('--perf <dir>', 'record each Turnout phase with Linux perf (cpu-clock) there and print its time by category')
@@ -87,10 +89,11 @@ const phases = opts.phases.split(',').map((p) => p.trim()) as Phase[];
 for (const p of phases) if (!['produce', 'consume', 'steady'].includes(p)) throw new Error(`unknown phase ${p}`);
 const builds: Build[] = (opts.build.length === 0 ? [`this=${turnoutCliPath()}`] : opts.build).map((b) => {
   const at = b.indexOf('=');
-  if (at < 1) throw new Error(`--build ${b}: expected name=path/to/cli.js`);
-  return { name: b.slice(0, at), cli: resolve(b.slice(at + 1)) };
+  if (at <= 0) throw new Error(`--build ${b}: expected name=path/to/cli.js, optionally followed by node flags`);
+  const [cli, ...nodeFlags] = b.slice(at + 1).trim().split(/\s+/);
+  return { name: b.slice(0, at), cli: resolve(cli as string), nodeFlags };
 });
-if (opts.direct) builds.push({ name: 'direct', cli: null });
+if (opts.direct) builds.push({ name: 'direct', cli: null, nodeFlags: [] });
 const quiet = (): void => {};
 const runTag = Date.now().toString(36);
 
@@ -176,7 +179,7 @@ async function runBuild(build: Build, round: number, topic: string, steadyTopic:
   let child: TurnoutChild | null = null;
   let profDir: string | undefined;
   if (build.cli !== null) {
-    const nodeArgs: string[] = opts.perf === undefined ? [] : ['--perf-basic-prof'];
+    const nodeArgs: string[] = [...build.nodeFlags, ...(opts.perf === undefined ? [] : ['--perf-basic-prof'])];
     if (opts.cpuProf !== undefined) {
       profDir = join(resolve(opts.cpuProf), `${build.name}-r${round}-${runTag}`);
       mkdirSync(profDir, { recursive: true });

@@ -13,6 +13,7 @@ import { createLogger } from '../observability/logger.js';
 import { startProxy } from '../proxy.js';
 import { runClusterPrimary } from '../cluster/cluster-primary.js';
 import { joinPrimary, sharedVirtualNodeIds, workerIndex } from '../cluster/cluster-worker.js';
+import { applyHeapGrowth } from './heap-growth.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -90,6 +91,7 @@ export function registerStartCommand(program: Command): void {
 
 /** One Turnout, alone or as a worker of a primary. */
 async function runProxy(config: TurnoutConfig, configFile: string, drainTimeoutMs: number): Promise<void> {
+  applyHeapGrowth();
   const worker = cluster.isWorker;
   const logger = worker ? createLogger({ level: config.logging.level }).child({ worker: workerIndex() }) : undefined;
   const proxy = await startProxy(config, {
