@@ -48,6 +48,7 @@ import {
   type ResponseStream,
 } from './request-router.js';
 import { NO_ZONES, SessionZone, type SessionZoneView, type ZoneContext } from './session-zone.js';
+import { chunkSourceOf } from './shared-reads.js';
 import {
   UpstreamError,
   type UpstreamConnection,
@@ -270,7 +271,9 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
 
     this.socket.setNoDelay(true);
     this.socket.setKeepAlive(true, 60_000);
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    const reads = chunkSourceOf(this.socket);
+    if (reads === undefined) this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    else reads.onChunk((chunk) => this.onData(chunk));
     this.socket.on('drain', () => this.onClientDrain());
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (err: NodeJS.ErrnoException) => {

@@ -14,6 +14,7 @@ import type { Logger } from '../observability/logger.js';
 import type { TlsPeer } from '../pipeline/filter.js';
 import type { ListenerConfig } from '../policy/config.js';
 import { ListenerTls } from './listener-tls.js';
+import { adoptAccepted } from './shared-reads.js';
 
 /** Receives every accepted socket with where it was accepted and, on a TLS listener, its TLS facts. */
 export type AcceptHandler = (socket: net.Socket, listenerName: string, virtualNodeId: number, tls: TlsPeer | null) => void;
@@ -117,12 +118,13 @@ export class ListenerGroup {
   }
 
   private createPlainServer(virtualNodeId: number): net.Server {
-    return net.createServer({ noDelay: true }, (socket) => {
+    // Paused, so that the connection can be moved into a socket that reads through the shared buffer.
+    return net.createServer({ noDelay: true, pauseOnConnect: true }, (paused) => {
       if (this.closed) {
-        socket.destroy();
+        paused.destroy();
         return;
       }
-      this.onAccept(socket, this.config.name, virtualNodeId, null);
+      this.onAccept(adoptAccepted(paused), this.config.name, virtualNodeId, null);
     });
   }
 

@@ -22,6 +22,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { FramePieces } from './frame-pieces.js';
 import { FrameError, FrameReader, type FrameSink } from './frame-reader.js';
+import { sharedReadOption } from './shared-reads.js';
 import {
   MIN_RESPONSE_FRAME_BYTES,
   nextCorrelationId,
@@ -32,23 +33,6 @@ import type { UpstreamZoneTally } from './session-zone.js';
 
 /** How long a closed connection may take to flush requests already written to it. */
 const CLOSE_FLUSH_TIMEOUT_MS = 5_000;
-
-/**
- * What a plaintext upstream socket reads into (net's `onread`), shared by every connection:
- * libuv fills it and calls back synchronously on the one event-loop thread, and the bytes are
- * copied out before the callback returns. Reading this way skips the Readable stream machinery
- * that a 'data' listener runs per read (buffering, nextTick, maybeReadMore, emit), which the
- * profile of a consume put at a tenth of Turnout's time; the copy replaces the one Node makes
- * of a read shorter than its own 64 KiB buffer, and a short answer (a Produce acknowledgement)
- * lands in Node's pool instead of an ArrayBuffer of its own.
- */
-const READ_BUFFER_BYTES = 64 * 1024;
-let sharedReadBuffer: Buffer | null = null;
-
-function readBuffer(): Buffer {
-  sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  return sharedReadBuffer;
-}
 
 export type UpstreamErrorKind =
   | 'connect_failed'
@@ -285,7 +269,8 @@ export class UpstreamConnection {
         host: opts.host,
         port: opts.port,
         noDelay: true,
-        onread: { buffer: readBuffer(), callback: (nread: number, buf: Uint8Array) => this.onRead(nread, buf) },
+        // Reads skip the Readable stream: shared-reads.ts.
+        onread: sharedReadOption((chunk) => this.onData(chunk)),
       });
     } else {
       this.socket = tls.connect({ ...opts.tls, host: opts.host, port: opts.port });
@@ -487,18 +472,6 @@ export class UpstreamConnection {
     this.fail(
       new UpstreamError('connect_timeout', this.backend, this.brokerId, `${stage} to ${this.host}:${this.port} timed out after ${this.opts.connectTimeoutMs} ms`),
     );
-  }
-
-  /**
-   * A plaintext read into the shared buffer: its bytes are copied out before it is reused.
-   * Returns true: pausing is `pauseReading`'s, never the read callback's.
-   */
-  private onRead(nread: number, buf: Uint8Array): boolean {
-    if (nread <= 0) return true;
-    const chunk = Buffer.allocUnsafe(nread);
-    chunk.set(buf.subarray(0, nread));
-    this.onData(chunk);
-    return true;
   }
 
   private onData(chunk: Buffer): void {
