@@ -23,6 +23,10 @@ export function brokerCount(bootstrap: string): Promise<number> {
   return withAdmin(bootstrap, async (admin) => (await admin.describeCluster()).brokers.length);
 }
 
+export function brokerIds(bootstrap: string): Promise<number[]> {
+  return withAdmin(bootstrap, async (admin) => (await admin.describeCluster()).brokers.map((b) => b.nodeId));
+}
+
 export function createTopics(bootstrap: string, topics: BenchTopic[]): Promise<void> {
   return withAdmin(bootstrap, async (admin) => {
     await admin.createTopics({ topics, waitForLeaders: true, timeout: 60_000 });

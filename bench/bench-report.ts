@@ -72,6 +72,8 @@ export interface BenchConfig extends BenchWorkload {
   paths: BenchPath[];
   /** HAProxy's version, when its path ran. */
   haproxyVersion?: string;
+  /** Kroxylicious's version, when its path ran. */
+  kroxyliciousVersion?: string;
   cores: number;
   /** 1-minute load average before the bench started anything, and when it ended. */
   loadAverage: { start: number; end: number };
@@ -113,6 +115,7 @@ export interface LatencyComparison {
 export interface ProxyMemory {
   turnoutPeakRssMb: number;
   haproxyPeakRssMb?: number;
+  kroxyliciousPeakRssMb?: number;
 }
 
 export interface BenchSummary {
@@ -253,7 +256,8 @@ export function formatBenchReport(s: BenchSummary): string[] {
   out.push(`Turnout bench: records of ${c.recordSizeBytes} B, ${k(c.records)} per produce run, ${k(c.consumeRecords)} per consume run, acks=${c.acks}, ${c.partitions} partitions, replication ${c.replicationFactor}`);
   out.push(`  ${c.repeat} round(s) after a warm-up, each running every path back to back (first round: ${c.paths.map((p) => PATH_LABELS[p]).join(', ')}; the order rotating by one each round); medians`);
   out.push(
-    `  cluster ${c.cluster}${c.kafkaVersion !== null ? ` (Kafka ${c.kafkaVersion})` : ''}, Turnout as a ${c.turnout}${c.haproxyVersion !== undefined ? `, HAProxy ${c.haproxyVersion} in TCP mode` : ''}, ` +
+    `  cluster ${c.cluster}${c.kafkaVersion !== null ? ` (Kafka ${c.kafkaVersion})` : ''}, Turnout as a ${c.turnout}${c.haproxyVersion !== undefined ? `, HAProxy ${c.haproxyVersion} in TCP mode` : ''}` +
+      `${c.kroxyliciousVersion !== undefined ? `, Kroxylicious ${c.kroxyliciousVersion} (no filters)` : ''}, ` +
       `${c.cores} cores; MB = 2^20 bytes as the Kafka tools count; CPU from /proc (user + system) over each run`,
   );
   out.push('');
@@ -261,7 +265,10 @@ export function formatBenchReport(s: BenchSummary): string[] {
   out.push(...throughputRows('produce (perf)', s.produce, true));
   out.push(...throughputRows('consume (fetch)', s.consume, false));
   const m = s.memory;
-  out.push(`  peak RSS          Turnout ${f(m.turnoutPeakRssMb, 0)} MB${m.haproxyPeakRssMb !== undefined ? `, HAProxy ${f(m.haproxyPeakRssMb, 0)} MB` : ''}`);
+  out.push(
+    `  peak RSS          Turnout ${f(m.turnoutPeakRssMb, 0)} MB${m.haproxyPeakRssMb !== undefined ? `, HAProxy ${f(m.haproxyPeakRssMb, 0)} MB` : ''}` +
+      `${m.kroxyliciousPeakRssMb !== undefined ? `, Kroxylicious ${f(m.kroxyliciousPeakRssMb, 0)} MB` : ''}`,
+  );
   const l = s.latency;
   const h = l.vsHaproxy;
   out.push('');

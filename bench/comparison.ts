@@ -1,15 +1,22 @@
 // What every comparison of the bench's paths shares: direct to Kafka, through HAProxy in TCP
-// mode (the floor of what any proxy costs) and through Turnout; medians, runs compared within
+// mode (the floor of what any proxy costs), through Kroxylicious (a Kafka-aware peer, when
+// asked for) and through Turnout; medians, runs compared within
 // their round (each round runs every path back to back, the order rotating), the proxies' CPU
 // per MB moved, and the throughput comparison.
 
 /** `turnout2`: Turnout as two processes (`processes: 2`), beside the one-process `turnout`. */
-export type BenchPath = 'direct' | 'haproxy' | 'turnout' | 'turnout2';
+export type BenchPath = 'direct' | 'haproxy' | 'kroxylicious' | 'turnout' | 'turnout2';
 /** The paths with a proxy process the bench measures. */
 export type ProxyPath = Exclude<BenchPath, 'direct'>;
 
 /** How the report names each path. */
-export const PATH_LABELS: Readonly<Record<BenchPath, string>> = { direct: 'direct', haproxy: 'HAProxy', turnout: 'Turnout', turnout2: 'Turnout, 2 processes' };
+export const PATH_LABELS: Readonly<Record<BenchPath, string>> = {
+  direct: 'direct',
+  haproxy: 'HAProxy',
+  kroxylicious: 'Kroxylicious',
+  turnout: 'Turnout',
+  turnout2: 'Turnout, 2 processes',
+};
 
 /** What every case of the bench (single cluster, secured, two backends) is run with. */
 export interface BenchCaseOptions {
@@ -58,6 +65,19 @@ export interface HaproxyComparison {
   cpuPerMbTurnoutToHaproxy: PerRound;
 }
 
+/** Where the Kroxylicious path ran: its numbers and the figures against it. */
+export interface KroxyliciousComparison {
+  kroxylicious: PathNumbers;
+  /** Throughput Kroxylicious/direct. */
+  kroxyliciousToDirect: PerRound;
+  /** Throughput Turnout/Kroxylicious. */
+  turnoutToKroxylicious: PerRound;
+  /** CPU per MB moved, Turnout's over Kroxylicious's. */
+  cpuPerMbTurnoutToKroxylicious: PerRound;
+  /** CPU per MB moved, Kroxylicious's over HAProxy's; absent without HAProxy. */
+  cpuPerMbKroxyliciousToHaproxy?: PerRound;
+}
+
 export interface ThroughputComparison {
   direct: PathNumbers;
   turnout: PathNumbers;
@@ -66,6 +86,8 @@ export interface ThroughputComparison {
   ratios: number[];
   /** Absent when the HAProxy path did not run. */
   vsHaproxy?: HaproxyComparison;
+  /** Absent when the Kroxylicious path did not run. */
+  vsKroxylicious?: KroxyliciousComparison;
 }
 
 /** cpuPerMbVsHaproxy: Turnout's CPU per MB moved at most this many times HAProxy's in the same run. */
@@ -158,6 +180,16 @@ export function compareThroughput<T extends MeasuredThroughputRun>(runs: readonl
       haproxyToDirect: perRound(runs, 'haproxy', 'direct', (a, b) => mbPerSec(a) / mbPerSec(b)),
       turnoutToHaproxy: perRound(runs, 'turnout', 'haproxy', (a, b) => mbPerSec(a) / mbPerSec(b)),
       cpuPerMbTurnoutToHaproxy: perRound(runs, 'turnout', 'haproxy', (a, b) => cpuMsPerMbOf(a) / cpuMsPerMbOf(b)),
+    };
+  }
+  const kroxylicious = ofPath(runs, 'kroxylicious');
+  if (kroxylicious.length > 0) {
+    out.vsKroxylicious = {
+      kroxylicious: numbers(kroxylicious),
+      kroxyliciousToDirect: perRound(runs, 'kroxylicious', 'direct', (a, b) => mbPerSec(a) / mbPerSec(b)),
+      turnoutToKroxylicious: perRound(runs, 'turnout', 'kroxylicious', (a, b) => mbPerSec(a) / mbPerSec(b)),
+      cpuPerMbTurnoutToKroxylicious: perRound(runs, 'turnout', 'kroxylicious', (a, b) => cpuMsPerMbOf(a) / cpuMsPerMbOf(b)),
+      ...(haproxy.length > 0 ? { cpuPerMbKroxyliciousToHaproxy: perRound(runs, 'kroxylicious', 'haproxy', (a, b) => cpuMsPerMbOf(a) / cpuMsPerMbOf(b)) } : {}),
     };
   }
   return out;

@@ -122,6 +122,7 @@ function accepts(port: number): Promise<boolean> {
 
 /** A running HAProxy; its client bytes are those through every frontend so far. */
 export interface HaproxyProcess extends MeasuredProxy {
+  clientBytes(): Promise<ClientBytes>;
   pid: number;
   version: string;
   stop(): Promise<void>;

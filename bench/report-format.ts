@@ -44,7 +44,20 @@ export function throughputRows(label: string, t: ThroughputComparison, latency: 
     `${blank}per round: Turnout/direct ${rounds(t.ratios)}; HAProxy/direct ${rounds(h.haproxyToDirect.runs)}; ` +
       `Turnout/HAProxy ${rounds(h.turnoutToHaproxy.runs)}; CPU per MB Turnout/HAProxy ${rounds(h.cpuPerMbTurnoutToHaproxy.runs)}`,
   );
+  out.push(...kroxyliciousRows(t));
   return out;
+}
+
+/** Kroxylicious's line under a throughput row, when its path ran. */
+function kroxyliciousRows(t: ThroughputComparison): string[] {
+  const kx = t.vsKroxylicious;
+  if (kx === undefined) return [];
+  const overHaproxy = kx.cpuPerMbKroxyliciousToHaproxy;
+  return [
+    `  ${''.padEnd(17)} Kroxylicious ${cell(kx.kroxylicious)}${cpuCell(kx.kroxylicious)}Kroxylicious/direct ${f(kx.kroxyliciousToDirect.value, 3)}` +
+      `${overHaproxy !== undefined ? `, CPU per MB Kroxylicious/HAProxy ${f(overHaproxy.value, 2)}` : ''}, Turnout/Kroxylicious ${f(kx.turnoutToKroxylicious.value, 3)}, ` +
+      `CPU per MB Turnout/Kroxylicious ${f(kx.cpuPerMbTurnoutToKroxylicious.value, 2)} (runs: ${kx.cpuPerMbTurnoutToKroxylicious.runs.map((r) => r.toFixed(2)).join(', ')})`,
+  ];
 }
 
 export interface Goals {

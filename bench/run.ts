@@ -20,7 +20,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { Command, Option } from 'commander';
 import { positiveInt, selectCases } from './cli-options.js';
 import { DEFAULT_KAFKA_VERSION, startCluster, stopCluster, type ClusterInfo } from '../src/devkit/index.js';
-import { brokerCount } from './bench-admin.js';
+import { brokerCount, brokerIds } from './bench-admin.js';
+import { prepareKroxylicious, type KroxyliciousProcess } from './kroxylicious.js';
 import { benchJsonLine, formatBenchReport, formatMachine, summarizeBench, type BenchConfig } from './bench-report.js';
 import { MB } from './comparison.js';
 import type { HaproxyProcess } from './haproxy.js';
@@ -63,6 +64,7 @@ interface BenchOptions {
   steadyRate: number;
   steadySeconds?: number;
   haproxy: boolean;
+  kroxylicious?: boolean;
   twoProcesses: boolean;
   keepCluster?: boolean;
   onlySingle?: boolean;
@@ -97,6 +99,7 @@ async function main(opts: BenchOptions): Promise<void> {
   let turnout: TurnoutChild | undefined;
   let turnout2: TurnoutChild | undefined;
   let haproxy: HaproxyProcess | undefined;
+  let kroxylicious: KroxyliciousProcess | undefined;
   let secureTurnouts: TurnoutChild[] = [];
   let tracingTurnouts: TurnoutChild[] = [];
   let twoBackendTurnout: TurnoutChild | undefined;
@@ -138,6 +141,8 @@ async function main(opts: BenchOptions): Promise<void> {
     turnout2 = undefined;
     await haproxy?.stop().catch(() => undefined);
     haproxy = undefined;
+    await kroxylicious?.stop().catch(() => undefined);
+    kroxylicious = undefined;
     for (const child of secureTurnouts) await child.stop().catch(() => undefined);
     secureTurnouts = [];
     for (const child of tracingTurnouts) await child.stop().catch(() => undefined);
@@ -217,6 +222,7 @@ async function main(opts: BenchOptions): Promise<void> {
     const steady = opts.steady ? { rate: opts.steadyRate, seconds: opts.steadySeconds ?? (quick ? 5 : 10) } : null;
     let single: SingleClusterRuns | null = null;
     if (cases.single) {
+      const kroxyliciousPath = opts.kroxylicious === true ? { classpath: await prepareKroxylicious(progress), brokerIds: await brokerIds(bootstrap) } : undefined;
       single = await runSingleClusterCase({
         ...caseOptions,
         cluster: ownCluster ? BENCH_CLUSTER : bootstrap,
@@ -230,6 +236,10 @@ async function main(opts: BenchOptions): Promise<void> {
           turnout2 = child;
         },
         onHaproxy,
+        ...(kroxyliciousPath !== undefined ? { kroxylicious: kroxyliciousPath } : {}),
+        onKroxylicious: (p) => {
+          kroxylicious = p;
+        },
       });
     }
 
@@ -333,6 +343,7 @@ async function main(opts: BenchOptions): Promise<void> {
       turnout: 'child process',
       paths: single.paths,
       ...(single.proxies.haproxy?.version !== undefined ? { haproxyVersion: single.proxies.haproxy.version } : {}),
+      ...(single.proxies.kroxylicious?.version !== undefined ? { kroxyliciousVersion: single.proxies.kroxylicious.version } : {}),
       ...machine,
     };
     const summary = summarizeBench(config, single.produce, single.consume, single.latency, {
@@ -342,6 +353,7 @@ async function main(opts: BenchOptions): Promise<void> {
       memory: {
         turnoutPeakRssMb: single.proxies.turnout.peakRssBytes / MB,
         ...(single.proxies.haproxy !== undefined ? { haproxyPeakRssMb: single.proxies.haproxy.peakRssBytes / MB } : {}),
+        ...(single.proxies.kroxylicious !== undefined ? { kroxyliciousPeakRssMb: single.proxies.kroxylicious.peakRssBytes / MB } : {}),
       },
       ...(single.proxies.turnout2 !== undefined ? { twoProcessPeakRssMb: single.proxies.turnout2.peakRssBytes / MB } : {}),
     });
@@ -379,6 +391,7 @@ const program = new Command()
   .option('--no-steady', 'skip the steady-rate runs')
   .option('--no-two-processes', 'leave out the path through Turnout as two processes (processes: 2) in the single-cluster throughput runs')
   .option('--no-haproxy', 'leave out the HAProxy path (clusters then start without the HAProxy listener)')
+  .option('--kroxylicious', 'also the path through Kroxylicious (kroxylicious-runtime from Maven Central, no filters) in the single-cluster throughput and steady runs')
   .option('--keep-cluster', `leave the "${BENCH_CLUSTER}" (and "${SECOND_CLUSTER}") cluster running for the next run`)
   .option('--only-single', 'run only the single-cluster case: direct, HAProxy and Turnout (no secured, two-backend or tracing case)')
   .option('--no-two-backends', 'skip the two-backend case (one Turnout over two clusters, a domain on each)')

@@ -1,6 +1,7 @@
 // The bench's single-cluster case: Kafka's perf tools against a cluster directly, through
 // HAProxy in TCP mode (the floor of what any proxy costs, when the cluster has the HAProxy
-// listener) and through one Turnout (a child process, as deployed) in front of it. Produce
+// listener), through Kroxylicious (a Kafka-aware peer on the JVM, when asked for) and through
+// one Turnout (a child process, as deployed) in front of it. Produce
 // throughput (uncapped), consume throughput (everything the produce runs wrote), latency at
 // moderate load (the producer perf test capped, plus the microsecond produce probe) and a
 // steady moderate rate (the producer perf test capped, for the proxies' CPU), each in rounds
@@ -10,6 +11,7 @@ import type { ConsumeRun, LatencyRun, ProduceRun } from './bench-report.js';
 import type { SteadyRun } from './steady-report.js';
 import { MB, median, moderateRate, PATH_LABELS, rotation, sizeThroughputRecords, type BenchCaseOptions, type BenchPath } from './comparison.js';
 import { startHaproxy, type HaproxyProcess } from './haproxy.js';
+import { startKroxylicious, type KroxyliciousProcess } from './kroxylicious.js';
 import { haproxyBootstrap, haproxyFrontends, type BrokerRoute } from './haproxy-listeners.js';
 import { consumePerf, producePerf } from './perf-tools.js';
 import { probeUnderLoad } from './probe-under-load.js';
@@ -28,6 +30,8 @@ export interface SingleClusterCaseOptions extends BenchCaseOptions {
   cluster: string;
   /** Each broker's ports behind HAProxy: the HAProxy path runs when given. */
   haproxyRoutes?: readonly BrokerRoute[];
+  /** The Kroxylicious path runs when given: the classpath `prepareKroxylicious` made and the cluster's broker ids. */
+  kroxylicious?: { classpath: string; brokerIds: readonly number[] };
   probeRate: number;
   /** null: no steady-rate runs. */
   steady: SteadyOptions | null;
@@ -37,6 +41,7 @@ export interface SingleClusterCaseOptions extends BenchCaseOptions {
   onTurnout: (child: TurnoutChild | undefined) => void;
   onTurnout2: (child: TurnoutChild | undefined) => void;
   onHaproxy: (haproxy: HaproxyProcess | undefined) => void;
+  onKroxylicious?: (kroxylicious: KroxyliciousProcess | undefined) => void;
 }
 
 /** What a proxy of the case was: its memory peak over the case and, for HAProxy, its version. */
@@ -56,7 +61,7 @@ export interface SingleClusterRuns {
   consume: ConsumeRun[];
   latency: LatencyRun[];
   steadyRuns: SteadyRun[];
-  proxies: { turnout: ProxyFacts; haproxy?: ProxyFacts; turnout2?: ProxyFacts };
+  proxies: { turnout: ProxyFacts; haproxy?: ProxyFacts; kroxylicious?: ProxyFacts; turnout2?: ProxyFacts };
 }
 
 export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Promise<SingleClusterRuns> {
@@ -76,6 +81,7 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
   let turnout: TurnoutChild | undefined;
   let turnout2: TurnoutChild | undefined;
   let haproxy: HaproxyProcess | undefined;
+  let kroxylicious: KroxyliciousProcess | undefined;
   try {
     log('starting Turnout (node dist/src/cli.js start) in front of the cluster');
     turnout = await startTurnoutChild([{ name: 'bench', bootstrapServers: bootstrap.split(',') }]);
@@ -91,6 +97,13 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
       paths.splice(1, 0, 'haproxy');
       targets.set('haproxy', { bootstrap: haproxyBootstrap(opts.haproxyRoutes), proxy: haproxy });
       log(`HAProxy ${haproxy.version} pid ${haproxy.pid} at ${haproxyBootstrap(opts.haproxyRoutes)}`);
+    }
+    if (opts.kroxylicious !== undefined) {
+      kroxylicious = await startKroxylicious(opts.kroxylicious.classpath, bootstrap, opts.kroxylicious.brokerIds);
+      opts.onKroxylicious?.(kroxylicious);
+      paths.splice(paths.indexOf('turnout'), 0, 'kroxylicious');
+      targets.set('kroxylicious', { bootstrap: kroxylicious.bootstrapServers, proxy: kroxylicious });
+      log(`Kroxylicious ${kroxylicious.version} pid ${kroxylicious.pid} at ${kroxylicious.bootstrapServers}`);
     }
     log(`Turnout pid ${turnout.pid} at ${turnout.bootstrapServers}; cluster at ${bootstrap}`);
     // Throughput runs also go through Turnout as two processes; latency and steady runs keep to the paths above.
@@ -111,6 +124,8 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
       }
     };
     const rounds = roundsOver(paths);
+    // Latency is compared with direct and HAProxy only: Kroxylicious runs in the throughput and steady rounds.
+    const latencyRounds = roundsOver(paths.filter((p) => p !== 'kroxylicious'));
     const throughputRounds = roundsOver(throughputPaths);
     const label = (path: BenchPath): string => PATH_LABELS[path].padEnd(opts.twoProcesses ? 20 : 7);
 
@@ -159,7 +174,7 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
     const latencyRecords = latencyRate * opts.latencySeconds;
     log(`latency runs at ${latencyRate} rec/s${opts.latencyRate === undefined ? ` (40% of the direct ${Math.round(directRate)} rec/s, at most ${opts.quick ? 2_000 : 5_000})` : ''}`);
     const latency: LatencyRun[] = [];
-    await rounds(async (path, rep) => {
+    await latencyRounds(async (path, rep) => {
       const { perf, probe } = await probeUnderLoad(
         { topic: topics.lat, records: latencyRecords, recordSizeBytes: opts.recordSizeBytes, throughput: latencyRate, bootstrap: target(path), clientId: `bench-latency-${path}`, acks: opts.latencyAcks, log },
         { bootstrap: target(path), topic: topics.probe, ratePerSec: opts.probeRate, recordSizeBytes: opts.recordSizeBytes, acks: opts.latencyAcks === 'all' ? -1 : Number(opts.latencyAcks) },
@@ -189,6 +204,7 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
     }
     const proxies: SingleClusterRuns['proxies'] = { turnout: { peakRssBytes: turnout.meter.peakRssBytes() } };
     if (haproxy !== undefined) proxies.haproxy = { peakRssBytes: haproxy.meter.peakRssBytes(), version: haproxy.version };
+    if (kroxylicious !== undefined) proxies.kroxylicious = { peakRssBytes: kroxylicious.meter.peakRssBytes(), version: kroxylicious.version };
     if (turnout2 !== undefined) proxies.turnout2 = { peakRssBytes: turnout2.meter.peakRssBytes() };
     return { paths, records, consumeRecords, latencyRate, latencyRecords, steady, produce, consume, latency, steadyRuns, proxies };
   } finally {
@@ -198,6 +214,8 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
     opts.onTurnout2(undefined);
     await haproxy?.stop();
     opts.onHaproxy(undefined);
+    await kroxylicious?.stop();
+    opts.onKroxylicious?.(undefined);
     if (opts.deleteTopics) await deleteTopics(bootstrap, Object.values(topics)).catch(() => undefined);
   }
 }

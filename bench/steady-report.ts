@@ -29,14 +29,18 @@ export interface SteadySummary {
   paths: Partial<Record<BenchPath, SteadyPathNumbers>>;
   /** Turnout's CPU share over HAProxy's, per round; absent without HAProxy. */
   turnoutToHaproxyCores?: PerRound;
+  /** Turnout's CPU share over Kroxylicious's, per round; absent without Kroxylicious. */
+  turnoutToKroxyliciousCores?: PerRound;
   notes: string[];
 }
+
+const STEADY_PATHS = ['direct', 'haproxy', 'kroxylicious', 'turnout'] as const;
 
 const coresOf = (r: SteadyRun): number => (r.proxyCpuSec === undefined || r.durationMs <= 0 ? Number.NaN : r.proxyCpuSec / (r.durationMs / 1000));
 
 export function summarizeSteady(rate: number, seconds: number, runs: readonly SteadyRun[]): SteadySummary {
   const paths: Partial<Record<BenchPath, SteadyPathNumbers>> = {};
-  for (const path of ['direct', 'haproxy', 'turnout'] as const) {
+  for (const path of STEADY_PATHS) {
     const of = ofPath(runs, path);
     if (of.length === 0) continue;
     const cores = proxyCores(of);
@@ -44,6 +48,9 @@ export function summarizeSteady(rate: number, seconds: number, runs: readonly St
   }
   const summary: SteadySummary = { rate, seconds, paths, notes: [] };
   if (paths.haproxy !== undefined && paths.turnout !== undefined) summary.turnoutToHaproxyCores = perRound(runs, 'turnout', 'haproxy', (a, b) => coresOf(a) / coresOf(b));
+  if (paths.kroxylicious !== undefined && paths.turnout !== undefined) {
+    summary.turnoutToKroxyliciousCores = perRound(runs, 'turnout', 'kroxylicious', (a, b) => coresOf(a) / coresOf(b));
+  }
   const slow = runs.filter((r) => r.result.recordsPerSec < MIN_RATE_SHARE * rate);
   if (slow.length > 0) {
     summary.notes.push(`the steady rate of ${rate} rec/s was not reached (${slow.map((r) => `${r.path} #${r.rep + 1} ${Math.round(r.result.recordsPerSec)}`).join(', ')}): the machine was saturated`);
@@ -54,13 +61,14 @@ export function summarizeSteady(rate: number, seconds: number, runs: readonly St
 /** The steady-rate lines of the report. */
 export function formatSteady(s: SteadySummary): string[] {
   const out = ['', `  steady rate: producer perf test capped at ${k(s.rate)} rec/s for ${s.seconds} s on each path; the proxy's CPU as a share of one core`];
-  const cells = (['direct', 'haproxy', 'turnout'] as const).flatMap((path) => {
+  const cells = STEADY_PATHS.flatMap((path) => {
     const n = s.paths[path];
     if (n === undefined) return [];
     return [`${PATH_LABELS[path]} ${k(n.recordsPerSec)} rec/s${n.proxyCores !== undefined ? `, CPU ${f(n.proxyCores * 100, 1)}%` : ''}`];
   });
-  const ratio = s.turnoutToHaproxyCores;
-  out.push(`  ${cells.join('   ')}${ratio !== undefined ? `   Turnout/HAProxy ${f(ratio.value, 2)} (runs: ${ratio.runs.map((r) => r.toFixed(2)).join(', ')})` : ''}`);
+  const ratioText = (name: string, ratio: PerRound | undefined): string =>
+    ratio === undefined ? '' : `   ${name} ${f(ratio.value, 2)} (runs: ${ratio.runs.map((r) => r.toFixed(2)).join(', ')})`;
+  out.push(`  ${cells.join('   ')}${ratioText('Turnout/HAProxy', s.turnoutToHaproxyCores)}${ratioText('Turnout/Kroxylicious', s.turnoutToKroxyliciousCores)}`);
   for (const note of s.notes) out.push(`  note: ${note}`);
   return out;
 }

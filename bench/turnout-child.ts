@@ -38,7 +38,7 @@ function freePort(): Promise<number> {
  * `count` consecutive loopback ports free right now, from a random start: the node ports of a
  * Turnout of several processes, which must be fixed (processes-schema.ts).
  */
-async function freePortBlock(count: number): Promise<number> {
+export async function freePortBlock(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 9_000);
     const bound: Array<ReturnType<typeof createServer>> = [];

@@ -85,6 +85,29 @@ describe('compareThroughput', () => {
     expect(t.vsHaproxy?.cpuPerMbTurnoutToHaproxy.runs).toEqual([4, 3]);
     expect(t.vsHaproxy?.cpuPerMbTurnoutToHaproxy.value).toBe(3.5);
     expect(t.vsHaproxy?.haproxy.cpuMsPerMb).toBeCloseTo(1.125, 10);
+    expect(t.vsKroxylicious).toBeUndefined();
+  });
+
+  it('with Kroxylicious runs: its throughput against direct, and Turnout against it and it against HAProxy, per round', () => {
+    const t = compareThroughput(
+      [
+        run('direct', 0, 10),
+        run('haproxy', 0, 10, 0.1),
+        run('kroxylicious', 0, 9, 0.2),
+        run('turnout', 0, 8, 0.3),
+        run('kroxylicious', 1, 10, 0.25),
+        run('turnout', 1, 10, 0.25),
+        run('haproxy', 1, 10, 0.1),
+        run('direct', 1, 10),
+      ],
+      numbers,
+      (r) => r.mbPerSec,
+    );
+    expect(t.vsKroxylicious?.kroxyliciousToDirect.runs).toEqual([0.9, 1]);
+    expect(t.vsKroxylicious?.turnoutToKroxylicious.runs.map((r) => Math.round(r * 1000) / 1000)).toEqual([0.889, 1]);
+    expect(t.vsKroxylicious?.cpuPerMbTurnoutToKroxylicious.runs).toEqual([1.5, 1]);
+    expect(t.vsKroxylicious?.cpuPerMbKroxyliciousToHaproxy?.runs).toEqual([2, 2.5]);
+    expect(t.vsKroxylicious?.kroxylicious.cpuMsPerMb).toBeCloseTo(2.25, 10);
   });
 });
 

@@ -31,6 +31,13 @@ describe('summarizeSteady', () => {
     expect(summarizeSteady(2_000, 10, [steadyRun('direct', 0, 1_500)]).notes[0]).toMatch(/not reached \(direct #1 1500\)/);
   });
 
+  it('with Kroxylicious beside them: its share of a core and Turnout over it, per round', () => {
+    const k = summarizeSteady(2_000, 10, [...runs, steadyRun('kroxylicious', 0, 2_000, 0.3), steadyRun('kroxylicious', 1, 2_000, 0.24)]);
+    expect(k.paths.kroxylicious?.proxyCores).toBeCloseTo(0.027, 10);
+    expect(k.turnoutToKroxyliciousCores?.runs).toEqual([1.5, 2]);
+    expect(formatSteady(k).join('\n')).toContain('Kroxylicious 2,000 rec/s, CPU 2.7%   Turnout 2,000 rec/s, CPU 4.7%   Turnout/HAProxy 4.25 (runs: 4.50, 4.00)   Turnout/Kroxylicious 1.75 (runs: 1.50, 2.00)');
+  });
+
   it('prints every path side by side with the Turnout/HAProxy ratio', () => {
     const text = formatSteady(s).join('\n');
     expect(text).toContain('capped at 2,000 rec/s for 10 s on each path');
