@@ -12,7 +12,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { spawnOwned, waitUntilReady } from './owned-child.js';
+import { acceptsOnLoopback, spawnOwned, waitUntilReady } from './owned-child.js';
 import { processMeter } from './proc-stats.js';
 import type { ClientBytes, MeasuredProxy } from './proxy-run.js';
 
@@ -109,17 +109,6 @@ function askSocket(path: string, command: string): Promise<string> {
   });
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /** A running HAProxy; its client bytes are those through every frontend so far. */
 export interface HaproxyProcess extends MeasuredProxy {
   clientBytes(): Promise<ClientBytes>;
@@ -155,7 +144,7 @@ export async function startHaproxy(frontends: readonly HaproxyFrontend[], opts: 
   // -db: foreground, no daemon, so the child's pid is HAProxy's and SIGTERM stops it.
   const child = spawnOwned('haproxy', ['-db', '-f', configFile], { dir, graceMs: 5_000 });
   const timeoutMs = opts.readyTimeoutMs ?? 15_000;
-  const ready = async (): Promise<boolean> => (await Promise.all(frontends.map((f) => accepts(f.listenPort)))).every(Boolean);
+  const ready = async (): Promise<boolean> => (await Promise.all(frontends.map((f) => acceptsOnLoopback(f.listenPort)))).every(Boolean);
   await waitUntilReady(child, ready, { timeoutMs, intervalMs: 100, fail: (reason, output) => new HaproxyError(`${reason} (every frontend accepting)`, output) });
   const pid = child.pid;
   return {

@@ -9,13 +9,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { cacheRoot } from '../src/devkit/devkit-paths.js';
-import { spawnOwned, waitUntilReady } from './owned-child.js';
+import { acceptsOnLoopback, spawnOwned, waitUntilReady } from './owned-child.js';
 import { processMeter } from './proc-stats.js';
 import type { MeasuredProxy } from './proxy-run.js';
 import { freePortBlock } from './turnout-child.js';
@@ -111,17 +110,6 @@ export interface KroxyliciousProcess extends MeasuredProxy {
   stop(): Promise<void>;
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /** Starts Kroxylicious in front of `bootstrapServers` (brokers `brokerIds`); resolves once its ports accept. */
 export async function startKroxylicious(
   classpath: string,
@@ -141,7 +129,7 @@ export async function startKroxylicious(
   }
   const heap = `-Xmx${opts.heapMb ?? 1024}m`;
   const child = spawnOwned('java', [heap, '-cp', classpath, 'Launch', configFile], { dir, graceMs: 10_000 });
-  await waitUntilReady(child, () => accepts(bootstrapPort), {
+  await waitUntilReady(child, () => acceptsOnLoopback(bootstrapPort), {
     timeoutMs: opts.readyTimeoutMs ?? 60_000,
     intervalMs: 200,
     fail: (reason, output) => new KroxyliciousError(`${reason} (its bootstrap port accepting)`, output),

@@ -2,6 +2,7 @@
 // kept for error messages, a readiness wait that gives up when it exits, and a stop that sends
 // SIGTERM, SIGKILL after a grace period, and removes the folder it was given.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { rm } from 'node:fs/promises';
 
 export interface OwnedChild {
@@ -67,4 +68,16 @@ export async function waitUntilReady(child: OwnedChild, ready: () => Promise<boo
     }
     await new Promise((r) => setTimeout(r, o.intervalMs));
   }
+}
+
+/** Whether something accepts connections on `port` of 127.0.0.1 now: a child's readiness. */
+export function acceptsOnLoopback(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
