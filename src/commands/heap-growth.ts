@@ -7,8 +7,11 @@
 // V8's own growth factor (about 2.2 for Turnout's 20 MB heap) the slack is used up after
 // 12 to 24 MB of traffic, and the whole heap is marked again, several times a second under
 // load. Measured on the profile harness (bench/README.md, "Major GCs driven by socket
-// reads"): 3 to 8 major GCs per 80 MB produced or consumed before, 0 or 1 with 300%, for the
-// same peak RSS. The factor is V8's own upper bound for a heap it collects quickly.
+// reads"): 3 to 8 major GCs per 80 MB produced or consumed before, 0 or 1 with 300%, and
+// about 30% less CPU per MB consumed. The price is memory held longer between collections:
+// the same peak RSS in the throughput bench, a higher one where many slow consumers hold
+// buffers (bench/README.md, "Memory"). The factor is V8's own upper bound for a heap it
+// collects quickly.
 import v8 from 'node:v8';
 
 export const DEFAULT_HEAP_GROWING_PERCENT = 300;
