@@ -167,29 +167,31 @@ export function withProxyCpu(n: PathNumbers, runs: readonly MeasuredThroughputRu
 }
 
 /**
- * Turnout/direct throughput per round, and with HAProxy runs among them the figures against
- * HAProxy: `numbers` gives a path's medians, `mbPerSec` a run's throughput.
+ * Turnout/direct throughput per round, and with HAProxy or Kroxylicious runs among them the
+ * figures against each: `numbers` gives a path's medians, `mbPerSec` a run's throughput.
  */
 export function compareThroughput<T extends MeasuredThroughputRun>(runs: readonly T[], numbers: (runs: T[]) => PathNumbers, mbPerSec: (run: T) => number): ThroughputComparison {
-  const ratio = perRound(runs, 'turnout', 'direct', (a, b) => mbPerSec(a) / mbPerSec(b));
+  const throughput = (of: BenchPath, base: BenchPath): PerRound => perRound(runs, of, base, (a, b) => mbPerSec(a) / mbPerSec(b));
+  const cpuPerMb = (of: BenchPath, base: BenchPath): PerRound => perRound(runs, of, base, (a, b) => cpuMsPerMbOf(a) / cpuMsPerMbOf(b));
+  const ratio = throughput('turnout', 'direct');
   const out: ThroughputComparison = { direct: numbers(ofPath(runs, 'direct')), turnout: numbers(ofPath(runs, 'turnout')), ratio: ratio.value, ratios: ratio.runs };
   const haproxy = ofPath(runs, 'haproxy');
   if (haproxy.length > 0) {
     out.vsHaproxy = {
       haproxy: numbers(haproxy),
-      haproxyToDirect: perRound(runs, 'haproxy', 'direct', (a, b) => mbPerSec(a) / mbPerSec(b)),
-      turnoutToHaproxy: perRound(runs, 'turnout', 'haproxy', (a, b) => mbPerSec(a) / mbPerSec(b)),
-      cpuPerMbTurnoutToHaproxy: perRound(runs, 'turnout', 'haproxy', (a, b) => cpuMsPerMbOf(a) / cpuMsPerMbOf(b)),
+      haproxyToDirect: throughput('haproxy', 'direct'),
+      turnoutToHaproxy: throughput('turnout', 'haproxy'),
+      cpuPerMbTurnoutToHaproxy: cpuPerMb('turnout', 'haproxy'),
     };
   }
   const kroxylicious = ofPath(runs, 'kroxylicious');
   if (kroxylicious.length > 0) {
     out.vsKroxylicious = {
       kroxylicious: numbers(kroxylicious),
-      kroxyliciousToDirect: perRound(runs, 'kroxylicious', 'direct', (a, b) => mbPerSec(a) / mbPerSec(b)),
-      turnoutToKroxylicious: perRound(runs, 'turnout', 'kroxylicious', (a, b) => mbPerSec(a) / mbPerSec(b)),
-      cpuPerMbTurnoutToKroxylicious: perRound(runs, 'turnout', 'kroxylicious', (a, b) => cpuMsPerMbOf(a) / cpuMsPerMbOf(b)),
-      ...(haproxy.length > 0 ? { cpuPerMbKroxyliciousToHaproxy: perRound(runs, 'kroxylicious', 'haproxy', (a, b) => cpuMsPerMbOf(a) / cpuMsPerMbOf(b)) } : {}),
+      kroxyliciousToDirect: throughput('kroxylicious', 'direct'),
+      turnoutToKroxylicious: throughput('turnout', 'kroxylicious'),
+      cpuPerMbTurnoutToKroxylicious: cpuPerMb('turnout', 'kroxylicious'),
+      ...(haproxy.length > 0 ? { cpuPerMbKroxyliciousToHaproxy: cpuPerMb('kroxylicious', 'haproxy') } : {}),
     };
   }
   return out;

@@ -55,6 +55,16 @@ function launcherSource(): string {
   throw new KroxyliciousError('bench/kroxylicious/Launch.java not found');
 }
 
+/** Runs a build tool; its failure is a KroxyliciousError with `what` and the tool's output. */
+async function runTool(what: string, command: string, args: string[], timeoutMs: number): Promise<void> {
+  try {
+    await run(command, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; message: string };
+    throw new KroxyliciousError(`${what}: ${err.message}`, `${err.stdout ?? ''}${err.stderr ?? ''}`);
+  }
+}
+
 /** Fetches the runtime (once) and compiles the launcher; returns the classpath to run it with. */
 export async function prepareKroxylicious(log: (line: string) => void, version = KROXYLICIOUS_VERSION): Promise<string> {
   const home = join(cacheRoot(), 'kroxylicious', version);
@@ -64,21 +74,11 @@ export async function prepareKroxylicious(log: (line: string) => void, version =
     log(`fetching Kroxylicious ${version} from Maven Central into ${lib}`);
     await mkdir(home, { recursive: true });
     await writeFile(join(home, 'pom.xml'), pom(version));
-    try {
-      await run('mvn', ['-q', '-f', join(home, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`], { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
-    } catch (e) {
-      const err = e as { stdout?: string; stderr?: string; message: string };
-      throw new KroxyliciousError(`mvn could not fetch kroxylicious-runtime ${version}: ${err.message}`, `${err.stdout ?? ''}${err.stderr ?? ''}`);
-    }
+    await runTool(`mvn could not fetch kroxylicious-runtime ${version}`, 'mvn', ['-q', '-f', join(home, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`], 600_000);
   }
   const classpath = `${classes}:${lib}/*`;
   await mkdir(classes, { recursive: true });
-  try {
-    await run('javac', ['-cp', `${lib}/*`, '-d', classes, launcherSource()], { timeout: 120_000 });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new KroxyliciousError(`javac of the launcher failed: ${err.message}`, `${err.stdout ?? ''}${err.stderr ?? ''}`);
-  }
+  await runTool('javac of the launcher failed', 'javac', ['-cp', `${lib}/*`, '-d', classes, launcherSource()], 120_000);
   return classpath;
 }
 
