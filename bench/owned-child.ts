@@ -13,8 +13,9 @@ export interface OwnedChild {
   stop(): Promise<void>;
 }
 
-export function spawnOwned(command: string, args: readonly string[], opts: { dir: string; graceMs: number }): OwnedChild {
-  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnOwned(command: string, args: readonly string[], opts: { dir: string; graceMs: number; env?: Readonly<Record<string, string>> }): OwnedChild {
+  const env = opts.env === undefined ? process.env : { ...process.env, ...opts.env };
+  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let tail = '';
   const keep = (b: Buffer): void => {
     tail = (tail + b.toString('utf8')).slice(-8_192);

@@ -135,6 +135,8 @@ export interface TurnoutChildOptions {
   nodeArgs?: readonly string[];
   /** The compiled CLI to run, to compare two builds. (default: turnoutCliPath()) */
   cliPath?: string;
+  /** Environment variables added to the child's (allocator tunables, say). (default: none) */
+  env?: Readonly<Record<string, string>>;
   /** Turnout processes behind the ports (its `processes`): with more than 1 the node ports are fixed. (default: 1) */
   processes?: number;
 }
@@ -169,7 +171,7 @@ export async function startTurnoutChildWith(writeConfig: (configFile: string, po
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
-  const child = spawnOwned(process.execPath, [...(opts.nodeArgs ?? []), opts.cliPath ?? turnoutCliPath(), 'start', '--config', configFile], { dir, graceMs: 10_000 });
+  const child = spawnOwned(process.execPath, [...(opts.nodeArgs ?? []), opts.cliPath ?? turnoutCliPath(), 'start', '--config', configFile], { dir, graceMs: 10_000, env: opts.env });
   const ready = (): Promise<boolean> =>
     fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
       (r) => r.status === 200,

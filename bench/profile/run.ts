@@ -13,6 +13,14 @@
 // --direct), every round runs each of them back to back, the order rotating by one each
 // round, and the medians of the per-round ratios are reported: the machine may be shared, so
 // alternating is what makes two builds comparable.
+//
+// With --chain (two builds), both run at once, one in front of the other: the client talks
+// to the outer child, whose one backend is the inner child, whose backend is the cluster.
+// Every byte passes through both in the same window, so each phase's CPU ratio between them
+// is free of whatever else the machine did meanwhile; the builds swap places every round,
+// which cancels what the place itself costs.
+//
+//   node dist/bench/profile/run.js --bootstrap ... --rounds 6 --chain --build before=... --build after=...
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -32,6 +40,8 @@ interface Build {
   cli: string | null;
   /** Node flags of this build's child (`--build 'name=cli --flag …'`). */
   nodeFlags: string[];
+  /** Environment variables of this build's child (`--build 'name=cli NAME=value …'`). */
+  env: Record<string, string>;
 }
 
 interface PhaseResult {
@@ -43,6 +53,8 @@ interface PhaseResult {
   mbPerSec: number;
   cpuMs?: number;
   requests?: number;
+  /** With --chain: whether this build was the one the client talked to, or the one behind it. */
+  place?: 'outer' | 'inner';
   /** The phase's `perf record` file, with --perf. */
   perfData?: string;
   /** The phase's span on the monotonic clock, µs. */
@@ -60,11 +72,12 @@ const opts = new Command()
   .option('--warmup-records <n>', 'uncounted records produced first through each child', positiveInt('--warmup-records'), 20_000)
   .option('--rounds <n>', 'rounds', positiveInt('--rounds'), 1)
   .option('--partitions <n>', 'partitions of each topic', positiveInt('--partitions'), 6)
-  .option('--build <name=cli>', "a build to measure (repeatable), optionally with node flags: 'name=cli.js --flag'; default: this checkout", (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--build <name=cli>', "a build to measure (repeatable), optionally with node flags and environment variables: 'name=cli.js --flag NAME=value'; default: this checkout", (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option('--direct', 'also run the tools straight to the cluster (throughput baseline)')
   .option('--cpu-prof <dir>', 'write a V8 CPU profile of each Turnout phase there and print its top functions')
   .option('--perf <dir>', 'record each Turnout phase with Linux perf (cpu-clock) there and print its time by category')
   .option('--top <n>', 'functions listed per profile', positiveInt('--top'), 15)
+  .option('--chain', 'two builds at once, one in front of the other, swapping places each round')
   .option('--second-bootstrap <list>', 'a second cluster: Turnout runs over both (its multi-backend router), the measured topics on the first')
   .parse()
   .opts<{
@@ -83,6 +96,7 @@ const opts = new Command()
     perf?: string;
     top: number;
     secondBootstrap?: string;
+    chain?: boolean;
   }>();
 
 const phases = opts.phases.split(',').map((p) => p.trim()) as Phase[];
@@ -90,10 +104,20 @@ for (const p of phases) if (!['produce', 'consume', 'steady'].includes(p)) throw
 const builds: Build[] = (opts.build.length === 0 ? [`this=${turnoutCliPath()}`] : opts.build).map((b) => {
   const at = b.indexOf('=');
   if (at <= 0) throw new Error(`--build ${b}: expected name=path/to/cli.js, optionally followed by node flags`);
-  const [cli, ...nodeFlags] = b.slice(at + 1).trim().split(/\s+/);
-  return { name: b.slice(0, at), cli: resolve(cli as string), nodeFlags };
+  const [cli, ...rest] = b.slice(at + 1).trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  const nodeFlags: string[] = [];
+  for (const word of rest) {
+    const assignment = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
+    if (assignment === null) nodeFlags.push(word);
+    else env[assignment[1] as string] = assignment[2] as string;
+  }
+  return { name: b.slice(0, at), cli: resolve(cli as string), nodeFlags, env };
 });
-if (opts.direct) builds.push({ name: 'direct', cli: null, nodeFlags: [] });
+if (opts.direct) builds.push({ name: 'direct', cli: null, nodeFlags: [], env: {} });
+if (opts.chain === true && (builds.length !== 2 || opts.direct === true || opts.secondBootstrap !== undefined || opts.cpuProf !== undefined || opts.perf !== undefined)) {
+  throw new Error('--chain takes exactly two builds, and neither --direct, --second-bootstrap, --cpu-prof nor --perf');
+}
 const quiet = (): void => {};
 const runTag = Date.now().toString(36);
 
@@ -185,7 +209,7 @@ async function runBuild(build: Build, round: number, topic: string, steadyTopic:
       mkdirSync(profDir, { recursive: true });
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
     }
-    child = await startTurnoutChild(childBackends(), { nodeArgs, cliPath: build.cli });
+    child = await startTurnoutChild(childBackends(), { nodeArgs, cliPath: build.cli, env: build.env });
   }
   const results: PhaseResult[] = [];
   try {
@@ -206,6 +230,60 @@ async function runBuild(build: Build, round: number, topic: string, steadyTopic:
   return results;
 }
 
+/** One phase through the chain: the bytes and time of the client's run, the CPU of each child. */
+async function runChainPhase(outer: { build: Build; child: TurnoutChild }, inner: { build: Build; child: TurnoutChild }, phase: Phase, round: number, topic: string): Promise<PhaseResult[]> {
+  const children = [outer, inner];
+  const cpu0 = children.map((c) => c.child.meter.cpuSeconds());
+  const req0 = await Promise.all(children.map((c) => requestsSoFar(c.child)));
+  const fromUs = nowUs();
+  const bootstrap = outer.child.bootstrapServers;
+  let mb: number;
+  let seconds: number;
+  if (phase === 'consume') {
+    const r = await consumePerf({ topic, records: opts.records, group: `${topic}-g`, bootstrap, log: quiet });
+    mb = r.mb;
+    seconds = r.fetchMs / 1000;
+  } else {
+    const records = phase === 'steady' ? opts.steadyRate * opts.steadySeconds : opts.records;
+    const r = await producePerf({ topic, records, recordSizeBytes: opts.recordSize, throughput: phase === 'steady' ? opts.steadyRate : -1, bootstrap, clientId: 'prof-chain', log: quiet });
+    mb = (records * opts.recordSize) / 1e6;
+    seconds = r.records / r.recordsPerSec;
+  }
+  const window = { fromUs, toUs: nowUs() };
+  const req1 = await Promise.all(children.map((c) => requestsSoFar(c.child)));
+  return children.map((c, i) => ({
+    build: c.build.name,
+    place: i === 0 ? ('outer' as const) : ('inner' as const),
+    phase,
+    round,
+    mb,
+    seconds,
+    mbPerSec: mb / seconds,
+    window,
+    cpuMs: (c.child.meter.cpuSeconds() - (cpu0[i] as number)) * 1000,
+    requests: (req1[i] as number) - (req0[i] as number),
+  }));
+}
+
+/** One round of --chain: the first build outside on even rounds, inside on odd ones. */
+async function runChainRound(round: number, topic: string, steadyTopic: string): Promise<PhaseResult[]> {
+  const [outerBuild, innerBuild] = (round % 2 === 0 ? builds : [...builds].reverse()) as [Build, Build];
+  const inner = await startTurnoutChild(childBackends(), { nodeArgs: innerBuild.nodeFlags, cliPath: innerBuild.cli as string, env: innerBuild.env });
+  let outer: TurnoutChild | null = null;
+  try {
+    outer = await startTurnoutChild([{ name: 'inner', bootstrapServers: [inner.bootstrapServers.split(',')[0] as string] }], { nodeArgs: outerBuild.nodeFlags, cliPath: outerBuild.cli as string, env: outerBuild.env });
+    await producePerf({ topic: `${topic}-warm`, records: opts.warmupRecords, recordSizeBytes: opts.recordSize, throughput: -1, bootstrap: outer.bootstrapServers, clientId: 'prof-warm', log: quiet });
+    const results: PhaseResult[] = [];
+    for (const phase of phases) {
+      results.push(...(await runChainPhase({ build: outerBuild, child: outer }, { build: innerBuild, child: inner }, phase, round, phase === 'steady' ? steadyTopic : topic)));
+    }
+    return results;
+  } finally {
+    await outer?.stop();
+    await inner.stop();
+  }
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   if (s.length === 0) return Number.NaN;
@@ -216,17 +294,21 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   const results: PhaseResult[] = [];
   for (let round = 0; round < opts.rounds; round++) {
-    const order = builds.map((_, i) => builds[(i + round) % builds.length]);
+    const order = opts.chain === true ? [] : builds.map((_, i) => builds[(i + round) % builds.length]);
     const topics = new Map<string, string>();
     for (const b of order) topics.set(b.name, `prof-${runTag}-r${round}-${b.name}`);
+    if (opts.chain === true) topics.set('chain', `prof-${runTag}-r${round}-chain`);
     const roundTopics = [...topics.values(), ...[...topics.values()].map((t) => `${t}-warm`), `prof-${runTag}-r${round}-steady`];
     await createTopics(opts.bootstrap, roundTopics.map((topic) => ({ topic, numPartitions: opts.partitions, replicationFactor: 1 })));
     try {
-      for (const b of order) {
-        for (const r of await runBuild(b, round, topics.get(b.name) as string, `prof-${runTag}-r${round}-steady`)) {
+      const steadyTopic = `prof-${runTag}-r${round}-steady`;
+      const runs = opts.chain === true ? [() => runChainRound(round, topics.get('chain') as string, steadyTopic)] : order.map((b) => () => runBuild(b, round, topics.get(b.name) as string, steadyTopic));
+      for (const run of runs) {
+        for (const r of await run()) {
+          const b = { name: r.build };
           results.push(r);
           const cost = r.cpuMs === undefined ? '' : ` cpu ${r.cpuMs.toFixed(0)} ms, ${(r.cpuMs / r.mb).toFixed(2)} ms/MB, ${((r.cpuMs * 1000) / (r.requests ?? 1)).toFixed(1)} µs/req (${r.requests} req), ${((r.cpuMs / 1000 / r.seconds) * 100).toFixed(2)}% of a core`;
-          console.log(`round ${round + 1} ${r.phase.padEnd(7)} ${b.name.padEnd(8)} ${r.mb.toFixed(1)} MB in ${r.seconds.toFixed(2)} s (${r.mbPerSec.toFixed(1)} MB/s)${cost}`);
+          console.log(`round ${round + 1} ${r.phase.padEnd(7)} ${b.name.padEnd(8)}${r.place === undefined ? '' : ` ${r.place.padEnd(5)}`} ${r.mb.toFixed(1)} MB in ${r.seconds.toFixed(2)} s (${r.mbPerSec.toFixed(1)} MB/s)${cost}`);
         }
       }
     } finally {
@@ -262,7 +344,10 @@ async function main(): Promise<void> {
           tputRatios.push(x.mbPerSec / a.mbPerSec);
           if (a.cpuMs !== undefined && x.cpuMs !== undefined) cpuRatios.push(x.cpuMs / x.mb / (a.cpuMs / a.mb));
         }
-        console.log(`${phase} ${b.name}/${first}: throughput ${median(tputRatios).toFixed(3)} [${tputRatios.map((v) => v.toFixed(2)).join(' ')}]${cpuRatios.length > 0 ? `, CPU/MB ${median(cpuRatios).toFixed(3)} [${cpuRatios.map((v) => v.toFixed(2)).join(' ')}]` : ''}`);
+        // Chained, the place itself costs a few percent; over an even number of rounds each
+        // build held each place equally often, and the geometric mean cancels the place out.
+        const balanced = opts.chain === true && cpuRatios.length > 0 ? `, place-balanced (geometric mean) ${Math.exp(cpuRatios.reduce((sum, v) => sum + Math.log(v), 0) / cpuRatios.length).toFixed(3)}` : '';
+        console.log(`${phase} ${b.name}/${first}: throughput ${median(tputRatios).toFixed(3)} [${tputRatios.map((v) => v.toFixed(2)).join(' ')}]${cpuRatios.length > 0 ? `, CPU/MB ${median(cpuRatios).toFixed(3)} [${cpuRatios.map((v) => v.toFixed(2)).join(' ')}]${balanced}` : ''}`);
       }
     }
   }
