@@ -329,6 +329,11 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     return this.queue.size;
   }
 
+  /** Response bytes held in this process for the client, not yet taken by its socket. */
+  get bufferedForClient(): number {
+    return this.socket.writableLength;
+  }
+
   /**
    * Stops reading new requests, lets in-flight ones finish, then closes. Resolves once closed;
    * forces the close after `timeoutMs`.
@@ -700,6 +705,9 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     if (this.closed) return;
     this.metrics.clientBytesOut(bytes.length);
     this.socket.write(bytes);
+    // Within one turn libuv may read a broker's socket many times over; a slow client must
+    // stop those reads as soon as its buffer is full, not after the turn.
+    if (this.writesBatched) this.afterClientWrite();
   }
 
   batchClientWrites(): void {
@@ -757,8 +765,10 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
 
   /** Stops reading from upstreams while the client's write buffer is over the high-water mark. */
   private afterClientWrite(): void {
-    // While batched, the buffer holds this turn's writes: judge it once they are sent.
-    if (this.closed || this.writesBatched) return;
+    if (this.closed) return;
+    // While batched, the buffer holds this turn's writes, which may yet all go out when the
+    // batch ends; once they alone reach the high-water mark, waiting for that gains nothing.
+    // Either way 'drain' follows (the buffer is past the stream's own mark), and resumes reads.
     const full = this.socket.writableNeedDrain && this.socket.writableLength >= this.limits.writeHighWaterBytes;
     if (full && !this.clientWriteFull) {
       this.clientWriteFull = true;

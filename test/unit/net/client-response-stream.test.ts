@@ -7,6 +7,7 @@ import { FrameReader } from '../../../src/net/frame-reader.js';
 import type { ClientSession, RequestExchange, ResponseBytesSink, ResponseStream } from '../../../src/net/request-router.js';
 import { ProxyMetrics } from '../../../src/observability/metrics.js';
 import { createFetchResponseStream } from '../../../src/routing/fetch-stream.js';
+import { SHARED_READ_BUFFER_BYTES } from '../../../src/net/shared-reads.js';
 import type { RewriteContext } from '../../../src/routing/rewrite-context.js';
 import { FakeBrokerServer, FakeRouterBase, apiKeyResponse, clientConnection, limitsWith, request, testCleanups, waitUntil } from './socket-test-kit.js';
 
@@ -68,12 +69,16 @@ class ScriptedBroker extends FakeBrokerServer {
   }
 }
 
-/** Writes `bytes` in slices, waiting for 'drain' as a broker under backpressure does; resolves with the bytes sent. */
-async function writeSlices(socket: net.Socket, bytes: Buffer, sliceBytes: number, pauseMs = 0): Promise<number> {
+/**
+ * Writes `bytes` in slices, waiting for 'drain' as a broker under backpressure does; resolves
+ * with the bytes sent, and tells `onSent` the total so far before each wait.
+ */
+async function writeSlices(socket: net.Socket, bytes: Buffer, sliceBytes: number, pauseMs = 0, onSent?: (sent: number) => void): Promise<number> {
   let sent = 0;
   while (sent < bytes.length && !socket.destroyed) {
     const slice = bytes.subarray(sent, sent + sliceBytes);
     sent += slice.length;
+    onSent?.(sent);
     if (!socket.write(slice)) await new Promise((r) => socket.once('drain', r));
     if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
   }
@@ -115,6 +120,8 @@ const cleanups = testCleanups();
 interface Proxy {
   connect(): Promise<Client>;
   metrics: ProxyMetrics;
+  /** The proxy's side of each client connection, in connect order. */
+  connections: readonly ClientConnection[];
 }
 
 async function proxy(router: StreamingRouter, limits: Record<string, number> = {}): Promise<Proxy> {
@@ -133,6 +140,7 @@ async function proxy(router: StreamingRouter, limits: Record<string, number> = {
   const port = (server.address() as AddressInfo).port;
   return {
     metrics,
+    connections: conns,
     async connect(): Promise<Client> {
       const socket = net.connect({ host: '127.0.0.1', port });
       cleanups.push(() => {
@@ -224,29 +232,33 @@ describe('ClientConnection streaming large responses', () => {
     expect(router.streamed).toBe(2);
   });
 
-  it('stops reading the broker while the client does not read, then delivers every byte', async () => {
+  it('stops reading the broker at the read that fills the buffer of a client that does not read, then delivers every byte', async () => {
     const router = new StreamingRouter();
     const [broker] = await brokers(router);
     const big = fetchResponse(1, 48 * 1024 * 1024, 0x33);
     let brokerSent = 0;
     broker.answer = async (socket) => {
       socket.setNoDelay(true);
-      let sent = 0;
-      while (sent < big.length) {
-        const slice = big.subarray(sent, sent + 65_536);
-        sent += slice.length;
-        brokerSent = sent;
-        if (!socket.write(slice)) await new Promise((r) => socket.once('drain', r));
-      }
+      await writeSlices(socket, big, 65_536, 0, (sent) => (brokerSent = sent));
     };
-    const p = await proxy(router, { writeHighWaterBytes: 1024 * 1024 });
+    const highWater = 1024 * 1024;
+    const p = await proxy(router, { writeHighWaterBytes: highWater });
     const c = await p.connect();
     c.socket.pause();
     c.socket.write(fetchRequest(5));
     await waitUntil(() => brokerSent > 0);
-    await new Promise((r) => setTimeout(r, 700));
+    // Until the broker can send no more: the kernel's buffers on both sides are full too.
+    for (let last = -1; brokerSent !== last; ) {
+      last = brokerSent;
+      await new Promise((r) => setTimeout(r, 300));
+    }
     // Kernel buffers on both loopback sockets plus the high-water mark, never the whole response.
     expect(brokerSent).toBeLessThan(24 * 1024 * 1024);
+    // libuv reads a readable socket many times in one turn: the reads past the high-water
+    // mark were stopped at once, so what is held is the mark and at most one read more.
+    const held = (p.connections[0] as ClientConnection).bufferedForClient;
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThanOrEqual(highWater + SHARED_READ_BUFFER_BYTES);
     c.socket.resume();
     await waitUntil(() => c.frames.length === 1, 30_000);
     expect(c.frames[0].length).toBe(big.length);
