@@ -305,10 +305,9 @@ async function main(): Promise<void> {
       const runs = opts.chain === true ? [() => runChainRound(round, topics.get('chain') as string, steadyTopic)] : order.map((b) => () => runBuild(b, round, topics.get(b.name) as string, steadyTopic));
       for (const run of runs) {
         for (const r of await run()) {
-          const b = { name: r.build };
           results.push(r);
           const cost = r.cpuMs === undefined ? '' : ` cpu ${r.cpuMs.toFixed(0)} ms, ${(r.cpuMs / r.mb).toFixed(2)} ms/MB, ${((r.cpuMs * 1000) / (r.requests ?? 1)).toFixed(1)} µs/req (${r.requests} req), ${((r.cpuMs / 1000 / r.seconds) * 100).toFixed(2)}% of a core`;
-          console.log(`round ${round + 1} ${r.phase.padEnd(7)} ${b.name.padEnd(8)}${r.place === undefined ? '' : ` ${r.place.padEnd(5)}`} ${r.mb.toFixed(1)} MB in ${r.seconds.toFixed(2)} s (${r.mbPerSec.toFixed(1)} MB/s)${cost}`);
+          console.log(`round ${round + 1} ${r.phase.padEnd(7)} ${r.build.padEnd(8)}${r.place === undefined ? '' : ` ${r.place.padEnd(5)}`} ${r.mb.toFixed(1)} MB in ${r.seconds.toFixed(2)} s (${r.mbPerSec.toFixed(1)} MB/s)${cost}`);
         }
       }
     } finally {
@@ -346,7 +345,8 @@ async function main(): Promise<void> {
         }
         // Chained, the place itself costs a few percent; over an even number of rounds each
         // build held each place equally often, and the geometric mean cancels the place out.
-        const balanced = opts.chain === true && cpuRatios.length > 0 ? `, place-balanced (geometric mean) ${Math.exp(cpuRatios.reduce((sum, v) => sum + Math.log(v), 0) / cpuRatios.length).toFixed(3)}` : '';
+        const unbalanced = cpuRatios.length % 2 === 1 ? ' (an odd number of rounds: not balanced)' : '';
+        const balanced = opts.chain === true && cpuRatios.length > 0 ? `, place-balanced (geometric mean) ${Math.exp(cpuRatios.reduce((sum, v) => sum + Math.log(v), 0) / cpuRatios.length).toFixed(3)}${unbalanced}` : '';
         console.log(`${phase} ${b.name}/${first}: throughput ${median(tputRatios).toFixed(3)} [${tputRatios.map((v) => v.toFixed(2)).join(' ')}]${cpuRatios.length > 0 ? `, CPU/MB ${median(cpuRatios).toFixed(3)} [${cpuRatios.map((v) => v.toFixed(2)).join(' ')}]${balanced}` : ''}`);
       }
     }
