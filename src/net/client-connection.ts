@@ -707,7 +707,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     this.socket.write(bytes);
     // Within one turn libuv may read a broker's socket many times over; a slow client must
     // stop those reads as soon as its buffer is full, not after the turn.
-    if (this.writesBatched) this.afterClientWrite();
+    this.afterClientWrite();
   }
 
   batchClientWrites(): void {
