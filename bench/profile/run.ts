@@ -134,6 +134,18 @@ function nowUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
+/** One phase's Kafka tool run against `bootstrap`: the MB it moved and the seconds it took. */
+async function runTools(phase: Phase, bootstrap: string, topic: string, runName: string): Promise<{ mb: number; seconds: number }> {
+  if (phase === 'consume') {
+    const r = await consumePerf({ topic, records: opts.records, group: `${topic}-g-${runName}`, bootstrap, log: quiet });
+    return { mb: r.mb, seconds: r.fetchMs / 1000 };
+  }
+  const records = phase === 'steady' ? opts.steadyRate * opts.steadySeconds : opts.records;
+  const throughput = phase === 'steady' ? opts.steadyRate : -1;
+  const r = await producePerf({ topic, records, recordSizeBytes: opts.recordSize, throughput, bootstrap, clientId: `prof-${runName}`, log: quiet });
+  return { mb: (records * opts.recordSize) / 1e6, seconds: r.records / r.recordsPerSec };
+}
+
 async function runPhase(build: Build, child: TurnoutChild | null, phase: Phase, round: number, topic: string): Promise<PhaseResult> {
   const bootstrap = child?.bootstrapServers ?? opts.bootstrap;
   const cpu0 = child?.meter.cpuSeconds();
@@ -141,19 +153,7 @@ async function runPhase(build: Build, child: TurnoutChild | null, phase: Phase, 
   const perfData = child === null || opts.perf === undefined ? undefined : join(resolve(opts.perf), `${build.name}-${phase}-r${round}-${runTag}.data`);
   const recorder = perfData === undefined ? null : await startPerf((child as TurnoutChild).pid, perfData);
   const fromUs = nowUs();
-  let mb: number;
-  let seconds: number;
-  if (phase === 'consume') {
-    const r = await consumePerf({ topic, records: opts.records, group: `${topic}-g-${build.name}`, bootstrap, log: quiet });
-    mb = r.mb;
-    seconds = r.fetchMs / 1000;
-  } else {
-    const records = phase === 'steady' ? opts.steadyRate * opts.steadySeconds : opts.records;
-    const throughput = phase === 'steady' ? opts.steadyRate : -1;
-    const r = await producePerf({ topic, records, recordSizeBytes: opts.recordSize, throughput, bootstrap, clientId: `prof-${build.name}`, log: quiet });
-    mb = (records * opts.recordSize) / 1e6;
-    seconds = r.records / r.recordsPerSec;
-  }
+  const { mb, seconds } = await runTools(phase, bootstrap, topic, build.name);
   const result: PhaseResult = { build: build.name, phase, round, mb, seconds, mbPerSec: mb / seconds, window: { fromUs, toUs: nowUs() }, perfData };
   if (recorder !== null) await stopPerf(recorder);
   if (child !== null && cpu0 !== undefined) {
@@ -236,19 +236,7 @@ async function runChainPhase(outer: { build: Build; child: TurnoutChild }, inner
   const cpu0 = children.map((c) => c.child.meter.cpuSeconds());
   const req0 = await Promise.all(children.map((c) => requestsSoFar(c.child)));
   const fromUs = nowUs();
-  const bootstrap = outer.child.bootstrapServers;
-  let mb: number;
-  let seconds: number;
-  if (phase === 'consume') {
-    const r = await consumePerf({ topic, records: opts.records, group: `${topic}-g`, bootstrap, log: quiet });
-    mb = r.mb;
-    seconds = r.fetchMs / 1000;
-  } else {
-    const records = phase === 'steady' ? opts.steadyRate * opts.steadySeconds : opts.records;
-    const r = await producePerf({ topic, records, recordSizeBytes: opts.recordSize, throughput: phase === 'steady' ? opts.steadyRate : -1, bootstrap, clientId: 'prof-chain', log: quiet });
-    mb = (records * opts.recordSize) / 1e6;
-    seconds = r.records / r.recordsPerSec;
-  }
+  const { mb, seconds } = await runTools(phase, outer.child.bootstrapServers, topic, 'chain');
   const window = { fromUs, toUs: nowUs() };
   const req1 = await Promise.all(children.map((c) => requestsSoFar(c.child)));
   return children.map((c, i) => ({
