@@ -21,6 +21,13 @@
 // which cancels what the place itself costs.
 //
 //   node dist/bench/profile/run.js --bootstrap ... --rounds 6 --chain --build before=... --build after=...
+//
+// With --side-by-side (two builds), both run at once, each with a child and Kafka tools of its
+// own: the load they meet is the same, and each does the same work. It is the A/B for paths a
+// chain cannot put both builds on, such as a Fetch gathered over two backends (the outer child
+// of a chain has one backend).
+//
+//   node dist/bench/profile/run.js --bootstrap ... --second-bootstrap ... --rounds 4 --side-by-side --build before=... --build after=...
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,6 +35,7 @@ import { Command } from 'commander';
 import { createTopics, deleteTopics } from '../bench-admin.js';
 import { positiveInt } from '../cli-options.js';
 import { consumePerf, producePerf } from '../perf-tools.js';
+import { prepareSplitPerf, type SplitPerf, type SplitRoute } from '../split-perf.js';
 import { startTurnoutChild, turnoutCliPath, type ChildBackend, type TurnoutChild } from '../turnout-child.js';
 import { formatSummary, readProfile, type ProfileWindow } from './cpu-profile-summary.js';
 import { categorize } from './perf-categories.js';
@@ -78,7 +86,8 @@ const opts = new Command()
   .option('--perf <dir>', 'record each Turnout phase with Linux perf (cpu-clock) there and print its time by category')
   .option('--top <n>', 'functions listed per profile', positiveInt('--top'), 15)
   .option('--chain', 'two builds at once, one in front of the other, swapping places each round')
-  .option('--second-bootstrap <list>', 'a second cluster: Turnout runs over both (its multi-backend router), the measured topics on the first')
+  .option('--side-by-side', 'two builds at once, each with its own child and tools')
+  .option('--second-bootstrap <list>', 'a second cluster: Turnout runs over both (its multi-backend router), every phase writes and reads a topic on each')
   .parse()
   .opts<{
     bootstrap: string;
@@ -97,6 +106,7 @@ const opts = new Command()
     top: number;
     secondBootstrap?: string;
     chain?: boolean;
+    sideBySide?: boolean;
   }>();
 
 const phases = opts.phases.split(',').map((p) => p.trim()) as Phase[];
@@ -118,6 +128,9 @@ if (opts.direct) builds.push({ name: 'direct', cli: null, nodeFlags: [], env: {}
 if (opts.chain === true && (builds.length !== 2 || opts.direct === true || opts.secondBootstrap !== undefined || opts.cpuProf !== undefined || opts.perf !== undefined)) {
   throw new Error('--chain takes exactly two builds, and neither --direct, --second-bootstrap, --cpu-prof nor --perf');
 }
+if (opts.sideBySide === true && (builds.length !== 2 || opts.chain === true || opts.direct === true || opts.cpuProf !== undefined || opts.perf !== undefined)) {
+  throw new Error('--side-by-side takes exactly two builds, and neither --chain, --direct, --cpu-prof nor --perf');
+}
 const quiet = (): void => {};
 const runTag = Date.now().toString(36);
 
@@ -134,8 +147,35 @@ function nowUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
+/** With --second-bootstrap: the topic on the second cluster that goes with a measured one. */
+function secondTopic(topic: string): string {
+  return `second-${topic}`;
+}
+
+let splitPerf: Promise<SplitPerf> | undefined;
+
+/**
+ * A phase over both clusters (--second-bootstrap): one Java client writes round-robin to a
+ * topic on each, or reads both back, so that Turnout splits each request per backend and
+ * gathers the answers.
+ */
+async function runSplitTools(phase: Phase, bootstrap: string, topic: string): Promise<{ mb: number; seconds: number }> {
+  splitPerf ??= prepareSplitPerf();
+  const perf = await splitPerf;
+  const routes: SplitRoute[] = [topic, secondTopic(topic)].map((t) => ({ topic: t, bootstrap }));
+  if (phase === 'consume') {
+    const r = await perf.consume(routes);
+    return { mb: r.bytes / 1e6, seconds: r.elapsedMs / 1000 };
+  }
+  const records = phase === 'steady' ? opts.steadyRate * opts.steadySeconds : opts.records;
+  const r = await perf.produce({ routes, records, recordSizeBytes: opts.recordSize, throughput: phase === 'steady' ? opts.steadyRate : -1, acks: 'all' });
+  if (r.errors > 0) throw new Error(`${phase} over two clusters: ${r.errors} of ${r.records} sends failed`);
+  return { mb: (records * opts.recordSize) / 1e6, seconds: r.elapsedMs / 1000 };
+}
+
 /** One phase's Kafka tool run against `bootstrap`: the MB it moved and the seconds it took. */
 async function runTools(phase: Phase, bootstrap: string, topic: string, runName: string): Promise<{ mb: number; seconds: number }> {
+  if (opts.secondBootstrap !== undefined) return runSplitTools(phase, bootstrap, topic);
   if (phase === 'consume') {
     const r = await consumePerf({ topic, records: opts.records, group: `${topic}-g-${runName}`, bootstrap, log: quiet });
     return { mb: r.mb, seconds: r.fetchMs / 1000 };
@@ -144,6 +184,16 @@ async function runTools(phase: Phase, bootstrap: string, topic: string, runName:
   const throughput = phase === 'steady' ? opts.steadyRate : -1;
   const r = await producePerf({ topic, records, recordSizeBytes: opts.recordSize, throughput, bootstrap, clientId: `prof-${runName}`, log: quiet });
   return { mb: (records * opts.recordSize) / 1e6, seconds: r.records / r.recordsPerSec };
+}
+
+/** The JIT warm-up of a proxy, as the main bench does: records produced and not counted. */
+async function warmUp(bootstrap: string, topic: string): Promise<void> {
+  if (opts.secondBootstrap === undefined) {
+    await producePerf({ topic: `${topic}-warm`, records: opts.warmupRecords, recordSizeBytes: opts.recordSize, throughput: -1, bootstrap, clientId: 'prof-warm', log: quiet });
+    return;
+  }
+  const perf = await (splitPerf ??= prepareSplitPerf());
+  await perf.produce({ routes: [`${topic}-warm`, secondTopic(`${topic}-warm`)].map((t) => ({ topic: t, bootstrap })), records: opts.warmupRecords, recordSizeBytes: opts.recordSize, throughput: -1, acks: 'all' });
 }
 
 async function runPhase(build: Build, child: TurnoutChild | null, phase: Phase, round: number, topic: string): Promise<PhaseResult> {
@@ -190,8 +240,8 @@ function perfReport(file: string): string {
 
 /** One build's round: a child of its own, an uncounted warm-up, then every phase. */
 /**
- * One backend, or with --second-bootstrap two: a domain per backend, the measured `prof-*`
- * topics on the first, so the same records go through the multi-backend router.
+ * One backend, or with --second-bootstrap two: a domain per backend, the `prof-*` topics on
+ * the first and their `second-prof-*` twins on the second.
  */
 function childBackends(): ChildBackend[] {
   const first: ChildBackend = { name: 'prof', bootstrapServers: opts.bootstrap.split(','), topicPrefix: 'prof-', groupPrefix: 'prof-' };
@@ -213,8 +263,7 @@ async function runBuild(build: Build, round: number, topic: string, steadyTopic:
   }
   const results: PhaseResult[] = [];
   try {
-    // JIT warm-up of the proxy, as the main bench does; not counted.
-    await producePerf({ topic: `${topic}-warm`, records: opts.warmupRecords, recordSizeBytes: opts.recordSize, throughput: -1, bootstrap: child?.bootstrapServers ?? opts.bootstrap, clientId: 'prof-warm', log: quiet });
+    await warmUp(child?.bootstrapServers ?? opts.bootstrap, topic);
     for (const phase of phases) results.push(await runPhase(build, child, phase, round, phase === 'steady' ? steadyTopic : topic));
   } finally {
     await child?.stop();
@@ -253,6 +302,23 @@ async function runChainPhase(outer: { build: Build; child: TurnoutChild }, inner
   }));
 }
 
+/** One round of --side-by-side: both builds' children and tools at once, phase by phase. */
+async function runSideBySideRound(round: number, topics: ReadonlyMap<string, string>, steadyTopic: string): Promise<PhaseResult[]> {
+  const children: TurnoutChild[] = [];
+  try {
+    for (const b of builds) children.push(await startTurnoutChild(childBackends(), { nodeArgs: b.nodeFlags, cliPath: b.cli as string, env: b.env }));
+    const topicOf = (b: Build): string => topics.get(b.name) as string;
+    await Promise.all(builds.map((b, i) => warmUp((children[i] as TurnoutChild).bootstrapServers, topicOf(b))));
+    const results: PhaseResult[] = [];
+    for (const phase of phases) {
+      results.push(...(await Promise.all(builds.map((b, i) => runPhase(b, children[i] as TurnoutChild, phase, round, phase === 'steady' ? `${steadyTopic}-${b.name}` : topicOf(b))))));
+    }
+    return results;
+  } finally {
+    await Promise.all(children.map((c) => c.stop()));
+  }
+}
+
 /** One round of --chain: the first build outside on even rounds, inside on odd ones. */
 async function runChainRound(round: number, topic: string, steadyTopic: string): Promise<PhaseResult[]> {
   const [outerBuild, innerBuild] = (round % 2 === 0 ? builds : [...builds].reverse()) as [Build, Build];
@@ -260,7 +326,7 @@ async function runChainRound(round: number, topic: string, steadyTopic: string):
   let outer: TurnoutChild | null = null;
   try {
     outer = await startTurnoutChild([{ name: 'inner', bootstrapServers: [inner.bootstrapServers.split(',')[0] as string] }], { nodeArgs: outerBuild.nodeFlags, cliPath: outerBuild.cli as string, env: outerBuild.env });
-    await producePerf({ topic: `${topic}-warm`, records: opts.warmupRecords, recordSizeBytes: opts.recordSize, throughput: -1, bootstrap: outer.bootstrapServers, clientId: 'prof-warm', log: quiet });
+    await warmUp(outer.bootstrapServers, topic);
     const results: PhaseResult[] = [];
     for (const phase of phases) {
       results.push(...(await runChainPhase({ build: outerBuild, child: outer }, { build: innerBuild, child: inner }, phase, round, phase === 'steady' ? steadyTopic : topic)));
@@ -286,11 +352,19 @@ async function main(): Promise<void> {
     const topics = new Map<string, string>();
     for (const b of order) topics.set(b.name, `prof-${runTag}-r${round}-${b.name}`);
     if (opts.chain === true) topics.set('chain', `prof-${runTag}-r${round}-chain`);
-    const roundTopics = [...topics.values(), ...[...topics.values()].map((t) => `${t}-warm`), `prof-${runTag}-r${round}-steady`];
-    await createTopics(opts.bootstrap, roundTopics.map((topic) => ({ topic, numPartitions: opts.partitions, replicationFactor: 1 })));
+    const steadyTopic = `prof-${runTag}-r${round}-steady`;
+    // Side by side, each build writes a steady topic of its own at the same time.
+    const steadyTopics = opts.sideBySide === true ? builds.map((b) => `${steadyTopic}-${b.name}`) : [steadyTopic];
+    const roundTopics = [...topics.values(), ...[...topics.values()].map((t) => `${t}-warm`), ...steadyTopics];
+    const clusters = opts.secondBootstrap === undefined ? [{ bootstrap: opts.bootstrap, names: roundTopics }] : [{ bootstrap: opts.bootstrap, names: roundTopics }, { bootstrap: opts.secondBootstrap, names: roundTopics.map(secondTopic) }];
+    for (const c of clusters) await createTopics(c.bootstrap, c.names.map((topic) => ({ topic, numPartitions: opts.partitions, replicationFactor: 1 })));
     try {
-      const steadyTopic = `prof-${runTag}-r${round}-steady`;
-      const runs = opts.chain === true ? [() => runChainRound(round, topics.get('chain') as string, steadyTopic)] : order.map((b) => () => runBuild(b, round, topics.get(b.name) as string, steadyTopic));
+      const runs =
+        opts.chain === true
+          ? [() => runChainRound(round, topics.get('chain') as string, steadyTopic)]
+          : opts.sideBySide === true
+            ? [() => runSideBySideRound(round, topics, steadyTopic)]
+            : order.map((b) => () => runBuild(b, round, topics.get(b.name) as string, steadyTopic));
       for (const run of runs) {
         for (const r of await run()) {
           results.push(r);
@@ -301,7 +375,7 @@ async function main(): Promise<void> {
     } finally {
       // Unreplicated topics left on a shared cluster lose their leader whenever a broker stops,
       // which fails every client that asks for metadata of all topics meanwhile.
-      await deleteTopics(opts.bootstrap, roundTopics);
+      for (const c of clusters) await deleteTopics(c.bootstrap, c.names);
     }
   }
   console.log('\nmedians over rounds:');
@@ -333,8 +407,9 @@ async function main(): Promise<void> {
         }
         // Chained, the place itself costs a few percent; over an even number of rounds each
         // build held each place equally often, and the geometric mean cancels the place out.
-        const unbalanced = cpuRatios.length % 2 === 1 ? ' (an odd number of rounds: not balanced)' : '';
-        const balanced = opts.chain === true && cpuRatios.length > 0 ? `, place-balanced (geometric mean) ${Math.exp(cpuRatios.reduce((sum, v) => sum + Math.log(v), 0) / cpuRatios.length).toFixed(3)}${unbalanced}` : '';
+        const unbalanced = opts.chain === true && cpuRatios.length % 2 === 1 ? ' (an odd number of rounds: not balanced)' : '';
+        const label = opts.chain === true ? 'place-balanced (geometric mean)' : 'geometric mean';
+        const balanced = (opts.chain === true || opts.sideBySide === true) && cpuRatios.length > 0 ? `, ${label} ${Math.exp(cpuRatios.reduce((sum, v) => sum + Math.log(v), 0) / cpuRatios.length).toFixed(3)}${unbalanced}` : '';
         console.log(`${phase} ${b.name}/${first}: throughput ${median(tputRatios).toFixed(3)} [${tputRatios.map((v) => v.toFixed(2)).join(' ')}]${cpuRatios.length > 0 ? `, CPU/MB ${median(cpuRatios).toFixed(3)} [${cpuRatios.map((v) => v.toFixed(2)).join(' ')}]${balanced}` : ''}`);
       }
     }
@@ -350,6 +425,7 @@ async function main(): Promise<void> {
     console.log(formatSummary(readProfile(r.profile, r.window), opts.top, { mb: r.mb, requests: r.requests }));
   }
   console.log(JSON.stringify({ results }));
+  await (await splitPerf)?.dispose();
 }
 
 await main();
