@@ -273,7 +273,7 @@ export class ClientConnection implements ClientSession, UpstreamListener, Stream
     this.socket.setKeepAlive(true, 60_000);
     const reads = chunkSourceOf(this.socket);
     if (reads === undefined) this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    else reads.onChunk((chunk) => this.onData(chunk));
+    else reads.onChunk((chunk) => this.onData(chunk), () => this.reader.bytesToFrameEnd);
     this.socket.on('drain', () => this.onClientDrain());
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (err: NodeJS.ErrnoException) => {

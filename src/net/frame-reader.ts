@@ -155,6 +155,16 @@ export class FrameReader {
     this.drain();
   }
 
+  /**
+   * Bytes of the frame in progress that have not arrived yet: 0 between frames, while a
+   * frame's size is not in, and once its last byte is.
+   */
+  get bytesToFrameEnd(): number {
+    if (this.sink !== null) return Math.max(0, this.sinkRemaining - this.buffered);
+    if (this.pendingSize < 0) return 0;
+    return Math.max(0, this.pendingSize + SIZE_BYTES - this.buffered);
+  }
+
   /** True while a frame is being streamed to a sink. */
   get isStreaming(): boolean {
     return this.sink !== null;

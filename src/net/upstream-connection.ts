@@ -270,7 +270,10 @@ export class UpstreamConnection {
         port: opts.port,
         noDelay: true,
         // Reads skip the Readable stream: shared-reads.ts.
-        onread: sharedReadOption((chunk) => this.onData(chunk)),
+        onread: sharedReadOption(
+          (chunk) => this.onData(chunk),
+          () => this.reader.bytesToFrameEnd,
+        ),
       });
     } else {
       this.socket = tls.connect({ ...opts.tls, host: opts.host, port: opts.port });

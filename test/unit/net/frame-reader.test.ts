@@ -128,6 +128,24 @@ describe('FrameReader streaming', () => {
   const big = frame(Buffer.from(Array.from({ length: 60 }, (_, i) => i)));
   const small = frame('tiny');
 
+  it("tells how much of the frame in progress is still to come, streamed or held, and 0 between frames", () => {
+    for (const minFrameBytes of [32, 1000]) {
+      // 32: the big frame is streamed; 1000: it is held until whole.
+      const { reader } = streaming(minFrameBytes);
+      expect(reader.bytesToFrameEnd).toBe(0);
+      reader.push(big.subarray(0, 2));
+      expect(reader.bytesToFrameEnd).toBe(0); // its size is not in yet
+      reader.push(big.subarray(2, 25));
+      expect(reader.bytesToFrameEnd).toBe(big.length - 25);
+      reader.push(big.subarray(25, 50));
+      expect(reader.bytesToFrameEnd).toBe(big.length - 50);
+      reader.push(Buffer.concat([big.subarray(50), small.subarray(0, 6)]));
+      expect(reader.bytesToFrameEnd).toBe(small.length - 6);
+      reader.push(small.subarray(6));
+      expect(reader.bytesToFrameEnd).toBe(0);
+    }
+  });
+
   it('streams an incomplete large frame piece by piece, head first and contiguous', () => {
     const { reader, whole, streamed } = streaming(32);
     reader.push(big.subarray(0, 3));

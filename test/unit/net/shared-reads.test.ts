@@ -4,8 +4,8 @@
 // behave as on any socket.
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { adoptAccepted, chunkSourceOf, SHARED_READ_BUFFER_BYTES } from '../../../src/net/shared-reads.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { adoptAccepted, chunkSourceOf, PRIVATE_READ_MIN_BYTES, SHARED_READ_BUFFER_BYTES, type FrameRest } from '../../../src/net/shared-reads.js';
 
 interface Accepted {
   socket: net.Socket;
@@ -17,14 +17,15 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-async function adoptingServer(): Promise<{ server: net.Server; port: number; accepted: Accepted[] }> {
+/** `frameRestOf`: what the owner's reader says is left of its frame, per connection. */
+async function adoptingServer(frameRestOf?: (entry: Accepted) => FrameRest): Promise<{ server: net.Server; port: number; accepted: Accepted[] }> {
   const accepted: Accepted[] = [];
   const server = net.createServer({ pauseOnConnect: true }, (paused) => {
     const socket = adoptAccepted(paused);
     const entry: Accepted = { socket, received: [] };
     const source = chunkSourceOf(socket);
     if (source === undefined) throw new Error('the socket was not adopted');
-    source.onChunk((chunk) => entry.received.push(chunk));
+    source.onChunk((chunk) => entry.received.push(chunk), frameRestOf?.(entry));
     accepted.push(entry);
   });
   cleanups.push(() => {
@@ -121,5 +122,54 @@ describe('accepted sockets reading through the shared buffer', () => {
     });
     client.end();
     await waitFor(() => ended);
+  });
+});
+
+describe('reads in the middle of a large frame', () => {
+  /** Sends a frame of `frameBytes` and `afterBytes` more; the reader's rest is what is left of the frame. */
+  async function readFrame(frameBytes: number, afterBytes: number): Promise<{ payload: Buffer; chunks: Buffer[]; own: Set<ArrayBufferLike> }> {
+    const allocations = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    try {
+      const { port, accepted } = await adoptingServer((entry) => () => Math.max(0, frameBytes - total(entry.received)));
+      const client = await connect(port);
+      const payload = randomBytes(frameBytes + afterBytes);
+      // In pieces, so that some reads find less than the rest of the frame in the socket.
+      for (let at = 0; at < payload.length; at += 300_000) client.write(payload.subarray(at, at + 300_000));
+      await waitFor(() => accepted.length === 1 && total(accepted[0].received) === payload.length);
+      const own = new Set(allocations.mock.results.map((r) => (r.value as Buffer).buffer));
+      return { payload, chunks: accepted[0].received, own };
+    } finally {
+      allocations.mockRestore();
+    }
+  }
+
+  it("reads the frame's rest into buffers of the socket's own and hands them on uncopied, never past the frame's end", async () => {
+    const frameBytes = 3_000_000;
+    const { payload, chunks, own } = await readFrame(frameBytes, 200_000);
+    expect(Buffer.concat(chunks).equals(payload)).toBe(true);
+    let at = 0;
+    let uncopied = 0;
+    for (const chunk of chunks) {
+      if (own.has(chunk.buffer)) {
+        uncopied += chunk.length;
+        // Read while at least PRIVATE_READ_MIN_BYTES of the frame were still to come, and
+        // into a buffer no larger than that rest.
+        expect(frameBytes - at).toBeGreaterThanOrEqual(PRIVATE_READ_MIN_BYTES);
+        expect(at + chunk.byteOffset + chunk.buffer.byteLength).toBeLessThanOrEqual(frameBytes);
+        expect(chunk.buffer.byteLength).toBeLessThanOrEqual(SHARED_READ_BUFFER_BYTES);
+        // A view holds at most twice its bytes.
+        expect(chunk.length * 2).toBeGreaterThanOrEqual(chunk.buffer.byteLength);
+      }
+      at += chunk.length;
+    }
+    // Everything after the first read (which the shared buffer takes) up to the last 64 KiB
+    // can go uncopied; most of it does.
+    expect(uncopied).toBeGreaterThan(frameBytes / 2);
+  });
+
+  it('copies every read out of the shared buffer when the frames are small', async () => {
+    const { payload, chunks, own } = await readFrame(PRIVATE_READ_MIN_BYTES - 1, 500_000);
+    expect(Buffer.concat(chunks).equals(payload)).toBe(true);
+    expect(chunks.filter((chunk) => own.has(chunk.buffer))).toEqual([]);
   });
 });
