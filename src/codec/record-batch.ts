@@ -8,7 +8,7 @@
 //   57 recordCount int32 | 61 records...
 // The CRC32C covers attributes..end of batch; baseOffset, batchLength, partitionLeaderEpoch and
 // magic sit outside it, so rewriting them needs no new checksum.
-import { crc32c } from './crc32c.js';
+import { crc32c, crc32cAfterChange } from './crc32c.js';
 
 /** Bytes before batchLength's count starts: baseOffset and batchLength themselves. */
 export const LOG_OVERHEAD_BYTES = 12;
@@ -30,6 +30,10 @@ const PRODUCER_ID = 43;
 const PRODUCER_EPOCH = 51;
 const BASE_SEQUENCE = 53;
 const RECORD_COUNT = 57;
+/** producerId, producerEpoch and baseSequence lie next to each other: one span to update the CRC for. */
+const PRODUCER_FIELDS_END = RECORD_COUNT;
+const PRODUCER_FIELDS_BYTES = PRODUCER_FIELDS_END - PRODUCER_ID;
+const PRODUCER_FIELDS_SCRATCH = Buffer.alloc(PRODUCER_FIELDS_BYTES);
 
 const TWO_32 = 4294967296;
 const SAFE_HIGH = 0x200000; // |high word| below 2^21 keeps hi * 2^32 + lo within 2^53
@@ -199,15 +203,27 @@ export class RecordBatchView {
     this.updateCrc();
   }
 
-  /** Rewrites the producer fields given, then recomputes the CRC once. */
+  /**
+   * Rewrites the producer fields given and updates the CRC from the change alone: the fields
+   * sit in the batch's header, and reading the whole batch again for them was most of what a
+   * producer id rewrite cost. The stored CRC must be the batch's own (one that was wrong
+   * stays wrong, so a corrupt batch is still refused by its broker).
+   */
   rewriteProducer(p: { producerId?: number | bigint; producerEpoch?: number; baseSequence?: number }): void {
     const b = this.buf;
     const o = this.offset;
+    const before = PRODUCER_FIELDS_SCRATCH;
+    b.copy(before, 0, o + PRODUCER_ID, o + PRODUCER_FIELDS_END);
     if (typeof p.producerId === 'bigint') b.writeBigInt64BE(p.producerId, o + PRODUCER_ID);
     else if (p.producerId !== undefined) writeInt64Number(b, o + PRODUCER_ID, p.producerId);
     if (p.producerEpoch !== undefined) b.writeInt16BE(p.producerEpoch, o + PRODUCER_EPOCH);
     if (p.baseSequence !== undefined) b.writeInt32BE(p.baseSequence, o + BASE_SEQUENCE);
-    this.updateCrc();
+    if (this.sizeBytes < RECORD_BATCH_HEADER_SIZE_BYTES) {
+      this.updateCrc();
+      return;
+    }
+    for (let i = 0; i < PRODUCER_FIELDS_BYTES; i++) before[i] ^= b[o + PRODUCER_ID + i] as number;
+    this.crc = crc32cAfterChange(this.crc, before, this.sizeBytes - PRODUCER_FIELDS_END);
   }
 
   /** CRC32C over attributes..end of batch, as it should be stored. */

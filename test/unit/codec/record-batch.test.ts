@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { randomBytes, randomInt } from 'node:crypto';
 import { crc32c, RecordBatchView, scanRecordBatches, RECORD_BATCH_HEADER_SIZE_BYTES } from '../../../src/codec/index.js';
+import { crc32cAfterChange } from '../../../src/codec/crc32c.js';
 
 // kafkajs (a project dependency) encodes record batches independently of this codec.
 const require = createRequire(import.meta.url);
@@ -30,6 +32,21 @@ async function batch(opts: { firstOffset?: number; producerId?: number; records?
 describe('crc32c', () => {
   it('matches the standard check value', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+  });
+
+  it('updates a CRC from a changed span alone, as computing it again over the message would', () => {
+    for (const length of [1, 14, 61, 1000, 16_384, 1_000_003]) {
+      for (let trial = 0; trial < 20; trial++) {
+        const message = randomBytes(length);
+        const before = crc32c(message);
+        const at = randomInt(length);
+        const spanBytes = 1 + randomInt(Math.min(32, length - at));
+        const delta = Buffer.from(message.subarray(at, at + spanBytes));
+        randomBytes(spanBytes).copy(message, at);
+        for (let i = 0; i < spanBytes; i++) delta[i] ^= message[at + i];
+        expect(crc32cAfterChange(before, delta, length - at - spanBytes)).toBe(crc32c(message));
+      }
+    }
   });
 });
 
@@ -88,6 +105,19 @@ describe('record batch view', () => {
     expect(b.verifyCrc()).toBe(true);
     b.baseOffset = -1;
     expect(b.baseOffsetBigInt).toBe(-1n);
+  });
+
+  it('rewrites the producer of a large batch and keeps a corrupt batch corrupt', async () => {
+    const large = new RecordBatchView(await batch({ records: 2_000 }));
+    large.rewriteProducer({ producerId: 77, producerEpoch: 0, baseSequence: 1_234 });
+    expect(large.verifyCrc()).toBe(true);
+    const buf = await batch({ records: 50 });
+    buf[buf.length - 1] ^= 0xff;
+    const corrupt = new RecordBatchView(buf);
+    corrupt.rewriteProducer({ producerId: 77 });
+    expect(corrupt.producerId).toBe(77);
+    // The broker still refuses it: a rewrite is no reason to vouch for bytes that arrived damaged.
+    expect(corrupt.verifyCrc()).toBe(false);
   });
 
   it('detects a corrupted batch', async () => {
