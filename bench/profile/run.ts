@@ -33,6 +33,7 @@ import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { createTopics, deleteTopics } from '../bench-admin.js';
+import { warmUpConnections } from '../comparison.js';
 import { positiveInt } from '../cli-options.js';
 import { consumePerf, producePerf } from '../perf-tools.js';
 import { prepareSplitPerf, type SplitPerf, type SplitRoute } from '../split-perf.js';
@@ -77,7 +78,7 @@ const opts = new Command()
   .option('--phases <list>', 'phases to run, comma-separated', 'produce,consume,steady')
   .option('--steady-rate <n>', 'records/s of the steady phase', positiveInt('--steady-rate'), 2000)
   .option('--steady-seconds <n>', 'seconds of the steady phase', positiveInt('--steady-seconds'), 10)
-  .option('--warmup-records <n>', 'uncounted records produced first through each child', positiveInt('--warmup-records'), 20_000)
+  .option('--warmup-records <n>', 'uncounted records produced first through each child, in each of its warm-up connections', positiveInt('--warmup-records'), 20_000)
   .option('--rounds <n>', 'rounds', positiveInt('--rounds'), 1)
   .option('--partitions <n>', 'partitions of each topic', positiveInt('--partitions'), 6)
   .option('--build <name=cli>', "a build to measure (repeatable), optionally with node flags and environment variables: 'name=cli.js --flag NAME=value'; default: this checkout", (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -186,14 +187,16 @@ async function runTools(phase: Phase, bootstrap: string, topic: string, runName:
   return { mb: (records * opts.recordSize) / 1e6, seconds: r.records / r.recordsPerSec };
 }
 
-/** The JIT warm-up of a proxy, as the main bench does: records produced and not counted. */
+/** The JIT warm-up of a proxy, as the main bench does: producer runs (connections) not counted. */
 async function warmUp(bootstrap: string, topic: string): Promise<void> {
-  if (opts.secondBootstrap === undefined) {
-    await producePerf({ topic: `${topic}-warm`, records: opts.warmupRecords, recordSizeBytes: opts.recordSize, throughput: -1, bootstrap, clientId: 'prof-warm', log: quiet });
-    return;
+  for (let run = 0; run < warmUpConnections(false); run++) {
+    if (opts.secondBootstrap === undefined) {
+      await producePerf({ topic: `${topic}-warm`, records: opts.warmupRecords, recordSizeBytes: opts.recordSize, throughput: -1, bootstrap, clientId: 'prof-warm', log: quiet });
+      continue;
+    }
+    const perf = await (splitPerf ??= prepareSplitPerf());
+    await perf.produce({ routes: [`${topic}-warm`, secondTopic(`${topic}-warm`)].map((t) => ({ topic: t, bootstrap })), records: opts.warmupRecords, recordSizeBytes: opts.recordSize, throughput: -1, acks: 'all' });
   }
-  const perf = await (splitPerf ??= prepareSplitPerf());
-  await perf.produce({ routes: [`${topic}-warm`, secondTopic(`${topic}-warm`)].map((t) => ({ topic: t, bootstrap })), records: opts.warmupRecords, recordSizeBytes: opts.recordSize, throughput: -1, acks: 'all' });
 }
 
 async function runPhase(build: Build, child: TurnoutChild | null, phase: Phase, round: number, topic: string): Promise<PhaseResult> {
