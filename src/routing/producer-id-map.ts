@@ -409,7 +409,7 @@ export class ProducerIdMap {
 
   /**
    * Rewrites the producer id and epoch of every v2 batch in `records` to the real ones bound
-   * under `key`, in place (the CRC is recomputed; the sequence is kept, but for a moved
+   * under `key`, in place (the CRC is updated; the sequence is kept, but for a moved
    * transactional id's, counted from its first on the partition). `prepareBatches` must
    * have settled first. Throws ProducerMappingError for a batch that cannot go there.
    */
