@@ -30,19 +30,19 @@ function multiplyModP(a: number, b: number): number {
   return product >>> 0;
 }
 
-/** X_TO_2_POW[k] = x^(2^k) modulo the polynomial. */
-const X_TO_2_POW = new Uint32Array(32);
+/** X_TO_2_POW[k] = x^(2^k) modulo the polynomial, for every k a safe integer count of bytes needs. */
+const X_TO_2_POW = new Uint32Array(64);
 {
   let p = 0x40000000; // x^1
   X_TO_2_POW[0] = p;
-  for (let k = 1; k < 32; k++) X_TO_2_POW[k] = p = multiplyModP(p, p);
+  for (let k = 1; k < X_TO_2_POW.length; k++) X_TO_2_POW[k] = p = multiplyModP(p, p);
 }
 
 /** x^(8·n) modulo the polynomial: what n zero bytes do to the register. */
 function zeroBytesFactor(n: number): number {
   let factor = 0x80000000; // x^0
   for (let k = 3; n > 0; k++, n = Math.floor(n / 2)) {
-    if (n % 2 === 1) factor = multiplyModP(X_TO_2_POW[k & 31] as number, factor);
+    if (n % 2 === 1) factor = multiplyModP(X_TO_2_POW[k] as number, factor);
   }
   return factor;
 }
