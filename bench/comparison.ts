@@ -226,6 +226,13 @@ export function warmUpConnections(quick: boolean): number {
   return quick ? 1 : 3;
 }
 
+/** Runs one path's warm-up (`warmUpConnections` producer runs) and returns the last run's records/s. */
+export async function warmUpPath(quick: boolean, produce: () => Promise<{ recordsPerSec: number }>): Promise<number> {
+  let recordsPerSec = 0;
+  for (let run = 0; run < warmUpConnections(quick); run++) recordsPerSec = (await produce()).recordsPerSec;
+  return recordsPerSec;
+}
+
 /**
  * Records per throughput run without --records: about 8 s (3 s quick) at the warm-up's rate,
  * in thousands, within bounds: enough data on a fast machine, a bounded run time on a slow or

@@ -7,7 +7,7 @@
 // listener wants them), each run through every Turnout back to back, the order rotating
 // between repetitions.
 import { createTopics, deleteTopics } from './bench-admin.js';
-import { median, moderateRate, rotation, sizeThroughputRecords, warmUpConnections, type BenchCaseOptions } from './comparison.js';
+import { median, moderateRate, rotation, sizeThroughputRecords, warmUpConnections, warmUpPath, type BenchCaseOptions } from './comparison.js';
 import { consumePerf, producePerf } from './perf-tools.js';
 import { runProduceProbe } from './produce-probe.js';
 import { summarizeSecure, type SecureConsumeRun, type SecureLatencyRun, type SecureProduceRun, type SecureSummary } from './secure-report.js';
@@ -54,13 +54,10 @@ export async function runSecureCase(opts: SecureCaseOptions): Promise<SecureSumm
 
     const warmRecords = opts.quick ? 5_000 : 20_000;
     let warmRate = 0;
-    const warmRuns = warmUpConnections(opts.quick);
     for (const variant of SECURITY_VARIANTS) {
-      log(`warm-up: ${warmRuns} × ${warmRecords} records ${VARIANT_LABELS[variant]}`);
-      for (let run = 0; run < warmRuns; run++) {
-        const warm = await producePerf({ topic: topic('warm'), records: warmRecords, recordSizeBytes: opts.recordSizeBytes, throughput: -1, bootstrap: child(variant).bootstrapServers, clientId: `bench-sec-warm-${variant}`, ...clientConfig(variant), log: opts.log });
-        if (variant === 'plain') warmRate = warm.recordsPerSec;
-      }
+      log(`warm-up: ${warmUpConnections(opts.quick)} × ${warmRecords} records ${VARIANT_LABELS[variant]}`);
+      const rate = await warmUpPath(opts.quick, () => producePerf({ topic: topic('warm'), records: warmRecords, recordSizeBytes: opts.recordSizeBytes, throughput: -1, bootstrap: child(variant).bootstrapServers, clientId: `bench-sec-warm-${variant}`, ...clientConfig(variant), log: opts.log }));
+      if (variant === 'plain') warmRate = rate;
     }
     const records = opts.records ?? sizeThroughputRecords(warmRate, opts.quick).records;
     log(`${records} records per produce run (warm-up plaintext ${Math.round(warmRate)} rec/s)`);

@@ -9,7 +9,7 @@
 import { createTopics, deleteTopics } from './bench-admin.js';
 import type { ConsumeRun, LatencyRun, ProduceRun } from './bench-report.js';
 import type { SteadyRun } from './steady-report.js';
-import { MB, median, moderateRate, PATH_LABELS, rotation, sizeThroughputRecords, warmUpConnections, type BenchCaseOptions, type BenchPath } from './comparison.js';
+import { MB, median, moderateRate, PATH_LABELS, rotation, sizeThroughputRecords, warmUpConnections, warmUpPath, type BenchCaseOptions, type BenchPath } from './comparison.js';
 import { startHaproxy, type HaproxyProcess } from './haproxy.js';
 import { startKroxylicious, type KroxyliciousProcess } from './kroxylicious.js';
 import { haproxyBootstrap, haproxyFrontends, type BrokerRoute } from './haproxy-listeners.js';
@@ -132,13 +132,10 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
     // JIT in the brokers, the tools and the proxies: a short uncounted run on each path.
     const warmRecords = opts.quick ? 5_000 : 20_000;
     let warmRate = 0;
-    const warmRuns = warmUpConnections(opts.quick);
     for (const path of throughputPaths) {
-      log(`warm-up: ${warmRuns} × ${warmRecords} records ${PATH_LABELS[path]}`);
-      for (let run = 0; run < warmRuns; run++) {
-        const warm = await producePerf({ topic: topics.warm, records: warmRecords, recordSizeBytes: opts.recordSizeBytes, throughput: -1, bootstrap: target(path), clientId: `bench-warm-${path}`, log });
-        if (path === 'direct') warmRate = warm.recordsPerSec;
-      }
+      log(`warm-up: ${warmUpConnections(opts.quick)} × ${warmRecords} records ${PATH_LABELS[path]}`);
+      const rate = await warmUpPath(opts.quick, () => producePerf({ topic: topics.warm, records: warmRecords, recordSizeBytes: opts.recordSizeBytes, throughput: -1, bootstrap: target(path), clientId: `bench-warm-${path}`, log }));
+      if (path === 'direct') warmRate = rate;
     }
     let records = opts.records ?? 0;
     if (records === 0) {

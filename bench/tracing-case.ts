@@ -6,7 +6,7 @@
 // capped producer, through each Turnout back to back, the order rotating between repetitions.
 import { writeFile } from 'node:fs/promises';
 import { createTopics, deleteTopics } from './bench-admin.js';
-import { median, moderateRate, sizeThroughputRecords, warmUpConnections, type BenchCaseOptions } from './comparison.js';
+import { median, moderateRate, sizeThroughputRecords, warmUpConnections, warmUpPath, type BenchCaseOptions } from './comparison.js';
 import { OtlpSink } from './otlp-sink.js';
 import { consumePerf, producePerf } from './perf-tools.js';
 import { probeUnderLoad } from './probe-under-load.js';
@@ -71,13 +71,10 @@ export async function runTracingCase(opts: TracingCaseOptions): Promise<TracingS
 
     const warmRecords = opts.quick ? 5_000 : 20_000;
     let warmRate = 0;
-    const warmRuns = warmUpConnections(opts.quick);
     for (const variant of TRACING_VARIANTS) {
-      log(`warm-up: ${warmRuns} × ${warmRecords} records, ${TRACING_LABELS[variant]}`);
-      for (let run = 0; run < warmRuns; run++) {
-        const warm = await producePerf({ topic: topic('warm'), records: warmRecords, recordSizeBytes: opts.recordSizeBytes, throughput: -1, bootstrap: child(variant).bootstrapServers, clientId: `bench-trc-warm-${variant}`, log: opts.log });
-        if (variant === 'off') warmRate = warm.recordsPerSec;
-      }
+      log(`warm-up: ${warmUpConnections(opts.quick)} × ${warmRecords} records, ${TRACING_LABELS[variant]}`);
+      const rate = await warmUpPath(opts.quick, () => producePerf({ topic: topic('warm'), records: warmRecords, recordSizeBytes: opts.recordSizeBytes, throughput: -1, bootstrap: child(variant).bootstrapServers, clientId: `bench-trc-warm-${variant}`, log: opts.log }));
+      if (variant === 'off') warmRate = rate;
     }
     const records = opts.records ?? sizeThroughputRecords(warmRate, opts.quick).records;
     const payload = records * opts.recordSizeBytes;

@@ -8,7 +8,7 @@
 // the two (a group belongs to one domain's backend). Rounds run every path back to back, the
 // order rotating.
 import { createTopics, deleteTopics } from './bench-admin.js';
-import { MB, median, moderateRate, PATH_LABELS, rotation, warmUpConnections, type BenchCaseOptions, type BenchPath } from './comparison.js';
+import { MB, median, moderateRate, PATH_LABELS, rotation, warmUpConnections, warmUpPath, type BenchCaseOptions, type BenchPath } from './comparison.js';
 import { startHaproxy, type HaproxyProcess } from './haproxy.js';
 import { haproxyBootstrap, haproxyFrontends, type BrokerRoute } from './haproxy-listeners.js';
 import { checkThroughProxy, measureRun, type MeasuredProxy } from './proxy-run.js';
@@ -94,13 +94,10 @@ export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<Tw
 
     const warmRecords = opts.quick ? 4_000 : 10_000;
     let warmRate = 0;
-    const warmRuns = warmUpConnections(opts.quick);
     for (const path of paths) {
-      log(`two backends: warm-up ${warmRuns} × ${warmRecords} records ${PATH_LABELS[path]}`);
-      for (let run = 0; run < warmRuns; run++) {
-        const warm = await perf.produce({ routes: routes(path, 'warm'), records: warmRecords, recordSizeBytes: opts.recordSizeBytes, throughput: -1, acks: 'all' });
-        if (path === 'direct') warmRate = warm.recordsPerSec;
-      }
+      log(`two backends: warm-up ${warmUpConnections(opts.quick)} × ${warmRecords} records ${PATH_LABELS[path]}`);
+      const rate = await warmUpPath(opts.quick, () => perf.produce({ routes: routes(path, 'warm'), records: warmRecords, recordSizeBytes: opts.recordSizeBytes, throughput: -1, acks: 'all' }));
+      if (path === 'direct') warmRate = rate;
     }
     const records = opts.records ?? sizeRecords(warmRate, opts.quick);
     const payload = records * opts.recordSizeBytes;

@@ -153,50 +153,46 @@ function secondTopic(topic: string): string {
   return `second-${topic}`;
 }
 
+/** SplitPerf.java, compiled once for the run on first use. */
 let splitPerf: Promise<SplitPerf> | undefined;
+
+/** A topic and its twin on the second cluster, both reached through `bootstrap`. */
+function splitRoutes(topic: string, bootstrap: string): SplitRoute[] {
+  return [topic, secondTopic(topic)].map((t) => ({ topic: t, bootstrap }));
+}
 
 /**
  * A phase over both clusters (--second-bootstrap): one Java client writes round-robin to a
  * topic on each, or reads both back, so that Turnout splits each request per backend and
  * gathers the answers.
  */
-async function runSplitTools(phase: Phase, bootstrap: string, topic: string): Promise<{ mb: number; seconds: number }> {
-  splitPerf ??= prepareSplitPerf();
-  const perf = await splitPerf;
-  const routes: SplitRoute[] = [topic, secondTopic(topic)].map((t) => ({ topic: t, bootstrap }));
+async function runSplitTools(phase: Phase, bootstrap: string, topic: string, records: number, throughput: number): Promise<{ mb: number; seconds: number }> {
+  const perf = await (splitPerf ??= prepareSplitPerf());
   if (phase === 'consume') {
-    const r = await perf.consume(routes);
+    const r = await perf.consume(splitRoutes(topic, bootstrap));
     return { mb: r.bytes / 1e6, seconds: r.elapsedMs / 1000 };
   }
-  const records = phase === 'steady' ? opts.steadyRate * opts.steadySeconds : opts.records;
-  const r = await perf.produce({ routes, records, recordSizeBytes: opts.recordSize, throughput: phase === 'steady' ? opts.steadyRate : -1, acks: 'all' });
+  const r = await perf.produce({ routes: splitRoutes(topic, bootstrap), records, recordSizeBytes: opts.recordSize, throughput, acks: 'all' });
   if (r.errors > 0) throw new Error(`${phase} over two clusters: ${r.errors} of ${r.records} sends failed`);
   return { mb: (records * opts.recordSize) / 1e6, seconds: r.elapsedMs / 1000 };
 }
 
 /** One phase's Kafka tool run against `bootstrap`: the MB it moved and the seconds it took. */
-async function runTools(phase: Phase, bootstrap: string, topic: string, runName: string): Promise<{ mb: number; seconds: number }> {
-  if (opts.secondBootstrap !== undefined) return runSplitTools(phase, bootstrap, topic);
+async function runTools(phase: Phase, bootstrap: string, topic: string, runName: string, warmUp = false): Promise<{ mb: number; seconds: number }> {
+  const records = warmUp ? opts.warmupRecords : phase === 'steady' ? opts.steadyRate * opts.steadySeconds : opts.records;
+  const throughput = phase === 'steady' ? opts.steadyRate : -1;
+  if (opts.secondBootstrap !== undefined) return runSplitTools(phase, bootstrap, topic, records, throughput);
   if (phase === 'consume') {
     const r = await consumePerf({ topic, records: opts.records, group: `${topic}-g-${runName}`, bootstrap, log: quiet });
     return { mb: r.mb, seconds: r.fetchMs / 1000 };
   }
-  const records = phase === 'steady' ? opts.steadyRate * opts.steadySeconds : opts.records;
-  const throughput = phase === 'steady' ? opts.steadyRate : -1;
   const r = await producePerf({ topic, records, recordSizeBytes: opts.recordSize, throughput, bootstrap, clientId: `prof-${runName}`, log: quiet });
   return { mb: (records * opts.recordSize) / 1e6, seconds: r.records / r.recordsPerSec };
 }
 
 /** The JIT warm-up of a proxy, as the main bench does: producer runs (connections) not counted. */
 async function warmUp(bootstrap: string, topic: string): Promise<void> {
-  for (let run = 0; run < warmUpConnections(false); run++) {
-    if (opts.secondBootstrap === undefined) {
-      await producePerf({ topic: `${topic}-warm`, records: opts.warmupRecords, recordSizeBytes: opts.recordSize, throughput: -1, bootstrap, clientId: 'prof-warm', log: quiet });
-      continue;
-    }
-    const perf = await (splitPerf ??= prepareSplitPerf());
-    await perf.produce({ routes: [`${topic}-warm`, secondTopic(`${topic}-warm`)].map((t) => ({ topic: t, bootstrap })), records: opts.warmupRecords, recordSizeBytes: opts.recordSize, throughput: -1, acks: 'all' });
-  }
+  for (let run = 0; run < warmUpConnections(false); run++) await runTools('produce', bootstrap, `${topic}-warm`, 'warm', true);
 }
 
 async function runPhase(build: Build, child: TurnoutChild | null, phase: Phase, round: number, topic: string): Promise<PhaseResult> {
@@ -241,7 +237,6 @@ function perfReport(file: string): string {
   ].join('\n');
 }
 
-/** One build's round: a child of its own, an uncounted warm-up, then every phase. */
 /**
  * One backend, or with --second-bootstrap two: a domain per backend, the `prof-*` topics on
  * the first and their `second-prof-*` twins on the second.
@@ -252,6 +247,7 @@ function childBackends(): ChildBackend[] {
   return [first, { name: 'second', bootstrapServers: opts.secondBootstrap.split(','), topicPrefix: 'second-' }];
 }
 
+/** One build's round: a child of its own, an uncounted warm-up, then every phase. */
 async function runBuild(build: Build, round: number, topic: string, steadyTopic: string): Promise<PhaseResult[]> {
   let child: TurnoutChild | null = null;
   let profDir: string | undefined;

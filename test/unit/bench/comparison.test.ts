@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareThroughput, cpuMsPerMbOf, moderateRate, pairByRep, perRound, proxyCores, rotation, sizeThroughputRecords, withProxyCpu, type BenchPath, type MeasuredThroughputRun } from '../../../bench/comparison.js';
+import { compareThroughput, cpuMsPerMbOf, moderateRate, pairByRep, perRound, proxyCores, rotation, sizeThroughputRecords, warmUpConnections, warmUpPath, withProxyCpu, type BenchPath, type MeasuredThroughputRun } from '../../../bench/comparison.js';
 import { sizeRecords } from '../../../bench/two-backend-case.js';
 
 describe('pairByRep', () => {
@@ -122,6 +122,19 @@ describe('proxyCores', () => {
   it('is the median CPU share over runs that measured it', () => {
     expect(proxyCores([{ durationMs: 2_000, proxyCpuSec: 1 }, { durationMs: 1_000 }, { durationMs: 4_000, proxyCpuSec: 1 }])).toBeCloseTo(0.375, 10);
     expect(proxyCores([{ durationMs: 1_000 }])).toBeUndefined();
+  });
+});
+
+describe('warmUpPath', () => {
+  it("runs a connection per warm-up run, three unless quick, and gives the last one's rate", async () => {
+    for (const quick of [false, true]) {
+      const rates = [100, 200, 300];
+      let runs = 0;
+      const rate = await warmUpPath(quick, async () => ({ recordsPerSec: rates[runs++] as number }));
+      expect(runs).toBe(warmUpConnections(quick));
+      expect(runs).toBe(quick ? 1 : 3);
+      expect(rate).toBe(rates[runs - 1]);
+    }
   });
 });
 
