@@ -217,12 +217,17 @@ describe('rollbacks: traffic stays on S and nothing is lost', () => {
     const open = phase === 'HOLDING' ? await openTransaction(rig.instances[0].bootstrap, await movingTopic('abort-open-txn', 1)) : null;
     const second = rig.instances[1];
     onTestFinished(() => second.resume());
+    // PREPARED lasts only until every instance confirms it, which can fall between two polls:
+    // the second instance is paused while the cutover is still PLANNED (whose preflight needs
+    // only the coordinator), so that PREPARED waits for it.
+    const pauseIn: CutoverPhase = phase === 'PREPARED' ? 'PLANNED' : phase;
     let abortedIn: CutoverPhase | null = null;
     let abortAnswer = { status: 0, body: '' };
     const timeline = await runCutover(api, { domain: MOVING_DOMAIN, to: 'main', drainTimeoutMs: 60_000 }, {
       onPhase: async (seen, status) => {
-        if (seen !== phase || abortedIn !== null) return;
-        if (open === null) second.pause();
+        if (abortedIn !== null) return;
+        if (seen === pauseIn && open === null) second.pause();
+        if (seen !== phase) return;
         abortAnswer = await api.abort(status.id);
         abortedIn = seen;
       },
