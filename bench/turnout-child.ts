@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withMallocTunables } from '../src/commands/malloc-tunables.js';
 import { spawnOwned, waitUntilReady } from './owned-child.js';
 import { processMeter, type ProcessMeter } from './proc-stats.js';
 import type { ClientBytes, MeasuredProxy } from './proxy-run.js';
@@ -145,6 +146,14 @@ export function startTurnoutChild(backends: readonly ChildBackend[], opts: Turno
   return startTurnoutChildWith(async (configFile, ports) => writeFile(configFile, turnoutChildConfig(backends, ports)), opts);
 }
 
+/**
+ * A child's environment: the allocator settings `bin/turnout` starts Turnout with (the bench
+ * measures Turnout as it is run), then the caller's variables, which win.
+ */
+export function turnoutChildEnv(extra?: Readonly<Record<string, string>>): Record<string, string> {
+  return { GLIBC_TUNABLES: withMallocTunables(process.env.GLIBC_TUNABLES), ...extra };
+}
+
 /** The ports a child's configuration binds, and its processes. */
 export interface ChildPorts {
   bootstrapPort: number;
@@ -171,7 +180,7 @@ export async function startTurnoutChildWith(writeConfig: (configFile: string, po
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
-  const child = spawnOwned(process.execPath, [...(opts.nodeArgs ?? []), opts.cliPath ?? turnoutCliPath(), 'start', '--config', configFile], { dir, graceMs: 10_000, env: opts.env });
+  const child = spawnOwned(process.execPath, [...(opts.nodeArgs ?? []), opts.cliPath ?? turnoutCliPath(), 'start', '--config', configFile], { dir, graceMs: 10_000, env: turnoutChildEnv(opts.env) });
   const ready = (): Promise<boolean> =>
     fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
       (r) => r.status === 200,

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { inNetns, type ClusterInfo, type ZoneLayout } from '../../src/devkit/index.js';
+import { turnoutChildEnv } from '../turnout-child.js';
 import { checkTurnoutPorts, DEFAULT_TURNOUT_ZONE_PORTS, turnoutZoneConfig, type TurnoutZonePorts } from './turnout-config.js';
 import { zonesViewSchema, type ZoneViews } from './turnout-zone-view.js';
 
@@ -138,7 +139,7 @@ export async function startTurnoutInZones(layout: ZoneLayout, cluster: ClusterIn
       const file = join(dir, `${zone.zone}.yaml`);
       await writeFile(file, stringify(turnoutZoneConfig(layout, cluster, index, ports)));
       const cmd = inNetns(zone.netns, process.execPath, [cli, 'start', '--config', file, '--drain-timeout-ms', '2000']);
-      const child = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...turnoutChildEnv() } });
       await new Promise<void>((resolveSpawn, reject) => {
         child.once('spawn', resolveSpawn);
         child.once('error', reject);

@@ -5,6 +5,7 @@
 // The primary serves no client itself: the cluster module hands it the listening sockets the
 // workers ask for and it passes their connections to the workers in turn.
 import cluster, { type Worker } from 'node:cluster';
+import { withMallocTunables } from '../commands/malloc-tunables.js';
 import type { Logger } from '../observability/logger.js';
 import type { VirtualNodeAssignment } from '../routing/virtual-node-map.js';
 import { isAdminPortMessage, isNodeIdMessage, KNOWN_NODE_IDS_ENV, WORKER_INDEX_ENV } from './worker-messages.js';
@@ -99,7 +100,12 @@ export class WorkerSupervisor {
   private fork(slot: Slot): void {
     slot.restartTimer = null;
     slot.adminPort = null;
-    const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(slot.index), [KNOWN_NODE_IDS_ENV]: JSON.stringify([...this.nodeIds.values()]) });
+    const worker = cluster.fork({
+      [WORKER_INDEX_ENV]: String(slot.index),
+      [KNOWN_NODE_IDS_ENV]: JSON.stringify([...this.nodeIds.values()]),
+      // A worker is a process of its own: it gets the allocator settings even when the primary was started without them.
+      GLIBC_TUNABLES: withMallocTunables(process.env.GLIBC_TUNABLES),
+    });
     slot.worker = worker;
     this.opts.log.info({ worker: slot.index, workerPid: worker.process.pid, restarts: slot.restarts }, 'worker started');
     worker.on('message', (message: unknown) => {

@@ -9,11 +9,12 @@ import type { Command } from 'commander';
 import { loadConfigFile, ConfigError, type ConfigIssue, type TurnoutConfig } from '../policy/config.js';
 import { checkProcesses, processCountOf, type ProcessesSetting } from '../policy/processes-schema.js';
 import { reloadOnSignal } from '../policy/policy-store.js';
-import { createLogger } from '../observability/logger.js';
+import { createLogger, type Logger } from '../observability/logger.js';
 import { startProxy } from '../proxy.js';
 import { runClusterPrimary } from '../cluster/cluster-primary.js';
 import { joinPrimary, sharedVirtualNodeIds, workerIndex } from '../cluster/cluster-worker.js';
 import { applyHeapGrowth } from './heap-growth.js';
+import { allocatorSettings, onGlibc } from './malloc-tunables.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -102,6 +103,7 @@ async function runProxy(config: TurnoutConfig, configFile: string, drainTimeoutM
     ...(worker ? { logger, virtualNodeIds: sharedVirtualNodeIds() } : {}),
   });
   const log = proxy.logger;
+  logAllocatorSettings(log);
   const stopReloading = proxy.policyStore === null ? () => undefined : reloadOnSignal(proxy.policyStore, log);
 
   let stopping = false;
@@ -136,5 +138,19 @@ async function runProxy(config: TurnoutConfig, configFile: string, drainTimeoutM
     joinPrimary({ registry: proxy.registry, adminPort: proxy.adminPort, onPrimaryGone: () => stop('primary gone') });
   } else {
     process.on('SIGINT', stop);
+  }
+}
+
+/** Says when the allocator runs at glibc's defaults, which cost a page fault per 4 KiB read (malloc-tunables.ts). */
+function logAllocatorSettings(log: Logger): void {
+  if (!onGlibc()) return;
+  const settings = allocatorSettings(process.env.GLIBC_TUNABLES);
+  if (settings.missing.length === 0) {
+    log.info({ glibcTunables: settings.set }, 'allocator keeps freed memory for the next reads');
+  } else {
+    log.warn(
+      { missing: settings.missing },
+      'allocator at glibc defaults: socket reads fault in new memory; start Turnout with bin/turnout, or set GLIBC_TUNABLES (README, "Memory allocator")',
+    );
   }
 }

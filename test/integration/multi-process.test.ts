@@ -329,6 +329,8 @@ describe('two Turnout processes over one backend on the file store', () => {
     const out = turnout.output();
     expect(out.match(/"msg":"worker stopped"/g)?.length, out.slice(-2_000)).toBe(2);
     expect(out).not.toContain('worker exited: restarting it');
+    // The primary was started without the allocator settings (not through bin/turnout): it forks its workers with them.
+    expect(out.match(/"msg":"allocator keeps freed memory for the next reads"/g)?.length, out.slice(-2_000)).toBe(2);
   });
 
   it('refuse several processes where the state folder would take writes from each', { timeout: 120_000 }, async () => {
