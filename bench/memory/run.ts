@@ -26,6 +26,8 @@ interface Options {
   stallSeconds: number;
   bootstrap?: string;
   keepCluster?: boolean;
+  /** Turnout at glibc's allocator defaults instead of the settings bin/turnout starts it with. */
+  glibcDefaults?: boolean;
 }
 
 function progress(line: string): void {
@@ -54,7 +56,7 @@ async function main(opts: Options): Promise<void> {
       bootstrap = (await startCluster({ name: CLUSTER, brokers: 1, heapMb: 1536, log: progress })).bootstrapServers;
       owned = true;
     }
-    turnout = await startTurnoutChild([{ name: 'main', bootstrapServers: bootstrap.split(',') }]);
+    turnout = await startTurnoutChild([{ name: 'main', bootstrapServers: bootstrap.split(',') }], opts.glibcDefaults === true ? { env: { GLIBC_TUNABLES: '' } } : {});
     const host = '127.0.0.1';
     const port = Number(turnout.bootstrapServers.split(':')[1]);
     const idle = { rssBytes: residentBytes(turnout.pid), heap: await heapOf(turnout.adminPort) };
@@ -132,6 +134,7 @@ const program = new Command('bench:memory')
   .option('--stall-seconds <n>', 'how long the slow consumers stop reading', positiveInt('--stall-seconds'), 10)
   .option('--bootstrap <servers>', 'a running cluster instead of starting one')
   .option('--keep-cluster', 'leave the cluster running for the next run')
+  .option('--glibc-defaults', "run Turnout at glibc's allocator defaults, without the settings bin/turnout starts it with")
   .action(async (opts: Options) => main(opts));
 
 program.parseAsync().catch((err: unknown) => {
