@@ -83,7 +83,7 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
   let haproxy: HaproxyProcess | undefined;
   let kroxylicious: KroxyliciousProcess | undefined;
   try {
-    log('starting Turnout (node dist/src/cli.js start) in front of the cluster');
+    log('starting Turnout (node dist/src/cli.js start, with the allocator settings of bin/turnout) in front of the cluster');
     turnout = await startTurnoutChild([{ name: 'bench', bootstrapServers: bootstrap.split(',') }]);
     opts.onTurnout(turnout);
     const paths: BenchPath[] = ['direct', 'turnout'];
