@@ -6,7 +6,7 @@
 // hundred KiB of it are free, and large blocks are mapped fresh, so the next read's buffer is
 // new memory again: every page of it faults in and is zeroed by the kernel before the copy.
 // Measured (bench/README.md, "Freed memory kept by the allocator"): 16,000 page faults per
-// 200 MB produced at the defaults, 27 with these settings, and about 10% less CPU per MB
+// 200 MB produced at the defaults, 27 with these settings, and 5 to 12% less CPU per MB
 // produced. The price is that up to `trim_threshold` of freed memory stays resident after a
 // burst instead of going back to the system.
 //
