@@ -74,6 +74,7 @@ interface BenchOptions {
   secondKafkaVersion?: string;
   secondBrokers: number;
   twoBackendRepeat?: number;
+  twoBackendNodes?: number;
   secure: boolean;
   onlySecure?: boolean;
   secureRepeat?: number;
@@ -272,6 +273,7 @@ async function main(opts: BenchOptions): Promise<void> {
         partitions: opts.partitions,
         replicationFactor: opts.replicationFactor ?? 3,
         repeat: opts.twoBackendRepeat ?? rounds,
+        ...(opts.twoBackendNodes !== undefined ? { nodes: opts.twoBackendNodes } : {}),
         ...(opts.latencyRate !== undefined ? { latencyRate: opts.latencyRate } : {}),
         latencySeconds: opts.latencySeconds ?? (quick ? 3 : 6),
         latencyAcks: opts.latencyAcks,
@@ -400,6 +402,7 @@ const program = new Command()
   .option('--second-kafka-version <version>', `Kafka version of "${SECOND_CLUSTER}" (default: --kafka-version; 3.9.1 mixes versions)`)
   .option('--second-brokers <n>', `brokers of "${SECOND_CLUSTER}"`, positiveInt('--second-brokers'), 1)
   .option('--two-backend-repeat <n>', 'rounds of the two-backend case (default: --rounds)', positiveInt('--two-backend-repeat'))
+  .option('--two-backend-nodes <n>', "Turnout's nodes in the two-backend case (default: the brokers of both clusters, at least 3; fewer put a broker of each cluster behind one node, whose requests are split)", positiveInt('--two-backend-nodes'))
   .option('--no-secure', 'skip the secured case (plaintext, TLS + SCRAM, and TLS + SCRAM + ACLs: one Turnout each in front of the cluster)')
   .option('--only-secure', 'run only the secured case (no direct runs, no two-backend case)')
   .option('--secure-repeat <n>', 'rounds of the secured case (default: --rounds)', positiveInt('--secure-repeat'))

@@ -111,6 +111,7 @@ export function turnoutChildConfig(backends: readonly ChildBackend[], ports: Chi
     '    advertisedHost: 127.0.0.1',
     `    bootstrapPort: ${ports.bootstrapPort}`,
     `    nodePortBase: ${ports.nodePortBase ?? 0}`,
+    ...(ports.nodes !== undefined ? [`    nodes: ${ports.nodes}`] : []),
     'backends:',
     ...backends.flatMap((b) => [`  - name: ${b.name}`, '    bootstrapServers:', ...b.bootstrapServers.map((s) => `      - ${s}`)]),
   ];
@@ -140,6 +141,8 @@ export interface TurnoutChildOptions {
   env?: Readonly<Record<string, string>>;
   /** Turnout processes behind the ports (its `processes`): with more than 1 the node ports are fixed. (default: 1) */
   processes?: number;
+  /** Turnout's own nodes on the listener (`listeners[].nodes`; several backends only). (default: Turnout's, 3) */
+  nodes?: number;
 }
 
 export function startTurnoutChild(backends: readonly ChildBackend[], opts: TurnoutChildOptions = {}): Promise<TurnoutChild> {
@@ -161,6 +164,8 @@ export interface ChildPorts {
   /** Fixed node ports from here on (several processes), else absent: ports the system picks. */
   nodePortBase?: number;
   processes?: number;
+  /** Turnout's own nodes on the listener (several backends), when not Turnout's default. */
+  nodes?: number;
 }
 
 /**
@@ -175,7 +180,12 @@ export async function startTurnoutChildWith(writeConfig: (configFile: string, po
   const processes = opts.processes ?? 1;
   const configFile = join(dir, 'turnout.yaml');
   try {
-    await writeConfig(configFile, { bootstrapPort, adminPort, ...(processes > 1 ? { processes, nodePortBase: await freePortBlock(NODE_PORT_BLOCK) } : {}) });
+    await writeConfig(configFile, {
+      bootstrapPort,
+      adminPort,
+      ...(processes > 1 ? { processes, nodePortBase: await freePortBlock(NODE_PORT_BLOCK) } : {}),
+      ...(opts.nodes !== undefined ? { nodes: opts.nodes } : {}),
+    });
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;

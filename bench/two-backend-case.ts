@@ -11,6 +11,7 @@ import { createTopics, deleteTopics } from './bench-admin.js';
 import { MB, median, moderateRate, PATH_LABELS, rotation, warmUpConnections, warmUpPath, type BenchCaseOptions, type BenchPath } from './comparison.js';
 import { startHaproxy, type HaproxyProcess } from './haproxy.js';
 import { haproxyBootstrap, haproxyFrontends, type BrokerRoute } from './haproxy-listeners.js';
+import { fetchPathDelta, scrapeFetchPathCounts } from './cutover/fetch-paths.js';
 import { checkThroughProxy, measureRun, type MeasuredProxy } from './proxy-run.js';
 import { prepareSplitPerf, type SplitRoute } from './split-perf.js';
 import { startTurnoutChild, type TurnoutChild } from './turnout-child.js';
@@ -28,6 +29,13 @@ export interface TwoBackendClusterInput {
 
 export interface TwoBackendCaseOptions extends BenchCaseOptions {
   clusters: readonly [TwoBackendClusterInput, TwoBackendClusterInput];
+  /**
+   * Turnout's own nodes (default: as many as both clusters have brokers, at least Turnout's
+   * default of 3): each broker then has a node of its own, as Turnout's configuration
+   * recommends, and a Fetch or Produce to a node has one real destination. Fewer nodes than
+   * brokers put a broker of each cluster behind one node, whose requests are split and merged.
+   */
+  nodes?: number;
   /** Told about the Turnout child and HAProxy as soon as they run, so that an interrupt can stop them. */
   onTurnout: (child: TurnoutChild | undefined) => void;
   onHaproxy: (haproxy: HaproxyProcess | undefined) => void;
@@ -69,10 +77,16 @@ export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<Tw
   let haproxy: HaproxyProcess | undefined;
   try {
     log('two backends: starting Turnout over both clusters, a domain on each');
-    turnout = await startTurnoutChild(backends.map((b, i) => ({ name: b.backend, bootstrapServers: bootstrapOf(i).split(','), topicPrefix: b.topicPrefix })));
+    const nodes = opts.nodes ?? Math.max(3, backends.reduce((n, b) => n + b.brokers, 0));
+    turnout = await startTurnoutChild(
+      backends.map((b, i) => ({ name: b.backend, bootstrapServers: bootstrapOf(i).split(','), topicPrefix: b.topicPrefix })),
+      { nodes },
+    );
     opts.onTurnout(turnout);
     const proxy = turnout;
-    log(`two backends: Turnout pid ${proxy.pid} at ${proxy.bootstrapServers}`);
+    log(`two backends: Turnout pid ${proxy.pid} at ${proxy.bootstrapServers}, ${nodes} nodes`);
+    const adminUrl = `http://127.0.0.1:${proxy.adminPort}`;
+    const fetchPaths: Record<string, number> = {};
     const paths: BenchPath[] = ['direct', 'turnout'];
     const haproxyRoutes = opts.clusters.map((c) => c.haproxyRoutes);
     if (haproxyRoutes.every((r) => r !== undefined)) {
@@ -116,7 +130,12 @@ export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<Tw
     const consumeRecords = records * produce.length;
     const consume: SplitConsumeRun[] = [];
     await rounds(async (path, rep) => {
+      const before = path === 'turnout' ? await scrapeFetchPathCounts(adminUrl) : null;
       const m = await measureRun(proxyOf(path), () => perf.consume(routes(path, 'tput')));
+      if (before !== null) {
+        const counted = fetchPathDelta(before, await scrapeFetchPathCounts(adminUrl)).turnout_multi_fetch_total ?? {};
+        for (const [p, n] of Object.entries(counted)) fetchPaths[p] = (fetchPaths[p] ?? 0) + n;
+      }
       checkThroughProxy(`two backends: consume ${path}`, PATH_LABELS[path], m.clientOutBytes, consumeRecords * opts.recordSizeBytes);
       const r = m.value;
       if (r.records !== consumeRecords) throw new Error(`two backends: consume ${path} #${rep + 1} read ${r.records} records, the produce runs wrote ${consumeRecords}`);
@@ -149,6 +168,7 @@ export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<Tw
         latencyRate,
         latencyRecords,
         ...(haproxy !== undefined ? { haproxyVersion: haproxy.version } : {}),
+        nodes,
       },
       produce,
       consume,
@@ -157,6 +177,7 @@ export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<Tw
         turnoutPeakRssMb: proxy.meter.peakRssBytes() / MB,
         ...(haproxy !== undefined ? { haproxyPeakRssMb: haproxy.meter.peakRssBytes() / MB } : {}),
       },
+      fetchPaths,
     );
   } finally {
     await turnout?.stop().catch(() => undefined);

@@ -63,6 +63,8 @@ export interface TwoBackendConfig {
   latencyRecords: number;
   /** HAProxy's version, when its path ran (one frontend per broker of both clusters). */
   haproxyVersion?: string;
+  /** Turnout's own nodes on its listener (`listeners[].nodes`). */
+  nodes: number;
 }
 
 export interface SplitLatencyNumbers {
@@ -93,6 +95,8 @@ export interface TwoBackendSummary {
   latency: TwoBackendLatency;
   /** The proxies' resident memory peaks over the case (VmHWM), MB. */
   memory: { turnoutPeakRssMb: number; haproxyPeakRssMb?: number };
+  /** Turnout's consume runs' Fetch requests by how it answered them (turnout_multi_fetch_total{path}), summed. */
+  fetchPaths: Record<string, number>;
   /** addedP99 null: inconclusive (see notes). */
   goals: Goals;
   notes: string[];
@@ -110,6 +114,7 @@ export function summarizeTwoBackends(
   consume: readonly SplitConsumeRun[],
   latency: readonly SplitLatencyRun[],
   memory: TwoBackendSummary['memory'] = { turnoutPeakRssMb: Number.NaN },
+  fetchPaths: Record<string, number> = {},
 ): TwoBackendSummary {
   const produceNumbers = (runs: SplitProduceRun[]): PathNumbers =>
     withProxyCpu(
@@ -147,6 +152,7 @@ export function summarizeTwoBackends(
     produce: compareThroughput(produce, produceNumbers, (r) => r.result.mbPerSec),
     consume: compareThroughput(consume, consumeNumbers, (r) => r.result.mbPerSec),
     memory,
+    fetchPaths,
     latency: {
       direct: latencyNumbers('direct'),
       turnout: latencyNumbers('turnout'),
@@ -187,6 +193,16 @@ export function summarizeTwoBackends(
 
 const ms = (us: number): string => f(us / 1_000, 3);
 
+/** `12 (3%) gathered, 380 (97%) forwarded_streamed`, largest first; `none counted` when empty. */
+export function formatFetchShares(paths: Readonly<Record<string, number>>): string {
+  const total = Object.values(paths).reduce((a, b) => a + b, 0);
+  if (total === 0) return 'none counted';
+  return Object.entries(paths)
+    .sort((a, b) => b[1] - a[1])
+    .map(([path, n]) => `${n} (${Math.round((100 * n) / total)}%) ${path}`)
+    .join(', ');
+}
+
 /** The two-backend section of the report, as lines. */
 export function formatTwoBackendReport(s: TwoBackendSummary): string[] {
   const c = s.config;
@@ -194,7 +210,7 @@ export function formatTwoBackendReport(s: TwoBackendSummary): string[] {
   const l = s.latency;
   const out: string[] = [];
   out.push('');
-  out.push(`Two backends: one Turnout over ${clusters}, a domain on each`);
+  out.push(`Two backends: one Turnout of ${c.nodes} nodes over ${clusters}, a domain on each`);
   out.push(`  one Java producer writes round-robin to a ${c.partitions}-partition topic of each domain through Turnout; direct, one producer per cluster takes the same records`);
   out.push(`  ${k(c.records)} records of ${c.recordSizeBytes} B per produce run, acks=${c.acks}; consume reads all ${k(c.consumeRecords)} back without a group (one consumer per cluster directly, one through Turnout)`);
   if (c.haproxyVersion !== undefined) out.push(`  through HAProxy ${c.haproxyVersion} (TCP mode, a frontend per broker of both clusters) the workload is the direct one: a client per cluster`);
@@ -204,6 +220,7 @@ export function formatTwoBackendReport(s: TwoBackendSummary): string[] {
   out.push(...throughputRows('produce', s.produce, true));
   out.push(...throughputRows('consume', s.consume, false));
   out.push(`  peak RSS          Turnout ${f(s.memory.turnoutPeakRssMb, 0)} MB${s.memory.haproxyPeakRssMb !== undefined ? `, HAProxy ${f(s.memory.haproxyPeakRssMb, 0)} MB` : ''}`);
+  out.push(`  Turnout's consume Fetches: ${formatFetchShares(s.fetchPaths)}`);
   out.push('');
   out.push(`  moderate load: capped at ${k(c.latencyRate)} rec/s (${k(c.latencyRecords)} records), acks=${c.latencyAcks}, send-to-ack latency of every record`);
   out.push(

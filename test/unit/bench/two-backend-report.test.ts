@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { benchJsonLine, formatBenchReport, summarizeBench, type BenchConfig } from '../../../bench/bench-report.js';
 import type { SplitConsumeResult, SplitProduceResult } from '../../../bench/split-perf.js';
-import { formatTwoBackendReport, summarizeTwoBackends, type SplitConsumeRun, type SplitLatencyRun, type SplitProduceRun, type TwoBackendConfig } from '../../../bench/two-backend-report.js';
+import { formatFetchShares, formatTwoBackendReport, summarizeTwoBackends, type SplitConsumeRun, type SplitLatencyRun, type SplitProduceRun, type TwoBackendConfig } from '../../../bench/two-backend-report.js';
 
 const config: TwoBackendConfig = {
   backends: [
@@ -17,6 +17,7 @@ const config: TwoBackendConfig = {
   latencyAcks: '1',
   latencyRate: 4_000,
   latencyRecords: 24_000,
+  nodes: 4,
 };
 
 function produced(mbPerSec: number, p50Us = 20_000, p99Us = 90_000, recordsPerSec = mbPerSec * 1024, errors = 0): SplitProduceResult {
@@ -102,11 +103,12 @@ describe('summarizeTwoBackends', () => {
 });
 
 describe('two-backend report', () => {
-  const s = summarizeTwoBackends(config, produce, consume, latency);
+  const s = summarizeTwoBackends(config, produce, consume, latency, { turnoutPeakRssMb: 120 }, { forwarded_streamed: 291, gathered: 9 });
 
   it('names both clusters and prints the ratios, latency ratios and goals', () => {
     const text = formatTwoBackendReport(s).join('\n');
-    expect(text).toContain('one Turnout over bench (Kafka 4.1.1, 3 brokers, replication 3) and bench-b (Kafka 3.9.1, 1 broker, replication 1)');
+    expect(text).toContain("Turnout's consume Fetches: 291 (97%) forwarded_streamed, 9 (3%) gathered");
+    expect(text).toContain('one Turnout of 4 nodes over bench (Kafka 4.1.1, 3 brokers, replication 3) and bench-b (Kafka 3.9.1, 1 broker, replication 1)');
     expect(text).toContain('60,000 records of 1024 B per produce run, acks=all; consume reads all 240,000 back');
     expect(text).toMatch(/produce +20\.0 MB\/s +20,480 rec\/s +18\.5 MB\/s +18,944 rec\/s +0\.925 +\(runs: 0\.900, 0\.950\)/);
     expect(text).toMatch(/consume +80\.0 MB\/s/);
@@ -186,5 +188,12 @@ describe('two backends with the HAProxy path', () => {
     expect(text).toContain('HAProxy/direct');
     expect(text).toContain('peak RSS          Turnout 130 MB, HAProxy 16 MB');
     expect(text).toMatch(/HAProxy p50\/p99\/p99\.9 4\.150\/10\.450\/20\.900 ms; added to direct p50 \+0\.150 ms, p99 \+0\.450 ms/);
+  });
+});
+
+describe('formatFetchShares', () => {
+  it('lists each path with its share, largest first, and says so when nothing was counted', () => {
+    expect(formatFetchShares({ gathered: 1, forwarded_whole: 3 })).toBe('3 (75%) forwarded_whole, 1 (25%) gathered');
+    expect(formatFetchShares({})).toBe('none counted');
   });
 });

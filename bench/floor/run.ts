@@ -1,0 +1,192 @@
+// What a proxy costs at a steady, moderate rate, against the least a Node.js process can cost
+// for the same traffic. At a few hundred requests a second, a proxy's CPU is mostly waking up
+// per request (two socket reads, two writes, the event loop around them), not the bytes. This
+// run puts four paths in front of one single-broker cluster and measures each one's CPU from
+// /proc while Kafka's producer perf tool writes at a fixed rate through it:
+//
+//   - Turnout (a child as `bin/turnout` runs it);
+//   - a bare Node.js relay (relay.ts): Turnout's reads and ordinary writes, no Kafka at all, the
+//     floor of any Node.js proxy;
+//   - HAProxy in TCP mode, the floor of any proxy;
+//   - with --kroxylicious, Kroxylicious (bench/kroxylicious.ts), no filters.
+//
+// The relay and HAProxy know nothing of Kafka, so the cluster's broker has a listener for each
+// that advertises its port. Every path is warmed up first (uncapped runs, then a run at the
+// steady rate); rounds run each path in turn, the order rotating; medians of per-round ratios
+// are printed, then one JSON line.
+//
+//   node dist/bench/floor/run.js [--rate 2000] [--seconds 20] [--rounds 3] [--kroxylicious]
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { startCluster, stopCluster } from '../../src/devkit/index.js';
+import { createTopics } from '../bench-admin.js';
+import { positiveInt } from '../cli-options.js';
+import { median, rotation, warmUpConnections } from '../comparison.js';
+import { startHaproxy } from '../haproxy.js';
+import { prepareKroxylicious, startKroxylicious } from '../kroxylicious.js';
+import { acceptsOnLoopback, spawnOwned, waitUntilReady, type OwnedChild } from '../owned-child.js';
+import { producePerf } from '../perf-tools.js';
+import { processMeter } from '../proc-stats.js';
+import { measureRun, type MeasuredProxy } from '../proxy-run.js';
+import { freePortBlock, startTurnoutChild, turnoutChildEnv } from '../turnout-child.js';
+
+const CLUSTER = 'bench-floor';
+
+const opts = new Command()
+  .option('--rate <n>', 'records/s of each steady run', positiveInt('--rate'), 2_000)
+  .option('--seconds <n>', 'seconds of each steady run', positiveInt('--seconds'), 20)
+  .option('--rounds <n>', 'rounds (each runs every path once)', positiveInt('--rounds'), 3)
+  .option('--record-size <bytes>', 'record size', positiveInt('--record-size'), 1024)
+  .option('--warmup-records <n>', 'records of each uncapped warm-up run', positiveInt('--warmup-records'), 60_000)
+  .option('--warmup-seconds <n>', 'seconds of the uncounted steady run that ends each warm-up', positiveInt('--warmup-seconds'), 20)
+  .option('--kroxylicious', 'also measure Kroxylicious (Maven fetches it once)')
+  .option('--keep-cluster', `leave cluster ${CLUSTER} running afterwards`)
+  .parse()
+  .opts<{ rate: number; seconds: number; rounds: number; recordSize: number; warmupRecords: number; warmupSeconds: number; kroxylicious?: boolean; keepCluster?: boolean }>();
+
+type FloorPath = 'turnout' | 'relay' | 'haproxy' | 'kroxylicious';
+const LABELS: Readonly<Record<FloorPath, string>> = { turnout: 'Turnout', relay: 'Node.js relay', haproxy: 'HAProxy', kroxylicious: 'Kroxylicious' };
+
+interface Proxy extends MeasuredProxy {
+  bootstrap: string;
+  stop(): Promise<void>;
+}
+
+interface SteadyRun {
+  path: FloorPath;
+  round: number;
+  /** The proxy's CPU over the run, as a share of one core. */
+  coreShare: number;
+  requests: number | null;
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`bench floor: ${line}\n`);
+};
+const quiet = (): void => undefined;
+
+/** The broker's listener for a proxy that knows nothing of Kafka: bound on one port, advertising the proxy's. */
+interface ProxiedListener {
+  name: string;
+  brokerPort: number;
+  proxyPort: number;
+}
+
+function listenerConfig(base: number, proxied: readonly ProxiedListener[]): Record<string, string> {
+  const plain = `PLAINTEXT://127.0.0.1:${base}`;
+  return {
+    listeners: [plain, ...proxied.map((l) => `${l.name}://127.0.0.1:${l.brokerPort}`)].join(','),
+    'advertised.listeners': [plain, ...proxied.map((l) => `${l.name}://127.0.0.1:${l.proxyPort}`)].join(','),
+    'listener.security.protocol.map': ['CONTROLLER:PLAINTEXT', 'PLAINTEXT:PLAINTEXT', ...proxied.map((l) => `${l.name}:PLAINTEXT`)].join(','),
+  };
+}
+
+async function startRelayChild(listen: ProxiedListener): Promise<Proxy> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'relay.js');
+  const dir = await mkdtemp(join(tmpdir(), 'turnout-bench-relay-'));
+  const child: OwnedChild = spawnOwned(process.execPath, [script, String(listen.proxyPort), `127.0.0.1:${listen.brokerPort}`], { dir, graceMs: 3_000, env: turnoutChildEnv() });
+  await waitUntilReady(child, () => acceptsOnLoopback(listen.proxyPort), {
+    timeoutMs: 15_000,
+    intervalMs: 100,
+    fail: (reason, output) => new Error(`Node.js relay: ${reason}\n${output.slice(-1_500)}`),
+  });
+  return { bootstrap: `127.0.0.1:${listen.proxyPort}`, meter: processMeter('Node.js relay', child.pid), stop: child.stop };
+}
+
+/** Produce requests Turnout answered so far, from its metrics (null for the other paths). */
+async function turnoutProduceRequests(adminUrl: string | undefined): Promise<number | null> {
+  if (adminUrl === undefined) return null;
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  const m = /^turnout_requests_total\{api="Produce"[^}]*\} (\d+)/m.exec(text);
+  return m === null ? 0 : Number(m[1]);
+}
+
+function ratioRows(runs: readonly SteadyRun[], paths: readonly FloorPath[]): string[] {
+  const rows: string[] = [];
+  const of = (p: FloorPath, round: number): number | undefined => runs.find((r) => r.path === p && r.round === round)?.coreShare;
+  for (const [a, b] of [['turnout', 'relay'], ['turnout', 'haproxy'], ['relay', 'haproxy'], ['turnout', 'kroxylicious'], ['relay', 'kroxylicious'], ['kroxylicious', 'haproxy']] as Array<[FloorPath, FloorPath]>) {
+    if (!paths.includes(a) || !paths.includes(b)) continue;
+    const perRound = [...Array(opts.rounds).keys()].map((r) => (of(a, r) ?? NaN) / (of(b, r) ?? NaN));
+    rows.push(`| ${LABELS[a]} / ${LABELS[b]} | ${median(perRound).toFixed(2)} | ${perRound.map((x) => x.toFixed(2)).join(' ')} |`);
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const base = await freePortBlock(6);
+  const haproxyListener: ProxiedListener = { name: 'HAPROXY', brokerPort: base + 2, proxyPort: base + 3 };
+  const relayListener: ProxiedListener = { name: 'RELAY', brokerPort: base + 4, proxyPort: base + 5 };
+  log(`starting cluster ${CLUSTER} (1 broker at 127.0.0.1:${base}, listeners for HAProxy and the relay)`);
+  const info = await startCluster({ name: CLUSTER, brokers: 1, basePort: base, heapMb: 768, brokerConfig: listenerConfig(base, [haproxyListener, relayListener]), log });
+  const proxies = new Map<FloorPath, Proxy>();
+  let adminUrl: string | undefined;
+  try {
+    const turnout = await startTurnoutChild([{ name: 'floor', bootstrapServers: info.bootstrapServers.split(',') }]);
+    adminUrl = `http://127.0.0.1:${turnout.adminPort}`;
+    proxies.set('turnout', { bootstrap: turnout.bootstrapServers, meter: turnout.meter, stop: turnout.stop });
+    proxies.set('relay', await startRelayChild(relayListener));
+    const haproxy = await startHaproxy([{ name: 'floor', listenPort: haproxyListener.proxyPort, target: { host: '127.0.0.1', port: haproxyListener.brokerPort } }]);
+    proxies.set('haproxy', { bootstrap: `127.0.0.1:${haproxyListener.proxyPort}`, meter: haproxy.meter, stop: haproxy.stop });
+    if (opts.kroxylicious === true) {
+      const classpath = await prepareKroxylicious(log);
+      const k = await startKroxylicious(classpath, info.bootstrapServers, [1]);
+      proxies.set('kroxylicious', { bootstrap: k.bootstrapServers, meter: k.meter, stop: k.stop });
+    }
+    const paths = [...proxies.keys()];
+    const topic = (p: FloorPath, kind: string): string => `floor-${p}-${kind}-${Date.now().toString(36)}`;
+    const topics = new Map(paths.map((p) => [p, { warm: topic(p, 'warm'), steady: topic(p, 'steady') }]));
+    await createTopics(info.bootstrapServers, [...topics.values()].flatMap((t) => [t.warm, t.steady]).map((t) => ({ topic: t, numPartitions: 6, replicationFactor: 1 })));
+
+    for (const p of paths) {
+      const proxy = proxies.get(p) as Proxy;
+      log(`warm-up ${LABELS[p]}: ${warmUpConnections(false)} × ${opts.warmupRecords} records uncapped, then ${opts.warmupSeconds} s at the steady rate`);
+      const warm = { topic: topics.get(p)?.warm as string, recordSizeBytes: opts.recordSize, bootstrap: proxy.bootstrap, clientId: `floor-warm-${p}`, log: quiet };
+      for (let i = 0; i < warmUpConnections(false); i++) await producePerf({ ...warm, records: opts.warmupRecords, throughput: -1 });
+      // The steady rate's requests are small and come one at a time: a JIT (V8's, the JVM's)
+      // compiles what they run only after seeing them for a while.
+      await producePerf({ ...warm, records: opts.rate * opts.warmupSeconds, throughput: opts.rate });
+    }
+
+    const runs: SteadyRun[] = [];
+    for (let round = 0; round < opts.rounds; round++) {
+      for (const p of rotation(paths, round)) {
+        const proxy = proxies.get(p) as Proxy;
+        const req0 = p === 'turnout' ? await turnoutProduceRequests(adminUrl) : null;
+        const records = opts.rate * opts.seconds;
+        const m = await measureRun(proxy, () =>
+          producePerf({ topic: topics.get(p)?.steady as string, records, recordSizeBytes: opts.recordSize, throughput: opts.rate, bootstrap: proxy.bootstrap, clientId: `floor-${p}`, log: quiet }),
+        );
+        const seconds = m.value.records / m.value.recordsPerSec;
+        const req1 = p === 'turnout' ? await turnoutProduceRequests(adminUrl) : null;
+        const run: SteadyRun = { path: p, round, coreShare: (m.cpuSec ?? NaN) / seconds, requests: req0 === null || req1 === null ? null : req1 - req0 };
+        runs.push(run);
+        log(`round ${round + 1} ${LABELS[p].padEnd(13)} ${(run.coreShare * 100).toFixed(2)}% of a core${run.requests === null ? '' : ` (${run.requests} produce requests)`}, p50 ${m.value.p50Ms} ms`);
+      }
+    }
+
+    const lines = [
+      `steady produce at ${opts.rate} records/s of ${opts.recordSize} bytes, ${opts.seconds} s per run, ${opts.rounds} rounds, medians`,
+      '',
+      '| path | share of a core | rounds |',
+      '| --- | ---: | --- |',
+      ...paths.map((p) => {
+        const shares = runs.filter((r) => r.path === p).map((r) => r.coreShare * 100);
+        return `| ${LABELS[p]} | ${median(shares).toFixed(2)}% | ${shares.map((s) => s.toFixed(2)).join(' ')} |`;
+      }),
+      '',
+      '| ratio | median | rounds |',
+      '| --- | ---: | --- |',
+      ...ratioRows(runs, paths),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(`${JSON.stringify({ rate: opts.rate, seconds: opts.seconds, rounds: opts.rounds, recordSizeBytes: opts.recordSize, runs })}\n`);
+  } finally {
+    for (const p of proxies.values()) await p.stop().catch(() => undefined);
+    if (opts.keepCluster !== true) await stopCluster(CLUSTER, { log }).catch((e: unknown) => log(`could not stop cluster ${CLUSTER}: ${String(e)}`));
+  }
+}
+
+await main();
