@@ -51,6 +51,7 @@ import { VirtualClusterRouter } from './routing/virtual-cluster-router.js';
 import { VirtualNodeMap, type VirtualNodeMapOptions } from './routing/virtual-node-map.js';
 import { ZoneRouting } from './routing/multi/zone-routing.js';
 import { ZoneNodes } from './routing/zone-nodes.js';
+import { nodeCountAdvice } from './routing/node-count-advice.js';
 import { PeerHealth } from './routing/peer-health.js';
 import { openProducerBindingStore } from './routing/open-producer-binding-store.js';
 import { CutoverInstance } from './cutover-instance.js';
@@ -225,6 +226,8 @@ class RunningProxy implements ProxyHandle {
   private listenersBound = false;
   private nodeBindError: unknown = null;
   private readyWaiters: Array<() => void> = [];
+  /** Node count warnings already logged (adviseNodeCount). */
+  private readonly nodeCountAdviceGiven = new Set<string>();
   private closing: Promise<void> | null = null;
   /** Whether close() closes the policy store (it was opened here, not given by the caller). */
   private readonly ownsPolicyStore: boolean;
@@ -565,6 +568,7 @@ class RunningProxy implements ProxyHandle {
   private onTopologyChange(): void {
     if (this.multi !== null) {
       this.multi.updateApiVersions();
+      this.adviseNodeCount();
       this.notifyIfReady();
       return;
     }
@@ -572,6 +576,21 @@ class RunningProxy implements ProxyHandle {
     // In broker id order: processes (or instances) that meet the same brokers give them the same virtual ids.
     for (const brokerId of [...this.topology.brokers().keys()].sort((a, b) => a - b)) vids.push(this.nodeMap.virtualIdFor(this.topology.backend, brokerId));
     this.bindNodes(vids);
+  }
+
+  /** Warns, once per finding, of a listener with fewer nodes than the backends have brokers (node-count-advice.ts). */
+  private adviseNodeCount(): void {
+    if (this.topologies.some((t) => !t.isKnown)) return;
+    const advice = nodeCountAdvice(
+      this.config.listeners.map((l) => ({ name: l.name, nodes: l.nodes })),
+      this.topologies.map((t) => ({ backend: t.backend, brokers: t.brokers().size })),
+      this.config.zones.length > 0,
+    );
+    for (const message of advice) {
+      if (this.nodeCountAdviceGiven.has(message)) continue;
+      this.nodeCountAdviceGiven.add(message);
+      this.logger.warn(message);
+    }
   }
 
   /** Binds the ports of virtual nodes on every listener; readiness follows. */
