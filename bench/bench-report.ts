@@ -3,6 +3,7 @@
 // latency (medians of per-round figures, each round's runs made back to back), the proxies'
 // CPU per MB and at a steady rate, their memory peaks, and whether the goals are met. The
 // two-backend case is summarized on its own (two-backend-report.ts) and carried along.
+import { formatTrail, type WarmUpTrail } from './warm-until-settled.js';
 import { compareThroughput, GOALS, MIN_RATE_SHARE, median, ofPath, PATH_LABELS, perRound, withProxyCpu, type BenchPath, type PathNumbers, type PerRound, type ThroughputComparison } from './comparison.js';
 import type { ConsumerPerfResult, ProducerPerfResult } from './perf-output.js';
 import type { ProbeLatency } from './produce-probe.js';
@@ -77,6 +78,8 @@ export interface BenchConfig extends BenchWorkload {
   cores: number;
   /** 1-minute load average before the bench started anything, and when it ended. */
   loadAverage: { start: number; end: number };
+  /** The JIT proxies' warm-up runs of the measured size, until their CPU per MB settled. */
+  warmUps?: Partial<Record<BenchPath, WarmUpTrail>>;
 }
 
 /** Probe round trips a run needs for its p99 to mean something. */
@@ -255,6 +258,8 @@ export function formatBenchReport(s: BenchSummary): string[] {
   out.push('');
   out.push(`Turnout bench: records of ${c.recordSizeBytes} B, ${k(c.records)} per produce run, ${k(c.consumeRecords)} per consume run, acks=${c.acks}, ${c.partitions} partitions, replication ${c.replicationFactor}`);
   out.push(`  ${c.repeat} round(s) after a warm-up, each running every path back to back (first round: ${c.paths.map((p) => PATH_LABELS[p]).join(', ')}; the order rotating by one each round); medians`);
+  const warmUps = Object.entries(c.warmUps ?? {}).map(([p, trail]) => formatTrail(PATH_LABELS[p as BenchPath], trail as WarmUpTrail));
+  if (warmUps.length > 0) out.push(`  warm-up runs of the produce size until CPU per MB settled: ${warmUps.join('; ')}`);
   out.push(
     `  cluster ${c.cluster}${c.kafkaVersion !== null ? ` (Kafka ${c.kafkaVersion})` : ''}, Turnout as a ${c.turnout}${c.haproxyVersion !== undefined ? `, HAProxy ${c.haproxyVersion} in TCP mode` : ''}` +
       `${c.kroxyliciousVersion !== undefined ? `, Kroxylicious ${c.kroxyliciousVersion} (no filters)` : ''}, ` +

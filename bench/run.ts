@@ -346,6 +346,7 @@ async function main(opts: BenchOptions): Promise<void> {
       paths: single.paths,
       ...(single.proxies.haproxy?.version !== undefined ? { haproxyVersion: single.proxies.haproxy.version } : {}),
       ...(single.proxies.kroxylicious?.version !== undefined ? { kroxyliciousVersion: single.proxies.kroxylicious.version } : {}),
+      ...(Object.keys(single.warmUps).length > 0 ? { warmUps: single.warmUps } : {}),
       ...machine,
     };
     const summary = summarizeBench(config, single.produce, single.consume, single.latency, {

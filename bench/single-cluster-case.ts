@@ -17,6 +17,7 @@ import { consumePerf, producePerf } from './perf-tools.js';
 import { probeUnderLoad } from './probe-under-load.js';
 import { checkThroughProxy, measureRun, type MeasuredProxy } from './proxy-run.js';
 import { startTurnoutChild, type TurnoutChild } from './turnout-child.js';
+import { formatTrail, warmUntilSettled, type WarmUpTrail } from './warm-until-settled.js';
 
 /** The steady moderate rate: the producer perf test capped at `rate` records/s for `seconds`. */
 export interface SteadyOptions {
@@ -62,6 +63,8 @@ export interface SingleClusterRuns {
   latency: LatencyRun[];
   steadyRuns: SteadyRun[];
   proxies: { turnout: ProxyFacts; haproxy?: ProxyFacts; kroxylicious?: ProxyFacts; turnout2?: ProxyFacts };
+  /** The JIT proxies' warm-up runs of the measured size, until their CPU per MB settled (none with --quick). */
+  warmUps: Partial<Record<BenchPath, WarmUpTrail>>;
 }
 
 export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Promise<SingleClusterRuns> {
@@ -144,6 +147,19 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
       log(`${records} records per throughput run (about ${sized.seconds} s at the warm-up's ${Math.round(warmRate)} rec/s)`);
     }
     const payload = records * opts.recordSizeBytes;
+    // The proxies with a JIT warm up until their CPU per MB settles (warm-until-settled.ts).
+    const warmUps: Partial<Record<BenchPath, WarmUpTrail>> = {};
+    if (!opts.quick) {
+      for (const path of throughputPaths) {
+        const proxy = proxyOf(path);
+        if (proxy === undefined || path === 'haproxy') continue;
+        const trail = await warmUntilSettled(proxy, payload / MB, () =>
+          producePerf({ topic: topics.warm, records, recordSizeBytes: opts.recordSizeBytes, throughput: -1, bootstrap: target(path), clientId: `bench-warm-${path}`, log }),
+        );
+        warmUps[path] = trail;
+        log(`warmed up until settled: ${formatTrail(PATH_LABELS[path], trail)}`);
+      }
+    }
 
     const produce: ProduceRun[] = [];
     await throughputRounds(async (path, rep) => {
@@ -206,7 +222,7 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
     if (haproxy !== undefined) proxies.haproxy = { peakRssBytes: haproxy.meter.peakRssBytes(), version: haproxy.version };
     if (kroxylicious !== undefined) proxies.kroxylicious = { peakRssBytes: kroxylicious.meter.peakRssBytes(), version: kroxylicious.version };
     if (turnout2 !== undefined) proxies.turnout2 = { peakRssBytes: turnout2.meter.peakRssBytes() };
-    return { paths, records, consumeRecords, latencyRate, latencyRecords, steady, produce, consume, latency, steadyRuns, proxies };
+    return { paths, records, consumeRecords, latencyRate, latencyRecords, steady, produce, consume, latency, steadyRuns, proxies, warmUps };
   } finally {
     await turnout?.stop();
     opts.onTurnout(undefined);

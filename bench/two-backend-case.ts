@@ -15,6 +15,7 @@ import { fetchPathDelta, scrapeFetchPathCounts } from './cutover/fetch-paths.js'
 import { checkThroughProxy, measureRun, type MeasuredProxy } from './proxy-run.js';
 import { prepareSplitPerf, type SplitRoute } from './split-perf.js';
 import { startTurnoutChild, type TurnoutChild } from './turnout-child.js';
+import { formatTrail, warmUntilSettled, type WarmUpTrail } from './warm-until-settled.js';
 import { summarizeTwoBackends, type SplitConsumeRun, type SplitLatencyRun, type SplitProduceRun, type TwoBackendCluster, type TwoBackendSummary } from './two-backend-report.js';
 
 export interface TwoBackendClusterInput {
@@ -116,6 +117,12 @@ export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<Tw
     const records = opts.records ?? sizeRecords(warmRate, opts.quick);
     const payload = records * opts.recordSizeBytes;
     log(`two backends: ${records} records per produce run (warm-up direct ${Math.round(warmRate)} rec/s)`);
+    // V8 goes on optimising Turnout's multi-backend path for some 200,000 records (warm-until-settled.ts).
+    let turnoutWarmUp: WarmUpTrail | undefined;
+    if (!opts.quick) {
+      turnoutWarmUp = await warmUntilSettled(proxy, payload / MB, () => perf.produce({ routes: routes('turnout', 'warm'), records, recordSizeBytes: opts.recordSizeBytes, throughput: -1, acks: 'all' }));
+      log(`two backends: warmed up until settled: ${formatTrail('Turnout', turnoutWarmUp)}`);
+    }
 
     const produce: SplitProduceRun[] = [];
     await rounds(async (path, rep) => {
@@ -169,6 +176,7 @@ export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<Tw
         latencyRecords,
         ...(haproxy !== undefined ? { haproxyVersion: haproxy.version } : {}),
         nodes,
+        ...(turnoutWarmUp !== undefined ? { turnoutWarmUp } : {}),
       },
       produce,
       consume,

@@ -5,6 +5,7 @@
 // per-round values, each round's runs made back to back).
 import { compareThroughput, GOALS, MIN_RATE_SHARE, median, ofPath, pairByRep, perRound, withProxyCpu, type BenchPath, type PathNumbers, type PerRound, type ThroughputComparison } from './comparison.js';
 import { cpuGoal, f, goalLines, k, signed, tableHeader, throughputRows, type Goals } from './report-format.js';
+import { formatTrail, type WarmUpTrail } from './warm-until-settled.js';
 import type { SplitConsumeResult, SplitProduceResult } from './split-perf.js';
 
 export interface SplitProduceRun {
@@ -65,6 +66,8 @@ export interface TwoBackendConfig {
   haproxyVersion?: string;
   /** Turnout's own nodes on its listener (`listeners[].nodes`). */
   nodes: number;
+  /** Turnout's warm-up runs of the measured size until its CPU per MB settled (absent with --quick). */
+  turnoutWarmUp?: WarmUpTrail;
 }
 
 export interface SplitLatencyNumbers {
@@ -214,6 +217,7 @@ export function formatTwoBackendReport(s: TwoBackendSummary): string[] {
   out.push(`  one Java producer writes round-robin to a ${c.partitions}-partition topic of each domain through Turnout; direct, one producer per cluster takes the same records`);
   out.push(`  ${k(c.records)} records of ${c.recordSizeBytes} B per produce run, acks=${c.acks}; consume reads all ${k(c.consumeRecords)} back without a group (one consumer per cluster directly, one through Turnout)`);
   if (c.haproxyVersion !== undefined) out.push(`  through HAProxy ${c.haproxyVersion} (TCP mode, a frontend per broker of both clusters) the workload is the direct one: a client per cluster`);
+  if (c.turnoutWarmUp !== undefined) out.push(`  warm-up runs of that size until Turnout's CPU per MB settled: ${formatTrail('Turnout', c.turnoutWarmUp)}`);
   out.push(`  ${c.repeat} round(s), each running every path back to back, the order rotating by one each round; medians`);
   out.push('');
   out.push(tableHeader(s.produce));

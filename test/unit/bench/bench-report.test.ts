@@ -136,6 +136,12 @@ describe('report', () => {
     expect(text).toContain('added by Turnout to direct: p50 +0.275 ms, p99 +0.450 ms');
     expect(text).toContain('added p99 latency < 1 ms at moderate load: met (+0.450 ms)');
     expect(text).not.toContain('note:');
+    expect(text).not.toContain('until CPU per MB settled');
+  });
+
+  it('lists the warm-up runs of the proxies that warmed up until settled', () => {
+    const warmed = summarizeBench({ ...config, warmUps: { turnout: { cpuMsPerMb: [4.44, 3.1, 3, 2.9], settled: true } } }, produce, consume, latency);
+    expect(formatBenchReport(warmed).join('\n')).toContain('warm-up runs of the produce size until CPU per MB settled: Turnout 4.4 3.1 3.0 2.9 ms/MB, settled');
   });
 
   it('ends with one JSON line holding every number', () => {

@@ -191,6 +191,14 @@ describe('two backends with the HAProxy path', () => {
   });
 });
 
+describe('two-backend warm-up', () => {
+  it("prints Turnout's warm-up runs until its CPU per MB settled, when it had them", () => {
+    const warmed = summarizeTwoBackends({ ...config, turnoutWarmUp: { cpuMsPerMb: [7.2, 3.6, 3.4, 3.3], settled: true } }, produce, consume, latency);
+    expect(formatTwoBackendReport(warmed).join('\n')).toContain("warm-up runs of that size until Turnout's CPU per MB settled: Turnout 7.2 3.6 3.4 3.3 ms/MB, settled");
+    expect(formatTwoBackendReport(summarizeTwoBackends(config, produce, consume, latency)).join('\n')).not.toContain('settled');
+  });
+});
+
 describe('formatFetchShares', () => {
   it('lists each path with its share, largest first, and says so when nothing was counted', () => {
     expect(formatFetchShares({ gathered: 1, forwarded_whole: 3 })).toBe('3 (75%) forwarded_whole, 1 (25%) gathered');
