@@ -208,6 +208,14 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
     if (steady !== null) {
       const steadyRecords = steady.rate * steady.seconds;
       log(`steady rate: ${steady.rate} rec/s for ${steady.seconds} s (${steadyRecords} records) on each path`);
+      // The steady rate's requests are small and come one at a time: a JIT compiles what they
+      // run only after seeing them for a while (bench/floor/run.ts warms up the same way).
+      if (!opts.quick) {
+        for (const path of paths.filter((p) => p === 'turnout' || p === 'kroxylicious')) {
+          log(`steady warm-up ${PATH_LABELS[path]}: one uncounted run at the steady rate`);
+          await producePerf({ topic: topics.steady, records: steadyRecords, recordSizeBytes: opts.recordSizeBytes, throughput: steady.rate, bootstrap: target(path), clientId: `bench-steady-warm-${path}`, log });
+        }
+      }
       await rounds(async (path, rep) => {
         const m = await measureRun(proxyOf(path), () =>
           producePerf({ topic: topics.steady, records: steadyRecords, recordSizeBytes: opts.recordSizeBytes, throughput: steady.rate, bootstrap: target(path), clientId: `bench-steady-${path}`, log }),
