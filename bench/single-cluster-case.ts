@@ -19,6 +19,9 @@ import { checkThroughProxy, measureRun, type MeasuredProxy } from './proxy-run.j
 import { startTurnoutChild, type TurnoutChild } from './turnout-child.js';
 import { formatTrail, warmUntilSettled, type WarmUpTrail } from './warm-until-settled.js';
 
+/** The paths through a proxy with a JIT, which the warm-ups wait for (HAProxy has none). */
+const JIT_PATHS: ReadonlySet<BenchPath> = new Set<BenchPath>(['turnout', 'turnout2', 'kroxylicious']);
+
 /** The steady moderate rate: the producer perf test capped at `rate` records/s for `seconds`. */
 export interface SteadyOptions {
   rate: number;
@@ -152,7 +155,7 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
     if (!opts.quick) {
       for (const path of throughputPaths) {
         const proxy = proxyOf(path);
-        if (proxy === undefined || path === 'haproxy') continue;
+        if (proxy === undefined || !JIT_PATHS.has(path)) continue;
         const trail = await warmUntilSettled(proxy, payload / MB, () =>
           producePerf({ topic: topics.warm, records, recordSizeBytes: opts.recordSizeBytes, throughput: -1, bootstrap: target(path), clientId: `bench-warm-${path}`, log }),
         );
@@ -211,7 +214,7 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
       // The steady rate's requests are small and come one at a time: a JIT compiles what they
       // run only after seeing them for a while (bench/floor/run.ts warms up the same way).
       if (!opts.quick) {
-        for (const path of paths.filter((p) => p === 'turnout' || p === 'kroxylicious')) {
+        for (const path of paths.filter((p) => JIT_PATHS.has(p))) {
           log(`steady warm-up ${PATH_LABELS[path]}: one uncounted run at the steady rate`);
           await producePerf({ topic: topics.steady, records: steadyRecords, recordSizeBytes: opts.recordSizeBytes, throughput: steady.rate, bootstrap: target(path), clientId: `bench-steady-warm-${path}`, log });
         }

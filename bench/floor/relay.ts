@@ -43,7 +43,7 @@ function relayConnection(client: net.Socket, target: RelayTarget): void {
 
 /** Writes `chunk` to `to`; when `to` is full, `from` stops being read until `to` drains. */
 function forward(chunk: Buffer, to: net.Socket, from: net.Socket): void {
-  if (to.write(chunk)) return;
+  if (to.write(chunk) || from.isPaused()) return;
   from.pause();
   to.once('drain', () => from.resume());
 }

@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { startCluster, stopCluster } from '../../src/devkit/index.js';
 import { createTopics } from '../bench-admin.js';
+import { scrapeFetchPathCounts } from '../cutover/fetch-paths.js';
 import { positiveInt } from '../cli-options.js';
 import { median, rotation, warmUpConnections } from '../comparison.js';
 import { startHaproxy } from '../haproxy.js';
@@ -99,9 +100,7 @@ async function startRelayChild(listen: ProxiedListener): Promise<Proxy> {
 /** Produce requests Turnout answered so far, from its metrics (null for the other paths). */
 async function turnoutProduceRequests(adminUrl: string | undefined): Promise<number | null> {
   if (adminUrl === undefined) return null;
-  const text = await (await fetch(`${adminUrl}/metrics`)).text();
-  const m = /^turnout_requests_total\{api="Produce"[^}]*\} (\d+)/m.exec(text);
-  return m === null ? 0 : Number(m[1]);
+  return (await scrapeFetchPathCounts(adminUrl)).turnout_requests_total?.Produce ?? 0;
 }
 
 function ratioRows(runs: readonly SteadyRun[], paths: readonly FloorPath[]): string[] {
