@@ -1,16 +1,19 @@
-// Whether a Produce response (v10+) may name a broker: a partition's CurrentLeader or the
-// NodeEndpoints field, both tagged fields. Nearly every Produce response has neither, and
-// finding that out by walking the bytes costs no allocation, where decoding the response
-// builds an object per topic and partition for every produce request.
+// Whether a Produce response (v9+) is plain: no tagged field at the partition or top level
+// (so no CurrentLeader, no NodeEndpoints, nothing that names a broker), and whether any
+// partition was answered with an error. Nearly every Produce response is plain with no error,
+// and finding that out by walking the bytes costs next to no allocation, where decoding the
+// response builds an object per topic and partition for every produce request.
 //
-// The walk is conservative: any tagged field at the partition or top level, or bytes it
-// cannot walk (truncated, a length out of range), answer true, and the caller then decodes
-// the response as before (and a malformed one fails there, as it always did).
+// The walk is conservative: any tagged field, or bytes it cannot walk (truncated, a length
+// out of range), make it give up, and the caller then decodes the response as before (and a
+// malformed one fails there, as it always did).
 
 const SIZE_AND_CORRELATION_BYTES = 8;
 const UUID_BYTES = 16;
 /** index int32, errorCode int16, baseOffset, logAppendTimeMs, logStartOffset int64. */
 const PARTITION_FIXED_BYTES = 4 + 2 + 8 + 8 + 8;
+/** A partition's error code, after its index. */
+const PARTITION_ERROR_CODE_AT = 4;
 const THROTTLE_BYTES = 4;
 /** Produce's first flexible version, and the one whose topics are named by id. */
 const FLEXIBLE_VERSION = 9;
@@ -62,28 +65,42 @@ class Walk {
   }
 }
 
+/** What a walk of a plain Produce answer found. */
+export interface ProduceResponseScan {
+  /** Some partition's error code is not NONE. */
+  hasErrors: boolean;
+  /** Where each topic's id sits in the frame (v13+), in the answer's order. */
+  topicIdOffsets: number[];
+}
+
 /**
- * True when the Produce response frame (size prefix included) of `version` may carry a
- * CurrentLeader or NodeEndpoints, or cannot be walked; false when it surely carries neither.
+ * Walks a flexible (v9+) Produce response frame (size prefix included). Null when it carries a
+ * tagged field anywhere (a CurrentLeader, NodeEndpoints, or one this walk does not know), or
+ * cannot be walked: the caller decodes it then.
  */
-export function produceResponseMayNameBrokers(frame: Buffer, version: number): boolean {
-  if (version < FLEXIBLE_VERSION) return false;
+export function scanProduceResponse(frame: Buffer, version: number): ProduceResponseScan | null {
+  if (version < FLEXIBLE_VERSION) return null;
+  const scan: ProduceResponseScan = { hasErrors: false, topicIdOffsets: [] };
   const w = new Walk(frame, SIZE_AND_CORRELATION_BYTES);
   w.skipTaggedFields(); // the response header's
   const topics = w.compactLength();
-  if (w.failed || topics < 0) return true;
+  if (w.failed || topics < 0) return null;
   for (let t = 0; t < topics; t++) {
-    if (version >= TOPIC_ID_VERSION) w.skip(UUID_BYTES);
-    else {
+    if (version >= TOPIC_ID_VERSION) {
+      scan.topicIdOffsets.push(w.offset);
+      w.skip(UUID_BYTES);
+    } else {
       const nameBytes = w.compactLength();
       w.skip(nameBytes);
     }
     const partitions = w.compactLength();
-    if (w.failed || partitions < 0) return true;
+    if (w.failed || partitions < 0) return null;
     for (let p = 0; p < partitions; p++) {
+      if (w.offset + PARTITION_FIXED_BYTES > frame.length) return null;
+      if (frame.readInt16BE(w.offset + PARTITION_ERROR_CODE_AT) !== 0) scan.hasErrors = true;
       w.skip(PARTITION_FIXED_BYTES);
       const recordErrors = w.compactLength();
-      if (w.failed || recordErrors < 0) return true;
+      if (w.failed || recordErrors < 0) return null;
       for (let e = 0; e < recordErrors; e++) {
         w.skip(4); // batchIndex
         const messageBytes = w.compactLength();
@@ -92,13 +109,21 @@ export function produceResponseMayNameBrokers(frame: Buffer, version: number): b
       }
       const messageBytes = w.compactLength();
       if (messageBytes > 0) w.skip(messageBytes);
-      if (w.failed || w.uvarint() !== 0 || w.failed) return true; // a partition's tagged fields (CurrentLeader)
+      if (w.failed || w.uvarint() !== 0 || w.failed) return null; // a partition's tagged fields (CurrentLeader)
     }
     w.skipTaggedFields(); // a topic's (none is defined)
-    if (w.failed) return true;
+    if (w.failed) return null;
   }
   w.skip(THROTTLE_BYTES);
-  if (w.failed || w.uvarint() !== 0) return true; // the top level's (NodeEndpoints)
+  if (w.failed || w.uvarint() !== 0) return null; // the top level's (NodeEndpoints)
   // Bytes after the last field: not a response this walk understands.
-  return w.failed || w.offset !== frame.length;
+  return w.failed || w.offset !== frame.length ? null : scan;
+}
+
+/**
+ * True when the Produce response frame (size prefix included) of `version` may carry a
+ * CurrentLeader or NodeEndpoints, or cannot be walked; false when it surely carries neither.
+ */
+export function produceResponseMayNameBrokers(frame: Buffer, version: number): boolean {
+  return version >= FLEXIBLE_VERSION && scanProduceResponse(frame, version) === null;
 }

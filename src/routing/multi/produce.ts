@@ -33,6 +33,7 @@ import type { MultiContext } from './multi-context.js';
 import { CarryTransactionError, carryTransactionPartitions } from './transactions.js';
 import { forwardOrderOf } from '../produce-forward-order.js';
 import { firstSequencedBatch, isNotStoredError, type SequencedBatch } from '../produce-sequence-gate.js';
+import { plainProduceAnswerInPlace } from './produce-answer-in-place.js';
 
 /** The first idempotent batch of a Produce partition as the client sent it, and the destination it was routed to. */
 interface RoutedBatch {
@@ -148,6 +149,8 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
   const turn = forwardOrderOf(session).take(split.parts.length, waits.size > 0 || carried.size > 0);
   // One broker takes all of it: the client's frame goes on as it is (produce-frame-reuse.ts).
   const whole = split.parts.length === 1 && split.localCount === 0 && split.parts[0].request.topicData.length === body.topicData.length;
+  /** The broker's answer, made the client's in place (produce-answer-in-place.ts). */
+  let answeredInPlace: Buffer | null = null;
   const outcomes = await Promise.all(
     split.parts.map(async (part): Promise<ProduceOutcome | null> => {
       const { backend, brokerId } = parseDestination(part.destination);
@@ -179,6 +182,10 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
         turn.partDone();
         const res = await sending;
         if (res === null) return null;
+        if (whole && chains.size === 0 && plainProduceAnswerInPlace(res, v, ex.correlationId, (id) => ctx.topicIds.virtualIdOfReal(backend, id))) {
+          answeredInPlace = res;
+          return null;
+        }
         const answer = decodeResponseFrame(res, ApiKey.Produce, v, decodeProduceResponse).body;
         produceAnswerToVirtual(ctx, session, answer, v, backend, brokerId, chains);
         if (sequenced !== undefined) gateRefusedBatches(ctx, answer, v, sequenced);
@@ -204,6 +211,11 @@ export async function produce(ctx: MultiContext, session: ClientSession, ex: Req
     }),
   );
   if (!split.expectsResponse) return null;
+  if (answeredInPlace !== null) {
+    ctx.metrics.produce('in_place');
+    return answeredInPlace;
+  }
+  ctx.metrics.produce(split.parts.length === 0 ? 'local' : whole ? 'decoded' : 'merged');
   const merged = mergeProduceResponses(split, outcomes as ProduceOutcome[]);
   return encodeResponseFrame(ApiKey.Produce, v, { correlationId: ex.correlationId }, merged, encodeProduceResponse);
 }

@@ -9,7 +9,7 @@ import {
   createTopicProduceResponse,
   type ProduceResponse,
 } from '../../../src/codec/generated/produce.js';
-import { produceResponseMayNameBrokers } from '../../../src/routing/produce-response-scan.js';
+import { produceResponseMayNameBrokers, scanProduceResponse } from '../../../src/routing/produce-response-scan.js';
 
 /** Two topics of several partitions, one partition with record errors and a message: every variable-length part. */
 function answer(): ProduceResponse {
@@ -78,5 +78,44 @@ describe('produceResponseMayNameBrokers', () => {
 
   it('says no for an answer with no topics', () => {
     expect(produceResponseMayNameBrokers(frame(12, createProduceResponse()), 12)).toBe(false);
+  });
+});
+
+describe('scanProduceResponse', () => {
+  for (const version of [9, 12, 13]) {
+    it(`tells a v${version} answer with a partition error from one without`, () => {
+      expect(scanProduceResponse(frame(version, answer()), version)?.hasErrors).toBe(true);
+      const clean = answer();
+      for (const t of clean.responses) {
+        const p = t.partitionResponses[1];
+        p.errorCode = 0;
+        p.errorMessage = null;
+        p.recordErrors = [];
+      }
+      expect(scanProduceResponse(frame(version, clean), version)?.hasErrors).toBe(false);
+    });
+  }
+
+  it('finds each topic id where it sits (v13)', () => {
+    const m = answer();
+    m.responses[1].topicId = 'AAECAwQFBgcICQoLDA0ODw';
+    const f = frame(13, m);
+    const at = scanProduceResponse(f, 13)?.topicIdOffsets ?? [];
+    expect(at.map((o) => f.toString('base64url', o, o + 16))).toEqual(['fzyaHgsdTC6fABI0VniavA', 'AAECAwQFBgcICQoLDA0ODw']);
+  });
+
+  it('names no topic id offsets before v13', () => {
+    expect(scanProduceResponse(frame(12, answer()), 12)?.topicIdOffsets).toEqual([]);
+  });
+
+  it('gives up on a non-flexible version, a tagged field or a truncated frame', () => {
+    expect(scanProduceResponse(frame(8, answer()), 8)).toBeNull();
+    const m = answer();
+    const leader = createLeaderIdAndEpoch();
+    leader.leaderId = 2;
+    m.responses[0].partitionResponses[0].currentLeader = leader;
+    expect(scanProduceResponse(frame(12, m), 12)).toBeNull();
+    const whole = frame(13, answer());
+    for (const cut of [9, 30, whole.length - 1]) expect(scanProduceResponse(whole.subarray(0, cut), 13)).toBeNull();
   });
 });
