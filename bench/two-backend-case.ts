@@ -88,6 +88,8 @@ export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<Tw
     log(`two backends: Turnout pid ${proxy.pid} at ${proxy.bootstrapServers}, ${nodes} nodes`);
     const adminUrl = `http://127.0.0.1:${proxy.adminPort}`;
     const fetchPaths: Record<string, number> = {};
+    const producePaths: Record<string, number> = {};
+    let produceRequests = 0;
     const paths: BenchPath[] = ['direct', 'turnout'];
     const haproxyRoutes = opts.clusters.map((c) => c.haproxyRoutes);
     if (haproxyRoutes.every((r) => r !== undefined)) {
@@ -126,7 +128,13 @@ export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<Tw
 
     const produce: SplitProduceRun[] = [];
     await rounds(async (path, rep) => {
+      const before = path === 'turnout' ? await scrapeFetchPathCounts(adminUrl) : null;
       const m = await measureRun(proxyOf(path), () => perf.produce({ routes: routes(path, 'tput'), records, recordSizeBytes: opts.recordSizeBytes, throughput: -1, acks: 'all' }));
+      if (before !== null) {
+        const counted = fetchPathDelta(before, await scrapeFetchPathCounts(adminUrl));
+        for (const [p, n] of Object.entries(counted.turnout_multi_produce_total ?? {})) producePaths[p] = (producePaths[p] ?? 0) + n;
+        produceRequests += counted.turnout_requests_total?.Produce ?? 0;
+      }
       checkThroughProxy(`two backends: produce ${path}`, PATH_LABELS[path], m.clientInBytes, payload);
       const r = m.value;
       if (r.errors > 0) throw new Error(`two backends: produce ${path} #${rep + 1}: ${r.errors} of ${r.records} sends failed`);
@@ -186,6 +194,7 @@ export async function runTwoBackendCase(opts: TwoBackendCaseOptions): Promise<Tw
         ...(haproxy !== undefined ? { haproxyPeakRssMb: haproxy.meter.peakRssBytes() / MB } : {}),
       },
       fetchPaths,
+      { paths: producePaths, requests: produceRequests },
     );
   } finally {
     await turnout?.stop().catch(() => undefined);

@@ -100,6 +100,11 @@ export interface TwoBackendSummary {
   memory: { turnoutPeakRssMb: number; haproxyPeakRssMb?: number };
   /** Turnout's consume runs' Fetch requests by how it answered them (turnout_multi_fetch_total{path}), summed. */
   fetchPaths: Record<string, number>;
+  /**
+   * Turnout's produce runs: its client Produce requests (turnout_requests_total), and how it
+   * answered them (turnout_multi_produce_total{path}), summed over the measured runs.
+   */
+  turnoutProduce: TurnoutProduceSummary;
   /** addedP99 null: inconclusive (see notes). */
   goals: Goals;
   notes: string[];
@@ -111,6 +116,17 @@ export interface TwoBackendSummary {
  */
 export const MAX_DIRECT_P99_MS = 50;
 
+export interface TurnoutProduceCounts {
+  paths: Record<string, number>;
+  requests: number;
+}
+
+export interface TurnoutProduceSummary extends TurnoutProduceCounts {
+  requestsPerMb: number;
+  /** Turnout's CPU over its measured produce runs per request, µs (NaN when not measured). */
+  cpuUsPerRequest: number;
+}
+
 export function summarizeTwoBackends(
   config: TwoBackendConfig,
   produce: readonly SplitProduceRun[],
@@ -118,6 +134,7 @@ export function summarizeTwoBackends(
   latency: readonly SplitLatencyRun[],
   memory: TwoBackendSummary['memory'] = { turnoutPeakRssMb: Number.NaN },
   fetchPaths: Record<string, number> = {},
+  turnoutProduce: TurnoutProduceCounts = { paths: {}, requests: 0 },
 ): TwoBackendSummary {
   const produceNumbers = (runs: SplitProduceRun[]): PathNumbers =>
     withProxyCpu(
@@ -156,6 +173,7 @@ export function summarizeTwoBackends(
     consume: compareThroughput(consume, consumeNumbers, (r) => r.result.mbPerSec),
     memory,
     fetchPaths,
+    turnoutProduce: produceCountsOf(turnoutProduce, ofPath(produce, 'turnout')),
     latency: {
       direct: latencyNumbers('direct'),
       turnout: latencyNumbers('turnout'),
@@ -206,6 +224,22 @@ export function formatFetchShares(paths: Readonly<Record<string, number>>): stri
     .join(', ');
 }
 
+function produceCountsOf(counts: TurnoutProduceCounts, runs: readonly SplitProduceRun[]): TurnoutProduceSummary {
+  const mb = runs.reduce((a, r) => a + r.mb, 0);
+  const cpuSec = runs.reduce((a, r) => a + (r.proxyCpuSec ?? Number.NaN), 0);
+  return { ...counts, requestsPerMb: counts.requests / mb, cpuUsPerRequest: (cpuSec * 1e6) / counts.requests };
+}
+
+/**
+ * `9,840 (98.1 per MB produced, 121 µs of Turnout CPU each): 9,800 (100%) in_place`: how many
+ * Produce requests Turnout's measured runs took, and how it answered them.
+ */
+export function formatProduceCounts(s: TurnoutProduceSummary): string {
+  if (s.requests === 0) return 'none counted';
+  const perRequest = Number.isFinite(s.cpuUsPerRequest) ? `, ${f(s.cpuUsPerRequest, 0)} µs of Turnout CPU each` : '';
+  return `${k(s.requests)} (${f(s.requestsPerMb, 1)} per MB produced${perRequest}): ${formatFetchShares(s.paths)}`;
+}
+
 /** The two-backend section of the report, as lines. */
 export function formatTwoBackendReport(s: TwoBackendSummary): string[] {
   const c = s.config;
@@ -224,6 +258,7 @@ export function formatTwoBackendReport(s: TwoBackendSummary): string[] {
   out.push(...throughputRows('produce', s.produce, true));
   out.push(...throughputRows('consume', s.consume, false));
   out.push(`  peak RSS          Turnout ${f(s.memory.turnoutPeakRssMb, 0)} MB${s.memory.haproxyPeakRssMb !== undefined ? `, HAProxy ${f(s.memory.haproxyPeakRssMb, 0)} MB` : ''}`);
+  out.push(`  Turnout's produce requests: ${formatProduceCounts(s.turnoutProduce)}`);
   out.push(`  Turnout's consume Fetches: ${formatFetchShares(s.fetchPaths)}`);
   out.push('');
   out.push(`  moderate load: capped at ${k(c.latencyRate)} rec/s (${k(c.latencyRecords)} records), acks=${c.latencyAcks}, send-to-ack latency of every record`);

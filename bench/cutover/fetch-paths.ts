@@ -3,12 +3,18 @@
 // segment (turnout_cutover_fetch_partitions_total{segment}), as the difference of two scrapes
 // of its /metrics around the read, and the client requests it took by API
 // (turnout_requests_total{api}, its versions summed). Shows whether a translated read streams
-// or is gathered, and whether its reader asked anything the other did not.
+// or is gathered, and whether its reader asked anything the other did not. The two-backend
+// case reads its produce runs' paths (turnout_multi_produce_total{path}) the same way.
 
 /** Counter name → label value → count. */
 export type FetchPathCounts = Record<string, Record<string, number>>;
 
-const COUNTERS = { turnout_multi_fetch_total: 'path', turnout_cutover_fetch_partitions_total: 'segment', turnout_requests_total: 'api' } as const;
+const COUNTERS = {
+  turnout_multi_fetch_total: 'path',
+  turnout_multi_produce_total: 'path',
+  turnout_cutover_fetch_partitions_total: 'segment',
+  turnout_requests_total: 'api',
+} as const;
 
 /** The fetch counters of a Prometheus text exposition. */
 export function parseFetchPathCounts(text: string): FetchPathCounts {

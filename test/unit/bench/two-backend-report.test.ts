@@ -205,3 +205,17 @@ describe('formatFetchShares', () => {
     expect(formatFetchShares({})).toBe('none counted');
   });
 });
+
+describe("Turnout's produce requests", () => {
+  it('prints their count per MB, Turnout CPU per request and how they were answered', () => {
+    // Turnout's runs: 117.18 MB, 1.63 s of CPU, over 1,000 requests.
+    const s = summarizeTwoBackends(config, produce, consume, latency, undefined, {}, { paths: { in_place: 990, merged: 10 }, requests: 1_000 });
+    expect(s.turnoutProduce.requestsPerMb).toBeCloseTo(1_000 / 117.18, 6);
+    expect(s.turnoutProduce.cpuUsPerRequest).toBeCloseTo(1_630, 6);
+    expect(formatTwoBackendReport(s).join('\n')).toContain("Turnout's produce requests: 1,000 (8.5 per MB produced, 1630 µs of Turnout CPU each): 990 (99%) in_place, 10 (1%) merged");
+  });
+
+  it('says none were counted when the runs counted none', () => {
+    expect(formatTwoBackendReport(summarizeTwoBackends(config, produce, consume, latency)).join('\n')).toContain("Turnout's produce requests: none counted");
+  });
+});
