@@ -38,13 +38,46 @@ const X_TO_2_POW = new Uint32Array(64);
   for (let k = 1; k < X_TO_2_POW.length; k++) X_TO_2_POW[k] = p = multiplyModP(p, p);
 }
 
-/** x^(8·n) modulo the polynomial: what n zero bytes do to the register. */
-function zeroBytesFactor(n: number): number {
-  let factor = 0x80000000; // x^0
-  for (let k = 3; n > 0; k++, n = Math.floor(n / 2)) {
-    if (n % 2 === 1) factor = multiplyModP(X_TO_2_POW[k] as number, factor);
+// Running the register over 2^k zero bytes multiplies it by x^(8·2^k), a linear map of its 32
+// bits: the xor of what it does to each of the register's 4 bytes, tabulated once per k
+// (4 × 256 entries). Shifting a register over n zero bytes is then 4 look-ups per set bit of
+// n, where multiplying bit by bit took some 32 steps per bit: the rewrite of a batch's
+// producer fields pays this once per batch.
+
+/** A batch or message length fits in 2^31 bytes: one table set per bit of it. */
+const SHIFT_BITS = 31;
+/** ZERO_SHIFT[k]: the 4 × 256 table of the register over 2^k zero bytes, built when first needed. */
+const ZERO_SHIFT: Array<Uint32Array | undefined> = new Array<Uint32Array | undefined>(SHIFT_BITS).fill(undefined);
+
+function zeroShiftTable(k: number): Uint32Array {
+  let table = ZERO_SHIFT[k];
+  if (table !== undefined) return table;
+  table = new Uint32Array(4 * 256);
+  const factor = X_TO_2_POW[k + 3] as number; // x^(8·2^k) = x^(2^(k+3))
+  for (let lane = 0; lane < 4; lane++) {
+    for (let byte = 0; byte < 256; byte++) table[lane * 256 + byte] = multiplyModP(factor, (byte << (8 * lane)) >>> 0);
   }
-  return factor;
+  ZERO_SHIFT[k] = table;
+  return table;
+}
+
+/** The register `r` after `n` zero bytes. */
+function shiftOverZeros(r: number, n: number): number {
+  if (n < 0 || n >= 2 ** SHIFT_BITS) throw new RangeError(`cannot shift a CRC over ${n} bytes`);
+  for (let k = 0; n > 0; k++, n >>>= 1) {
+    if ((n & 1) === 0) continue;
+    const t = zeroShiftTable(k);
+    r = (t[r & 0xff] as number) ^ (t[256 + ((r >>> 8) & 0xff)] as number) ^ (t[512 + ((r >>> 16) & 0xff)] as number) ^ (t[768 + (r >>> 24)] as number);
+  }
+  return r >>> 0;
+}
+
+/** The byte-at-a-time table of the reflected polynomial: short spans stay in JavaScript, no native call. */
+const BYTE_TABLE = new Uint32Array(256);
+for (let i = 0; i < 256; i++) {
+  let r = i;
+  for (let bit = 0; bit < 8; bit++) r = (r & 1) !== 0 ? (r >>> 1) ^ POLYNOMIAL : r >>> 1;
+  BYTE_TABLE[i] = r >>> 0;
 }
 
 /**
@@ -53,7 +86,8 @@ function zeroBytesFactor(n: number): number {
  * A stored CRC that was wrong stays wrong, as a recomputation would not keep it.
  */
 export function crc32cAfterChange(crc: number, delta: Uint8Array, bytesAfter: number): number {
-  // The register after the delta from a zero register (the library starts from ~initial).
-  const deltaRegister = ~nativeCrc32c(delta, 0xffffffff) >>> 0;
-  return (crc ^ multiplyModP(zeroBytesFactor(bytesAfter), deltaRegister)) >>> 0;
+  // The register after the delta from a zero register: no initial value, no final xor.
+  let r = 0;
+  for (let i = 0; i < delta.length; i++) r = (BYTE_TABLE[(r ^ (delta[i] as number)) & 0xff] as number) ^ (r >>> 8);
+  return (crc ^ shiftOverZeros(r, bytesAfter)) >>> 0;
 }
