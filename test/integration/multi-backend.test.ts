@@ -34,6 +34,12 @@ function kafka(clientId: string): kafkajs.Kafka {
   return new Kafka({ clientId, brokers: [proxy.bootstrapServers()], logLevel: logLevel.NOTHING });
 }
 
+/** Client Produce requests over several backends answered by `path` (turnout_multi_produce_total). */
+async function producesBy(path: string): Promise<number> {
+  const text = await proxy.registry.metrics();
+  return Number(new RegExp(`^turnout_multi_produce_total\\{path="${path}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+}
+
 /** The topics the admin API resolves to a domain (those Turnout has seen in Metadata). */
 async function domainTopics(p: ProxyHandle, domain: string): Promise<string[]> {
   const res = await fetch(`http://127.0.0.1:${p.adminPort}/v1/domains/${domain}`);
@@ -213,19 +219,28 @@ describe('one virtual cluster over two backends', () => {
     expect(listed.stdout.split('\n')).toEqual(expect.arrayContaining([orders, payments]));
 
     const lines = Array.from({ length: 100 }, (_, i) => `k${i % 5}\tvalue ${i}`);
-    const producer = await javaTool(
-      'kafka-console-producer',
-      [
-        '--bootstrap-server', proxy.bootstrapServers(), '--topic', payments,
-        '--property', 'parse.key=true', '--property', 'key.separator=\t',
-        '--producer-property', 'acks=all', '--producer-property', 'enable.idempotence=true', '--producer-property', 'linger.ms=5',
-      ],
-      { input: lines.map((l) => `${l}\n`).join(''), timeoutMs: 120_000 },
-    );
-    expectJavaSawOnlyTurnout(producer, CLUSTER_ID, 'the console producer');
-    expectNoBackendLeak(producer.stdout + producer.stderr, 'the console producer', backendFacts(legacy));
-    const stored = await readTopic(legacy.bootstrapServers, payments);
-    expect(stored.map((r) => r.value).sort()).toEqual(lines.map((l) => l.split('\t')[1]).sort());
+    // One producer per domain: each Produce goes whole to one broker, and its plain answer
+    // (topic ids from Kafka 4.1's v13, names from 3.9's v11) is made the client's in place.
+    for (const [cluster, topic] of [
+      [legacy, payments],
+      [main, orders],
+    ] as const) {
+      const inPlaceBefore = await producesBy('in_place');
+      const producer = await javaTool(
+        'kafka-console-producer',
+        [
+          '--bootstrap-server', proxy.bootstrapServers(), '--topic', topic,
+          '--property', 'parse.key=true', '--property', 'key.separator=\t',
+          '--producer-property', 'acks=all', '--producer-property', 'enable.idempotence=true', '--producer-property', 'linger.ms=5',
+        ],
+        { input: lines.map((l) => `${l}\n`).join(''), timeoutMs: 120_000 },
+      );
+      expectJavaSawOnlyTurnout(producer, CLUSTER_ID, `the console producer to ${topic}`);
+      expectNoBackendLeak(producer.stdout + producer.stderr, `the console producer to ${topic}`, backendFacts(cluster));
+      const stored = await readTopic(cluster.bootstrapServers, topic);
+      expect(stored.map((r) => r.value).sort()).toEqual(lines.map((l) => l.split('\t')[1]).sort());
+      expect(await producesBy('in_place'), `Produce answers to ${topic} made the client's in place`).toBeGreaterThan(inPlaceBefore);
+    }
 
     const group = uniqueName('mbp');
     const consumer = await javaTool(
