@@ -6,7 +6,7 @@ import type { MetadataRequestTopic, MetadataResponsePartition, MetadataResponseT
 import type { ClientSession, RequestExchange } from '../../net/request-router.js';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../codec/message-frames.js';
 import { mergeMetadataResponses } from '../metadata-merge.js';
-import { LEADER_NOT_AVAILABLE } from '../error-codes.js';
+import { LEADER_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION } from '../error-codes.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from './multi-codes.js';
 import { DestinationFailure } from '../split-route.js';
 import { isIdentityRefusal, UpstreamError } from '../../net/upstream-connection.js';
@@ -124,8 +124,16 @@ export async function metadata(ctx: MultiContext, session: ClientSession, ex: Re
     placePartition: (backend, topic, p, realEpoch) => placePartition(ctx, session, served, backend, topic, p, askedAtMs, realEpoch),
   });
   rememberListedTopics(ctx, backendResponses, all);
+  answerCreatedTopicsAsNotYetAvailable(ctx, merged.response);
   if (merged.incomplete) listUnansweredTopics(ctx, merged.response, backendResponses, resolveBackend);
   return encodeResponseFrame(ApiKey.Metadata, v, { correlationId: ex.correlationId }, merged.response, encodeMetadataResponse);
+}
+
+/** A topic created through Turnout a moment ago that its backend's broker does not know yet: retriable (recently-created-topics.ts). */
+function answerCreatedTopicsAsNotYetAvailable(ctx: MultiContext, response: MetadataResponse): void {
+  for (const t of response.topics) {
+    if (t.errorCode === UNKNOWN_TOPIC_OR_PARTITION && t.name !== null && ctx.createdTopics.isNew(t.name)) t.errorCode = LEADER_NOT_AVAILABLE;
+  }
 }
 
 /** How often a backend that does not answer all-topics Metadata is logged. */

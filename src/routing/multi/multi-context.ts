@@ -25,6 +25,7 @@ import type { ListenerView } from '../virtual-cluster-router.js';
 import { KEY_TYPE_TRANSACTION } from './multi-codes.js';
 import { LastKnownTopics } from './last-known-topics.js';
 import { MultiBackendMetrics } from './multi-metrics.js';
+import { RecentlyCreatedTopics } from './recently-created-topics.js';
 import { PartitionLeaders } from './partition-leaders.js';
 import { ZoneRouting } from './zone-routing.js';
 import { coordinatorAmong, leaderAmong, ZoneNodes, type ServedNodes } from '../zone-nodes.js';
@@ -76,6 +77,8 @@ export class MultiContext {
   readonly metrics: MultiBackendMetrics;
   /** The topics each backend last listed, shown with a retriable error while it does not answer. */
   readonly lastKnownTopics = new LastKnownTopics();
+  /** Topics created through Turnout a moment ago: LEADER_NOT_AVAILABLE, not unknown, while brokers learn them. */
+  readonly createdTopics = new RecentlyCreatedTopics();
   /** `backend/keyType/key` → real coordinator broker id. */
   readonly coordinators = new Map<string, number>();
   /** Set by the router right after construction (the map obtains real ids through the context). */

@@ -69,6 +69,7 @@ export async function createTopics(ctx: MultiContext, session: ClientSession, ex
       throttle.observe(answer.throttleTimeMs);
       return answer.topics.map((t): [string, Result] => {
         if (t.topicId !== ZERO_UUID && t.errorCode === 0) t.topicId = ctx.topicIds.observeServing(backend, t.name, t.topicId).virtualId;
+        if (t.errorCode === 0 && !body.validateOnly) ctx.createdTopics.created(t.name);
         return [t.name, t];
       });
     },
@@ -111,7 +112,10 @@ export async function deleteTopics(ctx: MultiContext, session: ClientSession, ex
       for (const r of answer.responses) {
         if (r.name === null) continue;
         r.topicId = v >= 6 ? (ctx.topicIds.virtualIdOf(r.name) ?? ZERO_UUID) : r.topicId;
-        if (r.errorCode === 0) ctx.topicIds.forget(r.name);
+        if (r.errorCode === 0) {
+          ctx.topicIds.forget(r.name);
+          ctx.createdTopics.deleted(r.name);
+        }
         out.push([r.name, r]);
       }
       return out;
