@@ -55,16 +55,13 @@ export class TestRedis {
   }
 }
 
-/** A loopback port free right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
+/**
+ * A loopback port free right now, below the ephemeral range: a server a test stops and starts
+ * again on it (Redis, a Turnout instance) would otherwise find it taken meanwhile as the local
+ * port of some outgoing connection, its own clients' reconnects included.
+ */
+export function freePort(): Promise<number> {
+  return freePortBlock(1);
 }
 
 /** A block of `count` consecutive loopback ports free right now (below the rig's clusters). */
