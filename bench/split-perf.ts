@@ -19,6 +19,8 @@ export interface SplitProduceResult {
   records: number;
   /** Sends that failed (not counted in the latencies). */
   errors: number;
+  /** Requests of every kind the producers sent (their `request-total`): nearly all Produce. */
+  requests: number;
   elapsedMs: number;
   recordsPerSec: number;
   /** MB (2^20 bytes) of record values per second, as the Kafka tools count. */
@@ -55,7 +57,7 @@ export class SplitPerfError extends Error {
   }
 }
 
-const PRODUCE_FIELDS = ['clients', 'records', 'errors', 'elapsedMs', 'recordsPerSec', 'mbPerSec', 'p50Us', 'p90Us', 'p99Us', 'p999Us', 'maxUs', 'avgUs'] as const;
+const PRODUCE_FIELDS = ['clients', 'records', 'errors', 'requests', 'elapsedMs', 'recordsPerSec', 'mbPerSec', 'p50Us', 'p90Us', 'p99Us', 'p999Us', 'maxUs', 'avgUs'] as const;
 const CONSUME_FIELDS = ['clients', 'records', 'bytes', 'elapsedMs', 'recordsPerSec', 'mbPerSec'] as const;
 
 /** The last line of stdout that is SplitPerf's JSON object for `mode`, every field a number. */

@@ -3,7 +3,7 @@
 // path the median over rounds, the ratios of throughput between the paths, the proxies' CPU
 // per MB, Turnout/direct ratios of latency percentiles, and the added latency (medians of
 // per-round values, each round's runs made back to back).
-import { compareThroughput, GOALS, MIN_RATE_SHARE, median, ofPath, pairByRep, perRound, withProxyCpu, type BenchPath, type PathNumbers, type PerRound, type ThroughputComparison } from './comparison.js';
+import { compareThroughput, GOALS, PATH_LABELS, MIN_RATE_SHARE, median, ofPath, pairByRep, perRound, withProxyCpu, type BenchPath, type PathNumbers, type PerRound, type ThroughputComparison } from './comparison.js';
 import { cpuGoal, f, goalLines, k, signed, tableHeader, throughputRows, type Goals } from './report-format.js';
 import { formatTrail, type WarmUpTrail } from './warm-until-settled.js';
 import type { SplitConsumeResult, SplitProduceResult } from './split-perf.js';
@@ -105,6 +105,8 @@ export interface TwoBackendSummary {
    * answered them (turnout_multi_produce_total{path}), summed over the measured runs.
    */
   turnoutProduce: TurnoutProduceSummary;
+  /** Per path, the produce runs' requests as the producers counted them (medians over runs). */
+  produceRequests: ProduceRequestFigures[];
   /** addedP99 null: inconclusive (see notes). */
   goals: Goals;
   notes: string[];
@@ -119,6 +121,27 @@ export const MAX_DIRECT_P99_MS = 50;
 export interface TurnoutProduceCounts {
   paths: Record<string, number>;
   requests: number;
+}
+
+export interface ProduceRequestFigures {
+  path: BenchPath;
+  perMb: number;
+  /** The path's proxy CPU per request, µs; absent for direct. */
+  proxyCpuUsPerRequest?: number;
+}
+
+/** Requests per MB and proxy CPU per request of each path that ran, in the bench's path order. */
+function produceRequestFigures(produce: readonly SplitProduceRun[]): ProduceRequestFigures[] {
+  const out: ProduceRequestFigures[] = [];
+  for (const path of ['direct', 'haproxy', 'turnout'] as const) {
+    const runs = ofPath(produce, path).filter((r) => r.result.requests > 0);
+    if (runs.length === 0) continue;
+    const figures: ProduceRequestFigures = { path, perMb: median(runs.map((r) => r.result.requests / r.mb)) };
+    const cpu = runs.filter((r) => r.proxyCpuSec !== undefined).map((r) => ((r.proxyCpuSec as number) * 1e6) / r.result.requests);
+    if (cpu.length > 0) figures.proxyCpuUsPerRequest = median(cpu);
+    out.push(figures);
+  }
+  return out;
 }
 
 export interface TurnoutProduceSummary extends TurnoutProduceCounts {
@@ -174,6 +197,7 @@ export function summarizeTwoBackends(
     memory,
     fetchPaths,
     turnoutProduce: produceCountsOf(turnoutProduce, ofPath(produce, 'turnout')),
+    produceRequests: produceRequestFigures(produce),
     latency: {
       direct: latencyNumbers('direct'),
       turnout: latencyNumbers('turnout'),
@@ -240,6 +264,13 @@ export function formatProduceCounts(s: TurnoutProduceSummary): string {
   return `${k(s.requests)} (${f(s.requestsPerMb, 1)} per MB produced${perRequest}): ${formatFetchShares(s.paths)}`;
 }
 
+/** `direct 23.1 per MB; HAProxy 22.8 per MB, 77 µs of its CPU each; Turnout 23.9 per MB, 264 µs each`. */
+export function formatProduceRequests(figures: readonly ProduceRequestFigures[]): string {
+  return figures
+    .map((r) => `${PATH_LABELS[r.path]} ${f(r.perMb, 1)} per MB${r.proxyCpuUsPerRequest !== undefined ? `, ${f(r.proxyCpuUsPerRequest, 0)} µs of its CPU each` : ''}`)
+    .join('; ');
+}
+
 /** The two-backend section of the report, as lines. */
 export function formatTwoBackendReport(s: TwoBackendSummary): string[] {
   const c = s.config;
@@ -258,6 +289,7 @@ export function formatTwoBackendReport(s: TwoBackendSummary): string[] {
   out.push(...throughputRows('produce', s.produce, true));
   out.push(...throughputRows('consume', s.consume, false));
   out.push(`  peak RSS          Turnout ${f(s.memory.turnoutPeakRssMb, 0)} MB${s.memory.haproxyPeakRssMb !== undefined ? `, HAProxy ${f(s.memory.haproxyPeakRssMb, 0)} MB` : ''}`);
+  if (s.produceRequests.length > 0) out.push(`  produce requests (the producers' count): ${formatProduceRequests(s.produceRequests)}`);
   out.push(`  Turnout's produce requests: ${formatProduceCounts(s.turnoutProduce)}`);
   out.push(`  Turnout's consume Fetches: ${formatFetchShares(s.fetchPaths)}`);
   out.push('');

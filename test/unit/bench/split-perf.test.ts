@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSplitConsume, parseSplitProduce, routeArgs, splitPerfSource, SplitPerfError } from '../../../bench/split-perf.js';
 
 const PRODUCE_LINE =
-  '{"mode":"produce","clients":1,"records":20000,"errors":0,"elapsedMs":4869.4,"recordsPerSec":4107.3,"mbPerSec":4.011,' +
+  '{"mode":"produce","clients":1,"records":20000,"errors":0,"requests":1234,"elapsedMs":4869.4,"recordsPerSec":4107.3,"mbPerSec":4.011,' +
   '"p50Us":2124522,"p90Us":3885252,"p99Us":4210694,"p999Us":4265572,"maxUs":4286186,"avgUs":2149114.9}';
 
 describe('parseSplitProduce', () => {
@@ -13,6 +13,7 @@ describe('parseSplitProduce', () => {
       clients: 1,
       records: 20_000,
       errors: 0,
+      requests: 1_234,
       elapsedMs: 4869.4,
       recordsPerSec: 4107.3,
       mbPerSec: 4.011,

@@ -21,7 +21,7 @@ const config: TwoBackendConfig = {
 };
 
 function produced(mbPerSec: number, p50Us = 20_000, p99Us = 90_000, recordsPerSec = mbPerSec * 1024, errors = 0): SplitProduceResult {
-  return { clients: 1, records: 60_000, errors, elapsedMs: 6_000, recordsPerSec, mbPerSec, p50Us, p90Us: p50Us * 2, p99Us, p999Us: p99Us * 2, maxUs: p99Us * 3, avgUs: p50Us * 1.1 };
+  return { clients: 1, records: 60_000, errors, requests: 1_000, elapsedMs: 6_000, recordsPerSec, mbPerSec, p50Us, p90Us: p50Us * 2, p99Us, p999Us: p99Us * 2, maxUs: p99Us * 3, avgUs: p50Us * 1.1 };
 }
 
 function consumed(mbPerSec: number): SplitConsumeResult {
@@ -217,5 +217,17 @@ describe("Turnout's produce requests", () => {
 
   it('says none were counted when the runs counted none', () => {
     expect(formatTwoBackendReport(summarizeTwoBackends(config, produce, consume, latency)).join('\n')).toContain("Turnout's produce requests: none counted");
+  });
+});
+
+describe('produce requests by path', () => {
+  it("prints each path's requests per MB, as its producers counted them, and its proxy's CPU per request", () => {
+    const s = summarizeTwoBackends(config, produce, consume, latency);
+    // Every run sent 1,000 requests for 58.59 MB; Turnout's took 0.99 s and 0.64 s of CPU.
+    expect(s.produceRequests.map((r) => r.path)).toEqual(['direct', 'turnout']);
+    expect(s.produceRequests[1]?.perMb).toBeCloseTo(1_000 / 58.59, 6);
+    expect(s.produceRequests[1]?.proxyCpuUsPerRequest).toBeCloseTo(815, 6);
+    expect(s.produceRequests[0]?.proxyCpuUsPerRequest).toBeUndefined();
+    expect(formatTwoBackendReport(s).join('\n')).toContain("produce requests (the producers' count): direct 17.1 per MB; Turnout 17.1 per MB, 815 µs of its CPU each");
   });
 });
