@@ -79,28 +79,33 @@ export interface ProduceResponseScan {
  * cannot be walked: the caller decodes it then.
  */
 export function scanProduceResponse(frame: Buffer, version: number): ProduceResponseScan | null {
-  if (version < FLEXIBLE_VERSION) return null;
   const scan: ProduceResponseScan = { hasErrors: false, topicIdOffsets: [] };
+  return walkPlainAnswer(frame, version, scan) ? scan : null;
+}
+
+/** True when the frame is plain; what it found goes into `scan` when one is given (none: no allocation). */
+function walkPlainAnswer(frame: Buffer, version: number, scan: ProduceResponseScan | null): boolean {
+  if (version < FLEXIBLE_VERSION) return false;
   const w = new Walk(frame, SIZE_AND_CORRELATION_BYTES);
   w.skipTaggedFields(); // the response header's
   const topics = w.compactLength();
-  if (w.failed || topics < 0) return null;
+  if (w.failed || topics < 0) return false;
   for (let t = 0; t < topics; t++) {
     if (version >= TOPIC_ID_VERSION) {
-      scan.topicIdOffsets.push(w.offset);
+      scan?.topicIdOffsets.push(w.offset);
       w.skip(UUID_BYTES);
     } else {
       const nameBytes = w.compactLength();
       w.skip(nameBytes);
     }
     const partitions = w.compactLength();
-    if (w.failed || partitions < 0) return null;
+    if (w.failed || partitions < 0) return false;
     for (let p = 0; p < partitions; p++) {
-      if (w.offset + PARTITION_FIXED_BYTES > frame.length) return null;
-      if (frame.readInt16BE(w.offset + PARTITION_ERROR_CODE_AT) !== 0) scan.hasErrors = true;
+      if (w.offset + PARTITION_FIXED_BYTES > frame.length) return false;
+      if (scan !== null && frame.readInt16BE(w.offset + PARTITION_ERROR_CODE_AT) !== 0) scan.hasErrors = true;
       w.skip(PARTITION_FIXED_BYTES);
       const recordErrors = w.compactLength();
-      if (w.failed || recordErrors < 0) return null;
+      if (w.failed || recordErrors < 0) return false;
       for (let e = 0; e < recordErrors; e++) {
         w.skip(4); // batchIndex
         const messageBytes = w.compactLength();
@@ -109,15 +114,15 @@ export function scanProduceResponse(frame: Buffer, version: number): ProduceResp
       }
       const messageBytes = w.compactLength();
       if (messageBytes > 0) w.skip(messageBytes);
-      if (w.failed || w.uvarint() !== 0 || w.failed) return null; // a partition's tagged fields (CurrentLeader)
+      if (w.failed || w.uvarint() !== 0 || w.failed) return false; // a partition's tagged fields (CurrentLeader)
     }
     w.skipTaggedFields(); // a topic's (none is defined)
-    if (w.failed) return null;
+    if (w.failed) return false;
   }
   w.skip(THROTTLE_BYTES);
-  if (w.failed || w.uvarint() !== 0) return null; // the top level's (NodeEndpoints)
+  if (w.failed || w.uvarint() !== 0) return false; // the top level's (NodeEndpoints)
   // Bytes after the last field: not a response this walk understands.
-  return w.failed || w.offset !== frame.length ? null : scan;
+  return !w.failed && w.offset === frame.length;
 }
 
 /**
@@ -125,5 +130,5 @@ export function scanProduceResponse(frame: Buffer, version: number): ProduceResp
  * CurrentLeader or NodeEndpoints, or cannot be walked; false when it surely carries neither.
  */
 export function produceResponseMayNameBrokers(frame: Buffer, version: number): boolean {
-  return version >= FLEXIBLE_VERSION && scanProduceResponse(frame, version) === null;
+  return version >= FLEXIBLE_VERSION && !walkPlainAnswer(frame, version, null);
 }
