@@ -1,6 +1,6 @@
-// Whether a Produce response (v9+) is plain: no tagged field at the partition or top level
-// (so no CurrentLeader, no NodeEndpoints, nothing that names a broker), and whether any
-// partition was answered with an error. Nearly every Produce response is plain with no error,
+// Whether a Produce response is plain: no tagged field at the partition or top level (so no
+// CurrentLeader, no NodeEndpoints, nothing that names a broker; versions before 9 have no
+// tagged fields), and whether any partition was answered with an error. Nearly every Produce response is plain with no error,
 // and finding that out by walking the bytes costs next to no allocation, where decoding the
 // response builds an object per topic and partition for every produce request.
 //
@@ -17,6 +17,10 @@ const PARTITION_ERROR_CODE_AT = 4;
 const THROTTLE_BYTES = 4;
 /** Produce's first flexible version, and the one whose topics are named by id. */
 const FLEXIBLE_VERSION = 9;
+/** The oldest version walked (Kafka 4 serves Produce from v3): logAppendTimeMs from v2, logStartOffset from v5, record errors and an error message from v8. */
+const OLDEST_WALKED_VERSION = 3;
+const LOG_START_OFFSET_VERSION = 5;
+const RECORD_ERRORS_VERSION = 8;
 const TOPIC_ID_VERSION = 13;
 
 /** A cursor that gives up (offset -1) instead of throwing: the caller only needs "can't tell". */
@@ -56,6 +60,17 @@ class Walk {
     return this.uvarint() - 1;
   }
 
+  /** A big-endian signed integer of `bytes` (2 or 4); 0 once failed. */
+  int(bytes: 2 | 4): number {
+    if (this.offset < 0 || this.offset + bytes > this.buf.length) {
+      this.offset = -1;
+      return 0;
+    }
+    const v = bytes === 2 ? this.buf.readInt16BE(this.offset) : this.buf.readInt32BE(this.offset);
+    this.offset += bytes;
+    return v;
+  }
+
   skipTaggedFields(): void {
     const n = this.uvarint();
     for (let i = 0; i < n && this.offset >= 0; i++) {
@@ -74,13 +89,46 @@ export interface ProduceResponseScan {
 }
 
 /**
- * Walks a flexible (v9+) Produce response frame (size prefix included). Null when it carries a
+ * Walks a Produce response frame (size prefix included) of v3 or later. Null when it carries a
  * tagged field anywhere (a CurrentLeader, NodeEndpoints, or one this walk does not know), or
  * cannot be walked: the caller decodes it then.
  */
 export function scanProduceResponse(frame: Buffer, version: number): ProduceResponseScan | null {
   const scan: ProduceResponseScan = { hasErrors: false, topicIdOffsets: [] };
-  return walkPlainAnswer(frame, version, scan) ? scan : null;
+  const plain = version >= FLEXIBLE_VERSION ? walkPlainAnswer(frame, version, scan) : walkClassicAnswer(frame, version, scan);
+  return plain ? scan : null;
+}
+
+/** The walk of a v3–v8 answer: lengths as int32 and int16, no tagged fields, topics by name. */
+function walkClassicAnswer(frame: Buffer, version: number, scan: ProduceResponseScan): boolean {
+  if (version < OLDEST_WALKED_VERSION || version >= FLEXIBLE_VERSION) return false;
+  const partitionFixedBytes = 4 + 2 + 8 + 8 + (version >= LOG_START_OFFSET_VERSION ? 8 : 0);
+  const w = new Walk(frame, SIZE_AND_CORRELATION_BYTES);
+  const topics = w.int(4);
+  if (w.failed || topics < 0) return false;
+  for (let t = 0; t < topics; t++) {
+    w.skip(w.int(2)); // the name
+    const partitions = w.int(4);
+    if (w.failed || partitions < 0) return false;
+    for (let p = 0; p < partitions; p++) {
+      if (w.offset + partitionFixedBytes > frame.length) return false;
+      if (frame.readInt16BE(w.offset + PARTITION_ERROR_CODE_AT) !== 0) scan.hasErrors = true;
+      w.skip(partitionFixedBytes);
+      if (version < RECORD_ERRORS_VERSION) continue;
+      const recordErrors = w.int(4);
+      if (w.failed || recordErrors < 0) return false;
+      for (let e = 0; e < recordErrors && !w.failed; e++) {
+        w.skip(4); // batchIndex
+        const messageBytes = w.int(2);
+        if (messageBytes > 0) w.skip(messageBytes);
+      }
+      const messageBytes = w.int(2);
+      if (messageBytes > 0) w.skip(messageBytes);
+      if (w.failed) return false;
+    }
+  }
+  w.skip(THROTTLE_BYTES);
+  return !w.failed && w.offset === frame.length;
 }
 
 /** True when the frame is plain; what it found goes into `scan` when one is given (none: no allocation). */
@@ -106,7 +154,7 @@ function walkPlainAnswer(frame: Buffer, version: number, scan: ProduceResponseSc
       w.skip(PARTITION_FIXED_BYTES);
       const recordErrors = w.compactLength();
       if (w.failed || recordErrors < 0) return false;
-      for (let e = 0; e < recordErrors; e++) {
+      for (let e = 0; e < recordErrors && !w.failed; e++) {
         w.skip(4); // batchIndex
         const messageBytes = w.compactLength();
         if (messageBytes > 0) w.skip(messageBytes);

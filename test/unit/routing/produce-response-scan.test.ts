@@ -10,6 +10,7 @@ import {
   type ProduceResponse,
 } from '../../../src/codec/generated/produce.js';
 import { produceResponseMayNameBrokers, scanProduceResponse } from '../../../src/routing/produce-response-scan.js';
+import { Rng } from '../codec/samples.js';
 
 /** Two topics of several partitions, one partition with record errors and a message: every variable-length part. */
 function answer(): ProduceResponse {
@@ -82,7 +83,7 @@ describe('produceResponseMayNameBrokers', () => {
 });
 
 describe('scanProduceResponse', () => {
-  for (const version of [9, 12, 13]) {
+  for (const version of [3, 5, 7, 8, 9, 12, 13]) {
     it(`tells a v${version} answer with a partition error from one without`, () => {
       expect(scanProduceResponse(frame(version, answer()), version)?.hasErrors).toBe(true);
       const clean = answer();
@@ -106,10 +107,19 @@ describe('scanProduceResponse', () => {
 
   it('names no topic id offsets before v13', () => {
     expect(scanProduceResponse(frame(12, answer()), 12)?.topicIdOffsets).toEqual([]);
+    expect(scanProduceResponse(frame(7, answer()), 7)?.topicIdOffsets).toEqual([]);
   });
 
-  it('gives up on a non-flexible version, a tagged field or a truncated frame', () => {
-    expect(scanProduceResponse(frame(8, answer()), 8)).toBeNull();
+  for (const version of [3, 5, 8]) {
+    it(`gives up on a truncated or padded v${version} answer`, () => {
+      const whole = frame(version, answer());
+      for (const cut of [9, 14, 30, whole.length - 1]) expect(scanProduceResponse(whole.subarray(0, cut), version)).toBeNull();
+      expect(scanProduceResponse(Buffer.concat([whole, Buffer.from([0])]), version)).toBeNull();
+    });
+  }
+
+  it('gives up on a version before 3, a tagged field or a truncated frame', () => {
+    expect(scanProduceResponse(frame(2, answer()), 2)).toBeNull();
     const m = answer();
     const leader = createLeaderIdAndEpoch();
     leader.leaderId = 2;
@@ -118,4 +128,19 @@ describe('scanProduceResponse', () => {
     const whole = frame(13, answer());
     for (const cut of [9, 30, whole.length - 1]) expect(scanProduceResponse(whole.subarray(0, cut), 13)).toBeNull();
   });
+});
+
+describe('scanProduceResponse on damaged answers', () => {
+  for (const version of [3, 5, 8, 9, 12, 13]) {
+    it(`never throws on a v${version} answer with bytes changed or cut, and places topic ids inside the frame`, () => {
+      const rng = new Rng(0x5eed + version);
+      const whole = frame(version, answer());
+      for (let trial = 0; trial < 2_000; trial++) {
+        const damaged = Buffer.from(whole.subarray(0, rng.int(8, whole.length)));
+        for (let flips = rng.int(1, 4); flips > 0; flips--) damaged[rng.int(8, Math.max(8, damaged.length - 1))] = rng.int(0, 255);
+        const scan = scanProduceResponse(damaged, version);
+        for (const at of scan?.topicIdOffsets ?? []) expect(at + 16).toBeLessThanOrEqual(damaged.length);
+      }
+    });
+  }
 });
