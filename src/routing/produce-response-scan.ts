@@ -99,6 +99,12 @@ export function scanProduceResponse(frame: Buffer, version: number): ProduceResp
   return plain ? scan : null;
 }
 
+/** A nullable string of a v3–v8 answer: -1 is null, any other negative length is not a string. */
+function skipNullableString(w: Walk): void {
+  const bytes = w.int(2);
+  w.skip(bytes === -1 ? 0 : bytes);
+}
+
 /** The walk of a v3–v8 answer: lengths as int32 and int16, no tagged fields, topics by name. */
 function walkClassicAnswer(frame: Buffer, version: number, scan: ProduceResponseScan): boolean {
   if (version < OLDEST_WALKED_VERSION || version >= FLEXIBLE_VERSION) return false;
@@ -119,11 +125,9 @@ function walkClassicAnswer(frame: Buffer, version: number, scan: ProduceResponse
       if (w.failed || recordErrors < 0) return false;
       for (let e = 0; e < recordErrors && !w.failed; e++) {
         w.skip(4); // batchIndex
-        const messageBytes = w.int(2);
-        if (messageBytes > 0) w.skip(messageBytes);
+        skipNullableString(w);
       }
-      const messageBytes = w.int(2);
-      if (messageBytes > 0) w.skip(messageBytes);
+      skipNullableString(w);
       if (w.failed) return false;
     }
   }
