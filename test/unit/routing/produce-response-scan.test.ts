@@ -118,6 +118,17 @@ describe('scanProduceResponse', () => {
     });
   }
 
+  it('gives up on a v8 error message whose length is below -1 (null)', () => {
+    const m = answer();
+    for (const t of m.responses) for (const p of t.partitionResponses) Object.assign(p, { errorCode: 0, errorMessage: null, recordErrors: [] });
+    const f = frame(8, m);
+    // The last partition's error message, null, sits just before the throttle time.
+    expect(f.readInt16BE(f.length - 6)).toBe(-1);
+    expect(scanProduceResponse(f, 8)).not.toBeNull();
+    f.writeInt16BE(-2, f.length - 6);
+    expect(scanProduceResponse(f, 8)).toBeNull();
+  });
+
   it('gives up on a version before 3, a tagged field or a truncated frame', () => {
     expect(scanProduceResponse(frame(2, answer()), 2)).toBeNull();
     const m = answer();
