@@ -11,9 +11,10 @@
 //   - with --kroxylicious, Kroxylicious (bench/kroxylicious.ts), no filters.
 //
 // The relay and HAProxy know nothing of Kafka, so the cluster's broker has a listener for each
-// that advertises its port. Every path is warmed up first (uncapped runs, then a run at the
-// steady rate); rounds run each path in turn, the order rotating; medians of per-round ratios
-// are printed, then one JSON line.
+// that advertises its port. Every path is warmed up first: uncapped runs, then runs at the
+// steady rate, one for HAProxy and, for the paths with a JIT, as many as it takes for their CPU
+// to settle (warm-until-settled.ts); rounds run each path in turn, the order rotating; medians
+// of per-round ratios are printed, then one JSON line.
 //
 //   node dist/bench/floor/run.js [--rate 2000] [--seconds 20] [--rounds 3] [--kroxylicious]
 import { mkdtemp } from 'node:fs/promises';
@@ -33,6 +34,7 @@ import { producePerf } from '../perf-tools.js';
 import { processMeter } from '../proc-stats.js';
 import { measureRun, type MeasuredProxy } from '../proxy-run.js';
 import { freePortBlock, startTurnoutChild, turnoutChildEnv } from '../turnout-child.js';
+import { formatTrail, warmUntilSettled, type WarmUpTrail } from '../warm-until-settled.js';
 
 const CLUSTER = 'bench-floor';
 
@@ -42,7 +44,7 @@ const opts = new Command()
   .option('--rounds <n>', 'rounds (each runs every path once)', positiveInt('--rounds'), 3)
   .option('--record-size <bytes>', 'record size', positiveInt('--record-size'), 1024)
   .option('--warmup-records <n>', 'records of each uncapped warm-up run', positiveInt('--warmup-records'), 60_000)
-  .option('--warmup-seconds <n>', 'seconds of the uncounted steady run that ends each warm-up', positiveInt('--warmup-seconds'), 20)
+  .option('--warmup-seconds <n>', 'seconds of each uncounted steady run that ends a warm-up', positiveInt('--warmup-seconds'), 20)
   .option('--kroxylicious', 'also measure Kroxylicious (Maven fetches it once)')
   .option('--keep-cluster', `leave cluster ${CLUSTER} running afterwards`)
   .parse()
@@ -50,6 +52,14 @@ const opts = new Command()
 
 type FloorPath = 'turnout' | 'relay' | 'haproxy' | 'kroxylicious';
 const LABELS: Readonly<Record<FloorPath, string>> = { turnout: 'Turnout', relay: 'Node.js relay', haproxy: 'HAProxy', kroxylicious: 'Kroxylicious' };
+/**
+ * The paths whose code a JIT compiles as it runs. At the steady rate V8 keeps changing a
+ * Node.js process's code long after the uncapped runs: a fresh Turnout cost 4.6–6.8%, then
+ * 3.4%, of a core in the first and last 25 s of one 60 s steady run, and 3.2% and 2.9% in the
+ * two runs after it, each a new producer connection (2026-12-07).
+ */
+const JIT_PATHS: ReadonlySet<FloorPath> = new Set<FloorPath>(['turnout', 'relay', 'kroxylicious']);
+const MB = 1024 * 1024;
 
 interface Proxy extends MeasuredProxy {
   bootstrap: string;
@@ -139,14 +149,25 @@ async function main(): Promise<void> {
     const topics = new Map(paths.map((p) => [p, { warm: topic(p, 'warm'), steady: topic(p, 'steady') }]));
     await createTopics(info.bootstrapServers, [...topics.values()].flatMap((t) => [t.warm, t.steady]).map((t) => ({ topic: t, numPartitions: 6, replicationFactor: 1 })));
 
+    const warmUps: Partial<Record<FloorPath, WarmUpTrail>> = {};
     for (const p of paths) {
       const proxy = proxies.get(p) as Proxy;
-      log(`warm-up ${LABELS[p]}: ${warmUpConnections(false)} × ${opts.warmupRecords} records uncapped, then ${opts.warmupSeconds} s at the steady rate`);
+      const jit = JIT_PATHS.has(p);
+      log(`warm-up ${LABELS[p]}: ${warmUpConnections(false)} × ${opts.warmupRecords} records uncapped, then ${jit ? 'runs' : 'a run'} of ${opts.warmupSeconds} s at the steady rate${jit ? ' until its CPU settles' : ''}`);
       const warm = { topic: topics.get(p)?.warm as string, recordSizeBytes: opts.recordSize, bootstrap: proxy.bootstrap, clientId: `floor-warm-${p}`, log: quiet };
       for (let i = 0; i < warmUpConnections(false); i++) await producePerf({ ...warm, records: opts.warmupRecords, throughput: -1 });
       // The steady rate's requests are small and come one at a time: a JIT (V8's, the JVM's)
-      // compiles what they run only after seeing them for a while.
-      await producePerf({ ...warm, records: opts.rate * opts.warmupSeconds, throughput: opts.rate });
+      // compiles what they run only after seeing them for a while, and V8 throws away code
+      // specialised to a connection once that connection is gone.
+      const records = opts.rate * opts.warmupSeconds;
+      const steadyRun = (): Promise<unknown> => producePerf({ ...warm, records, throughput: opts.rate });
+      if (jit) {
+        const trail = await warmUntilSettled(proxy, (records * opts.recordSize) / MB, steadyRun);
+        warmUps[p] = trail;
+        log(`warmed up at the steady rate: ${formatTrail(LABELS[p], trail)}`);
+      } else {
+        await steadyRun();
+      }
     }
 
     const runs: SteadyRun[] = [];
@@ -168,6 +189,7 @@ async function main(): Promise<void> {
 
     const lines = [
       `steady produce at ${opts.rate} records/s of ${opts.recordSize} bytes, ${opts.seconds} s per run, ${opts.rounds} rounds, medians`,
+      ...Object.entries(warmUps).map(([p, trail]) => `  warm-up runs of ${opts.warmupSeconds} s at that rate until CPU settled: ${formatTrail(LABELS[p as FloorPath], trail)}`),
       '',
       '| path | share of a core | rounds |',
       '| --- | ---: | --- |',
@@ -181,7 +203,7 @@ async function main(): Promise<void> {
       ...ratioRows(runs, paths),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
-    process.stdout.write(`${JSON.stringify({ rate: opts.rate, seconds: opts.seconds, rounds: opts.rounds, recordSizeBytes: opts.recordSize, runs })}\n`);
+    process.stdout.write(`${JSON.stringify({ rate: opts.rate, seconds: opts.seconds, rounds: opts.rounds, recordSizeBytes: opts.recordSize, warmUps, runs })}\n`);
   } finally {
     for (const p of proxies.values()) await p.stop().catch(() => undefined);
     if (opts.keepCluster !== true) await stopCluster(CLUSTER, { log }).catch((e: unknown) => log(`could not stop cluster ${CLUSTER}: ${String(e)}`));
