@@ -80,6 +80,8 @@ export interface BenchConfig extends BenchWorkload {
   loadAverage: { start: number; end: number };
   /** The JIT proxies' warm-up runs of the measured size, until their CPU per MB settled. */
   warmUps?: Partial<Record<BenchPath, WarmUpTrail>>;
+  /** The same at the steady rate, runs of the steady size. */
+  steadyWarmUps?: Partial<Record<BenchPath, WarmUpTrail>>;
 }
 
 /** Probe round trips a run needs for its p99 to mean something. */
@@ -260,6 +262,8 @@ export function formatBenchReport(s: BenchSummary): string[] {
   out.push(`  ${c.repeat} round(s) after a warm-up, each running every path back to back (first round: ${c.paths.map((p) => PATH_LABELS[p]).join(', ')}; the order rotating by one each round); medians`);
   const warmUps = Object.entries(c.warmUps ?? {}).map(([p, trail]) => formatTrail(PATH_LABELS[p as BenchPath], trail as WarmUpTrail));
   if (warmUps.length > 0) out.push(`  warm-up runs of the produce size until CPU per MB settled: ${warmUps.join('; ')}`);
+  const steadyWarmUps = Object.entries(c.steadyWarmUps ?? {}).map(([p, trail]) => formatTrail(PATH_LABELS[p as BenchPath], trail as WarmUpTrail));
+  if (steadyWarmUps.length > 0) out.push(`  warm-up runs at the steady rate until CPU per MB settled: ${steadyWarmUps.join('; ')}`);
   out.push(
     `  cluster ${c.cluster}${c.kafkaVersion !== null ? ` (Kafka ${c.kafkaVersion})` : ''}, Turnout as a ${c.turnout}${c.haproxyVersion !== undefined ? `, HAProxy ${c.haproxyVersion} in TCP mode` : ''}` +
       `${c.kroxyliciousVersion !== undefined ? `, Kroxylicious ${c.kroxyliciousVersion} (no filters)` : ''}, ` +

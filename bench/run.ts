@@ -347,6 +347,7 @@ async function main(opts: BenchOptions): Promise<void> {
       ...(single.proxies.haproxy?.version !== undefined ? { haproxyVersion: single.proxies.haproxy.version } : {}),
       ...(single.proxies.kroxylicious?.version !== undefined ? { kroxyliciousVersion: single.proxies.kroxylicious.version } : {}),
       ...(Object.keys(single.warmUps).length > 0 ? { warmUps: single.warmUps } : {}),
+      ...(Object.keys(single.steadyWarmUps).length > 0 ? { steadyWarmUps: single.steadyWarmUps } : {}),
       ...machine,
     };
     const summary = summarizeBench(config, single.produce, single.consume, single.latency, {

@@ -68,6 +68,8 @@ export interface SingleClusterRuns {
   proxies: { turnout: ProxyFacts; haproxy?: ProxyFacts; kroxylicious?: ProxyFacts; turnout2?: ProxyFacts };
   /** The JIT proxies' warm-up runs of the measured size, until their CPU per MB settled (none with --quick). */
   warmUps: Partial<Record<BenchPath, WarmUpTrail>>;
+  /** The JIT proxies' warm-up runs at the steady rate, until their CPU per MB settled (none with --quick). */
+  steadyWarmUps: Partial<Record<BenchPath, WarmUpTrail>>;
 }
 
 export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Promise<SingleClusterRuns> {
@@ -207,16 +209,24 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
     });
 
     const steadyRuns: SteadyRun[] = [];
+    const steadyWarmUps: Partial<Record<BenchPath, WarmUpTrail>> = {};
     const steady = opts.steady;
     if (steady !== null) {
       const steadyRecords = steady.rate * steady.seconds;
       log(`steady rate: ${steady.rate} rec/s for ${steady.seconds} s (${steadyRecords} records) on each path`);
       // The steady rate's requests are small and come one at a time: a JIT compiles what they
-      // run only after seeing them for a while (bench/floor/run.ts warms up the same way).
+      // run only after seeing them for a while, and V8 drops code specialised to a connection
+      // once it is gone; so runs at the steady rate go through each JIT proxy until its CPU
+      // settles (bench/floor/run.ts warms up the same way).
       if (!opts.quick) {
         for (const path of paths.filter((p) => JIT_PATHS.has(p))) {
-          log(`steady warm-up ${PATH_LABELS[path]}: one uncounted run at the steady rate`);
-          await producePerf({ topic: topics.steady, records: steadyRecords, recordSizeBytes: opts.recordSizeBytes, throughput: steady.rate, bootstrap: target(path), clientId: `bench-steady-warm-${path}`, log });
+          const proxy = proxyOf(path);
+          if (proxy === undefined) continue;
+          const trail = await warmUntilSettled(proxy, (steadyRecords * opts.recordSizeBytes) / MB, () =>
+            producePerf({ topic: topics.steady, records: steadyRecords, recordSizeBytes: opts.recordSizeBytes, throughput: steady.rate, bootstrap: target(path), clientId: `bench-steady-warm-${path}`, log }),
+          );
+          steadyWarmUps[path] = trail;
+          log(`steady warm-up until settled: ${formatTrail(PATH_LABELS[path], trail)}`);
         }
       }
       await rounds(async (path, rep) => {
@@ -233,7 +243,7 @@ export async function runSingleClusterCase(opts: SingleClusterCaseOptions): Prom
     if (haproxy !== undefined) proxies.haproxy = { peakRssBytes: haproxy.meter.peakRssBytes(), version: haproxy.version };
     if (kroxylicious !== undefined) proxies.kroxylicious = { peakRssBytes: kroxylicious.meter.peakRssBytes(), version: kroxylicious.version };
     if (turnout2 !== undefined) proxies.turnout2 = { peakRssBytes: turnout2.meter.peakRssBytes() };
-    return { paths, records, consumeRecords, latencyRate, latencyRecords, steady, produce, consume, latency, steadyRuns, proxies, warmUps };
+    return { paths, records, consumeRecords, latencyRate, latencyRecords, steady, produce, consume, latency, steadyRuns, proxies, warmUps, steadyWarmUps };
   } finally {
     await turnout?.stop();
     opts.onTurnout(undefined);

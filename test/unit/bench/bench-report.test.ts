@@ -144,6 +144,18 @@ describe('report', () => {
     expect(formatBenchReport(warmed).join('\n')).toContain('warm-up runs of the produce size until CPU per MB settled: Turnout 4.4 3.1 3.0 2.9 ms/MB, settled');
   });
 
+  it('lists the warm-up runs at the steady rate apart from those of the produce size', () => {
+    const warmed = summarizeBench(
+      { ...config, steadyWarmUps: { turnout: { cpuMsPerMb: [30.1, 22, 19.5, 18.8, 18.2], settled: true }, kroxylicious: { cpuMsPerMb: [40, 17, 16, 15.5], settled: true } } },
+      produce,
+      consume,
+      latency,
+    );
+    const text = formatBenchReport(warmed).join('\n');
+    expect(text).toContain('warm-up runs at the steady rate until CPU per MB settled: Turnout 30.1 22.0 19.5 18.8 18.2 ms/MB, settled; Kroxylicious 40.0 17.0 16.0 15.5 ms/MB, settled');
+    expect(text).not.toContain('of the produce size');
+  });
+
   it('ends with one JSON line holding every number', () => {
     const line = benchJsonLine(s);
     expect(line).not.toContain('\n');
