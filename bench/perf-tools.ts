@@ -34,6 +34,8 @@ export interface ProducePerfOptions {
   acks?: string;
   /** Client properties file (--producer.config): security.protocol, SASL, truststore. */
   clientConfig?: string;
+  /** The producer's batch.size (default: the client's, 16 KiB): with it, how large its requests get. */
+  batchBytes?: number;
   log: (line: string) => void;
 }
 
@@ -45,6 +47,7 @@ export function producerArgs(o: Omit<ProducePerfOptions, 'log'>): string[] {
     '--throughput', String(o.throughput),
     ...(o.clientConfig !== undefined ? ['--producer.config', o.clientConfig] : []),
     '--producer-props', `bootstrap.servers=${o.bootstrap}`, `acks=${o.acks ?? 'all'}`, `client.id=${o.clientId}`,
+    ...(o.batchBytes !== undefined ? [`batch.size=${o.batchBytes}`] : []),
   ];
 }
 

@@ -16,7 +16,13 @@
 // to settle (warm-until-settled.ts); rounds run each path in turn, the order rotating; medians
 // of per-round ratios are printed, then one JSON line.
 //
+// With --uncapped-records, each round also produces that many records uncapped through every
+// path, with the producer's batch.size at --batch-bytes: CPU per MB at a chosen request size,
+// which is what a proxy's cost per request comes to when requests come back to back (the
+// two-backend case's producer sends requests of about 44 KB).
+//
 //   node dist/bench/floor/run.js [--rate 2000] [--seconds 20] [--rounds 3] [--kroxylicious]
+//     [--uncapped-records 100000 --batch-bytes 8192]
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -45,10 +51,23 @@ const opts = new Command()
   .option('--record-size <bytes>', 'record size', positiveInt('--record-size'), 1024)
   .option('--warmup-records <n>', 'records of each uncapped warm-up run', positiveInt('--warmup-records'), 60_000)
   .option('--warmup-seconds <n>', 'seconds of each uncounted steady run that ends a warm-up', positiveInt('--warmup-seconds'), 20)
+  .option('--uncapped-records <n>', 'records of an uncapped produce run per path in each round (default: none)', positiveInt('--uncapped-records'))
+  .option('--batch-bytes <n>', "the producer's batch.size in the uncapped runs", positiveInt('--batch-bytes'), 8_192)
   .option('--kroxylicious', 'also measure Kroxylicious (Maven fetches it once)')
   .option('--keep-cluster', `leave cluster ${CLUSTER} running afterwards`)
   .parse()
-  .opts<{ rate: number; seconds: number; rounds: number; recordSize: number; warmupRecords: number; warmupSeconds: number; kroxylicious?: boolean; keepCluster?: boolean }>();
+  .opts<{
+    rate: number;
+    seconds: number;
+    rounds: number;
+    recordSize: number;
+    warmupRecords: number;
+    warmupSeconds: number;
+    uncappedRecords?: number;
+    batchBytes: number;
+    kroxylicious?: boolean;
+    keepCluster?: boolean;
+  }>();
 
 type FloorPath = 'turnout' | 'relay' | 'haproxy' | 'kroxylicious';
 const LABELS: Readonly<Record<FloorPath, string>> = { turnout: 'Turnout', relay: 'Node.js relay', haproxy: 'HAProxy', kroxylicious: 'Kroxylicious' };
@@ -71,6 +90,17 @@ interface SteadyRun {
   round: number;
   /** The proxy's CPU over the run, as a share of one core. */
   coreShare: number;
+  requests: number | null;
+}
+
+/** An uncapped produce run at the chosen batch size. */
+interface UncappedRun {
+  path: FloorPath;
+  round: number;
+  /** The proxy's CPU ms per MB produced. */
+  cpuMsPerMb: number;
+  mbPerSec: number;
+  /** Turnout's Produce requests in the run (null for the other paths). */
   requests: number | null;
 }
 
@@ -113,15 +143,35 @@ async function turnoutProduceRequests(adminUrl: string | undefined): Promise<num
   return (await scrapeFetchPathCounts(adminUrl)).turnout_requests_total?.Produce ?? 0;
 }
 
-function ratioRows(runs: readonly SteadyRun[], paths: readonly FloorPath[]): string[] {
+function ratioRows(runs: ReadonlyArray<{ path: FloorPath; round: number; cost: number }>, paths: readonly FloorPath[]): string[] {
   const rows: string[] = [];
-  const of = (p: FloorPath, round: number): number | undefined => runs.find((r) => r.path === p && r.round === round)?.coreShare;
+  const of = (p: FloorPath, round: number): number | undefined => runs.find((r) => r.path === p && r.round === round)?.cost;
   for (const [a, b] of [['turnout', 'relay'], ['turnout', 'haproxy'], ['relay', 'haproxy'], ['turnout', 'kroxylicious'], ['relay', 'kroxylicious'], ['kroxylicious', 'haproxy']] as Array<[FloorPath, FloorPath]>) {
     if (!paths.includes(a) || !paths.includes(b)) continue;
     const perRound = [...Array(opts.rounds).keys()].map((r) => (of(a, r) ?? NaN) / (of(b, r) ?? NaN));
     rows.push(`| ${LABELS[a]} / ${LABELS[b]} | ${median(perRound).toFixed(2)} | ${perRound.map((x) => x.toFixed(2)).join(' ')} |`);
   }
   return rows;
+}
+
+/** The uncapped runs' table: CPU per MB per path, then the ratios. */
+function uncappedLines(uncapped: readonly UncappedRun[], paths: readonly FloorPath[]): string[] {
+  const turnoutRequests = uncapped.filter((r) => r.requests !== null).map((r) => ((opts.uncappedRecords ?? 0) * opts.recordSize) / (r.requests as number) / 1024);
+  return [
+    '',
+    `uncapped produce, ${opts.uncappedRecords ?? 0} records per run, batch.size ${opts.batchBytes}${turnoutRequests.length > 0 ? ` (Turnout's produce requests: ${Math.round(median(turnoutRequests))} KiB each, median)` : ''}`,
+    '',
+    '| path | CPU ms/MB | rounds | MB/s |',
+    '| --- | ---: | --- | ---: |',
+    ...paths.map((p) => {
+      const mine = uncapped.filter((r) => r.path === p);
+      return `| ${LABELS[p]} | ${median(mine.map((r) => r.cpuMsPerMb)).toFixed(2)} | ${mine.map((r) => r.cpuMsPerMb.toFixed(2)).join(' ')} | ${median(mine.map((r) => r.mbPerSec)).toFixed(1)} |`;
+    }),
+    '',
+    '| ratio | median | rounds |',
+    '| --- | ---: | --- |',
+    ...ratioRows(uncapped.map((r) => ({ path: r.path, round: r.round, cost: r.cpuMsPerMb })), paths),
+  ];
 }
 
 async function main(): Promise<void> {
@@ -146,8 +196,8 @@ async function main(): Promise<void> {
     }
     const paths = [...proxies.keys()];
     const topic = (p: FloorPath, kind: string): string => `floor-${p}-${kind}-${Date.now().toString(36)}`;
-    const topics = new Map(paths.map((p) => [p, { warm: topic(p, 'warm'), steady: topic(p, 'steady') }]));
-    await createTopics(info.bootstrapServers, [...topics.values()].flatMap((t) => [t.warm, t.steady]).map((t) => ({ topic: t, numPartitions: 6, replicationFactor: 1 })));
+    const topics = new Map(paths.map((p) => [p, { warm: topic(p, 'warm'), steady: topic(p, 'steady'), uncapped: topic(p, 'uncapped') }]));
+    await createTopics(info.bootstrapServers, [...topics.values()].flatMap((t) => [t.warm, t.steady, t.uncapped]).map((t) => ({ topic: t, numPartitions: 6, replicationFactor: 1 })));
 
     const warmUps: Partial<Record<FloorPath, WarmUpTrail>> = {};
     for (const p of paths) {
@@ -171,6 +221,7 @@ async function main(): Promise<void> {
     }
 
     const runs: SteadyRun[] = [];
+    const uncapped: UncappedRun[] = [];
     for (let round = 0; round < opts.rounds; round++) {
       for (const p of rotation(paths, round)) {
         const proxy = proxies.get(p) as Proxy;
@@ -184,6 +235,20 @@ async function main(): Promise<void> {
         const run: SteadyRun = { path: p, round, coreShare: (m.cpuSec ?? NaN) / seconds, requests: req0 === null || req1 === null ? null : req1 - req0 };
         runs.push(run);
         log(`round ${round + 1} ${LABELS[p].padEnd(13)} ${(run.coreShare * 100).toFixed(2)}% of a core${run.requests === null ? '' : ` (${run.requests} produce requests)`}, p50 ${m.value.p50Ms} ms`);
+      }
+      if (opts.uncappedRecords === undefined) continue;
+      for (const p of rotation(paths, round)) {
+        const proxy = proxies.get(p) as Proxy;
+        const records = opts.uncappedRecords;
+        const req0 = p === 'turnout' ? await turnoutProduceRequests(adminUrl) : null;
+        const m = await measureRun(proxy, () =>
+          producePerf({ topic: topics.get(p)?.uncapped as string, records, recordSizeBytes: opts.recordSize, throughput: -1, bootstrap: proxy.bootstrap, clientId: `floor-uncapped-${p}`, batchBytes: opts.batchBytes, log: quiet }),
+        );
+        const req1 = p === 'turnout' ? await turnoutProduceRequests(adminUrl) : null;
+        const mb = (records * opts.recordSize) / MB;
+        const run: UncappedRun = { path: p, round, cpuMsPerMb: ((m.cpuSec ?? NaN) * 1000) / mb, mbPerSec: m.value.mbPerSec, requests: req0 === null || req1 === null ? null : req1 - req0 };
+        uncapped.push(run);
+        log(`round ${round + 1} uncapped ${LABELS[p].padEnd(13)} ${run.cpuMsPerMb.toFixed(2)} ms/MB at ${run.mbPerSec.toFixed(1)} MB/s${run.requests === null ? '' : ` (${run.requests} produce requests, ${Math.round((records * opts.recordSize) / run.requests / 1024)} KiB each)`}`);
       }
     }
 
@@ -200,10 +265,11 @@ async function main(): Promise<void> {
       '',
       '| ratio | median | rounds |',
       '| --- | ---: | --- |',
-      ...ratioRows(runs, paths),
+      ...ratioRows(runs.map((r) => ({ path: r.path, round: r.round, cost: r.coreShare })), paths),
+      ...(uncapped.length === 0 ? [] : uncappedLines(uncapped, paths)),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
-    process.stdout.write(`${JSON.stringify({ rate: opts.rate, seconds: opts.seconds, rounds: opts.rounds, recordSizeBytes: opts.recordSize, warmUps, runs })}\n`);
+    process.stdout.write(`${JSON.stringify({ rate: opts.rate, seconds: opts.seconds, rounds: opts.rounds, recordSizeBytes: opts.recordSize, warmUps, runs, ...(uncapped.length === 0 ? {} : { uncapped: { batchBytes: opts.batchBytes, records: opts.uncappedRecords, runs: uncapped } }) })}\n`);
   } finally {
     for (const p of proxies.values()) await p.stop().catch(() => undefined);
     if (opts.keepCluster !== true) await stopCluster(CLUSTER, { log }).catch((e: unknown) => log(`could not stop cluster ${CLUSTER}: ${String(e)}`));

@@ -12,6 +12,12 @@ describe('perf tool arguments', () => {
     expect(producerArgs({ topic: 't', records: 10, recordSizeBytes: 1024, throughput: 500, bootstrap: 'h:1', clientId: 'c' })).not.toContain('--producer.config');
   });
 
+  it('sets the producer batch size only when asked, among the producer properties', () => {
+    const args = producerArgs({ topic: 't', records: 10, recordSizeBytes: 1024, throughput: -1, bootstrap: 'h:1', clientId: 'c', batchBytes: 8192 });
+    expect(args.slice(args.indexOf('--producer-props'))).toEqual(['--producer-props', 'bootstrap.servers=h:1', 'acks=all', 'client.id=c', 'batch.size=8192']);
+    expect(producerArgs({ topic: 't', records: 10, recordSizeBytes: 1024, throughput: -1, bootstrap: 'h:1', clientId: 'c' }).join(' ')).not.toContain('batch.size');
+  });
+
   it('gives the consumer perf test a client properties file when there is one', () => {
     expect(consumerArgs({ topic: 't', records: 30, group: 'g', bootstrap: 'h:1', clientConfig: '/x/client.properties' })).toEqual([
       '--bootstrap-server', 'h:1', '--topic', 't', '--messages', '30', '--group', 'g', '--timeout', '60000', '--consumer.config', '/x/client.properties',
