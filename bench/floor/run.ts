@@ -32,7 +32,7 @@ import { startCluster, stopCluster } from '../../src/devkit/index.js';
 import { createTopics } from '../bench-admin.js';
 import { scrapeFetchPathCounts } from '../cutover/fetch-paths.js';
 import { positiveInt } from '../cli-options.js';
-import { median, rotation, warmUpConnections } from '../comparison.js';
+import { MB, median, rotation, warmUpConnections } from '../comparison.js';
 import { startHaproxy } from '../haproxy.js';
 import { prepareKroxylicious, startKroxylicious } from '../kroxylicious.js';
 import { acceptsOnLoopback, spawnOwned, waitUntilReady, type OwnedChild } from '../owned-child.js';
@@ -78,7 +78,6 @@ const LABELS: Readonly<Record<FloorPath, string>> = { turnout: 'Turnout', relay:
  * two runs after it, each a new producer connection (2026-12-07).
  */
 const JIT_PATHS: ReadonlySet<FloorPath> = new Set<FloorPath>(['turnout', 'relay', 'kroxylicious']);
-const MB = 1024 * 1024;
 
 interface Proxy extends MeasuredProxy {
   bootstrap: string;
