@@ -1,8 +1,9 @@
 // Whether a Produce response is plain: no tagged field at the partition or top level (so no
 // CurrentLeader, no NodeEndpoints, nothing that names a broker; versions before 9 have no
-// tagged fields), and whether any partition was answered with an error. Nearly every Produce response is plain with no error,
-// and finding that out by walking the bytes costs next to no allocation, where decoding the
-// response builds an object per topic and partition for every produce request.
+// tagged fields), and whether any partition was answered with an error. Nearly every Produce
+// response is plain with no error, and finding that out by walking the bytes costs next to no
+// allocation, where decoding the response builds an object per topic and partition for every
+// produce request.
 //
 // The walk is conservative: any tagged field, or bytes it cannot walk (truncated, a length
 // out of range), make it give up, and the caller then decodes the response as before (and a
