@@ -38,7 +38,7 @@ import { prepareKroxylicious, startKroxylicious } from '../kroxylicious.js';
 import { acceptsOnLoopback, spawnOwned, waitUntilReady, type OwnedChild } from '../owned-child.js';
 import { producePerf } from '../perf-tools.js';
 import { processMeter } from '../proc-stats.js';
-import { measureRun, type MeasuredProxy } from '../proxy-run.js';
+import { measureRun, type MeasuredProxy, type MeasuredRun } from '../proxy-run.js';
 import { freePortBlock, startTurnoutChild, turnoutChildEnv } from '../turnout-child.js';
 import { formatTrail, warmUntilSettled, type WarmUpTrail } from '../warm-until-settled.js';
 
@@ -136,10 +136,16 @@ async function startRelayChild(listen: ProxiedListener): Promise<Proxy> {
   return { bootstrap: `127.0.0.1:${listen.proxyPort}`, meter: processMeter('Node.js relay', child.pid), stop: child.stop };
 }
 
-/** Produce requests Turnout answered so far, from its metrics (null for the other paths). */
-async function turnoutProduceRequests(adminUrl: string | undefined): Promise<number | null> {
-  if (adminUrl === undefined) return null;
+/** Produce requests Turnout answered so far, from its metrics. */
+async function turnoutProduceRequests(adminUrl: string): Promise<number> {
   return (await scrapeFetchPathCounts(adminUrl)).turnout_requests_total?.Produce ?? 0;
+}
+
+/** Measures `run` through `proxy`, and, for Turnout (an admin URL given), the Produce requests it answered meanwhile. */
+async function measureCountingRequests<T>(proxy: Proxy, adminUrl: string | undefined, run: () => Promise<T>): Promise<MeasuredRun<T> & { requests: number | null }> {
+  const before = adminUrl === undefined ? null : await turnoutProduceRequests(adminUrl);
+  const m = await measureRun(proxy, run);
+  return { ...m, requests: adminUrl === undefined || before === null ? null : (await turnoutProduceRequests(adminUrl)) - before };
 }
 
 function ratioRows(runs: ReadonlyArray<{ path: FloorPath; round: number; cost: number }>, paths: readonly FloorPath[]): string[] {
@@ -224,14 +230,12 @@ async function main(): Promise<void> {
     for (let round = 0; round < opts.rounds; round++) {
       for (const p of rotation(paths, round)) {
         const proxy = proxies.get(p) as Proxy;
-        const req0 = p === 'turnout' ? await turnoutProduceRequests(adminUrl) : null;
         const records = opts.rate * opts.seconds;
-        const m = await measureRun(proxy, () =>
+        const m = await measureCountingRequests(proxy, p === 'turnout' ? adminUrl : undefined, () =>
           producePerf({ topic: topics.get(p)?.steady as string, records, recordSizeBytes: opts.recordSize, throughput: opts.rate, bootstrap: proxy.bootstrap, clientId: `floor-${p}`, log: quiet }),
         );
         const seconds = m.value.records / m.value.recordsPerSec;
-        const req1 = p === 'turnout' ? await turnoutProduceRequests(adminUrl) : null;
-        const run: SteadyRun = { path: p, round, coreShare: (m.cpuSec ?? NaN) / seconds, requests: req0 === null || req1 === null ? null : req1 - req0 };
+        const run: SteadyRun = { path: p, round, coreShare: (m.cpuSec ?? NaN) / seconds, requests: m.requests };
         runs.push(run);
         log(`round ${round + 1} ${LABELS[p].padEnd(13)} ${(run.coreShare * 100).toFixed(2)}% of a core${run.requests === null ? '' : ` (${run.requests} produce requests)`}, p50 ${m.value.p50Ms} ms`);
       }
@@ -239,13 +243,11 @@ async function main(): Promise<void> {
       for (const p of rotation(paths, round)) {
         const proxy = proxies.get(p) as Proxy;
         const records = opts.uncappedRecords;
-        const req0 = p === 'turnout' ? await turnoutProduceRequests(adminUrl) : null;
-        const m = await measureRun(proxy, () =>
+        const m = await measureCountingRequests(proxy, p === 'turnout' ? adminUrl : undefined, () =>
           producePerf({ topic: topics.get(p)?.uncapped as string, records, recordSizeBytes: opts.recordSize, throughput: -1, bootstrap: proxy.bootstrap, clientId: `floor-uncapped-${p}`, batchBytes: opts.batchBytes, log: quiet }),
         );
-        const req1 = p === 'turnout' ? await turnoutProduceRequests(adminUrl) : null;
         const mb = (records * opts.recordSize) / MB;
-        const run: UncappedRun = { path: p, round, cpuMsPerMb: ((m.cpuSec ?? NaN) * 1000) / mb, mbPerSec: m.value.mbPerSec, requests: req0 === null || req1 === null ? null : req1 - req0 };
+        const run: UncappedRun = { path: p, round, cpuMsPerMb: ((m.cpuSec ?? NaN) * 1000) / mb, mbPerSec: m.value.mbPerSec, requests: m.requests };
         uncapped.push(run);
         log(`round ${round + 1} uncapped ${LABELS[p].padEnd(13)} ${run.cpuMsPerMb.toFixed(2)} ms/MB at ${run.mbPerSec.toFixed(1)} MB/s${run.requests === null ? '' : ` (${run.requests} produce requests, ${Math.round((records * opts.recordSize) / run.requests / 1024)} KiB each)`}`);
       }
