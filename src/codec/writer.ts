@@ -1,3 +1,6 @@
+// Node's globals `Buffer` and `performance` are accessors, called on every use: the request
+// path takes the modules' bindings instead.
+import { Buffer } from 'node:buffer';
 import type { TaggedField } from './errors.js';
 
 const DETACHED = Buffer.alloc(0);

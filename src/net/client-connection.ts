@@ -18,6 +18,10 @@
 // Backpressure: reading from the client stops while too many requests are in flight, while
 // an upstream's write buffer is full, or while the client's own write buffer is full; reading
 // from upstreams stops while the client's write buffer is full. Both resume on 'drain'.
+// Node's globals `Buffer` and `performance` are accessors, called on every use: the request
+// path takes the modules' bindings instead.
+import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import type net from 'node:net';
 import { ANONYMOUS, type KafkaPrincipal } from '../auth/principal.js';
 import type { CloseAfter, Deadline, FilterStateKey, RawFrameHandler, RawFrameResult, TlsPeer } from '../pipeline/filter.js';

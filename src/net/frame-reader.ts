@@ -11,6 +11,9 @@
 // but one that its owner streams may pass (a broker's Fetch answer holding a batch larger than
 // the cap): the cap bounds memory, and a streamed frame takes none.
 
+// Node's globals `Buffer` and `performance` are accessors, called on every use: the request
+// path takes the modules' bindings instead.
+import { Buffer } from 'node:buffer';
 import { FRAME_PIECES_HEAD_BYTES, FramePieces } from './frame-pieces.js';
 
 const SIZE_BYTES = 4;

@@ -2,6 +2,7 @@
 // answers a connection's requests in the order it received them, and clients rely on it.
 // Turnout may answer one request locally and forward the next to a broker, so responses can
 // become ready out of order; this queue holds them and releases them strictly in order.
+import Denque from 'denque';
 
 export interface QueuedExchange {
   /** The frame to send to the client once every earlier exchange has been sent; null until ready. */
@@ -9,12 +10,13 @@ export interface QueuedExchange {
 }
 
 export class InOrderResponseQueue<T extends QueuedExchange> {
-  private items: T[] = [];
-  private head = 0;
+  // A ring: a connection that empties its queue after every answer keeps its slots, instead of
+  // truncating an array and growing it again on the next request.
+  private items = new Denque<T>();
 
   /** Exchanges waiting for a response or for an earlier one to be released. */
   get size(): number {
-    return this.items.length - this.head;
+    return this.items.length;
   }
 
   /** Appends an exchange; its place in the release order is fixed now. */
@@ -24,7 +26,7 @@ export class InOrderResponseQueue<T extends QueuedExchange> {
 
   /** The oldest exchange not yet released, if any. */
   peek(): T | undefined {
-    return this.head < this.items.length ? this.items[this.head] : undefined;
+    return this.items.peekFront();
   }
 
   /**
@@ -32,8 +34,8 @@ export class InOrderResponseQueue<T extends QueuedExchange> {
    * Callers loop on it until it returns undefined or the client socket is full.
    */
   shiftReady(): T | undefined {
-    const item = this.peek();
-    return item === undefined || item.response === null ? undefined : this.shift();
+    const item = this.items.peekFront();
+    return item === undefined || item.response === null ? undefined : this.items.shift();
   }
 
   /**
@@ -41,25 +43,13 @@ export class InOrderResponseQueue<T extends QueuedExchange> {
    * out another way (streamed piece by piece).
    */
   shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head] = undefined as unknown as T;
-    this.head++;
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
+    return this.items.shift();
   }
 
   /** Empties the queue, returning what was in it (for failing them on close). */
   clear(): T[] {
-    const rest = this.items.slice(this.head);
-    this.items = [];
-    this.head = 0;
+    const rest = this.items.toArray();
+    this.items = new Denque<T>();
     return rest;
   }
 }

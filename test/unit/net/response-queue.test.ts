@@ -43,7 +43,7 @@ describe('InOrderResponseQueue', () => {
     expect(q.size).toBe(0);
   });
 
-  it('keeps order across many exchanges with compaction', () => {
+  it('keeps order across many exchanges with several in flight', () => {
     const q = new InOrderResponseQueue<Item>();
     const released: string[] = [];
     const open: Item[] = [];
@@ -62,6 +62,28 @@ describe('InOrderResponseQueue', () => {
     for (const i of open) i.response = Buffer.alloc(0);
     released.push(...drain(q));
     expect(released).toEqual(Array.from({ length: 5000 }, (_, n) => String(n)));
+  });
+
+  it('keeps order and size when emptied and refilled to different depths, across its ring growing', () => {
+    const q = new InOrderResponseQueue<Item>();
+    let next = 0;
+    let expected = 0;
+    for (let round = 0; round < 200; round++) {
+      const depth = 1 + ((round * 7) % 40);
+      const items: Item[] = [];
+      for (let i = 0; i < depth; i++) {
+        const it = item(String(next++));
+        items.push(it);
+        q.push(it);
+      }
+      expect(q.size).toBe(depth);
+      expect(q.peek()).toBe(items[0]);
+      for (const it of items) it.response = Buffer.alloc(0);
+      for (const name of drain(q)) expect(name).toBe(String(expected++));
+      expect(q.size).toBe(0);
+      expect(q.peek()).toBeUndefined();
+    }
+    expect(expected).toBe(next);
   });
 
   it('clear returns the exchanges still waiting', () => {

@@ -1,14 +1,15 @@
 // What the socket-level tests of src/net share: a fake broker's listening socket, request
-// frames, waiting on a condition, and cleanups run after each test.
+// frames, a plain upstream connection, waiting on a condition, and cleanups run after each test.
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
 import { ClientConnection, type ClientConnectionOptions } from '../../../src/net/client-connection.js';
+import { UpstreamConnection, type UpstreamListener } from '../../../src/net/upstream-connection.js';
 import { UpstreamConnector } from '../../../src/net/upstream-connector.js';
 import { FrameReader } from '../../../src/net/frame-reader.js';
 import type { ZoneContext } from '../../../src/net/session-zone.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import type { ProxyMetrics } from '../../../src/observability/metrics.js';
+import { ProxyMetrics } from '../../../src/observability/metrics.js';
 import { parseConfig, type LimitsConfig } from '../../../src/policy/config.js';
 import type { BrokerAddress, ClientSession, RequestExchange, RequestRouter } from '../../../src/net/request-router.js';
 
@@ -19,6 +20,26 @@ export function testCleanups(): Array<() => Promise<void> | void> {
     while (cleanups.length > 0) await cleanups.pop()?.();
   });
   return cleanups;
+}
+
+/** A plaintext upstream to 127.0.0.1:`port` (backend `b`, broker 1) that nobody listens to. */
+export function plainUpstream(port: number, opts: { requestTimeoutMs?: number; maxFrameBytes?: number } = {}): UpstreamConnection {
+  const listener: UpstreamListener = { onUpstreamDrain: () => undefined, onUpstreamClosed: () => undefined };
+  return new UpstreamConnection(
+    {
+      backend: 'b',
+      brokerId: 1,
+      host: '127.0.0.1',
+      port,
+      connectTimeoutMs: 5_000,
+      requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
+      maxFrameBytes: opts.maxFrameBytes ?? 8 * 1024 * 1024,
+      writeHighWaterBytes: 1024 * 1024,
+      log: createLogger({ level: 'silent' }),
+      metrics: new ProxyMetrics({ apiName: () => undefined }),
+    },
+    listener,
+  );
 }
 
 export async function waitUntil(cond: () => boolean, timeoutMs = 5_000): Promise<void> {

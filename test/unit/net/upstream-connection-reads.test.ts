@@ -4,12 +4,10 @@
 // views of a reused read buffer.)
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UpstreamConnection, type UpstreamListener } from '../../../src/net/upstream-connection.js';
+import type { UpstreamConnection } from '../../../src/net/upstream-connection.js';
 import { sendRequest } from '../../../src/net/upstream-request.js';
-import { createLogger } from '../../../src/observability/logger.js';
-import { ProxyMetrics } from '../../../src/observability/metrics.js';
+import { plainUpstream } from './socket-test-kit.js';
 
-const log = createLogger({ level: 'silent' });
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
@@ -50,22 +48,7 @@ function patternServer(): Promise<number> {
 }
 
 function connect(port: number): UpstreamConnection {
-  const listener: UpstreamListener = { onUpstreamDrain: () => undefined, onUpstreamClosed: () => undefined };
-  const upstream = new UpstreamConnection(
-    {
-      backend: 'b',
-      brokerId: 1,
-      host: '127.0.0.1',
-      port,
-      connectTimeoutMs: 5_000,
-      requestTimeoutMs: 10_000,
-      maxFrameBytes: 8 * 1024 * 1024,
-      writeHighWaterBytes: 1024 * 1024,
-      log,
-      metrics: new ProxyMetrics({ apiName: () => undefined }),
-    },
-    listener,
-  );
+  const upstream = plainUpstream(port);
   cleanups.push(() => upstream.close());
   return upstream;
 }
