@@ -47,6 +47,7 @@ export interface AclApisFilterOptions {
 
 export class AclApisFilter implements RequestFilter {
   readonly name = 'acl-apis';
+  readonly fixedInterest = true;
   private readonly store: AclStore | null;
   private readonly authorizer: Authorizer;
   private readonly log: Logger | undefined;

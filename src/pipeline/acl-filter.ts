@@ -19,6 +19,8 @@ export interface AclFilterOptions {
 
 export class AclFilter implements RequestFilter {
   readonly name = 'acl';
+  /** The authorizer and its table are the filter's for life. */
+  readonly fixedInterest = true;
   private readonly authorizer: Authorizer;
   private readonly topicNames = new LearnedTopicNames();
   private readonly rows: (AclTableRow | undefined)[] = [];

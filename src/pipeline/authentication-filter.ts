@@ -124,6 +124,8 @@ function close(reason: string, message: string): FilterOutcome {
 
 export class AuthenticationFilter implements RequestFilter {
   readonly name = 'authentication';
+  /** Which listeners log in is fixed at construction. */
+  readonly fixedInterest = true;
   private readonly listeners = new Map<string, ListenerAuth>();
   private readonly anySasl: boolean;
   private readonly mechanisms: SaslMechanisms;

@@ -178,9 +178,15 @@ export interface RequestFilter {
   readonly name: string;
   /**
    * Whether this filter sees requests of `apiKey` in `apiVersion`. Asked per request, so it
-   * may follow the policy; a request no filter wants costs the pipeline nothing.
+   * may follow the policy (unless `fixedInterest`); a request no filter wants costs the
+   * pipeline nothing.
    */
   wants(apiKey: number, apiVersion: number): boolean;
+  /**
+   * True when `wants` depends on the api key alone and never changes for this filter: the
+   * pipeline asks it once per api key instead of per request. (default: false)
+   */
+  readonly fixedInterest?: boolean;
   /** Decides on one request. A throw of DecodeError closes the connection as a malformed request. */
   onRequest(request: FilterRequest, session: FilterSession): FilterOutcome;
 }

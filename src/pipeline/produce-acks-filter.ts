@@ -8,6 +8,7 @@ import { FORWARD, FORWARD_WITHOUT_RESPONSE, type FilterOutcome, type FilterReque
 
 export class ProduceAcksFilter implements RequestFilter {
   readonly name = 'produce-acks';
+  readonly fixedInterest = true;
 
   wants(apiKey: number): boolean {
     return apiKey === ApiKey.Produce;

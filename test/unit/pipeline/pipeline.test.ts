@@ -125,6 +125,46 @@ describe('RequestPipeline', () => {
     expect(bodyOf(ex.response as Buffer)).toBe('all denied');
   });
 
+  it('asks a filter of fixed interest once per api key, and one without it per request, in filter order', () => {
+    const router = new RecordingRouter();
+    const wantsAsked: string[] = [];
+    const decided: string[] = [];
+    const counting = (name: string, fixedInterest: boolean): RequestFilter => ({
+      name,
+      fixedInterest,
+      wants: (k) => (wantsAsked.push(`${name}:${k}`), k !== 1),
+      onRequest: (r) => (decided.push(`${name}:${bodyOf(r.frame)}`), FORWARD),
+    });
+    const pipeline = new RequestPipeline([counting('a', true), counting('b', false), counting('c', true)], router);
+    for (const [k, body] of [[0, 'x'], [0, 'y'], [1, 'z'], [2000, 'w'], [1, 'v'], [2000, 'u']] as const) pipeline.routeRequest(session, exchange(k, body));
+    // Keys past the slotted range are worked out per request.
+    expect(wantsAsked.filter((w) => w.startsWith('a:'))).toEqual(['a:0', 'a:1', 'a:2000', 'a:2000']);
+    expect(wantsAsked.filter((w) => w.startsWith('b:'))).toEqual(['b:0', 'b:0', 'b:1', 'b:2000', 'b:1', 'b:2000']);
+    expect(decided).toEqual(['a:x', 'b:x', 'c:x', 'a:y', 'b:y', 'c:y', 'a:w', 'b:w', 'c:w', 'a:u', 'b:u', 'c:u']);
+    expect(router.seen).toEqual(['x', 'y', 'z', 'w', 'v', 'u']);
+  });
+
+  it('hands a held request back to the filter that held it, past the earlier ones, with fixed interests', () => {
+    const router = new RecordingRouter();
+    const decided: string[] = [];
+    const release = Promise.resolve();
+    let holds = 0;
+    const pipeline = new RequestPipeline(
+      [
+        { name: 'first', fixedInterest: true, wants: () => true, onRequest: () => (decided.push('first'), FORWARD) },
+        { name: 'holder', fixedInterest: true, wants: () => true, onRequest: () => (decided.push('holder'), ++holds === 1 ? { kind: 'hold', until: release } : FORWARD) },
+      ],
+      router,
+    );
+    const ex = exchange(0, 'a');
+    pipeline.routeRequest(session, ex);
+    expect(ex.held).toBe(release);
+    ex.held = null;
+    pipeline.routeRequest(session, ex);
+    expect(decided).toEqual(['first', 'holder', 'holder']);
+    expect(router.seen).toEqual(['a']);
+  });
+
   it('holds a request and asks the same filter again when the connection hands it back', () => {
     const router = new RecordingRouter();
     let asked = 0;
