@@ -20,13 +20,45 @@ export function processMarker(nodeDir: string): string {
   return `-Dturnout.node=${nodeDir}`;
 }
 
-function cmdlineHas(pid: number, marker: string): boolean {
+function readCmdline(pid: number): string[] | null {
   try {
-    // A zombie (exited, not yet reaped) has an empty command line: it counts as gone.
-    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return args.includes(marker);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
   } catch {
-    return false;
+    return null;
+  }
+}
+
+function cmdlineHas(pid: number, marker: string): boolean {
+  // A zombie (exited, not yet reaped) has an empty command line: it counts as gone.
+  return readCmdline(pid)?.includes(marker) === true;
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    // The state follows the command name, which is in parentheses and may itself hold any.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** How long an empty command line of a live process is waited out (an exec in progress). */
+const EXEC_WINDOW_MS = 1_000;
+
+/**
+ * Whether the live process `pid` is ours. A process in the middle of an exec shows an empty
+ * command line for a moment (a broker started through `ip netns exec` often does, just after
+ * its spawn); that is asked again until it shows one, rather than taken for gone.
+ */
+async function isOurs(pid: number, marker: string): Promise<boolean> {
+  const deadline = Date.now() + EXEC_WINDOW_MS;
+  for (;;) {
+    const args = readCmdline(pid);
+    if (args === null || !isPidAlive(pid) || isZombie(pid)) return false;
+    if (args.length > 1 || args[0] !== '') return args.includes(marker);
+    if (Date.now() > deadline) return false;
+    await sleep(5);
   }
 }
 
@@ -40,7 +72,7 @@ export async function livePid(pidFile: string, marker: string): Promise<number |
   }
   const pid = Number.parseInt(text.trim(), 10);
   if (!Number.isInteger(pid) || pid <= 1) return undefined;
-  return isPidAlive(pid) && cmdlineHas(pid, marker) ? pid : undefined;
+  return isPidAlive(pid) && (await isOurs(pid, marker)) ? pid : undefined;
 }
 
 export interface DetachedSpawn {
