@@ -18,6 +18,7 @@
 // Backpressure: reading from the client stops while too many requests are in flight, while
 // an upstream's write buffer is full, or while the client's own write buffer is full; reading
 // from upstreams stops while the client's write buffer is full. Both resume on 'drain'.
+
 // Node's globals `Buffer` and `performance` are accessors, called on every use: the request
 // path takes the modules' bindings instead.
 import { Buffer } from 'node:buffer';

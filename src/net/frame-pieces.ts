@@ -1,6 +1,7 @@
 // A complete frame whose bytes arrived over several socket reads, kept as views over those
 // reads instead of being copied into one buffer. A proxy that forwards the frame untouched
 // writes the pieces as they are; whoever must decode it joins them, once.
+
 // Node's globals `Buffer` and `performance` are accessors, called on every use: the request
 // path takes the modules' bindings instead.
 import { Buffer } from 'node:buffer';

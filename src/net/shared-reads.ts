@@ -21,6 +21,7 @@
 // leans on two fields of Node's net module that have not changed since its first releases
 // (`_handle`, `_server`); where they are not as expected the paused socket is resumed and
 // read the ordinary way.
+
 // Node's globals `Buffer` and `performance` are accessors, called on every use: the request
 // path takes the modules' bindings instead.
 import { Buffer } from 'node:buffer';

@@ -1,5 +1,6 @@
 // A client request as filters see it: the frame, and its header and body decoded at most once
 // however many filters ask. A filter that replaces the frame makes the next decode start over.
+
 // Node's globals `Buffer` and `performance` are accessors, called on every use: the request
 // path takes the modules' bindings instead.
 import { Buffer } from 'node:buffer';

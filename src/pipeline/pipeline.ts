@@ -17,6 +17,7 @@
 // is abandoned instead: the forward outcomes' abandon hooks run (once, and never after the
 // transforms), and so does the hook of the hold it waits in, if any, so that what a filter
 // counts for a request in flight or held is always released.
+
 // Node's globals `Buffer` and `performance` are accessors, called on every use: the request
 // path takes the modules' bindings instead.
 import { Buffer } from 'node:buffer';
