@@ -72,7 +72,7 @@ export async function livePid(pidFile: string, marker: string): Promise<number |
   }
   const pid = Number.parseInt(text.trim(), 10);
   if (!Number.isInteger(pid) || pid <= 1) return undefined;
-  return isPidAlive(pid) && (await isOurs(pid, marker)) ? pid : undefined;
+  return (await isOurs(pid, marker)) ? pid : undefined;
 }
 
 export interface DetachedSpawn {
