@@ -1,12 +1,14 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ApiKey, encodeResponseFrame, type FetchResponse } from '../../../src/codec/index.js';
+import { ApiKey, decodeFetchResponse, encodeFetchResponse, encodeResponseFrame, type FetchResponse } from '../../../src/codec/index.js';
+import { decodeResponseFrame, encodeResponseFrame as encodeDecodedResponseFrame } from '../../../src/codec/message-frames.js';
 import type { ClientConnection } from '../../../src/net/client-connection.js';
 import { FrameReader } from '../../../src/net/frame-reader.js';
 import type { ClientSession, RequestExchange, ResponseBytesSink, ResponseStream } from '../../../src/net/request-router.js';
 import { ProxyMetrics } from '../../../src/observability/metrics.js';
 import { createFetchResponseStream } from '../../../src/routing/fetch-stream.js';
+import { rewriteFetchResponse } from '../../../src/routing/node-endpoints-rewrite.js';
 import { SHARED_READ_BUFFER_BYTES } from '../../../src/net/shared-reads.js';
 import type { RewriteContext } from '../../../src/routing/rewrite-context.js';
 import { FakeBrokerServer, FakeRouterBase, apiKeyResponse, clientConnection, limitsWith, request, testCleanups, waitUntil } from './socket-test-kit.js';
@@ -95,6 +97,18 @@ class StreamingRouter extends FakeRouterBase {
       return;
     }
     ex.targetBrokerId = ex.apiKey === ApiKey.Fetch ? 1 : 2;
+  }
+
+  /**
+   * A Fetch answer that one read took whole never streams: it is rewritten here, as the real
+   * router does. Which way an answer goes depends on how the kernel splits the broker's
+   * writes, so the bytes a client sees must not.
+   */
+  override rewriteResponse(_s: ClientSession, ex: RequestExchange, frame: Buffer): Buffer {
+    if (ex.apiKey !== ApiKey.Fetch) return frame;
+    const { header, body } = decodeResponseFrame(frame, ApiKey.Fetch, FETCH_VERSION, decodeFetchResponse);
+    rewriteFetchResponse(body, CTX);
+    return encodeDecodedResponseFrame(ApiKey.Fetch, FETCH_VERSION, header, body, encodeFetchResponse);
   }
 
   streamResponse(_s: ClientSession, ex: RequestExchange, frameBytes: number, sink: ResponseBytesSink): ResponseStream | null {
@@ -317,13 +331,17 @@ describe('ClientConnection streaming large responses', () => {
     let delivered = 0;
     for (let round = 0; round < 25; round++) {
       garbage = true;
+      const streamedBefore = router.streamed;
       const c = await p.connect();
       c.socket.write(fetchRequest(round));
       await waitUntil(() => c.frames.length === 1 || c.isClosed());
       if (c.isClosed()) closedCount++;
       else {
         delivered++;
-        expect(c.frames[0].length).toBe(good.length);
+        expect(c.frames[0].readInt32BE(4)).toBe(round);
+        // Streamed, it is rewritten in place; taken whole, it is decoded and encoded again,
+        // and scrambled lengths that still decode may come out shorter or longer.
+        if (router.streamed > streamedBefore) expect(c.frames[0].length).toBe(good.length);
       }
       c.socket.destroy();
       garbage = false;
