@@ -22,7 +22,9 @@
 // confirmations of every instance whose lease is running. An instance that cannot renew its
 // lease for half of it stops trusting its copy of the state (`known()` false, and every domain
 // that could be cut over is held) well before the others stop counting it: an instance cut
-// off from Redis never routes a domain by a state others have moved past. An instance renews
+// off from Redis never routes a domain by a state others have moved past; once its lease has
+// lapsed, renewing it is not enough: it trusts its copy again only after reading the state (or
+// finding its version unchanged), in the same turn as it tells its listeners. An instance renews
 // its lease before it first reads the state, so one that starts during a cutover is either
 // counted by the coordinator's next check or reads a phase that holds the domain.
 import { randomUUID } from 'node:crypto';
@@ -176,6 +178,11 @@ export class RedisCutoverStore implements CutoverStore {
   private unreadable = false;
   /** Monotonic time the last successful lease renewal was sent at. */
   private leaseRenewedAt: number | null = null;
+  /**
+   * The lease lapsed and was renewed, and the state has not been read since: others may have
+   * moved past it while this instance was not counted, so renewing alone does not restore trust.
+   */
+  private rereadNeeded = false;
   private wasKnown = false;
   private lastOpOk = false;
   private lastError: string | null = 'not connected to Redis yet';
@@ -236,7 +243,7 @@ export class RedisCutoverStore implements CutoverStore {
   }
 
   known(): boolean {
-    return this.loadedOnce && !this.unreadable && this.leaseRunning();
+    return this.loadedOnce && !this.unreadable && !this.rereadNeeded && this.leaseRunning();
   }
 
   subscribe(listener: CutoverStateListener): () => void {
@@ -346,6 +353,7 @@ export class RedisCutoverStore implements CutoverStore {
     const sentAt = this.nowMs();
     this.cmd.eval(RENEW_LUA, 1, this.keys.instances, this.instanceId, String(this.leaseMs), String(FORGET_INSTANCE_MS)).then(
       () => {
+        if (this.leaseRenewedAt !== null && !this.leaseRunning()) this.rereadNeeded = true;
         this.leaseRenewedAt = sentAt;
         if (!this.lastOpOk || !this.loadedOnce) {
           this.sync.request();
@@ -353,8 +361,12 @@ export class RedisCutoverStore implements CutoverStore {
         }
         this.cmd.get(this.keys.version).then(
           (v) => {
-            if (Number(v ?? 0) !== this.state.version) this.sync.request();
-            else this.checkKnown();
+            if (Number(v ?? 0) !== this.state.version) {
+              this.sync.request();
+            } else {
+              this.rereadNeeded = false;
+              this.checkKnown();
+            }
           },
           (err: unknown) => this.failed(err),
         );
@@ -387,6 +399,7 @@ export class RedisCutoverStore implements CutoverStore {
     }
     const v = Number(version ?? 0);
     if (this.loadedOnce && v === this.state.version) {
+      this.rereadNeeded = false;
       this.checkKnown();
       return;
     }
@@ -412,6 +425,7 @@ export class RedisCutoverStore implements CutoverStore {
     const previous = this.state;
     this.state = new CutoverState(v, domains, cutovers);
     this.unreadable = unreadable;
+    this.rereadNeeded = false;
     if (!this.loadedOnce) this.log.info({ version: v, domains: domains.size, active: this.state.active().length }, 'cutover state read from Redis');
     this.loadedOnce = true;
     this.wasKnown = this.known();

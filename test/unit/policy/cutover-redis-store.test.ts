@@ -155,6 +155,33 @@ describe('the cutover state in Redis', () => {
     }
   });
 
+  it('trusts its copy again after a lapsed lease only once it has read the state, never on the renewal alone', async () => {
+    let skewMs = 0;
+    const a = await openStore({ instanceId: 'a', leaseMs: 2_000, nowMs: () => performance.now() + skewMs });
+    const seen: boolean[] = [];
+    a.subscribe(() => seen.push(a.known()));
+    const before = a.current().version;
+    // The lease lapses (a's clock jumps past it) and another instance moves the state on,
+    // unannounced: only a read tells `a` of it.
+    skewMs = 10_000;
+    const moved = admin.incr(`${prefix}cutover-version`);
+    const samples: Array<{ known: boolean; version: number }> = [];
+    await new Promise<void>((resolve, reject) => {
+      const deadline = Date.now() + 10_000;
+      const probe = (): void => {
+        samples.push({ known: a.known(), version: a.current().version });
+        if (a.known() && a.current().version > before) resolve();
+        else if (Date.now() > deadline) reject(new Error(`never known again at a newer version: last ${JSON.stringify(samples.at(-1))}`));
+        else setImmediate(probe);
+      };
+      probe();
+    });
+    expect(await moved).toBe(before + 1);
+    expect(samples.some((x) => !x.known), 'the lapsed lease is seen').toBe(true);
+    expect(samples.filter((x) => x.known && x.version === before), 'trusted while still at the version it had before the lapse').toEqual([]);
+    expect(seen.at(-1)).toBe(true);
+  });
+
   it('writes its state back into a Redis that lost it, so that cut-over domains keep their segments', async () => {
     const a = await openStore({ instanceId: 'a' });
     const state = switchedDomainState({ previous: undefined, from: 'legacy', to: 'main', baseGenerations: {}, generations: { t: 1 }, points: [point('t', 0, 40n, 0n)] });
