@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { byPartition, idempotentProducerProperties, javaClientLogOptions, readTopic, verifiableProducerEvents } from './acceptance-helpers.js';
-import { createTopic, kcat, mainCluster, startTool, uniqueGroup, waitFor, type ClusterInfo, type RunningTool } from './rig.js';
+import { createTopic, kcat, mainCluster, startTool, uniqueGroup, waitFor, waitForTopicOnEveryBroker, type ClusterInfo, type RunningTool } from './rig.js';
 import { freePort, freePortBlock, hasRedis, TestRedis } from './test-redis.js';
 import { runTurnoutCli, TurnoutProcess } from './turnout-process.js';
 
@@ -196,6 +196,8 @@ describe('two Turnout processes behind one set of ports', () => {
 
     // Connections to a port go to the workers in turn: consecutive clients see both, and must see one cluster.
     const kcatTopic = await createTopic(main, { name: `${PREFIX}kcat-${Date.now().toString(36)}`, partitions: 3, replicationFactor: 3 });
+    // Each process asks a broker of its own: all must know the topic before the views compare.
+    await waitForTopicOnEveryBroker(main, kcatTopic, 3);
     const views = [];
     for (let i = 0; i < 4; i++) views.push(await metadataView(bootstrap, kcatTopic));
     expect(new Set(views).size, `every connection shows the same nodes, ports and leaders: ${views.join('\n')}`).toBe(1);
@@ -223,6 +225,8 @@ describe('two Turnout processes behind one set of ports', () => {
 
     // A Java idempotent producer and a Java consumer group stream while a worker is killed.
     const topic = await createTopic(main, { name: `${PREFIX}java-${Date.now().toString(36)}`, partitions: 3, replicationFactor: 3 });
+    // Each process asks a broker of its own: all must know the topic before its leaders are read.
+    await waitForTopicOnEveryBroker(main, topic, 3);
     const group = `${PREFIX}${uniqueGroup('g')}`;
     const consumed: ConsumedRecord[] = [];
     const producerConfig = join(dir, 'producer.properties');
@@ -317,6 +321,8 @@ describe('two Turnout processes over one backend on the file store', () => {
     await turnout.start(120_000);
     const bootstrap = `127.0.0.1:${ports.bootstrap}`;
     const topic = await createTopic(main, { name: `${PREFIX}file-${Date.now().toString(36)}`, partitions: 3, replicationFactor: 3 });
+    // Each process asks a broker of its own: all must know the topic before the views compare.
+    await waitForTopicOnEveryBroker(main, topic, 3);
     const views = [];
     for (let i = 0; i < 4; i++) views.push(await metadataView(bootstrap, topic));
     expect(new Set(views).size, `every connection shows the same nodes, ports and leaders: ${views.join('\n')}`).toBe(1);

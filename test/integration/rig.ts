@@ -17,6 +17,7 @@ import {
   type SpawnKafkaToolOptions,
 } from '../../src/devkit/index.js';
 import type { RigContext } from './global-setup.js';
+import { leadersOf, WireClient } from './wire-client.js';
 
 export type { ClusterInfo, KafkaToolResult };
 
@@ -132,6 +133,30 @@ export async function createTopic(target: Target, opts: CreateTopicOptions = {})
     });
   }
   return name;
+}
+
+/**
+ * Waits until every broker of `cluster` names a leader for each of the topic's `partitions`.
+ * kafka-topics returns once the controller has made the topic; each broker learns of it a
+ * little later, so until then a client whose Metadata reaches another broker sees no
+ * partitions.
+ */
+export async function waitForTopicOnEveryBroker(cluster: ClusterInfo, topic: string, partitions: number): Promise<void> {
+  for (const broker of cluster.brokers) {
+    const client = new WireClient(broker.host, broker.port, { clientId: 'it-topic-wait' });
+    try {
+      await waitFor(
+        async () => {
+          const view = await leadersOf(client, [topic]);
+          for (let p = 0; p < partitions; p++) if ((view.leaders.get(`${topic}:${p}`) ?? -1) < 0) return false;
+          return true;
+        },
+        { timeoutMs: 30_000, what: `broker ${broker.id} to name leaders for the ${partitions} partitions of ${topic}` },
+      );
+    } finally {
+      client.close();
+    }
+  }
 }
 
 /** Deletes topics (missing ones are ignored). */
