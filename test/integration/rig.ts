@@ -17,7 +17,8 @@ import {
   type SpawnKafkaToolOptions,
 } from '../../src/devkit/index.js';
 import type { RigContext } from './global-setup.js';
-import { leadersOf, WireClient } from './wire-client.js';
+import { UpstreamError } from '../../src/net/upstream-connection.js';
+import { leadersOf, WireClient, type LeaderView } from './wire-client.js';
 
 export type { ClusterInfo, KafkaToolResult };
 
@@ -127,6 +128,7 @@ export async function createTopic(target: Target, opts: CreateTopicOptions = {})
   const args = ['--bootstrap-server', bootstrapOf(target), '--create', '--topic', name, '--partitions', String(opts.partitions ?? 3), '--replication-factor', String(rf)];
   for (const [key, value] of Object.entries(opts.config ?? {})) args.push('--config', `${key}=${value}`);
   await kafkaToolOk('kafka-topics', args);
+  if (typeof target !== 'string') await waitForTopicOnEveryBroker(target, name, opts.partitions ?? 3);
   if (opts.cleanup !== false && expect.getState().currentTestName !== undefined) {
     onTestFinished(async () => {
       await deleteTopics(target, [name]);
@@ -136,18 +138,25 @@ export async function createTopic(target: Target, opts: CreateTopicOptions = {})
 }
 
 /**
- * Waits until every broker of `cluster` names a leader for each of the topic's `partitions`.
- * kafka-topics returns once the controller has made the topic; each broker learns of it a
- * little later, so until then a client whose Metadata reaches another broker sees no
- * partitions.
+ * Waits until every running broker of `cluster` names a leader for each of the topic's
+ * `partitions`. kafka-topics returns once the controller has made the topic; each broker
+ * learns of it a little later, and until then a client whose Metadata reaches that broker
+ * (through Turnout, or kcat's bootstrap) sees no partitions. A broker a test has stopped is
+ * passed over.
  */
-export async function waitForTopicOnEveryBroker(cluster: ClusterInfo, topic: string, partitions: number): Promise<void> {
+async function waitForTopicOnEveryBroker(cluster: ClusterInfo, topic: string, partitions: number): Promise<void> {
   for (const broker of cluster.brokers) {
     const client = new WireClient(broker.host, broker.port, { clientId: 'it-topic-wait' });
     try {
       await waitFor(
         async () => {
-          const view = await leadersOf(client, [topic]);
+          let view: LeaderView;
+          try {
+            view = await leadersOf(client, [topic]);
+          } catch (err) {
+            if (err instanceof UpstreamError && err.kind === 'connect_failed') return 'stopped';
+            throw err;
+          }
           for (let p = 0; p < partitions; p++) if ((view.leaders.get(`${topic}:${p}`) ?? -1) < 0) return false;
           return true;
         },
