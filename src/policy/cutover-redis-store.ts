@@ -183,6 +183,8 @@ export class RedisCutoverStore implements CutoverStore {
    * moved past it while this instance was not counted, so renewing alone does not restore trust.
    */
   private rereadNeeded = false;
+  /** Renewals after a lapse so far: a read clears `rereadNeeded` only if none came after it was sent. */
+  private lapses = 0;
   private wasKnown = false;
   private lastOpOk = false;
   private lastError: string | null = 'not connected to Redis yet';
@@ -353,8 +355,12 @@ export class RedisCutoverStore implements CutoverStore {
     const sentAt = this.nowMs();
     this.cmd.eval(RENEW_LUA, 1, this.keys.instances, this.instanceId, String(this.leaseMs), String(FORGET_INSTANCE_MS)).then(
       () => {
-        if (this.leaseRenewedAt !== null && !this.leaseRunning()) this.rereadNeeded = true;
+        if (this.leaseRenewedAt !== null && !this.leaseRunning()) {
+          this.rereadNeeded = true;
+          this.lapses++;
+        }
         this.leaseRenewedAt = sentAt;
+        const lapsesAtRead = this.lapses;
         if (!this.lastOpOk || !this.loadedOnce) {
           this.sync.request();
           return;
@@ -364,7 +370,7 @@ export class RedisCutoverStore implements CutoverStore {
             if (Number(v ?? 0) !== this.state.version) {
               this.sync.request();
             } else {
-              this.rereadNeeded = false;
+              if (this.lapses === lapsesAtRead) this.rereadNeeded = false;
               this.checkKnown();
             }
           },
@@ -377,6 +383,7 @@ export class RedisCutoverStore implements CutoverStore {
 
   private async syncOnce(): Promise<void> {
     if (this.closed || this.cmd.status !== 'ready' || this.leaseRenewedAt === null) return;
+    const lapsesAtRead = this.lapses;
     let version: string | null;
     let domainsRaw: Record<string, string>;
     let cutoversRaw: Record<string, string>;
@@ -399,7 +406,7 @@ export class RedisCutoverStore implements CutoverStore {
     }
     const v = Number(version ?? 0);
     if (this.loadedOnce && v === this.state.version) {
-      this.rereadNeeded = false;
+      if (this.lapses === lapsesAtRead) this.rereadNeeded = false;
       this.checkKnown();
       return;
     }
@@ -425,7 +432,7 @@ export class RedisCutoverStore implements CutoverStore {
     const previous = this.state;
     this.state = new CutoverState(v, domains, cutovers);
     this.unreadable = unreadable;
-    this.rereadNeeded = false;
+    if (this.lapses === lapsesAtRead) this.rereadNeeded = false;
     if (!this.loadedOnce) this.log.info({ version: v, domains: domains.size, active: this.state.active().length }, 'cutover state read from Redis');
     this.loadedOnce = true;
     this.wasKnown = this.known();
