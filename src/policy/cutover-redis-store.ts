@@ -179,12 +179,12 @@ export class RedisCutoverStore implements CutoverStore {
   /** Monotonic time the last successful lease renewal was sent at. */
   private leaseRenewedAt: number | null = null;
   /**
-   * The lease lapsed and was renewed, and the state has not been read since: others may have
-   * moved past it while this instance was not counted, so renewing alone does not restore trust.
+   * Renewals of a lapsed lease so far, and how many of them a read of the state sent after them
+   * has covered. Others may move past the state while this instance is not counted, so a
+   * renewal alone does not restore trust: the state is known only once a read has covered it.
    */
-  private rereadNeeded = false;
-  /** Renewals after a lapse so far: a read clears `rereadNeeded` only if none came after it was sent. */
   private lapses = 0;
+  private lapsesRead = 0;
   private wasKnown = false;
   private lastOpOk = false;
   private lastError: string | null = 'not connected to Redis yet';
@@ -245,7 +245,7 @@ export class RedisCutoverStore implements CutoverStore {
   }
 
   known(): boolean {
-    return this.loadedOnce && !this.unreadable && !this.rereadNeeded && this.leaseRunning();
+    return this.loadedOnce && !this.unreadable && this.lapsesRead === this.lapses && this.leaseRunning();
   }
 
   subscribe(listener: CutoverStateListener): () => void {
@@ -355,10 +355,7 @@ export class RedisCutoverStore implements CutoverStore {
     const sentAt = this.nowMs();
     this.cmd.eval(RENEW_LUA, 1, this.keys.instances, this.instanceId, String(this.leaseMs), String(FORGET_INSTANCE_MS)).then(
       () => {
-        if (this.leaseRenewedAt !== null && !this.leaseRunning()) {
-          this.rereadNeeded = true;
-          this.lapses++;
-        }
+        if (this.leaseRenewedAt !== null && !this.leaseRunning()) this.lapses++;
         this.leaseRenewedAt = sentAt;
         const lapsesAtRead = this.lapses;
         if (!this.lastOpOk || !this.loadedOnce) {
@@ -370,7 +367,7 @@ export class RedisCutoverStore implements CutoverStore {
             if (Number(v ?? 0) !== this.state.version) {
               this.sync.request();
             } else {
-              if (this.lapses === lapsesAtRead) this.rereadNeeded = false;
+              this.coveredLapses(lapsesAtRead);
               this.checkKnown();
             }
           },
@@ -406,7 +403,7 @@ export class RedisCutoverStore implements CutoverStore {
     }
     const v = Number(version ?? 0);
     if (this.loadedOnce && v === this.state.version) {
-      if (this.lapses === lapsesAtRead) this.rereadNeeded = false;
+      this.coveredLapses(lapsesAtRead);
       this.checkKnown();
       return;
     }
@@ -432,7 +429,7 @@ export class RedisCutoverStore implements CutoverStore {
     const previous = this.state;
     this.state = new CutoverState(v, domains, cutovers);
     this.unreadable = unreadable;
-    if (this.lapses === lapsesAtRead) this.rereadNeeded = false;
+    this.coveredLapses(lapsesAtRead);
     if (!this.loadedOnce) this.log.info({ version: v, domains: domains.size, active: this.state.active().length }, 'cutover state read from Redis');
     this.loadedOnce = true;
     this.wasKnown = this.known();
@@ -453,6 +450,11 @@ export class RedisCutoverStore implements CutoverStore {
       this.failed(err);
       return false;
     }
+  }
+
+  /** A read sent when `lapses` was `lapsesAtRead` came back: the state is current as of those lapses. */
+  private coveredLapses(lapsesAtRead: number): void {
+    this.lapsesRead = Math.max(this.lapsesRead, lapsesAtRead);
   }
 
   /** Tells listeners when the state becomes known or stops being known (lease lost). */
