@@ -124,15 +124,18 @@ function leaderNodes(view: string): number[] {
 
 /** Client connections open on a worker (its own /metrics). */
 async function clientConnections(worker: WorkerView): Promise<number> {
-  const m = /^turnout_active_connections\{side="client"\} (\d+)$/m.exec(await metricsOf(worker.adminPort as number));
+  return openClientConnections(await metricsOf(worker.adminPort as number));
+}
+
+function openClientConnections(metrics: string): number {
+  const m = /^turnout_active_connections\{side="client"\} (\d+)$/m.exec(metrics);
   return m === null ? 0 : Number(m[1]);
 }
 
 /** Client connections a worker has taken so far: those open and those closed. */
 async function clientConnectionsTaken(worker: WorkerView): Promise<number> {
   const metrics = await metricsOf(worker.adminPort as number);
-  const open = /^turnout_active_connections\{side="client"\} (\d+)$/m.exec(metrics);
-  let taken = open === null ? 0 : Number(open[1]);
+  let taken = openClientConnections(metrics);
   for (const m of metrics.matchAll(/^turnout_connection_closes_total\{side="client",reason="[^"]*"\} (\d+)$/gm)) taken += Number(m[1]);
   return taken;
 }
